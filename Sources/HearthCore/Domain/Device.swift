@@ -1,0 +1,42 @@
+import struct Foundation.Date
+
+/// A thing in the home with its own identity: a sensor, lock, camera, hub or gateway.
+public struct Device: Hashable, Sendable, Codable {
+    public let id: DeviceID
+    public let householdID: HouseholdID
+    public var zone: Zone
+    public var name: String
+    public private(set) var state: DeviceState
+    public let createdAt: Date
+    public private(set) var updatedAt: Date
+
+    public init(
+        id: DeviceID = DeviceID(), householdID: HouseholdID, zone: Zone, name: String,
+        state: DeviceState = .pending, createdAt: Date, updatedAt: Date? = nil
+    ) throws {
+        self.id = id
+        self.householdID = householdID
+        self.zone = zone
+        self.name = try Device.validatedName(name)
+        self.state = state
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt ?? createdAt
+    }
+
+    /// Moves the device along its lifecycle, refusing what ``DeviceState/transition(to:)`` refuses.
+    public mutating func transition(to next: DeviceState, at time: Date) throws {
+        state = try state.transition(to: next)
+        updatedAt = time
+    }
+
+    /// A device name is the owner's label, 1 to 100 printable characters.
+    public static func validatedName(_ name: String) throws -> String {
+        let trimmed = name.trimmingWhitespace()
+        guard !trimmed.isEmpty, trimmed.count <= 100,
+              !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else {
+            throw HearthError(.invalidInput, "a device name must be 1 to 100 printable characters")
+        }
+        return trimmed
+    }
+}

@@ -1,0 +1,45 @@
+/// A named area of trust within a household. Devices are issued and authorized per zone; the
+/// `quarantine` zone holds devices that may not act until an owner decides.
+public struct Zone: Hashable, Sendable, Codable, CustomStringConvertible {
+    public let name: String
+
+    /// Zone names appear in certificate profiles, scopes (`devices:control:<zone>`) and topics,
+    /// so they are restricted to `[a-z0-9-]`, 1–32 characters, starting with a letter.
+    public init(_ name: String) throws {
+        let bytes = Array(name.utf8)
+        guard (1...32).contains(bytes.count), let first = bytes.first, (0x61...0x7A).contains(first),
+              bytes.allSatisfy({ (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D })
+        else {
+            throw HearthError(
+                .invalidInput, "a zone name is 1 to 32 characters of a-z, 0-9 and '-', starting with a letter")
+        }
+        self.name = name
+    }
+
+    private init(known name: String) { self.name = name }
+
+    public var description: String { name }
+
+    public static let `default` = Zone(known: "default")
+    public static let security = Zone(known: "security")
+    public static let climate = Zone(known: "climate")
+    public static let lighting = Zone(known: "lighting")
+    public static let quarantine = Zone(known: "quarantine")
+
+    /// The zones every new household starts with.
+    public static let defaults: [Zone] = [.default, .security, .climate, .lighting, .quarantine]
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        do {
+            try self.init(try container.decode(String.self))
+        } catch let error as HearthError {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.reason)
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(name)
+    }
+}

@@ -1,0 +1,3 @@
+public typealias HouseholdID = Identifier<Household>
+public typealias PersonID = Identifier<Person>
+public typealias DeviceID = Identifier<Device>

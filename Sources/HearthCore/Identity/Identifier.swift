@@ -1,0 +1,54 @@
+/// A random 128-bit identifier, written as 22 URL-safe base64 characters.
+///
+/// Identifiers are never derived from names, serial numbers or MAC addresses: such a value
+/// would leak who or what the entity is to anyone who sees the id (a topic name, a SAN URI,
+/// a log line). The phantom `Entity` keeps a household id from being passed where a device
+/// id is expected.
+public struct Identifier<Entity>: Hashable, Sendable, Codable, CustomStringConvertible {
+    /// The canonical text form: base64url without padding of 16 random bytes.
+    public let rawValue: String
+
+    /// Makes a fresh identifier from the system's cryptographically secure generator.
+    public init() {
+        var generator = SystemRandomNumberGenerator()
+        self.init(using: &generator)
+    }
+
+    /// Makes an identifier from the given generator; only tests should pass their own.
+    public init(using generator: inout some RandomNumberGenerator) {
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(16)
+        for _ in 0..<2 {
+            let word = generator.next() as UInt64
+            for shift in stride(from: 0, to: 64, by: 8) {
+                bytes.append(UInt8(truncatingIfNeeded: word >> UInt64(shift)))
+            }
+        }
+        self.rawValue = Base64URL.encode(bytes)
+    }
+
+    /// Parses the text form; `nil` unless it is exactly 22 base64url characters encoding 16 bytes.
+    public init?(_ text: some StringProtocol) {
+        guard text.utf8.count == 22, let bytes = Base64URL.decode(text), bytes.count == 16,
+              Base64URL.encode(bytes) == text
+        else { return nil }
+        self.rawValue = String(text)
+    }
+
+    public var description: String { rawValue }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        guard let id = Identifier(text) else {
+            throw DecodingError.dataCorruptedError(
+                in: container, debugDescription: "not a 22-character URL-safe identifier")
+        }
+        self = id
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}

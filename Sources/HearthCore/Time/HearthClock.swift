@@ -1,0 +1,22 @@
+import struct Foundation.Date
+
+/// Where Hearth reads the time of day. Injected everywhere (never `Date()` in a library) so tests
+/// can move time forward to expire sessions, certificates and codes without sleeping.
+public protocol HearthClock: Sendable {
+    var now: Date { get }
+}
+
+/// The wall clock.
+public struct SystemClock: HearthClock {
+    public init() {}
+    public var now: Date { Date() }
+}
+
+extension Date {
+    /// Milliseconds since 1970, the form times take in the database on both engines.
+    public var unixMilliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded(.down)) }
+
+    public init(unixMilliseconds: Int64) {
+        self.init(timeIntervalSince1970: Double(unixMilliseconds) / 1000)
+    }
+}

@@ -1,0 +1,33 @@
+import HearthCore
+import HearthStore
+import Hummingbird
+
+/// Resolves `Authorization: Bearer <token>` to a live session and its person.
+struct SessionAuthenticator: Sendable {
+    let store: Store
+
+    struct Authenticated: Sendable {
+        let person: Person
+        let tokenDigest: String
+    }
+
+    func authenticate(_ request: Request) async throws -> Authenticated {
+        guard let header = request.headers[.authorization] else {
+            throw Problem.unauthenticated("sign in first: send Authorization: Bearer <session token>", invalidToken: false)
+        }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty, parts[1].utf8.count <= 512 else {
+            throw Problem.unauthenticated("the Authorization header is not a bearer token", invalidToken: true)
+        }
+        let digest = SecretToken.digest(of: String(parts[1]))
+        let now = store.clock.now
+        let person: Person? = try await store.read { db in
+            guard let session = try await db.sessions.live(tokenDigest: digest, at: now) else { return nil }
+            return try await db.people.find(session.personID)
+        }
+        guard let person else {
+            throw Problem.unauthenticated("the session token is unknown or expired; sign in again", invalidToken: true)
+        }
+        return Authenticated(person: person, tokenDigest: digest)
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import HearthCore
+import HearthStore
+import Logging
+
+/// What `hearth init` reports once: the first owner's sign-in and where things are.
+public struct InitialOwner: Sendable {
+    public let householdID: HouseholdID
+    public let householdName: String
+    public let personID: PersonID
+    public let email: EmailAddress
+    /// Shown to the operator exactly once; only its scrypt hash is stored.
+    public let oneTimePassword: String
+    public let trustDomain: String
+}
+
+/// Makes a new hub's first records: its identity, the first household with its zones, the
+/// owner, and the sealed TLS key — all in one transaction, so a crash leaves no half-made hub.
+public enum HubBootstrap {
+    public static func initialize(
+        store: Store, sealer: KeySealer, hasher: PasswordHasher, householdName: String, ownerEmail: String,
+        hostnames: [String]
+    ) async throws -> InitialOwner {
+        let now = store.clock.now
+        let household = try Household(name: householdName, createdAt: now)
+        let email = try EmailAddress(ownerEmail)
+        let password = GeneratedPassword.make()
+        let passwordHash = try await hasher.hash(password)
+        let hubID = (0..<16).map { _ in UInt8.random(in: .min ... .max) }.hexString
+        let trustDomain = "\(hubID).home.arpa"
+        let certificate = try HubCertificate.generate(trustDomain: trustDomain, hostnames: hostnames, now: now)
+        let sealedKey = try certificate.sealedKey(with: sealer)
+        let owner = Person(householdID: household.id, email: email, role: .owner, mustChangePassword: true, createdAt: now)
+
+        try await store.write { db in
+            guard try await db.hub.identity() == nil else {
+                throw HearthError(.alreadyInitialized, "this database already belongs to an initialized hub")
+            }
+            try await db.hub.insert(.init(hubID: hubID, trustDomain: trustDomain, createdAt: now))
+            try await db.hub.insert(.init(
+                name: HubCertificate.keyName, sealedKey: sealedKey, certificatePEM: certificate.certificatePEM,
+                createdAt: now))
+            try await db.households.insert(household)
+            try await db.people.insert(owner, passwordHash: passwordHash)
+        }
+        return InitialOwner(
+            householdID: household.id, householdName: household.name, personID: owner.id, email: email,
+            oneTimePassword: password, trustDomain: trustDomain)
+    }
+
+    /// Loads the hub's TLS identity, unsealing its key with the KEK.
+    public static func loadCertificate(store: Store, sealer: KeySealer) async throws -> HubCertificate {
+        guard let stored = try await store.read({ db in try await db.hub.key(named: HubCertificate.keyName) }) else {
+            throw HearthError(.notInitialized, "the database holds no hub TLS key; run `hearth init` first")
+        }
+        return try HubCertificate.unseal(stored.sealedKey, certificatePEM: stored.certificatePEM, with: sealer)
+    }
+
+    public static func isInitialized(_ store: Store) async throws -> Bool {
+        try await store.read { db in try await db.hub.identity() != nil }
+    }
+}

@@ -1,0 +1,60 @@
+import HearthCore
+
+/// Everything a hub needs to run, decided by the CLI from flags and `HEARTH_*` variables.
+/// Libraries never read the environment themselves.
+public struct HubConfiguration: Sendable {
+    /// Where the hub listens for HTTPS; port 0 picks a free port (tests).
+    public var host: String
+    public var port: Int
+    /// Extra DNS names for the hub's TLS certificate (besides `localhost`, 127.0.0.1 and ::1).
+    public var hostnames: [String]
+    /// The largest request body accepted on `/v1`, in bytes.
+    public var maxBodyBytes: Int
+    /// How long a sign-in session lives.
+    public var sessionLifetime: Duration
+    /// How often expired sessions are swept from the database.
+    public var sweepInterval: Duration
+    /// Failed sign-ins allowed per account or source address before back-off starts.
+    public var signInFreeFailures: Int
+    /// Password hashing cost; stored with each hash, so raising it affects new hashes only.
+    public var passwordHashing: PasswordHashParameters
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 8443, hostnames: [String] = [], maxBodyBytes: Int = 64 * 1024,
+        sessionLifetime: Duration = .seconds(3600), sweepInterval: Duration = .seconds(300),
+        signInFreeFailures: Int = 5, passwordHashing: PasswordHashParameters = .default
+    ) {
+        self.host = host
+        self.port = port
+        self.hostnames = hostnames
+        self.maxBodyBytes = maxBodyBytes
+        self.sessionLifetime = sessionLifetime
+        self.sweepInterval = sweepInterval
+        self.signInFreeFailures = signInFreeFailures
+        self.passwordHashing = passwordHashing
+    }
+
+    /// Parses `host:port`, `[v6]:port` or a bare `host` (port 8443).
+    public static func parseListen(_ text: String) throws -> (host: String, port: Int) {
+        var host = Substring(text)
+        var portText: Substring?
+        if host.hasPrefix("[") {
+            guard let close = host.firstIndex(of: "]") else {
+                throw HearthError(.configuration, "listen address \(text) has an unclosed [")
+            }
+            let rest = host[host.index(after: close)...]
+            host = host[host.index(after: host.startIndex)..<close]
+            if rest.hasPrefix(":") { portText = rest.dropFirst() } else if !rest.isEmpty {
+                throw HearthError(.configuration, "listen address \(text) is not host:port")
+            }
+        } else if let colon = host.lastIndex(of: ":"), host.firstIndex(of: ":") == colon {
+            portText = host[host.index(after: colon)...]
+            host = host[..<colon]
+        }
+        guard !host.isEmpty else { throw HearthError(.configuration, "listen address \(text) names no host") }
+        guard let port = Int(portText ?? "8443"), (0...65535).contains(port) else {
+            throw HearthError(.configuration, "listen address \(text) has no valid port (0-65535)")
+        }
+        return (String(host), port)
+    }
+}

@@ -1,0 +1,69 @@
+import HearthCore
+import HearthStore
+import Hummingbird
+import HummingbirdTLS
+import Logging
+import NIOCore
+import NIOSSL
+import Prometheus
+import ServiceLifecycle
+import UnixSignals
+
+/// One running hub: the HTTPS listener and its background services, in one `ServiceGroup`, over
+/// a store that the caller opened (and closes after the hub has stopped).
+public struct Hub: Sendable {
+    public let configuration: HubConfiguration
+    public let store: Store
+    public let certificate: HubCertificate
+    public let logger: Logger
+
+    public init(configuration: HubConfiguration, store: Store, certificate: HubCertificate, logger: Logger) {
+        self.configuration = configuration
+        self.store = store
+        self.certificate = certificate
+        self.logger = logger
+    }
+
+    /// Serves until a signal in `shutdownSignals` (graceful: in-flight requests finish) or until
+    /// the task is cancelled. `onListening` receives the bound port.
+    public func run(
+        shutdownSignals: [UnixSignal] = [.sigterm, .sigint],
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws {
+        try await PasswordHasher.withHasher(parameters: configuration.passwordHashing) { hasher in
+            let decoyHash = try await hasher.decoyHash()
+            let registry = PrometheusCollectorRegistry()
+            let router = Router(context: HearthRequestContext.self)
+            let endpoints = HealthRoutes(store: store, registry: registry).endpoints
+                + SessionRoutes(
+                    store: store, hasher: hasher,
+                    throttle: SignInThrottle(clock: store.clock, freeFailures: configuration.signInFreeFailures),
+                    sessionLifetime: configuration.sessionLifetime, bodyLimit: configuration.maxBodyBytes,
+                    decoyHash: decoyHash
+                ).endpoints
+            var table = RouteTable()
+            for endpoint in endpoints { table.add(endpoint.method, endpoint.path) }
+            router.add(middleware: AccessMiddleware(metrics: HTTPMetrics(registry: registry)))
+            router.add(middleware: ProblemMiddleware(routes: table))
+            for endpoint in endpoints {
+                router.on(RouterPath(endpoint.path), method: endpoint.method, use: endpoint.handler)
+            }
+
+            let logger = self.logger
+            let app = Application(
+                router: router,
+                server: try .tls(.http1(), tlsConfiguration: try certificate.serverTLSConfiguration()),
+                configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "hearth"),
+                services: [SessionSweeper(store: store, interval: configuration.sweepInterval, logger: logger)],
+                onServerRunning: { channel in
+                    let port = channel.localAddress?.port ?? 0
+                    logger.info("hearth is serving", metadata: ["https": "\(configuration.host):\(port)"])
+                    await onListening(port)
+                },
+                logger: logger)
+            let group = ServiceGroup(
+                configuration: .init(services: [app], gracefulShutdownSignals: shutdownSignals, logger: logger))
+            try await group.run()
+        }
+    }
+}

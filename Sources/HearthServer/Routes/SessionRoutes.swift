@@ -1,0 +1,185 @@
+import Logging
+import Foundation
+import HearthCore
+import HearthStore
+import Hummingbird
+
+/// Owner and member sign-in: `POST /v1/session`, `DELETE /v1/session`, `GET /v1/me`,
+/// `POST /v1/me/password`.
+struct SessionRoutes: Sendable {
+    let store: Store
+    let hasher: PasswordHasher
+    let throttle: SignInThrottle
+    let sessionLifetime: Duration
+    let bodyLimit: Int
+    /// Verified against when the account does not exist, so timing does not reveal which emails exist.
+    let decoyHash: String
+
+    var authenticator: SessionAuthenticator { SessionAuthenticator(store: store) }
+
+    struct SignIn: Decodable {
+        let email: String
+        let password: String
+    }
+
+    struct PasswordChange: Decodable {
+        let currentPassword: String
+        let newPassword: String
+
+        enum CodingKeys: String, CodingKey {
+            case currentPassword = "current_password"
+            case newPassword = "new_password"
+        }
+    }
+
+    struct SessionCreated: Encodable {
+        let token: String
+        let tokenType = "Bearer"
+        let expiresAt: Date
+        let expiresIn: Int
+        let person: PersonView
+
+        enum CodingKeys: String, CodingKey {
+            case token, person
+            case tokenType = "token_type"
+            case expiresAt = "expires_at"
+            case expiresIn = "expires_in"
+        }
+    }
+
+    struct PersonView: Encodable {
+        let id: String
+        let email: String
+        let role: String
+        let householdID: String
+        let mustChangePassword: Bool
+
+        init(_ person: Person) {
+            id = person.id.rawValue
+            email = person.email.rawValue
+            role = person.role.rawValue
+            householdID = person.householdID.rawValue
+            mustChangePassword = person.mustChangePassword
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case id, email, role
+            case householdID = "household_id"
+            case mustChangePassword = "must_change_password"
+        }
+    }
+
+    struct MeView: Encodable {
+        let person: PersonView
+        let household: HouseholdView
+    }
+
+    struct HouseholdView: Encodable {
+        let id: String
+        let name: String
+        let zones: [String]
+    }
+
+    var endpoints: [Endpoint] {
+        [
+            Endpoint(.post, "/v1/session") { request, context in try await signIn(request, context) },
+            Endpoint(.delete, "/v1/session") { request, _ in
+                let caller = try await authenticator.authenticate(request)
+                try await store.write { db in try await db.sessions.delete(tokenDigest: caller.tokenDigest) }
+                return Response(status: .noContent)
+            },
+            Endpoint(.get, "/v1/me") { request, _ in
+                let caller = try await authenticator.authenticate(request)
+                let view = try await store.read { db -> MeView in
+                    guard let household = try await db.households.find(caller.person.householdID) else {
+                        throw HearthError(.notFound, "the household no longer exists")
+                    }
+                    let zones = try await db.households.zones(of: household.id)
+                    return MeView(
+                        person: PersonView(caller.person),
+                        household: HouseholdView(id: household.id.rawValue, name: household.name, zones: zones.map(\.name)))
+                }
+                return try JSONBody.response(view)
+            },
+            Endpoint(.post, "/v1/me/password") { request, context in try await changePassword(request, context) },
+        ]
+    }
+
+    private func signIn(_ request: Request, _ context: HearthRequestContext) async throws -> Response {
+        let body = try await JSONBody.decode(SignIn.self, from: request, limit: bodyLimit)
+        guard let email = try? EmailAddress(body.email) else {
+            throw Problem(.unprocessableContent, code: "invalid-body", detail: "field 'email' is not an email address")
+        }
+        let keys = throttleKeys(email: email, context)
+        try await checkThrottle(keys)
+
+        let credential = try await store.read { db in try await db.people.credential(email: email) }
+        let matches = try await hasher.verify(body.password, against: credential?.passwordHash ?? decoyHash)
+        guard let credential, matches else {
+            await throttle.recordFailure(keys)
+            context.logger.notice("sign-in failed", metadata: ["remote": "\(context.remoteIP ?? "-")"])
+            throw Problem.unauthenticated("the email or password is wrong", invalidToken: false)
+        }
+        await throttle.recordSuccess(keys[0])
+
+        let token = SecretToken(prefix: "hst_")
+        let now = store.clock.now
+        let expiresAt = now.addingTimeInterval(sessionLifetime.seconds)
+        let session = SessionRecords.Session(
+            tokenDigest: token.digest, personID: credential.person.id, createdAt: now, expiresAt: expiresAt)
+        // Committed before the token is handed out: an acknowledged session survives a crash.
+        try await store.write { db in try await db.sessions.insert(session) }
+        context.logger.info("signed in", metadata: ["person": "\(credential.person.id)"])
+        return try JSONBody.response(
+            SessionCreated(
+                token: token.value, expiresAt: expiresAt, expiresIn: Int(sessionLifetime.seconds),
+                person: PersonView(credential.person)),
+            status: .created)
+    }
+
+    private func changePassword(_ request: Request, _ context: HearthRequestContext) async throws -> Response {
+        let caller = try await authenticator.authenticate(request)
+        let body = try await JSONBody.decode(PasswordChange.self, from: request, limit: bodyLimit)
+        guard (12...1024).contains(body.newPassword.count) else {
+            throw Problem(
+                .unprocessableContent, code: "weak-password", detail: "the new password must be 12 to 1024 characters")
+        }
+        let keys = throttleKeys(email: caller.person.email, context)
+        try await checkThrottle(keys)
+        guard let credential = try await store.read({ db in try await db.people.credential(id: caller.person.id) }),
+              try await hasher.verify(body.currentPassword, against: credential.passwordHash)
+        else {
+            await throttle.recordFailure(keys)
+            throw Problem(.forbidden, code: "wrong-password", detail: "the current password is wrong")
+        }
+        let newHash = try await hasher.hash(body.newPassword)
+        try await store.write { db in
+            try await db.people.setPassword(caller.person.id, hash: newHash, mustChange: false)
+            // Every other session of the person ends; the one making the change stays.
+            let current = try await db.sessions.live(tokenDigest: caller.tokenDigest, at: store.clock.now)
+            try await db.sessions.deleteAll(of: caller.person.id)
+            if let current { try await db.sessions.insert(current) }
+        }
+        return Response(status: .noContent)
+    }
+
+    private func throttleKeys(email: EmailAddress, _ context: HearthRequestContext) -> [String] {
+        ["account:" + email.rawValue, "source:" + (context.remoteIP ?? "unknown")]
+    }
+
+    private func checkThrottle(_ keys: [String]) async throws {
+        let wait = await throttle.retryAfter(keys)
+        guard wait == 0 else {
+            throw Problem(
+                .tooManyRequests, code: "throttled", detail: "too many failed attempts; try again in \(wait) s",
+                headers: [.retryAfter: String(wait)])
+        }
+    }
+}
+
+extension Duration {
+    var seconds: TimeInterval {
+        let parts = components
+        return TimeInterval(parts.seconds) + TimeInterval(parts.attoseconds) / 1e18
+    }
+}

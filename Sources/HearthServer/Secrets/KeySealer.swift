@@ -1,0 +1,38 @@
+import Crypto
+import HearthCore
+
+/// Seals private keys at rest with AES-256-GCM under the hub's key-encryption key (KEK).
+///
+/// The KEK lives outside the database (`<data>/kek`, mode 0600, or `HEARTH_KEK`), so a copy of
+/// the database alone — a backup, a PostgreSQL dump — holds no usable key. Each sealed blob is
+/// bound to its name as additional authenticated data, so blobs cannot be swapped between names.
+public struct KeySealer: Sendable {
+    private let kek: SymmetricKey
+    private static let formatVersion: UInt8 = 1
+
+    public init(kek: [UInt8]) throws {
+        guard kek.count == 32 else {
+            throw HearthError(.sealing, "the key-encryption key must be 32 bytes")
+        }
+        self.kek = SymmetricKey(data: kek)
+    }
+
+    public func seal(_ plaintext: [UInt8], name: String) throws -> [UInt8] {
+        let box = try AES.GCM.seal(plaintext, using: kek, authenticating: Array(name.utf8))
+        guard let combined = box.combined else { throw HearthError(.sealing, "sealing produced no output") }
+        return [Self.formatVersion] + Array(combined)
+    }
+
+    public func open(_ sealed: [UInt8], name: String) throws -> [UInt8] {
+        guard sealed.first == Self.formatVersion else {
+            throw HearthError(.sealing, "sealed key \(name) has an unknown format")
+        }
+        do {
+            let box = try AES.GCM.SealedBox(combined: sealed.dropFirst())
+            return Array(try AES.GCM.open(box, using: kek, authenticating: Array(name.utf8)))
+        } catch {
+            throw HearthError(
+                .sealing, "sealed key \(name) does not open with this key-encryption key (wrong KEK or tampered data)")
+        }
+    }
+}

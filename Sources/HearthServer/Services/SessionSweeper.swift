@@ -1,0 +1,24 @@
+import HearthCore
+import HearthStore
+import Logging
+import ServiceLifecycle
+
+/// Deletes expired sessions every `interval`, so the table holds only live ones.
+struct SessionSweeper: Service {
+    let store: Store
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                let now = store.clock.now
+                let removed = try await store.write { db in try await db.sessions.deleteExpired(before: now) }
+                if removed > 0 { logger.debug("swept expired sessions", metadata: ["count": "\(removed)"]) }
+            } catch {
+                logger.warning("session sweep failed", metadata: ["error": "\(error)"])
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        }
+    }
+}

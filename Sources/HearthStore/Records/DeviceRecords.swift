@@ -1,0 +1,59 @@
+import struct Foundation.Date
+import HearthCore
+
+public struct DeviceRecords: Sendable {
+    let db: any SQLExecutor
+
+    static let columns = "id, household_id, zone, name, state, created_at, updated_at"
+
+    public func insert(_ device: Device) async throws {
+        do {
+            try await db.execute(
+                "INSERT INTO devices (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                device.id.rawValue, device.householdID.rawValue, device.zone.name, device.name,
+                device.state.rawValue, device.createdAt.unixMilliseconds, device.updatedAt.unixMilliseconds)
+        } catch let error as HearthError where error.code == .conflict {
+            throw HearthError(.conflict, "the device id is taken or its household or zone does not exist")
+        }
+    }
+
+    public func find(_ id: DeviceID) async throws -> Device? {
+        guard let row = try await db.first("SELECT \(Self.columns) FROM devices WHERE id = ?", id.rawValue)
+        else { return nil }
+        return try Device(row)
+    }
+
+    public func all(in household: HouseholdID) async throws -> [Device] {
+        try await db.query(
+            "SELECT \(Self.columns) FROM devices WHERE household_id = ? ORDER BY created_at, id", household.rawValue
+        ).map(Device.init)
+    }
+
+    /// Moves a device to `next`, checked by the domain state machine against the state stored
+    /// now; the update is conditional on that state, so two racing transitions cannot both win.
+    @discardableResult
+    public func transition(_ id: DeviceID, to next: DeviceState, at time: Date) async throws -> Device {
+        guard var device = try await find(id) else { throw HearthError(.notFound, "no such device") }
+        let previous = device.state
+        try device.transition(to: next, at: time)
+        let updated = try await db.query(
+            "UPDATE devices SET state = ?, updated_at = ? WHERE id = ? AND state = ? RETURNING id",
+            next.rawValue, time.unixMilliseconds, id.rawValue, previous.rawValue)
+        guard !updated.isEmpty else {
+            throw HearthError(.conflict, "the device changed state concurrently; try again")
+        }
+        return device
+    }
+}
+
+extension Device {
+    init(_ row: SQLRow) throws {
+        guard let id = DeviceID(try row.text("id")), let household = HouseholdID(try row.text("household_id")),
+              let state = DeviceState(rawValue: try row.text("state"))
+        else { throw HearthError(.storageUnavailable, "a stored device record is malformed") }
+        try self.init(
+            id: id, householdID: household, zone: try Zone(try row.text("zone")), name: try row.text("name"),
+            state: state, createdAt: Date(unixMilliseconds: try row.integer("created_at")),
+            updatedAt: Date(unixMilliseconds: try row.integer("updated_at")))
+    }
+}

@@ -1,0 +1,13 @@
+/// The records reachable inside one read or one transaction. Every accessor shares the same
+/// connection, so what a write closure does through any of them commits or rolls back together.
+public struct StoreSession: Sendable {
+    public let db: any SQLExecutor
+
+    public init(db: any SQLExecutor) { self.db = db }
+
+    public var hub: HubRecords { HubRecords(db: db) }
+    public var households: HouseholdRecords { HouseholdRecords(db: db) }
+    public var people: PersonRecords { PersonRecords(db: db) }
+    public var devices: DeviceRecords { DeviceRecords(db: db) }
+    public var sessions: SessionRecords { SessionRecords(db: db) }
+}

@@ -1,0 +1,56 @@
+import HearthCore
+import HearthStore
+import Logging
+import PostgresNIO
+
+/// The scale-out engine: a postgres-nio connection pool, shared by any number of hub processes.
+public struct PostgresEngine: DatabaseEngine {
+    public static let dialect = SQLDialect(
+        name: "postgres", blobType: "BYTEA",
+        // A transaction-scoped advisory lock: only one process migrates at a time.
+        migrationLock: "SELECT pg_advisory_xact_lock(7208451173)",
+        tableExistsQuery: """
+            SELECT table_name::text AS name FROM information_schema.tables
+            WHERE table_schema = current_schema() AND table_name = ?
+            """)
+
+    public var dialect: SQLDialect { Self.dialect }
+    private let client: PostgresClient
+    private let logger: Logger
+
+    public init(configuration: PostgresClient.Configuration, logger: Logger) {
+        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.logger = logger
+    }
+
+    public init(url: String, logger: Logger) throws {
+        self.init(configuration: try PostgresURL.configuration(from: url), logger: logger)
+    }
+
+    public func run() async throws {
+        // The pool runs until this task is cancelled, then closes its connections.
+        await client.run()
+    }
+
+    public func read<Result: Sendable>(
+        _ body: @Sendable (any SQLExecutor) async throws -> Result
+    ) async throws -> Result {
+        let logger = self.logger
+        return try await client.withConnection { connection in
+            try await body(PostgresExecutor(connection: connection, logger: logger))
+        }
+    }
+
+    public func transaction<Result: Sendable>(
+        _ body: @Sendable (any SQLExecutor) async throws -> Result
+    ) async throws -> Result {
+        let logger = self.logger
+        return try await client.withTransaction(logger: logger) { connection in
+            try await body(PostgresExecutor(connection: connection, logger: logger))
+        }
+    }
+
+    public func ping() async throws {
+        try await client.query("SELECT 1", logger: logger)
+    }
+}

@@ -1,0 +1,41 @@
+import Foundation
+import HearthCore
+import PostgresNIO
+
+/// Reads a `postgres://user:password@host:port/database?sslmode=…` URL into a client configuration.
+///
+/// `sslmode` accepts `disable`, `prefer` (the default) and `require`. The password never appears
+/// in an error or log line: errors name only the part of the URL that is wrong.
+public enum PostgresURL {
+    public static func configuration(from text: String) throws -> PostgresClient.Configuration {
+        guard let components = URLComponents(string: text),
+              components.scheme == "postgres" || components.scheme == "postgresql"
+        else {
+            throw HearthError(.configuration, "the database URL must look like postgres://user:password@host:port/database")
+        }
+        guard let user = components.user, !user.isEmpty else {
+            throw HearthError(.configuration, "the database URL names no user")
+        }
+        let host = components.host.flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1"
+        let database = String(components.path.drop(while: { $0 == "/" }))
+        let sslmode = components.queryItems?.first(where: { $0.name == "sslmode" })?.value ?? "prefer"
+        let tls: PostgresClient.Configuration.TLS
+        switch sslmode {
+        case "disable": tls = .disable
+        case "prefer": tls = .prefer(.makeClientConfiguration())
+        case "require": tls = .require(.makeClientConfiguration())
+        default: throw HearthError(.configuration, "the database URL's sslmode must be disable, prefer or require")
+        }
+        return PostgresClient.Configuration(
+            host: host, port: components.port ?? 5432, username: user.removingPercentEncoding ?? user,
+            password: components.password.map { $0.removingPercentEncoding ?? $0 },
+            database: database.isEmpty ? nil : database, tls: tls)
+    }
+
+    /// The URL with its password replaced by `***`, for logs and status output.
+    public static func redacted(_ text: String) -> String {
+        guard var components = URLComponents(string: text) else { return "postgres://(unparseable)" }
+        if components.password != nil { components.password = "***" }
+        return components.string ?? "postgres://(unparseable)"
+    }
+}

@@ -1,0 +1,114 @@
+import ArgumentParser
+import Foundation
+import HearthCore
+import HearthServer
+import HearthStore
+import Logging
+
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure the hub's building blocks on this machine.",
+        subcommands: [StoreWrites.self])
+
+    struct StoreWrites: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "store",
+            abstract: "Committed write transactions per second (one session row each) on an engine.",
+            discussion: """
+                Without --database it uses a new SQLite file in a temporary folder (removed afterwards). \
+                With a postgres:// URL it writes into that database: give it a scratch database.
+                """)
+
+        @Option(name: .long, help: "postgres://… to measure PostgreSQL; default: a temporary SQLite file.")
+        var database: String?
+
+        @Option(name: .long, help: "Seconds to run.")
+        var seconds: Int = 5
+
+        @Option(name: .long, help: "Concurrent writers.")
+        var concurrency: Int = 4
+
+        @OptionGroup var log: LogOptions
+
+        func run() async throws {
+            let logger = try log.makeLogger()
+            let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("hearth-bench-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: scratch) }
+            let folder = DataFolder(path: scratch.path)
+            try folder.create()
+            let location = try DatabaseLocation(url: database, dataFolder: folder)
+            let engine = try await location.makeEngine(logger: logger)
+            let result = try await Store.withRunning(engine, logger: logger) { store in
+                try await StoreWriteBenchmark(store: store, seconds: seconds, concurrency: concurrency).run()
+            }
+            Output.print("""
+                engine: \(engine.dialect.name)  writers: \(concurrency)  duration: \(seconds) s
+                committed: \(result.count)  rate: \(Int(result.rate)) commits/s  \
+                latency p50: \(result.p50) ms  p99: \(result.p99) ms
+                """)
+        }
+    }
+}
+
+/// Commits one-row transactions from several writers for a fixed time.
+struct StoreWriteBenchmark {
+    let store: Store
+    let seconds: Int
+    let concurrency: Int
+
+    struct Result {
+        let count: Int
+        let rate: Double
+        let p50: Double
+        let p99: Double
+    }
+
+    func run() async throws -> Result {
+        let now = store.clock.now
+        let household = try Household(name: "bench", createdAt: now)
+        let person = Person(
+            householdID: household.id, email: try EmailAddress("bench-\(household.id.rawValue.lowercased())@bench.invalid"),
+            role: .member, mustChangePassword: false, createdAt: now)
+        try await store.write { db in
+            try await db.households.insert(household)
+            try await db.people.insert(person, passwordHash: "$bench$not-a-password")
+        }
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        let started = ContinuousClock.now
+        let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
+            for _ in 0..<concurrency {
+                group.addTask {
+                    var samples: [Double] = []
+                    while ContinuousClock.now < deadline {
+                        let begin = ContinuousClock.now
+                        let session = SessionRecords.Session(
+                            tokenDigest: SecretToken(prefix: "bench_").digest, personID: person.id,
+                            createdAt: store.clock.now, expiresAt: store.clock.now.addingTimeInterval(60))
+                        try await store.write { db in try await db.sessions.insert(session) }
+                        let elapsed = ContinuousClock.now - begin
+                        samples.append(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)
+                    }
+                    return samples
+                }
+            }
+            var all: [Double] = []
+            for try await samples in group { all += samples }
+            return all.sorted()
+        }
+        let elapsed = ContinuousClock.now - started
+        let total = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        func percentile(_ p: Double) -> Double {
+            guard !latencies.isEmpty else { return 0 }
+            let value = latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
+            return (value * 100).rounded() / 100
+        }
+        // Leave the scratch rows out of a PostgreSQL database that outlives the run.
+        try await store.write { db in
+            try await db.sessions.deleteAll(of: person.id)
+            try await db.db.execute("DELETE FROM people WHERE id = ?", person.id.rawValue)
+            try await db.db.execute("DELETE FROM zones WHERE household_id = ?", household.id.rawValue)
+            try await db.db.execute("DELETE FROM households WHERE id = ?", household.id.rawValue)
+        }
+        return Result(count: latencies.count, rate: Double(latencies.count) / total, p50: percentile(0.5), p99: percentile(0.99))
+    }
+}

@@ -1,0 +1,99 @@
+import ArgumentParser
+import HearthCore
+import HearthServer
+import HearthStore
+import Logging
+
+/// What `init` and a first `serve` share: who the first owner is, and printing their password once.
+struct InitOptions: ParsableArguments {
+    @Option(name: .long, help: "The first household's name (default Home).")
+    var household: String = "Home"
+
+    @Option(name: .long, help: "The first owner's email, their sign-in name (default owner@home.arpa).")
+    var owner: String = "owner@home.arpa"
+
+    @Option(
+        name: .customLong("hostname"),
+        help: "A DNS name for the hub's TLS certificate besides localhost, 127.0.0.1 and ::1; repeatable (env HEARTH_HOSTNAMES, comma-separated).")
+    var hostnames: [String] = []
+
+    var allHostnames: [String] {
+        hostnames.isEmpty
+            ? (Environment.value("HEARTH_HOSTNAMES")?.split(separator: ",").map(String.init) ?? []) : hostnames
+    }
+
+    /// Checks the input before anything is created, so a typo changes nothing on disk.
+    func validate() throws {
+        _ = try Household.validatedName(household)
+        _ = try EmailAddress(owner)
+    }
+
+    func initialize(store: Store, sealer: KeySealer, folder: DataFolder) async throws -> InitialOwner {
+        let initial = try await PasswordHasher.withHasher(parameters: .default, threads: 1) { hasher in
+            try await HubBootstrap.initialize(
+                store: store, sealer: sealer, hasher: hasher, householdName: household, ownerEmail: owner,
+                hostnames: allHostnames)
+        }
+        let certificate = try await HubBootstrap.loadCertificate(store: store, sealer: sealer)
+        try folder.writeHubCertificate(certificate.certificatePEM)
+        return initial
+    }
+}
+
+enum InitReport {
+    /// Printed to standard output only — never to the log — and only this once.
+    static func show(_ initial: InitialOwner, folder: DataFolder, location: DatabaseLocation) {
+        Output.print("""
+            Hearth is initialized.
+              data folder:       \(folder.path)
+              database:          \(location)
+              trust domain:      \(initial.trustDomain)
+              household:         \(initial.householdName) (\(initial.householdID))
+              owner:             \(initial.email)
+              one-time password: \(initial.oneTimePassword)
+            The password is shown only now and stored only as a hash; change it after you sign in.
+            """)
+    }
+
+    static func signInHint(_ initial: InitialOwner?, folder: DataFolder, host: String, port: Int) -> String {
+        let authority = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        let email = initial?.email.rawValue ?? "EMAIL"
+        return """
+            Hearth is serving https://\(authority) — sign in with:
+              curl --cacert \(folder.hubCertificatePath) https://\(authority)/v1/session \\
+                -H 'content-type: application/json' -d '{"email":"\(email)","password":"…"}'
+            """
+    }
+}
+
+struct Init: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create a data folder, its database, the first household and its owner.")
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var initOptions: InitOptions
+    @OptionGroup var log: LogOptions
+
+    func run() async throws {
+        let logger = try log.makeLogger()
+        try initOptions.validate()
+        let folder = store.dataFolder
+        guard folder.isMissingOrEmpty else {
+            throw HearthError(
+                .alreadyInitialized,
+                "the data folder \(folder.path) already exists and is not empty; nothing was changed "
+                    + "(use `hearth serve --data \(folder.path)` to run it, or choose an empty folder)")
+        }
+        let location = try store.location()
+        try folder.create()
+        let initial = try await store.withStore(logger: logger) { db in
+            guard try await !HubBootstrap.isInitialized(db) else {
+                throw HearthError(
+                    .alreadyInitialized, "the database \(location) already belongs to an initialized hub; nothing was changed")
+            }
+            return try await initOptions.initialize(store: db, sealer: try store.sealer(create: true), folder: folder)
+        }
+        InitReport.show(initial, folder: folder, location: location)
+        Output.print("Start it with: hearth serve --data \(folder.path)")
+    }
+}

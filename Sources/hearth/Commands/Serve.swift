@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import HearthCore
+import HearthServer
+import HearthStore
+import Logging
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the hub; on a missing or empty data folder, initialize it first.")
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var initOptions: InitOptions
+    @OptionGroup var log: LogOptions
+
+    @Option(name: .long, help: "host:port for HTTPS (default 127.0.0.1:8443; env HEARTH_LISTEN).")
+    var listen: String?
+
+    @Option(name: .long, help: "Largest accepted request body in bytes (default 65536; env HEARTH_MAX_BODY_BYTES).")
+    var maxBodyBytes: Int?
+
+    @Option(name: .long, help: "Sign-in session lifetime in seconds (default 3600; env HEARTH_SESSION_TTL).")
+    var sessionTTL: Int?
+
+    func run() async throws {
+        let logger = try log.makeLogger()
+        let configuration = try hubConfiguration()
+        let folder = store.dataFolder
+        if folder.isMissingOrEmpty {
+            try initOptions.validate()
+            try folder.create()
+        }
+        let location = try store.location()
+        try await store.withStore(logger: logger) { db in
+            var initial: InitialOwner?
+            if try await !HubBootstrap.isInitialized(db) {
+                try initOptions.validate()
+                initial = try await initOptions.initialize(store: db, sealer: try store.sealer(create: true), folder: folder)
+                InitReport.show(initial!, folder: folder, location: location)
+            }
+            let certificate = try await HubBootstrap.loadCertificate(store: db, sealer: try store.sealer(create: false))
+            try folder.writeHubCertificate(certificate.certificatePEM)
+            let hub = Hub(configuration: configuration, store: db, certificate: certificate, logger: logger)
+            try await hub.run { [initial] port in
+                Output.print(InitReport.signInHint(initial, folder: folder, host: configuration.host, port: port))
+            }
+        }
+        logger.info("hearth stopped; database closed")
+    }
+
+    func hubConfiguration() throws -> HubConfiguration {
+        var configuration = HubConfiguration()
+        let address = try HubConfiguration.parseListen(listen ?? Environment.value("HEARTH_LISTEN") ?? "127.0.0.1:8443")
+        configuration.host = address.host
+        configuration.port = address.port
+        configuration.hostnames = initOptions.allHostnames
+        if let bytes = try maxBodyBytes ?? Environment.integer("HEARTH_MAX_BODY_BYTES") {
+            guard bytes >= 1024 else { throw HearthError(.configuration, "the body limit must be at least 1024 bytes") }
+            configuration.maxBodyBytes = bytes
+        }
+        if let seconds = try sessionTTL ?? Environment.integer("HEARTH_SESSION_TTL") {
+            guard (60...86_400).contains(seconds) else {
+                throw HearthError(.configuration, "the session lifetime must be 60 to 86400 seconds")
+            }
+            configuration.sessionLifetime = .seconds(seconds)
+        }
+        return configuration
+    }
+}

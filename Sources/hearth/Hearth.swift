@@ -1,0 +1,14 @@
+import ArgumentParser
+
+@main
+struct Hearth: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hearth",
+        abstract: "Hearth: the trust hub for the smart home.",
+        discussion: """
+            Every option can also be set with a HEARTH_* environment variable (see README.md); \
+            a flag wins over the variable.
+            """,
+        subcommands: [Serve.self, Init.self, Status.self, People.self, Bench.self],
+        defaultSubcommand: nil)
+}

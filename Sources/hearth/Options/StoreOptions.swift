@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import HearthCore
+import HearthServer
+import HearthStore
+import Logging
+
+/// Where the hub's data lives; shared by every command that opens it, exactly as `serve` does.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: "The data folder (default ./hearth-data; env HEARTH_DATA).")
+    var data: String?
+
+    @Option(
+        name: .long,
+        help: "postgres://user:password@host:port/db to use PostgreSQL instead of the folder's SQLite file (env HEARTH_DATABASE_URL).")
+    var database: String?
+
+    var dataFolder: DataFolder {
+        DataFolder(path: data ?? Environment.value("HEARTH_DATA") ?? "hearth-data")
+    }
+
+    func location() throws -> DatabaseLocation {
+        try DatabaseLocation(url: database ?? Environment.value("HEARTH_DATABASE_URL"), dataFolder: dataFolder)
+    }
+
+    /// The KEK from `HEARTH_KEK` (base64 of 32 bytes) if set, else the data folder's `kek` file.
+    func sealer(create: Bool) throws -> KeySealer {
+        if let encoded = Environment.value("HEARTH_KEK") {
+            guard let bytes = Data(base64Encoded: encoded), bytes.count == 32 else {
+                throw HearthError(.configuration, "HEARTH_KEK must be the base64 encoding of 32 bytes")
+            }
+            return try KeySealer(kek: Array(bytes))
+        }
+        return try KeySealer(kek: dataFolder.keyEncryptionKey(create: create))
+    }
+
+    /// Opens the database (migrating it) for the duration of `body`.
+    func withStore<Result: Sendable>(
+        logger: Logger, _ body: (Store) async throws -> Result
+    ) async throws -> Result {
+        let engine = try await location().makeEngine(logger: logger)
+        return try await Store.withRunning(engine, logger: logger, body)
+    }
+}
+
+/// Logging to standard error, at the level from `--log-level` or `HEARTH_LOG_LEVEL`.
+struct LogOptions: ParsableArguments {
+    @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical (env HEARTH_LOG_LEVEL; default info).")
+    var logLevel: String?
+
+    func makeLogger() throws -> Logger {
+        let text = logLevel ?? Environment.value("HEARTH_LOG_LEVEL") ?? "info"
+        guard let level = Logger.Level(rawValue: text) else {
+            throw HearthError(.configuration, "unknown log level \(text)")
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        var logger = Logger(label: "hearth")
+        logger.logLevel = level
+        return logger
+    }
+}

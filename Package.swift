@@ -96,8 +96,11 @@ let package = Package(
             name: "HearthTesting",
             dependencies: [
                 "HearthServer",
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "NIOPosix", package: "swift-nio"),
+                "HearthStore",
+                "HearthStoreSQLite",
+                "HearthStorePostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),

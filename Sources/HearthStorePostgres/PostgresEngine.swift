@@ -8,7 +8,7 @@ public struct PostgresEngine: DatabaseEngine {
     public static let dialect = SQLDialect(
         name: "postgres", blobType: "BYTEA",
         // A transaction-scoped advisory lock: only one process migrates at a time.
-        migrationLock: "SELECT pg_advisory_xact_lock(7208451173)",
+        migrationLock: "SELECT COUNT(*) AS locked FROM (SELECT pg_advisory_xact_lock(7208451173)) AS lock",
         tableExistsQuery: """
             SELECT table_name::text AS name FROM information_schema.tables
             WHERE table_schema = current_schema() AND table_name = ?
@@ -45,8 +45,15 @@ public struct PostgresEngine: DatabaseEngine {
         _ body: @Sendable (any SQLExecutor) async throws -> Result
     ) async throws -> Result {
         let logger = self.logger
-        return try await client.withTransaction(logger: logger) { connection in
-            try await body(PostgresExecutor(connection: connection, logger: logger))
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                try await body(PostgresExecutor(connection: connection, logger: logger))
+            }
+        } catch let error as PostgresTransactionError {
+            // Callers expect the error their closure threw (a typed HearthError), as on SQLite;
+            // a failure to begin, roll back or commit is the engine's own and is passed on as such.
+            if let closureError = error.closureError, error.rollbackError == nil { throw closureError }
+            throw error
         }
     }
 

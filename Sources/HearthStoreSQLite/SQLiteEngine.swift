@@ -70,8 +70,13 @@ public final class SQLiteEngine: DatabaseEngine {
         // Wait for the transaction in progress, then close; the last connection to close
         // checkpoints the WAL into the main file.
         await gate.acquire()
-        try? await reader.close()
-        try? await writer.close()
+        // This task is cancelled by now, and sqlite-nio refuses to start work (even a close) from a
+        // cancelled task; an unstructured task, awaited at once, is not cancelled.
+        let (reader, writer) = (self.reader, self.writer)
+        await Task {
+            try? await reader.close()
+            try? await writer.close()
+        }.value
         // Released so that a late caller fails on the closed connection instead of waiting forever.
         await gate.release()
         logger.debug("closed SQLite database", metadata: ["path": "\(path)"])

@@ -6,10 +6,11 @@ public protocol HearthClock: Sendable {
     var now: Date { get }
 }
 
-/// The wall clock.
+/// The wall clock, to the millisecond — the precision times are stored with, so a value read
+/// back from the database equals the one written.
 public struct SystemClock: HearthClock {
     public init() {}
-    public var now: Date { Date() }
+    public var now: Date { Date(unixMilliseconds: Date().unixMilliseconds) }
 }
 
 extension Date {

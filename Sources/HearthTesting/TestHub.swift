@@ -1,0 +1,75 @@
+import Foundation
+import HearthCore
+import HearthServer
+import HearthStore
+import Logging
+
+/// A real hub for a test: its own database (SQLite or PostgreSQL), its own folder, HTTPS on a
+/// free port of 127.0.0.1, the first household and owner made as `hearth init` makes them.
+public struct TestHub: Sendable {
+    public let port: Int
+    public let store: Store
+    public let clock: TestClock
+    public let logs: LogCapture
+    public let ownerEmail: String
+    public let ownerPassword: String
+    public let householdID: HouseholdID
+    public let certificatePath: String
+    public let database: TestDatabase
+
+    public var client: CurlClient {
+        CurlClient(baseURL: "https://127.0.0.1:\(port)", caCertificatePath: certificatePath)
+    }
+
+    /// Password hashing cost for test hubs: real scrypt, cheap enough for many sign-ins per test.
+    public static let fastHashing = PasswordHashParameters(logN: 10, r: 8, p: 1)
+}
+
+/// Runs `body` against a hub that is stopped (and its database dropped) when `body` returns.
+public func withTestHub<Result: Sendable>(
+    engine: TestEngine = .sqlite,
+    configure: (inout HubConfiguration) -> Void = { _ in },
+    _ body: (TestHub) async throws -> Result
+) async throws -> Result {
+    var configuration = HubConfiguration(host: "127.0.0.1", port: 0, passwordHashing: TestHub.fastHashing)
+    configure(&configuration)
+    let clock = TestClock()
+    let logs = LogCapture()
+    let logger = logs.logger()
+    return try await TestDatabase.with(engine) { database in
+        try await Store.withRunning(try await database.makeEngine(logger: logger), clock: clock, logger: logger) { store in
+            let kek = (0..<32).map { _ in UInt8.random(in: .min ... .max) }
+            let sealer = try KeySealer(kek: kek)
+            let initial = try await PasswordHasher.withHasher(parameters: TestHub.fastHashing, threads: 1) { hasher in
+                try await HubBootstrap.initialize(
+                    store: store, sealer: sealer, hasher: hasher, householdName: "Test home",
+                    ownerEmail: "owner@example.org", hostnames: [])
+            }
+            let certificate = try await HubBootstrap.loadCertificate(store: store, sealer: sealer)
+            let certificatePath = database.folder.appendingPathComponent("hub-cert.pem").path
+            try Data(certificate.certificatePEM.utf8).write(to: URL(fileURLWithPath: certificatePath))
+            let hub = Hub(configuration: configuration, store: store, certificate: certificate, logger: logger)
+
+            let (ports, portContinuation) = AsyncStream<Int>.makeStream()
+            return try await withThrowingTaskGroup(of: Result?.self) { group in
+                group.addTask {
+                    try await hub.run(shutdownSignals: []) { port in portContinuation.yield(port) }
+                    return nil
+                }
+                var iterator = ports.makeAsyncIterator()
+                guard let port = await iterator.next() else {
+                    throw CurlClient.CurlError(message: "the test hub stopped before listening")
+                }
+                let testHub = TestHub(
+                    port: port, store: store, clock: clock, logs: logs, ownerEmail: initial.email.rawValue,
+                    ownerPassword: initial.oneTimePassword, householdID: initial.householdID,
+                    certificatePath: certificatePath, database: database)
+                defer { group.cancelAll() }
+                let result = try await body(testHub)
+                group.cancelAll()
+                while let _ = try await group.next() {}
+                return result
+            }
+        }
+    }
+}

@@ -114,7 +114,9 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "HearthCoreTests", dependencies: ["HearthCore"], swiftSettings: strict),
-        .testTarget(name: "HearthStoreTests", dependencies: ["HearthTesting"], swiftSettings: strict),
-        .testTarget(name: "HearthServerTests", dependencies: ["HearthTesting"], swiftSettings: strict),
+        .testTarget(name: "HearthStoreTests", dependencies: ["HearthTesting", "HearthStore", "HearthCore"], swiftSettings: strict),
+        .testTarget(
+            name: "HearthServerTests", dependencies: ["HearthTesting", "HearthServer", "HearthStore", "HearthCore"],
+            swiftSettings: strict),
     ]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// HTTPS requests made by the real `curl` binary, trusting only the hub's certificate — a client
 /// nobody here wrote, checking the hub's TLS the way a user's tools would.
@@ -85,24 +86,42 @@ public enum ProcessRunner {
         public let standardError: String
     }
 
-    public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) async throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        let output = Pipe()
-        let error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        // Read both pipes to the end before waiting, so a chatty child never blocks on a full pipe.
-        async let out = Task.detached { output.fileHandleForReading.readDataToEndOfFile() }.value
-        async let err = Task.detached { error.fileHandleForReading.readDataToEndOfFile() }.value
-        let (outData, errData) = await (out, err)
-        await Task.detached { process.waitUntilExit() }.value
-        return Result(
-            status: process.terminationStatus, standardOutput: String(decoding: outData, as: UTF8.self),
-            standardError: String(decoding: errData, as: UTF8.self))
+    /// Blocking waits (pipe reads, `waitUntilExit`) happen on Dispatch threads, never on Swift's
+    /// cooperative pool: with two cores, two blocked cooperative threads would starve the very
+    /// hub the child process is talking to.
+    public static func run(
+        _ executable: String, _ arguments: [String], environment: [String: String]? = nil
+    ) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: executable)
+                process.arguments = arguments
+                if let environment { process.environment = environment }
+                let output = Pipe()
+                let error = Pipe()
+                process.standardOutput = output
+                process.standardError = error
+                process.standardInput = FileHandle.nullDevice
+                do {
+                    try process.run()
+                } catch {
+                    continuation.resume(throwing: error)
+                    return
+                }
+                let errorData = Mutex(Data())
+                let group = DispatchGroup()
+                DispatchQueue.global().async(group: group) {
+                    let data = error.fileHandleForReading.readDataToEndOfFile()
+                    errorData.withLock { $0 = data }
+                }
+                let outData = output.fileHandleForReading.readDataToEndOfFile()
+                group.wait()
+                process.waitUntilExit()
+                continuation.resume(returning: Result(
+                    status: process.terminationStatus, standardOutput: String(decoding: outData, as: UTF8.self),
+                    standardError: String(decoding: errorData.withLock { $0 }, as: UTF8.self)))
+            }
+        }
     }
 }

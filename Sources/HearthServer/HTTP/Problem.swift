@@ -44,7 +44,7 @@ public struct Problem: HTTPResponseError, Sendable {
         var headers = self.headers
         headers[.contentType] = "application/problem+json"
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return Response(
             status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(body))))
     }

@@ -1,0 +1,25 @@
+import HearthStore
+
+/// Every row of every table, as comparable text: take one before and after a request to prove
+/// that the request changed nothing.
+public struct DatabaseSnapshot: Equatable, Sendable {
+    public let tables: [String: [String]]
+
+    public static let tableNames = [
+        "schema_migrations", "hub", "hub_keys", "households", "zones", "people", "devices", "sessions",
+    ]
+
+    public static func take(_ store: Store) async throws -> DatabaseSnapshot {
+        try await store.read { db in
+            var tables: [String: [String]] = [:]
+            for table in tableNames {
+                // Table names come from the fixed list above, never from input.
+                let rows = try await db.db.query("SELECT * FROM \(table)")
+                tables[table] = rows.map { row in
+                    row.values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "|")
+                }.sorted()
+            }
+            return DatabaseSnapshot(tables: tables)
+        }
+    }
+}

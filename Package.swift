@@ -116,7 +116,11 @@ let package = Package(
         .testTarget(name: "HearthCoreTests", dependencies: ["HearthCore"], swiftSettings: strict),
         .testTarget(name: "HearthStoreTests", dependencies: ["HearthTesting", "HearthStore", "HearthCore"], swiftSettings: strict),
         .testTarget(
-            name: "HearthServerTests", dependencies: ["HearthTesting", "HearthServer", "HearthStore", "HearthCore"],
+            name: "HearthServerTests",
+            dependencies: [
+                "HearthTesting", "HearthServer", "HearthStore", "HearthCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strict),
     ]
 )

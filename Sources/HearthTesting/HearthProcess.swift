@@ -1,0 +1,131 @@
+import Foundation
+import Synchronization
+
+/// The real `hearth` binary run as a child process, for tests that need what only a process
+/// has: signals, SIGKILL, a restart on the same data.
+public final class HearthProcess: Sendable {
+    /// Held so the `Process` (and its handlers) live as long as this object.
+    private let process: Mutex<Process>
+    private let state = State()
+    public let pid: Int32
+
+    /// What the child wrote and how it ended, shared with the Dispatch-thread handlers.
+    final class State: Sendable {
+        let output = Mutex("")
+        let errors = Mutex("")
+        let exit = Mutex<Int32?>(nil)
+    }
+
+    /// The binary: `HEARTH_BIN` (set by scripts/test), else this package's debug build.
+    public static var binaryPath: String {
+        if let path = ProcessInfo.processInfo.environment["HEARTH_BIN"], !path.isEmpty { return path }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/hearth").path
+    }
+
+    public init(_ arguments: [String], environment: [String: String] = [:]) throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.binaryPath) else {
+            throw CurlClient.CurlError(message: "no hearth binary at \(Self.binaryPath); run `swift build` first")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binaryPath)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        process.standardInput = FileHandle.nullDevice
+        let state = self.state
+        // Handlers run on Dispatch threads and only append to locked buffers.
+        stdout.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if !data.isEmpty { state.output.withLock { $0 += String(decoding: data, as: UTF8.self) } }
+        }
+        stderr.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if !data.isEmpty { state.errors.withLock { $0 += String(decoding: data, as: UTF8.self) } }
+        }
+        process.terminationHandler = { finished in
+            state.exit.withLock { $0 = finished.terminationStatus }
+        }
+        try process.run()
+        self.pid = process.processIdentifier
+        self.process = Mutex(process)
+    }
+
+    public var standardOutput: String { state.output.withLock { $0 } }
+    public var standardError: String { state.errors.withLock { $0 } }
+    public var exitStatus: Int32? { state.exit.withLock { $0 } }
+
+    public func signal(_ signal: Int32) {
+        guard exitStatus == nil else { return }
+        kill(pid, signal)
+    }
+
+    /// Waits (polling, without blocking a thread) until `predicate` holds on the output so far.
+    public func waitForOutput(
+        timeout: Duration = .seconds(60), _ predicate: (String) -> Bool
+    ) async throws -> String {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let text = standardOutput
+            if predicate(text) { return text }
+            if exitStatus != nil {
+                try await Task.sleep(for: .milliseconds(100))
+                if predicate(standardOutput) { return standardOutput }
+                throw CurlClient.CurlError(
+                    message: "hearth exited \(exitStatus!) before the expected output; stderr: \(standardError.suffix(2000))")
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw CurlClient.CurlError(message: "timed out waiting for hearth; stdout: \(standardOutput) stderr: \(standardError.suffix(2000))")
+    }
+
+    /// Waits for the process to end and returns its exit status (or the terminating signal, from
+    /// Foundation's `terminationStatus`).
+    @discardableResult
+    public func waitForExit(timeout: Duration = .seconds(60)) async throws -> Int32 {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let status = exitStatus { return status }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        signal(SIGKILL)
+        throw CurlClient.CurlError(message: "hearth did not exit in time")
+    }
+
+    /// The port from `Hearth is serving https://host:PORT`.
+    public func waitForPort() async throws -> Int {
+        let text = try await waitForOutput { $0.contains("Hearth is serving https://") }
+        guard let range = text.range(of: "Hearth is serving https://") else { return 0 }
+        let rest = text[range.upperBound...].prefix { $0 != " " && $0 != "\n" }
+        guard let colon = rest.lastIndex(of: ":"), let port = Int(rest[rest.index(after: colon)...]) else {
+            throw CurlClient.CurlError(message: "no port in \(rest)")
+        }
+        return port
+    }
+
+    /// The first owner's one-time password from the init report.
+    public func oneTimePassword() async throws -> String {
+        let text = try await waitForOutput { $0.contains("one-time password:") && $0.contains("\n", after: "one-time password:") }
+        return Self.oneTimePassword(in: text) ?? ""
+    }
+
+    public static func oneTimePassword(in text: String) -> String? {
+        guard let range = text.range(of: "one-time password:") else { return nil }
+        return text[range.upperBound...].split(separator: "\n").first.map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+
+    deinit {
+        if exitStatus == nil { kill(pid, SIGKILL) }
+    }
+}
+
+extension String {
+    fileprivate func contains(_ other: String, after marker: String) -> Bool {
+        guard let range = range(of: marker) else { return false }
+        return self[range.upperBound...].contains(other)
+    }
+}

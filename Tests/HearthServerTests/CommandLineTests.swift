@@ -1,0 +1,148 @@
+import Crypto
+import Foundation
+import HearthCore
+import HearthTesting
+import Testing
+
+/// The `hearth` binary as an operator runs it.
+@Suite(.serialized) struct CommandLineTests {
+    /// Every file under `folder` with its mode, size, modification time and SHA-256.
+    static func fingerprint(_ folder: URL) throws -> [String: String] {
+        var result: [String: String] = [:]
+        let manager = FileManager.default
+        result["."] = "\((try manager.attributesOfItem(atPath: folder.path))[.posixPermissions] ?? "")"
+        for name in try manager.contentsOfDirectory(atPath: folder.path) {
+            let path = folder.appendingPathComponent(name).path
+            let attributes = try manager.attributesOfItem(atPath: path)
+            let digest = SHA256.hash(data: manager.contents(atPath: path) ?? Data()).hexString
+            result[name] = "\(attributes[.posixPermissions] ?? "") \(attributes[.size] ?? "") \(attributes[.modificationDate] ?? "") \(digest)"
+        }
+        return result
+    }
+
+    static func mode(_ path: String) throws -> Int {
+        (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue ?? -1
+    }
+
+    @Test func initCreatesAPrivateFolderPrintsThePasswordOnceAndRefusesToRunTwice() async throws {
+        let root = try TemporaryFolder.make(prefix: "hearth-init")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let data = root.appendingPathComponent("data")
+        let first = try await ProcessRunner.run(
+            HearthProcess.binaryPath, ["init", "--data", data.path, "--household", "Flat 3", "--owner", "Ann@Example.org"])
+        #expect(first.status == 0, "\(first.standardError)")
+        let password = try #require(HearthProcess.oneTimePassword(in: first.standardOutput))
+        #expect(password.count == 27)
+        #expect(first.standardOutput.components(separatedBy: password).count == 2, "printed exactly once")
+        #expect(first.standardOutput.contains("ann@example.org"))
+        #expect(!first.standardError.contains(password), "the password reached the log")
+        #expect(try Self.mode(data.path) == 0o700)
+        #expect(try Self.mode(data.appendingPathComponent("kek").path) == 0o600)
+        // Stored only as a scrypt hash: the clear password is in no file of the folder.
+        for name in try FileManager.default.contentsOfDirectory(atPath: data.path) {
+            let bytes = FileManager.default.contents(atPath: data.appendingPathComponent(name).path) ?? Data()
+            #expect(bytes.range(of: Data(password.utf8)) == nil, "\(name) holds the password in clear")
+        }
+
+        let before = try Self.fingerprint(data)
+        let second = try await ProcessRunner.run(HearthProcess.binaryPath, ["init", "--data", data.path])
+        #expect(second.status != 0)
+        #expect(second.standardError.contains("already exists and is not empty; nothing was changed"))
+        #expect(try Self.fingerprint(data) == before)
+
+        let invalid = try await ProcessRunner.run(
+            HearthProcess.binaryPath, ["init", "--data", root.appendingPathComponent("other").path, "--owner", "not an email"])
+        #expect(invalid.status != 0)
+        #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("other").path), "bad input created a folder")
+    }
+
+    @Test func serveInitializesAnEmptyFolderAnswersCurlAndStopsGracefully() async throws {
+        let root = try TemporaryFolder.make(prefix: "hearth-serve")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let data = root.appendingPathComponent("data")
+        let hub = try HearthProcess(["serve", "--data", data.path, "--listen", "127.0.0.1:0"])
+        let port = try await hub.waitForPort()
+        let password = try await hub.oneTimePassword()
+
+        // The issue's own check: curl -k against /healthz.
+        let curl = try await ProcessRunner.run(
+            "/usr/bin/curl", ["-sk", "-o", "/dev/null", "-w", "%{http_code}", "https://127.0.0.1:\(port)/healthz"])
+        #expect(curl.standardOutput == "200")
+        // And with the certificate the hub wrote for clients, signing in with the printed password.
+        let client = CurlClient(baseURL: "https://127.0.0.1:\(port)", caCertificatePath: data.appendingPathComponent("hub-cert.pem").path)
+        let signIn = try await client.json("POST", "/v1/session", ["email": "owner@home.arpa", "password": password])
+        #expect(signIn.status == 201)
+
+        hub.signal(SIGTERM)
+        #expect(try await hub.waitForExit(timeout: .seconds(30)) == 0)
+        #expect(hub.standardError.contains("database closed"))
+        // A clean close checkpoints the write-ahead log into the database file.
+        #expect(!FileManager.default.fileExists(atPath: data.appendingPathComponent("hearth.sqlite-wal").path))
+        #expect(!hub.standardError.contains(password))
+    }
+
+    @Test(arguments: TestEngine.allCases)
+    func aKilledHubLosesNoAcknowledgedWrite(engine: TestEngine) async throws {
+        try await TestDatabase.with(engine) { database in
+            let data = database.folder.appendingPathComponent("data")
+            var arguments = ["serve", "--data", data.path, "--listen", "127.0.0.1:0"]
+            if engine == .postgres { arguments += ["--database", database.url] }
+            let first = try HearthProcess(arguments)
+            let port = try await first.waitForPort()
+            let password = try await first.oneTimePassword()
+            let client = CurlClient(
+                baseURL: "https://127.0.0.1:\(port)", caCertificatePath: data.appendingPathComponent("hub-cert.pem").path)
+
+            // Four writers sign in over and over; the hub is killed while they are mid-flight.
+            let acknowledged = AcknowledgedTokens()
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        while first.exitStatus == nil {
+                            guard let response = try? await client.json(
+                                "POST", "/v1/session", ["email": "owner@home.arpa", "password": password]),
+                                response.status == 201, let token = try? response.json()["token"] as? String
+                            else { continue }
+                            let count = await acknowledged.append(token)
+                            if count >= 12 { first.signal(SIGKILL) }
+                        }
+                    }
+                }
+            }
+            _ = try await first.waitForExit()
+            let tokens = await acknowledged.tokens
+            #expect(tokens.count >= 12)
+
+            let second = try HearthProcess(arguments)
+            let secondPort = try await second.waitForPort()
+            let restarted = CurlClient(baseURL: "https://127.0.0.1:\(secondPort)", caCertificatePath: client.caCertificatePath)
+            for token in tokens {
+                let me = try await restarted.request("GET", "/v1/me", headers: ["Authorization": "Bearer \(token)"])
+                #expect(me.status == 200, "an acknowledged session was lost")
+            }
+            second.signal(SIGTERM)
+            #expect(try await second.waitForExit() == 0)
+
+            if engine == .sqlite {
+                let check = try await ProcessRunner.run(
+                    "/usr/bin/sqlite3", [data.appendingPathComponent("hearth.sqlite").path, "PRAGMA integrity_check; PRAGMA foreign_key_check;"])
+                #expect(check.standardOutput == "ok\n")
+            }
+            var statusArguments = ["status", "--data", data.path]
+            if engine == .postgres { statusArguments += ["--database", database.url] }
+            let status = try await ProcessRunner.run(HearthProcess.binaryPath, statusArguments)
+            #expect(status.status == 0)
+            #expect(status.standardOutput.contains("households:      1"))
+        }
+    }
+}
+
+/// Tokens the hub acknowledged (answered 201 for) before it was killed.
+actor AcknowledgedTokens {
+    private(set) var tokens: [String] = []
+
+    func append(_ token: String) -> Int {
+        tokens.append(token)
+        return tokens.count
+    }
+}

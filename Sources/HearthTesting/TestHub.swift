@@ -38,7 +38,7 @@ public func withTestHub<Result: Sendable>(
     let logger = logs.logger()
     return try await TestDatabase.with(engine) { database in
         try await Store.withRunning(try await database.makeEngine(logger: logger), clock: clock, logger: logger) { store in
-            let kek = (0..<32).map { _ in UInt8.random(in: .min ... .max) }
+            let kek = SecureRandom.bytes(32)
             let sealer = try KeySealer(kek: kek)
             let initial = try await PasswordHasher.withHasher(parameters: TestHub.fastHashing, threads: 1) { hasher in
                 try await HubBootstrap.initialize(

@@ -29,14 +29,7 @@ public struct Device: Hashable, Sendable, Codable {
         updatedAt = time
     }
 
-    /// A device name is the owner's label, 1 to 100 printable characters.
     public static func validatedName(_ name: String) throws -> String {
-        let trimmed = name.trimmingWhitespace()
-        guard !trimmed.isEmpty, trimmed.count <= 100,
-              !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
-        else {
-            throw HearthError(.invalidInput, "a device name must be 1 to 100 printable characters")
-        }
-        return trimmed
+        try Label.validated(name, what: "device")
     }
 }

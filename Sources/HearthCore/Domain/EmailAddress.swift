@@ -4,7 +4,7 @@
 /// The check is deliberately modest — one `@`, a non-empty local part, a domain with a dot or
 /// `localhost`-style single label, no spaces or control characters, at most 254 bytes — because the
 /// address is only a name here; nothing is ever mailed to it.
-public struct EmailAddress: Hashable, Sendable, Codable, CustomStringConvertible {
+public struct EmailAddress: ValidatedText, CustomStringConvertible {
     public let rawValue: String
 
     public init(_ text: String) throws {
@@ -21,18 +21,5 @@ public struct EmailAddress: Hashable, Sendable, Codable, CustomStringConvertible
     }
 
     public var description: String { rawValue }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        do {
-            try self.init(try container.decode(String.self))
-        } catch let error as HearthError {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.reason)
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
+    public var text: String { rawValue }
 }

@@ -13,15 +13,8 @@ public struct Household: Hashable, Sendable, Codable {
         self.createdAt = createdAt
     }
 
-    /// A household name is a label for people, 1 to 100 printable characters.
     public static func validatedName(_ name: String) throws -> String {
-        let trimmed = name.trimmingWhitespace()
-        guard !trimmed.isEmpty, trimmed.count <= 100,
-              !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
-        else {
-            throw HearthError(.invalidInput, "a household name must be 1 to 100 printable characters")
-        }
-        return trimmed
+        try Label.validated(name, what: "household")
     }
 }
 

@@ -1,6 +1,6 @@
 /// A named area of trust within a household. Devices are issued and authorized per zone; the
 /// `quarantine` zone holds devices that may not act until an owner decides.
-public struct Zone: Hashable, Sendable, Codable, CustomStringConvertible {
+public struct Zone: ValidatedText, CustomStringConvertible {
     public let name: String
 
     /// Zone names appear in certificate profiles, scopes (`devices:control:<zone>`) and topics,
@@ -19,6 +19,7 @@ public struct Zone: Hashable, Sendable, Codable, CustomStringConvertible {
     private init(known name: String) { self.name = name }
 
     public var description: String { name }
+    public var text: String { name }
 
     public static let `default` = Zone(known: "default")
     public static let security = Zone(known: "security")
@@ -28,18 +29,4 @@ public struct Zone: Hashable, Sendable, Codable, CustomStringConvertible {
 
     /// The zones every new household starts with.
     public static let defaults: [Zone] = [.default, .security, .climate, .lighting, .quarantine]
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        do {
-            try self.init(try container.decode(String.self))
-        } catch let error as HearthError {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.reason)
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(name)
-    }
 }

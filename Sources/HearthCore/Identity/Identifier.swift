@@ -16,15 +16,7 @@ public struct Identifier<Entity>: Hashable, Sendable, Codable, CustomStringConve
 
     /// Makes an identifier from the given generator; only tests should pass their own.
     public init(using generator: inout some RandomNumberGenerator) {
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(16)
-        for _ in 0..<2 {
-            let word = generator.next() as UInt64
-            for shift in stride(from: 0, to: 64, by: 8) {
-                bytes.append(UInt8(truncatingIfNeeded: word >> UInt64(shift)))
-            }
-        }
-        self.rawValue = Base64URL.encode(bytes)
+        self.rawValue = Base64URL.encode(SecureRandom.bytes(16, using: &generator))
     }
 
     /// Parses the text form; `nil` unless it is exactly 22 base64url characters encoding 16 bytes.

@@ -10,16 +10,7 @@ public struct SecretToken: Sendable {
     public let value: String
 
     public init(prefix: String) {
-        var generator = SystemRandomNumberGenerator()
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(32)
-        for _ in 0..<4 {
-            let word = generator.next() as UInt64
-            for shift in stride(from: 0, to: 64, by: 8) {
-                bytes.append(UInt8(truncatingIfNeeded: word >> UInt64(shift)))
-            }
-        }
-        self.value = prefix + Base64URL.encode(bytes)
+        self.value = prefix + Base64URL.encode(SecureRandom.bytes(32))
     }
 
     public var digest: String { SecretToken.digest(of: value) }

@@ -53,8 +53,7 @@ public struct DataFolder: Sendable {
             throw HearthError(
                 .configuration, "no key-encryption key: \(kekPath) is missing and HEARTH_KEK is not set")
         }
-        var generator = SystemRandomNumberGenerator()
-        let kek = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        let kek = SecureRandom.bytes(32)
         guard manager.createFile(atPath: kekPath, contents: Data(kek), attributes: [.posixPermissions: 0o600]) else {
             throw HearthError(.configuration, "cannot write \(kekPath)")
         }

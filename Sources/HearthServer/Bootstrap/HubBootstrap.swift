@@ -26,7 +26,7 @@ public enum HubBootstrap {
         let email = try EmailAddress(ownerEmail)
         let password = GeneratedPassword.make()
         let passwordHash = try await hasher.hash(password)
-        let hubID = (0..<16).map { _ in UInt8.random(in: .min ... .max) }.hexString
+        let hubID = SecureRandom.bytes(16).hexString
         let trustDomain = "\(hubID).home.arpa"
         let certificate = try HubCertificate.generate(trustDomain: trustDomain, hostnames: hostnames, now: now)
         let sealedKey = try certificate.sealedKey(with: sealer)

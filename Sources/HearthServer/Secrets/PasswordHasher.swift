@@ -52,8 +52,7 @@ public struct PasswordHasher: Sendable {
     }
 
     public func hash(_ password: String) async throws -> String {
-        var generator = SystemRandomNumberGenerator()
-        let salt = (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        let salt = SecureRandom.bytes(16)
         let parameters = self.parameters
         let derived = try await pool.runIfActive {
             try Self.derive(password, salt: salt, parameters: parameters)

@@ -30,6 +30,8 @@ struct ProblemMiddleware: RouterMiddleware {
         } catch is NIOTooManyBytesError {
             return try Problem.bodyTooLarge.response(from: request, context: context)
         } catch {
+            // The full error is safe to log: the database only ever receives hashes, digests and
+            // sealed blobs, never a password, token or key in clear, so no driver detail holds one.
             context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
             return try Problem(
                 .internalServerError, code: "internal", detail: "the hub could not complete the request; see its log")

@@ -156,9 +156,7 @@ struct SessionRoutes: Sendable {
         try await store.write { db in
             try await db.people.setPassword(caller.person.id, hash: newHash, mustChange: false)
             // Every other session of the person ends; the one making the change stays.
-            let current = try await db.sessions.live(tokenDigest: caller.tokenDigest, at: store.clock.now)
-            try await db.sessions.deleteAll(of: caller.person.id)
-            if let current { try await db.sessions.insert(current) }
+            try await db.sessions.deleteAll(of: caller.person.id, except: caller.tokenDigest)
         }
         return Response(status: .noContent)
     }

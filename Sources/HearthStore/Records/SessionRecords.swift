@@ -50,10 +50,14 @@ public struct SessionRecords: Sendable {
         !(try await db.query("DELETE FROM sessions WHERE token_hash = ? RETURNING token_hash", tokenDigest)).isEmpty
     }
 
-    /// Ends every session of a person (after a password change); returns how many.
+    /// Ends every session of a person (after a password change or reset), but the one whose
+    /// digest is `kept`, if given; returns how many ended.
     @discardableResult
-    public func deleteAll(of person: PersonID) async throws -> Int {
-        try await db.query("DELETE FROM sessions WHERE person_id = ? RETURNING token_hash", person.rawValue).count
+    public func deleteAll(of person: PersonID, except kept: String? = nil) async throws -> Int {
+        try await db.query(
+            "DELETE FROM sessions WHERE person_id = ? AND token_hash <> ? RETURNING token_hash",
+            person.rawValue, kept ?? ""
+        ).count
     }
 
     /// Removes sessions that expired before `time`; returns how many.

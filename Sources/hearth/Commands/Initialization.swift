@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import HearthCore
 import HearthServer
 import HearthStore
@@ -85,13 +86,22 @@ struct Init: AsyncParsableCommand {
                     + "(use `hearth serve --data \(folder.path)` to run it, or choose an empty folder)")
         }
         let location = try store.location()
+        let existed = FileManager.default.fileExists(atPath: folder.path)
         try folder.create()
-        let initial = try await store.withStore(logger: logger) { db in
-            guard try await !HubBootstrap.isInitialized(db) else {
-                throw HearthError(
-                    .alreadyInitialized, "the database \(location) already belongs to an initialized hub; nothing was changed")
+        let initial: InitialOwner
+        do {
+            initial = try await store.withStore(logger: logger) { db in
+                guard try await !HubBootstrap.isInitialized(db) else {
+                    throw HearthError(
+                        .alreadyInitialized,
+                        "the database \(location) already belongs to an initialized hub; nothing was changed")
+                }
+                return try await initOptions.initialize(store: db, sealer: try store.sealer(create: true), folder: folder)
             }
-            return try await initOptions.initialize(store: db, sealer: try store.sealer(create: true), folder: folder)
+        } catch {
+            // Leave no trace of a failed init: remove the folder this run made, if it is still empty.
+            if !existed, folder.isMissingOrEmpty { try? FileManager.default.removeItem(atPath: folder.path) }
+            throw error
         }
         InitReport.show(initial, folder: folder, location: location)
         Output.print("Start it with: hearth serve --data \(folder.path)")

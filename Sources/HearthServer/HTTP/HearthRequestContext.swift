@@ -12,7 +12,9 @@ public struct HearthRequestContext: RequestContext {
         self.coreContext = .init(source: source)
         self.remoteIP = source.channel.remoteAddress?.ipAddress
     }
+}
 
+extension RequestContext {
     /// Hummingbird's request id (also on every log line of the request).
     public var requestID: String {
         logger[metadataKey: "hb.request.id"].map { "\($0)" } ?? "-"

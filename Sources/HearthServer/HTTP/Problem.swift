@@ -37,10 +37,9 @@ public struct Problem: HTTPResponseError, Sendable {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        let requestID = context.logger[metadataKey: "hb.request.id"].map { "\($0)" } ?? "-"
         let body = Body(
             type: "urn:hearth:problem:\(code)", title: status.reasonPhrase, status: status.code, detail: detail,
-            instance: request.uri.path, code: code, requestID: requestID)
+            instance: request.uri.path, code: code, requestID: context.requestID)
         var headers = self.headers
         headers[.contentType] = "application/problem+json"
         let encoder = JSONEncoder()

@@ -14,11 +14,6 @@ public struct SQLRow: Sendable {
         return value
     }
 
-    public func optionalText(_ column: String) throws -> String? {
-        if case .null = self[column] { return nil }
-        return try text(column)
-    }
-
     public func integer(_ column: String) throws -> Int64 {
         guard case .integer(let value) = self[column] else { throw mismatch(column, "integer") }
         return value

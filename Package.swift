@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .executable(name: "hearth", targets: ["hearth"]),
         .library(name: "HearthCore", targets: ["HearthCore"]),
+        .library(name: "HearthAudit", targets: ["HearthAudit"]),
         .library(name: "HearthStore", targets: ["HearthStore"]),
         .library(name: "HearthServer", targets: ["HearthServer"]),
         .library(name: "HearthTesting", targets: ["HearthTesting"]),
@@ -40,11 +41,21 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The Merkle log's math, entries, signed checkpoints and proof verification. No I/O.
+        .target(
+            name: "HearthAudit",
+            dependencies: [
+                "HearthCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
         // The storage API, schema migrations and the repositories written once for both engines.
         .target(
             name: "HearthStore",
             dependencies: [
                 "HearthCore",
+                "HearthAudit",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -73,6 +84,7 @@ let package = Package(
             name: "HearthServer",
             dependencies: [
                 "HearthCore",
+                "HearthAudit",
                 "HearthStore",
                 "HearthStoreSQLite",
                 "HearthStorePostgres",
@@ -114,6 +126,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "HearthCoreTests", dependencies: ["HearthCore"], swiftSettings: strict),
+        .testTarget(name: "HearthAuditTests", dependencies: ["HearthAudit", "HearthCore"], swiftSettings: strict),
         .testTarget(name: "HearthStoreTests", dependencies: ["HearthTesting", "HearthStore", "HearthCore"], swiftSettings: strict),
         .testTarget(
             name: "HearthServerTests",

@@ -1,0 +1,62 @@
+import HearthCore
+
+/// A state change to record, as a feature describes it; the log adds the index, time and hashes.
+///
+/// `details` holds context for people reading the log (ids, counts, names of things) and never a
+/// secret: no password, token, key or code goes here. It is the only part retention may redact.
+public struct AuditEvent: Sendable, Hashable {
+    public let action: AuditAction
+    public let actor: AuditActor
+    /// What the change is about, `kind:id` (for example `person:…`, `session:…`).
+    public let subject: String
+    /// The household whose owners may read the entry; `nil` for hub-wide events.
+    public let householdID: HouseholdID?
+    public let reason: String
+    public let details: [String: String]
+
+    public init(
+        _ action: AuditAction, actor: AuditActor, subject: String, household: HouseholdID?, reason: String = "",
+        details: [String: String] = [:]
+    ) {
+        self.action = action
+        self.actor = actor
+        self.subject = AuditText.clean(subject, limit: 200)
+        self.householdID = household
+        self.reason = AuditText.clean(reason, limit: 500)
+        self.details = details
+    }
+}
+
+/// A dotted lower-case action name such as `session.login_failed` or `certificate.issued`.
+public struct AuditAction: Hashable, Sendable, CustomStringConvertible, ExpressibleByStringLiteral {
+    public let name: String
+    public var description: String { name }
+
+    public init?(_ name: String) {
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        let valid = name.utf8.count <= 64 && parts.count >= 2 && parts.allSatisfy { part in
+            guard let first = part.first, first.isASCII, first.isLowercase else { return false }
+            return part.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_") }
+        }
+        guard valid else { return nil }
+        self.name = name
+    }
+
+    /// Actions in code are literals; a malformed one is a programming error caught by any test.
+    public init(stringLiteral value: String) {
+        guard let action = AuditAction(value) else { preconditionFailure("\(value) is not a dotted action name") }
+        self = action
+    }
+}
+
+extension AuditAction {
+    public static let householdCreated: AuditAction = "household.created"
+    public static let personCreated: AuditAction = "person.created"
+    public static let passwordChanged: AuditAction = "person.password_changed"
+    public static let passwordReset: AuditAction = "person.password_reset"
+    public static let loginSucceeded: AuditAction = "session.login_succeeded"
+    public static let loginFailed: AuditAction = "session.login_failed"
+    public static let sessionEnded: AuditAction = "session.ended"
+    public static let sessionsExpired: AuditAction = "session.expired"
+    public static let auditRedacted: AuditAction = "audit.redacted"
+}

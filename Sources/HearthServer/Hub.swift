@@ -1,3 +1,4 @@
+import HearthAudit
 import HearthCore
 import HearthStore
 import Hummingbird
@@ -15,12 +16,17 @@ public struct Hub: Sendable {
     public let configuration: HubConfiguration
     public let store: Store
     public let certificate: HubCertificate
+    public let auditSigner: CheckpointSigner
     public let logger: Logger
 
-    public init(configuration: HubConfiguration, store: Store, certificate: HubCertificate, logger: Logger) {
+    public init(
+        configuration: HubConfiguration, store: Store, certificate: HubCertificate, auditSigner: CheckpointSigner,
+        logger: Logger
+    ) {
         self.configuration = configuration
         self.store = store
         self.certificate = certificate
+        self.auditSigner = auditSigner
         self.logger = logger
     }
 
@@ -33,6 +39,7 @@ public struct Hub: Sendable {
         try await PasswordHasher.withHasher(parameters: configuration.passwordHashing) { hasher in
             let decoyHash = try await hasher.decoyHash()
             let registry = PrometheusCollectorRegistry()
+            let checkpointer = AuditCheckpointer(store: store, signer: auditSigner)
             let router = Router(context: HearthRequestContext.self)
             let endpoints = HealthRoutes(store: store, registry: registry).endpoints
                 + SessionRoutes(
@@ -41,6 +48,7 @@ public struct Hub: Sendable {
                     sessionLifetime: configuration.sessionLifetime, bodyLimit: configuration.maxBodyBytes,
                     decoyHash: decoyHash
                 ).endpoints
+                + AuditRoutes(store: store, checkpointer: checkpointer).endpoints
             var table = RouteTable()
             for endpoint in endpoints { table.add(endpoint.method, endpoint.path) }
             router.add(middleware: AccessMiddleware(metrics: HTTPMetrics(registry: registry)))
@@ -50,11 +58,20 @@ public struct Hub: Sendable {
             }
 
             let logger = self.logger
+            var services: [any Service] = [
+                SessionSweeper(store: store, interval: configuration.sweepInterval, logger: logger),
+                AuditCheckpointService(
+                    checkpointer: checkpointer, interval: configuration.auditCheckpointInterval, logger: logger),
+            ]
+            if let retention = configuration.auditRetention {
+                services.append(AuditRetentionService(
+                    store: store, retention: retention, interval: configuration.sweepInterval, logger: logger))
+            }
             let app = Application(
                 router: router,
                 server: try .tls(.http1(), tlsConfiguration: try certificate.serverTLSConfiguration()),
                 configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "hearth"),
-                services: [SessionSweeper(store: store, interval: configuration.sweepInterval, logger: logger)],
+                services: services,
                 onServerRunning: { channel in
                     let port = channel.localAddress?.port ?? 0
                     logger.info("hearth is serving", metadata: ["https": "\(configuration.host):\(port)"])

@@ -34,13 +34,13 @@ public struct Store: Sendable {
     public func read<Result: Sendable>(
         _ body: @Sendable (StoreSession) async throws -> Result
     ) async throws -> Result {
-        try await engine.read { db in try await body(StoreSession(db: db)) }
+        try await engine.read { db in try await body(StoreSession(db: db, clock: clock)) }
     }
 
     public func write<Result: Sendable>(
         _ body: @Sendable (StoreSession) async throws -> Result
     ) async throws -> Result {
-        try await engine.transaction { db in try await body(StoreSession(db: db)) }
+        try await engine.transaction { db in try await body(StoreSession(db: db, clock: clock)) }
     }
 
     public func ping() async throws { try await engine.ping() }

@@ -1,13 +1,21 @@
+import HearthCore
+
 /// The records reachable inside one read or one transaction. Every accessor shares the same
 /// connection, so what a write closure does through any of them commits or rolls back together.
 public struct StoreSession: Sendable {
     public let db: any SQLExecutor
+    /// The store's clock, so records that stamp times (the audit log) agree with the callers.
+    public let clock: any HearthClock
 
-    public init(db: any SQLExecutor) { self.db = db }
+    public init(db: any SQLExecutor, clock: any HearthClock) {
+        self.db = db
+        self.clock = clock
+    }
 
     public var hub: HubRecords { HubRecords(db: db) }
     public var households: HouseholdRecords { HouseholdRecords(db: db) }
     public var people: PersonRecords { PersonRecords(db: db) }
     public var devices: DeviceRecords { DeviceRecords(db: db) }
     public var sessions: SessionRecords { SessionRecords(db: db) }
+    public var audit: AuditRecords { AuditRecords(db: db, clock: clock) }
 }

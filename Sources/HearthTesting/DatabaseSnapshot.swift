@@ -7,6 +7,7 @@ public struct DatabaseSnapshot: Equatable, Sendable {
 
     public static let tableNames = [
         "schema_migrations", "hub", "hub_keys", "households", "zones", "people", "devices", "sessions",
+        "audit_entries", "audit_nodes", "audit_head", "audit_checkpoints", "audit_keys",
     ]
 
     public static func take(_ store: Store) async throws -> DatabaseSnapshot {

@@ -48,7 +48,10 @@ public func withTestHub<Result: Sendable>(
             let certificate = try await HubBootstrap.loadCertificate(store: store, sealer: sealer)
             let certificatePath = database.folder.appendingPathComponent("hub-cert.pem").path
             try Data(certificate.certificatePEM.utf8).write(to: URL(fileURLWithPath: certificatePath))
-            let hub = Hub(configuration: configuration, store: store, certificate: certificate, logger: logger)
+            let auditSigner = try await AuditKey.loadSigner(store: store, sealer: sealer)
+            let hub = Hub(
+                configuration: configuration, store: store, certificate: certificate, auditSigner: auditSigner,
+                logger: logger)
 
             let (ports, portContinuation) = AsyncStream<Int>.makeStream()
             return try await withThrowingTaskGroup(of: Result?.self) { group in

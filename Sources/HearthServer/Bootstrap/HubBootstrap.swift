@@ -1,4 +1,5 @@
 import Foundation
+import HearthAudit
 import HearthCore
 import HearthStore
 import Logging
@@ -15,7 +16,7 @@ public struct InitialOwner: Sendable {
 }
 
 /// Makes a new hub's first records: its identity, the first household with its zones, the
-/// owner, and the sealed TLS key — all in one transaction, so a crash leaves no half-made hub.
+/// owner, the sealed TLS and audit keys, and the audit entries that record them — all in one transaction, so a crash leaves no half-made hub.
 public enum HubBootstrap {
     public static func initialize(
         store: Store, sealer: KeySealer, hasher: PasswordHasher, householdName: String, ownerEmail: String,
@@ -31,6 +32,8 @@ public enum HubBootstrap {
         let certificate = try HubCertificate.generate(trustDomain: trustDomain, hostnames: hostnames, now: now)
         let sealedKey = try certificate.sealedKey(with: sealer)
         let owner = Person(householdID: household.id, email: email, role: .owner, mustChangePassword: true, createdAt: now)
+        let auditKey = try AuditKey.generate(trustDomain: trustDomain, sealer: sealer, now: now)
+        let actor = AuditActor.system("init")
 
         try await store.write { db in
             guard try await db.hub.identity() == nil else {
@@ -42,6 +45,15 @@ public enum HubBootstrap {
                 createdAt: now))
             try await db.households.insert(household)
             try await db.people.insert(owner, passwordHash: passwordHash)
+            try await db.audit.insert(auditKey)
+            try await db.audit.append([
+                AuditEvent(
+                    .householdCreated, actor: actor, subject: "household:\(household.id)", household: household.id,
+                    reason: "hub initialized", details: ["name": household.name, "trust_domain": trustDomain]),
+                AuditEvent(
+                    .personCreated, actor: actor, subject: "person:\(owner.id)", household: household.id,
+                    reason: "first owner", details: ["role": owner.role.rawValue]),
+            ])
         }
         return InitialOwner(
             householdID: household.id, householdName: household.name, personID: owner.id, email: email,

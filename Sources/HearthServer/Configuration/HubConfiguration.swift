@@ -18,11 +18,16 @@ public struct HubConfiguration: Sendable {
     public var signInFreeFailures: Int
     /// Password hashing cost; stored with each hash, so raising it affects new hashes only.
     public var passwordHashing: PasswordHashParameters
+    /// How often the audit log's head is signed while entries arrive.
+    public var auditCheckpointInterval: Duration
+    /// After how long an audit entry's details are redacted (its leaf hash stays); `nil` keeps them.
+    public var auditRetention: Duration?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8443, hostnames: [String] = [], maxBodyBytes: Int = 64 * 1024,
         sessionLifetime: Duration = .seconds(3600), sweepInterval: Duration = .seconds(300),
-        signInFreeFailures: Int = 5, passwordHashing: PasswordHashParameters = .default
+        signInFreeFailures: Int = 5, passwordHashing: PasswordHashParameters = .default,
+        auditCheckpointInterval: Duration = .seconds(2), auditRetention: Duration? = .seconds(365 * 86_400)
     ) {
         self.host = host
         self.port = port
@@ -32,6 +37,8 @@ public struct HubConfiguration: Sendable {
         self.sweepInterval = sweepInterval
         self.signInFreeFailures = signInFreeFailures
         self.passwordHashing = passwordHashing
+        self.auditCheckpointInterval = auditCheckpointInterval
+        self.auditRetention = auditRetention
     }
 
     /// Parses `host:port`, `[v6]:port` or a bare `host` (port 8443).

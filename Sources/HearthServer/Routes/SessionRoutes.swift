@@ -1,5 +1,6 @@
 import Logging
 import Foundation
+import HearthAudit
 import HearthCore
 import HearthStore
 import Hummingbird
@@ -85,7 +86,12 @@ struct SessionRoutes: Sendable {
             Endpoint(.post, "/v1/session") { request, context in try await signIn(request, context) },
             Endpoint(.delete, "/v1/session") { request, _ in
                 let caller = try await authenticator.authenticate(request)
-                try await store.write { db in try await db.sessions.delete(tokenDigest: caller.tokenDigest) }
+                try await store.write { db in
+                    try await db.sessions.delete(tokenDigest: caller.tokenDigest)
+                    try await db.audit.append(AuditEvent(
+                        .sessionEnded, actor: .person(caller.person.id), subject: sessionSubject(caller.tokenDigest),
+                        household: caller.person.householdID, reason: "signed out"))
+                }
                 return Response(status: .noContent)
             },
             Endpoint(.get, "/v1/me") { request, _ in
@@ -118,6 +124,15 @@ struct SessionRoutes: Sendable {
         guard let credential, matches else {
             await throttle.recordFailure(keys)
             context.logger.notice("sign-in failed", metadata: ["remote": "\(context.remoteIP ?? "-")"])
+            // The attempted email is not recorded for an unknown account: it may be a mistyped
+            // password. Throttled attempts never reach this point, which bounds the entries.
+            let person = credential?.person
+            _ = try await store.write { db in
+                try await db.audit.append(AuditEvent(
+                    .loginFailed, actor: .anonymous(address: context.remoteIP),
+                    subject: person.map { "person:\($0.id)" } ?? "account:unknown", household: person?.householdID,
+                    reason: person == nil ? "unknown account" : "wrong password"))
+            }
             throw Problem.unauthenticated("the email or password is wrong", invalidToken: false)
         }
         await throttle.recordSuccess(keys[0])
@@ -127,8 +142,15 @@ struct SessionRoutes: Sendable {
         let expiresAt = now.addingTimeInterval(sessionLifetime.seconds)
         let session = SessionRecords.Session(
             tokenDigest: token.digest, personID: credential.person.id, createdAt: now, expiresAt: expiresAt)
-        // Committed before the token is handed out: an acknowledged session survives a crash.
-        try await store.write { db in try await db.sessions.insert(session) }
+        // Committed with its audit entry before the token is handed out: an acknowledged
+        // session survives a crash, and no session exists that the log does not show.
+        try await store.write { db in
+            try await db.sessions.insert(session)
+            try await db.audit.append(AuditEvent(
+                .loginSucceeded, actor: .person(credential.person.id), subject: sessionSubject(token.digest),
+                household: credential.person.householdID, reason: "password",
+                details: ["source": context.remoteIP ?? "unknown", "expires_at": String(expiresAt.unixMilliseconds)]))
+        }
         context.logger.info("signed in", metadata: ["person": "\(credential.person.id)"])
         return try JSONBody.response(
             SessionCreated(
@@ -156,10 +178,18 @@ struct SessionRoutes: Sendable {
         try await store.write { db in
             try await db.people.setPassword(caller.person.id, hash: newHash, mustChange: false)
             // Every other session of the person ends; the one making the change stays.
-            try await db.sessions.deleteAll(of: caller.person.id, except: caller.tokenDigest)
+            let ended = try await db.sessions.deleteAll(of: caller.person.id, except: caller.tokenDigest)
+            try await db.audit.append(AuditEvent(
+                .passwordChanged, actor: .person(caller.person.id), subject: "person:\(caller.person.id)",
+                household: caller.person.householdID, reason: "changed by the person",
+                details: ["other_sessions_ended": String(ended)]))
         }
         return Response(status: .noContent)
     }
+
+    /// Sessions are named in the log by a prefix of their token digest: enough to tell them
+    /// apart, useless for finding the token.
+    private func sessionSubject(_ digest: String) -> String { "session:" + digest.prefix(16) }
 
     private func throttleKeys(email: EmailAddress, _ context: HearthRequestContext) -> [String] {
         ["account:" + email.rawValue, "source:" + (context.remoteIP ?? "unknown")]

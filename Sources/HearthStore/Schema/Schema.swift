@@ -1,6 +1,6 @@
 /// Every migration this binary knows, in order. The highest version is the schema it expects.
 public enum Schema {
-    public static let migrations: [Migration] = [version1]
+    public static let migrations: [Migration] = [version1, version2]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }
 
@@ -71,6 +71,67 @@ public enum Schema {
                 name TEXT PRIMARY KEY,
                 sealed_key {blob} NOT NULL,
                 certificate_pem TEXT NOT NULL,
+                created_at BIGINT NOT NULL
+            )
+            """,
+        ]
+    )
+
+    /// The audit log (docs/audit.md): entries, the stored perfect subtrees of its Merkle tree,
+    /// the head row that serializes appends, signed checkpoints and the audit signing keys.
+    static let version2 = Migration(
+        version: 2,
+        name: "audit log",
+        statements: [
+            """
+            CREATE TABLE audit_entries (
+                seq BIGINT PRIMARY KEY,
+                time BIGINT NOT NULL,
+                household_id TEXT,
+                actor TEXT NOT NULL,
+                action TEXT NOT NULL,
+                subject TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                details TEXT,
+                details_salt {blob},
+                details_commitment {blob} NOT NULL,
+                redacted_at BIGINT
+            )
+            """,
+            // Searches filter by one of these and page by seq, so each index ends in seq.
+            "CREATE INDEX audit_entries_household ON audit_entries (household_id, seq)",
+            "CREATE INDEX audit_entries_actor ON audit_entries (actor, seq)",
+            "CREATE INDEX audit_entries_subject ON audit_entries (subject, seq)",
+            "CREATE INDEX audit_entries_action ON audit_entries (action, seq)",
+            "CREATE INDEX audit_entries_time ON audit_entries (time)",
+            """
+            CREATE TABLE audit_nodes (
+                level INTEGER NOT NULL,
+                idx BIGINT NOT NULL,
+                hash {blob} NOT NULL,
+                PRIMARY KEY (level, idx)
+            )
+            """,
+            """
+            CREATE TABLE audit_head (
+                singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+                size BIGINT NOT NULL
+            )
+            """,
+            "INSERT INTO audit_head (singleton, size) VALUES (1, 0)",
+            """
+            CREATE TABLE audit_checkpoints (
+                size BIGINT PRIMARY KEY,
+                root_hash {blob} NOT NULL,
+                created_at BIGINT NOT NULL,
+                note TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE audit_keys (
+                key_id TEXT PRIMARY KEY,
+                verifier_key TEXT NOT NULL,
+                sealed_key {blob} NOT NULL,
                 created_at BIGINT NOT NULL
             )
             """,

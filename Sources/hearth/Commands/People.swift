@@ -1,4 +1,5 @@
 import ArgumentParser
+import HearthAudit
 import HearthCore
 import HearthServer
 import HearthStore
@@ -48,7 +49,11 @@ struct People: AsyncParsableCommand {
                         throw HearthError(.notFound, "no person signs in as \(address)")
                     }
                     try await session.people.setPassword(credential.person.id, hash: hash, mustChange: true)
-                    try await session.sessions.deleteAll(of: credential.person.id)
+                    let ended = try await session.sessions.deleteAll(of: credential.person.id)
+                    try await session.audit.append(AuditEvent(
+                        .passwordReset, actor: .system("cli"), subject: "person:\(credential.person.id)",
+                        household: credential.person.householdID, reason: "reset by an operator",
+                        details: ["sessions_ended": String(ended)]))
                 }
             }
             Output.print("New one-time password for \(address): \(password)")

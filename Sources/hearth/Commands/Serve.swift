@@ -40,7 +40,9 @@ struct Serve: AsyncParsableCommand {
             }
             let certificate = try await HubBootstrap.loadCertificate(store: db, sealer: try store.sealer(create: false))
             try folder.writeHubCertificate(certificate.certificatePEM)
-            let hub = Hub(configuration: configuration, store: db, certificate: certificate, logger: logger)
+            let auditSigner = try await AuditKey.loadSigner(store: db, sealer: try store.sealer(create: false))
+            let hub = Hub(
+                configuration: configuration, store: db, certificate: certificate, auditSigner: auditSigner, logger: logger)
             try await hub.run { [initial] port in
                 Output.print(InitReport.signInHint(initial, folder: folder, host: configuration.host, port: port))
             }

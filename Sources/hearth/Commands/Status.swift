@@ -23,6 +23,7 @@ struct Status: AsyncParsableCommand {
                     trust domain:    \(identity?.trustDomain ?? "(not initialized)")
                     households:      \(try await session.households.count())
                     live sessions:   \(try await session.sessions.count())
+                    audit entries:   \(try await session.audit.size()) (last checkpoint: \(try await session.audit.latestCheckpoint().map { String($0.size) } ?? "none"))
                     """
             }
         }

@@ -1,0 +1,78 @@
+import Foundation
+import HearthAudit
+import HearthCore
+import HearthStore
+
+/// The JSON shape of an entry, the same in the API, `hearth audit search --json` and
+/// `hearth audit export`: every field the leaf hash covers, so anyone can re-hash it.
+public struct AuditEntryView: Codable, Sendable {
+    let index: Int64
+    let time: Date
+    let timeMillis: Int64
+    let householdID: String?
+    let actor: String
+    let action: String
+    let subject: String
+    let reason: String
+    let details: [String: String]?
+    let detailsSalt: String?
+    let detailsCommitment: String
+    let redactedAt: Date?
+    let leafHash: String
+
+    public init(_ entry: AuditEntry) {
+        index = entry.index
+        time = entry.time
+        timeMillis = entry.time.unixMilliseconds
+        householdID = entry.householdID
+        actor = entry.actor
+        action = entry.action
+        subject = entry.subject
+        reason = entry.reason
+        // Details are always a flat object of strings when written; anything else is shown as absent.
+        details = entry.details.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) }
+        detailsSalt = entry.detailsSalt.map { Data($0).base64EncodedString() }
+        detailsCommitment = Data(entry.detailsCommitment).base64EncodedString()
+        redactedAt = entry.redactedAt
+        leafHash = Data(entry.leafHash).base64EncodedString()
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case index, time, actor, action, subject, reason, details
+        case timeMillis = "time_ms"
+        case householdID = "household_id"
+        case detailsSalt = "details_salt"
+        case detailsCommitment = "details_commitment"
+        case redactedAt = "redacted_at"
+        case leafHash = "leaf_hash"
+    }
+
+    /// One line of JSON (the export format).
+    public static func jsonLine(_ entry: AuditEntry) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return String(decoding: try encoder.encode(AuditEntryView(entry)), as: UTF8.self)
+    }
+}
+
+struct AuditCheckpointView: Encodable {
+    let size: Int64
+    let rootHash: String
+    let time: Date
+    let note: String
+    let key: String
+
+    init(_ checkpoint: AuditRecords.StoredCheckpoint, key: NoteVerifierKey) {
+        size = checkpoint.size
+        rootHash = Data(checkpoint.rootHash).base64EncodedString()
+        time = checkpoint.createdAt
+        note = checkpoint.note
+        self.key = key.description
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case size, time, note, key
+        case rootHash = "root_hash"
+    }
+}

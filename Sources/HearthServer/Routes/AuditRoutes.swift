@@ -1,0 +1,182 @@
+import Foundation
+import HearthAudit
+import HearthCore
+import HearthStore
+import Hummingbird
+
+/// The audit log for a household's owners: `GET /v1/audit/checkpoint` (and `POST` to sign one
+/// now), `GET /v1/audit/entries`, `GET /v1/audit/proof/inclusion`, `GET /v1/audit/proof/consistency`.
+///
+/// Owners see only their household's entries; the tree, its checkpoints and consistency proofs
+/// are hub-wide (they reveal hashes, never content).
+struct AuditRoutes: Sendable {
+    let store: Store
+    let checkpointer: AuditCheckpointer
+    var authenticator: SessionAuthenticator { SessionAuthenticator(store: store) }
+    var verifierKey: NoteVerifierKey { checkpointer.signer.verifierKey }
+
+    static let maximumPage = 1000
+
+    struct EntriesPage: Encodable {
+        let entries: [AuditEntryView]
+        let nextCursor: String?
+
+        enum CodingKeys: String, CodingKey {
+            case entries
+            case nextCursor = "next_cursor"
+        }
+    }
+
+    struct InclusionProof: Encodable {
+        let index: Int64
+        let size: Int64
+        let leafHash: String
+        let auditPath: [String]
+        let checkpoint: String?
+
+        enum CodingKeys: String, CodingKey {
+            case index, size, checkpoint
+            case leafHash = "leaf_hash"
+            case auditPath = "audit_path"
+        }
+    }
+
+    struct ConsistencyProof: Encodable {
+        let from: Int64
+        let to: Int64
+        let consistencyPath: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case from, to
+            case consistencyPath = "consistency_path"
+        }
+    }
+
+    var endpoints: [Endpoint] {
+        [
+            Endpoint(.get, "/v1/audit/checkpoint") { request, _ in
+                _ = try await owner(request)
+                guard let latest = try await store.read({ db in try await db.audit.latestCheckpoint() }) else {
+                    throw Problem(.notFound, code: "not-found", detail: "no checkpoint has been signed yet")
+                }
+                return try JSONBody.response(AuditCheckpointView(latest, key: verifierKey))
+            },
+            Endpoint(.post, "/v1/audit/checkpoint") { request, _ in
+                _ = try await owner(request)
+                return try JSONBody.response(
+                    AuditCheckpointView(try await checkpointer.checkpoint(), key: verifierKey), status: .created)
+            },
+            Endpoint(.get, "/v1/audit/entries") { request, _ in try await entries(request) },
+            Endpoint(.get, "/v1/audit/proof/inclusion") { request, _ in try await inclusion(request) },
+            Endpoint(.get, "/v1/audit/proof/consistency") { request, _ in
+                _ = try await owner(request)
+                let parameters = QueryParameters(request)
+                let from = try parameters.integer("from", required: true)!
+                let to = try parameters.integer("to", required: true)!
+                let path = try await store.read { db -> [[UInt8]] in
+                    let size = try await db.audit.size()
+                    guard from >= 0, from <= to, to <= size else {
+                        throw Problem(
+                            .unprocessableContent, code: "out-of-range",
+                            detail: "need 0 <= from <= to <= \(size), the current size of the log")
+                    }
+                    return try await db.audit.consistencyProof(from: from, to: to)
+                }
+                return try JSONBody.response(ConsistencyProof(from: from, to: to, consistencyPath: path.map(\.base64)))
+            },
+        ]
+    }
+
+    private func owner(_ request: Request) async throws -> Person {
+        let caller = try await authenticator.authenticate(request)
+        guard caller.person.role == .owner else {
+            throw Problem(.forbidden, code: "forbidden", detail: "only a household owner may read the audit log")
+        }
+        return caller.person
+    }
+
+    private func entries(_ request: Request) async throws -> Response {
+        let person = try await owner(request)
+        let parameters = QueryParameters(request)
+        let limit = try parameters.integer("limit") ?? 100
+        guard (1...Int64(Self.maximumPage)).contains(limit) else {
+            throw Problem(.badRequest, code: "invalid-query", detail: "limit must be 1 to \(Self.maximumPage)")
+        }
+        let query = AuditQuery(
+            householdID: person.householdID.rawValue, actor: parameters.text("actor"), subject: parameters.text("subject"),
+            action: parameters.text("action"), since: try parameters.time("since"), until: try parameters.time("until"),
+            beforeIndex: try parameters.integer("cursor"), newestFirst: true, limit: Int(limit))
+        let entries = try await store.read { db in try await db.audit.entries(query) }
+        return try JSONBody.response(EntriesPage(
+            entries: entries.map(AuditEntryView.init),
+            nextCursor: entries.count == Int(limit) ? entries.last.map { String($0.index) } : nil))
+    }
+
+    private func inclusion(_ request: Request) async throws -> Response {
+        let person = try await owner(request)
+        let parameters = QueryParameters(request)
+        let index = try parameters.integer("index", required: true)!
+        let requestedSize = try parameters.integer("size")
+        let proof = try await store.read { db -> InclusionProof in
+            let size: Int64
+            if let requestedSize {
+                size = requestedSize
+            } else {
+                guard let latest = try await db.audit.latestCheckpoint() else {
+                    throw Problem(.notFound, code: "not-found", detail: "no checkpoint has been signed yet; pass size")
+                }
+                size = latest.size
+            }
+            let logSize = try await db.audit.size()
+            guard index >= 0, index < size, size <= logSize else {
+                throw Problem(
+                    .unprocessableContent, code: "out-of-range",
+                    detail: "need 0 <= index < size <= \(logSize), the current size of the log")
+            }
+            // Another household's entry is reported exactly like an absent one.
+            guard let entry = try await db.audit.entry(at: index), entry.householdID == person.householdID.rawValue else {
+                throw Problem(.notFound, code: "not-found", detail: "no entry \(index) in your household's log")
+            }
+            return InclusionProof(
+                index: index, size: size, leafHash: entry.leafHash.base64,
+                auditPath: try await db.audit.inclusionProof(index: index, size: size).map(\.base64),
+                checkpoint: try await db.audit.checkpoint(size: size)?.note)
+        }
+        return try JSONBody.response(proof)
+    }
+}
+
+/// Query-string parameters with the 400 errors `/v1` promises for malformed ones.
+struct QueryParameters {
+    let values: [String: String]
+
+    init(_ request: Request) {
+        var values: [String: String] = [:]
+        for (key, value) in request.uri.queryParameters { values[String(key)] = String(value) }
+        self.values = values
+    }
+
+    func text(_ name: String) -> String? { values[name].flatMap { $0.isEmpty ? nil : $0 } }
+
+    func integer(_ name: String, required: Bool = false) throws -> Int64? {
+        guard let text = text(name) else {
+            if required { throw Problem(.badRequest, code: "invalid-query", detail: "query parameter \(name) is required") }
+            return nil
+        }
+        guard let value = Int64(text), value >= 0 else {
+            throw Problem(.badRequest, code: "invalid-query", detail: "query parameter \(name) must be a non-negative integer")
+        }
+        return value
+    }
+
+    /// An RFC 3339 time, with or without fractional seconds.
+    func time(_ name: String) throws -> Date? {
+        guard let text = text(name) else { return nil }
+        if let date = RFC3339.parse(text) { return date }
+        throw Problem(.badRequest, code: "invalid-query", detail: "query parameter \(name) must be an RFC 3339 time")
+    }
+}
+
+extension [UInt8] {
+    var base64: String { Data(self).base64EncodedString() }
+}

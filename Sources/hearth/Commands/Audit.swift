@@ -1,0 +1,185 @@
+import ArgumentParser
+import Foundation
+import HearthAudit
+import HearthCore
+import HearthServer
+import HearthStore
+
+struct Audit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Verify, search and export the tamper-evident audit log (works while the hub runs).",
+        subcommands: [Verify.self, Search.self, Export.self, Checkpoint.self, Key.self, Redact.self])
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Recompute the Merkle tree from every entry and check it against every signed checkpoint.",
+            discussion: """
+                Exits 0 if the log is intact, 1 naming the first bad index otherwise. Pass the verifier \
+                key you recorded earlier (`hearth audit key`) with --key: the key in the database could \
+                have been replaced along with the log.
+                """)
+
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var log: LogOptions
+
+        @Option(name: .long, help: "The audit verifier key (name+id+key), or a file holding it.")
+        var key: String?
+
+        func run() async throws {
+            let logger = try log.makeLogger()
+            let pinned = try key.map { text in
+                let value = FileManager.default.fileExists(atPath: text)
+                    ? try String(contentsOfFile: text, encoding: .utf8) : text
+                return try NoteVerifierKey(parsing: value)
+            }
+            let report = try await store.withStore(logger: logger) { db in
+                let verifierKey: NoteVerifierKey
+                if let pinned { verifierKey = pinned } else { verifierKey = try await AuditKey.storedVerifier(db) }
+                return try await AuditLogVerifier(store: db, key: verifierKey).verify()
+            }
+            Output.print("entries:      \(report.entries) (head says \(report.headSize); \(report.redacted) redacted)")
+            Output.print("checkpoints:  \(report.checkpoints); entries 0..<\(report.signedSize) are covered by a verified signature")
+            if report.entries > report.signedSize && report.isIntact {
+                Output.print("note:         entries from \(report.signedSize) on are not yet covered by a checkpoint")
+            }
+            guard let firstFinding = report.findings.first else {
+                Output.print("audit log intact")
+                return
+            }
+            for finding in report.findings { Output.print("FAIL \(finding)") }
+            if let index = report.firstBadIndex {
+                Output.print("audit log verification FAILED: first bad index \(index)")
+            } else {
+                Output.print("audit log verification FAILED: \(firstFinding)")
+            }
+            throw ExitCode(1)
+        }
+    }
+
+    struct Filters: ParsableArguments {
+        @Option(name: .long, help: "Only entries by this actor (kind:id, e.g. person:abc or system:cli).")
+        var actor: String?
+        @Option(name: .long, help: "Only entries about this subject (e.g. person:abc).")
+        var subject: String?
+        @Option(name: .long, help: "Only entries with this action (e.g. session.login_failed).")
+        var action: String?
+        @Option(name: .long, help: "Only entries of this household id.")
+        var household: String?
+        @Option(name: .long, help: "Only entries at or after this RFC 3339 time.")
+        var since: String?
+        @Option(name: .long, help: "Only entries before this RFC 3339 time.")
+        var until: String?
+
+        func query(limit: Int, newestFirst: Bool) throws -> AuditQuery {
+            func time(_ text: String?, _ name: String) throws -> Date? {
+                guard let text else { return nil }
+                guard let date = RFC3339.parse(text) else {
+                    throw ValidationError("--\(name) must be an RFC 3339 time such as 2026-11-23T10:00:00Z")
+                }
+                return date
+            }
+            return AuditQuery(
+                householdID: household, actor: actor, subject: subject, action: action, since: try time(since, "since"),
+                until: try time(until, "until"), newestFirst: newestFirst, limit: limit)
+        }
+    }
+
+    struct Search: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show matching entries, newest first.")
+
+        @OptionGroup var filters: Filters
+        @Option(name: .long, help: "At most this many entries (default 50).")
+        var limit = 50
+        @Flag(name: .long, help: "One JSON object per line instead of a table.")
+        var json = false
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var log: LogOptions
+
+        func run() async throws {
+            guard limit > 0 else { throw ValidationError("--limit must be positive") }
+            let query = try filters.query(limit: limit, newestFirst: true)
+            let entries = try await store.withStore(logger: try log.makeLogger()) { db in
+                try await db.read { session in try await session.audit.entries(query) }
+            }
+            for entry in entries {
+                if json {
+                    Output.print(try AuditEntryView.jsonLine(entry))
+                } else {
+                    let time = entry.time.formatted(.iso8601)
+                    Output.print("\(entry.index)  \(time)  \(entry.action)  \(entry.actor)  \(entry.subject)  \(entry.reason)")
+                }
+            }
+        }
+    }
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write every entry (or those matching the filters), oldest first, as JSON lines on stdout.")
+
+        @OptionGroup var filters: Filters
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var log: LogOptions
+
+        func run() async throws {
+            var query = try filters.query(limit: 5000, newestFirst: false)
+            try await store.withStore(logger: try log.makeLogger()) { db in
+                while true {
+                    let page = query
+                    let entries = try await db.read { session in try await session.audit.entries(page) }
+                    for entry in entries { Output.print(try AuditEntryView.jsonLine(entry)) }
+                    guard let last = entries.last, entries.count == query.limit else { break }
+                    query.afterIndex = last.index
+                }
+            }
+        }
+    }
+
+    struct Checkpoint: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Sign the current head now (needs the KEK) and print the checkpoint note.")
+
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var log: LogOptions
+
+        func run() async throws {
+            let checkpoint = try await store.withStore(logger: try log.makeLogger()) { db in
+                let signer = try await AuditKey.loadSigner(store: db, sealer: try store.sealer(create: false))
+                return try await AuditCheckpointer(store: db, signer: signer).checkpoint()
+            }
+            Output.print(String(checkpoint.note.dropLast()))
+        }
+    }
+
+    struct Key: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the audit verifier key; keep a copy outside the hub for `hearth audit verify --key`.")
+
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var log: LogOptions
+
+        func run() async throws {
+            let key = try await store.withStore(logger: try log.makeLogger()) { db in try await AuditKey.storedVerifier(db) }
+            Output.print(key.description)
+        }
+    }
+
+    struct Redact: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Drop the details of entries older than N days; leaf hashes and proofs stay valid.")
+
+        @Option(name: .long, help: "Redact entries older than this many days.")
+        var olderThanDays: Int
+
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var log: LogOptions
+
+        func run() async throws {
+            guard olderThanDays >= 0 else { throw ValidationError("--older-than-days must be 0 or more") }
+            let count = try await store.withStore(logger: try log.makeLogger()) { db in
+                try await AuditRetention.redact(
+                    store: db, olderThan: .seconds(Int64(olderThanDays) * 86_400), actor: .system("cli"))
+            }
+            Output.print("redacted the details of \(count) entries")
+        }
+    }
+}

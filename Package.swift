@@ -127,11 +127,11 @@ let package = Package(
         ),
         .testTarget(name: "HearthCoreTests", dependencies: ["HearthCore"], swiftSettings: strict),
         .testTarget(name: "HearthAuditTests", dependencies: ["HearthAudit", "HearthCore"], swiftSettings: strict),
-        .testTarget(name: "HearthStoreTests", dependencies: ["HearthTesting", "HearthStore", "HearthCore"], swiftSettings: strict),
+        .testTarget(name: "HearthStoreTests", dependencies: ["HearthTesting", "HearthStore", "HearthCore", "HearthAudit"], swiftSettings: strict),
         .testTarget(
             name: "HearthServerTests",
             dependencies: [
-                "HearthTesting", "HearthServer", "HearthStore", "HearthCore",
+                "HearthTesting", "HearthServer", "HearthStore", "HearthCore", "HearthAudit",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict),

@@ -10,6 +10,12 @@ public struct DatabaseSnapshot: Equatable, Sendable {
         "audit_entries", "audit_nodes", "audit_head", "audit_checkpoints", "audit_keys",
     ]
 
+    /// The same snapshot without the audit log's tables, for requests that must change nothing
+    /// but may (like a failed sign-in) be recorded.
+    public var withoutAudit: DatabaseSnapshot {
+        DatabaseSnapshot(tables: tables.filter { !$0.key.hasPrefix("audit_") })
+    }
+
     public static func take(_ store: Store) async throws -> DatabaseSnapshot {
         try await store.read { db in
             var tables: [String: [String]] = [:]

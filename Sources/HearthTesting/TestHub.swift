@@ -49,6 +49,9 @@ public func withTestHub<Result: Sendable>(
             let certificatePath = database.folder.appendingPathComponent("hub-cert.pem").path
             try Data(certificate.certificatePEM.utf8).write(to: URL(fileURLWithPath: certificatePath))
             let auditSigner = try await AuditKey.loadSigner(store: store, sealer: sealer)
+            // Signed before the hub starts, so the checkpoint service's first run changes nothing
+            // that a test snapshots.
+            try await AuditCheckpointer(store: store, signer: auditSigner).checkpoint()
             let hub = Hub(
                 configuration: configuration, store: store, certificate: certificate, auditSigner: auditSigner,
                 logger: logger)

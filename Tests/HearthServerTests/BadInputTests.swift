@@ -1,4 +1,6 @@
 import Foundation
+import HearthAudit
+import HearthStore
 import HearthTesting
 import Testing
 
@@ -12,10 +14,12 @@ import Testing
         let body: Data?
         let status: Int
         let code: String
+        /// The one audit entry the request may add (a failed sign-in is evidence, not a change).
+        let audited: String?
         var testDescription: String { name }
 
         init(_ name: String, _ method: String, _ path: String, contentType: String? = "application/json",
-             body: String? = nil, status: Int, code: String) {
+             body: String? = nil, status: Int, code: String, audited: String? = nil) {
             self.name = name
             self.method = method
             self.path = path
@@ -23,6 +27,7 @@ import Testing
             self.body = body.map { Data($0.utf8) }
             self.status = status
             self.code = code
+            self.audited = audited
         }
     }
 
@@ -44,10 +49,13 @@ import Testing
              body: #"{"email": "owner@example.org", "password": ""# + String(repeating: "a", count: 70_000) + #""}"#,
              status: 413, code: "body-too-large"),
         Case("wrong password", "POST", "/v1/session", body: #"{"email": "owner@example.org", "password": "pw-Zq81-not-it"}"#,
-             status: 401, code: "unauthenticated"),
+             status: 401, code: "unauthenticated", audited: "session.login_failed"),
         Case("unknown account", "POST", "/v1/session", body: #"{"email": "nobody@example.org", "password": "pw-Zq81-not-it"}"#,
-             status: 401, code: "unauthenticated"),
+             status: 401, code: "unauthenticated", audited: "session.login_failed"),
         Case("no bearer token", "GET", "/v1/me", contentType: nil, status: 401, code: "unauthenticated"),
+        Case("audit log without sign-in", "GET", "/v1/audit/entries", contentType: nil, status: 401, code: "unauthenticated"),
+        Case("audit proof without sign-in", "GET", "/v1/audit/proof/inclusion?index=0", contentType: nil, status: 401,
+             code: "unauthenticated"),
         Case("unknown bearer token", "DELETE", "/v1/session", contentType: nil, status: 401, code: "unauthenticated"),
     ]
 
@@ -55,6 +63,7 @@ import Testing
     func strangersGetAProblemAndChangeNothing(_ input: Case) async throws {
         try await withTestHub { hub in
             let before = try await DatabaseSnapshot.take(hub.store)
+            let entriesBefore = try await hub.store.read { db in try await db.audit.size() }
             var headers: [String: String] = [:]
             if let contentType = input.contentType { headers["Content-Type"] = contentType }
             if input.name == "unknown bearer token" { headers["Authorization"] = "Bearer hst_forged" }
@@ -67,11 +76,21 @@ import Testing
             #expect(problem["type"] as? String == "urn:hearth:problem:\(input.code)")
             #expect((problem["title"] as? String)?.isEmpty == false)
             #expect((problem["detail"] as? String)?.isEmpty == false)
-            #expect(problem["instance"] as? String == input.path)
+            #expect(problem["instance"] as? String == String(input.path.split(separator: "?")[0]))
             #expect(problem["request_id"] as? String == response.headers["x-request-id"])
             if input.status == 405 { #expect(response.headers["allow"] == "DELETE, POST") }
             #expect(!response.text.contains("pw-Zq81"), "the problem echoes the submitted password")
-            #expect(try await DatabaseSnapshot.take(hub.store) == before)
+            let after = try await DatabaseSnapshot.take(hub.store)
+            let added = try await hub.store.read { db in
+                try await db.audit.entries(AuditQuery(afterIndex: entriesBefore - 1, newestFirst: false))
+            }
+            if let audited = input.audited {
+                #expect(after.withoutAudit == before.withoutAudit)
+                #expect(added.map(\.action) == [audited])
+                #expect(added.allSatisfy { !($0.details ?? "").contains("pw-Zq81") && !$0.subject.contains("nobody") })
+            } else {
+                #expect(after == before)
+            }
         }
     }
 }

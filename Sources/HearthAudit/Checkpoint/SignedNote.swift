@@ -16,7 +16,7 @@ public struct NoteVerifierKey: Sendable, Hashable, CustomStringConvertible {
     }
 
     public init(parsing text: String) throws {
-        let parts = text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "+", omittingEmptySubsequences: false)
+        let parts = text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3, let encoded = Data(base64Encoded: String(parts[2])), encoded.count == 33, encoded.first == 0x01
         else { throw CheckpointError.malformed("a verifier key is name+keyid+base64(0x01 || public key)") }
         try self.init(name: String(parts[0]), publicKey: Array(encoded.dropFirst()))

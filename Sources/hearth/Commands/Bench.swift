@@ -8,7 +8,7 @@ import Logging
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure the hub's building blocks on this machine.",
-        subcommands: [StoreWrites.self])
+        subcommands: [StoreWrites.self, AuditBench.self])
 
     struct StoreWrites: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -73,34 +73,11 @@ struct StoreWriteBenchmark {
             try await db.households.insert(household)
             try await db.people.insert(person, passwordHash: "$bench$not-a-password")
         }
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        let started = ContinuousClock.now
-        let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
-            for _ in 0..<concurrency {
-                group.addTask {
-                    var samples: [Double] = []
-                    while ContinuousClock.now < deadline {
-                        let begin = ContinuousClock.now
-                        let session = SessionRecords.Session(
-                            tokenDigest: SecretToken(prefix: "bench_").digest, personID: person.id,
-                            createdAt: store.clock.now, expiresAt: store.clock.now.addingTimeInterval(60))
-                        try await store.write { db in try await db.sessions.insert(session) }
-                        let elapsed = ContinuousClock.now - begin
-                        samples.append(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)
-                    }
-                    return samples
-                }
-            }
-            var all: [Double] = []
-            for try await samples in group { all += samples }
-            return all.sorted()
-        }
-        let elapsed = ContinuousClock.now - started
-        let total = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        func percentile(_ p: Double) -> Double {
-            guard !latencies.isEmpty else { return 0 }
-            let value = latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
-            return (value * 100).rounded() / 100
+        let result = try await Self.measure(seconds: seconds, concurrency: concurrency) {
+            let session = SessionRecords.Session(
+                tokenDigest: SecretToken(prefix: "bench_").digest, personID: person.id,
+                createdAt: store.clock.now, expiresAt: store.clock.now.addingTimeInterval(60))
+            try await store.write { db in try await db.sessions.insert(session) }
         }
         // Leave the scratch rows out of a PostgreSQL database that outlives the run.
         try await store.write { db in
@@ -109,6 +86,43 @@ struct StoreWriteBenchmark {
             try await db.db.execute("DELETE FROM zones WHERE household_id = ?", household.id.rawValue)
             try await db.db.execute("DELETE FROM households WHERE id = ?", household.id.rawValue)
         }
+        return result
+    }
+
+    /// Runs `operation` from `concurrency` tasks for `seconds`; the rate and latency percentiles (ms).
+    static func measure(
+        seconds: Int, concurrency: Int, _ operation: @escaping @Sendable () async throws -> Void
+    ) async throws -> Result {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        let started = ContinuousClock.now
+        let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
+            for _ in 0..<concurrency {
+                group.addTask {
+                    var samples: [Double] = []
+                    while ContinuousClock.now < deadline {
+                        let begin = ContinuousClock.now
+                        try await operation()
+                        samples.append((ContinuousClock.now - begin).milliseconds)
+                    }
+                    return samples
+                }
+            }
+            var all: [Double] = []
+            for try await samples in group { all += samples }
+            return all.sorted()
+        }
+        let total = (ContinuousClock.now - started).milliseconds / 1000
+        func percentile(_ p: Double) -> Double {
+            guard !latencies.isEmpty else { return 0 }
+            let value = latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
+            return (value * 100).rounded() / 100
+        }
         return Result(count: latencies.count, rate: Double(latencies.count) / total, p50: percentile(0.5), p99: percentile(0.99))
+    }
+}
+
+extension Duration {
+    var milliseconds: Double {
+        Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15
     }
 }

@@ -22,6 +22,12 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Sign-in session lifetime in seconds (default 3600; env HEARTH_SESSION_TTL).")
     var sessionTTL: Int?
 
+    @Option(name: .long, help: "Redact audit entry details after this many days; 0 keeps them (default 365; env HEARTH_AUDIT_RETENTION_DAYS).")
+    var auditRetentionDays: Int?
+
+    @Option(name: .long, help: "Seconds between audit checkpoints while entries arrive (default 2; env HEARTH_AUDIT_CHECKPOINT_SECONDS).")
+    var auditCheckpointSeconds: Int?
+
     func run() async throws {
         let logger = try log.makeLogger()
         let configuration = try hubConfiguration()
@@ -65,6 +71,16 @@ struct Serve: AsyncParsableCommand {
                 throw HearthError(.configuration, "the session lifetime must be 60 to 86400 seconds")
             }
             configuration.sessionLifetime = .seconds(seconds)
+        }
+        if let days = try auditRetentionDays ?? Environment.integer("HEARTH_AUDIT_RETENTION_DAYS") {
+            guard days >= 0 else { throw HearthError(.configuration, "the audit retention must be 0 (keep) or more days") }
+            configuration.auditRetention = days == 0 ? nil : .seconds(Int64(days) * 86_400)
+        }
+        if let seconds = try auditCheckpointSeconds ?? Environment.integer("HEARTH_AUDIT_CHECKPOINT_SECONDS") {
+            guard (1...3600).contains(seconds) else {
+                throw HearthError(.configuration, "the audit checkpoint interval must be 1 to 3600 seconds")
+            }
+            configuration.auditCheckpointInterval = .seconds(seconds)
         }
         return configuration
     }

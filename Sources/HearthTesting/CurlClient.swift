@@ -86,14 +86,14 @@ public enum ProcessRunner {
         public let standardError: String
     }
 
-    /// Blocking waits (pipe reads, `waitUntilExit`) happen on Dispatch threads, never on Swift's
-    /// cooperative pool: with two cores, two blocked cooperative threads would starve the very
-    /// hub the child process is talking to.
+    /// Blocking waits (pipe reads, `waitUntilExit`) happen on threads of their own. Not on
+    /// Dispatch: on Linux, Dispatch's global queue is also the pool that runs Swift concurrency's
+    /// jobs, so a few dozen blocked reads there starve the very hubs the child processes talk to.
     public static func run(
         _ executable: String, _ arguments: [String], environment: [String: String]? = nil
     ) async throws -> Result {
         try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
+            Thread {
                 let process = Process()
                 process.executableURL = URL(fileURLWithPath: executable)
                 process.arguments = arguments
@@ -110,18 +110,19 @@ public enum ProcessRunner {
                     return
                 }
                 let errorData = Mutex(Data())
-                let group = DispatchGroup()
-                DispatchQueue.global().async(group: group) {
+                let errorRead = DispatchSemaphore(value: 0)
+                Thread {
                     let data = error.fileHandleForReading.readDataToEndOfFile()
                     errorData.withLock { $0 = data }
-                }
+                    errorRead.signal()
+                }.start()
                 let outData = output.fileHandleForReading.readDataToEndOfFile()
-                group.wait()
+                errorRead.wait()
                 process.waitUntilExit()
                 continuation.resume(returning: Result(
                     status: process.terminationStatus, standardOutput: String(decoding: outData, as: UTF8.self),
                     standardError: String(decoding: errorData.withLock { $0 }, as: UTF8.self)))
-            }
+            }.start()
         }
     }
 }

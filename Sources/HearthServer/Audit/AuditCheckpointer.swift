@@ -46,7 +46,8 @@ struct AuditCheckpointService: Service {
             await checkpointOnce()
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
-        await checkpointOnce()
+        // After a graceful shutdown the store is still open; after cancellation it may not be.
+        if !Task.isCancelled { await checkpointOnce() }
     }
 
     private func checkpointOnce() async {

@@ -5,7 +5,7 @@ import HearthStore
 
 /// The JSON shape of an entry, the same in the API, `hearth audit search --json` and
 /// `hearth audit export`: every field the leaf hash covers, so anyone can re-hash it.
-public struct AuditEntryView: Codable, Sendable {
+public struct AuditEntryView: Encodable, Sendable {
     let index: Int64
     let time: Date
     let timeMillis: Int64
@@ -45,6 +45,24 @@ public struct AuditEntryView: Codable, Sendable {
         case detailsCommitment = "details_commitment"
         case redactedAt = "redacted_at"
         case leafHash = "leaf_hash"
+    }
+
+    // Absent values are written as `null`, so every entry has the same keys.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(index, forKey: .index)
+        try container.encode(time, forKey: .time)
+        try container.encode(timeMillis, forKey: .timeMillis)
+        try container.encode(householdID, forKey: .householdID)
+        try container.encode(actor, forKey: .actor)
+        try container.encode(action, forKey: .action)
+        try container.encode(subject, forKey: .subject)
+        try container.encode(reason, forKey: .reason)
+        try container.encode(details, forKey: .details)
+        try container.encode(detailsSalt, forKey: .detailsSalt)
+        try container.encode(detailsCommitment, forKey: .detailsCommitment)
+        try container.encode(redactedAt, forKey: .redactedAt)
+        try container.encode(leafHash, forKey: .leafHash)
     }
 
     /// One line of JSON (the export format).

@@ -25,6 +25,13 @@ struct AuditRoutes: Sendable {
             case entries
             case nextCursor = "next_cursor"
         }
+
+        // `null` rather than an absent key on the last page, as documented.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(entries, forKey: .entries)
+            try container.encode(nextCursor, forKey: .nextCursor)
+        }
     }
 
     struct InclusionProof: Encodable {
@@ -38,6 +45,15 @@ struct AuditRoutes: Sendable {
             case index, size, checkpoint
             case leafHash = "leaf_hash"
             case auditPath = "audit_path"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(index, forKey: .index)
+            try container.encode(size, forKey: .size)
+            try container.encode(leafHash, forKey: .leafHash)
+            try container.encode(auditPath, forKey: .auditPath)
+            try container.encode(checkpoint, forKey: .checkpoint)
         }
     }
 
@@ -105,11 +121,13 @@ struct AuditRoutes: Sendable {
         let query = AuditQuery(
             householdID: person.householdID.rawValue, actor: parameters.text("actor"), subject: parameters.text("subject"),
             action: parameters.text("action"), since: try parameters.time("since"), until: try parameters.time("until"),
-            beforeIndex: try parameters.integer("cursor"), newestFirst: true, limit: Int(limit))
-        let entries = try await store.read { db in try await db.audit.entries(query) }
+            beforeIndex: try parameters.integer("cursor"), newestFirst: true, limit: Int(limit) + 1)
+        // One more than the page, to know whether another page follows.
+        let found = try await store.read { db in try await db.audit.entries(query) }
+        let entries = found.prefix(Int(limit))
         return try JSONBody.response(EntriesPage(
             entries: entries.map(AuditEntryView.init),
-            nextCursor: entries.count == Int(limit) ? entries.last.map { String($0.index) } : nil))
+            nextCursor: found.count > entries.count ? entries.last.map { String($0.index) } : nil))
     }
 
     private func inclusion(_ request: Request) async throws -> Response {

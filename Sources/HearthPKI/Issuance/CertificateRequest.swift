@@ -1,0 +1,90 @@
+import Crypto
+import Foundation
+import HearthCore
+import SwiftASN1
+import X509
+
+/// A PKCS#10 certificate signing request the hub has checked and may issue for.
+///
+/// Only three things are taken from a CSR: its public key, proof that the requester holds the
+/// private key (the CSR's own signature), and nothing else. The subject, SANs and any extensions
+/// it asks for are reported (so callers can log or refuse them) but never copied into a
+/// certificate: the profile decides those.
+public struct CertificateRequest: Sendable {
+    /// The key types Hearth issues for. RSA is refused outright: every device stack Hearth targets
+    /// does P-256, and RSA keys are larger and slower to check on every handshake.
+    public enum KeyAlgorithm: String, Sendable, CaseIterable {
+        case p256 = "P-256"
+        case p384 = "P-384"
+        case ed25519 = "Ed25519"
+    }
+
+    /// Larger than any CSR for the accepted key types with a reasonable subject.
+    public static let maximumBytes = 8 * 1024
+
+    public let publicKey: Certificate.PublicKey
+    public let keyAlgorithm: KeyAlgorithm
+    /// Lower-case hex SHA-256 of the DER SubjectPublicKeyInfo: how key reuse is recognized.
+    public let keyFingerprint: String
+    /// The subject the requester wrote, for logs only.
+    public let requestedSubject: String
+    /// The dotted OIDs of the extensions the CSR asks for (SANs, basic constraints …), never honoured.
+    public let requestedExtensions: [String]
+
+    /// Parses a PEM `CERTIFICATE REQUEST` (or `NEW CERTIFICATE REQUEST`) block.
+    public init(pem: String) throws {
+        guard pem.utf8.count <= Self.maximumBytes * 2 else { throw Self.refused("the CSR is larger than \(Self.maximumBytes) bytes") }
+        let document: PEMDocument
+        do {
+            document = try PEMDocument(pemString: pem)
+        } catch {
+            throw Self.refused("the CSR is not a PEM block")
+        }
+        guard ["CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"].contains(document.discriminator) else {
+            throw Self.refused("the PEM block is a \(document.discriminator), not a CERTIFICATE REQUEST")
+        }
+        try self.init(der: document.derBytes)
+    }
+
+    public init(der: [UInt8]) throws {
+        guard der.count <= Self.maximumBytes else { throw Self.refused("the CSR is larger than \(Self.maximumBytes) bytes") }
+        let csr: CertificateSigningRequest
+        do {
+            csr = try CertificateSigningRequest(derEncoded: der)
+        } catch {
+            throw Self.refused("the CSR is not a well-formed PKCS#10 request")
+        }
+        guard csr.version == .v1 else { throw Self.refused("the CSR is not a version 1 PKCS#10 request") }
+        let algorithm: KeyAlgorithm
+        let allowedSignatures: [Certificate.SignatureAlgorithm]
+        if P256.Signing.PublicKey(csr.publicKey) != nil {
+            algorithm = .p256
+            allowedSignatures = [.ecdsaWithSHA256, .ecdsaWithSHA384, .ecdsaWithSHA512]
+        } else if P384.Signing.PublicKey(csr.publicKey) != nil {
+            algorithm = .p384
+            allowedSignatures = [.ecdsaWithSHA256, .ecdsaWithSHA384, .ecdsaWithSHA512]
+        } else if Curve25519.Signing.PublicKey(csr.publicKey) != nil {
+            algorithm = .ed25519
+            allowedSignatures = [.ed25519]
+        } else {
+            throw Self.refused("the CSR's key type is not accepted; use P-256, P-384 or Ed25519 (RSA is not accepted)")
+        }
+        guard allowedSignatures.contains(csr.signatureAlgorithm) else {
+            throw Self.refused("the CSR is signed with \(csr.signatureAlgorithm), which is not accepted for a \(algorithm.rawValue) key")
+        }
+        guard csr.publicKey.isValidSignature(csr.signature, for: csr) else {
+            throw Self.refused("the CSR's signature does not verify with its own key")
+        }
+        publicKey = csr.publicKey
+        keyAlgorithm = algorithm
+        keyFingerprint = SHA256.hash(data: Array(csr.publicKey.subjectPublicKeyInfoBytes)).hexString
+        requestedSubject = String(describing: csr.subject)
+        do {
+            requestedExtensions = try csr.attributes.extensionRequest?.extensions.map { $0.oid.description } ?? []
+        } catch {
+            throw Self.refused("the CSR's extension request is malformed")
+        }
+    }
+
+    static func refused(_ reason: String) -> HearthError { HearthError(.invalidInput, reason) }
+}

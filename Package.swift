@@ -138,7 +138,7 @@ let package = Package(
         ),
         .testTarget(name: "HearthCoreTests", dependencies: ["HearthCore"], swiftSettings: strict),
         .testTarget(name: "HearthAuditTests", dependencies: ["HearthAudit", "HearthCore"], swiftSettings: strict),
-        .testTarget(name: "HearthPKITests", dependencies: ["HearthPKI", "HearthCore", "HearthTesting"], swiftSettings: strict),
+        .testTarget(name: "HearthPKITests", dependencies: ["HearthPKI", "HearthCore", "HearthTesting", .product(name: "X509", package: "swift-certificates"), .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         .testTarget(name: "HearthStoreTests", dependencies: ["HearthTesting", "HearthStore", "HearthCore", "HearthAudit"], swiftSettings: strict),
         .testTarget(
             name: "HearthServerTests",

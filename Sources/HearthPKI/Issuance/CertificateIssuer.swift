@@ -1,0 +1,106 @@
+import Crypto
+import Foundation
+import HearthCore
+import SwiftASN1
+import X509
+
+/// An issuing CA in memory: its certificate, its (unsealed) key, and where relying parties find
+/// its revocation status.
+public struct IssuingAuthority: Sendable {
+    public let certificate: Certificate
+    public let privateKey: Certificate.PrivateKey
+    public let crlURL: String
+    public let ocspURL: String
+
+    public init(certificate: Certificate, privateKey: Certificate.PrivateKey, crlURL: String, ocspURL: String) {
+        self.certificate = certificate
+        self.privateKey = privateKey
+        self.crlURL = crlURL
+        self.ocspURL = ocspURL
+    }
+}
+
+/// What the hub decided to certify for a checked request: the names come from the hub (the
+/// device's SPIFFE id, the server's host names), never from the CSR.
+public struct Issuance: Sendable {
+    public let request: CertificateRequest
+    public let profile: CertificateProfile
+    /// A non-personal identifier for the subject CN (a device id, a host name).
+    public let commonName: String
+    public let subjectAlternativeNames: [GeneralName]
+    public let lifetime: Duration?
+
+    public init(
+        request: CertificateRequest, profile: CertificateProfile, commonName: String,
+        subjectAlternativeNames: [GeneralName], lifetime: Duration? = nil
+    ) {
+        self.request = request
+        self.profile = profile
+        self.commonName = commonName
+        self.subjectAlternativeNames = subjectAlternativeNames
+        self.lifetime = lifetime
+    }
+}
+
+public enum CertificateIssuer {
+    /// How far `notBefore` is set back, so a device whose clock is slightly behind accepts it.
+    public static let backdating: TimeInterval = 300
+
+    /// Signs the certificate for `issuance`; nothing from the CSR but its key is used.
+    public static func issue(_ issuance: Issuance, by authority: IssuingAuthority, now: Date) throws -> Certificate {
+        let lifetime = issuance.lifetime ?? issuance.profile.defaultLifetime
+        guard lifetime > .zero, lifetime <= issuance.profile.maximumLifetime else {
+            throw HearthError(
+                .invalidInput,
+                "a \(issuance.profile.rawValue) certificate lives at most \(Int(issuance.profile.maximumLifetime.components.seconds / 86_400)) days")
+        }
+        guard !issuance.subjectAlternativeNames.isEmpty else {
+            throw HearthError(.invalidInput, "a certificate needs at least one subject alternative name")
+        }
+        let notAfter = min(
+            now.addingTimeInterval(TimeInterval(lifetime.components.seconds)), authority.certificate.notValidAfter)
+        guard notAfter > now else { throw HearthError(.illegalTransition, "the issuing CA has expired") }
+
+        var usages: [ExtendedKeyUsage.Usage] = []
+        if issuance.profile.isClient { usages.append(.clientAuth) }
+        if issuance.profile.isServer { usages.append(.serverAuth) }
+        let publicKey = issuance.request.publicKey
+        let issuerKeyID = try authority.certificate.extensions.subjectKeyIdentifier?.keyIdentifier
+            ?? SubjectKeyIdentifier(hash: authority.certificate.publicKey).keyIdentifier
+        let extensions = try Certificate.Extensions {
+            Critical(BasicConstraints.notCertificateAuthority)
+            Critical(KeyUsage(digitalSignature: true))
+            try ExtendedKeyUsage(usages)
+            SubjectAlternativeNames(issuance.subjectAlternativeNames)
+            SubjectKeyIdentifier(hash: publicKey)
+            AuthorityKeyIdentifier(keyIdentifier: issuerKeyID)
+            AuthorityInformationAccess([.init(method: .ocspServer, location: .uniformResourceIdentifier(authority.ocspURL))])
+            try CRLDistributionPoints.extension(url: authority.crlURL)
+        }
+        let subject = try DistinguishedName {
+            OrganizationName("Hearth")
+            CommonName(issuance.commonName)
+        }
+        return try Certificate(
+            version: .v3, serialNumber: randomSerial(), publicKey: publicKey,
+            notValidBefore: max(now.addingTimeInterval(-backdating), authority.certificate.notValidBefore),
+            notValidAfter: notAfter, issuer: authority.certificate.subject, subject: subject,
+            signatureAlgorithm: signatureAlgorithm(for: authority.privateKey), extensions: extensions,
+            issuerPrivateKey: authority.privateKey)
+    }
+
+    /// A random positive serial of 16 bytes: the top bit is cleared so the DER INTEGER stays
+    /// positive without a 17th byte, leaving 127 random bits.
+    static func randomSerial() -> Certificate.SerialNumber {
+        var bytes = SecureRandom.bytes(16)
+        bytes[0] &= 0x7F
+        return Certificate.SerialNumber(bytes: bytes)
+    }
+
+    /// The hash matched to the CA key's strength (SHA-384 for P-384, as RFC 5480 recommends).
+    static func signatureAlgorithm(for key: Certificate.PrivateKey) -> Certificate.SignatureAlgorithm {
+        if P384.Signing.PublicKey(key.publicKey) != nil { return .ecdsaWithSHA384 }
+        if Curve25519.Signing.PublicKey(key.publicKey) != nil { return .ed25519 }
+        return .ecdsaWithSHA256
+    }
+}

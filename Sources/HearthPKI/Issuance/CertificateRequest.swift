@@ -24,7 +24,8 @@ public struct CertificateRequest: Sendable {
 
     public let publicKey: Certificate.PublicKey
     public let keyAlgorithm: KeyAlgorithm
-    /// Lower-case hex SHA-256 of the DER SubjectPublicKeyInfo: how key reuse is recognized.
+    /// Lower-case hex SHA-256 of the subjectPublicKey bits (the EC point or Ed25519 key, whose
+    /// lengths differ by type): how key reuse is recognized.
     public let keyFingerprint: String
     /// The subject the requester wrote, for logs only.
     public let requestedSubject: String

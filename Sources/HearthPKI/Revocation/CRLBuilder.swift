@@ -18,22 +18,22 @@ public enum CRLBuilder {
             ?? SubjectKeyIdentifier(hash: authority.certificate.publicKey).keyIdentifier
         let crlExtensions: [Certificate.Extension] = [
             try Certificate.Extension(AuthorityKeyIdentifier(keyIdentifier: issuerKeyID), critical: false),
-            Certificate.Extension(oid: [2, 5, 29, 20], critical: false, value: try derBytes { try $0.serialize(number) }[...]),
+            Certificate.Extension(oid: [2, 5, 29, 20], critical: false, value: try DERWriting.bytes { try $0.serialize(number) }[...]),
         ]
 
-        let tbs = try derBytes { serializer in
+        let tbs = try DERWriting.bytes { serializer in
             try serializer.appendConstructedNode(identifier: .sequence) { tbs in
                 try tbs.serialize(1)  // v2
-                try appendAlgorithm(algorithm, to: &tbs)
+                try DERWriting.appendAlgorithm(algorithm, to: &tbs)
                 try tbs.serialize(authority.certificate.subject)
-                try appendTime(thisUpdate, to: &tbs)
-                try appendTime(nextUpdate, to: &tbs)
+                try DERWriting.appendTime(thisUpdate, to: &tbs)
+                try DERWriting.appendTime(nextUpdate, to: &tbs)
                 if !revoked.isEmpty {
                     try tbs.appendConstructedNode(identifier: .sequence) { list in
                         for entry in revoked {
                             try list.appendConstructedNode(identifier: .sequence) { item in
                                 try item.serialize(ArraySlice(entry.serial))
-                                try appendTime(entry.revokedAt, to: &item)
+                                try DERWriting.appendTime(entry.revokedAt, to: &item)
                                 guard entry.reason != .unspecified else { return }
                                 let reason = Certificate.Extension(
                                     oid: [2, 5, 29, 21], critical: false,
@@ -52,10 +52,10 @@ public enum CRLBuilder {
             }
         }
         let signature = try authority.privateKey.sign(bytes: tbs, signatureAlgorithm: algorithm)
-        return try derBytes { serializer in
+        return try DERWriting.bytes { serializer in
             try serializer.appendConstructedNode(identifier: .sequence) { list in
                 list.serializeRawBytes(tbs)
-                try appendAlgorithm(algorithm, to: &list)
+                try DERWriting.appendAlgorithm(algorithm, to: &list)
                 try list.serialize(ASN1BitString(bytes: signature.rawRepresentation[...]))
             }
         }
@@ -64,34 +64,5 @@ public enum CRLBuilder {
     /// PEM armour for a DER CRL.
     public static func pem(_ der: [UInt8]) -> String {
         PEMDocument(type: "X509 CRL", derBytes: der).pemString + "\n"
-    }
-
-    static func derBytes(_ body: (inout DER.Serializer) throws -> Void) throws -> [UInt8] {
-        var serializer = DER.Serializer()
-        try body(&serializer)
-        return serializer.serializedBytes
-    }
-
-    /// AlgorithmIdentifier for the signature algorithms a Hearth CA uses (no parameters, RFC 5758/8410).
-    static func appendAlgorithm(_ algorithm: Certificate.SignatureAlgorithm, to serializer: inout DER.Serializer) throws {
-        let oid: ASN1ObjectIdentifier = switch algorithm {
-        case .ecdsaWithSHA384: [1, 2, 840, 10045, 4, 3, 3]
-        case .ed25519: [1, 3, 101, 112]
-        default: [1, 2, 840, 10045, 4, 3, 2]
-        }
-        try serializer.appendConstructedNode(identifier: .sequence) { try $0.serialize(oid) }
-    }
-
-    /// UTCTime through 2049, GeneralizedTime from 2050 (RFC 5280 §5.1.2.4).
-    static func appendTime(_ date: Date, to serializer: inout DER.Serializer) throws {
-        let parts = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: date)
-        let (year, month, day) = (parts.year!, parts.month!, parts.day!)
-        let (hour, minute, second) = (parts.hour!, parts.minute!, parts.second!)
-        if year < 2050 {
-            try serializer.serialize(try UTCTime(year: year, month: month, day: day, hours: hour, minutes: minute, seconds: second))
-        } else {
-            try serializer.serialize(try GeneralizedTime(
-                year: year, month: month, day: day, hours: hour, minutes: minute, seconds: second, fractionalSeconds: 0))
-        }
     }
 }

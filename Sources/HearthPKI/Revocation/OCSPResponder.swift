@@ -89,14 +89,14 @@ public struct OCSPResponder: Sendable {
     public func respond(to request: Request, now: Date, status: (_ serial: [UInt8]) -> CertificateStatus) throws -> [UInt8] {
         let algorithm = CertificateIssuer.signatureAlgorithm(for: authority.privateKey)
         let keyBits = try Self.publicKeyBits(authority.certificate)
-        let nameDER = try CRLBuilder.derBytes { try $0.serialize(authority.certificate.subject) }
-        let tbs = try CRLBuilder.derBytes { serializer in
+        let nameDER = try DERWriting.bytes { try $0.serialize(authority.certificate.subject) }
+        let tbs = try DERWriting.bytes { serializer in
             try serializer.appendConstructedNode(identifier: .sequence) { data in
                 // responderID byKey [2]: SHA-1 of the responder's public key bits (RFC 6960 §4.2.1).
                 try data.appendConstructedNode(identifier: ASN1Identifier(tagWithNumber: 2, tagClass: .contextSpecific)) {
                     try $0.serialize(ASN1OctetString(contentBytes: ArraySlice(Insecure.SHA1.hash(data: keyBits))))
                 }
-                try data.serialize(try Self.generalizedTime(now))
+                try data.serialize(try DERWriting.generalizedTime(now))
                 try data.appendConstructedNode(identifier: .sequence) { responses in
                     for item in request.items {
                         let mine = Self.matches(item, nameDER: nameDER, keyBits: keyBits)
@@ -112,10 +112,10 @@ public struct OCSPResponder: Sendable {
             }
         }
         let signature = try authority.privateKey.sign(bytes: tbs, signatureAlgorithm: algorithm)
-        let basic = try CRLBuilder.derBytes { serializer in
+        let basic = try DERWriting.bytes { serializer in
             try serializer.appendConstructedNode(identifier: .sequence) { basic in
                 basic.serializeRawBytes(tbs)
-                try CRLBuilder.appendAlgorithm(algorithm, to: &basic)
+                try DERWriting.appendAlgorithm(algorithm, to: &basic)
                 try basic.serialize(ASN1BitString(bytes: signature.rawRepresentation[...]))
                 // The signer's certificate, so clients need only the root to check it.
                 try basic.appendConstructedNode(identifier: ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific)) {
@@ -123,7 +123,7 @@ public struct OCSPResponder: Sendable {
                 }
             }
         }
-        return try CRLBuilder.derBytes { serializer in
+        return try DERWriting.bytes { serializer in
             try serializer.appendConstructedNode(identifier: .sequence) { response in
                 response.serializeRawBytes([0x0A, 0x01, 0x00])  // successful
                 try response.appendConstructedNode(identifier: ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific)) {
@@ -166,15 +166,15 @@ public struct OCSPResponder: Sendable {
             case .unknown: single.serializeRawBytes([0x82, 0x00])
             case .revoked(let at, let reason):
                 try single.appendConstructedNode(identifier: ASN1Identifier(tagWithNumber: 1, tagClass: .contextSpecific)) { info in
-                    try info.serialize(try generalizedTime(at))
+                    try info.serialize(try DERWriting.generalizedTime(at))
                     try info.appendConstructedNode(identifier: ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific)) {
                         $0.serializeRawBytes([0x0A, 0x01, UInt8(reason.rawValue)])
                     }
                 }
             }
-            try single.serialize(try generalizedTime(now))
+            try single.serialize(try DERWriting.generalizedTime(now))
             try single.appendConstructedNode(identifier: ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific)) {
-                try $0.serialize(try generalizedTime(now.addingTimeInterval(validity)))
+                try $0.serialize(try DERWriting.generalizedTime(now.addingTimeInterval(validity)))
             }
         }
     }
@@ -183,13 +183,6 @@ public struct OCSPResponder: Sendable {
     /// (swift-certificates' `subjectPublicKeyInfoBytes` is exactly that, not the whole SPKI).
     static func publicKeyBits(_ certificate: Certificate) throws -> [UInt8] {
         Array(certificate.publicKey.subjectPublicKeyInfoBytes)
-    }
-
-    static func generalizedTime(_ date: Date) throws -> GeneralizedTime {
-        let parts = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: date)
-        return try GeneralizedTime(
-            year: parts.year!, month: parts.month!, day: parts.day!, hours: parts.hour!, minutes: parts.minute!,
-            seconds: parts.second!, fractionalSeconds: 0)
     }
 
     static func children(_ node: ASN1Node, _ identifier: ASN1Identifier) throws -> [ASN1Node] {

@@ -1,3 +1,5 @@
+import struct Foundation.Date
+
 /// RFC 5280 §5.3.1 reason codes (value 7 is unused by the standard).
 public enum RevocationReason: Int, Sendable, CaseIterable, Codable {
     case unspecified = 0
@@ -25,5 +27,3 @@ public struct RevokedCertificate: Sendable, Hashable {
         self.reason = reason
     }
 }
-
-import struct Foundation.Date

@@ -57,6 +57,7 @@ public enum CertificateIssuer {
         guard !issuance.subjectAlternativeNames.isEmpty else {
             throw HearthError(.invalidInput, "a certificate needs at least one subject alternative name")
         }
+        try checkNameConstraints(issuance.subjectAlternativeNames, of: authority.certificate)
         let notAfter = min(
             now.addingTimeInterval(TimeInterval(lifetime.components.seconds)), authority.certificate.notValidAfter)
         guard notAfter > now else { throw HearthError(.illegalTransition, "the issuing CA has expired") }
@@ -87,6 +88,24 @@ public enum CertificateIssuer {
             notValidAfter: notAfter, issuer: authority.certificate.subject, subject: subject,
             signatureAlgorithm: signatureAlgorithm(for: authority.privateKey), extensions: extensions,
             issuerPrivateKey: authority.privateKey)
+    }
+
+    /// Refuses to sign a URI the issuing CA's own name constraints exclude: relying parties would
+    /// reject the certificate, so issuing it would only hide a mistake in the caller.
+    static func checkNameConstraints(_ names: [GeneralName], of issuer: Certificate) throws {
+        guard let constraints = try issuer.extensions.nameConstraints else { return }
+        let permitted = Array(constraints.permittedURIDomains)
+        guard !permitted.isEmpty else { return }
+        for case .uniformResourceIdentifier(let uri) in names {
+            let host = URLComponents(string: uri)?.host?.lowercased() ?? ""
+            let allowed = permitted.contains { constraint in
+                let constraint = constraint.lowercased()
+                return constraint.hasPrefix(".") ? host.hasSuffix(constraint) : host == constraint
+            }
+            guard allowed else {
+                throw HearthError(.invalidInput, "the issuing CA may not certify \(uri): its host is outside the CA's name constraints")
+            }
+        }
     }
 
     /// A random positive serial of 16 bytes: the top bit is cleared so the DER INTEGER stays

@@ -37,6 +37,7 @@ public struct Store: Sendable {
         try await engine.read { db in try await body(StoreSession(db: db, clock: clock)) }
     }
 
+    @discardableResult
     public func write<Result: Sendable>(
         _ body: @Sendable (StoreSession) async throws -> Result
     ) async throws -> Result {

@@ -105,8 +105,8 @@ public struct OCSPResponder: Sendable {
                     }
                 }
                 if let nonce = request.nonceExtension {
-                    try data.appendConstructedNode(identifier: ASN1Identifier(tagWithNumber: 1, tagClass: .contextSpecific)) {
-                        try $0.appendConstructedNode(identifier: .sequence) { $0.serializeRawBytes(nonce) }
+                    data.appendConstructedNode(identifier: ASN1Identifier(tagWithNumber: 1, tagClass: .contextSpecific)) {
+                        $0.appendConstructedNode(identifier: .sequence) { $0.serializeRawBytes(nonce) }
                     }
                 }
             }
@@ -167,7 +167,7 @@ public struct OCSPResponder: Sendable {
             case .revoked(let at, let reason):
                 try single.appendConstructedNode(identifier: ASN1Identifier(tagWithNumber: 1, tagClass: .contextSpecific)) { info in
                     try info.serialize(try DERWriting.generalizedTime(at))
-                    try info.appendConstructedNode(identifier: ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific)) {
+                    info.appendConstructedNode(identifier: ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific)) {
                         $0.serializeRawBytes([0x0A, 0x01, UInt8(reason.rawValue)])
                     }
                 }

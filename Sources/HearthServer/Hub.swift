@@ -59,13 +59,22 @@ public struct Hub: Sendable {
 
             let logger = self.logger
             var services: [any Service] = [
-                SessionSweeper(store: store, interval: configuration.sweepInterval, logger: logger),
-                AuditCheckpointService(
-                    checkpointer: checkpointer, interval: configuration.auditCheckpointInterval, logger: logger),
+                PeriodicService(name: "session sweep", interval: configuration.sweepInterval, logger: logger) {
+                    try await SessionSweeper.sweep(store, logger: logger)
+                },
+                // Signs the head while entries arrive, and once more at shutdown.
+                PeriodicService(
+                    name: "audit checkpoint", interval: configuration.auditCheckpointInterval, logger: logger,
+                    finalRound: true
+                ) { try await checkpointer.checkpoint() },
             ]
             if let retention = configuration.auditRetention {
-                services.append(AuditRetentionService(
-                    store: store, retention: retention, interval: configuration.sweepInterval, logger: logger))
+                services.append(PeriodicService(
+                    name: "audit retention sweep", interval: configuration.sweepInterval, logger: logger
+                ) {
+                    let count = try await AuditRetention.redact(store: store, olderThan: retention, actor: .system("hub"))
+                    if count > 0 { logger.info("redacted expired audit details", metadata: ["count": "\(count)"]) }
+                })
             }
             let app = Application(
                 router: router,

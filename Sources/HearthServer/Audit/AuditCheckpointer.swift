@@ -1,8 +1,6 @@
 import HearthAudit
 import HearthCore
 import HearthStore
-import Logging
-import ServiceLifecycle
 
 /// Signs the log's current head when it has moved since the last checkpoint.
 public struct AuditCheckpointer: Sendable {
@@ -31,30 +29,6 @@ public struct AuditCheckpointer: Sendable {
         return try await store.write { db in
             try await db.audit.insert(checkpoint)
             return try await db.audit.checkpoint(size: size) ?? checkpoint
-        }
-    }
-}
-
-/// Makes a checkpoint every `interval` while entries arrive, and a last one at shutdown.
-struct AuditCheckpointService: Service {
-    let checkpointer: AuditCheckpointer
-    let interval: Duration
-    let logger: Logger
-
-    func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            await checkpointOnce()
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-        }
-        // After a graceful shutdown the store is still open; after cancellation it may not be.
-        if !Task.isCancelled { await checkpointOnce() }
-    }
-
-    private func checkpointOnce() async {
-        do {
-            try await checkpointer.checkpoint()
-        } catch {
-            logger.warning("audit checkpoint failed", metadata: ["error": "\(error)"])
         }
     }
 }

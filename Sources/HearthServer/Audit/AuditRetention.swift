@@ -2,8 +2,6 @@ import Foundation
 import HearthAudit
 import HearthCore
 import HearthStore
-import Logging
-import ServiceLifecycle
 
 /// Redacts the details of entries older than the retention period, keeping their leaf hashes,
 /// and records that it did (one entry per sweep that redacted anything).
@@ -20,25 +18,6 @@ public enum AuditRetention {
                     details: ["count": String(count), "older_than": String(cutoff.unixMilliseconds)]))
             }
             return count
-        }
-    }
-}
-
-struct AuditRetentionService: Service {
-    let store: Store
-    let retention: Duration
-    let interval: Duration
-    let logger: Logger
-
-    func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                let count = try await AuditRetention.redact(store: store, olderThan: retention, actor: .system("hub"))
-                if count > 0 { logger.info("redacted expired audit details", metadata: ["count": "\(count)"]) }
-            } catch {
-                logger.warning("audit retention sweep failed", metadata: ["error": "\(error)"])
-            }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
     }
 }

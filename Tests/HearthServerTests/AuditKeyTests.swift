@@ -20,9 +20,16 @@ import Testing
                 let signer = try await AuditKey.loadSigner(store: store, sealer: sealer)
                 // The private key is stored only sealed: its raw bytes appear in no column.
                 let stored = try await store.read { db in try await db.audit.signingKey() }
-                let sealed = try #require(stored).sealedKey
-                #expect(try NoteVerifierKey(parsing: try #require(stored).verifierKey) == signer.verifierKey)
-                #expect(sealed.count > 32)
+                let key = try #require(stored)
+                #expect(try NoteVerifierKey(parsing: key.verifierKey) == signer.verifierKey)
+                let raw = try sealer.open(key.sealedKey, name: "audit:\(key.keyID)")
+                #expect(raw.count == 32)
+                let snapshot = try await DatabaseSnapshot.take(store)
+                let everything = snapshot.tables.values.flatMap { $0 }.joined(separator: "\n")
+                #expect(key.sealedKey.firstRange(of: raw) == nil)
+                for form in [raw.hexString, Data(raw).base64EncodedString(), "\(raw)"] {
+                    #expect(!everything.contains(form), "the raw audit key is stored")
+                }
 
                 // Another KEK cannot open it.
                 await #expect(throws: HearthError.self) {

@@ -15,13 +15,13 @@ public struct AuditCheckpointer: Sendable {
     /// The checkpoint for the current head: the stored one if the head has not moved, else a new one.
     @discardableResult
     public func checkpoint() async throws -> AuditRecords.StoredCheckpoint {
-        // The nodes of a committed size never change, so reading the size and then the root in
-        // separate statements is consistent.
-        let (size, root, latest) = try await store.read { db in
-            let size = try await db.audit.size()
-            return (size, try await db.audit.rootHash(size: size), try await db.audit.latestCheckpoint())
+        // Runs every few seconds, so the root is read only when the head has moved. The nodes of
+        // a committed size never change, so reading the size and then the root is consistent.
+        let (size, latest) = try await store.read { db in
+            (try await db.audit.size(), try await db.audit.latestCheckpoint())
         }
         if let latest, latest.size >= size { return latest }
+        let root = try await store.read { db in try await db.audit.rootHash(size: size) }
         let now = store.clock.now
         let checkpoint = AuditRecords.StoredCheckpoint(
             size: size, rootHash: root, createdAt: now, note: try signer.sign(size: size, rootHash: root, time: now))

@@ -127,7 +127,7 @@ struct SessionRoutes: Sendable {
             // The attempted email is not recorded for an unknown account: it may be a mistyped
             // password. Throttled attempts never reach this point, which bounds the entries.
             let person = credential?.person
-            _ = try await store.write { db in
+            try await store.write { db in
                 try await db.audit.append(AuditEvent(
                     .loginFailed, actor: .anonymous(address: context.remoteIP),
                     subject: person.map { "person:\($0.id)" } ?? "account:unknown", household: person?.householdID,

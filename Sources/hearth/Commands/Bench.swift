@@ -19,8 +19,7 @@ struct Bench: AsyncParsableCommand {
                 With a postgres:// URL it writes into that database: give it a scratch database.
                 """)
 
-        @Option(name: .long, help: "postgres://… to measure PostgreSQL; default: a temporary SQLite file.")
-        var database: String?
+        @OptionGroup var database: BenchDatabase
 
         @Option(name: .long, help: "Seconds to run.")
         var seconds: Int = 5
@@ -31,22 +30,31 @@ struct Bench: AsyncParsableCommand {
         @OptionGroup var log: LogOptions
 
         func run() async throws {
-            let logger = try log.makeLogger()
-            let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("hearth-bench-\(UUID().uuidString)")
-            defer { try? FileManager.default.removeItem(at: scratch) }
-            let folder = DataFolder(path: scratch.path)
-            try folder.create()
-            let location = try DatabaseLocation(url: database, dataFolder: folder)
-            let engine = try await location.makeEngine(logger: logger)
-            let result = try await Store.withRunning(engine, logger: logger) { store in
-                try await StoreWriteBenchmark(store: store, seconds: seconds, concurrency: concurrency).run()
+            let (engine, result) = try await database.withStore(logger: try log.makeLogger()) { store in
+                (store.engine.dialect.name, try await StoreWriteBenchmark(store: store, seconds: seconds, concurrency: concurrency).run())
             }
             Output.print("""
-                engine: \(engine.dialect.name)  writers: \(concurrency)  duration: \(seconds) s
+                engine: \(engine)  writers: \(concurrency)  duration: \(seconds) s
                 committed: \(result.count)  rate: \(Int(result.rate)) commits/s  \
                 latency p50: \(result.p50) ms  p99: \(result.p99) ms
                 """)
         }
+    }
+}
+
+/// The database a benchmark writes to: the `--database` URL, or a new SQLite file in a temporary
+/// folder that is removed afterwards.
+struct BenchDatabase: ParsableArguments {
+    @Option(name: .long, help: "postgres://… to measure PostgreSQL; default: a temporary SQLite file.")
+    var database: String?
+
+    func withStore<Result: Sendable>(logger: Logger, _ body: (Store) async throws -> Result) async throws -> Result {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("hearth-bench-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let folder = DataFolder(path: scratch.path)
+        try folder.create()
+        let engine = try await DatabaseLocation(url: database, dataFolder: folder).makeEngine(logger: logger)
+        return try await Store.withRunning(engine, logger: logger, body)
     }
 }
 

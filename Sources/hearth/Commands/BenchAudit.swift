@@ -18,8 +18,7 @@ struct AuditBench: AsyncParsableCommand {
             append-only, so the entries stay).
             """)
 
-    @Option(name: .long, help: "postgres://… to measure PostgreSQL; default: a temporary SQLite file.")
-    var database: String?
+    @OptionGroup var database: BenchDatabase
 
     @Option(name: .long, help: "Seconds of single-entry appends.")
     var seconds: Int = 5
@@ -36,18 +35,12 @@ struct AuditBench: AsyncParsableCommand {
     @OptionGroup var log: LogOptions
 
     func run() async throws {
-        let logger = try log.makeLogger()
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("hearth-bench-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let folder = DataFolder(path: scratch.path)
-        try folder.create()
-        let engine = try await DatabaseLocation(url: database, dataFolder: folder).makeEngine(logger: logger)
-        try await Store.withRunning(engine, logger: logger) { store in
+        try await database.withStore(logger: try log.makeLogger()) { store in
             let appends = try await StoreWriteBenchmark.measure(seconds: seconds, concurrency: concurrency) {
                 _ = try await store.write { db in try await db.audit.append(Self.event(0)) }
             }
             Output.print("""
-                engine: \(engine.dialect.name)  appenders: \(concurrency)  duration: \(seconds) s
+                engine: \(store.engine.dialect.name)  appenders: \(concurrency)  duration: \(seconds) s
                 appended: \(appends.count)  rate: \(Int(appends.rate)) appends/s  \
                 latency p50: \(appends.p50) ms  p99: \(appends.p99) ms
                 """)

@@ -16,16 +16,18 @@ public struct Hub: Sendable {
     public let configuration: HubConfiguration
     public let store: Store
     public let certificate: HubCertificate
+    public let pki: HubPKI
     public let auditSigner: CheckpointSigner
     public let logger: Logger
 
     public init(
-        configuration: HubConfiguration, store: Store, certificate: HubCertificate, auditSigner: CheckpointSigner,
-        logger: Logger
+        configuration: HubConfiguration, store: Store, certificate: HubCertificate, pki: HubPKI,
+        auditSigner: CheckpointSigner, logger: Logger
     ) {
         self.configuration = configuration
         self.store = store
         self.certificate = certificate
+        self.pki = pki
         self.auditSigner = auditSigner
         self.logger = logger
     }
@@ -49,6 +51,7 @@ public struct Hub: Sendable {
                     decoyHash: decoyHash
                 ).endpoints
                 + AuditRoutes(store: store, checkpointer: checkpointer).endpoints
+                + PKIRoutes(pki: pki, bodyLimit: configuration.maxBodyBytes).endpoints
             var table = RouteTable()
             for endpoint in endpoints { table.add(endpoint.method, endpoint.path) }
             router.add(middleware: AccessMiddleware(metrics: HTTPMetrics(registry: registry)))
@@ -68,6 +71,14 @@ public struct Hub: Sendable {
                     finalRound: true
                 ) { try await checkpointer.checkpoint() },
             ]
+            // The live revocation set: a revocation by any process (API, CLI, another node on the
+            // same PostgreSQL) reaches this process's handshakes within one interval.
+            services.append(PeriodicService(
+                name: "revocation watch", interval: configuration.revocationPollInterval, logger: logger
+            ) { try await pki.refresh() })
+            services.append(PeriodicService(name: "CRL refresh", interval: .seconds(600), logger: logger) {
+                try await pki.publishStaleCRLs(actor: .system("hub"))
+            })
             if let retention = configuration.auditRetention {
                 services.append(PeriodicService(
                     name: "audit retention sweep", interval: configuration.sweepInterval, logger: logger
@@ -78,7 +89,7 @@ public struct Hub: Sendable {
             }
             let app = Application(
                 router: router,
-                server: try .tls(.http1(), tlsConfiguration: try certificate.serverTLSConfiguration()),
+                server: try .tls(.http1(), configuration: try tlsConfiguration()),
                 configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "hearth"),
                 services: services,
                 onServerRunning: { channel in
@@ -91,5 +102,14 @@ public struct Hub: Sendable {
                 configuration: .init(services: [app], gracefulShutdownSignals: shutdownSignals, logger: logger))
             try await group.run()
         }
+    }
+
+    /// TLS 1.3 with the hub's certificate; a client certificate is optional, and one that is
+    /// presented must pass ``ClientCertificateVerifier`` or the handshake fails.
+    private func tlsConfiguration() throws -> TLSChannelConfiguration {
+        var tls = try certificate.serverTLSConfiguration()
+        tls.certificateVerification = .optionalVerification
+        let verifier = ClientCertificateVerifier(pki: pki)
+        return TLSChannelConfiguration(tlsConfiguration: tls) { presented in await verifier.verify(presented) }
     }
 }

@@ -17,5 +17,6 @@ public struct StoreSession: Sendable {
     public var people: PersonRecords { PersonRecords(db: db) }
     public var devices: DeviceRecords { DeviceRecords(db: db) }
     public var sessions: SessionRecords { SessionRecords(db: db) }
+    public var pki: PKIRecords { PKIRecords(db: db) }
     public var audit: AuditRecords { AuditRecords(db: db, clock: clock) }
 }

@@ -14,8 +14,10 @@ public struct TestHub: Sendable {
     public let ownerEmail: String
     public let ownerPassword: String
     public let householdID: HouseholdID
+    /// The hub's root CA certificate, what clients trust (`curl --cacert`).
     public let certificatePath: String
     public let database: TestDatabase
+    public let pki: HubPKI
 
     public var client: CurlClient {
         CurlClient(baseURL: "https://127.0.0.1:\(port)", caCertificatePath: certificatePath)
@@ -45,16 +47,17 @@ public func withTestHub<Result: Sendable>(
                     store: store, sealer: sealer, hasher: hasher, householdName: "Test home",
                     ownerEmail: "owner@example.org", hostnames: [])
             }
-            let certificate = try await HubBootstrap.loadCertificate(store: store, sealer: sealer)
-            let certificatePath = database.folder.appendingPathComponent("hub-cert.pem").path
-            try Data(certificate.certificatePEM.utf8).write(to: URL(fileURLWithPath: certificatePath))
+            let (certificate, pki) = try await PKISetup.prepare(
+                store: store, sealer: sealer, hostnames: [], publicURL: PKISetup.defaultPublicURL(hostnames: []))
+            let certificatePath = database.folder.appendingPathComponent("ca-root.pem").path
+            try Data(try pki.authorities.rootPEM.utf8).write(to: URL(fileURLWithPath: certificatePath))
             let auditSigner = try await AuditKey.loadSigner(store: store, sealer: sealer)
             // Signed before the hub starts, so the checkpoint service's first run changes nothing
             // that a test snapshots.
             try await AuditCheckpointer(store: store, signer: auditSigner).checkpoint()
             let hub = Hub(
-                configuration: configuration, store: store, certificate: certificate, auditSigner: auditSigner,
-                logger: logger)
+                configuration: configuration, store: store, certificate: certificate, pki: pki,
+                auditSigner: auditSigner, logger: logger)
 
             let (ports, portContinuation) = AsyncStream<Int>.makeStream()
             return try await withThrowingTaskGroup(of: Result?.self) { group in
@@ -69,7 +72,7 @@ public func withTestHub<Result: Sendable>(
                 let testHub = TestHub(
                     port: port, store: store, clock: clock, logs: logs, ownerEmail: initial.email.rawValue,
                     ownerPassword: initial.oneTimePassword, householdID: initial.householdID,
-                    certificatePath: certificatePath, database: database)
+                    certificatePath: certificatePath, database: database, pki: pki)
                 defer { group.cancelAll() }
                 let result = try await body(testHub)
                 group.cancelAll()

@@ -69,7 +69,7 @@ import Testing
             "/usr/bin/curl", ["-sk", "-o", "/dev/null", "-w", "%{http_code}", "https://127.0.0.1:\(port)/healthz"])
         #expect(curl.standardOutput == "200")
         // And with the certificate the hub wrote for clients, signing in with the printed password.
-        let client = CurlClient(baseURL: "https://127.0.0.1:\(port)", caCertificatePath: data.appendingPathComponent("hub-cert.pem").path)
+        let client = CurlClient(baseURL: "https://127.0.0.1:\(port)", caCertificatePath: data.appendingPathComponent("ca-root.pem").path)
         let signIn = try await client.json("POST", "/v1/session", ["email": "owner@home.arpa", "password": password])
         #expect(signIn.status == 201)
 
@@ -91,7 +91,7 @@ import Testing
             let port = try await first.waitForPort()
             let password = try await first.oneTimePassword()
             let client = CurlClient(
-                baseURL: "https://127.0.0.1:\(port)", caCertificatePath: data.appendingPathComponent("hub-cert.pem").path)
+                baseURL: "https://127.0.0.1:\(port)", caCertificatePath: data.appendingPathComponent("ca-root.pem").path)
 
             // Four writers sign in over and over; the hub is killed while they are mid-flight.
             let acknowledged = AcknowledgedTokens()

@@ -59,4 +59,11 @@ extension AuditAction {
     public static let sessionEnded: AuditAction = "session.ended"
     public static let sessionsExpired: AuditAction = "session.expired"
     public static let auditRedacted: AuditAction = "audit.redacted"
+    public static let authorityCreated: AuditAction = "ca.created"
+    public static let authorityRetired: AuditAction = "ca.retired"
+    public static let authorityRevoked: AuditAction = "ca.revoked"
+    public static let kekRotated: AuditAction = "ca.kek_rotated"
+    public static let certificateIssued: AuditAction = "certificate.issued"
+    public static let certificateRevoked: AuditAction = "certificate.revoked"
+    public static let crlGenerated: AuditAction = "crl.generated"
 }

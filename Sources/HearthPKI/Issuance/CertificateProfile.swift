@@ -25,6 +25,6 @@ public enum CertificateProfile: String, Sendable, CaseIterable {
         }
     }
 
-    var isClient: Bool { self != .server }
-    var isServer: Bool { self != .device }
+    public var isClient: Bool { self != .server }
+    public var isServer: Bool { self != .device }
 }

@@ -78,7 +78,7 @@ public struct CertificateRequest: Sendable {
         }
         publicKey = csr.publicKey
         keyAlgorithm = algorithm
-        keyFingerprint = SHA256.hash(data: Array(csr.publicKey.subjectPublicKeyInfoBytes)).hexString
+        keyFingerprint = KeyFingerprint.of(csr.publicKey)
         requestedSubject = String(describing: csr.subject)
         do {
             requestedExtensions = try csr.attributes.extensionRequest?.extensions.map { $0.oid.description } ?? []

@@ -136,6 +136,15 @@ public struct OCSPResponder: Sendable {
         }
     }
 
+    /// True when the request asks about at least one certificate of this responder's authority,
+    /// so a hub with several CAs can pick the one that answers.
+    public func answers(_ request: Request) -> Bool {
+        guard let nameDER = try? DERWriting.bytes({ try $0.serialize(authority.certificate.subject) }),
+              let keyBits = try? Self.publicKeyBits(authority.certificate)
+        else { return false }
+        return request.items.contains { Self.matches($0, nameDER: nameDER, keyBits: keyBits) }
+    }
+
     /// `OCSPResponse { responseStatus malformedRequest }`, with no signed body.
     public static let malformedRequest: [UInt8] = [0x30, 0x03, 0x0A, 0x01, 0x01]
 

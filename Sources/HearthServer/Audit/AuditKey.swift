@@ -44,5 +44,5 @@ public enum AuditKey {
         return try NoteVerifierKey(parsing: key.verifierKey)
     }
 
-    private static func sealedName(_ keyID: String) -> String { "audit:\(keyID)" }
+    static func sealedName(_ keyID: String) -> String { "audit:\(keyID)" }
 }

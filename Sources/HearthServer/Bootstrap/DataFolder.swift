@@ -2,7 +2,7 @@ import Foundation
 import HearthCore
 
 /// The hub's folder on disk: the SQLite database (embedded default), the key-encryption key and
-/// the hub certificate for clients to trust. Created with mode 0700.
+/// the root CA certificate for clients to trust. Created with mode 0700.
 public struct DataFolder: Sendable {
     public let path: String
 
@@ -12,8 +12,11 @@ public struct DataFolder: Sendable {
 
     public var databasePath: String { path + "/hearth.sqlite" }
     public var kekPath: String { path + "/kek" }
-    /// The hub's TLS certificate (public), for `curl --cacert` and device set-up.
-    public var hubCertificatePath: String { path + "/hub-cert.pem" }
+    /// The KEK a rotation is moving to; present only while `hearth ca rotate-kek` runs (or if it
+    /// was interrupted, until it is run again).
+    public var nextKEKPath: String { path + "/kek.next" }
+    /// The hub's root CA certificate (public), for `curl --cacert` and device set-up.
+    public var rootCertificatePath: String { path + "/ca-root.pem" }
 
     /// True when there is nothing here yet: no folder, or an empty one.
     public var isMissingOrEmpty: Bool {
@@ -37,35 +40,56 @@ public struct DataFolder: Sendable {
     /// Reads the 32-byte KEK, or makes one (mode 0600) when `create` is set and none exists.
     /// Refuses a KEK file that others can read.
     public func keyEncryptionKey(create: Bool) throws -> [UInt8] {
-        let manager = FileManager.default
-        if manager.fileExists(atPath: kekPath) {
-            let attributes = try manager.attributesOfItem(atPath: kekPath)
-            if let mode = attributes[.posixPermissions] as? NSNumber, mode.intValue & 0o077 != 0 {
-                throw HearthError(
-                    .configuration, "\(kekPath) is readable by others (mode \(String(mode.intValue, radix: 8))); chmod 600 it")
-            }
-            guard let data = manager.contents(atPath: kekPath), data.count == 32 else {
-                throw HearthError(.configuration, "\(kekPath) must hold exactly 32 bytes")
-            }
-            return Array(data)
-        }
+        if let kek = try Self.readKey(at: kekPath) { return kek }
         guard create else {
             throw HearthError(
                 .configuration, "no key-encryption key: \(kekPath) is missing and HEARTH_KEK is not set")
         }
-        let kek = SecureRandom.bytes(32)
-        guard manager.createFile(atPath: kekPath, contents: Data(kek), attributes: [.posixPermissions: 0o600]) else {
-            throw HearthError(.configuration, "cannot write \(kekPath)")
+        return try Self.createKey(at: kekPath)
+    }
+
+    /// The KEK of an unfinished rotation, if any.
+    public func nextKeyEncryptionKey() throws -> [UInt8]? { try Self.readKey(at: nextKEKPath) }
+
+    /// The KEK to rotate to: the unfinished rotation's, else a new one written to `kek.next`.
+    public func makeNextKeyEncryptionKey() throws -> [UInt8] {
+        try Self.readKey(at: nextKEKPath) ?? Self.createKey(at: nextKEKPath)
+    }
+
+    /// Makes `kek.next` the KEK (an atomic rename), once every key is sealed under it.
+    public func installNextKeyEncryptionKey() throws {
+        guard rename(nextKEKPath, kekPath) == 0 else {
+            throw HearthError(.configuration, "cannot rename \(nextKEKPath) to \(kekPath) (errno \(errno))")
         }
+    }
+
+    private static func readKey(at path: String) throws -> [UInt8]? {
+        let manager = FileManager.default
+        guard manager.fileExists(atPath: path) else { return nil }
+        let attributes = try manager.attributesOfItem(atPath: path)
+        if let mode = attributes[.posixPermissions] as? NSNumber, mode.intValue & 0o077 != 0 {
+            throw HearthError(
+                .configuration, "\(path) is readable by others (mode \(String(mode.intValue, radix: 8))); chmod 600 it")
+        }
+        guard let data = manager.contents(atPath: path), data.count == 32 else {
+            throw HearthError(.configuration, "\(path) must hold exactly 32 bytes")
+        }
+        return Array(data)
+    }
+
+    private static func createKey(at path: String) throws -> [UInt8] {
+        let kek = SecureRandom.bytes(32)
+        guard FileManager.default.createFile(atPath: path, contents: Data(kek), attributes: [.posixPermissions: 0o600])
+        else { throw HearthError(.configuration, "cannot write \(path)") }
         return kek
     }
 
-    /// Writes the hub's public certificate for clients.
-    public func writeHubCertificate(_ pem: String) throws {
+    /// Writes the hub's root certificate for clients.
+    public func writeRootCertificate(_ pem: String) throws {
         do {
-            try Data(pem.utf8).write(to: URL(fileURLWithPath: hubCertificatePath), options: .atomic)
+            try Data(pem.utf8).write(to: URL(fileURLWithPath: rootCertificatePath), options: .atomic)
         } catch {
-            throw HearthError(.configuration, "cannot write \(hubCertificatePath): \(error.localizedDescription)")
+            throw HearthError(.configuration, "cannot write \(rootCertificatePath): \(error.localizedDescription)")
         }
     }
 }

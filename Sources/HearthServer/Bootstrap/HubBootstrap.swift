@@ -16,11 +16,11 @@ public struct InitialOwner: Sendable {
 }
 
 /// Makes a new hub's first records: its identity, the first household with its zones, the
-/// owner, the sealed TLS and audit keys, and the audit entries that record them — all in one transaction, so a crash leaves no half-made hub.
+/// owner, the sealed audit key, the CA hierarchy and the hub's TLS certificate, and the audit entries that record them — all in one transaction, so a crash leaves no half-made hub.
 public enum HubBootstrap {
     public static func initialize(
         store: Store, sealer: KeySealer, hasher: PasswordHasher, householdName: String, ownerEmail: String,
-        hostnames: [String]
+        hostnames: [String], publicURL: String? = nil
     ) async throws -> InitialOwner {
         let now = store.clock.now
         let household = try Household(name: householdName, createdAt: now)
@@ -29,8 +29,6 @@ public enum HubBootstrap {
         let passwordHash = try await hasher.hash(password)
         let hubID = SecureRandom.bytes(16).hexString
         let trustDomain = "\(hubID).home.arpa"
-        let certificate = try HubCertificate.generate(trustDomain: trustDomain, hostnames: hostnames, now: now)
-        let sealedKey = try certificate.sealedKey(with: sealer)
         let owner = Person(householdID: household.id, email: email, role: .owner, mustChangePassword: true, createdAt: now)
         let auditKey = try AuditKey.generate(trustDomain: trustDomain, sealer: sealer, now: now)
         let actor = AuditActor.system("init")
@@ -40,9 +38,6 @@ public enum HubBootstrap {
                 throw HearthError(.alreadyInitialized, "this database already belongs to an initialized hub")
             }
             try await db.hub.insert(.init(hubID: hubID, trustDomain: trustDomain, createdAt: now))
-            try await db.hub.insert(.init(
-                name: HubCertificate.keyName, sealedKey: sealedKey, certificatePEM: certificate.certificatePEM,
-                createdAt: now))
             try await db.households.insert(household)
             try await db.people.insert(owner, passwordHash: passwordHash)
             try await db.audit.insert(auditKey)
@@ -54,18 +49,13 @@ public enum HubBootstrap {
                     .personCreated, actor: actor, subject: "person:\(owner.id)", household: household.id,
                     reason: "first owner", details: ["role": owner.role.rawValue]),
             ])
+            _ = try await PKISetup.ensure(
+                in: db, sealer: sealer, hostnames: hostnames,
+                publicURL: publicURL ?? PKISetup.defaultPublicURL(hostnames: hostnames), actor: actor)
         }
         return InitialOwner(
             householdID: household.id, householdName: household.name, personID: owner.id, email: email,
             oneTimePassword: password, trustDomain: trustDomain)
-    }
-
-    /// Loads the hub's TLS identity, unsealing its key with the KEK.
-    public static func loadCertificate(store: Store, sealer: KeySealer) async throws -> HubCertificate {
-        guard let stored = try await store.read({ db in try await db.hub.key(named: HubCertificate.keyName) }) else {
-            throw HearthError(.notInitialized, "the database holds no hub TLS key; run `hearth init` first")
-        }
-        return try HubCertificate.unseal(stored.sealedKey, certificatePEM: stored.certificatePEM, with: sealer)
     }
 
     public static func isInitialized(_ store: Store) async throws -> Bool {

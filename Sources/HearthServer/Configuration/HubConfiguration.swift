@@ -22,6 +22,9 @@ public struct HubConfiguration: Sendable {
     public var auditCheckpointInterval: Duration
     /// After how long an audit entry's details are redacted (its leaf hash stays); `nil` keeps them.
     public var auditRetention: Duration?
+    /// How often this process checks the database for revocations made elsewhere; the bound on
+    /// how long a revoked certificate can still complete a handshake here.
+    public var revocationPollInterval: Duration = .milliseconds(250)
 
     public init(
         host: String = "127.0.0.1", port: Int = 8443, hostnames: [String] = [], maxBodyBytes: Int = 64 * 1024,

@@ -8,13 +8,17 @@ import HearthCore
 /// bound to its name as additional authenticated data, so blobs cannot be swapped between names.
 public struct KeySealer: Sendable {
     private let kek: SymmetricKey
+    /// KEKs that may also open a blob: the next KEK while a rotation is under way, so a crash
+    /// between re-sealing the database and installing the new KEK loses nothing.
+    private let alternates: [SymmetricKey]
     private static let formatVersion: UInt8 = 1
 
-    public init(kek: [UInt8]) throws {
-        guard kek.count == 32 else {
+    public init(kek: [UInt8], alternates: [[UInt8]] = []) throws {
+        guard kek.count == 32, alternates.allSatisfy({ $0.count == 32 }) else {
             throw HearthError(.sealing, "the key-encryption key must be 32 bytes")
         }
         self.kek = SymmetricKey(data: kek)
+        self.alternates = alternates.map { SymmetricKey(data: $0) }
     }
 
     public func seal(_ plaintext: [UInt8], name: String) throws -> [UInt8] {
@@ -27,12 +31,14 @@ public struct KeySealer: Sendable {
         guard sealed.first == Self.formatVersion else {
             throw HearthError(.sealing, "sealed key \(name) has an unknown format")
         }
-        do {
-            let box = try AES.GCM.SealedBox(combined: sealed.dropFirst())
-            return Array(try AES.GCM.open(box, using: kek, authenticating: Array(name.utf8)))
-        } catch {
-            throw HearthError(
-                .sealing, "sealed key \(name) does not open with this key-encryption key (wrong KEK or tampered data)")
+        for key in [kek] + alternates {
+            if let box = try? AES.GCM.SealedBox(combined: sealed.dropFirst()),
+               let plaintext = try? AES.GCM.open(box, using: key, authenticating: Array(name.utf8))
+            {
+                return Array(plaintext)
+            }
         }
+        throw HearthError(
+            .sealing, "sealed key \(name) does not open with this key-encryption key (wrong KEK or tampered data)")
     }
 }

@@ -1,19 +1,21 @@
 import Crypto
 import Foundation
+import HearthAudit
 import HearthCore
+import HearthPKI
+import HearthStore
 import NIOSSL
 import SwiftASN1
 import X509
 
-/// The hub's TLS server identity: a P-256 key and a self-signed certificate made at init.
-///
-/// Self-signed for now (clients pin it with `--cacert`); the PKI issue replaces it with a
-/// certificate from the hub's own CA. The key exists in clear only in memory: at rest it is
-/// sealed in the database under the KEK.
+/// The hub's TLS server identity: a P-256 key and a `server` certificate issued by the first
+/// household's `default` zone CA, so clients trust it through the hub's root (`curl --cacert
+/// ca-root.pem`, no `-k`). The key exists in clear only in memory: at rest it is sealed under the KEK.
 public struct HubCertificate: Sendable {
     public static let keyName = "hub-tls"
 
     public let privateKey: P256.Signing.PrivateKey
+    /// The hub's certificate followed by its issuing intermediate.
     public let certificatePEM: String
 
     public init(privateKey: P256.Signing.PrivateKey, certificatePEM: String) {
@@ -21,33 +23,51 @@ public struct HubCertificate: Sendable {
         self.certificatePEM = certificatePEM
     }
 
-    /// Makes a new key and a certificate valid for `localhost`, 127.0.0.1, ::1 and `hostnames`.
-    public static func generate(trustDomain: String, hostnames: [String], now: Date) throws -> HubCertificate {
+    /// The leaf certificate (the first of the chain).
+    public var certificate: Certificate {
+        get throws {
+            guard let first = try PEMDocument.parseMultiple(pemString: certificatePEM).first else {
+                throw HearthError(.storageUnavailable, "the stored hub certificate chain is empty")
+            }
+            return try Certificate(pemDocument: first)
+        }
+    }
+
+    /// True when the certificate should be replaced: from a hub made before it had a CA
+    /// (self-signed), issued by a CA that no longer issues, or in the last third of its life.
+    func needsRenewal(authorities: AuthoritySet, now: Date) -> Bool {
+        guard let leaf = try? certificate, leaf.issuer != leaf.subject,
+              let issuerID = try? leaf.extensions.authorityKeyIdentifier?.keyIdentifier.map({ Array($0).hexString }),
+              authorities.authority(issuerID)?.record.state == .active
+        else { return true }
+        let lifetime = leaf.notValidAfter.timeIntervalSince(leaf.notValidBefore)
+        return leaf.notValidAfter.timeIntervalSince(now) < lifetime / 3
+    }
+
+    /// Makes a new key and has the hub's CA certify it for `localhost`, 127.0.0.1, ::1 and
+    /// `hostnames`, storing both (key sealed) in the caller's transaction.
+    static func issue(
+        in db: StoreSession, authorities: AuthoritySet, trustDomain: String, household: HouseholdID, hostnames: [String],
+        sealer: KeySealer, actor: AuditActor, now: Date
+    ) async throws -> HubCertificate {
         let key = P256.Signing.PrivateKey()
-        let name = try DistinguishedName {
-            OrganizationName("Hearth")
-            CommonName("Hearth hub \(trustDomain)")
-        }
-        var names: [GeneralName] = [.dnsName("localhost")]
-        for host in hostnames where host != "localhost" { names.append(.dnsName(host)) }
-        names.append(.ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1])))
-        names.append(.ipAddress(ASN1OctetString(contentBytes: ArraySlice([UInt8](repeating: 0, count: 15) + [1]))))
-        let publicKey = Certificate.PublicKey(key.publicKey)
-        let extensions = try Certificate.Extensions {
-            Critical(BasicConstraints.notCertificateAuthority)
-            Critical(KeyUsage(digitalSignature: true))
-            try ExtendedKeyUsage([.serverAuth])
-            SubjectAlternativeNames(names)
-            SubjectKeyIdentifier(hash: publicKey)
-        }
-        let certificate = try Certificate(
-            version: .v3, serialNumber: Certificate.SerialNumber(),
-            publicKey: publicKey,
-            // Back-dated a little so a client whose clock runs slightly behind still accepts it.
-            notValidBefore: now.addingTimeInterval(-300), notValidAfter: now.addingTimeInterval(397 * 86_400),
-            issuer: name, subject: name, signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: extensions, issuerPrivateKey: Certificate.PrivateKey(key))
-        return HubCertificate(privateKey: key, certificatePEM: try certificate.serializeAsPEM().pemString)
+        let csr = try CertificateSigningRequest(
+            version: .v1, subject: try DistinguishedName { CommonName("hub") }, privateKey: .init(key),
+            attributes: CertificateSigningRequest.Attributes(), signatureAlgorithm: .ecdsaWithSHA256)
+        var serializer = DER.Serializer()
+        try serializer.serialize(csr)
+        let dnsNames = ["localhost"] + hostnames.filter { $0 != "localhost" }
+        let issued = try await CertificateIssuing.issue(
+            try CertificateOrder(
+                request: try CertificateRequest(der: serializer.serializedBytes), profile: .server, household: household,
+                subject: .hub, dnsNames: dnsNames, ipAddresses: [[127, 0, 0, 1], [UInt8](repeating: 0, count: 15) + [1]],
+                lifetime: CertificateProfile.server.maximumLifetime),
+            in: db, authorities: authorities, trustDomain: trustDomain, actor: actor, now: now)
+        let hub = HubCertificate(privateKey: key, certificatePEM: issued.chainPEM)
+        try await db.hub.replace(.init(
+            name: keyName, sealedKey: try sealer.seal(Array(key.derRepresentation), name: keyName),
+            certificatePEM: issued.chainPEM, createdAt: now))
+        return hub
     }
 
     /// The server side of TLS 1.3 with this identity.
@@ -58,11 +78,6 @@ public struct HubCertificate: Sendable {
             certificateChain: certificates.map { .certificate($0) }, privateKey: .privateKey(key))
         configuration.minimumTLSVersion = .tlsv13
         return configuration
-    }
-
-    /// Seals the key for storage beside its certificate.
-    public func sealedKey(with sealer: KeySealer) throws -> [UInt8] {
-        try sealer.seal(Array(privateKey.derRepresentation), name: Self.keyName)
     }
 
     public static func unseal(_ sealedKey: [UInt8], certificatePEM: String, with sealer: KeySealer) throws -> HubCertificate {

@@ -214,12 +214,21 @@ public struct AuditRecords: Sendable {
 
     /// The newest signing key, the one new checkpoints are signed with.
     public func signingKey() async throws -> SigningKey? {
-        guard let row = try await db.first("SELECT * FROM audit_keys ORDER BY created_at DESC, key_id LIMIT 1") else {
-            return nil
+        try await signingKeys().first
+    }
+
+    /// Every signing key, newest first.
+    public func signingKeys() async throws -> [SigningKey] {
+        try await db.query("SELECT * FROM audit_keys ORDER BY created_at DESC, key_id").map { row in
+            SigningKey(
+                keyID: try row.text("key_id"), verifierKey: try row.text("verifier_key"),
+                sealedKey: try row.blob("sealed_key"), createdAt: try row.date("created_at"))
         }
-        return SigningKey(
-            keyID: try row.text("key_id"), verifierKey: try row.text("verifier_key"), sealedKey: try row.blob("sealed_key"),
-            createdAt: Date(unixMilliseconds: try row.integer("created_at")))
+    }
+
+    /// Replaces a key's sealed form (KEK rotation).
+    public func updateSealedKey(keyID: String, _ sealedKey: [UInt8]) async throws {
+        try await db.execute("UPDATE audit_keys SET sealed_key = ? WHERE key_id = ?", sealedKey, keyID)
     }
 }
 
@@ -256,14 +265,13 @@ public struct AuditQuery: Sendable, Hashable {
 
 extension AuditEntry {
     init(row: SQLRow) throws {
-        func optionalText(_ column: String) throws -> String? { row[column] == .null ? nil : try row.text(column) }
         self.init(
             index: try row.integer("seq"), time: Date(unixMilliseconds: try row.integer("time")),
-            householdID: try optionalText("household_id"), actor: try row.text("actor"), action: try row.text("action"),
-            subject: try row.text("subject"), reason: try row.text("reason"), details: try optionalText("details"),
+            householdID: try row.optionalText("household_id"), actor: try row.text("actor"), action: try row.text("action"),
+            subject: try row.text("subject"), reason: try row.text("reason"), details: try row.optionalText("details"),
             detailsSalt: row["details_salt"] == .null ? nil : try row.blob("details_salt"),
             detailsCommitment: try row.blob("details_commitment"),
-            redactedAt: row["redacted_at"] == .null ? nil : Date(unixMilliseconds: try row.integer("redacted_at")))
+            redactedAt: try row.optionalDate("redacted_at"))
     }
 
     var sqlValues: [SQLValue] {

@@ -62,4 +62,18 @@ public struct HubRecords: Sendable {
             "INSERT INTO hub_keys (name, sealed_key, certificate_pem, created_at) VALUES (?, ?, ?, ?)",
             key.name, key.sealedKey, key.certificatePEM, key.createdAt.unixMilliseconds)
     }
+
+    /// Stores a key under its name, replacing the one before (renewal, KEK rotation).
+    public func replace(_ key: SealedKey) async throws {
+        try await db.execute("DELETE FROM hub_keys WHERE name = ?", key.name)
+        try await insert(key)
+    }
+
+    public func keys() async throws -> [SealedKey] {
+        try await db.query("SELECT name, sealed_key, certificate_pem, created_at FROM hub_keys ORDER BY name").map { row in
+            SealedKey(
+                name: try row.text("name"), sealedKey: try row.blob("sealed_key"),
+                certificatePEM: try row.text("certificate_pem"), createdAt: try row.date("created_at"))
+        }
+    }
 }

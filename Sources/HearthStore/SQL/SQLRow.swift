@@ -1,3 +1,4 @@
+import struct Foundation.Date
 import HearthCore
 
 /// One result row, by column name. Accessors throw a typed error naming the column rather than
@@ -20,6 +21,18 @@ public struct SQLRow: Sendable {
     }
 
     public func bool(_ column: String) throws -> Bool { try integer(column) != 0 }
+
+    public func optionalText(_ column: String) throws -> String? { self[column] == .null ? nil : try text(column) }
+
+    public func optionalInteger(_ column: String) throws -> Int64? {
+        self[column] == .null ? nil : try integer(column)
+    }
+
+    public func date(_ column: String) throws -> Date { Date(unixMilliseconds: try integer(column)) }
+
+    public func optionalDate(_ column: String) throws -> Date? {
+        try optionalInteger(column).map(Date.init(unixMilliseconds:))
+    }
 
     public func blob(_ column: String) throws -> [UInt8] {
         guard case .blob(let value) = self[column] else { throw mismatch(column, "blob") }

@@ -1,6 +1,6 @@
 /// Every migration this binary knows, in order. The highest version is the schema it expects.
 public enum Schema {
-    public static let migrations: [Migration] = [version1, version2]
+    public static let migrations: [Migration] = [version1, version2, version3]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }
 
@@ -133,6 +133,76 @@ public enum Schema {
                 verifier_key TEXT NOT NULL,
                 sealed_key {blob} NOT NULL,
                 created_at BIGINT NOT NULL
+            )
+            """,
+        ]
+    )
+
+    /// The private PKI (docs/pki.md): CA certificates with their sealed keys, every certificate
+    /// ever issued, the last CRL of each issuer, and a revision counter that every revocation
+    /// bumps so that other processes notice it.
+    static let version3 = Migration(
+        version: 3,
+        name: "private PKI",
+        statements: [
+            """
+            CREATE TABLE ca_authorities (
+                id TEXT PRIMARY KEY,
+                role TEXT NOT NULL CHECK (role IN ('root', 'intermediate')),
+                household_id TEXT REFERENCES households (id),
+                zone TEXT,
+                state TEXT NOT NULL CHECK (state IN ('active', 'retired', 'revoked')),
+                certificate_der {blob} NOT NULL,
+                sealed_key {blob} NOT NULL,
+                key_fingerprint TEXT NOT NULL UNIQUE,
+                not_before BIGINT NOT NULL,
+                not_after BIGINT NOT NULL,
+                created_at BIGINT NOT NULL,
+                retired_at BIGINT,
+                crl_number BIGINT NOT NULL,
+                audit_seq BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX ca_authorities_zone ON ca_authorities (household_id, zone, state)",
+            """
+            CREATE TABLE certificates (
+                serial TEXT PRIMARY KEY,
+                issuer_id TEXT NOT NULL REFERENCES ca_authorities (id),
+                key_fingerprint TEXT NOT NULL UNIQUE,
+                household_id TEXT REFERENCES households (id),
+                device_id TEXT,
+                zone TEXT NOT NULL,
+                profile TEXT NOT NULL CHECK (profile IN ('device', 'gateway', 'server')),
+                uri TEXT NOT NULL,
+                not_before BIGINT NOT NULL,
+                not_after BIGINT NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('valid', 'revoked')),
+                revoked_at BIGINT,
+                revocation_reason INTEGER,
+                issued_audit_seq BIGINT NOT NULL,
+                revoked_audit_seq BIGINT,
+                renewed_from TEXT,
+                certificate_der {blob} NOT NULL
+            )
+            """,
+            "CREATE INDEX certificates_expiry ON certificates (not_after)",
+            "CREATE INDEX certificates_device ON certificates (device_id, not_after)",
+            "CREATE INDEX certificates_issuer ON certificates (issuer_id, status)",
+            "CREATE INDEX certificates_status ON certificates (status, not_after)",
+            """
+            CREATE TABLE ca_crls (
+                issuer_id TEXT PRIMARY KEY REFERENCES ca_authorities (id),
+                crl_number BIGINT NOT NULL,
+                this_update BIGINT NOT NULL,
+                next_update BIGINT NOT NULL,
+                crl_der {blob} NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE pki_state (
+                singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+                revision BIGINT NOT NULL,
+                public_url TEXT NOT NULL
             )
             """,
         ]

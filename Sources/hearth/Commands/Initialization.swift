@@ -18,6 +18,15 @@ struct InitOptions: ParsableArguments {
         help: "A DNS name for the hub's TLS certificate besides localhost, 127.0.0.1 and ::1; repeatable (env HEARTH_HOSTNAMES, comma-separated).")
     var hostnames: [String] = []
 
+    @Option(
+        name: .customLong("public-url"),
+        help: "The https://host:port base that certificates name for CRLs and OCSP, fixed when the CA is made (env HEARTH_PUBLIC_URL; default https://<first hostname or localhost>:8443).")
+    var publicURL: String?
+
+    var resolvedPublicURL: String {
+        publicURL ?? Environment.value("HEARTH_PUBLIC_URL") ?? PKISetup.defaultPublicURL(hostnames: allHostnames)
+    }
+
     var allHostnames: [String] {
         hostnames.isEmpty
             ? (Environment.value("HEARTH_HOSTNAMES")?.split(separator: ",").map(String.init) ?? []) : hostnames
@@ -27,16 +36,17 @@ struct InitOptions: ParsableArguments {
     func validate() throws {
         _ = try Household.validatedName(household)
         _ = try EmailAddress(owner)
+        guard let url = URL(string: resolvedPublicURL), url.scheme == "https", url.host != nil, url.path.isEmpty
+        else { throw HearthError(.configuration, "the public URL must look like https://host:port") }
     }
 
     func initialize(store: Store, sealer: KeySealer, folder: DataFolder) async throws -> InitialOwner {
         let initial = try await PasswordHasher.withHasher(parameters: .default, threads: 1) { hasher in
             try await HubBootstrap.initialize(
                 store: store, sealer: sealer, hasher: hasher, householdName: household, ownerEmail: owner,
-                hostnames: allHostnames)
+                hostnames: allHostnames, publicURL: resolvedPublicURL)
         }
-        let certificate = try await HubBootstrap.loadCertificate(store: store, sealer: sealer)
-        try folder.writeHubCertificate(certificate.certificatePEM)
+        try folder.writeRootCertificate(try await HubPKI.open(store: store, sealer: sealer).authorities.rootPEM)
         return initial
     }
 }
@@ -61,7 +71,7 @@ enum InitReport {
         let email = initial?.email.rawValue ?? "EMAIL"
         return """
             Hearth is serving https://\(authority) — sign in with:
-              curl --cacert \(folder.hubCertificatePath) https://\(authority)/v1/session \\
+              curl --cacert \(folder.rootCertificatePath) https://\(authority)/v1/session \\
                 -H 'content-type: application/json' -d '{"email":"\(email)","password":"…"}'
             """
     }

@@ -44,11 +44,14 @@ struct Serve: AsyncParsableCommand {
                 initial = try await initOptions.initialize(store: db, sealer: try store.sealer(create: true), folder: folder)
                 InitReport.show(initial!, folder: folder, location: location)
             }
-            let certificate = try await HubBootstrap.loadCertificate(store: db, sealer: try store.sealer(create: false))
-            try folder.writeHubCertificate(certificate.certificatePEM)
-            let auditSigner = try await AuditKey.loadSigner(store: db, sealer: try store.sealer(create: false))
+            let sealer = try store.sealer(create: false)
+            let (certificate, pki) = try await PKISetup.prepare(
+                store: db, sealer: sealer, hostnames: initOptions.allHostnames, publicURL: initOptions.resolvedPublicURL)
+            try folder.writeRootCertificate(try pki.authorities.rootPEM)
+            let auditSigner = try await AuditKey.loadSigner(store: db, sealer: sealer)
             let hub = Hub(
-                configuration: configuration, store: db, certificate: certificate, auditSigner: auditSigner, logger: logger)
+                configuration: configuration, store: db, certificate: certificate, pki: pki, auditSigner: auditSigner,
+                logger: logger)
             try await hub.run { [initial] port in
                 Output.print(InitReport.signInHint(initial, folder: folder, host: configuration.host, port: port))
             }

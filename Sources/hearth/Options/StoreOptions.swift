@@ -23,15 +23,23 @@ struct StoreOptions: ParsableArguments {
         try DatabaseLocation(url: database ?? Environment.value("HEARTH_DATABASE_URL"), dataFolder: dataFolder)
     }
 
-    /// The KEK from `HEARTH_KEK` (base64 of 32 bytes) if set, else the data folder's `kek` file.
+    /// The KEK from `HEARTH_KEK` (base64 of 32 bytes) if set, else the data folder's `kek` file;
+    /// the KEK of a rotation under way (`HEARTH_NEW_KEK` or `kek.next`) also opens keys.
     func sealer(create: Bool) throws -> KeySealer {
-        if let encoded = Environment.value("HEARTH_KEK") {
-            guard let bytes = Data(base64Encoded: encoded), bytes.count == 32 else {
-                throw HearthError(.configuration, "HEARTH_KEK must be the base64 encoding of 32 bytes")
-            }
-            return try KeySealer(kek: Array(bytes))
+        if let kek = try Self.environmentKEK("HEARTH_KEK") {
+            return try KeySealer(kek: kek, alternates: [try Self.environmentKEK("HEARTH_NEW_KEK")].compactMap { $0 })
         }
-        return try KeySealer(kek: dataFolder.keyEncryptionKey(create: create))
+        return try KeySealer(
+            kek: dataFolder.keyEncryptionKey(create: create),
+            alternates: [try dataFolder.nextKeyEncryptionKey()].compactMap { $0 })
+    }
+
+    static func environmentKEK(_ name: String) throws -> [UInt8]? {
+        guard let encoded = Environment.value(name) else { return nil }
+        guard let bytes = Data(base64Encoded: encoded), bytes.count == 32 else {
+            throw HearthError(.configuration, "\(name) must be the base64 encoding of 32 bytes")
+        }
+        return Array(bytes)
     }
 
     /// Opens the database (migrating it) for the duration of `body`.

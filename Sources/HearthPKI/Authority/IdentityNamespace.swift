@@ -1,0 +1,37 @@
+import HearthCore
+
+/// The SPIFFE-style names of one household: the URI host its intermediates are constrained to,
+/// and the identity URIs of its devices and hub.
+///
+/// RFC 5280 URI name constraints (and every verifier that implements them, openssl included)
+/// compare only a URI's host, so each household is its own host under the hub's trust domain:
+/// `spiffe://<household-hex>.<trust-domain>/household/<household-id>/device/<device-id>`. The
+/// path keeps the DESIGN.md form for policies to read; the host is what lets a plain TLS stack
+/// refuse a name from another household. The household id's 16 bytes are written in lowercase
+/// hex because hosts compare case-insensitively and base64url ids differ by case.
+public struct IdentityNamespace: Sendable, Hashable {
+    public let trustDomain: String
+    public let householdID: HouseholdID
+
+    public init(trustDomain: String, householdID: HouseholdID) {
+        self.trustDomain = trustDomain
+        self.householdID = householdID
+    }
+
+    public var host: String {
+        let bytes = Base64URL.decode(householdID.rawValue) ?? []
+        return "\(bytes.hexString).\(trustDomain)"
+    }
+
+    /// Everything the household's CAs may certify starts with this.
+    public var prefix: String { "spiffe://\(host)/household/\(householdID)/" }
+
+    public func deviceURI(_ device: DeviceID) -> String { prefix + "device/\(device)" }
+
+    public var hubURI: String { prefix + "hub" }
+
+    /// True when `uri` names something in this household (host and path both checked).
+    public func contains(_ uri: String) -> Bool {
+        uri.hasPrefix(prefix) && uri.count > prefix.count && !uri.contains("/../") && !uri.hasSuffix("/..")
+    }
+}

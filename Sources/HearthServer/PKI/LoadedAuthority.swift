@@ -1,0 +1,55 @@
+import Crypto
+import HearthCore
+import HearthPKI
+import HearthStore
+import SwiftASN1
+import X509
+
+/// One CA of the hub in memory: its stored record, its parsed certificate and, for issuing
+/// intermediates, its unsealed key. The root's key is never held here; operations that need it
+/// unseal it for their own duration (``RootKey``).
+public struct LoadedAuthority: Sendable {
+    public let record: AuthorityRecord
+    public let certificate: Certificate
+    /// The intermediate's signer with the hub's CRL and OCSP URLs; nil for the root.
+    public let issuing: IssuingAuthority?
+
+    public var id: String { record.id }
+
+    init(record: AuthorityRecord, sealer: KeySealer, publicURL: String) throws {
+        self.record = record
+        self.certificate = try Certificate(derEncoded: record.certificateDER)
+        if record.role == .intermediate {
+            let der = try sealer.open(record.sealedKey, name: Self.sealedName(record.id))
+            issuing = IssuingAuthority(
+                certificate: certificate,
+                privateKey: Certificate.PrivateKey(try P256.Signing.PrivateKey(derRepresentation: der)),
+                crlURL: PKIURLs.crl(publicURL: publicURL, issuer: record.id), ocspURL: PKIURLs.ocsp(publicURL: publicURL))
+        } else {
+            issuing = nil
+        }
+    }
+
+    /// The AAD a CA key is sealed under, so a sealed key cannot be moved to another CA's row.
+    static func sealedName(_ id: String) -> String { "ca:\(id)" }
+
+    /// The authority id: hex of the CA's subject key identifier.
+    static func id(of certificate: Certificate) throws -> String {
+        let keyID = try certificate.extensions.subjectKeyIdentifier?.keyIdentifier
+            ?? SubjectKeyIdentifier(hash: certificate.publicKey).keyIdentifier
+        return Array(keyID).hexString
+    }
+}
+
+/// The root's private key, unsealed only for the operations that need it.
+enum RootKey {
+    static func unseal(_ root: AuthorityRecord, sealer: KeySealer) throws -> P384.Signing.PrivateKey {
+        try P384.Signing.PrivateKey(derRepresentation: sealer.open(root.sealedKey, name: LoadedAuthority.sealedName(root.id)))
+    }
+}
+
+/// Where clients fetch revocation data; embedded in every certificate the hub issues.
+enum PKIURLs {
+    static func crl(publicURL: String, issuer: String) -> String { "\(publicURL)/v1/pki/crl/\(issuer).crl" }
+    static func ocsp(publicURL: String) -> String { "\(publicURL)/v1/pki/ocsp" }
+}

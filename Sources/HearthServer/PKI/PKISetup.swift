@@ -1,0 +1,54 @@
+import Foundation
+import HearthAudit
+import HearthCore
+import HearthStore
+
+/// Brings a hub's PKI to what this binary expects, in one transaction: the CA hierarchy (made at
+/// init, or at the first start of a hub from before the PKI existed, or for a new household),
+/// a CRL for every CA, and a current TLS certificate for the hub.
+public enum PKISetup {
+    /// What `hearth serve` (and a test hub) does before listening: ``ensure`` in its own
+    /// transaction, then load the CAs for this process.
+    public static func prepare(
+        store: Store, sealer: KeySealer, hostnames: [String], publicURL: String
+    ) async throws -> (HubCertificate, HubPKI) {
+        let certificate = try await store.write { db in
+            try await ensure(in: db, sealer: sealer, hostnames: hostnames, publicURL: publicURL, actor: .system("hub"))
+        }
+        return (certificate, try await HubPKI.open(store: store, sealer: sealer))
+    }
+
+    public static func ensure(
+        in db: StoreSession, sealer: KeySealer, hostnames: [String], publicURL: String, actor: AuditActor
+    ) async throws -> HubCertificate {
+        guard let identity = try await db.hub.identity() else {
+            throw HearthError(.notInitialized, "the database holds no hub; run `hearth init` first")
+        }
+        let now = db.clock.now
+        try await PKIHierarchy.ensure(
+            in: db, sealer: sealer, trustDomain: identity.trustDomain, publicURL: publicURL, actor: actor, now: now)
+        let authorities = try await AuthoritySet.load(db, sealer: sealer)
+        for authority in [authorities.root] + authorities.intermediates
+        where authority.record.state != .revoked {
+            guard try await db.pki.crl(issuer: authority.id) == nil else { continue }
+            try await CRLPublishing.publish(
+                authority, in: db, sealer: sealer, publicURL: authorities.publicURL, actor: actor, now: now)
+        }
+        if let stored = try await db.hub.key(named: HubCertificate.keyName) {
+            let current = try HubCertificate.unseal(stored.sealedKey, certificatePEM: stored.certificatePEM, with: sealer)
+            if !current.needsRenewal(authorities: authorities, now: now) { return current }
+        }
+        guard let household = try await db.households.all().first else {
+            throw HearthError(.notInitialized, "the hub has no household to issue its certificate from")
+        }
+        return try await HubCertificate.issue(
+            in: db, authorities: authorities, trustDomain: identity.trustDomain, household: household.id,
+            hostnames: hostnames, sealer: sealer, actor: actor, now: now)
+    }
+
+    /// The default base of the URLs put in certificates: the first configured host name (else
+    /// localhost) on the default port.
+    public static func defaultPublicURL(hostnames: [String]) -> String {
+        "https://\(hostnames.first ?? "localhost"):8443"
+    }
+}

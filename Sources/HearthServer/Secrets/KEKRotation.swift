@@ -1,0 +1,40 @@
+import HearthAudit
+import HearthCore
+import HearthStore
+
+/// Re-seals every private key of the hub (CA keys, the hub's TLS key, audit keys) under a new
+/// key-encryption key, in one transaction with its audit entry. The caller installs the new KEK
+/// only after this commits; until then the old one still opens everything, and a ``KeySealer``
+/// given the new one as an alternate opens both, so a crash at any point loses no key.
+public enum KEKRotation {
+    /// Returns how many keys were re-sealed.
+    @discardableResult
+    public static func reseal(store: Store, from old: KeySealer, to new: KeySealer, actor: AuditActor) async throws -> Int {
+        try await store.write { db in
+            var count = 0
+            for key in try await db.hub.keys() {
+                let plaintext = try old.open(key.sealedKey, name: key.name)
+                try await db.hub.replace(.init(
+                    name: key.name, sealedKey: try new.seal(plaintext, name: key.name),
+                    certificatePEM: key.certificatePEM, createdAt: key.createdAt))
+                count += 1
+            }
+            for key in try await db.audit.signingKeys() {
+                let name = AuditKey.sealedName(key.keyID)
+                try await db.audit.updateSealedKey(
+                    keyID: key.keyID, try new.seal(try old.open(key.sealedKey, name: name), name: name))
+                count += 1
+            }
+            for authority in try await db.pki.authorities() {
+                let name = LoadedAuthority.sealedName(authority.id)
+                try await db.pki.updateSealedKey(
+                    authority: authority.id, try new.seal(try old.open(authority.sealedKey, name: name), name: name))
+                count += 1
+            }
+            try await db.audit.append(AuditEvent(
+                .kekRotated, actor: actor, subject: "hub:kek", household: nil, reason: "key-encryption key rotated",
+                details: ["keys": "\(count)"]))
+            return count
+        }
+    }
+}

@@ -1,0 +1,359 @@
+import struct Foundation.Date
+import HearthCore
+
+/// The hub's certificate authorities, every certificate they issued, their CRLs, and the
+/// revision counter that tells every process a revocation happened.
+///
+/// Values the PKI library owns (profiles, reason codes) are stored as their raw text or number,
+/// so the store needs no X.509 code; HearthServer maps them.
+public struct PKIRecords: Sendable {
+    let db: any SQLExecutor
+
+    public func authorities() async throws -> [AuthorityRecord] {
+        try await db.query("SELECT \(AuthorityRecord.columns) FROM ca_authorities ORDER BY created_at, id")
+            .map(AuthorityRecord.init)
+    }
+
+    public func authority(_ id: String) async throws -> AuthorityRecord? {
+        try await db.first("SELECT \(AuthorityRecord.columns) FROM ca_authorities WHERE id = ?", id)
+            .map(AuthorityRecord.init)
+    }
+
+    public func insert(_ authority: AuthorityRecord) async throws {
+        _ = try await db.query(
+            "INSERT INTO ca_authorities (\(AuthorityRecord.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            authority.sqlValues)
+    }
+
+    /// True when the CA may issue now. Written as an UPDATE so that on PostgreSQL it takes the
+    /// CA's row lock: an issuance then cannot slip past a concurrent revocation of its CA.
+    public func lockIfIssuing(_ id: String) async throws -> Bool {
+        try await !db.query(
+            "UPDATE ca_authorities SET state = state WHERE id = ? AND state = 'active' RETURNING id", id
+        ).isEmpty
+    }
+
+    /// Stops an intermediate issuing; what it issued stays valid (the rotation overlap).
+    public func retire(_ id: String, at time: Date) async throws {
+        try await db.execute(
+            "UPDATE ca_authorities SET state = 'retired', retired_at = ? WHERE id = ? AND state = 'active'",
+            time.unixMilliseconds, id)
+    }
+
+    public func markRevoked(_ id: String, at time: Date) async throws {
+        try await db.execute(
+            "UPDATE ca_authorities SET state = 'revoked', retired_at = COALESCE(retired_at, ?) WHERE id = ?",
+            time.unixMilliseconds, id)
+    }
+
+    /// Replaces a sealed key (KEK rotation).
+    public func updateSealedKey(authority id: String, _ sealedKey: [UInt8]) async throws {
+        try await db.execute("UPDATE ca_authorities SET sealed_key = ? WHERE id = ?", sealedKey, id)
+    }
+
+    /// The next CRL number of an issuer, taken under the row lock so two processes never reuse one.
+    public func nextCRLNumber(_ id: String) async throws -> Int64 {
+        guard let row = try await db.first(
+            "UPDATE ca_authorities SET crl_number = crl_number + 1 WHERE id = ? RETURNING crl_number", id)
+        else { throw HearthError(.notFound, "no certificate authority \(id)") }
+        return try row.integer("crl_number")
+    }
+
+    // MARK: certificates
+
+    public func insert(_ certificate: CertificateRecord) async throws {
+        do {
+            _ = try await db.query(
+                "INSERT INTO certificates (\(CertificateRecord.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                certificate.sqlValues)
+        } catch let error as HearthError where error.code == .conflict {
+            throw HearthError(.conflict, "this public key was already certified by this hub; make a new key")
+        }
+    }
+
+    /// True when any certificate or CA of this hub ever used the key.
+    public func keyWasUsed(_ fingerprint: String) async throws -> Bool {
+        try await db.first(
+            "SELECT 1 AS used FROM certificates WHERE key_fingerprint = ? UNION ALL SELECT 1 AS used FROM ca_authorities WHERE key_fingerprint = ?",
+            fingerprint, fingerprint) != nil
+    }
+
+    public func certificate(serial: String) async throws -> CertificateRecord? {
+        try await db.first("SELECT \(CertificateRecord.columns) FROM certificates WHERE serial = ?", serial)
+            .map(CertificateRecord.init)
+    }
+
+    public func certificates(_ query: CertificateQuery) async throws -> [CertificateRecord] {
+        var conditions: [String] = []
+        var binds: [SQLValue] = []
+        func add(_ condition: String, _ value: SQLValue) {
+            conditions.append(condition)
+            binds.append(value)
+        }
+        if let household = query.householdID { add("household_id = ?", .text(household)) }
+        if let issuer = query.issuerID { add("issuer_id = ?", .text(issuer)) }
+        if let device = query.deviceID { add("device_id = ?", .text(device)) }
+        if let status = query.status { add("status = ?", .text(status.rawValue)) }
+        if let before = query.expiringBefore { add("not_after < ?", .integer(before.unixMilliseconds)) }
+        if let after = query.unexpiredAt { add("not_after > ?", .integer(after.unixMilliseconds)) }
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        binds.append(.integer(Int64(query.limit)))
+        return try await db.query(
+            "SELECT \(CertificateRecord.columns) FROM certificates \(filter) ORDER BY not_after, serial LIMIT ?", binds
+        ).map(CertificateRecord.init)
+    }
+
+    /// Marks a valid certificate revoked; false when it was already revoked (nothing changes).
+    public func revoke(serial: String, at time: Date, reason: Int, auditSeq: Int64) async throws -> Bool {
+        try await !db.query(
+            "UPDATE certificates SET status = 'revoked', revoked_at = ?, revocation_reason = ?, revoked_audit_seq = ? WHERE serial = ? AND status = 'valid' RETURNING serial",
+            time.unixMilliseconds, reason, auditSeq, serial
+        ).isEmpty
+    }
+
+    /// Revoked certificates of an issuer that have not expired: the entries of its CRL.
+    public func revokedEntries(issuer id: String, unexpiredAt now: Date) async throws -> [CertificateRecord] {
+        try await certificates(
+            CertificateQuery(issuerID: id, status: .revoked, unexpiredAt: now, limit: Int(Int32.max)))
+    }
+
+    /// Every unexpired revoked serial, hub-wide: the live revocation set of the TLS listeners.
+    public func revokedSerials(unexpiredAt now: Date) async throws -> Set<String> {
+        Set(try await db.query(
+            "SELECT serial FROM certificates WHERE status = 'revoked' AND not_after > ?", now.unixMilliseconds
+        ).map { try $0.text("serial") })
+    }
+
+    // MARK: CRLs and the revision
+
+    public func storeCRL(_ crl: StoredCRL) async throws {
+        try await db.execute("DELETE FROM ca_crls WHERE issuer_id = ?", crl.issuerID)
+        try await db.execute(
+            "INSERT INTO ca_crls (issuer_id, crl_number, this_update, next_update, crl_der) VALUES (?, ?, ?, ?, ?)",
+            crl.issuerID, crl.number, crl.thisUpdate.unixMilliseconds, crl.nextUpdate.unixMilliseconds, crl.der)
+    }
+
+    public func crl(issuer id: String) async throws -> StoredCRL? {
+        guard let row = try await db.first(
+            "SELECT issuer_id, crl_number, this_update, next_update, crl_der FROM ca_crls WHERE issuer_id = ?", id)
+        else { return nil }
+        return StoredCRL(
+            issuerID: try row.text("issuer_id"), number: try row.integer("crl_number"),
+            thisUpdate: try row.date("this_update"), nextUpdate: try row.date("next_update"), der: try row.blob("crl_der"))
+    }
+
+    /// Creates the PKI's state row once, at the hierarchy's creation.
+    public func insertState(publicURL: String) async throws {
+        try await db.execute("INSERT INTO pki_state (singleton, revision, public_url) VALUES (1, 0, ?)", publicURL)
+    }
+
+    public func publicURL() async throws -> String? {
+        try await db.first("SELECT public_url FROM pki_state WHERE singleton = 1")?.text("public_url")
+    }
+
+    /// The revocation revision: every process polls it, and reloads revocations when it moves.
+    public func revision() async throws -> Int64 {
+        try await db.first("SELECT revision FROM pki_state WHERE singleton = 1")?.integer("revision") ?? 0
+    }
+
+    @discardableResult
+    public func bumpRevision() async throws -> Int64 {
+        guard let row = try await db.first(
+            "UPDATE pki_state SET revision = revision + 1 WHERE singleton = 1 RETURNING revision")
+        else { throw HearthError(.notInitialized, "the PKI has not been created; start the hub once") }
+        return try row.integer("revision")
+    }
+}
+
+/// A CA certificate and its key, sealed under the KEK.
+public struct AuthorityRecord: Sendable, Hashable {
+    public enum Role: String, Sendable { case root, intermediate }
+    public enum State: String, Sendable { case active, retired, revoked }
+
+    /// The hex of the CA's subject key identifier; it names the CA in URLs (`/v1/pki/crl/<id>.crl`).
+    public let id: String
+    public let role: Role
+    public let householdID: String?
+    public let zone: String?
+    public var state: State
+    public let certificateDER: [UInt8]
+    public var sealedKey: [UInt8]
+    public let keyFingerprint: String
+    public let notBefore: Date
+    public let notAfter: Date
+    public let createdAt: Date
+    public var retiredAt: Date?
+    public let crlNumber: Int64
+    public let auditSeq: Int64
+
+    public init(
+        id: String, role: Role, householdID: String?, zone: String?, state: State, certificateDER: [UInt8],
+        sealedKey: [UInt8], keyFingerprint: String, notBefore: Date, notAfter: Date, createdAt: Date,
+        retiredAt: Date? = nil, crlNumber: Int64 = 0, auditSeq: Int64
+    ) {
+        self.id = id
+        self.role = role
+        self.householdID = householdID
+        self.zone = zone
+        self.state = state
+        self.certificateDER = certificateDER
+        self.sealedKey = sealedKey
+        self.keyFingerprint = keyFingerprint
+        self.notBefore = notBefore
+        self.notAfter = notAfter
+        self.createdAt = createdAt
+        self.retiredAt = retiredAt
+        self.crlNumber = crlNumber
+        self.auditSeq = auditSeq
+    }
+
+    static let columns =
+        "id, role, household_id, zone, state, certificate_der, sealed_key, key_fingerprint, not_before, not_after, created_at, retired_at, crl_number, audit_seq"
+
+    init(_ row: SQLRow) throws {
+        guard let role = Role(rawValue: try row.text("role")), let state = State(rawValue: try row.text("state")) else {
+            throw HearthError(.storageUnavailable, "a stored certificate authority is malformed")
+        }
+        self.init(
+            id: try row.text("id"), role: role, householdID: try row.optionalText("household_id"),
+            zone: try row.optionalText("zone"), state: state, certificateDER: try row.blob("certificate_der"),
+            sealedKey: try row.blob("sealed_key"), keyFingerprint: try row.text("key_fingerprint"),
+            notBefore: try row.date("not_before"), notAfter: try row.date("not_after"),
+            createdAt: try row.date("created_at"), retiredAt: try row.optionalDate("retired_at"),
+            crlNumber: try row.integer("crl_number"), auditSeq: try row.integer("audit_seq"))
+    }
+
+    var sqlValues: [SQLValue] {
+        [
+            .text(id), .text(role.rawValue), householdID.sqlValue, zone.sqlValue, .text(state.rawValue),
+            .blob(certificateDER), .blob(sealedKey), .text(keyFingerprint), .integer(notBefore.unixMilliseconds),
+            .integer(notAfter.unixMilliseconds), .integer(createdAt.unixMilliseconds),
+            retiredAt.map { .integer($0.unixMilliseconds) } ?? .null, .integer(crlNumber), .integer(auditSeq),
+        ]
+    }
+}
+
+/// One issued certificate in the inventory.
+public struct CertificateRecord: Sendable, Hashable {
+    public enum Status: String, Sendable, CaseIterable { case valid, revoked }
+
+    /// Lowercase hex of the serial number's bytes.
+    public let serial: String
+    public let issuerID: String
+    public let keyFingerprint: String
+    public let householdID: String?
+    public let deviceID: String?
+    public let zone: String
+    public let profile: String
+    /// The identity URI the certificate names (its SAN).
+    public let uri: String
+    public let notBefore: Date
+    public let notAfter: Date
+    public var status: Status
+    public var revokedAt: Date?
+    /// RFC 5280 reason code.
+    public var revocationReason: Int?
+    public let issuedAuditSeq: Int64
+    public var revokedAuditSeq: Int64?
+    /// The serial this certificate renewed, if any.
+    public let renewedFrom: String?
+    public let certificateDER: [UInt8]
+
+    public init(
+        serial: String, issuerID: String, keyFingerprint: String, householdID: String?, deviceID: String?, zone: String,
+        profile: String, uri: String, notBefore: Date, notAfter: Date, status: Status = .valid, revokedAt: Date? = nil,
+        revocationReason: Int? = nil, issuedAuditSeq: Int64, revokedAuditSeq: Int64? = nil, renewedFrom: String? = nil,
+        certificateDER: [UInt8]
+    ) {
+        self.serial = serial
+        self.issuerID = issuerID
+        self.keyFingerprint = keyFingerprint
+        self.householdID = householdID
+        self.deviceID = deviceID
+        self.zone = zone
+        self.profile = profile
+        self.uri = uri
+        self.notBefore = notBefore
+        self.notAfter = notAfter
+        self.status = status
+        self.revokedAt = revokedAt
+        self.revocationReason = revocationReason
+        self.issuedAuditSeq = issuedAuditSeq
+        self.revokedAuditSeq = revokedAuditSeq
+        self.renewedFrom = renewedFrom
+        self.certificateDER = certificateDER
+    }
+
+    static let columns =
+        "serial, issuer_id, key_fingerprint, household_id, device_id, zone, profile, uri, not_before, not_after, status, revoked_at, revocation_reason, issued_audit_seq, revoked_audit_seq, renewed_from, certificate_der"
+
+    init(_ row: SQLRow) throws {
+        guard let status = Status(rawValue: try row.text("status")) else {
+            throw HearthError(.storageUnavailable, "a stored certificate record is malformed")
+        }
+        self.init(
+            serial: try row.text("serial"), issuerID: try row.text("issuer_id"),
+            keyFingerprint: try row.text("key_fingerprint"), householdID: try row.optionalText("household_id"),
+            deviceID: try row.optionalText("device_id"), zone: try row.text("zone"), profile: try row.text("profile"),
+            uri: try row.text("uri"), notBefore: try row.date("not_before"), notAfter: try row.date("not_after"),
+            status: status, revokedAt: try row.optionalDate("revoked_at"),
+            revocationReason: try row.optionalInteger("revocation_reason").map(Int.init),
+            issuedAuditSeq: try row.integer("issued_audit_seq"),
+            revokedAuditSeq: try row.optionalInteger("revoked_audit_seq"),
+            renewedFrom: try row.optionalText("renewed_from"), certificateDER: try row.blob("certificate_der"))
+    }
+
+    var sqlValues: [SQLValue] {
+        [
+            .text(serial), .text(issuerID), .text(keyFingerprint), householdID.sqlValue, deviceID.sqlValue,
+            .text(zone), .text(profile), .text(uri), .integer(notBefore.unixMilliseconds),
+            .integer(notAfter.unixMilliseconds), .text(status.rawValue),
+            revokedAt.map { .integer($0.unixMilliseconds) } ?? .null, revocationReason.map { .integer(Int64($0)) } ?? .null,
+            .integer(issuedAuditSeq), revokedAuditSeq.sqlValue, renewedFrom.sqlValue, .blob(certificateDER),
+        ]
+    }
+}
+
+/// A search of the inventory; filters combine with AND, results come soonest-expiring first.
+public struct CertificateQuery: Sendable, Hashable {
+    public var householdID: String?
+    public var issuerID: String?
+    public var deviceID: String?
+    public var status: CertificateRecord.Status?
+    /// Only certificates whose notAfter is before this time ("expiring within N").
+    public var expiringBefore: Date?
+    /// Only certificates still unexpired at this time.
+    public var unexpiredAt: Date?
+    public var limit: Int
+
+    public init(
+        householdID: String? = nil, issuerID: String? = nil, deviceID: String? = nil,
+        status: CertificateRecord.Status? = nil, expiringBefore: Date? = nil, unexpiredAt: Date? = nil,
+        limit: Int = 1000
+    ) {
+        self.householdID = householdID
+        self.issuerID = issuerID
+        self.deviceID = deviceID
+        self.status = status
+        self.expiringBefore = expiringBefore
+        self.unexpiredAt = unexpiredAt
+        self.limit = limit
+    }
+}
+
+/// The newest CRL of one issuer, as served.
+public struct StoredCRL: Sendable, Hashable {
+    public let issuerID: String
+    public let number: Int64
+    public let thisUpdate: Date
+    public let nextUpdate: Date
+    public let der: [UInt8]
+
+    public init(issuerID: String, number: Int64, thisUpdate: Date, nextUpdate: Date, der: [UInt8]) {
+        self.issuerID = issuerID
+        self.number = number
+        self.thisUpdate = thisUpdate
+        self.nextUpdate = nextUpdate
+        self.der = der
+    }
+}

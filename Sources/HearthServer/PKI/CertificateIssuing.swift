@@ -14,76 +14,145 @@ public struct IssuedCertificate: Sendable {
     public let chainPEM: String
 }
 
-/// Issues one certificate inside the caller's transaction: the key-reuse check, the identity, the
-/// signature, the inventory row and the `certificate.issued` audit entry commit together or not
-/// at all, so nothing is handed out that is not durably recorded.
+/// Issuing in two steps. ``prepare`` resolves the identity (a read) and signs — CPU work that
+/// callers run in parallel. ``commit`` then records a batch in the caller's transaction: the
+/// key-reuse check, the device, the `certificate.issued` audit entries and the inventory rows
+/// commit together, so no certificate leaves the hub before it is durably recorded. A prepared
+/// certificate whose commit fails is discarded unseen.
 enum CertificateIssuing {
-    static func issue(
-        _ order: CertificateOrder, in db: StoreSession, authorities: AuthoritySet, trustDomain: String,
-        actor: AuditActor, now: Date
-    ) async throws -> IssuedCertificate {
-        let request = order.request
-        if try await db.pki.keyWasUsed(request.keyFingerprint) {
-            throw HearthError(.conflict, "this public key was already certified by this hub; make a new key")
-        }
+    struct Prepared: Sendable {
+        let order: CertificateOrder
+        let actor: AuditActor
+        let issuer: LoadedAuthority
+        let certificate: Certificate
+        /// A device record to create with the certificate (`.newDevice`).
+        let newDevice: Device?
+        let record: CertificateRecord
+        let chainPEM: String
+    }
+
+    /// The stored device an order names, if it names one (a read the caller makes before
+    /// ``prepare``).
+    static func device(for order: CertificateOrder, in db: StoreSession) async throws -> Device? {
+        guard case .device(let id) = order.subject else { return nil }
+        return try await checkedDevice(id, household: order.household, in: db)
+    }
+
+    /// Chooses the names and signs; `device` is ``device(for:in:)``'s answer. Nothing is written.
+    static func prepare(
+        _ order: CertificateOrder, device: Device?, authorities: AuthoritySet, trustDomain: String, actor: AuditActor,
+        now: Date
+    ) throws -> Prepared {
         let namespace = IdentityNamespace(trustDomain: trustDomain, householdID: order.household)
-        let (deviceID, defaultZone, uri, commonName) = try await identity(of: order, in: db, namespace: namespace, now: now)
-        let zone = order.zone ?? defaultZone
-        guard let issuer = authorities.active(household: order.household, zone: zone), let issuing = issuer.issuing else {
-            throw HearthError(.notFound, "the household has no issuing CA for zone \(zone)")
+        var newDevice: Device?
+        let deviceID: DeviceID?
+        let zone: Zone
+        let uri: String
+        switch order.subject {
+        case .hub:
+            (deviceID, zone, uri) = (nil, order.zone ?? .default, namespace.hubURI)
+        case .device(let id):
+            guard let device, device.id == id else { throw HearthError(.notFound, "no device \(id) in this household") }
+            (deviceID, zone, uri) = (id, order.zone ?? device.zone, namespace.deviceURI(id))
+        case .newDevice(let name):
+            let device = try Device(
+                householdID: order.household, zone: order.zone ?? .default, name: name, state: .active, createdAt: now)
+            newDevice = device
+            (deviceID, zone, uri) = (device.id, device.zone, namespace.deviceURI(device.id))
         }
-        guard try await db.pki.lockIfIssuing(issuer.id) else {
-            throw HearthError(.conflict, "the CA of zone \(zone) changed a moment ago; try again")
+        guard let issuer = authorities.active(household: order.household, zone: zone), let issuing = issuer.issuing else {
+            throw HearthError(.notFound, "the household has no zone \(zone)")
         }
         var names: [GeneralName] = [.uniformResourceIdentifier(uri)]
         names += order.dnsNames.map { .dnsName($0) }
         names += order.ipAddresses.map { .ipAddress(ASN1OctetString(contentBytes: $0[...])) }
         let certificate = try CertificateIssuer.issue(
             Issuance(
-                request: request, profile: order.profile, commonName: commonName, subjectAlternativeNames: names,
-                lifetime: order.lifetime),
+                request: order.request, profile: order.profile, commonName: deviceID?.rawValue ?? "hub",
+                subjectAlternativeNames: names, lifetime: order.lifetime),
             by: issuing, now: now)
-        let serial = Array(certificate.serialNumber.bytes).hexString
-        let entry = try await db.audit.append(AuditEvent(
-            .certificateIssued, actor: actor, subject: "certificate:\(serial)", household: order.household,
-            reason: order.renewedFrom.map { "renewal of \($0)" } ?? "issued from a CSR",
-            details: [
-                "profile": order.profile.rawValue, "zone": zone.name, "issuer": issuer.id, "uri": uri,
-                "key_fingerprint": request.keyFingerprint, "key_algorithm": request.keyAlgorithm.rawValue,
-                "not_after": RFC3339.format(certificate.notValidAfter),
-            ]))
         let record = CertificateRecord(
-            serial: serial, issuerID: issuer.id, keyFingerprint: request.keyFingerprint,
-            householdID: order.household.rawValue, deviceID: deviceID?.rawValue, zone: zone.name,
-            profile: order.profile.rawValue, uri: uri, notBefore: certificate.notValidBefore,
-            notAfter: certificate.notValidAfter, issuedAuditSeq: entry.index, renewedFrom: order.renewedFrom,
-            certificateDER: try certificate.derBytes)
-        try await db.pki.insert(record)
-        return IssuedCertificate(
-            record: record, certificate: certificate, chainPEM: try authorities.chainPEM(leaf: certificate, issuer: issuer))
+            serial: Array(certificate.serialNumber.bytes).hexString, issuerID: issuer.id,
+            keyFingerprint: order.request.keyFingerprint, householdID: order.household.rawValue,
+            deviceID: deviceID?.rawValue, zone: zone.name, profile: order.profile.rawValue, uri: uri,
+            notBefore: certificate.notValidBefore, notAfter: certificate.notValidAfter, issuedAuditSeq: -1,
+            renewedFrom: order.renewedFrom, certificateDER: try certificate.derBytes)
+        return Prepared(
+            order: order, actor: actor, issuer: issuer, certificate: certificate, newDevice: newDevice, record: record,
+            chainPEM: try authorities.chainPEM(leaf: certificate, issuer: issuer))
     }
 
-    /// The device (made now for `.newDevice`), its zone, identity URI and non-personal common name.
-    private static func identity(
-        of order: CertificateOrder, in db: StoreSession, namespace: IdentityNamespace, now: Date
-    ) async throws -> (DeviceID?, Zone, String, String) {
-        switch order.subject {
-        case .hub:
-            return (nil, .default, namespace.hubURI, "hub")
-        case .device(let id):
-            guard let device = try await db.devices.find(id), device.householdID == order.household else {
-                throw HearthError(.notFound, "no device \(id) in this household")
+    /// Records prepared certificates in the caller's transaction. Each item is checked first (key
+    /// never used, device still certifiable, CA still issuing); one that fails its checks gets its
+    /// error and writes nothing, the others are recorded with one audit append for the batch.
+    static func commit(_ batch: [Prepared], in db: StoreSession) async throws -> [Result<IssuedCertificate, HearthError>] {
+        var results: [Result<IssuedCertificate, HearthError>?] = Array(repeating: nil, count: batch.count)
+        var accepted: [Int] = []
+        var keys: Set<String> = []
+        var issuing: [String: Bool] = [:]
+        for (index, item) in batch.enumerated() {
+            do {
+                let key = item.order.request.keyFingerprint
+                guard !keys.contains(key), try await !db.pki.keyWasUsed(key) else {
+                    throw HearthError(.conflict, "this public key was already certified by this hub; make a new key")
+                }
+                if case .device(let id) = item.order.subject {
+                    _ = try await checkedDevice(id, household: item.order.household, in: db)
+                }
+                if issuing[item.issuer.id] == nil { issuing[item.issuer.id] = try await db.pki.lockIfIssuing(item.issuer.id) }
+                guard issuing[item.issuer.id] == true else {
+                    throw HearthError(.conflict, "the CA of zone \(item.record.zone) changed a moment ago; try again")
+                }
+                keys.insert(key)
+                accepted.append(index)
+            } catch let error as HearthError {
+                results[index] = .failure(error)
             }
-            guard device.state == .active || device.state == .pending else {
-                throw HearthError(.illegalTransition, "device \(id) is \(device.state.rawValue); it cannot be certified")
-            }
-            return (id, device.zone, namespace.deviceURI(id), id.rawValue)
-        case .newDevice(let name):
-            let zone = order.zone ?? .default
-            let device = try Device(householdID: order.household, zone: zone, name: name, state: .active, createdAt: now)
-            try await db.devices.insert(device)
-            return (device.id, zone, namespace.deviceURI(device.id), device.id.rawValue)
         }
+        for index in accepted { if let device = batch[index].newDevice { try await db.devices.insert(device) } }
+        let entries = try await db.audit.append(accepted.map { index in
+            let item = batch[index]
+            return AuditEvent(
+                .certificateIssued, actor: item.actor, subject: "certificate:\(item.record.serial)",
+                household: item.order.household, reason: item.order.renewedFrom.map { "renewal of \($0)" } ?? "issued from a CSR",
+                details: [
+                    "profile": item.record.profile, "zone": item.record.zone, "issuer": item.issuer.id, "uri": item.record.uri,
+                    "key_fingerprint": item.record.keyFingerprint, "key_algorithm": item.order.request.keyAlgorithm.rawValue,
+                    "not_after": RFC3339.format(item.record.notAfter),
+                ])
+        })
+        var records: [CertificateRecord] = []
+        for (index, entry) in zip(accepted, entries) {
+            var record = batch[index].record
+            record.issuedAuditSeq = entry.index
+            records.append(record)
+            results[index] = .success(IssuedCertificate(
+                record: record, certificate: batch[index].certificate, chainPEM: batch[index].chainPEM))
+        }
+        try await db.pki.insert(records)
+        return results.map { $0 ?? .failure(HearthError(.storageUnavailable, "an issuance was neither recorded nor refused")) }
+    }
+
+    /// Issues one certificate entirely inside the caller's transaction (init, renewal of the
+    /// hub's own certificate).
+    static func issue(
+        _ order: CertificateOrder, in db: StoreSession, authorities: AuthoritySet, trustDomain: String,
+        actor: AuditActor, now: Date
+    ) async throws -> IssuedCertificate {
+        let prepared = try prepare(
+            order, device: try await device(for: order, in: db), authorities: authorities, trustDomain: trustDomain,
+            actor: actor, now: now)
+        return try await commit([prepared], in: db)[0].get()
+    }
+
+    private static func checkedDevice(_ id: DeviceID, household: HouseholdID, in db: StoreSession) async throws -> Device {
+        guard let device = try await db.devices.find(id), device.householdID == household else {
+            throw HearthError(.notFound, "no device \(id) in this household")
+        }
+        guard device.state == .active || device.state == .pending else {
+            throw HearthError(.illegalTransition, "device \(id) is \(device.state.rawValue); it cannot be certified")
+        }
+        return device
     }
 }
 

@@ -14,6 +14,7 @@ public struct HubPKI: Sendable {
     let sealer: KeySealer
     public let trustDomain: String
     let state: PKIState
+    let issuance: IssuanceQueue
 
     /// Loads the CAs; the hierarchy must exist (``prepare(store:sealer:hostnames:publicURL:)``).
     public static func open(store: Store, sealer: KeySealer) async throws -> HubPKI {
@@ -23,7 +24,9 @@ public struct HubPKI: Sendable {
             }
             return (identity.trustDomain, try await Self.snapshot(db, sealer: sealer))
         }
-        return HubPKI(store: store, sealer: sealer, trustDomain: trustDomain, state: PKIState(snapshot))
+        return HubPKI(
+            store: store, sealer: sealer, trustDomain: trustDomain, state: PKIState(snapshot),
+            issuance: IssuanceQueue(store: store))
     }
 
     private static func snapshot(_ db: StoreSession, sealer: KeySealer) async throws -> PKIState.Snapshot {
@@ -55,13 +58,14 @@ public struct HubPKI: Sendable {
 
     // MARK: issuing
 
+    /// Issues one certificate: signed in the caller's task, recorded by the ``IssuanceQueue``
+    /// together with whatever other issuances are waiting (group commit), returned only once
+    /// its record and audit entry have committed.
     public func issue(_ order: CertificateOrder, actor: AuditActor) async throws -> IssuedCertificate {
-        let authorities = self.authorities
-        let trustDomain = self.trustDomain
-        return try await store.write { db in
-            try await CertificateIssuing.issue(
-                order, in: db, authorities: authorities, trustDomain: trustDomain, actor: actor, now: db.clock.now)
-        }
+        let device = try await store.read { db in try await CertificateIssuing.device(for: order, in: db) }
+        let prepared = try CertificateIssuing.prepare(
+            order, device: device, authorities: authorities, trustDomain: trustDomain, actor: actor, now: store.clock.now)
+        return try await issuance.commit(prepared)
     }
 
     // MARK: revocation

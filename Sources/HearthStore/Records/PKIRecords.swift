@@ -61,11 +61,16 @@ public struct PKIRecords: Sendable {
 
     // MARK: certificates
 
-    public func insert(_ certificate: CertificateRecord) async throws {
+    /// Inserts inventory rows, several per statement.
+    public func insert(_ certificates: [CertificateRecord]) async throws {
+        let row = "(" + Array(repeating: "?", count: 17).joined(separator: ", ") + ")"
         do {
-            _ = try await db.query(
-                "INSERT INTO certificates (\(CertificateRecord.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                certificate.sqlValues)
+            for chunk in certificates.chunked(50) {
+                _ = try await db.query(
+                    "INSERT INTO certificates (\(CertificateRecord.columns)) VALUES "
+                        + Array(repeating: row, count: chunk.count).joined(separator: ", "),
+                    chunk.flatMap(\.sqlValues))
+            }
         } catch let error as HearthError where error.code == .conflict {
             throw HearthError(.conflict, "this public key was already certified by this hub; make a new key")
         }
@@ -253,7 +258,7 @@ public struct CertificateRecord: Sendable, Hashable {
     public var revokedAt: Date?
     /// RFC 5280 reason code.
     public var revocationReason: Int?
-    public let issuedAuditSeq: Int64
+    public var issuedAuditSeq: Int64
     public var revokedAuditSeq: Int64?
     /// The serial this certificate renewed, if any.
     public let renewedFrom: String?

@@ -136,6 +136,11 @@ let package = Package(
             name: "hearth",
             dependencies: [
                 "HearthServer",
+                "HearthPKI",
+                "HearthAudit",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

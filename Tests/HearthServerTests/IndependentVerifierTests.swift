@@ -1,5 +1,6 @@
 import Foundation
 import HearthTesting
+import HearthAudit
 import HearthStore
 import Testing
 

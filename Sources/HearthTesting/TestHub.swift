@@ -50,7 +50,7 @@ public func withTestHub<Result: Sendable>(
             let (certificate, pki) = try await PKISetup.prepare(
                 store: store, sealer: sealer, hostnames: [], publicURL: PKISetup.defaultPublicURL(hostnames: []))
             let certificatePath = database.folder.appendingPathComponent("ca-root.pem").path
-            try Data(try pki.authorities.rootPEM.utf8).write(to: URL(fileURLWithPath: certificatePath))
+            try Data(pki.authorities.rootPEM.utf8).write(to: URL(fileURLWithPath: certificatePath))
             let auditSigner = try await AuditKey.loadSigner(store: store, sealer: sealer)
             // Signed before the hub starts, so the checkpoint service's first run changes nothing
             // that a test snapshots.

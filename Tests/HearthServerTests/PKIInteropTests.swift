@@ -76,9 +76,13 @@ enum PKITools {
     static func certificates(in pem: String) -> [String] {
         var blocks: [String] = []
         var current: [Substring] = []
+        var inside = false
         for line in pem.split(separator: "\n", omittingEmptySubsequences: true) {
+            if line.hasPrefix("-----BEGIN ") { inside = true }
+            guard inside else { continue }
             current.append(line)
             if line.hasPrefix("-----END ") {
+                inside = false
                 blocks.append(current.joined(separator: "\n") + "\n")
                 current = []
             }
@@ -534,7 +538,7 @@ enum PKITools {
                 let chain = try PKITools.write(issued.standardOutput, folder, "\(name).chain.pem")
                 #expect(PKITools.certificates(in: issued.standardOutput).count == 2)
                 let leaf = try PKITools.write(PKITools.certificates(in: issued.standardOutput)[0], folder, "\(name).pem")
-                chains.append((chain, device.key, try await PKITools.serial(leaf)))
+                chains.append((chain: chain, key: device.key, serial: try await PKITools.serial(leaf)))
             }
             let (revoked, kept) = (chains[0], chains[1])
             #expect(try await PKITools.accepted(port: port, root: root, certificate: revoked.chain, key: revoked.key))
@@ -581,18 +585,25 @@ enum PKITools {
             let trustDomain: String
             let intermediates: [String: [UInt8]]
             let defaultKeyPEM: String
+            let defaultPublicKeyPEM: String
             let issuedChain: String
             let issuedURI: String
         }
         let device = try await PKITools.newDevice(folder, "issued")
         let facts = try await PKITools.withDataFolder(data) { store, sealer in
-            let (household, trustDomain, authorities) = try await store.read { db in
-                (try #require(try await db.households.all().first).id, try #require(try await db.hub.identity()).trustDomain,
-                 try await db.pki.authorities())
+            let (households, identity, authorities) = try await store.read { db in
+                (try await db.households.all(), try await db.hub.identity(), try await db.pki.authorities())
             }
+            let household = try #require(households.first).id
+            let trustDomain = try #require(identity).trustDomain
             let intermediates = authorities.filter { $0.role == .intermediate }
-            let defaultZone = try #require(intermediates.first { $0.zone == "default" })
-            let key = try P256.Signing.PrivateKey(derRepresentation: try sealer.open(defaultZone.sealedKey, name: "ca:\(defaultZone.id)"))
+            let defaults = intermediates.filter { $0.zone == "default" }
+            try #require(defaults.count == 1)
+            let defaultZone = defaults[0]
+            let key = try P256.Signing.PrivateKey(
+                derRepresentation: try sealer.open(defaultZone.sealedKey, name: "ca:\(defaultZone.id)"))
+            // The key sealed in the CA's row is the key its certificate names.
+            #expect(SHA256.hash(data: key.publicKey.x963Representation).hexString == defaultZone.keyFingerprint)
             // Issued by the hub itself, for this household.
             let pki = try await HubPKI.open(store: store, sealer: sealer)
             let order = try CertificateOrderInput(
@@ -600,10 +611,12 @@ enum PKITools {
                 lifetimeSeconds: nil
             ).order(household: household)
             let issued = try await pki.issue(order, actor: .system("test"))
+            var certificates: [String: [UInt8]] = [:]
+            for authority in intermediates { certificates[authority.zone ?? ""] = authority.certificateDER }
             return Facts(
-                household: household, trustDomain: trustDomain,
-                intermediates: Dictionary(uniqueKeysWithValues: intermediates.map { ($0.zone ?? "", $0.certificateDER) }),
-                defaultKeyPEM: key.pemRepresentation, issuedChain: issued.chainPEM, issuedURI: issued.record.uri)
+                household: household, trustDomain: trustDomain, intermediates: certificates,
+                defaultKeyPEM: key.pemRepresentation, defaultPublicKeyPEM: key.publicKey.pemRepresentation,
+                issuedChain: issued.chainPEM, issuedURI: issued.record.uri)
         }
         let host = PKITools.host(household: facts.household, trustDomain: facts.trustDomain)
         #expect(Set(facts.intermediates.keys) == ["default", "security", "climate", "lighting", "quarantine"])
@@ -624,6 +637,9 @@ enum PKITools {
             #expect(verified.status == 0, "\(zone): \(verified.standardOutput)\(verified.standardError)")
         }
         let zoneCA = folder.appendingPathComponent("default.pem").path
+        let zonePublicKey = try await PKITools.ok(["x509", "-in", zoneCA, "-noout", "-pubkey"])
+        #expect(zonePublicKey.trimmingCharacters(in: .whitespacesAndNewlines)
+            == facts.defaultPublicKeyPEM.trimmingCharacters(in: .whitespacesAndNewlines), "the unsealed key is not the default CA's")
 
         // What the hub issues for the household verifies under the constraint.
         let issued = PKITools.certificates(in: facts.issuedChain)
@@ -655,8 +671,8 @@ enum PKITools {
                 #expect(check.status != 0, "\(item.name): openssl accepted \(item.uri)")
                 #expect(output.contains("permitted subtree violation"), "\(item.name): \(output)")
             }
-            signed.append((item.name, try PKITools.write(try PKITools.read(leaf) + PKITools.read(zoneCA), folder, "\(item.name).chain"),
-                           device.key, item.hubAccepts))
+            let chain = try PKITools.write(try PKITools.read(leaf) + PKITools.read(zoneCA), folder, "\(item.name).chain")
+            signed.append((name: item.name, chain: chain, key: device.key, hubAccepts: item.hubAccepts))
         }
 
         // The hub's handshake applies the same constraint and its own household check.
@@ -788,11 +804,13 @@ enum PKITools {
                 let der = try sealer.open(authority.sealedKey, name: "ca:\(authority.id)")
                 if authority.role == .root {
                     let key = try P384.Signing.PrivateKey(derRepresentation: der)
+                    #expect(SHA256.hash(data: key.publicKey.x963Representation).hexString == authority.keyFingerprint)
                     keys.append(Key(name: "root CA", needles: needles(raw: key.rawRepresentation, der: key.derRepresentation,
                                                                        pem: key.pemRepresentation) + [Data(der)],
                                     sealed: Data(authority.sealedKey)))
                 } else {
                     let key = try P256.Signing.PrivateKey(derRepresentation: der)
+                    #expect(SHA256.hash(data: key.publicKey.x963Representation).hexString == authority.keyFingerprint)
                     keys.append(Key(name: "\(authority.zone ?? "?") CA \(authority.id)",
                                     needles: needles(raw: key.rawRepresentation, der: key.derRepresentation,
                                                      pem: key.pemRepresentation) + [Data(der)],

@@ -35,6 +35,7 @@ public struct AuditActor: Hashable, Sendable, CustomStringConvertible {
 /// caller can forge line breaks in exports or smuggle control characters into a terminal.
 enum AuditText {
     static func clean(_ text: String, limit: Int) -> String {
+        if text.utf8.count <= limit, text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text }
         let printable = text.unicodeScalars.map { scalar in
             scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format
                 ? "\u{FFFD}" : String(scalar)

@@ -89,6 +89,10 @@ public struct AuditEntry: Sendable, Hashable {
     }
 
     private static func jsonString(_ text: String) -> String {
+        // Most values are plain ASCII with nothing to escape: skip the per-scalar loop.
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+            return "\"" + text + "\""
+        }
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

@@ -22,12 +22,16 @@ public struct SecretToken: Sendable {
 }
 
 extension Sequence<UInt8> {
+    /// Lowercase hex, two digits per byte.
     public var hexString: String {
-        var text = ""
+        let digits = Array("0123456789abcdef".utf8)
+        var ascii: [UInt8] = []
+        ascii.reserveCapacity(underestimatedCount * 2)
         for byte in self {
-            text += String(byte >> 4, radix: 16) + String(byte & 0x0F, radix: 16)
+            ascii.append(digits[Int(byte >> 4)])
+            ascii.append(digits[Int(byte & 0x0F)])
         }
-        return text
+        return String(decoding: ascii, as: UTF8.self)
     }
 }
 

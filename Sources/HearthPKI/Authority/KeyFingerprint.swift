@@ -7,6 +7,8 @@ public enum KeyFingerprint {
     /// Hex SHA-256 of the subjectPublicKey bits (swift-certificates' `subjectPublicKeyInfoBytes`
     /// is that BIT STRING's content), the same for a CSR and for the certificate made from it.
     public static func of(_ key: Certificate.PublicKey) -> String {
-        SHA256.hash(data: Array(key.subjectPublicKeyInfoBytes)).hexString
+        of(bits: Array(key.subjectPublicKeyInfoBytes))
     }
+
+    public static func of(bits: [UInt8]) -> String { SHA256.hash(data: bits).hexString }
 }

@@ -12,11 +12,20 @@ public struct IssuingAuthority: Sendable {
     public let crlURL: String
     public let ocspURL: String
 
+    /// Read from the CA certificate once, not for every certificate it signs.
+    let keyIdentifier: ArraySlice<UInt8>
+    let permittedURIHosts: [String]
+    let signatureAlgorithm: Certificate.SignatureAlgorithm
+
     public init(certificate: Certificate, privateKey: Certificate.PrivateKey, crlURL: String, ocspURL: String) {
         self.certificate = certificate
         self.privateKey = privateKey
         self.crlURL = crlURL
         self.ocspURL = ocspURL
+        keyIdentifier = (try? certificate.extensions.subjectKeyIdentifier?.keyIdentifier)
+            ?? SubjectKeyIdentifier(hash: certificate.publicKey).keyIdentifier
+        permittedURIHosts = ((try? certificate.extensions.nameConstraints)?.permittedURIDomains).map(Array.init) ?? []
+        signatureAlgorithm = CertificateIssuer.signatureAlgorithm(for: privateKey)
     }
 }
 
@@ -57,7 +66,7 @@ public enum CertificateIssuer {
         guard !issuance.subjectAlternativeNames.isEmpty else {
             throw HearthError(.invalidInput, "a certificate needs at least one subject alternative name")
         }
-        try checkNameConstraints(issuance.subjectAlternativeNames, of: authority.certificate)
+        try checkNameConstraints(issuance.subjectAlternativeNames, permitted: authority.permittedURIHosts)
         let notAfter = min(
             now.addingTimeInterval(TimeInterval(lifetime.components.seconds)), authority.certificate.notValidAfter)
         guard notAfter > now else { throw HearthError(.illegalTransition, "the issuing CA has expired") }
@@ -66,14 +75,15 @@ public enum CertificateIssuer {
         if issuance.profile.isClient { usages.append(.clientAuth) }
         if issuance.profile.isServer { usages.append(.serverAuth) }
         let publicKey = issuance.request.publicKey
-        let issuerKeyID = try authority.certificate.extensions.subjectKeyIdentifier?.keyIdentifier
-            ?? SubjectKeyIdentifier(hash: authority.certificate.publicKey).keyIdentifier
+        let issuerKeyID = authority.keyIdentifier
         let extensions = try Certificate.Extensions {
             Critical(BasicConstraints.notCertificateAuthority)
             Critical(KeyUsage(digitalSignature: true))
             try ExtendedKeyUsage(usages)
             SubjectAlternativeNames(issuance.subjectAlternativeNames)
-            SubjectKeyIdentifier(hash: publicKey)
+            // RFC 5280 §4.2.1.2 method 1, from the bits the CSR already holds.
+            SubjectKeyIdentifier(
+                keyIdentifier: ArraySlice(Insecure.SHA1.hash(data: issuance.request.subjectPublicKeyBits)))
             AuthorityKeyIdentifier(keyIdentifier: issuerKeyID)
             AuthorityInformationAccess([.init(method: .ocspServer, location: .uniformResourceIdentifier(authority.ocspURL))])
             try CRLDistributionPoints.extension(url: authority.crlURL)
@@ -86,18 +96,16 @@ public enum CertificateIssuer {
             version: .v3, serialNumber: randomSerial(), publicKey: publicKey,
             notValidBefore: max(now.addingTimeInterval(-backdating), authority.certificate.notValidBefore),
             notValidAfter: notAfter, issuer: authority.certificate.subject, subject: subject,
-            signatureAlgorithm: signatureAlgorithm(for: authority.privateKey), extensions: extensions,
+            signatureAlgorithm: authority.signatureAlgorithm, extensions: extensions,
             issuerPrivateKey: authority.privateKey)
     }
 
     /// Refuses to sign a URI the issuing CA's own name constraints exclude: relying parties would
     /// reject the certificate, so issuing it would only hide a mistake in the caller.
-    static func checkNameConstraints(_ names: [GeneralName], of issuer: Certificate) throws {
-        guard let constraints = try issuer.extensions.nameConstraints else { return }
-        let permitted = Array(constraints.permittedURIDomains)
+    static func checkNameConstraints(_ names: [GeneralName], permitted: [String]) throws {
         guard !permitted.isEmpty else { return }
         for case .uniformResourceIdentifier(let uri) in names {
-            let host = URLComponents(string: uri)?.host?.lowercased() ?? ""
+            let host = Self.host(of: uri)
             let allowed = permitted.contains { constraint in
                 let constraint = constraint.lowercased()
                 return constraint.hasPrefix(".") ? host.hasSuffix(constraint) : host == constraint
@@ -106,6 +114,17 @@ public enum CertificateIssuer {
                 throw HearthError(.invalidInput, "the issuing CA may not certify \(uri): its host is outside the CA's name constraints")
             }
         }
+    }
+
+    /// The host of a `scheme://host/path` URI, lower-cased; URLComponents for anything with a
+    /// user, port or other authority syntax.
+    static func host(of uri: String) -> String {
+        guard let range = uri.range(of: "://") else { return "" }
+        let authority = uri[range.upperBound...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        if authority.contains(where: { $0 == "@" || $0 == ":" || $0 == "[" || $0 == "%" }) {
+            return URLComponents(string: uri)?.host?.lowercased() ?? ""
+        }
+        return authority.lowercased()
     }
 
     /// A random positive serial of 16 bytes: the top bit is cleared so the DER INTEGER stays

@@ -27,8 +27,10 @@ public struct CertificateRequest: Sendable {
     /// Lower-case hex SHA-256 of the subjectPublicKey bits (the EC point or Ed25519 key, whose
     /// lengths differ by type): how key reuse is recognized.
     public let keyFingerprint: String
+    /// The subjectPublicKey bits, read once (serializing a key again costs a point conversion).
+    public let subjectPublicKeyBits: [UInt8]
     /// The subject the requester wrote, for logs only.
-    public let requestedSubject: String
+    public let requestedSubject: DistinguishedName
     /// The dotted OIDs of the extensions the CSR asks for (SANs, basic constraints …), never honoured.
     public let requestedExtensions: [String]
 
@@ -78,8 +80,9 @@ public struct CertificateRequest: Sendable {
         }
         publicKey = csr.publicKey
         keyAlgorithm = algorithm
-        keyFingerprint = KeyFingerprint.of(csr.publicKey)
-        requestedSubject = String(describing: csr.subject)
+        subjectPublicKeyBits = Array(csr.publicKey.subjectPublicKeyInfoBytes)
+        keyFingerprint = KeyFingerprint.of(bits: subjectPublicKeyBits)
+        requestedSubject = csr.subject
         do {
             requestedExtensions = try csr.attributes.extensionRequest?.extensions.map { $0.oid.description } ?? []
         } catch {

@@ -13,7 +13,7 @@ public enum CRLBuilder {
     public static func build(
         authority: IssuingAuthority, revoked: [RevokedCertificate], number: UInt64, thisUpdate: Date, nextUpdate: Date
     ) throws -> [UInt8] {
-        let algorithm = CertificateIssuer.signatureAlgorithm(for: authority.privateKey)
+        let algorithm = authority.signatureAlgorithm
         let issuerKeyID = try authority.certificate.extensions.subjectKeyIdentifier?.keyIdentifier
             ?? SubjectKeyIdentifier(hash: authority.certificate.publicKey).keyIdentifier
         let crlExtensions: [Certificate.Extension] = [
@@ -63,6 +63,6 @@ public enum CRLBuilder {
 
     /// PEM armour for a DER CRL.
     public static func pem(_ der: [UInt8]) -> String {
-        PEMDocument(type: "X509 CRL", derBytes: der).pemString + "\n"
+        PEMText.encode(der, label: "X509 CRL")
     }
 }

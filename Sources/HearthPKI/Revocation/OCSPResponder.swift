@@ -25,9 +25,21 @@ public struct OCSPResponder: Sendable {
     public static let maximumRequestBytes = 4096
     public static let maximumCertificatesPerRequest = 16
 
+    /// The CA's name and key hashes a CertID may carry, by hash algorithm, and the key's SHA-1
+    /// for the responder id — computed once per responder, not per request.
+    let issuerHashes: [ASN1ObjectIdentifier: (name: [UInt8], key: [UInt8])]
+    let responderKeyHash: [UInt8]
+
     public init(authority: IssuingAuthority, validity: TimeInterval = 3600) {
         self.authority = authority
         self.validity = validity
+        let nameDER = (try? DERWriting.bytes { try $0.serialize(authority.certificate.subject) }) ?? []
+        let keyBits = Array(authority.certificate.publicKey.subjectPublicKeyInfoBytes)
+        responderKeyHash = Array(Insecure.SHA1.hash(data: keyBits))
+        issuerHashes = [
+            Self.sha1OID: (Array(Insecure.SHA1.hash(data: nameDER)), responderKeyHash),
+            Self.sha256OID: (Array(SHA256.hash(data: nameDER)), Array(SHA256.hash(data: keyBits))),
+        ]
     }
 
     /// A parsed request: the certificates asked about and the nonce extension, if any.
@@ -87,19 +99,17 @@ public struct OCSPResponder: Sendable {
     }
 
     public func respond(to request: Request, now: Date, status: (_ serial: [UInt8]) -> CertificateStatus) throws -> [UInt8] {
-        let algorithm = CertificateIssuer.signatureAlgorithm(for: authority.privateKey)
-        let keyBits = try Self.publicKeyBits(authority.certificate)
-        let nameDER = try DERWriting.bytes { try $0.serialize(authority.certificate.subject) }
+        let algorithm = authority.signatureAlgorithm
         let tbs = try DERWriting.bytes { serializer in
             try serializer.appendConstructedNode(identifier: .sequence) { data in
                 // responderID byKey [2]: SHA-1 of the responder's public key bits (RFC 6960 §4.2.1).
                 try data.appendConstructedNode(identifier: ASN1Identifier(tagWithNumber: 2, tagClass: .contextSpecific)) {
-                    try $0.serialize(ASN1OctetString(contentBytes: ArraySlice(Insecure.SHA1.hash(data: keyBits))))
+                    try $0.serialize(ASN1OctetString(contentBytes: responderKeyHash[...]))
                 }
                 try data.serialize(try DERWriting.generalizedTime(now))
                 try data.appendConstructedNode(identifier: .sequence) { responses in
                     for item in request.items {
-                        let mine = Self.matches(item, nameDER: nameDER, keyBits: keyBits)
+                        let mine = matches(item)
                         try Self.appendSingleResponse(
                             item, status: mine ? status(item.serial) : .unknown, now: now, validity: validity, to: &responses)
                     }
@@ -139,10 +149,7 @@ public struct OCSPResponder: Sendable {
     /// True when the request asks about at least one certificate of this responder's authority,
     /// so a hub with several CAs can pick the one that answers.
     public func answers(_ request: Request) -> Bool {
-        guard let nameDER = try? DERWriting.bytes({ try $0.serialize(authority.certificate.subject) }),
-              let keyBits = try? Self.publicKeyBits(authority.certificate)
-        else { return false }
-        return request.items.contains { Self.matches($0, nameDER: nameDER, keyBits: keyBits) }
+        request.items.contains(where: matches)
     }
 
     /// `OCSPResponse { responseStatus malformedRequest }`, with no signed body.
@@ -154,15 +161,9 @@ public struct OCSPResponder: Sendable {
     static let sha256OID: ASN1ObjectIdentifier = [2, 16, 840, 1, 101, 3, 4, 2, 1]
 
     /// Whether a CertID names this CA as issuer, by the hash the client chose (SHA-1 or SHA-256).
-    static func matches(_ item: Request.Item, nameDER: [UInt8], keyBits: [UInt8]) -> Bool {
-        switch item.hashAlgorithm {
-        case sha1OID:
-            item.issuerNameHash == Array(Insecure.SHA1.hash(data: nameDER))
-                && item.issuerKeyHash == Array(Insecure.SHA1.hash(data: keyBits))
-        case sha256OID:
-            item.issuerNameHash == Array(SHA256.hash(data: nameDER)) && item.issuerKeyHash == Array(SHA256.hash(data: keyBits))
-        default: false
-        }
+    func matches(_ item: Request.Item) -> Bool {
+        guard let hashes = issuerHashes[item.hashAlgorithm] else { return false }
+        return item.issuerNameHash == hashes.name && item.issuerKeyHash == hashes.key
     }
 
     static func appendSingleResponse(

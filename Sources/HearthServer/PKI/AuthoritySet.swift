@@ -42,16 +42,14 @@ public struct AuthoritySet: Sendable {
     public var trustedIntermediates: [LoadedAuthority] { intermediates.filter { $0.record.state != .revoked } }
 
     /// PEM of an issued certificate followed by its issuer: the chain a TLS peer sends.
-    public func chainPEM(leaf: Certificate, issuer: LoadedAuthority) throws -> String {
-        try leaf.serializeAsPEM().pemString + "\n" + issuer.certificate.serializeAsPEM().pemString + "\n"
+    public func chainPEM(leaf: [UInt8], issuer: LoadedAuthority) -> String {
+        PEMText.certificate(leaf) + issuer.pem
     }
 
-    public var rootPEM: String {
-        get throws { try root.certificate.serializeAsPEM().pemString + "\n" }
-    }
+    public var rootPEM: String { root.pem }
 
     /// The root and every trusted intermediate, root first (`GET /v1/pki/ca`).
-    public func bundlePEM() throws -> String {
-        try ([root] + trustedIntermediates).map { try $0.certificate.serializeAsPEM().pemString + "\n" }.joined()
+    public func bundlePEM() -> String {
+        ([root] + trustedIntermediates).map(\.pem).joined()
     }
 }

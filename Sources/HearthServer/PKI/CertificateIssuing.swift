@@ -71,15 +71,16 @@ enum CertificateIssuing {
                 request: order.request, profile: order.profile, commonName: deviceID?.rawValue ?? "hub",
                 subjectAlternativeNames: names, lifetime: order.lifetime),
             by: issuing, now: now)
+        let der = try certificate.derBytes
         let record = CertificateRecord(
             serial: Array(certificate.serialNumber.bytes).hexString, issuerID: issuer.id,
             keyFingerprint: order.request.keyFingerprint, householdID: order.household.rawValue,
             deviceID: deviceID?.rawValue, zone: zone.name, profile: order.profile.rawValue, uri: uri,
             notBefore: certificate.notValidBefore, notAfter: certificate.notValidAfter, issuedAuditSeq: -1,
-            renewedFrom: order.renewedFrom, certificateDER: try certificate.derBytes)
+            renewedFrom: order.renewedFrom, certificateDER: der)
         return Prepared(
             order: order, actor: actor, issuer: issuer, certificate: certificate, newDevice: newDevice, record: record,
-            chainPEM: try authorities.chainPEM(leaf: certificate, issuer: issuer))
+            chainPEM: authorities.chainPEM(leaf: der, issuer: issuer))
     }
 
     /// Records prepared certificates in the caller's transaction. Each item is checked first (key
@@ -88,12 +89,12 @@ enum CertificateIssuing {
     static func commit(_ batch: [Prepared], in db: StoreSession) async throws -> [Result<IssuedCertificate, HearthError>] {
         var results: [Result<IssuedCertificate, HearthError>?] = Array(repeating: nil, count: batch.count)
         var accepted: [Int] = []
-        var keys: Set<String> = []
+        var keys = try await db.pki.usedKeys(batch.map(\.order.request.keyFingerprint))
         var issuing: [String: Bool] = [:]
         for (index, item) in batch.enumerated() {
             do {
                 let key = item.order.request.keyFingerprint
-                guard !keys.contains(key), try await !db.pki.keyWasUsed(key) else {
+                guard !keys.contains(key) else {
                     throw HearthError(.conflict, "this public key was already certified by this hub; make a new key")
                 }
                 if case .device(let id) = item.order.subject {
@@ -109,7 +110,7 @@ enum CertificateIssuing {
                 results[index] = .failure(error)
             }
         }
-        for index in accepted { if let device = batch[index].newDevice { try await db.devices.insert(device) } }
+        try await db.devices.insert(accepted.compactMap { batch[$0].newDevice })
         let entries = try await db.audit.append(accepted.map { index in
             let item = batch[index]
             return AuditEvent(

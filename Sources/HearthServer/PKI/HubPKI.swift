@@ -204,18 +204,18 @@ public struct HubPKI: Sendable {
         let now = store.clock.now
         if !request.hasNonce, let cached = state.cachedOCSP(der, now: now) { return cached }
         let authorities = self.authorities
-        let responders = authorities.intermediates.compactMap { $0.issuing.map { OCSPResponder(authority: $0) } }
-        guard let responder = responders.first(where: { $0.answers(request) }) ?? responders.first else {
-            return OCSPResponder.malformedRequest
-        }
-        let issuerID = try LoadedAuthority.id(of: responder.authority.certificate)
+        guard let issuer = authorities.intermediates.first(where: { $0.ocsp?.answers(request) == true })
+            ?? authorities.intermediates.first,
+            let responder = issuer.ocsp
+        else { return OCSPResponder.malformedRequest }
+        let issuerID = issuer.id
         let serials = request.items.map { Array($0.serial).hexString }
         let records = try await store.read { db in
             var found: [String: CertificateRecord] = [:]
             for serial in Set(serials) { found[serial] = try await db.pki.certificate(serial: serial) }
             return found
         }
-        let revokedIssuer = authorities.authority(issuerID)?.record.state == .revoked
+        let revokedIssuer = issuer.record.state == .revoked
         let response = try responder.respond(to: request, now: now) { serial in
             guard let record = records[serial.hexString], record.issuerID == issuerID else { return .unknown }
             if record.status == .revoked {

@@ -18,7 +18,7 @@ actor IssuanceQueue {
             waiting.append((item, reply))
             guard !draining else { return }
             draining = true
-            Task { await self.drain() }
+            Task(executorPreference: CommitExecutor.shared) { await self.drain() }
         }
     }
 

@@ -13,20 +13,28 @@ public struct LoadedAuthority: Sendable {
     public let certificate: Certificate
     /// The intermediate's signer with the hub's CRL and OCSP URLs; nil for the root.
     public let issuing: IssuingAuthority?
+    /// The certificate in PEM, made once: every issued chain ends with it.
+    public let pem: String
+    /// Answers OCSP for what this intermediate issued; nil for the root.
+    public let ocsp: OCSPResponder?
 
     public var id: String { record.id }
 
     init(record: AuthorityRecord, sealer: KeySealer, publicURL: String) throws {
         self.record = record
         self.certificate = try Certificate(derEncoded: record.certificateDER)
+        self.pem = PEMText.certificate(record.certificateDER)
         if record.role == .intermediate {
             let der = try sealer.open(record.sealedKey, name: Self.sealedName(record.id))
-            issuing = IssuingAuthority(
+            let issuing = IssuingAuthority(
                 certificate: certificate,
                 privateKey: Certificate.PrivateKey(try P256.Signing.PrivateKey(derRepresentation: der)),
                 crlURL: PKIURLs.crl(publicURL: publicURL, issuer: record.id), ocspURL: PKIURLs.ocsp(publicURL: publicURL))
+            self.issuing = issuing
+            ocsp = OCSPResponder(authority: issuing)
         } else {
             issuing = nil
+            ocsp = nil
         }
     }
 

@@ -21,7 +21,7 @@ struct PKIRoutes: Sendable {
     var endpoints: [Endpoint] {
         [
             Endpoint(.get, "/v1/pki/ca") { _, _ in
-                pem(try pki.authorities.bundlePEM(), type: "application/pem-certificate-chain")
+                pem(pki.authorities.bundlePEM(), type: "application/pem-certificate-chain")
             },
             Endpoint(.get, "/v1/pki/crl/:file") { _, context in try await crl(context.parameters.get("file") ?? "") },
             Endpoint(.post, "/v1/pki/ocsp") { request, _ in

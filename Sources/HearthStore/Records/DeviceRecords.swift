@@ -7,11 +7,24 @@ public struct DeviceRecords: Sendable {
     static let columns = "id, household_id, zone, name, state, created_at, updated_at"
 
     public func insert(_ device: Device) async throws {
+        try await insert([device])
+    }
+
+    /// Inserts devices, several per statement.
+    public func insert(_ devices: [Device]) async throws {
         do {
-            try await db.execute(
-                "INSERT INTO devices (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                device.id.rawValue, device.householdID.rawValue, device.zone.name, device.name,
-                device.state.rawValue, device.createdAt.unixMilliseconds, device.updatedAt.unixMilliseconds)
+            for chunk in devices.chunked(100) {
+                _ = try await db.query(
+                    "INSERT INTO devices (\(Self.columns)) VALUES "
+                        + Array(repeating: "(?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", "),
+                    chunk.flatMap { device -> [SQLValue] in
+                        [
+                            .text(device.id.rawValue), .text(device.householdID.rawValue), .text(device.zone.name),
+                            .text(device.name), .text(device.state.rawValue), .integer(device.createdAt.unixMilliseconds),
+                            .integer(device.updatedAt.unixMilliseconds),
+                        ]
+                    })
+            }
         } catch let error as HearthError where error.code == .conflict {
             throw HearthError(.conflict, "the device id is taken or its household or zone does not exist")
         }

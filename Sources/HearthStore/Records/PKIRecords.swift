@@ -78,9 +78,23 @@ public struct PKIRecords: Sendable {
 
     /// True when any certificate or CA of this hub ever used the key.
     public func keyWasUsed(_ fingerprint: String) async throws -> Bool {
-        try await db.first(
-            "SELECT 1 AS used FROM certificates WHERE key_fingerprint = ? UNION ALL SELECT 1 AS used FROM ca_authorities WHERE key_fingerprint = ?",
-            fingerprint, fingerprint) != nil
+        try await !usedKeys([fingerprint]).isEmpty
+    }
+
+    /// The fingerprints among `fingerprints` that a certificate or CA of this hub ever used.
+    public func usedKeys(_ fingerprints: [String]) async throws -> Set<String> {
+        var used: Set<String> = []
+        for chunk in fingerprints.chunked(200) {
+            let list = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+            let binds = chunk.map { SQLValue.text($0) }
+            for row in try await db.query(
+                "SELECT key_fingerprint FROM certificates WHERE key_fingerprint IN (\(list)) UNION ALL SELECT key_fingerprint FROM ca_authorities WHERE key_fingerprint IN (\(list))",
+                binds + binds)
+            {
+                used.insert(try row.text("key_fingerprint"))
+            }
+        }
+        return used
     }
 
     public func certificate(serial: String) async throws -> CertificateRecord? {

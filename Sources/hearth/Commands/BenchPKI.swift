@@ -7,6 +7,7 @@ import HearthCore
 import HearthPKI
 import HearthServer
 import HearthStore
+import Logging
 import Synchronization
 import SwiftASN1
 import X509
@@ -42,6 +43,7 @@ struct PKIBench: AsyncParsableCommand {
         let logger = try log.makeLogger()
         let count = csrs ?? 12_000 * seconds
         let requests = try await Self.makeCSRs(count)
+        logger.notice("made \(requests.count) CSRs; issuing for \(seconds) s")
         try await database.withStore(logger: logger) { store in
             let sealer = try KeySealer(kek: SecureRandom.bytes(32))
             let initial = try await PasswordHasher.withHasher(parameters: .init(logN: 10, r: 8, p: 1), threads: 1) { hasher in

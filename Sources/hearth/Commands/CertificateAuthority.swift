@@ -232,7 +232,7 @@ struct CA: AsyncParsableCommand {
         @OptionGroup var common: Common
 
         func run() async throws {
-            let pem = try await common.withPKI { pki, _ in try pki.authorities.rootPEM }
+            let pem = try await common.withPKI { pki, _ in pki.authorities.rootPEM }
             Output.print(pem.trimmingCharacters(in: .newlines))
         }
     }

@@ -47,7 +47,7 @@ struct Serve: AsyncParsableCommand {
             let sealer = try store.sealer(create: false)
             let (certificate, pki) = try await PKISetup.prepare(
                 store: db, sealer: sealer, hostnames: initOptions.allHostnames, publicURL: initOptions.resolvedPublicURL)
-            try folder.writeRootCertificate(try pki.authorities.rootPEM)
+            try folder.writeRootCertificate(pki.authorities.rootPEM)
             let auditSigner = try await AuditKey.loadSigner(store: db, sealer: sealer)
             let hub = Hub(
                 configuration: configuration, store: db, certificate: certificate, pki: pki, auditSigner: auditSigner,

@@ -119,12 +119,17 @@ public enum CertificateIssuer {
     /// The host of a `scheme://host/path` URI, lower-cased; URLComponents for anything with a
     /// user, port or other authority syntax.
     static func host(of uri: String) -> String {
-        guard let range = uri.range(of: "://") else { return "" }
-        let authority = uri[range.upperBound...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
-        if authority.contains(where: { $0 == "@" || $0 == ":" || $0 == "[" || $0 == "%" }) {
+        let bytes = Array(uri.utf8)
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), bytes.count > colon + 2,
+              bytes[colon + 1] == UInt8(ascii: "/"), bytes[colon + 2] == UInt8(ascii: "/")
+        else { return "" }
+        let authority = bytes[(colon + 3)...].prefix {
+            $0 != UInt8(ascii: "/") && $0 != UInt8(ascii: "?") && $0 != UInt8(ascii: "#")
+        }
+        if authority.contains(where: { [UInt8(ascii: "@"), UInt8(ascii: ":"), UInt8(ascii: "["), UInt8(ascii: "%")].contains($0) }) {
             return URLComponents(string: uri)?.host?.lowercased() ?? ""
         }
-        return authority.lowercased()
+        return String(decoding: authority.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 
     /// A random positive serial of 16 bytes: the top bit is cleared so the DER INTEGER stays

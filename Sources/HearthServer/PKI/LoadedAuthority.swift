@@ -7,8 +7,9 @@ import X509
 
 /// One CA of the hub in memory: its stored record, its parsed certificate and, for issuing
 /// intermediates, its unsealed key. The root's key is never held here; operations that need it
-/// unseal it for their own duration (``RootKey``).
-public struct LoadedAuthority: Sendable {
+/// unseal it for their own duration (``RootKey``). A class so that the many values holding one
+/// (every prepared certificate) share it instead of copying a certificate each.
+public final class LoadedAuthority: Sendable {
     public let record: AuthorityRecord
     public let certificate: Certificate
     /// The intermediate's signer with the hub's CRL and OCSP URLs; nil for the root.

@@ -102,15 +102,20 @@ import Testing
             #expect(try await space.mutualTLSStatus("stranger", port: port) == nil)
 
             try await space.hearth(["ca", "revoke", "--serial", serial, "--reason", "key-compromise"], database: database)
+            // The time from the revocation's commit to the first handshake that is refused,
+            // counted at that attempt's start: what a curl run costs on a loaded machine is not
+            // the hub's delay.
             let revokedAt = ContinuousClock.now
-            var elapsed = Duration.zero
-            while try await space.mutualTLSStatus("device", port: port) != nil {
-                elapsed = ContinuousClock.now - revokedAt
-                #expect(elapsed < .seconds(3), "the hub still accepts a revoked certificate")
-                if elapsed >= .seconds(3) { break }
+            var refusedFrom: ContinuousClock.Instant?
+            while ContinuousClock.now - revokedAt < .seconds(5) {
+                let attempt = ContinuousClock.now
+                if try await space.mutualTLSStatus("device", port: port) == nil {
+                    refusedFrom = attempt
+                    break
+                }
                 try await Task.sleep(for: .milliseconds(20))
             }
-            elapsed = ContinuousClock.now - revokedAt
+            let elapsed = try #require(refusedFrom, "the hub still accepts the revoked certificate after 5 s") - revokedAt
             #expect(elapsed < .seconds(1), "took \(elapsed) to refuse the revoked certificate")
             // Only that certificate: another device and clients without certificates are unaffected.
             #expect(try await space.mutualTLSStatus("bystander", port: port) == "200")

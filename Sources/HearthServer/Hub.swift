@@ -79,6 +79,16 @@ public struct Hub: Sendable {
             services.append(PeriodicService(name: "CRL refresh", interval: .seconds(600), logger: logger) {
                 try await pki.publishStaleCRLs(actor: .system("hub"))
             })
+            let serving = try ServingCertificate(certificate)
+            let hostnames = configuration.hostnames
+            services.append(PeriodicService(
+                name: "hub certificate renewal", interval: configuration.hubCertificateCheckInterval, logger: logger
+            ) {
+                let current = try await PKISetup.currentHubCertificate(pki: pki, hostnames: hostnames)
+                guard current.certificatePEM != serving.certificatePEM else { return }
+                try serving.replace(with: current)
+                logger.notice("serving a renewed hub certificate")
+            })
             if let retention = configuration.auditRetention {
                 services.append(PeriodicService(
                     name: "audit retention sweep", interval: configuration.sweepInterval, logger: logger
@@ -89,7 +99,7 @@ public struct Hub: Sendable {
             }
             let app = Application(
                 router: router,
-                server: try .tls(.http1(), configuration: try tlsConfiguration()),
+                server: try .tls(.http1(), configuration: try tlsConfiguration(serving: serving)),
                 configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "hearth"),
                 services: services,
                 onServerRunning: { channel in
@@ -106,9 +116,10 @@ public struct Hub: Sendable {
 
     /// TLS 1.3 with the hub's certificate; a client certificate is optional, and one that is
     /// presented must pass ``ClientCertificateVerifier`` or the handshake fails.
-    private func tlsConfiguration() throws -> TLSChannelConfiguration {
+    private func tlsConfiguration(serving: ServingCertificate) throws -> TLSChannelConfiguration {
         var tls = try certificate.serverTLSConfiguration()
         tls.certificateVerification = .optionalVerification
+        tls.sslContextCallback = { _, promise in promise.succeed(serving.override()) }
         let verifier = ClientCertificateVerifier(pki: pki)
         return TLSChannelConfiguration(tlsConfiguration: tls) { presented in await verifier.verify(presented) }
     }

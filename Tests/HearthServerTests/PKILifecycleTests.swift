@@ -1,5 +1,7 @@
 import Foundation
 import HearthCore
+import HearthServer
+import HearthStore
 import HearthTesting
 import Testing
 
@@ -224,5 +226,32 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: space.data.appendingPathComponent("kek.next").path))
         #expect(FileManager.default.contents(atPath: kekPath) == newKEK)
         _ = try await space.issue("afterwards")
+    }
+
+    @Test func aRunningHubServesItsRenewedCertificateWithoutARestart() async throws {
+        try await withTestHub(configure: { $0.hubCertificateCheckInterval = .milliseconds(100) }) { hub in
+            func servedSerial() async throws -> String {
+                let result = try await ProcessRunner.run(
+                    "/bin/sh",
+                    ["-c", "openssl s_client -connect 127.0.0.1:\(hub.port) </dev/null 2>/dev/null | openssl x509 -noout -serial"])
+                return result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+            }
+            let before = try await servedSerial()
+            #expect(before.hasPrefix("serial="))
+            // 61 days on, the 90-day certificate is in the last third of its life.
+            hub.clock.advance(by: 61 * 86_400)
+            var after = before
+            let start = ContinuousClock.now
+            while after == before, ContinuousClock.now - start < .seconds(10) {
+                try await Task.sleep(for: .milliseconds(100))
+                after = try await servedSerial()
+            }
+            #expect(after != before, "the hub still serves the old certificate")
+            let hubCertificates = try await hub.store.read { db in
+                try await db.pki.certificates(CertificateQuery()).filter { $0.uri.hasSuffix("/hub") }
+            }
+            #expect(hubCertificates.count == 2)
+            #expect(hubCertificates.map { "serial=" + $0.serial }.contains(after))
+        }
     }
 }

@@ -25,6 +25,8 @@ public struct HubConfiguration: Sendable {
     /// How often this process checks the database for revocations made elsewhere; the bound on
     /// how long a revoked certificate can still complete a handshake here.
     public var revocationPollInterval: Duration = .milliseconds(250)
+    /// How often the running hub checks whether its own TLS certificate needs renewing.
+    public var hubCertificateCheckInterval: Duration = .seconds(3600)
 
     public init(
         host: String = "127.0.0.1", port: Int = 8443, hostnames: [String] = [], maxBodyBytes: Int = 64 * 1024,

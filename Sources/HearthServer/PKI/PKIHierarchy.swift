@@ -32,14 +32,17 @@ enum PKIHierarchy {
             root = try await createRoot(in: db, sealer: sealer, trustDomain: trustDomain, actor: actor, now: now)
             created = true
         }
-        let rootKey = try RootKey.unseal(root, sealer: sealer)
+        // Unsealed only if an intermediate is missing.
+        var rootKey: P384.Signing.PrivateKey?
         for household in try await db.households.all() {
             for zone in try await db.households.zones(of: household.id)
             where !existing.contains(where: {
                 $0.householdID == household.id.rawValue && $0.zone == zone.name && $0.state == .active
             }) {
+                let key = try rootKey ?? RootKey.unseal(root, sealer: sealer)
+                rootKey = key
                 try await createIntermediate(
-                    in: db, sealer: sealer, root: root, rootKey: rootKey,
+                    in: db, sealer: sealer, root: root, rootKey: key,
                     namespace: IdentityNamespace(trustDomain: trustDomain, householdID: household.id), zone: zone,
                     actor: actor, reason: "new zone CA", now: now)
                 created = true

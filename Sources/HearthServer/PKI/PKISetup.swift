@@ -46,6 +46,16 @@ public enum PKISetup {
             hostnames: hostnames, sealer: sealer, actor: actor, now: now)
     }
 
+    /// The hub's certificate as stored now, renewed first if it needs it (the running hub checks
+    /// this periodically; on PostgreSQL, a certificate another node renewed is picked up too).
+    public static func currentHubCertificate(pki: HubPKI, hostnames: [String]) async throws -> HubCertificate {
+        let sealer = pki.sealer
+        return try await pki.store.write { db in
+            try await ensure(in: db, sealer: sealer, hostnames: hostnames, publicURL: pki.authorities.publicURL,
+                             actor: .system("hub"))
+        }
+    }
+
     /// The default base of the URLs put in certificates: the first configured host name (else
     /// localhost) on the default port.
     public static func defaultPublicURL(hostnames: [String]) -> String {

@@ -20,4 +20,22 @@ public enum PEMText {
     }
 
     public static func certificate(_ der: [UInt8]) -> String { encode(der, label: "CERTIFICATE") }
+
+    /// The label and bytes of the single PEM block in `text` (surrounding whitespace allowed), or
+    /// nil when it is not exactly one well-formed block. Faster than `PEMDocument(pemString:)`,
+    /// which matters on the issuance path.
+    public static func decode(_ text: String) -> (label: String, der: [UInt8])? {
+        let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+        guard lines.count >= 3, let first = lines.first, let last = lines.last,
+              first.hasPrefix("-----BEGIN "), first.hasSuffix("-----"),
+              last.hasPrefix("-----END "), last.hasSuffix("-----")
+        else { return nil }
+        let label = String(first.dropFirst("-----BEGIN ".count).dropLast(5))
+        guard String(last.dropFirst("-----END ".count).dropLast(5)) == label,
+              !lines.dropFirst().dropLast().contains(where: { $0.hasPrefix("-----") }),
+              let der = Data(base64Encoded: lines.dropFirst().dropLast().joined())
+        else { return nil }
+        return (label, Array(der))
+    }
 }

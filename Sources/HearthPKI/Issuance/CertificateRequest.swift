@@ -37,16 +37,11 @@ public struct CertificateRequest: Sendable {
     /// Parses a PEM `CERTIFICATE REQUEST` (or `NEW CERTIFICATE REQUEST`) block.
     public init(pem: String) throws {
         guard pem.utf8.count <= Self.maximumBytes * 2 else { throw Self.refused("the CSR is larger than \(Self.maximumBytes) bytes") }
-        let document: PEMDocument
-        do {
-            document = try PEMDocument(pemString: pem)
-        } catch {
-            throw Self.refused("the CSR is not a PEM block")
+        guard let document = PEMText.decode(pem) else { throw Self.refused("the CSR is not a PEM block") }
+        guard ["CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"].contains(document.label) else {
+            throw Self.refused("the PEM block is a \(document.label.prefix(40)), not a CERTIFICATE REQUEST")
         }
-        guard ["CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"].contains(document.discriminator) else {
-            throw Self.refused("the PEM block is a \(document.discriminator), not a CERTIFICATE REQUEST")
-        }
-        try self.init(der: document.derBytes)
+        try self.init(der: document.der)
     }
 
     public init(der: [UInt8]) throws {

@@ -132,11 +132,13 @@ public enum CertificateIssuer {
         return String(decoding: authority.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 
-    /// A random positive serial of 16 bytes: the top bit is cleared so the DER INTEGER stays
-    /// positive without a 17th byte, leaving 127 random bits.
+    /// A random positive serial of exactly 16 bytes: the top bit is cleared so the DER INTEGER
+    /// stays positive without a 17th byte, and the next bit is set so the first byte is never
+    /// zero (`SerialNumber` drops leading zero bytes, which would shorten the serial), leaving
+    /// 126 random bits.
     static func randomSerial() -> Certificate.SerialNumber {
         var bytes = SecureRandom.bytes(16)
-        bytes[0] &= 0x7F
+        bytes[0] = bytes[0] & 0x7F | 0x40
         return Certificate.SerialNumber(bytes: bytes)
     }
 

@@ -30,4 +30,13 @@ struct SessionAuthenticator: Sendable {
         }
         return Authenticated(person: person, tokenDigest: digest)
     }
+
+    /// The signed-in person, who must be a household owner; 403 naming `purpose` otherwise.
+    func owner(_ request: Request, toDo purpose: String) async throws -> Person {
+        let caller = try await authenticate(request)
+        guard caller.person.role == .owner else {
+            throw Problem(.forbidden, code: "forbidden", detail: "only a household owner may \(purpose)")
+        }
+        return caller.person
+    }
 }

@@ -104,11 +104,7 @@ struct AuditRoutes: Sendable {
     }
 
     private func owner(_ request: Request) async throws -> Person {
-        let caller = try await authenticator.authenticate(request)
-        guard caller.person.role == .owner else {
-            throw Problem(.forbidden, code: "forbidden", detail: "only a household owner may read the audit log")
-        }
-        return caller.person
+        try await authenticator.owner(request, toDo: "read the audit log")
     }
 
     private func entries(_ request: Request) async throws -> Response {

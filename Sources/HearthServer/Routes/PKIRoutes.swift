@@ -55,11 +55,7 @@ struct PKIRoutes: Sendable {
     }
 
     private func owner(_ request: Request) async throws -> Person {
-        let caller = try await authenticator.authenticate(request)
-        guard caller.person.role == .owner else {
-            throw Problem(.forbidden, code: "forbidden", detail: "only a household owner may manage certificates")
-        }
-        return caller.person
+        try await authenticator.owner(request, toDo: "manage certificates")
     }
 
     private func crl(_ file: String) async throws -> Response {

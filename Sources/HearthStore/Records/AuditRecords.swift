@@ -116,24 +116,18 @@ public struct AuditRecords: Sendable {
 
     /// Entries matching `query`, newest first (or oldest first), at most `query.limit`.
     public func entries(_ query: AuditQuery) async throws -> [AuditEntry] {
-        var conditions: [String] = []
-        var binds: [SQLValue] = []
-        func add(_ condition: String, _ value: SQLValue) {
-            conditions.append(condition)
-            binds.append(value)
-        }
-        if let household = query.householdID { add("household_id = ?", .text(household)) }
-        if let actor = query.actor { add("actor = ?", .text(actor)) }
-        if let subject = query.subject { add("subject = ?", .text(subject)) }
-        if let action = query.action { add("action = ?", .text(action)) }
-        if let since = query.since { add("time >= ?", .integer(since.unixMilliseconds)) }
-        if let until = query.until { add("time < ?", .integer(until.unixMilliseconds)) }
-        if let after = query.afterIndex { add("seq > ?", .integer(after)) }
-        if let before = query.beforeIndex { add("seq < ?", .integer(before)) }
-        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        binds.append(.integer(Int64(query.limit)))
+        var filter = SQLFilter()
+        filter.add("household_id = ?", query.householdID.map { .text($0) })
+        filter.add("actor = ?", query.actor.map { .text($0) })
+        filter.add("subject = ?", query.subject.map { .text($0) })
+        filter.add("action = ?", query.action.map { .text($0) })
+        filter.add("time >= ?", query.since.map { .integer($0.unixMilliseconds) })
+        filter.add("time < ?", query.until.map { .integer($0.unixMilliseconds) })
+        filter.add("seq > ?", query.afterIndex.map { .integer($0) })
+        filter.add("seq < ?", query.beforeIndex.map { .integer($0) })
         return try await db.query(
-            "SELECT * FROM audit_entries \(filter) ORDER BY seq \(query.newestFirst ? "DESC" : "ASC") LIMIT ?", binds
+            "SELECT * FROM audit_entries \(filter.clause) ORDER BY seq \(query.newestFirst ? "DESC" : "ASC") LIMIT ?",
+            filter.binds + [.integer(Int64(query.limit))]
         ).map(AuditEntry.init(row:))
     }
 

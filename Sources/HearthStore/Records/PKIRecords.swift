@@ -103,22 +103,16 @@ public struct PKIRecords: Sendable {
     }
 
     public func certificates(_ query: CertificateQuery) async throws -> [CertificateRecord] {
-        var conditions: [String] = []
-        var binds: [SQLValue] = []
-        func add(_ condition: String, _ value: SQLValue) {
-            conditions.append(condition)
-            binds.append(value)
-        }
-        if let household = query.householdID { add("household_id = ?", .text(household)) }
-        if let issuer = query.issuerID { add("issuer_id = ?", .text(issuer)) }
-        if let device = query.deviceID { add("device_id = ?", .text(device)) }
-        if let status = query.status { add("status = ?", .text(status.rawValue)) }
-        if let before = query.expiringBefore { add("not_after < ?", .integer(before.unixMilliseconds)) }
-        if let after = query.unexpiredAt { add("not_after > ?", .integer(after.unixMilliseconds)) }
-        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        binds.append(.integer(Int64(query.limit)))
+        var filter = SQLFilter()
+        filter.add("household_id = ?", query.householdID.map { .text($0) })
+        filter.add("issuer_id = ?", query.issuerID.map { .text($0) })
+        filter.add("device_id = ?", query.deviceID.map { .text($0) })
+        filter.add("status = ?", query.status.map { .text($0.rawValue) })
+        filter.add("not_after < ?", query.expiringBefore.map { .integer($0.unixMilliseconds) })
+        filter.add("not_after > ?", query.unexpiredAt.map { .integer($0.unixMilliseconds) })
         return try await db.query(
-            "SELECT \(CertificateRecord.columns) FROM certificates \(filter) ORDER BY not_after, serial LIMIT ?", binds
+            "SELECT \(CertificateRecord.columns) FROM certificates \(filter.clause) ORDER BY not_after, serial LIMIT ?",
+            filter.binds + [.integer(Int64(query.limit))]
         ).map(CertificateRecord.init)
     }
 

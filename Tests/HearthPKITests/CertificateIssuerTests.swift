@@ -97,10 +97,10 @@ import X509
         }
         #expect(leaf.notValidBefore <= now.addingTimeInterval(-CertificateIssuer.backdating + 1))
         #expect(abs(leaf.notValidAfter.timeIntervalSince(now) - 86_400) < 2)
-        // A positive serial of at most 16 bytes.
+        // A positive serial: 0x01 and 128 random bits, 17 octets (RFC 5280 allows 20).
         let serial = Array(leaf.serialNumber.bytes)
-        #expect(serial.count <= 16 && serial.count >= 8)
-        #expect(serial[0] & 0x80 == 0)
+        #expect(serial.count == 17)
+        #expect(serial[0] == 0x01)
     }
 
     @Test func lifetimesFollowTheProfileAndTheIssuer() async throws {

@@ -132,14 +132,11 @@ public enum CertificateIssuer {
         return String(decoding: authority.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 
-    /// A random positive serial of exactly 16 bytes: the top bit is cleared so the DER INTEGER
-    /// stays positive without a 17th byte, and the next bit is set so the first byte is never
-    /// zero (`SerialNumber` drops leading zero bytes, which would shorten the serial), leaving
-    /// 126 random bits.
+    /// A positive serial carrying 128 random bits: 0x01 then 16 random bytes. The leading 0x01
+    /// keeps the length fixed at 17 octets (RFC 5280 allows 20) whatever the random bytes are —
+    /// never a sign byte, never a dropped leading zero.
     static func randomSerial() -> Certificate.SerialNumber {
-        var bytes = SecureRandom.bytes(16)
-        bytes[0] = bytes[0] & 0x7F | 0x40
-        return Certificate.SerialNumber(bytes: bytes)
+        Certificate.SerialNumber(bytes: [0x01] + SecureRandom.bytes(16))
     }
 
     /// The hash matched to the CA key's strength (SHA-384 for P-384, as RFC 5480 recommends).

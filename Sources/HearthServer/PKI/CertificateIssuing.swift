@@ -73,7 +73,7 @@ enum CertificateIssuing {
             by: issuing, now: now)
         let der = try certificate.derBytes
         let record = CertificateRecord(
-            serial: Array(certificate.serialNumber.bytes).hexString, issuerID: issuer.id,
+            serial: SerialNumberText.hex(certificate.serialNumber), issuerID: issuer.id,
             keyFingerprint: order.request.keyFingerprint, householdID: order.household.rawValue,
             deviceID: deviceID?.rawValue, zone: zone.name, profile: order.profile.rawValue, uri: uri,
             notBefore: certificate.notValidBefore, notAfter: certificate.notValidAfter, issuedAuditSeq: -1,

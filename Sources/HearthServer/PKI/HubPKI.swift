@@ -209,11 +209,7 @@ public struct HubPKI: Sendable {
             let responder = issuer.ocsp
         else { return OCSPResponder.malformedRequest }
         let issuerID = issuer.id
-        // The inventory names a certificate by its serial's magnitude (swift-certificates'
-        // `serialNumber.bytes`); a request carries the INTEGER's content bytes, which start with
-        // a 0x00 sign byte when the magnitude's top bit is set.
-        func inventorySerial(_ content: [UInt8]) -> String { Array(content.drop { $0 == 0 }).hexString }
-        let serials = request.items.map { inventorySerial($0.serial) }
+        let serials = request.items.map { SerialNumberText.hex($0.serial) }
         let records = try await store.read { db in
             var found: [String: CertificateRecord] = [:]
             for serial in Set(serials) { found[serial] = try await db.pki.certificate(serial: serial) }
@@ -221,7 +217,7 @@ public struct HubPKI: Sendable {
         }
         let revokedIssuer = issuer.record.state == .revoked
         let response = try responder.respond(to: request, now: now) { serial in
-            guard let record = records[inventorySerial(serial)], record.issuerID == issuerID else { return .unknown }
+            guard let record = records[SerialNumberText.hex(serial)], record.issuerID == issuerID else { return .unknown }
             if record.status == .revoked {
                 return .revoked(
                     at: record.revokedAt ?? now,

@@ -83,7 +83,7 @@ enum PKIHierarchy {
         let entry = try await db.audit.append(AuditEvent(
             .authorityCreated, actor: actor, subject: "ca:\(id)", household: household, reason: reason,
             details: [
-                "role": role.rawValue, "zone": zone?.name ?? "", "serial": Array(certificate.serialNumber.bytes).hexString,
+                "role": role.rawValue, "zone": zone?.name ?? "", "serial": SerialNumberText.hex(certificate.serialNumber),
                 "not_after": RFC3339.format(certificate.notValidAfter),
             ]))
         let record = AuthorityRecord(

@@ -37,7 +37,7 @@ struct HearthClientPolicy: VerifierPolicy {
     func chainMeetsPolicyRequirements(chain: UnverifiedCertificateChain) async -> PolicyEvaluationResult {
         let leaf = chain.leaf
         guard chain.count == 3 else { return .failsToMeetPolicy(reason: "not issued by a zone CA of this hub") }
-        let serial = Array(leaf.serialNumber.bytes).hexString
+        let serial = SerialNumberText.hex(leaf.serialNumber)
         if pki.isRevoked(serial: serial) { return .failsToMeetPolicy(reason: "certificate \(serial) is revoked") }
         guard let usage = try? leaf.extensions.extendedKeyUsage, usage.contains(.clientAuth) else {
             return .failsToMeetPolicy(reason: "not a TLS client certificate")

@@ -27,9 +27,15 @@ public final class LoadedAuthority: Sendable {
         self.pem = PEMText.certificate(record.certificateDER)
         if record.role == .intermediate {
             let der = try sealer.open(record.sealedKey, name: Self.sealedName(record.id))
+            let key = try P256.Signing.PrivateKey(derRepresentation: der)
+            // The sealed name binds a key to its row; this binds it to the certificate, so a
+            // mix-up could never sign under another CA's name.
+            guard Certificate.PublicKey(key.publicKey) == certificate.publicKey else {
+                throw HearthError(.storageUnavailable, "the stored key of CA \(record.id) does not match its certificate")
+            }
             let issuing = IssuingAuthority(
                 certificate: certificate,
-                privateKey: Certificate.PrivateKey(try P256.Signing.PrivateKey(derRepresentation: der)),
+                privateKey: Certificate.PrivateKey(key),
                 crlURL: PKIURLs.crl(publicURL: publicURL, issuer: record.id), ocspURL: PKIURLs.ocsp(publicURL: publicURL))
             self.issuing = issuing
             ocsp = OCSPResponder(authority: issuing)

@@ -21,10 +21,7 @@ struct SessionAuthenticator: Sendable {
         }
         let digest = SecretToken.digest(of: String(parts[1]))
         let now = store.clock.now
-        let person: Person? = try await store.read { db in
-            guard let session = try await db.sessions.live(tokenDigest: digest, at: now) else { return nil }
-            return try await db.people.find(session.personID)
-        }
+        let person = try await store.read { db in try await db.people.withLiveSession(tokenDigest: digest, at: now) }
         guard let person else {
             throw Problem.unauthenticated("the session token is unknown or expired; sign in again", invalidToken: true)
         }

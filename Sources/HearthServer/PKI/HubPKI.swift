@@ -62,7 +62,10 @@ public struct HubPKI: Sendable {
     /// together with whatever other issuances are waiting (group commit), returned only once
     /// its record and audit entry have committed.
     public func issue(_ order: CertificateOrder, actor: AuditActor) async throws -> IssuedCertificate {
-        let device = try await store.read { db in try await CertificateIssuing.device(for: order, in: db) }
+        var device: Device?
+        if case .device = order.subject {
+            device = try await store.read { db in try await CertificateIssuing.device(for: order, in: db) }
+        }
         let prepared = try CertificateIssuing.prepare(
             order, device: device, authorities: authorities, trustDomain: trustDomain, actor: actor, now: store.clock.now)
         return try await issuance.commit(prepared)

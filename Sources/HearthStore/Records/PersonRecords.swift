@@ -36,6 +36,17 @@ public struct PersonRecords: Sendable {
         return Credential(person: try Person(row), passwordHash: try row.text("password_hash"))
     }
 
+    /// The person whose session has this token digest, if the session is live at `now` (one
+    /// query: every authenticated request makes it).
+    public func withLiveSession(tokenDigest: String, at now: Date) async throws -> Person? {
+        let columns = Self.columns.split(separator: ",").map { "p." + $0.trimmingCharacters(in: .whitespaces) }
+            .joined(separator: ", ")
+        return try await db.first(
+            "SELECT \(columns) FROM sessions s JOIN people p ON p.id = s.person_id WHERE s.token_hash = ? AND s.expires_at > ?",
+            tokenDigest, now.unixMilliseconds
+        ).map(Person.init)
+    }
+
     public func find(_ id: PersonID) async throws -> Person? {
         try await credential(id: id)?.person
     }

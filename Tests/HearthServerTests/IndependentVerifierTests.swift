@@ -1,6 +1,7 @@
 import Foundation
 import HearthTesting
 import HearthAudit
+import HearthServer
 import HearthStore
 import Testing
 
@@ -63,19 +64,30 @@ import Testing
             #expect(b.size == a.size + 1, "one sign-in between the checkpoints adds one entry")
             #expect(a.key == b.key)
 
-            let entries = try #require(
+            let served = try #require(
                 try await get(hub, "/v1/audit/entries?limit=1000", token: token)["entries"] as? [[String: Any]])
-            let indexes = entries.compactMap { $0["index"] as? Int }
-            // Hub-wide entries (the root CA and its CRL) belong to no household, so no owner sees them.
+            let indexes = served.compactMap { $0["index"] as? Int }
+            // Hub-wide entries (the root CA and its CRL) belong to no household, so no owner sees
+            // them; an operator gets them with `hearth audit export` (the same JSON) and proofs
+            // from the stored tree. The bundle holds both, so the whole log can be recomputed.
             let hubWide = try await hub.store.read { db in
-                try await db.audit.entries(AuditQuery(limit: 1000)).filter { $0.householdID == nil }.map { Int($0.index) }
+                try await db.audit.entries(AuditQuery(limit: 1000)).filter { $0.householdID == nil && $0.index < b.size }
             }
             #expect(!hubWide.isEmpty)
             #expect(
-                indexes.sorted() == Array(0..<b.size).filter { !hubWide.contains($0) },
+                indexes.sorted() == Array(0..<b.size).filter { index in !hubWide.contains { $0.index == index } },
                 "the owner sees every entry of this one-household hub but the hub-wide ones")
-
+            var entries = served
             var inclusion: [[String: Any]] = []
+            for entry in hubWide {
+                let line = try AuditEntryView.jsonLine(entry)
+                entries.append(try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]))
+                let path = try await hub.store.read { db in try await db.audit.inclusionProof(index: entry.index, size: Int64(b.size)) }
+                inclusion.append([
+                    "entry_index": Int(entry.index), "size": b.size,
+                    "audit_path": path.map { Data($0).base64EncodedString() }, "note": b.note,
+                ])
+            }
             for index in indexes where index < b.size {
                 let proof = try await get(hub, "/v1/audit/proof/inclusion?index=\(index)&size=\(b.size)", token: token)
                 #expect(proof["checkpoint"] as? String == b.note)

@@ -254,4 +254,45 @@ import Testing
             #expect(hubCertificates.map { "serial=" + $0.serial }.contains(after))
         }
     }
+
+    @Test func revokingACompromisedIntermediateRevokesWhatItIssuedAndReplacesIt() async throws {
+        let space = try Workspace("hearth-pki-issuer")
+        defer { try? FileManager.default.removeItem(at: space.root) }
+        try await space.hearth(["init"])
+        let first = try await space.issue("first")
+        let second = try await space.issue("second")
+        let compromised = try await Workspace.openssl(["x509", "-in", space.path("first-ca.pem"), "-noout", "-ext", "subjectKeyIdentifier"])
+            .components(separatedBy: "\n").dropFirst().joined().replacingOccurrences(of: ":", with: "")
+            .trimmingCharacters(in: .whitespaces).lowercased()
+        let caSerial = try await Workspace.openssl(["x509", "-in", space.path("first-ca.pem"), "-noout", "-serial"])
+            .replacingOccurrences(of: "serial=", with: "").trimmingCharacters(in: .whitespacesAndNewlines)
+
+        let output = try await space.hearth(["ca", "revoke", "--issuer", compromised, "--reason", "ca-compromise"])
+        #expect(output.contains(first) && output.contains(second))
+        let authorities = try await space.hearth(["ca", "authorities"])
+        #expect(authorities.contains("\(compromised)  intermediate  default     revoked"), "\(authorities)")
+        let defaults = authorities.components(separatedBy: "\n").filter { $0.contains(" default ") }
+        #expect(defaults.count == 2 && defaults.contains { $0.contains("active") }, "a new default CA took its place")
+        #expect(try await space.hearth(["ca", "list", "--status", "valid"]).components(separatedBy: "device ").count == 1,
+                "no device certificate of the compromised CA is still valid")
+
+        // The replacement issues at once, and the root's CRL names the revoked intermediate.
+        _ = try await space.issue("third")
+        let third = try await Workspace.openssl(["x509", "-in", space.path("third-ca.pem"), "-noout", "-fingerprint"])
+        #expect(third != (try await Workspace.openssl(["x509", "-in", space.path("first-ca.pem"), "-noout", "-fingerprint"])))
+        let hub = try HearthProcess(["serve", "--data", space.data.path, "--listen", "127.0.0.1:0"])
+        defer { hub.signal(SIGKILL) }
+        let port = try await hub.waitForPort()
+        let rootID = try #require(authorities.components(separatedBy: "\n").first { $0.contains(" root ") }?
+            .split(separator: " ").first.map(String.init))
+        let crl = try await ProcessRunner.run(
+            "/usr/bin/curl", ["-s", "--cacert", space.rootCertificate, "https://127.0.0.1:\(port)/v1/pki/crl/\(rootID).pem"])
+        try Data(crl.standardOutput.utf8).write(to: URL(fileURLWithPath: space.path("root.crl")))
+        let text = try await Workspace.openssl(["crl", "-in", space.path("root.crl"), "-noout", "-text", "-CAfile", space.rootCertificate])
+        #expect(text.contains("Serial Number: \(caSerial)"), "\(text)")
+        #expect(text.contains("CA Compromise"))
+        // A client certificate from the revoked CA no longer passes the handshake.
+        #expect(try await space.mutualTLSStatus("first", port: port) == nil)
+        #expect(try await space.mutualTLSStatus("third", port: port) == "200")
+    }
 }

@@ -86,6 +86,8 @@ public struct HubPKI: Sendable {
     public func revoke(
         _ target: RevocationTarget, reason: RevocationReason, household: HouseholdID?, actor: AuditActor
     ) async throws -> [CertificateRecord] {
+        // Another process may have made a CA since the last poll; its certificates need it here.
+        try await refresh()
         let authorities = self.authorities
         let sealer = self.sealer
         let trustDomain = self.trustDomain
@@ -164,11 +166,14 @@ public struct HubPKI: Sendable {
             .authorityRevoked, actor: actor, subject: "ca:\(authority.id)", household: household,
             reason: RevocationReason.caCompromise.name, details: ["zone": authority.record.zone ?? ""]))
         guard authority.record.state == .active, let household, let zoneName = authority.record.zone else { return }
-        try await PKIHierarchy.createIntermediate(
+        let replacement = try await PKIHierarchy.createIntermediate(
             in: db, sealer: sealer, root: authorities.root.record,
             rootKey: try RootKey.unseal(authorities.root.record, sealer: sealer),
             namespace: IdentityNamespace(trustDomain: trustDomain, householdID: household), zone: try Zone(zoneName),
             actor: actor, reason: "replaces revoked CA \(authority.id)", now: now)
+        try await CRLPublishing.publish(
+            try LoadedAuthority(record: replacement, sealer: sealer, publicURL: authorities.publicURL), in: db,
+            sealer: sealer, publicURL: authorities.publicURL, actor: actor, now: now)
     }
 
     // MARK: CRLs and OCSP

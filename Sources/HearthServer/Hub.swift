@@ -99,7 +99,7 @@ public struct Hub: Sendable {
             }
             let app = Application(
                 router: router,
-                server: try .tls(.http1(), configuration: try tlsConfiguration(serving: serving)),
+                server: try .tls(.http1(), configuration: tlsConfiguration(serving: serving)),
                 configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "hearth"),
                 services: services,
                 onServerRunning: { channel in
@@ -116,10 +116,9 @@ public struct Hub: Sendable {
 
     /// TLS 1.3 with the hub's certificate; a client certificate is optional, and one that is
     /// presented must pass ``ClientCertificateVerifier`` or the handshake fails.
-    private func tlsConfiguration(serving: ServingCertificate) throws -> TLSChannelConfiguration {
-        var tls = try certificate.serverTLSConfiguration()
+    private func tlsConfiguration(serving: ServingCertificate) -> TLSChannelConfiguration {
+        var tls = serving.serverTLSConfiguration()
         tls.certificateVerification = .optionalVerification
-        tls.sslContextCallback = { _, promise in promise.succeed(serving.override()) }
         let verifier = ClientCertificateVerifier(pki: pki)
         return TLSChannelConfiguration(tlsConfiguration: tls) { presented in await verifier.verify(presented) }
     }

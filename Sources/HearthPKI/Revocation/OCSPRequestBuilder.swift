@@ -7,7 +7,7 @@ import X509
 public enum OCSPRequestBuilder {
     public static func request(issuer: Certificate, serial: [UInt8], nonce: [UInt8]? = nil) throws -> [UInt8] {
         let nameDER = try DERWriting.bytes { try $0.serialize(issuer.subject) }
-        let keyBits = try OCSPResponder.publicKeyBits(issuer)
+        let keyBits = OCSPResponder.publicKeyBits(issuer)
         return try DERWriting.bytes { serializer in
             try serializer.appendConstructedNode(identifier: .sequence) { ocspRequest in
                 try ocspRequest.appendConstructedNode(identifier: .sequence) { tbs in

@@ -34,7 +34,7 @@ public struct OCSPResponder: Sendable {
         self.authority = authority
         self.validity = validity
         let nameDER = (try? DERWriting.bytes { try $0.serialize(authority.certificate.subject) }) ?? []
-        let keyBits = Array(authority.certificate.publicKey.subjectPublicKeyInfoBytes)
+        let keyBits = Self.publicKeyBits(authority.certificate)
         responderKeyHash = Array(Insecure.SHA1.hash(data: keyBits))
         issuerHashes = [
             Self.sha1OID: (Array(Insecure.SHA1.hash(data: nameDER)), responderKeyHash),
@@ -191,7 +191,7 @@ public struct OCSPResponder: Sendable {
 
     /// The subjectPublicKey BIT STRING contents of a certificate, which CertIDs hash
     /// (swift-certificates' `subjectPublicKeyInfoBytes` is exactly that, not the whole SPKI).
-    static func publicKeyBits(_ certificate: Certificate) throws -> [UInt8] {
+    static func publicKeyBits(_ certificate: Certificate) -> [UInt8] {
         Array(certificate.publicKey.subjectPublicKeyInfoBytes)
     }
 

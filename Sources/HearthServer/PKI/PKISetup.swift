@@ -50,6 +50,11 @@ public enum PKISetup {
     /// this periodically; on PostgreSQL, a certificate another node renewed is picked up too).
     public static func currentHubCertificate(pki: HubPKI, hostnames: [String]) async throws -> HubCertificate {
         let sealer = pki.sealer
+        // The usual answer is one read; the CA hierarchy is only looked at when a renewal is due.
+        if let stored = try await pki.store.read({ db in try await db.hub.key(named: HubCertificate.keyName) }) {
+            let current = try HubCertificate.unseal(stored.sealedKey, certificatePEM: stored.certificatePEM, with: sealer)
+            if !current.needsRenewal(authorities: pki.authorities, now: pki.store.clock.now) { return current }
+        }
         return try await pki.store.write { db in
             try await ensure(in: db, sealer: sealer, hostnames: hostnames, publicURL: pki.authorities.publicURL,
                              actor: .system("hub"))

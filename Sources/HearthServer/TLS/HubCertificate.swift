@@ -4,7 +4,6 @@ import HearthAudit
 import HearthCore
 import HearthPKI
 import HearthStore
-import NIOSSL
 import SwiftASN1
 import X509
 
@@ -68,16 +67,6 @@ public struct HubCertificate: Sendable {
             name: keyName, sealedKey: try sealer.seal(Array(key.derRepresentation), name: keyName),
             certificatePEM: issued.chainPEM, createdAt: now))
         return hub
-    }
-
-    /// The server side of TLS 1.3 with this identity.
-    public func serverTLSConfiguration() throws -> TLSConfiguration {
-        let certificates = try NIOSSLCertificate.fromPEMBytes(Array(certificatePEM.utf8))
-        let key = try NIOSSLPrivateKey(bytes: Array(privateKey.pemRepresentation.utf8), format: .pem)
-        var configuration = TLSConfiguration.makeServerConfiguration(
-            certificateChain: certificates.map { .certificate($0) }, privateKey: .privateKey(key))
-        configuration.minimumTLSVersion = .tlsv13
-        return configuration
     }
 
     public static func unseal(_ sealedKey: [UInt8], certificatePEM: String, with sealer: KeySealer) throws -> HubCertificate {

@@ -1,4 +1,5 @@
 import Crypto
+import NIOCore
 import NIOSSL
 import Synchronization
 
@@ -24,6 +25,17 @@ final class ServingCertificate: Sendable {
     func replace(with certificate: HubCertificate) throws {
         let pair = try Self.pair(certificate)
         current.withLock { $0 = pair }
+    }
+
+    /// TLS 1.3 for a server presenting the current pair, now and (through the context callback)
+    /// at every later handshake.
+    func serverTLSConfiguration() -> TLSConfiguration {
+        let pair = current.withLock { $0 }
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: pair.chain.map { .certificate($0) }, privateKey: .privateKey(pair.key))
+        configuration.minimumTLSVersion = .tlsv13
+        configuration.sslContextCallback = { _, promise in promise.succeed(self.override()) }
+        return configuration
     }
 
     /// The override NIOSSL applies to one handshake.

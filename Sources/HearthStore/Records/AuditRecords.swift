@@ -198,6 +198,12 @@ public struct AuditRecords: Sendable {
             self.sealedKey = sealedKey
             self.createdAt = createdAt
         }
+
+        init(_ row: SQLRow) throws {
+            self.init(
+                keyID: try row.text("key_id"), verifierKey: try row.text("verifier_key"),
+                sealedKey: try row.blob("sealed_key"), createdAt: try row.date("created_at"))
+        }
     }
 
     public func insert(_ key: SigningKey) async throws {
@@ -208,16 +214,12 @@ public struct AuditRecords: Sendable {
 
     /// The newest signing key, the one new checkpoints are signed with.
     public func signingKey() async throws -> SigningKey? {
-        try await signingKeys().first
+        try await db.first("SELECT * FROM audit_keys ORDER BY created_at DESC, key_id LIMIT 1").map(SigningKey.init)
     }
 
     /// Every signing key, newest first.
     public func signingKeys() async throws -> [SigningKey] {
-        try await db.query("SELECT * FROM audit_keys ORDER BY created_at DESC, key_id").map { row in
-            SigningKey(
-                keyID: try row.text("key_id"), verifierKey: try row.text("verifier_key"),
-                sealedKey: try row.blob("sealed_key"), createdAt: try row.date("created_at"))
-        }
+        try await db.query("SELECT * FROM audit_keys ORDER BY created_at DESC, key_id").map(SigningKey.init)
     }
 
     /// Replaces a key's sealed form (KEK rotation).

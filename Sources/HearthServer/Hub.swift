@@ -52,6 +52,7 @@ public struct Hub: Sendable {
                 ).endpoints
                 + AuditRoutes(store: store, checkpointer: checkpointer).endpoints
                 + PKIRoutes(pki: pki, bodyLimit: configuration.maxBodyBytes).endpoints
+                + DeviceRoutes(lifecycle: DeviceLifecycle(pki: pki), bodyLimit: configuration.maxBodyBytes).endpoints
             var table = RouteTable()
             for endpoint in endpoints { table.add(endpoint.method, endpoint.path) }
             router.add(middleware: AccessMiddleware(metrics: HTTPMetrics(registry: registry)))

@@ -28,14 +28,17 @@ public struct TestHub: Sendable {
 }
 
 /// Runs `body` against a hub that is stopped (and its database dropped) when `body` returns.
+/// `startingAt` sets the hub's clock: a test that advances it towards the real time can renew
+/// certificates that TLS clients, which use the real time, still accept.
 public func withTestHub<Result: Sendable>(
     engine: TestEngine = .sqlite,
+    startingAt start: Date = Date(),
     configure: (inout HubConfiguration) -> Void = { _ in },
     _ body: (TestHub) async throws -> Result
 ) async throws -> Result {
     var configuration = HubConfiguration(host: "127.0.0.1", port: 0, passwordHashing: TestHub.fastHashing)
     configure(&configuration)
-    let clock = TestClock()
+    let clock = TestClock(start)
     let logs = LogCapture()
     let logger = logs.logger()
     return try await TestDatabase.with(engine) { database in

@@ -789,7 +789,7 @@ enum PKITools {
                 serial: serial, issuerID: issued.issuer, keyFingerprint: SecureRandom.bytes(32).hexString,
                 householdID: hub.householdID.rawValue, deviceID: nil, zone: "default", profile: "device",
                 uri: issued.uri + "-old", notBefore: now.addingTimeInterval(-60), notAfter: now.addingTimeInterval(3600),
-                issuedAuditSeq: 0, certificateDER: [0x30, 0x00])
+                issuedAuditSeq: 0, origin: .admin, certificateDER: [0x30, 0x00])
             try await hub.store.write { db in try await db.pki.insert([record]) }
 
             func ask() async throws -> String {

@@ -20,7 +20,7 @@ import Testing
         CertificateRecord(
             serial: serial, issuerID: issuer, keyFingerprint: "key-\(serial)", householdID: household.rawValue,
             deviceID: device, zone: "default", profile: "device", uri: "spiffe://h/household/x/device/\(device ?? "-")",
-            notBefore: now, notAfter: notAfter, issuedAuditSeq: 7, certificateDER: [0x30, 0x00])
+            notBefore: now, notAfter: notAfter, issuedAuditSeq: 7, origin: .admin, certificateDER: [0x30, 0x00])
     }
 
     @Test(arguments: TestEngine.allCases)
@@ -100,6 +100,6 @@ extension CertificateRecord {
         CertificateRecord(
             serial: serial, issuerID: issuerID, keyFingerprint: fingerprint, householdID: householdID, deviceID: deviceID,
             zone: zone, profile: profile, uri: uri, notBefore: notBefore, notAfter: notAfter,
-            issuedAuditSeq: issuedAuditSeq, certificateDER: certificateDER)
+            issuedAuditSeq: issuedAuditSeq, origin: origin, certificateDER: certificateDER)
     }
 }

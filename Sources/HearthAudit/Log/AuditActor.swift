@@ -27,6 +27,7 @@ public struct AuditActor: Hashable, Sendable, CustomStringConvertible {
     }
 
     public static func person(_ id: PersonID) -> AuditActor { AuditActor(.person, id.rawValue) }
+    public static func device(_ id: DeviceID) -> AuditActor { AuditActor(.device, id.rawValue) }
     public static func system(_ component: String) -> AuditActor { AuditActor(.system, component) }
     public static func anonymous(address: String?) -> AuditActor { AuditActor(.anonymous, address ?? "unknown") }
 }

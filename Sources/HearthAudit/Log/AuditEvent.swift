@@ -66,4 +66,9 @@ extension AuditAction {
     public static let certificateIssued: AuditAction = "certificate.issued"
     public static let certificateRevoked: AuditAction = "certificate.revoked"
     public static let crlGenerated: AuditAction = "crl.generated"
+    public static let renewalRefused: AuditAction = "certificate.renewal_refused"
+    public static let deviceMoved: AuditAction = "device.moved"
+    public static let deviceQuarantined: AuditAction = "device.quarantined"
+    public static let deviceReleased: AuditAction = "device.released"
+    public static let deviceDecommissioned: AuditAction = "device.decommissioned"
 }

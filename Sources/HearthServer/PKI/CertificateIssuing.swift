@@ -77,7 +77,7 @@ enum CertificateIssuing {
             keyFingerprint: order.request.keyFingerprint, householdID: order.household.rawValue,
             deviceID: deviceID?.rawValue, zone: zone.name, profile: order.profile.rawValue, uri: uri,
             notBefore: certificate.notValidBefore, notAfter: certificate.notValidAfter, issuedAuditSeq: -1,
-            renewedFrom: order.renewedFrom, certificateDER: der)
+            renewedFrom: order.renewedFrom, origin: order.origin, certificateDER: der)
         return Prepared(
             order: order, actor: actor, issuer: issuer, certificate: certificate, newDevice: newDevice, record: record,
             chainPEM: authorities.chainPEM(leaf: der, issuer: issuer))

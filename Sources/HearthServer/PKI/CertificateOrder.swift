@@ -1,5 +1,6 @@
 import HearthCore
 import HearthPKI
+import HearthStore
 
 /// What the hub is asked to certify, after the caller has authenticated and parsed the request.
 /// The key comes from the CSR; every name comes from here, never from the CSR.
@@ -27,11 +28,14 @@ public struct CertificateOrder: Sendable {
     public let lifetime: Duration?
     /// The serial being renewed, recorded in the inventory.
     public let renewedFrom: String?
+    /// How the certificate comes about, recorded in the inventory; a `pairing` certificate may
+    /// (and should) be renewed at once.
+    public let origin: CertificateRecord.Origin
 
     public init(
         request: CertificateRequest, profile: CertificateProfile, household: HouseholdID, subject: Subject,
         zone: Zone? = nil, dnsNames: [String] = [], ipAddresses: [[UInt8]] = [], lifetime: Duration? = nil,
-        renewedFrom: String? = nil
+        renewedFrom: String? = nil, origin: CertificateRecord.Origin? = nil
     ) throws {
         if !dnsNames.isEmpty, !profile.isServer {
             throw HearthError(.invalidInput, "only gateway and server certificates carry DNS names")
@@ -46,6 +50,7 @@ public struct CertificateOrder: Sendable {
         self.ipAddresses = ipAddresses
         self.lifetime = lifetime
         self.renewedFrom = renewedFrom
+        self.origin = origin ?? (subject == .hub ? .hub : renewedFrom == nil ? .admin : .renewal)
     }
 
     /// A host name of letters, digits and hyphens in dot-separated labels (no wildcards).

@@ -71,6 +71,16 @@ public struct HubPKI: Sendable {
         return try await issuance.commit(prepared)
     }
 
+    /// A stored certificate as issued, with its chain (a retried request gets the same answer).
+    func issuedCertificate(_ record: CertificateRecord) throws -> IssuedCertificate {
+        guard let issuer = authorities.authority(record.issuerID) else {
+            throw HearthError(.storageUnavailable, "the CA of certificate \(record.serial) is not loaded")
+        }
+        return IssuedCertificate(
+            record: record, certificate: try Certificate(derEncoded: record.certificateDER),
+            chainPEM: authorities.chainPEM(leaf: record.certificateDER, issuer: issuer))
+    }
+
     // MARK: revocation
 
     public enum RevocationTarget: Sendable, Hashable {
@@ -118,23 +128,7 @@ public struct HubPKI: Sendable {
                 records = try await db.pki.certificates(
                     CertificateQuery(issuerID: id, status: .valid, limit: Int(Int32.max)))
             }
-            let entries = try await db.audit.append(records.map { record in
-                AuditEvent(
-                    .certificateRevoked, actor: actor, subject: "certificate:\(record.serial)",
-                    household: record.householdID.flatMap(HouseholdID.init), reason: reason.name,
-                    details: ["reason_code": "\(reason.rawValue)", "issuer": record.issuerID, "device": record.deviceID ?? ""])
-            })
-            var changed: [CertificateRecord] = []
-            for (record, entry) in zip(records, entries) {
-                guard try await db.pki.revoke(serial: record.serial, at: now, reason: reason.rawValue, auditSeq: entry.index)
-                else { throw HearthError(.conflict, "certificate \(record.serial) was revoked concurrently; try again") }
-                var revoked = record
-                revoked.status = .revoked
-                revoked.revokedAt = now
-                revoked.revocationReason = reason.rawValue
-                revoked.revokedAuditSeq = entry.index
-                changed.append(revoked)
-            }
+            let changed = try await Self.markRevoked(records, reason: reason, actor: actor, in: db, now: now)
             var republish = Set(changed.map(\.issuerID))
             if let compromised {
                 try await Self.revokeAuthority(
@@ -143,16 +137,59 @@ public struct HubPKI: Sendable {
                 republish.insert(compromised.id)
                 republish.insert(authorities.root.id)
             }
-            for id in republish.sorted() {
-                guard let authority = authorities.authority(id) else { continue }
-                try await CRLPublishing.publish(
-                    authority, in: db, sealer: sealer, publicURL: authorities.publicURL, actor: actor, now: now)
-            }
-            try await db.pki.bumpRevision()
+            try await Self.republish(republish, in: db, authorities: authorities, sealer: sealer, actor: actor, now: now)
             return changed
         }
         try await refresh()
         return revoked
+    }
+
+    /// Revokes certificates inside the caller's transaction, with one audit entry each and the
+    /// affected CRLs republished; every process sees it at its next ``refresh()``.
+    func revokeInTransaction(
+        _ records: [CertificateRecord], reason: RevocationReason, actor: AuditActor, in db: StoreSession
+    ) async throws -> [CertificateRecord] {
+        let now = db.clock.now
+        let changed = try await Self.markRevoked(records, reason: reason, actor: actor, in: db, now: now)
+        try await Self.republish(
+            Set(changed.map(\.issuerID)), in: db, authorities: authorities, sealer: sealer, actor: actor, now: now)
+        return changed
+    }
+
+    private static func markRevoked(
+        _ records: [CertificateRecord], reason: RevocationReason, actor: AuditActor, in db: StoreSession, now: Date
+    ) async throws -> [CertificateRecord] {
+        let entries = try await db.audit.append(records.map { record in
+            AuditEvent(
+                .certificateRevoked, actor: actor, subject: "certificate:\(record.serial)",
+                household: record.householdID.flatMap(HouseholdID.init), reason: reason.name,
+                details: ["reason_code": "\(reason.rawValue)", "issuer": record.issuerID, "device": record.deviceID ?? ""])
+        })
+        var changed: [CertificateRecord] = []
+        for (record, entry) in zip(records, entries) {
+            guard try await db.pki.revoke(serial: record.serial, at: now, reason: reason.rawValue, auditSeq: entry.index)
+            else { throw HearthError(.conflict, "certificate \(record.serial) was revoked concurrently; try again") }
+            var revoked = record
+            revoked.status = .revoked
+            revoked.revokedAt = now
+            revoked.revocationReason = reason.rawValue
+            revoked.revokedAuditSeq = entry.index
+            changed.append(revoked)
+        }
+        return changed
+    }
+
+    /// Publishes fresh CRLs of the issuers and bumps the revision that other processes poll.
+    private static func republish(
+        _ issuers: Set<String>, in db: StoreSession, authorities: AuthoritySet, sealer: KeySealer, actor: AuditActor,
+        now: Date
+    ) async throws {
+        for id in issuers.sorted() {
+            guard let authority = authorities.authority(id) else { continue }
+            try await CRLPublishing.publish(
+                authority, in: db, sealer: sealer, publicURL: authorities.publicURL, actor: actor, now: now)
+        }
+        try await db.pki.bumpRevision()
     }
 
     /// Marks a compromised intermediate revoked and, if it was issuing, puts a new one in its place.

@@ -4,7 +4,7 @@ import HearthCore
 public struct DeviceRecords: Sendable {
     let db: any SQLExecutor
 
-    static let columns = "id, household_id, zone, name, state, created_at, updated_at"
+    static let columns = "id, household_id, zone, name, state, created_at, updated_at, last_seen_at"
 
     public func insert(_ device: Device) async throws {
         try await insert([device])
@@ -16,12 +16,13 @@ public struct DeviceRecords: Sendable {
             for chunk in devices.chunked(100) {
                 _ = try await db.query(
                     "INSERT INTO devices (\(Self.columns)) VALUES "
-                        + Array(repeating: "(?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", "),
+                        + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", "),
                     chunk.flatMap { device -> [SQLValue] in
                         [
                             .text(device.id.rawValue), .text(device.householdID.rawValue), .text(device.zone.name),
                             .text(device.name), .text(device.state.rawValue), .integer(device.createdAt.unixMilliseconds),
                             .integer(device.updatedAt.unixMilliseconds),
+                            device.lastSeenAt.map { .integer($0.unixMilliseconds) } ?? .null,
                         ]
                     })
             }
@@ -57,6 +58,30 @@ public struct DeviceRecords: Sendable {
         }
         return device
     }
+
+    /// Moves a device to another zone of its household.
+    @discardableResult
+    public func move(_ id: DeviceID, to zone: Zone, at time: Date) async throws -> Device {
+        guard var device = try await find(id) else { throw HearthError(.notFound, "no such device") }
+        try device.move(to: zone, at: time)
+        do {
+            let updated = try await db.query(
+                "UPDATE devices SET zone = ?, updated_at = ? WHERE id = ? AND state <> 'decommissioned' RETURNING id",
+                zone.name, time.unixMilliseconds, id.rawValue)
+            guard !updated.isEmpty else { throw HearthError(.conflict, "the device changed state concurrently; try again") }
+        } catch let error as HearthError where error.code == .conflict && error.reason.hasPrefix("constraint") {
+            throw HearthError(.notFound, "the household has no zone \(zone)")
+        }
+        return device
+    }
+
+    /// Records that the device authenticated at `time`; skipped (no write) when the stored time
+    /// is less than `granularity` old, so a chatty device does not write on every request.
+    public func markSeen(_ device: Device, at time: Date, granularity: Duration = .seconds(60)) async throws {
+        if let seen = device.lastSeenAt, time.timeIntervalSince(seen) < Double(granularity.components.seconds) { return }
+        try await db.execute(
+            "UPDATE devices SET last_seen_at = ? WHERE id = ?", time.unixMilliseconds, device.id.rawValue)
+    }
 }
 
 extension Device {
@@ -67,6 +92,7 @@ extension Device {
         try self.init(
             id: id, householdID: household, zone: try Zone(try row.text("zone")), name: try row.text("name"),
             state: state, createdAt: Date(unixMilliseconds: try row.integer("created_at")),
-            updatedAt: Date(unixMilliseconds: try row.integer("updated_at")))
+            updatedAt: Date(unixMilliseconds: try row.integer("updated_at")),
+            lastSeenAt: try row.optionalDate("last_seen_at"))
     }
 }

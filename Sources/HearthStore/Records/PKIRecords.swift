@@ -63,7 +63,7 @@ public struct PKIRecords: Sendable {
 
     /// Inserts inventory rows, several per statement.
     public func insert(_ certificates: [CertificateRecord]) async throws {
-        let row = "(" + Array(repeating: "?", count: 17).joined(separator: ", ") + ")"
+        let row = "(" + Array(repeating: "?", count: 18).joined(separator: ", ") + ")"
         do {
             for chunk in certificates.chunked(50) {
                 _ = try await db.query(
@@ -95,6 +95,36 @@ public struct PKIRecords: Sendable {
             }
         }
         return used
+    }
+
+    /// True when the certificate is valid, taking its row lock on PostgreSQL so that two renewals
+    /// (or a renewal and a revocation) of one certificate are decided one after the other.
+    public func lockIfValid(_ serial: String) async throws -> Bool {
+        try await !db.query(
+            "UPDATE certificates SET status = status WHERE serial = ? AND status = 'valid' RETURNING serial", serial
+        ).isEmpty
+    }
+
+    /// Each device's newest certificate (latest notAfter), by device id, for a household.
+    public func newestDeviceCertificates(household: String) async throws -> [String: CertificateRecord] {
+        let rows = try await db.query(
+            """
+            SELECT \(CertificateRecord.columns) FROM certificates c WHERE household_id = ? AND device_id IS NOT NULL
+            AND not_after = (SELECT MAX(not_after) FROM certificates n WHERE n.device_id = c.device_id)
+            ORDER BY serial
+            """, household)
+        var newest: [String: CertificateRecord] = [:]
+        for row in rows {
+            let record = try CertificateRecord(row)
+            if let device = record.deviceID { newest[device] = record }
+        }
+        return newest
+    }
+
+    /// The certificate issued by renewing `serial`, if it was renewed.
+    public func renewal(of serial: String) async throws -> CertificateRecord? {
+        try await db.first("SELECT \(CertificateRecord.columns) FROM certificates WHERE renewed_from = ? LIMIT 1", serial)
+            .map(CertificateRecord.init)
     }
 
     public func certificate(serial: String) async throws -> CertificateRecord? {
@@ -250,6 +280,18 @@ public struct AuthorityRecord: Sendable, Hashable {
 public struct CertificateRecord: Sendable, Hashable {
     public enum Status: String, Sendable, CaseIterable { case valid, revoked }
 
+    /// How the certificate came to be.
+    public enum Origin: String, Sendable, CaseIterable {
+        /// Issued by an admin (`hearth ca issue`, the API) for a gateway, server or test.
+        case admin
+        /// The hub's own TLS certificate.
+        case hub
+        /// The first certificate of a device, from pairing: it must be replaced at once.
+        case pairing
+        /// A renewal over mutual TLS.
+        case renewal
+    }
+
     /// Lowercase hex of the serial number's bytes.
     public let serial: String
     public let issuerID: String
@@ -270,13 +312,14 @@ public struct CertificateRecord: Sendable, Hashable {
     public var revokedAuditSeq: Int64?
     /// The serial this certificate renewed, if any.
     public let renewedFrom: String?
+    public let origin: Origin
     public let certificateDER: [UInt8]
 
     public init(
         serial: String, issuerID: String, keyFingerprint: String, householdID: String?, deviceID: String?, zone: String,
         profile: String, uri: String, notBefore: Date, notAfter: Date, status: Status = .valid, revokedAt: Date? = nil,
         revocationReason: Int? = nil, issuedAuditSeq: Int64, revokedAuditSeq: Int64? = nil, renewedFrom: String? = nil,
-        certificateDER: [UInt8]
+        origin: Origin, certificateDER: [UInt8]
     ) {
         self.serial = serial
         self.issuerID = issuerID
@@ -294,14 +337,16 @@ public struct CertificateRecord: Sendable, Hashable {
         self.issuedAuditSeq = issuedAuditSeq
         self.revokedAuditSeq = revokedAuditSeq
         self.renewedFrom = renewedFrom
+        self.origin = origin
         self.certificateDER = certificateDER
     }
 
     static let columns =
-        "serial, issuer_id, key_fingerprint, household_id, device_id, zone, profile, uri, not_before, not_after, status, revoked_at, revocation_reason, issued_audit_seq, revoked_audit_seq, renewed_from, certificate_der"
+        "serial, issuer_id, key_fingerprint, household_id, device_id, zone, profile, uri, not_before, not_after, status, revoked_at, revocation_reason, issued_audit_seq, revoked_audit_seq, renewed_from, origin, certificate_der"
 
     init(_ row: SQLRow) throws {
-        guard let status = Status(rawValue: try row.text("status")) else {
+        guard let status = Status(rawValue: try row.text("status")), let origin = Origin(rawValue: try row.text("origin"))
+        else {
             throw HearthError(.storageUnavailable, "a stored certificate record is malformed")
         }
         self.init(
@@ -313,7 +358,7 @@ public struct CertificateRecord: Sendable, Hashable {
             revocationReason: try row.optionalInteger("revocation_reason").map(Int.init),
             issuedAuditSeq: try row.integer("issued_audit_seq"),
             revokedAuditSeq: try row.optionalInteger("revoked_audit_seq"),
-            renewedFrom: try row.optionalText("renewed_from"), certificateDER: try row.blob("certificate_der"))
+            renewedFrom: try row.optionalText("renewed_from"), origin: origin, certificateDER: try row.blob("certificate_der"))
     }
 
     var sqlValues: [SQLValue] {
@@ -322,7 +367,8 @@ public struct CertificateRecord: Sendable, Hashable {
             .text(zone), .text(profile), .text(uri), .integer(notBefore.unixMilliseconds),
             .integer(notAfter.unixMilliseconds), .text(status.rawValue),
             revokedAt.map { .integer($0.unixMilliseconds) } ?? .null, revocationReason.map { .integer(Int64($0)) } ?? .null,
-            .integer(issuedAuditSeq), revokedAuditSeq.sqlValue, renewedFrom.sqlValue, .blob(certificateDER),
+            .integer(issuedAuditSeq), revokedAuditSeq.sqlValue, renewedFrom.sqlValue, .text(origin.rawValue),
+            .blob(certificateDER),
         ]
     }
 }

@@ -1,6 +1,6 @@
 /// Every migration this binary knows, in order. The highest version is the schema it expects.
 public enum Schema {
-    public static let migrations: [Migration] = [version1, version2, version3]
+    public static let migrations: [Migration] = [version1, version2, version3, version4]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }
 
@@ -205,6 +205,21 @@ public enum Schema {
                 public_url TEXT NOT NULL
             )
             """,
+        ]
+    )
+
+    static let version4 = Migration(
+        version: 4,
+        name: "device lifecycle: last seen, certificate origin",
+        statements: [
+            "ALTER TABLE devices ADD COLUMN last_seen_at BIGINT",
+            """
+            ALTER TABLE certificates ADD COLUMN origin TEXT NOT NULL DEFAULT 'admin'
+                CHECK (origin IN ('admin', 'hub', 'pairing', 'renewal'))
+            """,
+            "UPDATE certificates SET origin = 'renewal' WHERE renewed_from IS NOT NULL",
+            "UPDATE certificates SET origin = 'hub' WHERE device_id IS NULL",
+            "CREATE INDEX certificates_renewed_from ON certificates (renewed_from)",
         ]
     )
 }

@@ -1,0 +1,96 @@
+/// Policy engine, version 1: every decision about what a device or person may do to a device
+/// goes through ``decide(_:_:_:_:)``, so the rules live in one place and one table tests them.
+///
+/// Rules, in the order they are checked:
+/// - a device may act only as itself, with a certificate that is neither revoked nor expired;
+/// - a decommissioned device may do nothing; a pending one may only read its own record;
+/// - a quarantined device may read its own record and nothing else, so it can learn why;
+/// - a device out of posture may read its record and renew (to pick up a fix) but not publish
+///   or receive commands;
+/// - renewal: from the certificate the device presented, once, in the last third of its
+///   lifetime — or at once for a certificate from pairing (immediate key rotation);
+/// - people: anyone of the household may view its devices; only an owner may manage them;
+///   nobody acts on another household's devices.
+public enum PolicyEngine {
+    public static func decide(
+        _ subject: PolicySubject, _ action: PolicyAction, _ resource: PolicyResource, _ context: PolicyContext
+    ) -> PolicyDecision {
+        switch subject {
+        case .device(let device, let presented):
+            return decideForDevice(device, presented: presented, action, resource, context)
+        case .person(_, let household, let role):
+            return decideForPerson(household: household, role: role, action, resource)
+        }
+    }
+
+    private static func decideForDevice(
+        _ device: DeviceFacts, presented: CertificateFacts, _ action: PolicyAction, _ resource: PolicyResource,
+        _ context: PolicyContext
+    ) -> PolicyDecision {
+        if presented.revoked { return .deny("certificate-revoked", "certificate \(presented.serial) is revoked") }
+        guard context.now < presented.notAfter, context.now >= presented.notBefore else {
+            return .deny("certificate-expired", "certificate \(presented.serial) is not valid now; pair the device again")
+        }
+        switch device.state {
+        case .decommissioned:
+            return .deny("device-decommissioned", "device \(device.id) is decommissioned; its identity is retired")
+        case .pending where action != .readOwnRecord:
+            return .deny("device-pending", "device \(device.id) is waiting for an owner to claim it")
+        case .quarantined where action != .readOwnRecord:
+            return .deny("device-quarantined", "device \(device.id) is quarantined; an owner must release it")
+        default:
+            break
+        }
+        if device.posture == .outOfPosture, action == .publishTelemetry || action == .receiveCommands {
+            return .deny("out-of-posture", "device \(device.id) must update its firmware first")
+        }
+        switch (action, resource) {
+        case (.readOwnRecord, .ownDevice), (.publishTelemetry, .ownDevice), (.receiveCommands, .ownDevice):
+            return .allow("a device acting on itself")
+        case (.renewCertificate, .certificate(let certificate)):
+            return decideRenewal(presented: presented, of: certificate, context)
+        case (.viewDevice, _), (.manageDevice, _):
+            return .deny("not-a-person", "only people view and manage devices")
+        default:
+            return .deny("not-permitted", "a device may not \(action.rawValue) on that")
+        }
+    }
+
+    private static func decideRenewal(
+        presented: CertificateFacts, of certificate: CertificateFacts, _ context: PolicyContext
+    ) -> PolicyDecision {
+        guard certificate.serial == presented.serial else {
+            return .deny("not-permitted", "a device renews only the certificate it authenticated with")
+        }
+        if certificate.renewed {
+            return .deny("already-renewed", "certificate \(certificate.serial) was already renewed; use the newer one")
+        }
+        if certificate.rotationDue { return .allow("immediate key rotation after pairing") }
+        guard context.now >= certificate.renewalOpensAt else {
+            return .deny(
+                "renewal-too-early",
+                "certificate \(certificate.serial) can be renewed from \(RFC3339.format(certificate.renewalOpensAt)) (the last third of its lifetime)")
+        }
+        return .allow("in the renewal window")
+    }
+
+    private static func decideForPerson(
+        household: HouseholdID, role: Person.Role, _ action: PolicyAction, _ resource: PolicyResource
+    ) -> PolicyDecision {
+        guard case .device(let device) = resource else {
+            return .deny("not-permitted", "people act on devices, not on \(action.rawValue) of a device itself")
+        }
+        guard device.household == household else {
+            return .deny("other-household", "device \(device.id) belongs to another household")
+        }
+        switch action {
+        case .viewDevice:
+            return .allow("a person of the household")
+        case .manageDevice:
+            return role == .owner
+                ? .allow("an owner of the household") : .deny("owner-only", "only a household owner may manage devices")
+        case .renewCertificate, .readOwnRecord, .publishTelemetry, .receiveCommands:
+            return .deny("device-only", "only the device itself may \(action.rawValue)")
+        }
+    }
+}

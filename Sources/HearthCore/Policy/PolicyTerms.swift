@@ -1,0 +1,110 @@
+import struct Foundation.Date
+
+/// Who asks. A device is known by what the hub stored about it and by the certificate it
+/// authenticated with; a person by their household and role.
+public enum PolicySubject: Sendable, Hashable {
+    case device(DeviceFacts, presenting: CertificateFacts)
+    case person(id: PersonID, household: HouseholdID, role: Person.Role)
+}
+
+/// What the subject wants to do. Version 1 covers what a device does over the API (and, later,
+/// over MQTT) and what people do to devices.
+public enum PolicyAction: String, Sendable, Hashable, CaseIterable {
+    /// A device trades its certificate for one with a new key.
+    case renewCertificate = "certificate.renew"
+    /// A device reads its own record (state, zone, when to renew).
+    case readOwnRecord = "device.read-self"
+    /// A device sends telemetry or state.
+    case publishTelemetry = "telemetry.publish"
+    /// A device receives commands meant for it.
+    case receiveCommands = "commands.receive"
+    /// A person lists or reads a device.
+    case viewDevice = "device.view"
+    /// A person moves, quarantines, releases, revokes or decommissions a device.
+    case manageDevice = "device.manage"
+}
+
+/// What the action is about.
+public enum PolicyResource: Sendable, Hashable {
+    /// The subject device itself (its record, its telemetry, its command topic).
+    case ownDevice
+    /// A certificate, for renewal: the one the device presented.
+    case certificate(CertificateFacts)
+    /// Another device (for people; later, devices commanding devices of their zone).
+    case device(DeviceFacts)
+}
+
+/// A device as the policy sees it.
+public struct DeviceFacts: Sendable, Hashable {
+    public let id: DeviceID
+    public let household: HouseholdID
+    public let zone: Zone
+    public let state: DeviceState
+    public let posture: Posture
+
+    public init(id: DeviceID, household: HouseholdID, zone: Zone, state: DeviceState, posture: Posture = .unreported) {
+        self.id = id
+        self.household = household
+        self.zone = zone
+        self.state = state
+        self.posture = posture
+    }
+
+    public init(_ device: Device, posture: Posture = .unreported) {
+        self.init(id: device.id, household: device.householdID, zone: device.zone, state: device.state, posture: posture)
+    }
+}
+
+/// Whether a device's firmware meets its zone's requirements. A placeholder until firmware
+/// posture is built: every device is `unreported`, which the policy accepts.
+public enum Posture: String, Sendable, Hashable, CaseIterable {
+    case unreported
+    case compliant
+    case outOfPosture = "out-of-posture"
+}
+
+/// A device certificate as the policy sees it.
+public struct CertificateFacts: Sendable, Hashable {
+    public let serial: String
+    public let notBefore: Date
+    public let notAfter: Date
+    public let revoked: Bool
+    /// The certificate came from pairing and must be replaced at once (immediate key rotation).
+    public let rotationDue: Bool
+    /// A newer certificate was already issued from this one.
+    public let renewed: Bool
+
+    public init(serial: String, notBefore: Date, notAfter: Date, revoked: Bool, rotationDue: Bool, renewed: Bool) {
+        self.serial = serial
+        self.notBefore = notBefore
+        self.notAfter = notAfter
+        self.revoked = revoked
+        self.rotationDue = rotationDue
+        self.renewed = renewed
+    }
+
+    /// The start of the renewal window: the last third of the lifetime.
+    public var renewalOpensAt: Date {
+        notBefore.addingTimeInterval(notAfter.timeIntervalSince(notBefore) * 2 / 3)
+    }
+}
+
+/// The circumstances of a request.
+public struct PolicyContext: Sendable, Hashable {
+    public let now: Date
+
+    public init(now: Date) { self.now = now }
+}
+
+/// The answer: allowed or not, with a stable code (for APIs and signals) and a reason a person
+/// can act on.
+public struct PolicyDecision: Sendable, Hashable {
+    public let allowed: Bool
+    public let code: String
+    public let reason: String
+
+    public static func allow(_ reason: String) -> PolicyDecision { PolicyDecision(allowed: true, code: "allowed", reason: reason) }
+    public static func deny(_ code: String, _ reason: String) -> PolicyDecision {
+        PolicyDecision(allowed: false, code: code, reason: reason)
+    }
+}

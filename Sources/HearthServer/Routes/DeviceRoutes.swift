@@ -1,0 +1,134 @@
+import Foundation
+import HearthAudit
+import HearthCore
+import HearthPKI
+import HearthStore
+import Hummingbird
+import NIOCore
+
+/// Devices over HTTPS.
+///
+/// For people of the household (session token): `GET /v1/devices`, `GET /v1/devices/<id>`;
+/// for owners: `POST /v1/devices/<id>/move|quarantine|release|revoke|decommission`.
+/// For a device, over mutual TLS with its certificate: `GET /v1/device` (its own record) and
+/// `POST /v1/certificates/renew` (a CSR for a new key, as JSON `{"csr": PEM}` or an
+/// `application/pkcs10` body in PEM or DER).
+struct DeviceRoutes: Sendable {
+    let lifecycle: DeviceLifecycle
+    let bodyLimit: Int
+    var store: Store { lifecycle.pki.store }
+    var sessions: SessionAuthenticator { SessionAuthenticator(store: store) }
+    var devices: DeviceAuthenticator { DeviceAuthenticator(store: store) }
+
+    var endpoints: [Endpoint] {
+        [
+            Endpoint(.get, "/v1/devices") { request, _ in
+                let person = try await sessions.authenticate(request).person
+                let statuses = try await lifecycle.list(household: person.householdID)
+                return try JSONBody.response(["devices": statuses.map { DeviceView($0) }])
+            },
+            Endpoint(.get, "/v1/devices/:id") { request, context in
+                let (person, id) = try await allowed(.viewDevice, request, context)
+                let (status, certificates) = try await lifecycle.show(id, household: person.householdID)
+                return try JSONBody.response(DeviceView(status, certificates: certificates))
+            },
+            Endpoint(.post, "/v1/devices/:id/move") { request, context in
+                let (person, id) = try await allowed(.manageDevice, request, context)
+                let body = try await JSONBody.decode(MoveBody.self, from: request, limit: bodyLimit)
+                let zone = try Zone(body.zone)
+                _ = try await lifecycle.move(id, to: zone, household: person.householdID, actor: .person(person.id))
+                return try await shown(id, person)
+            },
+            Endpoint(.post, "/v1/devices/:id/quarantine") { request, context in
+                let (person, id) = try await allowed(.manageDevice, request, context)
+                let body = try await JSONBody.decode(ReasonBody.self, from: request, limit: bodyLimit)
+                _ = try await lifecycle.quarantine(
+                    id, household: person.householdID, reason: body.reason ?? "quarantined by an owner", actor: .person(person.id))
+                return try await shown(id, person)
+            },
+            Endpoint(.post, "/v1/devices/:id/release") { request, context in
+                let (person, id) = try await allowed(.manageDevice, request, context)
+                _ = try await lifecycle.release(id, household: person.householdID, actor: .person(person.id))
+                return try await shown(id, person)
+            },
+            Endpoint(.post, "/v1/devices/:id/revoke") { request, context in
+                let (person, id) = try await allowed(.manageDevice, request, context)
+                let body = try await JSONBody.decode(ReasonBody.self, from: request, limit: bodyLimit)
+                let reason = try RevocationReason.parse(body.reason ?? "unspecified")
+                _ = try await lifecycle.revokeCertificates(
+                    id, household: person.householdID, reason: reason, actor: .person(person.id))
+                return try await shown(id, person)
+            },
+            Endpoint(.post, "/v1/devices/:id/decommission") { request, context in
+                let (person, id) = try await allowed(.manageDevice, request, context)
+                _ = try await lifecycle.decommission(id, household: person.householdID, actor: .person(person.id))
+                return try await shown(id, person)
+            },
+            Endpoint(.get, "/v1/device") { _, context in
+                let caller = try await devices.authenticate(context)
+                let decision = PolicyEngine.decide(
+                    .device(DeviceFacts(caller.device), presenting: caller.facts), .readOwnRecord, .ownDevice,
+                    PolicyContext(now: store.clock.now))
+                guard decision.allowed else { throw Problem(.forbidden, code: decision.code, detail: decision.reason) }
+                try await store.write { db in try await db.devices.markSeen(caller.device, at: db.clock.now) }
+                let (status, _) = try await lifecycle.show(caller.device.id, household: caller.device.householdID)
+                return try JSONBody.response(DeviceView(status))
+            },
+            Endpoint(.post, "/v1/certificates/renew") { request, context in
+                let caller = try await devices.authenticate(context)
+                let csr = try await csr(from: request)
+                let (issued, fresh) = try await CertificateRenewal(pki: lifecycle.pki).renew(caller, csr: csr)
+                if request.headers[.accept]?.contains("application/pem-certificate-chain") == true {
+                    return Response(
+                        status: fresh ? .created : .ok, headers: [.contentType: "application/pem-certificate-chain"],
+                        body: .init(byteBuffer: ByteBuffer(string: issued.chainPEM)))
+                }
+                return try JSONBody.response(IssuedView(issued), status: fresh ? .created : .ok)
+            },
+        ]
+    }
+
+    struct MoveBody: Decodable { let zone: String }
+    struct ReasonBody: Decodable { let reason: String? }
+    struct RenewBody: Decodable { let csr: String }
+
+    /// The signed-in person and the device id in the path, once the policy allows `action`.
+    /// Another household's device (or a malformed id) is "not found".
+    private func allowed(
+        _ action: PolicyAction, _ request: Request, _ context: HearthRequestContext
+    ) async throws -> (Person, DeviceID) {
+        let person = try await sessions.authenticate(request).person
+        let notFound = Problem(.notFound, code: "not-found", detail: "no such device in your household")
+        guard let id = context.parameters.get("id").flatMap(DeviceID.init) else { throw notFound }
+        guard let device = try await store.read({ db in try await db.devices.find(id) }) else { throw notFound }
+        let decision = PolicyEngine.decide(
+            .person(id: person.id, household: person.householdID, role: person.role), action, .device(DeviceFacts(device)),
+            PolicyContext(now: store.clock.now))
+        guard decision.allowed else {
+            if decision.code == "other-household" { throw notFound }
+            throw Problem(.forbidden, code: decision.code, detail: decision.reason)
+        }
+        return (person, id)
+    }
+
+    private func shown(_ id: DeviceID, _ person: Person) async throws -> Response {
+        let (status, _) = try await lifecycle.show(id, household: person.householdID)
+        return try JSONBody.response(DeviceView(status))
+    }
+
+    /// The CSR of a renewal: JSON `{"csr": "<PEM>"}`, or the CSR itself as `application/pkcs10`.
+    private func csr(from request: Request) async throws -> CertificateRequest {
+        let type = request.headers[.contentType].flatMap(MediaType.init(from:))
+        guard type?.isType(MediaType(type: .application, subType: "pkcs10")) == true else {
+            let body = try await JSONBody.decode(RenewBody.self, from: request, limit: bodyLimit)
+            return try CertificateRequest(pem: body.csr)
+        }
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > bodyLimit { throw Problem.bodyTooLarge }
+        let bytes = Array(try await request.body.collect(upTo: bodyLimit).readableBytesView)
+        if bytes.first == 0x30 { return try CertificateRequest(der: bytes) }
+        guard let text = String(bytes: bytes, encoding: .utf8) else {
+            throw HearthError(.invalidInput, "the body is neither a PEM nor a DER certificate request")
+        }
+        return try CertificateRequest(pem: text)
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import HearthCore
+import Testing
+
+@Suite struct PolicyEngineTests {
+    static let household = HouseholdID()
+    static let deviceID = DeviceID()
+    static let issued = Date(timeIntervalSince1970: 1_800_000_000)
+    static let inWindow = issued.addingTimeInterval(20 * 3600)  // of a 24 h certificate
+    static let early = issued.addingTimeInterval(3600)
+
+    static func device(_ state: DeviceState, posture: Posture = .unreported) -> DeviceFacts {
+        DeviceFacts(id: deviceID, household: household, zone: .lighting, state: state, posture: posture)
+    }
+
+    static func certificate(
+        serial: String = "01aa", revoked: Bool = false, rotationDue: Bool = false, renewed: Bool = false
+    ) -> CertificateFacts {
+        CertificateFacts(
+            serial: serial, notBefore: issued, notAfter: issued.addingTimeInterval(24 * 3600), revoked: revoked,
+            rotationDue: rotationDue, renewed: renewed)
+    }
+
+    /// The resource each action is asked about by a device: renewal is about the certificate it
+    /// presented, everything else about itself.
+    static func ownResource(_ action: PolicyAction) -> PolicyResource {
+        action == .renewCertificate ? .certificate(certificate()) : .ownDevice
+    }
+
+    /// Every device state × every action, with a valid certificate in its renewal window.
+    static let deviceTable: [DeviceState: [PolicyAction: String]] = [
+        .pending: [
+            .renewCertificate: "device-pending", .readOwnRecord: "allowed", .publishTelemetry: "device-pending",
+            .receiveCommands: "device-pending", .viewDevice: "device-pending", .manageDevice: "device-pending",
+        ],
+        .active: [
+            .renewCertificate: "allowed", .readOwnRecord: "allowed", .publishTelemetry: "allowed",
+            .receiveCommands: "allowed", .viewDevice: "not-a-person", .manageDevice: "not-a-person",
+        ],
+        .quarantined: [
+            .renewCertificate: "device-quarantined", .readOwnRecord: "allowed", .publishTelemetry: "device-quarantined",
+            .receiveCommands: "device-quarantined", .viewDevice: "device-quarantined", .manageDevice: "device-quarantined",
+        ],
+        .decommissioned: [
+            .renewCertificate: "device-decommissioned", .readOwnRecord: "device-decommissioned",
+            .publishTelemetry: "device-decommissioned", .receiveCommands: "device-decommissioned",
+            .viewDevice: "device-decommissioned", .manageDevice: "device-decommissioned",
+        ],
+    ]
+
+    @Test(arguments: DeviceState.allCases, PolicyAction.allCases)
+    func everyDeviceStateAndAction(state: DeviceState, action: PolicyAction) throws {
+        let expected = try #require(Self.deviceTable[state]?[action], "the table lacks \(state) × \(action)")
+        let decision = PolicyEngine.decide(
+            .device(Self.device(state), presenting: Self.certificate()), action, Self.ownResource(action),
+            PolicyContext(now: Self.inWindow))
+        #expect(decision.code == expected, "\(state) × \(action): \(decision.reason)")
+        #expect(decision.allowed == (expected == "allowed"))
+        #expect(!decision.reason.isEmpty)
+    }
+
+    @Test(arguments: PolicyAction.allCases)
+    func aRevokedOrExpiredCertificateDeniesEverything(action: PolicyAction) {
+        let revoked = Self.certificate(revoked: true)
+        let decision = PolicyEngine.decide(
+            .device(Self.device(.active), presenting: revoked), action,
+            action == .renewCertificate ? .certificate(revoked) : .ownDevice, PolicyContext(now: Self.inWindow))
+        #expect(decision.code == "certificate-revoked")
+        let expired = PolicyEngine.decide(
+            .device(Self.device(.active), presenting: Self.certificate()), action, Self.ownResource(action),
+            PolicyContext(now: Self.issued.addingTimeInterval(25 * 3600)))
+        #expect(expired.code == "certificate-expired")
+        let notYet = PolicyEngine.decide(
+            .device(Self.device(.active), presenting: Self.certificate()), action, Self.ownResource(action),
+            PolicyContext(now: Self.issued.addingTimeInterval(-1)))
+        #expect(notYet.code == "certificate-expired")
+    }
+
+    @Test func renewalWindowRotationAndRenewOnce() {
+        func renew(_ certificate: CertificateFacts, presented: CertificateFacts? = nil, at now: Date) -> String {
+            PolicyEngine.decide(
+                .device(Self.device(.active), presenting: presented ?? certificate), .renewCertificate,
+                .certificate(certificate), PolicyContext(now: now)
+            ).code
+        }
+        #expect(renew(Self.certificate(), at: Self.early) == "renewal-too-early")
+        // The window opens at exactly two thirds of the lifetime (16 h of 24 h).
+        #expect(renew(Self.certificate(), at: Self.issued.addingTimeInterval(16 * 3600 - 1)) == "renewal-too-early")
+        #expect(renew(Self.certificate(), at: Self.issued.addingTimeInterval(16 * 3600)) == "allowed")
+        #expect(renew(Self.certificate(rotationDue: true), at: Self.early) == "allowed")
+        #expect(renew(Self.certificate(renewed: true), at: Self.inWindow) == "already-renewed")
+        #expect(renew(Self.certificate(rotationDue: true, renewed: true), at: Self.early) == "already-renewed")
+        #expect(renew(Self.certificate(serial: "02bb"), presented: Self.certificate(), at: Self.inWindow) == "not-permitted")
+    }
+
+    @Test(arguments: Posture.allCases, PolicyAction.allCases)
+    func postureRestrictsTrafficButNotRenewal(posture: Posture, action: PolicyAction) {
+        let decision = PolicyEngine.decide(
+            .device(Self.device(.active, posture: posture), presenting: Self.certificate()), action,
+            Self.ownResource(action), PolicyContext(now: Self.inWindow))
+        let restricted = posture == .outOfPosture && (action == .publishTelemetry || action == .receiveCommands)
+        let deviceActions: Set<PolicyAction> = [.renewCertificate, .readOwnRecord, .publishTelemetry, .receiveCommands]
+        #expect(decision.allowed == (!restricted && deviceActions.contains(action)))
+        if restricted { #expect(decision.code == "out-of-posture") }
+    }
+
+    @Test(arguments: Person.Role.allCases, PolicyAction.allCases)
+    func people(role: Person.Role, action: PolicyAction) {
+        let own = PolicyEngine.decide(
+            .person(id: PersonID(), household: Self.household, role: role), action, .device(Self.device(.active)),
+            PolicyContext(now: Self.inWindow))
+        switch action {
+        case .viewDevice: #expect(own.allowed)
+        case .manageDevice: #expect(own.allowed == (role == .owner) && (role == .owner || own.code == "owner-only"))
+        default: #expect(own.code == "device-only")
+        }
+        let other = PolicyEngine.decide(
+            .person(id: PersonID(), household: HouseholdID(), role: role), action, .device(Self.device(.active)),
+            PolicyContext(now: Self.inWindow))
+        #expect(other.code == "other-household")
+    }
+}

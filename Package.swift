@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "HearthCore", targets: ["HearthCore"]),
         .library(name: "HearthAudit", targets: ["HearthAudit"]),
         .library(name: "HearthPKI", targets: ["HearthPKI"]),
+        .library(name: "HearthPairing", targets: ["HearthPairing"]),
         .library(name: "HearthStore", targets: ["HearthStore"]),
         .library(name: "HearthServer", targets: ["HearthServer"]),
         .library(name: "HearthTesting", targets: ["HearthTesting"]),
@@ -63,6 +64,17 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The pairing protocol's proofs, codes and verification values, shared by hub and device. No I/O.
+        .target(
+            name: "HearthPairing",
+            dependencies: [
+                "HearthCore",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
         // The storage API, schema migrations and the repositories written once for both engines.
         .target(
             name: "HearthStore",
@@ -99,6 +111,7 @@ let package = Package(
                 "HearthCore",
                 "HearthAudit",
                 "HearthPKI",
+                "HearthPairing",
                 "HearthStore",
                 "HearthStoreSQLite",
                 "HearthStorePostgres",
@@ -148,6 +161,10 @@ let package = Package(
         .testTarget(name: "HearthCoreTests", dependencies: ["HearthCore"], swiftSettings: strict),
         .testTarget(name: "HearthAuditTests", dependencies: ["HearthAudit", "HearthCore"], swiftSettings: strict),
         .testTarget(name: "HearthPKITests", dependencies: ["HearthPKI", "HearthCore", "HearthTesting", .product(name: "X509", package: "swift-certificates"), .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
+        .testTarget(
+            name: "HearthPairingTests",
+            dependencies: ["HearthPairing", "HearthCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict),
         .testTarget(name: "HearthStoreTests", dependencies: ["HearthTesting", "HearthStore", "HearthCore", "HearthAudit"], swiftSettings: strict),
         .testTarget(
             name: "HearthServerTests",

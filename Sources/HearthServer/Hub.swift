@@ -41,6 +41,10 @@ public struct Hub: Sendable {
         try await PasswordHasher.withHasher(parameters: configuration.passwordHashing) { hasher in
             let decoyHash = try await hasher.decoyHash()
             let registry = PrometheusCollectorRegistry()
+            let serving = try ServingCertificate(certificate)
+            let pairing = PairingService(
+                pki: pki, throttle: SignInThrottle(clock: store.clock, freeFailures: configuration.signInFreeFailures),
+                isServedKey: { serving.isServedKey($0) })
             let checkpointer = AuditCheckpointer(store: store, signer: auditSigner)
             let router = Router(context: HearthRequestContext.self)
             let endpoints = HealthRoutes(store: store, registry: registry).endpoints
@@ -53,6 +57,7 @@ public struct Hub: Sendable {
                 + AuditRoutes(store: store, checkpointer: checkpointer).endpoints
                 + PKIRoutes(pki: pki, bodyLimit: configuration.maxBodyBytes).endpoints
                 + DeviceRoutes(lifecycle: DeviceLifecycle(pki: pki), bodyLimit: configuration.maxBodyBytes).endpoints
+                + PairingRoutes(pairing: pairing, bodyLimit: configuration.maxBodyBytes).endpoints
             var table = RouteTable()
             for endpoint in endpoints { table.add(endpoint.method, endpoint.path) }
             router.add(middleware: AccessMiddleware(metrics: HTTPMetrics(registry: registry)))
@@ -65,6 +70,9 @@ public struct Hub: Sendable {
             var services: [any Service] = [
                 PeriodicService(name: "session sweep", interval: configuration.sweepInterval, logger: logger) {
                     try await SessionSweeper.sweep(store, logger: logger)
+                },
+                PeriodicService(name: "pairing sweep", interval: configuration.sweepInterval, logger: logger) {
+                    _ = try await store.write { db in try await db.pairing.sweep(before: db.clock.now) }
                 },
                 // Signs the head while entries arrive, and once more at shutdown.
                 PeriodicService(
@@ -80,7 +88,6 @@ public struct Hub: Sendable {
             services.append(PeriodicService(name: "CRL refresh", interval: .seconds(600), logger: logger) {
                 try await pki.publishStaleCRLs(actor: .system("hub"))
             })
-            let serving = try ServingCertificate(certificate)
             let hostnames = configuration.hostnames
             services.append(PeriodicService(
                 name: "hub certificate renewal", interval: configuration.hubCertificateCheckInterval, logger: logger

@@ -18,6 +18,8 @@ public struct TestHub: Sendable {
     public let certificatePath: String
     public let database: TestDatabase
     public let pki: HubPKI
+    /// The TLS certificate chain the hub serves (leaf first), PEM.
+    public let servedCertificatePEM: String
 
     public var client: CurlClient {
         CurlClient(baseURL: "https://127.0.0.1:\(port)", caCertificatePath: certificatePath)
@@ -75,7 +77,8 @@ public func withTestHub<Result: Sendable>(
                 let testHub = TestHub(
                     port: port, store: store, clock: clock, logs: logs, ownerEmail: initial.email.rawValue,
                     ownerPassword: initial.oneTimePassword, householdID: initial.householdID,
-                    certificatePath: certificatePath, database: database, pki: pki)
+                    certificatePath: certificatePath, database: database, pki: pki,
+                    servedCertificatePEM: certificate.certificatePEM)
                 defer { group.cancelAll() }
                 let result = try await body(testHub)
                 group.cancelAll()

@@ -33,6 +33,8 @@ public struct CertificateRequest: Sendable {
     public let requestedSubject: DistinguishedName
     /// The dotted OIDs of the extensions the CSR asks for (SANs, basic constraints …), never honoured.
     public let requestedExtensions: [String]
+    /// The request exactly as received (pairing proofs are computed over these bytes).
+    public let der: [UInt8]
 
     /// Parses a PEM `CERTIFICATE REQUEST` (or `NEW CERTIFICATE REQUEST`) block.
     public init(pem: String) throws {
@@ -46,6 +48,7 @@ public struct CertificateRequest: Sendable {
 
     public init(der: [UInt8]) throws {
         guard der.count <= Self.maximumBytes else { throw Self.refused("the CSR is larger than \(Self.maximumBytes) bytes") }
+        self.der = der
         let csr: CertificateSigningRequest
         do {
             csr = try CertificateSigningRequest(derEncoded: der)

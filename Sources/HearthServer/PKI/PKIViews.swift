@@ -11,7 +11,7 @@ public struct CertificateView: Encodable, Sendable {
     public init(_ record: CertificateRecord) { self.record = record }
 
     enum CodingKeys: String, CodingKey {
-        case serial, issuer, device, zone, profile, uri, status
+        case serial, issuer, device, zone, profile, uri, status, origin
         case keyFingerprint = "key_fingerprint"
         case notBefore = "not_before"
         case notAfter = "not_after"
@@ -40,6 +40,7 @@ public struct CertificateView: Encodable, Sendable {
         try container.encode(record.issuedAuditSeq, forKey: .issuedAuditIndex)
         try container.encode(record.revokedAuditSeq, forKey: .revokedAuditIndex)
         try container.encode(record.renewedFrom, forKey: .renewedFrom)
+        try container.encode(record.origin.rawValue, forKey: .origin)
     }
 }
 

@@ -31,6 +31,12 @@ public enum KEKRotation {
                     authority: authority.id, try new.seal(try old.open(authority.sealedKey, name: name), name: name))
                 count += 1
             }
+            for expectation in try await db.pairing.allExpectations() {
+                let name = PairingService.sealedName(expectation.id)
+                try await db.pairing.updateSealedKeys(
+                    expectation: expectation.id, try new.seal(try old.open(expectation.sealedKeys, name: name), name: name))
+                count += 1
+            }
             try await db.audit.append(AuditEvent(
                 .kekRotated, actor: actor, subject: "hub:kek", household: nil, reason: "key-encryption key rotated",
                 details: ["keys": "\(count)"]))

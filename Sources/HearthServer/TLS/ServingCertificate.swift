@@ -1,7 +1,10 @@
 import Crypto
+import HearthPairing
 import NIOCore
 import NIOSSL
+import SwiftASN1
 import Synchronization
+import X509
 
 /// The certificate and key the HTTPS listener presents, replaceable while it runs: every
 /// handshake asks for the current pair (NIOSSL's context callback), so a renewed hub certificate
@@ -11,10 +14,15 @@ final class ServingCertificate: Sendable {
         let chain: [NIOSSLCertificate]
         let key: NIOSSLPrivateKey
         let pem: String
+        /// SHA-256 of the leaf's SubjectPublicKeyInfo: the hub key a pairing device reports.
+        let keyHash: [UInt8]
     }
 
     // Mutex (a lock, not a lock-free scheme): handshakes read it on event loops, synchronously.
     private let current: Mutex<Pair>
+    /// The key served before the last renewal: a device that shook hands just before it may
+    /// still report it.
+    private let previousKeyHash: Mutex<[UInt8]?> = Mutex(nil)
 
     init(_ certificate: HubCertificate) throws {
         current = Mutex(try Self.pair(certificate))
@@ -22,9 +30,20 @@ final class ServingCertificate: Sendable {
 
     var certificatePEM: String { current.withLock { $0.pem } }
 
+    /// Whether `hash` is the key this listener serves (or served until its last renewal).
+    func isServedKey(_ hash: [UInt8]) -> Bool {
+        let served = current.withLock { $0.keyHash }
+        let previous = previousKeyHash.withLock { $0 }
+        return served == hash || previous == hash
+    }
+
     func replace(with certificate: HubCertificate) throws {
         let pair = try Self.pair(certificate)
-        current.withLock { $0 = pair }
+        let old = current.withLock { current in
+            defer { current = pair }
+            return current.keyHash
+        }
+        previousKeyHash.withLock { $0 = old }
     }
 
     /// TLS 1.3 for a server presenting the current pair, now and (through the context callback)
@@ -48,9 +67,12 @@ final class ServingCertificate: Sendable {
     }
 
     private static func pair(_ certificate: HubCertificate) throws -> Pair {
-        Pair(
-            chain: try NIOSSLCertificate.fromPEMBytes(Array(certificate.certificatePEM.utf8)),
+        let chain = try NIOSSLCertificate.fromPEMBytes(Array(certificate.certificatePEM.utf8))
+        guard let leaf = chain.first else { throw NIOSSLError.failedToLoadCertificate }
+        return Pair(
+            chain: chain,
             key: try NIOSSLPrivateKey(bytes: Array(certificate.privateKey.pemRepresentation.utf8), format: .pem),
-            pem: certificate.certificatePEM)
+            pem: certificate.certificatePEM,
+            keyHash: try PairingMaterial.keyHash(of: Certificate(derEncoded: try leaf.toDERBytes())))
     }
 }

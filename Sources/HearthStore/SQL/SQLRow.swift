@@ -39,6 +39,8 @@ public struct SQLRow: Sendable {
         return value
     }
 
+    public func optionalBlob(_ column: String) throws -> [UInt8]? { self[column] == .null ? nil : try blob(column) }
+
     private func mismatch(_ column: String, _ expected: String) -> HearthError {
         HearthError(.storageUnavailable, "column \(column) is not \(expected) (\(self[column].kind))")
     }

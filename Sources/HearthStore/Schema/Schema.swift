@@ -1,6 +1,6 @@
 /// Every migration this binary knows, in order. The highest version is the schema it expects.
 public enum Schema {
-    public static let migrations: [Migration] = [version1, version2, version3, version4]
+    public static let migrations: [Migration] = [version1, version2, version3, version4, version5]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }
 
@@ -220,6 +220,57 @@ public enum Schema {
             "UPDATE certificates SET origin = 'renewal' WHERE renewed_from IS NOT NULL",
             "UPDATE certificates SET origin = 'hub' WHERE device_id IS NULL",
             "CREATE INDEX certificates_renewed_from ON certificates (renewed_from)",
+        ]
+    )
+
+    static let version5 = Migration(
+        version: 5,
+        name: "pairing: windows, code requests, expected devices",
+        statements: [
+            """
+            CREATE TABLE pairing_windows (
+                household_id TEXT PRIMARY KEY REFERENCES households (id),
+                opened_by TEXT NOT NULL,
+                opened_at BIGINT NOT NULL,
+                closes_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE pairing_requests (
+                id TEXT PRIMARY KEY,
+                user_code_digest TEXT NOT NULL UNIQUE,
+                poll_token_digest TEXT NOT NULL UNIQUE,
+                csr_der {blob} NOT NULL,
+                commitment {blob} NOT NULL,
+                hub_nonce {blob} NOT NULL,
+                hub_key {blob} NOT NULL,
+                device_nonce {blob},
+                source TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                last_poll_at BIGINT,
+                status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'denied')),
+                failed_verifications INTEGER NOT NULL,
+                household_id TEXT REFERENCES households (id),
+                device_id TEXT,
+                certificate_serial TEXT
+            )
+            """,
+            "CREATE INDEX pairing_requests_expiry ON pairing_requests (expires_at)",
+            "CREATE INDEX pairing_requests_source ON pairing_requests (source, status)",
+            """
+            CREATE TABLE pairing_expectations (
+                id TEXT PRIMARY KEY,
+                household_id TEXT NOT NULL REFERENCES households (id),
+                zone TEXT NOT NULL,
+                name TEXT NOT NULL,
+                sealed_keys {blob} NOT NULL,
+                created_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                used_at BIGINT,
+                device_id TEXT
+            )
+            """,
         ]
     )
 }

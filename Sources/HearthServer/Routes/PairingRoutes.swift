@@ -1,0 +1,201 @@
+import Foundation
+import HearthAudit
+import HearthCore
+import HearthPairing
+import HearthPKI
+import HearthStore
+import Hummingbird
+import NIOCore
+
+/// Pairing over HTTPS (docs/pairing.md).
+///
+/// For devices, unauthenticated (they have no certificate yet): `POST /v1/pairing/code`,
+/// `POST /v1/pairing/code/poll`, `POST /v1/pairing/secret`.
+/// For owners: `GET`/`POST`/`DELETE /v1/pairing/window`, `POST /v1/pairing/approve`,
+/// `POST /v1/pairing/deny`, `POST /v1/pairing/expected`.
+struct PairingRoutes: Sendable {
+    let pairing: PairingService
+    let bodyLimit: Int
+    var sessions: SessionAuthenticator { SessionAuthenticator(store: pairing.store) }
+
+    var endpoints: [Endpoint] {
+        [
+            Endpoint(.post, "/v1/pairing/code") { request, context in
+                let body = try await JSONBody.decode(StartBody.self, from: request, limit: bodyLimit)
+                let started = try await pairing.start(
+                    csrDER: try CertificateRequest(pem: body.csr).der, commitment: try Self.bytes(body.commitment, "commitment"),
+                    hubKey: try Self.bytes(body.hubKey, "hub_key"), source: context.remoteIP ?? "unknown")
+                return try JSONBody.response(
+                    StartedView(
+                        requestID: started.requestID, pollToken: started.pollToken, userCode: started.userCode.display,
+                        hubNonce: Base64URL.encode(started.hubNonce), interval: started.interval, expiresIn: started.expiresIn),
+                    status: .created)
+            },
+            Endpoint(.post, "/v1/pairing/code/poll") { request, context in
+                let body = try await JSONBody.decode(PollBody.self, from: request, limit: bodyLimit)
+                guard body.requestID.utf8.count <= 64, body.pollToken.utf8.count <= 128 else {
+                    throw Problem(.unauthorized, code: "invalid-token", detail: "unknown pairing request or token; start again")
+                }
+                let paired = try await pairing.poll(
+                    requestID: body.requestID, pollToken: body.pollToken,
+                    deviceNonce: try PairingNonce.decode(body.deviceNonce, field: "device_nonce"),
+                    source: context.remoteIP ?? "unknown")
+                return try JSONBody.response(PairedView(paired, hubProof: nil))
+            },
+            Endpoint(.post, "/v1/pairing/secret") { request, context in
+                let body = try await JSONBody.decode(SecretBody.self, from: request, limit: bodyLimit)
+                guard body.expectationID.utf8.count <= 64 else {
+                    throw HearthError(.invalidInput, "expectation_id is the setup secret's id (32 hex digits)")
+                }
+                let (paired, proof) = try await pairing.pairWithSecret(
+                    expectationID: body.expectationID, csrDER: try CertificateRequest(pem: body.csr).der,
+                    deviceNonce: try PairingNonce.decode(body.deviceNonce, field: "device_nonce"),
+                    hubKey: try Self.bytes(body.hubKey, "hub_key"), proof: try Self.bytes(body.proof, "proof"),
+                    source: context.remoteIP ?? "unknown")
+                return try JSONBody.response(PairedView(paired, hubProof: proof), status: .created)
+            },
+            Endpoint(.get, "/v1/pairing/window") { request, _ in
+                let person = try await sessions.owner(request, toDo: "manage pairing")
+                let closes = try await pairing.windowCloses(household: person.householdID)
+                return try JSONBody.response(WindowView(open: closes != nil, closesAt: closes.map(RFC3339.format)))
+            },
+            Endpoint(.post, "/v1/pairing/window") { request, _ in
+                let person = try await sessions.owner(request, toDo: "open pairing")
+                let body = try await JSONBody.decode(WindowBody.self, from: request, limit: bodyLimit)
+                let closes = try await pairing.openWindow(
+                    household: person.householdID, minutes: body.minutes ?? 10, actor: .person(person.id))
+                return try JSONBody.response(WindowView(open: true, closesAt: RFC3339.format(closes)))
+            },
+            Endpoint(.delete, "/v1/pairing/window") { request, _ in
+                let person = try await sessions.owner(request, toDo: "close pairing")
+                _ = try await pairing.closeWindow(household: person.householdID, actor: .person(person.id))
+                return try JSONBody.response(WindowView(open: false, closesAt: nil))
+            },
+            Endpoint(.post, "/v1/pairing/approve") { request, _ in
+                let person = try await sessions.owner(request, toDo: "approve pairing")
+                let body = try await JSONBody.decode(ApproveBody.self, from: request, limit: bodyLimit)
+                let issued = try await pairing.approve(
+                    userCode: try UserCode(typed: body.userCode), verify: body.verify, household: person.householdID,
+                    zone: try Zone(body.zone ?? "default"), name: body.name ?? "paired device", actor: .person(person.id))
+                return try JSONBody.response(["device_id": issued.record.deviceID ?? "", "serial": issued.record.serial])
+            },
+            Endpoint(.post, "/v1/pairing/deny") { request, _ in
+                let person = try await sessions.owner(request, toDo: "deny pairing")
+                let body = try await JSONBody.decode(DenyBody.self, from: request, limit: bodyLimit)
+                try await pairing.deny(
+                    userCode: try UserCode(typed: body.userCode), household: person.householdID, actor: .person(person.id))
+                return try JSONBody.response(["denied": true])
+            },
+            Endpoint(.post, "/v1/pairing/expected") { request, _ in
+                let person = try await sessions.owner(request, toDo: "expect a device")
+                let body = try await JSONBody.decode(ExpectBody.self, from: request, limit: bodyLimit)
+                let record = try await pairing.expect(
+                    secret: try SetupSecret(text: body.secret), household: person.householdID,
+                    zone: try Zone(body.zone ?? "default"), name: body.name ?? "expected device", minutes: body.minutes ?? 60,
+                    actor: .person(person.id))
+                return try JSONBody.response(
+                    ["expectation_id": record.id, "expires_at": RFC3339.format(record.expiresAt)], status: .created)
+            },
+        ]
+    }
+
+    static func bytes(_ text: String, _ field: String) throws -> [UInt8] {
+        guard text.utf8.count <= 128, let bytes = Base64URL.decode(text), bytes.count == 32 else {
+            throw HearthError(.invalidInput, "\(field) must be 32 bytes, base64url without padding")
+        }
+        return bytes
+    }
+
+    struct StartBody: Decodable {
+        let csr: String
+        let commitment: String
+        let hubKey: String
+        enum CodingKeys: String, CodingKey { case csr, commitment, hubKey = "hub_key" }
+    }
+
+    struct PollBody: Decodable {
+        let requestID: String
+        let pollToken: String
+        let deviceNonce: String
+        enum CodingKeys: String, CodingKey {
+            case requestID = "request_id", pollToken = "poll_token", deviceNonce = "device_nonce"
+        }
+    }
+
+    struct SecretBody: Decodable {
+        let expectationID: String
+        let csr: String
+        let deviceNonce: String
+        let hubKey: String
+        let proof: String
+        enum CodingKeys: String, CodingKey {
+            case csr, proof, expectationID = "expectation_id", deviceNonce = "device_nonce", hubKey = "hub_key"
+        }
+    }
+
+    struct WindowBody: Decodable { let minutes: Int? }
+
+    struct ApproveBody: Decodable {
+        let userCode: String
+        let verify: String
+        let zone: String?
+        let name: String?
+        enum CodingKeys: String, CodingKey { case verify, zone, name, userCode = "user_code" }
+    }
+
+    struct DenyBody: Decodable {
+        let userCode: String
+        enum CodingKeys: String, CodingKey { case userCode = "user_code" }
+    }
+
+    struct ExpectBody: Decodable {
+        let secret: String
+        let zone: String?
+        let name: String?
+        let minutes: Int?
+    }
+
+    struct StartedView: Encodable {
+        let requestID: String
+        let pollToken: String
+        let userCode: String
+        let hubNonce: String
+        let interval: Int
+        let expiresIn: Int
+        enum CodingKeys: String, CodingKey {
+            case interval
+            case requestID = "request_id", pollToken = "poll_token", userCode = "user_code", hubNonce = "hub_nonce"
+            case expiresIn = "expires_in"
+        }
+    }
+
+    struct WindowView: Encodable {
+        let open: Bool
+        let closesAt: String?
+        enum CodingKeys: String, CodingKey { case open, closesAt = "closes_at" }
+    }
+
+    struct PairedView: Encodable {
+        let paired: PairedDevice
+        let hubProof: [UInt8]?
+
+        init(_ paired: PairedDevice, hubProof: [UInt8]?) {
+            self.paired = paired
+            self.hubProof = hubProof
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case certificate
+            case deviceID = "device_id", chainPEM = "chain_pem", rootPEM = "root_pem", hubProof = "hub_proof"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(paired.issued.record.deviceID, forKey: .deviceID)
+            try container.encode(paired.issued.chainPEM, forKey: .chainPEM)
+            try container.encode(paired.rootPEM, forKey: .rootPEM)
+            try container.encode(CertificateView(paired.issued.record), forKey: .certificate)
+            try container.encodeIfPresent(hubProof.map(Base64URL.encode), forKey: .hubProof)
+        }
+    }
+}

@@ -1,0 +1,153 @@
+import ArgumentParser
+import Foundation
+import HearthAudit
+import HearthCore
+import HearthPairing
+import HearthServer
+import HearthStore
+
+/// `hearth pair …`: the owner's side of pairing, on the data folder or database (safe while the
+/// hub runs: the hub reads pairing state from the database at every request).
+struct Pair: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Open and close pairing; approve or deny a device showing a code; expect a device by its setup secret.",
+        subcommands: [Open.self, Close.self, Approve.self, Deny.self, Expect.self, List.self])
+
+    static let actor = AuditActor.system("cli")
+
+    /// Pairing operations from the CLI. There is no listener here, so no hub key to compare: the
+    /// CLI only does what owners do (windows, approvals, expectations), never a device's part.
+    static func withPairing<Result: Sendable>(
+        _ common: CA.Common, _ body: (PairingService, HouseholdID) async throws -> Result
+    ) async throws -> Result {
+        try await common.withPKI { pki, household in
+            let throttle = SignInThrottle(clock: pki.store.clock, freeFailures: 5)
+            return try await body(PairingService(pki: pki, throttle: throttle, isServedKey: { _ in false }), household)
+        }
+    }
+
+    struct Open: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Open the household's pairing window.")
+
+        @Option(name: .long, help: "How long it stays open (1 to 60 minutes).")
+        var minutes: Int = 10
+
+        @OptionGroup var common: CA.Common
+
+        func run() async throws {
+            let closes = try await withPairing(common) { pairing, household in
+                try await pairing.openWindow(household: household, minutes: minutes, actor: Pair.actor)
+            }
+            Output.print("pairing is open until \(RFC3339.format(closes))")
+        }
+    }
+
+    struct Close: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Close the household's pairing window now.")
+
+        @OptionGroup var common: CA.Common
+
+        func run() async throws {
+            let closed = try await withPairing(common) { pairing, household in
+                try await pairing.closeWindow(household: household, actor: Pair.actor)
+            }
+            Output.print(closed ? "pairing is closed" : "pairing was not open")
+        }
+    }
+
+    struct Approve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Approve the device showing CODE, confirming the verification value it shows.")
+
+        @Argument(help: "The code the device shows (XXXX-XXXX).")
+        var code: String
+
+        @Option(name: .long, help: "The 6-digit verification value the device shows.")
+        var verify: String
+
+        @Option(name: .long, help: "The zone the device joins.")
+        var zone: String = "default"
+
+        @Option(name: .long, help: "A name for the device.")
+        var name: String
+
+        @OptionGroup var common: CA.Common
+
+        func run() async throws {
+            let (code, zone) = (try UserCode(typed: self.code), try Zone(self.zone))
+            let issued = try await withPairing(common) { pairing, household in
+                try await pairing.approve(
+                    userCode: code, verify: verify, household: household, zone: zone, name: name, actor: Pair.actor)
+            }
+            Output.print("approved: device \(issued.record.deviceID ?? "-") in zone \(zone), certificate \(issued.record.serial)")
+        }
+    }
+
+    struct Deny: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Refuse the device showing CODE.")
+
+        @Argument(help: "The code the device shows.")
+        var code: String
+
+        @OptionGroup var common: CA.Common
+
+        func run() async throws {
+            let code = try UserCode(typed: self.code)
+            try await withPairing(common) { pairing, household in
+                try await pairing.deny(userCode: code, household: household, actor: Pair.actor)
+            }
+            Output.print("denied")
+        }
+    }
+
+    struct Expect: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Expect a device by the setup secret on its label; it pairs itself when it comes online.")
+
+        @Option(name: .long, help: "The setup secret as printed (groups of letters and digits).")
+        var secret: String
+
+        @Option(name: .long, help: "The zone the device joins.")
+        var zone: String = "default"
+
+        @Option(name: .long, help: "A name for the device.")
+        var name: String = "expected device"
+
+        @Option(name: .long, help: "How long the device may take to pair (1 minute to 24 hours).")
+        var minutes: Int = 60
+
+        @OptionGroup var common: CA.Common
+
+        func run() async throws {
+            let (secret, zone) = (try SetupSecret(text: self.secret), try Zone(self.zone))
+            let record = try await withPairing(common) { pairing, household in
+                try await pairing.expect(
+                    secret: secret, household: household, zone: zone, name: name, minutes: minutes, actor: Pair.actor)
+            }
+            Output.print("expecting \(record.name) (id \(record.id)) in zone \(record.zone) until \(RFC3339.format(record.expiresAt))")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show the pairing window, pending code requests and expected devices.")
+
+        @OptionGroup var common: CA.Common
+
+        func run() async throws {
+            let (closes, pending, expected) = try await withPairing(common) { pairing, household in
+                (try await pairing.windowCloses(household: household), try await pairing.pendingRequests(),
+                 try await pairing.expectations(household: household))
+            }
+            Output.print(closes.map { "window: open until \(RFC3339.format($0))" } ?? "window: closed")
+            for request in pending {
+                Output.print("request \(request.id)  from \(request.source)  since \(RFC3339.format(request.createdAt))  \(request.deviceNonce == nil ? "waiting for the device" : "ready to approve")")
+            }
+            for expectation in expected {
+                let state = expectation.usedAt.map { "paired as \(expectation.deviceID ?? "-") at \(RFC3339.format($0))" }
+                    ?? "expected until \(RFC3339.format(expectation.expiresAt))"
+                Output.print("expected \(expectation.id)  \(expectation.name)  zone \(expectation.zone)  \(state)")
+            }
+        }
+    }
+}

@@ -1,30 +1,79 @@
 import Crypto
 import HearthCore
 
-/// Pairing with a code on the device's screen (RFC 8628's shape), and the verification value
-/// that catches a machine in the middle.
+/// Pairing with a code on the device's screen (RFC 8628's shape), and the value the owner
+/// carries from the device's screen to the hub, which protects both directions.
 ///
-/// There is no shared secret, so the owner compares: the device shows a short code (to find the
-/// request) and a 6-digit verification value computed over its CSR, its nonce, the hub's nonce
-/// and the hub TLS key it saw; the hub computes the same over what it received, and approval
-/// needs the owner to type the device's value. An attacker who substitutes the CSR or relays from
-/// behind its own TLS key changes one side's inputs, so the values differ. The device commits to
-/// its nonce (sends its hash) before it learns the hub's nonce and reveals it only after, so an
-/// attacker in the middle cannot search for inputs that make both values agree: at the moment it
-/// must choose the nonce it gives the device, the device's value is still unpredictable to it.
+/// There is no shared secret, so the owner is the trusted channel. The device shows a short code
+/// (to find the request) and a value of two parts, `VVVVV-SSSSS`:
+/// - `V` is computed over the device's CSR, its nonce, the hub's nonce and the hub TLS key it saw;
+///   the hub computes it over what it received and refuses the approval if they differ, so a
+///   substituted CSR or a relay from behind another TLS key never gets a certificate. The device
+///   commits to its nonce before it learns the hub's and reveals it only after, so an attacker in
+///   the middle cannot search for inputs that make both sides' `V` agree: when it must choose the
+///   nonce it gives the device, the device's `V` is still unpredictable to it.
+/// - `S` is random and never leaves the device except on its screen. The hub, given it by the
+///   owner, answers with a MAC keyed by it over the certificate and root it issues, so the device
+///   accepts a root only from the hub the owner typed `S` into. The MAC crosses the network only
+///   after `V` matched — that is, only on a TLS connection that ends at the hub — so nobody can
+///   search `S` offline; a false hub can only guess it.
 public enum CodePairing {
+    /// Digits in each part of the displayed value: an attacker's chance per attempt is 10⁻⁵ for
+    /// each direction, and 3 wrong values end a request.
+    public static let digits = 5
+
     /// What the device sends first instead of its nonce.
     public static func commitment(to deviceNonce: [UInt8]) -> [UInt8] {
         Digest.sha256(PairingTranscript.of("hearth code commit v1", [deviceNonce]))
     }
 
-    /// The 6-digit value the device displays and the owner confirms.
+    /// `V`: the part of the displayed value both sides compute.
     public static func verificationValue(material: PairingMaterial, deviceNonce: [UInt8], hubNonce: [UInt8]) -> String {
         let digest = Digest.sha256(PairingTranscript.of(
             "hearth code verify v1", [material.csrHash, deviceNonce, hubNonce, material.hubKeyHash]))
-        let number = digest.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) } % 1_000_000
-        let digits = String(number)
-        return String(repeating: "0", count: 6 - digits.count) + digits
+        return decimal(digest)
+    }
+
+    /// `S`: the device's secret part, new for every request.
+    public static func makeConfirmation() -> String { decimal(SecureRandom.bytes(8)) }
+
+    /// What the device displays: `V-S`.
+    public static func displayedValue(verification: String, confirmation: String) -> String {
+        verification + "-" + confirmation
+    }
+
+    /// Splits what the owner typed (spaces and hyphens ignored) into `V` and `S`.
+    public static func parseDisplayed(_ typed: String) throws -> (verification: String, confirmation: String) {
+        let figures = typed.filter { $0 != "-" && !$0.isWhitespace }
+        guard figures.count == 2 * digits, figures.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            throw HearthError(
+                .invalidInput, "the verification value is \(2 * digits) digits as the device shows it (\(String(repeating: "N", count: digits))-\(String(repeating: "N", count: digits)))")
+        }
+        return (String(figures.prefix(digits)), String(figures.suffix(digits)))
+    }
+
+    /// The hub's answer, keyed by `S`: it issued this certificate under this root for the request
+    /// whose inputs the device knows.
+    public static func hubProof(
+        confirmation: String, material: PairingMaterial, deviceNonce: [UInt8], hubNonce: [UInt8], certificateDER: [UInt8],
+        rootDER: [UInt8]
+    ) -> [UInt8] {
+        let key = HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: SymmetricKey(data: Array(confirmation.utf8)), salt: Array("hearth-pairing-v1".utf8),
+            info: Array("code hub proof".utf8), outputByteCount: 32)
+        let transcript = PairingTranscript.of(
+            "hearth code hub v1",
+            [material.csrHash, deviceNonce, hubNonce, material.hubKeyHash, Digest.sha256(certificateDER),
+             Digest.sha256(rootDER)])
+        return Array(HMAC<SHA256>.authenticationCode(for: transcript, using: key))
+    }
+
+    private static func decimal(_ bytes: [UInt8]) -> String {
+        var modulus: UInt64 = 1
+        for _ in 0..<digits { modulus *= 10 }
+        let number = bytes.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) } % modulus
+        let text = String(number)
+        return String(repeating: "0", count: digits - text.count) + text
     }
 }
 

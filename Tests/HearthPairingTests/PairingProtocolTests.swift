@@ -56,18 +56,39 @@ import Testing
     @Test func theVerificationValueBindsKeyNoncesAndHubKey() {
         let hubNonce = Array(repeating: UInt8(5), count: 32)
         let value = CodePairing.verificationValue(material: Self.material, deviceNonce: Self.nonce, hubNonce: hubNonce)
-        #expect(value.count == 6 && value.allSatisfy(\.isNumber))
+        #expect(value.count == CodePairing.digits && value.allSatisfy(\.isNumber))
         #expect(CodePairing.verificationValue(material: Self.material, deviceNonce: Self.nonce, hubNonce: hubNonce) == value)
         var distinct: Set<String> = []
         for byte in UInt8(0)..<40 {
             let csr = PairingMaterial(csrHash: Array(repeating: byte, count: 32), hubKeyHash: Self.material.hubKeyHash)
             distinct.insert(CodePairing.verificationValue(material: csr, deviceNonce: Self.nonce, hubNonce: hubNonce))
         }
-        #expect(distinct.count >= 39, "substituted CSRs give other values")
+        #expect(distinct.count >= 38, "substituted CSRs give other values")
         let otherHub = PairingMaterial(csrHash: Self.material.csrHash, hubKeyHash: Array(repeating: 7, count: 32))
         #expect(CodePairing.verificationValue(material: otherHub, deviceNonce: Self.nonce, hubNonce: hubNonce) != value)
         #expect(CodePairing.commitment(to: Self.nonce) != CodePairing.commitment(to: hubNonce))
         #expect(CodePairing.commitment(to: Self.nonce).count == 32)
+    }
+
+    @Test func theDisplayedValueSplitsAndKeysTheHubsProof() throws {
+        let confirmation = CodePairing.makeConfirmation()
+        #expect(confirmation.count == CodePairing.digits && confirmation.allSatisfy(\.isNumber))
+        let shown = CodePairing.displayedValue(verification: "01234", confirmation: confirmation)
+        let parsed = try CodePairing.parseDisplayed(" " + shown.replacingOccurrences(of: "-", with: " ") + " ")
+        #expect(parsed.verification == "01234" && parsed.confirmation == confirmation)
+        for bad in ["", "01234", "01234-5678", "01234-56789-0", "0123a-56789"] {
+            #expect(throws: HearthError.self, "\(bad)") { try CodePairing.parseDisplayed(bad) }
+        }
+        let proof = CodePairing.hubProof(
+            confirmation: confirmation, material: Self.material, deviceNonce: Self.nonce, hubNonce: Self.nonce,
+            certificateDER: [1], rootDER: [2])
+        let otherSecret = confirmation == "00000" ? "00001" : "00000"
+        #expect(CodePairing.hubProof(
+            confirmation: otherSecret, material: Self.material, deviceNonce: Self.nonce, hubNonce: Self.nonce,
+            certificateDER: [1], rootDER: [2]) != proof)
+        #expect(CodePairing.hubProof(
+            confirmation: confirmation, material: Self.material, deviceNonce: Self.nonce, hubNonce: Self.nonce,
+            certificateDER: [1], rootDER: [3]) != proof)
     }
 
     @Test func userCodesAreUnambiguousAndParseAsTyped() throws {

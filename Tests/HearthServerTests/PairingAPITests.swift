@@ -21,6 +21,8 @@ import X509
         let csrPEM: String
         let csrDER: [UInt8]
         let nonce: [UInt8] = PairingNonce.make()
+        /// `S`, the secret part of the displayed value.
+        let confirmation = CodePairing.makeConfirmation()
         let hubKey: [UInt8]
 
         var material: PairingMaterial { PairingMaterial(csrHash: PairingMaterial.hash(csrDER), hubKeyHash: hubKey) }
@@ -57,9 +59,12 @@ import X509
 
     static func code(_ response: CurlClient.Response) -> String? { (try? response.json())?["code"] as? String }
 
+    /// What the device displays: `V-S`.
     static func verification(_ device: Candidate, _ started: [String: Any]) -> String {
         let hubNonce = Base64URL.decode(started["hub_nonce"] as? String ?? "") ?? []
-        return CodePairing.verificationValue(material: device.material, deviceNonce: device.nonce, hubNonce: hubNonce)
+        return CodePairing.displayedValue(
+            verification: CodePairing.verificationValue(material: device.material, deviceNonce: device.nonce, hubNonce: hubNonce),
+            confirmation: device.confirmation)
     }
 
     static func approve(
@@ -135,6 +140,14 @@ import X509
             #expect(record["origin"] as? String == "pairing" && record["zone"] as? String == "lighting")
             let chain = try PKITools.write(try #require(body["chain_pem"] as? String), folder, "lamp.chain.pem")
             let blocks = PKITools.certificates(in: try PKITools.read(chain))
+            // The hub's proof, keyed by the secret part the owner typed, over what it issued.
+            var serializer = DER.Serializer()
+            try serializer.serialize(try Certificate(pemEncoded: blocks[0]))
+            let expectedProof = CodePairing.hubProof(
+                confirmation: device.confirmation, material: device.material, deviceNonce: device.nonce,
+                hubNonce: Base64URL.decode(started["hub_nonce"] as? String ?? "") ?? [],
+                certificateDER: serializer.serializedBytes, rootDER: hub.pki.authorities.root.record.certificateDER)
+            #expect(body["hub_proof"] as? String == Base64URL.encode(expectedProof))
             let leaf = try PKITools.write(blocks[0], folder, "lamp.leaf.pem")
             let intermediate = try PKITools.write(blocks[1], folder, "lamp.ca.pem")
             try await PKITools.ok(["verify", "-CAfile", hub.certificatePath, "-untrusted", intermediate, leaf])
@@ -203,7 +216,7 @@ import X509
 
             // Wrong verification values: 3 end the request; the device is told at its next poll.
             for _ in 0..<3 {
-                let wrong = try await Self.approve(hub, token: token, code: started["user_code"] ?? "", verify: "000000")
+                let wrong = try await Self.approve(hub, token: token, code: started["user_code"] ?? "", verify: "00000-00000")
                 #expect(wrong.status == 422 || wrong.status == 404, "\(wrong.text)")
             }
             try await Task.sleep(for: .seconds(5))
@@ -213,7 +226,7 @@ import X509
             // Wrong codes again and again: the household is throttled (lockout with back-off).
             var statuses: [Int] = []
             for _ in 0..<8 {
-                statuses.append(try await Self.approve(hub, token: token, code: "BCDF-GHJK", verify: "123456").status)
+                statuses.append(try await Self.approve(hub, token: token, code: "BCDF-GHJK", verify: "12345-67890").status)
             }
             #expect(statuses.contains(429), "\(statuses)")
 

@@ -78,7 +78,9 @@ extension PairingService {
     }
 
     /// The device polls with its token; the first poll reveals the nonce it committed to.
-    public func poll(requestID: String, pollToken: String, deviceNonce: [UInt8], source: String) async throws -> PairedDevice {
+    public func poll(
+        requestID: String, pollToken: String, deviceNonce: [UInt8], source: String
+    ) async throws -> (PairedDevice, hubProof: [UInt8]) {
         let actor = AuditActor.anonymous(address: source)
         let keys = [Self.sourceKey(source)]
         try await checkThrottle(keys)
@@ -121,6 +123,7 @@ extension PairingService {
             let authorities = pki.authorities
             let issued = try await store.write { db -> IssuedCertificate? in
                 guard try await db.pairing.deleteRequest(id: request.id), let serial = request.certificateSerial,
+                      request.hubProof != nil,
                       let record = try await db.pki.certificate(serial: serial)
                 else { return nil }
                 try await db.audit.append(AuditEvent(
@@ -129,15 +132,16 @@ extension PairingService {
                     reason: "the device collected its certificate", details: ["serial": serial]))
                 return try pki.issuedCertificate(record)
             }
-            guard let issued else {
+            guard let issued, let proof = request.hubProof else {
                 throw Problem(.unauthorized, code: "invalid-token", detail: "this pairing was collected already")
             }
-            return PairedDevice(issued: issued, rootPEM: authorities.rootPEM, rootDER: authorities.root.record.certificateDER)
+            return (PairedDevice(issued: issued, rootPEM: authorities.rootPEM, rootDER: authorities.root.record.certificateDER), proof)
         }
     }
 
-    /// An owner approves the request showing `userCode`, confirming the device's verification
-    /// value; the device gets a certificate in `zone` at its next poll.
+    /// An owner approves the request showing `userCode` with the value the device shows
+    /// (`V-S`): `V` must match what the hub computes; `S` keys the proof the device will check.
+    /// The device gets its certificate in `zone` at its next poll.
     public func approve(
         userCode: UserCode, verify: String, household: HouseholdID, zone: Zone, name: String, actor: AuditActor
     ) async throws -> IssuedCertificate {
@@ -164,14 +168,14 @@ extension PairingService {
         guard let deviceNonce = request.deviceNonce else {
             throw HearthError(.conflict, "the device has not confirmed its request yet; try again in a few seconds")
         }
+        let typed = try CodePairing.parseDisplayed(verify)
         let material = PairingMaterial(csrHash: PairingMaterial.hash(request.csrDER), hubKeyHash: request.hubKey)
         let expected = CodePairing.verificationValue(material: material, deviceNonce: deviceNonce, hubNonce: request.hubNonce)
-        let typed = verify.filter { !$0.isWhitespace }
-        guard constantTimeEquals(Array(expected.utf8), Array(typed.utf8)) else {
+        guard constantTimeEquals(Array(expected.utf8), Array(typed.verification.utf8)) else {
             let denied = try await store.write { db -> Bool in
                 let failures = try await db.pairing.addFailedVerification(id: request.id)
                 guard failures >= Self.maximumVerificationFailures else { return false }
-                return try await db.pairing.decide(id: request.id, approved: false, household: household, deviceID: nil, serial: nil)
+                return try await db.pairing.decide(id: request.id, approved: false, household: household)
             }
             throw try await failedApproval(
                 HearthError(.invalidInput, denied
@@ -181,11 +185,15 @@ extension PairingService {
         }
         let prepared = try Self.prepareFirstCertificate(
             csrDER: request.csrDER, household: household, zone: zone, name: name, pki: pki, actor: actor)
+        let rootDER = pki.authorities.root.record.certificateDER
         let issued = try await store.write { db -> IssuedCertificate in
             let issued = try await CertificateIssuing.commit([prepared], in: db)[0].get()
+            let proof = CodePairing.hubProof(
+                confirmation: typed.confirmation, material: material, deviceNonce: deviceNonce, hubNonce: request.hubNonce,
+                certificateDER: issued.record.certificateDER, rootDER: rootDER)
             guard try await db.pairing.decide(
                 id: request.id, approved: true, household: household, deviceID: issued.record.deviceID,
-                serial: issued.record.serial)
+                serial: issued.record.serial, hubProof: proof)
             else { throw HearthError(.conflict, "the request was decided a moment ago") }
             try await db.audit.append(AuditEvent(
                 .pairingApproved, actor: actor, subject: "pairing:\(request.id)", household: household,
@@ -203,7 +211,7 @@ extension PairingService {
         try await store.write { db in
             guard let request = try await db.pairing.request(userCodeDigest: SecretToken.digest(of: userCode.canonical)),
                   now < request.expiresAt,
-                  try await db.pairing.decide(id: request.id, approved: false, household: household, deviceID: nil, serial: nil)
+                  try await db.pairing.decide(id: request.id, approved: false, household: household)
             else { throw HearthError(.notFound, "no pending pairing request has that code") }
             try await db.audit.append(AuditEvent(
                 .pairingDenied, actor: actor, subject: "pairing:\(request.id)", household: household, reason: "denied by an owner"))

@@ -36,11 +36,11 @@ struct PairingRoutes: Sendable {
                 guard body.requestID.utf8.count <= 64, body.pollToken.utf8.count <= 128 else {
                     throw Problem(.unauthorized, code: "invalid-token", detail: "unknown pairing request or token; start again")
                 }
-                let paired = try await pairing.poll(
+                let (paired, proof) = try await pairing.poll(
                     requestID: body.requestID, pollToken: body.pollToken,
                     deviceNonce: try PairingNonce.decode(body.deviceNonce, field: "device_nonce"),
                     source: context.remoteIP ?? "unknown")
-                return try JSONBody.response(PairedView(paired, hubProof: nil))
+                return try JSONBody.response(PairedView(paired, hubProof: proof))
             },
             Endpoint(.post, "/v1/pairing/secret") { request, context in
                 let body = try await JSONBody.decode(SecretBody.self, from: request, limit: bodyLimit)
@@ -177,9 +177,9 @@ struct PairingRoutes: Sendable {
 
     struct PairedView: Encodable {
         let paired: PairedDevice
-        let hubProof: [UInt8]?
+        let hubProof: [UInt8]
 
-        init(_ paired: PairedDevice, hubProof: [UInt8]?) {
+        init(_ paired: PairedDevice, hubProof: [UInt8]) {
             self.paired = paired
             self.hubProof = hubProof
         }
@@ -195,7 +195,7 @@ struct PairingRoutes: Sendable {
             try container.encode(paired.issued.chainPEM, forKey: .chainPEM)
             try container.encode(paired.rootPEM, forKey: .rootPEM)
             try container.encode(CertificateView(paired.issued.record), forKey: .certificate)
-            try container.encodeIfPresent(hubProof.map(Base64URL.encode), forKey: .hubProof)
+            try container.encode(Base64URL.encode(hubProof), forKey: .hubProof)
         }
     }
 }

@@ -42,7 +42,7 @@ public struct PairingRecords: Sendable {
 
     public func insert(_ request: PairingRequestRecord) async throws {
         _ = try await db.query(
-            "INSERT INTO pairing_requests (\(PairingRequestRecord.columns)) VALUES (\(Array(repeating: "?", count: 17).joined(separator: ", ")))",
+            "INSERT INTO pairing_requests (\(PairingRequestRecord.columns)) VALUES (\(Array(repeating: "?", count: 18).joined(separator: ", ")))",
             request.sqlValues)
     }
 
@@ -91,11 +91,13 @@ public struct PairingRecords: Sendable {
     /// Moves a pending request to approved (with what was issued) or denied; false when it was
     /// no longer pending (decided concurrently).
     public func decide(
-        id: String, approved: Bool, household: HouseholdID, deviceID: String?, serial: String?
+        id: String, approved: Bool, household: HouseholdID, deviceID: String? = nil, serial: String? = nil,
+        hubProof: [UInt8]? = nil
     ) async throws -> Bool {
         try await !db.query(
-            "UPDATE pairing_requests SET status = ?, household_id = ?, device_id = ?, certificate_serial = ? WHERE id = ? AND status = 'pending' RETURNING id",
-            approved ? "approved" : "denied", household.rawValue, deviceID.sqlValue, serial.sqlValue, id
+            "UPDATE pairing_requests SET status = ?, household_id = ?, device_id = ?, certificate_serial = ?, hub_proof = ? WHERE id = ? AND status = 'pending' RETURNING id",
+            approved ? "approved" : "denied", household.rawValue, deviceID.sqlValue, serial.sqlValue,
+            hubProof.map { SQLValue.blob($0) } ?? .null, id
         ).isEmpty
     }
 
@@ -182,6 +184,8 @@ public struct PairingRequestRecord: Sendable, Hashable {
     public var householdID: String?
     public var deviceID: String?
     public var certificateSerial: String?
+    /// The hub's MAC for the device, made at approval with the secret part the owner typed.
+    public var hubProof: [UInt8]?
 
     public init(
         id: String, userCodeDigest: String, pollTokenDigest: String, csrDER: [UInt8], commitment: [UInt8],
@@ -202,7 +206,7 @@ public struct PairingRequestRecord: Sendable, Hashable {
     }
 
     static let columns =
-        "id, user_code_digest, poll_token_digest, csr_der, commitment, hub_nonce, hub_key, device_nonce, source, created_at, expires_at, last_poll_at, status, failed_verifications, household_id, device_id, certificate_serial"
+        "id, user_code_digest, poll_token_digest, csr_der, commitment, hub_nonce, hub_key, device_nonce, source, created_at, expires_at, last_poll_at, status, failed_verifications, household_id, device_id, certificate_serial, hub_proof"
 
     init(_ row: SQLRow) throws {
         guard let status = Status(rawValue: try row.text("status")) else {
@@ -220,6 +224,7 @@ public struct PairingRequestRecord: Sendable, Hashable {
         householdID = try row.optionalText("household_id")
         deviceID = try row.optionalText("device_id")
         certificateSerial = try row.optionalText("certificate_serial")
+        hubProof = try row.optionalBlob("hub_proof")
     }
 
     var sqlValues: [SQLValue] {
@@ -228,7 +233,7 @@ public struct PairingRequestRecord: Sendable, Hashable {
             .blob(hubKey), deviceNonce.map { .blob($0) } ?? .null, .text(source), .integer(createdAt.unixMilliseconds),
             .integer(expiresAt.unixMilliseconds), lastPollAt.map { .integer($0.unixMilliseconds) } ?? .null,
             .text(status.rawValue), .integer(Int64(failedVerifications)), householdID.sqlValue, deviceID.sqlValue,
-            certificateSerial.sqlValue,
+            certificateSerial.sqlValue, hubProof.map { .blob($0) } ?? .null,
         ]
     }
 }

@@ -253,7 +253,8 @@ public enum Schema {
                 failed_verifications INTEGER NOT NULL,
                 household_id TEXT REFERENCES households (id),
                 device_id TEXT,
-                certificate_serial TEXT
+                certificate_serial TEXT,
+                hub_proof {blob}
             )
             """,
             "CREATE INDEX pairing_requests_expiry ON pairing_requests (expires_at)",

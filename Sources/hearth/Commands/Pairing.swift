@@ -62,7 +62,7 @@ struct Pair: AsyncParsableCommand {
         @Argument(help: "The code the device shows (XXXX-XXXX).")
         var code: String
 
-        @Option(name: .long, help: "The 6-digit verification value the device shows.")
+        @Option(name: .long, help: "The verification value the device shows (NNNNN-NNNNN).")
         var verify: String
 
         @Option(name: .long, help: "The zone the device joins.")

@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "HearthPairing", targets: ["HearthPairing"]),
         .library(name: "HearthStore", targets: ["HearthStore"]),
         .library(name: "HearthServer", targets: ["HearthServer"]),
+        .library(name: "HearthDevice", targets: ["HearthDevice"]),
         .library(name: "HearthTesting", targets: ["HearthTesting"]),
     ],
     dependencies: [
@@ -131,6 +132,24 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The device SDK: key store, state folder, pairing, renewal, the HTTPS client that talks to a hub.
+        .target(
+            name: "HearthDevice",
+            dependencies: [
+                "HearthCore",
+                "HearthPairing",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // What tests (ours and our users') need: a hub on port 0 in a temp folder, a test clock.
         .target(
             name: "HearthTesting",
@@ -151,6 +170,7 @@ let package = Package(
                 "HearthServer",
                 "HearthPKI",
                 "HearthAudit",
+                "HearthDevice",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -169,9 +189,24 @@ let package = Package(
         .testTarget(
             name: "HearthServerTests",
             dependencies: [
-                "HearthTesting", "HearthServer", "HearthStore", "HearthCore", "HearthAudit",
+                "HearthTesting", "HearthServer", "HearthStore", "HearthCore", "HearthAudit", "HearthPairing", "HearthPKI",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
             ],
+            swiftSettings: strict),
+        .testTarget(
+            name: "HearthDeviceTests",
+            dependencies: [
+                "HearthDevice", "HearthTesting", "HearthServer", "HearthCore", "HearthPairing",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/HearthDeviceTests",
             swiftSettings: strict),
     ]
 )

@@ -1,0 +1,63 @@
+import Logging
+
+/// Retries with exponential back-off and jitter: waits of 1, 2, 4, … seconds up to a ceiling,
+/// each shortened by a random amount up to half, so that a household of devices cut off together
+/// (the hub restarted) does not come back in lockstep.
+///
+/// Only what may pass is retried: network trouble and 5xx answers. A 4xx is the hub's decision
+/// (too early, quarantined, revoked) and asking again would only add load and audit entries.
+public struct Backoff: Sendable {
+    public var initialDelay: Duration
+    public var maximumDelay: Duration
+    /// Tries in all, the first included.
+    public var maximumAttempts: Int
+
+    public init(initialDelay: Duration = .seconds(1), maximumDelay: Duration = .seconds(60), maximumAttempts: Int = 6) {
+        self.initialDelay = initialDelay
+        self.maximumDelay = maximumDelay
+        self.maximumAttempts = max(1, maximumAttempts)
+    }
+
+    /// The longest wait before retry `retry` (1 for the first retry): doubling, capped.
+    public func ceiling(beforeRetry retry: Int) -> Duration {
+        let doublings = min(max(retry - 1, 0), 30)
+        let delay = initialDelay * (1 << doublings)
+        return min(delay, maximumDelay)
+    }
+
+    /// The wait before retry `retry`: uniformly between half the ceiling and the ceiling.
+    public func delay(beforeRetry retry: Int, using generator: inout some RandomNumberGenerator) -> Duration {
+        let ceiling = ceiling(beforeRetry: retry)
+        return ceiling / 2 + (ceiling / 2) * Double.random(in: 0...1, using: &generator)
+    }
+
+    public static func isRetriable(_ error: any Error) -> Bool {
+        switch error {
+        case let error as HubTransportError: error.isRetriable
+        case let error as HubProblem: error.isRetriable
+        default: false
+        }
+    }
+
+    /// Runs `operation` until it succeeds, throws something not worth retrying, or the attempts
+    /// are used up (then the last error is thrown).
+    public func run<Result>(
+        sleep: (Duration) async throws -> Void, logger: Logger, _ what: String,
+        _ operation: () async throws -> Result
+    ) async throws -> Result {
+        var generator = SystemRandomNumberGenerator()
+        var attempt = 1
+        while true {
+            do {
+                return try await operation()
+            } catch where Self.isRetriable(error) && attempt < maximumAttempts {
+                let wait = delay(beforeRetry: attempt, using: &generator)
+                logger.notice("\(what) failed, retrying", metadata: [
+                    "attempt": "\(attempt)", "retry-in": "\(wait)", "error": "\(error)",
+                ])
+                try await sleep(wait)
+                attempt += 1
+            }
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import HearthCore
+import Logging
+import X509
+
+/// What a renewal did.
+public struct DeviceRenewalOutcome: Sendable, Hashable {
+    /// False when the certificate was not due and nothing was asked.
+    public let renewed: Bool
+    /// The certificate the device holds now.
+    public let certificate: DeviceCertificateInfo
+}
+
+extension VirtualDevice {
+    /// Renews when the record says it is time (two thirds into the certificate's life, or at once
+    /// after pairing); otherwise asks nothing.
+    public func renewIfDue(now: Date = Date()) async throws -> DeviceRenewalOutcome {
+        let paired = try paired()
+        guard now >= paired.record.renewAfter else {
+            return DeviceRenewalOutcome(
+                renewed: false, certificate: DeviceCertificateInfo(paired.chain, renewAfter: paired.record.renewAfter))
+        }
+        return try await renew(paired)
+    }
+
+    /// Renews now with a new key, over mutual TLS with the current certificate, trusting only the
+    /// pinned root. Network errors and 5xx are retried with ``backoff``; a refusal (4xx) is thrown
+    /// as a ``HubProblem`` and changes nothing but the pending key.
+    public func renew() async throws -> DeviceRenewalOutcome { try await renew(try paired()) }
+
+    func renew(_ paired: Paired) async throws -> DeviceRenewalOutcome {
+        // A pending key left by an earlier attempt may have been certified with the answer lost
+        // (a crash, a dropped connection): asking again with it gets that certificate (200), where a
+        // new key would be refused as a second renewal. It is kept across refusals for the same reason.
+        let next = try keys.pendingKey() ?? keys.makePendingKey()
+        let csr = try CSRMaker.make(for: next)
+        let connection = try pinnedConnection(paired)
+        let reply: HubResponse
+        do {
+            reply = try await backoff.run(sleep: sleep, logger: logger, "certificate renewal") {
+                let reply = try await connection.post("/v1/certificates/renew", json: RenewalRequest(csr: csr.pem))
+                guard reply.status == 200 || reply.status == 201 else { throw reply.problem }
+                return reply
+            }
+        } catch let problem as HubProblem where problem.status == 409 {
+            // The hub has seen this key before and will never certify it: the next try needs a new one.
+            try keys.discardPendingKey()
+            throw problem
+        }
+        let chain = try CertificateChain(pem: try reply.decode(RenewalIssued.self).chainPEM)
+        try await TrustCheck.requireIssued(chain, to: paired.root, for: next)
+        var record = paired.record
+        record.notAfter = chain.leaf.notValidAfter
+        record.renewAfter = DeviceCertificateInfo.renewalTime(of: chain.leaf)
+        try install(chain, record: record)
+        logger.info("renewed the device certificate", metadata: [
+            "serial": "\(chain.serial)", "not-after": "\(RFC3339.format(record.notAfter))",
+        ])
+        return DeviceRenewalOutcome(renewed: true, certificate: DeviceCertificateInfo(chain, renewAfter: record.renewAfter))
+    }
+}

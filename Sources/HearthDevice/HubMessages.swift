@@ -1,0 +1,103 @@
+/// The JSON bodies of the hub's device-facing API. Binary values are base64url without padding.
+
+/// `POST /v1/pairing/code`
+struct CodePairingStart: Encodable {
+    let csr: String
+    let commitment: String
+    let hubKey: String
+
+    enum CodingKeys: String, CodingKey {
+        case csr, commitment
+        case hubKey = "hub_key"
+    }
+}
+
+/// The hub's answer to ``CodePairingStart`` (201).
+struct CodePairingStarted: Decodable {
+    let requestID: String
+    let pollToken: String
+    let userCode: String
+    let hubNonce: String
+    let interval: Int
+    let expiresIn: Int
+
+    enum CodingKeys: String, CodingKey {
+        case requestID = "request_id"
+        case pollToken = "poll_token"
+        case userCode = "user_code"
+        case hubNonce = "hub_nonce"
+        case interval
+        case expiresIn = "expires_in"
+    }
+}
+
+/// `POST /v1/pairing/code/poll`: reveals the nonce committed to at the start.
+struct CodePairingPoll: Encodable {
+    let requestID: String
+    let pollToken: String
+    let deviceNonce: String
+
+    enum CodingKeys: String, CodingKey {
+        case requestID = "request_id"
+        case pollToken = "poll_token"
+        case deviceNonce = "device_nonce"
+    }
+}
+
+/// `POST /v1/pairing/secret`
+struct SecretPairingRequest: Encodable {
+    let expectationID: String
+    let csr: String
+    let deviceNonce: String
+    let hubKey: String
+    let proof: String
+
+    enum CodingKeys: String, CodingKey {
+        case expectationID = "expectation_id"
+        case csr
+        case deviceNonce = "device_nonce"
+        case hubKey = "hub_key"
+        case proof
+    }
+}
+
+/// What a successful pairing returns (a code poll's 200, a secret pairing's 201).
+struct PairingIssued: Decodable {
+    let deviceID: String
+    let chainPEM: String
+    let rootPEM: String
+    let certificate: IssuedCertificateSummary
+    /// The hub's MAC over what it issued: keyed by the setup secret, or by the confirmation part
+    /// of the displayed value in code mode.
+    let hubProof: String?
+
+    enum CodingKeys: String, CodingKey {
+        case deviceID = "device_id"
+        case chainPEM = "chain_pem"
+        case rootPEM = "root_pem"
+        case certificate
+        case hubProof = "hub_proof"
+    }
+}
+
+/// `POST /v1/certificates/renew`
+struct RenewalRequest: Encodable {
+    let csr: String
+}
+
+/// The hub's answer to ``RenewalRequest`` (201, or 200 for a retry).
+struct RenewalIssued: Decodable {
+    let certificate: IssuedCertificateSummary
+    let chainPEM: String
+
+    enum CodingKeys: String, CodingKey {
+        case certificate
+        case chainPEM = "chain_pem"
+    }
+}
+
+/// The parts of the hub's inventory entry the device uses; the certificate itself is the authority
+/// for its dates.
+struct IssuedCertificateSummary: Decodable {
+    let serial: String
+}

@@ -1,0 +1,117 @@
+import Foundation
+import HearthCore
+import Logging
+import NIOCore
+import NIOPosix
+import X509
+
+/// A device client: pairs with a hub, keeps its certificate renewed and asks the hub about itself,
+/// with all its state in one folder (``DeviceStateFolder``) and its keys in a ``DeviceKeyStore``.
+///
+/// The same code is the virtual device of `hearth device …` and what tests use as a real device.
+/// One process at a time should work on a state folder.
+public struct VirtualDevice: Sendable {
+    public let folder: DeviceStateFolder
+    public let keys: any DeviceKeyStore
+    public var backoff: Backoff
+    public var logger: Logger
+    /// The limit for one request (connection, handshake, answer).
+    public var requestTimeout: Duration
+    let group: any EventLoopGroup
+    let sleep: @Sendable (Duration) async throws -> Void
+
+    /// - Parameters:
+    ///   - keys: where keys live; by default ``FileKeyStore`` in the state folder.
+    ///   - sleep: how waits (polling, back-off) happen; tests pass one that does not wait.
+    public init(
+        stateFolder: URL, keys: (any DeviceKeyStore)? = nil, backoff: Backoff = Backoff(),
+        requestTimeout: Duration = .seconds(15), logger: Logger = Logger(label: "hearth.device"),
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
+    ) {
+        self.folder = DeviceStateFolder(stateFolder)
+        self.keys = keys ?? FileKeyStore(folder: stateFolder)
+        self.backoff = backoff
+        self.requestTimeout = requestTimeout
+        self.logger = logger
+        self.group = group
+        self.sleep = sleep
+    }
+
+    /// The device's record, or nil before pairing.
+    public func record() throws -> DeviceRecord? { try folder.record() }
+
+    /// What a paired device works with.
+    struct Paired {
+        var record: DeviceRecord
+        let chain: CertificateChain
+        let root: Certificate
+        let key: DeviceKey
+
+        var identity: DeviceTLSIdentity { DeviceTLSIdentity(chain: chain, key: key) }
+    }
+
+    /// Loads the paired state, first finishing an installation a crash interrupted: the stored
+    /// certificate is for the pending key when the process stopped before renaming the key, and
+    /// the record may still describe the previous certificate.
+    func paired() throws -> Paired {
+        guard var record = try folder.record() else {
+            throw HearthError(.notInitialized, "\(folder.url.path) holds no paired device; pair it first")
+        }
+        let chain = try folder.chain()
+        if record.notAfter != chain.leaf.notValidAfter {
+            record.notAfter = chain.leaf.notValidAfter
+            record.renewAfter = DeviceCertificateInfo.renewalTime(of: chain.leaf)
+            try folder.store(record)
+        }
+        if try keys.currentKey()?.publicKey != chain.leaf.publicKey,
+           try keys.pendingKey()?.publicKey == chain.leaf.publicKey {
+            logger.notice("finishing a key rotation that was interrupted")
+            try keys.promotePendingKey()
+        }
+        guard let key = try keys.currentKey(), key.publicKey == chain.leaf.publicKey else {
+            throw HearthError(.storageUnavailable, "the stored certificate is not for the stored key in \(folder.url.path)")
+        }
+        return Paired(record: record, chain: chain, root: try folder.root(), key: key)
+    }
+
+    /// A connection to the paired hub: only a server with the hub's identity under the pinned root
+    /// is trusted, and the device presents its certificate.
+    func pinnedConnection(_ paired: Paired) throws -> HubConnection {
+        guard let hub = HubIdentity(deviceCertificate: paired.chain.leaf) else {
+            throw HearthError(.storageUnavailable, "the stored certificate carries no Hearth device identity")
+        }
+        return try HubConnection(
+            hub: paired.record.hub, trust: .pinned(paired.root, hub: hub), identity: paired.identity,
+            timeout: requestTimeout, group: group)
+    }
+
+    /// Stores a certificate the hub issued for the pending key, then makes that key current — in
+    /// this order, so a crash in between is repaired by ``paired()``.
+    func install(_ chain: CertificateChain, record: DeviceRecord) throws {
+        try folder.store(chain: chain)
+        try folder.store(record)
+        try keys.promotePendingKey()
+    }
+}
+
+/// A certificate the device holds, as the CLI reports it.
+public struct DeviceCertificateInfo: Sendable, Hashable {
+    public let serial: String
+    public let notBefore: Date
+    public let notAfter: Date
+    public let renewAfter: Date
+
+    init(_ chain: CertificateChain, renewAfter: Date) {
+        serial = chain.serial
+        notBefore = chain.leaf.notValidBefore
+        notAfter = chain.leaf.notValidAfter
+        self.renewAfter = renewAfter
+    }
+
+    /// Two thirds into the certificate's life.
+    static func renewalTime(of certificate: Certificate) -> Date {
+        let lifetime = certificate.notValidAfter.timeIntervalSince(certificate.notValidBefore)
+        return certificate.notValidBefore.addingTimeInterval(lifetime * 2 / 3)
+    }
+}

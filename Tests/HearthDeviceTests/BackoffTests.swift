@@ -1,0 +1,72 @@
+import HearthDevice
+import Logging
+import Synchronization
+import Testing
+
+@Suite struct BackoffTests {
+    @Test func waitsDoubleUpToTheCeilingWithJitter() {
+        let backoff = Backoff()
+        #expect((1...8).map { backoff.ceiling(beforeRetry: $0) } == [1, 2, 4, 8, 16, 32, 60, 60].map { Duration.seconds($0) })
+        #expect(backoff.ceiling(beforeRetry: 1000) == .seconds(60))
+        var generator = SystemRandomNumberGenerator()
+        var seen = Set<Duration>()
+        for _ in 0..<200 {
+            let delay = backoff.delay(beforeRetry: 3, using: &generator)
+            #expect(delay >= .seconds(2) && delay <= .seconds(4))
+            seen.insert(delay)
+        }
+        #expect(seen.count > 100, "jitter spreads the waits")
+    }
+
+    /// Runs `failures` then succeeds; returns how many attempts were made and the waits.
+    func attempts(
+        _ backoff: Backoff, failing failures: [any Error]
+    ) async -> (attempts: Int, waits: [Duration], error: (any Error)?) {
+        let state = Mutex<(Int, [Duration])>((0, []))
+        let quiet = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+        do {
+            _ = try await backoff.run(sleep: { wait in state.withLock { $0.1.append(wait) } }, logger: quiet, "test") {
+                let attempt = state.withLock { state -> Int in
+                    state.0 += 1
+                    return state.0
+                }
+                if attempt <= failures.count { throw failures[attempt - 1] }
+                return attempt
+            }
+            return state.withLock { ($0.0, $0.1, nil) }
+        } catch {
+            return state.withLock { ($0.0, $0.1, error) }
+        }
+    }
+
+    @Test func retriesNetworkErrorsAndServerErrorsOnly() async {
+        let backoff = Backoff(maximumAttempts: 4)
+        let unreachable = HubTransportError(.unreachable, "refused")
+        let unavailable = HubProblem(status: 503, code: "storage-unavailable", detail: "busy")
+
+        let recovered = await attempts(backoff, failing: [unreachable, unavailable, HubTransportError(.timedOut, "slow")])
+        #expect(recovered.attempts == 4 && recovered.error == nil)
+        #expect(recovered.waits.count == 3)
+
+        let exhausted = await attempts(backoff, failing: Array(repeating: unreachable, count: 10))
+        #expect(exhausted.attempts == 4)
+        #expect((exhausted.error as? HubTransportError) == unreachable)
+
+        // The hub's decisions and TLS failures are final.
+        for final: any Error in [
+            HubProblem(status: 403, code: "renewal-too-early", detail: "wait"),
+            HubProblem(status: 409, code: "conflict", detail: "reuse"),
+            HubTransportError(.tls, "untrusted"),
+        ] {
+            let refused = await attempts(backoff, failing: [final])
+            #expect(refused.attempts == 1 && refused.waits.isEmpty, "\(final)")
+        }
+    }
+
+    @Test func problemsAreReadFromProblemJSON() {
+        let body = Array(#"{"code":"renewal-too-early","detail":"renew after 2030","status":403,"title":"Forbidden"}"#.utf8)
+        let problem = HubProblem(status: 403, body: body)
+        #expect(problem == HubProblem(status: 403, code: "renewal-too-early", detail: "renew after 2030"))
+        #expect(HubProblem(status: 502, body: Array("<html>".utf8)).code == "http-502")
+    }
+}

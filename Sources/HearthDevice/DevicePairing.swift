@@ -81,7 +81,7 @@ extension VirtualDevice {
     }
 
     /// A new key for the pairing, kept as pending until its certificate is stored.
-    private func beginPairing() throws -> (DeviceKey, DeviceCSR) {
+    func beginPairing() throws -> (DeviceKey, DeviceCSR) {
         guard try folder.record() == nil else {
             throw HearthError(
                 .alreadyInitialized,
@@ -144,7 +144,7 @@ extension VirtualDevice {
         }
     }
 
-    private static func parse(_ issued: PairingIssued) throws -> (chain: CertificateChain, root: CertificateChain) {
+    static func parse(_ issued: PairingIssued) throws -> (chain: CertificateChain, root: CertificateChain) {
         do {
             let chain = try CertificateChain(pem: issued.chainPEM)
             let root = try CertificateChain(pem: issued.rootPEM)
@@ -156,7 +156,7 @@ extension VirtualDevice {
     }
 
     /// Checks what the hub returned, pins its root, installs the certificate and rotates the key.
-    private func finishPairing(
+    func finishPairing(
         _ issued: PairingIssued, chain: CertificateChain, root: CertificateChain, hub: URL, server: CertificateChain,
         key: DeviceKey
     ) async throws -> DevicePairingOutcome {

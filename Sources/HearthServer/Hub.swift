@@ -72,7 +72,10 @@ public struct Hub: Sendable {
                     try await SessionSweeper.sweep(store, logger: logger)
                 },
                 PeriodicService(name: "pairing sweep", interval: configuration.sweepInterval, logger: logger) {
-                    _ = try await store.write { db in try await db.pairing.sweep(before: db.clock.now) }
+                    try await store.write { db in
+                        try await db.pairing.sweep(before: db.clock.now)
+                        try await db.attestation.sweep(before: db.clock.now)
+                    }
                 },
                 // Signs the head while entries arrive, and once more at shutdown.
                 PeriodicService(

@@ -19,5 +19,6 @@ public struct StoreSession: Sendable {
     public var sessions: SessionRecords { SessionRecords(db: db) }
     public var pki: PKIRecords { PKIRecords(db: db) }
     public var pairing: PairingRecords { PairingRecords(db: db) }
+    public var attestation: AttestationRecords { AttestationRecords(db: db) }
     public var audit: AuditRecords { AuditRecords(db: db, clock: clock) }
 }

@@ -91,6 +91,12 @@ import Testing
         #expect(renew(Self.certificate(renewed: true), at: Self.inWindow) == "already-renewed")
         #expect(renew(Self.certificate(rotationDue: true, renewed: true), at: Self.early) == "already-renewed")
         #expect(renew(Self.certificate(serial: "02bb"), presented: Self.certificate(), at: Self.inWindow) == "not-permitted")
+        // A device waiting to be claimed may still rotate its pairing key, and nothing else.
+        let rotation = Self.certificate(rotationDue: true)
+        let pending = PolicyEngine.decide(
+            .device(Self.device(.pending), presenting: rotation), .renewCertificate, .certificate(rotation),
+            PolicyContext(now: Self.early))
+        #expect(pending.allowed)
     }
 
     @Test(arguments: Posture.allCases, PolicyAction.allCases)

@@ -23,8 +23,8 @@ extension ValidatedText {
 
 /// A name people give to things (households, devices): trimmed, 1 to 100 characters, no
 /// control characters.
-enum Label {
-    static func validated(_ name: String, what: String) throws -> String {
+public enum Label {
+    public static func validated(_ name: String, what: String) throws -> String {
         let trimmed = name.trimmingWhitespace()
         guard !trimmed.isEmpty, trimmed.count <= 100,
               !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })

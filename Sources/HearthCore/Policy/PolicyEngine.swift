@@ -3,7 +3,8 @@
 ///
 /// Rules, in the order they are checked:
 /// - a device may act only as itself, with a certificate that is neither revoked nor expired;
-/// - a decommissioned device may do nothing; a pending one may only read its own record;
+/// - a decommissioned device may do nothing; a pending one (waiting to be claimed) may only read
+///   its own record and make the key rotation that follows pairing;
 /// - a quarantined device may read its own record and nothing else, so it can learn why;
 /// - a device out of posture may read its record and renew (to pick up a fix) but not publish
 ///   or receive commands;
@@ -34,7 +35,7 @@ public enum PolicyEngine {
         switch device.state {
         case .decommissioned:
             return .deny("device-decommissioned", "device \(device.id) is decommissioned; its identity is retired")
-        case .pending where action != .readOwnRecord:
+        case .pending where action != .readOwnRecord && !(action == .renewCertificate && presented.rotationDue):
             return .deny("device-pending", "device \(device.id) is waiting for an owner to claim it")
         case .quarantined where action != .readOwnRecord:
             return .deny("device-quarantined", "device \(device.id) is quarantined; an owner must release it")

@@ -71,6 +71,19 @@ public struct DeviceLifecycle: Sendable {
         }
     }
 
+    /// An owner claims a device that paired by attestation and waits in quarantine: it becomes
+    /// active in `zone` under `name`; its next renewal issues from that zone's CA.
+    public func claim(_ id: DeviceID, zone: Zone, name: String, household: HouseholdID, actor: AuditActor) async throws -> Device {
+        try await pki.store.write { db in
+            _ = try await Self.find(id, household: household, in: db)
+            let device = try await db.devices.claim(id, zone: zone, name: name, at: db.clock.now)
+            try await db.audit.append(AuditEvent(
+                .deviceClaimed, actor: actor, subject: "device:\(id)", household: household,
+                reason: "claimed by an owner", details: ["zone": zone.name, "name": device.name]))
+            return device
+        }
+    }
+
     public func quarantine(_ id: DeviceID, household: HouseholdID, reason: String, actor: AuditActor) async throws -> Device {
         try await transition(id, to: .quarantined, household: household, action: .deviceQuarantined, reason: reason, actor: actor)
     }

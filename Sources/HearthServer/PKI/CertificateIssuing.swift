@@ -54,9 +54,10 @@ enum CertificateIssuing {
         case .device(let id):
             guard let device, device.id == id else { throw HearthError(.notFound, "no device \(id) in this household") }
             (deviceID, zone, uri) = (id, order.zone ?? device.zone, namespace.deviceURI(id))
-        case .newDevice(let name):
+        case .newDevice(let name, let pending):
             let device = try Device(
-                householdID: order.household, zone: order.zone ?? .default, name: name, state: .active, createdAt: now)
+                householdID: order.household, zone: order.zone ?? .default, name: name, state: pending ? .pending : .active,
+                createdAt: now)
             newDevice = device
             (deviceID, zone, uri) = (device.id, device.zone, namespace.deviceURI(device.id))
         }

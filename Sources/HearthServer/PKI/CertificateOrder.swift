@@ -9,9 +9,10 @@ public struct CertificateOrder: Sendable {
     public enum Subject: Sendable, Hashable {
         /// An existing device of the household; the zone defaults to the device's.
         case device(DeviceID)
-        /// A new identity (a gateway or server set up by an admin): a device record is made for it,
-        /// so the identity is never reused.
-        case newDevice(name: String)
+        /// A new identity (a paired device, or a gateway or server set up by an admin): a device
+        /// record is made for it, so the identity is never reused. Active, or pending when it waits
+        /// for an owner to claim it (zero-touch without an enrollment rule).
+        case newDevice(name: String, pending: Bool = false)
         /// The hub itself (its TLS server certificate).
         case hub
     }

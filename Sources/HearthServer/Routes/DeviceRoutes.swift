@@ -9,7 +9,7 @@ import NIOCore
 /// Devices over HTTPS.
 ///
 /// For people of the household (session token): `GET /v1/devices`, `GET /v1/devices/<id>`;
-/// for owners: `POST /v1/devices/<id>/move|quarantine|release|revoke|decommission`.
+/// for owners: `POST /v1/devices/<id>/claim|move|quarantine|release|revoke|decommission`.
 /// For a device, over mutual TLS with its certificate: `GET /v1/device` (its own record) and
 /// `POST /v1/certificates/renew` (a CSR for a new key, as JSON `{"csr": PEM}` or an
 /// `application/pkcs10` body in PEM or DER).
@@ -37,6 +37,14 @@ struct DeviceRoutes: Sendable {
                 let body = try await JSONBody.decode(MoveBody.self, from: request, limit: bodyLimit)
                 let zone = try Zone(body.zone)
                 _ = try await lifecycle.move(id, to: zone, household: person.householdID, actor: .person(person.id))
+                return try await shown(id, person)
+            },
+            Endpoint(.post, "/v1/devices/:id/claim") { request, context in
+                let (person, id) = try await allowed(.manageDevice, request, context)
+                let body = try await JSONBody.decode(ClaimBody.self, from: request, limit: bodyLimit)
+                _ = try await lifecycle.claim(
+                    id, zone: try Zone(body.zone), name: body.name ?? "claimed device", household: person.householdID,
+                    actor: .person(person.id))
                 return try await shown(id, person)
             },
             Endpoint(.post, "/v1/devices/:id/quarantine") { request, context in
@@ -89,6 +97,10 @@ struct DeviceRoutes: Sendable {
     }
 
     struct MoveBody: Decodable { let zone: String }
+    struct ClaimBody: Decodable {
+        let zone: String
+        let name: String?
+    }
     struct ReasonBody: Decodable { let reason: String? }
     struct RenewBody: Decodable { let csr: String }
 

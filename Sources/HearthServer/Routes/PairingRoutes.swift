@@ -10,7 +10,8 @@ import NIOCore
 /// Pairing over HTTPS (docs/pairing.md).
 ///
 /// For devices, unauthenticated (they have no certificate yet): `POST /v1/pairing/code`,
-/// `POST /v1/pairing/code/poll`, `POST /v1/pairing/secret`.
+/// `POST /v1/pairing/code/poll`, `POST /v1/pairing/secret`, `POST /v1/pairing/attest/challenge`,
+/// `POST /v1/pairing/attest`.
 /// For owners: `GET`/`POST`/`DELETE /v1/pairing/window`, `POST /v1/pairing/approve`,
 /// `POST /v1/pairing/deny`, `POST /v1/pairing/expected`.
 struct PairingRoutes: Sendable {
@@ -54,6 +55,22 @@ struct PairingRoutes: Sendable {
                     source: context.remoteIP ?? "unknown")
                 return try JSONBody.response(PairedView(paired, hubProof: proof), status: .created)
             },
+            Endpoint(.post, "/v1/pairing/attest/challenge") { _, context in
+                let (challenge, expiresIn) = try await pairing.attestationChallenge(source: context.remoteIP ?? "unknown")
+                return try JSONBody.response(
+                    ChallengeView(challenge: Base64URL.encode(challenge), expiresIn: expiresIn), status: .created)
+            },
+            Endpoint(.post, "/v1/pairing/attest") { request, context in
+                let body = try await JSONBody.decode(AttestBody.self, from: request, limit: bodyLimit)
+                guard body.attestationChain.utf8.count <= 16 * 1024, body.signature.utf8.count <= 256,
+                      let signature = Base64URL.decode(body.signature)
+                else { throw HearthError(.invalidInput, "attestation_chain is PEM (at most 16 KiB); signature is base64url") }
+                let paired = try await pairing.pairWithAttestation(
+                    challenge: try Self.bytes(body.challenge, "challenge"), csrDER: try CertificateRequest(pem: body.csr).der,
+                    hubKey: try Self.bytes(body.hubKey, "hub_key"), chainPEM: body.attestationChain, signature: signature,
+                    source: context.remoteIP ?? "unknown")
+                return try JSONBody.response(PairedView(paired, hubProof: nil), status: .created)
+            },
             Endpoint(.get, "/v1/pairing/window") { request, _ in
                 let person = try await sessions.owner(request, toDo: "manage pairing")
                 let closes = try await pairing.windowCloses(household: person.householdID)
@@ -89,12 +106,23 @@ struct PairingRoutes: Sendable {
             Endpoint(.post, "/v1/pairing/expected") { request, _ in
                 let person = try await sessions.owner(request, toDo: "expect a device")
                 let body = try await JSONBody.decode(ExpectBody.self, from: request, limit: bodyLimit)
-                let record = try await pairing.expect(
-                    secret: try SetupSecret(text: body.secret), household: person.householdID,
-                    zone: try Zone(body.zone ?? "default"), name: body.name ?? "expected device", minutes: body.minutes ?? 60,
-                    actor: .person(person.id))
-                return try JSONBody.response(
-                    ["expectation_id": record.id, "expires_at": RFC3339.format(record.expiresAt)], status: .created)
+                switch (body.secret, body.serial) {
+                case (let secret?, nil):
+                    let record = try await pairing.expect(
+                        secret: try SetupSecret(text: secret), household: person.householdID,
+                        zone: try Zone(body.zone ?? "default"), name: body.name ?? "expected device",
+                        minutes: body.minutes ?? 60, actor: .person(person.id))
+                    return try JSONBody.response(
+                        ["expectation_id": record.id, "expires_at": RFC3339.format(record.expiresAt)], status: .created)
+                case (nil, let serial?):
+                    let record = try await pairing.expectAttested(
+                        serial: serial, household: person.householdID, zone: try body.zone.map(Zone.init),
+                        name: body.name ?? "expected device", minutes: body.minutes ?? 60, actor: .person(person.id))
+                    return try JSONBody.response(
+                        ["serial": record.serial, "expires_at": RFC3339.format(record.expiresAt)], status: .created)
+                default:
+                    throw HearthError(.invalidInput, "give either secret (a setup secret) or serial (an attested device)")
+                }
             },
         ]
     }
@@ -149,7 +177,8 @@ struct PairingRoutes: Sendable {
     }
 
     struct ExpectBody: Decodable {
-        let secret: String
+        let secret: String?
+        let serial: String?
         let zone: String?
         let name: String?
         let minutes: Int?
@@ -169,6 +198,23 @@ struct PairingRoutes: Sendable {
         }
     }
 
+    struct AttestBody: Decodable {
+        let challenge: String
+        let csr: String
+        let hubKey: String
+        let attestationChain: String
+        let signature: String
+        enum CodingKeys: String, CodingKey {
+            case challenge, csr, signature, hubKey = "hub_key", attestationChain = "attestation_chain"
+        }
+    }
+
+    struct ChallengeView: Encodable {
+        let challenge: String
+        let expiresIn: Int
+        enum CodingKeys: String, CodingKey { case challenge, expiresIn = "expires_in" }
+    }
+
     struct WindowView: Encodable {
         let open: Bool
         let closesAt: String?
@@ -177,9 +223,9 @@ struct PairingRoutes: Sendable {
 
     struct PairedView: Encodable {
         let paired: PairedDevice
-        let hubProof: [UInt8]
+        let hubProof: [UInt8]?
 
-        init(_ paired: PairedDevice, hubProof: [UInt8]) {
+        init(_ paired: PairedDevice, hubProof: [UInt8]?) {
             self.paired = paired
             self.hubProof = hubProof
         }
@@ -195,7 +241,7 @@ struct PairingRoutes: Sendable {
             try container.encode(paired.issued.chainPEM, forKey: .chainPEM)
             try container.encode(paired.rootPEM, forKey: .rootPEM)
             try container.encode(CertificateView(paired.issued.record), forKey: .certificate)
-            try container.encode(Base64URL.encode(hubProof), forKey: .hubProof)
+            try container.encodeIfPresent(hubProof.map(Base64URL.encode), forKey: .hubProof)
         }
     }
 }

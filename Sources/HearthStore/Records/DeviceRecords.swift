@@ -75,6 +75,27 @@ public struct DeviceRecords: Sendable {
         return device
     }
 
+    /// An owner claims a pending device: it becomes active in `zone` under `name`.
+    @discardableResult
+    public func claim(_ id: DeviceID, zone: Zone, name: String, at time: Date) async throws -> Device {
+        guard var device = try await find(id) else { throw HearthError(.notFound, "no such device") }
+        guard device.state == .pending else {
+            throw HearthError(.illegalTransition, "device \(id) is \(device.state.rawValue); only a pending device is claimed")
+        }
+        try device.transition(to: .active, at: time)
+        try device.move(to: zone, at: time)
+        device.name = try Device.validatedName(name)
+        do {
+            let updated = try await db.query(
+                "UPDATE devices SET state = 'active', zone = ?, name = ?, updated_at = ? WHERE id = ? AND state = 'pending' RETURNING id",
+                zone.name, device.name, time.unixMilliseconds, id.rawValue)
+            guard !updated.isEmpty else { throw HearthError(.conflict, "the device changed state concurrently; try again") }
+        } catch let error as HearthError where error.code == .conflict && error.reason.hasPrefix("constraint") {
+            throw HearthError(.notFound, "the household has no zone \(zone)")
+        }
+        return device
+    }
+
     /// Records that the device authenticated at `time`; skipped (no write) when the stored time
     /// is less than `granularity` old, so a chatty device does not write on every request.
     public func markSeen(_ device: Device, at time: Date, granularity: Duration = .seconds(60)) async throws {

@@ -225,7 +225,7 @@ public enum Schema {
 
     static let version5 = Migration(
         version: 5,
-        name: "pairing: windows, code requests, expected devices",
+        name: "pairing: windows, code requests, expected devices, manufacturer attestation",
         statements: [
             """
             CREATE TABLE pairing_windows (
@@ -266,6 +266,32 @@ public enum Schema {
                 zone TEXT NOT NULL,
                 name TEXT NOT NULL,
                 sealed_keys {blob} NOT NULL,
+                created_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                used_at BIGINT,
+                device_id TEXT
+            )
+            """,
+            """
+            CREATE TABLE manufacturer_roots (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                certificate_der {blob} NOT NULL,
+                added_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE attestation_challenges (
+                digest TEXT PRIMARY KEY,
+                expires_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE attested_expectations (
+                serial TEXT PRIMARY KEY,
+                household_id TEXT NOT NULL REFERENCES households (id),
+                zone TEXT,
+                name TEXT NOT NULL,
                 created_at BIGINT NOT NULL,
                 expires_at BIGINT NOT NULL,
                 used_at BIGINT,

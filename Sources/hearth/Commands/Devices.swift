@@ -11,7 +11,9 @@ import HearthStore
 struct Devices: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List and show devices; move, quarantine, release, revoke and decommission them.",
-        subcommands: [List.self, Show.self, Move.self, Quarantine.self, Release.self, Revoke.self, Decommission.self])
+        subcommands: [
+            List.self, Show.self, Claim.self, Move.self, Quarantine.self, Release.self, Revoke.self, Decommission.self,
+        ])
 
     static let actor = AuditActor.system("cli")
 
@@ -79,6 +81,29 @@ struct Devices: AsyncParsableCommand {
                 try await lifecycle.show(id, household: household)
             }
             try printJSON(DeviceView(status, certificates: certificates))
+        }
+    }
+
+    struct Claim: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Claim a device that paired by attestation and waits in quarantine: it becomes active in a zone.")
+
+        @OptionGroup var target: Target
+
+        @Option(name: .long, help: "The zone it joins.")
+        var zone: String
+
+        @Option(name: .long, help: "A name for it.")
+        var name: String = "claimed device"
+
+        @OptionGroup var common: CA.Common
+
+        func run() async throws {
+            let (id, zone) = (try target.id, try Zone(self.zone))
+            let device = try await withLifecycle(common) { lifecycle, household in
+                try await lifecycle.claim(id, zone: zone, name: name, household: household, actor: Devices.actor)
+            }
+            Output.print("claimed \(device.id): active in zone \(device.zone)")
         }
     }
 

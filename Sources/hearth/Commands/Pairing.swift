@@ -102,13 +102,21 @@ struct Pair: AsyncParsableCommand {
 
     struct Expect: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Expect a device by the setup secret on its label; it pairs itself when it comes online.")
+            abstract: "Expect a device by the setup secret on its label, or by its attested serial (zero-touch).",
+            discussion: """
+                With --secret the device pairs itself when it comes online, into --zone (default: default). \
+                With --serial an attested device joins --zone at once if one is given (an enrollment rule), \
+                or else waits in quarantine until claimed (`hearth devices claim`).
+                """)
 
         @Option(name: .long, help: "The setup secret as printed (groups of letters and digits).")
-        var secret: String
+        var secret: String?
+
+        @Option(name: .long, help: "The serial number the manufacturer's attestation names.")
+        var serial: String?
 
         @Option(name: .long, help: "The zone the device joins.")
-        var zone: String = "default"
+        var zone: String?
 
         @Option(name: .long, help: "A name for the device.")
         var name: String = "expected device"
@@ -118,11 +126,26 @@ struct Pair: AsyncParsableCommand {
 
         @OptionGroup var common: CA.Common
 
+        func validate() throws {
+            guard (secret == nil) != (serial == nil) else { throw ValidationError("give exactly one of --secret or --serial") }
+        }
+
         func run() async throws {
-            let (secret, zone) = (try SetupSecret(text: self.secret), try Zone(self.zone))
+            let zone = try self.zone.map(Zone.init)
+            if let serial {
+                let record = try await withPairing(common) { pairing, household in
+                    try await pairing.expectAttested(
+                        serial: serial, household: household, zone: zone, name: name, minutes: minutes, actor: Pair.actor)
+                }
+                Output.print(
+                    "expecting serial \(record.serial) (\(record.name)) \(record.zone.map { "in zone \($0)" } ?? "in quarantine until claimed") until \(RFC3339.format(record.expiresAt))")
+                return
+            }
+            let secret = try SetupSecret(text: self.secret ?? "")
             let record = try await withPairing(common) { pairing, household in
                 try await pairing.expect(
-                    secret: secret, household: household, zone: zone, name: name, minutes: minutes, actor: Pair.actor)
+                    secret: secret, household: household, zone: zone ?? .default, name: name, minutes: minutes,
+                    actor: Pair.actor)
             }
             Output.print("expecting \(record.name) (id \(record.id)) in zone \(record.zone) until \(RFC3339.format(record.expiresAt))")
         }

@@ -10,7 +10,7 @@ struct DeviceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "device",
         abstract: "Act as a device: pair with a hub, renew the certificate, show the hub's record of it.",
-        subcommands: [Pair.self, Renew.self, Status.self])
+        subcommands: [Pair.self, Renew.self, Status.self, Manufacture.self])
 
     /// The state folder every command takes.
     struct State: ParsableArguments {
@@ -23,7 +23,7 @@ struct DeviceCommand: AsyncParsableCommand {
     }
 
     enum Mode: String, ExpressibleByArgument, CaseIterable {
-        case code, secret
+        case code, secret, attest
     }
 
     static func certificateLine(_ certificate: DeviceCertificateInfo) -> String {
@@ -36,13 +36,15 @@ struct DeviceCommand: AsyncParsableCommand {
             discussion: """
                 In code mode the device prints `code: XXXX-XXXX` and `verify: VVVVV-SSSSS` and waits: \
                 approve the code on the hub with that value (`hearth pair approve CODE --verify VVVVV-SSSSS`). \
-                In secret mode the owner has given the hub the device's setup secret beforehand.
+                In secret mode the owner has given the hub the device's setup secret beforehand. \
+                In attest mode the device presents the manufacturer attestation in its state folder \
+                (see `hearth device manufacture`) and trusts the hub it reaches first.
                 """)
 
         @Option(name: .long, help: "The hub's address, like https://192.168.1.10:8443.")
         var hub: String
 
-        @Option(name: .long, help: "code (show a code to approve) or secret (a setup secret the hub expects).")
+        @Option(name: .long, help: "code (show a code to approve), secret (a setup secret the hub expects) or attest (zero-touch).")
         var mode: Mode
 
         @OptionGroup var state: State
@@ -54,7 +56,7 @@ struct DeviceCommand: AsyncParsableCommand {
 
         func validate() throws {
             if mode == .secret, secret == nil { throw ValidationError("secret mode needs --secret") }
-            if mode == .code, secret != nil { throw ValidationError("--secret is for secret mode only") }
+            if mode != .secret, secret != nil { throw ValidationError("--secret is for secret mode only") }
         }
 
         func run() async throws {
@@ -72,6 +74,9 @@ struct DeviceCommand: AsyncParsableCommand {
                 }
             case .secret:
                 outcome = try await device.pairWithSecret(hub: url, secret: try SetupSecret(text: secret ?? ""))
+            case .attest:
+                outcome = try await device.pairWithAttestation(
+                    hub: url, attestation: try DeviceAttestation.load(from: URL(fileURLWithPath: state.state)))
             }
             Output.print("device: \(outcome.deviceID)")
             Output.print(DeviceCommand.certificateLine(outcome.certificate))
@@ -109,6 +114,30 @@ struct DeviceCommand: AsyncParsableCommand {
 
         func run() async throws {
             Output.print(try await state.device(log).status().json)
+        }
+    }
+
+    struct Manufacture: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Give a virtual device a manufacturer attestation for zero-touch pairing.",
+            discussion: """
+                Makes (on first use) a manufacturer root in --manufacturer and certifies a new attestation \
+                key for --serial into the device's state folder. Register the root on the hub with \
+                `hearth trust add-manufacturer <manufacturer>/manufacturer.pem`.
+                """)
+
+        @Option(name: .long, help: "The manufacturer's folder (its root key and certificate).")
+        var manufacturer: String
+
+        @Option(name: .long, help: "The device's serial number, as the manufacturer certifies it.")
+        var serial: String
+
+        @OptionGroup var state: State
+
+        func run() async throws {
+            let maker = try VirtualManufacturer.open(URL(fileURLWithPath: manufacturer))
+            try maker.attest(serial: serial).store(in: URL(fileURLWithPath: state.state))
+            Output.print("attested serial \(serial); manufacturer root: \(manufacturer)/manufacturer.pem")
         }
     }
 }

@@ -1,0 +1,129 @@
+import struct Foundation.Date
+import HearthCore
+
+/// Zero-touch onboarding state: the manufacturer roots an admin trusts, single-use challenges,
+/// and devices a household expects by their attested serial number (an enrollment rule when a
+/// zone is given).
+public struct AttestationRecords: Sendable {
+    let db: any SQLExecutor
+
+    // MARK: manufacturer roots
+
+    public func insertRoot(_ root: ManufacturerRootRecord) async throws {
+        do {
+            try await db.execute(
+                "INSERT INTO manufacturer_roots (id, name, certificate_der, added_at) VALUES (?, ?, ?, ?)", root.id,
+                root.name, root.certificateDER, root.addedAt.unixMilliseconds)
+        } catch let error as HearthError where error.code == .conflict {
+            throw HearthError(.conflict, "that manufacturer root is registered already")
+        }
+    }
+
+    public func roots() async throws -> [ManufacturerRootRecord] {
+        try await db.query("SELECT id, name, certificate_der, added_at FROM manufacturer_roots ORDER BY added_at, id").map { row in
+            ManufacturerRootRecord(
+                id: try row.text("id"), name: try row.text("name"), certificateDER: try row.blob("certificate_der"),
+                addedAt: try row.date("added_at"))
+        }
+    }
+
+    /// Removes a root; false when there was none with that id.
+    public func removeRoot(id: String) async throws -> Bool {
+        try await !db.query("DELETE FROM manufacturer_roots WHERE id = ? RETURNING id", id).isEmpty
+    }
+
+    // MARK: challenges
+
+    public func insertChallenge(digest: String, expiresAt: Date) async throws {
+        try await db.execute(
+            "INSERT INTO attestation_challenges (digest, expires_at) VALUES (?, ?)", digest, expiresAt.unixMilliseconds)
+    }
+
+    /// Uses a challenge up: true when it existed and had not expired (it is gone either way).
+    public func consumeChallenge(digest: String, at time: Date) async throws -> Bool {
+        let rows = try await db.query(
+            "DELETE FROM attestation_challenges WHERE digest = ? RETURNING expires_at", digest)
+        guard let row = rows.first else { return false }
+        return try row.date("expires_at") > time
+    }
+
+    // MARK: expected serials
+
+    public func insertExpectation(_ expectation: AttestedExpectationRecord) async throws {
+        do {
+            try await db.execute(
+                "INSERT INTO attested_expectations (serial, household_id, zone, name, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+                expectation.serial, expectation.householdID, expectation.zone.sqlValue, expectation.name,
+                expectation.createdAt.unixMilliseconds, expectation.expiresAt.unixMilliseconds)
+        } catch let error as HearthError where error.code == .conflict {
+            throw HearthError(.conflict, "a device with that serial is expected already")
+        }
+    }
+
+    public func expectation(serial: String) async throws -> AttestedExpectationRecord? {
+        guard let row = try await db.first(
+            "SELECT serial, household_id, zone, name, created_at, expires_at, used_at, device_id FROM attested_expectations WHERE serial = ?",
+            serial)
+        else { return nil }
+        return AttestedExpectationRecord(
+            serial: try row.text("serial"), householdID: try row.text("household_id"), zone: try row.optionalText("zone"),
+            name: try row.text("name"), createdAt: try row.date("created_at"), expiresAt: try row.date("expires_at"),
+            usedAt: try row.optionalDate("used_at"), deviceID: try row.optionalText("device_id"))
+    }
+
+    /// Marks an expectation used by `device`; false when used or expired already.
+    public func useExpectation(serial: String, device: String, at time: Date) async throws -> Bool {
+        try await !db.query(
+            "UPDATE attested_expectations SET used_at = ?, device_id = ? WHERE serial = ? AND used_at IS NULL AND expires_at > ? RETURNING serial",
+            time.unixMilliseconds, device, serial, time.unixMilliseconds
+        ).isEmpty
+    }
+
+    /// Deletes expired challenges and unused expectations.
+    public func sweep(before time: Date) async throws {
+        try await db.execute("DELETE FROM attestation_challenges WHERE expires_at <= ?", time.unixMilliseconds)
+        try await db.execute(
+            "DELETE FROM attested_expectations WHERE expires_at <= ? AND used_at IS NULL", time.unixMilliseconds)
+    }
+}
+
+public struct ManufacturerRootRecord: Sendable, Hashable {
+    /// Lower-case hex SHA-256 of the certificate's DER.
+    public let id: String
+    public let name: String
+    public let certificateDER: [UInt8]
+    public let addedAt: Date
+
+    public init(id: String, name: String, certificateDER: [UInt8], addedAt: Date) {
+        self.id = id
+        self.name = name
+        self.certificateDER = certificateDER
+        self.addedAt = addedAt
+    }
+}
+
+public struct AttestedExpectationRecord: Sendable, Hashable {
+    public let serial: String
+    public let householdID: String
+    /// The zone the device joins at once (an enrollment rule); nil: quarantine until claimed.
+    public let zone: String?
+    public let name: String
+    public let createdAt: Date
+    public let expiresAt: Date
+    public var usedAt: Date?
+    public var deviceID: String?
+
+    public init(
+        serial: String, householdID: String, zone: String?, name: String, createdAt: Date, expiresAt: Date,
+        usedAt: Date? = nil, deviceID: String? = nil
+    ) {
+        self.serial = serial
+        self.householdID = householdID
+        self.zone = zone
+        self.name = name
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.usedAt = usedAt
+        self.deviceID = deviceID
+    }
+}

@@ -191,6 +191,66 @@ import Testing
         }
     }
 
+    /// A transfer needs the current owner's approval and the device's setup secret; the device
+    /// leaves its old household for good and pairs again as a new identity in the new one.
+    @Test func aDeviceChangesHouseholdWithItsOwnersApprovalAndItsSetupSecret() async throws {
+        try await withTestHub { hub in
+            let folder = try TemporaryFolder.make(prefix: "device-transfer")
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let owner = try await PKITools.token(hub)
+            let secret = SetupSecret.generate()
+            _ = try await hub.client.json(
+                "POST", "/v1/pairing/expected", ["secret": secret.text, "name": "Speaker"], headers: PKITools.bearer(owner))
+            let first = folder.appendingPathComponent("first")
+            let paired = try await Self.pair(hub, mode: "secret", state: first, secret: secret)
+            #expect(try await paired.waitForExit() == 0, "\(paired.standardError)")
+            let deviceID = try #require(Self.line("device:", in: paired.standardOutput))
+
+            let next = try Household(name: "New home", createdAt: hub.clock.now)
+            try await hub.store.write { db in try await db.households.insert(next) }
+            try await hub.pki.ensureHierarchy(actor: .system("test"))
+            _ = try await AuditAPITests.addPerson(hub, household: next.id, email: "buyer@example.org", role: .owner, password: "correct horse battery")
+            let buyer = try await PKITools.token(hub, email: "buyer@example.org", password: "correct horse battery")
+            func accept(_ text: String) async throws -> CurlClient.Response {
+                try await hub.client.json(
+                    "POST", "/v1/pairing/transfer", ["device_id": deviceID, "secret": text, "zone": "lighting", "name": "Speaker"],
+                    headers: PKITools.bearer(buyer))
+            }
+            // Neither side alone: without the owner's approval the secret is not enough …
+            #expect(try await accept(secret.text).status == 404)
+            // … the owner of another household cannot approve, and the buyer cannot give it to themselves.
+            let stolen = try await hub.client.json(
+                "POST", "/v1/devices/\(deviceID)/transfer", ["to_household": next.id.rawValue], headers: PKITools.bearer(buyer))
+            #expect(stolen.status == 404, "\(stolen.text)")
+            let approved = try await hub.client.json(
+                "POST", "/v1/devices/\(deviceID)/transfer", ["to_household": next.id.rawValue], headers: PKITools.bearer(owner))
+            #expect(approved.status == 201, "\(approved.text)")
+            // … and with the approval, a wrong secret changes nothing.
+            let before = try await DatabaseSnapshot.take(hub.store)
+            let wrong = try await accept(SetupSecret.generate().text)
+            #expect(wrong.status == 422, "\(wrong.text)")
+            #expect(try await DatabaseSnapshot.take(hub.store).withoutAudit == before.withoutAudit)
+
+            let accepted = try await accept(secret.text)
+            #expect(accepted.status == 201, "\(accepted.text)")
+            let old = try await hub.store.read { db in try await db.devices.find(DeviceID(deviceID)!) }
+            #expect(old?.state == .decommissioned)
+            let oldCertificates = try await Self.certificates(hub, device: deviceID)
+            #expect(oldCertificates.allSatisfy { $0.status == .revoked })
+            let refused = try Self.device(["status"], state: first)
+            #expect(try await refused.waitForExit() != 0, "the old identity is refused")
+
+            // The device pairs again, by itself, into the new household.
+            let second = folder.appendingPathComponent("second")
+            let again = try await Self.pair(hub, mode: "secret", state: second, secret: secret)
+            #expect(try await again.waitForExit() == 0, "\(again.standardError)")
+            let newID = try #require(Self.line("device:", in: again.standardOutput))
+            #expect(newID != deviceID)
+            let moved = try await hub.store.read { db in try await db.devices.find(DeviceID(newID)!) }
+            #expect(moved?.householdID == next.id && moved?.zone == .lighting && moved?.state == .active)
+        }
+    }
+
     /// The owner's CLI on a running hub: `hearth pair open`, the device's lines read by a script,
     /// `hearth pair approve CODE --verify VALUE --zone Z --name N`.
     @Test func theCLIOpensPairingAndApprovesTheDeviceOnARunningHub() async throws {

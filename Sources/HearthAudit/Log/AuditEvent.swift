@@ -77,6 +77,8 @@ extension AuditAction {
     public static let pairingRefused: AuditAction = "pairing.refused"
     public static let manufacturerAdded: AuditAction = "trust.manufacturer_added"
     public static let manufacturerRemoved: AuditAction = "trust.manufacturer_removed"
+    public static let transferApproved: AuditAction = "device.transfer_approved"
+    public static let deviceTransferred: AuditAction = "device.transferred"
     public static let deviceClaimed: AuditAction = "device.claimed"
     public static let deviceMoved: AuditAction = "device.moved"
     public static let deviceQuarantined: AuditAction = "device.quarantined"

@@ -56,6 +56,24 @@ public struct HubPKI: Sendable {
         return true
     }
 
+    /// Makes the zone CAs (and their CRLs) of households or zones created since the hierarchy
+    /// was made; every process loads them at its next refresh.
+    public func ensureHierarchy(actor: AuditActor) async throws {
+        let (sealer, trustDomain, publicURL) = (self.sealer, self.trustDomain, authorities.publicURL)
+        try await store.write { db in
+            let now = db.clock.now
+            guard try await PKIHierarchy.ensure(
+                in: db, sealer: sealer, trustDomain: trustDomain, publicURL: publicURL, actor: actor, now: now)
+            else { return }
+            let loaded = try await AuthoritySet.load(db, sealer: sealer)
+            for authority in loaded.intermediates where try await db.pki.crl(issuer: authority.id) == nil {
+                try await CRLPublishing.publish(authority, in: db, sealer: sealer, publicURL: publicURL, actor: actor, now: now)
+            }
+            try await db.pki.bumpRevision()
+        }
+        try await refresh()
+    }
+
     // MARK: issuing
 
     /// Issues one certificate: signed in the caller's task, recorded by the ``IssuanceQueue``

@@ -13,7 +13,9 @@ import NIOCore
 /// `POST /v1/pairing/code/poll`, `POST /v1/pairing/secret`, `POST /v1/pairing/attest/challenge`,
 /// `POST /v1/pairing/attest`.
 /// For owners: `GET`/`POST`/`DELETE /v1/pairing/window`, `POST /v1/pairing/approve`,
-/// `POST /v1/pairing/deny`, `POST /v1/pairing/expected`.
+/// `POST /v1/pairing/deny`, `POST /v1/pairing/expected`; transfers between households:
+/// `POST /v1/devices/<id>/transfer` (the current owner) and `POST /v1/pairing/transfer` (the
+/// receiving owner, with the device's setup secret).
 struct PairingRoutes: Sendable {
     let pairing: PairingService
     let bodyLimit: Int
@@ -70,6 +72,28 @@ struct PairingRoutes: Sendable {
                     hubKey: try Self.bytes(body.hubKey, "hub_key"), chainPEM: body.attestationChain, signature: signature,
                     source: context.remoteIP ?? "unknown")
                 return try JSONBody.response(PairedView(paired, hubProof: nil), status: .created)
+            },
+            Endpoint(.post, "/v1/devices/:id/transfer") { request, context in
+                let person = try await sessions.owner(request, toDo: "give a device away")
+                let body = try await JSONBody.decode(TransferBody.self, from: request, limit: bodyLimit)
+                guard let id = context.parameters.get("id").flatMap(DeviceID.init),
+                      let target = HouseholdID(body.toHousehold)
+                else { throw HearthError(.notFound, "no such device or household") }
+                let transfer = try await pairing.approveTransfer(
+                    device: id, from: person.householdID, to: target, actor: .person(person.id))
+                return try JSONBody.response(
+                    ["device_id": transfer.deviceID, "to_household": transfer.toHousehold,
+                     "expires_at": RFC3339.format(transfer.expiresAt)], status: .created)
+            },
+            Endpoint(.post, "/v1/pairing/transfer") { request, _ in
+                let person = try await sessions.owner(request, toDo: "receive a device")
+                let body = try await JSONBody.decode(AcceptTransferBody.self, from: request, limit: bodyLimit)
+                guard let id = DeviceID(body.deviceID) else { throw HearthError(.notFound, "no such device") }
+                let record = try await pairing.acceptTransfer(
+                    device: id, secret: try SetupSecret(text: body.secret), household: person.householdID,
+                    zone: try Zone(body.zone ?? "default"), name: body.name ?? "transferred device", actor: .person(person.id))
+                return try JSONBody.response(
+                    ["expectation_id": record.id, "expires_at": RFC3339.format(record.expiresAt)], status: .created)
             },
             Endpoint(.get, "/v1/pairing/window") { request, _ in
                 let person = try await sessions.owner(request, toDo: "manage pairing")
@@ -196,6 +220,19 @@ struct PairingRoutes: Sendable {
             case requestID = "request_id", pollToken = "poll_token", userCode = "user_code", hubNonce = "hub_nonce"
             case expiresIn = "expires_in"
         }
+    }
+
+    struct TransferBody: Decodable {
+        let toHousehold: String
+        enum CodingKeys: String, CodingKey { case toHousehold = "to_household" }
+    }
+
+    struct AcceptTransferBody: Decodable {
+        let deviceID: String
+        let secret: String
+        let zone: String?
+        let name: String?
+        enum CodingKeys: String, CodingKey { case secret, zone, name, deviceID = "device_id" }
     }
 
     struct AttestBody: Decodable {

@@ -138,6 +138,47 @@ public struct PairingRecords: Sendable {
         ).isEmpty
     }
 
+    /// The setup-secret expectation a device paired with, if it paired that way.
+    public func expectation(device: String) async throws -> PairingExpectationRecord? {
+        try await db.first("SELECT \(PairingExpectationRecord.columns) FROM pairing_expectations WHERE device_id = ?", device)
+            .map(PairingExpectationRecord.init)
+    }
+
+    /// Makes a used expectation expect its device again, in another household (a transfer): the
+    /// device pairs anew there with the same setup secret, as a new identity.
+    public func reopenExpectation(
+        id: String, household: HouseholdID, zone: Zone, name: String, at time: Date, until expires: Date
+    ) async throws {
+        try await db.execute(
+            "UPDATE pairing_expectations SET household_id = ?, zone = ?, name = ?, created_at = ?, expires_at = ?, used_at = NULL, device_id = NULL WHERE id = ?",
+            household.rawValue, zone.name, name, time.unixMilliseconds, expires.unixMilliseconds, id)
+    }
+
+    // MARK: transfers
+
+    public func insertTransfer(_ transfer: DeviceTransferRecord) async throws {
+        try await db.execute("DELETE FROM device_transfers WHERE device_id = ?", transfer.deviceID)
+        try await db.execute(
+            "INSERT INTO device_transfers (device_id, from_household, to_household, approved_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+            transfer.deviceID, transfer.fromHousehold, transfer.toHousehold, transfer.approvedBy,
+            transfer.createdAt.unixMilliseconds, transfer.expiresAt.unixMilliseconds)
+    }
+
+    public func transfer(device: String) async throws -> DeviceTransferRecord? {
+        guard let row = try await db.first(
+            "SELECT device_id, from_household, to_household, approved_by, created_at, expires_at FROM device_transfers WHERE device_id = ?",
+            device)
+        else { return nil }
+        return DeviceTransferRecord(
+            deviceID: try row.text("device_id"), fromHousehold: try row.text("from_household"),
+            toHousehold: try row.text("to_household"), approvedBy: try row.text("approved_by"),
+            createdAt: try row.date("created_at"), expiresAt: try row.date("expires_at"))
+    }
+
+    public func deleteTransfer(device: String) async throws {
+        try await db.execute("DELETE FROM device_transfers WHERE device_id = ?", device)
+    }
+
     /// Replaces an expectation's sealed keys (KEK rotation).
     public func updateSealedKeys(expectation id: String, _ sealed: [UInt8]) async throws {
         try await db.execute("UPDATE pairing_expectations SET sealed_keys = ? WHERE id = ?", sealed, id)
@@ -157,6 +198,7 @@ public struct PairingRecords: Sendable {
         let expectations = try await db.query(
             "DELETE FROM pairing_expectations WHERE expires_at <= ? AND used_at IS NULL RETURNING id", time.unixMilliseconds)
         try await db.execute("DELETE FROM pairing_windows WHERE closes_at <= ?", time.unixMilliseconds)
+        try await db.execute("DELETE FROM device_transfers WHERE expires_at <= ?", time.unixMilliseconds)
         return requests.count + expectations.count
     }
 }
@@ -279,5 +321,28 @@ public struct PairingExpectationRecord: Sendable, Hashable {
             .text(id), .text(householdID), .text(zone), .text(name), .blob(sealedKeys), .integer(createdAt.unixMilliseconds),
             .integer(expiresAt.unixMilliseconds), usedAt.map { .integer($0.unixMilliseconds) } ?? .null, deviceID.sqlValue,
         ]
+    }
+}
+
+/// A transfer the current owner approved, waiting for the new household to give the device's
+/// local proof.
+public struct DeviceTransferRecord: Sendable, Hashable {
+    public let deviceID: String
+    public let fromHousehold: String
+    public let toHousehold: String
+    /// Who approved it for the current household (`person:…`, `system:cli`).
+    public let approvedBy: String
+    public let createdAt: Date
+    public let expiresAt: Date
+
+    public init(
+        deviceID: String, fromHousehold: String, toHousehold: String, approvedBy: String, createdAt: Date, expiresAt: Date
+    ) {
+        self.deviceID = deviceID
+        self.fromHousehold = fromHousehold
+        self.toHousehold = toHousehold
+        self.approvedBy = approvedBy
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
     }
 }

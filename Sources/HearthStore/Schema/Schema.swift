@@ -225,7 +225,7 @@ public enum Schema {
 
     static let version5 = Migration(
         version: 5,
-        name: "pairing: windows, code requests, expected devices, manufacturer attestation",
+        name: "pairing: windows, code requests, expected devices, manufacturer attestation, transfers",
         statements: [
             """
             CREATE TABLE pairing_windows (
@@ -296,6 +296,16 @@ public enum Schema {
                 expires_at BIGINT NOT NULL,
                 used_at BIGINT,
                 device_id TEXT
+            )
+            """,
+            """
+            CREATE TABLE device_transfers (
+                device_id TEXT PRIMARY KEY REFERENCES devices (id),
+                from_household TEXT NOT NULL REFERENCES households (id),
+                to_household TEXT NOT NULL REFERENCES households (id),
+                approved_by TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL
             )
             """,
         ]

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HearthAudit
 import HearthCore
+import HearthPairing
 import HearthPKI
 import HearthServer
 import HearthStore
@@ -13,6 +14,7 @@ struct Devices: AsyncParsableCommand {
         abstract: "List and show devices; move, quarantine, release, revoke and decommission them.",
         subcommands: [
             List.self, Show.self, Claim.self, Move.self, Quarantine.self, Release.self, Revoke.self, Decommission.self,
+            Transfer.self, AcceptTransfer.self,
         ])
 
     static let actor = AuditActor.system("cli")
@@ -196,6 +198,55 @@ struct Devices: AsyncParsableCommand {
                 try await lifecycle.decommission(id, household: household, actor: Devices.actor)
             }
             Output.print("\(device.id) is decommissioned; \(revoked.count) certificate(s) revoked")
+        }
+    }
+
+    struct Transfer: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Approve giving a device to another household (which must then give the device's setup secret).")
+
+        @OptionGroup var target: Target
+
+        @Option(name: .long, help: "The receiving household's id.")
+        var to: String
+
+        @OptionGroup var common: CA.Common
+
+        func run() async throws {
+            let id = try target.id
+            guard let receiver = HouseholdID(to) else { throw HearthError(.invalidInput, "the household id is malformed") }
+            let transfer = try await Pair.withPairing(common) { pairing, household in
+                try await pairing.approveTransfer(device: id, from: household, to: receiver, actor: Devices.actor)
+            }
+            Output.print("transfer of \(transfer.deviceID) to \(transfer.toHousehold) approved until \(RFC3339.format(transfer.expiresAt))")
+        }
+    }
+
+    struct AcceptTransfer: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "accept-transfer",
+            abstract: "Receive a device given to this household, proving it is here with its setup secret; it then pairs again.")
+
+        @OptionGroup var target: Target
+
+        @Option(name: .long, help: "The setup secret on the device's label.")
+        var secret: String
+
+        @Option(name: .long, help: "The zone it joins.")
+        var zone: String = "default"
+
+        @Option(name: .long, help: "A name for it.")
+        var name: String = "transferred device"
+
+        @OptionGroup var common: CA.Common
+
+        func run() async throws {
+            let (id, secret, zone) = (try target.id, try SetupSecret(text: self.secret), try Zone(self.zone))
+            let record = try await Pair.withPairing(common) { pairing, household in
+                try await pairing.acceptTransfer(
+                    device: id, secret: secret, household: household, zone: zone, name: name, actor: Devices.actor)
+            }
+            Output.print("received: the device pairs again with its setup secret (expected until \(RFC3339.format(record.expiresAt)))")
         }
     }
 }

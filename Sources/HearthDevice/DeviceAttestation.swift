@@ -102,25 +102,6 @@ public struct VirtualManufacturer: Sendable {
     }
 }
 
-struct AttestationChallenge: Decodable {
-    let challenge: String
-}
-
-/// `POST /v1/pairing/attest`
-struct AttestationPairingRequest: Encodable {
-    let challenge: String
-    let csr: String
-    let hubKey: String
-    let attestationChain: String
-    let signature: String
-
-    enum CodingKeys: String, CodingKey {
-        case challenge, csr, signature
-        case hubKey = "hub_key"
-        case attestationChain = "attestation_chain"
-    }
-}
-
 struct EmptyBody: Encodable {}
 
 extension VirtualDevice {
@@ -135,7 +116,7 @@ extension VirtualDevice {
         let challengeReply = try await connection.post("/v1/pairing/attest/challenge", json: EmptyBody())
         guard challengeReply.status == 201 else { throw challengeReply.problem }
         let challenge = try PairingNonce.decode(
-            try challengeReply.decode(AttestationChallenge.self).challenge, field: "challenge")
+            try challengeReply.decode(AttestationChallengeIssued.self).challenge, field: "challenge")
         let reply = try await connection.post("/v1/pairing/attest") { server in
             let material = PairingMaterial(csrHash: csr.hash, hubKeyHash: try PairingMaterial.keyHash(of: server.leaf))
             return Array(try JSONEncoder.hub.encode(AttestationPairingRequest(

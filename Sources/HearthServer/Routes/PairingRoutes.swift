@@ -24,18 +24,18 @@ struct PairingRoutes: Sendable {
     var endpoints: [Endpoint] {
         [
             Endpoint(.post, "/v1/pairing/code") { request, context in
-                let body = try await JSONBody.decode(StartBody.self, from: request, limit: bodyLimit)
+                let body = try await JSONBody.decode(CodePairingStart.self, from: request, limit: bodyLimit)
                 let started = try await pairing.start(
                     csrDER: try CertificateRequest(pem: body.csr).der, commitment: try Self.bytes(body.commitment, "commitment"),
                     hubKey: try Self.bytes(body.hubKey, "hub_key"), source: context.remoteIP ?? "unknown")
                 return try JSONBody.response(
-                    StartedView(
+                    CodePairingStarted(
                         requestID: started.requestID, pollToken: started.pollToken, userCode: started.userCode.display,
                         hubNonce: Base64URL.encode(started.hubNonce), interval: started.interval, expiresIn: started.expiresIn),
                     status: .created)
             },
             Endpoint(.post, "/v1/pairing/code/poll") { request, context in
-                let body = try await JSONBody.decode(PollBody.self, from: request, limit: bodyLimit)
+                let body = try await JSONBody.decode(CodePairingPoll.self, from: request, limit: bodyLimit)
                 guard body.requestID.utf8.count <= 64, body.pollToken.utf8.count <= 128 else {
                     throw Problem(.unauthorized, code: "invalid-token", detail: "unknown pairing request or token; start again")
                 }
@@ -46,7 +46,7 @@ struct PairingRoutes: Sendable {
                 return try JSONBody.response(PairedView(paired, hubProof: proof))
             },
             Endpoint(.post, "/v1/pairing/secret") { request, context in
-                let body = try await JSONBody.decode(SecretBody.self, from: request, limit: bodyLimit)
+                let body = try await JSONBody.decode(SecretPairingRequest.self, from: request, limit: bodyLimit)
                 guard body.expectationID.utf8.count <= 64 else {
                     throw HearthError(.invalidInput, "expectation_id is the setup secret's id (32 hex digits)")
                 }
@@ -60,10 +60,10 @@ struct PairingRoutes: Sendable {
             Endpoint(.post, "/v1/pairing/attest/challenge") { _, context in
                 let (challenge, expiresIn) = try await pairing.attestationChallenge(source: context.remoteIP ?? "unknown")
                 return try JSONBody.response(
-                    ChallengeView(challenge: Base64URL.encode(challenge), expiresIn: expiresIn), status: .created)
+                    AttestationChallengeIssued(challenge: Base64URL.encode(challenge), expiresIn: expiresIn), status: .created)
             },
             Endpoint(.post, "/v1/pairing/attest") { request, context in
-                let body = try await JSONBody.decode(AttestBody.self, from: request, limit: bodyLimit)
+                let body = try await JSONBody.decode(AttestationPairingRequest.self, from: request, limit: bodyLimit)
                 guard body.attestationChain.utf8.count <= 16 * 1024, body.signature.utf8.count <= 256,
                       let signature = Base64URL.decode(body.signature)
                 else { throw HearthError(.invalidInput, "attestation_chain is PEM (at most 16 KiB); signature is base64url") }
@@ -158,33 +158,6 @@ struct PairingRoutes: Sendable {
         return bytes
     }
 
-    struct StartBody: Decodable {
-        let csr: String
-        let commitment: String
-        let hubKey: String
-        enum CodingKeys: String, CodingKey { case csr, commitment, hubKey = "hub_key" }
-    }
-
-    struct PollBody: Decodable {
-        let requestID: String
-        let pollToken: String
-        let deviceNonce: String
-        enum CodingKeys: String, CodingKey {
-            case requestID = "request_id", pollToken = "poll_token", deviceNonce = "device_nonce"
-        }
-    }
-
-    struct SecretBody: Decodable {
-        let expectationID: String
-        let csr: String
-        let deviceNonce: String
-        let hubKey: String
-        let proof: String
-        enum CodingKeys: String, CodingKey {
-            case csr, proof, expectationID = "expectation_id", deviceNonce = "device_nonce", hubKey = "hub_key"
-        }
-    }
-
     struct WindowBody: Decodable { let minutes: Int? }
 
     struct ApproveBody: Decodable {
@@ -208,20 +181,6 @@ struct PairingRoutes: Sendable {
         let minutes: Int?
     }
 
-    struct StartedView: Encodable {
-        let requestID: String
-        let pollToken: String
-        let userCode: String
-        let hubNonce: String
-        let interval: Int
-        let expiresIn: Int
-        enum CodingKeys: String, CodingKey {
-            case interval
-            case requestID = "request_id", pollToken = "poll_token", userCode = "user_code", hubNonce = "hub_nonce"
-            case expiresIn = "expires_in"
-        }
-    }
-
     struct TransferBody: Decodable {
         let toHousehold: String
         enum CodingKeys: String, CodingKey { case toHousehold = "to_household" }
@@ -233,23 +192,6 @@ struct PairingRoutes: Sendable {
         let zone: String?
         let name: String?
         enum CodingKeys: String, CodingKey { case secret, zone, name, deviceID = "device_id" }
-    }
-
-    struct AttestBody: Decodable {
-        let challenge: String
-        let csr: String
-        let hubKey: String
-        let attestationChain: String
-        let signature: String
-        enum CodingKeys: String, CodingKey {
-            case challenge, csr, signature, hubKey = "hub_key", attestationChain = "attestation_chain"
-        }
-    }
-
-    struct ChallengeView: Encodable {
-        let challenge: String
-        let expiresIn: Int
-        enum CodingKeys: String, CodingKey { case challenge, expiresIn = "expires_in" }
     }
 
     struct WindowView: Encodable {

@@ -102,7 +102,7 @@ extension PairingService {
     /// The device presents its attestation chain and its signature over the challenge, its CSR
     /// and the hub key it saw.
     public func pairWithAttestation(
-        challenge: [UInt8], csrDER: [UInt8], hubKey: [UInt8], chainPEM: String, signature: [UInt8], source: String
+        challenge: [UInt8], csr: CertificateRequest, hubKey: [UInt8], chainPEM: String, signature: [UInt8], source: String
     ) async throws -> PairedDevice {
         let actor = AuditActor.anonymous(address: source)
         let keys = [Self.sourceKey(source)]
@@ -128,7 +128,7 @@ extension PairingService {
             .compactMap { try? Certificate(derEncoded: $0.certificateDER) }
         var verifier = Verifier(rootCertificates: CertificateStore(roots)) { RFC5280Policy(validationTime: now) }
         let verified = await verifier.validate(leaf: attestation, intermediates: CertificateStore(Array(chain.dropFirst())))
-        let material = PairingMaterial(csrHash: PairingMaterial.hash(csrDER), hubKeyHash: hubKey)
+        let material = PairingMaterial(csrHash: PairingMaterial.hash(csr.der), hubKeyHash: hubKey)
         guard case .validCertificate = verified,
               Attestation.verify(signature: signature, challenge: challenge, material: material, attestation: attestation)
         else { throw try await refuse(invalid, keys: keys, actor: actor, subject: "pairing:attest", household: nil) }
@@ -153,7 +153,7 @@ extension PairingService {
                 keys: keys, actor: actor, subject: "serial:\(serial)", household: nil)
         }
         let prepared = try Self.prepareFirstCertificate(
-            csrDER: csrDER, household: household, zone: zone, name: name, pending: pending, pki: pki, actor: actor)
+            csr: csr, household: household, zone: zone, name: name, pending: pending, pki: pki, actor: actor)
         let useExpectation = expected != nil && expected?.householdID == household.rawValue
         let (placed, waiting) = (zone, pending)
         let issued = try await store.write { db -> IssuedCertificate in

@@ -22,7 +22,7 @@ extension PairingService {
     /// address with fewer than 3 pending requests, reporting this hub's own TLS key. The request
     /// belongs to the household whose window admitted it (when several are open, to whichever of
     /// them approves it).
-    public func start(csrDER: [UInt8], commitment: [UInt8], hubKey: [UInt8], source: String) async throws -> Started {
+    public func start(csr: CertificateRequest, commitment: [UInt8], hubKey: [UInt8], source: String) async throws -> Started {
         let actor = AuditActor.anonymous(address: source)
         let keys = [Self.sourceKey(source)]
         try await checkThrottle(keys)
@@ -48,13 +48,12 @@ extension PairingService {
                 Problem(.conflict, code: "hub-key-mismatch", detail: "the TLS key you saw is not this hub's; something is between you and the hub"),
                 keys: keys, actor: actor, subject: "pairing:code", household: nil)
         }
-        _ = try CertificateRequest(der: csrDER)  // refuses a malformed or unsupported CSR now, not at approval
         for _ in 0..<3 {
             let userCode = UserCode.generate()
             let token = SecretToken(prefix: "hpt_")
             var record = PairingRequestRecord(
                 id: Base64URL.encode(SecureRandom.bytes(16)), userCodeDigest: SecretToken.digest(of: userCode.canonical),
-                pollTokenDigest: token.digest, csrDER: csrDER, commitment: commitment, hubNonce: PairingNonce.make(),
+                pollTokenDigest: token.digest, csrDER: csr.der, commitment: commitment, hubNonce: PairingNonce.make(),
                 hubKey: hubKey, source: source, createdAt: now, expiresAt: now.addingTimeInterval(Self.requestLifetime))
             record.householdID = open.count == 1 ? open[0].rawValue : nil
             let household = open.count == 1 ? open[0] : nil
@@ -65,7 +64,7 @@ extension PairingService {
                     try await db.audit.append(AuditEvent(
                         .pairingRequested, actor: actor, subject: "pairing:\(request.id)", household: household,
                         reason: "a device asked to pair by code",
-                        details: ["key_fingerprint": try CertificateRequest(der: csrDER).keyFingerprint]))
+                        details: ["key_fingerprint": csr.keyFingerprint]))
                 }
             } catch let error as HearthError where error.code == .conflict {
                 continue  // a live request already has this user code: draw another
@@ -184,7 +183,8 @@ extension PairingService {
                 keys: keys, actor: actor, household: household, subject: "pairing:\(request.id)")
         }
         let prepared = try Self.prepareFirstCertificate(
-            csrDER: request.csrDER, household: household, zone: zone, name: name, pki: pki, actor: actor)
+            csr: try CertificateRequest(der: request.csrDER), household: household, zone: zone, name: name, pki: pki,
+            actor: actor)
         let rootDER = pki.authorities.root.record.certificateDER
         let issued = try await store.write { db -> IssuedCertificate in
             let issued = try await CertificateIssuing.commit([prepared], in: db)[0].get()

@@ -99,11 +99,11 @@ public struct PairingService: Sendable {
     /// Issues a paired device's first certificate in the caller's transaction: a new device in
     /// `zone`, origin `pairing` (so it may, and should, be renewed at once).
     static func prepareFirstCertificate(
-        csrDER: [UInt8], household: HouseholdID, zone: Zone, name: String, pending: Bool = false, pki: HubPKI,
+        csr: CertificateRequest, household: HouseholdID, zone: Zone, name: String, pending: Bool = false, pki: HubPKI,
         actor: AuditActor
     ) throws -> CertificateIssuing.Prepared {
         let order = try CertificateOrder(
-            request: try CertificateRequest(der: csrDER), profile: .device, household: household,
+            request: csr, profile: .device, household: household,
             subject: .newDevice(name: name, pending: pending), zone: zone, origin: .pairing)
         return try CertificateIssuing.prepare(
             order, device: nil, authorities: pki.authorities, trustDomain: pki.trustDomain, actor: actor,

@@ -41,7 +41,7 @@ extension PairingService {
     /// answers an unknown, used or expired expectation and a wrong proof, so the endpoint tells
     /// a guesser nothing.
     public func pairWithSecret(
-        expectationID: String, csrDER: [UInt8], deviceNonce: [UInt8], hubKey: [UInt8], proof: [UInt8], source: String
+        expectationID: String, csr: CertificateRequest, deviceNonce: [UInt8], hubKey: [UInt8], proof: [UInt8], source: String
     ) async throws -> (PairedDevice, hubProof: [UInt8]) {
         let actor = AuditActor.anonymous(address: source)
         var keys = [Self.sourceKey(source)]
@@ -66,12 +66,12 @@ extension PairingService {
         }
         let proofs = try SetupSecretProofs(
             macKeys: try pki.sealer.open(expectation.sealedKeys, name: Self.sealedName(expectation.id)))
-        let material = PairingMaterial(csrHash: PairingMaterial.hash(csrDER), hubKeyHash: hubKey)
+        let material = PairingMaterial(csrHash: PairingMaterial.hash(csr.der), hubKeyHash: hubKey)
         guard constantTimeEquals(proofs.deviceProof(id: expectation.id, material: material, deviceNonce: deviceNonce), proof) else {
             throw try await refuse(invalid, keys: keys, actor: actor, subject: subject, household: household)
         }
         let prepared = try Self.prepareFirstCertificate(
-            csrDER: csrDER, household: household, zone: try Zone(expectation.zone), name: expectation.name, pki: pki,
+            csr: csr, household: household, zone: try Zone(expectation.zone), name: expectation.name, pki: pki,
             actor: actor)
         let issued = try await store.write { db -> IssuedCertificate in
             let issued = try await CertificateIssuing.commit([prepared], in: db)[0].get()

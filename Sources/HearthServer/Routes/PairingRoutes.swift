@@ -26,7 +26,7 @@ struct PairingRoutes: Sendable {
             Endpoint(.post, "/v1/pairing/code") { request, context in
                 let body = try await JSONBody.decode(CodePairingStart.self, from: request, limit: bodyLimit)
                 let started = try await pairing.start(
-                    csrDER: try CertificateRequest(pem: body.csr).der, commitment: try Self.bytes(body.commitment, "commitment"),
+                    csr: try CertificateRequest(pem: body.csr), commitment: try Self.bytes(body.commitment, "commitment"),
                     hubKey: try Self.bytes(body.hubKey, "hub_key"), source: context.remoteIP ?? "unknown")
                 return try JSONBody.response(
                     CodePairingStarted(
@@ -51,7 +51,7 @@ struct PairingRoutes: Sendable {
                     throw HearthError(.invalidInput, "expectation_id is the setup secret's id (32 hex digits)")
                 }
                 let (paired, proof) = try await pairing.pairWithSecret(
-                    expectationID: body.expectationID, csrDER: try CertificateRequest(pem: body.csr).der,
+                    expectationID: body.expectationID, csr: try CertificateRequest(pem: body.csr),
                     deviceNonce: try PairingNonce.decode(body.deviceNonce, field: "device_nonce"),
                     hubKey: try Self.bytes(body.hubKey, "hub_key"), proof: try Self.bytes(body.proof, "proof"),
                     source: context.remoteIP ?? "unknown")
@@ -68,7 +68,7 @@ struct PairingRoutes: Sendable {
                       let signature = Base64URL.decode(body.signature)
                 else { throw HearthError(.invalidInput, "attestation_chain is PEM (at most 16 KiB); signature is base64url") }
                 let paired = try await pairing.pairWithAttestation(
-                    challenge: try Self.bytes(body.challenge, "challenge"), csrDER: try CertificateRequest(pem: body.csr).der,
+                    challenge: try Self.bytes(body.challenge, "challenge"), csr: try CertificateRequest(pem: body.csr),
                     hubKey: try Self.bytes(body.hubKey, "hub_key"), chainPEM: body.attestationChain, signature: signature,
                     source: context.remoteIP ?? "unknown")
                 return try JSONBody.response(PairedView(paired, hubProof: nil), status: .created)

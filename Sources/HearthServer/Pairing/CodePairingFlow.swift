@@ -144,6 +144,7 @@ extension PairingService {
     public func approve(
         userCode: UserCode, verify: String, household: HouseholdID, zone: Zone, name: String, actor: AuditActor
     ) async throws -> IssuedCertificate {
+        let typed = try CodePairing.parseDisplayed(verify)
         let keys = [Self.householdKey(household)]
         let wait = await throttle.retryAfter(keys)
         guard wait == 0 else {
@@ -167,7 +168,6 @@ extension PairingService {
         guard let deviceNonce = request.deviceNonce else {
             throw HearthError(.conflict, "the device has not confirmed its request yet; try again in a few seconds")
         }
-        let typed = try CodePairing.parseDisplayed(verify)
         let material = PairingMaterial(csrHash: PairingMaterial.hash(request.csrDER), hubKeyHash: request.hubKey)
         let expected = CodePairing.verificationValue(material: material, deviceNonce: deviceNonce, hubNonce: request.hubNonce)
         guard constantTimeEquals(Array(expected.utf8), Array(typed.verification.utf8)) else {

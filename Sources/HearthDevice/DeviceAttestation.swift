@@ -7,25 +7,38 @@ import SwiftASN1
 import X509
 
 /// What a manufacturer put in the device: an attestation key and the certificate chain that
-/// names the device's serial, up to (not including) the manufacturer's root. Kept in the state
-/// folder as `attestation.key` (PKCS#8 PEM, 0600) and `attestation.pem`.
+/// names the device's serial, up to (not including) the manufacturer's root, and optionally a
+/// claim code printed with the serial. Kept in the state folder as `attestation.key` (PKCS#8
+/// PEM, 0600), `attestation.pem` and `claim-code` (0600).
 public struct DeviceAttestation: Sendable {
     public let key: P256.Signing.PrivateKey
     public let chainPEM: String
+    /// With a claim code the device accepts only a hub that proves it was given the code.
+    public let claimCode: SetupSecret?
 
-    public init(key: P256.Signing.PrivateKey, chainPEM: String) {
+    public init(key: P256.Signing.PrivateKey, chainPEM: String, claimCode: SetupSecret? = nil) {
         self.key = key
         self.chainPEM = chainPEM
+        self.claimCode = claimCode
     }
 
     static func keyURL(_ folder: URL) -> URL { folder.appendingPathComponent("attestation.key") }
     static func chainURL(_ folder: URL) -> URL { folder.appendingPathComponent("attestation.pem") }
+    static func claimURL(_ folder: URL) -> URL { folder.appendingPathComponent("claim-code") }
+
+    /// The serial the attestation certifies.
+    public var serial: String {
+        get throws { Attestation.deviceSerial(of: try Certificate(pemEncoded: chainPEM)) }
+    }
 
     /// The attestation stored in a device's state folder.
     public static func load(from folder: URL) throws -> DeviceAttestation {
         do {
             let key = try P256.Signing.PrivateKey(pemRepresentation: String(contentsOf: keyURL(folder), encoding: .utf8))
-            return DeviceAttestation(key: key, chainPEM: try String(contentsOf: chainURL(folder), encoding: .utf8))
+            let claim = try? String(contentsOf: claimURL(folder), encoding: .utf8)
+            return DeviceAttestation(
+                key: key, chainPEM: try String(contentsOf: chainURL(folder), encoding: .utf8),
+                claimCode: try claim.map { try SetupSecret(text: $0.trimmingCharacters(in: .whitespacesAndNewlines)) })
         } catch {
             throw HearthError(
                 .invalidInput,
@@ -38,6 +51,7 @@ public struct DeviceAttestation: Sendable {
         try AtomicFile.makePrivateFolder(folder)
         try AtomicFile.write(Array(key.pemRepresentation.utf8), to: Self.keyURL(folder), mode: 0o600)
         try AtomicFile.write(Array(chainPEM.utf8), to: Self.chainURL(folder))
+        if let claimCode { try AtomicFile.write(Array(claimCode.text.utf8), to: Self.claimURL(folder), mode: 0o600) }
     }
 }
 
@@ -80,8 +94,8 @@ public struct VirtualManufacturer: Sendable {
 
     public var pem: String { (try? certificate.serializeAsPEM().pemString) ?? "" }
 
-    /// A new attestation key certified for `serial`.
-    public func attest(serial: String) throws -> DeviceAttestation {
+    /// A new attestation key certified for `serial`, with a new claim code if asked.
+    public func attest(serial: String, withClaimCode: Bool = false) throws -> DeviceAttestation {
         let key = P256.Signing.PrivateKey()
         let now = Date()
         let certificate = try Certificate(
@@ -98,7 +112,9 @@ public struct VirtualManufacturer: Sendable {
                 Critical(KeyUsage(digitalSignature: true))
             },
             issuerPrivateKey: .init(self.key))
-        return DeviceAttestation(key: key, chainPEM: try certificate.serializeAsPEM().pemString + "\n")
+        return DeviceAttestation(
+            key: key, chainPEM: try certificate.serializeAsPEM().pemString + "\n",
+            claimCode: withClaimCode ? SetupSecret.generate() : nil)
     }
 }
 
@@ -106,10 +122,10 @@ struct EmptyBody: Encodable {}
 
 extension VirtualDevice {
     /// Zero-touch pairing: signs the hub's challenge, the CSR and the hub key seen with the
-    /// manufacturer's attestation key. There is no secret shared with the hub, so the device
-    /// trusts the hub it first reaches (docs/pairing.md, "Mode 3"): the hub's root is pinned on
-    /// first use. The hub places the device in quarantine until an owner claims it, unless the
-    /// household expects its serial.
+    /// manufacturer's attestation key. The hub places the device in quarantine until an owner
+    /// claims it, unless the household expects its serial. With a claim code the device accepts
+    /// only a hub that proves it was given the code; without one it shares no secret with the hub
+    /// and trusts the hub it first reaches (docs/pairing.md, "Mode 3").
     public func pairWithAttestation(hub: URL, attestation: DeviceAttestation) async throws -> DevicePairingOutcome {
         let (key, csr) = try beginPairing()
         let connection = try HubConnection(hub: hub, trust: .capture, timeout: requestTimeout, group: group)
@@ -117,17 +133,26 @@ extension VirtualDevice {
         guard challengeReply.status == 201 else { throw challengeReply.problem }
         let challenge = try PairingNonce.decode(
             try challengeReply.decode(AttestationChallengeIssued.self).challenge, field: "challenge")
+        var seen: PairingMaterial?
         let reply = try await connection.post("/v1/pairing/attest") { server in
             let material = PairingMaterial(csrHash: csr.hash, hubKeyHash: try PairingMaterial.keyHash(of: server.leaf))
+            seen = material
             return Array(try JSONEncoder.hub.encode(AttestationPairingRequest(
                 challenge: Base64URL.encode(challenge), csr: csr.pem, hubKey: Base64URL.encode(material.hubKeyHash),
                 attestationChain: attestation.chainPEM,
                 signature: Base64URL.encode(try Attestation.sign(challenge: challenge, material: material, key: attestation.key)))))
         }
-        guard reply.status == 201 else { throw reply.problem }
+        guard reply.status == 201, let material = seen else { throw reply.problem }
         let issued = try reply.decode(PairingIssued.self)
         let (chain, root) = try Self.parse(issued)
-        logger.notice("zero-touch pairing: the hub's root is trusted on first use")
+        if let claimCode = attestation.claimCode {
+            let expected = Attestation.hubProof(
+                claimCode: try SetupSecretProofs(macKeys: claimCode.macKeys), serial: try attestation.serial,
+                challenge: challenge, material: material, certificateDER: chain.derEncodings[0], rootDER: root.derEncodings[0])
+            try Self.requireProof(issued.hubProof, equals: expected, "the hub did not prove it was given this device's claim code")
+        } else {
+            logger.notice("zero-touch pairing without a claim code: the hub's root is trusted on first use")
+        }
         return try await finishPairing(issued, chain: chain, root: root, hub: hub, server: reply.serverChain, key: key)
     }
 }

@@ -138,7 +138,7 @@ extension VirtualDevice {
     }
 
     /// Checked before anything the hub returned is trusted or stored.
-    private static func requireProof(_ sent: String?, equals expected: [UInt8], _ reason: String) throws {
+    static func requireProof(_ sent: String?, equals expected: [UInt8], _ reason: String) throws {
         guard let proof = sent.flatMap(Base64URL.decode), constantTimeEquals(proof, expected) else {
             throw HearthError(.hubUntrusted, reason + "; nothing was stored")
         }

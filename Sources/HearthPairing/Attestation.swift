@@ -21,6 +21,17 @@ public enum Attestation {
         Array(try key.signature(for: signedBytes(challenge: challenge, material: material)).derRepresentation)
     }
 
+    /// The hub's answer to a device that has a claim code (printed with its serial and given to the
+    /// hub by the owner): a MAC keyed by the code over the challenge, CSR, hub key, and the
+    /// certificate and root returned — the setup-secret proof, with the serial as its id.
+    public static func hubProof(
+        claimCode: SetupSecretProofs, serial: String, challenge: [UInt8], material: PairingMaterial, certificateDER: [UInt8],
+        rootDER: [UInt8]
+    ) -> [UInt8] {
+        claimCode.hubProof(
+            id: "claim:" + serial, material: material, deviceNonce: challenge, certificateDER: certificateDER, rootDER: rootDER)
+    }
+
     /// Checks the signature with the attestation certificate's key.
     public static func verify(
         signature: [UInt8], challenge: [UInt8], material: PairingMaterial, attestation: Certificate

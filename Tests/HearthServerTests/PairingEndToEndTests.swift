@@ -175,12 +175,17 @@ import Testing
 
             // An enrollment rule: the household expects CAM-0002 in zone climate; no window needed.
             let ruled = folder.appendingPathComponent("thermostat")
-            let madeAgain = try HearthProcess(["device", "manufacture", "--manufacturer", manufacturer.path, "--serial", "CAM-0002", "--state", ruled.path])
+            let madeAgain = try HearthProcess([
+                "device", "manufacture", "--manufacturer", manufacturer.path, "--serial", "CAM-0002", "--state", ruled.path,
+                "--claim-code",
+            ])
             #expect(try await madeAgain.waitForExit() == 0)
+            let claimCode = try #require(Self.line("claim code:", in: madeAgain.standardOutput))
             let owner = try await PKITools.token(hub)
             _ = try await hub.client.request("DELETE", "/v1/pairing/window", headers: PKITools.bearer(owner))
             let expected = try await hub.client.json(
-                "POST", "/v1/pairing/expected", ["serial": "CAM-0002", "zone": "climate", "name": "Thermostat"],
+                "POST", "/v1/pairing/expected",
+                ["serial": "CAM-0002", "zone": "climate", "name": "Thermostat", "claim_code": claimCode],
                 headers: PKITools.bearer(owner))
             #expect(expected.status == 201, "\(expected.text)")
             let second = try await Self.pair(hub, mode: "attest", state: ruled)
@@ -357,9 +362,10 @@ import Testing
     static let attacks: [(mode: String, proxy: String)] = [
         ("code", "relay"), ("code", "substitute"), ("code", "impersonate"),
         ("secret", "relay"), ("secret", "substitute"), ("secret", "impersonate"),
-        // Zero-touch has no secret shared with the hub, so a false hub answering the device
-        // itself is trusted on first use (docs/pairing.md); relayed or substituted, it gets nothing.
-        ("attest", "relay"), ("attest", "substitute"),
+        // Zero-touch: relayed or substituted, the attacker gets nothing. A false hub answering the
+        // device itself is refused by a device with a claim code; one without a claim code shares
+        // no secret with the hub and trusts it on first use (docs/pairing.md), so it is not listed.
+        ("attest", "relay"), ("attest", "substitute"), ("attest-claim", "impersonate"), ("attest-claim", "substitute"),
     ]
 
     @Test(arguments: attacks)
@@ -379,9 +385,11 @@ import Testing
             }
             let before = try await hub.store.read { db in try await db.pki.certificates(CertificateQuery(limit: 1000)) }
 
-            if mode == "attest" {
+            if mode.hasPrefix("attest") {
                 let maker = proxy.workdir.appendingPathComponent("maker")
-                let made = try HearthProcess(["device", "manufacture", "--manufacturer", maker.path, "--serial", "X-1", "--state", state.path])
+                let made = try HearthProcess(
+                    ["device", "manufacture", "--manufacturer", maker.path, "--serial", "X-1", "--state", state.path]
+                        + (mode == "attest-claim" ? ["--claim-code"] : []))
                 #expect(try await made.waitForExit() == 0)
                 let pairing = PairingService(
                     pki: hub.pki, throttle: SignInThrottle(clock: hub.clock, freeFailures: 5), isServedKey: { _ in false })
@@ -390,7 +398,8 @@ import Testing
                     actor: .system("test"))
             }
             let device = try await Self.pair(
-                hub, mode: mode, state: state, secret: mode == "secret" ? secret : nil, url: "https://127.0.0.1:\(proxy.port)")
+                hub, mode: mode == "attest-claim" ? "attest" : mode, state: state, secret: mode == "secret" ? secret : nil,
+                url: "https://127.0.0.1:\(proxy.port)")
             if mode == "code", proxyMode == "substitute" {
                 // The owner does what the device's screen says, at the real hub: refused every time.
                 let shown = try await device.waitForOutput { $0.contains("verify: ") && $0.hasSuffix("\n") }

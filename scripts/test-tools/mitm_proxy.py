@@ -138,7 +138,7 @@ class Attacker:
                 request["hub_key"] = self.hub_key
                 return self.forward(method, path, headers, json.dumps(request).encode())
             if self.mode == "impersonate":
-                if path == "/v1/pairing/secret":
+                if path in ("/v1/pairing/secret", "/v1/pairing/attest"):
                     return 201, "application/json", json.dumps(self.forged(request["csr"], "impostor")).encode()
                 request_id = b64url(secrets.token_bytes(16))
                 self.pending[request_id] = request["csr"]

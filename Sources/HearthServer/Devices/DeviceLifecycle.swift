@@ -52,10 +52,11 @@ public struct DeviceLifecycle: Sendable {
     public func show(_ id: DeviceID, household: HouseholdID) async throws -> (Status, [CertificateRecord]) {
         try await pki.store.read { db in
             let device = try await Self.find(id, household: household, in: db)
+            // Issue order, newest first (certificates issued in the same second share their dates).
             let certificates = try await db.pki.certificates(
                 CertificateQuery(householdID: household.rawValue, deviceID: id.rawValue, limit: 1000)
-            ).reversed()
-            return (Status(device, newest: certificates.first, now: db.clock.now), Array(certificates))
+            ).sorted { $0.issuedAuditSeq > $1.issuedAuditSeq }
+            return (Status(device, newest: certificates.first, now: db.clock.now), certificates)
         }
     }
 

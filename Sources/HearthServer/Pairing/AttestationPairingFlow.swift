@@ -58,9 +58,11 @@ extension PairingService {
     }
 
     /// A household expects the device with this attested serial; with a zone it joins that zone
-    /// at once (an enrollment rule), without one it waits in quarantine to be claimed.
+    /// at once (an enrollment rule), without one it waits in quarantine to be claimed. With the
+    /// device's claim code, the hub proves itself to the device when it pairs.
     public func expectAttested(
-        serial: String, household: HouseholdID, zone: Zone?, name: String, minutes: Int, actor: AuditActor
+        serial: String, household: HouseholdID, zone: Zone?, name: String, minutes: Int, claimCode: SetupSecret? = nil,
+        actor: AuditActor
     ) async throws -> AttestedExpectationRecord {
         guard (1...Self.maximumExpectationMinutes).contains(minutes) else {
             throw HearthError(.invalidInput, "an expected device may pair within 1 minute to 24 hours")
@@ -69,13 +71,15 @@ extension PairingService {
             throw HearthError(.invalidInput, "a serial is 1 to 128 printable characters without spaces")
         }
         let name = try Device.validatedName(name)
+        let sealedClaimKeys = try claimCode.map { try pki.sealer.seal($0.macKeys, name: Self.claimSealedName(serial)) }
         return try await store.write { db in
             if let zone, try await !db.households.zones(of: household).contains(zone) {
                 throw HearthError(.notFound, "the household has no zone \(zone)")
             }
             let now = db.clock.now
             let record = AttestedExpectationRecord(
-                serial: serial, householdID: household.rawValue, zone: zone?.name, name: name, createdAt: now,
+                serial: serial, householdID: household.rawValue, zone: zone?.name, name: name,
+                sealedClaimKeys: sealedClaimKeys, createdAt: now,
                 expiresAt: now.addingTimeInterval(TimeInterval(minutes * 60)))
             try await db.attestation.insertExpectation(record)
             try await db.audit.append(AuditEvent(
@@ -85,6 +89,8 @@ extension PairingService {
             return record
         }
     }
+
+    static func claimSealedName(_ serial: String) -> String { "claim:\(serial)" }
 
     // MARK: the device's side
 
@@ -103,7 +109,7 @@ extension PairingService {
     /// and the hub key it saw.
     public func pairWithAttestation(
         challenge: [UInt8], csr: CertificateRequest, hubKey: [UInt8], chainPEM: String, signature: [UInt8], source: String
-    ) async throws -> PairedDevice {
+    ) async throws -> (PairedDevice, hubProof: [UInt8]?) {
         let actor = AuditActor.anonymous(address: source)
         let keys = [Self.sourceKey(source)]
         try await checkThrottle(keys)
@@ -170,6 +176,12 @@ extension PairingService {
             return issued
         }
         let root = pki.authorities.root
-        return PairedDevice(issued: issued, rootPEM: root.pem, rootDER: root.record.certificateDER)
+        let proof = try (useExpectation ? expected?.sealedClaimKeys : nil).map { sealed in
+            Attestation.hubProof(
+                claimCode: try SetupSecretProofs(macKeys: try pki.sealer.open(sealed, name: Self.claimSealedName(serial))),
+                serial: serial, challenge: challenge, material: material, certificateDER: issued.record.certificateDER,
+                rootDER: root.record.certificateDER)
+        }
+        return (PairedDevice(issued: issued, rootPEM: root.pem, rootDER: root.record.certificateDER), proof)
     }
 }

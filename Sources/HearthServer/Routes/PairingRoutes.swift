@@ -67,11 +67,11 @@ struct PairingRoutes: Sendable {
                 guard body.attestationChain.utf8.count <= 16 * 1024, body.signature.utf8.count <= 256,
                       let signature = Base64URL.decode(body.signature)
                 else { throw HearthError(.invalidInput, "attestation_chain is PEM (at most 16 KiB); signature is base64url") }
-                let paired = try await pairing.pairWithAttestation(
+                let (paired, proof) = try await pairing.pairWithAttestation(
                     challenge: try Self.bytes(body.challenge, "challenge"), csr: try CertificateRequest(pem: body.csr),
                     hubKey: try Self.bytes(body.hubKey, "hub_key"), chainPEM: body.attestationChain, signature: signature,
                     source: context.remoteIP ?? "unknown")
-                return try JSONBody.response(PairedView(paired, hubProof: nil), status: .created)
+                return try JSONBody.response(PairedView(paired, hubProof: proof), status: .created)
             },
             Endpoint(.post, "/v1/devices/:id/transfer") { request, context in
                 let person = try await sessions.owner(request, toDo: "give a device away")
@@ -141,7 +141,8 @@ struct PairingRoutes: Sendable {
                 case (nil, let serial?):
                     let record = try await pairing.expectAttested(
                         serial: serial, household: person.householdID, zone: try body.zone.map(Zone.init),
-                        name: body.name ?? "expected device", minutes: body.minutes ?? 60, actor: .person(person.id))
+                        name: body.name ?? "expected device", minutes: body.minutes ?? 60,
+                        claimCode: try body.claimCode.map(SetupSecret.init(text:)), actor: .person(person.id))
                     return try JSONBody.response(
                         ["serial": record.serial, "expires_at": RFC3339.format(record.expiresAt)], status: .created)
                 default:
@@ -176,9 +177,11 @@ struct PairingRoutes: Sendable {
     struct ExpectBody: Decodable {
         let secret: String?
         let serial: String?
+        let claimCode: String?
         let zone: String?
         let name: String?
         let minutes: Int?
+        enum CodingKeys: String, CodingKey { case secret, serial, zone, name, minutes, claimCode = "claim_code" }
     }
 
     struct TransferBody: Decodable {

@@ -37,6 +37,13 @@ public enum KEKRotation {
                     expectation: expectation.id, try new.seal(try old.open(expectation.sealedKeys, name: name), name: name))
                 count += 1
             }
+            for expectation in try await db.attestation.expectationsWithClaimCodes() {
+                guard let sealed = expectation.sealedClaimKeys else { continue }
+                let name = PairingService.claimSealedName(expectation.serial)
+                try await db.attestation.updateSealedClaimKeys(
+                    serial: expectation.serial, try new.seal(try old.open(sealed, name: name), name: name))
+                count += 1
+            }
             try await db.audit.append(AuditEvent(
                 .kekRotated, actor: actor, subject: "hub:kek", household: nil, reason: "key-encryption key rotated",
                 details: ["keys": "\(count)"]))

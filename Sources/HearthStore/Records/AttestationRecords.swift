@@ -52,9 +52,10 @@ public struct AttestationRecords: Sendable {
     public func insertExpectation(_ expectation: AttestedExpectationRecord) async throws {
         do {
             try await db.execute(
-                "INSERT INTO attested_expectations (serial, household_id, zone, name, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO attested_expectations (serial, household_id, zone, name, sealed_claim_keys, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 expectation.serial, expectation.householdID, expectation.zone.sqlValue, expectation.name,
-                expectation.createdAt.unixMilliseconds, expectation.expiresAt.unixMilliseconds)
+                expectation.sealedClaimKeys.map { SQLValue.blob($0) } ?? .null, expectation.createdAt.unixMilliseconds,
+                expectation.expiresAt.unixMilliseconds)
         } catch let error as HearthError where error.code == .conflict {
             throw HearthError(.conflict, "a device with that serial is expected already")
         }
@@ -62,13 +63,20 @@ public struct AttestationRecords: Sendable {
 
     public func expectation(serial: String) async throws -> AttestedExpectationRecord? {
         guard let row = try await db.first(
-            "SELECT serial, household_id, zone, name, created_at, expires_at, used_at, device_id FROM attested_expectations WHERE serial = ?",
-            serial)
+            "SELECT \(AttestedExpectationRecord.columns) FROM attested_expectations WHERE serial = ?", serial)
         else { return nil }
-        return AttestedExpectationRecord(
-            serial: try row.text("serial"), householdID: try row.text("household_id"), zone: try row.optionalText("zone"),
-            name: try row.text("name"), createdAt: try row.date("created_at"), expiresAt: try row.date("expires_at"),
-            usedAt: try row.optionalDate("used_at"), deviceID: try row.optionalText("device_id"))
+        return try AttestedExpectationRecord(row)
+    }
+
+    /// Every expectation with a claim code, for re-sealing under a new KEK.
+    public func expectationsWithClaimCodes() async throws -> [AttestedExpectationRecord] {
+        try await db.query(
+            "SELECT \(AttestedExpectationRecord.columns) FROM attested_expectations WHERE sealed_claim_keys IS NOT NULL"
+        ).map(AttestedExpectationRecord.init)
+    }
+
+    public func updateSealedClaimKeys(serial: String, _ sealed: [UInt8]) async throws {
+        try await db.execute("UPDATE attested_expectations SET sealed_claim_keys = ? WHERE serial = ?", sealed, serial)
     }
 
     /// Marks an expectation used by `device`; false when used or expired already.
@@ -108,22 +116,38 @@ public struct AttestedExpectationRecord: Sendable, Hashable {
     /// The zone the device joins at once (an enrollment rule); nil: quarantine until claimed.
     public let zone: String?
     public let name: String
+    /// The MAC keys of the device's claim code, sealed: with them the hub proves itself to the
+    /// device (docs/pairing.md, "Mode 3").
+    public var sealedClaimKeys: [UInt8]?
     public let createdAt: Date
     public let expiresAt: Date
     public var usedAt: Date?
     public var deviceID: String?
 
     public init(
-        serial: String, householdID: String, zone: String?, name: String, createdAt: Date, expiresAt: Date,
-        usedAt: Date? = nil, deviceID: String? = nil
+        serial: String, householdID: String, zone: String?, name: String, sealedClaimKeys: [UInt8]? = nil,
+        createdAt: Date, expiresAt: Date, usedAt: Date? = nil, deviceID: String? = nil
     ) {
         self.serial = serial
         self.householdID = householdID
         self.zone = zone
         self.name = name
+        self.sealedClaimKeys = sealedClaimKeys
         self.createdAt = createdAt
         self.expiresAt = expiresAt
         self.usedAt = usedAt
         self.deviceID = deviceID
+    }
+}
+
+extension AttestedExpectationRecord {
+    static let columns = "serial, household_id, zone, name, sealed_claim_keys, created_at, expires_at, used_at, device_id"
+
+    init(_ row: SQLRow) throws {
+        self.init(
+            serial: try row.text("serial"), householdID: try row.text("household_id"), zone: try row.optionalText("zone"),
+            name: try row.text("name"), sealedClaimKeys: try row.optionalBlob("sealed_claim_keys"),
+            createdAt: try row.date("created_at"), expiresAt: try row.date("expires_at"), usedAt: try row.optionalDate("used_at"),
+            deviceID: try row.optionalText("device_id"))
     }
 }

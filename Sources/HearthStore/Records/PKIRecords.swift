@@ -105,13 +105,12 @@ public struct PKIRecords: Sendable {
         ).isEmpty
     }
 
-    /// Each device's newest certificate (latest notAfter), by device id, for a household.
+    /// Each device's newest certificate (the last issued), by device id, for a household.
     public func newestDeviceCertificates(household: String) async throws -> [String: CertificateRecord] {
         let rows = try await db.query(
             """
             SELECT \(CertificateRecord.columns) FROM certificates c WHERE household_id = ? AND device_id IS NOT NULL
-            AND not_after = (SELECT MAX(not_after) FROM certificates n WHERE n.device_id = c.device_id)
-            ORDER BY serial
+            AND issued_audit_seq = (SELECT MAX(issued_audit_seq) FROM certificates n WHERE n.device_id = c.device_id)
             """, household)
         var newest: [String: CertificateRecord] = [:]
         for row in rows {

@@ -292,6 +292,7 @@ public enum Schema {
                 household_id TEXT NOT NULL REFERENCES households (id),
                 zone TEXT,
                 name TEXT NOT NULL,
+                sealed_claim_keys {blob},
                 created_at BIGINT NOT NULL,
                 expires_at BIGINT NOT NULL,
                 used_at BIGINT,

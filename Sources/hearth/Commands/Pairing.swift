@@ -115,6 +115,9 @@ struct Pair: AsyncParsableCommand {
         @Option(name: .long, help: "The serial number the manufacturer's attestation names.")
         var serial: String?
 
+        @Option(name: .long, help: "With --serial: the device's claim code, so the hub proves itself to the device.")
+        var claimCode: String?
+
         @Option(name: .long, help: "The zone the device joins.")
         var zone: String?
 
@@ -128,14 +131,17 @@ struct Pair: AsyncParsableCommand {
 
         func validate() throws {
             guard (secret == nil) != (serial == nil) else { throw ValidationError("give exactly one of --secret or --serial") }
+            if claimCode != nil, serial == nil { throw ValidationError("--claim-code goes with --serial") }
         }
 
         func run() async throws {
             let zone = try self.zone.map(Zone.init)
             if let serial {
+                let claim = try claimCode.map(SetupSecret.init(text:))
                 let record = try await withPairing(common) { pairing, household in
                     try await pairing.expectAttested(
-                        serial: serial, household: household, zone: zone, name: name, minutes: minutes, actor: Pair.actor)
+                        serial: serial, household: household, zone: zone, name: name, minutes: minutes, claimCode: claim,
+                        actor: Pair.actor)
                 }
                 Output.print(
                     "expecting serial \(record.serial) (\(record.name)) \(record.zone.map { "in zone \($0)" } ?? "in quarantine until claimed") until \(RFC3339.format(record.expiresAt))")

@@ -132,12 +132,17 @@ struct DeviceCommand: AsyncParsableCommand {
         @Option(name: .long, help: "The device's serial number, as the manufacturer certifies it.")
         var serial: String
 
+        @Flag(name: .long, help: "Also give the device a claim code (printed, as on its label).")
+        var claimCode = false
+
         @OptionGroup var state: State
 
         func run() async throws {
             let maker = try VirtualManufacturer.open(URL(fileURLWithPath: manufacturer))
-            try maker.attest(serial: serial).store(in: URL(fileURLWithPath: state.state))
+            let attestation = try maker.attest(serial: serial, withClaimCode: claimCode)
+            try attestation.store(in: URL(fileURLWithPath: state.state))
             Output.print("attested serial \(serial); manufacturer root: \(manufacturer)/manufacturer.pem")
+            if let code = attestation.claimCode { Output.print("claim code: \(code.text)") }
         }
     }
 }

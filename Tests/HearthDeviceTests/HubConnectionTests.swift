@@ -163,7 +163,8 @@ import X509
             #expect(error.code == .timedOut)
             #expect(error.isRetriable)
         }
-        #expect(ContinuousClock.now - start < .seconds(10))
+        // The timeout ends the wait instead of hanging; generous, since the full suite loads both cores.
+        #expect(ContinuousClock.now - start < .seconds(60))
 
         // A port nobody listens on (bound, then closed).
         let port = try await Self.withServer(tls: nil) { $0 }

@@ -6,7 +6,8 @@ import SQLiteNIO
 /// The embedded engine: one SQLite file in write-ahead-log mode.
 ///
 /// One writer connection carries every transaction, one at a time (SQLite allows a single
-/// writer anyway); a second connection serves reads, which WAL lets run beside a write. Other
+/// writer anyway); a second connection serves reads, one at a time, which WAL lets run beside a
+/// write. Other
 /// processes — `hearth` admin commands while the server runs — share the file through SQLite's
 /// own locking, waiting up to the busy timeout.
 public final class SQLiteEngine: DatabaseEngine {
@@ -18,7 +19,8 @@ public final class SQLiteEngine: DatabaseEngine {
     public let path: String
     private let writer: SQLiteConnection
     private let reader: SQLiteConnection
-    private let gate = WriterGate()
+    private let gate = ConnectionGate()
+    private let readerGate = ConnectionGate()
     private let logger: Logger
 
     /// How long a statement waits for another process's lock before failing with "busy".
@@ -70,6 +72,7 @@ public final class SQLiteEngine: DatabaseEngine {
         // Wait for the transaction in progress, then close; the last connection to close
         // checkpoints the WAL into the main file.
         await gate.acquire()
+        await readerGate.acquire()
         // This task is cancelled by now, and sqlite-nio refuses to start work (even a close) from a
         // cancelled task; an unstructured task, awaited at once, is not cancelled.
         let (reader, writer) = (self.reader, self.writer)
@@ -79,13 +82,15 @@ public final class SQLiteEngine: DatabaseEngine {
         }.value
         // Released so that a late caller fails on the closed connection instead of waiting forever.
         await gate.release()
+        await readerGate.release()
         logger.debug("closed SQLite database", metadata: ["path": "\(path)"])
     }
 
     public func read<Result: Sendable>(
         _ body: @Sendable (any SQLExecutor) async throws -> Result
     ) async throws -> Result {
-        try await body(SQLiteExecutor(connection: reader))
+        let reader = self.reader
+        return try await readerGate.withHeld { try await body(SQLiteExecutor(connection: reader)) }
     }
 
     public func transaction<Result: Sendable>(

@@ -1,9 +1,12 @@
-/// Lets one transaction at a time use the SQLite writer connection.
+/// Lets one user at a time use a SQLite connection: one transaction on the writer, one read on
+/// the reader.
 ///
 /// An actor alone is not enough: a transaction awaits between its statements, and actor
-/// reentrancy would let a second one interleave `BEGIN`s on the same connection. Ownership is
-/// handed directly from the releasing holder to the next waiter in arrival order.
-actor WriterGate {
+/// reentrancy would let a second one interleave `BEGIN`s on the same connection. On the reader, a
+/// statement that starts while another runs joins that statement's read transaction and sees the
+/// database as of *its* start — missing a write that committed just before. Ownership is handed
+/// directly from the releasing holder to the next waiter in arrival order.
+actor ConnectionGate {
     private var held = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
 

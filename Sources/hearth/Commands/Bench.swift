@@ -8,7 +8,7 @@ import Logging
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure the hub's building blocks on this machine.",
-        subcommands: [StoreWrites.self, AuditBench.self, PKIBench.self])
+        subcommands: [StoreWrites.self, AuditBench.self, PKIBench.self, PairingBench.self, RenewBench.self])
 
     struct StoreWrites: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -48,13 +48,15 @@ struct BenchDatabase: ParsableArguments {
     @Option(name: .long, help: "postgres://… to measure PostgreSQL; default: a temporary SQLite file.")
     var database: String?
 
-    func withStore<Result: Sendable>(logger: Logger, _ body: (Store) async throws -> Result) async throws -> Result {
+    func withStore<Result: Sendable>(
+        logger: Logger, clock: any HearthClock = SystemClock(), _ body: (Store) async throws -> Result
+    ) async throws -> Result {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("hearth-bench-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: scratch) }
         let folder = DataFolder(path: scratch.path)
         try folder.create()
         let engine = try await DatabaseLocation(url: database, dataFolder: folder).makeEngine(logger: logger)
-        return try await Store.withRunning(engine, logger: logger, body)
+        return try await Store.withRunning(engine, clock: clock, logger: logger, body)
     }
 }
 

@@ -113,6 +113,6 @@ public final class SQLiteEngine: DatabaseEngine {
     }
 
     public func ping() async throws {
-        _ = try await reader.query("SELECT 1", [])
+        _ = try await read { try await $0.query("SELECT 1", []) }
     }
 }

@@ -23,7 +23,7 @@ import Testing
          #"{"request_id":"nope","poll_token":"hpt_x","device_nonce":"AAAA"}"#, 422),
         ("poll: huge id", "POST", "/v1/pairing/code/poll", "application/json",
          #"{"request_id":"\#(String(repeating: "a", count: 5000))","poll_token":"x","device_nonce":"\#(key)"}"#, 401),
-        ("secret: unknown expectation", "POST", "/v1/pairing/secret", "application/json",
+        ("secret: garbage CSR", "POST", "/v1/pairing/secret", "application/json",
          #"{"expectation_id":"00","csr":"x","device_nonce":"\#(key)","hub_key":"\#(key)","proof":"\#(key)"}"#, 422),
         ("attest: garbage", "POST", "/v1/pairing/attest", "application/json",
          #"{"challenge":"\#(key)","csr":"x","hub_key":"\#(key)","attestation_chain":"x","signature":"!!"}"#, 422),

@@ -161,9 +161,9 @@ extension PairingService {
         guard let request = found, request.status == .pending, now < request.expiresAt,
               request.householdID == nil || request.householdID == household.rawValue
         else {
-            throw try await failedApproval(
+            throw try await refuse(
                 HearthError(.notFound, "no pending pairing request has that code"), keys: keys, actor: actor,
-                household: household)
+                subject: "pairing:code", household: household)
         }
         guard let deviceNonce = request.deviceNonce else {
             throw HearthError(.conflict, "the device has not confirmed its request yet; try again in a few seconds")
@@ -176,11 +176,11 @@ extension PairingService {
                 guard failures >= Self.maximumVerificationFailures else { return false }
                 return try await db.pairing.decide(id: request.id, approved: false, household: household)
             }
-            throw try await failedApproval(
+            throw try await refuse(
                 HearthError(.invalidInput, denied
                     ? "the verification value does not match what the device shows; the request is refused after \(Self.maximumVerificationFailures) tries"
                     : "the verification value does not match what the device shows"),
-                keys: keys, actor: actor, household: household, subject: "pairing:\(request.id)")
+                keys: keys, actor: actor, subject: "pairing:\(request.id)", household: household)
         }
         let prepared = try Self.prepareFirstCertificate(
             csr: try CertificateRequest(der: request.csrDER), household: household, zone: zone, name: name, pki: pki,
@@ -221,17 +221,5 @@ extension PairingService {
     /// Requests waiting for a decision.
     public func pendingRequests() async throws -> [PairingRequestRecord] {
         try await store.read { db in try await db.pairing.pendingRequests(at: db.clock.now) }
-    }
-
-    private func failedApproval(
-        _ error: HearthError, keys: [String], actor: AuditActor, household: HouseholdID, subject: String = "pairing:code"
-    ) async throws -> HearthError {
-        await throttle.recordFailure(keys)
-        try await store.write { db in
-            try await db.audit.append(AuditEvent(
-                .pairingRefused, actor: actor, subject: subject, household: household, reason: error.reason,
-                details: ["code": error.code.rawValue]))
-        }
-        return error
     }
 }

@@ -64,13 +64,9 @@ extension PairingService {
         else { throw HearthError(.notFound, "no transfer of device \(id) to your household is waiting") }
         let stored = try pki.sealer.open(expectation.sealedKeys, name: Self.sealedName(expectation.id))
         guard constantTimeEquals(Array(secret.id.utf8), Array(expectation.id.utf8)), constantTimeEquals(stored, secret.macKeys) else {
-            await throttle.recordFailure(keys)
-            try await store.write { db in
-                try await db.audit.append(AuditEvent(
-                    .pairingRefused, actor: actor, subject: "device:\(id)", household: household,
-                    reason: "a transfer was refused: the setup secret does not match the device", details: ["code": "transfer"]))
-            }
-            throw HearthError(.invalidInput, "the setup secret does not match that device")
+            throw try await refuse(
+                HearthError(.invalidInput, "the setup secret does not match that device"), keys: keys, actor: actor,
+                subject: "device:\(id)", household: household)
         }
         let name = try Device.validatedName(name)
         let pki = self.pki

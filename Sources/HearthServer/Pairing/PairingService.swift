@@ -80,17 +80,34 @@ public struct PairingService: Sendable {
         }
     }
 
-    /// Records a refused attempt: back-off for its keys, and an audit entry.
+    /// Records a refused attempt: back-off for its keys, and an audit entry. Returns the problem,
+    /// for the caller to throw.
     func refuse(
         _ problem: Problem, keys: [String], actor: AuditActor, subject: String, household: HouseholdID?
     ) async throws -> Problem {
+        try await recordRefusal(
+            code: problem.code, reason: problem.detail, keys: keys, actor: actor, subject: subject, household: household)
+        return problem
+    }
+
+    /// The same for an owner's (or the CLI's) attempt, which gets a typed error.
+    func refuse(
+        _ error: HearthError, keys: [String], actor: AuditActor, subject: String, household: HouseholdID?
+    ) async throws -> HearthError {
+        try await recordRefusal(
+            code: error.code.rawValue, reason: error.reason, keys: keys, actor: actor, subject: subject, household: household)
+        return error
+    }
+
+    private func recordRefusal(
+        code: String, reason: String, keys: [String], actor: AuditActor, subject: String, household: HouseholdID?
+    ) async throws {
         await throttle.recordFailure(keys)
         try await store.write { db in
             try await db.audit.append(AuditEvent(
-                .pairingRefused, actor: actor, subject: subject, household: household, reason: problem.detail,
-                details: ["code": problem.code]))
+                .pairingRefused, actor: actor, subject: subject, household: household, reason: reason,
+                details: ["code": code]))
         }
-        return problem
     }
 
     static func sourceKey(_ source: String) -> String { "pairing-source:\(source)" }

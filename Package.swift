@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "HearthPairing", targets: ["HearthPairing"]),
         .library(name: "HearthStore", targets: ["HearthStore"]),
         .library(name: "HearthServer", targets: ["HearthServer"]),
+        .library(name: "HearthOAuth", targets: ["HearthOAuth"]),
         .library(name: "HearthDevice", targets: ["HearthDevice"]),
         .library(name: "HearthTesting", targets: ["HearthTesting"]),
     ],
@@ -35,6 +36,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.5.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.25.0"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.10.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
     ],
     targets: [
         // Domain types, ids, errors, state machines, clock. No I/O.
@@ -76,6 +78,16 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The OAuth 2.x authorization server's logic: tokens, DPoP, client assertions, PKCE, scopes, TOTP. No I/O.
+        .target(
+            name: "HearthOAuth",
+            dependencies: [
+                "HearthCore",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
         // The storage API, schema migrations and the repositories written once for both engines.
         .target(
             name: "HearthStore",
@@ -113,6 +125,7 @@ let package = Package(
                 "HearthAudit",
                 "HearthPKI",
                 "HearthPairing",
+                "HearthOAuth",
                 "HearthStore",
                 "HearthStoreSQLite",
                 "HearthStorePostgres",
@@ -171,6 +184,7 @@ let package = Package(
                 "HearthPKI",
                 "HearthAudit",
                 "HearthDevice",
+                "HearthOAuth",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -185,11 +199,19 @@ let package = Package(
             name: "HearthPairingTests",
             dependencies: ["HearthPairing", "HearthCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
+        .testTarget(
+            name: "HearthOAuthTests",
+            dependencies: [
+                "HearthOAuth", "HearthCore",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict),
         .testTarget(name: "HearthStoreTests", dependencies: ["HearthTesting", "HearthStore", "HearthCore", "HearthAudit"], swiftSettings: strict),
         .testTarget(
             name: "HearthServerTests",
             dependencies: [
-                "HearthTesting", "HearthServer", "HearthStore", "HearthCore", "HearthAudit", "HearthPairing", "HearthPKI",
+                "HearthTesting", "HearthServer", "HearthStore", "HearthCore", "HearthAudit", "HearthPairing", "HearthPKI", "HearthOAuth",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
             ],

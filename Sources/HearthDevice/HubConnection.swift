@@ -84,8 +84,18 @@ public struct HubConnection: Sendable {
         try await send(.POST, path, body: body)
     }
 
+    /// Any request: a body of the given media type and extra headers (an OAuth client's form
+    /// posts and `Authorization`).
+    public func send(
+        _ method: String, _ path: String, body: [UInt8]? = nil, contentType: String = "application/json",
+        headers: [(String, String)] = []
+    ) async throws -> HubResponse {
+        try await send(HTTPMethod(rawValue: method.uppercased()), path, contentType: contentType, extra: headers) { _ in body }
+    }
+
     private func send(
-        _ method: HTTPMethod, _ path: String, body: (_ server: CertificateChain) throws -> [UInt8]?
+        _ method: HTTPMethod, _ path: String, contentType: String = "application/json", extra: [(String, String)] = [],
+        body: (_ server: CertificateChain) throws -> [UInt8]?
     ) async throws -> HubResponse {
         let presented = PresentedCertificates()
         let deadline = Deadline()
@@ -103,7 +113,7 @@ public struct HubConnection: Sendable {
                     throw HubTransportError(.tls, "the server's certificate chains to the pinned root but is not the hub's")
                 }
                 let bytes = try body(server)
-                try await outbound.write(.head(head(method, path, length: bytes?.count)))
+                try await outbound.write(.head(head(method, path, length: bytes?.count, contentType: contentType, extra: extra)))
                 if let bytes { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: bytes)))) }
                 try await outbound.write(.end(nil))
                 return try await read(inbound, server: server)
@@ -155,15 +165,18 @@ public struct HubConnection: Sendable {
         }
     }
 
-    private func head(_ method: HTTPMethod, _ path: String, length: Int?) -> HTTPRequestHead {
+    private func head(
+        _ method: HTTPMethod, _ path: String, length: Int?, contentType: String, extra: [(String, String)]
+    ) -> HTTPRequestHead {
         let authority = hostIsAddress && host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
         var headers: HTTPHeaders = [
             "Host": authority, "Accept": "application/json", "Connection": "close", "User-Agent": "hearth-device",
         ]
         if let length {
-            headers.add(name: "Content-Type", value: "application/json")
+            headers.add(name: "Content-Type", value: contentType)
             headers.add(name: "Content-Length", value: String(length))
         }
+        for (name, value) in extra { headers.add(name: name, value: value) }
         let prefix = hub.path.hasSuffix("/") ? String(hub.path.dropLast()) : hub.path
         return HTTPRequestHead(version: .http1_1, method: method, uri: prefix + path, headers: headers)
     }

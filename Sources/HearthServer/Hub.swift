@@ -46,18 +46,36 @@ public struct Hub: Sendable {
                 pki: pki, throttle: SignInThrottle(clock: store.clock, freeFailures: configuration.signInFreeFailures),
                 isServedKey: { serving.isServedKey($0) })
             let checkpointer = AuditCheckpointer(store: store, signer: auditSigner)
+            let secondFactor = SecondFactor(store: store, sealer: pki.sealer)
+            let signIn = PasswordSignIn(
+                store: store, hasher: hasher, decoyHash: decoyHash,
+                throttle: SignInThrottle(clock: store.clock, freeFailures: configuration.signInFreeFailures),
+                secondFactor: secondFactor)
+            let issuer = OAuthIssuer(configuration.oauthIssuer ?? pki.authorities.publicURL)
+            let keyring = OAuthKeyring(store: store, sealer: pki.sealer)
+            let oauth = AuthorizationServer(
+                store: store, keyring: keyring, sealer: pki.sealer, issuer: issuer, signIn: signIn,
+                throttle: SignInThrottle(clock: store.clock, freeFailures: configuration.signInFreeFailures),
+                bodyLimit: configuration.maxBodyBytes, lifetimes: .init())
+            let sessions = SessionAuthenticator(store: store, tokens: AccessTokenVerifier(server: oauth))
+            let lifecycle = DeviceLifecycle(pki: pki)
             let router = Router(context: HearthRequestContext.self)
             let endpoints = HealthRoutes(store: store, registry: registry).endpoints
                 + SessionRoutes(
-                    store: store, hasher: hasher,
+                    store: store, hasher: hasher, signIn: signIn,
                     throttle: SignInThrottle(clock: store.clock, freeFailures: configuration.signInFreeFailures),
                     sessionLifetime: configuration.sessionLifetime, bodyLimit: configuration.maxBodyBytes,
-                    decoyHash: decoyHash
+                    authenticator: sessions
                 ).endpoints
-                + AuditRoutes(store: store, checkpointer: checkpointer).endpoints
-                + PKIRoutes(pki: pki, bodyLimit: configuration.maxBodyBytes).endpoints
-                + DeviceRoutes(lifecycle: DeviceLifecycle(pki: pki), bodyLimit: configuration.maxBodyBytes).endpoints
-                + PairingRoutes(pairing: pairing, bodyLimit: configuration.maxBodyBytes).endpoints
+                + AuditRoutes(store: store, checkpointer: checkpointer, authenticator: sessions).endpoints
+                + PKIRoutes(pki: pki, bodyLimit: configuration.maxBodyBytes, authenticator: sessions).endpoints
+                + DeviceRoutes(lifecycle: lifecycle, bodyLimit: configuration.maxBodyBytes, sessions: sessions).endpoints
+                + PairingRoutes(pairing: pairing, bodyLimit: configuration.maxBodyBytes, sessions: sessions).endpoints
+                + OAuthRoutes(server: oauth).endpoints
+                + OAuthManagementRoutes(
+                    registry: ClientRegistry(store: store, trustDomain: pki.trustDomain), secondFactor: secondFactor,
+                    lifecycle: lifecycle, sessions: sessions, bodyLimit: configuration.maxBodyBytes
+                ).endpoints
             var table = RouteTable()
             for endpoint in endpoints { table.add(endpoint.method, endpoint.path) }
             router.add(middleware: AccessMiddleware(metrics: HTTPMetrics(registry: registry)))
@@ -71,11 +89,18 @@ public struct Hub: Sendable {
                 PeriodicService(name: "session sweep", interval: configuration.sweepInterval, logger: logger) {
                     try await SessionSweeper.sweep(store, logger: logger)
                 },
-                PeriodicService(name: "pairing sweep", interval: configuration.sweepInterval, logger: logger) {
+                PeriodicService(name: "pairing and OAuth sweep", interval: configuration.sweepInterval, logger: logger) {
                     try await store.write { db in
                         try await db.pairing.sweep(before: db.clock.now)
                         try await db.attestation.sweep(before: db.clock.now)
+                        try await db.oauthGrants.sweep(before: db.clock.now)
+                        try await db.oauthAuthorizations.sweep(before: db.clock.now)
+                        try await db.oauthClients.sweepAssertions(before: db.clock.now)
                     }
+                },
+                // A signing-key rotation by another process (the CLI, another node) is picked up here.
+                PeriodicService(name: "OAuth key watch", interval: .seconds(5), logger: logger) {
+                    try await keyring.refresh()
                 },
                 // Signs the head while entries arrive, and once more at shutdown.
                 PeriodicService(
@@ -115,6 +140,10 @@ public struct Hub: Sendable {
                 services: services,
                 onServerRunning: { channel in
                     let port = channel.localAddress?.port ?? 0
+                    if configuration.oauthIssuer == nil, configuration.port == 0 {
+                        let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+                        issuer.set("https://\(host):\(port)")
+                    }
                     logger.info("hearth is serving", metadata: ["https": "\(configuration.host):\(port)"])
                     await onListening(port)
                 },

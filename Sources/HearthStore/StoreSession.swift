@@ -20,5 +20,10 @@ public struct StoreSession: Sendable {
     public var pki: PKIRecords { PKIRecords(db: db) }
     public var pairing: PairingRecords { PairingRecords(db: db) }
     public var attestation: AttestationRecords { AttestationRecords(db: db) }
+    public var oauthClients: OAuthClientRecords { OAuthClientRecords(db: db) }
+    public var oauthGrants: OAuthGrantRecords { OAuthGrantRecords(db: db) }
+    public var oauthAuthorizations: OAuthAuthorizationRecords { OAuthAuthorizationRecords(db: db) }
+    public var oauthKeys: OAuthKeyRecords { OAuthKeyRecords(db: db) }
+    public var secondFactors: SecondFactorRecords { SecondFactorRecords(db: db) }
     public var audit: AuditRecords { AuditRecords(db: db, clock: clock) }
 }

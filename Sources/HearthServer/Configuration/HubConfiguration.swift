@@ -27,6 +27,9 @@ public struct HubConfiguration: Sendable {
     public var revocationPollInterval: Duration = .milliseconds(250)
     /// How often the running hub checks whether its own TLS certificate needs renewing.
     public var hubCertificateCheckInterval: Duration = .seconds(3600)
+    /// The OAuth issuer (RFC 8414), the URL clients reach the hub by. When nil: the PKI's public
+    /// URL, or — when listening on port 0 — `https://<host>:<bound port>`.
+    public var oauthIssuer: String?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8443, hostnames: [String] = [], maxBodyBytes: Int = 64 * 1024,

@@ -118,13 +118,36 @@ public struct DeviceLifecycle: Sendable {
             let device = try await db.devices.transition(id, to: .decommissioned, at: db.clock.now)
             let revoked = try await pki.revokeInTransaction(
                 try await Self.validCertificates(of: id, in: db), reason: .cessationOfOperation, actor: actor, in: db)
+            let tokens = try await db.oauthGrants.revokeAll(device: id, reason: "device decommissioned", at: db.clock.now)
             try await db.audit.append(AuditEvent(
                 .deviceDecommissioned, actor: actor, subject: "device:\(id)", household: household,
-                reason: "identity retired", details: ["certificates_revoked": "\(revoked.count)"]))
+                reason: "identity retired", details: ["certificates_revoked": "\(revoked.count)", "tokens_revoked": "\(tokens)"]))
             return (device, revoked)
         }
         try await pki.refresh()
         return result
+    }
+
+    /// Registers a device that has no certificate of its own and is reached through a gateway
+    /// (which obtains tokens for it by token exchange); it is active in the gateway's zone.
+    public func registerBehindGateway(
+        _ gateway: DeviceID, name: String, household: HouseholdID, actor: AuditActor
+    ) async throws -> Device {
+        try await pki.store.write { db in
+            let host = try await Self.find(gateway, household: household, in: db)
+            guard host.state == .active else { throw HearthError(.conflict, "the gateway is not active") }
+            guard try await db.pki.certificates(CertificateQuery(deviceID: gateway.rawValue, status: .valid, limit: 100))
+                .contains(where: { $0.profile == "gateway" })
+            else { throw HearthError(.conflict, "the device holds no valid gateway certificate") }
+            let device = try Device(
+                householdID: household, zone: host.zone, name: name, state: .active, createdAt: db.clock.now)
+            try await db.devices.insert(device)
+            try await db.devices.setGateway(device.id, gateway: gateway)
+            try await db.audit.append(AuditEvent(
+                .deviceAttached, actor: actor, subject: "device:\(device.id)", household: household,
+                reason: "registered behind gateway \(gateway)", details: ["gateway": gateway.rawValue, "zone": host.zone.name]))
+            return device
+        }
     }
 
     private func transition(
@@ -134,9 +157,11 @@ public struct DeviceLifecycle: Sendable {
         try await pki.store.write { db in
             _ = try await Self.find(id, household: household, in: db)
             let device = try await db.devices.transition(id, to: state, at: db.clock.now)
+            // A device that is no longer active keeps no access token.
+            let tokens = state == .active ? 0 : try await db.oauthGrants.revokeAll(device: id, reason: reason, at: db.clock.now)
             try await db.audit.append(AuditEvent(
                 action, actor: actor, subject: "device:\(id)", household: household, reason: reason,
-                details: ["zone": device.zone.name]))
+                details: ["zone": device.zone.name, "tokens_revoked": "\(tokens)"]))
             return device
         }
     }

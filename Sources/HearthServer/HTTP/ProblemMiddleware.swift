@@ -1,4 +1,5 @@
 import HearthCore
+import HearthOAuth
 import Hummingbird
 import Logging
 import NIOCore
@@ -13,8 +14,14 @@ struct ProblemMiddleware: RouterMiddleware {
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
+        guard !request.uri.path.hasPrefix("/oauth/") else {
+            return try await OAuthErrorMiddleware.handle(request, context: context, next: next)
+        }
         do {
             return try await next(request, context)
+        } catch let error as OAuthError {
+            // A `/v1` call with an OAuth access token that failed: RFC 6750's answer.
+            return try error.response(from: request, context: context)
         } catch let problem as Problem {
             return try problem.response(from: request, context: context)
         } catch let error as HearthError {

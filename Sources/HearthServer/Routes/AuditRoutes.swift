@@ -12,7 +12,7 @@ import Hummingbird
 struct AuditRoutes: Sendable {
     let store: Store
     let checkpointer: AuditCheckpointer
-    var authenticator: SessionAuthenticator { SessionAuthenticator(store: store) }
+    let authenticator: SessionAuthenticator
     var verifierKey: NoteVerifierKey { checkpointer.signer.verifierKey }
 
     static let maximumPage = 1000
@@ -70,22 +70,22 @@ struct AuditRoutes: Sendable {
 
     var endpoints: [Endpoint] {
         [
-            Endpoint(.get, "/v1/audit/checkpoint") { request, _ in
-                _ = try await owner(request)
+            Endpoint(.get, "/v1/audit/checkpoint") { request, context in
+                _ = try await owner(request, context)
                 guard let latest = try await store.read({ db in try await db.audit.latestCheckpoint() }) else {
                     throw Problem(.notFound, code: "not-found", detail: "no checkpoint has been signed yet")
                 }
                 return try JSONBody.response(AuditCheckpointView(latest, key: verifierKey))
             },
-            Endpoint(.post, "/v1/audit/checkpoint") { request, _ in
-                _ = try await owner(request)
+            Endpoint(.post, "/v1/audit/checkpoint") { request, context in
+                _ = try await owner(request, context)
                 return try JSONBody.response(
                     AuditCheckpointView(try await checkpointer.checkpoint(), key: verifierKey), status: .created)
             },
-            Endpoint(.get, "/v1/audit/entries") { request, _ in try await entries(request) },
-            Endpoint(.get, "/v1/audit/proof/inclusion") { request, _ in try await inclusion(request) },
-            Endpoint(.get, "/v1/audit/proof/consistency") { request, _ in
-                _ = try await owner(request)
+            Endpoint(.get, "/v1/audit/entries") { request, context in try await entries(request, context) },
+            Endpoint(.get, "/v1/audit/proof/inclusion") { request, context in try await inclusion(request, context) },
+            Endpoint(.get, "/v1/audit/proof/consistency") { request, context in
+                _ = try await owner(request, context)
                 let parameters = QueryParameters(request)
                 let from = try parameters.integer("from", required: true)!
                 let to = try parameters.integer("to", required: true)!
@@ -103,12 +103,12 @@ struct AuditRoutes: Sendable {
         ]
     }
 
-    private func owner(_ request: Request) async throws -> Person {
-        try await authenticator.owner(request, toDo: "read the audit log")
+    private func owner(_ request: Request, _ context: HearthRequestContext) async throws -> Person {
+        try await authenticator.owner(request, context, toDo: "read the audit log", scope: "audit:read")
     }
 
-    private func entries(_ request: Request) async throws -> Response {
-        let person = try await owner(request)
+    private func entries(_ request: Request, _ context: HearthRequestContext) async throws -> Response {
+        let person = try await owner(request, context)
         let parameters = QueryParameters(request)
         let limit = try parameters.integer("limit") ?? 100
         guard (1...Int64(Self.maximumPage)).contains(limit) else {
@@ -126,8 +126,8 @@ struct AuditRoutes: Sendable {
             nextCursor: found.count > entries.count ? entries.last.map { String($0.index) } : nil))
     }
 
-    private func inclusion(_ request: Request) async throws -> Response {
-        let person = try await owner(request)
+    private func inclusion(_ request: Request, _ context: HearthRequestContext) async throws -> Response {
+        let person = try await owner(request, context)
         let parameters = QueryParameters(request)
         let index = try parameters.integer("index", required: true)!
         let requestedSize = try parameters.integer("size")

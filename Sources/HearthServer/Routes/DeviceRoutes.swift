@@ -17,13 +17,13 @@ struct DeviceRoutes: Sendable {
     let lifecycle: DeviceLifecycle
     let bodyLimit: Int
     var store: Store { lifecycle.pki.store }
-    var sessions: SessionAuthenticator { SessionAuthenticator(store: store) }
+    let sessions: SessionAuthenticator
     var devices: DeviceAuthenticator { DeviceAuthenticator(store: store) }
 
     var endpoints: [Endpoint] {
         [
-            Endpoint(.get, "/v1/devices") { request, _ in
-                let person = try await sessions.authenticate(request).person
+            Endpoint(.get, "/v1/devices") { request, context in
+                let person = try await sessions.authenticate(request, context, scope: "devices:read").person
                 let statuses = try await lifecycle.list(household: person.householdID)
                 return try JSONBody.response(["devices": statuses.map { DeviceView($0) }])
             },
@@ -109,7 +109,7 @@ struct DeviceRoutes: Sendable {
     private func allowed(
         _ action: PolicyAction, _ request: Request, _ context: HearthRequestContext
     ) async throws -> (Person, DeviceID) {
-        let person = try await sessions.authenticate(request).person
+        let person = try await sessions.authenticate(request, context, scope: action.requiredScope).person
         let notFound = Problem(.notFound, code: "not-found", detail: "no such device in your household")
         guard let id = context.parameters.get("id").flatMap(DeviceID.init) else { throw notFound }
         guard let device = try await store.read({ db in try await db.devices.find(id) }) else { throw notFound }
@@ -143,4 +143,9 @@ struct DeviceRoutes: Sendable {
         }
         return try CertificateRequest(pem: text)
     }
+}
+
+extension PolicyAction {
+    /// The OAuth scope an app needs for the action on a device.
+    var requiredScope: String { self == .viewDevice ? "devices:read" : "devices:manage" }
 }

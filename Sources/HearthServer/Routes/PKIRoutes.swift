@@ -16,7 +16,7 @@ import NIOCore
 struct PKIRoutes: Sendable {
     let pki: HubPKI
     let bodyLimit: Int
-    var authenticator: SessionAuthenticator { SessionAuthenticator(store: pki.store) }
+    let authenticator: SessionAuthenticator
 
     var endpoints: [Endpoint] {
         [
@@ -24,14 +24,14 @@ struct PKIRoutes: Sendable {
                 pem(pki.authorities.bundlePEM(), type: "application/pem-certificate-chain")
             },
             Endpoint(.get, "/v1/pki/crl/:file") { _, context in try await crl(context.parameters.get("file") ?? "") },
-            Endpoint(.post, "/v1/pki/ocsp") { request, _ in
+            Endpoint(.post, "/v1/pki/ocsp") { request, context in
                 if let length = request.headers[.contentLength].flatMap(Int.init), length > OCSPResponder.maximumRequestBytes {
                     throw Problem.bodyTooLarge
                 }
                 let body = try await request.body.collect(upTo: OCSPResponder.maximumRequestBytes)
                 return ocsp(try await pki.ocspResponse(for: Array(body.readableBytesView)))
             },
-            Endpoint(.get, "/v1/pki/ocsp/**") { request, _ in
+            Endpoint(.get, "/v1/pki/ocsp/**") { request, context in
                 // RFC 6960 appendix A.1: the URL-encoded base64 of the DER request follows the path.
                 let encoded = request.uri.path.dropFirst("/v1/pki/ocsp/".count)
                 guard encoded.utf8.count <= OCSPResponder.maximumRequestBytes * 2,
@@ -40,22 +40,22 @@ struct PKIRoutes: Sendable {
                 else { return ocsp(OCSPResponder.malformedRequest) }
                 return ocsp(try await pki.ocspResponse(for: Array(der)))
             },
-            Endpoint(.get, "/v1/pki/authorities") { request, _ in
-                let person = try await owner(request)
+            Endpoint(.get, "/v1/pki/authorities") { request, context in
+                let person = try await owner(request, context)
                 let views = pki.authorities.intermediates.filter { $0.record.householdID == person.householdID.rawValue }
                     .map(AuthorityView.init)
                 return try JSONBody.response(["authorities": [AuthorityView(pki.authorities.root)] + views])
             },
-            Endpoint(.get, "/v1/pki/certificates") { request, _ in try await list(request) },
-            Endpoint(.post, "/v1/pki/certificates") { request, _ in try await issue(request) },
+            Endpoint(.get, "/v1/pki/certificates") { request, context in try await list(request, context) },
+            Endpoint(.post, "/v1/pki/certificates") { request, context in try await issue(request, context) },
             Endpoint(.post, "/v1/pki/certificates/:serial/revoke") { request, context in
-                try await revoke(request, serial: context.parameters.get("serial") ?? "")
+                try await revoke(request, context, serial: context.parameters.get("serial") ?? "")
             },
         ]
     }
 
-    private func owner(_ request: Request) async throws -> Person {
-        try await authenticator.owner(request, toDo: "manage certificates")
+    private func owner(_ request: Request, _ context: HearthRequestContext) async throws -> Person {
+        try await authenticator.owner(request, context, toDo: "manage certificates", scope: "ca:admin")
     }
 
     private func crl(_ file: String) async throws -> Response {
@@ -99,8 +99,8 @@ struct PKIRoutes: Sendable {
         }
     }
 
-    private func issue(_ request: Request) async throws -> Response {
-        let person = try await owner(request)
+    private func issue(_ request: Request, _ context: HearthRequestContext) async throws -> Response {
+        let person = try await owner(request, context)
         let body = try await JSONBody.decode(IssueBody.self, from: request, limit: bodyLimit)
         let order = try CertificateOrderInput(
             csrPEM: body.csr, profile: body.profile, deviceID: body.deviceID, name: body.name, zone: body.zone,
@@ -110,8 +110,8 @@ struct PKIRoutes: Sendable {
         return try JSONBody.response(IssuedView(issued), status: .created)
     }
 
-    private func list(_ request: Request) async throws -> Response {
-        let person = try await owner(request)
+    private func list(_ request: Request, _ context: HearthRequestContext) async throws -> Response {
+        let person = try await owner(request, context)
         let parameters = QueryParameters(request)
         var query = CertificateQuery(householdID: person.householdID.rawValue, limit: 1000)
         if let status = parameters.text("status") {
@@ -136,8 +136,8 @@ struct PKIRoutes: Sendable {
         let reason: String?
     }
 
-    private func revoke(_ request: Request, serial: String) async throws -> Response {
-        let person = try await owner(request)
+    private func revoke(_ request: Request, _ context: HearthRequestContext, serial: String) async throws -> Response {
+        let person = try await owner(request, context)
         let body = try await JSONBody.decode(RevokeBody.self, from: request, limit: bodyLimit)
         let reason = try RevocationReason.parse(body.reason ?? "unspecified")
         guard let bytes = Hex.decode(serial), bytes.count <= 20 else {

@@ -10,17 +10,18 @@ import Hummingbird
 struct SessionRoutes: Sendable {
     let store: Store
     let hasher: PasswordHasher
+    let signIn: PasswordSignIn
     let throttle: SignInThrottle
     let sessionLifetime: Duration
     let bodyLimit: Int
-    /// Verified against when the account does not exist, so timing does not reveal which emails exist.
-    let decoyHash: String
 
-    var authenticator: SessionAuthenticator { SessionAuthenticator(store: store) }
+    let authenticator: SessionAuthenticator
 
     struct SignIn: Decodable {
         let email: String
         let password: String
+        /// The authenticator's code or a recovery code, for an account with a second factor.
+        let totp: String?
     }
 
     struct PasswordChange: Decodable {
@@ -83,9 +84,9 @@ struct SessionRoutes: Sendable {
 
     var endpoints: [Endpoint] {
         [
-            Endpoint(.post, "/v1/session") { request, context in try await signIn(request, context) },
+            Endpoint(.post, "/v1/session") { request, context in try await createSession(request, context) },
             Endpoint(.delete, "/v1/session") { request, _ in
-                let caller = try await authenticator.authenticate(request)
+                let caller = try await authenticator.session(request)
                 try await store.write { db in
                     try await db.sessions.delete(tokenDigest: caller.tokenDigest)
                     try await db.audit.append(AuditEvent(
@@ -94,8 +95,8 @@ struct SessionRoutes: Sendable {
                 }
                 return Response(status: .noContent)
             },
-            Endpoint(.get, "/v1/me") { request, _ in
-                let caller = try await authenticator.authenticate(request)
+            Endpoint(.get, "/v1/me") { request, context in
+                let caller = try await authenticator.authenticate(request, context)
                 let view = try await store.read { db -> MeView in
                     guard let household = try await db.households.find(caller.person.householdID) else {
                         throw HearthError(.notFound, "the household no longer exists")
@@ -111,56 +112,35 @@ struct SessionRoutes: Sendable {
         ]
     }
 
-    private func signIn(_ request: Request, _ context: HearthRequestContext) async throws -> Response {
+    private func createSession(_ request: Request, _ context: HearthRequestContext) async throws -> Response {
         let body = try await JSONBody.decode(SignIn.self, from: request, limit: bodyLimit)
-        guard let email = try? EmailAddress(body.email) else {
-            throw Problem(.unprocessableContent, code: "invalid-body", detail: "field 'email' is not an email address")
-        }
-        let keys = throttleKeys(email: email, context)
-        try await checkThrottle(keys)
-
-        let credential = try await store.read { db in try await db.people.credential(email: email) }
-        let matches = try await hasher.verify(body.password, against: credential?.passwordHash ?? decoyHash)
-        guard let credential, matches else {
-            await throttle.recordFailure(keys)
-            context.logger.notice("sign-in failed", metadata: ["remote": "\(context.remoteIP ?? "-")"])
-            // The attempted email is not recorded for an unknown account: it may be a mistyped
-            // password. Throttled attempts never reach this point, which bounds the entries.
-            let person = credential?.person
-            try await store.write { db in
-                try await db.audit.append(AuditEvent(
-                    .loginFailed, actor: .anonymous(address: context.remoteIP),
-                    subject: person.map { "person:\($0.id)" } ?? "account:unknown", household: person?.householdID,
-                    reason: person == nil ? "unknown account" : "wrong password"))
-            }
-            throw Problem.unauthenticated("the email or password is wrong", invalidToken: false)
-        }
-        await throttle.recordSuccess(keys[0])
-
+        let signedIn = try await signIn.check(
+            email: body.email, password: body.password, code: body.totp, source: context.remoteIP)
+        let person = signedIn.person
         let token = SecretToken(prefix: "hst_")
         let now = store.clock.now
         let expiresAt = now.addingTimeInterval(sessionLifetime.seconds)
         let session = SessionRecords.Session(
-            tokenDigest: token.digest, personID: credential.person.id, createdAt: now, expiresAt: expiresAt)
+            tokenDigest: token.digest, personID: person.id, createdAt: now, expiresAt: expiresAt)
         // Committed with its audit entry before the token is handed out: an acknowledged
         // session survives a crash, and no session exists that the log does not show.
         try await store.write { db in
             try await db.sessions.insert(session)
             try await db.audit.append(AuditEvent(
-                .loginSucceeded, actor: .person(credential.person.id), subject: sessionSubject(token.digest),
-                household: credential.person.householdID, reason: "password",
+                .loginSucceeded, actor: .person(person.id), subject: sessionSubject(token.digest),
+                household: person.householdID, reason: signedIn.acr == nil ? "password" : "password and second factor",
                 details: ["source": context.remoteIP ?? "unknown", "expires_at": String(expiresAt.unixMilliseconds)]))
         }
-        context.logger.info("signed in", metadata: ["person": "\(credential.person.id)"])
+        context.logger.info("signed in", metadata: ["person": "\(person.id)"])
         return try JSONBody.response(
             SessionCreated(
                 token: token.value, expiresAt: expiresAt, expiresIn: Int(sessionLifetime.seconds),
-                person: PersonView(credential.person)),
+                person: PersonView(person)),
             status: .created)
     }
 
     private func changePassword(_ request: Request, _ context: HearthRequestContext) async throws -> Response {
-        let caller = try await authenticator.authenticate(request)
+        let caller = try await authenticator.session(request)
         let body = try await JSONBody.decode(PasswordChange.self, from: request, limit: bodyLimit)
         guard (12...1024).contains(body.newPassword.count) else {
             throw Problem(

@@ -44,6 +44,16 @@ public enum KEKRotation {
                     serial: expectation.serial, try new.seal(try old.open(sealed, name: name), name: name))
                 count += 1
             }
+            for key in try await db.oauthKeys.all() {
+                let name = OAuthKeyring.sealName(key.kid)
+                try await db.oauthKeys.reseal(kid: key.kid, sealedKey: try new.seal(try old.open(key.sealedKey, name: name), name: name))
+                count += 1
+            }
+            for factor in try await db.secondFactors.allSealed() {
+                let name = SecondFactor.sealName(factor.person)
+                try await db.secondFactors.reseal(person: factor.person, sealed: try new.seal(try old.open(factor.sealed, name: name), name: name))
+                count += 1
+            }
             try await db.audit.append(AuditEvent(
                 .kekRotated, actor: actor, subject: "hub:kek", household: nil, reason: "key-encryption key rotated",
                 details: ["keys": "\(count)"]))

@@ -31,6 +31,20 @@ public struct DeviceRecords: Sendable {
         }
     }
 
+    /// Registers a device as reached through a gateway (a constrained device the gateway speaks
+    /// for, RFC 8693 token exchange); nil detaches it.
+    public func setGateway(_ id: DeviceID, gateway: DeviceID?) async throws {
+        let updated = try await db.query(
+            "UPDATE devices SET gateway_id = ? WHERE id = ? RETURNING id", gateway?.rawValue, id.rawValue)
+        guard !updated.isEmpty else { throw HearthError(.notFound, "no such device") }
+    }
+
+    /// The gateway a device is registered behind, if any.
+    public func gateway(of id: DeviceID) async throws -> DeviceID? {
+        try await db.first("SELECT gateway_id FROM devices WHERE id = ?", id.rawValue)
+            .flatMap { try $0.optionalText("gateway_id") }.flatMap(DeviceID.init)
+    }
+
     public func find(_ id: DeviceID) async throws -> Device? {
         guard let row = try await db.first("SELECT \(Self.columns) FROM devices WHERE id = ?", id.rawValue)
         else { return nil }

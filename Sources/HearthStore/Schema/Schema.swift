@@ -1,6 +1,6 @@
 /// Every migration this binary knows, in order. The highest version is the schema it expects.
 public enum Schema {
-    public static let migrations: [Migration] = [version1, version2, version3, version4, version5]
+    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }
 
@@ -309,6 +309,142 @@ public enum Schema {
                 expires_at BIGINT NOT NULL
             )
             """,
+        ]
+    )
+
+    static let version6 = Migration(
+        version: 6,
+        name: "OAuth: signing keys, clients, grants, tokens, codes, device authorizations; second factors; gateways",
+        statements: [
+            """
+            CREATE TABLE oauth_signing_keys (
+                kid TEXT PRIMARY KEY,
+                sealed_key {blob} NOT NULL,
+                public_jwk TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                retired_at BIGINT,
+                verify_until BIGINT
+            )
+            """,
+            """
+            CREATE TABLE oauth_clients (
+                id TEXT PRIMARY KEY,
+                household_id TEXT NOT NULL REFERENCES households (id),
+                name TEXT NOT NULL,
+                auth_method TEXT NOT NULL CHECK (auth_method IN ('none', 'private_key_jwt', 'tls_client_auth')),
+                redirect_uris TEXT NOT NULL,
+                grant_types TEXT NOT NULL,
+                scope TEXT NOT NULL,
+                jwks TEXT,
+                tls_san_uri TEXT,
+                device_id TEXT,
+                created_by TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                revoked_at BIGINT
+            )
+            """,
+            "CREATE INDEX oauth_clients_household ON oauth_clients (household_id)",
+            """
+            CREATE TABLE oauth_grants (
+                id TEXT PRIMARY KEY,
+                household_id TEXT NOT NULL REFERENCES households (id),
+                client_id TEXT NOT NULL REFERENCES oauth_clients (id),
+                subject TEXT NOT NULL,
+                scope TEXT NOT NULL,
+                auth_time BIGINT NOT NULL,
+                acr TEXT,
+                created_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                last_used_at BIGINT NOT NULL,
+                revoked_at BIGINT,
+                revoked_reason TEXT
+            )
+            """,
+            "CREATE INDEX oauth_grants_household ON oauth_grants (household_id)",
+            "CREATE INDEX oauth_grants_client ON oauth_grants (client_id)",
+            """
+            CREATE TABLE oauth_refresh_tokens (
+                digest TEXT PRIMARY KEY,
+                grant_id TEXT NOT NULL REFERENCES oauth_grants (id),
+                jkt TEXT,
+                created_at BIGINT NOT NULL,
+                used_at BIGINT
+            )
+            """,
+            "CREATE INDEX oauth_refresh_tokens_grant ON oauth_refresh_tokens (grant_id)",
+            """
+            CREATE TABLE oauth_access_tokens (
+                jti TEXT PRIMARY KEY,
+                grant_id TEXT,
+                client_id TEXT NOT NULL,
+                household_id TEXT NOT NULL,
+                subject TEXT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                revoked_at BIGINT
+            )
+            """,
+            "CREATE INDEX oauth_access_tokens_grant ON oauth_access_tokens (grant_id)",
+            "CREATE INDEX oauth_access_tokens_expiry ON oauth_access_tokens (expires_at)",
+            """
+            CREATE TABLE oauth_codes (
+                digest TEXT PRIMARY KEY,
+                client_id TEXT NOT NULL,
+                person_id TEXT NOT NULL,
+                household_id TEXT NOT NULL,
+                redirect_uri TEXT NOT NULL,
+                scope TEXT NOT NULL,
+                code_challenge TEXT NOT NULL,
+                dpop_jkt TEXT,
+                auth_time BIGINT NOT NULL,
+                acr TEXT,
+                expires_at BIGINT NOT NULL,
+                used_at BIGINT,
+                grant_id TEXT
+            )
+            """,
+            """
+            CREATE TABLE oauth_device_authorizations (
+                device_code_digest TEXT PRIMARY KEY,
+                user_code_digest TEXT NOT NULL UNIQUE,
+                client_id TEXT NOT NULL,
+                scope TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                interval_seconds INTEGER NOT NULL,
+                last_poll_at BIGINT,
+                status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'denied')),
+                person_id TEXT,
+                household_id TEXT,
+                auth_time BIGINT,
+                acr TEXT
+            )
+            """,
+            """
+            CREATE TABLE oauth_used_assertions (
+                client_id TEXT NOT NULL,
+                jti TEXT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                PRIMARY KEY (client_id, jti)
+            )
+            """,
+            """
+            CREATE TABLE person_second_factors (
+                person_id TEXT PRIMARY KEY REFERENCES people (id),
+                sealed_secret {blob} NOT NULL,
+                created_at BIGINT NOT NULL,
+                confirmed_at BIGINT,
+                last_step BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE person_recovery_codes (
+                person_id TEXT NOT NULL REFERENCES people (id),
+                digest TEXT NOT NULL,
+                used_at BIGINT,
+                PRIMARY KEY (person_id, digest)
+            )
+            """,
+            "ALTER TABLE devices ADD COLUMN gateway_id TEXT",
         ]
     )
 }

@@ -14,7 +14,7 @@ struct Devices: AsyncParsableCommand {
         abstract: "List and show devices; move, quarantine, release, revoke and decommission them.",
         subcommands: [
             List.self, Show.self, Claim.self, Move.self, Quarantine.self, Release.self, Revoke.self, Decommission.self,
-            Transfer.self, AcceptTransfer.self,
+            Transfer.self, AcceptTransfer.self, Behind.self,
         ])
 
     static let actor = AuditActor.system("cli")
@@ -198,6 +198,27 @@ struct Devices: AsyncParsableCommand {
                 try await lifecycle.decommission(id, household: household, actor: Devices.actor)
             }
             Output.print("\(device.id) is decommissioned; \(revoked.count) certificate(s) revoked")
+        }
+    }
+
+    struct Behind: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Register a device reached through a gateway (no certificate of its own); the gateway gets tokens for it by token exchange.")
+
+        @Argument(help: "The gateway's device id (it must hold a valid gateway certificate).")
+        var gateway: String
+
+        @Option(name: .long, help: "A name for the device.")
+        var name: String
+
+        @OptionGroup var common: CA.Common
+
+        func run() async throws {
+            guard let gatewayID = DeviceID(gateway) else { throw HearthError(.invalidInput, "the gateway id is malformed") }
+            let device = try await withLifecycle(common) { lifecycle, household in
+                try await lifecycle.registerBehindGateway(gatewayID, name: name, household: household, actor: Devices.actor)
+            }
+            Output.print(device.id.rawValue)
         }
     }
 

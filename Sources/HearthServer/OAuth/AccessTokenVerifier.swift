@@ -1,0 +1,63 @@
+import Foundation
+import HearthCore
+import HearthOAuth
+import HearthStore
+import Hummingbird
+import NIOSSL
+
+/// The resource-server side for `/v1`: an access token in `Authorization: Bearer …` or, when it
+/// is DPoP-bound, `Authorization: DPoP …` with a proof over this request (RFC 9449 §7); a
+/// certificate-bound token only on a connection with that certificate (RFC 8705 §3). The store
+/// says whether the token is still live, so a revocation takes effect on the next call.
+struct AccessTokenVerifier: Sendable {
+    let server: AuthorizationServer
+
+    struct Verified: Sendable {
+        let claims: AccessTokenClaims
+        let scopes: ScopeSet
+    }
+
+    func verify(scheme: String, token: String, _ request: Request, _ context: HearthRequestContext) async throws -> Verified {
+        let dpopScheme = scheme.lowercased() == "dpop"
+        let claims: AccessTokenClaims
+        do {
+            claims = try await server.keyring.current().verify(
+                token, issuer: server.issuer.url, audience: server.issuer.url, now: server.now)
+        } catch let error as OAuthError {
+            throw Self.invalid(error.description, dpop: dpopScheme)
+        }
+        if let jkt = claims.cnf?.jkt {
+            guard dpopScheme else { throw Self.invalid("this token is DPoP-bound: send it as Authorization: DPoP", dpop: true) }
+            let proof: VerifiedProof?
+            do {
+                proof = try await server.dpopProof(request, path: request.uri.path, accessToken: token, requireNonce: false)
+            } catch let error as OAuthError {
+                throw Self.invalid(error.description, dpop: true, code: "invalid_dpop_proof")
+            }
+            guard let proof, proof.jkt == jkt else {
+                throw Self.invalid("send a DPoP proof signed by the key this token is bound to", dpop: true, code: "invalid_dpop_proof")
+            }
+        } else if dpopScheme {
+            throw Self.invalid("this token is not DPoP-bound: send it as Authorization: Bearer", dpop: true)
+        }
+        if let x5t = claims.cnf?.x5tS256 {
+            let presented = try? await context.channel.nioSSL_peerCertificate().get()?.toDERBytes()
+            guard let presented, certificateThumbprint(der: presented) == x5t else {
+                throw Self.invalid("this token is bound to a certificate: present it over mutual TLS", dpop: false)
+            }
+        }
+        let at = server.now
+        guard try await server.store.read({ db in try await db.oauthGrants.isAccessTokenActive(jti: claims.jti, at: at) }) else {
+            throw Self.invalid("the token was revoked", dpop: dpopScheme)
+        }
+        guard let scopes = try? ScopeSet(parsing: claims.scope) else { throw Self.invalid("the token's scope is malformed", dpop: dpopScheme) }
+        return Verified(claims: claims, scopes: scopes)
+    }
+
+    static func invalid(_ detail: String, dpop: Bool, code: String = "invalid_token") -> Problem {
+        let scheme = dpop ? "DPoP algs=\"ES256\", " : "Bearer "
+        return Problem(
+            .unauthorized, code: "unauthenticated", detail: detail,
+            headers: [.wwwAuthenticate: scheme + "error=\"\(code)\""])
+    }
+}

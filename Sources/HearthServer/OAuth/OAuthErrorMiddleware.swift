@@ -1,0 +1,47 @@
+import HearthCore
+import HearthOAuth
+import Hummingbird
+import Logging
+import NIOCore
+
+/// `/oauth/*` answers every error as RFC 6749 does, never as problem+json: OAuth client
+/// libraries read `error` and `error_description`.
+enum OAuthErrorMiddleware {
+    static func handle(
+        _ request: Request, context: HearthRequestContext,
+        next: (Request, HearthRequestContext) async throws -> Response
+    ) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as OAuthError {
+            return try error.response(headers: [:])
+        } catch let error as DPoPNonceRequired {
+            return try error.response(from: request, context: context)
+        } catch let problem as Problem {
+            var headers: HTTPFields = [:]
+            if let retry = problem.headers[.retryAfter] { headers[.retryAfter] = retry }
+            if problem.status == .tooManyRequests {
+                return try OAuthError(.slowDown, problem.detail).response(status: .tooManyRequests, headers: headers)
+            }
+            if problem.status == .notFound || problem.status == .methodNotAllowed {
+                return try OAuthError(.invalidRequest, problem.detail).response(status: problem.status, headers: headers)
+            }
+            return try OAuthError(.invalidRequest, problem.detail).response(headers: headers)
+        } catch let error as HearthError {
+            if error.code == .storageUnavailable {
+                context.logger.error("storage error", metadata: ["error": "\(error)"])
+                return try OAuthError(.temporarilyUnavailable, "the hub's storage is unavailable; try again").response(headers: [:])
+            }
+            return try OAuthError(.invalidRequest, error.reason).response(headers: [:])
+        } catch let error as HTTPError {
+            let code: OAuthError.Code = error.status.code >= 500 ? .serverError : .invalidRequest
+            return try OAuthError(code, error.status.reasonPhrase).response(status: error.status, headers: [:])
+        } catch is NIOTooManyBytesError {
+            return try OAuthError(.invalidRequest, "the request body is larger than this hub accepts")
+                .response(status: .contentTooLarge, headers: [:])
+        } catch {
+            context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
+            return try OAuthError(.serverError, "the hub could not complete the request; see its log").response(headers: [:])
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import HearthOAuth
+import Hummingbird
+import NIOCore
+
+/// An `application/x-www-form-urlencoded` body (or query) with RFC 6749's rules: each parameter
+/// at most once (§3.1, §3.2), empty values treated as absent.
+struct OAuthForm: Sendable {
+    private let values: [String: String]
+
+    init(parsing text: String) throws(OAuthError) {
+        var values: [String: String] = [:]
+        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = Self.decode(parts[0]), let value = Self.decode(parts.count > 1 ? parts[1] : "") else {
+                throw OAuthError(.invalidRequest, "the request is not valid form encoding")
+            }
+            guard values[name] == nil else {
+                throw OAuthError(.invalidRequest, "parameter '\(Self.safeName(name))' is repeated")
+            }
+            if !value.isEmpty { values[name] = value }
+        }
+        self.values = values
+    }
+
+    /// Reads a form body, refusing other media types and bodies over `limit`.
+    static func body(of request: Request, limit: Int) async throws -> OAuthForm {
+        guard let type = request.headers[.contentType], MediaType(from: type)?.isType(.applicationUrlEncoded) == true else {
+            throw OAuthError(.invalidRequest, "send the parameters as application/x-www-form-urlencoded")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch {
+            throw OAuthError(.invalidRequest, "the request body is larger than this hub accepts")
+        }
+        guard let text = String(validating: buffer.readableBytesView, as: UTF8.self) else {
+            throw OAuthError(.invalidRequest, "the request body is not UTF-8")
+        }
+        return try OAuthForm(parsing: text)
+    }
+
+    static func query(of request: Request) throws -> OAuthForm {
+        try OAuthForm(parsing: request.uri.query ?? "")
+    }
+
+    subscript(_ name: String) -> String? { values[name] }
+
+    /// A parameter that must be present.
+    func required(_ name: String) throws(OAuthError) -> String {
+        guard let value = values[name] else { throw OAuthError(.invalidRequest, "parameter '\(name)' is required") }
+        return value
+    }
+
+    /// Form encoding for a query or a body (RFC 3986 unreserved characters kept).
+    static func encode(_ pairs: [(String, String)]) -> String {
+        pairs.map { escape($0.0) + "=" + escape($0.1) }.joined(separator: "&")
+    }
+
+    static func escape(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
+    }
+
+    private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+    private static func decode(_ part: Substring) -> String? {
+        String(part).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+    }
+
+    /// Names are echoed in errors only when they look like parameter names, never arbitrary input.
+    private static func safeName(_ name: String) -> String {
+        name.count <= 40 && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") } ? name : "…"
+    }
+}

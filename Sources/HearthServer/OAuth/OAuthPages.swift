@@ -1,0 +1,96 @@
+import Foundation
+import HearthCore
+import Hummingbird
+import NIOCore
+
+/// The hub's few HTML pages (sign-in and consent, device verification, outcomes): static markup,
+/// every value escaped, no script, and headers that forbid framing (clickjacking) and caching.
+enum OAuthPages {
+    static func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.count)
+        for character in text {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+
+    static func hidden(_ fields: [(String, String)]) -> String {
+        fields.map { #"<input type="hidden" name="\#(escape($0.0))" value="\#(escape($0.1))">"# }.joined(separator: "\n")
+    }
+
+    static func page(title: String, body: String) -> String {
+        """
+        <!doctype html>
+        <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>\(escape(title)) · Hearth</title>
+        <style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem;color:#222}
+        label{display:block;margin:.6rem 0 .2rem}input[type=text],input[type=email],input[type=password]{width:100%;padding:.4rem}
+        .error{color:#a00;border:1px solid #a00;padding:.5rem}ul.scopes li{margin:.2rem 0}button{margin:1rem .5rem 0 0;padding:.5rem 1rem}</style>
+        </head><body><h1>\(escape(title))</h1>
+        \(body)
+        </body></html>
+        """
+    }
+
+    static func signInFields(email: String) -> String {
+        """
+        <label for="email">Email</label><input id="email" name="email" type="email" autocomplete="username" value="\(escape(email))" required>
+        <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
+        <label for="totp">Authenticator code (if you enrolled one)</label><input id="totp" name="totp" type="text" inputmode="numeric" autocomplete="one-time-code">
+        """
+    }
+
+    static func error(_ message: String?) -> String {
+        message.map { #"<p class="error" role="alert">\#(escape($0))</p>"# } ?? ""
+    }
+
+    /// Headers of every page: no framing (RFC 9700 §4.16), no caching, no referrer leaking the
+    /// query (which holds the state and code challenge), no script at all.
+    static func response(_ html: String, status: HTTPResponse.Status = .ok, cookie: String? = nil) -> Response {
+        var headers: HTTPFields = [
+            .contentType: "text/html; charset=utf-8",
+            .cacheControl: "no-store",
+            .init("X-Frame-Options")!: "DENY",
+            .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
+            .init("Referrer-Policy")!: "no-referrer",
+            .init("X-Content-Type-Options")!: "nosniff",
+        ]
+        if let cookie { headers[.setCookie] = cookie }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+}
+
+/// Double-submit CSRF protection for the hub's forms: a random value in a `__Host-` cookie
+/// (Secure, HttpOnly, SameSite=Strict) that the form must repeat.
+enum FormGuard {
+    static let cookieName = "__Host-hearth_csrf"
+
+    static func issue(reusing request: Request) -> (token: String, cookie: String?) {
+        if let existing = presented(request) { return (existing, nil) }
+        let token = Base64URL.encode(SecureRandom.bytes(24))
+        return (token, "\(cookieName)=\(token); Path=/; Secure; HttpOnly; SameSite=Strict")
+    }
+
+    static func check(_ request: Request, formValue: String?) -> Bool {
+        guard let cookie = presented(request), let formValue else { return false }
+        return constantTimeEquals(Array(cookie.utf8), Array(formValue.utf8))
+    }
+
+    private static func presented(_ request: Request) -> String? {
+        for header in request.headers[values: .cookie] {
+            for part in header.split(separator: ";") {
+                let pair = part.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
+                if pair.count == 2, pair[0] == cookieName, pair[1].utf8.count == 32 { return String(pair[1]) }
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,239 @@
+import struct Foundation.Date
+import HearthCore
+
+/// What a subject (a person or a device) granted a client: scopes, when, how strongly the person
+/// signed in. A grant is the family of every refresh and access token issued under it, so revoking
+/// it ends them all at once.
+public struct OAuthGrantRecord: Sendable, Hashable {
+    public let id: String
+    public let householdID: HouseholdID
+    public let clientID: String
+    /// `person:<id>` or `device:<id>`.
+    public let subject: String
+    public let scope: String
+    public let authTime: Date
+    /// `mfa` when the person proved a second factor.
+    public let acr: String?
+    public let createdAt: Date
+    /// The family's absolute lifetime: no refresh past it.
+    public let expiresAt: Date
+    public let lastUsedAt: Date
+    public let revokedAt: Date?
+    public let revokedReason: String?
+
+    public init(
+        id: String, householdID: HouseholdID, clientID: String, subject: String, scope: String, authTime: Date,
+        acr: String?, createdAt: Date, expiresAt: Date, lastUsedAt: Date, revokedAt: Date? = nil,
+        revokedReason: String? = nil
+    ) {
+        self.id = id
+        self.householdID = householdID
+        self.clientID = clientID
+        self.subject = subject
+        self.scope = scope
+        self.authTime = authTime
+        self.acr = acr
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.lastUsedAt = lastUsedAt
+        self.revokedAt = revokedAt
+        self.revokedReason = revokedReason
+    }
+
+    static let columns =
+        "id, household_id, client_id, subject, scope, auth_time, acr, created_at, expires_at, last_used_at, revoked_at, revoked_reason"
+
+    init(_ row: SQLRow) throws {
+        guard let household = HouseholdID(try row.text("household_id")) else {
+            throw HearthError(.storageUnavailable, "a stored OAuth grant record is malformed")
+        }
+        self.init(
+            id: try row.text("id"), householdID: household, clientID: try row.text("client_id"),
+            subject: try row.text("subject"), scope: try row.text("scope"), authTime: try row.date("auth_time"),
+            acr: try row.optionalText("acr"), createdAt: try row.date("created_at"), expiresAt: try row.date("expires_at"),
+            lastUsedAt: try row.date("last_used_at"), revokedAt: try row.optionalDate("revoked_at"),
+            revokedReason: try row.optionalText("revoked_reason"))
+    }
+}
+
+/// A stored access token: enough to answer introspection and to revoke it (the JWT itself is
+/// never stored).
+public struct OAuthAccessTokenRecord: Sendable, Hashable {
+    public let jti: String
+    public let grantID: String?
+    public let clientID: String
+    public let householdID: HouseholdID
+    public let subject: String
+    public let expiresAt: Date
+
+    public init(jti: String, grantID: String?, clientID: String, householdID: HouseholdID, subject: String, expiresAt: Date) {
+        self.jti = jti
+        self.grantID = grantID
+        self.clientID = clientID
+        self.householdID = householdID
+        self.subject = subject
+        self.expiresAt = expiresAt
+    }
+}
+
+/// A refresh token's stored form: its digest, its family and whether it was used.
+public struct OAuthRefreshTokenRecord: Sendable, Hashable {
+    public let digest: String
+    public let grantID: String
+    /// The DPoP key a public client's refresh token is bound to (RFC 9449 §5).
+    public let jkt: String?
+    public let createdAt: Date
+    public let usedAt: Date?
+}
+
+public struct OAuthGrantRecords: Sendable {
+    let db: any SQLExecutor
+
+    // MARK: grants
+
+    public func insert(_ grant: OAuthGrantRecord) async throws {
+        try await db.execute(
+            "INSERT INTO oauth_grants (\(OAuthGrantRecord.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            grant.id, grant.householdID.rawValue, grant.clientID, grant.subject, grant.scope,
+            grant.authTime.unixMilliseconds, grant.acr, grant.createdAt.unixMilliseconds,
+            grant.expiresAt.unixMilliseconds, grant.lastUsedAt.unixMilliseconds,
+            grant.revokedAt.map(\.unixMilliseconds), grant.revokedReason)
+    }
+
+    public func find(_ id: String) async throws -> OAuthGrantRecord? {
+        try await db.first("SELECT \(OAuthGrantRecord.columns) FROM oauth_grants WHERE id = ?", id).map(OAuthGrantRecord.init)
+    }
+
+    /// A household's grants, newest first; revoked ones only when asked.
+    public func all(in household: HouseholdID, includingRevoked: Bool = false) async throws -> [OAuthGrantRecord] {
+        try await db.query(
+            "SELECT \(OAuthGrantRecord.columns) FROM oauth_grants WHERE household_id = ?"
+                + (includingRevoked ? "" : " AND revoked_at IS NULL") + " ORDER BY created_at DESC, id",
+            household.rawValue
+        ).map(OAuthGrantRecord.init)
+    }
+
+    public func touch(_ id: String, at time: Date) async throws {
+        try await db.execute("UPDATE oauth_grants SET last_used_at = ? WHERE id = ?", time.unixMilliseconds, id)
+    }
+
+    /// Revokes a grant and every access token of it; false when it was revoked already.
+    @discardableResult
+    public func revoke(_ id: String, reason: String, at time: Date) async throws -> Bool {
+        let revoked = try await !db.query(
+            "UPDATE oauth_grants SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL RETURNING id",
+            time.unixMilliseconds, reason, id
+        ).isEmpty
+        try await db.execute(
+            "UPDATE oauth_access_tokens SET revoked_at = ? WHERE grant_id = ? AND revoked_at IS NULL",
+            time.unixMilliseconds, id)
+        return revoked
+    }
+
+    /// Revokes every live grant and token of a client; returns the grants' ids.
+    public func revokeAll(client: String, reason: String, at time: Date) async throws -> [String] {
+        let ids = try await db.query("SELECT id FROM oauth_grants WHERE client_id = ? AND revoked_at IS NULL", client)
+            .map { try $0.text("id") }
+        for id in ids { try await revoke(id, reason: reason, at: time) }
+        // Client-credentials and exchanged tokens have no grant.
+        try await db.execute(
+            "UPDATE oauth_access_tokens SET revoked_at = ? WHERE client_id = ? AND revoked_at IS NULL", time.unixMilliseconds,
+            client)
+        return ids
+    }
+
+    /// Revokes every live token whose subject is the device (its client-credentials tokens and
+    /// the tokens a gateway obtained for it), and the grants it holds; returns how many tokens.
+    @discardableResult
+    public func revokeAll(device: DeviceID, reason: String, at time: Date) async throws -> Int {
+        for id in try await db.query(
+            "SELECT id FROM oauth_grants WHERE subject = ? AND revoked_at IS NULL", "device:\(device.rawValue)"
+        ).map({ try $0.text("id") }) {
+            try await revoke(id, reason: reason, at: time)
+        }
+        return try await db.query(
+            "UPDATE oauth_access_tokens SET revoked_at = ? WHERE subject = ? AND revoked_at IS NULL RETURNING jti",
+            time.unixMilliseconds, device.rawValue
+        ).count
+    }
+
+    // MARK: refresh tokens
+
+    public func insertRefreshToken(digest: String, grant: String, jkt: String?, at time: Date) async throws {
+        try await db.execute(
+            "INSERT INTO oauth_refresh_tokens (digest, grant_id, jkt, created_at) VALUES (?, ?, ?, ?)", digest, grant, jkt,
+            time.unixMilliseconds)
+    }
+
+    public func refreshToken(digest: String) async throws -> OAuthRefreshTokenRecord? {
+        try await db.first(
+            "SELECT digest, grant_id, jkt, created_at, used_at FROM oauth_refresh_tokens WHERE digest = ?", digest
+        ).map { row in
+            OAuthRefreshTokenRecord(
+                digest: try row.text("digest"), grantID: try row.text("grant_id"), jkt: try row.optionalText("jkt"),
+                createdAt: try row.date("created_at"), usedAt: try row.optionalDate("used_at"))
+        }
+    }
+
+    /// Marks a refresh token used; false when it was used already (a replay, or a concurrent use).
+    public func useRefreshToken(digest: String, at time: Date) async throws -> Bool {
+        try await !db.query(
+            "UPDATE oauth_refresh_tokens SET used_at = ? WHERE digest = ? AND used_at IS NULL RETURNING digest",
+            time.unixMilliseconds, digest
+        ).isEmpty
+    }
+
+    // MARK: access tokens
+
+    public func insertAccessToken(_ token: OAuthAccessTokenRecord) async throws {
+        try await db.execute(
+            "INSERT INTO oauth_access_tokens (jti, grant_id, client_id, household_id, subject, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+            token.jti, token.grantID, token.clientID, token.householdID.rawValue, token.subject,
+            token.expiresAt.unixMilliseconds)
+    }
+
+    /// Whether a token is live at `time`: stored, not revoked, not expired, and its grant and
+    /// client not revoked (one query; introspection makes it on every call).
+    public func isAccessTokenActive(jti: String, at time: Date) async throws -> Bool {
+        try await db.first(
+            """
+            SELECT t.jti FROM oauth_access_tokens t
+            JOIN oauth_clients c ON c.id = t.client_id
+            LEFT JOIN oauth_grants g ON g.id = t.grant_id
+            WHERE t.jti = ? AND t.revoked_at IS NULL AND t.expires_at > ? AND c.revoked_at IS NULL
+              AND (t.grant_id IS NULL OR g.revoked_at IS NULL)
+            """,
+            jti, time.unixMilliseconds
+        ) != nil
+    }
+
+    public func accessToken(jti: String) async throws -> OAuthAccessTokenRecord? {
+        try await db.first(
+            "SELECT jti, grant_id, client_id, household_id, subject, expires_at FROM oauth_access_tokens WHERE jti = ?", jti
+        ).map { row in
+            guard let household = HouseholdID(try row.text("household_id")) else {
+                throw HearthError(.storageUnavailable, "a stored access token record is malformed")
+            }
+            return OAuthAccessTokenRecord(
+                jti: try row.text("jti"), grantID: try row.optionalText("grant_id"), clientID: try row.text("client_id"),
+                householdID: household, subject: try row.text("subject"), expiresAt: try row.date("expires_at"))
+        }
+    }
+
+    /// Revokes one access token; false when it was revoked already or is unknown.
+    @discardableResult
+    public func revokeAccessToken(jti: String, at time: Date) async throws -> Bool {
+        try await !db.query(
+            "UPDATE oauth_access_tokens SET revoked_at = ? WHERE jti = ? AND revoked_at IS NULL RETURNING jti",
+            time.unixMilliseconds, jti
+        ).isEmpty
+    }
+
+    /// Deletes access tokens expired before `time` and refresh tokens of grants that ended.
+    public func sweep(before time: Date) async throws {
+        try await db.execute("DELETE FROM oauth_access_tokens WHERE expires_at <= ?", time.unixMilliseconds)
+        try await db.execute(
+            "DELETE FROM oauth_refresh_tokens WHERE grant_id IN (SELECT id FROM oauth_grants WHERE expires_at <= ?)",
+            time.unixMilliseconds)
+    }
+}

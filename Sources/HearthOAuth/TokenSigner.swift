@@ -12,6 +12,9 @@ import Synchronization
 public struct TokenSigner: Sendable {
     /// The longest lifetime accepted (RFC 9068 tokens here are short-lived by design).
     public static let maximumLifetime = 600
+    /// The one refusal that is routine (clients refresh after it), so callers can tell it apart
+    /// from a forged or malformed token, which is evidence.
+    public static let expired = OAuthError(.invalidToken, "the token has expired")
 
     /// The keys to publish at the JWKS endpoint: the active one first.
     public let jwks: JWKSet
@@ -80,7 +83,7 @@ public struct TokenSigner: Sendable {
         guard claims.exp > claims.iat, claims.exp - claims.iat <= maximumLifetime else {
             throw OAuthError(.invalidToken, "the token's lifetime is not accepted")
         }
-        guard claims.exp + leeway >= now else { throw OAuthError(.invalidToken, "the token has expired") }
+        guard claims.exp + leeway >= now else { throw Self.expired }
         guard claims.iat - leeway <= now else { throw OAuthError(.invalidToken, "the token is issued in the future") }
     }
 }

@@ -56,8 +56,12 @@ public struct Hub: Sendable {
             let oauth = AuthorizationServer(
                 store: store, keyring: keyring, sealer: pki.sealer, issuer: issuer, signIn: signIn,
                 throttle: SignInThrottle(clock: store.clock, freeFailures: configuration.signInFreeFailures),
-                bodyLimit: configuration.maxBodyBytes, lifetimes: .init())
-            let sessions = SessionAuthenticator(store: store, tokens: AccessTokenVerifier(server: oauth))
+                deviceRequests: RequestRateLimiter(clock: store.clock, burst: 10, perMinute: 10),
+                bodyLimit: configuration.maxBodyBytes, lifetimes: .init(), tokenCommits: GroupCommit(store: store))
+            let sessions = SessionAuthenticator(
+                store: store,
+                tokens: AccessTokenVerifier(
+                    server: oauth, refusals: SignInThrottle(clock: store.clock, freeFailures: configuration.signInFreeFailures)))
             let lifecycle = DeviceLifecycle(pki: pki)
             let router = Router(context: HearthRequestContext.self)
             let endpoints = HealthRoutes(store: store, registry: registry).endpoints

@@ -3,6 +3,8 @@
 
     oauth_interop.py jwks KEY.pem        print the public JWK Set of an EC private key
     oauth_interop.py flows CONFIG.json   run the flows; print a JSON report; exit 1 on the first failure
+    oauth_interop.py refresh-tokens CONFIG.json N
+                                         N authorization-code flows; print each refresh token (benchmarks)
 
 The flows: authorization code + PKCE through the hub's sign-in page, refresh rotation and reuse
 detection, the device authorization grant (pending, slow_down, approval), DPoP-bound tokens used
@@ -223,12 +225,31 @@ def flows(config):
     print(json.dumps({"ok": True, "report": report}, indent=2))
 
 
+def refresh_tokens(config, count):
+    issuer, ca = config["issuer"], config["ca"]
+    meta = requests.get(issuer + "/.well-known/oauth-authorization-server", verify=ca, timeout=10).json()
+    client = OAuth2Session(config["public_client"], redirect_uri=config["redirect_uri"], scope="devices:read offline_access",
+                           code_challenge_method="S256")
+    client.verify, client.trust_env = ca, False
+    browser = requests.Session()
+    browser.verify, browser.trust_env = ca, False
+    for _ in range(count):
+        verifier = generate_token(64)
+        url, _state = client.create_authorization_url(meta["authorization_endpoint"], code_verifier=verifier)
+        fields = hidden_fields(browser.get(url, timeout=10).text)
+        fields.update(email=config["email"], password=config["password"], decision="allow")
+        location = browser.post(issuer + "/oauth/authorize", data=fields, allow_redirects=False, timeout=10).headers["Location"]
+        print(client.fetch_token(meta["token_endpoint"], authorization_response=location, code_verifier=verifier)["refresh_token"])
+
+
 def main():
     if len(sys.argv) == 3 and sys.argv[1] == "jwks":
         key = ECKey.import_key(open(sys.argv[2]).read())
         public = key.as_dict(private=False)
         print(json.dumps({"keys": [{"kty": "EC", "crv": "P-256", "x": public["x"], "y": public["y"],
                                     "kid": key.thumbprint(), "use": "sig", "alg": "ES256"}]}))
+    elif len(sys.argv) == 4 and sys.argv[1] == "refresh-tokens":
+        refresh_tokens(json.load(open(sys.argv[2])), int(sys.argv[3]))
     elif len(sys.argv) == 3 and sys.argv[1] == "flows":
         flows(json.load(open(sys.argv[2])))
     else:

@@ -1,4 +1,5 @@
 import Foundation
+import HearthAudit
 import HearthCore
 import HearthOAuth
 import HearthStore
@@ -11,46 +12,85 @@ import NIOSSL
 /// says whether the token is still live, so a revocation takes effect on the next call.
 struct AccessTokenVerifier: Sendable {
     let server: AuthorizationServer
+    /// Refusals per source, only to stop auditing a flood; separate from the token endpoint's
+    /// back-off, which a client's bad calls to `/v1` must not trigger.
+    let refusals: SignInThrottle
 
     struct Verified: Sendable {
         let claims: AccessTokenClaims
         let scopes: ScopeSet
     }
 
+    /// Verifies the token. A refusal other than expiry is audited — until the source has failed
+    /// often enough to be backed off, after which it is only counted, so a stream of forged tokens
+    /// cannot flood the log. The answer stays 401 either way: a throttled source does not lock
+    /// out the other clients behind the same address.
     func verify(scheme: String, token: String, _ request: Request, _ context: HearthRequestContext) async throws -> Verified {
+        do {
+            return try await check(scheme: scheme, token: token, request, context)
+        } catch let refusal as Refusal {
+            let keys = [AuthorizationServer.sourceKey(context)]
+            if !refusal.routine {
+                let audit = await refusals.retryAfter(keys) == 0
+                await refusals.recordFailure(keys)
+                if audit {
+                    try await server.store.write { db in
+                        try await db.audit.append(AuditEvent(
+                            .oauthTokenRefused, actor: .anonymous(address: context.remoteIP), subject: "access-token:presented",
+                            household: nil, reason: refusal.problem.detail,
+                            details: ["endpoint": request.uri.path, "error": "invalid_token"]))
+                    }
+                }
+            }
+            throw refusal.problem
+        }
+    }
+
+    /// A refusal, and whether it is routine (an expired token) rather than evidence.
+    struct Refusal: Error {
+        let problem: Problem
+        var routine = false
+    }
+
+    private func check(scheme: String, token: String, _ request: Request, _ context: HearthRequestContext) async throws -> Verified {
         let dpopScheme = scheme.lowercased() == "dpop"
         let claims: AccessTokenClaims
         do {
             claims = try await server.keyring.current().verify(
                 token, issuer: server.issuer.url, audience: server.issuer.url, now: server.now)
         } catch let error as OAuthError {
-            throw Self.invalid(error.description, dpop: dpopScheme)
+            throw Refusal(problem: Self.invalid(error.description, dpop: dpopScheme), routine: error == TokenSigner.expired)
         }
         if let jkt = claims.cnf?.jkt {
-            guard dpopScheme else { throw Self.invalid("this token is DPoP-bound: send it as Authorization: DPoP", dpop: true) }
+            guard dpopScheme else {
+                throw Refusal(problem: Self.invalid("this token is DPoP-bound: send it as Authorization: DPoP", dpop: true))
+            }
             let proof: VerifiedProof?
             do {
                 proof = try await server.dpopProof(request, path: request.uri.path, accessToken: token, requireNonce: false)
             } catch let error as OAuthError {
-                throw Self.invalid(error.description, dpop: true, code: "invalid_dpop_proof")
+                throw Refusal(problem: Self.invalid(error.description, dpop: true, code: "invalid_dpop_proof"))
             }
             guard let proof, proof.jkt == jkt else {
-                throw Self.invalid("send a DPoP proof signed by the key this token is bound to", dpop: true, code: "invalid_dpop_proof")
+                throw Refusal(problem: Self.invalid(
+                    "send a DPoP proof signed by the key this token is bound to", dpop: true, code: "invalid_dpop_proof"))
             }
         } else if dpopScheme {
-            throw Self.invalid("this token is not DPoP-bound: send it as Authorization: Bearer", dpop: true)
+            throw Refusal(problem: Self.invalid("this token is not DPoP-bound: send it as Authorization: Bearer", dpop: true))
         }
         if let x5t = claims.cnf?.x5tS256 {
             let presented = try? await context.channel.nioSSL_peerCertificate().get()?.toDERBytes()
             guard let presented, certificateThumbprint(der: presented) == x5t else {
-                throw Self.invalid("this token is bound to a certificate: present it over mutual TLS", dpop: false)
+                throw Refusal(problem: Self.invalid("this token is bound to a certificate: present it over mutual TLS", dpop: false))
             }
         }
         let at = server.now
         guard try await server.store.read({ db in try await db.oauthGrants.isAccessTokenActive(jti: claims.jti, at: at) }) else {
-            throw Self.invalid("the token was revoked", dpop: dpopScheme)
+            throw Refusal(problem: Self.invalid("the token was revoked", dpop: dpopScheme))
         }
-        guard let scopes = try? ScopeSet(parsing: claims.scope) else { throw Self.invalid("the token's scope is malformed", dpop: dpopScheme) }
+        guard let scopes = try? ScopeSet(parsing: claims.scope) else {
+            throw Refusal(problem: Self.invalid("the token's scope is malformed", dpop: dpopScheme))
+        }
         return Verified(claims: claims, scopes: scopes)
     }
 

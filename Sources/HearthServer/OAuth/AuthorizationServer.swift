@@ -16,11 +16,15 @@ struct AuthorizationServer: Sendable {
     let signIn: PasswordSignIn
     /// Failures (wrong passwords, bad codes, bad client credentials) per source and per account.
     let throttle: SignInThrottle
+    /// Device authorization requests per source: each one is stored until it expires.
+    let deviceRequests: RequestRateLimiter
     let dpop = DPoPVerifier()
     let dpopReplay = DPoPReplayCache()
     let nonces = DPoPNonces()
     let bodyLimit: Int
     let lifetimes: Lifetimes
+    /// Token records and their audit entries, committed together with other requests' (group commit).
+    let tokenCommits: GroupCommit<@Sendable (StoreSession) async throws -> Void, Void>
 
     struct Lifetimes: Sendable {
         /// Access tokens (RFC 9068 tokens here never live longer than 10 minutes).

@@ -43,7 +43,7 @@ struct ClientRegistry: Sendable {
     }
 
     static let publicGrants: Set<String> = ["authorization_code", "refresh_token", AuthorizationServer.deviceCodeGrant]
-    static let confidentialGrants: Set<String> = publicGrants.union(["client_credentials", AuthorizationServer.tokenExchangeGrant])
+    static let confidentialGrants = AuthorizationServer.supportedGrants
 
     func register(_ registration: Registration, household: HouseholdID, actor: AuditActor) async throws -> OAuthClientRecord {
         guard let method = OAuthClientRecord.AuthMethod(rawValue: registration.authMethod) else {

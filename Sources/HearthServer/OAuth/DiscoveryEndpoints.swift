@@ -18,9 +18,7 @@ extension AuthorizationServer {
             "jwks_uri": base + "/oauth/jwks.json",
             "response_types_supported": ["code"],
             "response_modes_supported": ["query"],
-            "grant_types_supported": [
-                "authorization_code", "refresh_token", "client_credentials", Self.deviceCodeGrant, Self.tokenExchangeGrant,
-            ],
+            "grant_types_supported": Self.supportedGrants.sorted(),
             "code_challenge_methods_supported": ["S256"],
             "token_endpoint_auth_methods_supported": ["none", "private_key_jwt", "tls_client_auth"],
             "token_endpoint_auth_signing_alg_values_supported": ["ES256"],

@@ -14,7 +14,10 @@ enum OAuthErrorMiddleware {
         do {
             return try await next(request, context)
         } catch let error as OAuthError {
-            return try error.response(headers: [:])
+            // RFC 6749 §5.2: a client that tried HTTP Basic is challenged with Basic.
+            let basic = request.headers[.authorization]?.lowercased().hasPrefix("basic ") == true
+            return try error.response(
+                headers: error.code == .invalidClient && basic ? [.wwwAuthenticate: #"Basic realm="hearth""#] : [:])
         } catch let error as DPoPNonceRequired {
             return try error.response(from: request, context: context)
         } catch let problem as Problem {

@@ -32,9 +32,10 @@ actor OAuthKeyring {
         return signer
     }
 
-    /// Reloads when the stored key set changed (a rotation by this or another process).
+    /// Reloads when the published key set changed (a rotation by this or another process, or the
+    /// end of a retired key's overlap).
     func refresh() async throws {
-        let stored = try await store.read { db in try await db.oauthKeys.revision() }
+        let stored = try await store.read { db in try await db.oauthKeys.revision(at: db.clock.now) }
         if stored != revision { try await reload() }
     }
 
@@ -44,7 +45,7 @@ actor OAuthKeyring {
             if try await db.oauthKeys.published(at: db.clock.now).first(where: { $0.retiredAt == nil }) == nil {
                 try await Self.addKey(in: db, sealer: sealer, actor: .system("hub"), action: .oauthKeyCreated)
             }
-            return (try await db.oauthKeys.published(at: db.clock.now), try await db.oauthKeys.revision())
+            return (try await db.oauthKeys.published(at: db.clock.now), try await db.oauthKeys.revision(at: db.clock.now))
         }
         guard let active = records.first(where: { $0.retiredAt == nil }) else {
             throw HearthError(.storageUnavailable, "no active token-signing key")

@@ -10,15 +10,26 @@ import Hummingbird
 extension AuthorizationServer {
     static let deviceCodeGrant = "urn:ietf:params:oauth:grant-type:device_code"
     static let tokenExchangeGrant = "urn:ietf:params:oauth:grant-type:token-exchange"
+    static let supportedGrants: Set<String> = [
+        "authorization_code", "refresh_token", "client_credentials", deviceCodeGrant, tokenExchangeGrant,
+    ]
 
     func token(_ request: Request, _ context: HearthRequestContext) async throws -> Response {
         let form = try await OAuthForm.body(of: request, limit: bodyLimit)
         let grantType = try form.required("grant_type")
+        guard Self.supportedGrants.contains(grantType) else {
+            throw OAuthError(.unsupportedGrantType, "this hub does not support that grant type")
+        }
         let client = try await authenticateClient(form, request, context, endpoint: "/oauth/token")
         guard client.record.grantTypes.contains(grantType) else {
             throw OAuthError(.unauthorizedClient, "this client may not use this grant type")
         }
-        let proof = try await dpopProof(request, path: "/oauth/token", accessToken: nil)
+        let proof: VerifiedProof?
+        do {
+            proof = try await dpopProof(request, path: "/oauth/token", accessToken: nil)
+        } catch let error as OAuthError {
+            throw try await refuse(error, keys: [Self.sourceKey(context)], source: context.remoteIP, subject: "client:\(client.record.id)")
+        }
         let response: Response
         switch grantType {
         case "authorization_code": response = try await redeemCode(form, client: client, proof: proof, context)

@@ -44,7 +44,7 @@ extension AuthorizationServer {
         let jti = Base64URL.encode(SecureRandom.bytes(16))
         let expires = issuedAt.addingTimeInterval(TimeInterval(plan.lifetime))
         let refresh = plan.withRefreshToken && plan.grantID != nil ? SecretToken(prefix: Self.refreshPrefix) : nil
-        try await store.write { db in
+        try await tokenCommits.record { db in
             try await work(db)
             try await db.oauthGrants.insertAccessToken(OAuthAccessTokenRecord(
                 jti: jti, grantID: plan.grantID, clientID: plan.client.id, householdID: plan.household,

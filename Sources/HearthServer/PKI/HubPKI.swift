@@ -14,7 +14,7 @@ public struct HubPKI: Sendable {
     let sealer: KeySealer
     public let trustDomain: String
     let state: PKIState
-    let issuance: IssuanceQueue
+    let issuance: GroupCommit<CertificateIssuing.Prepared, IssuedCertificate>
 
     /// Loads the CAs; the hierarchy must exist (``prepare(store:sealer:hostnames:publicURL:)``).
     public static func open(store: Store, sealer: KeySealer) async throws -> HubPKI {
@@ -26,7 +26,9 @@ public struct HubPKI: Sendable {
         }
         return HubPKI(
             store: store, sealer: sealer, trustDomain: trustDomain, state: PKIState(snapshot),
-            issuance: IssuanceQueue(store: store))
+            issuance: GroupCommit(store: store) { batch, db in
+                try await CertificateIssuing.commit(batch, in: db).map { $0.mapError { $0 } }
+            })
     }
 
     private static func snapshot(_ db: StoreSession, sealer: KeySealer) async throws -> PKIState.Snapshot {
@@ -76,7 +78,7 @@ public struct HubPKI: Sendable {
 
     // MARK: issuing
 
-    /// Issues one certificate: signed in the caller's task, recorded by the ``IssuanceQueue``
+    /// Issues one certificate: signed in the caller's task, recorded by the ``GroupCommit``
     /// together with whatever other issuances are waiting (group commit), returned only once
     /// its record and audit entry have committed.
     public func issue(_ order: CertificateOrder, actor: AuditActor) async throws -> IssuedCertificate {
@@ -86,7 +88,7 @@ public struct HubPKI: Sendable {
         }
         let prepared = try CertificateIssuing.prepare(
             order, device: device, authorities: authorities, trustDomain: trustDomain, actor: actor, now: store.clock.now)
-        return try await issuance.commit(prepared)
+        return try await issuance.record(prepared)
     }
 
     /// A stored certificate as issued, with its chain (a retried request gets the same answer).

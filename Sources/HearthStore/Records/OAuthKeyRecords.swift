@@ -67,11 +67,10 @@ public struct OAuthKeyRecords: Sendable {
         ).map { try $0.text("kid") }
     }
 
-    /// The store's revision of the key set, so every process notices a rotation made by another.
-    public func revision() async throws -> String {
-        let row = try await db.first(
-            "SELECT COUNT(*) AS n, MAX(created_at) AS newest, MAX(retired_at) AS retired FROM oauth_signing_keys")
-        return "\(try row?.integer("n") ?? 0):\(try row?.optionalInteger("newest") ?? 0):\(try row?.optionalInteger("retired") ?? 0)"
+    /// What identifies the published key set at `time` (the active kid first): a rotation by
+    /// another process, or a retired key's overlap ending, changes it.
+    public func revision(at time: Date) async throws -> String {
+        try await published(at: time).map(\.kid).joined(separator: " ")
     }
 }
 

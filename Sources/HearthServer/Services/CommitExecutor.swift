@@ -1,6 +1,6 @@
 import NIOPosix
 
-/// A thread of its own for the issuance commit loop. On the shared cooperative pool, the loop's
+/// A thread of its own for the group-commit loops (``GroupCommit``). On the shared cooperative pool, the loop's
 /// every database round trip would queue behind the signing work of all waiting callers (the
 /// burst that each commit releases), and a batch of two would take as long as a batch of two
 /// hundred. Here it resumes at once; the signing stays on the pool.

@@ -167,6 +167,8 @@ let package = Package(
         .target(
             name: "HearthTesting",
             dependencies: [
+                "HearthCore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 "HearthServer",
                 "HearthStore",
                 "HearthStoreSQLite",
@@ -202,7 +204,7 @@ let package = Package(
         .testTarget(
             name: "HearthOAuthTests",
             dependencies: [
-                "HearthOAuth", "HearthCore",
+                "HearthOAuth", "HearthCore", "HearthTesting",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

@@ -19,6 +19,9 @@ public func jwkThumbprint(_ jwk: [String: String]) throws -> String {
         guard let value = jwk[name] else {
             throw OAuthError(.invalidRequest, "the key lacks the '\(name)' member")
         }
+        guard value.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) else {
+            throw OAuthError(.invalidRequest, "the key's '\(name)' member is not a curve name or base64url")
+        }
         members.append((name: name, value: value))
     }
     return thumbprint(members)
@@ -29,29 +32,10 @@ public func jwkThumbprint(_ jwk: PublicJWK) -> String {
     thumbprint([("crv", jwk.crv), ("kty", jwk.kty), ("x", jwk.x), ("y", jwk.y)])
 }
 
-/// `members` must already be the required ones, sorted by name.
+/// `members` must already be the required ones, sorted by name. Every value of a valid EC or OKP
+/// key (a curve name, a key type, base64url coordinates) is printable ASCII without `"` or `\`,
+/// which JSON writes as is, so the canonical form needs no escaping.
 private func thumbprint(_ members: [(name: String, value: String)]) -> String {
-    let json = "{" + members.map { canonicalJSONString($0.name) + ":" + canonicalJSONString($0.value) }.joined(separator: ",") + "}"
+    let json = "{" + members.map { "\"\($0.name)\":\"\($0.value)\"" }.joined(separator: ",") + "}"
     return Base64URL.encode(Array(SHA256.hash(data: Array(json.utf8))))
-}
-
-/// A JSON string with only the escapes RFC 8259 §7 requires, as RFC 7638 §3.3 asks.
-private func canonicalJSONString(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\u{08}": out += "\\b"
-        case "\u{0C}": out += "\\f"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case _ where scalar.value < 0x20:
-            let hex = String(scalar.value, radix: 16)
-            out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        default: out.unicodeScalars.append(scalar)
-        }
-    }
-    return out + "\""
 }

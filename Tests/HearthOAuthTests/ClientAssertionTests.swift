@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import HearthOAuth
+import HearthTesting
 import Testing
 
 @Suite struct ClientAssertionTests {

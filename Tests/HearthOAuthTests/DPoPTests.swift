@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import HearthCore
 import HearthOAuth
+import HearthTesting
 import Testing
 
 @Suite struct DPoPVerifierTests {

@@ -34,14 +34,14 @@ import Testing
 
             let parts = token.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
             try #require(parts.count == 3)
-            let header = try JWS.object(parts[0])
-            let claims = try JWS.object(parts[1])
+            let header = try TestJWS.object(parts[0])
+            let claims = try TestJWS.object(parts[1])
             let hubKID = try #require(header["kid"] as? String)
 
             // A key the test holds, published by the hub as a retired signing key would be: tokens
             // it signs verify, so a claim it signs wrongly is refused for that claim alone.
             let trusted = try await f.trustRetiredKey()
-            let resigned = try JWS.es256(header: ["alg": "ES256", "typ": "at+jwt", "kid": trusted.kid], claims: claims, key: trusted.key)
+            let resigned = try TestJWS.es256(header: ["alg": "ES256", "typ": "at+jwt", "kid": trusted.kid], claims: claims, key: trusted.key)
             try #require(try await f.me(bearer: resigned).status == 200, "the real claims signed by the trusted test key")
 
             let jwks = try await f.send("GET", "/oauth/jwks.json")
@@ -62,19 +62,19 @@ import Testing
                 ("not a JWT", "not-a-jwt"),
                 ("three parts of garbage", "abc.def.ghi"),
                 ("three parts of non-base64", "!!!.@@@.###"),
-                ("alg none", try JWS.unsigned(header: ["alg": "none", "typ": "at+jwt", "kid": hubKID], claims: claims)),
-                ("alg none keeping the real signature", try JWS.part(["alg": "none", "typ": "at+jwt", "kid": hubKID]) + "." + parts[1] + "." + parts[2]),
-                ("HS256 keyed with x||y", try JWS.hs256(header: hs256, claims: claims, secret: x + y)),
-                ("HS256 keyed with 04||x||y", try JWS.hs256(header: hs256, claims: claims, secret: [0x04] + x + y)),
-                ("HS256 keyed with the JWK JSON", try JWS.hs256(header: hs256, claims: claims, secret: jwkJSON)),
-                ("HS256 keyed with the JWKS document", try JWS.hs256(header: hs256, claims: claims, secret: Array(jwks.body))),
+                ("alg none", try TestJWS.unsigned(header: ["alg": "none", "typ": "at+jwt", "kid": hubKID], claims: claims)),
+                ("alg none keeping the real signature", try TestJWS.part(["alg": "none", "typ": "at+jwt", "kid": hubKID]) + "." + parts[1] + "." + parts[2]),
+                ("HS256 keyed with x||y", try TestJWS.hs256(header: hs256, claims: claims, secret: x + y)),
+                ("HS256 keyed with 04||x||y", try TestJWS.hs256(header: hs256, claims: claims, secret: [0x04] + x + y)),
+                ("HS256 keyed with the JWK JSON", try TestJWS.hs256(header: hs256, claims: claims, secret: jwkJSON)),
+                ("HS256 keyed with the JWKS document", try TestJWS.hs256(header: hs256, claims: claims, secret: Array(jwks.body))),
                 ("ES256 by another key under the hub's kid",
-                 try JWS.es256(header: ["alg": "ES256", "typ": "at+jwt", "kid": hubKID], claims: claims, key: P256.Signing.PrivateKey())),
-                ("the real signature over widened claims", parts[0] + "." + (try JWS.part(widened)) + "." + parts[2]),
+                 try TestJWS.es256(header: ["alg": "ES256", "typ": "at+jwt", "kid": hubKID], claims: claims, key: P256.Signing.PrivateKey())),
+                ("the real signature over widened claims", parts[0] + "." + (try TestJWS.part(widened)) + "." + parts[2]),
                 ("wrong aud (signed by a trusted key)",
-                 try JWS.es256(header: ["alg": "ES256", "typ": "at+jwt", "kid": trusted.kid], claims: otherAudience, key: trusted.key)),
+                 try TestJWS.es256(header: ["alg": "ES256", "typ": "at+jwt", "kid": trusted.kid], claims: otherAudience, key: trusted.key)),
                 ("wrong iss (signed by a trusted key)",
-                 try JWS.es256(header: ["alg": "ES256", "typ": "at+jwt", "kid": trusted.kid], claims: otherIssuer, key: trusted.key)),
+                 try TestJWS.es256(header: ["alg": "ES256", "typ": "at+jwt", "kid": trusted.kid], claims: otherIssuer, key: trusted.key)),
             ]
             let before = try await f.snapshot()
             for (name, candidate) in forged {
@@ -179,7 +179,7 @@ import Testing
             let key = P256.Signing.PrivateKey()
             let token = try await f.dpopToken(key)
             let url = f.issuer + "/v1/me"
-            let ath = JWS.ath(token)
+            let ath = TestJWS.ath(token)
             let control = try f.proof(key, "GET", url, ath: ath)
             let accepted = try await f.me(dpop: token, proofs: [control])
             try #require(accepted.status == 200, "a good proof: \(accepted.status) \(accepted.text)")
@@ -195,7 +195,7 @@ import Testing
                 ("htu of the token endpoint", [try f.proof(key, "GET", f.issuer + "/oauth/token", ath: ath)]),
                 ("iat 10 minutes old", [try f.proof(key, "GET", url, ath: ath, iat: f.now - 600)]),
                 ("no ath", [try f.proof(key, "GET", url)]),
-                ("ath of another token", [try f.proof(key, "GET", url, ath: JWS.ath(token + "x"))]),
+                ("ath of another token", [try f.proof(key, "GET", url, ath: TestJWS.ath(token + "x"))]),
                 ("signed by another key (its own jwk)", [try f.proof(P256.Signing.PrivateKey(), "GET", url, ath: ath)]),
                 ("replayed jti", [control]),
                 ("two DPoP headers", [try f.proof(key, "GET", url, ath: ath), try f.proof(key, "GET", url, ath: ath)]),
@@ -473,8 +473,8 @@ import Testing
                     "iss": iss ?? client, "sub": iss ?? client, "aud": aud ?? audience, "iat": f.now,
                     "exp": exp ?? f.now + 60, "jti": jti,
                 ]
-                if alg == "none" { return try JWS.unsigned(header: header, claims: claims) }
-                return try JWS.es256(header: header, claims: claims, key: signer ?? key)
+                if alg == "none" { return try TestJWS.unsigned(header: header, claims: claims) }
+                return try TestJWS.es256(header: header, claims: claims, key: signer ?? key)
             }
             func credentials(_ assertion: String, clientID: String? = nil) async throws -> Reply {
                 var fields = [
@@ -774,7 +774,7 @@ extension OAuthBadInputTests {
             iat: Int? = nil, jti: String? = UUID().uuidString, typ: String? = "dpop+jwt", alg: String = "ES256",
             disclose: Bool = false, signer: P256.Signing.PrivateKey? = nil
         ) throws -> String {
-            var jwk = JWS.jwk(key.publicKey)
+            var jwk = TestJWS.jwk(key.publicKey)
             if disclose { jwk["d"] = Base64URL.encode(Array(key.rawRepresentation)) }
             var header: [String: Any] = ["alg": alg, "jwk": jwk]
             if let typ { header["typ"] = typ }
@@ -783,9 +783,9 @@ extension OAuthBadInputTests {
             if let nonce { claims["nonce"] = nonce }
             if let ath { claims["ath"] = ath }
             switch alg {
-            case "none": return try JWS.unsigned(header: header, claims: claims)
-            case "HS256": return try JWS.hs256(header: header, claims: claims, secret: Array(key.publicKey.x963Representation))
-            default: return try JWS.es256(header: header, claims: claims, key: signer ?? key)
+            case "none": return try TestJWS.unsigned(header: header, claims: claims)
+            case "HS256": return try TestJWS.hs256(header: header, claims: claims, secret: Array(key.publicKey.x963Representation))
+            default: return try TestJWS.es256(header: header, claims: claims, key: signer ?? key)
             }
         }
 
@@ -980,40 +980,4 @@ struct PKCEPair: Sendable {
     var challenge: String { Base64URL.encode(Array(SHA256.hash(data: Array(verifier.utf8)))) }
 }
 
-/// JWTs built by hand (as Tests/HearthOAuthTests/TestJWS.swift does), so every malformed or
-/// forged variant can be made.
-enum JWS {
-    static func part(_ object: [String: Any]) throws -> String {
-        Base64URL.encode(Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])))
-    }
-
-    static func object(_ part: String) throws -> [String: Any] {
-        let bytes = try #require(Base64URL.decode(part))
-        return try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
-    }
-
-    static func es256(header: [String: Any], claims: [String: Any], key: P256.Signing.PrivateKey) throws -> String {
-        let input = try part(header) + "." + part(claims)
-        let signature = try key.signature(for: SHA256.hash(data: Array(input.utf8)))
-        return input + "." + Base64URL.encode(Array(signature.rawRepresentation))
-    }
-
-    static func hs256(header: [String: Any], claims: [String: Any], secret: [UInt8]) throws -> String {
-        let input = try part(header) + "." + part(claims)
-        let mac = HMAC<SHA256>.authenticationCode(for: Array(input.utf8), using: SymmetricKey(data: secret))
-        return input + "." + Base64URL.encode(Array(mac))
-    }
-
-    static func unsigned(header: [String: Any], claims: [String: Any]) throws -> String {
-        try part(header) + "." + part(claims) + "."
-    }
-
-    static func jwk(_ key: P256.Signing.PublicKey) -> [String: String] {
-        let point = Array(key.x963Representation)
-        return ["kty": "EC", "crv": "P-256", "x": Base64URL.encode(point[1..<33]), "y": Base64URL.encode(point[33..<65])]
-    }
-
-    /// RFC 9449 §4.2 `ath`: base64url SHA-256 of the access token.
-    static func ath(_ token: String) -> String { Base64URL.encode(Array(SHA256.hash(data: Array(token.utf8)))) }
-}
 }

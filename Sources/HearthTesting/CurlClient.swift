@@ -112,11 +112,11 @@ public enum ProcessRunner {
                 let errorData = Mutex(Data())
                 let errorRead = DispatchSemaphore(value: 0)
                 Thread {
-                    let data = error.fileHandleForReading.readDataToEndOfFile()
+                    let data = PipeReading.readToEnd(error.fileHandleForReading)
                     errorData.withLock { $0 = data }
                     errorRead.signal()
                 }.start()
-                let outData = output.fileHandleForReading.readDataToEndOfFile()
+                let outData = PipeReading.readToEnd(output.fileHandleForReading)
                 errorRead.wait()
                 process.waitUntilExit()
                 continuation.resume(returning: Result(

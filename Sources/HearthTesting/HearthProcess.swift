@@ -40,11 +40,11 @@ public final class HearthProcess: Sendable {
         let state = self.state
         // Handlers run on Dispatch threads and only append to locked buffers.
         stdout.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
+            let data = PipeReading.readSome(handle) ?? Data()
             if !data.isEmpty { state.output.withLock { $0 += String(decoding: data, as: UTF8.self) } }
         }
         stderr.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
+            let data = PipeReading.readSome(handle) ?? Data()
             if !data.isEmpty { state.errors.withLock { $0 += String(decoding: data, as: UTF8.self) } }
         }
         process.terminationHandler = { finished in

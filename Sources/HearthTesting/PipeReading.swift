@@ -1,0 +1,27 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads from a pipe with `read(2)`, retrying when a signal interrupts it. Foundation's
+/// `readDataToEndOfFile()` and `availableData` trap on EINTR (a `try!` inside), and the SIGCHLD
+/// that Foundation's own `Process` handles arrives often when tests run many processes at once.
+enum PipeReading {
+    /// Everything until end of file.
+    static func readToEnd(_ handle: FileHandle) -> Data {
+        var data = Data()
+        while let chunk = readSome(handle), !chunk.isEmpty { data += chunk }
+        return data
+    }
+
+    /// What is there now (at least one byte unless at end of file); empty at end of file, nil on
+    /// an error other than EINTR.
+    static func readSome(_ handle: FileHandle) -> Data? {
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(handle.fileDescriptor, $0.baseAddress, $0.count) }
+            if count >= 0 { return Data(buffer[0..<count]) }
+            if errno != EINTR { return nil }
+        }
+    }
+}

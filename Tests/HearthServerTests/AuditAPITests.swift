@@ -81,8 +81,9 @@ import Testing
         return hash
     }
 
+    /// Entries the hub's key setup makes (CAs, CRLs, its certificate, the token-signing key).
     static func isPKI(_ action: String) -> Bool {
-        ["ca.", "crl.", "certificate."].contains { action.hasPrefix($0) }
+        ["ca.", "crl.", "certificate.", "oauth.key_"].contains { action.hasPrefix($0) }
     }
 
     static func logSize(_ hub: TestHub) async throws -> Int64 {

@@ -64,8 +64,9 @@ import Testing
                 database: database)
             try #require(issued.status == 0, "\(issued.standardError)")
             try Data(issued.standardOutput.utf8).write(to: URL(fileURLWithPath: space.path("gateway.pem")))
-            let gateway = try #require(issued.standardError.components(separatedBy: "/device/").last?
-                .components(separatedBy: ",").first)
+            let gateway = try #require(
+                issued.standardError.firstMatch(of: /\/device\/([A-Za-z0-9_-]{22})/).map { String($0.1) },
+                "no device id in: \(issued.standardError)")
             let gatewayClient = try await space.hearth([
                 "clients", "add", "--name", "hall gateway", "--auth", "tls_client_auth", "--device", gateway,
                 "--grant-type", "client_credentials", "--grant-type", "urn:ietf:params:oauth:grant-type:token-exchange",

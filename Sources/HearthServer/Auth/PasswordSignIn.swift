@@ -3,6 +3,7 @@ import HearthAudit
 import HearthCore
 import HearthStore
 import Hummingbird
+import Logging
 
 /// Checks a person's email, password and — when enrolled — second factor, for every place a
 /// person signs in (the API session, the OAuth sign-in and device-verification pages). Failures
@@ -21,7 +22,9 @@ struct PasswordSignIn: Sendable {
         let acr: String?
     }
 
-    func check(email text: String, password: String, code: String?, source: String?) async throws -> SignedIn {
+    func check(
+        email text: String, password: String, code: String?, source: String?, logger: Logger
+    ) async throws -> SignedIn {
         guard let email = try? EmailAddress(text) else {
             throw Problem(.unprocessableContent, code: "invalid-body", detail: "field 'email' is not an email address")
         }
@@ -35,6 +38,7 @@ struct PasswordSignIn: Sendable {
         let credential = try await store.read { db in try await db.people.credential(email: email) }
         let matches = try await hasher.verify(password, against: credential?.passwordHash ?? decoyHash)
         guard let credential, matches else {
+            logger.notice("sign-in failed", metadata: ["remote": "\(source ?? "-")"])
             try await fail(keys, person: credential?.person, reason: credential == nil ? "unknown account" : "wrong password", source: source)
             throw Problem.unauthenticated("the email or password is wrong", invalidToken: false)
         }
@@ -49,6 +53,7 @@ struct PasswordSignIn: Sendable {
                 detail: "this account has a second factor: send the authenticator's code (or a recovery code) as 'totp'")
         }
         guard code.utf8.count <= 64, try await secondFactor.verify(person, code: code) else {
+            logger.notice("sign-in failed", metadata: ["remote": "\(source ?? "-")", "step": "second factor"])
             try await fail(keys, person: person, reason: "wrong second factor", source: source)
             throw Problem.unauthenticated("the second-factor code is wrong or was used already", invalidToken: false)
         }

@@ -60,7 +60,8 @@ extension AuthorizationServer {
             let signedIn: PasswordSignIn.SignedIn
             do {
                 signedIn = try await signIn.check(
-                    email: form["email"] ?? "", password: form["password"] ?? "", code: form["totp"], source: context.remoteIP)
+                    email: form["email"] ?? "", password: form["password"] ?? "", code: form["totp"], source: context.remoteIP,
+                    logger: context.logger)
             } catch let problem as Problem {
                 let csrf = form["csrf"] ?? ""
                 return OAuthPages.response(

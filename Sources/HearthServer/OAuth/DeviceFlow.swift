@@ -95,7 +95,8 @@ extension AuthorizationServer {
         }
         let signedIn: PasswordSignIn.SignedIn
         do {
-            signedIn = try await signIn.check(email: email, password: form["password"] ?? "", code: form["totp"], source: context.remoteIP)
+            signedIn = try await signIn.check(
+                email: email, password: form["password"] ?? "", code: form["totp"], source: context.remoteIP, logger: context.logger)
         } catch let problem as Problem {
             return again(problem.detail, problem.status)
         }

@@ -41,11 +41,8 @@ actor OAuthKeyring {
 
     private func reload() async throws {
         let sealer = self.sealer
-        let (records, revision) = try await store.write { db in
-            if try await db.oauthKeys.published(at: db.clock.now).first(where: { $0.retiredAt == nil }) == nil {
-                try await Self.addKey(in: db, sealer: sealer, actor: .system("hub"), action: .oauthKeyCreated)
-            }
-            return (try await db.oauthKeys.published(at: db.clock.now), try await db.oauthKeys.revision(at: db.clock.now))
+        let (records, revision) = try await store.read { db in
+            (try await db.oauthKeys.published(at: db.clock.now), try await db.oauthKeys.revision(at: db.clock.now))
         }
         guard let active = records.first(where: { $0.retiredAt == nil }) else {
             throw HearthError(.storageUnavailable, "no active token-signing key")
@@ -57,6 +54,14 @@ actor OAuthKeyring {
         }
         signer = try TokenSigner(active: SigningKey(kid: active.kid, privateKey: key), verifying: verifying)
         self.revision = revision
+    }
+
+    /// Makes the first signing key when there is no active one.
+    static func ensureKey(in db: StoreSession, sealer: KeySealer, actor: AuditActor) async throws {
+        guard try await db.oauthKeys.published(at: db.clock.now).contains(where: { $0.retiredAt == nil }) else {
+            try await addKey(in: db, sealer: sealer, actor: actor, action: .oauthKeyCreated)
+            return
+        }
     }
 
     /// Retires the active key (published until its last token expires) and makes a new one.

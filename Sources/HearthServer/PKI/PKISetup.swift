@@ -27,6 +27,9 @@ public enum PKISetup {
         let now = db.clock.now
         try await PKIHierarchy.ensure(
             in: db, sealer: sealer, trustDomain: identity.trustDomain, publicURL: publicURL, actor: actor, now: now)
+        // The token-signing key is made with the other keys (init, or the first start of a hub
+        // from before OAuth), never lazily by a request.
+        try await OAuthKeyring.ensureKey(in: db, sealer: sealer, actor: actor)
         let authorities = try await AuthoritySet.load(db, sealer: sealer)
         for authority in [authorities.root] + authorities.intermediates
         where authority.record.state != .revoked {

@@ -115,7 +115,7 @@ struct SessionRoutes: Sendable {
     private func createSession(_ request: Request, _ context: HearthRequestContext) async throws -> Response {
         let body = try await JSONBody.decode(SignIn.self, from: request, limit: bodyLimit)
         let signedIn = try await signIn.check(
-            email: body.email, password: body.password, code: body.totp, source: context.remoteIP)
+            email: body.email, password: body.password, code: body.totp, source: context.remoteIP, logger: context.logger)
         let person = signedIn.person
         let token = SecretToken(prefix: "hst_")
         let now = store.clock.now

@@ -41,10 +41,14 @@ public final class HearthProcess: Sendable {
         // Handlers run on Dispatch threads and only append to locked buffers.
         stdout.fileHandleForReading.readabilityHandler = { handle in
             let data = PipeReading.readSome(handle) ?? Data()
+            // At end of file the source stays readable: without this the handler spins on a
+            // Dispatch thread, which on Linux is one the test process's async work needs too.
+            if data.isEmpty { handle.readabilityHandler = nil }
             if !data.isEmpty { state.output.withLock { $0 += String(decoding: data, as: UTF8.self) } }
         }
         stderr.fileHandleForReading.readabilityHandler = { handle in
             let data = PipeReading.readSome(handle) ?? Data()
+            if data.isEmpty { handle.readabilityHandler = nil }
             if !data.isEmpty { state.errors.withLock { $0 += String(decoding: data, as: UTF8.self) } }
         }
         process.terminationHandler = { finished in

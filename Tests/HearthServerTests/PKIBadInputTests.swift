@@ -371,7 +371,8 @@ import Testing
              "cannot read the CSR file"),
             ("unknown profile", ["--csr", csr, "--profile", "admin"], "the profile is device, gateway or server"),
             ("DNS on a device", ["--csr", csr, "--profile", "device", "--dns", "d.home.arpa"], "DNS"),
-            ("unknown device", ["--csr", csr, "--profile", "device", "--device", DeviceID().rawValue], "no device"),
+            // `=`: a random id may begin with "-", which would read as an option.
+            ("unknown device", ["--csr", csr, "--profile", "device", "--device=\(DeviceID().rawValue)"], "no device"),
         ]
         for item in cases {
             let result = try await PKITools.hearth(["ca", "issue", "--data", data.path] + item.arguments)

@@ -183,7 +183,7 @@ import Testing
         let oldKEK = try #require(FileManager.default.contents(atPath: kekPath))
 
         let output = try await space.hearth(["ca", "rotate-kek"])
-        #expect(output.contains("re-sealed 8 keys"), "root, five intermediates, the hub's TLS key and the audit key")
+        #expect(output.contains("re-sealed 9 keys"), "root, five intermediates, the hub's TLS key, the audit key and the token-signing key")
         let newKEK = try #require(FileManager.default.contents(atPath: kekPath))
         #expect(newKEK != oldKEK && newKEK.count == 32)
         #expect(!FileManager.default.fileExists(atPath: space.data.appendingPathComponent("kek.next").path))

@@ -73,41 +73,41 @@ extension AuthorizationServer {
         guard let clientID = form["client_id"] else {
             throw OAuthError(.invalidClient, "client authentication is required (client_id, an assertion or a certificate)")
         }
-        let client = try await activeClient(clientID)
+        // The client and, for a certificate-authenticated one, the presented certificate's
+        // inventory record and device: one read, since every token request makes it.
+        let presented = try? await context.channel.nioSSL_peerCertificate().get()?.toDERBytes()
+        let leaf = presented.flatMap { try? Certificate(derEncoded: $0) }
+        let at = now
+        let (client, certificate) = try await store.read { db -> (OAuthClientRecord?, CertificateRecord?) in
+            guard clientID.utf8.count <= 64, let client = try await db.oauthClients.find(clientID), client.revokedAt == nil
+            else { return (nil, nil) }
+            guard client.authMethod == .tlsClientAuth, let leaf, let record = try await db.pki.certificate(
+                serial: SerialNumberText.hex(leaf.serialNumber))
+            else { return (client, nil) }
+            // Valid, issued to the client's device, and that device active.
+            guard record.certificateDER == presented, record.status == .valid, record.notAfter > at,
+                  let deviceID = record.deviceID, deviceID == client.deviceID, record.uri == client.tlsSANURI,
+                  let id = DeviceID(deviceID), try await db.devices.find(id)?.state == .active
+            else { return (client, nil) }
+            return (client, record)
+        }
+        guard let client else { throw OAuthError(.invalidClient, "unknown or revoked client") }
         switch client.authMethod {
         case .none:
             return AuthenticatedClient(record: client, certificateThumbprint: nil, certificate: nil)
         case .privateKeyJWT:
             throw OAuthError(.invalidClient, "this client must authenticate with a private_key_jwt assertion")
         case .tlsClientAuth:
-            let (record, thumbprint) = try await presentedCertificate(context, for: client)
-            return AuthenticatedClient(record: client, certificateThumbprint: thumbprint, certificate: record)
+            // The handshake already verified the chain, validity and the live revocation set.
+            guard let presented else {
+                throw OAuthError(.invalidClient, "this client authenticates with its certificate over mutual TLS")
+            }
+            guard let certificate else {
+                throw OAuthError(.invalidClient, "the certificate is not a valid certificate of this client's active device")
+            }
+            return AuthenticatedClient(
+                record: client, certificateThumbprint: certificateThumbprint(der: presented), certificate: certificate)
         }
-    }
-
-    /// The certificate of the connection (already verified by the handshake: chain, validity,
-    /// live revocation set), which must be in the inventory, valid, and issued to the client's
-    /// device, which must be active.
-    private func presentedCertificate(
-        _ context: HearthRequestContext, for client: OAuthClientRecord
-    ) async throws -> (CertificateRecord, String) {
-        guard let presented = try? await context.channel.nioSSL_peerCertificate().get(),
-              let der = try? presented.toDERBytes(), let leaf = try? Certificate(derEncoded: der)
-        else { throw OAuthError(.invalidClient, "this client authenticates with its certificate over mutual TLS") }
-        let serial = SerialNumberText.hex(leaf.serialNumber)
-        let at = now
-        let record = try await store.read { db -> CertificateRecord? in
-            guard let record = try await db.pki.certificate(serial: serial), record.certificateDER == der,
-                  record.status == .valid, record.notAfter > at, let deviceID = record.deviceID,
-                  deviceID == client.deviceID, record.uri == client.tlsSANURI,
-                  let id = DeviceID(deviceID), let device = try await db.devices.find(id), device.state == .active
-            else { return nil }
-            return record
-        }
-        guard let record else {
-            throw OAuthError(.invalidClient, "the certificate is not a valid certificate of this client's active device")
-        }
-        return (record, certificateThumbprint(der: der))
     }
 
     private func activeClient(_ id: String) async throws -> OAuthClientRecord {

@@ -57,7 +57,8 @@ public struct Hub: Sendable {
                 store: store, keyring: keyring, sealer: pki.sealer, issuer: issuer, signIn: signIn,
                 throttle: SignInThrottle(clock: store.clock, freeFailures: configuration.signInFreeFailures),
                 deviceRequests: RequestRateLimiter(clock: store.clock, burst: 10, perMinute: 10),
-                bodyLimit: configuration.maxBodyBytes, lifetimes: .init(), tokenCommits: GroupCommit(store: store))
+                bodyLimit: configuration.maxBodyBytes, lifetimes: .init(),
+                tokenCommits: GroupCommit(store: store) { batch, db in try await TokenRecords.commit(batch, in: db) })
             let sessions = SessionAuthenticator(
                 store: store,
                 tokens: AccessTokenVerifier(

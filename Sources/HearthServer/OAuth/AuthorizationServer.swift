@@ -24,7 +24,7 @@ struct AuthorizationServer: Sendable {
     let bodyLimit: Int
     let lifetimes: Lifetimes
     /// Token records and their audit entries, committed together with other requests' (group commit).
-    let tokenCommits: GroupCommit<@Sendable (StoreSession) async throws -> Void, Void>
+    let tokenCommits: GroupCommit<TokenRecords, Void>
 
     struct Lifetimes: Sendable {
         /// Access tokens (RFC 9068 tokens here never live longer than 10 minutes).

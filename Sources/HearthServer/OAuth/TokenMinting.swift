@@ -28,6 +28,27 @@ struct TokenPlan: Sendable {
     var issuedTokenType: String?
 }
 
+/// What one issuance stores: the grant's own changes, the access token's record, the refresh
+/// token's digest and the audit entry.
+struct TokenRecords: Sendable {
+    let work: @Sendable (StoreSession) async throws -> Void
+    let accessToken: OAuthAccessTokenRecord
+    let refreshToken: (digest: String, grant: String, jkt: String?, at: Date)?
+    let event: AuditEvent
+
+    /// Records a group commit's batch: each issuance's own changes in order, then the records
+    /// and audit entries of all of them in a few statements.
+    static func commit(_ batch: [TokenRecords], in db: StoreSession) async throws -> [Result<Void, any Error>] {
+        for item in batch { try await item.work(db) }
+        try await db.oauthGrants.insertAccessTokens(batch.map(\.accessToken))
+        for case let (digest, grant, jkt, at)? in batch.map(\.refreshToken) {
+            try await db.oauthGrants.insertRefreshToken(digest: digest, grant: grant, jkt: jkt, at: at)
+        }
+        try await db.audit.append(batch.map(\.event))
+        return batch.map { _ in .success(()) }
+    }
+}
+
 extension AuthorizationServer {
     static let refreshPrefix = "hrt_"
 
@@ -44,23 +65,20 @@ extension AuthorizationServer {
         let jti = Base64URL.encode(SecureRandom.bytes(16))
         let expires = issuedAt.addingTimeInterval(TimeInterval(plan.lifetime))
         let refresh = plan.withRefreshToken && plan.grantID != nil ? SecretToken(prefix: Self.refreshPrefix) : nil
-        try await tokenCommits.record { db in
-            try await work(db)
-            try await db.oauthGrants.insertAccessToken(OAuthAccessTokenRecord(
+        var details = ["client": plan.client.id, "grant_type": plan.grantType, "scope": plan.scope.text]
+        if let grant = plan.grantID { details["grant"] = grant }
+        if plan.jkt != nil { details["bound_to"] = "dpop" } else if plan.x5t != nil { details["bound_to"] = "certificate" }
+        if let acting = plan.actorSubject { details["act"] = acting }
+        if refresh != nil { details["refresh_token"] = "issued" }
+        try await tokenCommits.record(TokenRecords(
+            work: work,
+            accessToken: OAuthAccessTokenRecord(
                 jti: jti, grantID: plan.grantID, clientID: plan.client.id, householdID: plan.household,
-                subject: plan.subject, expiresAt: expires))
-            if let refresh, let grant = plan.grantID {
-                try await db.oauthGrants.insertRefreshToken(digest: refresh.digest, grant: grant, jkt: plan.jkt, at: issuedAt)
-            }
-            var details = ["client": plan.client.id, "grant_type": plan.grantType, "scope": plan.scope.text]
-            if let grant = plan.grantID { details["grant"] = grant }
-            if plan.jkt != nil { details["bound_to"] = "dpop" } else if plan.x5t != nil { details["bound_to"] = "certificate" }
-            if let acting = plan.actorSubject { details["act"] = acting }
-            if refresh != nil { details["refresh_token"] = "issued" }
-            try await db.audit.append(AuditEvent(
+                subject: plan.subject, expiresAt: expires),
+            refreshToken: refresh.flatMap { token in plan.grantID.map { (token.digest, $0, plan.jkt, issuedAt) } },
+            event: AuditEvent(
                 .oauthTokenIssued, actor: actor, subject: "token:\(jti)", household: plan.household,
-                reason: "access token for \(plan.subject)", details: details))
-        }
+                reason: "access token for \(plan.subject)", details: details)))
         let claims = AccessTokenClaims(
             iss: issuer.url, sub: plan.subject, aud: issuer.url, clientID: plan.client.id, scope: plan.scope.text,
             jti: jti, iat: Int(issuedAt.timeIntervalSince1970), exp: Int(expires.timeIntervalSince1970),

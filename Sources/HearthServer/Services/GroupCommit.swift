@@ -54,14 +54,3 @@ actor GroupCommit<Item: Sendable, Output: Sendable> {
         draining = false
     }
 }
-
-extension GroupCommit where Item == @Sendable (StoreSession) async throws -> Output {
-    /// A queue whose items are the transactions' own work, run one after another in one transaction.
-    init(store: Store) {
-        self.init(store: store) { work, db in
-            var results: [Result<Output, any Error>] = []
-            for item in work { results.append(.success(try await item(db))) }
-            return results
-        }
-    }
-}

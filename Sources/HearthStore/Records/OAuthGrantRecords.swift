@@ -186,10 +186,22 @@ public struct OAuthGrantRecords: Sendable {
     // MARK: access tokens
 
     public func insertAccessToken(_ token: OAuthAccessTokenRecord) async throws {
-        try await db.execute(
-            "INSERT INTO oauth_access_tokens (jti, grant_id, client_id, household_id, subject, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-            token.jti, token.grantID, token.clientID, token.householdID.rawValue, token.subject,
-            token.expiresAt.unixMilliseconds)
+        try await insertAccessTokens([token])
+    }
+
+    /// Inserts access-token records, several per statement (a group commit's batch).
+    public func insertAccessTokens(_ tokens: [OAuthAccessTokenRecord]) async throws {
+        for chunk in tokens.chunked(100) {
+            _ = try await db.query(
+                "INSERT INTO oauth_access_tokens (jti, grant_id, client_id, household_id, subject, expires_at) VALUES "
+                    + Array(repeating: "(?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", "),
+                chunk.flatMap { token -> [SQLValue] in
+                    [
+                        .text(token.jti), token.grantID.sqlValue, .text(token.clientID), .text(token.householdID.rawValue),
+                        .text(token.subject), .integer(token.expiresAt.unixMilliseconds),
+                    ]
+                })
+        }
     }
 
     /// Whether a token is live at `time`: stored, not revoked, not expired, and its grant and

@@ -63,13 +63,13 @@ extension AuthorizationServer {
     ) async throws -> Response {
         let presented = try form.required("refresh_token")
         let digest = SecretToken.digest(of: presented)
-        let found = try await store.read { db -> (OAuthRefreshTokenRecord, OAuthGrantRecord)? in
+        let found = try await store.read { db -> (OAuthRefreshTokenRecord, OAuthGrantRecord, entitled: Bool)? in
             guard presented.utf8.count <= 128, let token = try await db.oauthGrants.refreshToken(digest: digest),
                   let grant = try await db.oauthGrants.find(token.grantID)
             else { return nil }
-            return (token, grant)
+            return (token, grant, try await Self.subjectIsEntitled(grant, in: db))
         }
-        guard let (token, grant) = found, grant.clientID == client.record.id else {
+        guard let (token, grant, entitled) = found, grant.clientID == client.record.id else {
             throw try await refuse(
                 OAuthError(.invalidGrant, "the refresh token is unknown or belongs to another client"),
                 keys: [Self.sourceKey(context)], source: context.remoteIP, subject: "client:\(client.record.id)")
@@ -83,7 +83,7 @@ extension AuthorizationServer {
         }
         try Self.requireProof(proof, boundTo: token.jkt)
         let scope = try Self.requestedScope(form, within: try ScopeSet(parsing: grant.scope))
-        try await checkSubjectStillEntitled(grant)
+        guard entitled else { throw OAuthError(.invalidGrant, "the grant's subject is no longer entitled to tokens") }
         let subject = String(grant.subject.split(separator: ":", maxSplits: 1).last ?? "")
         let plan = TokenPlan(
             client: client.record, subject: subject, household: grant.householdID, scope: scope, grantID: grant.id,
@@ -106,21 +106,21 @@ extension AuthorizationServer {
 
     private struct RefreshRace: Error {}
 
-    /// A person who left the household, or a device no longer active, gets no new tokens.
-    func checkSubjectStillEntitled(_ grant: OAuthGrantRecord) async throws {
+    /// Whether the grant's subject may still get tokens: a person still in the household, a device
+    /// still active in it.
+    static func subjectIsEntitled(_ grant: OAuthGrantRecord, in db: StoreSession) async throws -> Bool {
         let parts = grant.subject.split(separator: ":", maxSplits: 1).map(String.init)
-        let entitled = try await store.read { db -> Bool in
-            switch parts.first {
-            case "person":
-                guard parts.count == 2, let id = PersonID(parts[1]), let person = try await db.people.find(id) else { return false }
-                return person.householdID == grant.householdID
-            case "device":
-                guard parts.count == 2, let id = DeviceID(parts[1]), let device = try await db.devices.find(id) else { return false }
-                return device.state == .active && device.householdID == grant.householdID
-            default: return false
-            }
+        guard parts.count == 2 else { return false }
+        switch parts[0] {
+        case "person":
+            guard let id = PersonID(parts[1]), let person = try await db.people.find(id) else { return false }
+            return person.householdID == grant.householdID
+        case "device":
+            guard let id = DeviceID(parts[1]), let device = try await db.devices.find(id) else { return false }
+            return device.state == .active && device.householdID == grant.householdID
+        default:
+            return false
         }
-        guard entitled else { throw OAuthError(.invalidGrant, "the grant's subject is no longer entitled to tokens") }
     }
 
     /// Revokes a grant and every token of it, with the audit entry that is the reuse signal.

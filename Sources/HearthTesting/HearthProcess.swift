@@ -38,19 +38,12 @@ public final class HearthProcess: Sendable {
         process.standardError = stderr
         process.standardInput = FileHandle.nullDevice
         let state = self.state
-        // Handlers run on Dispatch threads and only append to locked buffers.
-        stdout.fileHandleForReading.readabilityHandler = { handle in
-            let data = PipeReading.readSome(handle) ?? Data()
-            // At end of file the source stays readable: without this the handler spins on a
-            // Dispatch thread, which on Linux is one the test process's async work needs too.
-            if data.isEmpty { handle.readabilityHandler = nil }
-            if !data.isEmpty { state.output.withLock { $0 += String(decoding: data, as: UTF8.self) } }
-        }
-        stderr.fileHandleForReading.readabilityHandler = { handle in
-            let data = PipeReading.readSome(handle) ?? Data()
-            if data.isEmpty { handle.readabilityHandler = nil }
-            if !data.isEmpty { state.errors.withLock { $0 += String(decoding: data, as: UTF8.self) } }
-        }
+        // Each pipe is read by a thread of its own until end of file, appending to a locked
+        // buffer. Not Foundation's readabilityHandler: its Dispatch source keeps firing at end of
+        // file on a thread the test process's async work needs, and cancelling it from inside
+        // the handler has crashed libdispatch.
+        PipeReading.drain(stdout.fileHandleForReading) { text in state.output.withLock { $0 += text } }
+        PipeReading.drain(stderr.fileHandleForReading) { text in state.errors.withLock { $0 += text } }
         process.terminationHandler = { finished in
             state.exit.withLock { $0 = finished.terminationStatus }
         }

@@ -24,4 +24,11 @@ enum PipeReading {
             if errno != EINTR { return nil }
         }
     }
+
+    /// Reads `handle` on a thread of its own until end of file, passing each chunk on as text.
+    static func drain(_ handle: FileHandle, into append: @escaping @Sendable (String) -> Void) {
+        Thread {
+            while let data = readSome(handle), !data.isEmpty { append(String(decoding: data, as: UTF8.self)) }
+        }.start()
+    }
 }

@@ -41,7 +41,7 @@ import Testing
         // Stored only as a scrypt hash: the clear password is in no file of the folder.
         for name in try FileManager.default.contentsOfDirectory(atPath: data.path) {
             let bytes = FileManager.default.contents(atPath: data.appendingPathComponent(name).path) ?? Data()
-            #expect(bytes.range(of: Data(password.utf8)) == nil, "\(name) holds the password in clear")
+            #expect(!ByteSearch.contains(bytes, Data(password.utf8)), "\(name) holds the password in clear")
         }
 
         let before = try Self.fingerprint(data)

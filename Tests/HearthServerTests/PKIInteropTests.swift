@@ -922,18 +922,18 @@ enum PKITools {
 
         for key in keys {
             // The sealed form is in the files: the scan reads what the database wrote.
-            let sealedFound = scans.last!.1.values.contains { $0.range(of: key.sealed) != nil }
+            let sealedFound = scans.last!.1.values.contains { ByteSearch.contains($0, key.sealed) }
             #expect(sealedFound, "the sealed \(key.name) key is in no file; the scan would prove nothing")
             for (moment, contents) in scans {
                 for (file, bytes) in contents {
-                    for (index, needle) in key.needles.enumerated() where bytes.range(of: needle) != nil {
+                    for (index, needle) in key.needles.enumerated() where ByteSearch.contains(bytes, needle) {
                         Issue.record("the \(key.name) key (form \(index)) is in clear in \(file), \(moment)")
                     }
                 }
             }
             for (command, text) in outputs {
                 let bytes = Data(text.utf8)
-                for (index, needle) in key.needles.enumerated() where bytes.range(of: needle) != nil {
+                for (index, needle) in key.needles.enumerated() where ByteSearch.contains(bytes, needle) {
                     Issue.record("`hearth \(command)` printed the \(key.name) key (form \(index))")
                 }
             }

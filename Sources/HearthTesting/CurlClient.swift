@@ -104,7 +104,7 @@ public enum ProcessRunner {
                 process.standardError = error
                 process.standardInput = FileHandle.nullDevice
                 do {
-                    try process.run()
+                    try ProcessLaunch.run(process)
                 } catch {
                     continuation.resume(throwing: error)
                     return

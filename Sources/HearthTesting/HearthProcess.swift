@@ -47,7 +47,7 @@ public final class HearthProcess: Sendable {
         process.terminationHandler = { finished in
             state.exit.withLock { $0 = finished.terminationStatus }
         }
-        try process.run()
+        try ProcessLaunch.run(process)
         self.pid = process.processIdentifier
         self.process = Mutex(process)
     }

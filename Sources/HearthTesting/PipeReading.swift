@@ -32,3 +32,16 @@ enum PipeReading {
         }.start()
     }
 }
+
+/// Starts child processes one at a time. Foundation's `Process.run()` on Linux has crashed (a
+/// memcpy inside it) when many test threads spawned at once while the process held over a
+/// thousand descriptors; spawning is quick, so serializing it costs nothing measurable.
+enum ProcessLaunch {
+    private static let lock = NSLock()
+
+    static func run(_ process: Process) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        try process.run()
+    }
+}

@@ -17,7 +17,9 @@ import Testing
 ///
 /// Each refused request differs from one the test also shows to succeed in a single respect, so
 /// the refusal is about that respect and the test fails if the hub stops checking it.
-@Suite struct OAuthBadInputTests {
+// Serialized: each test runs a hub and dozens of curl processes; run side by side with the rest of the suite they pushed the test
+// process past a thousand open descriptors.
+@Suite(.serialized) struct OAuthBadInputTests {
     static let redirect = "http://127.0.0.1:9/callback"
     static let deviceCodeGrant = "urn:ietf:params:oauth:grant-type:device_code"
     static let tokenExchangeGrant = "urn:ietf:params:oauth:grant-type:token-exchange"

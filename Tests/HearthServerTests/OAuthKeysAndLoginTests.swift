@@ -12,7 +12,9 @@ import Testing
 /// signing-key rotation by `hearth clients rotate-signing-key` reaching a running `hearth serve`,
 /// `hearth login` (device authorization grant) approved on the hub's page and `hearth api` using
 /// the saved token, and a KEK rotation that re-seals the signing key and a TOTP secret.
-@Suite struct OAuthKeysAndLoginTests {
+// Serialized: each test runs hearth processes; run side by side with the rest of the suite they pushed the test
+// process past a thousand open descriptors.
+@Suite(.serialized) struct OAuthKeysAndLoginTests {
     typealias Workspace = PKILifecycleTests.Workspace
     typealias Browser = OAuthPeopleTests.Browser
     typealias AssertionKey = OAuthPeopleTests.AssertionKey

@@ -14,7 +14,9 @@ import Testing
 /// device's certificate-bound client losing its token when it is quarantined. The pages are
 /// driven by curl with a cookie jar, as a browser would; TOTP codes are computed here from the
 /// enrolled secret at the hub's test clock.
-@Suite struct OAuthPeopleTests {
+// Serialized: each test runs a hub and many curl processes; run side by side with the rest of the suite they pushed the test
+// process past a thousand open descriptors.
+@Suite(.serialized) struct OAuthPeopleTests {
     static let redirect = "http://127.0.0.1:9/cb"
 
     // MARK: - a browser: curl with a cookie jar

@@ -15,8 +15,13 @@ public struct Identifier<Entity>: Hashable, Sendable, Codable, CustomStringConve
     }
 
     /// Makes an identifier from the given generator; only tests should pass their own.
+    ///
+    /// One that would begin with `-` is drawn again: ids are arguments of command lines
+    /// (`hearth devices move ID`), where a leading dash reads as an option.
     public init(using generator: inout some RandomNumberGenerator) {
-        self.rawValue = Base64URL.encode(SecureRandom.bytes(16, using: &generator))
+        var text = Base64URL.encode(SecureRandom.bytes(16, using: &generator))
+        while text.hasPrefix("-") { text = Base64URL.encode(SecureRandom.bytes(16, using: &generator)) }
+        self.rawValue = text
     }
 
     /// Parses the text form; `nil` unless it is exactly 22 base64url characters encoding 16 bytes.

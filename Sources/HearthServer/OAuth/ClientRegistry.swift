@@ -98,7 +98,7 @@ struct ClientRegistry: Sendable {
             sanURI = IdentityNamespace(trustDomain: trustDomain, householdID: household).deviceURI(id)
         }
         let client = OAuthClientRecord(
-            id: Base64URL.encode(SecureRandom.bytes(16)), householdID: household, name: name, authMethod: method,
+            id: Identifier<OAuthClientRecord>().rawValue, householdID: household, name: name, authMethod: method,
             redirectURIs: redirects, grantTypes: grants, scope: scope.text, jwks: jwks, tlsSANURI: sanURI, deviceID: deviceID,
             createdBy: actor.description, createdAt: store.clock.now)
         try await store.write { db in

@@ -41,7 +41,7 @@ extension AuthorizationServer {
         try Self.requireProof(proof, boundTo: record.dpopJKT)
         let scope = try ScopeSet(parsing: record.scope)
         let grant = OAuthGrantRecord(
-            id: Base64URL.encode(SecureRandom.bytes(16)), householdID: record.householdID, clientID: client.record.id,
+            id: Identifier<OAuthGrantRecord>().rawValue, householdID: record.householdID, clientID: client.record.id,
             subject: "person:\(record.personID)", scope: scope.text, authTime: record.authTime, acr: record.acr,
             createdAt: now, expiresAt: now.addingTimeInterval(lifetimes.refreshFamily), lastUsedAt: now)
         let plan = TokenPlan(

@@ -43,7 +43,7 @@ extension AuthorizationServer {
             }
             let scope = try ScopeSet(parsing: record.scope)
             let grant = OAuthGrantRecord(
-                id: Base64URL.encode(SecureRandom.bytes(16)), householdID: household, clientID: client.record.id,
+                id: Identifier<OAuthGrantRecord>().rawValue, householdID: household, clientID: client.record.id,
                 subject: "person:\(person)", scope: scope.text, authTime: authTime, acr: record.acr, createdAt: at,
                 expiresAt: at.addingTimeInterval(lifetimes.refreshFamily), lastUsedAt: at)
             let plan = TokenPlan(

@@ -54,7 +54,7 @@ public struct Hub: Sendable {
             let issuer = OAuthIssuer(configuration.oauthIssuer ?? pki.authorities.publicURL)
             let keyring = OAuthKeyring(store: store, sealer: pki.sealer)
             let oauth = AuthorizationServer(
-                store: store, keyring: keyring, sealer: pki.sealer, issuer: issuer, signIn: signIn,
+                store: store, keyring: keyring, issuer: issuer, signIn: signIn,
                 throttle: SignInThrottle(clock: store.clock, freeFailures: configuration.signInFreeFailures),
                 deviceRequests: RequestRateLimiter(clock: store.clock, burst: 10, perMinute: 10),
                 bodyLimit: configuration.maxBodyBytes, lifetimes: .init(),

@@ -28,13 +28,8 @@ struct PasswordSignIn: Sendable {
         guard let email = try? EmailAddress(text) else {
             throw Problem(.unprocessableContent, code: "invalid-body", detail: "field 'email' is not an email address")
         }
-        let keys = ["account:" + email.rawValue, "source:" + (source ?? "unknown")]
-        let wait = await throttle.retryAfter(keys)
-        guard wait == 0 else {
-            throw Problem(
-                .tooManyRequests, code: "throttled", detail: "too many failed attempts; try again in \(wait) s",
-                headers: [.retryAfter: String(wait)])
-        }
+        let keys = Self.throttleKeys(email: email, source: source)
+        try await throttle.enforce(keys)
         let credential = try await store.read { db in try await db.people.credential(email: email) }
         let matches = try await hasher.verify(password, against: credential?.passwordHash ?? decoyHash)
         guard let credential, matches else {
@@ -59,6 +54,11 @@ struct PasswordSignIn: Sendable {
         }
         await throttle.recordSuccess(keys[0])
         return SignedIn(person: person, acr: "mfa")
+    }
+
+    /// Failures count per account and per source address.
+    static func throttleKeys(email: EmailAddress, source: String?) -> [String] {
+        ["account:" + email.rawValue, "source:" + (source ?? "unknown")]
     }
 
     private func fail(_ keys: [String], person: Person?, reason: String, source: String?) async throws {

@@ -62,3 +62,12 @@ public actor SignInThrottle {
         }
     }
 }
+
+extension SignInThrottle {
+    /// Refuses at once (429 with `Retry-After`) while any of `keys` is backed off; nothing is
+    /// written. `what` names what was repeated, for the message.
+    func enforce(_ keys: [String], _ what: String = "failed attempts") throws {
+        let wait = retryAfter(keys)
+        guard wait == 0 else { throw Problem.throttled(retryAfter: wait, what) }
+    }
+}

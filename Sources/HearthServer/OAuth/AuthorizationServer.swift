@@ -10,7 +10,6 @@ import Hummingbird
 struct AuthorizationServer: Sendable {
     let store: Store
     let keyring: OAuthKeyring
-    let sealer: KeySealer
     let issuer: OAuthIssuer
     /// Password and second-factor checks for the sign-in and verification pages.
     let signIn: PasswordSignIn
@@ -55,15 +54,6 @@ struct AuthorizationServer: Sendable {
         return error
     }
 
-    /// Refuses the call with 429 while the keys are backed off.
-    func checkThrottle(_ keys: [String]) async throws {
-        let wait = await throttle.retryAfter(keys)
-        guard wait == 0 else {
-            throw Problem(
-                .tooManyRequests, code: "throttled", detail: "too many failed attempts; try again in \(wait) s",
-                headers: [.retryAfter: String(wait)])
-        }
-    }
 
     static func sourceKey(_ context: HearthRequestContext) -> String { "oauth-source:" + (context.remoteIP ?? "unknown") }
 }

@@ -33,7 +33,7 @@ extension AuthorizationServer {
         _ form: OAuthForm, _ request: Request, _ context: HearthRequestContext, endpoint: String
     ) async throws -> AuthenticatedClient {
         let keys = [Self.sourceKey(context)]
-        try await checkThrottle(keys)
+        try await throttle.enforce(keys)
         do {
             return try await authenticate(form, request, context, endpoint: endpoint)
         } catch let error as OAuthError where error.code == .invalidClient {

@@ -31,11 +31,7 @@ extension AuthorizationServer {
 
     func startDeviceAuthorization(_ request: Request, _ context: HearthRequestContext) async throws -> Response {
         let wait = await deviceRequests.take(Self.sourceKey(context))
-        guard wait == 0 else {
-            throw Problem(
-                .tooManyRequests, code: "throttled", detail: "too many device authorization requests; try again in \(wait) s",
-                headers: [.retryAfter: String(wait)])
-        }
+        guard wait == 0 else { throw Problem.throttled(retryAfter: wait, "device authorization requests") }
         let form = try await OAuthForm.body(of: request, limit: bodyLimit)
         let client = try await authenticateClient(form, request, context, endpoint: "/oauth/device_authorization")
         guard client.record.grantTypes.contains(Self.deviceCodeGrant) else {

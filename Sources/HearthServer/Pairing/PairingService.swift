@@ -72,12 +72,7 @@ public struct PairingService: Sendable {
 
     /// Refuses at once while the keys are in back-off; nothing is written.
     func checkThrottle(_ keys: [String]) async throws {
-        let wait = await throttle.retryAfter(keys)
-        guard wait == 0 else {
-            throw Problem(
-                .tooManyRequests, code: "throttled", detail: "too many failed pairing attempts; retry in \(wait) seconds",
-                headers: [.retryAfter: "\(wait)"])
-        }
+        try await throttle.enforce(keys, "failed pairing attempts")
     }
 
     /// Records a refused attempt: back-off for its keys, and an audit entry. Returns the problem,

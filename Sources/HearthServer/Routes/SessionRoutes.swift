@@ -146,8 +146,8 @@ struct SessionRoutes: Sendable {
             throw Problem(
                 .unprocessableContent, code: "weak-password", detail: "the new password must be 12 to 1024 characters")
         }
-        let keys = throttleKeys(email: caller.person.email, context)
-        try await checkThrottle(keys)
+        let keys = PasswordSignIn.throttleKeys(email: caller.person.email, source: context.remoteIP)
+        try await throttle.enforce(keys)
         guard let credential = try await store.read({ db in try await db.people.credential(id: caller.person.id) }),
               try await hasher.verify(body.currentPassword, against: credential.passwordHash)
         else {
@@ -171,18 +171,6 @@ struct SessionRoutes: Sendable {
     /// apart, useless for finding the token.
     private func sessionSubject(_ digest: String) -> String { "session:" + digest.prefix(16) }
 
-    private func throttleKeys(email: EmailAddress, _ context: HearthRequestContext) -> [String] {
-        ["account:" + email.rawValue, "source:" + (context.remoteIP ?? "unknown")]
-    }
-
-    private func checkThrottle(_ keys: [String]) async throws {
-        let wait = await throttle.retryAfter(keys)
-        guard wait == 0 else {
-            throw Problem(
-                .tooManyRequests, code: "throttled", detail: "too many failed attempts; try again in \(wait) s",
-                headers: [.retryAfter: String(wait)])
-        }
-    }
 }
 
 extension Duration {

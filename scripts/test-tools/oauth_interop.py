@@ -28,6 +28,10 @@ from authlib.common.security import generate_token
 from joserfc import jwt as jose_jwt
 from joserfc.jwk import ECKey
 
+# Generous: CI runs every suite at once on two cores, and each sign-in costs the hub a full
+# scrypt (32 MiB, N=2^15, p=3); a request that took 10 s there was slow, not lost.
+TIMEOUT = 60
+
 report = {}
 
 
@@ -84,21 +88,21 @@ class DPoP:
 
 def flows(config):
     issuer, ca = config["issuer"], config["ca"]
-    meta = requests.get(issuer + "/.well-known/oauth-authorization-server", verify=ca, timeout=10).json()
+    meta = requests.get(issuer + "/.well-known/oauth-authorization-server", verify=ca, timeout=TIMEOUT).json()
     check(meta["issuer"] == issuer, "metadata issuer differs from the URL it was fetched from")
     check(meta["code_challenge_methods_supported"] == ["S256"], "S256 only")
     report["metadata"] = "ok"
-    jwks = requests.get(meta["jwks_uri"], verify=ca, timeout=10).json()
+    jwks = requests.get(meta["jwks_uri"], verify=ca, timeout=TIMEOUT).json()
     check(all(k["kty"] == "EC" and k["alg"] == "ES256" and "d" not in k for k in jwks["keys"]), "JWKS holds ES256 public keys only")
 
     def sign_in(browser, page_url, decision="allow"):
-        page = browser.get(page_url, timeout=10)
+        page = browser.get(page_url, timeout=TIMEOUT)
         check(page.status_code == 200, f"sign-in page: HTTP {page.status_code}")
         check(page.headers.get("X-Frame-Options") == "DENY", "the sign-in page must not be framable")
         check("frame-ancestors 'none'" in page.headers.get("Content-Security-Policy", ""), "CSP frame-ancestors")
         fields = hidden_fields(page.text)
         fields.update(email=config["email"], password=config["password"], decision=decision)
-        return browser.post(issuer + "/oauth/authorize", data=fields, allow_redirects=False, timeout=10)
+        return browser.post(issuer + "/oauth/authorize", data=fields, allow_redirects=False, timeout=TIMEOUT)
 
     # --- authorization code + PKCE (Authlib builds the request and redeems the code) ----------
     client = OAuth2Session(
@@ -122,14 +126,14 @@ def flows(config):
     check(token["token_type"] == "Bearer" and token["expires_in"] <= 600, "a bearer token of at most 10 minutes")
     check(claims["client_id"] == config["public_client"] and claims["aud"] == issuer and claims["exp"] - claims["iat"] <= 600,
           "RFC 9068 claims")
-    me = requests.get(issuer + "/v1/me", headers={"Authorization": "Bearer " + token["access_token"]}, verify=ca, timeout=10)
+    me = requests.get(issuer + "/v1/me", headers={"Authorization": "Bearer " + token["access_token"]}, verify=ca, timeout=TIMEOUT)
     check(me.status_code == 200 and me.json()["person"]["email"] == config["email"], f"/v1/me with the token: {me.status_code}")
     report["authorization_code"] = "ok"
 
     # The code is single-use: a second redemption fails and revokes what the first issued.
     expect_oauth_error("invalid_grant", lambda: client.fetch_token(
         meta["token_endpoint"], authorization_response=location, code_verifier=verifier))
-    me = requests.get(issuer + "/v1/me", headers={"Authorization": "Bearer " + token["access_token"]}, verify=ca, timeout=10)
+    me = requests.get(issuer + "/v1/me", headers={"Authorization": "Bearer " + token["access_token"]}, verify=ca, timeout=TIMEOUT)
     check(me.status_code == 401, "a replayed code revokes the tokens it issued")
     report["code_reuse_revokes"] = "ok"
 
@@ -153,17 +157,17 @@ def flows(config):
 
     # --- device authorization grant -------------------------------------------------------------
     started = requests.post(meta["device_authorization_endpoint"], data={"client_id": config["public_client"], "scope": "devices:read"},
-                            verify=ca, timeout=10).json()
+                            verify=ca, timeout=TIMEOUT).json()
     check(re.fullmatch(r"[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}", started["user_code"]) is not None, "user code alphabet")
     check(started["verification_uri_complete"].startswith(started["verification_uri"]), "verification_uri_complete")
     grant = "urn:ietf:params:oauth:grant-type:device_code"
     poll = lambda: client.fetch_token(meta["token_endpoint"], grant_type=grant, device_code=started["device_code"])
     expect_oauth_error("authorization_pending", poll)
     expect_oauth_error("slow_down", poll)
-    page = browser.get(started["verification_uri_complete"], timeout=10)
+    page = browser.get(started["verification_uri_complete"], timeout=TIMEOUT)
     fields = hidden_fields(page.text)
     fields.update(user_code=started["user_code"], email=config["email"], password=config["password"], decision="allow")
-    approved = browser.post(issuer + "/oauth/device", data=fields, timeout=10)
+    approved = browser.post(issuer + "/oauth/device", data=fields, timeout=TIMEOUT)
     check(approved.status_code == 200 and "Approved" in approved.text, f"approval page: {approved.status_code}")
     time.sleep(started["interval"] + 5)
     device_token = poll()
@@ -179,32 +183,32 @@ def flows(config):
     form = {"grant_type": "authorization_code", "code": code, "redirect_uri": config["redirect_uri"],
             "client_id": config["public_client"], "code_verifier": verifier}
     first_try = requests.post(meta["token_endpoint"], data=form, headers={"DPoP": dpop.proof("POST", meta["token_endpoint"])},
-                              verify=ca, timeout=10)
+                              verify=ca, timeout=TIMEOUT)
     check(first_try.status_code == 400 and first_try.json()["error"] == "use_dpop_nonce", "the server asks for its nonce first")
     nonce = first_try.headers["DPoP-Nonce"]
     bound = requests.post(meta["token_endpoint"], data=form,
-                          headers={"DPoP": dpop.proof("POST", meta["token_endpoint"], nonce=nonce)}, verify=ca, timeout=10)
+                          headers={"DPoP": dpop.proof("POST", meta["token_endpoint"], nonce=nonce)}, verify=ca, timeout=TIMEOUT)
     check(bound.status_code == 200, f"DPoP token request: {bound.status_code} {bound.text}")
     bound = bound.json()
     check(bound["token_type"] == "DPoP" and jwt_claims(bound["access_token"])["cnf"]["jkt"] == dpop.jkt, "cnf.jkt")
     me_url = issuer + "/v1/me"
     ok = requests.get(me_url, headers={"Authorization": "DPoP " + bound["access_token"],
-                                       "DPoP": dpop.proof("GET", me_url, access_token=bound["access_token"])}, verify=ca, timeout=10)
+                                       "DPoP": dpop.proof("GET", me_url, access_token=bound["access_token"])}, verify=ca, timeout=TIMEOUT)
     check(ok.status_code == 200, f"a DPoP-bound call: {ok.status_code} {ok.text}")
-    as_bearer = requests.get(me_url, headers={"Authorization": "Bearer " + bound["access_token"]}, verify=ca, timeout=10)
+    as_bearer = requests.get(me_url, headers={"Authorization": "Bearer " + bound["access_token"]}, verify=ca, timeout=TIMEOUT)
     check(as_bearer.status_code == 401, "a DPoP-bound token is refused as a bearer token")
     wrong_htu = requests.get(me_url, headers={"Authorization": "DPoP " + bound["access_token"],
                                               "DPoP": dpop.proof("GET", issuer + "/v1/devices", access_token=bound["access_token"])},
-                             verify=ca, timeout=10)
+                             verify=ca, timeout=TIMEOUT)
     check(wrong_htu.status_code == 401, "a proof for another URL is refused")
     proof = dpop.proof("GET", me_url, access_token=bound["access_token"])
     headers = {"Authorization": "DPoP " + bound["access_token"], "DPoP": proof}
-    requests.get(me_url, headers=headers, verify=ca, timeout=10)
-    replay = requests.get(me_url, headers=headers, verify=ca, timeout=10)
+    requests.get(me_url, headers=headers, verify=ca, timeout=TIMEOUT)
+    replay = requests.get(me_url, headers=headers, verify=ca, timeout=TIMEOUT)
     check(replay.status_code == 401, "a replayed proof (same jti) is refused")
     other = DPoP()
     stolen = requests.get(me_url, headers={"Authorization": "DPoP " + bound["access_token"],
-                                           "DPoP": other.proof("GET", me_url, access_token=bound["access_token"])}, verify=ca, timeout=10)
+                                           "DPoP": other.proof("GET", me_url, access_token=bound["access_token"])}, verify=ca, timeout=TIMEOUT)
     check(stolen.status_code == 401, "a proof by another key is refused")
     report["dpop"] = "ok"
 
@@ -227,7 +231,7 @@ def flows(config):
 
 def refresh_tokens(config, count):
     issuer, ca = config["issuer"], config["ca"]
-    meta = requests.get(issuer + "/.well-known/oauth-authorization-server", verify=ca, timeout=10).json()
+    meta = requests.get(issuer + "/.well-known/oauth-authorization-server", verify=ca, timeout=TIMEOUT).json()
     client = OAuth2Session(config["public_client"], redirect_uri=config["redirect_uri"], scope="devices:read offline_access",
                            code_challenge_method="S256")
     client.verify, client.trust_env = ca, False
@@ -236,9 +240,9 @@ def refresh_tokens(config, count):
     for _ in range(count):
         verifier = generate_token(64)
         url, _state = client.create_authorization_url(meta["authorization_endpoint"], code_verifier=verifier)
-        fields = hidden_fields(browser.get(url, timeout=10).text)
+        fields = hidden_fields(browser.get(url, timeout=TIMEOUT).text)
         fields.update(email=config["email"], password=config["password"], decision="allow")
-        location = browser.post(issuer + "/oauth/authorize", data=fields, allow_redirects=False, timeout=10).headers["Location"]
+        location = browser.post(issuer + "/oauth/authorize", data=fields, allow_redirects=False, timeout=TIMEOUT).headers["Location"]
         print(client.fetch_token(meta["token_endpoint"], authorization_response=location, code_verifier=verifier)["refresh_token"])
 
 

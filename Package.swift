@@ -20,6 +20,8 @@ let package = Package(
         .library(name: "HearthServer", targets: ["HearthServer"]),
         .library(name: "HearthOAuth", targets: ["HearthOAuth"]),
         .library(name: "HearthDevice", targets: ["HearthDevice"]),
+        .library(name: "HearthMQTT", targets: ["HearthMQTT"]),
+        .library(name: "HearthBroker", targets: ["HearthBroker"]),
         .library(name: "HearthTesting", targets: ["HearthTesting"]),
     ],
     dependencies: [
@@ -88,6 +90,28 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // MQTT 3.1.1 and 5 packets, their codec and topic rules. NIOCore only, no I/O.
+        .target(
+            name: "HearthMQTT",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        // The MQTT broker: TLS listener, sessions, routing, retained messages, policy on every packet.
+        .target(
+            name: "HearthBroker",
+            dependencies: [
+                "HearthCore",
+                "HearthMQTT",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         // The storage API, schema migrations and the repositories written once for both engines.
         .target(
             name: "HearthStore",
@@ -126,6 +150,8 @@ let package = Package(
                 "HearthPKI",
                 "HearthPairing",
                 "HearthOAuth",
+                "HearthBroker",
+                "HearthMQTT",
                 "HearthStore",
                 "HearthStoreSQLite",
                 "HearthStorePostgres",
@@ -168,6 +194,7 @@ let package = Package(
             name: "HearthTesting",
             dependencies: [
                 "HearthCore",
+                "HearthBroker",
                 .product(name: "Crypto", package: "swift-crypto"),
                 "HearthServer",
                 "HearthStore",
@@ -183,6 +210,8 @@ let package = Package(
             name: "hearth",
             dependencies: [
                 "HearthServer",
+                "HearthBroker",
+                "HearthMQTT",
                 "HearthPKI",
                 "HearthAudit",
                 "HearthDevice",
@@ -208,6 +237,10 @@ let package = Package(
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            swiftSettings: strict),
+        .testTarget(
+            name: "HearthMQTTTests",
+            dependencies: ["HearthMQTT", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict),
         .testTarget(name: "HearthStoreTests", dependencies: ["HearthTesting", "HearthStore", "HearthCore", "HearthAudit"], swiftSettings: strict),
         .testTarget(

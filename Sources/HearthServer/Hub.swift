@@ -1,4 +1,5 @@
 import HearthAudit
+import HearthBroker
 import HearthCore
 import HearthStore
 import Hummingbird
@@ -36,7 +37,8 @@ public struct Hub: Sendable {
     /// the task is cancelled. `onListening` receives the bound port.
     public func run(
         shutdownSignals: [UnixSignal] = [.sigterm, .sigint],
-        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in },
+        onBrokerListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
         try await PasswordHasher.withHasher(parameters: configuration.passwordHashing) { hasher in
             let decoyHash = try await hasher.decoyHash()
@@ -59,10 +61,9 @@ public struct Hub: Sendable {
                 deviceRequests: RequestRateLimiter(clock: store.clock, burst: 10, perMinute: 10),
                 bodyLimit: configuration.maxBodyBytes, lifetimes: .init(),
                 tokenCommits: GroupCommit(store: store) { batch, db in try await TokenRecords.commit(batch, in: db) })
-            let sessions = SessionAuthenticator(
-                store: store,
-                tokens: AccessTokenVerifier(
-                    server: oauth, refusals: SignInThrottle(clock: store.clock, freeFailures: configuration.signInFreeFailures)))
+            let tokens = AccessTokenVerifier(
+                server: oauth, refusals: SignInThrottle(clock: store.clock, freeFailures: configuration.signInFreeFailures))
+            let sessions = SessionAuthenticator(store: store, tokens: tokens)
             let lifecycle = DeviceLifecycle(pki: pki)
             let router = Router(context: HearthRequestContext.self)
             let endpoints = HealthRoutes(store: store, registry: registry).endpoints
@@ -113,11 +114,21 @@ public struct Hub: Sendable {
                     finalRound: true
                 ) { try await checkpointer.checkpoint() },
             ]
-            // The live revocation set: a revocation by any process (API, CLI, another node on the
-            // same PostgreSQL) reaches this process's handshakes within one interval.
+            var broker: Broker?
+            if let mqtt = configuration.mqtt {
+                let messaging = try HubBroker.services(
+                    configuration: mqtt, store: store, pki: pki, serving: serving, tokens: tokens, logger: logger,
+                    onListening: onBrokerListening)
+                broker = messaging.broker
+                services += messaging.services
+            }
+            // The live revocation set and the broker's live sessions: a revocation, quarantine or
+            // token revocation by any process (API, CLI, another node on the same PostgreSQL)
+            // reaches this process's handshakes and sessions within one interval.
+            let watch = AccessWatch(store: store, pki: pki, broker: broker)
             services.append(PeriodicService(
-                name: "revocation watch", interval: configuration.revocationPollInterval, logger: logger
-            ) { try await pki.refresh() })
+                name: "access watch", interval: configuration.revocationPollInterval, logger: logger
+            ) { try await watch.check() })
             services.append(PeriodicService(name: "CRL refresh", interval: .seconds(600), logger: logger) {
                 try await pki.publishStaleCRLs(actor: .system("hub"))
             })

@@ -25,5 +25,6 @@ public struct StoreSession: Sendable {
     public var oauthAuthorizations: OAuthAuthorizationRecords { OAuthAuthorizationRecords(db: db) }
     public var oauthKeys: OAuthKeyRecords { OAuthKeyRecords(db: db) }
     public var secondFactors: SecondFactorRecords { SecondFactorRecords(db: db) }
+    public var accessChanges: AccessChangeRecords { AccessChangeRecords(db: db) }
     public var audit: AuditRecords { AuditRecords(db: db, clock: clock) }
 }

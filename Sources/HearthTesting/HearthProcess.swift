@@ -95,8 +95,17 @@ public final class HearthProcess: Sendable {
 
     /// The port from `Hearth is serving https://host:PORT`.
     public func waitForPort() async throws -> Int {
-        let text = try await waitForOutput { $0.contains("Hearth is serving https://") }
-        guard let range = text.range(of: "Hearth is serving https://") else { return 0 }
+        try await waitForPort(after: "Hearth is serving https://")
+    }
+
+    /// The broker's port from `MQTT broker on mqtts://host:PORT`.
+    public func waitForMQTTPort() async throws -> Int {
+        try await waitForPort(after: "MQTT broker on mqtts://")
+    }
+
+    private func waitForPort(after marker: String) async throws -> Int {
+        let text = try await waitForOutput { $0.contains(marker) }
+        guard let range = text.range(of: marker) else { return 0 }
         let rest = text[range.upperBound...].prefix { $0 != " " && $0 != "\n" }
         guard let colon = rest.lastIndex(of: ":"), let port = Int(rest[rest.index(after: colon)...]) else {
             throw CurlClient.CurlError(message: "no port in \(rest)")

@@ -1,4 +1,5 @@
 import Foundation
+import HearthBroker
 import HearthCore
 import HearthServer
 import HearthStore
@@ -8,6 +9,8 @@ import Logging
 /// free port of 127.0.0.1, the first household and owner made as `hearth init` makes them.
 public struct TestHub: Sendable {
     public let port: Int
+    /// The MQTT broker's port (MQTT over TLS on 127.0.0.1).
+    public let mqttPort: Int
     public let store: Store
     public let clock: TestClock
     public let logs: LogCapture
@@ -39,6 +42,7 @@ public func withTestHub<Result: Sendable>(
     _ body: (TestHub) async throws -> Result
 ) async throws -> Result {
     var configuration = HubConfiguration(host: "127.0.0.1", port: 0, passwordHashing: TestHub.fastHashing)
+    configuration.mqtt = BrokerConfiguration(host: "127.0.0.1", port: 0)
     configure(&configuration)
     let clock = TestClock(start)
     let logs = LogCapture()
@@ -65,17 +69,26 @@ public func withTestHub<Result: Sendable>(
                 auditSigner: auditSigner, logger: logger)
 
             let (ports, portContinuation) = AsyncStream<Int>.makeStream()
+            let (mqttPorts, mqttPortContinuation) = AsyncStream<Int>.makeStream()
+            let brokerRuns = configuration.mqtt != nil
             return try await withThrowingTaskGroup(of: Result?.self) { group in
                 group.addTask {
-                    try await hub.run(shutdownSignals: []) { port in portContinuation.yield(port) }
+                    defer {
+                        portContinuation.finish()
+                        mqttPortContinuation.finish()
+                    }
+                    try await hub.run(
+                        shutdownSignals: [], onListening: { port in portContinuation.yield(port) },
+                        onBrokerListening: { port in mqttPortContinuation.yield(port) })
                     return nil
                 }
                 var iterator = ports.makeAsyncIterator()
-                guard let port = await iterator.next() else {
+                var mqttIterator = mqttPorts.makeAsyncIterator()
+                guard let port = await iterator.next(), let mqttPort = brokerRuns ? await mqttIterator.next() : 0 else {
                     throw CurlClient.CurlError(message: "the test hub stopped before listening")
                 }
                 let testHub = TestHub(
-                    port: port, store: store, clock: clock, logs: logs, ownerEmail: initial.email.rawValue,
+                    port: port, mqttPort: mqttPort, store: store, clock: clock, logs: logs, ownerEmail: initial.email.rawValue,
                     ownerPassword: initial.oneTimePassword, householdID: initial.householdID,
                     certificatePath: certificatePath, database: database, pki: pki,
                     servedCertificatePEM: certificate.certificatePEM)

@@ -24,7 +24,13 @@ import Testing
     /// The resource each action is asked about by a device: renewal is about the certificate it
     /// presented, everything else about itself.
     static func ownResource(_ action: PolicyAction) -> PolicyResource {
-        action == .renewCertificate ? .certificate(certificate()) : .ownDevice
+        switch action {
+        case .renewCertificate: .certificate(certificate())
+        case .connectMessaging: .broker
+        case .publishMessage: .topic(MessagingTopic("devices/\(deviceID)/state"), commanding: nil)
+        case .subscribeMessages: .topicFilter(MessagingTopic("devices/\(deviceID)/cmd/#"))
+        default: .ownDevice
+        }
     }
 
     /// Every device state × every action, with a valid certificate in its renewal window.
@@ -32,19 +38,25 @@ import Testing
         .pending: [
             .renewCertificate: "device-pending", .readOwnRecord: "allowed", .publishTelemetry: "device-pending",
             .receiveCommands: "device-pending", .viewDevice: "device-pending", .manageDevice: "device-pending",
+            .connectMessaging: "device-pending", .publishMessage: "device-pending", .subscribeMessages: "device-pending",
         ],
         .active: [
             .renewCertificate: "allowed", .readOwnRecord: "allowed", .publishTelemetry: "allowed",
             .receiveCommands: "allowed", .viewDevice: "not-a-person", .manageDevice: "not-a-person",
+            .connectMessaging: "allowed", .publishMessage: "allowed", .subscribeMessages: "allowed",
         ],
         .quarantined: [
             .renewCertificate: "device-quarantined", .readOwnRecord: "allowed", .publishTelemetry: "device-quarantined",
             .receiveCommands: "device-quarantined", .viewDevice: "device-quarantined", .manageDevice: "device-quarantined",
+            .connectMessaging: "device-quarantined", .publishMessage: "device-quarantined",
+            .subscribeMessages: "device-quarantined",
         ],
         .decommissioned: [
             .renewCertificate: "device-decommissioned", .readOwnRecord: "device-decommissioned",
             .publishTelemetry: "device-decommissioned", .receiveCommands: "device-decommissioned",
             .viewDevice: "device-decommissioned", .manageDevice: "device-decommissioned",
+            .connectMessaging: "device-decommissioned", .publishMessage: "device-decommissioned",
+            .subscribeMessages: "device-decommissioned",
         ],
     ]
 
@@ -104,8 +116,9 @@ import Testing
         let decision = PolicyEngine.decide(
             .device(Self.device(.active, posture: posture), presenting: Self.certificate()), action,
             Self.ownResource(action), PolicyContext(now: Self.inWindow))
-        let restricted = posture == .outOfPosture && (action == .publishTelemetry || action == .receiveCommands)
-        let deviceActions: Set<PolicyAction> = [.renewCertificate, .readOwnRecord, .publishTelemetry, .receiveCommands]
+        let traffic: Set<PolicyAction> = [.publishTelemetry, .receiveCommands, .publishMessage, .subscribeMessages]
+        let restricted = posture == .outOfPosture && traffic.contains(action)
+        let deviceActions = traffic.union([.renewCertificate, .readOwnRecord, .connectMessaging])
         #expect(decision.allowed == (!restricted && deviceActions.contains(action)))
         if restricted { #expect(decision.code == "out-of-posture") }
     }
@@ -118,6 +131,7 @@ import Testing
         switch action {
         case .viewDevice: #expect(own.allowed)
         case .manageDevice: #expect(own.allowed == (role == .owner) && (role == .owner || own.code == "owner-only"))
+        case .connectMessaging, .publishMessage, .subscribeMessages: #expect(own.code == "token-required")
         default: #expect(own.code == "device-only")
         }
         let other = PolicyEngine.decide(

@@ -100,4 +100,6 @@ extension AuditAction {
     public static let secondFactorEnrolled: AuditAction = "person.second_factor_enrolled"
     public static let secondFactorRemoved: AuditAction = "person.second_factor_removed"
     public static let recoveryCodeUsed: AuditAction = "person.recovery_code_used"
+    /// Policy denials of one MQTT client, counted over a window (one entry however many).
+    public static let mqttDenied: AuditAction = "mqtt.denied"
 }

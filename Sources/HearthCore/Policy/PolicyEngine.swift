@@ -11,7 +11,9 @@
 /// - renewal: from the certificate the device presented, once, in the last third of its
 ///   lifetime — or at once for a certificate from pairing (immediate key rotation);
 /// - people: anyone of the household may view its devices; only an owner may manage them;
-///   nobody acts on another household's devices.
+///   nobody acts on another household's devices;
+/// - MQTT (``MessagingPolicy``): devices publish about themselves and receive their own commands,
+///   peers of a zone that allows it command each other; apps read and command by scope.
 public enum PolicyEngine {
     public static func decide(
         _ subject: PolicySubject, _ action: PolicyAction, _ resource: PolicyResource, _ context: PolicyContext
@@ -21,6 +23,8 @@ public enum PolicyEngine {
             return decideForDevice(device, presented: presented, action, resource, context)
         case .person(_, let household, let role):
             return decideForPerson(household: household, role: role, action, resource)
+        case .app(let app):
+            return decideForApp(app, action, resource)
         }
     }
 
@@ -42,7 +46,8 @@ public enum PolicyEngine {
         default:
             break
         }
-        if device.posture == .outOfPosture, action == .publishTelemetry || action == .receiveCommands {
+        if device.posture == .outOfPosture,
+           [.publishTelemetry, .receiveCommands, .publishMessage, .subscribeMessages].contains(action) {
             return .deny("out-of-posture", "device \(device.id) must update its firmware first")
         }
         switch (action, resource) {
@@ -50,6 +55,12 @@ public enum PolicyEngine {
             return .allow("a device acting on itself")
         case (.renewCertificate, .certificate(let certificate)):
             return decideRenewal(presented: presented, of: certificate, context)
+        case (.connectMessaging, .broker):
+            return .allow("an active device")
+        case (.publishMessage, .topic(let topic, let target)):
+            return MessagingPolicy.devicePublish(device, topic, target: target)
+        case (.subscribeMessages, .topicFilter(let filter)):
+            return MessagingPolicy.deviceSubscribe(device, filter)
         case (.viewDevice, _), (.manageDevice, _):
             return .deny("not-a-person", "only people view and manage devices")
         default:
@@ -92,6 +103,21 @@ public enum PolicyEngine {
                 ? .allow("an owner of the household") : .deny("owner-only", "only a household owner may manage devices")
         case .renewCertificate, .readOwnRecord, .publishTelemetry, .receiveCommands:
             return .deny("device-only", "only the device itself may \(action.rawValue)")
+        case .connectMessaging, .publishMessage, .subscribeMessages:
+            return .deny("token-required", "people use the broker through an app holding an access token")
+        }
+    }
+
+    private static func decideForApp(_ app: AppFacts, _ action: PolicyAction, _ resource: PolicyResource) -> PolicyDecision {
+        switch (action, resource) {
+        case (.connectMessaging, .broker):
+            return MessagingPolicy.appConnect(app)
+        case (.publishMessage, .topic(let topic, let target)):
+            return MessagingPolicy.appPublish(app, topic, target: target)
+        case (.subscribeMessages, .topicFilter(let filter)):
+            return MessagingPolicy.appSubscribe(app, filter)
+        default:
+            return .deny("not-permitted", "an app's token is for messaging here, not for \(action.rawValue)")
         }
     }
 }

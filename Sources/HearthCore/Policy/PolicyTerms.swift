@@ -5,10 +5,12 @@ import struct Foundation.Date
 public enum PolicySubject: Sendable, Hashable {
     case device(DeviceFacts, presenting: CertificateFacts)
     case person(id: PersonID, household: HouseholdID, role: Person.Role)
+    /// An app holding an OAuth access token for a person (on the MQTT broker).
+    case app(AppFacts)
 }
 
-/// What the subject wants to do. Version 1 covers what a device does over the API (and, later,
-/// over MQTT) and what people do to devices.
+/// What the subject wants to do: what a device does over the API and MQTT, what people do to
+/// devices, and what apps do over MQTT.
 public enum PolicyAction: String, Sendable, Hashable, CaseIterable {
     /// A device trades its certificate for one with a new key.
     case renewCertificate = "certificate.renew"
@@ -22,6 +24,12 @@ public enum PolicyAction: String, Sendable, Hashable, CaseIterable {
     case viewDevice = "device.view"
     /// A person moves, quarantines, releases, revokes or decommissions a device.
     case manageDevice = "device.manage"
+    /// A client opens an MQTT session with the broker.
+    case connectMessaging = "mqtt.connect"
+    /// A client publishes an MQTT message (or names it as its last will).
+    case publishMessage = "mqtt.publish"
+    /// A client subscribes to an MQTT topic filter.
+    case subscribeMessages = "mqtt.subscribe"
 }
 
 /// What the action is about.
@@ -32,6 +40,13 @@ public enum PolicyResource: Sendable, Hashable {
     case certificate(CertificateFacts)
     /// Another device (for people; later, devices commanding devices of their zone).
     case device(DeviceFacts)
+    /// The MQTT broker itself (for connecting).
+    case broker
+    /// An MQTT topic, and the device it commands when it is `devices/<id>/cmd/…` and that
+    /// device is known in the subject's household.
+    case topic(MessagingTopic, commanding: DeviceFacts?)
+    /// An MQTT topic filter.
+    case topicFilter(MessagingTopic)
 }
 
 /// A device as the policy sees it.

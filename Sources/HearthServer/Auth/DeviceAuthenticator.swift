@@ -36,18 +36,23 @@ struct DeviceAuthenticator: Sendable {
                 .unauthorized, code: "client-certificate-required",
                 detail: "this endpoint needs the device's certificate over mutual TLS (for example curl --cert … --key …)")
         }
+        guard let found = try await lookUp(leaf, der: der) else {
+            throw Problem(
+                .forbidden, code: "not-a-device-certificate", detail: "the client certificate does not name a device of this hub")
+        }
+        return found
+    }
+
+    /// The device a certificate (already verified by the handshake) names, with its inventory
+    /// record; nil when it is not a device certificate of this hub.
+    func lookUp(_ leaf: Certificate, der: [UInt8]) async throws -> Authenticated? {
         let serial = SerialNumberText.hex(leaf.serialNumber)
-        let found = try await store.read { db -> Authenticated? in
+        return try await store.read { db -> Authenticated? in
             guard let record = try await db.pki.certificate(serial: serial), record.certificateDER == der,
                   let id = record.deviceID.flatMap(DeviceID.init), let device = try await db.devices.find(id),
                   device.householdID.rawValue == record.householdID
             else { return nil }
             return Authenticated(device: device, certificate: record, renewal: try await db.pki.renewal(of: serial))
         }
-        guard let found else {
-            throw Problem(
-                .forbidden, code: "not-a-device-certificate", detail: "the client certificate does not name a device of this hub")
-        }
-        return found
     }
 }

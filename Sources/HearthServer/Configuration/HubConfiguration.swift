@@ -1,3 +1,4 @@
+import HearthBroker
 import HearthCore
 
 /// Everything a hub needs to run, decided by the CLI from flags and `HEARTH_*` variables.
@@ -30,6 +31,8 @@ public struct HubConfiguration: Sendable {
     /// The OAuth issuer (RFC 8414), the URL clients reach the hub by. When nil: the PKI's public
     /// URL, or — when listening on port 0 — `https://<host>:<bound port>`.
     public var oauthIssuer: String?
+    /// The MQTT broker (MQTT over TLS, port 8883 by default); nil runs the hub without it.
+    public var mqtt: BrokerConfiguration? = BrokerConfiguration()
 
     public init(
         host: String = "127.0.0.1", port: Int = 8443, hostnames: [String] = [], maxBodyBytes: Int = 64 * 1024,
@@ -39,6 +42,7 @@ public struct HubConfiguration: Sendable {
     ) {
         self.host = host
         self.port = port
+        mqtt = BrokerConfiguration(host: host, port: 8883)
         self.hostnames = hostnames
         self.maxBodyBytes = maxBodyBytes
         self.sessionLifetime = sessionLifetime
@@ -49,8 +53,8 @@ public struct HubConfiguration: Sendable {
         self.auditRetention = auditRetention
     }
 
-    /// Parses `host:port`, `[v6]:port` or a bare `host` (port 8443).
-    public static func parseListen(_ text: String) throws -> (host: String, port: Int) {
+    /// Parses `host:port`, `[v6]:port` or a bare `host` (port `defaultPort`).
+    public static func parseListen(_ text: String, defaultPort: Int = 8443) throws -> (host: String, port: Int) {
         var host = Substring(text)
         var portText: Substring?
         if host.hasPrefix("[") {
@@ -67,7 +71,7 @@ public struct HubConfiguration: Sendable {
             host = host[..<colon]
         }
         guard !host.isEmpty else { throw HearthError(.configuration, "listen address \(text) names no host") }
-        guard let port = Int(portText ?? "8443"), (0...65535).contains(port) else {
+        guard let port = Int(portText.map(String.init) ?? String(defaultPort)), (0...65535).contains(port) else {
             throw HearthError(.configuration, "listen address \(text) has no valid port (0-65535)")
         }
         return (String(host), port)

@@ -29,21 +29,42 @@ struct AccessTokenVerifier: Sendable {
         do {
             return try await check(scheme: scheme, token: token, request, context)
         } catch let refusal as Refusal {
-            let keys = [AuthorizationServer.sourceKey(context)]
             if !refusal.routine {
-                let audit = await refusals.retryAfter(keys) == 0
-                await refusals.recordFailure(keys)
-                if audit {
-                    try await server.store.write { db in
-                        try await db.audit.append(AuditEvent(
-                            .oauthTokenRefused, actor: .anonymous(address: context.remoteIP), subject: "access-token:presented",
-                            household: nil, reason: refusal.problem.detail,
-                            details: ["endpoint": request.uri.path, "error": "invalid_token"]))
-                    }
-                }
+                try await audit(refusal: refusal.problem.detail, source: context.remoteIP, endpoint: request.uri.path)
             }
             throw refusal.problem
         }
+    }
+
+    /// Audits a refused token — until `source` has failed often enough to be backed off, after
+    /// which refusals are only counted.
+    func audit(refusal detail: String, source: String?, endpoint: String) async throws {
+        let keys = ["oauth-source:" + (source ?? "unknown")]
+        let audit = await refusals.retryAfter(keys) == 0
+        await refusals.recordFailure(keys)
+        guard audit else { return }
+        try await server.store.write { db in
+            try await db.audit.append(AuditEvent(
+                .oauthTokenRefused, actor: .anonymous(address: source), subject: "access-token:presented",
+                household: nil, reason: detail, details: ["endpoint": endpoint, "error": "invalid_token"]))
+        }
+    }
+
+    /// The claims of a token signed by one of this hub's keys, for this hub, unexpired; the
+    /// caller still checks its binding and whether it was revoked (``isActive(_:)``).
+    func signedClaims(_ token: String, dpop: Bool) async throws -> AccessTokenClaims {
+        do {
+            return try await server.keyring.current().verify(
+                token, issuer: server.issuer.url, audience: server.issuer.url, now: server.now)
+        } catch let error as OAuthError {
+            throw Refusal(problem: Self.invalid(error.description, dpop: dpop), routine: error == TokenSigner.expired)
+        }
+    }
+
+    /// Whether the store still holds the token as live (not revoked, nor its grant or client).
+    func isActive(_ claims: AccessTokenClaims) async throws -> Bool {
+        let at = server.now
+        return try await server.store.read { db in try await db.oauthGrants.isAccessTokenActive(jti: claims.jti, at: at) }
     }
 
     /// A refusal, and whether it is routine (an expired token) rather than evidence.
@@ -54,13 +75,7 @@ struct AccessTokenVerifier: Sendable {
 
     private func check(scheme: String, token: String, _ request: Request, _ context: HearthRequestContext) async throws -> Verified {
         let dpopScheme = scheme.lowercased() == "dpop"
-        let claims: AccessTokenClaims
-        do {
-            claims = try await server.keyring.current().verify(
-                token, issuer: server.issuer.url, audience: server.issuer.url, now: server.now)
-        } catch let error as OAuthError {
-            throw Refusal(problem: Self.invalid(error.description, dpop: dpopScheme), routine: error == TokenSigner.expired)
-        }
+        let claims = try await signedClaims(token, dpop: dpopScheme)
         if let jkt = claims.cnf?.jkt {
             guard dpopScheme else {
                 throw Refusal(problem: Self.invalid("this token is DPoP-bound: send it as Authorization: DPoP", dpop: true))
@@ -84,8 +99,7 @@ struct AccessTokenVerifier: Sendable {
                 throw Refusal(problem: Self.invalid("this token is bound to a certificate: present it over mutual TLS", dpop: false))
             }
         }
-        let at = server.now
-        guard try await server.store.read({ db in try await db.oauthGrants.isAccessTokenActive(jti: claims.jti, at: at) }) else {
+        guard try await isActive(claims) else {
             throw Refusal(problem: Self.invalid("the token was revoked", dpop: dpopScheme))
         }
         guard let scopes = try? ScopeSet(parsing: claims.scope) else {

@@ -70,6 +70,7 @@ public struct DeviceRecords: Sendable {
         guard !updated.isEmpty else {
             throw HearthError(.conflict, "the device changed state concurrently; try again")
         }
+        try await AccessChangeRecords(db: db).bump()
         return device
     }
 
@@ -86,6 +87,7 @@ public struct DeviceRecords: Sendable {
         } catch let error as HearthError where error.code == .conflict && error.reason.hasPrefix("constraint") {
             throw HearthError(.notFound, "the household has no zone \(zone)")
         }
+        try await AccessChangeRecords(db: db).bump()
         return device
     }
 

@@ -98,10 +98,12 @@ public struct OAuthClientRecords: Sendable {
 
     /// Marks a client revoked; false when it was revoked already or does not exist.
     public func revoke(_ id: String, at time: Date) async throws -> Bool {
-        try await !db.query(
+        let revoked = try await !db.query(
             "UPDATE oauth_clients SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL RETURNING id",
             time.unixMilliseconds, id
         ).isEmpty
+        try await AccessChangeRecords(db: db).bump()
+        return revoked
     }
 
     /// Records a `private_key_jwt` assertion's `jti`; false when the client used it before

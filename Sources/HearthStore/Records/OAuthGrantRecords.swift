@@ -127,6 +127,7 @@ public struct OAuthGrantRecords: Sendable {
         try await db.execute(
             "UPDATE oauth_access_tokens SET revoked_at = ? WHERE grant_id = ? AND revoked_at IS NULL",
             time.unixMilliseconds, id)
+        try await AccessChangeRecords(db: db).bump()
         return revoked
     }
 
@@ -139,6 +140,7 @@ public struct OAuthGrantRecords: Sendable {
         try await db.execute(
             "UPDATE oauth_access_tokens SET revoked_at = ? WHERE client_id = ? AND revoked_at IS NULL", time.unixMilliseconds,
             client)
+        try await AccessChangeRecords(db: db).bump()
         return ids
     }
 
@@ -151,10 +153,12 @@ public struct OAuthGrantRecords: Sendable {
         ).map({ try $0.text("id") }) {
             try await revoke(id, reason: reason, at: time)
         }
-        return try await db.query(
+        let count = try await db.query(
             "UPDATE oauth_access_tokens SET revoked_at = ? WHERE subject = ? AND revoked_at IS NULL RETURNING jti",
             time.unixMilliseconds, device.rawValue
         ).count
+        try await AccessChangeRecords(db: db).bump()
+        return count
     }
 
     // MARK: refresh tokens
@@ -235,10 +239,12 @@ public struct OAuthGrantRecords: Sendable {
     /// Revokes one access token; false when it was revoked already or is unknown.
     @discardableResult
     public func revokeAccessToken(jti: String, at time: Date) async throws -> Bool {
-        try await !db.query(
+        let revoked = try await !db.query(
             "UPDATE oauth_access_tokens SET revoked_at = ? WHERE jti = ? AND revoked_at IS NULL RETURNING jti",
             time.unixMilliseconds, jti
         ).isEmpty
+        try await AccessChangeRecords(db: db).bump()
+        return revoked
     }
 
     /// Deletes access tokens expired before `time` and refresh tokens of grants that ended.

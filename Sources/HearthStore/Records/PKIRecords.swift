@@ -203,6 +203,7 @@ public struct PKIRecords: Sendable {
         guard let row = try await db.first(
             "UPDATE pki_state SET revision = revision + 1 WHERE singleton = 1 RETURNING revision")
         else { throw HearthError(.notInitialized, "the PKI has not been created; start the hub once") }
+        try await AccessChangeRecords(db: db).bump()
         return try row.integer("revision")
     }
 }

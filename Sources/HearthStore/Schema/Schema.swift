@@ -1,6 +1,6 @@
 /// Every migration this binary knows, in order. The highest version is the schema it expects.
 public enum Schema {
-    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6]
+    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }
 
@@ -445,6 +445,20 @@ public enum Schema {
             )
             """,
             "ALTER TABLE devices ADD COLUMN gateway_id TEXT",
+        ]
+    )
+
+    static let version7 = Migration(
+        version: 7,
+        name: "access changes: one revision every process watches to cut off live sessions",
+        statements: [
+            """
+            CREATE TABLE access_changes (
+                singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+                revision BIGINT NOT NULL
+            )
+            """,
+            "INSERT INTO access_changes (singleton, revision) VALUES (1, 0)",
         ]
     )
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HearthBroker
 import HearthCore
 import HearthServer
 import HearthStore
@@ -15,6 +16,9 @@ struct Serve: AsyncParsableCommand {
 
     @Option(name: .long, help: "host:port for HTTPS (default 127.0.0.1:8443; env HEARTH_LISTEN).")
     var listen: String?
+
+    @Option(name: .long, help: "host:port for MQTT over TLS, or 'off' (default: the HTTPS host, port 8883 — or a free port when --listen asks for port 0; env HEARTH_MQTT_LISTEN).")
+    var mqttListen: String?
 
     @Option(name: .long, help: "Largest accepted request body in bytes (default 65536; env HEARTH_MAX_BODY_BYTES).")
     var maxBodyBytes: Int?
@@ -52,9 +56,14 @@ struct Serve: AsyncParsableCommand {
             let hub = Hub(
                 configuration: configuration, store: db, certificate: certificate, pki: pki, auditSigner: auditSigner,
                 logger: logger)
-            try await hub.run { [initial] port in
-                Output.print(InitReport.signInHint(initial, folder: folder, host: configuration.host, port: port))
-            }
+            try await hub.run(
+                onListening: { [initial] port in
+                    Output.print(InitReport.signInHint(initial, folder: folder, host: configuration.host, port: port))
+                },
+                onBrokerListening: { port in
+                    let host = configuration.mqtt?.host ?? configuration.host
+                    Output.print("MQTT broker on mqtts://\(host.contains(":") ? "[\(host)]" : host):\(port)")
+                })
         }
         logger.info("hearth stopped; database closed")
     }
@@ -65,6 +74,15 @@ struct Serve: AsyncParsableCommand {
         configuration.host = address.host
         configuration.port = address.port
         configuration.hostnames = initOptions.allHostnames
+        switch mqttListen ?? Environment.value("HEARTH_MQTT_LISTEN") {
+        case "off":
+            configuration.mqtt = nil
+        case let text?:
+            let mqtt = try HubConfiguration.parseListen(text, defaultPort: 8883)
+            configuration.mqtt = BrokerConfiguration(host: mqtt.host, port: mqtt.port)
+        case nil:
+            configuration.mqtt = BrokerConfiguration(host: address.host, port: address.port == 0 ? 0 : 8883)
+        }
         if let bytes = try maxBodyBytes ?? Environment.integer("HEARTH_MAX_BODY_BYTES") {
             guard bytes >= 1024 else { throw HearthError(.configuration, "the body limit must be at least 1024 bytes") }
             configuration.maxBodyBytes = bytes

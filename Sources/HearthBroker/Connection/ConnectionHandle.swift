@@ -1,0 +1,24 @@
+import HearthMQTT
+import NIOCore
+
+/// How the shared broker reaches one connection: everything hops onto the connection's event
+/// loop, where its ``MQTTConnection`` lives.
+struct ConnectionHandle: Sendable {
+    let id: UInt64
+    let connection: NIOLoopBound<MQTTConnection>
+
+    func deliver(_ delivery: Delivery) {
+        let connection = self.connection
+        if connection.eventLoop.inEventLoop {
+            connection.value.deliver(delivery)
+        } else {
+            connection.eventLoop.execute { connection.value.deliver(delivery) }
+        }
+    }
+
+    /// Ends the connection (MQTT 5 clients are told why with a DISCONNECT first).
+    func terminate(_ reason: ReasonCode, _ text: String) {
+        let connection = self.connection
+        connection.eventLoop.execute { connection.value.terminate(reason, text) }
+    }
+}

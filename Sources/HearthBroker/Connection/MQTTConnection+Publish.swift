@@ -1,0 +1,101 @@
+import Foundation
+import HearthCore
+import HearthMQTT
+import NIOCore
+
+extension MQTTConnection {
+    /// PUBLISH from the client: topic alias, duplicate QoS 2, policy (a command to another
+    /// device needs its record), routing, acknowledgement.
+    func receivePublish(_ publish: PublishPacket) {
+        guard let client else { return }
+        var topic = publish.topic
+        if version == .v5, let alias = publish.properties.topicAlias {
+            guard alias > 0, alias <= broker.configuration.topicAliasMaximum else {
+                return terminate(.topicAliasInvalid, "topic alias \(alias) is outside 1…\(broker.configuration.topicAliasMaximum)")
+            }
+            if topic.isEmpty {
+                guard let known = topicAliases[alias] else {
+                    return terminate(.protocolError, "topic alias \(alias) was never set")
+                }
+                topic = known
+            } else {
+                topicAliases[alias] = topic
+            }
+        }
+        guard !topic.isEmpty else { return terminate(.protocolError, "a PUBLISH without a topic") }
+        if publish.qos == .exactlyOnce, let id = publish.packetID {
+            if awaitingRelease.contains(id) {
+                // The client resent a message already routed: acknowledge, do not route it again.
+                return send(.ack(AckPacket(.pubrec, packetID: id)))
+            }
+            guard awaitingRelease.count < Int(broker.configuration.maximumInflight) else {
+                return terminate(.receiveMaximumExceeded, "more unreleased QoS 2 messages than the Receive Maximum")
+            }
+        }
+        let messaging = MessagingTopic(topic)
+        let ownID: Substring? = if case .device(let device, _) = client.subject { Substring(device.id.rawValue) } else { nil }
+        guard let target = messaging.commandTarget, target != ownID else {
+            return complete(publish, topic: topic, decision: decide(client, messaging, commanding: nil))
+        }
+        let gatekeeper = broker.gatekeeper
+        let household = client.household
+        let name = String(target)
+        offLoop({ await gatekeeper.device(Substring(name), in: household) }) { [self] device in
+            complete(publish, topic: topic, decision: decide(client, messaging, commanding: device))
+        }
+    }
+
+    private func decide(_ client: BrokerClient, _ topic: MessagingTopic, commanding: DeviceFacts?) -> PolicyDecision {
+        PolicyEngine.decide(client.subject, .publishMessage, .topic(topic, commanding: commanding), PolicyContext(now: Date()))
+    }
+
+    private func complete(_ publish: PublishPacket, topic: String, decision: PolicyDecision) {
+        guard let client else { return }
+        if decision.allowed {
+            broker.publish(BrokerMessage(publish, topic: topic, publisher: client.sessionKey, now: broker.clock.now), household: client.household)
+        } else {
+            broker.denials.record(client, .publishMessage, decision, sample: topic)
+        }
+        // MQTT 3.1.1 cannot say "not authorized" in an acknowledgement: the message is
+        // acknowledged and dropped, as Mosquitto does; MQTT 5 gets the reason code.
+        let reason: ReasonCode = decision.allowed || version == .v311 ? .success : .notAuthorized
+        var properties = MQTTProperties()
+        if !decision.allowed, version == .v5 { properties.reasonString = decision.reason }
+        switch (publish.qos, publish.packetID) {
+        case (.atLeastOnce, let id?):
+            send(.ack(AckPacket(.puback, packetID: id, reasonCode: reason, properties: properties)))
+        case (.exactlyOnce, let id?):
+            if !reason.isFailure { awaitingRelease.insert(id) }
+            send(.ack(AckPacket(.pubrec, packetID: id, reasonCode: reason, properties: properties)))
+        default:
+            break
+        }
+    }
+
+    /// PUBACK, PUBREC, PUBREL, PUBCOMP.
+    func receiveAck(_ ack: AckPacket) {
+        switch ack.kind {
+        case .puback:
+            guard inflight[ack.packetID]?.qos == .atLeastOnce else { return }
+            inflight[ack.packetID] = nil
+            sendPending()
+        case .pubrec:
+            guard inflight[ack.packetID]?.qos == .exactlyOnce else { return }
+            if ack.reasonCode.isFailure {
+                inflight[ack.packetID] = nil
+                released.remove(ack.packetID)
+                return sendPending()
+            }
+            released.insert(ack.packetID)
+            send(.ack(AckPacket(.pubrel, packetID: ack.packetID)))
+        case .pubcomp:
+            guard released.remove(ack.packetID) != nil else { return }
+            inflight[ack.packetID] = nil
+            sendPending()
+        case .pubrel:
+            let known = awaitingRelease.remove(ack.packetID) != nil
+            send(.ack(AckPacket(
+                .pubcomp, packetID: ack.packetID, reasonCode: known || version == .v311 ? .success : .packetIdentifierNotFound)))
+        }
+    }
+}

@@ -1,0 +1,239 @@
+import Foundation
+import HearthCore
+import HearthMQTT
+import Logging
+import NIOCore
+import NIOSSL
+
+/// One client connection, on its event loop: the MQTT state machine from CONNECT to close.
+///
+/// Packets are handled strictly in order. When a decision needs the store (authentication at
+/// CONNECT, a command to another device), later packets wait in `held` until it is made.
+final class MQTTConnection: ChannelInboundHandler {
+    typealias InboundIn = MQTTPacket
+    typealias OutboundOut = ByteBuffer
+
+    enum Phase { case awaitingConnect, authenticating, connected, closed }
+
+    let broker: Broker
+    let id: UInt64
+    let remoteAddress: String?
+    var context: ChannelHandlerContext?
+    var phase = Phase.awaitingConnect
+    var version = MQTTVersion.v311
+    var client: BrokerClient?
+    /// The broker holds this connection as its session's (``Broker/attach``).
+    var attached = false
+    var held: [MQTTPacket] = []
+    var busy = false
+    var will: Will?
+    var generation: UInt64 = 0
+    var sessionExpiry: UInt32 = 0
+    var timers: [Scheduled<Void>] = []
+    var flushScheduled = false
+
+    // Broker → client
+    var nextPacketID: UInt16 = 0
+    var inflight: [UInt16: Delivery] = [:]
+    /// Packet ids of QoS 2 messages whose PUBREC arrived (PUBREL sent, waiting for PUBCOMP).
+    var released: Set<UInt16> = []
+    var pending: [Delivery] = []
+    var sendQuota = 65_535
+    var clientMaximumPacketSize = Int(UInt32.max)
+
+    // Client → broker
+    var awaitingRelease: Set<UInt16> = []
+    var topicAliases: [UInt16: String] = [:]
+
+    init(broker: Broker, id: UInt64, remoteAddress: String?) {
+        self.broker = broker
+        self.id = id
+        self.remoteAddress = remoteAddress
+    }
+
+    var handle: ConnectionHandle? {
+        guard let context else { return nil }
+        return ConnectionHandle(id: id, connection: NIOLoopBound(self, eventLoop: context.eventLoop))
+    }
+
+    // MARK: Channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        let timeout = broker.configuration.connectTimeout
+        timers.append(context.eventLoop.assumeIsolated().scheduleTask(in: .init(timeout)) { [self] in
+            guard phase == .awaitingConnect || phase == .authenticating else { return }
+            close()
+        })
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        finish()
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let packet = unwrapInboundIn(data)
+        guard phase != .closed else { return }
+        if busy {
+            held.append(packet)
+            return
+        }
+        handle(packet)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
+            terminate(.keepAliveTimeout, "nothing received for one and a half keep-alive periods")
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard let error = error as? MQTTProtocolError else {
+            close()
+            return
+        }
+        broker.logger.debug("closing on a malformed packet", metadata: ["remote": "\(remoteAddress ?? "-")", "error": "\(error)"])
+        switch phase {
+        case .awaitingConnect where error.reason == .unsupportedProtocolVersion:
+            // MQTT 3.1.1 §3.1.2.2: answer an unknown level with return code 1, then close.
+            send(.connack(ConnAckPacket(sessionPresent: false, reasonCode: .unsupportedProtocolVersion)), flush: true)
+            close()
+        case .connected, .authenticating:
+            terminate(error.reason, error.detail)
+        default:
+            close()
+        }
+    }
+
+    // MARK: Packets
+
+    private func handle(_ packet: MQTTPacket) {
+        switch (phase, packet) {
+        case (.awaitingConnect, .connect(let connect)):
+            startConnect(connect)
+        case (.connected, .publish(let publish)):
+            receivePublish(publish)
+        case (.connected, .ack(let ack)):
+            receiveAck(ack)
+        case (.connected, .subscribe(let subscribe)):
+            receiveSubscribe(subscribe)
+        case (.connected, .unsubscribe(let unsubscribe)):
+            let existed = broker.unsubscribe(client!.sessionKey, household: client!.household, unsubscribe.filters)
+            send(.unsuback(UnsubAckPacket(
+                packetID: unsubscribe.packetID, reasonCodes: existed.map { $0 ? .success : .noSubscriptionExisted })))
+        case (.connected, .pingreq):
+            send(.pingresp)
+        case (.connected, .disconnect(let disconnect)):
+            if disconnect.reasonCode != .disconnectWithWill { will = nil }
+            if version == .v5, let expiry = disconnect.properties.sessionExpiryInterval {
+                guard sessionExpiry > 0 || expiry == 0 else {
+                    return terminate(.protocolError, "a session that expires at disconnect cannot be extended at DISCONNECT")
+                }
+                sessionExpiry = min(expiry, broker.configuration.maximumSessionExpiry)
+            }
+            close()
+        case (.connected, .connect):
+            terminate(.protocolError, "a second CONNECT")
+        default:
+            terminate(.protocolError, "a packet the broker does not accept here")
+        }
+    }
+
+    private func drainHeld() {
+        while !busy, phase == .connected, !held.isEmpty {
+            handle(held.removeFirst())
+        }
+    }
+
+    /// Runs `work` off the event loop and `then` back on it, holding later packets meanwhile.
+    func offLoop<Value: Sendable>(_ work: @escaping @Sendable () async -> Value, then: @escaping (Value) -> Void) {
+        guard let context else { return }
+        busy = true
+        context.eventLoop.makeFutureWithTask(work).assumeIsolated().whenSuccess { [self] value in
+            busy = false
+            guard phase != .closed else { return }
+            then(value)
+            drainHeld()
+        }
+    }
+
+    // MARK: Writing
+
+    func send(_ packet: MQTTPacket, flush: Bool = false) {
+        guard let context, context.channel.isActive else { return }
+        var buffer = context.channel.allocator.buffer(capacity: 64)
+        MQTTCodec.encode(packet, version: version, into: &buffer)
+        context.write(wrapOutboundOut(buffer), promise: nil)
+        if flush { context.flush() } else { scheduleFlushAfterWrite() }
+    }
+
+    /// Writes made during one event-loop tick go out in one flush.
+    func scheduleFlushAfterWrite() {
+        guard !flushScheduled, let context else { return }
+        flushScheduled = true
+        context.eventLoop.assumeIsolated().execute { [self] in
+            flushScheduled = false
+            self.context?.flush()
+        }
+    }
+
+    /// Closes after what was written has gone out.
+    func close() {
+        guard let context, phase != .closed else { return }
+        phase = .closed
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0))).assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
+        }
+    }
+
+    /// Ends the session's connection for `reason`; an MQTT 5 client is told with a DISCONNECT.
+    func terminate(_ reason: ReasonCode, _ text: String) {
+        guard phase != .closed else { return }
+        if version == .v5, phase == .connected {
+            var properties = MQTTProperties()
+            properties.reasonString = text
+            send(.disconnect(DisconnectPacket(reasonCode: reason, properties: properties)))
+        }
+        close()
+    }
+
+    /// The connection is gone: the session keeps what was not acknowledged; the will goes out
+    /// unless the client said goodbye.
+    private func finish() {
+        phase = .closed
+        for timer in timers { timer.cancel() }
+        timers = []
+        broker.releaseConnection()
+        guard attached, let client else { return }
+        attached = false
+        var unacknowledged = inflight.sorted { $0.key < $1.key }.map { id, delivery in
+            var kept = delivery
+            kept.packetID = id
+            kept.released = released.contains(id)
+            return kept
+        }
+        unacknowledged += pending
+        inflight = [:]
+        pending = []
+        broker.detach(
+            client.sessionKey, connectionID: id, unacknowledged: unacknowledged.filter { $0.qos > .atMostOnce },
+            awaitingRelease: awaitingRelease, expiryInterval: sessionExpiry)
+        guard let will else { return }
+        self.will = nil
+        let delay = min(will.properties.willDelayInterval ?? 0, sessionExpiry)
+        let message = BrokerMessage(will: will, publisher: client.sessionKey, now: broker.clock.now)
+        guard delay > 0, let context else {
+            broker.publish(message, household: client.household)
+            return
+        }
+        let broker = self.broker
+        let generation = self.generation
+        context.eventLoop.scheduleTask(in: .seconds(Int64(delay))) {
+            guard !broker.sessionMoved(client.sessionKey, since: generation) else { return }
+            broker.publish(message, household: client.household)
+        }
+    }
+}

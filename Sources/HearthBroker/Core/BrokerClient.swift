@@ -1,0 +1,40 @@
+import Foundation
+import HearthCore
+
+/// Who a connected client is, as established at CONNECT by the ``BrokerGatekeeper``.
+public struct BrokerClient: Sendable, Hashable {
+    /// The mount point: every topic this client names is inside this household.
+    public let household: HouseholdID
+    /// Who, for the policy engine.
+    public let subject: PolicySubject
+    /// The session's key, derived from the identity (never from the client's word alone), so
+    /// nobody can resume or take over another identity's session.
+    public let sessionKey: String
+    /// The MQTT client identifier the client uses (assigned when it sent an empty one).
+    public let clientID: String
+    /// The certificate the client authenticated with (lowercase hex serial), if any.
+    public let certificateSerial: String?
+    /// The access token the client authenticated with (its `jti`), if any.
+    public let tokenID: String?
+    /// When the credential stops being valid; the session is closed then.
+    public let validUntil: Date
+    /// How the audit log names the client, e.g. `device:<id>` or `person:<id>`.
+    public let auditSubject: String
+    /// The client identifier was chosen by the broker and must be sent back (MQTT 5).
+    public let assignedClientID: Bool
+
+    public init(
+        household: HouseholdID, subject: PolicySubject, sessionKey: String, clientID: String,
+        certificateSerial: String?, tokenID: String?, validUntil: Date, auditSubject: String, assignedClientID: Bool
+    ) {
+        self.household = household
+        self.subject = subject
+        self.sessionKey = sessionKey
+        self.clientID = clientID
+        self.certificateSerial = certificateSerial
+        self.tokenID = tokenID
+        self.validUntil = validUntil
+        self.auditSubject = auditSubject
+        self.assignedClientID = assignedClientID
+    }
+}

@@ -1,0 +1,54 @@
+import HearthMQTT
+import NIOCore
+
+/// A message inside the broker: topic relative to its household, payload, and the MQTT 5
+/// properties that travel with it from publisher to subscribers.
+struct BrokerMessage: Sendable {
+    let topic: String
+    let payload: ByteBuffer
+    let qos: QoS
+    let retain: Bool
+    /// Payload format, content type, response topic, correlation data and user properties, which
+    /// the broker forwards untouched (MQTT 5 §3.3.2.3).
+    let properties: MQTTProperties
+    /// When the message stops being delivered (MQTT 5 Message Expiry Interval).
+    let expiresAt: ContinuousClock.Instant?
+    /// The publisher's session key (for No Local).
+    let publisher: String
+
+    init(_ publish: PublishPacket, topic: String, publisher: String, now: ContinuousClock.Instant) {
+        self.topic = topic
+        payload = publish.payload
+        qos = publish.qos
+        retain = publish.retain
+        var forwarded = MQTTProperties()
+        forwarded.payloadFormatIndicator = publish.properties.payloadFormatIndicator
+        forwarded.contentType = publish.properties.contentType
+        forwarded.responseTopic = publish.properties.responseTopic
+        forwarded.correlationData = publish.properties.correlationData
+        forwarded.userProperties = publish.properties.userProperties
+        properties = forwarded
+        expiresAt = publish.properties.messageExpiryInterval.map { now.advanced(by: .seconds(Int64($0))) }
+        self.publisher = publisher
+    }
+
+    init(will: Will, publisher: String, now: ContinuousClock.Instant) {
+        self.init(
+            PublishPacket(topic: will.topic, payload: will.payload, qos: will.qos, retain: will.retain, properties: will.properties),
+            topic: will.topic, publisher: publisher, now: now)
+    }
+
+    func isExpired(at now: ContinuousClock.Instant) -> Bool { expiresAt.map { $0 <= now } ?? false }
+}
+
+/// One copy of a message on its way to one session, at the QoS of the matching subscription.
+struct Delivery: Sendable {
+    var message: BrokerMessage
+    var qos: QoS
+    var retain: Bool
+    var subscriptionIdentifiers: [UInt32]
+    /// Set when the message was sent on a connection that closed before it was acknowledged:
+    /// the next connection resends it with this id (DUP), or its PUBREL when `released`.
+    var packetID: UInt16? = nil
+    var released = false
+}

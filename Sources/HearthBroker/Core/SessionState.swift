@@ -1,0 +1,26 @@
+import HearthMQTT
+
+/// A subscription as a session holds it.
+struct SubscriptionGrant: Sendable {
+    let filter: TopicFilter
+    let options: Subscription
+    let identifier: UInt32?
+}
+
+/// What the broker keeps for a session between connections: its subscriptions, the QoS 1/2
+/// messages it has not acknowledged or not yet received, and the inbound QoS 2 packet ids it
+/// has not released (so a resent PUBLISH is not routed twice).
+struct SessionState: Sendable {
+    var client: BrokerClient
+    var connection: ConnectionHandle?
+    var subscriptions: [String: SubscriptionGrant] = [:]
+    /// Oldest first. Bounded by ``BrokerConfiguration/maximumQueuedMessages``.
+    var queue: [Delivery] = []
+    var awaitingRelease: Set<UInt16> = []
+    /// Seconds the session outlives its connection; 0 ends it at disconnect.
+    var expiryInterval: UInt32
+    var disconnectedAt: ContinuousClock.Instant?
+    /// Counts connections, so a will scheduled by one connection is not published after the
+    /// session was resumed by another.
+    var generation: UInt64 = 0
+}

@@ -1,0 +1,70 @@
+import HearthMQTT
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import ServiceLifecycle
+
+/// The broker's listener as a service of the hub: MQTT over TLS (client certificates optional
+/// at the TLS layer — apps come with a token — and verified by `verifyClient` when present).
+public struct BrokerService: Service {
+    public typealias ClientVerifier = @Sendable ([NIOSSLCertificate]) async -> NIOSSLVerificationResult
+
+    let broker: Broker
+    let tls: NIOSSLContext
+    let verifyClient: ClientVerifier
+    let onListening: @Sendable (Int) async -> Void
+
+    public init(
+        broker: Broker, tls: NIOSSLContext, verifyClient: @escaping ClientVerifier,
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) {
+        self.broker = broker
+        self.tls = tls
+        self.verifyClient = verifyClient
+        self.onListening = onListening
+    }
+
+    public func run() async throws {
+        let configuration = broker.configuration
+        let broker = self.broker
+        let tls = self.tls
+        let verifyClient = self.verifyClient
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    guard let id = broker.admitConnection() else {
+                        channel.close(promise: nil)
+                        return
+                    }
+                    let tlsHandler = NIOSSLServerHandler(context: tls) { certificates, promise in
+                        promise.completeWithTask { await verifyClient(certificates) }
+                    }
+                    let connection = MQTTConnection(
+                        broker: broker, id: id, remoteAddress: channel.remoteAddress?.ipAddress)
+                    try channel.pipeline.syncOperations.addHandlers([
+                        tlsHandler,
+                        ByteToMessageHandler(MQTTPacketDecoder(maximumPacketSize: configuration.maximumPacketSize)),
+                        connection,
+                    ])
+                }
+            }
+            .bind(host: configuration.host, port: configuration.port).get()
+        let port = server.localAddress?.port ?? configuration.port
+        broker.logger.info("the MQTT broker is listening", metadata: ["mqtts": "\(configuration.host):\(port)"])
+        await onListening(port)
+        await withGracefulShutdownHandler {
+            await withTaskCancellationHandler {
+                try? await server.closeFuture.get()
+            } onCancel: {
+                server.close(promise: nil)
+            }
+        } onGracefulShutdown: {
+            server.close(promise: nil)
+        }
+        broker.closeAll()
+    }
+}

@@ -1,0 +1,115 @@
+/// What a client of the hub's MQTT broker may publish and subscribe to, inside its household
+/// (topics are relative to the household's mount point). ``PolicyEngine`` calls these after its
+/// device checks (revoked, expired, decommissioned, pending, quarantined, out of posture).
+///
+/// Devices:
+/// - publish anything under `devices/<own id>/` except `cmd/…` (state, telemetry, availability);
+/// - subscribe to their own `devices/<own id>/cmd/…`;
+/// - in a zone that lets peers command each other (``peerCommandZones``, `lighting`), publish
+///   commands to other active devices of the same zone.
+///
+/// Apps (OAuth access tokens), by scope:
+/// - `devices:read`: subscribe to `devices/+/state` and `devices/+/availability` (or narrower);
+/// - `telemetry:read:<flow>`: subscribe to `devices/+/telemetry/<flow>`;
+/// - `devices:control:<zone>`: publish commands to active devices of that zone.
+///
+/// Nothing may publish or subscribe to topics starting with `$` (the broker keeps `$SYS` to itself).
+public enum MessagingPolicy {
+    /// Zones whose devices may command one another (a wall switch and the lamps of its room).
+    public static let peerCommandZones: Set<Zone> = [.lighting]
+
+    /// The scopes that let an app use the broker at all.
+    public static func isMessagingScope(_ scope: String) -> Bool {
+        scope == "devices:read" || scope.hasPrefix("telemetry:read:") || scope.hasPrefix("devices:control:")
+    }
+
+    static func devicePublish(_ device: DeviceFacts, _ topic: MessagingTopic, target: DeviceFacts?) -> PolicyDecision {
+        if let reserved = refuseReserved(topic) { return reserved }
+        if let commanded = topic.commandTarget {
+            if commanded == device.id.rawValue {
+                return .deny("not-permitted", "a device receives commands on its cmd topics; it does not send itself commands")
+            }
+            guard let target, target.id.rawValue == commanded, target.household == device.household else {
+                return .deny("unknown-device", "there is no device \(commanded) in this household")
+            }
+            guard peerCommandZones.contains(device.zone), target.zone == device.zone else {
+                return .deny("zone-not-permitted", "devices in zone \(device.zone) may not command devices in zone \(target.zone)")
+            }
+            guard target.state == .active else {
+                return .deny("device-not-active", "device \(target.id) is \(target.state.rawValue)")
+            }
+            return .allow("a peer of the same zone")
+        }
+        guard let about = topic.device, about == device.id.rawValue else {
+            return .deny("not-permitted", "a device publishes only under devices/\(device.id)/")
+        }
+        return .allow("a device publishing about itself")
+    }
+
+    static func deviceSubscribe(_ device: DeviceFacts, _ filter: MessagingTopic) -> PolicyDecision {
+        if let reserved = refuseReserved(filter) { return reserved }
+        guard filter.isCovered(by: MessagingTopic("devices/\(device.id)/cmd/#")) else {
+            return .deny("not-permitted", "a device subscribes only to its own commands, devices/\(device.id)/cmd/#")
+        }
+        return .allow("a device receiving its own commands")
+    }
+
+    static func appConnect(_ app: AppFacts) -> PolicyDecision {
+        guard app.scopes.contains(where: isMessagingScope) else {
+            return .deny("insufficient-scope", "the token carries no messaging scope (devices:read, telemetry:read:<flow>, devices:control:<zone>)")
+        }
+        return .allow("an app with a messaging scope")
+    }
+
+    static func appPublish(_ app: AppFacts, _ topic: MessagingTopic, target: DeviceFacts?) -> PolicyDecision {
+        if let reserved = refuseReserved(topic) { return reserved }
+        guard let commanded = topic.commandTarget else {
+            return .deny("not-permitted", "apps publish only commands, to devices/<id>/cmd/<name>")
+        }
+        guard let target, target.id.rawValue == commanded, target.household == app.household else {
+            return .deny("unknown-device", "there is no device \(commanded) in this household")
+        }
+        guard app.scopes.contains("devices:control:\(target.zone)") else {
+            return .deny("insufficient-scope", "commanding device \(target.id) needs the scope devices:control:\(target.zone)")
+        }
+        guard target.state == .active else {
+            return .deny("device-not-active", "device \(target.id) is \(target.state.rawValue)")
+        }
+        return .allow("an app with devices:control:\(target.zone)")
+    }
+
+    static func appSubscribe(_ app: AppFacts, _ filter: MessagingTopic) -> PolicyDecision {
+        if let reserved = refuseReserved(filter) { return reserved }
+        var grants: [MessagingTopic] = []
+        if app.scopes.contains("devices:read") {
+            grants += [MessagingTopic("devices/+/state"), MessagingTopic("devices/+/availability")]
+        }
+        for scope in app.scopes where scope.hasPrefix("telemetry:read:") {
+            grants.append(MessagingTopic("devices/+/telemetry/" + scope.dropFirst("telemetry:read:".count)))
+        }
+        guard grants.contains(where: filter.isCovered(by:)) else {
+            return .deny(
+                "insufficient-scope",
+                "no scope of this token covers \(filter) (devices:read gives devices/+/state and devices/+/availability; telemetry:read:<flow> gives devices/+/telemetry/<flow>)")
+        }
+        return .allow("an app reading what its scopes cover")
+    }
+
+    private static func refuseReserved(_ topic: MessagingTopic) -> PolicyDecision? {
+        guard topic.levels.first?.hasPrefix("$") == true else { return nil }
+        return .deny("reserved-topic", "topics starting with $ are the broker's own")
+    }
+}
+
+/// An app as the policy sees it: the person it acts for and the scopes of its access token.
+public struct AppFacts: Sendable, Hashable {
+    public let person: PersonID
+    public let household: HouseholdID
+    public let scopes: Set<String>
+
+    public init(person: PersonID, household: HouseholdID, scopes: Set<String>) {
+        self.person = person
+        self.household = household
+        self.scopes = scopes
+    }
+}

@@ -1,0 +1,16 @@
+/// One counter that moves, in the same transaction, with every change that can take access
+/// away from a live session: a certificate or CA revoked, a device quarantined, decommissioned
+/// or moved, an OAuth token, grant or client revoked. Every process (the hub, another node on
+/// the same PostgreSQL) watches it and re-checks its live sessions when it moves; the CLI
+/// changing the data folder moves it too, because it writes through these same records.
+public struct AccessChangeRecords: Sendable {
+    let db: any SQLExecutor
+
+    public func revision() async throws -> Int64 {
+        try await db.first("SELECT revision FROM access_changes WHERE singleton = 1")?.integer("revision") ?? 0
+    }
+
+    func bump() async throws {
+        try await db.execute("UPDATE access_changes SET revision = revision + 1 WHERE singleton = 1")
+    }
+}

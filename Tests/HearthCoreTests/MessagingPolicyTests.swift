@@ -1,0 +1,101 @@
+import Foundation
+import HearthCore
+import Testing
+
+/// What MQTT clients may publish and subscribe to, inside their household.
+@Suite struct MessagingPolicyTests {
+    static let household = HouseholdID()
+    static let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    static func device(_ zone: Zone, _ state: DeviceState = .active, household: HouseholdID = household) -> DeviceFacts {
+        DeviceFacts(id: DeviceID(), household: household, zone: zone, state: state)
+    }
+
+    static func asDevice(_ device: DeviceFacts) -> PolicySubject {
+        .device(device, presenting: CertificateFacts(
+            serial: "01", notBefore: now.addingTimeInterval(-60), notAfter: now.addingTimeInterval(3600), revoked: false,
+            rotationDue: false, renewed: false))
+    }
+
+    static func app(_ scopes: Set<String>) -> PolicySubject {
+        .app(AppFacts(person: PersonID(), household: household, scopes: scopes))
+    }
+
+    static func publish(_ subject: PolicySubject, _ topic: String, commanding target: DeviceFacts? = nil) -> String {
+        PolicyEngine.decide(subject, .publishMessage, .topic(MessagingTopic(topic), commanding: target), PolicyContext(now: now)).code
+    }
+
+    static func subscribe(_ subject: PolicySubject, _ filter: String) -> String {
+        PolicyEngine.decide(subject, .subscribeMessages, .topicFilter(MessagingTopic(filter)), PolicyContext(now: now)).code
+    }
+
+    @Test func aDevicePublishesAboutItselfAndHearsOnlyItsOwnCommands() {
+        let lamp = Self.device(.default)
+        let me = Self.asDevice(lamp)
+        for topic in ["state", "availability", "telemetry/energy", "anything/else"] {
+            #expect(Self.publish(me, "devices/\(lamp.id)/\(topic)") == "allowed", "\(topic)")
+        }
+        #expect(Self.publish(me, "devices/\(lamp.id)/cmd/power") == "not-permitted")
+        #expect(Self.publish(me, "devices/\(DeviceID())/state") == "not-permitted")
+        #expect(Self.publish(me, "devices") == "not-permitted")
+        #expect(Self.publish(me, "$SYS/broker/uptime") == "reserved-topic")
+        for filter in ["devices/\(lamp.id)/cmd/#", "devices/\(lamp.id)/cmd/+", "devices/\(lamp.id)/cmd/power", "devices/\(lamp.id)/cmd"] {
+            #expect(Self.subscribe(me, filter) == "allowed", "\(filter)")
+        }
+        for filter in ["#", "+/#", "devices/+/cmd/#", "devices/\(lamp.id)/#", "devices/\(lamp.id)/state", "$SYS/#", "devices/\(DeviceID())/cmd/#"] {
+            #expect(Self.subscribe(me, filter) != "allowed", "\(filter)")
+        }
+    }
+
+    @Test func peersOfALightingZoneCommandEachOtherAndNobodyElse() {
+        let wallSwitch = Self.device(.lighting)
+        let lamp = Self.device(.lighting)
+        let lock = Self.device(.security)
+        #expect(Self.publish(Self.asDevice(wallSwitch), "devices/\(lamp.id)/cmd/power", commanding: lamp) == "allowed")
+        #expect(Self.publish(Self.asDevice(wallSwitch), "devices/\(lock.id)/cmd/open", commanding: lock) == "zone-not-permitted")
+        #expect(Self.publish(Self.asDevice(lock), "devices/\(wallSwitch.id)/cmd/power", commanding: wallSwitch) == "zone-not-permitted")
+        #expect(Self.publish(Self.asDevice(wallSwitch), "devices/\(lamp.id)/cmd/power", commanding: nil) == "unknown-device")
+        let quarantined = Self.device(.lighting, .quarantined)
+        #expect(Self.publish(Self.asDevice(wallSwitch), "devices/\(quarantined.id)/cmd/power", commanding: quarantined) == "device-not-active")
+        let elsewhere = Self.device(.lighting, household: HouseholdID())
+        #expect(Self.publish(Self.asDevice(wallSwitch), "devices/\(elsewhere.id)/cmd/power", commanding: elsewhere) == "unknown-device")
+    }
+
+    @Test func appsReadAndCommandByScope() {
+        let lamp = Self.device(.lighting)
+        let lock = Self.device(.security)
+        let reader = Self.app(["devices:read"])
+        #expect(Self.subscribe(reader, "devices/+/state") == "allowed")
+        #expect(Self.subscribe(reader, "devices/\(lamp.id)/availability") == "allowed")
+        #expect(Self.subscribe(reader, "devices/+/telemetry/energy") == "insufficient-scope")
+        #expect(Self.subscribe(reader, "devices/#") == "insufficient-scope")
+        #expect(Self.subscribe(reader, "#") == "insufficient-scope")
+        #expect(Self.publish(reader, "devices/\(lamp.id)/cmd/power", commanding: lamp) == "insufficient-scope")
+        #expect(Self.subscribe(Self.app(["telemetry:read:energy"]), "devices/+/telemetry/energy") == "allowed")
+        #expect(Self.subscribe(Self.app(["telemetry:read:energy"]), "devices/+/telemetry/+") == "insufficient-scope")
+
+        let controller = Self.app(["devices:control:lighting"])
+        #expect(Self.publish(controller, "devices/\(lamp.id)/cmd/power", commanding: lamp) == "allowed")
+        #expect(Self.publish(controller, "devices/\(lock.id)/cmd/open", commanding: lock) == "insufficient-scope")
+        #expect(Self.publish(controller, "devices/\(lamp.id)/state", commanding: nil) == "not-permitted")
+
+        let noMessaging = PolicyEngine.decide(Self.app(["audit:read"]), .connectMessaging, .broker, PolicyContext(now: Self.now))
+        #expect(noMessaging.code == "insufficient-scope")
+        #expect(PolicyEngine.decide(reader, .connectMessaging, .broker, PolicyContext(now: Self.now)).allowed)
+    }
+
+    @Test func filterCoverage() {
+        func covered(_ filter: String, _ pattern: String) -> Bool { MessagingTopic(filter).isCovered(by: MessagingTopic(pattern)) }
+        #expect(covered("a/b", "a/b"))
+        #expect(covered("a/b", "a/+"))
+        #expect(covered("a/+", "a/+"))
+        #expect(!covered("a/+", "a/b"))
+        #expect(covered("a/b/c", "a/#"))
+        #expect(covered("a", "a/#"))
+        #expect(covered("a/#", "a/#"))
+        #expect(!covered("a/#", "a/+"))
+        #expect(!covered("#", "a/#"))
+        #expect(!covered("a/b/c", "a/+"))
+        #expect(!covered("a", "a/+"))
+    }
+}

@@ -37,10 +37,13 @@ extension MQTTConnection {
         guard let target = messaging.commandTarget, target != ownID else {
             return complete(publish, topic: topic, decision: decide(client, messaging, commanding: nil))
         }
-        let gatekeeper = broker.gatekeeper
+        if let known = broker.cachedDevice(target, in: client.household) {
+            return complete(publish, topic: topic, decision: decide(client, messaging, commanding: known))
+        }
+        let broker = self.broker
         let household = client.household
         let name = String(target)
-        offLoop({ await gatekeeper.device(Substring(name), in: household) }) { [self] device in
+        offLoop({ await broker.lookUpDevice(Substring(name), in: household) }) { [self] device in
             complete(publish, topic: topic, decision: decide(client, messaging, commanding: device))
         }
     }

@@ -15,6 +15,9 @@ public final class Broker: Sendable {
     let denials: DenialLedger
     let clock = ContinuousClock()
     private let state = Mutex(State())
+    /// Devices named as command targets, as the store last said; emptied at every access change
+    /// (a generation counter keeps a lookup that straddles the change from storing stale facts).
+    private let devices = Mutex<(generation: UInt64, facts: [HouseholdID: [String: DeviceFacts]])>((0, [:]))
 
     struct State: Sendable {
         var sessions: [String: SessionState] = [:]
@@ -276,12 +279,33 @@ public final class Broker: Sendable {
         state.retained[household, default: [:]][message.topic] = message
     }
 
+    // MARK: Command targets
+
+    /// The device a command names, from the cache or else the store (nil: no such device in the household).
+    func cachedDevice(_ id: Substring, in household: HouseholdID) -> DeviceFacts? {
+        devices.withLock { $0.facts[household]?[String(id)] }
+    }
+
+    func lookUpDevice(_ id: Substring, in household: HouseholdID) async -> DeviceFacts? {
+        let generation = devices.withLock { $0.generation }
+        guard let facts = await gatekeeper.device(id, in: household) else { return nil }
+        devices.withLock { cache in
+            guard cache.generation == generation else { return }
+            cache.facts[household, default: [:]][String(id)] = facts
+        }
+        return facts
+    }
+
     // MARK: Live cut-off
 
     /// Asks the gatekeeper whether every connected client is still allowed, and closes the
     /// sessions of those that are not (a revoked certificate or token, a quarantined or
     /// decommissioned device).
     public func revalidate() async {
+        devices.withLock { cache in
+            cache.generation += 1
+            cache.facts = [:]
+        }
         let clients = connected()
         guard !clients.isEmpty else { return }
         let refused = await gatekeeper.revalidate(clients.map(\.client))

@@ -26,5 +26,6 @@ public struct StoreSession: Sendable {
     public var oauthKeys: OAuthKeyRecords { OAuthKeyRecords(db: db) }
     public var secondFactors: SecondFactorRecords { SecondFactorRecords(db: db) }
     public var accessChanges: AccessChangeRecords { AccessChangeRecords(db: db) }
+    public var mqtt: MQTTRecords { MQTTRecords(db: db) }
     public var audit: AuditRecords { AuditRecords(db: db, clock: clock) }
 }

@@ -88,10 +88,15 @@ extension MQTTConnection {
             if keepAlive != connect.keepAlive { properties.serverKeepAlive = keepAlive }
             if sessionExpiry != requestedExpiry { properties.sessionExpiryInterval = sessionExpiry }
         }
-        phase = .connected
-        send(.connack(ConnAckPacket(
-            sessionPresent: attached.sessionPresent && !connect.cleanStart, reasonCode: .success, properties: properties)))
-        resume(attached.resumed)
+        afterDurable(attached.durable) { [self] stored in
+            guard stored else { return refuse(.serverUnavailable, "the broker could not store the session; try again") }
+            phase = .connected
+            send(.connack(ConnAckPacket(sessionPresent: attached.sessionPresent, reasonCode: .success, properties: properties)))
+            resume(attached.resumed)
+            let early = beforeConnAck
+            beforeConnAck = []
+            for delivery in early { deliver(delivery) }
+        }
     }
 
     /// Answers the CONNECT with a refusal and closes.

@@ -6,10 +6,14 @@ extension MQTTConnection {
     /// reading); QoS 1 and 2 take an in-flight slot, or wait for one in `pending`.
     func deliver(_ delivery: Delivery) {
         guard phase == .connected else {
-            if delivery.qos > .atMostOnce, let client { broker.requeue(delivery, for: client.sessionKey) }
+            if phase == .authenticating, attached {
+                beforeConnAck.append(delivery)
+            } else if delivery.qos > .atMostOnce, let client {
+                broker.requeue(delivery, for: client.sessionKey)
+            }
             return
         }
-        if delivery.message.isExpired(at: broker.clock.now) { return }
+        if delivery.message.isExpired(at: broker.clock.now) { return settle(delivery) }
         if delivery.qos == .atMostOnce {
             guard context?.channel.isWritable == true else { return broker.countDropped() }
             return write(delivery, packetID: nil, dup: false)
@@ -45,6 +49,12 @@ extension MQTTConnection {
         }
     }
 
+    /// The client has (or can never have) the message: its stored copy goes.
+    func settle(_ delivery: Delivery) {
+        guard let client else { return }
+        broker.settled(delivery, for: client.sessionKey)
+    }
+
     func sendPending() {
         while inflight.count < sendQuota, !pending.isEmpty {
             deliver(pending.removeFirst())
@@ -76,6 +86,7 @@ extension MQTTConnection {
         guard buffer.readableBytes <= clientMaximumPacketSize else {
             // MQTT 5 §3.1.2.11.4: a message too large for the client is discarded as if delivered.
             if let packetID { inflight[packetID] = nil }
+            settle(delivery)
             return broker.countDropped()
         }
         context.write(wrapOutboundOut(buffer), promise: nil)

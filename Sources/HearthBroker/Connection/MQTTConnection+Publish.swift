@@ -54,11 +54,22 @@ extension MQTTConnection {
 
     private func complete(_ publish: PublishPacket, topic: String, decision: PolicyDecision) {
         guard let client else { return }
-        if decision.allowed {
-            broker.publish(BrokerMessage(publish, topic: topic, publisher: client.sessionKey, now: broker.clock.now), household: client.household)
-        } else {
+        guard decision.allowed else {
             broker.denials.record(client, .publishMessage, decision, sample: topic)
+            return acknowledge(publish, decision: decision)
         }
+        let message = BrokerMessage(publish, topic: topic, publisher: client.sessionKey, now: broker.clock.now)
+        // Copies queued for offline sessions and retained messages are stored before the
+        // publisher hears that the broker has the message.
+        afterDurable(broker.publish(message, household: client.household)) { [self] stored in
+            guard stored else {
+                return terminate(.unspecifiedError, "the broker could not store the message; send it again")
+            }
+            acknowledge(publish, decision: decision)
+        }
+    }
+
+    private func acknowledge(_ publish: PublishPacket, decision: PolicyDecision) {
         // MQTT 3.1.1 cannot say "not authorized" in an acknowledgement: the message is
         // acknowledged and dropped, as Mosquitto does; MQTT 5 gets the reason code.
         let reason: ReasonCode = decision.allowed || version == .v311 ? .success : .notAuthorized
@@ -79,13 +90,14 @@ extension MQTTConnection {
     func receiveAck(_ ack: AckPacket) {
         switch ack.kind {
         case .puback:
-            guard inflight[ack.packetID]?.qos == .atLeastOnce else { return }
+            guard let delivery = inflight[ack.packetID], delivery.qos == .atLeastOnce else { return }
             inflight[ack.packetID] = nil
+            settle(delivery)
             sendPending()
         case .pubrec:
             guard inflight[ack.packetID]?.qos == .exactlyOnce else { return }
             if ack.reasonCode.isFailure {
-                inflight[ack.packetID] = nil
+                if let delivery = inflight.removeValue(forKey: ack.packetID) { settle(delivery) }
                 released.remove(ack.packetID)
                 return sendPending()
             }
@@ -93,7 +105,7 @@ extension MQTTConnection {
             send(.ack(AckPacket(.pubrel, packetID: ack.packetID)))
         case .pubcomp:
             guard released.remove(ack.packetID) != nil else { return }
-            inflight[ack.packetID] = nil
+            if let delivery = inflight.removeValue(forKey: ack.packetID) { settle(delivery) }
             sendPending()
         case .pubrel:
             let known = awaitingRelease.remove(ack.packetID) != nil

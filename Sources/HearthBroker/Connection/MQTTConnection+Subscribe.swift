@@ -22,8 +22,12 @@ extension MQTTConnection {
             grants.append(SubscriptionGrant(filter: filter, options: subscription, identifier: identifier))
             return ReasonCode(rawValue: subscription.qos.rawValue)
         }
-        let retained = broker.subscribe(client.sessionKey, household: client.household, grants)
-        send(.suback(SubAckPacket(packetID: subscribe.packetID, reasonCodes: codes)))
-        for delivery in retained { deliver(delivery) }
+        let added = broker.subscribe(client.sessionKey, household: client.household, grants)
+        afterDurable(added.durable) { [self] stored in
+            // A subscription that could not be stored is still live, but the client is told it
+            // failed, so it does not count on it across a restart.
+            send(.suback(SubAckPacket(packetID: subscribe.packetID, reasonCodes: stored ? codes : codes.map { _ in .unspecifiedError })))
+            for delivery in added.retained { deliver(delivery) }
+        }
     }
 }

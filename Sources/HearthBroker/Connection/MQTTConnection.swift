@@ -25,6 +25,8 @@ final class MQTTConnection: ChannelInboundHandler {
     /// The broker holds this connection as its session's (``Broker/attach``).
     var attached = false
     var held: [MQTTPacket] = []
+    /// Messages routed to the session while its CONNACK waited for storage.
+    var beforeConnAck: [Delivery] = []
     var busy = false
     var will: Will?
     var generation: UInt64 = 0
@@ -121,9 +123,11 @@ final class MQTTConnection: ChannelInboundHandler {
         case (.connected, .subscribe(let subscribe)):
             receiveSubscribe(subscribe)
         case (.connected, .unsubscribe(let unsubscribe)):
-            let existed = broker.unsubscribe(client!.sessionKey, household: client!.household, unsubscribe.filters)
-            send(.unsuback(UnsubAckPacket(
-                packetID: unsubscribe.packetID, reasonCodes: existed.map { $0 ? .success : .noSubscriptionExisted })))
+            let removed = broker.unsubscribe(client!.sessionKey, household: client!.household, unsubscribe.filters)
+            afterDurable(removed.durable) { [self] stored in
+                let codes: [ReasonCode] = removed.existed.map { stored ? ($0 ? .success : .noSubscriptionExisted) : .unspecifiedError }
+                send(.unsuback(UnsubAckPacket(packetID: unsubscribe.packetID, reasonCodes: codes)))
+            }
         case (.connected, .pingreq):
             send(.pingresp)
         case (.connected, .disconnect(let disconnect)):
@@ -158,6 +162,21 @@ final class MQTTConnection: ChannelInboundHandler {
             then(value)
             drainHeld()
         }
+    }
+
+    /// Runs `then` once the outbox has stored everything up to `position` (at once when there is
+    /// nothing to wait for); `then` gets false when storing failed.
+    func afterDurable(_ position: UInt64, then: @escaping (Bool) -> Void) {
+        guard position > 0 else { return then(true) }
+        let outbox = broker.outbox
+        offLoop({
+            do {
+                try await outbox.durable(through: position)
+                return true
+            } catch {
+                return false
+            }
+        }, then: then)
     }
 
     // MARK: Writing
@@ -215,9 +234,10 @@ final class MQTTConnection: ChannelInboundHandler {
             kept.released = released.contains(id)
             return kept
         }
-        unacknowledged += pending
+        unacknowledged += pending + beforeConnAck
         inflight = [:]
         pending = []
+        beforeConnAck = []
         broker.detach(
             client.sessionKey, connectionID: id, unacknowledged: unacknowledged.filter { $0.qos > .atMostOnce },
             awaitingRelease: awaitingRelease, expiryInterval: sessionExpiry)

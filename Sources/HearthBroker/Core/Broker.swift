@@ -13,6 +13,8 @@ public final class Broker: Sendable {
     let gatekeeper: any BrokerGatekeeper
     let logger: Logger
     let denials: DenialLedger
+    let outbox: BrokerOutbox
+    private let storage: (any BrokerStorage)?
     let clock = ContinuousClock()
     private let state = Mutex(State())
     /// Devices named as command targets, as the store last said; emptied at every access change
@@ -28,13 +30,58 @@ public final class Broker: Sendable {
         var connections = 0
         var lastConnectionID: UInt64 = 0
         var dropped = 0
+        /// The last sequence number given to a stored queued message.
+        var lastSequence: Int64 = 0
+
+        mutating func nextSequence() -> Int64 {
+            lastSequence += 1
+            return lastSequence
+        }
     }
 
-    public init(configuration: BrokerConfiguration, gatekeeper: any BrokerGatekeeper, logger: Logger) {
+    /// A broker whose persistent sessions and retained messages live in `storage` (nil: in
+    /// memory only, lost at restart).
+    public init(
+        configuration: BrokerConfiguration, gatekeeper: any BrokerGatekeeper, storage: (any BrokerStorage)?, logger: Logger
+    ) {
         self.configuration = configuration
         self.gatekeeper = gatekeeper
+        self.storage = storage
         self.logger = logger
         denials = DenialLedger()
+        outbox = BrokerOutbox(storage: storage, logger: logger)
+    }
+
+    /// Loads the sessions, queues and retained messages stored by the previous run. Sessions come
+    /// back disconnected, their expiry counted from now.
+    public func restore() async throws {
+        guard let storage else { return }
+        let stored = try await storage.load()
+        let now = clock.now
+        state.withLock { state in
+            for record in stored.sessions {
+                var session = SessionState(household: record.household, expiryInterval: record.expiryInterval)
+                session.disconnectedAt = now
+                session.stored = true
+                session.awaitingRelease = Set(record.awaitingRelease)
+                for grant in record.subscriptions.compactMap(\.grant) {
+                    session.subscriptions[grant.filter.text] = grant
+                    state.subscriptions[record.household, default: [:]][grant.filter.text, default: [:]][record.key] = grant
+                }
+                for (sequence, message) in stored.queued[record.key] ?? [] {
+                    session.queue.append(message.delivery(clock: clock, storedAs: sequence))
+                    state.lastSequence = max(state.lastSequence, sequence)
+                }
+                state.sessions[record.key] = session
+            }
+            for (household, message) in stored.retained {
+                let restored = message.delivery(clock: clock, storedAs: nil).message
+                state.retained[household, default: [:]][restored.topic] = restored
+            }
+        }
+        logger.info(
+            "restored the broker's stored state",
+            metadata: ["sessions": "\(stored.sessions.count)", "retained": "\(stored.retained.count)"])
     }
 
     // MARK: Connections
@@ -69,6 +116,8 @@ public final class Broker: Sendable {
         let generation: UInt64
         /// A connection of the same identity that held the session until now.
         let takenOver: ConnectionHandle?
+        /// The outbox position to wait for before the CONNACK (the session's record stored).
+        let durable: UInt64
     }
 
     /// Binds a connection to its session: a new one, or the stored one unless `cleanStart`.
@@ -76,14 +125,14 @@ public final class Broker: Sendable {
         state.withLock { state in
             let key = client.sessionKey
             var takenOver: ConnectionHandle?
+            var changes: [StorageChange] = []
             if let existing = state.sessions[key] {
                 takenOver = existing.connection
-                if cleanStart { Self.remove(key, from: &state) }
+                if cleanStart { changes += remove(key, from: &state) }
             }
-            guard var session = state.sessions[key] else {
-                state.sessions[key] = SessionState(client: client, connection: connection, expiryInterval: expiryInterval)
-                return Attached(sessionPresent: false, resumed: [], awaitingRelease: [], generation: 0, takenOver: takenOver)
-            }
+            let present = state.sessions[key] != nil
+            var session = state.sessions[key]
+                ?? SessionState(household: client.household, client: client, expiryInterval: expiryInterval)
             let resumed = session.queue
             session.queue = []
             session.client = client
@@ -91,10 +140,15 @@ public final class Broker: Sendable {
             session.expiryInterval = expiryInterval
             session.disconnectedAt = nil
             session.generation += 1
+            if expiryInterval > 0 {
+                session.stored = true
+                changes.append(.session(session.snapshot(key: key)))
+            }
             state.sessions[key] = session
+            let position = outbox.enqueue(changes)
             return Attached(
-                sessionPresent: true, resumed: resumed, awaitingRelease: session.awaitingRelease,
-                generation: session.generation, takenOver: takenOver)
+                sessionPresent: present && !cleanStart, resumed: resumed, awaitingRelease: session.awaitingRelease,
+                generation: session.generation, takenOver: takenOver, durable: position)
         }
     }
 
@@ -106,7 +160,7 @@ public final class Broker: Sendable {
         state.withLock { state in
             guard var session = state.sessions[key], session.connection?.id == connectionID else { return }
             guard expiryInterval > 0 else {
-                Self.remove(key, from: &state)
+                outbox.enqueue(remove(key, from: &state))
                 return
             }
             session.connection = nil
@@ -115,8 +169,20 @@ public final class Broker: Sendable {
             session.awaitingRelease = awaitingRelease
             let room = max(0, configuration.maximumQueuedMessages - session.queue.count)
             state.dropped += max(0, unacknowledged.count - room)
-            session.queue = Array(unacknowledged.prefix(room)) + session.queue
+            // Messages that were on their way to the connection were not stored: they are now.
+            var changes: [StorageChange] = []
+            let kept = unacknowledged.prefix(room).map { delivery -> Delivery in
+                guard delivery.storedAs == nil else { return delivery }
+                var stored = delivery
+                stored.storedAs = state.nextSequence()
+                changes.append(.queued(key: key, sequence: stored.storedAs!, StoredMessage(stored, clock: clock)))
+                return stored
+            }
+            session.queue = kept + session.queue
+            session.stored = true
+            changes.append(.session(session.snapshot(key: key)))
             state.sessions[key] = session
+            outbox.enqueue(changes)
         }
     }
 
@@ -136,9 +202,20 @@ public final class Broker: Sendable {
                 state.dropped += 1
                 return
             }
-            session.queue.append(delivery)
+            var kept = delivery
+            if kept.storedAs == nil {
+                kept.storedAs = state.nextSequence()
+                outbox.enqueue([.queued(key: key, sequence: kept.storedAs!, StoredMessage(kept, clock: clock))])
+            }
+            session.queue.append(kept)
             state.sessions[key] = session
         }
+    }
+
+    /// A stored message reached its client (acknowledged) or expired: it is not kept any more.
+    func settled(_ delivery: Delivery, for key: String) {
+        guard let sequence = delivery.storedAs else { return }
+        outbox.enqueue([.delivered(key: key, sequence: sequence)])
     }
 
     /// Ends sessions whose expiry has passed since their connection closed.
@@ -149,23 +226,29 @@ public final class Broker: Sendable {
                 guard session.connection == nil, let since = session.disconnectedAt else { return false }
                 return since.advanced(by: .seconds(Int64(session.expiryInterval))) <= now
             }
-            for key in expired.keys { Self.remove(key, from: &state) }
+            outbox.enqueue(expired.keys.flatMap { remove($0, from: &state) })
         }
     }
 
-    private static func remove(_ key: String, from state: inout State) {
-        guard let session = state.sessions.removeValue(forKey: key) else { return }
-        let household = session.client.household
+    /// Ends a session; returns the storage change that deletes its record, if it had one.
+    private func remove(_ key: String, from state: inout State) -> [StorageChange] {
+        guard let session = state.sessions.removeValue(forKey: key) else { return [] }
         for filter in session.subscriptions.keys {
-            state.subscriptions[household]?[filter]?[key] = nil
-            if state.subscriptions[household]?[filter]?.isEmpty == true { state.subscriptions[household]?[filter] = nil }
+            state.subscriptions[session.household]?[filter]?[key] = nil
+            if state.subscriptions[session.household]?[filter]?.isEmpty == true {
+                state.subscriptions[session.household]?[filter] = nil
+            }
         }
+        return session.stored ? [.sessionEnded(key: key)] : []
     }
 
     /// Every connected client and its connection.
     func connected() -> [(client: BrokerClient, connection: ConnectionHandle)] {
         state.withLock { state in
-            state.sessions.values.compactMap { session in session.connection.map { (session.client, $0) } }
+            state.sessions.values.compactMap { session in
+                guard let client = session.client, let connection = session.connection else { return nil }
+                return (client, connection)
+            }
         }
     }
 
@@ -176,10 +259,11 @@ public final class Broker: Sendable {
 
     // MARK: Subscriptions
 
-    /// Adds (or replaces) subscriptions of a session; returns the retained messages to send.
-    func subscribe(_ key: String, household: HouseholdID, _ grants: [SubscriptionGrant]) -> [Delivery] {
+    /// Adds (or replaces) subscriptions of a session; returns the retained messages to send and
+    /// the outbox position to wait for before the SUBACK.
+    func subscribe(_ key: String, household: HouseholdID, _ grants: [SubscriptionGrant]) -> (retained: [Delivery], durable: UInt64) {
         state.withLock { state in
-            guard var session = state.sessions[key] else { return [] }
+            guard var session = state.sessions[key] else { return ([], 0) }
             var deliveries: [Delivery] = []
             for grant in grants {
                 let existed = session.subscriptions[grant.filter.text] != nil
@@ -199,14 +283,15 @@ public final class Broker: Sendable {
                 }
             }
             state.sessions[key] = session
-            return deliveries
+            return (deliveries, session.stored ? outbox.enqueue([.session(session.snapshot(key: key))]) : 0)
         }
     }
 
-    /// Removes subscriptions; for each filter, whether it existed.
-    func unsubscribe(_ key: String, household: HouseholdID, _ filters: [String]) -> [Bool] {
+    /// Removes subscriptions; for each filter, whether it existed, and the outbox position to
+    /// wait for before the UNSUBACK.
+    func unsubscribe(_ key: String, household: HouseholdID, _ filters: [String]) -> (existed: [Bool], durable: UInt64) {
         state.withLock { state in
-            guard var session = state.sessions[key] else { return filters.map { _ in false } }
+            guard var session = state.sessions[key] else { return (filters.map { _ in false }, 0) }
             let existed = filters.map { filter in
                 guard session.subscriptions.removeValue(forKey: filter) != nil else { return false }
                 state.subscriptions[household]?[filter]?[key] = nil
@@ -214,21 +299,23 @@ public final class Broker: Sendable {
                 return true
             }
             state.sessions[key] = session
-            return existed
+            return (existed, session.stored ? outbox.enqueue([.session(session.snapshot(key: key))]) : 0)
         }
     }
 
     // MARK: Routing
 
     /// Routes a message to the household's matching subscriptions (one copy per session, at the
-    /// highest QoS among its matching subscriptions) and keeps it when it is retained. Returns
-    /// how many sessions it reached.
+    /// highest QoS among its matching subscriptions) and keeps it when it is retained. Returns the
+    /// outbox position to wait for before acknowledging it to the publisher: copies queued for
+    /// offline sessions and retained messages are stored.
     @discardableResult
-    func publish(_ message: BrokerMessage, household: HouseholdID) -> Int {
+    func publish(_ message: BrokerMessage, household: HouseholdID) -> UInt64 {
         var live: [(ConnectionHandle, Delivery)] = []
-        let reached = state.withLock { state -> Int in
-            if message.retain { Self.retain(message, household: household, in: &state, limit: configuration.maximumRetainedPerHousehold) }
-            guard let filters = state.subscriptions[household] else { return 0 }
+        let position = state.withLock { state -> UInt64 in
+            var changes: [StorageChange] = []
+            if message.retain, let change = retain(message, household: household, in: &state) { changes.append(change) }
+            guard let filters = state.subscriptions[household] else { return outbox.enqueue(changes) }
             var matched: [String: Delivery] = [:]
             for subscribers in filters.values {
                 guard let first = subscribers.first?.value, first.filter.matches(message.topic) else { continue }
@@ -253,30 +340,37 @@ public final class Broker: Sendable {
                     live.append((connection, delivery))
                 } else if delivery.qos > .atMostOnce {
                     if session.queue.count < configuration.maximumQueuedMessages {
-                        session.queue.append(delivery)
+                        var queued = delivery
+                        if session.stored {
+                            queued.storedAs = state.nextSequence()
+                            changes.append(.queued(key: key, sequence: queued.storedAs!, StoredMessage(queued, clock: clock)))
+                        }
+                        session.queue.append(queued)
                         state.sessions[key] = session
                     } else {
                         state.dropped += 1
                     }
                 }
             }
-            return matched.count
+            return outbox.enqueue(changes)
         }
         for (connection, delivery) in live { connection.deliver(delivery) }
-        return reached
+        return position
     }
 
-    private static func retain(_ message: BrokerMessage, household: HouseholdID, in state: inout State, limit: Int) {
+    private func retain(_ message: BrokerMessage, household: HouseholdID, in state: inout State) -> StorageChange? {
         if message.payload.readableBytes == 0 {
-            state.retained[household]?[message.topic] = nil
-            return
+            guard state.retained[household]?.removeValue(forKey: message.topic) != nil else { return nil }
+            return .retained(household: household, topic: message.topic, nil)
         }
         let count = state.retained[household]?.count ?? 0
-        guard count < limit || state.retained[household]?[message.topic] != nil else {
+        guard count < configuration.maximumRetainedPerHousehold || state.retained[household]?[message.topic] != nil else {
             state.dropped += 1
-            return
+            return nil
         }
         state.retained[household, default: [:]][message.topic] = message
+        let stored = Delivery(message: message, qos: message.qos, retain: true, subscriptionIdentifiers: [])
+        return .retained(household: household, topic: message.topic, StoredMessage(stored, clock: clock))
     }
 
     // MARK: Command targets

@@ -16,6 +16,19 @@ struct BrokerMessage: Sendable {
     /// The publisher's session key (for No Local).
     let publisher: String
 
+    init(
+        topic: String, payload: ByteBuffer, qos: QoS, retain: Bool, properties: MQTTProperties,
+        expiresAt: ContinuousClock.Instant?, publisher: String
+    ) {
+        self.topic = topic
+        self.payload = payload
+        self.qos = qos
+        self.retain = retain
+        self.properties = properties
+        self.expiresAt = expiresAt
+        self.publisher = publisher
+    }
+
     init(_ publish: PublishPacket, topic: String, publisher: String, now: ContinuousClock.Instant) {
         self.topic = topic
         payload = publish.payload
@@ -51,4 +64,7 @@ struct Delivery: Sendable {
     /// the next connection resends it with this id (DUP), or its PUBREL when `released`.
     var packetID: UInt16? = nil
     var released = false
+    /// The sequence number of its stored copy (``StorageChange/queued(key:sequence:_:)``),
+    /// deleted when the client acknowledges it.
+    var storedAs: Int64? = nil
 }

@@ -1,3 +1,5 @@
+import Foundation
+import HearthCore
 import HearthMQTT
 
 /// A subscription as a session holds it.
@@ -11,7 +13,9 @@ struct SubscriptionGrant: Sendable {
 /// messages it has not acknowledged or not yet received, and the inbound QoS 2 packet ids it
 /// has not released (so a resent PUBLISH is not routed twice).
 struct SessionState: Sendable {
-    var client: BrokerClient
+    let household: HouseholdID
+    /// Who holds it; nil for a session restored from storage until its client connects again.
+    var client: BrokerClient?
     var connection: ConnectionHandle?
     var subscriptions: [String: SubscriptionGrant] = [:]
     /// Oldest first. Bounded by ``BrokerConfiguration/maximumQueuedMessages``.
@@ -23,4 +27,13 @@ struct SessionState: Sendable {
     /// Counts connections, so a will scheduled by one connection is not published after the
     /// session was resumed by another.
     var generation: UInt64 = 0
+    /// Its record is in storage (it outlives its connection).
+    var stored = false
+
+    func snapshot(key: String) -> StoredSession {
+        StoredSession(
+            key: key, household: household, expiryInterval: expiryInterval,
+            disconnectedAt: disconnectedAt == nil ? nil : Date(), subscriptions: subscriptions.values.map(StoredSubscription.init),
+            awaitingRelease: awaitingRelease.sorted())
+    }
 }

@@ -26,6 +26,7 @@ public struct BrokerService: Service {
     }
 
     public func run() async throws {
+        try await broker.restore()
         let configuration = broker.configuration
         let broker = self.broker
         let tls = self.tls

@@ -450,7 +450,7 @@ public enum Schema {
 
     static let version7 = Migration(
         version: 7,
-        name: "access changes: one revision every process watches to cut off live sessions",
+        name: "access changes (the revision every process watches to cut off live sessions); MQTT sessions, queues, retained messages",
         statements: [
             """
             CREATE TABLE access_changes (
@@ -459,6 +459,31 @@ public enum Schema {
             )
             """,
             "INSERT INTO access_changes (singleton, revision) VALUES (1, 0)",
+            """
+            CREATE TABLE mqtt_sessions (
+                session_key TEXT PRIMARY KEY,
+                household_id TEXT NOT NULL REFERENCES households (id),
+                record TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE mqtt_queued (
+                session_key TEXT NOT NULL,
+                sequence BIGINT NOT NULL,
+                metadata TEXT NOT NULL,
+                payload {blob} NOT NULL,
+                PRIMARY KEY (session_key, sequence)
+            )
+            """,
+            """
+            CREATE TABLE mqtt_retained (
+                household_id TEXT NOT NULL REFERENCES households (id),
+                topic TEXT NOT NULL,
+                metadata TEXT NOT NULL,
+                payload {blob} NOT NULL,
+                PRIMARY KEY (household_id, topic)
+            )
+            """,
         ]
     )
 }

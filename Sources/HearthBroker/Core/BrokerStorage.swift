@@ -1,0 +1,163 @@
+import Foundation
+import HearthCore
+import HearthMQTT
+import NIOCore
+
+/// Where the broker keeps what must survive a restart: persistent sessions (subscriptions,
+/// expiry, unreleased QoS 2 ids), the QoS 1/2 messages queued for them while they are offline,
+/// and retained messages. Changes are applied in the order the broker made them.
+public protocol BrokerStorage: Sendable {
+    func load() async throws -> StoredBrokerState
+    /// Applies the changes in order, in one transaction.
+    func apply(_ changes: [StorageChange]) async throws
+}
+
+public struct StoredBrokerState: Sendable {
+    public var sessions: [StoredSession]
+    /// Per session key, oldest first.
+    public var queued: [String: [(sequence: Int64, message: StoredMessage)]]
+    public var retained: [(household: HouseholdID, message: StoredMessage)]
+
+    public init(
+        sessions: [StoredSession] = [], queued: [String: [(sequence: Int64, message: StoredMessage)]] = [:],
+        retained: [(household: HouseholdID, message: StoredMessage)] = []
+    ) {
+        self.sessions = sessions
+        self.queued = queued
+        self.retained = retained
+    }
+}
+
+public enum StorageChange: Sendable {
+    /// Creates or replaces a persistent session's record.
+    case session(StoredSession)
+    /// Deletes a session and everything queued for it.
+    case sessionEnded(key: String)
+    /// A message queued for a session.
+    case queued(key: String, sequence: Int64, StoredMessage)
+    /// A queued message was acknowledged by the client (or expired): it is not sent again.
+    case delivered(key: String, sequence: Int64)
+    /// Sets (or, with nil, clears) a household's retained message on a topic.
+    case retained(household: HouseholdID, topic: String, StoredMessage?)
+}
+
+public struct StoredSession: Sendable, Codable, Hashable {
+    public let key: String
+    public let household: HouseholdID
+    public let expiryInterval: UInt32
+    /// When its last connection closed; nil while connected.
+    public let disconnectedAt: Date?
+    public let subscriptions: [StoredSubscription]
+    public let awaitingRelease: [UInt16]
+}
+
+public struct StoredSubscription: Sendable, Codable, Hashable {
+    public let filter: String
+    public let qos: UInt8
+    public let noLocal: Bool
+    public let retainAsPublished: Bool
+    public let retainHandling: UInt8
+    public let identifier: UInt32?
+}
+
+/// A message as stored: its wall-clock expiry (the broker's clock is monotonic and restarts).
+public struct StoredMessage: Sendable, Hashable {
+    public let topic: String
+    public let payload: [UInt8]
+    public let qos: UInt8
+    public let retain: Bool
+    public let properties: StoredProperties
+    public let expiresAt: Date?
+    public let publisher: String
+    /// The delivery's QoS and subscription identifiers, for a queued copy.
+    public let deliveryQoS: UInt8
+    public let subscriptionIdentifiers: [UInt32]
+
+    public init(
+        topic: String, payload: [UInt8], qos: UInt8, retain: Bool, properties: StoredProperties, expiresAt: Date?,
+        publisher: String, deliveryQoS: UInt8, subscriptionIdentifiers: [UInt32]
+    ) {
+        self.topic = topic
+        self.payload = payload
+        self.qos = qos
+        self.retain = retain
+        self.properties = properties
+        self.expiresAt = expiresAt
+        self.publisher = publisher
+        self.deliveryQoS = deliveryQoS
+        self.subscriptionIdentifiers = subscriptionIdentifiers
+    }
+}
+
+/// The MQTT 5 properties a message carries from publisher to subscriber.
+public struct StoredProperties: Sendable, Codable, Hashable {
+    public var payloadFormatIndicator: UInt8?
+    public var contentType: String?
+    public var responseTopic: String?
+    public var correlationData: [UInt8]?
+    public var userProperties: [[String]]
+
+    init(_ properties: MQTTProperties) {
+        payloadFormatIndicator = properties.payloadFormatIndicator
+        contentType = properties.contentType
+        responseTopic = properties.responseTopic
+        correlationData = properties.correlationData
+        userProperties = properties.userProperties.map { [$0.name, $0.value] }
+    }
+
+    var mqtt: MQTTProperties {
+        var properties = MQTTProperties()
+        properties.payloadFormatIndicator = payloadFormatIndicator
+        properties.contentType = contentType
+        properties.responseTopic = responseTopic
+        properties.correlationData = correlationData
+        properties.userProperties = userProperties.compactMap { $0.count == 2 ? UserProperty($0[0], $0[1]) : nil }
+        return properties
+    }
+}
+
+extension StoredSubscription {
+    init(_ grant: SubscriptionGrant) {
+        filter = grant.filter.text
+        qos = grant.options.qos.rawValue
+        noLocal = grant.options.noLocal
+        retainAsPublished = grant.options.retainAsPublished
+        retainHandling = grant.options.retainHandling.rawValue
+        identifier = grant.identifier
+    }
+
+    var grant: SubscriptionGrant? {
+        guard let topicFilter = try? TopicFilter(filter), let qos = QoS(rawValue: qos),
+              let handling = RetainHandling(rawValue: retainHandling)
+        else { return nil }
+        return SubscriptionGrant(
+            filter: topicFilter,
+            options: Subscription(filter: filter, qos: qos, noLocal: noLocal, retainAsPublished: retainAsPublished, retainHandling: handling),
+            identifier: identifier)
+    }
+}
+
+extension StoredMessage {
+    init(_ delivery: Delivery, clock: ContinuousClock) {
+        let message = delivery.message
+        self.init(
+            topic: message.topic, payload: Array(message.payload.readableBytesView), qos: message.qos.rawValue,
+            retain: message.retain, properties: StoredProperties(message.properties),
+            expiresAt: message.expiresAt.map { Date().addingTimeInterval(TimeInterval(clock.now.duration(to: $0).components.seconds)) },
+            publisher: message.publisher, deliveryQoS: delivery.qos.rawValue,
+            subscriptionIdentifiers: delivery.subscriptionIdentifiers)
+    }
+
+    func delivery(clock: ContinuousClock, storedAs sequence: Int64?) -> Delivery {
+        let now = clock.now
+        let message = BrokerMessage(
+            topic: topic, payload: ByteBuffer(bytes: payload), qos: QoS(rawValue: qos) ?? .atLeastOnce, retain: retain,
+            properties: properties.mqtt,
+            expiresAt: expiresAt.map { now.advanced(by: .seconds($0.timeIntervalSinceNow)) }, publisher: publisher)
+        var delivery = Delivery(
+            message: message, qos: QoS(rawValue: deliveryQoS) ?? .atLeastOnce, retain: retain,
+            subscriptionIdentifiers: subscriptionIdentifiers)
+        delivery.storedAs = sequence
+        return delivery
+    }
+}

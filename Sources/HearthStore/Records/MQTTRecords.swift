@@ -1,0 +1,71 @@
+import HearthCore
+
+/// The MQTT broker's durable state: persistent sessions (a JSON record each), the messages
+/// queued for them while offline (metadata as JSON, payload as bytes), and retained messages.
+public struct MQTTRecords: Sendable {
+    let db: any SQLExecutor
+
+    public struct StoredRow: Sendable {
+        public let key: String
+        public let sequence: Int64
+        public let metadata: String
+        public let payload: [UInt8]
+    }
+
+    public func sessions() async throws -> [(key: String, record: String)] {
+        try await db.query("SELECT session_key, record FROM mqtt_sessions ORDER BY session_key").map {
+            (try $0.text("session_key"), try $0.text("record"))
+        }
+    }
+
+    public func saveSession(key: String, household: HouseholdID, record: String) async throws {
+        try await db.execute(
+            """
+            INSERT INTO mqtt_sessions (session_key, household_id, record) VALUES (?, ?, ?)
+            ON CONFLICT (session_key) DO UPDATE SET record = excluded.record
+            """, key, household.rawValue, record)
+    }
+
+    public func endSession(key: String) async throws {
+        try await db.execute("DELETE FROM mqtt_queued WHERE session_key = ?", key)
+        try await db.execute("DELETE FROM mqtt_sessions WHERE session_key = ?", key)
+    }
+
+    /// Every queued message, per session oldest first.
+    public func queued() async throws -> [StoredRow] {
+        try await db.query("SELECT session_key, sequence, metadata, payload FROM mqtt_queued ORDER BY session_key, sequence").map {
+            StoredRow(
+                key: try $0.text("session_key"), sequence: try $0.integer("sequence"), metadata: try $0.text("metadata"),
+                payload: try $0.blob("payload"))
+        }
+    }
+
+    public func queue(key: String, sequence: Int64, metadata: String, payload: [UInt8]) async throws {
+        try await db.execute(
+            "INSERT INTO mqtt_queued (session_key, sequence, metadata, payload) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            key, sequence, metadata, payload)
+    }
+
+    public func dequeue(key: String, sequence: Int64) async throws {
+        try await db.execute("DELETE FROM mqtt_queued WHERE session_key = ? AND sequence = ?", key, sequence)
+    }
+
+    public func retained() async throws -> [(household: String, row: StoredRow)] {
+        try await db.query("SELECT household_id, topic, metadata, payload FROM mqtt_retained ORDER BY household_id, topic").map {
+            (try $0.text("household_id"),
+             StoredRow(key: try $0.text("topic"), sequence: 0, metadata: try $0.text("metadata"), payload: try $0.blob("payload")))
+        }
+    }
+
+    public func retain(household: HouseholdID, topic: String, metadata: String, payload: [UInt8]) async throws {
+        try await db.execute(
+            """
+            INSERT INTO mqtt_retained (household_id, topic, metadata, payload) VALUES (?, ?, ?, ?)
+            ON CONFLICT (household_id, topic) DO UPDATE SET metadata = excluded.metadata, payload = excluded.payload
+            """, household.rawValue, topic, metadata, payload)
+    }
+
+    public func clearRetained(household: HouseholdID, topic: String) async throws {
+        try await db.execute("DELETE FROM mqtt_retained WHERE household_id = ? AND topic = ?", household.rawValue, topic)
+    }
+}

@@ -129,6 +129,7 @@ public struct Hub: Sendable {
             services.append(PeriodicService(
                 name: "access watch", interval: configuration.revocationPollInterval, logger: logger
             ) { try await watch.check() })
+            services.append(AccessNotifications(store: store, watch: watch, logger: logger))
             services.append(PeriodicService(name: "CRL refresh", interval: .seconds(600), logger: logger) {
                 try await pki.publishStaleCRLs(actor: .system("hub"))
             })

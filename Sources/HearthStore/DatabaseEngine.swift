@@ -23,4 +23,15 @@ public protocol DatabaseEngine: Sendable {
 
     /// Round-trips a trivial statement; throws if the database cannot be reached.
     func ping() async throws
+
+    /// Calls `onNotification` for every notification on `channel` (sent in the same database by
+    /// any process, at the commit of the transaction that sent it) until cancelled. Returns at
+    /// once, false, on an engine without notifications (SQLite): callers poll instead.
+    func listen(_ channel: String, _ onNotification: @escaping @Sendable () async -> Void) async throws -> Bool
+}
+
+extension DatabaseEngine {
+    public func listen(_ channel: String, _ onNotification: @escaping @Sendable () async -> Void) async throws -> Bool {
+        false
+    }
 }

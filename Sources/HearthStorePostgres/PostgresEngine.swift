@@ -57,6 +57,16 @@ public struct PostgresEngine: DatabaseEngine {
         }
     }
 
+    /// LISTEN on a connection of the pool, held for as long as this runs.
+    public func listen(_ channel: String, _ onNotification: @escaping @Sendable () async -> Void) async throws -> Bool {
+        try await client.withConnection { connection in
+            try await connection.listen(on: channel) { notifications in
+                for try await _ in notifications { await onNotification() }
+            }
+        }
+        return true
+    }
+
     public func ping() async throws {
         try await client.query("SELECT 1", logger: logger)
     }

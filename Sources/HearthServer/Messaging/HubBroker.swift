@@ -33,6 +33,37 @@ enum HubBroker {
     }
 }
 
+/// Wakes the ``AccessWatch`` on a PostgreSQL notification (sent at the commit of every access
+/// change, by any node), so a revocation reaches this node's sessions without waiting for the
+/// next poll. On SQLite it only waits: the poll is all there is across processes.
+struct AccessNotifications: Service {
+    let store: Store
+    let watch: AccessWatch
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                let listened = try await cancelWhenGracefulShutdown {
+                    try await store.engine.listen(AccessChangeRecords.channel) { [watch, logger] in
+                        do { try await watch.check() } catch {
+                            logger.warning("access watch failed", metadata: ["error": "\(error)"])
+                        }
+                    }
+                }
+                if !listened {
+                    try? await gracefulShutdown()
+                    return
+                }
+            } catch {
+                guard !Task.isCancelled && !Task.isShuttingDownGracefully else { return }
+                logger.warning("listening for access changes failed; retrying", metadata: ["error": "\(error)"])
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
+            }
+        }
+    }
+}
+
 /// Watches the store's access-change revision (``AccessChangeRecords``), which moves with every
 /// revocation, quarantine, decommission or token revocation made by any process, and then
 /// reloads the live revocation set and re-checks the broker's live sessions.

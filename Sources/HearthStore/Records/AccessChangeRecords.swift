@@ -10,7 +10,12 @@ public struct AccessChangeRecords: Sendable {
         try await db.first("SELECT revision FROM access_changes WHERE singleton = 1")?.integer("revision") ?? 0
     }
 
+    /// The PostgreSQL notification channel: every hub process on the database LISTENs on it.
+    public static let channel = "hearth_access_changes"
+
     func bump() async throws {
         try await db.execute("UPDATE access_changes SET revision = revision + 1 WHERE singleton = 1")
+        // Delivered at commit, to every listening process; SQLite's processes poll the revision.
+        if db.dialect.name == "postgres" { try await db.execute("NOTIFY \(Self.channel)") }
     }
 }

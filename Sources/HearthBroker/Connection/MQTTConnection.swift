@@ -25,6 +25,8 @@ final class MQTTConnection: ChannelInboundHandler {
     /// The broker holds this connection as its session's (``Broker/attach``).
     var attached = false
     var held: [MQTTPacket] = []
+    static let maximumHeld = 64
+    var readingPaused = false
     /// Messages routed to the session while its CONNACK waited for storage.
     var beforeConnAck: [Delivery] = []
     var busy = false
@@ -79,6 +81,11 @@ final class MQTTConnection: ChannelInboundHandler {
         guard phase != .closed else { return }
         if busy {
             held.append(packet)
+            // Stop reading while a backlog waits, so a client cannot pile up packets in memory.
+            if held.count == Self.maximumHeld, !readingPaused {
+                readingPaused = true
+                context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+            }
             return
         }
         handle(packet)
@@ -149,6 +156,10 @@ final class MQTTConnection: ChannelInboundHandler {
     private func drainHeld() {
         while !busy, phase == .connected, !held.isEmpty {
             handle(held.removeFirst())
+        }
+        if held.isEmpty, readingPaused, let context {
+            readingPaused = false
+            context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
         }
     }
 

@@ -32,10 +32,15 @@ extension MQTTConnection {
                 return terminate(.receiveMaximumExceeded, "more unreleased QoS 2 messages than the Receive Maximum")
             }
         }
+        if permittedTopics.contains(topic) { return complete(publish, topic: topic, decision: Self.permitted) }
         let messaging = MessagingTopic(topic)
         let ownID: Substring? = if case .device(let device, _) = client.subject { Substring(device.id.rawValue) } else { nil }
         guard let target = messaging.commandTarget, target != ownID else {
-            return complete(publish, topic: topic, decision: decide(client, messaging, commanding: nil))
+            let decision = decide(client, messaging, commanding: nil)
+            // Such a decision rests only on this client's own facts, which cannot change while it
+            // is connected (a change ends the session), so it is remembered for the connection.
+            if decision.allowed, permittedTopics.count < Self.maximumPermittedTopics { permittedTopics.insert(topic) }
+            return complete(publish, topic: topic, decision: decision)
         }
         if let known = broker.cachedDevice(target, in: client.household) {
             return complete(publish, topic: topic, decision: decide(client, messaging, commanding: known))
@@ -47,6 +52,9 @@ extension MQTTConnection {
             complete(publish, topic: topic, decision: decide(client, messaging, commanding: device))
         }
     }
+
+    static let permitted = PolicyDecision.allow("a topic already allowed on this connection")
+    static let maximumPermittedTopics = 64
 
     private func decide(_ client: BrokerClient, _ topic: MessagingTopic, commanding: DeviceFacts?) -> PolicyDecision {
         PolicyEngine.decide(client.subject, .publishMessage, .topic(topic, commanding: commanding), PolicyContext(now: Date()))

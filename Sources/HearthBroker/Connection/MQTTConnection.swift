@@ -48,6 +48,8 @@ final class MQTTConnection: ChannelInboundHandler {
     // Client → broker
     var awaitingRelease: Set<UInt16> = []
     var topicAliases: [UInt16: String] = [:]
+    /// Topics this client was allowed to publish to that name no other device (see ``receivePublish(_:)``).
+    var permittedTopics: Set<String> = []
 
     init(broker: Broker, id: UInt64, remoteAddress: String?) {
         self.broker = broker

@@ -30,19 +30,16 @@ struct BrokerMessage: Sendable {
     }
 
     init(_ publish: PublishPacket, topic: String, publisher: String, now: ContinuousClock.Instant) {
-        self.topic = topic
-        payload = publish.payload
-        qos = publish.qos
-        retain = publish.retain
         var forwarded = MQTTProperties()
         forwarded.payloadFormatIndicator = publish.properties.payloadFormatIndicator
         forwarded.contentType = publish.properties.contentType
         forwarded.responseTopic = publish.properties.responseTopic
         forwarded.correlationData = publish.properties.correlationData
         forwarded.userProperties = publish.properties.userProperties
-        properties = forwarded
-        expiresAt = publish.properties.messageExpiryInterval.map { now.advanced(by: .seconds(Int64($0))) }
-        self.publisher = publisher
+        self.init(
+            topic: topic, payload: publish.payload, qos: publish.qos, retain: publish.retain, properties: forwarded,
+            expiresAt: publish.properties.messageExpiryInterval.map { now.advanced(by: .seconds(Int64($0))) },
+            publisher: publisher)
     }
 
     init(will: Will, publisher: String, now: ContinuousClock.Instant) {

@@ -220,6 +220,9 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: strict
         ),
@@ -247,6 +250,7 @@ let package = Package(
             name: "HearthServerTests",
             dependencies: [
                 "HearthTesting", "HearthServer", "HearthStore", "HearthCore", "HearthAudit", "HearthPairing", "HearthPKI", "HearthOAuth",
+                "HearthBroker",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
             ],

@@ -24,12 +24,18 @@ public final class HearthProcess: Sendable {
         return root.appendingPathComponent(".build/debug/hearth").path
     }
 
-    public init(_ arguments: [String], environment: [String: String] = [:]) throws {
+    public convenience init(_ arguments: [String], environment: [String: String] = [:]) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.binaryPath) else {
             throw CurlClient.CurlError(message: "no hearth binary at \(Self.binaryPath); run `swift build` first")
         }
+        try self.init(executable: Self.binaryPath, arguments, environment: environment)
+    }
+
+    /// Another program run the same way, for the clients an end-to-end test keeps running beside
+    /// the hub (`mosquitto_sub`, a Python client waiting to be cut off).
+    public init(executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binaryPath)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let stdout = Pipe()

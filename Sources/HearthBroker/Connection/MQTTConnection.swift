@@ -25,6 +25,8 @@ final class MQTTConnection: ChannelInboundHandler {
     /// The broker holds this connection as its session's (``Broker/attach``).
     var attached = false
     var held: [MQTTPacket] = []
+    /// The channel closed while a decision was pending; ``finish()`` runs once it is made.
+    var finishWhenIdle = false
     static let maximumHeld = 64
     var readingPaused = false
     /// Messages routed to the session while its CONNACK waited for storage.
@@ -69,12 +71,14 @@ final class MQTTConnection: ChannelInboundHandler {
         let timeout = broker.configuration.connectTimeout
         timers.append(context.eventLoop.assumeIsolated().scheduleTask(in: .init(timeout)) { [self] in
             guard phase == .awaitingConnect || phase == .authenticating else { return }
-            close()
+            close(immediately: true)
         })
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        finish()
+        // Packets the client sent before it closed still count (a PUBLISH, then DISCONNECT,
+        // then the socket closed): while a decision is pending, the end waits for them.
+        if busy { finishWhenIdle = true } else { finish() }
         context.fireChannelInactive()
     }
 
@@ -103,7 +107,10 @@ final class MQTTConnection: ChannelInboundHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         guard let error = error as? MQTTProtocolError else {
-            close()
+            // The transport failed or the peer left without TLS close_notify: the channel is
+            // closing. What the client sent before still counts, so the state is left as it is
+            // and ``channelInactive(context:)`` ends the connection.
+            context.close(promise: nil)
             return
         }
         broker.logger.debug("closing on a malformed packet", metadata: ["remote": "\(remoteAddress ?? "-")", "error": "\(error)"])
@@ -171,9 +178,14 @@ final class MQTTConnection: ChannelInboundHandler {
         busy = true
         context.eventLoop.makeFutureWithTask(work).assumeIsolated().whenSuccess { [self] value in
             busy = false
-            guard phase != .closed else { return }
-            then(value)
-            drainHeld()
+            if phase != .closed {
+                then(value)
+                drainHeld()
+            }
+            if finishWhenIdle, !busy {
+                finishWhenIdle = false
+                finish()
+            }
         }
     }
 
@@ -212,13 +224,21 @@ final class MQTTConnection: ChannelInboundHandler {
         }
     }
 
-    /// Closes after what was written has gone out.
-    func close() {
+    /// Closes after what was written has gone out — or, `immediately`, without waiting: a
+    /// connection that has not finished TLS holds writes until it does, so waiting for them
+    /// would keep it open for good.
+    func close(immediately: Bool = false) {
         guard let context, phase != .closed else { return }
         phase = .closed
+        guard !immediately else {
+            context.close(promise: nil)
+            return
+        }
         context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0))).assumeIsolated().whenComplete { _ in
             context.close(promise: nil)
         }
+        // A client that stops reading cannot hold the connection open by never taking the rest.
+        context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(5)) { context.close(promise: nil) }
     }
 
     /// Ends the session's connection for `reason`; an MQTT 5 client is told with a DISCONNECT.

@@ -8,7 +8,9 @@ import Logging
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure the hub's building blocks on this machine.",
-        subcommands: [StoreWrites.self, AuditBench.self, PKIBench.self, PairingBench.self, RenewBench.self, JWTBench.self])
+        subcommands: [
+            StoreWrites.self, AuditBench.self, PKIBench.self, PairingBench.self, RenewBench.self, JWTBench.self, MQTTBench.self,
+        ])
 
     struct StoreWrites: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

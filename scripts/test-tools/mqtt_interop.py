@@ -1,0 +1,868 @@
+#!/usr/bin/env python3
+"""Drives a running Hearth hub's MQTT broker with Eclipse Paho and with raw TLS sockets.
+
+    mqtt_interop.py flows CONFIG.json     run the flows; print a JSON report; exit 1 on the first failure
+    mqtt_interop.py wait CONFIG.json      connect one client, then wait to be cut off (JSON lines)
+    mqtt_interop.py garbage CONFIG.json   malformed and mutated MQTT over TLS (seeded); JSON report
+    mqtt_interop.py idle CONFIG.json      CONNECT then silence, TLS or TCP without CONNECT: when each is closed
+    mqtt_interop.py pipelined CONFIG.json last PUBLISHes and DISCONNECT in one write, closed at once; what arrived
+
+CONFIG is a JSON object:
+
+    {"host": "127.0.0.1", "port": 8883, "ca": "ca-root.pem",
+     "clients": {"lamp": {"cert": "lamp.pem", "key": "lamp.key", "id": "<device id>"},
+                 "switch": {...}, "app": {"token": "<access token>"}},
+     ...}
+
+Devices connect with their certificate and their device id as client identifier; apps with no
+certificate and the access token as the password. Flows (key "flows", default all):
+`qos` (QoS 0, 1, 2 both ways, MQTT 3.1.1 and 5), `retained`, `will`, `persistent` — they need the
+clients "lamp" and "switch" (devices of the lighting zone) and "app" (devices:read).
+
+`wait` keys: "client", "protocol" (4 or 5), "subscribe" (optional filter), "timeout" (seconds).
+It prints {"event": "connected", "time": T} once the CONNACK (and SUBACK) arrived, then
+{"event": "disconnected", "time": T, "reason_code": N, "reason": "..."}, T being time.time() in
+the on_disconnect callback — or {"event": "timeout"} — and exits.
+
+`garbage` keys: "client" (a device), "app" (optional, an app client: CONNECT-based cases then use
+unique app sessions, so that no case takes another's session over), "seed", "count",
+"deadline" (seconds a connection may stay open after the last bytes were sent: the connect
+timeout or one and a half keep-alives of 2 s, plus a margin), "prompt" (seconds within which
+plainly malformed input must be closed).
+
+`idle` keys: "client" and "second_client" (devices: the two keep-alive cases run at once, and
+one device has one session), "keepalive" (seconds), "deadline" (seconds to wait for a close),
+"cases" (optional: which of them to run).
+
+`pipelined` keys: "rounds", "count"; clients "lamp", "switch" (lighting devices) and "app"
+(devices:read).
+
+Written for paho-mqtt 2.x (CallbackAPIVersion.VERSION2); paho-mqtt 1.6's callback signatures
+are accepted too.
+"""
+import json
+import random
+import socket
+import ssl
+import struct
+import sys
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+try:
+    import paho.mqtt
+    import paho.mqtt.client as mqtt
+    from paho.mqtt.packettypes import PacketTypes
+    from paho.mqtt.properties import Properties
+except ImportError as error:  # pragma: no cover - a setup problem, said plainly
+    print(json.dumps({"failed": f"paho-mqtt is not installed ({error}); run scripts/test or pip install paho-mqtt"}))
+    sys.exit(3)
+
+PAHO_V2 = hasattr(mqtt, "CallbackAPIVersion")
+paho_version = getattr(paho.mqtt, "__version__", "?")
+if not PAHO_V2 and not paho_version.startswith("1.6"):
+    print(json.dumps({"failed": f"paho-mqtt {paho_version} is too old: 2.x (or 1.6) is needed; run scripts/test"}))
+    sys.exit(3)
+# Generous: CI runs every suite at once on two cores.
+TIMEOUT = 15
+
+report = {}
+
+
+def fail(message):
+    print(json.dumps({"failed": message, "report": report}, indent=2), flush=True)
+    sys.exit(1)
+
+
+def check(condition, message):
+    if not condition:
+        fail(message)
+
+
+def code_of(value):
+    """An int from a paho 2 ReasonCode, a paho 1.6 ReasonCodes or a plain int."""
+    return int(getattr(value, "value", value))
+
+
+def protocol_of(number):
+    return {4: mqtt.MQTTv311, 5: mqtt.MQTTv5}[int(number)]
+
+
+def label_of(protocol):
+    return "v5" if protocol == mqtt.MQTTv5 else "v311"
+
+
+# --- paho peers ---------------------------------------------------------------------------
+
+
+class Message:
+    def __init__(self, message):
+        self.topic = message.topic
+        self.payload = bytes(message.payload)
+        self.qos = message.qos
+        self.retain = bool(message.retain)
+
+    def __repr__(self):
+        return f"{self.topic} q{self.qos} r{int(self.retain)} {self.payload!r}"
+
+
+class Peer:
+    """One paho client, its network loop on paho's thread (no automatic reconnection: a closed
+    connection stays closed), recording every CONNACK, message, acknowledgement, SUBACK and
+    disconnection."""
+
+    def __init__(self, config, name, protocol, clean=True, expiry=None, will=None, keepalive=30, client_id=None):
+        spec = config["clients"][name]
+        self.config, self.name, self.protocol = config, name, protocol
+        self.clean, self.expiry, self.keepalive = clean, expiry, keepalive
+        identifier = spec.get("id", "") if client_id is None else client_id
+        kwargs = {"client_id": identifier, "protocol": protocol, "reconnect_on_failure": False}
+        if protocol == mqtt.MQTTv311:
+            kwargs["clean_session"] = clean
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, **kwargs) if PAHO_V2 else mqtt.Client(**kwargs)
+        context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=config["ca"])
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        if "cert" in spec:
+            context.load_cert_chain(spec["cert"], spec["key"])
+        self.client.tls_set_context(context)
+        if "token" in spec:
+            self.client.username_pw_set("app", spec["token"])
+        if will:
+            self.client.will_set(will["topic"], will["payload"], qos=will.get("qos", 1), retain=will.get("retain", False))
+        self.changed = threading.Condition()
+        self.connacks, self.messages, self.disconnects = [], [], []
+        self.acks, self.subacks = {}, {}
+        self.client.on_connect = self._on_connect
+        self.client.on_message = self._on_message
+        self.client.on_publish = self._on_publish
+        self.client.on_subscribe = self._on_subscribe
+        self.client.on_disconnect = self._on_disconnect
+        self.looping = False
+
+    # Callbacks: paho 2 (VERSION2) and paho 1.6 differ in arity; the optional parameters absorb it.
+    def _on_connect(self, client, userdata, flags, reason_code, properties=None):
+        present = flags.session_present if hasattr(flags, "session_present") else bool(flags.get("session present"))
+        self._record(lambda: self.connacks.append((code_of(reason_code), bool(present))))
+
+    def _on_message(self, client, userdata, message):
+        received = Message(message)
+        self._record(lambda: self.messages.append(received))
+
+    def _on_publish(self, client, userdata, mid, reason_code=0, properties=None):
+        self._record(lambda: self.acks.__setitem__(mid, code_of(reason_code)))
+
+    def _on_subscribe(self, client, userdata, mid, codes, properties=None):
+        self._record(lambda: self.subacks.__setitem__(mid, [code_of(c) for c in codes]))
+
+    def _on_disconnect(self, client, userdata, *rest):
+        at = time.time()
+        # paho 2: (flags, reason_code, properties); paho 1.6: (rc) or (reasonCode, properties).
+        reason = rest[1] if PAHO_V2 else rest[0]
+        self._record(lambda: self.disconnects.append((at, code_of(reason), str(reason))))
+
+    def _record(self, change):
+        with self.changed:
+            change()
+            self.changed.notify_all()
+
+    def wait(self, probe, what, timeout=TIMEOUT):
+        with self.changed:
+            found = self.changed.wait_for(probe, timeout)
+        check(found, f"{self.name} ({label_of(self.protocol)}): no {what} within {timeout} s")
+        return found
+
+    def connect(self):
+        """Connects and returns (CONNACK code, session present)."""
+        kwargs = {}
+        if self.protocol == mqtt.MQTTv5:
+            kwargs["clean_start"] = self.clean
+            if self.expiry is not None:
+                properties = Properties(PacketTypes.CONNECT)
+                properties.SessionExpiryInterval = self.expiry
+                kwargs["properties"] = properties
+        self.client.connect(self.config.get("host", "127.0.0.1"), int(self.config["port"]), self.keepalive, **kwargs)
+        self.client.loop_start()
+        self.looping = True
+        return self.wait(lambda: self.connacks[-1] if self.connacks else None, "CONNACK")
+
+    def connected(self):
+        code, present = self.connect()
+        check(code == 0, f"{self.name} ({label_of(self.protocol)}): CONNACK {code}")
+        return present
+
+    def subscribe(self, topic, qos):
+        result, mid = self.client.subscribe(topic, qos)
+        check(result == mqtt.MQTT_ERR_SUCCESS, f"{self.name}: SUBSCRIBE {topic} not sent ({result})")
+        return self.wait(lambda: self.subacks.get(mid), f"SUBACK for {topic}")
+
+    def publish(self, topic, payload, qos, retain=False):
+        """Publishes; for QoS 1 and 2 waits for the PUBACK / PUBCOMP and returns its reason code."""
+        info = self.client.publish(topic, payload, qos=qos, retain=retain)
+        check(info.rc == mqtt.MQTT_ERR_SUCCESS, f"{self.name}: PUBLISH {topic} not sent ({info.rc})")
+        self.wait(lambda: info.mid in self.acks, f"acknowledgement of {topic} q{qos}")
+        return self.acks[info.mid]
+
+    def wait_message(self, probe, what, timeout=TIMEOUT):
+        return self.wait(lambda: next((m for m in self.messages if probe(m)), None), what, timeout)
+
+    def matching(self, probe):
+        with self.changed:
+            return [m for m in self.messages if probe(m)]
+
+    def disconnect(self):
+        self.client.disconnect()
+        self.wait(lambda: self.disconnects or None, "disconnection")
+        self._stop()
+
+    def close_abruptly(self):
+        """Stops the network loop, then closes the socket: no DISCONNECT, no TLS close_notify."""
+        self._stop()
+        sock = self.client.socket()
+        if sock is not None:
+            sock.close()
+
+    def _stop(self):
+        if self.looping:
+            self.looping = False
+            self.client.loop_stop()
+
+
+def token():
+    return uuid.uuid4().hex[:12]
+
+
+def flow_qos(config, protocol):
+    """QoS 0, 1 and 2 both ways: a switch commands a lamp (device to device), the lamp reports
+    its state to an app; each message arrives once, at the QoS it was sent with."""
+    label = label_of(protocol)
+    lamp_id = config["clients"]["lamp"]["id"]
+    lamp = Peer(config, "lamp", protocol)
+    lamp.connected()
+    check(lamp.subscribe(f"devices/{lamp_id}/cmd/#", 2) == [2], f"{label}: the lamp's own commands at QoS 2")
+    app = Peer(config, "app", protocol)
+    app.connected()
+    check(app.subscribe("devices/+/state", 2) == [2], f"{label}: the app's devices/+/state at QoS 2")
+    switch = Peer(config, "switch", protocol)
+    switch.connected()
+    sent = []
+    for qos in (0, 1, 2):
+        command = f"cmd-{label}-q{qos}-{token()}".encode()
+        code = switch.publish(f"devices/{lamp_id}/cmd/power", command, qos)
+        check(qos == 0 or code == 0, f"{label}: the switch's command at QoS {qos} acknowledged with {code}")
+        got = lamp.wait_message(lambda m: m.payload == command, f"command at QoS {qos}")
+        check(got.qos == qos and got.topic == f"devices/{lamp_id}/cmd/power", f"{label}: {got}")
+        state = f"state-{label}-q{qos}-{token()}".encode()
+        code = lamp.publish(f"devices/{lamp_id}/state", state, qos)
+        check(qos == 0 or code == 0, f"{label}: the lamp's state at QoS {qos} acknowledged with {code}")
+        got = app.wait_message(lambda m: m.payload == state, f"state at QoS {qos}")
+        check(got.qos == qos and not got.retain, f"{label}: {got}")
+        sent += [(lamp, command), (app, state)]
+    time.sleep(0.3)
+    for peer, payload in sent:
+        check(len(peer.matching(lambda m: m.payload == payload)) == 1, f"{label}: {payload!r} arrived more than once")
+    for peer in (switch, app, lamp):
+        peer.disconnect()
+    report[f"qos_{label}"] = "ok"
+
+
+def flow_retained(config, protocol):
+    """A retained state reaches a later subscriber with the retain flag; an empty retained
+    message clears it."""
+    label = label_of(protocol)
+    lamp_id = config["clients"]["lamp"]["id"]
+    topic = f"devices/{lamp_id}/state"
+    lamp = Peer(config, "lamp", protocol)
+    lamp.connected()
+    state = f"retained-{label}-{token()}".encode()
+    check(lamp.publish(topic, state, 1, retain=True) == 0, f"{label}: retained PUBLISH refused")
+    later = Peer(config, "app", protocol)
+    later.connected()
+    check(later.subscribe("devices/+/state", 1) == [1], f"{label}: subscribe devices/+/state")
+    got = later.wait_message(lambda m: m.topic == topic, "the retained state")
+    check(got.payload == state and got.retain, f"{label}: the retained message arrived as {got}")
+    later.disconnect()
+    check(lamp.publish(topic, b"", 1, retain=True) == 0, f"{label}: clearing the retained state refused")
+    cleared = Peer(config, "app", protocol)
+    cleared.connected()
+    cleared.subscribe("devices/+/state", 1)
+    # Retained messages follow the SUBACK at once; a live message after them is the sentinel.
+    sentinel = f"live-{label}-{token()}".encode()
+    check(lamp.publish(topic, sentinel, 1) == 0, f"{label}: live state refused")
+    cleared.wait_message(lambda m: m.payload == sentinel, "the live state")
+    check([m.payload for m in cleared.matching(lambda m: m.topic == topic)] == [sentinel],
+          f"{label}: a cleared retained message was delivered: {cleared.matching(lambda m: m.topic == topic)}")
+    cleared.disconnect()
+    lamp.disconnect()
+    report[f"retained_{label}"] = "ok"
+
+
+def flow_will(config, protocol):
+    """The lamp's last will on devices/<id>/availability reaches an app when the connection drops
+    without DISCONNECT — and not after a clean DISCONNECT."""
+    label = label_of(protocol)
+    lamp_id = config["clients"]["lamp"]["id"]
+    topic = f"devices/{lamp_id}/availability"
+    watcher = Peer(config, "app", protocol)
+    watcher.connected()
+    check(watcher.subscribe(topic, 1) == [1], f"{label}: the app subscribes to {topic}")
+    offline = f"offline-{label}-{token()}".encode()
+    lamp = Peer(config, "lamp", protocol, will={"topic": topic, "payload": offline, "qos": 1})
+    lamp.connected()
+    online = f"online-{label}-{token()}".encode()
+    check(lamp.publish(topic, online, 1) == 0, f"{label}: availability refused")
+    watcher.wait_message(lambda m: m.payload == online, "online")
+    lamp.close_abruptly()
+    closed = time.time()
+    got = watcher.wait_message(lambda m: m.payload == offline, "the last will", timeout=10)
+    check(got.topic == topic, f"{label}: will {got}")
+    report[f"will_latency_{label}"] = round(time.time() - closed, 3)
+
+    polite = f"polite-{label}-{token()}".encode()
+    lamp = Peer(config, "lamp", protocol, will={"topic": topic, "payload": polite, "qos": 1})
+    lamp.connected()
+    lamp.disconnect()
+    time.sleep(0.5)
+    back = Peer(config, "lamp", protocol)
+    back.connected()
+    sentinel = f"back-{label}-{token()}".encode()
+    check(back.publish(topic, sentinel, 1) == 0, f"{label}: availability refused")
+    watcher.wait_message(lambda m: m.payload == sentinel, "the sentinel availability")
+    back.disconnect()
+    check(not watcher.matching(lambda m: m.payload == polite), f"{label}: the will was sent after a clean DISCONNECT")
+    watcher.disconnect()
+    report[f"will_{label}"] = "ok"
+
+
+def flow_persistent(config, protocol):
+    """A persistent session (3.1.1 clean session 0; 5 clean start 0 with a session expiry) keeps
+    its subscription and the QoS 1 commands sent while it was offline, in order."""
+    label = label_of(protocol)
+    lamp_id = config["clients"]["lamp"]["id"]
+    expiry = 120 if protocol == mqtt.MQTTv5 else None
+    lamp = Peer(config, "lamp", protocol, clean=False, expiry=expiry)
+    check(not lamp.connected(), f"{label}: a session was present before the first persistent connection")
+    check(lamp.subscribe(f"devices/{lamp_id}/cmd/#", 1) == [1], f"{label}: subscribe own commands")
+    lamp.disconnect()
+
+    switch = Peer(config, "switch", protocol)
+    switch.connected()
+    queued = [f"queued-{label}-{n}-{token()}".encode() for n in range(3)]
+    for payload in queued:
+        check(switch.publish(f"devices/{lamp_id}/cmd/power", payload, 1) == 0, f"{label}: command refused")
+    switch.disconnect()
+
+    again = Peer(config, "lamp", protocol, clean=False, expiry=expiry)
+    check(again.connected(), f"{label}: the session was not present on reconnection")
+    for payload in queued:
+        again.wait_message(lambda m: m.payload == payload, f"queued {payload!r}")
+    order = [m.payload for m in again.matching(lambda m: m.payload in queued)]
+    check(order == queued, f"{label}: queued messages arrived as {order}")
+    check(all(m.qos == 1 for m in again.matching(lambda m: m.payload in queued)), f"{label}: QoS of queued messages")
+    again.disconnect()
+
+    fresh = Peer(config, "lamp", protocol, clean=True)
+    check(not fresh.connected(), f"{label}: a clean start still found the session")
+    fresh.disconnect()
+    report[f"persistent_{label}"] = "ok"
+
+
+FLOWS = {"qos": flow_qos, "retained": flow_retained, "will": flow_will, "persistent": flow_persistent}
+
+
+def flows(config):
+    report["paho"] = paho_version
+    for name in config.get("flows", list(FLOWS)):
+        for protocol in (mqtt.MQTTv311, mqtt.MQTTv5):
+            FLOWS[name](config, protocol)
+    print(json.dumps({"ok": True, "report": report}, indent=2), flush=True)
+
+
+# --- wait: a session that the hub will cut off ----------------------------------------------
+
+
+def emit(event):
+    print(json.dumps(event), flush=True)
+
+
+def wait(config):
+    protocol = protocol_of(config.get("protocol", 5))
+    peer = Peer(config, config["client"], protocol)
+    code, _ = peer.connect()
+    if code != 0:
+        emit({"event": "refused", "reason_code": code})
+        sys.exit(2)
+    if config.get("subscribe"):
+        granted = peer.subscribe(config["subscribe"], 1)
+        if granted != [1]:
+            emit({"event": "subscribe-refused", "codes": granted})
+            sys.exit(2)
+    emit({"event": "connected", "time": time.time()})
+    with peer.changed:
+        peer.changed.wait_for(lambda: peer.disconnects, float(config.get("timeout", 30)))
+    if not peer.disconnects:
+        emit({"event": "timeout"})
+        sys.exit(1)
+    at, code, text = peer.disconnects[0]
+    emit({"event": "disconnected", "time": at, "reason_code": code, "reason": text})
+
+
+# --- raw MQTT over TLS ------------------------------------------------------------------------
+
+
+def vbi(n):
+    out = bytearray()
+    while True:
+        byte, n = n % 128, n // 128
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def utf8(text):
+    data = text.encode() if isinstance(text, str) else text
+    return struct.pack("!H", len(data)) + data
+
+
+def packet(first, body):
+    return bytes([first]) + vbi(len(body)) + body
+
+
+def connect_packet(version, client_id="", keepalive=2, username=None, password=None, clean=True,
+                   name="MQTT", level=None, flags_extra=0, properties=b"", will=None):
+    flags = (0x02 if clean else 0) | flags_extra
+    payload = utf8(client_id)
+    if will is not None:
+        topic, message = will
+        flags |= 0x04 | (1 << 3)  # QoS 1
+        payload += (b"\x00" if version == 5 else b"") + utf8(topic) + utf8(message)
+    if username is not None:
+        flags |= 0x80
+    if password is not None:
+        flags |= 0x40
+    if username is not None:
+        payload += utf8(username)
+    if password is not None:
+        payload += utf8(password)
+    body = utf8(name) + bytes([level if level is not None else version, flags]) + struct.pack("!H", keepalive)
+    if version == 5:
+        body += vbi(len(properties)) + properties
+    return packet(0x10, body + payload)
+
+
+def publish_packet(version, topic, payload=b"x", qos=0, packet_id=1):
+    body = utf8(topic) + (struct.pack("!H", packet_id) if qos else b"")
+    if version == 5:
+        body += b"\x00"
+    return packet(0x30 | (qos << 1), body + payload)
+
+
+def subscribe_packet(version, topic_filter, qos=1, packet_id=1, first=0x82):
+    body = struct.pack("!H", packet_id) + (b"\x00" if version == 5 else b"") + utf8(topic_filter) + bytes([qos])
+    return packet(first, body)
+
+
+def unsubscribe_packet(version, topic_filter, packet_id=1):
+    return packet(0xA2, struct.pack("!H", packet_id) + (b"\x00" if version == 5 else b"") + utf8(topic_filter))
+
+
+PINGREQ = b"\xc0\x00"
+RESERVED = b"\x00\x00"
+
+
+def tls_context(config, spec):
+    context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=config["ca"])
+    if spec and "cert" in spec:
+        context.load_cert_chain(spec["cert"], spec["key"])
+    return context
+
+
+def open_tls(config, spec):
+    raw = socket.create_connection((config.get("host", "127.0.0.1"), int(config["port"])), timeout=TIMEOUT)
+    return tls_context(config, spec).wrap_socket(raw, server_hostname=config.get("host", "127.0.0.1"))
+
+
+def read_packet(sock, timeout):
+    """One MQTT packet from the socket (first byte, body), or None when closed or out of time."""
+    sock.settimeout(timeout)
+    try:
+        head = sock.recv(1)
+        if not head:
+            return None
+        length, shift = 0, 0
+        for _ in range(4):
+            byte = sock.recv(1)
+            if not byte:
+                return None
+            length |= (byte[0] & 0x7F) << shift
+            shift += 7
+            if not byte[0] & 0x80:
+                break
+        body = b""
+        while len(body) < length:
+            chunk = sock.recv(length - len(body))
+            if not chunk:
+                return None
+            body += chunk
+        return head[0], body
+    except (socket.timeout, ssl.SSLError, OSError):
+        return None
+
+
+def wait_closed(sock, deadline):
+    """Reads until the broker closes the connection: (seconds taken or None if still open at the
+    deadline, what was received meanwhile)."""
+    start = time.monotonic()
+    received = b""
+    while True:
+        left = deadline - (time.monotonic() - start)
+        if left <= 0:
+            return None, received
+        sock.settimeout(left)
+        try:
+            chunk = sock.recv(4096)
+        except socket.timeout:
+            return None, received
+        except (ssl.SSLError, OSError):
+            return time.monotonic() - start, received
+        if not chunk:
+            return time.monotonic() - start, received
+        received += chunk
+
+
+def disconnect_reason(received, version):
+    """The reason code of the MQTT 5 DISCONNECT among the packets the broker sent, if any."""
+    if version != 5:
+        return None
+    at = 0
+    while at + 1 < len(received):
+        first, length, shift, at = received[at], 0, 0, at + 1
+        while at < len(received):
+            byte = received[at]
+            at += 1
+            length |= (byte & 0x7F) << shift
+            shift += 7
+            if not byte & 0x80:
+                break
+        if first == 0xE0:
+            return received[at] if length >= 1 and at < len(received) else 0
+        at += length
+    return None
+
+
+def mutate(rng, data):
+    data = bytearray(data)
+    for _ in range(rng.randint(1, 4)):
+        kind = rng.choice(["flip", "byte", "insert", "delete", "truncate", "length"])
+        if not data:
+            data.append(rng.randrange(256))
+            continue
+        at = rng.randrange(len(data))
+        if kind == "flip":
+            data[at] ^= 1 << rng.randrange(8)
+        elif kind == "byte":
+            data[at] = rng.randrange(256)
+        elif kind == "insert":
+            data[at:at] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 8)))
+        elif kind == "delete":
+            del data[at:at + rng.randint(1, 4)]
+        elif kind == "truncate":
+            del data[at:]
+        elif kind == "length" and len(data) > 1:
+            data[1] = rng.choice([0, 1, 0x7F, 0x80, 0xFF, rng.randrange(256)])
+    return bytes(data)
+
+
+def garbage(config):
+    rng = random.Random(int(config.get("seed", 1)))
+    device = config["clients"][config["client"]]
+    device_id = device.get("id", "")
+    app = config["clients"].get(config.get("app", ""), None)
+    deadline = float(config.get("deadline", 15))
+    prompt = float(config.get("prompt", 2))
+    count = int(config.get("count", 40))
+
+    def identity():
+        """The CONNECT of a case that should get as far as a session: a fresh app session when an
+        app is configured (no case takes another's session over), else the device."""
+        if app:
+            return None, {"client_id": "garbage-" + token(), "username": "app", "password": app["token"]}
+        return device, {"client_id": device_id}
+
+    cases = []
+
+    def case(name, expect, chunks, spec="device", version=4, connect_first=None):
+        cases.append({"name": name, "expect": expect, "chunks": chunks, "spec": spec, "version": version,
+                      "connect_first": connect_first})
+
+    # Plainly malformed: closed at once (MQTT 3.1.1 §4.8 / MQTT 5 §4.13: close on a protocol error).
+    case("publish-before-connect", "prompt", [publish_packet(4, f"devices/{device_id}/state")])
+    case("variable-length-of-five-bytes", "prompt", [b"\x10\xff\xff\xff\xff\x7f"])
+    case("declared-length-over-the-maximum", "prompt", [b"\x10" + vbi(100_000_000) + b"\x00" * 64])
+    case("protocol-name-MQTX", "prompt", [connect_packet(4, device_id, name="MQTX")])
+    case("connect-reserved-flag", "prompt", [connect_packet(4, device_id, flags_extra=0x01)])
+    case("connect-fixed-header-flags", "prompt", [b"\x11" + connect_packet(4, device_id)[1:]])
+    case("unknown-protocol-level", "unsupported", [connect_packet(4, device_id, level=7)])
+    for version in (4, 5):
+        v = f"v{'5' if version == 5 else '311'}"
+        case(f"second-connect-{v}", "prompt", [connect_packet(version, "second")], spec="app", version=version,
+             connect_first=True)
+        case(f"reserved-packet-type-{v}", "prompt", [RESERVED], spec="app", version=version, connect_first=True)
+        case(f"publish-qos-3-{v}", "prompt", [b"\x36" + publish_packet(version, "devices/x/state", qos=2)[1:]],
+             spec="app", version=version, connect_first=True)
+        case(f"publish-wildcard-topic-{v}", "prompt", [publish_packet(version, "devices/+/state")], spec="app",
+             version=version, connect_first=True)
+        case(f"publish-invalid-utf8-{v}", "prompt", [publish_packet(version, b"devices/\xff\xfe/state")], spec="app",
+             version=version, connect_first=True)
+        case(f"publish-nul-in-topic-{v}", "prompt", [publish_packet(version, "devices/\x00/state")], spec="app",
+             version=version, connect_first=True)
+        case(f"subscribe-bad-flags-{v}", "prompt", [subscribe_packet(version, "devices/+/state", first=0x80)],
+             spec="app", version=version, connect_first=True)
+        case(f"subscribe-no-filters-{v}", "prompt",
+             [packet(0x82, b"\x00\x01" + (b"\x00" if version == 5 else b""))], spec="app", version=version,
+             connect_first=True)
+        case(f"pubrel-bad-flags-{v}", "prompt", [b"\x60\x02\x00\x01"], spec="app", version=version, connect_first=True)
+    case("v5-unknown-property", "prompt", [connect_packet(5, device_id, properties=b"\xff\x00")], version=5)
+    case("v5-repeated-session-expiry", "prompt",
+         [connect_packet(5, device_id, properties=b"\x11\x00\x00\x00\x0a\x11\x00\x00\x00\x0a")], version=5)
+
+    # Seeded random and mutated input: closed by the deadline at the latest.
+    for n in range(count):
+        kind = ("random", "mutated-connect", "mutated-after-connect")[n % 3]
+        version = rng.choice([4, 5])
+        if kind == "random":
+            case(f"random-{n}", "closed", [bytes(rng.randrange(256) for _ in range(rng.randint(1, 300)))])
+        elif kind == "mutated-connect":
+            case(f"mutated-connect-{n}", "closed", ["mutated-connect", rng.random()], spec="app", version=version)
+        else:
+            base = rng.choice([
+                publish_packet(version, "devices/x/state", b"payload", qos=rng.choice([0, 1, 2]), packet_id=7),
+                subscribe_packet(version, "devices/+/state"),
+                unsubscribe_packet(version, "devices/+/state"),
+                PINGREQ, b"\x40\x02\x00\x01", b"\x62\x02\x00\x01", b"\xe0\x00",
+                bytes(rng.randrange(256) for _ in range(rng.randint(1, 64))),
+            ])
+            case(f"mutated-after-connect-{n}", "closed", [mutate(rng, base)], spec="app", version=version,
+                 connect_first=True)
+
+    def run(item):
+        spec, fields = (device, {"client_id": device_id}) if item["spec"] == "device" else identity()
+        version = item["version"]
+        result = {"name": item["name"], "expect": item["expect"]}
+        try:
+            sock = open_tls(config, spec)
+        except (OSError, ssl.SSLError) as error:
+            result["error"] = f"TLS: {error}"
+            return result
+        with sock:
+            try:
+                if item["connect_first"]:
+                    sock.sendall(connect_packet(version, keepalive=2, **fields))
+                    answer = read_packet(sock, TIMEOUT)
+                    if not answer or answer[0] != 0x20 or answer[1][1] != 0:
+                        result["error"] = f"the valid CONNECT was answered {answer!r}"
+                        return result
+                chunks = item["chunks"]
+                if chunks and chunks[0] == "mutated-connect":
+                    data = mutate(random.Random(chunks[1]), connect_packet(version, keepalive=2, **fields))
+                    sock.sendall(data)
+                    result["sent"] = data[:48].hex()
+                    answer = read_packet(sock, 1.0)
+                    if answer and answer[0] == 0x20 and len(answer[1]) >= 2 and answer[1][1] == 0:
+                        # Accepted despite the mutation (a changed keep-alive or client id): now
+                        # a packet type that is never valid.
+                        result["accepted_connect"] = True
+                        sock.sendall(RESERVED)
+                else:
+                    for chunk in chunks:
+                        sock.sendall(chunk)
+                    result["sent"] = b"".join(chunks)[:48].hex()
+            except (OSError, ssl.SSLError):
+                result["closed_after"] = 0.0
+                return result
+            closed_after, received = wait_closed(sock, deadline)
+        result["closed_after"] = None if closed_after is None else round(closed_after, 3)
+        result["received"] = received[:16].hex()
+        reason = disconnect_reason(received, version)
+        if reason is not None:
+            result["disconnect_reason"] = reason
+        return result
+
+    with ThreadPoolExecutor(max_workers=int(config.get("parallel", 12))) as pool:
+        results = list(pool.map(run, cases))
+
+    problems = []
+    for result in results:
+        closed = result.get("closed_after")
+        if "error" in result:
+            problems.append(result)
+        elif closed is None:
+            problems.append(dict(result, problem=f"still open {deadline} s after the last bytes"))
+        elif result["expect"] == "prompt" and closed > prompt:
+            problems.append(dict(result, problem=f"closed only after {closed} s (expected within {prompt} s)"))
+        elif result["expect"] == "unsupported" and not result.get("received", "").startswith("20020001"):
+            problems.append(dict(result, problem="no CONNACK 0x01 (unacceptable protocol version) before closing"))
+    report["cases"] = len(results)
+    report["closed_promptly"] = sum(1 for r in results if r.get("closed_after") is not None and r["closed_after"] <= prompt)
+    report["slowest_close"] = max((r.get("closed_after") or 0) for r in results)
+    report["accepted_mutated_connects"] = sum(1 for r in results if r.get("accepted_connect"))
+    report["disconnect_reasons"] = sorted({r["disconnect_reason"] for r in results if "disconnect_reason" in r})
+    report["results"] = results
+
+    # The broker still serves: a device connects, subscribes and publishes as usual.
+    peer = Peer(config, config["client"], mqtt.MQTTv5)
+    peer.connected()
+    check(peer.subscribe(f"devices/{device_id}/cmd/#", 1) == [1], "after the garbage: subscribe refused")
+    check(peer.publish(f"devices/{device_id}/state", b"still-here", 1) == 0, "after the garbage: publish refused")
+    peer.disconnect()
+    report["afterwards"] = "ok"
+    if problems:
+        fail({"problems": problems})
+    print(json.dumps({"ok": True, "report": report}, indent=2), flush=True)
+
+
+# --- pipelined: commands written together with DISCONNECT, the connection closed at once -------
+
+
+def pipelined(config):
+    """The switch (raw TLS, MQTT 3.1.1, a last will on its availability) writes its last PUBLISH
+    packets and DISCONNECT in one go and closes the connection at once, as mosquitto_pub -q 0
+    does, `rounds` times each: `count` QoS 0 commands to the lamp (each needs the lamp's record),
+    or one retained QoS 0 state (stored before it is acknowledged). Everything arrived in full
+    before the DISCONNECT, so every command must reach the lamp, the last retained state must be
+    kept, and no will must be published. Reports what happened."""
+    lamp_id = config["clients"]["lamp"]["id"]
+    switch = config["clients"]["switch"]
+    switch_id = switch["id"]
+    rounds, count = int(config.get("rounds", 5)), int(config.get("count", 20))
+    command = f"devices/{lamp_id}/cmd/power"
+    availability = f"devices/{switch_id}/availability"
+    state = f"devices/{switch_id}/state"
+    lamp = Peer(config, "lamp", mqtt.MQTTv5)
+    lamp.connected()
+    check(lamp.subscribe(f"devices/{lamp_id}/cmd/#", 1) == [1], "the lamp subscribes to its commands")
+    watcher = Peer(config, "app", mqtt.MQTTv5)
+    watcher.connected()
+    check(watcher.subscribe(availability, 1) == [1], "the app subscribes to the switch's availability")
+
+    def send_and_close(will, packets):
+        sock = open_tls(config, switch)
+        with sock:
+            sock.sendall(connect_packet(4, switch_id, keepalive=30, will=(availability, will)))
+            answer = read_packet(sock, TIMEOUT)
+            check(answer is not None and answer[0] == 0x20 and answer[1][1] == 0, f"CONNACK {answer!r}")
+            sock.sendall(packets + b"\xe0\x00")
+
+    for r in range(rounds):
+        send_and_close(b"will-commands-%d" % r,
+                       b"".join(publish_packet(4, command, b"r%d-%d" % (r, i)) for i in range(count)))
+    for r in range(rounds):
+        retained = publish_packet(4, state, b"state-%d" % r)
+        send_and_close(b"will-retained-%d" % r, bytes([retained[0] | 0x01]) + retained[1:])
+    # Sentinels, after every round: a QoS 1 command and a QoS 1 availability from a fresh session.
+    sender = Peer(config, "switch", mqtt.MQTTv5)
+    sender.connected()
+    check(sender.publish(command, b"sentinel", 1) == 0, "the sentinel command was refused")
+    check(sender.publish(availability, b"present", 1) == 0, "the sentinel availability was refused")
+    sender.disconnect()
+    lamp.wait_message(lambda m: m.payload == b"sentinel", "the sentinel command")
+    watcher.wait_message(lambda m: m.payload == b"present", "the sentinel availability")
+    later = Peer(config, "app", mqtt.MQTTv5)
+    later.connected()
+    later.subscribe(state, 1)
+    time.sleep(0.5)
+    kept = later.matching(lambda m: m.topic == state and m.retain)
+    later.disconnect()
+    report["sent_per_round"] = count
+    report["delivered_per_round"] = [len(lamp.matching(lambda m: m.payload.startswith(b"r%d-" % r))) for r in range(rounds)]
+    report["wills_published"] = [m.payload.decode() for m in watcher.matching(lambda m: m.payload.startswith(b"will-"))]
+    report["retained_state"] = kept[-1].payload.decode() if kept else None
+    lamp.disconnect()
+    watcher.disconnect()
+    print(json.dumps({"ok": True, "report": report}, indent=2), flush=True)
+
+
+# --- idle: who is closed, and when -------------------------------------------------------------
+
+
+def idle(config):
+    device = config["clients"][config["client"]]
+    second = config["clients"][config.get("second_client", config["client"])]
+    keepalive = int(config.get("keepalive", 2))
+    deadline = float(config.get("deadline", 20))
+
+    def keepalive_case(version, spec):
+        def run():
+            sock = open_tls(config, spec)
+            with sock:
+                sock.sendall(connect_packet(version, spec.get("id", ""), keepalive=keepalive))
+                answer = read_packet(sock, TIMEOUT)
+                if not answer or answer[0] != 0x20:
+                    return {"error": f"CONNACK expected, got {answer!r}"}
+                closed, received = wait_closed(sock, deadline)
+                result = {"connack": answer[1][1], "closed_after": closed and round(closed, 3)}
+                reason = disconnect_reason(received, version)
+                if reason is not None:
+                    result["disconnect_reason"] = reason
+                return result
+        return run
+
+    def silent_tls(spec):
+        def run():
+            sock = open_tls(config, spec)
+            with sock:
+                closed, _ = wait_closed(sock, deadline)
+                return {"closed_after": closed and round(closed, 3)}
+        return run
+
+    def silent_tcp(first_bytes):
+        def run():
+            sock = socket.create_connection((config.get("host", "127.0.0.1"), int(config["port"])), timeout=TIMEOUT)
+            with sock:
+                if first_bytes:
+                    sock.sendall(first_bytes)
+                closed, _ = wait_closed(sock, deadline)
+                return {"closed_after": closed and round(closed, 3)}
+        return run
+
+    def partial_connect():
+        sock = open_tls(config, device)
+        with sock:
+            sock.sendall(connect_packet(4, device.get("id", ""))[:5])
+            closed, _ = wait_closed(sock, deadline)
+            return {"closed_after": closed and round(closed, 3)}
+
+    cases = {
+        "keepalive_v311": keepalive_case(4, device),
+        "keepalive_v5": keepalive_case(5, second),
+        "tls_without_connect": silent_tls(device),
+        "tls_without_certificate_or_connect": silent_tls(None),
+        "part_of_a_connect": partial_connect,
+        "tcp_without_tls": silent_tcp(b""),
+        # The first bytes of a TLS record header, then nothing: a handshake that never finishes.
+        "tls_handshake_never_finished": silent_tcp(b"\x16\x03\x01"),
+    }
+    if config.get("cases"):
+        cases = {name: cases[name] for name in config["cases"]}
+    with ThreadPoolExecutor(max_workers=len(cases)) as pool:
+        futures = {name: pool.submit(run) for name, run in cases.items()}
+        for name, future in futures.items():
+            try:
+                report[name] = future.result()
+            except (OSError, ssl.SSLError) as error:
+                report[name] = {"error": str(error)}
+    print(json.dumps({"ok": True, "report": report}, indent=2), flush=True)
+
+
+def main():
+    modes = {"flows": flows, "wait": wait, "garbage": garbage, "idle": idle, "pipelined": pipelined}
+    if len(sys.argv) == 3 and sys.argv[1] in modes:
+        with open(sys.argv[2]) as file:
+            modes[sys.argv[1]](json.load(file))
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main()

@@ -4,6 +4,9 @@ public struct BrokerConfiguration: Sendable {
     /// Where the broker listens (MQTT over TLS); port 0 picks a free port (tests).
     public var host: String
     public var port: Int
+    /// Event-loop threads of the broker (the HTTPS API has its own). One keeps delivery free of
+    /// thread hops; more spread TLS work at the cost of a hop per delivery between them.
+    public var threads: Int = 1
     /// The largest packet accepted (and advertised in an MQTT 5 CONNACK), fixed header included.
     public var maximumPacketSize: Int = 256 * 1024
     /// Open connections at most; further ones are closed right after they are accepted.

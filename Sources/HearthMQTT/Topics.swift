@@ -61,16 +61,20 @@ public struct TopicFilter: Sendable, Hashable, CustomStringConvertible {
     /// parent level ("sport/#" matches "sport"), "+" matches exactly one level, possibly empty, and a
     /// filter starting with a wildcard never matches a topic starting with "$".
     public func matches(_ topic: String) -> Bool {
-        let topicLevels = topic.utf8.split(separator: separator, omittingEmptySubsequences: false)
-        if let first = levels.first, first == "+" || first == "#", topic.utf8.first == UInt8(ascii: "$") {
+        matches(TopicLevels(topic))
+    }
+
+    /// The same, for a topic split once for all the filters it is matched against.
+    public func matches(_ topic: TopicLevels) -> Bool {
+        if let first = levels.first, first == "+" || first == "#", topic.isSystem {
             return false
         }
         for (index, level) in levels.enumerated() {
             if level == "#" { return true }
-            guard index < topicLevels.count else { return false }
-            if level != "+", !level.utf8.elementsEqual(topicLevels[index]) { return false }
+            guard index < topic.levels.count else { return false }
+            if level != "+", !level.utf8.elementsEqual(topic.levels[index]) { return false }
         }
-        return levels.count == topicLevels.count
+        return levels.count == topic.levels.count
     }
 
     public static func == (lhs: TopicFilter, rhs: TopicFilter) -> Bool {
@@ -106,5 +110,17 @@ public struct SharedTopicFilter: Sendable, Hashable {
         }
         shareName = String(decoding: name, as: UTF8.self)
         filter = try TopicFilter(String(decoding: rest[rest.index(after: slash)...], as: UTF8.self))
+    }
+}
+
+/// A topic name split at "/" (by bytes), to match against many filters.
+public struct TopicLevels: Sendable {
+    public let levels: [Substring.UTF8View]
+    /// Starts with "$": wildcards at the first level do not reach it.
+    public let isSystem: Bool
+
+    public init(_ topic: String) {
+        levels = topic.utf8.split(separator: separator, omittingEmptySubsequences: false)
+        isSystem = topic.utf8.first == UInt8(ascii: "$")
     }
 }

@@ -6,6 +6,7 @@ import NIOCore
 struct ConnectionHandle: Sendable {
     let id: UInt64
     let connection: NIOLoopBound<MQTTConnection>
+    let congestion: Congestion
 
     func deliver(_ delivery: Delivery) {
         let connection = self.connection
@@ -13,6 +14,16 @@ struct ConnectionHandle: Sendable {
             connection.value.deliver(delivery)
         } else {
             connection.eventLoop.execute { connection.value.deliver(delivery) }
+        }
+    }
+
+    /// A subscriber this connection fed has drained: acknowledgements held for it go out.
+    func releaseAcknowledgements() {
+        let connection = self.connection
+        if connection.eventLoop.inEventLoop {
+            connection.value.releaseAcknowledgements()
+        } else {
+            connection.eventLoop.execute { connection.value.releaseAcknowledgements() }
         }
     }
 

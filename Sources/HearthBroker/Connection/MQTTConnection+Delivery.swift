@@ -21,6 +21,7 @@ extension MQTTConnection {
         guard inflight.count < sendQuota else {
             guard pending.count < broker.configuration.maximumQueuedMessages else { return broker.countDropped() }
             pending.append(delivery)
+            if pending.count == Self.congestedAt { congestion.begin() }
             return
         }
         let id = allocatePacketID()
@@ -58,6 +59,9 @@ extension MQTTConnection {
     func sendPending() {
         while inflight.count < sendQuota, !pending.isEmpty {
             deliver(pending.removeFirst())
+        }
+        if pending.count <= Self.drainedAt, congestion.isCongested {
+            for publisher in congestion.end() { publisher.releaseAcknowledgements() }
         }
     }
 

@@ -33,6 +33,12 @@ extension MQTTConnection {
             }
         }
         if permittedTopics.contains(topic) { return complete(publish, topic: topic, decision: Self.permitted) }
+        let generation = broker.deviceGeneration
+        if generation != commandsGeneration {
+            permittedCommands.removeAll()
+            commandsGeneration = generation
+        }
+        if permittedCommands.contains(topic) { return complete(publish, topic: topic, decision: Self.permitted) }
         let messaging = MessagingTopic(topic)
         let ownID: Substring? = if case .device(let device, _) = client.subject { Substring(device.id.rawValue) } else { nil }
         guard let target = messaging.commandTarget, target != ownID else {
@@ -43,7 +49,10 @@ extension MQTTConnection {
             return complete(publish, topic: topic, decision: decision)
         }
         if let known = broker.cachedDevice(target, in: client.household) {
-            return complete(publish, topic: topic, decision: decide(client, messaging, commanding: known))
+            let decision = decide(client, messaging, commanding: known)
+            // Good until the device facts it rests on are dropped (the next access change).
+            if decision.allowed, permittedCommands.count < Self.maximumPermittedTopics { permittedCommands.insert(topic) }
+            return complete(publish, topic: topic, decision: decision)
         }
         let broker = self.broker
         let household = client.household
@@ -69,11 +78,34 @@ extension MQTTConnection {
         let message = BrokerMessage(publish, topic: topic, publisher: client.sessionKey, now: broker.clock.now)
         // Copies queued for offline sessions and retained messages are stored before the
         // publisher hears that the broker has the message.
-        afterDurable(broker.publish(message, household: client.household)) { [self] stored in
+        let routed = broker.publish(message, household: client.household)
+        if publish.qos > .atMostOnce, let me = handle {
+            for subscriber in routed.congested where subscriber.id != id && subscriber.congestion.wait(me) {
+                holdingAcknowledgements = true
+            }
+        }
+        afterDurable(routed.durable) { [self] stored in
             guard stored else {
                 return terminate(.unspecifiedError, "the broker could not store the message; send it again")
             }
             acknowledge(publish, decision: decision)
+        }
+    }
+
+    /// The subscribers this client fed have drained: the held acknowledgements go out, in order.
+    func releaseAcknowledgements() {
+        holdingAcknowledgements = false
+        let held = heldAcknowledgements
+        heldAcknowledgements = []
+        for packet in held { send(packet) }
+    }
+
+    /// Acknowledgements leave in the order the messages came (MQTT 5 §4.6), held ones first.
+    private func sendAcknowledgement(_ packet: MQTTPacket) {
+        if holdingAcknowledgements || !heldAcknowledgements.isEmpty {
+            heldAcknowledgements.append(packet)
+        } else {
+            send(packet)
         }
     }
 
@@ -85,10 +117,10 @@ extension MQTTConnection {
         if !decision.allowed, version == .v5 { properties.reasonString = decision.reason }
         switch (publish.qos, publish.packetID) {
         case (.atLeastOnce, let id?):
-            send(.ack(AckPacket(.puback, packetID: id, reasonCode: reason, properties: properties)))
+            sendAcknowledgement(.ack(AckPacket(.puback, packetID: id, reasonCode: reason, properties: properties)))
         case (.exactlyOnce, let id?):
             if !reason.isFailure { awaitingRelease.insert(id) }
-            send(.ack(AckPacket(.pubrec, packetID: id, reasonCode: reason, properties: properties)))
+            sendAcknowledgement(.ack(AckPacket(.pubrec, packetID: id, reasonCode: reason, properties: properties)))
         default:
             break
         }

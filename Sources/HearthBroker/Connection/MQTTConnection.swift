@@ -44,6 +44,13 @@ final class MQTTConnection: ChannelInboundHandler {
     /// Packet ids of QoS 2 messages whose PUBREC arrived (PUBREL sent, waiting for PUBCOMP).
     var released: Set<UInt16> = []
     var pending: [Delivery] = []
+    /// This connection's own congestion (``pending`` too long), which publishers feeding it watch.
+    let congestion = Congestion()
+    static let congestedAt = 256
+    static let drainedAt = 64
+    /// Acknowledgements to this client held, in order, until the subscribers it fed drain.
+    var heldAcknowledgements: [MQTTPacket] = []
+    var holdingAcknowledgements = false
     var sendQuota = 65_535
     var clientMaximumPacketSize = Int(UInt32.max)
 
@@ -52,6 +59,10 @@ final class MQTTConnection: ChannelInboundHandler {
     var topicAliases: [UInt16: String] = [:]
     /// Topics this client was allowed to publish to that name no other device (see ``receivePublish(_:)``).
     var permittedTopics: Set<String> = []
+    /// Commands to other devices this client was allowed to send, as of ``commandsGeneration``
+    /// of the broker's device facts.
+    var permittedCommands: Set<String> = []
+    var commandsGeneration: UInt64 = 0
 
     init(broker: Broker, id: UInt64, remoteAddress: String?) {
         self.broker = broker
@@ -61,7 +72,7 @@ final class MQTTConnection: ChannelInboundHandler {
 
     var handle: ConnectionHandle? {
         guard let context else { return nil }
-        return ConnectionHandle(id: id, connection: NIOLoopBound(self, eventLoop: context.eventLoop))
+        return ConnectionHandle(id: id, connection: NIOLoopBound(self, eventLoop: context.eventLoop), congestion: congestion)
     }
 
     // MARK: Channel events
@@ -259,6 +270,8 @@ final class MQTTConnection: ChannelInboundHandler {
         for timer in timers { timer.cancel() }
         timers = []
         broker.releaseConnection()
+        // Publishers waiting for this connection to drain must not wait for a closed one.
+        for publisher in congestion.end() { publisher.releaseAcknowledgements() }
         guard attached, let client else { return }
         attached = false
         var unacknowledged = inflight.sorted { $0.key < $1.key }.map { id, delivery in

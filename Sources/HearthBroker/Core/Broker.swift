@@ -310,15 +310,16 @@ public final class Broker: Sendable {
     /// outbox position to wait for before acknowledging it to the publisher: copies queued for
     /// offline sessions and retained messages are stored.
     @discardableResult
-    func publish(_ message: BrokerMessage, household: HouseholdID) -> UInt64 {
+    func publish(_ message: BrokerMessage, household: HouseholdID) -> (durable: UInt64, congested: [ConnectionHandle]) {
         var live: [(ConnectionHandle, Delivery)] = []
+        let levels = TopicLevels(message.topic)
         let position = state.withLock { state -> UInt64 in
             var changes: [StorageChange] = []
             if message.retain, let change = retain(message, household: household, in: &state) { changes.append(change) }
             guard let filters = state.subscriptions[household] else { return outbox.enqueue(changes) }
             var matched: [String: Delivery] = [:]
             for subscribers in filters.values {
-                guard let first = subscribers.first?.value, first.filter.matches(message.topic) else { continue }
+                guard let first = subscribers.first?.value, first.filter.matches(levels) else { continue }
                 for (key, grant) in subscribers {
                     if grant.options.noLocal, key == message.publisher { continue }
                     let qos = min(message.qos, grant.options.qos)
@@ -354,8 +355,12 @@ public final class Broker: Sendable {
             }
             return outbox.enqueue(changes)
         }
-        for (connection, delivery) in live { connection.deliver(delivery) }
-        return position
+        var congested: [ConnectionHandle] = []
+        for (connection, delivery) in live {
+            connection.deliver(delivery)
+            if delivery.qos > .atMostOnce, connection.congestion.isCongested { congested.append(connection) }
+        }
+        return (position, congested)
     }
 
     private func retain(_ message: BrokerMessage, household: HouseholdID, in state: inout State) -> StorageChange? {
@@ -376,6 +381,9 @@ public final class Broker: Sendable {
     // MARK: Command targets
 
     /// The device a command names, from the cache or else the store (nil: no such device in the household).
+    /// Moves whenever cached device facts are dropped; a decision made on them is good until then.
+    var deviceGeneration: UInt64 { devices.withLock { $0.generation } }
+
     func cachedDevice(_ id: Substring, in household: HouseholdID) -> DeviceFacts? {
         devices.withLock { $0.facts[household]?[String(id)] }
     }
@@ -410,6 +418,11 @@ public final class Broker: Sendable {
                 metadata: ["client": "\(client.auditSubject)", "reason": "\(cutoff.text)"])
             connection.terminate(cutoff.reason, cutoff.text)
         }
+    }
+
+    /// Waits until everything in the outbox is written (or failed).
+    func settleStorage() async {
+        try? await outbox.durable(through: outbox.enqueuedCount)
     }
 
     /// Closes every connection (shutdown).

@@ -3,7 +3,10 @@ import NIOCore
 
 /// A message inside the broker: topic relative to its household, payload, and the MQTT 5
 /// properties that travel with it from publisher to subscribers.
-struct BrokerMessage: Sendable {
+///
+/// A class, immutable: one message is shared by every delivery of it instead of copying its
+/// payload reference and properties into each.
+final class BrokerMessage: Sendable {
     let topic: String
     let payload: ByteBuffer
     let qos: QoS
@@ -29,7 +32,7 @@ struct BrokerMessage: Sendable {
         self.publisher = publisher
     }
 
-    init(_ publish: PublishPacket, topic: String, publisher: String, now: ContinuousClock.Instant) {
+    convenience init(_ publish: PublishPacket, topic: String, publisher: String, now: ContinuousClock.Instant) {
         var forwarded = MQTTProperties()
         forwarded.payloadFormatIndicator = publish.properties.payloadFormatIndicator
         forwarded.contentType = publish.properties.contentType
@@ -42,7 +45,7 @@ struct BrokerMessage: Sendable {
             publisher: publisher)
     }
 
-    init(will: Will, publisher: String, now: ContinuousClock.Instant) {
+    convenience init(will: Will, publisher: String, now: ContinuousClock.Instant) {
         self.init(
             PublishPacket(topic: will.topic, payload: will.payload, qos: will.qos, retain: will.retain, properties: will.properties),
             topic: will.topic, publisher: publisher, now: now)

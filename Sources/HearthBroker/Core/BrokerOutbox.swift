@@ -38,6 +38,9 @@ final class BrokerOutbox: Sendable {
         return position
     }
 
+    /// How many changes were ever enqueued: the position of the latest.
+    var enqueuedCount: UInt64 { state.withLock { $0.enqueued } }
+
     /// Returns once every change up to `position` is committed; throws if its batch failed.
     func durable(through position: UInt64) async throws {
         guard storage != nil, position > 0 else { return }

@@ -27,11 +27,27 @@ public struct BrokerService: Service {
 
     public func run() async throws {
         try await broker.restore()
+        // The broker's own threads: with one (the default), every connection is on the same loop
+        // and a message reaches its subscribers by plain calls, with no thread hop per delivery.
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: broker.configuration.threads)
+        do {
+            try await serve(on: group)
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        // Connections close with their loops; what their ends put in the outbox is written before
+        // the store closes.
+        try? await group.shutdownGracefully()
+        await broker.settleStorage()
+    }
+
+    private func serve(on group: MultiThreadedEventLoopGroup) async throws {
         let configuration = broker.configuration
         let broker = self.broker
         let tls = self.tls
         let verifyClient = self.verifyClient
-        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let server = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)

@@ -4,7 +4,8 @@ public struct MessagingTopic: Sendable, Hashable, CustomStringConvertible {
     public let levels: [Substring]
 
     public init(_ text: String) {
-        levels = text.split(separator: "/", omittingEmptySubsequences: false)
+        // By bytes: "/" is ASCII, so every level stays valid UTF-8 (and no grapheme joins across it).
+        levels = text.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).map { Substring($0) }
     }
 
     public var description: String { levels.joined(separator: "/") }

@@ -2,7 +2,10 @@ import Foundation
 import HearthCore
 
 /// Who a connected client is, as established at CONNECT by the ``BrokerGatekeeper``.
-public struct BrokerClient: Sendable, Hashable {
+///
+/// A class, immutable: every packet of the connection consults it, and a reference costs one
+/// retain where a copy of its strings would cost a dozen.
+public final class BrokerClient: Sendable {
     /// The mount point: every topic this client names is inside this household.
     public let household: HouseholdID
     /// Who, for the policy engine.

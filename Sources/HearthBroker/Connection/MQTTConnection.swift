@@ -46,8 +46,8 @@ final class MQTTConnection: ChannelInboundHandler {
     var pending: [Delivery] = []
     /// This connection's own congestion (``pending`` too long), which publishers feeding it watch.
     let congestion = Congestion()
-    static let congestedAt = 256
-    static let drainedAt = 64
+    static let congestedAt = 128
+    static let drainedAt = 32
     /// Acknowledgements to this client held, in order, until the subscribers it fed drain.
     var heldAcknowledgements: [MQTTPacket] = []
     var holdingAcknowledgements = false

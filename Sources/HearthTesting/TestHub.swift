@@ -42,7 +42,6 @@ public func withTestHub<Result: Sendable>(
     _ body: (TestHub) async throws -> Result
 ) async throws -> Result {
     var configuration = HubConfiguration(host: "127.0.0.1", port: 0, passwordHashing: TestHub.fastHashing)
-    configuration.mqtt = BrokerConfiguration(host: "127.0.0.1", port: 0)
     configure(&configuration)
     let clock = TestClock(start)
     let logs = LogCapture()

@@ -31,8 +31,9 @@ public struct HubConfiguration: Sendable {
     /// The OAuth issuer (RFC 8414), the URL clients reach the hub by. When nil: the PKI's public
     /// URL, or — when listening on port 0 — `https://<host>:<bound port>`.
     public var oauthIssuer: String?
-    /// The MQTT broker (MQTT over TLS, port 8883 by default); nil runs the hub without it.
-    public var mqtt: BrokerConfiguration? = BrokerConfiguration()
+    /// The MQTT broker (MQTT over TLS on the HTTPS host, port 8883 — a free port when `port` is
+    /// 0); nil runs the hub without it.
+    public var mqtt: BrokerConfiguration?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8443, hostnames: [String] = [], maxBodyBytes: Int = 64 * 1024,
@@ -42,7 +43,8 @@ public struct HubConfiguration: Sendable {
     ) {
         self.host = host
         self.port = port
-        mqtt = BrokerConfiguration(host: host, port: 8883)
+        // Port 0 (tests, benches) takes free ports for both listeners.
+        mqtt = BrokerConfiguration(host: host, port: port == 0 ? 0 : 8883)
         self.hostnames = hostnames
         self.maxBodyBytes = maxBodyBytes
         self.sessionLifetime = sessionLifetime

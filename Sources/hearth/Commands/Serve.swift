@@ -69,19 +69,12 @@ struct Serve: AsyncParsableCommand {
     }
 
     func hubConfiguration() throws -> HubConfiguration {
-        var configuration = HubConfiguration()
         let address = try HubConfiguration.parseListen(listen ?? Environment.value("HEARTH_LISTEN") ?? "127.0.0.1:8443")
-        configuration.host = address.host
-        configuration.port = address.port
+        var configuration = HubConfiguration(host: address.host, port: address.port)
         configuration.hostnames = initOptions.allHostnames
-        switch mqttListen ?? Environment.value("HEARTH_MQTT_LISTEN") {
-        case "off":
-            configuration.mqtt = nil
-        case let text?:
-            let mqtt = try HubConfiguration.parseListen(text, defaultPort: 8883)
-            configuration.mqtt = BrokerConfiguration(host: mqtt.host, port: mqtt.port)
-        case nil:
-            configuration.mqtt = BrokerConfiguration(host: address.host, port: address.port == 0 ? 0 : 8883)
+        if let text = mqttListen ?? Environment.value("HEARTH_MQTT_LISTEN") {
+            let mqtt = text == "off" ? nil : try HubConfiguration.parseListen(text, defaultPort: 8883)
+            configuration.mqtt = mqtt.map { BrokerConfiguration(host: $0.host, port: $0.port) }
         }
         if let bytes = try maxBodyBytes ?? Environment.integer("HEARTH_MAX_BODY_BYTES") {
             guard bytes >= 1024 else { throw HearthError(.configuration, "the body limit must be at least 1024 bytes") }

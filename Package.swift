@@ -242,6 +242,10 @@ let package = Package(
             ],
             swiftSettings: strict),
         .testTarget(
+            name: "HearthBrokerTests",
+            dependencies: ["HearthBroker", "HearthMQTT", "HearthCore"],
+            swiftSettings: strict),
+        .testTarget(
             name: "HearthMQTTTests",
             dependencies: ["HearthMQTT", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict),

@@ -23,8 +23,7 @@ public final class Broker: Sendable {
 
     struct State: Sendable {
         var sessions: [String: SessionState] = [:]
-        /// Per household: filter text → session key → subscription.
-        var subscriptions: [HouseholdID: [String: [String: SubscriptionGrant]]] = [:]
+        var subscriptions: [HouseholdID: SubscriptionIndex] = [:]
         /// Per household: topic → the retained message.
         var retained: [HouseholdID: [String: BrokerMessage]] = [:]
         var connections = 0
@@ -66,7 +65,7 @@ public final class Broker: Sendable {
                 session.awaitingRelease = Set(record.awaitingRelease)
                 for grant in record.subscriptions.compactMap(\.grant) {
                     session.subscriptions[grant.filter.text] = grant
-                    state.subscriptions[record.household, default: [:]][grant.filter.text, default: [:]][record.key] = grant
+                    state.subscriptions[record.household, default: SubscriptionIndex()].add(grant, for: record.key)
                 }
                 for (sequence, message) in stored.queued[record.key] ?? [] {
                     session.queue.append(message.delivery(clock: clock, storedAs: sequence))
@@ -234,10 +233,7 @@ public final class Broker: Sendable {
     private func remove(_ key: String, from state: inout State) -> [StorageChange] {
         guard let session = state.sessions.removeValue(forKey: key) else { return [] }
         for filter in session.subscriptions.keys {
-            state.subscriptions[session.household]?[filter]?[key] = nil
-            if state.subscriptions[session.household]?[filter]?.isEmpty == true {
-                state.subscriptions[session.household]?[filter] = nil
-            }
+            state.subscriptions[session.household]?.remove(filter, for: key)
         }
         return session.stored ? [.sessionEnded(key: key)] : []
     }
@@ -268,7 +264,7 @@ public final class Broker: Sendable {
             for grant in grants {
                 let existed = session.subscriptions[grant.filter.text] != nil
                 session.subscriptions[grant.filter.text] = grant
-                state.subscriptions[household, default: [:]][grant.filter.text, default: [:]][key] = grant
+                state.subscriptions[household, default: SubscriptionIndex()].add(grant, for: key)
                 switch grant.options.retainHandling {
                 case .doNotSend: continue
                 case .sendOnNewSubscribe where existed: continue
@@ -294,8 +290,7 @@ public final class Broker: Sendable {
             guard var session = state.sessions[key] else { return (filters.map { _ in false }, 0) }
             let existed = filters.map { filter in
                 guard session.subscriptions.removeValue(forKey: filter) != nil else { return false }
-                state.subscriptions[household]?[filter]?[key] = nil
-                if state.subscriptions[household]?[filter]?.isEmpty == true { state.subscriptions[household]?[filter] = nil }
+                state.subscriptions[household]?.remove(filter, for: key)
                 return true
             }
             state.sessions[key] = session
@@ -318,21 +313,18 @@ public final class Broker: Sendable {
             if message.retain, let change = retain(message, household: household, in: &state) { changes.append(change) }
             guard let filters = state.subscriptions[household] else { return outbox.enqueue(changes) }
             var matched: [String: Delivery] = [:]
-            for subscribers in filters.values {
-                guard let first = subscribers.first?.value, first.filter.matches(levels) else { continue }
-                for (key, grant) in subscribers {
-                    if grant.options.noLocal, key == message.publisher { continue }
-                    let qos = min(message.qos, grant.options.qos)
-                    let retain = grant.options.retainAsPublished && message.retain
-                    let ids = grant.identifier.map { [$0] } ?? []
-                    if var existing = matched[key] {
-                        existing.qos = max(existing.qos, qos)
-                        existing.retain = existing.retain || retain
-                        existing.subscriptionIdentifiers += ids
-                        matched[key] = existing
-                    } else {
-                        matched[key] = Delivery(message: message, qos: qos, retain: retain, subscriptionIdentifiers: ids)
-                    }
+            filters.matching(message.topic, levels) { key, grant in
+                if grant.options.noLocal, key == message.publisher { return }
+                let qos = min(message.qos, grant.options.qos)
+                let retain = grant.options.retainAsPublished && message.retain
+                let ids = grant.identifier.map { [$0] } ?? []
+                if var existing = matched[key] {
+                    existing.qos = max(existing.qos, qos)
+                    existing.retain = existing.retain || retain
+                    existing.subscriptionIdentifiers += ids
+                    matched[key] = existing
+                } else {
+                    matched[key] = Delivery(message: message, qos: qos, retain: retain, subscriptionIdentifiers: ids)
                 }
             }
             for (key, delivery) in matched {

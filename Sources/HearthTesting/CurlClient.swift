@@ -94,17 +94,10 @@ public enum ProcessRunner {
     ) async throws -> Result {
         try await withCheckedThrowingContinuation { continuation in
             Thread {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: executable)
-                process.arguments = arguments
-                if let environment { process.environment = environment }
-                let output = Pipe()
-                let error = Pipe()
-                process.standardOutput = output
-                process.standardError = error
-                process.standardInput = FileHandle.nullDevice
+                let child: ChildProcess
                 do {
-                    try ProcessLaunch.run(process)
+                    child = try ChildProcess.start(
+                        executable, arguments, environment: environment ?? ProcessInfo.processInfo.environment)
                 } catch {
                     continuation.resume(throwing: error)
                     return
@@ -112,15 +105,15 @@ public enum ProcessRunner {
                 let errorData = Mutex(Data())
                 let errorRead = DispatchSemaphore(value: 0)
                 Thread {
-                    let data = PipeReading.readToEnd(error.fileHandleForReading)
+                    let data = PipeReading.readToEnd(child.standardError)
                     errorData.withLock { $0 = data }
                     errorRead.signal()
                 }.start()
-                let outData = PipeReading.readToEnd(output.fileHandleForReading)
+                let outData = PipeReading.readToEnd(child.standardOutput)
                 errorRead.wait()
-                process.waitUntilExit()
+                let status = child.waitForExit()
                 continuation.resume(returning: Result(
-                    status: process.terminationStatus, standardOutput: String(decoding: outData, as: UTF8.self),
+                    status: status, standardOutput: String(decoding: outData, as: UTF8.self),
                     standardError: String(decoding: errorData.withLock { $0 }, as: UTF8.self)))
             }.start()
         }

@@ -4,8 +4,6 @@ import Synchronization
 /// The real `hearth` binary run as a child process, for tests that need what only a process
 /// has: signals, SIGKILL, a restart on the same data.
 public final class HearthProcess: Sendable {
-    /// Held so the `Process` (and its handlers) live as long as this object.
-    private let process: Mutex<Process>
     private let state = State()
     public let pid: Int32
 
@@ -34,28 +32,20 @@ public final class HearthProcess: Sendable {
     /// Another program run the same way, for the clients an end-to-end test keeps running beside
     /// the hub (`mosquitto_sub`, a Python client waiting to be cut off).
     public init(executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = FileHandle.nullDevice
+        let child = try ChildProcess.start(
+            executable, arguments, environment: ProcessInfo.processInfo.environment.merging(environment) { $1 })
         let state = self.state
         // Each pipe is read by a thread of its own until end of file, appending to a locked
         // buffer. Not Foundation's readabilityHandler: its Dispatch source keeps firing at end of
         // file on a thread the test process's async work needs, and cancelling it from inside
-        // the handler has crashed libdispatch.
-        PipeReading.drain(stdout.fileHandleForReading) { text in state.output.withLock { $0 += text } }
-        PipeReading.drain(stderr.fileHandleForReading) { text in state.errors.withLock { $0 += text } }
-        process.terminationHandler = { finished in
-            state.exit.withLock { $0 = finished.terminationStatus }
-        }
-        try ProcessLaunch.run(process)
-        self.pid = process.processIdentifier
-        self.process = Mutex(process)
+        // the handler has crashed libdispatch. A third thread waits for the exit.
+        PipeReading.drain(child.standardOutput) { text in state.output.withLock { $0 += text } }
+        PipeReading.drain(child.standardError) { text in state.errors.withLock { $0 += text } }
+        Thread {
+            let status = child.waitForExit()
+            state.exit.withLock { $0 = status }
+        }.start()
+        self.pid = child.pid
     }
 
     public var standardOutput: String { state.output.withLock { $0 } }
@@ -86,8 +76,8 @@ public final class HearthProcess: Sendable {
         throw CurlClient.CurlError(message: "timed out waiting for hearth; stdout: \(standardOutput) stderr: \(standardError.suffix(2000))")
     }
 
-    /// Waits for the process to end and returns its exit status (or the terminating signal, from
-    /// Foundation's `terminationStatus`).
+    /// Waits for the process to end and returns its exit status (or the number of the signal
+    /// that ended it).
     @discardableResult
     public func waitForExit(timeout: Duration = .seconds(60)) async throws -> Int32 {
         let deadline = ContinuousClock.now + timeout

@@ -4,8 +4,8 @@ import Glibc
 #endif
 
 /// Reads from a pipe with `read(2)`, retrying when a signal interrupts it. Foundation's
-/// `readDataToEndOfFile()` and `availableData` trap on EINTR (a `try!` inside), and the SIGCHLD
-/// that Foundation's own `Process` handles arrives often when tests run many processes at once.
+/// `readDataToEndOfFile()` and `availableData` trap on EINTR (a `try!` inside), and SIGCHLD
+/// arrives often when tests run many processes at once.
 enum PipeReading {
     /// Everything until end of file.
     static func readToEnd(_ handle: FileHandle) -> Data {
@@ -30,18 +30,5 @@ enum PipeReading {
         Thread {
             while let data = readSome(handle), !data.isEmpty { append(String(decoding: data, as: UTF8.self)) }
         }.start()
-    }
-}
-
-/// Starts child processes one at a time. Foundation's `Process.run()` on Linux has crashed (a
-/// memcpy inside it) when many test threads spawned at once while the process held over a
-/// thousand descriptors; spawning is quick, so serializing it costs nothing measurable.
-enum ProcessLaunch {
-    private static let lock = NSLock()
-
-    static func run(_ process: Process) throws {
-        lock.lock()
-        defer { lock.unlock() }
-        try process.run()
     }
 }

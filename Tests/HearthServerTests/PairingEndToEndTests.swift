@@ -302,7 +302,7 @@ import Testing
     // MARK: a machine in the middle
 
     struct Proxy {
-        let process: ProcessHandle
+        let process: HearthProcess
         let port: Int
         let workdir: URL
 
@@ -314,47 +314,14 @@ import Testing
         }
     }
 
-    /// A child process other than hearth (the Python proxy), stopped at the end of the test.
-    final class ProcessHandle: Sendable {
-        let process: Process
-        let output: Pipe
-
-        init(_ executable: String, _ arguments: [String]) throws {
-            process = Process()
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-            output = Pipe()
-            process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-        }
-
-        /// The first line the process prints (read on a thread of its own).
-        func firstLine() async -> String {
-            await withCheckedContinuation { continuation in
-                let handle = output.fileHandleForReading
-                Thread {
-                    var bytes: [UInt8] = []
-                    while true {
-                        let data = handle.readData(ofLength: 1)
-                        guard let byte = data.first, byte != 0x0A else { break }
-                        bytes.append(byte)
-                    }
-                    continuation.resume(returning: String(decoding: bytes, as: UTF8.self))
-                }.start()
-            }
-        }
-
-        func stop() { if process.isRunning { process.terminate() } }
-    }
-
     static func startProxy(hubPort: Int, mode: String) async throws -> Proxy {
         let workdir = try TemporaryFolder.make(prefix: "mitm")
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("scripts/test-tools/mitm_proxy.py").path
-        let process = try ProcessHandle(
-            "/usr/bin/env", ["python3", script, "--hub", "127.0.0.1:\(hubPort)", "--mode", mode, "--workdir", workdir.path])
-        let line = await process.firstLine()
+        let process = try HearthProcess(
+            executable: "/usr/bin/env", ["python3", script, "--hub", "127.0.0.1:\(hubPort)", "--mode", mode, "--workdir", workdir.path])
+        let text = try await process.waitForOutput(timeout: .seconds(30)) { $0.contains("\n") }
+        let line = String(text.prefix { $0 != "\n" })
         let port = try #require(Int(line.replacingOccurrences(of: "listening ", with: "")), "proxy said: \(line)")
         return Proxy(process: process, port: port, workdir: workdir)
     }
@@ -380,7 +347,7 @@ import Testing
                 "POST", "/v1/pairing/expected", ["secret": secret.text, "name": "Camera"], headers: PKITools.bearer(token))
             let proxy = try await Self.startProxy(hubPort: hub.port, mode: proxyMode)
             defer {
-                proxy.process.stop()
+                proxy.process.signal(SIGTERM)
                 try? FileManager.default.removeItem(at: proxy.workdir)
             }
             let before = try await hub.store.read { db in try await db.pki.certificates(CertificateQuery(limit: 1000)) }

@@ -35,7 +35,18 @@ public struct TestDatabase: Sendable {
         case .postgres:
             let admin = try adminURL()
             let name = "hearth_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-            try await adminExecute(admin, "CREATE DATABASE \(name)")
+            // Retried: under a full parallel run PostgreSQL has refused a CREATE DATABASE now and then.
+            var attempt = 0
+            while true {
+                do {
+                    try await adminExecute(admin, "CREATE DATABASE \(name)")
+                    break
+                } catch {
+                    attempt += 1
+                    guard attempt < 3 else { throw CurlClient.CurlError(message: "CREATE DATABASE: \(String(reflecting: error))") }
+                    try await Task.sleep(for: .milliseconds(200 * attempt))
+                }
+            }
             var components = URLComponents(string: admin)!
             components.path = "/" + name
             return TestDatabase(engine: .postgres, url: components.string!, folder: folder, postgresName: name)

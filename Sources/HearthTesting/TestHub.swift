@@ -4,6 +4,7 @@ import HearthCore
 import HearthServer
 import HearthStore
 import Logging
+import PostgresNIO
 
 /// A real hub for a test: its own database (SQLite or PostgreSQL), its own folder, HTTPS on a
 /// free port of 127.0.0.1, the first household and owner made as `hearth init` makes them.
@@ -39,6 +40,18 @@ public func withTestHub<Result: Sendable>(
     engine: TestEngine = .sqlite,
     startingAt start: Date = Date(),
     configure: (inout HubConfiguration) -> Void = { _ in },
+    _ body: (TestHub) async throws -> Result
+) async throws -> Result {
+    do {
+        return try await runTestHub(engine: engine, startingAt: start, configure: configure, body)
+    } catch let error as PSQLError {
+        // Its description hides the server's message; a test's failure should show it (test data only).
+        throw CurlClient.CurlError(message: "PostgreSQL: \(String(reflecting: error))")
+    }
+}
+
+private func runTestHub<Result: Sendable>(
+    engine: TestEngine, startingAt start: Date, configure: (inout HubConfiguration) -> Void,
     _ body: (TestHub) async throws -> Result
 ) async throws -> Result {
     var configuration = HubConfiguration(host: "127.0.0.1", port: 0, passwordHashing: TestHub.fastHashing)

@@ -24,7 +24,7 @@ start_throwaway_postgres() {
   "${as_pg[@]}" "$pgbin/initdb" -D "$pgroot/data" -U hearth --auth=scram-sha-256 --pwfile="$pgroot/pwfile" \
     -E UTF8 --locale=C.UTF-8 >/dev/null
   "${as_pg[@]}" "$pgbin/pg_ctl" -D "$pgroot/data" -l "$pgroot/postgres.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $pgport -k $pgroot -c max_connections=300" start >/dev/null
+    -o "-c listen_addresses=127.0.0.1 -p $pgport -k $pgroot -c max_connections=1000" start >/dev/null
   export HEARTH_TEST_POSTGRES_URL="postgres://hearth:${pgpass}@127.0.0.1:${pgport}/postgres?sslmode=disable"
   printf '== PostgreSQL %s on 127.0.0.1:%s\n' "$("$pgbin/postgres" --version | awk '{print $3}')" "$pgport" >&2
 }

@@ -194,7 +194,6 @@ let package = Package(
             name: "HearthTesting",
             dependencies: [
                 "HearthCore",
-                "HearthBroker",
                 .product(name: "Crypto", package: "swift-crypto"),
                 "HearthServer",
                 "HearthStore",

@@ -1,5 +1,4 @@
 import Foundation
-import HearthBroker
 import HearthCore
 import HearthServer
 import HearthStore

@@ -79,7 +79,7 @@ extension MQTTConnection {
         // Copies queued for offline sessions and retained messages are stored before the
         // publisher hears that the broker has the message.
         let routed = broker.publish(message, household: client.household)
-        if publish.qos > .atMostOnce, let me = handle {
+        if publish.qos > .atMostOnce, !routed.congested.isEmpty, let me = handle {
             for subscriber in routed.congested where subscriber.id != id && subscriber.congestion.wait(me) {
                 holdingAcknowledgements = true
             }

@@ -99,8 +99,14 @@ public final class Broker: Sendable {
         state.withLock { $0.connections -= 1 }
     }
 
-    /// Messages dropped because a client's queue was full or it could not take them.
-    public var droppedMessages: Int { state.withLock { $0.dropped } }
+    /// Messages dropped because a client's queue was full or it could not take them, since the
+    /// last call (the housekeeping round logs them).
+    public func takeDroppedCount() -> Int {
+        state.withLock { state in
+            defer { state.dropped = 0 }
+            return state.dropped
+        }
+    }
 
     func countDropped(_ count: Int = 1) {
         state.withLock { $0.dropped += count }
@@ -246,11 +252,6 @@ public final class Broker: Sendable {
                 return (client, connection)
             }
         }
-    }
-
-    /// Open sessions and connections, for the log and tests.
-    public var counts: (sessions: Int, connections: Int) {
-        state.withLock { ($0.sessions.count, $0.connections) }
     }
 
     // MARK: Subscriptions

@@ -98,6 +98,14 @@ public struct CertificateFacts: Sendable, Hashable {
         self.renewed = renewed
     }
 
+    /// The same certificate, revoked when `revoked` (the live revocation set can know before
+    /// the record that was read).
+    public func revoked(if revoked: Bool) -> CertificateFacts {
+        CertificateFacts(
+            serial: serial, notBefore: notBefore, notAfter: notAfter, revoked: self.revoked || revoked,
+            rotationDue: rotationDue, renewed: renewed)
+    }
+
     /// The start of the renewal window: the last third of the lifetime.
     public var renewalOpensAt: Date {
         notBefore.addingTimeInterval(notAfter.timeIntervalSince(notBefore) * 2 / 3)

@@ -28,6 +28,10 @@ enum HubBroker {
             PeriodicService(name: "MQTT housekeeping", interval: .seconds(10), logger: logger, finalRound: true) {
                 broker.sweepExpiredSessions()
                 await broker.flushDenials()
+                let dropped = broker.takeDroppedCount()
+                if dropped > 0 {
+                    logger.warning("the MQTT broker dropped messages a client's queue could not hold", metadata: ["count": "\(dropped)"])
+                }
             },
         ])
     }

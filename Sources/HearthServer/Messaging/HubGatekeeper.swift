@@ -41,12 +41,7 @@ struct HubGatekeeper: BrokerGatekeeper {
         guard attempt.clientID.isEmpty || attempt.clientID == id else {
             return .refused(.clientIdentifierNotValid, "a device connects with its device id (\(id)) as client identifier")
         }
-        var facts = found.facts
-        if pki.isRevoked(serial: facts.serial) {
-            facts = CertificateFacts(
-                serial: facts.serial, notBefore: facts.notBefore, notAfter: facts.notAfter, revoked: true,
-                rotationDue: facts.rotationDue, renewed: facts.renewed)
-        }
+        let facts = found.facts.revoked(if: pki.isRevoked(serial: found.certificate.serial))
         return .accepted(BrokerClient(
             household: found.device.householdID, subject: .device(DeviceFacts(found.device), presenting: facts),
             sessionKey: "device:\(id)", clientID: id, certificateSerial: facts.serial, tokenID: nil,
@@ -107,10 +102,8 @@ struct HubGatekeeper: BrokerGatekeeper {
                         continue
                     }
                     let fresh = DeviceFacts(device)
-                    let certificate = CertificateFacts(
-                        serial: presented.serial, notBefore: presented.notBefore, notAfter: presented.notAfter,
-                        revoked: record.status == .revoked || pki.isRevoked(serial: presented.serial),
-                        rotationDue: presented.rotationDue, renewed: presented.renewed)
+                    let certificate = presented.revoked(
+                        if: record.status == .revoked || pki.isRevoked(serial: presented.serial))
                     let decision = PolicyEngine.decide(
                         .device(fresh, presenting: certificate), .connectMessaging, .broker, PolicyContext(now: now))
                     if !decision.allowed {

@@ -39,10 +39,14 @@ public final class HearthProcess: Sendable {
         // buffer. Not Foundation's readabilityHandler: its Dispatch source keeps firing at end of
         // file on a thread the test process's async work needs, and cancelling it from inside
         // the handler has crashed libdispatch. A third thread waits for the exit.
-        PipeReading.drain(child.standardOutput) { text in state.output.withLock { $0 += text } }
-        PipeReading.drain(child.standardError) { text in state.errors.withLock { $0 += text } }
+        let outputRead = PipeReading.drain(child.standardOutput) { text in state.output.withLock { $0 += text } }
+        let errorsRead = PipeReading.drain(child.standardError) { text in state.errors.withLock { $0 += text } }
         Thread {
             let status = child.waitForExit()
+            // The exit is reported once what the child wrote has been read, so a test that sees it
+            // sees the last lines too (bounded: a grandchild may hold the pipes open).
+            _ = outputRead.wait(timeout: .now() + 2)
+            _ = errorsRead.wait(timeout: .now() + 2)
             state.exit.withLock { $0 = status }
         }.start()
         self.pid = child.pid

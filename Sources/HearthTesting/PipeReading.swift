@@ -26,9 +26,14 @@ enum PipeReading {
     }
 
     /// Reads `handle` on a thread of its own until end of file, passing each chunk on as text.
-    static func drain(_ handle: FileHandle, into append: @escaping @Sendable (String) -> Void) {
+    /// The returned semaphore is signalled at end of file.
+    @discardableResult
+    static func drain(_ handle: FileHandle, into append: @escaping @Sendable (String) -> Void) -> DispatchSemaphore {
+        let done = DispatchSemaphore(value: 0)
         Thread {
             while let data = readSome(handle), !data.isEmpty { append(String(decoding: data, as: UTF8.self)) }
+            done.signal()
         }.start()
+        return done
     }
 }

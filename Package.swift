@@ -122,7 +122,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // The embedded engine (sqlite-nio bundles its own SQLite build).
+        // The embedded engine: the SQLite that sqlite-nio bundles, used through its C module.
         .target(
             name: "HearthStoreSQLite",
             dependencies: [
@@ -248,7 +248,13 @@ let package = Package(
             name: "HearthMQTTTests",
             dependencies: ["HearthMQTT", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict),
-        .testTarget(name: "HearthStoreTests", dependencies: ["HearthTesting", "HearthStore", "HearthCore", "HearthAudit"], swiftSettings: strict),
+        .testTarget(
+            name: "HearthStoreTests",
+            dependencies: [
+                "HearthTesting", "HearthStore", "HearthStoreSQLite", "HearthCore", "HearthAudit",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
         .testTarget(
             name: "HearthServerTests",
             dependencies: [

@@ -1,15 +1,18 @@
 import HearthCore
 import HearthStore
 import Logging
-import SQLiteNIO
+import NIOPosix
 
 /// The embedded engine: one SQLite file in write-ahead-log mode.
 ///
 /// One writer connection carries every transaction, one at a time (SQLite allows a single
 /// writer anyway); a second connection serves reads, one at a time, which WAL lets run beside a
-/// write. Other
-/// processes — `hearth` admin commands while the server runs — share the file through SQLite's
-/// own locking, waiting up to the busy timeout.
+/// write. Other processes — `hearth` admin commands while the server runs — share the file
+/// through SQLite's own locking, waiting up to the busy timeout.
+///
+/// Statements run on the caller's thread, except those that may wait: `BEGIN IMMEDIATE` (for
+/// another process's write lock) and `COMMIT` (for the disk) run on a blocking-work thread, so
+/// no task thread sleeps in them.
 public final class SQLiteEngine: DatabaseEngine {
     public static let dialect = SQLDialect(
         name: "sqlite", blobType: "BLOB", migrationLock: nil,
@@ -17,16 +20,19 @@ public final class SQLiteEngine: DatabaseEngine {
 
     public var dialect: SQLDialect { Self.dialect }
     public let path: String
-    private let writer: SQLiteConnection
-    private let reader: SQLiteConnection
+    private let writer: SQLiteDatabase
+    private let reader: SQLiteDatabase
     private let gate = ConnectionGate()
     private let readerGate = ConnectionGate()
     private let logger: Logger
 
     /// How long a statement waits for another process's lock before failing with "busy".
     public static let busyTimeoutMilliseconds = 5_000
+    /// Compiled statements kept per connection; more distinct texts than this (batched inserts
+    /// vary in their row count) empty the cache, which then fills again.
+    public static let statementCacheLimit = 512
 
-    private init(path: String, writer: SQLiteConnection, reader: SQLiteConnection, logger: Logger) {
+    private init(path: String, writer: SQLiteDatabase, reader: SQLiteDatabase, logger: Logger) {
         self.path = path
         self.writer = writer
         self.reader = reader
@@ -35,36 +41,39 @@ public final class SQLiteEngine: DatabaseEngine {
 
     /// Opens (creating if needed) the database file at `path` with WAL, foreign keys and a busy timeout.
     public static func open(path: String, logger: Logger) async throws -> SQLiteEngine {
-        let writer = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-        do {
-            try await configure(writer, readOnly: false)
-            let reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        // Opening may wait for another process's lock (the WAL switch): a blocking-work thread.
+        try await NIOThreadPool.singleton.runIfActive {
+            let writer = try SQLiteDatabase.open(path: path)
             do {
-                try await configure(reader, readOnly: true)
+                try configure(writer, readOnly: false)
+                let reader = try SQLiteDatabase.open(path: path)
+                do {
+                    try configure(reader, readOnly: true)
+                } catch {
+                    reader.close()
+                    throw error
+                }
+                return SQLiteEngine(path: path, writer: writer, reader: reader, logger: logger)
             } catch {
-                try? await reader.close()
+                writer.close()
                 throw error
             }
-            return SQLiteEngine(path: path, writer: writer, reader: reader, logger: logger)
-        } catch {
-            try? await writer.close()
-            throw error
         }
     }
 
-    private static func configure(_ connection: SQLiteConnection, readOnly: Bool) async throws {
+    private static func configure(_ connection: SQLiteDatabase, readOnly: Bool) throws {
         // busy_timeout first: the WAL switch itself may wait for another process's lock.
-        _ = try await connection.query("PRAGMA busy_timeout = \(busyTimeoutMilliseconds)", [])
+        _ = try connection.query("PRAGMA busy_timeout = \(busyTimeoutMilliseconds)", [])
         if !readOnly {
-            let mode = try await connection.query("PRAGMA journal_mode = WAL", [])
-            guard mode.first?.column("journal_mode")?.string == "wal" else {
+            let mode = try connection.query("PRAGMA journal_mode = WAL", [])
+            guard mode.first?["journal_mode"] == .text("wal") else {
                 throw HearthError(.storageUnavailable, "SQLite refused write-ahead-log mode for the database file")
             }
         }
         // FULL: a commit is on disk before it is acknowledged, across power loss as well as crashes.
-        _ = try await connection.query("PRAGMA synchronous = FULL", [])
-        _ = try await connection.query("PRAGMA foreign_keys = ON", [])
-        if readOnly { _ = try await connection.query("PRAGMA query_only = ON", []) }
+        _ = try connection.query("PRAGMA synchronous = FULL", [])
+        _ = try connection.query("PRAGMA foreign_keys = ON", [])
+        if readOnly { _ = try connection.query("PRAGMA query_only = ON", []) }
     }
 
     public func run() async throws {
@@ -73,13 +82,8 @@ public final class SQLiteEngine: DatabaseEngine {
         // checkpoints the WAL into the main file.
         await gate.acquire()
         await readerGate.acquire()
-        // This task is cancelled by now, and sqlite-nio refuses to start work (even a close) from a
-        // cancelled task; an unstructured task, awaited at once, is not cancelled.
-        let (reader, writer) = (self.reader, self.writer)
-        await Task {
-            try? await reader.close()
-            try? await writer.close()
-        }.value
+        reader.close()
+        writer.close()
         // Released so that a late caller fails on the closed connection instead of waiting forever.
         await gate.release()
         await readerGate.release()
@@ -90,7 +94,7 @@ public final class SQLiteEngine: DatabaseEngine {
         _ body: @Sendable (any SQLExecutor) async throws -> Result
     ) async throws -> Result {
         let reader = self.reader
-        return try await readerGate.withHeld { try await body(SQLiteExecutor(connection: reader)) }
+        return try await readerGate.withHeld { try await body(SQLiteExecutor(database: reader)) }
     }
 
     public func transaction<Result: Sendable>(
@@ -100,13 +104,14 @@ public final class SQLiteEngine: DatabaseEngine {
         return try await gate.withHeld {
             // IMMEDIATE takes the write lock now, so a concurrent writer in another process makes
             // us wait (busy timeout) at BEGIN instead of failing at the first write.
-            _ = try await writer.query("BEGIN IMMEDIATE", [])
+            try await NIOThreadPool.singleton.runIfActive { _ = try writer.query("BEGIN IMMEDIATE", []) }
             do {
-                let result = try await body(SQLiteExecutor(connection: writer))
-                _ = try await writer.query("COMMIT", [])
+                let result = try await body(SQLiteExecutor(database: writer))
+                try await NIOThreadPool.singleton.runIfActive { _ = try writer.query("COMMIT", []) }
                 return result
             } catch {
-                _ = try? await writer.query("ROLLBACK", [])
+                // A failed COMMIT may have rolled back already; then this fails too, harmlessly.
+                _ = try? writer.query("ROLLBACK", [])
                 throw error
             }
         }

@@ -294,7 +294,7 @@ import Testing
         #expect(try await space.hearth(["trust", "list"]).contains("Virtual Devices"))
         _ = try await space.hearth(["pair", "expect", "--serial", "TH-7", "--zone", "climate", "--name", "Thermostat"])
         let attested = try HearthProcess(["device", "pair", "--hub", "https://127.0.0.1:\(port)", "--mode", "attest", "--state", space.path("thermostat")])
-        #expect(try await attested.waitForExit() == 0, "\(attested.standardError)")
+        #expect(try await attested.waitForExit() == 0, "\(attested.standardError)\nhub: \(serve.standardError)")
         let all = try await space.hearth(["devices", "list"])
         #expect(all.split(separator: "\n").contains { $0.hasSuffix("  Thermostat") && $0.contains("  active  climate  valid  ") }, "\(all)")
     }

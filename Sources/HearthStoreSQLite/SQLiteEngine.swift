@@ -73,6 +73,10 @@ public final class SQLiteEngine: DatabaseEngine {
         // FULL: a commit is on disk before it is acknowledged, across power loss as well as crashes.
         _ = try connection.query("PRAGMA synchronous = FULL", [])
         _ = try connection.query("PRAGMA foreign_keys = ON", [])
+        // A statement's own undo journal (kept while a multi-row statement runs inside a
+        // transaction) stays in memory instead of spilling to a temporary file: it is never
+        // needed after the statement, let alone after a crash.
+        _ = try connection.query("PRAGMA temp_store = MEMORY", [])
         if readOnly { _ = try connection.query("PRAGMA query_only = ON", []) }
     }
 

@@ -419,6 +419,11 @@ import Testing
                 ("form body labelled text/plain", body, [("Content-Type", "text/plain")], 400, "invalid_request"),
                 ("no content type", body, [("Content-Type", "")], 400, "invalid_request"),
                 ("not percent-encoding", body + "&x=%zz", form, 400, "invalid_request"),
+                ("a truncated escape", body + "&x=%4", form, 400, "invalid_request"),
+                ("an escape that is not UTF-8", body + "&x=%ff", form, 400, "invalid_request"),
+                // Decoded before it is read: %5F is "_", so this names the known grant.
+                ("an escaped grant the client is not registered for", "grant_type=client%5Fcredentials&client_id=\(f.app)",
+                 form, 400, "unauthorized_client"),
                 ("client_secret_basic", body, form + [("Authorization", basic)], 401, "invalid_client"),
                 ("client_secret_basic without client_id", Form.encode(redemption.filter { $0.0 != "client_id" }),
                  form + [("Authorization", basic)], 401, "invalid_client"),

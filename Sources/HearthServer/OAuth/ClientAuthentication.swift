@@ -76,13 +76,13 @@ extension AuthorizationServer {
         // The client and, for a certificate-authenticated one, the presented certificate's
         // inventory record and device: one read, since every token request makes it.
         let presented = try? await context.channel.nioSSL_peerCertificate().get()?.toDERBytes()
-        let leaf = presented.flatMap { try? Certificate(derEncoded: $0) }
         let at = now
         let (client, certificate) = try await store.read { db -> (OAuthClientRecord?, CertificateRecord?) in
             guard clientID.utf8.count <= 64, let client = try await db.oauthClients.find(clientID), client.revokedAt == nil
             else { return (nil, nil) }
-            guard client.authMethod == .tlsClientAuth, let leaf, let record = try await db.pki.certificate(
-                serial: SerialNumberText.hex(leaf.serialNumber))
+            // Parsed only for a client that authenticates with it: a public client may present one too.
+            guard client.authMethod == .tlsClientAuth, let presented, let leaf = try? Certificate(derEncoded: presented),
+                  let record = try await db.pki.certificate(serial: SerialNumberText.hex(leaf.serialNumber))
             else { return (client, nil) }
             // Valid, issued to the client's device, and that device active.
             guard record.certificateDER == presented, record.status == .valid, record.notAfter > at,

@@ -72,9 +72,22 @@ public struct TopicFilter: Sendable, Hashable, CustomStringConvertible {
         for (index, level) in levels.enumerated() {
             if level == "#" { return true }
             guard index < topic.levels.count else { return false }
-            if level != "+", !level.utf8.elementsEqual(topic.levels[index]) { return false }
+            if level != "+", !Self.sameBytes(level, topic.levels[index]) { return false }
         }
         return levels.count == topic.levels.count
+    }
+
+    /// Byte equality (topics compare as bytes, not as Unicode text), on raw buffers when both
+    /// sides are contiguous: through the views' indices it was the broker's costliest comparison.
+    private static func sameBytes(_ level: String, _ topicLevel: Substring.UTF8View) -> Bool {
+        let utf8 = level.utf8
+        guard utf8.count == topicLevel.count else { return false }
+        let compared = utf8.withContiguousStorageIfAvailable { lhs in
+            topicLevel.withContiguousStorageIfAvailable { rhs in
+                lhs.elementsEqual(rhs)
+            }
+        }
+        return (compared ?? nil) ?? utf8.elementsEqual(topicLevel)
     }
 
     public static func == (lhs: TopicFilter, rhs: TopicFilter) -> Bool {

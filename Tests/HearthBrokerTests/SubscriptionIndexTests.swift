@@ -44,4 +44,39 @@ import Testing
         #expect(Self.matches(index, "devices/a/cmd/x").isEmpty)
         #expect(index.isEmpty)
     }
+
+    static func routed(_ index: inout SubscriptionIndex, _ topic: String) -> [String: Int] {
+        Dictionary(uniqueKeysWithValues: index.routes(for: topic).map { ($0.key, $0.grants.count) })
+    }
+
+    @Test func routesAreWhatMatchingFindsAndFollowEveryChange() throws {
+        var index = SubscriptionIndex()
+        for (number, filter) in Self.filters.enumerated() { index.add(try Self.grant(filter), for: "s\(number % 5)") }
+        for topic in Self.topics + Self.topics {
+            var expected: [String: Int] = [:]
+            index.matching(topic, TopicLevels(topic)) { key, _ in expected[key, default: 0] += 1 }
+            #expect(Self.routed(&index, topic) == expected, "\(topic)")
+        }
+        // A topic routed before a change is routed anew after it.
+        #expect(Self.routed(&index, "devices/b/cmd/x")["s2"] == 1)
+        index.add(try Self.grant("devices/b/cmd/x"), for: "s2")
+        index.add(try Self.grant("devices/b/cmd/x"), for: "new")
+        #expect(Self.routed(&index, "devices/b/cmd/x")["s2"] == 2)
+        #expect(Self.routed(&index, "devices/b/cmd/x")["new"] == 1)
+        index.remove("devices/b/cmd/x", for: "new")
+        #expect(Self.routed(&index, "devices/b/cmd/x")["new"] == nil)
+        #expect(Self.routed(&index, "devices/b/cmd/x")["s2"] == 2)
+    }
+
+    @Test func moreTopicsThanTheCacheHoldsStillRouteCorrectly() throws {
+        var index = SubscriptionIndex()
+        index.add(try Self.grant("devices/+/state"), for: "watcher")
+        index.add(try Self.grant("devices/7/state"), for: "seven")
+        for round in 0..<2 {
+            for n in 0..<(SubscriptionIndex.routeCacheLimit + 100) {
+                let expected: Set<String> = n == 7 ? ["watcher", "seven"] : ["watcher"]
+                #expect(Set(index.routes(for: "devices/\(n)/state").map(\.key)) == expected, "round \(round), topic \(n)")
+            }
+        }
+    }
 }

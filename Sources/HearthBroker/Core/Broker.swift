@@ -308,42 +308,27 @@ public final class Broker: Sendable {
     @discardableResult
     func publish(_ message: BrokerMessage, household: HouseholdID) -> (durable: UInt64, congested: [ConnectionHandle]) {
         var live: [(ConnectionHandle, Delivery)] = []
-        let levels = TopicLevels(message.topic)
         let position = state.withLock { state -> UInt64 in
             var changes: [StorageChange] = []
             if message.retain, let change = retain(message, household: household, in: &state) { changes.append(change) }
-            guard let filters = state.subscriptions[household] else { return outbox.enqueue(changes) }
-            var matched: [String: Delivery] = [:]
-            filters.matching(message.topic, levels) { key, grant in
-                if grant.options.noLocal, key == message.publisher { return }
-                let qos = min(message.qos, grant.options.qos)
-                let retain = grant.options.retainAsPublished && message.retain
-                let ids = grant.identifier.map { [$0] } ?? []
-                if var existing = matched[key] {
-                    existing.qos = max(existing.qos, qos)
-                    existing.retain = existing.retain || retain
-                    existing.subscriptionIdentifiers += ids
-                    matched[key] = existing
-                } else {
-                    matched[key] = Delivery(message: message, qos: qos, retain: retain, subscriptionIdentifiers: ids)
-                }
-            }
-            for (key, delivery) in matched {
-                guard var session = state.sessions[key] else { continue }
-                if let connection = session.connection {
+            guard let routes = state.subscriptions[household]?.routes(for: message.topic) else { return outbox.enqueue(changes) }
+            for route in routes {
+                let key = route.key
+                guard let delivery = Self.delivery(of: message, along: route) else { continue }
+                if let connection = state.sessions[key]?.connection {
                     live.append((connection, delivery))
-                } else if delivery.qos > .atMostOnce {
-                    if session.queue.count < configuration.maximumQueuedMessages {
-                        var queued = delivery
-                        if session.stored {
-                            queued.storedAs = state.nextSequence()
-                            changes.append(.queued(key: key, sequence: queued.storedAs!, StoredMessage(queued, clock: clock)))
-                        }
-                        session.queue.append(queued)
-                        state.sessions[key] = session
-                    } else {
+                } else if delivery.qos > .atMostOnce, let queued = state.sessions[key]?.queue.count {
+                    guard queued < configuration.maximumQueuedMessages else {
                         state.dropped += 1
+                        continue
                     }
+                    var copy = delivery
+                    if state.sessions[key]?.stored == true {
+                        copy.storedAs = state.nextSequence()
+                        changes.append(.queued(key: key, sequence: copy.storedAs!, StoredMessage(copy, clock: clock)))
+                    }
+                    // Appended in place: a session copied out and written back would copy its queue.
+                    state.sessions[key]?.queue.append(copy)
                 }
             }
             return outbox.enqueue(changes)
@@ -354,6 +339,27 @@ public final class Broker: Sendable {
             if delivery.qos > .atMostOnce, connection.congestion.isCongested { congested.append(connection) }
         }
         return (position, congested)
+    }
+
+    /// One session's copy: the highest QoS and the subscription identifiers of all its matching
+    /// subscriptions (MQTT 5 §3.3.4); nil when each of them is No Local and the session published it.
+    private static func delivery(of message: BrokerMessage, along route: SubscriptionIndex.Route) -> Delivery? {
+        var delivery: Delivery?
+        for grant in route.grants {
+            if grant.options.noLocal, route.key == message.publisher { continue }
+            let qos = min(message.qos, grant.options.qos)
+            let retain = grant.options.retainAsPublished && message.retain
+            let ids = grant.identifier.map { [$0] } ?? []
+            if var existing = delivery {
+                existing.qos = max(existing.qos, qos)
+                existing.retain = existing.retain || retain
+                existing.subscriptionIdentifiers += ids
+                delivery = existing
+            } else {
+                delivery = Delivery(message: message, qos: qos, retain: retain, subscriptionIdentifiers: ids)
+            }
+        }
+        return delivery
     }
 
     private func retain(_ message: BrokerMessage, household: HouseholdID, in state: inout State) -> StorageChange? {

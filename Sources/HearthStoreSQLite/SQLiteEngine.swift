@@ -12,7 +12,8 @@ import NIOPosix
 ///
 /// Statements run on the caller's thread, except those that may wait: `BEGIN IMMEDIATE` (for
 /// another process's write lock) and `COMMIT` (for the disk) run on a blocking-work thread, so
-/// no task thread sleeps in them.
+/// no task thread sleeps in them. Reads take turns on the reader, so a long one (an audit
+/// search over a large log) holds at most one task thread.
 public final class SQLiteEngine: DatabaseEngine {
     public static let dialect = SQLDialect(
         name: "sqlite", blobType: "BLOB", migrationLock: nil,

@@ -41,8 +41,10 @@ public struct PersonRecords: Sendable {
     public func withLiveSession(tokenDigest: String, at now: Date) async throws -> Person? {
         let columns = Self.columns.split(separator: ",").map { "p." + $0.trimmingCharacters(in: .whitespaces) }
             .joined(separator: ", ")
+        // A subquery rather than a join: SQLite compiled the join anew at every run, and every
+        // signed-in API call makes this one.
         return try await db.first(
-            "SELECT \(columns) FROM sessions s JOIN people p ON p.id = s.person_id WHERE s.token_hash = ? AND s.expires_at > ?",
+            "SELECT \(columns) FROM people p WHERE p.id = (SELECT person_id FROM sessions WHERE token_hash = ? AND expires_at > ?)",
             tokenDigest, now.unixMilliseconds
         ).map(Person.init)
     }

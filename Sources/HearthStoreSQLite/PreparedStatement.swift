@@ -10,9 +10,10 @@ import VaporCSQLite
 /// Not Sendable: it lives inside `SQLiteDatabase`'s lock and is used only there.
 final class PreparedStatement {
     private let handle: OpaquePointer
-    /// Column names, read once: compiled statements keep their result shape (SQLite re-prepares
-    /// one after a schema change, and `columns(_:)` then sees a new count and reads them again).
+    /// Column names, read again only when SQLite has compiled the statement anew (after a
+    /// schema change, whose result may name its columns differently).
     private var columnNames: [String] = []
+    private var namesCompilation: Int32 = -1
 
     init(_ sql: String, on db: OpaquePointer) throws {
         var handle: OpaquePointer?
@@ -73,9 +74,11 @@ final class PreparedStatement {
     }
 
     private func columns() -> [String] {
-        let count = Int(sqlite_nio_sqlite3_column_count(handle))
-        if columnNames.count != count {
-            columnNames = (0..<count).map { String(cString: sqlite_nio_sqlite3_column_name(handle, Int32($0))) }
+        let compilation = sqlite_nio_sqlite3_stmt_status(handle, SQLITE_STMTSTATUS_REPREPARE, 0)
+        if compilation != namesCompilation {
+            let count = sqlite_nio_sqlite3_column_count(handle)
+            columnNames = (0..<count).map { String(cString: sqlite_nio_sqlite3_column_name(handle, $0)) }
+            namesCompilation = compilation
         }
         return columnNames
     }

@@ -8,13 +8,14 @@ public enum Hex {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(digits.count / 2)
         for pair in stride(from: 0, to: digits.count, by: 2) {
-            guard let high = value(digits[pair]), let low = value(digits[pair + 1]) else { return nil }
+            guard let high = digitValue(digits[pair]), let low = digitValue(digits[pair + 1]) else { return nil }
             bytes.append(high << 4 | low)
         }
         return bytes
     }
 
-    private static func value(_ digit: UInt8) -> UInt8? {
+    /// The value of one hexadecimal digit (either case); nil for any other byte.
+    public static func digitValue(_ digit: UInt8) -> UInt8? {
         switch digit {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
         case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10

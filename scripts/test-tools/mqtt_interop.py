@@ -1103,11 +1103,15 @@ def check5_will_delay(config, out):
     watcher = Peer5(config, "app")
     watcher.connected()
     check(watcher.subscribe(topic, 1) == [1], f"the app subscribes to {topic}")
+    def drop_with_will(payload):
+        """The lamp connects with a will (delay 3 s, session expiry 60) and drops; when it dropped."""
+        lamp = Peer5(config, "lamp", clean=True, expiry=60, will={"topic": topic, "payload": payload}, will_delay=3)
+        lamp.connected()
+        lamp.close_abruptly()
+        return time.time()
+
     delayed = f"gone-{token()}".encode()
-    lamp = Peer5(config, "lamp", clean=True, expiry=60, will={"topic": topic, "payload": delayed}, will_delay=3)
-    lamp.connected()
-    lamp.close_abruptly()
-    dropped = time.time()
+    dropped = drop_with_will(delayed)
     time.sleep(1.5)
     early = watcher.matching(lambda m: m.payload == delayed)
     check(not early, f"the will (delay 3 s) was published {early[0].at - dropped:.2f} s after the drop" if early else "")
@@ -1116,10 +1120,7 @@ def check5_will_delay(config, out):
     check(2.8 <= got.at - dropped <= 5.5, f"the will (delay 3 s) was published {got.at - dropped:.2f} s after the drop")
 
     cancelled = f"resumed-{token()}".encode()
-    lamp = Peer5(config, "lamp", clean=True, expiry=60, will={"topic": topic, "payload": cancelled}, will_delay=3)
-    lamp.connected()
-    lamp.close_abruptly()
-    dropped = time.time()
+    dropped = drop_with_will(cancelled)
     time.sleep(0.5)
     back = Peer5(config, "lamp", clean=False, expiry=60)
     present = back.connected()

@@ -32,7 +32,10 @@ final class BrokerMessage: Sendable {
         self.publisher = publisher
     }
 
-    convenience init(_ publish: PublishPacket, topic: String, publisher: String, now: ContinuousClock.Instant) {
+    /// `now` is read only for a message with an expiry interval: most have none, and this runs per message.
+    convenience init(
+        _ publish: PublishPacket, topic: String, publisher: String, now: @autoclosure () -> ContinuousClock.Instant
+    ) {
         var forwarded = MQTTProperties()
         forwarded.payloadFormatIndicator = publish.properties.payloadFormatIndicator
         forwarded.contentType = publish.properties.contentType
@@ -41,7 +44,7 @@ final class BrokerMessage: Sendable {
         forwarded.userProperties = publish.properties.userProperties
         self.init(
             topic: topic, payload: publish.payload, qos: publish.qos, retain: publish.retain, properties: forwarded,
-            expiresAt: publish.properties.messageExpiryInterval.map { now.advanced(by: .seconds(Int64($0))) },
+            expiresAt: publish.properties.messageExpiryInterval.map { now().advanced(by: .seconds(Int64($0))) },
             publisher: publisher)
     }
 
@@ -51,7 +54,11 @@ final class BrokerMessage: Sendable {
             topic: will.topic, publisher: publisher, now: now)
     }
 
-    func isExpired(at now: ContinuousClock.Instant) -> Bool { expiresAt.map { $0 <= now } ?? false }
+    /// `now` is read only when the message has an expiry.
+    func isExpired(at now: @autoclosure () -> ContinuousClock.Instant) -> Bool {
+        guard let expiresAt else { return false }
+        return expiresAt <= now()
+    }
 }
 
 /// One copy of a message on its way to one session, at the QoS of the matching subscription.

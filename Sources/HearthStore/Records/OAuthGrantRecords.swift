@@ -211,15 +211,14 @@ public struct OAuthGrantRecords: Sendable {
     /// Whether a token is live at `time`: stored, not revoked, not expired, and its grant and
     /// client not revoked (one query; introspection makes it on every call). Scalar subqueries
     /// rather than joins: SQLite compiled a join (or an EXISTS, which it plans as one) anew at
-    /// every run.
+    /// every run. A token without a grant, or whose grant row is gone, has no grant to revoke it.
     public func isAccessTokenActive(jti: String, at time: Date) async throws -> Bool {
         try await db.first(
             """
             SELECT t.jti FROM oauth_access_tokens t
             WHERE t.jti = ? AND t.revoked_at IS NULL AND t.expires_at > ?
-              AND (SELECT CASE WHEN c.revoked_at IS NULL THEN 1 ELSE 0 END FROM oauth_clients c WHERE c.id = t.client_id) = 1
-              AND (t.grant_id IS NULL
-                OR (SELECT CASE WHEN g.revoked_at IS NULL THEN 1 ELSE 0 END FROM oauth_grants g WHERE g.id = t.grant_id) IS DISTINCT FROM 0)
+              AND (SELECT c.revoked_at IS NULL FROM oauth_clients c WHERE c.id = t.client_id) IS TRUE
+              AND (SELECT g.revoked_at IS NULL FROM oauth_grants g WHERE g.id = t.grant_id) IS NOT FALSE
             """,
             jti, time.unixMilliseconds
         ) != nil

@@ -32,61 +32,61 @@ extension MQTTProperties {
     private mutating func readValue(
         of identifier: PropertyIdentifier, from reader: inout WireReader
     ) throws(MQTTProtocolError) {
-        let what = "property \(identifier)"
+        func what() -> String { "property \(identifier)" }
         switch identifier {
-        case .payloadFormatIndicator: payloadFormatIndicator = try Self.readFlag(what, from: &reader)
-        case .messageExpiryInterval: messageExpiryInterval = try reader.readUInt32(what)
-        case .contentType: contentType = try reader.readString(what)
+        case .payloadFormatIndicator: payloadFormatIndicator = try Self.readFlag(what(), from: &reader)
+        case .messageExpiryInterval: messageExpiryInterval = try reader.readUInt32(what())
+        case .contentType: contentType = try reader.readString(what())
         case .responseTopic:
-            let topic = try reader.readString(what)
+            let topic = try reader.readString(what())
             try TopicName.validate(topic)
             responseTopic = topic
-        case .correlationData: correlationData = try reader.readBinary(what)
+        case .correlationData: correlationData = try reader.readBinary(what())
         case .subscriptionIdentifier:
-            let value = try reader.readVariableByteInteger(what)
+            let value = try reader.readVariableByteInteger(what())
             guard value != 0 else { throw .protocolError("subscription identifier is 0") }
             subscriptionIdentifiers.append(value)
-        case .sessionExpiryInterval: sessionExpiryInterval = try reader.readUInt32(what)
-        case .assignedClientIdentifier: assignedClientIdentifier = try reader.readString(what)
-        case .serverKeepAlive: serverKeepAlive = try reader.readUInt16(what)
-        case .authenticationMethod: authenticationMethod = try reader.readString(what)
-        case .authenticationData: authenticationData = try reader.readBinary(what)
-        case .requestProblemInformation: requestProblemInformation = try Self.readFlag(what, from: &reader)
-        case .willDelayInterval: willDelayInterval = try reader.readUInt32(what)
-        case .requestResponseInformation: requestResponseInformation = try Self.readFlag(what, from: &reader)
-        case .responseInformation: responseInformation = try reader.readString(what)
-        case .serverReference: serverReference = try reader.readString(what)
-        case .reasonString: reasonString = try reader.readString(what)
-        case .receiveMaximum: receiveMaximum = try Self.readNonZero(what, from: &reader)
-        case .topicAliasMaximum: topicAliasMaximum = try reader.readUInt16(what)
-        case .topicAlias: topicAlias = try Self.readNonZero(what, from: &reader)
-        case .maximumQoS: maximumQoS = try Self.readFlag(what, from: &reader)
-        case .retainAvailable: retainAvailable = try Self.readFlag(what, from: &reader) == 1
+        case .sessionExpiryInterval: sessionExpiryInterval = try reader.readUInt32(what())
+        case .assignedClientIdentifier: assignedClientIdentifier = try reader.readString(what())
+        case .serverKeepAlive: serverKeepAlive = try reader.readUInt16(what())
+        case .authenticationMethod: authenticationMethod = try reader.readString(what())
+        case .authenticationData: authenticationData = try reader.readBinary(what())
+        case .requestProblemInformation: requestProblemInformation = try Self.readFlag(what(), from: &reader)
+        case .willDelayInterval: willDelayInterval = try reader.readUInt32(what())
+        case .requestResponseInformation: requestResponseInformation = try Self.readFlag(what(), from: &reader)
+        case .responseInformation: responseInformation = try reader.readString(what())
+        case .serverReference: serverReference = try reader.readString(what())
+        case .reasonString: reasonString = try reader.readString(what())
+        case .receiveMaximum: receiveMaximum = try Self.readNonZero(what(), from: &reader)
+        case .topicAliasMaximum: topicAliasMaximum = try reader.readUInt16(what())
+        case .topicAlias: topicAlias = try Self.readNonZero(what(), from: &reader)
+        case .maximumQoS: maximumQoS = try Self.readFlag(what(), from: &reader)
+        case .retainAvailable: retainAvailable = try Self.readFlag(what(), from: &reader) == 1
         case .userProperty:
             let name = try reader.readString("user property name")
             let value = try reader.readString("user property value")
             userProperties.append(UserProperty(name, value))
         case .maximumPacketSize:
-            let value = try reader.readUInt32(what)
+            let value = try reader.readUInt32(what())
             guard value != 0 else { throw .protocolError("maximum packet size is 0") }
             maximumPacketSize = value
-        case .wildcardSubscriptionAvailable: wildcardSubscriptionAvailable = try Self.readFlag(what, from: &reader) == 1
+        case .wildcardSubscriptionAvailable: wildcardSubscriptionAvailable = try Self.readFlag(what(), from: &reader) == 1
         case .subscriptionIdentifiersAvailable:
-            subscriptionIdentifiersAvailable = try Self.readFlag(what, from: &reader) == 1
-        case .sharedSubscriptionAvailable: sharedSubscriptionAvailable = try Self.readFlag(what, from: &reader) == 1
+            subscriptionIdentifiersAvailable = try Self.readFlag(what(), from: &reader) == 1
+        case .sharedSubscriptionAvailable: sharedSubscriptionAvailable = try Self.readFlag(what(), from: &reader) == 1
         }
     }
 
     /// The byte properties that are switches (and Maximum QoS, which is 0 or 1) allow nothing else.
-    private static func readFlag(_ what: String, from reader: inout WireReader) throws(MQTTProtocolError) -> UInt8 {
-        let value = try reader.readByte(what)
-        guard value <= 1 else { throw .protocolError("\(what) is \(value), not 0 or 1") }
+    private static func readFlag(_ what: @autoclosure () -> String, from reader: inout WireReader) throws(MQTTProtocolError) -> UInt8 {
+        let value = try reader.readByte(what())
+        guard value <= 1 else { throw .protocolError("\(what()) is \(value), not 0 or 1") }
         return value
     }
 
-    private static func readNonZero(_ what: String, from reader: inout WireReader) throws(MQTTProtocolError) -> UInt16 {
-        let value = try reader.readUInt16(what)
-        guard value != 0 else { throw .protocolError("\(what) is 0") }
+    private static func readNonZero(_ what: @autoclosure () -> String, from reader: inout WireReader) throws(MQTTProtocolError) -> UInt16 {
+        let value = try reader.readUInt16(what())
+        guard value != 0 else { throw .protocolError("\(what()) is 0") }
         return value
     }
 

@@ -8,7 +8,7 @@ extension MQTTProperties {
     static func read(from reader: inout WireReader, allowed: PropertySet) throws(MQTTProtocolError) -> MQTTProperties {
         let length = try reader.readVariableByteInteger("\(allowed.name) property length")
         var section = try reader.readSection(length: Int(length), "\(allowed.name) properties")
-        var properties = MQTTProperties()
+        var values = Values()
         var seen: UInt64 = 0
         while !section.isAtEnd {
             let raw = try section.readVariableByteInteger("property identifier")
@@ -24,12 +24,26 @@ extension MQTTProperties {
                 }
                 seen |= identifier.bit
             }
-            try properties.readValue(of: identifier, from: &section)
+            try values.readValue(of: identifier, from: &section)
         }
-        return properties
+        return MQTTProperties(values)
     }
 
-    private mutating func readValue(
+    /// Writes the property length and the properties `allowed` permits, in identifier order.
+    func write(into buffer: inout ByteBuffer, allowed: PropertySet) {
+        let encoded = encoded(allowed: allowed)
+        buffer.writeVariableByteInteger(UInt32(encoded.readableBytes))
+        buffer.writeImmutableBuffer(encoded)
+    }
+
+    /// The properties without their length, so a packet can tell whether it may omit the section.
+    func encoded(allowed: PropertySet) -> ByteBuffer {
+        isEmpty ? ByteBuffer() : values.encoded(allowed: allowed)
+    }
+}
+
+extension MQTTProperties.Values {
+    fileprivate mutating func readValue(
         of identifier: PropertyIdentifier, from reader: inout WireReader
     ) throws(MQTTProtocolError) {
         func what() -> String { "property \(identifier)" }
@@ -90,15 +104,7 @@ extension MQTTProperties {
         return value
     }
 
-    /// Writes the property length and the properties `allowed` permits, in identifier order.
-    func write(into buffer: inout ByteBuffer, allowed: PropertySet) {
-        let encoded = encoded(allowed: allowed)
-        buffer.writeVariableByteInteger(UInt32(encoded.readableBytes))
-        buffer.writeImmutableBuffer(encoded)
-    }
-
-    /// The properties without their length, so a packet can tell whether it may omit the section.
-    func encoded(allowed: PropertySet) -> ByteBuffer {
+    fileprivate func encoded(allowed: PropertySet) -> ByteBuffer {
         var out = ByteBuffer()
         func put(_ identifier: PropertyIdentifier) -> Bool {
             guard allowed.contains(identifier) else { return false }

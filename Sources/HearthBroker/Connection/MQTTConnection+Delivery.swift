@@ -75,7 +75,7 @@ extension MQTTConnection {
     private func write(_ delivery: Delivery, packetID: UInt16?, dup: Bool) {
         var properties = delivery.message.properties
         if version == .v5 {
-            properties.subscriptionIdentifiers = delivery.subscriptionIdentifiers
+            if !delivery.subscriptionIdentifiers.isEmpty { properties.subscriptionIdentifiers = delivery.subscriptionIdentifiers }
             if let expiresAt = delivery.message.expiresAt {
                 let left = broker.clock.now.duration(to: expiresAt).components.seconds
                 properties.messageExpiryInterval = UInt32(clamping: max(1, left))

@@ -9,8 +9,12 @@ import NIOSSL
 ///
 /// Packets are handled strictly in order. When a decision needs the store (authentication at
 /// CONNECT, a command to another device), later packets wait in `held` until it is made.
+///
+/// The connection decodes its own packets from the decrypted bytes rather than behind a
+/// `ByteToMessageHandler`: a packet then reaches ``handle(_:)`` without being boxed for the
+/// pipeline and cast back, which was a tenth of the broker's CPU per message.
 final class MQTTConnection: ChannelInboundHandler {
-    typealias InboundIn = MQTTPacket
+    typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     enum Phase { case awaitingConnect, authenticating, connected, closed }
@@ -37,6 +41,11 @@ final class MQTTConnection: ChannelInboundHandler {
     var sessionExpiry: UInt32 = 0
     var timers: [Scheduled<Void>] = []
     var flushScheduled = false
+    var decoder: MQTTPacketDecoder
+    /// Bytes of a packet not yet complete (empty, and holding no storage, between packets).
+    var inbound = ByteBuffer()
+    /// A malformed packet ended the input: nothing after it is read.
+    var inputFailed = false
 
     // Broker → client
     var nextPacketID: UInt16 = 0
@@ -46,8 +55,8 @@ final class MQTTConnection: ChannelInboundHandler {
     var pending: [Delivery] = []
     /// This connection's own congestion (``pending`` too long), which publishers feeding it watch.
     let congestion = Congestion()
-    static let congestedAt = 128
-    static let drainedAt = 32
+    static let congestedAt = 64
+    static let drainedAt = 16
     /// Acknowledgements to this client held, in order, until the subscribers it fed drain.
     var heldAcknowledgements: [MQTTPacket] = []
     var holdingAcknowledgements = false
@@ -68,6 +77,7 @@ final class MQTTConnection: ChannelInboundHandler {
         self.broker = broker
         self.id = id
         self.remoteAddress = remoteAddress
+        self.decoder = MQTTPacketDecoder(maximumPacketSize: broker.configuration.maximumPacketSize)
     }
 
     var handle: ConnectionHandle? {
@@ -94,8 +104,30 @@ final class MQTTConnection: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let packet = unwrapInboundIn(data)
-        guard phase != .closed else { return }
+        var bytes = unwrapInboundIn(data)
+        guard phase != .closed, !inputFailed else { return }
+        if inbound.readableBytes == 0 {
+            inbound = bytes
+        } else {
+            inbound.writeBuffer(&bytes)
+        }
+        do {
+            while phase != .closed, let packet = try decoder.next(from: &inbound) {
+                receive(packet, context: context)
+            }
+        } catch {
+            inputFailed = true
+            inbound = ByteBuffer()
+            return failed(error)
+        }
+        if inbound.readableBytes == 0 {
+            inbound = ByteBuffer()
+        } else if inbound.readerIndex > 0 {
+            inbound.discardReadBytes()
+        }
+    }
+
+    private func receive(_ packet: MQTTPacket, context: ChannelHandlerContext) {
         if busy {
             held.append(packet)
             // Stop reading while a backlog waits, so a client cannot pile up packets in memory.
@@ -117,13 +149,14 @@ final class MQTTConnection: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        guard let error = error as? MQTTProtocolError else {
-            // The transport failed or the peer left without TLS close_notify: the channel is
-            // closing. What the client sent before still counts, so the state is left as it is
-            // and ``channelInactive(context:)`` ends the connection.
-            context.close(promise: nil)
-            return
-        }
+        // The transport failed or the peer left without TLS close_notify: the channel is
+        // closing. What the client sent before still counts, so the state is left as it is
+        // and ``channelInactive(context:)`` ends the connection.
+        context.close(promise: nil)
+    }
+
+    /// A malformed packet: the connection ends with the reason code that says why.
+    private func failed(_ error: MQTTProtocolError) {
         broker.logger.debug("closing on a malformed packet", metadata: ["remote": "\(remoteAddress ?? "-")", "error": "\(error)"])
         switch phase {
         case .awaitingConnect where error.reason == .unsupportedProtocolVersion:

@@ -23,6 +23,10 @@ public final class Broker: Sendable {
 
     struct State: Sendable {
         var sessions: [String: SessionState] = [:]
+        /// The connection that holds each session, for sessions that have one. Kept beside the
+        /// sessions rather than in them: routing reads it for every message, and reading a
+        /// session out of the dictionary copies all of it.
+        var attached: [String: ConnectionHandle] = [:]
         var subscriptions: [HouseholdID: SubscriptionIndex] = [:]
         /// Per household: topic → the retained message.
         var retained: [HouseholdID: [String: BrokerMessage]] = [:]
@@ -131,8 +135,8 @@ public final class Broker: Sendable {
             let key = client.sessionKey
             var takenOver: ConnectionHandle?
             var changes: [StorageChange] = []
-            if let existing = state.sessions[key] {
-                takenOver = existing.connection
+            if state.sessions[key] != nil {
+                takenOver = state.attached[key]
                 if cleanStart { changes += remove(key, from: &state) }
             }
             let present = state.sessions[key] != nil
@@ -141,7 +145,7 @@ public final class Broker: Sendable {
             let resumed = session.queue
             session.queue = []
             session.client = client
-            session.connection = connection
+            state.attached[key] = connection
             session.expiryInterval = expiryInterval
             session.disconnectedAt = nil
             session.generation += 1
@@ -163,12 +167,12 @@ public final class Broker: Sendable {
         _ key: String, connectionID: UInt64, unacknowledged: [Delivery], awaitingRelease: Set<UInt16>, expiryInterval: UInt32
     ) {
         state.withLock { state in
-            guard var session = state.sessions[key], session.connection?.id == connectionID else { return }
+            guard var session = state.sessions[key], state.attached[key]?.id == connectionID else { return }
             guard expiryInterval > 0 else {
                 outbox.enqueue(remove(key, from: &state))
                 return
             }
-            session.connection = nil
+            state.attached[key] = nil
             session.expiryInterval = expiryInterval
             session.disconnectedAt = clock.now
             session.awaitingRelease = awaitingRelease
@@ -195,14 +199,14 @@ public final class Broker: Sendable {
     func sessionMoved(_ key: String, since generation: UInt64) -> Bool {
         state.withLock { state in
             guard let session = state.sessions[key] else { return false }
-            return session.generation != generation || session.connection != nil
+            return session.generation != generation || state.attached[key] != nil
         }
     }
 
     /// Keeps a QoS 1/2 message for a session whose connection closed while it was on its way.
     func requeue(_ delivery: Delivery, for key: String) {
         state.withLock { state in
-            guard var session = state.sessions[key], session.connection == nil else { return }
+            guard var session = state.sessions[key], state.attached[key] == nil else { return }
             guard session.queue.count < configuration.maximumQueuedMessages else {
                 state.dropped += 1
                 return
@@ -227,8 +231,8 @@ public final class Broker: Sendable {
     public func sweepExpiredSessions() {
         let now = clock.now
         state.withLock { state in
-            let expired = state.sessions.filter { _, session in
-                guard session.connection == nil, let since = session.disconnectedAt else { return false }
+            let expired = state.sessions.filter { key, session in
+                guard state.attached[key] == nil, let since = session.disconnectedAt else { return false }
                 return since.advanced(by: .seconds(Int64(session.expiryInterval))) <= now
             }
             outbox.enqueue(expired.keys.flatMap { remove($0, from: &state) })
@@ -238,6 +242,7 @@ public final class Broker: Sendable {
     /// Ends a session; returns the storage change that deletes its record, if it had one.
     private func remove(_ key: String, from state: inout State) -> [StorageChange] {
         guard let session = state.sessions.removeValue(forKey: key) else { return [] }
+        state.attached[key] = nil
         for filter in session.subscriptions.keys {
             state.subscriptions[session.household]?.remove(filter, for: key)
         }
@@ -247,8 +252,8 @@ public final class Broker: Sendable {
     /// Every connected client and its connection.
     func connected() -> [(client: BrokerClient, connection: ConnectionHandle)] {
         state.withLock { state in
-            state.sessions.values.compactMap { session in
-                guard let client = session.client, let connection = session.connection else { return nil }
+            state.attached.compactMap { key, connection in
+                guard let client = state.sessions[key]?.client else { return nil }
                 return (client, connection)
             }
         }
@@ -315,7 +320,7 @@ public final class Broker: Sendable {
             for route in routes {
                 let key = route.key
                 guard let delivery = Self.delivery(of: message, along: route) else { continue }
-                if let connection = state.sessions[key]?.connection {
+                if let connection = state.attached[key] {
                     live.append((connection, delivery))
                 } else if delivery.qos > .atMostOnce, let queued = state.sessions[key]?.queue.count {
                     guard queued < configuration.maximumQueuedMessages else {

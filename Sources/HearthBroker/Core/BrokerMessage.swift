@@ -36,12 +36,17 @@ final class BrokerMessage: Sendable {
     convenience init(
         _ publish: PublishPacket, topic: String, publisher: String, now: @autoclosure () -> ContinuousClock.Instant
     ) {
-        var forwarded = MQTTProperties()
-        forwarded.payloadFormatIndicator = publish.properties.payloadFormatIndicator
-        forwarded.contentType = publish.properties.contentType
-        forwarded.responseTopic = publish.properties.responseTopic
-        forwarded.correlationData = publish.properties.correlationData
-        forwarded.userProperties = publish.properties.userProperties
+        var forwarded = MQTTProperties.none
+        if !publish.properties.isEmpty {
+            let source = publish.properties.values
+            var values = MQTTProperties.Values()
+            values.payloadFormatIndicator = source.payloadFormatIndicator
+            values.contentType = source.contentType
+            values.responseTopic = source.responseTopic
+            values.correlationData = source.correlationData
+            values.userProperties = source.userProperties
+            forwarded = MQTTProperties(values)
+        }
         self.init(
             topic: topic, payload: publish.payload, qos: publish.qos, retain: publish.retain, properties: forwarded,
             expiresAt: publish.properties.messageExpiryInterval.map { now().advanced(by: .seconds(Int64($0))) },

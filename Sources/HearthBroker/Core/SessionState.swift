@@ -16,7 +16,6 @@ struct SessionState: Sendable {
     let household: HouseholdID
     /// Who holds it; nil for a session restored from storage until its client connects again.
     var client: BrokerClient?
-    var connection: ConnectionHandle?
     var subscriptions: [String: SubscriptionGrant] = [:]
     /// Oldest first. Bounded by ``BrokerConfiguration/maximumQueuedMessages``.
     var queue: [Delivery] = []

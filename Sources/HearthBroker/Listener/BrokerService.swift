@@ -62,11 +62,7 @@ public struct BrokerService: Service {
                     }
                     let connection = MQTTConnection(
                         broker: broker, id: id, remoteAddress: channel.remoteAddress?.ipAddress)
-                    try channel.pipeline.syncOperations.addHandlers([
-                        tlsHandler,
-                        ByteToMessageHandler(MQTTPacketDecoder(maximumPacketSize: configuration.maximumPacketSize)),
-                        connection,
-                    ])
+                    try channel.pipeline.syncOperations.addHandlers([tlsHandler, connection])
                 }
             }
             .bind(host: configuration.host, port: configuration.port).get()

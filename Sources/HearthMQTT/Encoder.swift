@@ -12,54 +12,69 @@ extension MQTTCodec {
     /// one writes nothing. Strings and binary fields over 65535 bytes, and packets over 256 MB, are
     /// programming errors and trap.
     public static func encode(_ packet: MQTTPacket, version: MQTTVersion, into buffer: inout ByteBuffer) {
-        var body = ByteBuffer()
+        // The body is written in place, after room for the longest Remaining Length, and moved up
+        // against the fixed header once its length is known: no buffer of its own per packet.
+        let start = buffer.writerIndex
+        buffer.writeRepeatingByte(0, count: 1 + Self.longestRemainingLength)
+        let bodyStart = buffer.writerIndex
         var payload: ByteBuffer?
         let typeAndFlags: UInt8
         switch packet {
         case .connect(let connect):
             typeAndFlags = PacketType.connect.firstByte
-            connect.write(into: &body)
+            connect.write(into: &buffer)
         case .connack(let connack):
             typeAndFlags = PacketType.connack.firstByte
-            connack.write(into: &body, version: version)
+            connack.write(into: &buffer, version: version)
         case .publish(let publish):
             typeAndFlags = PacketType.publish.rawValue << 4 | publish.flags
-            publish.writeVariableHeader(into: &body, version: version)
+            publish.writeVariableHeader(into: &buffer, version: version)
             payload = publish.payload
         case .ack(let ack):
             typeAndFlags = ack.kind.packetType.firstByte
-            ack.write(into: &body, version: version)
+            ack.write(into: &buffer, version: version)
         case .subscribe(let subscribe):
             typeAndFlags = PacketType.subscribe.firstByte
-            subscribe.write(into: &body, version: version)
+            subscribe.write(into: &buffer, version: version)
         case .suback(let suback):
             typeAndFlags = PacketType.suback.firstByte
-            suback.write(into: &body, version: version)
+            suback.write(into: &buffer, version: version)
         case .unsubscribe(let unsubscribe):
             typeAndFlags = PacketType.unsubscribe.firstByte
-            unsubscribe.write(into: &body, version: version)
+            unsubscribe.write(into: &buffer, version: version)
         case .unsuback(let unsuback):
             typeAndFlags = PacketType.unsuback.firstByte
-            unsuback.write(into: &body, version: version)
+            unsuback.write(into: &buffer, version: version)
         case .pingreq:
             typeAndFlags = PacketType.pingreq.firstByte
         case .pingresp:
             typeAndFlags = PacketType.pingresp.firstByte
         case .disconnect(let disconnect):
             typeAndFlags = PacketType.disconnect.firstByte
-            disconnect.write(into: &body, version: version)
+            disconnect.write(into: &buffer, version: version)
         case .auth(let auth):
-            guard version == .v5 else { return }
+            guard version == .v5 else {
+                buffer.moveWriterIndex(to: start)
+                return
+            }
             typeAndFlags = PacketType.auth.firstByte
-            auth.write(into: &body)
+            auth.write(into: &buffer)
         }
-        let remainingLength = body.readableBytes + (payload?.readableBytes ?? 0)
+        let bodyLength = buffer.writerIndex - bodyStart
+        let remainingLength = bodyLength + (payload?.readableBytes ?? 0)
         precondition(remainingLength <= Int(VariableByteInteger.maximum), "packet exceeds MQTT's 256 MB limit")
+        let headerLength = 1 + VariableByteInteger.encodedLength(UInt32(remainingLength))
+        if bodyLength > 0, start + headerLength != bodyStart {
+            _ = try! buffer.copyBytes(at: bodyStart, to: start + headerLength, length: bodyLength)  // in bounds by construction
+        }
+        buffer.moveWriterIndex(to: start)
         buffer.writeInteger(typeAndFlags)
         buffer.writeVariableByteInteger(UInt32(remainingLength))
-        buffer.writeBuffer(&body)
+        buffer.moveWriterIndex(forwardBy: bodyLength)
         if let payload { buffer.writeImmutableBuffer(payload) }
     }
+
+    private static let longestRemainingLength = 4
 
     /// The packet's bytes in a fresh buffer.
     public static func encode(_ packet: MQTTPacket, version: MQTTVersion) -> ByteBuffer {

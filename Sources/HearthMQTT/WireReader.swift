@@ -38,10 +38,16 @@ struct WireReader {
     /// A UTF-8 Encoded String (MQTT 5 §1.5.4): valid UTF-8, no surrogates, no U+0000.
     mutating func readString(_ what: @autoclosure () -> String) throws(MQTTProtocolError) -> String {
         let bytes = try readPrefixed(what())
-        // On the raw bytes: through the generic collection view both checks cost as much as the
-        // rest of a PUBLISH's decoding.
+        // One pass over the raw bytes: topics are nearly always ASCII, which needs no further
+        // validation, and the generic validating initializer cost as much as the rest of a
+        // PUBLISH's decoding.
         let text: String?? = bytes.withUnsafeReadableBytes { raw in
-            raw.contains(0) ? nil : .some(String(validating: raw, as: UTF8.self))
+            var ascii = true
+            for byte in raw {
+                if byte == 0 { return nil }
+                if byte >= 0x80 { ascii = false }
+            }
+            return .some(ascii ? String(decoding: raw, as: UTF8.self) : String(validating: raw, as: UTF8.self))
         }
         guard let validated = text else { throw .malformed("\(what()) contains U+0000") }
         guard let text = validated else { throw .malformed("\(what()) is not valid UTF-8") }

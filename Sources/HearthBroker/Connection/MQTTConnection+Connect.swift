@@ -68,8 +68,7 @@ extension MQTTConnection {
 
         let keepAlive = connect.keepAlive == 0 || connect.keepAlive > limits.maximumKeepAlive ? limits.maximumKeepAlive : connect.keepAlive
         if let context {
-            let idle = IdleStateHandler(readTimeout: .milliseconds(Int64(keepAlive) * 1500))
-            try? context.pipeline.syncOperations.addHandler(idle, position: .before(self))
+            watchKeepAlive(.milliseconds(Int64(keepAlive) * 1500))
             let remaining = client.validUntil.timeIntervalSince(now)
             timers.append(context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(remaining * 1000))) { [self] in
                 terminate(.notAuthorized, "the credential this session was opened with has expired")

@@ -40,6 +40,9 @@ final class MQTTConnection: ChannelInboundHandler {
     var generation: UInt64 = 0
     var sessionExpiry: UInt32 = 0
     var timers: [Scheduled<Void>] = []
+    /// When bytes last arrived, and the check that ends a connection silent for too long.
+    var lastReceived = NIODeadline.now()
+    var keepAliveCheck: Scheduled<Void>?
     var flushScheduled = false
     var decoder: MQTTPacketDecoder
     /// Bytes of a packet not yet complete (empty, and holding no storage, between packets).
@@ -106,6 +109,7 @@ final class MQTTConnection: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var bytes = unwrapInboundIn(data)
         guard phase != .closed, !inputFailed else { return }
+        lastReceived = .now()
         if inbound.readableBytes == 0 {
             inbound = bytes
         } else {
@@ -140,12 +144,17 @@ final class MQTTConnection: ChannelInboundHandler {
         handle(packet)
     }
 
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
-            terminate(.keepAliveTimeout, "nothing received for one and a half keep-alive periods")
-            return
+    /// Ends the connection once nothing has arrived for `limit` (one and a half keep-alives).
+    /// The connection checks this itself rather than behind an `IdleStateHandler`, which every
+    /// packet and every write would pass through.
+    func watchKeepAlive(_ limit: TimeAmount) {
+        guard let context, phase != .closed else { return }
+        keepAliveCheck = context.eventLoop.assumeIsolated().scheduleTask(deadline: lastReceived + limit) { [self] in
+            guard NIODeadline.now() < lastReceived + limit else {
+                return terminate(.keepAliveTimeout, "nothing received for one and a half keep-alive periods")
+            }
+            watchKeepAlive(limit)
         }
-        context.fireUserInboundEventTriggered(event)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -302,6 +311,8 @@ final class MQTTConnection: ChannelInboundHandler {
         phase = .closed
         for timer in timers { timer.cancel() }
         timers = []
+        keepAliveCheck?.cancel()
+        keepAliveCheck = nil
         broker.releaseConnection()
         // Publishers waiting for this connection to drain must not wait for a closed one.
         for publisher in congestion.end() { publisher.releaseAcknowledgements() }

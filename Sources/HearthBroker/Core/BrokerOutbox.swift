@@ -27,7 +27,7 @@ final class BrokerOutbox: Sendable {
     /// Appends changes; returns the position to wait for (``durable(through:)``).
     @discardableResult
     func enqueue(_ changes: [StorageChange]) -> UInt64 {
-        guard storage != nil, !changes.isEmpty else { return 0 }
+        guard !changes.isEmpty, storage != nil else { return 0 }
         let (position, start) = state.withLock { state -> (UInt64, Bool) in
             state.pending += changes
             state.enqueued += UInt64(changes.count)

@@ -41,16 +41,16 @@ struct WireReader {
         // One pass over the raw bytes: topics are nearly always ASCII, which needs no further
         // validation, and the generic validating initializer cost as much as the rest of a
         // PUBLISH's decoding.
-        let text: String?? = bytes.withUnsafeReadableBytes { raw in
+        let (hasZero, text) = bytes.withUnsafeReadableBytes { raw -> (Bool, String?) in
             var ascii = true
             for byte in raw {
-                if byte == 0 { return nil }
+                if byte == 0 { return (true, nil) }
                 if byte >= 0x80 { ascii = false }
             }
-            return .some(ascii ? String(decoding: raw, as: UTF8.self) : String(validating: raw, as: UTF8.self))
+            return (false, ascii ? String(decoding: raw, as: UTF8.self) : String(validating: raw, as: UTF8.self))
         }
-        guard let validated = text else { throw .malformed("\(what()) contains U+0000") }
-        guard let text = validated else { throw .malformed("\(what()) is not valid UTF-8") }
+        guard !hasZero else { throw .malformed("\(what()) contains U+0000") }
+        guard let text else { throw .malformed("\(what()) is not valid UTF-8") }
         return text
     }
 

@@ -20,6 +20,7 @@ final class MQTTConnection: ChannelInboundHandler {
     enum Phase { case awaitingConnect, authenticating, connected, closed }
 
     let broker: Broker
+    let flushBatch: FlushBatch
     let id: UInt64
     let remoteAddress: String?
     var context: ChannelHandlerContext?
@@ -76,8 +77,9 @@ final class MQTTConnection: ChannelInboundHandler {
     var permittedCommands: Set<String> = []
     var commandsGeneration: UInt64 = 0
 
-    init(broker: Broker, id: UInt64, remoteAddress: String?) {
+    init(broker: Broker, flushBatch: FlushBatch, id: UInt64, remoteAddress: String?) {
         self.broker = broker
+        self.flushBatch = flushBatch
         self.id = id
         self.remoteAddress = remoteAddress
         self.decoder = MQTTPacketDecoder(maximumPacketSize: broker.configuration.maximumPacketSize)
@@ -115,14 +117,20 @@ final class MQTTConnection: ChannelInboundHandler {
         } else {
             inbound.writeBuffer(&bytes)
         }
-        do {
-            while phase != .closed, let packet = try decoder.next(from: &inbound) {
-                receive(packet, context: context)
+        var malformed: MQTTProtocolError?
+        flushBatch.collecting {
+            do throws(MQTTProtocolError) {
+                while phase != .closed, let packet = try decoder.next(from: &inbound) {
+                    receive(packet, context: context)
+                }
+            } catch {
+                malformed = error
             }
-        } catch {
+        }
+        if let malformed {
             inputFailed = true
             inbound = ByteBuffer()
-            return failed(error)
+            return failed(malformed)
         }
         if inbound.readableBytes == 0 {
             inbound = ByteBuffer()
@@ -267,14 +275,18 @@ final class MQTTConnection: ChannelInboundHandler {
         if flush { context.flush() } else { scheduleFlushAfterWrite() }
     }
 
-    /// Writes made during one event-loop tick go out in one flush.
+    /// Writes go out in one flush: with the input being handled (``FlushBatch``), or else at the
+    /// end of this event-loop tick.
     func scheduleFlushAfterWrite() {
         guard !flushScheduled, let context else { return }
         flushScheduled = true
-        context.eventLoop.assumeIsolated().execute { [self] in
-            flushScheduled = false
-            self.context?.flush()
-        }
+        if flushBatch.take(self) { return }
+        context.eventLoop.assumeIsolated().execute { [self] in flushNow() }
+    }
+
+    func flushNow() {
+        flushScheduled = false
+        context?.flush()
     }
 
     /// Closes after what was written has gone out — or, `immediately`, without waiting: a

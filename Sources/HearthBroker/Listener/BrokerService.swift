@@ -47,6 +47,10 @@ public struct BrokerService: Service {
         let broker = self.broker
         let tls = self.tls
         let verifyClient = self.verifyClient
+        // One batch per loop, made on the loop by its first connection.
+        let flushBatches = Dictionary(uniqueKeysWithValues: group.makeIterator().map { loop in
+            (ObjectIdentifier(loop), NIOLoopBoundBox<FlushBatch?>.makeEmptyBox(valueType: FlushBatch.self, eventLoop: loop))
+        })
         let server = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -60,8 +64,11 @@ public struct BrokerService: Service {
                     let tlsHandler = NIOSSLServerHandler(context: tls) { certificates, promise in
                         promise.completeWithTask { await verifyClient(certificates) }
                     }
+                    let batchBox = flushBatches[ObjectIdentifier(channel.eventLoop)]!
+                    let flushBatch = batchBox.value ?? FlushBatch()
+                    batchBox.value = flushBatch
                     let connection = MQTTConnection(
-                        broker: broker, id: id, remoteAddress: channel.remoteAddress?.ipAddress)
+                        broker: broker, flushBatch: flushBatch, id: id, remoteAddress: channel.remoteAddress?.ipAddress)
                     try channel.pipeline.syncOperations.addHandlers([tlsHandler, connection])
                 }
             }

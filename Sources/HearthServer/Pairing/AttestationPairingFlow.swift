@@ -7,7 +7,8 @@ import HearthPKI
 import HearthStore
 import Hummingbird
 import SwiftASN1
-import X509
+// The hub's clock (which tests set) decides expiry, so the policy takes a fixed validation time.
+@_spi(FixedExpiryValidationTime) import X509
 
 /// Zero-touch mode: a device attested by a manufacturer the admin trusts pairs without a code.
 /// It lands in the `quarantine` zone, pending, until an owner claims it — unless its household
@@ -132,7 +133,7 @@ extension PairingService {
         }
         let roots = try await store.read { db in try await db.attestation.roots() }
             .compactMap { try? Certificate(derEncoded: $0.certificateDER) }
-        var verifier = Verifier(rootCertificates: CertificateStore(roots)) { RFC5280Policy(validationTime: now) }
+        var verifier = Verifier(rootCertificates: CertificateStore(roots)) { RFC5280Policy(fixedExpiryValidationTime: now) }
         let verified = await verifier.validate(leaf: attestation, intermediates: CertificateStore(Array(chain.dropFirst())))
         let material = PairingMaterial(csrHash: PairingMaterial.hash(csr.der), hubKeyHash: hubKey)
         guard case .validCertificate = verified,

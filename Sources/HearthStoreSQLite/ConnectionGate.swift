@@ -26,6 +26,14 @@ actor ConnectionGate {
         }
     }
 
+    /// Passes the gate straight to the next waiter, if there is one (then true); otherwise the
+    /// caller keeps holding it.
+    func handOffIfWaiting() -> Bool {
+        guard !waiters.isEmpty else { return false }
+        waiters.removeFirst().resume()
+        return true
+    }
+
     func withHeld<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
         await acquire()
         do {

@@ -2,6 +2,7 @@ import HearthCore
 import HearthStore
 import Logging
 import NIOPosix
+import Synchronization
 
 /// The embedded engine: one SQLite file in write-ahead-log mode.
 ///
@@ -14,6 +15,13 @@ import NIOPosix
 /// another process's write lock) and `COMMIT` (for the disk) run on a blocking-work thread, so
 /// no task thread sleeps in them. Reads take turns on the reader, so a long one (an audit
 /// search over a large log) holds at most one task thread.
+///
+/// Group commit: a transaction that finishes while others wait for the writer does not commit;
+/// the next one continues the same SQLite transaction, each in its own savepoint (so one that
+/// fails undoes only itself), and the last of the group — no one waiting, or
+/// ``maximumCommitGroup`` reached — commits for all. Every member returns only after that commit
+/// (``CommitGroup``): one disk write and sync for many transactions, and nothing acknowledged
+/// before it is durable.
 public final class SQLiteEngine: DatabaseEngine {
     public static let dialect = SQLDialect(
         name: "sqlite", blobType: "BLOB", migrationLock: nil,
@@ -24,6 +32,12 @@ public final class SQLiteEngine: DatabaseEngine {
     private let writer: SQLiteDatabase
     private let reader: SQLiteDatabase
     private let gate = ConnectionGate()
+    /// The SQLite transaction being continued by the next holder of `gate`, with its member count.
+    /// Only the holder of `gate` touches it; open exactly while the gate is held.
+    private let openGroup = Mutex<(group: CommitGroup, members: Int)?>(nil)
+    /// Commits made, for tests and diagnostics.
+    private let commits = Atomic<Int>(0)
+    var commitCount: Int { commits.load(ordering: .relaxed) }
     private let readerGate = ConnectionGate()
     private let logger: Logger
 
@@ -32,6 +46,8 @@ public final class SQLiteEngine: DatabaseEngine {
     /// Compiled statements kept per connection; more distinct texts than this (batched inserts
     /// vary in their row count) empty the cache, which then fills again.
     public static let statementCacheLimit = 512
+    /// Transactions committed together at most.
+    public static let maximumCommitGroup = 64
 
     private init(path: String, writer: SQLiteDatabase, reader: SQLiteDatabase, logger: Logger) {
         self.path = path
@@ -86,6 +102,8 @@ public final class SQLiteEngine: DatabaseEngine {
         // Wait for the transaction in progress, then close; the last connection to close
         // checkpoints the WAL into the main file.
         await gate.acquire()
+        // The gate may have been handed over with a group still open: it commits first.
+        if let open = openGroup.withLock({ $0?.group }) { await settle(open, writer: writer, broken: false) }
         await readerGate.acquire()
         reader.close()
         writer.close()
@@ -106,18 +124,79 @@ public final class SQLiteEngine: DatabaseEngine {
         _ body: @Sendable (any SQLExecutor) async throws -> Result
     ) async throws -> Result {
         let writer = self.writer
-        return try await gate.withHeld {
-            // IMMEDIATE takes the write lock now, so a concurrent writer in another process makes
-            // us wait (busy timeout) at BEGIN instead of failing at the first write.
-            try await NIOThreadPool.singleton.runIfActive { _ = try writer.query("BEGIN IMMEDIATE", []) }
+        await gate.acquire()
+        let group: CommitGroup
+        do {
+            group = try await joinGroup(writer)
+        } catch {
+            await gate.release()
+            throw error
+        }
+        let outcome: Swift.Result<Result, any Error>
+        var broken = false
+        do {
+            _ = try writer.query("SAVEPOINT member", [])
+            let value = try await body(SQLiteExecutor(database: writer))
+            _ = try writer.query("RELEASE member", [])
+            outcome = .success(value)
+        } catch {
+            outcome = .failure(error)
+            // Undo this member only; if SQLite already rolled the whole transaction back (an
+            // I/O error, a full disk), the group is lost and every member fails.
             do {
-                let result = try await body(SQLiteExecutor(database: writer))
+                _ = try writer.query("ROLLBACK TO member", [])
+                _ = try writer.query("RELEASE member", [])
+            } catch {
+                broken = true
+            }
+        }
+        await endTurn(of: group, writer: writer, broken: broken)
+        let value = try outcome.get()
+        try await group.committed()
+        return value
+    }
+
+    /// The open SQLite transaction to continue, or a new one. Called by the holder of the gate.
+    private func joinGroup(_ writer: SQLiteDatabase) async throws -> CommitGroup {
+        if let open = openGroup.withLock({ $0?.group }) { return open }
+        // IMMEDIATE takes the write lock now, so a concurrent writer in another process makes
+        // us wait (busy timeout) at BEGIN instead of failing at the first write.
+        try await NIOThreadPool.singleton.runIfActive { _ = try writer.query("BEGIN IMMEDIATE", []) }
+        let group = CommitGroup()
+        openGroup.withLock { $0 = (group, 0) }
+        return group
+    }
+
+    /// Ends the gate holder's turn: hands the open transaction to the next waiting one, or
+    /// commits it (rolls it back when broken) for the whole group, then releases the gate.
+    private func endTurn(of group: CommitGroup, writer: SQLiteDatabase, broken: Bool) async {
+        if !broken {
+            let members = openGroup.withLock { open -> Int in
+                open?.members += 1
+                return open?.members ?? 0
+            }
+            if members < Self.maximumCommitGroup, await gate.handOffIfWaiting() { return }
+        }
+        await settle(group, writer: writer, broken: broken)
+        await gate.release()
+    }
+
+    /// Commits the open transaction for its whole group (rolls it back when broken).
+    private func settle(_ group: CommitGroup, writer: SQLiteDatabase, broken: Bool) async {
+        openGroup.withLock { $0 = nil }
+        if broken {
+            _ = try? writer.query("ROLLBACK", [])
+            group.finish(.failure(HearthError(
+                .storageUnavailable, "the database rolled back a transaction this one was committed with; try again")))
+        } else {
+            do {
                 try await NIOThreadPool.singleton.runIfActive { _ = try writer.query("COMMIT", []) }
-                return result
+                commits.add(1, ordering: .relaxed)
+                group.finish(.success(()))
             } catch {
                 // A failed COMMIT may have rolled back already; then this fails too, harmlessly.
                 _ = try? writer.query("ROLLBACK", [])
-                throw error
+                group.finish(.failure(error))
             }
         }
     }

@@ -38,11 +38,15 @@ final class PreparedStatement {
             guard status == SQLITE_OK else { throw SQLiteDatabase.failure(status, db) }
         }
         var rows: [SQLRow] = []
+        var names: [String]?
         while true {
             let status = sqlite_nio_sqlite3_step(handle)
             if status == SQLITE_DONE { return rows }
             guard status == SQLITE_ROW else { throw SQLiteDatabase.failure(status, db) }
-            rows.append(row(columns()))
+            // Once per run: a statement is compiled anew only at the start of a step sequence.
+            let current = names ?? columns()
+            names = current
+            rows.append(row(current))
         }
     }
 

@@ -1,4 +1,3 @@
-import HearthMQTT
 import Logging
 import NIOCore
 import NIOPosix

@@ -39,12 +39,10 @@ public struct PersonRecords: Sendable {
     /// The person whose session has this token digest, if the session is live at `now` (one
     /// query: every authenticated request makes it).
     public func withLiveSession(tokenDigest: String, at now: Date) async throws -> Person? {
-        let columns = Self.columns.split(separator: ",").map { "p." + $0.trimmingCharacters(in: .whitespaces) }
-            .joined(separator: ", ")
         // A subquery rather than a join: SQLite compiled the join anew at every run, and every
         // signed-in API call makes this one.
         return try await db.first(
-            "SELECT \(columns) FROM people p WHERE p.id = (SELECT person_id FROM sessions WHERE token_hash = ? AND expires_at > ?)",
+            "SELECT \(Self.columns) FROM people WHERE id = (SELECT person_id FROM sessions WHERE token_hash = ? AND expires_at > ?)",
             tokenDigest, now.unixMilliseconds
         ).map(Person.init)
     }

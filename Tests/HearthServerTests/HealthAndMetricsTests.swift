@@ -22,6 +22,7 @@ import Testing
         try await withTestHub { hub in
             for _ in 0..<3 { _ = try await hub.client.request("GET", "/healthz") }
             _ = try await hub.client.request("GET", "/no/such/route")
+            _ = try await hub.client.request("PROPFIND", "/healthz")
             let metrics = try await hub.client.request("GET", "/metrics")
             #expect(metrics.status == 200)
             #expect(metrics.headers["content-type"]?.hasPrefix("text/plain; version=0.0.4") == true)
@@ -36,6 +37,9 @@ import Testing
             #expect(samples.contains { $0.name == "hearth_http_requests_total" && $0.labels["status"] == "404" })
             // Unknown paths share one label value instead of minting one per path.
             #expect(!samples.contains { $0.labels["route"]?.contains("no/such") == true })
+            // So do methods outside the standard set.
+            #expect(samples.contains { $0.name == "hearth_http_requests_total" && $0.labels["method"] == "other" })
+            #expect(!samples.contains { $0.labels["method"] == "PROPFIND" })
         }
     }
 }

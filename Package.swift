@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "HearthPKI", targets: ["HearthPKI"]),
         .library(name: "HearthPairing", targets: ["HearthPairing"]),
         .library(name: "HearthStore", targets: ["HearthStore"]),
+        .library(name: "HearthHub", targets: ["HearthHub"]),
         .library(name: "HearthServer", targets: ["HearthServer"]),
         .library(name: "HearthOAuth", targets: ["HearthOAuth"]),
         .library(name: "HearthDevice", targets: ["HearthDevice"]),
@@ -141,9 +142,11 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // HTTP adapter, TLS, data folder, background services and the wiring of one hub.
+        // The application layer: every operation of the hub, typed in and out, over the store and
+        // the cores; the data folder, key sealing, background services and the assembly of one hub.
+        // No HTTP: nothing here imports Hummingbird, NIOHTTP1, HTTPTypes or Prometheus.
         .target(
-            name: "HearthServer",
+            name: "HearthHub",
             dependencies: [
                 "HearthCore",
                 "HearthAudit",
@@ -155,13 +158,37 @@ let package = Package(
                 "HearthStore",
                 "HearthStoreSQLite",
                 "HearthStorePostgres",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // The HTTP adapter: Hummingbird routes that decode, call the application layer and encode;
+        // problem+json on /v1, RFC 6749 errors on /oauth; the HTTPS listener.
+        .target(
+            name: "HearthServer",
+            dependencies: [
+                "HearthHub",
+                "HearthCore",
+                "HearthAudit",
+                "HearthPKI",
+                "HearthPairing",
+                "HearthOAuth",
+                "HearthBroker",
+                "HearthStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -195,6 +222,7 @@ let package = Package(
             dependencies: [
                 "HearthCore",
                 .product(name: "Crypto", package: "swift-crypto"),
+                "HearthHub",
                 "HearthServer",
                 "HearthStore",
                 "HearthStoreSQLite",
@@ -208,6 +236,7 @@ let package = Package(
         .executableTarget(
             name: "hearth",
             dependencies: [
+                "HearthHub",
                 "HearthServer",
                 "HearthBroker",
                 "HearthMQTT",
@@ -258,7 +287,7 @@ let package = Package(
         .testTarget(
             name: "HearthServerTests",
             dependencies: [
-                "HearthTesting", "HearthServer", "HearthStore", "HearthCore", "HearthAudit", "HearthPairing", "HearthPKI", "HearthOAuth",
+                "HearthTesting", "HearthHub", "HearthServer", "HearthStore", "HearthCore", "HearthAudit", "HearthPairing", "HearthPKI", "HearthOAuth",
                 "HearthBroker",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -267,7 +296,7 @@ let package = Package(
         .testTarget(
             name: "HearthDeviceTests",
             dependencies: [
-                "HearthDevice", "HearthTesting", "HearthServer", "HearthCore", "HearthPairing",
+                "HearthDevice", "HearthTesting", "HearthHub", "HearthServer", "HearthCore", "HearthPairing",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),

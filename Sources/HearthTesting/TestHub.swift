@@ -1,5 +1,6 @@
 import Foundation
 import HearthCore
+import HearthHub
 import HearthServer
 import HearthStore
 import Logging
@@ -67,17 +68,16 @@ private func runTestHub<Result: Sendable>(
                     store: store, sealer: sealer, hasher: hasher, householdName: "Test home",
                     ownerEmail: "owner@example.org", hostnames: [])
             }
-            let (certificate, pki) = try await PKISetup.prepare(
-                store: store, sealer: sealer, hostnames: [], publicURL: PKISetup.defaultPublicURL(hostnames: []))
+            let assembly = try await HubAssembly.open(
+                configuration: configuration, store: store, sealer: sealer,
+                publicURL: PKISetup.defaultPublicURL(hostnames: configuration.hostnames), logger: logger)
+            let pki = assembly.pki
             let certificatePath = database.folder.appendingPathComponent("ca-root.pem").path
             try Data(pki.authorities.rootPEM.utf8).write(to: URL(fileURLWithPath: certificatePath))
-            let auditSigner = try await AuditKey.loadSigner(store: store, sealer: sealer)
             // Signed before the hub starts, so the checkpoint service's first run changes nothing
             // that a test snapshots.
-            try await AuditCheckpointer(store: store, signer: auditSigner).checkpoint()
-            let hub = Hub(
-                configuration: configuration, store: store, certificate: certificate, pki: pki,
-                auditSigner: auditSigner, logger: logger)
+            try await AuditCheckpointer(store: store, signer: assembly.auditSigner).checkpoint()
+            let hub = Hub(assembly)
 
             let (ports, portContinuation) = AsyncStream<Int>.makeStream()
             let (mqttPorts, mqttPortContinuation) = AsyncStream<Int>.makeStream()
@@ -102,7 +102,7 @@ private func runTestHub<Result: Sendable>(
                     port: port, mqttPort: mqttPort, store: store, clock: clock, logs: logs, ownerEmail: initial.email.rawValue,
                     ownerPassword: initial.oneTimePassword, householdID: initial.householdID,
                     certificatePath: certificatePath, database: database, pki: pki,
-                    servedCertificatePEM: certificate.certificatePEM)
+                    servedCertificatePEM: assembly.certificate.certificatePEM)
                 defer { group.cancelAll() }
                 let result = try await body(testHub)
                 group.cancelAll()

@@ -1,5 +1,6 @@
 import Foundation
 import HearthCore
+import HearthHub
 import HearthServer
 import HearthStore
 import HearthTesting

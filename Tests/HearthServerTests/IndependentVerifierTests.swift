@@ -1,6 +1,7 @@
 import Foundation
 import HearthTesting
 import HearthAudit
+import HearthHub
 import HearthServer
 import HearthStore
 import Testing

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import HearthBroker
 import HearthCore
+import HearthHub
 import HearthServer
 import HearthTesting
 import Testing

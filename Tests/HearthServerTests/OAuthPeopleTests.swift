@@ -3,6 +3,7 @@ import Foundation
 import HearthAudit
 import HearthCore
 import HearthOAuth
+import HearthHub
 import HearthServer
 import HearthStore
 import HearthTesting

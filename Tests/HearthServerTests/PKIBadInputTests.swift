@@ -1,6 +1,7 @@
 import Foundation
 import HearthAudit
 import HearthCore
+import HearthHub
 import HearthServer
 import HearthStore
 import HearthTesting

@@ -3,6 +3,7 @@ import HearthAudit
 import HearthCore
 import HearthPairing
 import HearthPKI
+import HearthHub
 import HearthServer
 import HearthStore
 import HearthTesting

@@ -1,3 +1,4 @@
+import HearthHub
 import Hummingbird
 import Logging
 import Metrics

@@ -1,3 +1,4 @@
+import HearthHub
 import Hummingbird
 
 /// One route: method, path pattern (`:name` for a parameter) and handler. Controllers list

@@ -1,3 +1,4 @@
+import HearthHub
 import Metrics
 import Prometheus
 import Synchronization

@@ -1,4 +1,5 @@
 import Foundation
+import HearthHub
 import Hummingbird
 import NIOCore
 

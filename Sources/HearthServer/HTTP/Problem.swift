@@ -1,3 +1,4 @@
+import HearthHub
 import Logging
 import Foundation
 import HearthCore
@@ -52,22 +53,33 @@ public struct Problem: HTTPResponseError, Sendable {
 extension Problem {
     /// The problem for a typed Hearth error; its reason is safe to show by contract.
     init(_ error: HearthError) {
-        let status: HTTPResponse.Status = switch error.code {
+        var headers: HTTPFields = [:]
+        if let wait = error.retryAfter { headers[.retryAfter] = String(wait) }
+        if let challenge = error.challenge { headers[.wwwAuthenticate] = Self.authenticate(challenge) }
+        self.init(Self.status(for: error), code: error.code.rawValue, detail: error.reason, headers: headers)
+    }
+
+    /// The status for an error's category.
+    static func status(for error: HearthError) -> HTTPResponse.Status {
+        switch error.code.category {
         case .invalidInput: .unprocessableContent
+        case .rejected: .badRequest
         case .notFound: .notFound
-        case .conflict, .illegalTransition, .alreadyInitialized: .conflict
+        case .conflict: .conflict
         case .unauthenticated: .unauthorized
         case .forbidden: .forbidden
         case .throttled: .tooManyRequests
-        case .storageUnavailable: .serviceUnavailable
+        case .unavailable: .serviceUnavailable
         default: .internalServerError
         }
-        self.init(status, code: error.code.rawValue, detail: error.reason)
     }
 
-    static func unauthenticated(_ detail: String, invalidToken: Bool) -> Problem {
-        Problem(
-            .unauthorized, code: "unauthenticated", detail: detail,
-            headers: [.wwwAuthenticate: invalidToken ? #"Bearer error="invalid_token""# : "Bearer"])
+    /// RFC 6750 §3 and RFC 9449 §7.1: what to present instead.
+    static func authenticate(_ challenge: HearthError.Challenge) -> String {
+        var parameters: [String] = []
+        if challenge.scheme == "DPoP" { parameters.append(#"algs="ES256""#) }
+        if let error = challenge.error { parameters.append("error=\"\(error)\"") }
+        if let scope = challenge.scope { parameters.append("scope=\"\(scope)\"") }
+        return parameters.isEmpty ? challenge.scheme : challenge.scheme + " " + parameters.joined(separator: ", ")
     }
 }

@@ -1,4 +1,5 @@
 import HearthCore
+import HearthHub
 import HearthOAuth
 import Hummingbird
 import Logging

@@ -1,3 +1,4 @@
+import HearthHub
 import Hummingbird
 
 /// The routes the router knows, by method and path pattern, so a request for a known path with

@@ -1,4 +1,5 @@
 import HearthCore
+import HearthHub
 import HearthOAuth
 import Hummingbird
 import Logging
@@ -21,21 +22,13 @@ enum OAuthErrorMiddleware {
         } catch let error as DPoPNonceRequired {
             return try error.response(from: request, context: context)
         } catch let problem as Problem {
-            var headers: HTTPFields = [:]
-            if let retry = problem.headers[.retryAfter] { headers[.retryAfter] = retry }
-            if problem.status == .tooManyRequests {
-                return try OAuthError(.slowDown, problem.detail).response(status: .tooManyRequests, headers: headers)
-            }
-            if problem.status == .notFound || problem.status == .methodNotAllowed {
-                return try OAuthError(.invalidRequest, problem.detail).response(status: problem.status, headers: headers)
-            }
-            return try OAuthError(.invalidRequest, problem.detail).response(headers: headers)
+            return try Self.response(for: problem)
         } catch let error as HearthError {
             if error.code == .storageUnavailable {
                 context.logger.error("storage error", metadata: ["error": "\(error)"])
                 return try OAuthError(.temporarilyUnavailable, "the hub's storage is unavailable; try again").response(headers: [:])
             }
-            return try OAuthError(.invalidRequest, error.reason).response(headers: [:])
+            return try Self.response(for: Problem(error))
         } catch let error as HTTPError {
             let code: OAuthError.Code = error.status.code >= 500 ? .serverError : .invalidRequest
             return try OAuthError(code, error.status.reasonPhrase).response(status: error.status, headers: [:])
@@ -46,5 +39,18 @@ enum OAuthErrorMiddleware {
             context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
             return try OAuthError(.serverError, "the hub could not complete the request; see its log").response(headers: [:])
         }
+    }
+
+    /// A problem in RFC 6749's shape: throttling is `slow_down`, the rest `invalid_request`.
+    private static func response(for problem: Problem) throws -> Response {
+        var headers: HTTPFields = [:]
+        if let retry = problem.headers[.retryAfter] { headers[.retryAfter] = retry }
+        if problem.status == .tooManyRequests {
+            return try OAuthError(.slowDown, problem.detail).response(status: .tooManyRequests, headers: headers)
+        }
+        if problem.status == .notFound || problem.status == .methodNotAllowed {
+            return try OAuthError(.invalidRequest, problem.detail).response(status: problem.status, headers: headers)
+        }
+        return try OAuthError(.invalidRequest, problem.detail).response(headers: headers)
     }
 }

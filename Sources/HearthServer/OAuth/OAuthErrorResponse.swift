@@ -1,4 +1,5 @@
 import Foundation
+import HearthHub
 import HearthOAuth
 import Hummingbird
 import NIOCore

@@ -1,110 +1,17 @@
-import Foundation
-import HearthAudit
-import HearthCore
+import HearthHub
 import HearthOAuth
-import HearthStore
 import Hummingbird
 
-/// Introspection (RFC 7662) for confidential clients of the same household, and revocation
-/// (RFC 7009) for the client a token was issued to. A revoked token is inactive at once: the
-/// answer comes from the store, not from the token's signature alone.
+/// `POST /oauth/introspect` (RFC 7662) and `POST /oauth/revoke` (RFC 7009).
 extension AuthorizationServer {
     func introspect(_ request: Request, _ context: HearthRequestContext) async throws -> Response {
         let form = try await OAuthForm.body(of: request, limit: bodyLimit)
-        let caller = try await authenticateClient(form, request, context, endpoint: "/oauth/introspect")
-        guard caller.isConfidential else {
-            throw OAuthError(.unauthorizedClient, "introspection is for confidential clients (resource servers)")
-        }
-        let token = try form.required("token")
-        let inactive = try Self.tokenResponse(["active": false])
-        guard token.utf8.count <= 8192 else { return inactive }
-        if token.hasPrefix(Self.refreshPrefix) {
-            let at = now
-            let found = try await store.read { db -> (OAuthRefreshTokenRecord, OAuthGrantRecord)? in
-                guard let record = try await db.oauthGrants.refreshToken(digest: SecretToken.digest(of: token)),
-                      let grant = try await db.oauthGrants.find(record.grantID)
-                else { return nil }
-                return (record, grant)
-            }
-            guard let (record, grant) = found, record.usedAt == nil, grant.revokedAt == nil, grant.expiresAt > at,
-                  grant.householdID == caller.record.householdID
-            else { return inactive }
-            return try Self.tokenResponse(RefreshIntrospection(
-                active: true, clientID: grant.clientID, scope: grant.scope, exp: Int(grant.expiresAt.timeIntervalSince1970),
-                tokenType: "refresh_token"))
-        }
-        guard let claims = try? await keyring.current().verify(token, issuer: issuer.url, audience: issuer.url, now: now) else {
-            return inactive
-        }
-        let at = now
-        let stored = try await store.read { db -> OAuthAccessTokenRecord? in
-            guard try await db.oauthGrants.isAccessTokenActive(jti: claims.jti, at: at) else { return nil }
-            return try await db.oauthGrants.accessToken(jti: claims.jti)
-        }
-        guard let stored, stored.householdID == caller.record.householdID else { return inactive }
-        return try Self.tokenResponse(AccessIntrospection(claims: claims))
+        return try Self.tokenResponse(try await introspect(form, context.call(request)))
     }
 
     func revoke(_ request: Request, _ context: HearthRequestContext) async throws -> Response {
         let form = try await OAuthForm.body(of: request, limit: bodyLimit)
-        let caller = try await authenticateClient(form, request, context, endpoint: "/oauth/revoke")
-        let token = try form.required("token")
-        let done = Response(status: .ok, headers: [.cacheControl: "no-store"])
-        guard token.utf8.count <= 8192 else { return done }
-        if token.hasPrefix(Self.refreshPrefix) {
-            try await store.write { db in
-                guard let record = try await db.oauthGrants.refreshToken(digest: SecretToken.digest(of: token)),
-                      let grant = try await db.oauthGrants.find(record.grantID), grant.clientID == caller.record.id,
-                      try await db.oauthGrants.revoke(grant.id, reason: "revoked by the client", at: db.clock.now)
-                else { return }
-                try await db.audit.append(AuditEvent(
-                    .oauthGrantRevoked, actor: AuditActor(.client, caller.record.id), subject: "grant:\(grant.id)",
-                    household: grant.householdID, reason: "refresh token revoked by the client (RFC 7009)"))
-            }
-            return done
-        }
-        // An expired or foreign token is answered the same way: RFC 7009 §2.2.
-        guard let claims = try? await keyring.current().verify(token, issuer: issuer.url, audience: issuer.url, now: now),
-              claims.clientID == caller.record.id
-        else { return done }
-        try await store.write { db in
-            guard let stored = try await db.oauthGrants.accessToken(jti: claims.jti),
-                  try await db.oauthGrants.revokeAccessToken(jti: claims.jti, at: db.clock.now)
-            else { return }
-            try await db.audit.append(AuditEvent(
-                .oauthTokenRevoked, actor: AuditActor(.client, caller.record.id), subject: "token:\(claims.jti)",
-                household: stored.householdID, reason: "access token revoked by the client (RFC 7009)"))
-        }
-        return done
-    }
-
-    struct RefreshIntrospection: Encodable {
-        let active: Bool
-        let clientID: String
-        let scope: String
-        let exp: Int
-        let tokenType: String
-
-        enum CodingKeys: String, CodingKey {
-            case active, scope, exp
-            case clientID = "client_id"
-            case tokenType = "token_type"
-        }
-    }
-
-    struct AccessIntrospection: Encodable {
-        let claims: AccessTokenClaims
-
-        func encode(to encoder: any Encoder) throws {
-            try claims.encode(to: encoder)
-            var container = encoder.container(keyedBy: Keys.self)
-            try container.encode(true, forKey: .active)
-            try container.encode(claims.cnf?.jkt != nil ? "DPoP" : "Bearer", forKey: .tokenType)
-        }
-
-        enum Keys: String, CodingKey {
-            case active
-            case tokenType = "token_type"
-        }
+        try await revoke(form, context.call(request))
+        return Response(status: .ok, headers: [.cacheControl: "no-store"])
     }
 }

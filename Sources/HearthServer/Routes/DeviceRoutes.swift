@@ -1,6 +1,7 @@
 import Foundation
 import HearthAudit
 import HearthCore
+import HearthHub
 import HearthPKI
 import HearthStore
 import Hummingbird
@@ -23,7 +24,7 @@ struct DeviceRoutes: Sendable {
     var endpoints: [Endpoint] {
         [
             Endpoint(.get, "/v1/devices") { request, context in
-                let person = try await sessions.authenticate(request, context, scope: "devices:read").person
+                let person = try await sessions.authenticate(context.call(request), scope: "devices:read").person
                 let statuses = try await lifecycle.list(household: person.householdID)
                 return try JSONBody.response(["devices": statuses.map { DeviceView($0) }])
             },
@@ -72,8 +73,8 @@ struct DeviceRoutes: Sendable {
                 _ = try await lifecycle.decommission(id, household: person.householdID, actor: .person(person.id))
                 return try await shown(id, person)
             },
-            Endpoint(.get, "/v1/device") { _, context in
-                let caller = try await devices.authenticate(context)
+            Endpoint(.get, "/v1/device") { request, context in
+                let caller = try await devices.authenticate(context.call(request))
                 let decision = PolicyEngine.decide(
                     .device(DeviceFacts(caller.device), presenting: caller.facts), .readOwnRecord, .ownDevice,
                     PolicyContext(now: store.clock.now))
@@ -83,7 +84,7 @@ struct DeviceRoutes: Sendable {
                 return try JSONBody.response(DeviceView(status))
             },
             Endpoint(.post, "/v1/certificates/renew") { request, context in
-                let caller = try await devices.authenticate(context)
+                let caller = try await devices.authenticate(context.call(request))
                 let csr = try await csr(from: request)
                 let (issued, fresh) = try await CertificateRenewal(pki: lifecycle.pki).renew(caller, csr: csr)
                 if request.headers[.accept]?.contains("application/pem-certificate-chain") == true {
@@ -109,7 +110,7 @@ struct DeviceRoutes: Sendable {
     private func allowed(
         _ action: PolicyAction, _ request: Request, _ context: HearthRequestContext
     ) async throws -> (Person, DeviceID) {
-        let person = try await sessions.authenticate(request, context, scope: action.requiredScope).person
+        let person = try await sessions.authenticate(context.call(request), scope: action.requiredScope).person
         let notFound = Problem(.notFound, code: "not-found", detail: "no such device in your household")
         guard let id = context.parameters.get("id").flatMap(DeviceID.init) else { throw notFound }
         guard let device = try await store.read({ db in try await db.devices.find(id) }) else { throw notFound }

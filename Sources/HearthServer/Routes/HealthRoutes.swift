@@ -1,3 +1,4 @@
+import HearthHub
 import Logging
 import HearthStore
 import Hummingbird

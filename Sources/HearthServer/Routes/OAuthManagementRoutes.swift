@@ -1,6 +1,7 @@
 import Foundation
 import HearthAudit
 import HearthCore
+import HearthHub
 import HearthStore
 import Hummingbird
 
@@ -22,24 +23,24 @@ struct OAuthManagementRoutes: Sendable {
     var endpoints: [Endpoint] {
         [
             Endpoint(.post, "/v1/oauth/clients") { request, context in
-                let person = try await sessions.owner(request, context, toDo: "register apps", scope: "clients:manage")
+                let person = try await sessions.owner(context.call(request), toDo: "register apps", scope: "clients:manage")
                 let registration = try await JSONBody.decode(ClientRegistry.Registration.self, from: request, limit: bodyLimit)
                 let client = try await registry.register(registration, household: person.householdID, actor: .person(person.id))
                 return try JSONBody.response(ClientView(client), status: .created)
             },
             Endpoint(.get, "/v1/oauth/clients") { request, context in
-                let person = try await sessions.owner(request, context, toDo: "list apps", scope: "clients:manage")
+                let person = try await sessions.owner(context.call(request), toDo: "list apps", scope: "clients:manage")
                 let clients = try await store.read { db in try await db.oauthClients.all(in: person.householdID) }
                 return try JSONBody.response(["clients": clients.map(ClientView.init)])
             },
             Endpoint(.delete, "/v1/oauth/clients/:id") { request, context in
-                let person = try await sessions.owner(request, context, toDo: "revoke apps", scope: "clients:manage")
+                let person = try await sessions.owner(context.call(request), toDo: "revoke apps", scope: "clients:manage")
                 try await registry.revokeClient(
                     context.parameters.get("id") ?? "", household: person.householdID, actor: .person(person.id))
                 return Response(status: .noContent)
             },
             Endpoint(.get, "/v1/oauth/grants") { request, context in
-                let person = try await sessions.owner(request, context, toDo: "list grants", scope: "clients:manage")
+                let person = try await sessions.owner(context.call(request), toDo: "list grants", scope: "clients:manage")
                 let (grants, clients) = try await store.read { db in
                     (try await db.oauthGrants.all(in: person.householdID), try await db.oauthClients.all(in: person.householdID))
                 }
@@ -47,29 +48,29 @@ struct OAuthManagementRoutes: Sendable {
                 return try JSONBody.response(["grants": grants.map { GrantView($0, clientName: names[$0.clientID]) }])
             },
             Endpoint(.delete, "/v1/oauth/grants/:id") { request, context in
-                let person = try await sessions.owner(request, context, toDo: "revoke grants", scope: "clients:manage")
+                let person = try await sessions.owner(context.call(request), toDo: "revoke grants", scope: "clients:manage")
                 try await registry.revokeGrant(
                     context.parameters.get("id") ?? "", household: person.householdID, actor: .person(person.id))
                 return Response(status: .noContent)
             },
-            Endpoint(.post, "/v1/me/second-factor") { request, _ in
-                let caller = try await sessions.session(request)
+            Endpoint(.post, "/v1/me/second-factor") { request, context in
+                let caller = try await sessions.session(context.call(request))
                 return try JSONBody.response(try await secondFactor.begin(caller.person), status: .created)
             },
-            Endpoint(.post, "/v1/me/second-factor/confirm") { request, _ in
-                let caller = try await sessions.session(request)
+            Endpoint(.post, "/v1/me/second-factor/confirm") { request, context in
+                let caller = try await sessions.session(context.call(request))
                 let body = try await JSONBody.decode(CodeBody.self, from: request, limit: bodyLimit)
                 let codes = try await secondFactor.confirm(caller.person, code: body.code)
                 return try JSONBody.response(["recovery_codes": codes])
             },
-            Endpoint(.post, "/v1/me/second-factor/remove") { request, _ in
-                let caller = try await sessions.session(request)
+            Endpoint(.post, "/v1/me/second-factor/remove") { request, context in
+                let caller = try await sessions.session(context.call(request))
                 let body = try await JSONBody.decode(CodeBody.self, from: request, limit: bodyLimit)
                 try await secondFactor.remove(caller.person, code: body.code)
                 return Response(status: .noContent)
             },
             Endpoint(.post, "/v1/devices/:id/behind") { request, context in
-                let person = try await sessions.owner(request, context, toDo: "register devices", scope: "devices:manage")
+                let person = try await sessions.owner(context.call(request), toDo: "register devices", scope: "devices:manage")
                 guard let gateway = DeviceID(context.parameters.get("id") ?? "") else {
                     throw HearthError(.notFound, "no such device in this household")
                 }
@@ -81,72 +82,5 @@ struct OAuthManagementRoutes: Sendable {
                     status: .created)
             },
         ]
-    }
-}
-
-/// A client as the API and `hearth clients list --json` show it (never a key or secret).
-struct ClientView: Encodable {
-    let client: OAuthClientRecord
-
-    init(_ client: OAuthClientRecord) { self.client = client }
-
-    enum CodingKeys: String, CodingKey {
-        case name, scope
-        case clientID = "client_id"
-        case authMethod = "token_endpoint_auth_method"
-        case redirectURIs = "redirect_uris"
-        case grantTypes = "grant_types"
-        case deviceID = "device_id"
-        case sanURI = "tls_client_auth_san_uri"
-        case createdAt = "created_at"
-        case revokedAt = "revoked_at"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(client.id, forKey: .clientID)
-        try container.encode(client.name, forKey: .name)
-        try container.encode(client.authMethod.rawValue, forKey: .authMethod)
-        try container.encode(client.redirectURIs, forKey: .redirectURIs)
-        try container.encode(client.grantTypes, forKey: .grantTypes)
-        try container.encode(client.scope, forKey: .scope)
-        try container.encodeIfPresent(client.deviceID, forKey: .deviceID)
-        try container.encodeIfPresent(client.tlsSANURI, forKey: .sanURI)
-        try container.encode(RFC3339.format(client.createdAt), forKey: .createdAt)
-        try container.encode(client.revokedAt.map(RFC3339.format), forKey: .revokedAt)
-    }
-}
-
-/// A grant a client holds: who granted what, when, and when it was last used.
-struct GrantView: Encodable {
-    let grant: OAuthGrantRecord
-    let clientName: String?
-
-    init(_ grant: OAuthGrantRecord, clientName: String?) {
-        self.grant = grant
-        self.clientName = clientName
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case id, subject, scope
-        case clientID = "client_id"
-        case clientName = "client_name"
-        case createdAt = "created_at"
-        case lastUsedAt = "last_used_at"
-        case expiresAt = "expires_at"
-        case secondFactor = "second_factor"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(grant.id, forKey: .id)
-        try container.encode(grant.clientID, forKey: .clientID)
-        try container.encode(clientName, forKey: .clientName)
-        try container.encode(grant.subject, forKey: .subject)
-        try container.encode(grant.scope, forKey: .scope)
-        try container.encode(RFC3339.format(grant.createdAt), forKey: .createdAt)
-        try container.encode(RFC3339.format(grant.lastUsedAt), forKey: .lastUsedAt)
-        try container.encode(RFC3339.format(grant.expiresAt), forKey: .expiresAt)
-        try container.encode(grant.acr == "mfa", forKey: .secondFactor)
     }
 }

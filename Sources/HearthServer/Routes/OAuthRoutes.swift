@@ -1,3 +1,4 @@
+import HearthHub
 import Hummingbird
 
 /// The authorization server's endpoints (`/oauth/…`) and its metadata.

@@ -1,6 +1,7 @@
 import Foundation
 import HearthAudit
 import HearthCore
+import HearthHub
 import HearthPKI
 import HearthStore
 import Hummingbird
@@ -55,7 +56,7 @@ struct PKIRoutes: Sendable {
     }
 
     private func owner(_ request: Request, _ context: HearthRequestContext) async throws -> Person {
-        try await authenticator.owner(request, context, toDo: "manage certificates", scope: "ca:admin")
+        try await authenticator.owner(context.call(request), toDo: "manage certificates", scope: "ca:admin")
     }
 
     private func crl(_ file: String) async throws -> Response {

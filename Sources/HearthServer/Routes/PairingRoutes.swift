@@ -1,6 +1,7 @@
 import Foundation
 import HearthAudit
 import HearthCore
+import HearthHub
 import HearthPairing
 import HearthPKI
 import HearthStore
@@ -74,7 +75,7 @@ struct PairingRoutes: Sendable {
                 return try JSONBody.response(PairedView(paired, hubProof: proof), status: .created)
             },
             Endpoint(.post, "/v1/devices/:id/transfer") { request, context in
-                let person = try await sessions.owner(request, context, toDo: "give a device away", scope: "devices:transfer")
+                let person = try await sessions.owner(context.call(request), toDo: "give a device away", scope: "devices:transfer")
                 let body = try await JSONBody.decode(TransferBody.self, from: request, limit: bodyLimit)
                 guard let id = context.parameters.get("id").flatMap(DeviceID.init),
                       let target = HouseholdID(body.toHousehold)
@@ -86,7 +87,7 @@ struct PairingRoutes: Sendable {
                      "expires_at": RFC3339.format(transfer.expiresAt)], status: .created)
             },
             Endpoint(.post, "/v1/pairing/transfer") { request, context in
-                let person = try await sessions.owner(request, context, toDo: "receive a device", scope: "devices:transfer")
+                let person = try await sessions.owner(context.call(request), toDo: "receive a device", scope: "devices:transfer")
                 let body = try await JSONBody.decode(AcceptTransferBody.self, from: request, limit: bodyLimit)
                 guard let id = DeviceID(body.deviceID) else { throw HearthError(.notFound, "no such device") }
                 let record = try await pairing.acceptTransfer(
@@ -96,24 +97,24 @@ struct PairingRoutes: Sendable {
                     ["expectation_id": record.id, "expires_at": RFC3339.format(record.expiresAt)], status: .created)
             },
             Endpoint(.get, "/v1/pairing/window") { request, context in
-                let person = try await sessions.owner(request, context, toDo: "manage pairing", scope: "pairing:approve")
+                let person = try await sessions.owner(context.call(request), toDo: "manage pairing", scope: "pairing:approve")
                 let closes = try await pairing.windowCloses(household: person.householdID)
                 return try JSONBody.response(WindowView(open: closes != nil, closesAt: closes.map(RFC3339.format)))
             },
             Endpoint(.post, "/v1/pairing/window") { request, context in
-                let person = try await sessions.owner(request, context, toDo: "open pairing", scope: "pairing:approve")
+                let person = try await sessions.owner(context.call(request), toDo: "open pairing", scope: "pairing:approve")
                 let body = try await JSONBody.decode(WindowBody.self, from: request, limit: bodyLimit)
                 let closes = try await pairing.openWindow(
                     household: person.householdID, minutes: body.minutes ?? 10, actor: .person(person.id))
                 return try JSONBody.response(WindowView(open: true, closesAt: RFC3339.format(closes)))
             },
             Endpoint(.delete, "/v1/pairing/window") { request, context in
-                let person = try await sessions.owner(request, context, toDo: "close pairing", scope: "pairing:approve")
+                let person = try await sessions.owner(context.call(request), toDo: "close pairing", scope: "pairing:approve")
                 _ = try await pairing.closeWindow(household: person.householdID, actor: .person(person.id))
                 return try JSONBody.response(WindowView(open: false, closesAt: nil))
             },
             Endpoint(.post, "/v1/pairing/approve") { request, context in
-                let person = try await sessions.owner(request, context, toDo: "approve pairing", scope: "pairing:approve")
+                let person = try await sessions.owner(context.call(request), toDo: "approve pairing", scope: "pairing:approve")
                 let body = try await JSONBody.decode(ApproveBody.self, from: request, limit: bodyLimit)
                 let issued = try await pairing.approve(
                     userCode: try UserCode(typed: body.userCode), verify: body.verify, household: person.householdID,
@@ -121,14 +122,14 @@ struct PairingRoutes: Sendable {
                 return try JSONBody.response(["device_id": issued.record.deviceID ?? "", "serial": issued.record.serial])
             },
             Endpoint(.post, "/v1/pairing/deny") { request, context in
-                let person = try await sessions.owner(request, context, toDo: "deny pairing", scope: "pairing:approve")
+                let person = try await sessions.owner(context.call(request), toDo: "deny pairing", scope: "pairing:approve")
                 let body = try await JSONBody.decode(DenyBody.self, from: request, limit: bodyLimit)
                 try await pairing.deny(
                     userCode: try UserCode(typed: body.userCode), household: person.householdID, actor: .person(person.id))
                 return try JSONBody.response(["denied": true])
             },
             Endpoint(.post, "/v1/pairing/expected") { request, context in
-                let person = try await sessions.owner(request, context, toDo: "expect a device", scope: "pairing:approve")
+                let person = try await sessions.owner(context.call(request), toDo: "expect a device", scope: "pairing:approve")
                 let body = try await JSONBody.decode(ExpectBody.self, from: request, limit: bodyLimit)
                 switch (body.secret, body.serial) {
                 case (let secret?, nil):

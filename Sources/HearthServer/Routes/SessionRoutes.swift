@@ -1,3 +1,4 @@
+import HearthHub
 import Logging
 import Foundation
 import HearthAudit
@@ -85,8 +86,8 @@ struct SessionRoutes: Sendable {
     var endpoints: [Endpoint] {
         [
             Endpoint(.post, "/v1/session") { request, context in try await createSession(request, context) },
-            Endpoint(.delete, "/v1/session") { request, _ in
-                let caller = try await authenticator.session(request)
+            Endpoint(.delete, "/v1/session") { request, context in
+                let caller = try await authenticator.session(context.call(request))
                 try await store.write { db in
                     try await db.sessions.delete(tokenDigest: caller.tokenDigest)
                     try await db.audit.append(AuditEvent(
@@ -96,7 +97,7 @@ struct SessionRoutes: Sendable {
                 return Response(status: .noContent)
             },
             Endpoint(.get, "/v1/me") { request, context in
-                let caller = try await authenticator.authenticate(request, context)
+                let caller = try await authenticator.authenticate(context.call(request))
                 let view = try await store.read { db -> MeView in
                     guard let household = try await db.households.find(caller.person.householdID) else {
                         throw HearthError(.notFound, "the household no longer exists")
@@ -140,7 +141,7 @@ struct SessionRoutes: Sendable {
     }
 
     private func changePassword(_ request: Request, _ context: HearthRequestContext) async throws -> Response {
-        let caller = try await authenticator.session(request)
+        let caller = try await authenticator.session(context.call(request))
         let body = try await JSONBody.decode(PasswordChange.self, from: request, limit: bodyLimit)
         guard (12...1024).contains(body.newPassword.count) else {
             throw Problem(
@@ -170,12 +171,4 @@ struct SessionRoutes: Sendable {
     /// Sessions are named in the log by a prefix of their token digest: enough to tell them
     /// apart, useless for finding the token.
     private func sessionSubject(_ digest: String) -> String { "session:" + digest.prefix(16) }
-
-}
-
-extension Duration {
-    var seconds: TimeInterval {
-        let parts = components
-        return TimeInterval(parts.seconds) + TimeInterval(parts.attoseconds) / 1e18
-    }
 }

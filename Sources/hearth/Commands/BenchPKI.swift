@@ -5,6 +5,7 @@ import Glibc
 import HearthAudit
 import HearthCore
 import HearthPKI
+import HearthHub
 import HearthServer
 import HearthStore
 import Logging

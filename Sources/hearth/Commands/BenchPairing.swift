@@ -4,6 +4,7 @@ import HearthAudit
 import HearthCore
 import HearthDevice
 import HearthPairing
+import HearthHub
 import HearthServer
 import HearthStore
 import Logging
@@ -198,12 +199,11 @@ struct BenchHub: Sendable {
                 store: store, sealer: sealer, hasher: hasher, householdName: "bench", ownerEmail: "bench@bench.invalid",
                 hostnames: [])
         }
-        let (certificate, pki) = try await PKISetup.prepare(
-            store: store, sealer: sealer, hostnames: [], publicURL: PKISetup.defaultPublicURL(hostnames: []))
-        let auditSigner = try await AuditKey.loadSigner(store: store, sealer: sealer)
-        let hub = Hub(
+        let assembly = try await HubAssembly.open(
             configuration: HubConfiguration(host: "127.0.0.1", port: 0, passwordHashing: hashing), store: store,
-            certificate: certificate, pki: pki, auditSigner: auditSigner, logger: logger)
+            sealer: sealer, publicURL: PKISetup.defaultPublicURL(hostnames: []), logger: logger)
+        let pki = assembly.pki
+        let hub = Hub(assembly)
         let pairing = PairingService(
             pki: pki, throttle: SignInThrottle(clock: store.clock, freeFailures: 5), isServedKey: { _ in false })
         let (ports, listening) = AsyncStream<Int>.makeStream()

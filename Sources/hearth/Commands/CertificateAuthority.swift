@@ -3,6 +3,7 @@ import Foundation
 import HearthAudit
 import HearthCore
 import HearthPKI
+import HearthHub
 import HearthServer
 import HearthStore
 import Logging
@@ -26,13 +27,20 @@ struct CA: AsyncParsableCommand {
         @Option(name: .long, help: "The household (default: the only one).")
         var household: String?
 
-        func withPKI<Result: Sendable>(_ body: (HubPKI, HouseholdID) async throws -> Result) async throws -> Result {
+        /// The hub's administration services (see ``HubAdministration``) and the household to act on.
+        func withHub<Result: Sendable>(
+            _ body: (HubAdministration, HouseholdID) async throws -> Result
+        ) async throws -> Result {
             let logger = try log.makeLogger()
             let sealer = try store.sealer(create: false)
             return try await store.withStore(logger: logger) { db in
-                let pki = try await HubPKI.open(store: db, sealer: sealer)
-                return try await body(pki, try await resolveHousehold(db))
+                let hub = try await HubAdministration.open(store: db, sealer: sealer)
+                return try await body(hub, try await resolveHousehold(db))
             }
+        }
+
+        func withPKI<Result: Sendable>(_ body: (HubPKI, HouseholdID) async throws -> Result) async throws -> Result {
+            try await withHub { hub, household in try await body(hub.pki, household) }
         }
 
         func resolveHousehold(_ db: Store) async throws -> HouseholdID {

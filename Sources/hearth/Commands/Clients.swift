@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HearthAudit
 import HearthCore
+import HearthHub
 import HearthServer
 import HearthStore
 

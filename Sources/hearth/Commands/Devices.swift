@@ -4,6 +4,7 @@ import HearthAudit
 import HearthCore
 import HearthPairing
 import HearthPKI
+import HearthHub
 import HearthServer
 import HearthStore
 
@@ -35,7 +36,7 @@ struct Devices: AsyncParsableCommand {
     static func withLifecycle<Result: Sendable>(
         _ common: CA.Common, _ body: (DeviceLifecycle, HouseholdID) async throws -> Result
     ) async throws -> Result {
-        try await common.withPKI { pki, household in try await body(DeviceLifecycle(pki: pki), household) }
+        try await common.withHub { hub, household in try await body(hub.lifecycle, household) }
     }
 
     static func printJSON(_ value: some Encodable) throws {

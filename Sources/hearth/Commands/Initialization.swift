@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HearthCore
+import HearthHub
 import HearthServer
 import HearthStore
 import Logging

@@ -3,6 +3,7 @@ import Foundation
 import HearthAudit
 import HearthCore
 import HearthPairing
+import HearthHub
 import HearthServer
 import HearthStore
 
@@ -15,15 +16,11 @@ struct Pair: AsyncParsableCommand {
 
     static let actor = AuditActor.system("cli")
 
-    /// Pairing operations from the CLI. There is no listener here, so no hub key to compare: the
-    /// CLI only does what owners do (windows, approvals, expectations), never a device's part.
+    /// Pairing operations from the CLI, through the same service the API uses.
     static func withPairing<Result: Sendable>(
         _ common: CA.Common, _ body: (PairingService, HouseholdID) async throws -> Result
     ) async throws -> Result {
-        try await common.withPKI { pki, household in
-            let throttle = SignInThrottle(clock: pki.store.clock, freeFailures: 5)
-            return try await body(PairingService(pki: pki, throttle: throttle, isServedKey: { _ in false }), household)
-        }
+        try await common.withHub { hub, household in try await body(hub.pairing, household) }
     }
 
     struct Open: AsyncParsableCommand {

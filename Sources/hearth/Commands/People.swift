@@ -1,6 +1,7 @@
 import ArgumentParser
 import HearthAudit
 import HearthCore
+import HearthHub
 import HearthServer
 import HearthStore
 

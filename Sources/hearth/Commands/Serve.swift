@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HearthBroker
 import HearthCore
+import HearthHub
 import HearthServer
 import HearthStore
 import Logging
@@ -48,14 +49,11 @@ struct Serve: AsyncParsableCommand {
                 initial = try await initOptions.initialize(store: db, sealer: try store.sealer(create: true), folder: folder)
                 InitReport.show(initial!, folder: folder, location: location)
             }
-            let sealer = try store.sealer(create: false)
-            let (certificate, pki) = try await PKISetup.prepare(
-                store: db, sealer: sealer, hostnames: initOptions.allHostnames, publicURL: initOptions.resolvedPublicURL)
-            try folder.writeRootCertificate(pki.authorities.rootPEM)
-            let auditSigner = try await AuditKey.loadSigner(store: db, sealer: sealer)
-            let hub = Hub(
-                configuration: configuration, store: db, certificate: certificate, pki: pki, auditSigner: auditSigner,
-                logger: logger)
+            let assembly = try await HubAssembly.open(
+                configuration: configuration, store: db, sealer: try store.sealer(create: false),
+                publicURL: initOptions.resolvedPublicURL, logger: logger)
+            try folder.writeRootCertificate(assembly.pki.authorities.rootPEM)
+            let hub = Hub(assembly)
             try await hub.run(
                 onListening: { [initial] port in
                     Output.print(InitReport.signInHint(initial, folder: folder, host: configuration.host, port: port))

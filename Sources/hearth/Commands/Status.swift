@@ -1,5 +1,6 @@
 import ArgumentParser
 import HearthCore
+import HearthHub
 import HearthServer
 import HearthStore
 

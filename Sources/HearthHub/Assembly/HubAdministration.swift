@@ -1,0 +1,27 @@
+import HearthCore
+import HearthStore
+
+/// The services an operator's commands use beside a running hub, or without one: the same
+/// operations the HTTP API calls, over the same store, minus what only a listener has (the
+/// served TLS key that pairing proofs name, password hashing threads).
+public struct HubAdministration: Sendable {
+    public let pki: HubPKI
+    package let lifecycle: DeviceLifecycle
+    package let pairing: PairingService
+    package let clients: ClientRegistry
+
+    package var store: Store { pki.store }
+
+    /// `signInFreeFailures`: refused pairing attempts allowed before back-off, as on a hub.
+    public static func open(store: Store, sealer: KeySealer, signInFreeFailures: Int = 5) async throws -> HubAdministration {
+        let pki = try await HubPKI.open(store: store, sealer: sealer)
+        return HubAdministration(
+            pki: pki, lifecycle: DeviceLifecycle(pki: pki),
+            // No listener, so no served key for a device's proof to name: the CLI only does what
+            // owners do (windows, approvals, expectations), never a device's part.
+            pairing: PairingService(
+                pki: pki, throttle: SignInThrottle(clock: store.clock, freeFailures: signInFreeFailures),
+                isServedKey: { _ in false }),
+            clients: ClientRegistry(store: store, trustDomain: pki.trustDomain))
+    }
+}

@@ -1,0 +1,43 @@
+import HearthAudit
+import HearthCore
+import HearthStore
+import Logging
+
+/// The one place where a hub is put together from its configuration and its data: the PKI
+/// brought up to date with the hub's certificate, the audit signer, and (``withServices(_:)``)
+/// every application service and background service. `hearth serve`, the admin commands and
+/// the test kit all start here, so no second copy of the wiring exists.
+public struct HubAssembly: Sendable {
+    public let configuration: HubConfiguration
+    public let store: Store
+    public let certificate: HubCertificate
+    public let pki: HubPKI
+    public let auditSigner: CheckpointSigner
+    public let logger: Logger
+
+    /// What `hearth serve` and a test hub do before listening: the CA hierarchy, CRLs and the
+    /// hub's TLS certificate ensured in one transaction, then the CAs and the audit key loaded.
+    public static func open(
+        configuration: HubConfiguration, store: Store, sealer: KeySealer, publicURL: String, logger: Logger
+    ) async throws -> HubAssembly {
+        let certificate = try await store.write { db in
+            try await PKISetup.ensure(
+                in: db, sealer: sealer, hostnames: configuration.hostnames, publicURL: publicURL, actor: .system("hub"))
+        }
+        let pki = try await HubPKI.open(store: store, sealer: sealer)
+        let auditSigner = try await AuditKey.loadSigner(store: store, sealer: sealer)
+        return HubAssembly(
+            configuration: configuration, store: store, certificate: certificate, pki: pki, auditSigner: auditSigner,
+            logger: logger)
+    }
+
+    /// The application services of a running hub, made for `body` and valid while it runs (the
+    /// password hasher's threads live that long).
+    public func withServices<Result: Sendable>(
+        _ body: (HubServices) async throws -> Result
+    ) async throws -> Result {
+        try await PasswordHasher.withHasher(parameters: configuration.passwordHashing) { hasher in
+            try await body(try await HubServices(assembly: self, hasher: hasher))
+        }
+    }
+}

@@ -1,0 +1,130 @@
+import HearthAudit
+import HearthBroker
+import HearthCore
+import HearthStore
+import Logging
+import ServiceLifecycle
+
+/// Every application service of a running hub, made once from its ``HubAssembly``, and the
+/// background services that run beside the adapters in the one `ServiceGroup`.
+public struct HubServices: Sendable {
+    public let assembly: HubAssembly
+    package let hasher: PasswordHasher
+    package let serving: ServingCertificate
+    package let pairing: PairingService
+    package let checkpointer: AuditCheckpointer
+    package let secondFactor: SecondFactor
+    package let signIn: PasswordSignIn
+    package let issuer: OAuthIssuer
+    package let keyring: OAuthKeyring
+    package let oauth: AuthorizationServer
+    package let tokens: AccessTokenVerifier
+    package let sessions: SessionAuthenticator
+    package let lifecycle: DeviceLifecycle
+    package let clients: ClientRegistry
+
+    package var store: Store { assembly.store }
+    package var pki: HubPKI { assembly.pki }
+    package var configuration: HubConfiguration { assembly.configuration }
+
+    init(assembly: HubAssembly, hasher: PasswordHasher) async throws {
+        let configuration = assembly.configuration
+        let store = assembly.store
+        let pki = assembly.pki
+        self.assembly = assembly
+        self.hasher = hasher
+        // One throttle per purpose: sign-ins, OAuth failures and refused tokens back off apart.
+        let throttle = { SignInThrottle(clock: store.clock, freeFailures: configuration.signInFreeFailures) }
+        let serving = try ServingCertificate(assembly.certificate)
+        self.serving = serving
+        pairing = PairingService(pki: pki, throttle: throttle(), isServedKey: { serving.isServedKey($0) })
+        checkpointer = AuditCheckpointer(store: store, signer: assembly.auditSigner)
+        secondFactor = SecondFactor(store: store, sealer: pki.sealer)
+        signIn = PasswordSignIn(
+            store: store, hasher: hasher, decoyHash: try await hasher.decoyHash(), throttle: throttle(),
+            secondFactor: secondFactor)
+        issuer = OAuthIssuer(configuration.oauthIssuer ?? pki.authorities.publicURL)
+        keyring = OAuthKeyring(store: store, sealer: pki.sealer)
+        oauth = AuthorizationServer(
+            store: store, keyring: keyring, issuer: issuer, signIn: signIn, throttle: throttle(),
+            deviceRequests: RequestRateLimiter(clock: store.clock, burst: 10, perMinute: 10),
+            bodyLimit: configuration.maxBodyBytes, lifetimes: .init(),
+            tokenCommits: GroupCommit(store: store) { batch, db in try await TokenRecords.commit(batch, in: db) })
+        tokens = AccessTokenVerifier(server: oauth, refusals: throttle())
+        sessions = SessionAuthenticator(store: store, tokens: tokens)
+        lifecycle = DeviceLifecycle(pki: pki)
+        clients = ClientRegistry(store: store, trustDomain: pki.trustDomain)
+    }
+
+    /// The hub's background work: sweeps, the audit checkpointer, key and certificate watches,
+    /// the live revocation set and — when configured — the MQTT broker and its cut-off.
+    package func backgroundServices(onBrokerListening: @escaping @Sendable (Int) async -> Void) throws -> [any Service] {
+        let store = self.store
+        let pki = self.pki
+        let configuration = self.configuration
+        let logger = assembly.logger
+        let keyring = self.keyring
+        let checkpointer = self.checkpointer
+        let serving = self.serving
+        var services: [any Service] = [
+            PeriodicService(name: "session sweep", interval: configuration.sweepInterval, logger: logger) {
+                try await SessionSweeper.sweep(store, logger: logger)
+            },
+            PeriodicService(name: "pairing and OAuth sweep", interval: configuration.sweepInterval, logger: logger) {
+                try await store.write { db in
+                    try await db.pairing.sweep(before: db.clock.now)
+                    try await db.attestation.sweep(before: db.clock.now)
+                    try await db.oauthGrants.sweep(before: db.clock.now)
+                    try await db.oauthAuthorizations.sweep(before: db.clock.now)
+                    try await db.oauthClients.sweepAssertions(before: db.clock.now)
+                }
+            },
+            // A signing-key rotation by another process (the CLI, another node) is picked up here.
+            PeriodicService(name: "OAuth key watch", interval: .seconds(5), logger: logger) {
+                try await keyring.refresh()
+            },
+            // Signs the head while entries arrive, and once more at shutdown.
+            PeriodicService(
+                name: "audit checkpoint", interval: configuration.auditCheckpointInterval, logger: logger,
+                finalRound: true
+            ) { try await checkpointer.checkpoint() },
+        ]
+        var broker: Broker?
+        if let mqtt = configuration.mqtt {
+            let messaging = try HubBroker.services(
+                configuration: mqtt, store: store, pki: pki, serving: serving, tokens: tokens, logger: logger,
+                onListening: onBrokerListening)
+            broker = messaging.broker
+            services += messaging.services
+        }
+        // The live revocation set and the broker's live sessions: a revocation, quarantine or
+        // token revocation by any process (API, CLI, another node on the same PostgreSQL)
+        // reaches this process's handshakes and sessions within one interval.
+        let watch = AccessWatch(store: store, pki: pki, broker: broker)
+        services.append(PeriodicService(
+            name: "access watch", interval: configuration.revocationPollInterval, logger: logger
+        ) { try await watch.check() })
+        services.append(AccessNotifications(store: store, watch: watch, logger: logger))
+        services.append(PeriodicService(name: "CRL refresh", interval: .seconds(600), logger: logger) {
+            try await pki.publishStaleCRLs(actor: .system("hub"))
+        })
+        let hostnames = configuration.hostnames
+        services.append(PeriodicService(
+            name: "hub certificate renewal", interval: configuration.hubCertificateCheckInterval, logger: logger
+        ) {
+            let current = try await PKISetup.currentHubCertificate(pki: pki, hostnames: hostnames)
+            guard current.certificatePEM != serving.certificatePEM else { return }
+            try serving.replace(with: current)
+            logger.notice("serving a renewed hub certificate")
+        })
+        if let retention = configuration.auditRetention {
+            services.append(PeriodicService(
+                name: "audit retention sweep", interval: configuration.sweepInterval, logger: logger
+            ) {
+                let count = try await AuditRetention.redact(store: store, olderThan: retention, actor: .system("hub"))
+                if count > 0 { logger.info("redacted expired audit details", metadata: ["count": "\(count)"]) }
+            })
+        }
+        return services
+    }
+}

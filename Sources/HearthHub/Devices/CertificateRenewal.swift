@@ -1,0 +1,80 @@
+import Foundation
+import HearthAudit
+import HearthCore
+import HearthPKI
+import HearthStore
+import X509
+
+/// Renewal over mutual TLS: a device trades the certificate it authenticated with for one with a
+/// new key, issued by its current zone's CA, with its profile's default lifetime.
+///
+/// The policy decides twice: on what the handshake and inventory said (so a refused request
+/// costs no signature), and again inside the transaction under the old certificate's row lock,
+/// so a revocation, quarantine or second renewal that commits meanwhile wins. A certificate from
+/// pairing is revoked as superseded by its renewal, in the same transaction. Every refusal is
+/// audited (`certificate.renewal_refused`) and changes nothing else.
+package struct CertificateRenewal: Sendable {
+    package let pki: HubPKI
+
+    package init(pki: HubPKI) {
+        self.pki = pki
+    }
+
+    /// The renewed certificate and whether it was issued now (false: a retry of a renewal that
+    /// already succeeded with the same key, answered with the same certificate).
+    package func renew(_ caller: DeviceAuthenticator.Authenticated, csr: CertificateRequest) async throws -> (IssuedCertificate, fresh: Bool) {
+        do {
+            if let earlier = caller.renewal, earlier.keyFingerprint == csr.keyFingerprint, earlier.status == .valid {
+                return (try pki.issuedCertificate(earlier), false)
+            }
+            try Self.check(caller, now: pki.store.clock.now)
+            guard let profile = CertificateProfile(rawValue: caller.certificate.profile) else {
+                throw HearthError(.invalidInput, "certificates of profile \(caller.certificate.profile) are not renewed")
+            }
+            let order = try CertificateOrder(
+                request: csr, profile: profile, household: caller.device.householdID, subject: .device(caller.device.id),
+                renewedFrom: caller.certificate.serial, origin: .renewal)
+            let prepared = try CertificateIssuing.prepare(
+                order, device: caller.device, authorities: pki.authorities, trustDomain: pki.trustDomain,
+                actor: .device(caller.device.id), now: pki.store.clock.now)
+            let pki = self.pki
+            let issued = try await pki.store.write { db -> IssuedCertificate in
+                let now = db.clock.now
+                guard try await db.pki.lockIfValid(caller.certificate.serial),
+                      let current = try await db.pki.certificate(serial: caller.certificate.serial),
+                      let device = try await db.devices.find(caller.device.id)
+                else { throw HearthError(.conflict, "certificate \(caller.certificate.serial) was revoked a moment ago") }
+                let fresh = DeviceAuthenticator.Authenticated(
+                    device: device, certificate: current, renewal: try await db.pki.renewal(of: current.serial))
+                try Self.check(fresh, now: now)
+                let issued = try await CertificateIssuing.commit([prepared], in: db)[0].get()
+                if current.origin == .pairing {
+                    _ = try await pki.revokeInTransaction([current], reason: .superseded, actor: .device(device.id), in: db)
+                }
+                try await db.devices.markSeen(device, at: now)
+                return issued
+            }
+            if caller.certificate.origin == .pairing { try await pki.refresh() }
+            return (issued, true)
+        } catch let error as HearthError where error.code != .storageUnavailable {
+            try await audit(caller, code: error.code.rawValue, reason: error.reason)
+            throw error
+        }
+    }
+
+    private static func check(_ caller: DeviceAuthenticator.Authenticated, now: Date) throws {
+        let facts = caller.facts
+        let decision = PolicyEngine.decide(
+            .device(DeviceFacts(caller.device), presenting: facts), .renewCertificate, .certificate(facts),
+            PolicyContext(now: now))
+        guard decision.allowed else { throw HearthError(.forbidden, code: decision.code, decision.reason) }
+    }
+
+    private func audit(_ caller: DeviceAuthenticator.Authenticated, code: String, reason: String) async throws {
+        try await pki.store.write { db in
+            try await db.audit.append(AuditEvent(
+                .renewalRefused, actor: .device(caller.device.id), subject: "certificate:\(caller.certificate.serial)",
+                household: caller.device.householdID, reason: reason, details: ["code": code]))
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import HearthBroker
+import HearthStore
+import Logging
+import NIOSSL
+import ServiceLifecycle
+import Synchronization
+
+/// The MQTT broker as the hub runs it: the listener, on the hub's TLS certificate and client
+/// verification; the access watch that cuts off live sessions; and housekeeping.
+package enum HubBroker {
+    package static func services(
+        configuration: BrokerConfiguration, store: Store, pki: HubPKI, serving: ServingCertificate, tokens: AccessTokenVerifier,
+        logger: Logger, onListening: @escaping @Sendable (Int) async -> Void
+    ) throws -> (broker: Broker, services: [any Service]) {
+        let gatekeeper = HubGatekeeper(store: store, pki: pki, devices: DeviceAuthenticator(store: store), tokens: tokens)
+        let broker = Broker(
+            configuration: configuration, gatekeeper: gatekeeper, storage: HubBrokerStorage(store: store), logger: logger)
+        var tls = serving.serverTLSConfiguration()
+        // Devices present a certificate; apps come with a token instead. One that is presented
+        // must be the hub's own, or the handshake fails.
+        tls.certificateVerification = .optionalVerification
+        let verifier = ClientCertificateVerifier(pki: pki)
+        let listener = BrokerService(
+            broker: broker, tls: try NIOSSLContext(configuration: tls), verifyClient: { await verifier.verify($0) },
+            onListening: onListening)
+        return (broker, [
+            listener,
+            PeriodicService(name: "MQTT housekeeping", interval: .seconds(10), logger: logger, finalRound: true) {
+                broker.sweepExpiredSessions()
+                await broker.flushDenials()
+                let dropped = broker.takeDroppedCount()
+                if dropped > 0 {
+                    logger.warning("the MQTT broker dropped messages a client's queue could not hold", metadata: ["count": "\(dropped)"])
+                }
+            },
+        ])
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+import HearthAudit
+import HearthBroker
+import HearthCore
+import HearthMQTT
+import HearthOAuth
+import HearthStore
+import SwiftASN1
+import X509
+
+/// The hub's answers to the broker: devices authenticate with their certificate (the TLS
+/// handshake verified the chain; the inventory says which device it names), apps with an OAuth
+/// access token as the MQTT password. The client identifier is bound to the identity: a device
+/// connects as its device id; an app's session key includes the person and OAuth client, so no
+/// identity can resume or take over another's session.
+package struct HubGatekeeper: BrokerGatekeeper {
+    package let store: Store
+    package let pki: HubPKI
+    package let devices: DeviceAuthenticator
+    package let tokens: AccessTokenVerifier
+
+    package func authenticate(_ attempt: ConnectAttempt) async -> ConnectVerdict {
+        do {
+            if let der = attempt.certificateChain.first {
+                return try await authenticateDevice(der: der, attempt)
+            }
+            if let password = attempt.password {
+                return try await authenticateApp(token: String(decoding: password, as: UTF8.self), attempt)
+            }
+            return .refused(.notAuthorized, "connect with a device certificate, or with an access token as the password")
+        } catch {
+            return .refused(.serverUnavailable, "the hub could not check the credential; try again")
+        }
+    }
+
+    private func authenticateDevice(der: [UInt8], _ attempt: ConnectAttempt) async throws -> ConnectVerdict {
+        guard let leaf = try? Certificate(derEncoded: der), let found = try await devices.lookUp(leaf, der: der) else {
+            return .refused(.notAuthorized, "the client certificate does not name a device of this hub")
+        }
+        let id = found.device.id.rawValue
+        guard attempt.clientID.isEmpty || attempt.clientID == id else {
+            return .refused(.clientIdentifierNotValid, "a device connects with its device id (\(id)) as client identifier")
+        }
+        let facts = found.facts.revoked(if: pki.isRevoked(serial: found.certificate.serial))
+        return .accepted(BrokerClient(
+            household: found.device.householdID, subject: .device(DeviceFacts(found.device), presenting: facts),
+            sessionKey: "device:\(id)", clientID: id, certificateSerial: facts.serial, tokenID: nil,
+            validUntil: found.certificate.notAfter, auditSubject: "device:\(id)", assignedClientID: attempt.clientID.isEmpty))
+    }
+
+    private func authenticateApp(token: String, _ attempt: ConnectAttempt) async throws -> ConnectVerdict {
+        let claims: AccessTokenClaims
+        do {
+            claims = try await tokens.signedClaims(token, dpop: false)
+        } catch let refusal as AccessTokenVerifier.Refusal {
+            if !refusal.routine { try await tokens.audit(refusal: refusal.error.reason, source: attempt.remoteAddress, endpoint: "mqtt") }
+            return .refused(.badUserNameOrPassword, refusal.error.reason)
+        }
+        // A sender-constrained token needs its proof, which MQTT cannot carry: DPoP has no place in
+        // CONNECT, and a certificate-bound token is for the client that holds the certificate.
+        guard claims.cnf == nil else {
+            return .refused(.notAuthorized, "a sender-constrained (DPoP or certificate-bound) token cannot be used as an MQTT password")
+        }
+        guard try await tokens.isActive(claims) else {
+            try await tokens.audit(refusal: "the token was revoked", source: attempt.remoteAddress, endpoint: "mqtt")
+            return .refused(.badUserNameOrPassword, "the token was revoked")
+        }
+        guard let personID = PersonID(claims.sub),
+              let person = try await store.read({ db in try await db.people.find(personID) }),
+              let scopes = try? ScopeSet(parsing: claims.scope)
+        else { return .refused(.notAuthorized, "the token does not name a person of this hub") }
+        let clientID = attempt.clientID.isEmpty ? "app-" + Base64URL.encode(SecureRandom.bytes(12)) : attempt.clientID
+        return .accepted(BrokerClient(
+            household: person.householdID,
+            subject: .app(AppFacts(person: person.id, household: person.householdID, scopes: Set(scopes.tokens))),
+            sessionKey: "app:\(person.id):\(claims.clientID):\(clientID)", clientID: clientID, certificateSerial: nil,
+            tokenID: claims.jti, validUntil: Date(timeIntervalSince1970: TimeInterval(claims.exp)),
+            auditSubject: "person:\(person.id)", assignedClientID: attempt.clientID.isEmpty))
+    }
+
+    package func device(_ id: Substring, in household: HouseholdID) async -> DeviceFacts? {
+        guard let id = DeviceID(String(id)),
+              let device = try? await store.read({ db in try await db.devices.find(id) }),
+              device.householdID == household
+        else { return nil }
+        return DeviceFacts(device)
+    }
+
+    /// Reads again what each client's identity rests on and asks the policy engine whether it
+    /// may still be connected; a device whose record changed (zone, state) reconnects with fresh facts.
+    package func revalidate(_ clients: [BrokerClient]) async -> [String: Cutoff] {
+        let now = store.clock.now
+        let verdicts = try? await store.read { db -> [String: Cutoff] in
+            var refused: [String: Cutoff] = [:]
+            for client in clients {
+                switch client.subject {
+                case .device(let facts, let presented):
+                    guard let device = try await db.devices.find(facts.id),
+                          let record = try await db.pki.certificate(serial: presented.serial)
+                    else {
+                        refused[client.sessionKey] = Cutoff(.notAuthorized, "the device or its certificate is gone")
+                        continue
+                    }
+                    let fresh = DeviceFacts(device)
+                    let certificate = presented.revoked(
+                        if: record.status == .revoked || pki.isRevoked(serial: presented.serial))
+                    let decision = PolicyEngine.decide(
+                        .device(fresh, presenting: certificate), .connectMessaging, .broker, PolicyContext(now: now))
+                    if !decision.allowed {
+                        refused[client.sessionKey] = Cutoff(.notAuthorized, decision.reason)
+                    } else if fresh != facts {
+                        refused[client.sessionKey] = Cutoff(.administrativeAction, "the device's record changed (zone or state); connect again")
+                    }
+                case .app:
+                    guard let jti = client.tokenID, try await db.oauthGrants.isAccessTokenActive(jti: jti, at: now) else {
+                        refused[client.sessionKey] = Cutoff(.notAuthorized, "the access token was revoked")
+                        continue
+                    }
+                case .person:
+                    refused[client.sessionKey] = Cutoff(.notAuthorized, "people connect through an app")
+                }
+            }
+            return refused
+        }
+        // When the store cannot answer, nobody is cut off on a guess; the next change tries again.
+        return verdicts ?? [:]
+    }
+
+    package func audit(_ denials: [DenialSummary]) async {
+        try? await store.write { db in
+            for denial in denials {
+                try await db.audit.append(AuditEvent(
+                    .mqttDenied, actor: Self.actor(denial.auditSubject), subject: denial.auditSubject,
+                    household: denial.household, reason: denial.reason,
+                    details: [
+                        "action": denial.action.rawValue, "code": denial.code, "count": String(denial.count),
+                        "sample": denial.sample,
+                    ]))
+            }
+        }
+    }
+
+    private static func actor(_ subject: String) -> AuditActor {
+        if subject.hasPrefix("device:"), let id = DeviceID(String(subject.dropFirst(7))) { return .device(id) }
+        if subject.hasPrefix("person:"), let id = PersonID(String(subject.dropFirst(7))) { return .person(id) }
+        return .system("mqtt")
+    }
+}

@@ -1,0 +1,97 @@
+import Crypto
+import Foundation
+import HearthAudit
+import HearthCore
+import HearthPKI
+import HearthStore
+import SwiftASN1
+import X509
+
+/// Creates the hub's CAs: a P-384 root and, for every household, one name-constrained P-256
+/// intermediate per zone. Runs inside the caller's transaction, with an audit entry per CA.
+package enum PKIHierarchy {
+    package static let rootLifetime: TimeInterval = 20 * 365 * 86_400
+    package static let intermediateLifetime: TimeInterval = 5 * 365 * 86_400
+
+    /// Makes whatever is missing: the PKI state row, the root, and the intermediates of every
+    /// zone of every household. Returns true when it created anything.
+    @discardableResult
+    package static func ensure(
+        in db: StoreSession, sealer: KeySealer, trustDomain: String, publicURL: String, actor: AuditActor, now: Date
+    ) async throws -> Bool {
+        var created = false
+        if try await db.pki.publicURL() == nil {
+            try await db.pki.insertState(publicURL: publicURL)
+            created = true
+        }
+        let existing = try await db.pki.authorities()
+        let root: AuthorityRecord
+        if let stored = existing.first(where: { $0.role == .root }) {
+            root = stored
+        } else {
+            root = try await createRoot(in: db, sealer: sealer, trustDomain: trustDomain, actor: actor, now: now)
+            created = true
+        }
+        // Unsealed only if an intermediate is missing.
+        var rootKey: P384.Signing.PrivateKey?
+        for household in try await db.households.all() {
+            for zone in try await db.households.zones(of: household.id)
+            where !existing.contains(where: {
+                $0.householdID == household.id.rawValue && $0.zone == zone.name && $0.state == .active
+            }) {
+                let key = try rootKey ?? RootKey.unseal(root, sealer: sealer)
+                rootKey = key
+                try await createIntermediate(
+                    in: db, sealer: sealer, root: root, rootKey: key,
+                    namespace: IdentityNamespace(trustDomain: trustDomain, householdID: household.id), zone: zone,
+                    actor: actor, reason: "new zone CA", now: now)
+                created = true
+            }
+        }
+        return created
+    }
+
+    package static func createRoot(
+        in db: StoreSession, sealer: KeySealer, trustDomain: String, actor: AuditActor, now: Date
+    ) async throws -> AuthorityRecord {
+        let (certificate, key) = try AuthorityFactory.makeRoot(
+            commonName: "Hearth root \(trustDomain)", now: now, lifetime: rootLifetime)
+        return try await store(
+            certificate: certificate, keyDER: Array(key.derRepresentation), role: .root, household: nil, zone: nil,
+            in: db, sealer: sealer, actor: actor, reason: "hub root CA", now: now)
+    }
+
+    @discardableResult
+    package static func createIntermediate(
+        in db: StoreSession, sealer: KeySealer, root: AuthorityRecord, rootKey: P384.Signing.PrivateKey,
+        namespace: IdentityNamespace, zone: Zone, actor: AuditActor, reason: String, now: Date
+    ) async throws -> AuthorityRecord {
+        let (certificate, key) = try AuthorityFactory.makeIntermediate(
+            commonName: "Hearth \(zone) CA \(namespace.householdID)", permittedURIHosts: [namespace.host],
+            root: try Certificate(derEncoded: root.certificateDER), rootKey: rootKey, now: now,
+            lifetime: intermediateLifetime)
+        return try await store(
+            certificate: certificate, keyDER: Array(key.derRepresentation), role: .intermediate,
+            household: namespace.householdID, zone: zone, in: db, sealer: sealer, actor: actor, reason: reason, now: now)
+    }
+
+    private static func store(
+        certificate: Certificate, keyDER: [UInt8], role: AuthorityRecord.Role, household: HouseholdID?, zone: Zone?,
+        in db: StoreSession, sealer: KeySealer, actor: AuditActor, reason: String, now: Date
+    ) async throws -> AuthorityRecord {
+        let id = try LoadedAuthority.id(of: certificate)
+        let entry = try await db.audit.append(AuditEvent(
+            .authorityCreated, actor: actor, subject: "ca:\(id)", household: household, reason: reason,
+            details: [
+                "role": role.rawValue, "zone": zone?.name ?? "", "serial": SerialNumberText.hex(certificate.serialNumber),
+                "not_after": RFC3339.format(certificate.notValidAfter),
+            ]))
+        let record = AuthorityRecord(
+            id: id, role: role, householdID: household?.rawValue, zone: zone?.name, state: .active,
+            certificateDER: try certificate.derBytes, sealedKey: try sealer.seal(keyDER, name: LoadedAuthority.sealedName(id)),
+            keyFingerprint: KeyFingerprint.of(certificate.publicKey), notBefore: certificate.notValidBefore,
+            notAfter: certificate.notValidAfter, createdAt: now, auditSeq: entry.index)
+        try await db.pki.insert(record)
+        return record
+    }
+}

@@ -1,0 +1,63 @@
+import HearthCore
+import HearthPKI
+import HearthStore
+import NIOSSL
+import SwiftASN1
+import X509
+
+/// Decides, during each TLS handshake, whether a client certificate is one of the hub's own:
+/// swift-certificates' Verifier with RFC 5280 policy (validity, basic constraints, critical
+/// extensions, name constraints) from the hub's root through its own intermediates only (those a
+/// client sends are ignored), plus ``HearthClientPolicy``: not revoked in the live revocation set,
+/// a TLS client certificate, and an identity inside the issuing CA's household.
+package struct ClientCertificateVerifier: Sendable {
+    package let pki: HubPKI
+
+    package init(pki: HubPKI) {
+        self.pki = pki
+    }
+
+    package func verify(_ presented: [NIOSSLCertificate]) async -> NIOSSLVerificationResult {
+        guard let first = presented.first, let leaf = try? Certificate(derEncoded: first.toDERBytes()) else {
+            return .failed
+        }
+        let authorities = pki.authorities
+        var verifier = Verifier(rootCertificates: CertificateStore([authorities.root.certificate])) {
+            RFC5280Policy()
+            HearthClientPolicy(pki: pki)
+        }
+        let result = await verifier.validate(
+            leaf: leaf, intermediates: CertificateStore(authorities.trustedIntermediates.map(\.certificate)))
+        if case .validCertificate = result { return .certificateVerified }
+        return .failed
+    }
+}
+
+/// The hub's own rules on top of RFC 5280 for a client chain `leaf → intermediate → root`.
+package struct HearthClientPolicy: VerifierPolicy {
+    package let pki: HubPKI
+    package let verifyingCriticalExtensions: [ASN1ObjectIdentifier] = []
+
+    package func chainMeetsPolicyRequirements(chain: UnverifiedCertificateChain) async -> PolicyEvaluationResult {
+        let leaf = chain.leaf
+        guard chain.count == 3 else { return .failsToMeetPolicy(reason: "not issued by a zone CA of this hub") }
+        let serial = SerialNumberText.hex(leaf.serialNumber)
+        if pki.isRevoked(serial: serial) { return .failsToMeetPolicy(reason: "certificate \(serial) is revoked") }
+        guard let usage = try? leaf.extensions.extendedKeyUsage, usage.contains(.clientAuth) else {
+            return .failsToMeetPolicy(reason: "not a TLS client certificate")
+        }
+        guard let issuerID = try? LoadedAuthority.id(of: chain[1]),
+              let issuer = pki.authorities.authority(issuerID), issuer.record.state != .revoked,
+              let household = issuer.record.householdID.flatMap(HouseholdID.init)
+        else { return .failsToMeetPolicy(reason: "the issuing CA is unknown or revoked") }
+        let namespace = IdentityNamespace(trustDomain: pki.trustDomain, householdID: household)
+        let uris = (try? leaf.extensions.subjectAlternativeNames)?.compactMap { name -> String? in
+            if case .uniformResourceIdentifier(let uri) = name { return uri }
+            return nil
+        } ?? []
+        guard !uris.isEmpty, uris.allSatisfy(namespace.contains) else {
+            return .failsToMeetPolicy(reason: "the identity is outside the issuing CA's household")
+        }
+        return .meetsPolicy
+    }
+}

@@ -1,0 +1,76 @@
+import Crypto
+import Foundation
+import HearthAudit
+import HearthCore
+import HearthPKI
+import HearthStore
+import SwiftASN1
+import X509
+
+/// The hub's TLS server identity: a P-256 key and a `server` certificate issued by the first
+/// household's `default` zone CA, so clients trust it through the hub's root (`curl --cacert
+/// ca-root.pem`, no `-k`). The key exists in clear only in memory: at rest it is sealed under the KEK.
+public struct HubCertificate: Sendable {
+    public static let keyName = "hub-tls"
+
+    public let privateKey: P256.Signing.PrivateKey
+    /// The hub's certificate followed by its issuing intermediate.
+    public let certificatePEM: String
+
+    public init(privateKey: P256.Signing.PrivateKey, certificatePEM: String) {
+        self.privateKey = privateKey
+        self.certificatePEM = certificatePEM
+    }
+
+    /// The leaf certificate (the first of the chain).
+    public var certificate: Certificate {
+        get throws {
+            guard let first = try PEMDocument.parseMultiple(pemString: certificatePEM).first else {
+                throw HearthError(.storageUnavailable, "the stored hub certificate chain is empty")
+            }
+            return try Certificate(pemDocument: first)
+        }
+    }
+
+    /// True when the certificate should be replaced: from a hub made before it had a CA
+    /// (self-signed), issued by a CA that no longer issues, or in the last third of its life.
+    package func needsRenewal(authorities: AuthoritySet, now: Date) -> Bool {
+        guard let leaf = try? certificate, leaf.issuer != leaf.subject,
+              let issuerID = try? leaf.extensions.authorityKeyIdentifier?.keyIdentifier.map({ Array($0).hexString }),
+              authorities.authority(issuerID)?.record.state == .active
+        else { return true }
+        let lifetime = leaf.notValidAfter.timeIntervalSince(leaf.notValidBefore)
+        return leaf.notValidAfter.timeIntervalSince(now) < lifetime / 3
+    }
+
+    /// Makes a new key and has the hub's CA certify it for `localhost`, 127.0.0.1, ::1 and
+    /// `hostnames`, storing both (key sealed) in the caller's transaction.
+    package static func issue(
+        in db: StoreSession, authorities: AuthoritySet, trustDomain: String, household: HouseholdID, hostnames: [String],
+        sealer: KeySealer, actor: AuditActor, now: Date
+    ) async throws -> HubCertificate {
+        let key = P256.Signing.PrivateKey()
+        let csr = try CertificateSigningRequest(
+            version: .v1, subject: try DistinguishedName { CommonName("hub") }, privateKey: .init(key),
+            attributes: CertificateSigningRequest.Attributes(), signatureAlgorithm: .ecdsaWithSHA256)
+        var serializer = DER.Serializer()
+        try serializer.serialize(csr)
+        let dnsNames = ["localhost"] + hostnames.filter { $0 != "localhost" }
+        let issued = try await CertificateIssuing.issue(
+            try CertificateOrder(
+                request: try CertificateRequest(der: serializer.serializedBytes), profile: .server, household: household,
+                subject: .hub, dnsNames: dnsNames, ipAddresses: [[127, 0, 0, 1], [UInt8](repeating: 0, count: 15) + [1]],
+                lifetime: CertificateProfile.server.maximumLifetime),
+            in: db, authorities: authorities, trustDomain: trustDomain, actor: actor, now: now)
+        let hub = HubCertificate(privateKey: key, certificatePEM: issued.chainPEM)
+        try await db.hub.replace(.init(
+            name: keyName, sealedKey: try sealer.seal(Array(key.derRepresentation), name: keyName),
+            certificatePEM: issued.chainPEM, createdAt: now))
+        return hub
+    }
+
+    public static func unseal(_ sealedKey: [UInt8], certificatePEM: String, with sealer: KeySealer) throws -> HubCertificate {
+        let der = try sealer.open(sealedKey, name: keyName)
+        return HubCertificate(privateKey: try P256.Signing.PrivateKey(derRepresentation: der), certificatePEM: certificatePEM)
+    }
+}

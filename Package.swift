@@ -12,6 +12,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "hearth", targets: ["hearth"]),
+        .executable(name: "hearth-bench", targets: ["hearth-bench"]),
         .library(name: "HearthCore", targets: ["HearthCore"]),
         .library(name: "HearthAudit", targets: ["HearthAudit"]),
         .library(name: "HearthPKI", targets: ["HearthPKI"]),
@@ -232,10 +233,44 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // What both executables share: reading the environment, log options, unbuffered output.
+        .target(
+            name: "HearthCommandLine",
+            dependencies: [
+                "HearthCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // The CLI: the only reader of environment variables and command-line flags.
         .executableTarget(
             name: "hearth",
             dependencies: [
+                "HearthCommandLine",
+                "HearthHub",
+                "HearthServer",
+                "HearthBroker",
+                "HearthMQTT",
+                "HearthPKI",
+                "HearthAudit",
+                "HearthDevice",
+                "HearthOAuth",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: strict
+        ),
+        // Load tools and benchmarks (BENCHMARKS.md), apart from what operators run.
+        .executableTarget(
+            name: "hearth-bench",
+            dependencies: [
+                "HearthCommandLine",
                 "HearthHub",
                 "HearthServer",
                 "HearthBroker",

@@ -70,7 +70,7 @@ private func runTestHub<Result: Sendable>(
             }
             let assembly = try await HubAssembly.open(
                 configuration: configuration, store: store, sealer: sealer,
-                publicURL: PKISetup.defaultPublicURL(hostnames: configuration.hostnames), logger: logger)
+                publicURL: HubProvisioning.defaultPublicURL(hostnames: configuration.hostnames), logger: logger)
             let pki = assembly.pki
             let certificatePath = database.folder.appendingPathComponent("ca-root.pem").path
             try Data(pki.authorities.rootPEM.utf8).write(to: URL(fileURLWithPath: certificatePath))

@@ -24,6 +24,21 @@ import Testing
         (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue ?? -1
     }
 
+    /// `hearth` ships what an operator uses; the load tools are `hearth-bench`, built beside it.
+    @Test func theOperatorsHelpListsNoLoadToolsAndTheBenchHelpListsThem() async throws {
+        let help = try await ProcessRunner.run(HearthProcess.binaryPath, ["--help"])
+        #expect(help.status == 0, "\(help.standardError)")
+        #expect(help.standardOutput.contains("serve"))
+        for word in ["bench", "load"] {
+            #expect(!help.standardOutput.lowercased().contains(word), "hearth --help mentions \(word)")
+        }
+        let bench = try await ProcessRunner.run(HearthProcess.binaryPath + "-bench", ["--help"])
+        #expect(bench.status == 0, "\(bench.standardError)")
+        for command in ["store", "audit", "pki", "pairing", "renew", "jwt", "mqtt"] {
+            #expect(bench.standardOutput.contains("  \(command) "), "hearth-bench --help lacks \(command)")
+        }
+    }
+
     @Test func initCreatesAPrivateFolderPrintsThePasswordOnceAndRefusesToRunTwice() async throws {
         let root = try TemporaryFolder.make(prefix: "hearth-init")
         defer { try? FileManager.default.removeItem(at: root) }

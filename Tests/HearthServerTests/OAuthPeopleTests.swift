@@ -444,7 +444,7 @@ import Testing
     // MARK: - 3. members and owners
 
     /// There is no API or CLI command that adds a member, so the member is written to the store
-    /// directly, as `hearth bench` does.
+    /// directly, as `hearth-bench` does.
     @Test func aMemberCannotGrantOwnerScopes() async throws {
         try await withTestHub(configure: { $0.signInFreeFailures = 50 }) { hub in
             let browser = try Browser(hub)

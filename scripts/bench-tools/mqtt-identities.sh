@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Device identities for `hearth bench mqtt`, issued by a hub's CA through the CLI on its data
+# Device identities for `hearth-bench mqtt`, issued by a hub's CA through the CLI on its data
 # folder (safe while the hub runs): PAIRS lighting pairs — switchN publishes to
 # devices/<lampN>/cmd/set, lampN subscribes to devices/<lampN>/cmd/# — then idle devices (zone
 # default) up to TOTAL identities in all, for the idle-connection mode (about 60 ms of CLI each;

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Idle device identities for `hearth bench mqtt --idle-connections`, issued in bulk through a
+"""Idle device identities for `hearth-bench mqtt --idle-connections`, issued in bulk through a
 running hub's owner API (POST /v1/pki/certificates, one HTTPS keep-alive connection): a device
 per identity, zone default, named idleN. Writes idleN.key (P-256) and idleN.pem (chain, leaf
 first) into OUT and appends 'subscriber idleN <device id> devices/<device id>/cmd/#' lines to

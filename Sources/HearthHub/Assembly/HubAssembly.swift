@@ -21,7 +21,7 @@ public struct HubAssembly: Sendable {
         configuration: HubConfiguration, store: Store, sealer: KeySealer, publicURL: String, logger: Logger
     ) async throws -> HubAssembly {
         let certificate = try await store.write { db in
-            try await PKISetup.ensure(
+            try await HubProvisioning.ensure(
                 in: db, sealer: sealer, hostnames: configuration.hostnames, publicURL: publicURL, actor: .system("hub"))
         }
         let pki = try await HubPKI.open(store: store, sealer: sealer)

@@ -112,7 +112,7 @@ public struct HubServices: Sendable {
         services.append(PeriodicService(
             name: "hub certificate renewal", interval: configuration.hubCertificateCheckInterval, logger: logger
         ) {
-            let current = try await PKISetup.currentHubCertificate(pki: pki, hostnames: hostnames)
+            let current = try await HubProvisioning.currentHubCertificate(pki: pki, hostnames: hostnames)
             guard current.certificatePEM != serving.certificatePEM else { return }
             try serving.replace(with: current)
             logger.notice("serving a renewed hub certificate")

@@ -49,9 +49,9 @@ public enum HubBootstrap {
                     .personCreated, actor: actor, subject: "person:\(owner.id)", household: household.id,
                     reason: "first owner", details: ["role": owner.role.rawValue]),
             ])
-            _ = try await PKISetup.ensure(
+            _ = try await HubProvisioning.ensure(
                 in: db, sealer: sealer, hostnames: hostnames,
-                publicURL: publicURL ?? PKISetup.defaultPublicURL(hostnames: hostnames), actor: actor)
+                publicURL: publicURL ?? HubProvisioning.defaultPublicURL(hostnames: hostnames), actor: actor)
         }
         return InitialOwner(
             householdID: household.id, householdName: household.name, personID: owner.id, email: email,

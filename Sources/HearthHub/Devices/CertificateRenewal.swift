@@ -34,7 +34,7 @@ package struct CertificateRenewal: Sendable {
             let order = try CertificateOrder(
                 request: csr, profile: profile, household: caller.device.householdID, subject: .device(caller.device.id),
                 renewedFrom: caller.certificate.serial, origin: .renewal)
-            let prepared = try CertificateIssuing.prepare(
+            let prepared = try RecordedIssuance.prepare(
                 order, device: caller.device, authorities: pki.authorities, trustDomain: pki.trustDomain,
                 actor: .device(caller.device.id), now: pki.store.clock.now)
             let pki = self.pki
@@ -47,7 +47,7 @@ package struct CertificateRenewal: Sendable {
                 let fresh = DeviceAuthenticator.Authenticated(
                     device: device, certificate: current, renewal: try await db.pki.renewal(of: current.serial))
                 try Self.check(fresh, now: now)
-                let issued = try await CertificateIssuing.commit([prepared], in: db)[0].get()
+                let issued = try await RecordedIssuance.commit([prepared], in: db)[0].get()
                 if current.origin == .pairing {
                     _ = try await pki.revokeInTransaction([current], reason: .superseded, actor: .device(device.id), in: db)
                 }

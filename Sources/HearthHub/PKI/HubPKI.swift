@@ -13,8 +13,8 @@ public struct HubPKI: Sendable {
     public let store: Store
     package let sealer: KeySealer
     public let trustDomain: String
-    package let state: PKIState
-    package let issuance: GroupCommit<CertificateIssuing.Prepared, IssuedCertificate>
+    package let state: LiveTrust
+    package let issuance: GroupCommit<RecordedIssuance.Prepared, IssuedCertificate>
 
     /// Loads the CAs; the hierarchy must exist (``prepare(store:sealer:hostnames:publicURL:)``).
     public static func open(store: Store, sealer: KeySealer) async throws -> HubPKI {
@@ -25,15 +25,15 @@ public struct HubPKI: Sendable {
             return (identity.trustDomain, try await Self.snapshot(db, sealer: sealer))
         }
         return HubPKI(
-            store: store, sealer: sealer, trustDomain: trustDomain, state: PKIState(snapshot),
+            store: store, sealer: sealer, trustDomain: trustDomain, state: LiveTrust(snapshot),
             issuance: GroupCommit(store: store) { batch, db in
-                try await CertificateIssuing.commit(batch, in: db).map { $0.mapError { $0 } }
+                try await RecordedIssuance.commit(batch, in: db).map { $0.mapError { $0 } }
             })
     }
 
-    private static func snapshot(_ db: StoreSession, sealer: KeySealer) async throws -> PKIState.Snapshot {
+    private static func snapshot(_ db: StoreSession, sealer: KeySealer) async throws -> LiveTrust.Snapshot {
         let revision = try await db.pki.revision()
-        return PKIState.Snapshot(
+        return LiveTrust.Snapshot(
             revision: revision, authorities: try await AuthoritySet.load(db, sealer: sealer),
             revoked: try await db.pki.revokedSerials(unexpiredAt: db.clock.now))
     }
@@ -49,7 +49,7 @@ public struct HubPKI: Sendable {
     public func refresh() async throws -> Bool {
         let seen = state.current.revision
         let sealer = self.sealer
-        let next = try await store.read { db -> PKIState.Snapshot? in
+        let next = try await store.read { db -> LiveTrust.Snapshot? in
             guard try await db.pki.revision() != seen else { return nil }
             return try await Self.snapshot(db, sealer: sealer)
         }
@@ -64,7 +64,7 @@ public struct HubPKI: Sendable {
         let (sealer, trustDomain, publicURL) = (self.sealer, self.trustDomain, authorities.publicURL)
         try await store.write { db in
             let now = db.clock.now
-            guard try await PKIHierarchy.ensure(
+            guard try await AuthorityProvisioning.ensure(
                 in: db, sealer: sealer, trustDomain: trustDomain, publicURL: publicURL, actor: actor, now: now)
             else { return }
             let loaded = try await AuthoritySet.load(db, sealer: sealer)
@@ -84,9 +84,9 @@ public struct HubPKI: Sendable {
     public func issue(_ order: CertificateOrder, actor: AuditActor) async throws -> IssuedCertificate {
         var device: Device?
         if case .device = order.subject {
-            device = try await store.read { db in try await CertificateIssuing.device(for: order, in: db) }
+            device = try await store.read { db in try await RecordedIssuance.device(for: order, in: db) }
         }
-        let prepared = try CertificateIssuing.prepare(
+        let prepared = try RecordedIssuance.prepare(
             order, device: device, authorities: authorities, trustDomain: trustDomain, actor: actor, now: store.clock.now)
         return try await issuance.record(prepared)
     }
@@ -223,7 +223,7 @@ public struct HubPKI: Sendable {
             .authorityRevoked, actor: actor, subject: "ca:\(authority.id)", household: household,
             reason: RevocationReason.caCompromise.name, details: ["zone": authority.record.zone ?? ""]))
         guard authority.record.state == .active, let household, let zoneName = authority.record.zone else { return }
-        let replacement = try await PKIHierarchy.createIntermediate(
+        let replacement = try await AuthorityProvisioning.createIntermediate(
             in: db, sealer: sealer, root: authorities.root.record,
             rootKey: try RootKey.unseal(authorities.root.record, sealer: sealer),
             namespace: IdentityNamespace(trustDomain: trustDomain, householdID: household), zone: try Zone(zoneName),

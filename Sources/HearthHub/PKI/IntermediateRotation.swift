@@ -19,7 +19,7 @@ extension HubPKI {
                 throw HearthError(.notFound, "the household has no zone \(zone)")
             }
             let previous = authorities.active(household: household, zone: zone)
-            let record = try await PKIHierarchy.createIntermediate(
+            let record = try await AuthorityProvisioning.createIntermediate(
                 in: db, sealer: sealer, root: authorities.root.record,
                 rootKey: try RootKey.unseal(authorities.root.record, sealer: sealer),
                 namespace: IdentityNamespace(trustDomain: trustDomain, householdID: household), zone: zone, actor: actor,

@@ -162,7 +162,7 @@ extension PairingService {
         let useExpectation = expected != nil && expected?.householdID == household.rawValue
         let (placed, waiting) = (zone, pending)
         let issued = try await store.write { db -> IssuedCertificate in
-            let issued = try await CertificateIssuing.commit([prepared], in: db)[0].get()
+            let issued = try await RecordedIssuance.commit([prepared], in: db)[0].get()
             let device = issued.record.deviceID ?? ""
             if useExpectation, try await !db.attestation.useExpectation(serial: serial, device: device, at: db.clock.now) {
                 throw HearthError(.conflict, "the expected device \(serial) paired a moment ago")

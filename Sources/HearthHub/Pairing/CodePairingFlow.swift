@@ -185,7 +185,7 @@ extension PairingService {
             actor: actor)
         let rootDER = pki.authorities.root.record.certificateDER
         let issued = try await store.write { db -> IssuedCertificate in
-            let issued = try await CertificateIssuing.commit([prepared], in: db)[0].get()
+            let issued = try await RecordedIssuance.commit([prepared], in: db)[0].get()
             let proof = CodePairing.hubProof(
                 confirmation: typed.confirmation, material: material, deviceNonce: deviceNonce, hubNonce: request.hubNonce,
                 certificateDER: issued.record.certificateDER, rootDER: rootDER)

@@ -103,11 +103,11 @@ public struct PairingService: Sendable {
     package static func prepareFirstCertificate(
         csr: CertificateRequest, household: HouseholdID, zone: Zone, name: String, pending: Bool = false, pki: HubPKI,
         actor: AuditActor
-    ) throws -> CertificateIssuing.Prepared {
+    ) throws -> RecordedIssuance.Prepared {
         let order = try CertificateOrder(
             request: csr, profile: .device, household: household,
             subject: .newDevice(name: name, pending: pending), zone: zone, origin: .pairing)
-        return try CertificateIssuing.prepare(
+        return try RecordedIssuance.prepare(
             order, device: nil, authorities: pki.authorities, trustDomain: pki.trustDomain, actor: actor,
             now: pki.store.clock.now)
     }

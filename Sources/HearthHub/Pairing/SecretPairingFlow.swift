@@ -72,7 +72,7 @@ extension PairingService {
             csr: csr, household: household, zone: try Zone(expectation.zone), name: expectation.name, pki: pki,
             actor: actor)
         let issued = try await store.write { db -> IssuedCertificate in
-            let issued = try await CertificateIssuing.commit([prepared], in: db)[0].get()
+            let issued = try await RecordedIssuance.commit([prepared], in: db)[0].get()
             guard let device = issued.record.deviceID,
                   try await db.pairing.useExpectation(id: expectation.id, device: device, at: db.clock.now)
             else { throw invalid }

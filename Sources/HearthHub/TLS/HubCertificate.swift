@@ -56,7 +56,7 @@ public struct HubCertificate: Sendable {
         var serializer = DER.Serializer()
         try serializer.serialize(csr)
         let dnsNames = ["localhost"] + hostnames.filter { $0 != "localhost" }
-        let issued = try await CertificateIssuing.issue(
+        let issued = try await RecordedIssuance.issue(
             try CertificateOrder(
                 request: try CertificateRequest(der: serializer.serializedBytes), profile: .server, household: household,
                 subject: .hub, dnsNames: dnsNames, ipAddresses: [[127, 0, 0, 1], [UInt8](repeating: 0, count: 15) + [1]],

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HearthAudit
+import HearthCommandLine
 import HearthCore
 import HearthHub
 import HearthServer

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HearthCommandLine
 import HearthCore
 import HearthHub
 import HearthServer
@@ -25,7 +26,7 @@ struct InitOptions: ParsableArguments {
     var publicURL: String?
 
     var resolvedPublicURL: String {
-        publicURL ?? Environment.value("HEARTH_PUBLIC_URL") ?? PKISetup.defaultPublicURL(hostnames: allHostnames)
+        publicURL ?? Environment.value("HEARTH_PUBLIC_URL") ?? HubProvisioning.defaultPublicURL(hostnames: allHostnames)
     }
 
     var allHostnames: [String] {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import HearthAudit
+import HearthCommandLine
 import HearthCore
 import HearthHub
 import HearthServer

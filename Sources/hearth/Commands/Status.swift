@@ -1,4 +1,5 @@
 import ArgumentParser
+import HearthCommandLine
 import HearthCore
 import HearthHub
 import HearthServer

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HearthCommandLine
 import HearthCore
 import HearthHub
 import HearthServer
@@ -49,26 +50,5 @@ struct StoreOptions: ParsableArguments {
     ) async throws -> Result {
         let engine = try await location().makeEngine(logger: logger)
         return try await Store.withRunning(engine, logger: logger, body)
-    }
-}
-
-/// Logging to standard error, at the level from `--log-level` or `HEARTH_LOG_LEVEL`.
-struct LogOptions: ParsableArguments {
-    @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical (env HEARTH_LOG_LEVEL; default info).")
-    var logLevel: String?
-
-    func makeLogger() throws -> Logger {
-        let text = logLevel ?? Environment.value("HEARTH_LOG_LEVEL") ?? "info"
-        guard let level = Logger.Level(rawValue: text) else {
-            throw HearthError(.configuration, "unknown log level \(text)")
-        }
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
-        var logger = Logger(label: "hearth")
-        logger.logLevel = level
-        return logger
     }
 }

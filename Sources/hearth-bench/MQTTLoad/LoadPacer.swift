@@ -1,3 +1,4 @@
+import HearthCommandLine
 import NIOCore
 
 /// Takes turns with an event loop's I/O for the publishers on it that could send more.

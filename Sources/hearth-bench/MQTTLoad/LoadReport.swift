@@ -1,4 +1,5 @@
 import Foundation
+import HearthCommandLine
 
 /// The lines a run prints: one figure per line, `mqtt_<label>_<figure>=<value> <unit>  (details)`,
 /// then a summary for people.

@@ -6,7 +6,7 @@ import HearthStore
 /// Brings a hub's PKI to what this binary expects, in one transaction: the CA hierarchy (made at
 /// init, or at the first start of a hub from before the PKI existed, or for a new household),
 /// a CRL for every CA, and a current TLS certificate for the hub.
-public enum PKISetup {
+public enum HubProvisioning {
     public static func ensure(
         in db: StoreSession, sealer: KeySealer, hostnames: [String], publicURL: String, actor: AuditActor
     ) async throws -> HubCertificate {
@@ -14,7 +14,7 @@ public enum PKISetup {
             throw HearthError(.notInitialized, "the database holds no hub; run `hearth init` first")
         }
         let now = db.clock.now
-        try await PKIHierarchy.ensure(
+        try await AuthorityProvisioning.ensure(
             in: db, sealer: sealer, trustDomain: identity.trustDomain, publicURL: publicURL, actor: actor, now: now)
         // The token-signing key is made with the other keys (init, or the first start of a hub
         // from before OAuth), never lazily by a request.

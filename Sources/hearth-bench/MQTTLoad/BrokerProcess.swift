@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import HearthCommandLine
 
 /// The broker under load, read from /proc: resident memory and CPU time consumed so far.
 struct BrokerProcess: Sendable {

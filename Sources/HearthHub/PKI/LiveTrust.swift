@@ -7,7 +7,7 @@ import Synchronization
 ///
 /// Mutex (a lock, not a lock-free scheme): NIO's verification callback and the OCSP handler read
 /// it synchronously on event loops; the refresher replaces the whole snapshot at once.
-package final class PKIState: Sendable {
+package final class LiveTrust: Sendable {
     package struct Snapshot: Sendable {
         package var revision: Int64
         package var authorities: AuthoritySet

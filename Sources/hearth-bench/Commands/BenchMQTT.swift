@@ -1,12 +1,13 @@
 import ArgumentParser
 import Foundation
+import HearthCommandLine
 import HearthCore
 import HearthMQTT
 import NIOCore
 import NIOPosix
 import NIOSSL
 
-/// `hearth bench mqtt`: an MQTT load over mutual TLS against any broker (the hub's or another).
+/// `hearth-bench mqtt`: an MQTT load over mutual TLS against any broker (the hub's or another).
 struct MQTTBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mqtt",

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HearthAudit
+import HearthCommandLine
 import HearthCore
 import HearthDevice
 import HearthPairing
@@ -10,7 +11,7 @@ import HearthStore
 import Logging
 import Synchronization
 
-/// `hearth bench pairing`: end-to-end pairings per second — virtual devices against a hub in this
+/// `hearth-bench pairing`: end-to-end pairings per second — virtual devices against a hub in this
 /// process, each approved by an expectation the bench registers as the owner would.
 struct PairingBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -68,7 +69,7 @@ struct PairingBench: AsyncParsableCommand {
     }
 }
 
-/// `hearth bench renew`: certificate renewals per second over mutual TLS, a full handshake each.
+/// `hearth-bench renew`: certificate renewals per second over mutual TLS, a full handshake each.
 struct RenewBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "renew",
@@ -201,7 +202,7 @@ struct BenchHub: Sendable {
         }
         let assembly = try await HubAssembly.open(
             configuration: HubConfiguration(host: "127.0.0.1", port: 0, passwordHashing: hashing), store: store,
-            sealer: sealer, publicURL: PKISetup.defaultPublicURL(hostnames: []), logger: logger)
+            sealer: sealer, publicURL: HubProvisioning.defaultPublicURL(hostnames: []), logger: logger)
         let pki = assembly.pki
         let hub = Hub(assembly)
         let pairing = PairingService(

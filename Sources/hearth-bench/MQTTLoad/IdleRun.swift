@@ -1,3 +1,4 @@
+import HearthCommandLine
 import NIOCore
 
 /// Many idle connections: each does the mutual-TLS handshake and CONNECT, then sends nothing.

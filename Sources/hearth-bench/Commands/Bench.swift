@@ -1,17 +1,13 @@
 import ArgumentParser
 import Foundation
+import HearthCommandLine
 import HearthCore
 import HearthHub
 import HearthServer
 import HearthStore
 import Logging
 
-struct Bench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Measure the hub's building blocks on this machine.",
-        subcommands: [
-            StoreWrites.self, AuditBench.self, PKIBench.self, PairingBench.self, RenewBench.self, JWTBench.self, MQTTBench.self,
-        ])
+enum Bench {
 
     struct StoreWrites: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

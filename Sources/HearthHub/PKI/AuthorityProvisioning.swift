@@ -9,7 +9,7 @@ import X509
 
 /// Creates the hub's CAs: a P-384 root and, for every household, one name-constrained P-256
 /// intermediate per zone. Runs inside the caller's transaction, with an audit entry per CA.
-package enum PKIHierarchy {
+package enum AuthorityProvisioning {
     package static let rootLifetime: TimeInterval = 20 * 365 * 86_400
     package static let intermediateLifetime: TimeInterval = 5 * 365 * 86_400
 

@@ -19,7 +19,7 @@ public struct IssuedCertificate: Sendable {
 /// key-reuse check, the device, the `certificate.issued` audit entries and the inventory rows
 /// commit together, so no certificate leaves the hub before it is durably recorded. A prepared
 /// certificate whose commit fails is discarded unseen.
-package enum CertificateIssuing {
+package enum RecordedIssuance {
     package struct Prepared: Sendable {
         package let order: CertificateOrder
         package let actor: AuditActor

@@ -1,3 +1,4 @@
+import HearthCommandLine
 import NIOCore
 
 /// The clock every timestamp of a run reads: CLOCK_MONOTONIC in nanoseconds (what NIO's

@@ -1,9 +1,10 @@
 import ArgumentParser
 import Crypto
 import Foundation
+import HearthCommandLine
 import HearthOAuth
 
-/// `hearth bench jwt`: local access-token verification (what a resource server does with the
+/// `hearth-bench jwt`: local access-token verification (what a resource server does with the
 /// hub's JWKS) and signing, per second, against raw ECDSA P-256 on the same keys: the ceiling the
 /// JWT layer can approach.
 struct JWTBench: AsyncParsableCommand {

@@ -1,12 +1,13 @@
 import ArgumentParser
 import Foundation
 import HearthAudit
+import HearthCommandLine
 import HearthCore
 import HearthHub
 import HearthServer
 import HearthStore
 
-/// `hearth bench audit`: append throughput, then proof and search times as the log grows.
+/// `hearth-bench audit`: append throughput, then proof and search times as the log grows.
 struct AuditBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",

@@ -1,3 +1,4 @@
+import HearthCommandLine
 import HearthMQTT
 import NIOCore
 

@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import Glibc
 import HearthAudit
+import HearthCommandLine
 import HearthCore
 import HearthPKI
 import HearthHub
@@ -13,7 +14,7 @@ import Synchronization
 import SwiftASN1
 import X509
 
-/// `hearth bench pki`: certificates issued per second from CSRs through storage and audit, the
+/// `hearth-bench pki`: certificates issued per second from CSRs through storage and audit, the
 /// CPU each costs, and OCSP responses per second — in process, without HTTP.
 struct PKIBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

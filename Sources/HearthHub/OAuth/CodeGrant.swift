@@ -23,19 +23,17 @@ extension AuthorizationServer {
                 OAuthError(.invalidGrant, "the authorization code is unknown or belongs to another client"), keys: keys,
                 source: call.source, subject: "client:\(client.record.id)")
         }
-        if record.usedAt != nil {
+        let issued = AuthorizationCode(
+            usedAt: record.usedAt, expiresAt: record.expiresAt, redirectURI: record.redirectURI,
+            codeChallenge: record.codeChallenge)
+        let refusal: OAuthError? = switch issued.redeem(redirectURI: redirect, verifier: verifier, at: now) {
+        case .reused:
             try await revokeFamily(record.grantID, reason: "authorization code presented twice", household: record.householdID)
             throw OAuthError(.invalidGrant, "the authorization code was used before; what it issued is revoked")
-        }
-        let refusal: OAuthError? =
-            if record.expiresAt <= now { OAuthError(.invalidGrant, "the authorization code has expired") }
-            else if record.redirectURI != redirect { OAuthError(.invalidGrant, "redirect_uri differs from the authorization request's") }
-            else if (try? PKCE.validateVerifier(verifier)) == nil || !PKCE.matches(verifier: verifier, challenge: record.codeChallenge) {
-                OAuthError(.invalidGrant, "the code_verifier does not match the code_challenge")
-            } else { nil }
-        if let refusal {
-            throw try await refuse(
-                refusal, keys: keys, source: call.source, subject: "client:\(client.record.id)", household: record.householdID)
+        case .expired: OAuthError(.invalidGrant, "the authorization code has expired")
+        case .redirectMismatch: OAuthError(.invalidGrant, "redirect_uri differs from the authorization request's")
+        case .verifierMismatch: OAuthError(.invalidGrant, "the code_verifier does not match the code_challenge")
+        case .redeem: nil
         }
         try Self.requireProof(proof, boundTo: record.dpopJKT)
         let scope = try ScopeSet(parsing: record.scope)

@@ -13,28 +13,40 @@ extension AuthorizationServer {
     ) async throws -> TokenResponseBody {
         let deviceCode = try form.required("device_code")
         let digest = SecretToken.digest(of: deviceCode)
-        guard deviceCode.utf8.count <= 128,
-              let record = try await store.read({ db in try await db.oauthAuthorizations.deviceAuthorization(deviceCodeDigest: digest) }),
-              record.clientID == client.record.id
-        else {
+        let clientID = client.record.id
+        // Loaded, decided and saved in one transaction: two polls cannot both see the old state.
+        let decided = try await store.write { db -> (OAuthDeviceAuthorizationRecord, DeviceAuthorizationPoll.Outcome)? in
+            guard deviceCode.utf8.count <= 128,
+                  let record = try await db.oauthAuthorizations.deviceAuthorization(deviceCodeDigest: digest),
+                  record.clientID == clientID
+            else { return nil }
+            var poll = DeviceAuthorizationPoll(record)
+            let outcome = poll.poll(at: db.clock.now)
+            switch outcome {
+            case .expired, .approved:
+                break
+            case .slowDown, .pending:
+                try await db.oauthAuthorizations.recordPoll(
+                    deviceCodeDigest: digest, at: db.clock.now, interval: poll.interval == record.interval ? nil : poll.interval)
+            case .denied:
+                _ = try await db.oauthAuthorizations.deleteDeviceAuthorization(deviceCodeDigest: digest)
+            }
+            return (record, outcome)
+        }
+        guard let (record, outcome) = decided else {
             throw try await refuse(
                 OAuthError(.invalidGrant, "the device code is unknown or belongs to another client"),
                 keys: [Self.sourceKey(call)], source: call.source, subject: "client:\(client.record.id)")
         }
         let at = now
-        guard record.expiresAt > at else { throw OAuthError(.expiredToken, "the device code has expired; start again") }
-        if let last = record.lastPollAt, at.timeIntervalSince(last) < TimeInterval(record.interval) {
-            try await store.write { db in
-                try await db.oauthAuthorizations.recordPoll(deviceCodeDigest: digest, at: at, interval: record.interval + 5)
-            }
-            throw OAuthError(.slowDown, "polling too fast; wait \(record.interval + 5) s between requests")
-        }
-        try await store.write { db in try await db.oauthAuthorizations.recordPoll(deviceCodeDigest: digest, at: at) }
-        switch record.status {
+        switch outcome {
+        case .expired:
+            throw OAuthError(.expiredToken, "the device code has expired; start again")
+        case .slowDown(let interval):
+            throw OAuthError(.slowDown, "polling too fast; wait \(interval) s between requests")
         case .pending:
             throw OAuthError(.authorizationPending, "the person has not approved the request yet")
         case .denied:
-            _ = try await store.write { db in try await db.oauthAuthorizations.deleteDeviceAuthorization(deviceCodeDigest: digest) }
             throw OAuthError(.accessDenied, "the person denied the request")
         case .approved:
             guard let person = record.personID, let household = record.householdID, let authTime = record.authTime else {
@@ -56,5 +68,16 @@ extension AuthorizationServer {
                 try await db.oauthGrants.insert(grant)
             }
         }
+    }
+}
+
+extension DeviceAuthorizationPoll {
+    init(_ record: OAuthDeviceAuthorizationRecord) {
+        let status: Status = switch record.status {
+        case .pending: .pending
+        case .approved: .approved
+        case .denied: .denied
+        }
+        self.init(status: status, expiresAt: record.expiresAt, interval: record.interval, lastPollAt: record.lastPollAt)
     }
 }

@@ -81,55 +81,60 @@ extension PairingService {
         let actor = AuditActor.anonymous(address: source)
         let keys = [Self.sourceKey(source)]
         try await checkThrottle(keys)
-        let now = store.clock.now
-        let found = try await store.read { db in try await db.pairing.request(id: requestID) }
-        guard let request = found, constantTimeEquals(Array(SecretToken.digest(of: pollToken).utf8), Array(request.pollTokenDigest.utf8))
-        else {
-            throw try await refuse(
-                HearthError(.unauthenticated, code: "invalid-token", "unknown pairing request or token; start again"),
-                keys: keys, actor: actor, subject: "pairing:code", household: nil)
-        }
-        guard now < request.expiresAt else {
-            _ = try await store.write { db in try await db.pairing.deleteRequest(id: request.id) }
-            throw HearthError(.rejected, code: "expired-token", "the pairing request expired; start again")
-        }
-        if let revealed = request.deviceNonce {
-            guard constantTimeEquals(revealed, deviceNonce) else {
-                throw try await refuse(
-                    HearthError(.unauthenticated, code: "invalid-token", "the device nonce changed between polls"),
-                    keys: keys, actor: actor, subject: "pairing:\(request.id)", household: nil)
-            }
-        } else if !constantTimeEquals(CodePairing.commitment(to: deviceNonce), request.commitment) {
-            _ = try await store.write { db in try await db.pairing.deleteRequest(id: request.id) }
-            throw try await refuse(
-                HearthError(.forbidden, code: "access-denied", "the nonce does not match the commitment; the request is cancelled"),
-                keys: keys, actor: actor, subject: "pairing:\(request.id)", household: nil)
-        }
-        switch request.status {
-        case .pending:
-            let tooSoon = request.lastPollAt.map { now.timeIntervalSince($0) < Double(Self.pollInterval) - 0.5 } ?? false
-            try await store.write { db in try await db.pairing.recordPoll(id: request.id, deviceNonce: deviceNonce, at: now) }
-            if tooSoon {
-                throw HearthError(.rejected, code: "slow-down", "poll every \(Self.pollInterval) seconds at most")
-            }
-            throw HearthError(.rejected, code: "authorization-pending", "waiting for the owner to approve")
-        case .denied:
-            _ = try await store.write { db in try await db.pairing.deleteRequest(id: request.id) }
-            throw HearthError(.forbidden, code: "access-denied", "the owner did not approve this device")
-        case .approved:
-            let authorities = pki.authorities
-            let issued = try await store.write { db -> IssuedCertificate? in
+        let tokenDigest = Array(SecretToken.digest(of: pollToken).utf8)
+        let authorities = pki.authorities
+        let pki = self.pki
+        // Loaded, decided and saved in one transaction: two polls cannot both see the old state.
+        let (request, outcome, issued) = try await store.write { db -> (PairingRequestRecord?, CodePairingRequest.Outcome?, IssuedCertificate?) in
+            guard let request = try await db.pairing.request(id: requestID),
+                  constantTimeEquals(tokenDigest, Array(request.pollTokenDigest.utf8))
+            else { return (nil, nil, nil) }
+            let now = db.clock.now
+            var poll = CodePairingRequest(request)
+            let outcome = poll.poll(deviceNonce: deviceNonce, at: now, interval: Self.pollInterval)
+            switch outcome {
+            case .pending, .slowDown:
+                try await db.pairing.recordPoll(id: request.id, deviceNonce: deviceNonce, at: now)
+            case .expired, .commitmentBroken, .denied:
+                _ = try await db.pairing.deleteRequest(id: request.id)
+            case .nonceChanged:
+                break
+            case .collect:
                 guard try await db.pairing.deleteRequest(id: request.id), let serial = request.certificateSerial,
-                      request.hubProof != nil,
                       let record = try await db.pki.certificate(serial: serial)
-                else { return nil }
+                else { return (request, outcome, nil) }
                 try await db.audit.append(AuditEvent(
                     .pairingCompleted, actor: AuditActor(.device, record.deviceID ?? "unknown"),
                     subject: "pairing:\(request.id)", household: request.householdID.flatMap(HouseholdID.init),
                     reason: "the device collected its certificate", details: ["serial": serial]))
-                return try pki.issuedCertificate(record)
+                return (request, outcome, try pki.issuedCertificate(record))
             }
-            guard let issued, let proof = request.hubProof else {
+            return (request, outcome, nil)
+        }
+        guard let request, let outcome else {
+            throw try await refuse(
+                HearthError(.unauthenticated, code: "invalid-token", "unknown pairing request or token; start again"),
+                keys: keys, actor: actor, subject: "pairing:code", household: nil)
+        }
+        switch outcome {
+        case .expired:
+            throw HearthError(.rejected, code: "expired-token", "the pairing request expired; start again")
+        case .nonceChanged:
+            throw try await refuse(
+                HearthError(.unauthenticated, code: "invalid-token", "the device nonce changed between polls"),
+                keys: keys, actor: actor, subject: "pairing:\(request.id)", household: nil)
+        case .commitmentBroken:
+            throw try await refuse(
+                HearthError(.forbidden, code: "access-denied", "the nonce does not match the commitment; the request is cancelled"),
+                keys: keys, actor: actor, subject: "pairing:\(request.id)", household: nil)
+        case .slowDown:
+            throw HearthError(.rejected, code: "slow-down", "poll every \(Self.pollInterval) seconds at most")
+        case .pending:
+            throw HearthError(.rejected, code: "authorization-pending", "waiting for the owner to approve")
+        case .denied:
+            throw HearthError(.forbidden, code: "access-denied", "the owner did not approve this device")
+        case .collect(let proof):
+            guard let issued else {
                 throw HearthError(.unauthenticated, code: "invalid-token", "this pairing was collected already")
             }
             return (PairedDevice(issued: issued, rootPEM: authorities.rootPEM, rootDER: authorities.root.record.certificateDER), proof)
@@ -219,5 +224,18 @@ extension PairingService {
     /// Requests waiting for a decision.
     public func pendingRequests() async throws -> [PairingRequestRecord] {
         try await store.read { db in try await db.pairing.pendingRequests(at: db.clock.now) }
+    }
+}
+
+extension CodePairingRequest {
+    init(_ record: PairingRequestRecord) {
+        let status: Status = switch record.status {
+        case .pending: .pending
+        case .approved: .approved
+        case .denied: .denied
+        }
+        self.init(
+            status: status, expiresAt: record.expiresAt, commitment: record.commitment, deviceNonce: record.deviceNonce,
+            lastPollAt: record.lastPollAt, hubProof: record.hubProof)
     }
 }

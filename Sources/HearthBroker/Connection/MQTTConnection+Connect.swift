@@ -35,7 +35,7 @@ extension MQTTConnection {
     }
 
     private func accept(_ client: BrokerClient, _ connect: ConnectPacket) {
-        let now = Date()
+        let now = broker.clock.now
         let decision = PolicyEngine.decide(client.subject, .connectMessaging, .broker, PolicyContext(now: now))
         guard decision.allowed else {
             broker.denials.record(client, .connectMessaging, decision, sample: client.clientID)

@@ -1,3 +1,5 @@
+import Foundation
+import HearthCore
 import HearthMQTT
 import NIOCore
 
@@ -77,7 +79,7 @@ extension MQTTConnection {
         if version == .v5 {
             if !delivery.subscriptionIdentifiers.isEmpty { properties.subscriptionIdentifiers = delivery.subscriptionIdentifiers }
             if let expiresAt = delivery.message.expiresAt {
-                let left = broker.clock.now.duration(to: expiresAt).components.seconds
+                let left = Int64(expiresAt.timeIntervalSince(broker.clock.now).rounded(.towardZero))
                 properties.messageExpiryInterval = UInt32(clamping: max(1, left))
             }
         }

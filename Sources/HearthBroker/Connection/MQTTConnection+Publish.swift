@@ -66,7 +66,7 @@ extension MQTTConnection {
     static let maximumPermittedTopics = 64
 
     private func decide(_ client: BrokerClient, _ topic: MessagingTopic, commanding: DeviceFacts?) -> PolicyDecision {
-        PolicyEngine.decide(client.subject, .publishMessage, .topic(topic, commanding: commanding), PolicyContext(now: Date()))
+        PolicyEngine.decide(client.subject, .publishMessage, .topic(topic, commanding: commanding), PolicyContext(now: broker.clock.now))
     }
 
     private func complete(_ publish: PublishPacket, topic: String, decision: PolicyDecision) {

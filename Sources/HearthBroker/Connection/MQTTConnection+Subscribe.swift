@@ -8,7 +8,7 @@ extension MQTTConnection {
     func receiveSubscribe(_ subscribe: SubscribePacket) {
         guard let client else { return }
         let identifier = subscribe.properties.subscriptionIdentifiers.first
-        let context = PolicyContext(now: Date())
+        let context = PolicyContext(now: broker.clock.now)
         var grants: [SubscriptionGrant] = []
         let codes = subscribe.subscriptions.map { subscription -> ReasonCode in
             if subscription.filter.hasPrefix("$share/") { return .sharedSubscriptionsNotSupported }

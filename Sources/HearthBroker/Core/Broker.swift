@@ -15,7 +15,8 @@ public final class Broker: Sendable {
     let denials: DenialLedger
     let outbox: BrokerOutbox
     private let storage: (any BrokerStorage)?
-    let clock = ContinuousClock()
+    /// The hub's clock: policy decisions, credential and message expiry, session expiry.
+    let clock: any HearthClock
     private let state = Mutex(State())
     /// Devices named as command targets, as the store last said; emptied at every access change
     /// (a generation counter keeps a lookup that straddles the change from storing stale facts).
@@ -45,8 +46,10 @@ public final class Broker: Sendable {
     /// A broker whose persistent sessions and retained messages live in `storage` (nil: in
     /// memory only, lost at restart).
     public init(
-        configuration: BrokerConfiguration, gatekeeper: any BrokerGatekeeper, storage: (any BrokerStorage)?, logger: Logger
+        configuration: BrokerConfiguration, gatekeeper: any BrokerGatekeeper, storage: (any BrokerStorage)?, logger: Logger,
+        clock: any HearthClock = SystemClock()
     ) {
+        self.clock = clock
         self.configuration = configuration
         self.gatekeeper = gatekeeper
         self.storage = storage
@@ -72,13 +75,13 @@ public final class Broker: Sendable {
                     state.subscriptions[record.household, default: SubscriptionIndex()].add(grant, for: record.key)
                 }
                 for (sequence, message) in stored.queued[record.key] ?? [] {
-                    session.queue.append(message.delivery(clock: clock, storedAs: sequence))
+                    session.queue.append(message.delivery(storedAs: sequence))
                     state.lastSequence = max(state.lastSequence, sequence)
                 }
                 state.sessions[record.key] = session
             }
             for (household, message) in stored.retained {
-                let restored = message.delivery(clock: clock, storedAs: nil).message
+                let restored = message.delivery(storedAs: nil).message
                 state.retained[household, default: [:]][restored.topic] = restored
             }
         }
@@ -102,6 +105,8 @@ public final class Broker: Sendable {
     func releaseConnection() {
         state.withLock { $0.connections -= 1 }
     }
+
+    var openConnections: Int { state.withLock { $0.connections } }
 
     /// Messages dropped because a client's queue was full or it could not take them, since the
     /// last call (the housekeeping round logs them).
@@ -184,7 +189,7 @@ public final class Broker: Sendable {
                 guard delivery.storedAs == nil else { return delivery }
                 var stored = delivery
                 stored.storedAs = state.nextSequence()
-                changes.append(.queued(key: key, sequence: stored.storedAs!, StoredMessage(stored, clock: clock)))
+                changes.append(.queued(key: key, sequence: stored.storedAs!, StoredMessage(stored)))
                 return stored
             }
             session.queue = kept + session.queue
@@ -214,7 +219,7 @@ public final class Broker: Sendable {
             var kept = delivery
             if kept.storedAs == nil {
                 kept.storedAs = state.nextSequence()
-                outbox.enqueue([.queued(key: key, sequence: kept.storedAs!, StoredMessage(kept, clock: clock))])
+                outbox.enqueue([.queued(key: key, sequence: kept.storedAs!, StoredMessage(kept))])
             }
             session.queue.append(kept)
             state.sessions[key] = session
@@ -233,7 +238,7 @@ public final class Broker: Sendable {
         state.withLock { state in
             let expired = state.sessions.filter { key, session in
                 guard state.attached[key] == nil, let since = session.disconnectedAt else { return false }
-                return since.advanced(by: .seconds(Int64(session.expiryInterval))) <= now
+                return since.addingTimeInterval(TimeInterval(session.expiryInterval)) <= now
             }
             outbox.enqueue(expired.keys.flatMap { remove($0, from: &state) })
         }
@@ -330,7 +335,7 @@ public final class Broker: Sendable {
                     var copy = delivery
                     if state.sessions[key]?.stored == true {
                         copy.storedAs = state.nextSequence()
-                        changes.append(.queued(key: key, sequence: copy.storedAs!, StoredMessage(copy, clock: clock)))
+                        changes.append(.queued(key: key, sequence: copy.storedAs!, StoredMessage(copy)))
                     }
                     // Appended in place: a session copied out and written back would copy its queue.
                     state.sessions[key]?.queue.append(copy)
@@ -379,7 +384,7 @@ public final class Broker: Sendable {
         }
         state.retained[household, default: [:]][message.topic] = message
         let stored = Delivery(message: message, qos: message.qos, retain: true, subscriptionIdentifiers: [])
-        return .retained(household: household, topic: message.topic, StoredMessage(stored, clock: clock))
+        return .retained(household: household, topic: message.topic, StoredMessage(stored))
     }
 
     // MARK: Command targets

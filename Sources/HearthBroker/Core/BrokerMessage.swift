@@ -1,3 +1,4 @@
+import Foundation
 import HearthMQTT
 import NIOCore
 
@@ -14,14 +15,14 @@ final class BrokerMessage: Sendable {
     /// Payload format, content type, response topic, correlation data and user properties, which
     /// the broker forwards untouched (MQTT 5 §3.3.2.3).
     let properties: MQTTProperties
-    /// When the message stops being delivered (MQTT 5 Message Expiry Interval).
-    let expiresAt: ContinuousClock.Instant?
+    /// When the message stops being delivered (MQTT 5 Message Expiry Interval), by the broker's clock.
+    let expiresAt: Date?
     /// The publisher's session key (for No Local).
     let publisher: String
 
     init(
         topic: String, payload: ByteBuffer, qos: QoS, retain: Bool, properties: MQTTProperties,
-        expiresAt: ContinuousClock.Instant?, publisher: String
+        expiresAt: Date?, publisher: String
     ) {
         self.topic = topic
         self.payload = payload
@@ -34,7 +35,7 @@ final class BrokerMessage: Sendable {
 
     /// `now` is read only for a message with an expiry interval: most have none, and this runs per message.
     convenience init(
-        _ publish: PublishPacket, topic: String, publisher: String, now: @autoclosure () -> ContinuousClock.Instant
+        _ publish: PublishPacket, topic: String, publisher: String, now: @autoclosure () -> Date
     ) {
         var forwarded = MQTTProperties.none
         if !publish.properties.isEmpty {
@@ -49,18 +50,18 @@ final class BrokerMessage: Sendable {
         }
         self.init(
             topic: topic, payload: publish.payload, qos: publish.qos, retain: publish.retain, properties: forwarded,
-            expiresAt: publish.properties.messageExpiryInterval.map { now().advanced(by: .seconds(Int64($0))) },
+            expiresAt: publish.properties.messageExpiryInterval.map { now().addingTimeInterval(TimeInterval($0)) },
             publisher: publisher)
     }
 
-    convenience init(will: Will, publisher: String, now: ContinuousClock.Instant) {
+    convenience init(will: Will, publisher: String, now: Date) {
         self.init(
             PublishPacket(topic: will.topic, payload: will.payload, qos: will.qos, retain: will.retain, properties: will.properties),
             topic: will.topic, publisher: publisher, now: now)
     }
 
     /// `now` is read only when the message has an expiry.
-    func isExpired(at now: @autoclosure () -> ContinuousClock.Instant) -> Bool {
+    func isExpired(at now: @autoclosure () -> Date) -> Bool {
         guard let expiresAt else { return false }
         return expiresAt <= now()
     }

@@ -60,7 +60,7 @@ public struct StoredSubscription: Sendable, Codable, Hashable {
     public let identifier: UInt32?
 }
 
-/// A message as stored: its wall-clock expiry (the broker's clock is monotonic and restarts).
+/// A message as stored, with its expiry by the hub's clock.
 public struct StoredMessage: Sendable, Hashable {
     public let topic: String
     public let payload: [UInt8]
@@ -138,22 +138,21 @@ extension StoredSubscription {
 }
 
 extension StoredMessage {
-    init(_ delivery: Delivery, clock: ContinuousClock) {
+    init(_ delivery: Delivery) {
         let message = delivery.message
         self.init(
             topic: message.topic, payload: Array(message.payload.readableBytesView), qos: message.qos.rawValue,
             retain: message.retain, properties: StoredProperties(message.properties),
-            expiresAt: message.expiresAt.map { Date().addingTimeInterval(TimeInterval(clock.now.duration(to: $0).components.seconds)) },
+            expiresAt: message.expiresAt,
             publisher: message.publisher, deliveryQoS: delivery.qos.rawValue,
             subscriptionIdentifiers: delivery.subscriptionIdentifiers)
     }
 
-    func delivery(clock: ContinuousClock, storedAs sequence: Int64?) -> Delivery {
-        let now = clock.now
+    func delivery(storedAs sequence: Int64?) -> Delivery {
         let message = BrokerMessage(
             topic: topic, payload: ByteBuffer(bytes: payload), qos: QoS(rawValue: qos) ?? .atLeastOnce, retain: retain,
             properties: properties.mqtt,
-            expiresAt: expiresAt.map { now.advanced(by: .seconds($0.timeIntervalSinceNow)) }, publisher: publisher)
+            expiresAt: expiresAt, publisher: publisher)
         var delivery = Delivery(
             message: message, qos: QoS(rawValue: deliveryQoS) ?? .atLeastOnce, retain: retain,
             subscriptionIdentifiers: subscriptionIdentifiers)

@@ -22,7 +22,7 @@ struct SessionState: Sendable {
     var awaitingRelease: Set<UInt16> = []
     /// Seconds the session outlives its connection; 0 ends it at disconnect.
     var expiryInterval: UInt32
-    var disconnectedAt: ContinuousClock.Instant?
+    var disconnectedAt: Date?
     /// Counts connections, so a will scheduled by one connection is not published after the
     /// session was resumed by another.
     var generation: UInt64 = 0
@@ -32,7 +32,7 @@ struct SessionState: Sendable {
     func snapshot(key: String) -> StoredSession {
         StoredSession(
             key: key, household: household, expiryInterval: expiryInterval,
-            disconnectedAt: disconnectedAt == nil ? nil : Date(), subscriptions: subscriptions.values.map(StoredSubscription.init),
+            disconnectedAt: disconnectedAt, subscriptions: subscriptions.values.map(StoredSubscription.init),
             awaitingRelease: awaitingRelease.sorted())
     }
 }

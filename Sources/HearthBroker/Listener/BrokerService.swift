@@ -13,19 +13,34 @@ public struct BrokerService: Service {
     let tls: NIOSSLContext
     let verifyClient: ClientVerifier
     let onListening: @Sendable (Int) async -> Void
+    /// The assembly's event loops, which it shuts down itself; nil: the service makes its own.
+    let eventLoopGroup: (any EventLoopGroup)?
 
     public init(
         broker: Broker, tls: NIOSSLContext, verifyClient: @escaping ClientVerifier,
-        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }, eventLoopGroup: (any EventLoopGroup)? = nil
     ) {
         self.broker = broker
         self.tls = tls
         self.verifyClient = verifyClient
         self.onListening = onListening
+        self.eventLoopGroup = eventLoopGroup
     }
 
     public func run() async throws {
         try await broker.restore()
+        if let eventLoopGroup {
+            try await serve(on: eventLoopGroup)
+            // The loops outlive the service: the connections told to close are waited for (a
+            // close gives up on an unread client after 5 s), so what their ends put in the
+            // outbox is written before the store closes.
+            let deadline = ContinuousClock.now + .seconds(6)
+            while broker.openConnections > 0, ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+            await broker.settleStorage()
+            return
+        }
         // The broker's own threads: with one (the default), every connection is on the same loop
         // and a message reaches its subscribers by plain calls, with no thread hop per delivery.
         let group = MultiThreadedEventLoopGroup(numberOfThreads: broker.configuration.threads)
@@ -41,7 +56,7 @@ public struct BrokerService: Service {
         await broker.settleStorage()
     }
 
-    private func serve(on group: MultiThreadedEventLoopGroup) async throws {
+    private func serve(on group: any EventLoopGroup) async throws {
         let configuration = broker.configuration
         let broker = self.broker
         let tls = self.tls

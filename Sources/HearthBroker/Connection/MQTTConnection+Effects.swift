@@ -1,0 +1,207 @@
+import HearthCore
+import HearthMQTT
+import NIOCore
+import NIOSSL
+
+/// The actions that reach out of the machine: to the broker's shared state, the store and the channel.
+extension MQTTConnection {
+    // MARK: CONNECT
+
+    func authenticate(_ connect: ConnectPacket) {
+        let leaf = (try? context?.pipeline.syncOperations.nioSSL_peerCertificate()).flatMap { $0 }
+        let attempt = ConnectAttempt(
+            clientID: connect.clientID, username: connect.username, password: connect.password,
+            certificateChain: leaf.flatMap { try? $0.toDERBytes() }.map { [$0] } ?? [], remoteAddress: remoteAddress)
+        let gatekeeper = broker.gatekeeper
+        offLoop({ await gatekeeper.authenticate(attempt) }) { [self] verdict in
+            machine.authenticated(verdict, now: broker.clock.now)
+        }
+    }
+
+    func attach(_ client: BrokerClient, cleanStart: Bool, expiryInterval: UInt32) -> Action {
+        // Never nil here: packets are read only once the handler is added.
+        guard let handle else { return .none }
+        let attached = broker.attach(client, cleanStart: cleanStart, expiryInterval: expiryInterval, connection: handle)
+        attached.takenOver?.terminate(.sessionTakenOver, "another connection of the same client took the session over")
+        return machine.attached(MQTTSessionStateMachine.Attachment(
+            sessionPresent: attached.sessionPresent, resumed: attached.resumed, awaitingRelease: attached.awaitingRelease,
+            generation: attached.generation, durable: attached.durable))
+    }
+
+    // MARK: Messages from the client
+
+    /// The policy on a PUBLISH to a topic the machine has not allowed yet. A command to another
+    /// device rests on that device's record: from the broker's cache, or else from the store.
+    func decide(_ question: MQTTSessionStateMachine.PublishQuestion) -> Action {
+        let client = question.client, topic = question.topic
+        let generation = broker.deviceGeneration
+        if generation != commandsGeneration {
+            permittedCommands.removeAll()
+            commandsGeneration = generation
+        }
+        if permittedCommands.contains(topic) {
+            return machine.policyDecided(MQTTSessionStateMachine.permitted, onOwnFacts: false, now: broker.clock.now)
+        }
+        let messaging = MessagingTopic(topic)
+        let ownID: Substring? = if case .device(let device, _) = client.subject { Substring(device.id.rawValue) } else { nil }
+        guard let target = messaging.commandTarget, target != ownID else {
+            return machine.policyDecided(decide(client, messaging, commanding: nil), onOwnFacts: true, now: broker.clock.now)
+        }
+        if let known = broker.cachedDevice(target, in: client.household) {
+            let decision = decide(client, messaging, commanding: known)
+            // Good until the device facts it rests on are dropped (the next access change).
+            if decision.allowed, permittedCommands.count < MQTTSessionStateMachine.maximumPermittedTopics {
+                permittedCommands.insert(topic)
+            }
+            return machine.policyDecided(decision, onOwnFacts: false, now: broker.clock.now)
+        }
+        let broker = self.broker
+        let household = client.household
+        let name = String(target)
+        offLoop({ await broker.lookUpDevice(Substring(name), in: household) }) { [self] device in
+            machine.policyDecided(decide(client, messaging, commanding: device), onOwnFacts: false, now: broker.clock.now)
+        }
+        return .none
+    }
+
+    private func decide(_ client: BrokerClient, _ topic: MessagingTopic, commanding: DeviceFacts?) -> PolicyDecision {
+        PolicyEngine.decide(client.subject, .publishMessage, .topic(topic, commanding: commanding), PolicyContext(now: broker.clock.now))
+    }
+
+    func route(_ message: BrokerMessage, household: HouseholdID, watchCongestion: Bool) -> Action {
+        let routed = broker.publish(message, household: household)
+        var hold = false
+        if watchCongestion, !routed.congested.isEmpty, let me = handle {
+            for subscriber in routed.congested where subscriber.id != id && subscriber.congestion.wait(me) {
+                hold = true
+            }
+        }
+        return machine.routed(durable: routed.durable, holdAcknowledgements: hold)
+    }
+
+    /// The client has (or can never have) the message: its stored copy goes.
+    func settle(_ delivery: Delivery) {
+        guard let client = machine.client else { return }
+        broker.settled(delivery, for: client.sessionKey)
+    }
+
+    // MARK: Off the loop
+
+    func awaitStorage(_ position: UInt64) {
+        let outbox = broker.outbox
+        offLoop({
+            do {
+                try await outbox.durable(through: position)
+                return true
+            } catch {
+                return false
+            }
+        }) { [self] stored in
+            machine.stored(stored)
+        }
+    }
+
+    /// Runs `work` off the event loop, then feeds its result to the machine back on the loop
+    /// (which holds later packets meanwhile).
+    func offLoop<Value: Sendable>(_ work: @escaping @Sendable () async -> Value, then: @escaping (Value) -> Action) {
+        guard let context else { return }
+        context.eventLoop.makeFutureWithTask(work).assumeIsolated().whenSuccess { [self] value in
+            execute(then(value))
+        }
+    }
+
+    // MARK: Timers
+
+    /// The connection watches its keep-alive itself rather than behind an `IdleStateHandler`,
+    /// which every packet and every write would pass through.
+    func scheduleKeepAliveCheck(at deadline: NIODeadline) {
+        guard let context else { return }
+        keepAliveCheck = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
+            execute(machine.keepAliveCheckDue(now: .now()))
+        }
+    }
+
+    // MARK: Writing
+
+    func send(_ packet: MQTTPacket, flush: Bool = false) {
+        guard let context, context.channel.isActive else { return }
+        var buffer = context.channel.allocator.buffer(capacity: 64)
+        MQTTCodec.encode(packet, version: machine.version, into: &buffer)
+        context.write(wrapOutboundOut(buffer), promise: nil)
+        if flush { context.flush() } else { scheduleFlushAfterWrite() }
+    }
+
+    /// A PUBLISH, encoded in place in its output buffer; the machine may discard it by its size.
+    func write(_ outgoing: MQTTSessionStateMachine.OutgoingPublish) -> Action {
+        guard let context else { return .none }
+        let message = outgoing.delivery.message
+        var buffer = context.channel.allocator.buffer(capacity: message.payload.readableBytes + message.topic.utf8.count + 16)
+        MQTTCodec.encode(.publish(outgoing.packet), version: machine.version, into: &buffer)
+        let verdict = machine.encoded(outgoing, size: buffer.readableBytes)
+        guard case .none = verdict else { return verdict }
+        context.write(wrapOutboundOut(buffer), promise: nil)
+        scheduleFlushAfterWrite()
+        return .none
+    }
+
+    /// Writes go out in one flush: with the input being handled (``FlushBatch``), or else at the
+    /// end of this event-loop tick.
+    func scheduleFlushAfterWrite() {
+        guard !flushScheduled, let context else { return }
+        flushScheduled = true
+        if flushBatch.take(self) { return }
+        context.eventLoop.assumeIsolated().execute { [self] in flushNow() }
+    }
+
+    func flushNow() {
+        flushScheduled = false
+        context?.flush()
+    }
+
+    /// Closes after what was written has gone out — or, `immediately`, without waiting: a
+    /// connection that has not finished TLS holds writes until it does, so waiting for them
+    /// would keep it open for good.
+    func close(immediately: Bool = false) {
+        guard let context else { return }
+        guard !immediately else {
+            context.close(promise: nil)
+            return
+        }
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0))).assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
+        }
+        // A client that stops reading cannot hold the connection open by never taking the rest.
+        context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(5)) { context.close(promise: nil) }
+    }
+
+    // MARK: The end
+
+    /// The connection is gone: the broker takes back the session's unacknowledged messages, and
+    /// its will goes out (after its delay, unless the session was resumed meanwhile).
+    func finish(_ end: MQTTSessionStateMachine.SessionEnd?) {
+        for timer in timers { timer.cancel() }
+        timers = []
+        keepAliveCheck?.cancel()
+        keepAliveCheck = nil
+        broker.releaseConnection()
+        // Publishers waiting for this connection to drain must not wait for a closed one.
+        for publisher in congestion.end() { publisher.releaseAcknowledgements() }
+        guard let end else { return }
+        let client = end.client
+        broker.detach(
+            client.sessionKey, connectionID: id, unacknowledged: end.unacknowledged, awaitingRelease: end.awaitingRelease,
+            expiryInterval: end.expiryInterval)
+        guard let will = end.will else { return }
+        let message = BrokerMessage(will: will.will, publisher: client.sessionKey, now: broker.clock.now)
+        guard will.delay > 0, let context else {
+            broker.publish(message, household: client.household)
+            return
+        }
+        let broker = self.broker
+        let generation = end.generation
+        context.eventLoop.scheduleTask(in: .seconds(Int64(will.delay))) {
+            guard !broker.sessionMoved(client.sessionKey, since: generation) else { return }
+            broker.publish(message, household: client.household)
+        }
+    }
+}

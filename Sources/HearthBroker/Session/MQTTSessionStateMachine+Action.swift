@@ -1,0 +1,115 @@
+import Foundation
+import HearthCore
+import HearthMQTT
+import NIOCore
+
+extension MQTTSessionStateMachine {
+    /// What the executor does next. Actions that ask for something (authentication, attaching,
+    /// a policy decision, routing, storage) leave the machine waiting for the matching event.
+    enum Action {
+        /// Nothing (from ``MQTTSessionStateMachine/next(now:writable:)``: nothing left to do).
+        case none
+        /// A control packet to the client, flushed with the others of this round.
+        case send(MQTTPacket)
+        /// A message to the client. The executor encodes it in place and reports its size
+        /// (``MQTTSessionStateMachine/encoded(_:size:)``), which may discard it.
+        case sendPublish(OutgoingPublish)
+        case pauseReading
+        case resumeReading
+
+        // CONNECT
+        /// Who the client is: the gatekeeper's verdict comes back through ``MQTTSessionStateMachine/authenticated(_:now:)``.
+        case authenticate(ConnectPacket)
+        /// Binds the connection to its session (ending another connection that held it); the
+        /// broker's answer comes back through ``MQTTSessionStateMachine/attached(_:)``.
+        case attach(BrokerClient, cleanStart: Bool, expiryInterval: UInt32)
+        /// Starts the session's timers: the keep-alive check, and the end of the credential.
+        case watchSession(keepAliveCheckAt: NIODeadline, credentialValidFor: TimeAmount)
+        case scheduleKeepAliveCheck(NIODeadline)
+        /// Answers a CONNECT with a refusal and closes; `reason` is for the log.
+        case refuse(ConnAckPacket, reason: String)
+
+        // Messages
+        /// Whether the client may publish to a topic not yet allowed on this connection (a
+        /// command to another device needs that device's record): the decision comes back
+        /// through ``MQTTSessionStateMachine/policyDecided(_:onOwnFacts:now:)``.
+        case askPolicy(PublishQuestion)
+        case recordDenial(Denial)
+        /// Routes the client's message; where the broker stored it comes back through
+        /// ``MQTTSessionStateMachine/routed(durable:holdAcknowledgements:)``. `watchCongestion`:
+        /// the publisher waits for acknowledgements, so congested subscribers may hold them.
+        case route(BrokerMessage, household: HouseholdID, watchCongestion: Bool)
+        case subscribe([SubscriptionGrant], denials: [Denial])
+        case unsubscribe([String])
+        /// Waits until the outbox has stored everything up to the position, then
+        /// ``MQTTSessionStateMachine/stored(_:)``.
+        case awaitStorage(UInt64)
+        /// The client has (or can never have) the message: its stored copy goes.
+        case settle(Delivery)
+        /// A message the client cannot take (too large for it): settled and counted as dropped.
+        case discard(Delivery)
+        /// A message for a session whose connection is closing: kept for the next one.
+        case requeue(Delivery)
+        case countDropped
+        /// The queue of messages waiting for in-flight room is long: publishers feeding this
+        /// client hold their acknowledgements until it drains.
+        case beginCongestion
+        case endCongestion
+
+        // The end
+        /// Sends the packet, if any, and closes once what was written has gone out.
+        case close(sending: MQTTPacket?)
+        /// Closes without waiting for writes.
+        case closeNow
+        /// The connection is over: the broker takes back the session (nil: it never had one).
+        case finish(SessionEnd?)
+    }
+
+    /// A PUBLISH to the client, with the delivery it carries.
+    struct OutgoingPublish {
+        let packet: PublishPacket
+        let delivery: Delivery
+    }
+
+    struct PublishQuestion {
+        let client: BrokerClient
+        let topic: String
+    }
+
+    struct Denial {
+        let client: BrokerClient
+        let action: PolicyAction
+        let decision: PolicyDecision
+        /// The topic, filter or client identifier refused (for the audit summary).
+        let sample: String
+    }
+
+    /// The broker's answer to ``Action/attach(_:cleanStart:expiryInterval:)``.
+    struct Attachment {
+        let sessionPresent: Bool
+        let resumed: [Delivery]
+        let awaitingRelease: Set<UInt16>
+        let generation: UInt64
+        /// The outbox position to wait for before the CONNACK.
+        let durable: UInt64
+    }
+
+    /// What a closed connection leaves to the broker.
+    struct SessionEnd {
+        let client: BrokerClient
+        /// QoS 1 and 2 messages not acknowledged, in order: in flight (with their ids), then waiting.
+        let unacknowledged: [Delivery]
+        let awaitingRelease: Set<UInt16>
+        let expiryInterval: UInt32
+        /// Counts connections of the session: a delayed will is not sent once another took it.
+        let generation: UInt64
+        /// The will, when the client did not say goodbye.
+        let will: WillRelease?
+    }
+
+    struct WillRelease {
+        let will: Will
+        /// Seconds before it is published (MQTT 5 Will Delay Interval, at most the session expiry).
+        let delay: UInt32
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import HearthCore
+import HearthMQTT
+
+extension MQTTSessionStateMachine {
+    /// PUBLISH from the client: topic alias, duplicate QoS 2, policy (a command to another
+    /// device needs its record, which the executor finds), routing, acknowledgement.
+    mutating func receivePublish(_ publish: PublishPacket, now: @autoclosure () -> Date) -> Action {
+        guard let client else { return .none }
+        var topic = publish.topic
+        if version == .v5, let alias = publish.properties.topicAlias {
+            guard alias > 0, alias <= limits.topicAliasMaximum else {
+                return terminate(.topicAliasInvalid, "the topic alias is outside 1…\(limits.topicAliasMaximum)")
+            }
+            if topic.isEmpty {
+                guard let known = topicAliases[alias] else { return terminate(.protocolError, "the topic alias was never set") }
+                topic = known
+            } else {
+                topicAliases[alias] = topic
+            }
+        }
+        guard !topic.isEmpty else { return terminate(.protocolError, "a PUBLISH without a topic") }
+        if publish.qos == .exactlyOnce, let id = publish.packetID {
+            if awaitingRelease.contains(id) {
+                // The client resent a message already routed: acknowledge, do not route it again.
+                return .send(.ack(AckPacket(.pubrec, packetID: id)))
+            }
+            guard awaitingRelease.count < Int(limits.maximumInflight) else {
+                return terminate(.receiveMaximumExceeded, "more unreleased QoS 2 messages than the Receive Maximum")
+            }
+        }
+        if permittedTopics.contains(topic) { return complete(publish, topic: topic, decision: Self.permitted, now: now()) }
+        awaiting = .publishDecision(publish, topic: topic)
+        return .askPolicy(PublishQuestion(client: client, topic: topic))
+    }
+
+    /// The policy's decision on the PUBLISH. `onOwnFacts`: it rests only on this client's own
+    /// facts, which cannot change while it is connected (a change ends the session), so an
+    /// allowed topic is remembered for the connection.
+    mutating func policyDecided(_ decision: PolicyDecision, onOwnFacts: Bool, now: @autoclosure () -> Date) -> Action {
+        guard case .publishDecision(let publish, let topic) = awaiting else { return .none }
+        awaiting = nil
+        guard phase != .closed else { return .none }
+        if onOwnFacts, decision.allowed, permittedTopics.count < Self.maximumPermittedTopics { permittedTopics.insert(topic) }
+        return complete(publish, topic: topic, decision: decision, now: now())
+    }
+
+    private mutating func complete(_ publish: PublishPacket, topic: String, decision: PolicyDecision, now: @autoclosure () -> Date) -> Action {
+        guard let client else { return .none }
+        let receipt = PublishReceipt(qos: publish.qos, packetID: publish.packetID)
+        guard decision.allowed else {
+            followUp = acknowledge(receipt, decision: decision)
+            return .recordDenial(Denial(client: client, action: .publishMessage, decision: decision, sample: topic))
+        }
+        let message = BrokerMessage(publish, topic: topic, publisher: client.sessionKey, now: now())
+        awaiting = .routing(receipt)
+        return .route(message, household: client.household, watchCongestion: publish.qos > .atMostOnce)
+    }
+
+    /// The message is routed. Copies queued for offline sessions and retained messages are
+    /// stored (up to `durable`) before the publisher hears that the broker has the message.
+    /// `holdAcknowledgements`: a congested subscriber took it, and this client's acknowledgements
+    /// wait until it drains.
+    mutating func routed(durable: UInt64, holdAcknowledgements: Bool) -> Action {
+        guard case .routing(let receipt) = awaiting else { return .none }
+        if holdAcknowledgements { holdingAcknowledgements = true }
+        return afterStorage(durable, awaiting: .publishStored(receipt))
+    }
+
+    /// The subscribers this client fed have drained: the held acknowledgements go out, in order.
+    mutating func releaseAcknowledgements() -> Action {
+        holdingAcknowledgements = false
+        releasingAcknowledgements = !heldAcknowledgements.isEmpty
+        return .none
+    }
+
+    /// Acknowledgements leave in the order the messages came (MQTT 5 §4.6), held ones first.
+    private mutating func sendAcknowledgement(_ packet: MQTTPacket) -> Action {
+        guard holdingAcknowledgements || !heldAcknowledgements.isEmpty else { return .send(packet) }
+        heldAcknowledgements.append(packet)
+        return .none
+    }
+
+    mutating func acknowledge(_ receipt: PublishReceipt, decision: PolicyDecision) -> Action {
+        // MQTT 3.1.1 cannot say "not authorized" in an acknowledgement: the message is
+        // acknowledged and dropped, as Mosquitto does; MQTT 5 gets the reason code.
+        let reason: ReasonCode = decision.allowed || version == .v311 ? .success : .notAuthorized
+        var properties = MQTTProperties()
+        if !decision.allowed, version == .v5 { properties.reasonString = decision.reason }
+        switch (receipt.qos, receipt.packetID) {
+        case (.atLeastOnce, let id?):
+            return sendAcknowledgement(.ack(AckPacket(.puback, packetID: id, reasonCode: reason, properties: properties)))
+        case (.exactlyOnce, let id?):
+            if !reason.isFailure { awaitingRelease.insert(id) }
+            return sendAcknowledgement(.ack(AckPacket(.pubrec, packetID: id, reasonCode: reason, properties: properties)))
+        default:
+            return .none
+        }
+    }
+
+    /// PUBACK, PUBREC, PUBREL, PUBCOMP. An acknowledgement of a packet id the broker does not
+    /// have in flight is ignored; a PUBREL for one it never received gets PUBCOMP 0x92 (MQTT 5).
+    mutating func receiveAck(_ ack: AckPacket) -> Action {
+        switch ack.kind {
+        case .puback:
+            guard let delivery = inflight[ack.packetID], delivery.qos == .atLeastOnce else { return .none }
+            inflight[ack.packetID] = nil
+            drainPending = true
+            return .settle(delivery)
+        case .pubrec:
+            guard inflight[ack.packetID]?.qos == .exactlyOnce else { return .none }
+            if ack.reasonCode.isFailure {
+                released.remove(ack.packetID)
+                drainPending = true
+                guard let delivery = inflight.removeValue(forKey: ack.packetID) else { return .none }
+                return .settle(delivery)
+            }
+            released.insert(ack.packetID)
+            return .send(.ack(AckPacket(.pubrel, packetID: ack.packetID)))
+        case .pubcomp:
+            guard released.remove(ack.packetID) != nil else { return .none }
+            drainPending = true
+            guard let delivery = inflight.removeValue(forKey: ack.packetID) else { return .none }
+            return .settle(delivery)
+        case .pubrel:
+            let known = awaitingRelease.remove(ack.packetID) != nil
+            return .send(.ack(AckPacket(
+                .pubcomp, packetID: ack.packetID, reasonCode: known || version == .v311 ? .success : .packetIdentifierNotFound)))
+        }
+    }
+}

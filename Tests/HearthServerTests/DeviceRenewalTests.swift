@@ -77,7 +77,7 @@ import Testing
 
     @Test(arguments: TestEngine.allCases)
     func renewalOverMutualTLS(engine: TestEngine) async throws {
-        guard try PKITools.available(engine) else { return }
+        try await TestRequirement.check(engine.requirements)
         try await withTestHub(engine: engine, startingAt: Self.past) { hub in
             let folder = try TemporaryFolder.make(prefix: "renewal")
             defer { try? FileManager.default.removeItem(at: folder) }
@@ -142,7 +142,7 @@ import Testing
 
     @Test(arguments: TestEngine.allCases)
     func theLifecycleDecidesRenewalAndHandshakes(engine: TestEngine) async throws {
-        guard try PKITools.available(engine) else { return }
+        try await TestRequirement.check(engine.requirements)
         try await withTestHub(engine: engine, startingAt: Self.past) { hub in
             let folder = try TemporaryFolder.make(prefix: "lifecycle")
             defer { try? FileManager.default.removeItem(at: folder) }

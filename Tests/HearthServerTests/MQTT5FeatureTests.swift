@@ -23,8 +23,7 @@ import Testing
         ("connection_limit", true),
     ]
 
-    @Test func pahoShowsEachMQTT5Feature() async throws {
-        guard try MQTTInteropTests.clientsInstalled() else { return }
+    @Test(.requires(.pythonModule("paho.mqtt"))) func pahoShowsEachMQTT5Feature() async throws {
         try await MessagingFixture.with { f in
             let lamp = try await f.device("lamp", zone: "lighting")
             let wallSwitch = try await f.device("switch", zone: "lighting")

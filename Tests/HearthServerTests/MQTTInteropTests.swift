@@ -19,7 +19,7 @@ import Testing
 /// does not rest on a timeout.
 // Serialized: the cut-off and keep-alive checks measure time, and each test runs a hub with
 // dozens of client processes.
-@Suite(.serialized) struct MQTTInteropTests {
+@Suite(.serialized, .requires(.mosquittoClients, .pythonModule("paho.mqtt"))) struct MQTTInteropTests {
     typealias Workspace = PKILifecycleTests.Workspace
 
     // MARK: - 1. devices with mosquitto_pub / mosquitto_sub
@@ -30,7 +30,7 @@ import Testing
     /// acknowledgement in 3.1.1; what it may not subscribe to gets SUBACK 0x80 / 0x87.
     @Test(arguments: TestEngine.allCases)
     func devicesCommandEachOtherWithinTheirZoneOnly(engine: TestEngine) async throws {
-        guard try PKITools.available(engine), try Self.clientsInstalled() else { return }
+        try await TestRequirement.check(engine.requirements)
         try await MessagingFixture.with(engine: engine) { f in
             let lamp = try await f.device("lamp", zone: "lighting")
             let wallSwitch = try await f.device("switch", zone: "lighting")
@@ -126,7 +126,6 @@ import Testing
     /// app's session is its own whatever client identifier it picks; a token without a messaging
     /// scope, a DPoP-bound one, a forged one or none is refused at CONNECT.
     @Test func appsConnectWithAccessTokensAndActWithinTheirScopes() async throws {
-        guard try Self.clientsInstalled() else { return }
         try await MessagingFixture.with { f in
             let lamp = try await f.device("lamp", zone: "lighting")
             let sensor = try await f.device("sensor")
@@ -229,7 +228,6 @@ import Testing
     /// it names its own household's devices) never delivers the first household's messages,
     /// retained or live; commands across households are refused as unknown devices.
     @Test func householdsAreSeparateNamespaces() async throws {
-        guard try Self.clientsInstalled() else { return }
         try await MessagingFixture.with { f in
             // Each device has one session: the lamps only listen, other devices talk.
             let lamp = try await f.device("lamp", zone: "lighting")
@@ -309,7 +307,6 @@ import Testing
     /// reaching an app when its connection drops (and not after a clean DISCONNECT); a persistent
     /// session receiving the QoS 1 commands sent while it was offline.
     @Test func pahoRoundTripsRetainedWillsAndPersistentSessions() async throws {
-        guard try Self.clientsInstalled() else { return }
         try await MessagingFixture.with { f in
             let lamp = try await f.device("lamp", zone: "lighting")
             let wallSwitch = try await f.device("switch", zone: "lighting")
@@ -336,7 +333,7 @@ import Testing
     /// counted are in the audit log, with their count, once the hub has stopped.
     @Test(arguments: TestEngine.allCases)
     func theCommandLineCutsOffLiveSessionsWithinASecond(engine: TestEngine) async throws {
-        guard try PKITools.available(engine), try Self.clientsInstalled() else { return }
+        try await TestRequirement.check(engine.requirements)
         try await TestDatabase.with(engine) { database in
             let space = try Workspace("mqtt-cutoff")
             defer { try? FileManager.default.removeItem(at: space.root) }
@@ -443,7 +440,6 @@ import Testing
     /// decommissioned, an app's token revoked by the app (RFC 7009) or its grant by the owner —
     /// each live session ends within a second; an app's session also ends when its token expires.
     @Test func theAPICutsOffDevicesAndAppsWithinASecond() async throws {
-        guard try Self.clientsInstalled() else { return }
         try await MessagingFixture.with { f in
             let bulb = try await f.device("bulb", zone: "lighting")
             let fan = try await f.device("fan")
@@ -526,7 +522,6 @@ import Testing
     /// be stored), and the DISCONNECT means no last will. A connection that closes while the
     /// broker is still deciding must cancel neither.
     @Test func lastMessagesBeforeDisconnectAreDeliveredAndSendNoWill() async throws {
-        guard try Self.clientsInstalled() else { return }
         try await MessagingFixture.with { f in
             let lamp = try await f.device("lamp", zone: "lighting")
             let wallSwitch = try await f.device("switch", zone: "lighting")
@@ -551,7 +546,6 @@ import Testing
     /// and a half keep-alives (MQTT 5: DISCONNECT 0x8D); one that never sends CONNECT, after the
     /// connect timeout.
     @Test func garbageAndSilentClientsAreClosedAndTheBrokerKeepsServing() async throws {
-        guard try Self.clientsInstalled() else { return }
         try await MessagingFixture.with(configure: { $0.mqtt?.connectTimeout = .seconds(2) }) { f in
             let lamp = try await f.device("lamp", zone: "lighting")
             let wallSwitch = try await f.device("switch", zone: "lighting")
@@ -596,7 +590,6 @@ import Testing
     /// A TCP connection that never completes the TLS handshake is dropped after the connect
     /// timeout too, or a crowd of them holds the broker's connection slots for ever.
     @Test func aConnectionThatNeverFinishesTLSIsDroppedAfterTheConnectTimeout() async throws {
-        guard try Self.clientsInstalled() else { return }
         try await MessagingFixture.with(configure: { $0.mqtt?.connectTimeout = .seconds(2) }) { f in
             let lamp = try await f.device("lamp", zone: "lighting")
             var idle = f.pahoConfig(["lamp": lamp.paho])
@@ -611,16 +604,6 @@ import Testing
     }
 
     // MARK: - helpers
-
-    /// The clients are installed by scripts/test; without them the test is cancelled (skipped).
-    static func clientsInstalled() throws -> Bool {
-        if MosquittoClient.isInstalled { return true }
-        #if compiler(>=6.3)
-        try Test.cancel("mosquitto-clients are not installed; run scripts/test")
-        #else
-        return false
-        #endif
-    }
 
     /// The token with its signature replaced: well formed, signed by nobody the hub knows.
     static func forgedToken(from token: String) -> String {

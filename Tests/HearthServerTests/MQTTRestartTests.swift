@@ -6,8 +6,7 @@ import Testing
 /// hub being killed (`kill -9`) and started again: the real binary, the mosquitto clients, the
 /// CLI on the data folder.
 @Suite struct MQTTRestartTests {
-    @Test func aPersistentSessionAndItsQueueSurviveAKilledHub() async throws {
-        guard MosquittoClient.isInstalled else { return }
+    @Test(.requires(.mosquittoClients)) func aPersistentSessionAndItsQueueSurviveAKilledHub() async throws {
         let space = try PKILifecycleTests.Workspace("mqtt-restart")
         defer { try? FileManager.default.removeItem(at: space.root) }
         try await space.hearth(["init"])

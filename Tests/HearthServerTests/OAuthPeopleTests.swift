@@ -534,7 +534,7 @@ import Testing
 
     @Test(arguments: TestEngine.allCases)
     func revokingAGrantOrAClientEndsItsTokensAtOnce(engine: TestEngine) async throws {
-        guard try PKITools.available(engine) else { return }
+        try await TestRequirement.check(engine.requirements)
         try await withTestHub(engine: engine) { hub in
             let browser = try Browser(hub)
             defer { browser.close() }

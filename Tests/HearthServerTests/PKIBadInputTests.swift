@@ -280,7 +280,7 @@ import Testing
 
     @Test(arguments: runs)
     func refusalsAreProblemsAndChangeNothing(engine: TestEngine, input: Case) async throws {
-        guard try PKITools.available(engine) else { return }
+        try await TestRequirement.check(engine.requirements)
         // No background checkpoint signs the sign-ins between the two snapshots.
         try await withTestHub(engine: engine, configure: { $0.auditCheckpointInterval = .seconds(3600) }) { hub in
             let folder = try TemporaryFolder.make(prefix: "pki-bad")

@@ -14,19 +14,6 @@ enum PKITools {
     static let openssl = "/usr/bin/openssl"
     static let curl = "/usr/bin/curl"
 
-    /// True when the engine can run here. PostgreSQL needs the server `scripts/test` starts; without
-    /// `HEARTH_TEST_POSTGRES_URL` the test case is cancelled (reported as skipped), not failed.
-    static func available(_ engine: TestEngine) throws -> Bool {
-        guard engine == .postgres else { return true }
-        let url = ProcessInfo.processInfo.environment[TestEngine.postgresAdminURLVariable] ?? ""
-        if !url.isEmpty { return true }
-        #if compiler(>=6.3)
-        try Test.cancel("\(TestEngine.postgresAdminURLVariable) is not set; run scripts/test for PostgreSQL")
-        #else
-        return false
-        #endif
-    }
-
     /// Runs openssl; the caller checks the outcome.
     static func run(_ arguments: [String]) async throws -> ProcessRunner.Result {
         try await ProcessRunner.run(openssl, arguments)
@@ -302,7 +289,7 @@ enum PKITools {
 
     @Test(arguments: TestEngine.allCases)
     func opensslVerifiesWhatTheHubIssuesAndSeesItRevoked(engine: TestEngine) async throws {
-        guard try PKITools.available(engine) else { return }
+        try await TestRequirement.check(engine.requirements)
         try await withTestHub(engine: engine) { hub in
             let folder = try TemporaryFolder.make(prefix: "pki-openssl")
             defer { try? FileManager.default.removeItem(at: folder) }
@@ -488,7 +475,7 @@ enum PKITools {
 
     @Test(arguments: TestEngine.allCases)
     func clientCertificatesAreCheckedAtTheHandshake(engine: TestEngine) async throws {
-        guard try PKITools.available(engine) else { return }
+        try await TestRequirement.check(engine.requirements)
         try await withTestHub(engine: engine) { hub in
             let folder = try TemporaryFolder.make(prefix: "pki-mtls")
             defer { try? FileManager.default.removeItem(at: folder) }
@@ -543,7 +530,7 @@ enum PKITools {
     /// process refuses the certificate within a second, by its revocation watch alone.
     @Test(arguments: TestEngine.allCases)
     func aRevocationByAnotherProcessReachesHandshakesWithinASecond(engine: TestEngine) async throws {
-        guard try PKITools.available(engine) else { return }
+        try await TestRequirement.check(engine.requirements)
         try await TestDatabase.with(engine) { database in
             let data = database.folder.appendingPathComponent("data")
             let folder = database.folder.appendingPathComponent("files")

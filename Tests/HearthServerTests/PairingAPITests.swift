@@ -87,7 +87,7 @@ import X509
 
     @Test(arguments: TestEngine.allCases)
     func codeModePairsOnlyWithTheDevicesVerificationValue(engine: TestEngine) async throws {
-        guard try PKITools.available(engine) else { return }
+        try await TestRequirement.check(engine.requirements)
         try await withTestHub(engine: engine) { hub in
             let folder = try TemporaryFolder.make(prefix: "pair-code")
             defer { try? FileManager.default.removeItem(at: folder) }
@@ -174,7 +174,7 @@ import X509
 
     @Test(arguments: TestEngine.allCases)
     func codeModeAbuseIsRefusedAuditedAndChangesNothing(engine: TestEngine) async throws {
-        guard try PKITools.available(engine) else { return }
+        try await TestRequirement.check(engine.requirements)
         try await withTestHub(engine: engine) { hub in
             let folder = try TemporaryFolder.make(prefix: "pair-abuse")
             defer { try? FileManager.default.removeItem(at: folder) }
@@ -253,7 +253,7 @@ import X509
 
     @Test(arguments: TestEngine.allCases)
     func aSetupSecretPairsOnceWithBothProofs(engine: TestEngine) async throws {
-        guard try PKITools.available(engine) else { return }
+        try await TestRequirement.check(engine.requirements)
         try await withTestHub(engine: engine) { hub in
             let folder = try TemporaryFolder.make(prefix: "pair-secret")
             defer { try? FileManager.default.removeItem(at: folder) }

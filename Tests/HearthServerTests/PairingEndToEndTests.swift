@@ -89,7 +89,7 @@ import Testing
 
     @Test(arguments: TestEngine.allCases)
     func codeModeEndToEnd(engine: TestEngine) async throws {
-        guard try PKITools.available(engine) else { return }
+        try await TestRequirement.check(engine.requirements)
         try await withTestHub(engine: engine, startingAt: Self.past) { hub in
             let state = try TemporaryFolder.make(prefix: "device-code")
             defer { try? FileManager.default.removeItem(at: state) }
@@ -109,7 +109,7 @@ import Testing
 
     @Test(arguments: TestEngine.allCases)
     func secretModeEndToEnd(engine: TestEngine) async throws {
-        guard try PKITools.available(engine) else { return }
+        try await TestRequirement.check(engine.requirements)
         try await withTestHub(engine: engine, startingAt: Self.past) { hub in
             let state = try TemporaryFolder.make(prefix: "device-secret")
             defer { try? FileManager.default.removeItem(at: state) }
@@ -136,7 +136,7 @@ import Testing
     /// second device whose serial the household expects with a zone is placed there at once.
     @Test(arguments: TestEngine.allCases)
     func attestedModeEndToEnd(engine: TestEngine) async throws {
-        guard try PKITools.available(engine) else { return }
+        try await TestRequirement.check(engine.requirements)
         try await withTestHub(engine: engine, startingAt: Self.past) { hub in
             let folder = try TemporaryFolder.make(prefix: "device-attest")
             defer { try? FileManager.default.removeItem(at: folder) }

@@ -14,7 +14,8 @@ package enum HubBroker {
     ) throws -> (broker: Broker, services: [any Service]) {
         let gatekeeper = HubGatekeeper(store: store, pki: pki, devices: DeviceAuthenticator(store: store), tokens: tokens)
         let broker = Broker(
-            configuration: configuration, gatekeeper: gatekeeper, storage: HubBrokerStorage(store: store), logger: logger)
+            configuration: configuration, gatekeeper: gatekeeper, storage: HubBrokerStorage(store: store), logger: logger,
+            clock: store.clock)
         var tls = serving.serverTLSConfiguration()
         // Devices present a certificate; apps come with a token instead. One that is presented
         // must be the hub's own, or the handshake fails.

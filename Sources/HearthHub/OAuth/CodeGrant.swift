@@ -35,6 +35,10 @@ extension AuthorizationServer {
         case .verifierMismatch: OAuthError(.invalidGrant, "the code_verifier does not match the code_challenge")
         case .redeem: nil
         }
+        if let refusal {
+            throw try await refuse(
+                refusal, keys: keys, source: call.source, subject: "client:\(client.record.id)", household: record.householdID)
+        }
         try Self.requireProof(proof, boundTo: record.dpopJKT)
         let scope = try ScopeSet(parsing: record.scope)
         let grant = OAuthGrantRecord(

@@ -39,11 +39,12 @@ public struct TestHub: Sendable {
 public func withTestHub<Result: Sendable>(
     engine: TestEngine = .sqlite,
     startingAt start: Date = Date(),
+    ticking: Bool = false,
     configure: (inout HubConfiguration) -> Void = { _ in },
     _ body: (TestHub) async throws -> Result
 ) async throws -> Result {
     do {
-        return try await runTestHub(engine: engine, startingAt: start, configure: configure, body)
+        return try await runTestHub(engine: engine, startingAt: start, ticking: ticking, configure: configure, body)
     } catch let error as PSQLError {
         // Its description hides the server's message; a test's failure should show it (test data only).
         throw CurlClient.CurlError(message: "PostgreSQL: \(String(reflecting: error))")
@@ -51,12 +52,12 @@ public func withTestHub<Result: Sendable>(
 }
 
 private func runTestHub<Result: Sendable>(
-    engine: TestEngine, startingAt start: Date, configure: (inout HubConfiguration) -> Void,
+    engine: TestEngine, startingAt start: Date, ticking: Bool, configure: (inout HubConfiguration) -> Void,
     _ body: (TestHub) async throws -> Result
 ) async throws -> Result {
     var configuration = HubConfiguration(host: "127.0.0.1", port: 0, passwordHashing: TestHub.fastHashing)
     configure(&configuration)
-    let clock = TestClock(start)
+    let clock = TestClock(start, ticking: ticking)
     let logs = LogCapture()
     let logger = logs.logger()
     return try await TestDatabase.with(engine) { database in

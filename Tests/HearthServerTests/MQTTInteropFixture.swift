@@ -32,11 +32,14 @@ struct MessagingFixture: Sendable {
 
     var oauth: OAuthBadInputTests.Fixture { .init(hub: hub, owner: owner, issuer: issuer, app: app) }
 
+    /// `ticking`: the hub's clock runs with real time (and moves further when a test advances
+    /// it), since the outside clients here wait in real time for what the broker times by the
+    /// hub's clock (token and message expiry).
     static func with(
-        engine: TestEngine = .sqlite, configure: (inout HubConfiguration) -> Void = { _ in },
+        engine: TestEngine = .sqlite, ticking: Bool = true, configure: (inout HubConfiguration) -> Void = { _ in },
         _ body: @Sendable (MessagingFixture) async throws -> Void
     ) async throws {
-        try await withTestHub(engine: engine, configure: {
+        try await withTestHub(engine: engine, ticking: ticking, configure: {
             $0.signInFreeFailures = 10_000
             configure(&$0)
         }) { hub in

@@ -7,6 +7,26 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+/// What both executables (the operator's `hearth` and the load tools' `hearth-bench`) build on.
+let commandLineDependencies: [Target.Dependency] = [
+    "HearthCommandLine",
+    "HearthHub",
+    "HearthServer",
+    "HearthBroker",
+    "HearthMQTT",
+    "HearthPKI",
+    "HearthAudit",
+    "HearthDevice",
+    "HearthOAuth",
+    .product(name: "X509", package: "swift-certificates"),
+    .product(name: "SwiftASN1", package: "swift-asn1"),
+    .product(name: "Crypto", package: "swift-crypto"),
+    .product(name: "ArgumentParser", package: "swift-argument-parser"),
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "NIOPosix", package: "swift-nio"),
+    .product(name: "NIOSSL", package: "swift-nio-ssl"),
+]
+
 let package = Package(
     name: "hearth",
     platforms: [.macOS(.v15)],
@@ -246,47 +266,13 @@ let package = Package(
         // The CLI: the only reader of environment variables and command-line flags.
         .executableTarget(
             name: "hearth",
-            dependencies: [
-                "HearthCommandLine",
-                "HearthHub",
-                "HearthServer",
-                "HearthBroker",
-                "HearthMQTT",
-                "HearthPKI",
-                "HearthAudit",
-                "HearthDevice",
-                "HearthOAuth",
-                .product(name: "X509", package: "swift-certificates"),
-                .product(name: "SwiftASN1", package: "swift-asn1"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-            ],
+            dependencies: commandLineDependencies,
             swiftSettings: strict
         ),
         // Load tools and benchmarks (BENCHMARKS.md), apart from what operators run.
         .executableTarget(
             name: "hearth-bench",
-            dependencies: [
-                "HearthCommandLine",
-                "HearthHub",
-                "HearthServer",
-                "HearthBroker",
-                "HearthMQTT",
-                "HearthPKI",
-                "HearthAudit",
-                "HearthDevice",
-                "HearthOAuth",
-                .product(name: "X509", package: "swift-certificates"),
-                .product(name: "SwiftASN1", package: "swift-asn1"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-            ],
+            dependencies: commandLineDependencies,
             swiftSettings: strict
         ),
         .testTarget(name: "HearthCoreTests", dependencies: ["HearthCore"], swiftSettings: strict),

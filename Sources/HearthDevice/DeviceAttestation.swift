@@ -61,22 +61,27 @@ public struct DeviceAttestation: Sendable {
 public struct VirtualManufacturer: Sendable {
     public let certificate: Certificate
     let key: P256.Signing.PrivateKey
+    /// The time of day the certificates it makes start from.
+    let clock: any HearthClock
 
     /// The manufacturer in `folder` (`manufacturer.pem`, `manufacturer.key`), made on first use.
-    public static func open(_ folder: URL, name: String = "Virtual Devices Inc.") throws -> VirtualManufacturer {
+    public static func open(
+        _ folder: URL, name: String = "Virtual Devices Inc.", clock: any HearthClock = SystemClock()
+    ) throws -> VirtualManufacturer {
         let certificateURL = folder.appendingPathComponent("manufacturer.pem")
         let keyURL = folder.appendingPathComponent("manufacturer.key")
         if FileManager.default.fileExists(atPath: certificateURL.path) {
             return VirtualManufacturer(
                 certificate: try Certificate(pemEncoded: String(contentsOf: certificateURL, encoding: .utf8)),
-                key: try P256.Signing.PrivateKey(pemRepresentation: String(contentsOf: keyURL, encoding: .utf8)))
+                key: try P256.Signing.PrivateKey(pemRepresentation: String(contentsOf: keyURL, encoding: .utf8)),
+                clock: clock)
         }
         let key = P256.Signing.PrivateKey()
         let subject = try DistinguishedName {
             OrganizationName(name)
             CommonName("\(name) attestation root")
         }
-        let now = Date()
+        let now = clock.now
         let certificate = try Certificate(
             version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: .init(key.publicKey),
             notValidBefore: now.addingTimeInterval(-86_400), notValidAfter: now.addingTimeInterval(20 * 365 * 86_400),
@@ -89,7 +94,7 @@ public struct VirtualManufacturer: Sendable {
         try AtomicFile.makePrivateFolder(folder)
         try AtomicFile.write(Array(key.pemRepresentation.utf8), to: keyURL, mode: 0o600)
         try AtomicFile.write(Array(try certificate.serializeAsPEM().pemString.utf8), to: certificateURL)
-        return VirtualManufacturer(certificate: certificate, key: key)
+        return VirtualManufacturer(certificate: certificate, key: key, clock: clock)
     }
 
     public var pem: String { (try? certificate.serializeAsPEM().pemString) ?? "" }
@@ -97,7 +102,7 @@ public struct VirtualManufacturer: Sendable {
     /// A new attestation key certified for `serial`, with a new claim code if asked.
     public func attest(serial: String, withClaimCode: Bool = false) throws -> DeviceAttestation {
         let key = P256.Signing.PrivateKey()
-        let now = Date()
+        let now = clock.now
         let certificate = try Certificate(
             version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: .init(key.publicKey),
             notValidBefore: now.addingTimeInterval(-86_400), notValidAfter: now.addingTimeInterval(15 * 365 * 86_400),

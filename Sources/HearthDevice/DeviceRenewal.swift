@@ -13,9 +13,10 @@ public struct DeviceRenewalOutcome: Sendable, Hashable {
 
 extension VirtualDevice {
     /// Renews when the record says it is time (two thirds into the certificate's life, or at once
-    /// after pairing); otherwise asks nothing.
-    public func renewIfDue(now: Date = Date()) async throws -> DeviceRenewalOutcome {
+    /// after pairing) by the device's clock; otherwise asks nothing.
+    public func renewIfDue() async throws -> DeviceRenewalOutcome {
         let paired = try paired()
+        let now = clock.now
         guard now >= paired.record.renewAfter else {
             return DeviceRenewalOutcome(
                 renewed: false, certificate: DeviceCertificateInfo(paired.chain, renewAfter: paired.record.renewAfter))

@@ -19,15 +19,19 @@ public struct VirtualDevice: Sendable {
     public var requestTimeout: Duration
     let group: any EventLoopGroup
     let sleep: @Sendable (Duration) async throws -> Void
+    /// Where the device reads the time of day (when a renewal is due).
+    let clock: any HearthClock
 
     /// - Parameters:
     ///   - keys: where keys live; by default ``FileKeyStore`` in the state folder.
     ///   - sleep: how waits (polling, back-off) happen; tests pass one that does not wait.
+    ///   - clock: the time of day; tests pass one they move.
     public init(
         stateFolder: URL, keys: (any DeviceKeyStore)? = nil, backoff: Backoff = Backoff(),
         requestTimeout: Duration = .seconds(15), logger: Logger = Logger(label: "hearth.device"),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
+        clock: any HearthClock = SystemClock()
     ) {
         self.folder = DeviceStateFolder(stateFolder)
         self.keys = keys ?? FileKeyStore(folder: stateFolder)
@@ -36,6 +40,7 @@ public struct VirtualDevice: Sendable {
         self.logger = logger
         self.group = group
         self.sleep = sleep
+        self.clock = clock
     }
 
     /// The device's record, or nil before pairing.

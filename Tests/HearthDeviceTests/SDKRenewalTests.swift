@@ -22,8 +22,10 @@ import X509
             let first = try device.folder.chain()
             let record = try #require(try device.record())
 
-            // Not due by the record: nothing is asked.
-            let notDue = try await device.renewIfDue(now: record.renewAfter.addingTimeInterval(-60))
+            // Not due by the record, on the device's clock: nothing is asked.
+            let early = VirtualDevice(
+                stateFolder: folder, keys: device.keys, clock: TestClock(record.renewAfter.addingTimeInterval(-60)))
+            let notDue = try await early.renewIfDue()
             #expect(!notDue.renewed)
             #expect(notDue.certificate.serial == first.serial)
 

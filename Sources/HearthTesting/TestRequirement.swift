@@ -61,10 +61,6 @@ public struct TestRequirement: Sendable, Hashable, CustomStringConvertible {
         TestRequirement(modules.joined(separator: ", "), .pythonModules(modules))
     }
 
-    public static func environmentVariable(_ name: String) -> TestRequirement {
-        TestRequirement(name, .environmentVariable(name))
-    }
-
     // MARK: the machine
 
     /// Where the requirements are looked for: the environment's variables (`PATH`, `CI`, the test
@@ -175,12 +171,6 @@ public struct TestRequirement: Sendable, Hashable, CustomStringConvertible {
         case .fail(let reason):
             throw Missing(description: reason)
         }
-    }
-
-    public static func check(
-        _ requirements: TestRequirement..., sourceLocation: SourceLocation = #_sourceLocation
-    ) async throws {
-        try await check(requirements, sourceLocation: sourceLocation)
     }
 }
 

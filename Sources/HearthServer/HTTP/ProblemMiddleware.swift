@@ -62,13 +62,6 @@ struct ProblemMiddleware: RouterMiddleware {
 }
 
 extension Problem {
-    /// 429 with `Retry-After`: too many of `what` from this caller.
-    static func throttled(retryAfter wait: Int, _ what: String) -> Problem {
-        Problem(
-            .tooManyRequests, code: "throttled", detail: "too many \(what); try again in \(wait) s",
-            headers: [.retryAfter: String(wait)])
-    }
-
     static let bodyTooLarge = Problem(
         .contentTooLarge, code: "body-too-large", detail: "the request body is larger than this hub accepts")
 }

@@ -22,7 +22,9 @@ public struct AuthPacket: Sendable, Hashable {
 
 /// Any MQTT control packet, in either direction.
 public enum MQTTPacket: Sendable, Hashable {
-    case connect(ConnectPacket)
+    /// Boxed: a CONNECT is large and comes once a connection, and every packet value is as
+    /// large as its largest case, so it would make every PUBLISH and acknowledgement copy its size.
+    indirect case connect(ConnectPacket)
     case connack(ConnAckPacket)
     case publish(PublishPacket)
     case ack(AckPacket)

@@ -168,7 +168,7 @@ import Testing
             return
         }
         let size = MQTTCodec.encode(.publish(packet), version: .v5).readableBytes
-        let outgoing = Machine.OutgoingPublish(packet: packet, delivery: Session.delivery(qos: qos))
+        let outgoing = Machine.OutgoingPublish(delivery: Session.delivery(qos: qos), packetID: packet.packetID)
         #expect(Step(session.machine.encoded(outgoing, size: size)) == .discard(topic: "devices/x/cmd/power"))
         #expect(session.machine.inflight.isEmpty, "its in-flight slot is free again")
         var small = session.machine

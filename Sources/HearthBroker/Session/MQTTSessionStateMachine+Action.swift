@@ -6,6 +6,9 @@ import NIOCore
 extension MQTTSessionStateMachine {
     /// What the executor does next. Actions that ask for something (authentication, attaching,
     /// a policy decision, routing, storage) leave the machine waiting for the matching event.
+    ///
+    /// An action is as large as its largest case and is copied at every step, so the cases that
+    /// come once a connection, or only on a refusal, are boxed to keep a message's actions small.
     enum Action {
         /// Nothing (from ``MQTTSessionStateMachine/next(now:writable:)``: nothing left to do).
         case none
@@ -19,7 +22,7 @@ extension MQTTSessionStateMachine {
 
         // CONNECT
         /// Who the client is: the gatekeeper's verdict comes back through ``MQTTSessionStateMachine/authenticated(_:now:)``.
-        case authenticate(ConnectPacket)
+        indirect case authenticate(ConnectPacket)
         /// Binds the connection to its session (ending another connection that held it); the
         /// broker's answer comes back through ``MQTTSessionStateMachine/attached(_:)``.
         case attach(BrokerClient, cleanStart: Bool, expiryInterval: UInt32)
@@ -34,7 +37,7 @@ extension MQTTSessionStateMachine {
         /// command to another device needs that device's record): the decision comes back
         /// through ``MQTTSessionStateMachine/policyDecided(_:onOwnFacts:now:)``.
         case askPolicy(PublishQuestion)
-        case recordDenial(Denial)
+        indirect case recordDenial(Denial)
         /// Routes the client's message; where the broker stored it comes back through
         /// ``MQTTSessionStateMachine/routed(durable:holdAcknowledgements:)``. `watchCongestion`:
         /// the publisher waits for acknowledgements, so congested subscribers may hold them.
@@ -62,13 +65,29 @@ extension MQTTSessionStateMachine {
         /// Closes without waiting for writes.
         case closeNow
         /// The connection is over: the broker takes back the session (nil: it never had one).
-        case finish(SessionEnd?)
+        indirect case finish(SessionEnd?)
     }
 
-    /// A PUBLISH to the client, with the delivery it carries.
+    /// A PUBLISH to the client, with the delivery it carries. It holds what the packet is made
+    /// of rather than the packet, which the executor builds as it encodes: an action is copied at
+    /// every step, and this is the largest one a message takes.
     struct OutgoingPublish {
-        let packet: PublishPacket
         let delivery: Delivery
+        let packetID: UInt16?
+        var dup = false
+        /// MQTT 5: the subscription identifiers that matched go along.
+        var withSubscriptionIdentifiers = false
+        /// MQTT 5: the seconds an expiring message has left.
+        var messageExpiryInterval: UInt32?
+
+        var packet: PublishPacket {
+            var properties = delivery.message.properties
+            if withSubscriptionIdentifiers { properties.subscriptionIdentifiers = delivery.subscriptionIdentifiers }
+            if let messageExpiryInterval { properties.messageExpiryInterval = messageExpiryInterval }
+            return PublishPacket(
+                topic: delivery.message.topic, payload: delivery.message.payload, qos: delivery.qos, retain: delivery.retain,
+                dup: dup, packetID: packetID, properties: properties)
+        }
     }
 
     struct PublishQuestion {

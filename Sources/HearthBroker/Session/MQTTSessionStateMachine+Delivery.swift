@@ -57,7 +57,7 @@ extension MQTTSessionStateMachine {
     mutating func encoded(_ outgoing: OutgoingPublish, size: Int) -> Action {
         guard size > clientMaximumPacketSize else { return .none }
         // MQTT 5 §3.1.2.11.4: a message too large for the client is discarded as if delivered.
-        if let id = outgoing.packet.packetID { inflight[id] = nil }
+        if let id = outgoing.packetID { inflight[id] = nil }
         return .discard(outgoing.delivery)
     }
 
@@ -69,17 +69,14 @@ extension MQTTSessionStateMachine {
     }
 
     private func publish(_ delivery: Delivery, packetID: UInt16?, dup: Bool, now: @autoclosure () -> Date) -> Action {
-        var properties = delivery.message.properties
+        var outgoing = OutgoingPublish(delivery: delivery, packetID: packetID, dup: dup)
         if version == .v5 {
-            if !delivery.subscriptionIdentifiers.isEmpty { properties.subscriptionIdentifiers = delivery.subscriptionIdentifiers }
+            outgoing.withSubscriptionIdentifiers = !delivery.subscriptionIdentifiers.isEmpty
             if let expiresAt = delivery.message.expiresAt {
                 let left = Int64(expiresAt.timeIntervalSince(now()).rounded(.towardZero))
-                properties.messageExpiryInterval = UInt32(clamping: max(1, left))
+                outgoing.messageExpiryInterval = UInt32(clamping: max(1, left))
             }
         }
-        let packet = PublishPacket(
-            topic: delivery.message.topic, payload: delivery.message.payload, qos: delivery.qos, retain: delivery.retain,
-            dup: dup, packetID: packetID, properties: properties)
-        return .sendPublish(OutgoingPublish(packet: packet, delivery: delivery))
+        return .sendPublish(outgoing)
     }
 }

@@ -19,9 +19,11 @@ struct MQTTSessionStateMachine {
     enum Phase: Equatable { case awaitingConnect, authenticating, connected, closed }
 
     /// A result the machine waits for before it handles the next packet.
+    /// The CONNECT cases are boxed: they come once a connection, and unboxed they would make
+    /// every message's waits copy their size.
     enum Awaiting {
-        case authentication(ConnectPacket)
-        case attachment(ConnectPacket, BrokerClient, requestedExpiry: UInt32, credentialValidFor: TimeInterval)
+        indirect case authentication(ConnectPacket)
+        indirect case attachment(ConnectPacket, BrokerClient, requestedExpiry: UInt32, credentialValidFor: TimeInterval)
         case sessionStored(ConnAckPacket, resumed: [Delivery])
         case publishDecision(PublishPacket, topic: String)
         case routing(PublishReceipt)
@@ -189,9 +191,10 @@ struct MQTTSessionStateMachine {
 
     /// The next action of what an earlier event set going, or `.none` when there is nothing to do.
     mutating func next(now: @autoclosure () -> Date, writable: @autoclosure () -> Bool) -> Action {
-        if let followUp {
-            self.followUp = nil
-            if case .none = followUp {} else { return followUp }
+        // Checked without copying the action out: this runs after every event.
+        if followUp != nil {
+            defer { followUp = nil }
+            if case .none? = followUp {} else { return followUp! }
         }
         if releasingAcknowledgements {
             if !heldAcknowledgements.isEmpty { return .send(heldAcknowledgements.removeFirst()) }

@@ -13,7 +13,8 @@ public final class Broker: Sendable {
     let gatekeeper: any BrokerGatekeeper
     let logger: Logger
     let denials: DenialLedger
-    let outbox: BrokerOutbox
+    /// The broker's writes to storage; a service of the hub's (``BrokerOutbox/run()``).
+    public let outbox: BrokerOutbox
     private let storage: (any BrokerStorage)?
     /// The hub's clock: policy decisions, credential and message expiry, session expiry.
     let clock: any HearthClock

@@ -1,17 +1,36 @@
 import Logging
+import ServiceLifecycle
 import Synchronization
 
 /// The broker's changes to durable storage, in the order it made them, written by one drainer
 /// in batches (a batch is whatever arrived while the previous one committed). A caller that must
 /// not acknowledge before its change is durable waits for the position of its change.
-final class BrokerOutbox: Sendable {
+///
+/// The drainer is a `Service` (``run()``) in the hub's `ServiceGroup`, ahead of the listener so
+/// that it stops after the listener's connections have ended. Changes made before it starts wait
+/// for it; any made after it stopped (a delayed will firing during shutdown) get a drain of their
+/// own, so none is left behind. Only one drain runs at a time, which keeps the changes in order.
+public final class BrokerOutbox: Service, Sendable {
+    private enum Phase {
+        case notStarted
+        case running(wake: AsyncStream<Void>.Continuation)
+        case stopped
+    }
+
     private struct State {
         var pending: [StorageChange] = []
         /// Changes ever enqueued / ever committed (or abandoned after a failed write).
         var enqueued: UInt64 = 0
         var settled: UInt64 = 0
+        var phase = Phase.notStarted
         var draining = false
         var waiters: [(position: UInt64, reply: CheckedContinuation<Void, any Error>)] = []
+
+        /// Claims the one drain, if none is under way.
+        mutating func claimDrain() -> Bool {
+            defer { draining = true }
+            return !draining
+        }
     }
 
     static let maximumBatch = 512
@@ -28,14 +47,34 @@ final class BrokerOutbox: Sendable {
     @discardableResult
     func enqueue(_ changes: [StorageChange]) -> UInt64 {
         guard !changes.isEmpty, storage != nil else { return 0 }
-        let (position, start) = state.withLock { state -> (UInt64, Bool) in
+        let (position, wake, drainAlone) = state.withLock { state -> (UInt64, AsyncStream<Void>.Continuation?, Bool) in
             state.pending += changes
             state.enqueued += UInt64(changes.count)
-            defer { state.draining = true }
-            return (state.enqueued, !state.draining)
+            switch state.phase {
+            case .notStarted: return (state.enqueued, nil, false)
+            case .running(let wake): return (state.enqueued, wake, false)
+            case .stopped: return (state.enqueued, nil, state.claimDrain())
+            }
         }
-        if start { Task { await drain() } }
+        wake?.yield()
+        if drainAlone { Task { await drainClaimed() } }
         return position
+    }
+
+    /// Drains whenever changes arrive, until the group stops it; then writes what is left.
+    public func run() async throws {
+        // One pending wake-up is enough: a drain takes everything that is waiting.
+        let (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        state.withLock { $0.phase = .running(wake: wake) }
+        // What was enqueued before the service started.
+        wake.yield()
+        await withGracefulShutdownHandler {
+            for await _ in wakeups { await drain() }
+        } onGracefulShutdown: {
+            wake.finish()
+        }
+        state.withLock { $0.phase = .stopped }
+        await drain()
     }
 
     /// How many changes were ever enqueued: the position of the latest.
@@ -54,8 +93,13 @@ final class BrokerOutbox: Sendable {
         }
     }
 
+    /// Drains unless a drain is under way (which takes what is pending before it ends).
     private func drain() async {
-        guard let storage else { return }
+        guard state.withLock({ $0.claimDrain() }) else { return }
+        await drainClaimed()
+    }
+
+    private func drainClaimed() async {
         while true {
             let batch = state.withLock { state -> [StorageChange] in
                 let batch = Array(state.pending.prefix(Self.maximumBatch))
@@ -63,7 +107,7 @@ final class BrokerOutbox: Sendable {
                 if batch.isEmpty { state.draining = false }
                 return batch
             }
-            guard !batch.isEmpty else { return }
+            guard let storage, !batch.isEmpty else { return }
             var failure: (any Error)?
             do {
                 try await storage.apply(batch)

@@ -13,12 +13,14 @@ public struct BrokerService: Service {
     let tls: NIOSSLContext
     let verifyClient: ClientVerifier
     let onListening: @Sendable (Int) async -> Void
-    /// The assembly's event loops, which it shuts down itself; nil: the service makes its own.
-    let eventLoopGroup: (any EventLoopGroup)?
+    /// The assembly's event loops, which outlive the service: with one loop (the default),
+    /// every connection is on it and a message reaches its subscribers by plain calls, with no
+    /// thread hop per delivery.
+    let eventLoopGroup: any EventLoopGroup
 
     public init(
         broker: Broker, tls: NIOSSLContext, verifyClient: @escaping ClientVerifier,
-        onListening: @escaping @Sendable (Int) async -> Void = { _ in }, eventLoopGroup: (any EventLoopGroup)? = nil
+        eventLoopGroup: any EventLoopGroup, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) {
         self.broker = broker
         self.tls = tls
@@ -29,30 +31,13 @@ public struct BrokerService: Service {
 
     public func run() async throws {
         try await broker.restore()
-        if let eventLoopGroup {
-            try await serve(on: eventLoopGroup)
-            // The loops outlive the service: the connections told to close are waited for (a
-            // close gives up on an unread client after 5 s), so what their ends put in the
-            // outbox is written before the store closes.
-            let deadline = ContinuousClock.now + .seconds(6)
-            while broker.openConnections > 0, ContinuousClock.now < deadline {
-                try? await Task.sleep(for: .milliseconds(10))
-            }
-            await broker.settleStorage()
-            return
+        try await serve(on: eventLoopGroup)
+        // The connections told to close are waited for (a close gives up on an unread client
+        // after 5 s), so what their ends put in the outbox is in it before the outbox stops.
+        let deadline = ContinuousClock.now + .seconds(6)
+        while broker.openConnections > 0, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
         }
-        // The broker's own threads: with one (the default), every connection is on the same loop
-        // and a message reaches its subscribers by plain calls, with no thread hop per delivery.
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: broker.configuration.threads)
-        do {
-            try await serve(on: group)
-        } catch {
-            try? await group.shutdownGracefully()
-            throw error
-        }
-        // Connections close with their loops; what their ends put in the outbox is written before
-        // the store closes.
-        try? await group.shutdownGracefully()
         await broker.settleStorage()
     }
 

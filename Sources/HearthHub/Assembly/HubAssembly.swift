@@ -2,6 +2,8 @@ import HearthAudit
 import HearthCore
 import HearthStore
 import Logging
+import NIOCore
+import NIOPosix
 
 /// The one place where a hub is put together from its configuration and its data: the PKI
 /// brought up to date with the hub's certificate, the audit signer, and (``withServices(_:)``)
@@ -32,12 +34,30 @@ public struct HubAssembly: Sendable {
     }
 
     /// The application services of a running hub, made for `body` and valid while it runs (the
-    /// password hasher's threads live that long).
+    /// password hasher's threads and the broker's event loops live that long).
     public func withServices<Result: Sendable>(
         _ body: (HubServices) async throws -> Result
     ) async throws -> Result {
         try await PasswordHasher.withHasher(parameters: configuration.passwordHashing) { hasher in
-            try await body(try await HubServices(assembly: self, hasher: hasher))
+            try await withBrokerEventLoops { loops in
+                try await body(try await HubServices(assembly: self, hasher: hasher, brokerEventLoops: loops))
+            }
+        }
+    }
+
+    /// The broker's own threads (none without a broker), shut down after `body`.
+    private func withBrokerEventLoops<Result: Sendable>(
+        _ body: ((any EventLoopGroup)?) async throws -> Result
+    ) async throws -> Result {
+        guard let mqtt = configuration.mqtt else { return try await body(nil) }
+        let loops = MultiThreadedEventLoopGroup(numberOfThreads: mqtt.threads)
+        do {
+            let result = try await body(loops)
+            try await loops.shutdownGracefully()
+            return result
+        } catch {
+            try? await loops.shutdownGracefully()
+            throw error
         }
     }
 }

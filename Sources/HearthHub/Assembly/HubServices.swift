@@ -3,6 +3,7 @@ import HearthBroker
 import HearthCore
 import HearthStore
 import Logging
+import NIOCore
 import ServiceLifecycle
 
 /// Every application service of a running hub, made once from its ``HubAssembly``, and the
@@ -22,17 +23,20 @@ public struct HubServices: Sendable {
     package let sessions: SessionAuthenticator
     package let lifecycle: DeviceLifecycle
     package let clients: ClientRegistry
+    /// The MQTT broker's event loops (when it is configured), which outlive its listener.
+    package let brokerEventLoops: (any EventLoopGroup)?
 
     package var store: Store { assembly.store }
     package var pki: HubPKI { assembly.pki }
     package var configuration: HubConfiguration { assembly.configuration }
 
-    init(assembly: HubAssembly, hasher: PasswordHasher) async throws {
+    init(assembly: HubAssembly, hasher: PasswordHasher, brokerEventLoops: (any EventLoopGroup)?) async throws {
         let configuration = assembly.configuration
         let store = assembly.store
         let pki = assembly.pki
         self.assembly = assembly
         self.hasher = hasher
+        self.brokerEventLoops = brokerEventLoops
         // One throttle per purpose: sign-ins, OAuth failures and refused tokens back off apart.
         let throttle = { SignInThrottle(clock: store.clock, freeFailures: configuration.signInFreeFailures) }
         let serving = try ServingCertificate(assembly.certificate)
@@ -56,8 +60,10 @@ public struct HubServices: Sendable {
         clients = ClientRegistry(store: store, trustDomain: pki.trustDomain)
     }
 
-    /// The hub's background work: sweeps, the audit checkpointer, key and certificate watches,
-    /// the live revocation set and — when configured — the MQTT broker and its cut-off.
+    /// The hub's background work: the group commits of certificates and tokens, sweeps, the audit
+    /// checkpointer, key and certificate watches, the live revocation set and — when configured —
+    /// the MQTT broker and its cut-off. The group stops services in reverse order: the group
+    /// commits come first, so they stop last, after every adapter that records through them.
     package func backgroundServices(onBrokerListening: @escaping @Sendable (Int) async -> Void) throws -> [any Service] {
         let store = self.store
         let pki = self.pki
@@ -67,6 +73,8 @@ public struct HubServices: Sendable {
         let checkpointer = self.checkpointer
         let serving = self.serving
         var services: [any Service] = [
+            pki.issuance,
+            oauth.tokenCommits,
             PeriodicService(name: "session sweep", interval: configuration.sweepInterval, logger: logger) {
                 try await SessionSweeper.sweep(store, logger: logger)
             },
@@ -90,9 +98,10 @@ public struct HubServices: Sendable {
             ) { try await checkpointer.checkpoint() },
         ]
         var broker: Broker?
-        if let mqtt = configuration.mqtt {
+        if let mqtt = configuration.mqtt, let brokerEventLoops {
             let messaging = try HubBroker.services(
-                configuration: mqtt, store: store, pki: pki, serving: serving, tokens: tokens, logger: logger,
+                configuration: mqtt, store: store, pki: pki, serving: serving, tokens: tokens,
+                eventLoopGroup: brokerEventLoops, logger: logger,
                 onListening: onBrokerListening)
             broker = messaging.broker
             services += messaging.services

@@ -1,6 +1,7 @@
 import HearthBroker
 import HearthStore
 import Logging
+import NIOCore
 import NIOSSL
 import ServiceLifecycle
 import Synchronization
@@ -10,7 +11,7 @@ import Synchronization
 package enum HubBroker {
     package static func services(
         configuration: BrokerConfiguration, store: Store, pki: HubPKI, serving: ServingCertificate, tokens: AccessTokenVerifier,
-        logger: Logger, onListening: @escaping @Sendable (Int) async -> Void
+        eventLoopGroup: any EventLoopGroup, logger: Logger, onListening: @escaping @Sendable (Int) async -> Void
     ) throws -> (broker: Broker, services: [any Service]) {
         let gatekeeper = HubGatekeeper(store: store, pki: pki, devices: DeviceAuthenticator(store: store), tokens: tokens)
         let broker = Broker(
@@ -23,8 +24,11 @@ package enum HubBroker {
         let verifier = ClientCertificateVerifier(pki: pki)
         let listener = BrokerService(
             broker: broker, tls: try NIOSSLContext(configuration: tls), verifyClient: { await verifier.verify($0) },
-            onListening: onListening)
+            eventLoopGroup: eventLoopGroup, onListening: onListening)
+        // The outbox first: the group stops services in reverse order, so it writes what the
+        // listener's last connections leave.
         return (broker, [
+            broker.outbox,
             listener,
             PeriodicService(name: "MQTT housekeeping", interval: .seconds(10), logger: logger, finalRound: true) {
                 broker.sweepExpiredSessions()

@@ -1,4 +1,5 @@
 import HearthAudit
+import HearthBroker
 import HearthCore
 import HearthStore
 import Logging

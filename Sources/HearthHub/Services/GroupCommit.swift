@@ -25,6 +25,9 @@ package actor GroupCommit<Item: Sendable, Output: Sendable>: Service {
     /// Wakes the running loop; nil while it is not running.
     private var wake: AsyncStream<Void>.Continuation?
 
+    /// Whether the batching loop runs (records wait for it) or not (each commits alone).
+    package var isRunning: Bool { wake != nil }
+
     package init(store: Store, commit: @escaping Commit) {
         self.store = store
         self.commit = commit

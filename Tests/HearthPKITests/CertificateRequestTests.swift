@@ -57,6 +57,29 @@ import Testing
         }
     }
 
+    /// swift-certificates cannot read these keys at all; the requester must still hear that the
+    /// key type is refused (issue 18, item 4), not that a well-formed request is malformed.
+    @Test(arguments: [
+        (["-newkey", "rsa:1024"], "RSA-1024"),
+        (["-newkey", "rsa:2048"], "RSA-2048"),
+        (["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-192"], "P-192"),
+        (["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:secp224r1"], "P-224"),
+        (["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:secp256k1"], "secp256k1"),
+        (["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-521"], "P-521"),
+        (["-newkey", "ed448"], "Ed448"),
+    ])
+    func refusedKeyTypesAreNamed(keyArguments: [String], keyType: String) async throws {
+        let pem = try await Self.openssl(keyArguments)
+        do {
+            _ = try CertificateRequest(pem: pem)
+            Issue.record("\(keyType): accepted")
+        } catch let error as HearthError {
+            #expect(error.code == .invalidInput)
+            #expect(error.reason.contains("key type (\(keyType)) is not accepted"), "\(error.reason)")
+            #expect(!error.reason.contains("well-formed"), "\(error.reason)")
+        }
+    }
+
     @Test func aWeakSignatureHashIsRefused() async throws {
         let pem = try await Self.openssl(Self.p256, extra: ["-sha1"])
         #expect(throws: HearthError.self) { try CertificateRequest(pem: pem) }

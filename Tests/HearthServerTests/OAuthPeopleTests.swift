@@ -28,6 +28,8 @@ import Testing
         let baseURL: String
         let caCertificate: String
         let folder: URL
+        /// The loopback address curl sends from (`--interface`), to be another source to the hub.
+        var interface: String?
 
         init(baseURL: String, caCertificate: String) throws {
             self.baseURL = baseURL
@@ -97,7 +99,7 @@ import Testing
             let jar = folder.appendingPathComponent("cookies").path
             let result = try await ProcessRunner.run("/usr/bin/curl", [
                 "-sS", "--max-time", "30", "--cacert", caCertificate, "-c", jar, "-b", jar, "-D", headerFile, "-o", bodyFile,
-            ] + extra + [baseURL + path])
+            ] + (interface.map { ["--interface", $0] } ?? []) + extra + [baseURL + path])
             try #require(result.status == 0, "curl \(path): \(result.standardError)")
             let headerText = try String(contentsOfFile: headerFile, encoding: .utf8)
             var lines = headerText.components(separatedBy: "\r\n").filter { !$0.isEmpty }

@@ -137,6 +137,14 @@ import Testing
         Case("RSA-3072 key", 422, "invalid-input", detail: "RSA") { fixture in
             try .issue(fixture, ["csr": try await fixture.csr(newKey: ["-newkey", "rsa:3072"], name: "rsa3072"), "profile": "device"])
         },
+        // Keys swift-certificates cannot even read are named, not called malformed (issue 18, item 4).
+        Case("RSA-1024 key", 422, "invalid-input", detail: "key type (RSA-1024) is not accepted") { fixture in
+            try .issue(fixture, ["csr": try await fixture.csr(newKey: ["-newkey", "rsa:1024"], name: "rsa1024"), "profile": "device"])
+        },
+        Case("P-192 key", 422, "invalid-input", detail: "key type (P-192) is not accepted") { fixture in
+            let csr = try await fixture.csr(newKey: ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-192"], name: "p192")
+            return try .issue(fixture, ["csr": csr, "profile": "device"])
+        },
         Case("P-521 key", 422, "invalid-input", detail: "key type") { fixture in
             let csr = try await fixture.csr(newKey: ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-521"], name: "p521")
             return try .issue(fixture, ["csr": csr, "profile": "device"])

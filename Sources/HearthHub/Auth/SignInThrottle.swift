@@ -46,6 +46,12 @@ public actor SignInThrottle {
         if entries.count > 10_000 { forgetStale(now: now) }
     }
 
+    /// The failures counted for `key`, for a limit that ends something (a pending request)
+    /// rather than slowing the next attempt down.
+    public func failures(_ key: String) -> Int {
+        entries[key]?.failures ?? 0
+    }
+
     public func recordSuccess(_ key: String) {
         entries[key] = nil
     }

@@ -49,7 +49,13 @@ extension AuthorizationServer {
         guard let clientID = form["client_id"], clientID.utf8.count <= 64,
               let client = try await store.read({ db in try await db.oauthClients.find(clientID) }), client.revokedAt == nil
         else { return .refusedOnPage("The app that sent you here is not registered with this hub.") }
-        guard let redirect = form["redirect_uri"], client.redirectURIs.contains(redirect) else {
+        // A public client is a native app, whose loopback listener may get any port (RFC 8252 §7.3);
+        // a confidential client is a server, whose address is known: exact match only. The code is
+        // bound to the URI as presented, so the token request must repeat that port.
+        guard let redirect = form["redirect_uri"],
+              RedirectURIMatch.isRegistered(
+                  redirect, in: client.redirectURIs, anyLoopbackPort: client.authMethod == OAuthClientRecord.AuthMethod.none)
+        else {
             return .refusedOnPage("The app sent you to an address it did not register. Nothing was shared.")
         }
         let state = form["state"]

@@ -7,8 +7,8 @@ import HearthStore
 
 /// The device authorization grant's front half (RFC 8628 §3.1–3.3): a device starts a request;
 /// the person approves it after signing in. User codes are 8 letters without vowels or
-/// look-alikes (about 34.5 bits), alive 10 minutes, kept as digests; wrong codes are throttled
-/// per source.
+/// look-alikes (about 34.5 bits), alive 10 minutes, kept as digests; wrong codes are limited per
+/// source, per household and per pending request (UserCodeGuessing.swift).
 extension AuthorizationServer {
     package struct DeviceAuthorizationResponse: Encodable, Sendable {
         package let deviceCode: String
@@ -61,25 +61,31 @@ extension AuthorizationServer {
     package func decideDeviceAuthorization(
         userCode typed: String, email: String, password: String, totp: String?, approve: Bool, _ call: CallContext
     ) async throws {
-        let keys = [Self.sourceKey(call)]
-        let wait = await throttle.retryAfter(keys)
-        guard wait == 0 else {
-            throw HearthError(.throttled, code: "throttled", "Too many wrong codes; try again in \(wait) s.", retryAfter: wait)
-        }
-        guard let code = try? UserCode(typed: typed),
-              let record = try await store.read({ db in
-                  try await db.oauthAuthorizations.deviceAuthorization(userCodeDigest: SecretToken.digest(of: code.canonical))
-              }),
-              record.status == .pending, record.expiresAt > now,
-              let client = try await store.read({ db in try await db.oauthClients.find(record.clientID) })
-        else {
-            _ = try await refuse(
-                OAuthError(.invalidGrant, "unknown or expired user code"), keys: keys, source: call.source,
-                subject: "device-authorization:unknown")
-            throw HearthError(
-                .rejected, code: "unknown-user-code", "That code is unknown or has expired. Check the code on your device.")
-        }
+        let sourceKey = Self.sourceKey(call)
+        try await enforceUserCodeThrottle([sourceKey])
+        // The person first: their household is the one a wrong code is charged to, and someone who
+        // cannot sign in learns nothing about which codes exist (see UserCodeGuessing.swift).
         let signedIn = try await signIn.check(email: email, password: password, code: totp, source: call.source, logger: call.logger)
+        let household = signedIn.person.householdID
+        try await enforceUserCodeThrottle([sourceKey, Self.userCodeHouseholdKey(household)])
+        let found = try await store.read { db -> (OAuthDeviceAuthorizationRecord, OAuthClientRecord)? in
+            guard let code = try? UserCode(typed: typed),
+                  let record = try await db.oauthAuthorizations.deviceAuthorization(userCodeDigest: SecretToken.digest(of: code.canonical)),
+                  let client = try await db.oauthClients.find(record.clientID), client.householdID == household
+            else { return nil }
+            return (record, client)
+        }
+        guard let (record, client) = found, record.expiresAt > now else {
+            throw try await wrongUserCode(household: household, sourceKey: sourceKey, call)
+        }
+        if record.status == .denied, record.personID == nil {
+            throw HearthError(
+                .rejected, code: "user-code-cancelled",
+                "Too many wrong codes were typed while this request waited, so it was cancelled. Start again on your device.")
+        }
+        guard record.status == .pending else {
+            throw try await wrongUserCode(household: household, sourceKey: sourceKey, call)
+        }
         let scope = try ScopeSet(parsing: record.scope)
         if approve {
             do {

@@ -47,7 +47,10 @@ extension AuthorizationServer {
         case .pending:
             throw OAuthError(.authorizationPending, "the person has not approved the request yet")
         case .denied:
-            throw OAuthError(.accessDenied, "the person denied the request")
+            // Denied without a person: cancelled by the limit on wrong user codes (UserCodeGuessing.swift).
+            throw OAuthError(.accessDenied, record.personID == nil
+                ? "too many wrong codes were typed for this request, so it was cancelled; start again"
+                : "the person denied the request")
         case .approved:
             guard let person = record.personID, let household = record.householdID, let authTime = record.authTime else {
                 throw HearthError(.storageUnavailable, "an approved device authorization is incomplete")

@@ -35,8 +35,12 @@ extension PairingService {
                 keys: keys, actor: actor, subject: "pairing:code", household: nil)
         }
         guard pending < Self.maximumPendingPerSource else {
+            // Retry-After: when the first of them expires and frees a place.
+            let frees = try await store.read { db in try await db.pairing.firstPendingExpiry(source: source, at: now) }
+            let wait = max(1, Int((frees ?? now.addingTimeInterval(Self.requestLifetime)).timeIntervalSince(now).rounded(.up)))
             throw HearthError(.throttled, code: "too-many-requests",
-                "this address has \(pending) pairing requests waiting; finish or let them expire first")
+                "this address has \(pending) pairing requests waiting; finish or let them expire first (a place frees in \(wait) s)",
+                retryAfter: wait)
         }
         guard hubKey.count == 32, commitment.count == 32 else {
             throw HearthError(.invalidInput, "hub_key and commitment are 32 bytes each, base64url")
@@ -149,10 +153,7 @@ extension PairingService {
     ) async throws -> IssuedCertificate {
         let typed = try CodePairing.parseDisplayed(verify)
         let keys = [Self.householdKey(household)]
-        let wait = await throttle.retryAfter(keys)
-        guard wait == 0 else {
-            throw HearthError(.throttled, "too many failed approvals; retry in \(wait) seconds")
-        }
+        try await throttle.enforce(keys, "failed approvals")
         let now = store.clock.now
         let (found, closes) = try await store.read { db in
             (try await db.pairing.request(userCodeDigest: SecretToken.digest(of: userCode.canonical)),

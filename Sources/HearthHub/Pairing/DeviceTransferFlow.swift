@@ -53,8 +53,7 @@ extension PairingService {
         device id: DeviceID, secret: SetupSecret, household: HouseholdID, zone: Zone, name: String, actor: AuditActor
     ) async throws -> PairingExpectationRecord {
         let keys = [Self.householdKey(household)]
-        let wait = await throttle.retryAfter(keys)
-        guard wait == 0 else { throw HearthError(.throttled, "too many failed transfers; retry in \(wait) seconds") }
+        try await throttle.enforce(keys, "failed transfers")
         let now = store.clock.now
         let (transfer, expectation) = try await store.read { db in
             (try await db.pairing.transfer(device: id.rawValue), try await db.pairing.expectation(device: id.rawValue))

@@ -53,6 +53,9 @@ public struct CertificateRequest: Sendable {
         do {
             csr = try CertificateSigningRequest(derEncoded: der)
         } catch {
+            // swift-certificates refuses keys it cannot use (RSA-1024, P-192 …) as if the DER were
+            // broken; a well-formed request with such a key is told so.
+            if let keyType = RequestedKeyType.name(der: der) { throw Self.keyTypeRefused(keyType) }
             throw Self.refused("the CSR is not a well-formed PKCS#10 request")
         }
         guard csr.version == .v1 else { throw Self.refused("the CSR is not a version 1 PKCS#10 request") }
@@ -68,7 +71,7 @@ public struct CertificateRequest: Sendable {
             algorithm = .ed25519
             allowedSignatures = [.ed25519]
         } else {
-            throw Self.refused("the CSR's key type is not accepted; use P-256, P-384 or Ed25519 (RSA is not accepted)")
+            throw Self.keyTypeRefused(RequestedKeyType.name(der: der) ?? "unknown")
         }
         guard allowedSignatures.contains(csr.signatureAlgorithm) else {
             throw Self.refused("the CSR is signed with \(csr.signatureAlgorithm), which is not accepted for a \(algorithm.rawValue) key")
@@ -89,4 +92,10 @@ public struct CertificateRequest: Sendable {
     }
 
     static func refused(_ reason: String) -> HearthError { HearthError(.invalidInput, reason) }
+
+    /// One wording for every refused key, whether swift-certificates could read it or not.
+    static func keyTypeRefused(_ keyType: String) -> HearthError {
+        let rsa = keyType.hasPrefix("RSA") ? " (RSA is not accepted at any size)" : ""
+        return refused("the CSR's key type (\(keyType)) is not accepted; use P-256, P-384 or Ed25519\(rsa)")
+    }
 }

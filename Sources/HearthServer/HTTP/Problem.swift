@@ -54,9 +54,15 @@ extension Problem {
     /// The problem for a typed Hearth error; its reason is safe to show by contract.
     init(_ error: HearthError) {
         var headers: HTTPFields = [:]
-        if let wait = error.retryAfter { headers[.retryAfter] = String(wait) }
+        if let wait = Self.retryAfter(for: error) { headers[.retryAfter] = String(wait) }
         if let challenge = error.challenge { headers[.wwwAuthenticate] = Self.authenticate(challenge) }
         self.init(Self.status(for: error), code: error.code.rawValue, detail: error.reason, headers: headers)
+    }
+
+    /// Every throttled answer says when to come back (RFC 6585 §4): the wait the operation
+    /// computed, or a minute for a throttled error that came without one, so no 429 lacks it.
+    static func retryAfter(for error: HearthError) -> Int? {
+        error.retryAfter ?? (error.code.category == .throttled ? 60 : nil)
     }
 
     /// The status for an error's category.

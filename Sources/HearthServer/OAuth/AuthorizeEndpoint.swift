@@ -38,7 +38,7 @@ extension AuthorizationServer {
                 let csrf = form["csrf"] ?? ""
                 return OAuthPages.response(
                     consentPage(checked, csrf: csrf, email: form["email"] ?? "", message: error.reason),
-                    status: Problem.status(for: error))
+                    status: Problem.status(for: error), retryAfter: Problem.retryAfter(for: error))
             }
             return Self.redirect(to: checked.redirectURI, try await issueAuthorizationCode(checked, signedIn: signedIn))
         }

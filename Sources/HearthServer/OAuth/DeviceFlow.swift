@@ -39,7 +39,7 @@ extension AuthorizationServer {
         } catch let error as HearthError where error.code.category != .internalFailure && error.code.category != .unavailable {
             return OAuthPages.response(
                 verificationPage(userCode: typed, email: email, csrf: csrf, message: error.reason),
-                status: Problem.status(for: error))
+                status: Problem.status(for: error), retryAfter: Problem.retryAfter(for: error))
         }
         return OAuthPages.response(OAuthPages.page(
             title: approve ? "Approved" : "Denied",

@@ -55,7 +55,9 @@ enum OAuthPages {
 
     /// Headers of every page: no framing (RFC 9700 §4.16), no caching, no referrer leaking the
     /// query (which holds the state and code challenge), no script at all.
-    static func response(_ html: String, status: HTTPResponse.Status = .ok, cookie: String? = nil) -> Response {
+    static func response(
+        _ html: String, status: HTTPResponse.Status = .ok, cookie: String? = nil, retryAfter: Int? = nil
+    ) -> Response {
         var headers: HTTPFields = [
             .contentType: "text/html; charset=utf-8",
             .cacheControl: "no-store",
@@ -65,6 +67,7 @@ enum OAuthPages {
             .init("X-Content-Type-Options")!: "nosniff",
         ]
         if let cookie { headers[.setCookie] = cookie }
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 }

@@ -190,6 +190,32 @@ public struct OAuthAuthorizationRecords: Sendable {
         ).isEmpty
     }
 
+    /// The household's requests still waiting for a person (found through their clients): the
+    /// requests a wrong user code typed in that household could have been meant for.
+    public func pendingDeviceAuthorizations(
+        household: HouseholdID, at time: Date
+    ) async throws -> [(deviceCodeDigest: String, clientID: String)] {
+        try await db.query(
+            """
+            SELECT a.device_code_digest, a.client_id FROM oauth_device_authorizations a JOIN oauth_clients c ON c.id = a.client_id
+            WHERE c.household_id = ? AND a.status = 'pending' AND a.expires_at > ?
+            """,
+            household.rawValue, time.unixMilliseconds
+        ).map { (try $0.text("device_code_digest"), try $0.text("client_id")) }
+    }
+
+    /// Denies a pending request without a person (too many wrong user codes were typed while it
+    /// waited); false when it was no longer pending.
+    public func cancelDeviceAuthorization(deviceCodeDigest: String) async throws -> Bool {
+        try await !db.query(
+            """
+            UPDATE oauth_device_authorizations SET status = 'denied'
+            WHERE device_code_digest = ? AND status = 'pending' RETURNING device_code_digest
+            """,
+            deviceCodeDigest
+        ).isEmpty
+    }
+
     /// Deletes a request once its token was collected (or its denial told); false when it was
     /// gone already, so two concurrent polls cannot both collect.
     public func deleteDeviceAuthorization(deviceCodeDigest: String) async throws -> Bool {

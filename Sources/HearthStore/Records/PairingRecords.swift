@@ -73,6 +73,15 @@ public struct PairingRecords: Sendable {
         return Int(try row?.integer("n") ?? 0)
     }
 
+    /// When the first of the source's pending requests expires (nil when none is pending): when
+    /// the source may start another after reaching its cap.
+    public func firstPendingExpiry(source: String, at time: Date) async throws -> Date? {
+        try await db.first(
+            "SELECT MIN(expires_at) AS first_expiry FROM pairing_requests WHERE source = ? AND status = 'pending' AND expires_at > ?",
+            source, time.unixMilliseconds
+        )?.optionalDate("first_expiry")
+    }
+
     /// Stores the device's revealed nonce and the poll time.
     public func recordPoll(id: String, deviceNonce: [UInt8], at time: Date) async throws {
         try await db.execute(

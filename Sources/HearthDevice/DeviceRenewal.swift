@@ -29,7 +29,14 @@ extension VirtualDevice {
     /// as a ``HubProblem`` and changes nothing but the pending key.
     public func renew() async throws -> DeviceRenewalOutcome { try await renew(try paired()) }
 
-    func renew(_ paired: Paired) async throws -> DeviceRenewalOutcome {
+    /// Rekeys now, before the renewal window, because the current key may have leaked. The hub
+    /// allows it once an hour per device and audits it (`certificate.rekeyed`); the old
+    /// certificate is superseded as soon as the new one is used.
+    public func rekeyAfterSuspectedLeak() async throws -> DeviceRenewalOutcome {
+        try await renew(try paired(), path: "/v1/certificates/renew?reason=key-compromise")
+    }
+
+    func renew(_ paired: Paired, path: String = "/v1/certificates/renew") async throws -> DeviceRenewalOutcome {
         // A pending key left by an earlier attempt may have been certified with the answer lost
         // (a crash, a dropped connection): asking again with it gets that certificate (200), where a
         // new key would be refused as a second renewal. It is kept across refusals for the same reason.
@@ -39,7 +46,7 @@ extension VirtualDevice {
         let reply: HubResponse
         do {
             reply = try await backoff.run(sleep: sleep, logger: logger, "certificate renewal") {
-                let reply = try await connection.post("/v1/certificates/renew", json: RenewalRequest(csr: csr.pem))
+                let reply = try await connection.post(path, json: RenewalRequest(csr: csr.pem))
                 guard reply.status == 200 || reply.status == 201 else { throw reply.problem }
                 return reply
             }

@@ -40,6 +40,7 @@ public struct Hub: Sendable {
                 router.on(RouterPath(endpoint.path), method: endpoint.method, use: endpoint.handler)
             }
             let issuer = hub.issuer
+            let publicURL = hub.pki.authorities.publicURL
             let app = Application(
                 router: router,
                 server: try .tls(.http1(), configuration: tlsConfiguration(hub)),
@@ -50,6 +51,10 @@ public struct Hub: Sendable {
                     if configuration.oauthIssuer == nil, configuration.port == 0 {
                         let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
                         issuer.set("https://\(host):\(port)")
+                    } else if configuration.port != 0,
+                        let mismatch = HubProvisioning.publicURLMismatch(publicURL: publicURL, listeningPort: port)
+                    {
+                        logger.warning("\(mismatch)")
                     }
                     logger.info("hearth is serving", metadata: ["https": "\(configuration.host):\(port)"])
                     await onListening(port)

@@ -58,6 +58,7 @@ private func runTestHub<Result: Sendable>(
     var configuration = HubConfiguration(host: "127.0.0.1", port: 0, passwordHashing: TestHub.fastHashing)
     configure(&configuration)
     let clock = TestClock(start, ticking: ticking)
+    let publicURL = HubProvisioning.defaultPublicURL(hostnames: configuration.hostnames, port: configuration.port)
     let logs = LogCapture()
     let logger = logs.logger()
     return try await TestDatabase.with(engine) { database in
@@ -67,11 +68,11 @@ private func runTestHub<Result: Sendable>(
             let initial = try await PasswordHasher.withHasher(parameters: TestHub.fastHashing, threads: 1) { hasher in
                 try await HubBootstrap.initialize(
                     store: store, sealer: sealer, hasher: hasher, householdName: "Test home",
-                    ownerEmail: "owner@example.org", hostnames: [])
+                    ownerEmail: "owner@example.org", hostnames: [], publicURL: publicURL)
             }
             let assembly = try await HubAssembly.open(
                 configuration: configuration, store: store, sealer: sealer,
-                publicURL: HubProvisioning.defaultPublicURL(hostnames: configuration.hostnames), logger: logger)
+                publicURL: publicURL, logger: logger)
             let pki = assembly.pki
             let certificatePath = database.folder.appendingPathComponent("ca-root.pem").path
             try Data(pki.authorities.rootPEM.utf8).write(to: URL(fileURLWithPath: certificatePath))

@@ -25,7 +25,7 @@ import Testing
     /// presented, everything else about itself.
     static func ownResource(_ action: PolicyAction) -> PolicyResource {
         switch action {
-        case .renewCertificate: .certificate(certificate())
+        case .renewCertificate, .rekeyCertificate: .certificate(certificate())
         case .connectMessaging: .broker
         case .publishMessage: .topic(MessagingTopic("devices/\(deviceID)/state"), commanding: nil)
         case .subscribeMessages: .topicFilter(MessagingTopic("devices/\(deviceID)/cmd/#"))
@@ -36,23 +36,24 @@ import Testing
     /// Every device state × every action, with a valid certificate in its renewal window.
     static let deviceTable: [DeviceState: [PolicyAction: String]] = [
         .pending: [
-            .renewCertificate: "device-pending", .readOwnRecord: "allowed", .publishTelemetry: "device-pending",
+            .renewCertificate: "device-pending", .rekeyCertificate: "device-pending", .readOwnRecord: "allowed", .publishTelemetry: "device-pending",
             .receiveCommands: "device-pending", .viewDevice: "device-pending", .manageDevice: "device-pending",
             .connectMessaging: "device-pending", .publishMessage: "device-pending", .subscribeMessages: "device-pending",
         ],
         .active: [
-            .renewCertificate: "allowed", .readOwnRecord: "allowed", .publishTelemetry: "allowed",
+            .renewCertificate: "allowed", .rekeyCertificate: "allowed", .readOwnRecord: "allowed", .publishTelemetry: "allowed",
             .receiveCommands: "allowed", .viewDevice: "not-a-person", .manageDevice: "not-a-person",
             .connectMessaging: "allowed", .publishMessage: "allowed", .subscribeMessages: "allowed",
         ],
         .quarantined: [
-            .renewCertificate: "device-quarantined", .readOwnRecord: "allowed", .publishTelemetry: "device-quarantined",
+            .renewCertificate: "device-quarantined", .rekeyCertificate: "device-quarantined", .readOwnRecord: "allowed", .publishTelemetry: "device-quarantined",
             .receiveCommands: "device-quarantined", .viewDevice: "device-quarantined", .manageDevice: "device-quarantined",
             .connectMessaging: "device-quarantined", .publishMessage: "device-quarantined",
             .subscribeMessages: "device-quarantined",
         ],
         .decommissioned: [
-            .renewCertificate: "device-decommissioned", .readOwnRecord: "device-decommissioned",
+            .renewCertificate: "device-decommissioned", .rekeyCertificate: "device-decommissioned",
+            .readOwnRecord: "device-decommissioned",
             .publishTelemetry: "device-decommissioned", .receiveCommands: "device-decommissioned",
             .viewDevice: "device-decommissioned", .manageDevice: "device-decommissioned",
             .connectMessaging: "device-decommissioned", .publishMessage: "device-decommissioned",
@@ -111,6 +112,27 @@ import Testing
         #expect(pending.allowed)
     }
 
+    /// A rekey for a suspected leak: before the window, from a certificate at least an hour old
+    /// (by its issue time, not its back-dated notBefore), once per certificate.
+    @Test func aRekeyBeforeTheWindowOnceAnHour() {
+        func rekey(_ certificate: CertificateFacts, at now: Date, state: DeviceState = .active) -> String {
+            PolicyEngine.decide(
+                .device(Self.device(state), presenting: certificate), .rekeyCertificate, .certificate(certificate),
+                PolicyContext(now: now)
+            ).code
+        }
+        let issuedLate = CertificateFacts(
+            serial: "01aa", notBefore: Self.issued, notAfter: Self.issued.addingTimeInterval(24 * 3600), revoked: false,
+            rotationDue: false, renewed: false, issuedAt: Self.issued.addingTimeInterval(300))
+        #expect(rekey(Self.certificate(), at: Self.issued.addingTimeInterval(3599)) == "rekey-too-soon")
+        #expect(rekey(Self.certificate(), at: Self.early) == "allowed")
+        #expect(rekey(issuedLate, at: Self.early) == "rekey-too-soon")
+        #expect(rekey(issuedLate, at: Self.early.addingTimeInterval(300)) == "allowed")
+        #expect(rekey(Self.certificate(renewed: true), at: Self.early) == "already-renewed")
+        #expect(rekey(Self.certificate(), at: Self.inWindow) == "allowed")
+        #expect(rekey(Self.certificate(), at: Self.early, state: .quarantined) == "device-quarantined")
+    }
+
     @Test(arguments: Posture.allCases, PolicyAction.allCases)
     func postureRestrictsTrafficButNotRenewal(posture: Posture, action: PolicyAction) {
         let decision = PolicyEngine.decide(
@@ -118,7 +140,7 @@ import Testing
             Self.ownResource(action), PolicyContext(now: Self.inWindow))
         let traffic: Set<PolicyAction> = [.publishTelemetry, .receiveCommands, .publishMessage, .subscribeMessages]
         let restricted = posture == .outOfPosture && traffic.contains(action)
-        let deviceActions = traffic.union([.renewCertificate, .readOwnRecord, .connectMessaging])
+        let deviceActions = traffic.union([.renewCertificate, .rekeyCertificate, .readOwnRecord, .connectMessaging])
         #expect(decision.allowed == (!restricted && deviceActions.contains(action)))
         if restricted { #expect(decision.code == "out-of-posture") }
     }

@@ -16,7 +16,8 @@ import Testing
                 _ = try await PasswordHasher.withHasher(parameters: TestHub.fastHashing, threads: 1) { hasher in
                     try await HubBootstrap.initialize(
                         store: store, sealer: sealer, hasher: hasher, householdName: "Home",
-                        ownerEmail: "owner@example.org", hostnames: [])
+                        ownerEmail: "owner@example.org", hostnames: [],
+                        publicURL: HubProvisioning.defaultPublicURL(hostnames: [], port: 0))
                 }
                 let signer = try await AuditKey.loadSigner(store: store, sealer: sealer)
                 // The private key is stored only sealed: its raw bytes appear in no column.

@@ -74,7 +74,7 @@ import Testing
             let owner = try await PasswordHasher.withHasher(parameters: TestHub.fastHashing, threads: 1) { hasher in
                 try await HubBootstrap.initialize(
                     store: store, sealer: sealer, hasher: hasher, householdName: "Home", ownerEmail: "owner@example.org",
-                    hostnames: [])
+                    hostnames: [], publicURL: HubProvisioning.defaultPublicURL(hostnames: [], port: 0))
             }
             let checkpointer = AuditCheckpointer(store: store, signer: try await AuditKey.loadSigner(store: store, sealer: sealer))
             let initial = try await store.read { db in try await db.audit.size() }

@@ -96,6 +96,45 @@ import Testing
         #expect(!hub.standardError.contains(password))
     }
 
+    /// Issue 18.1: a new hub told to listen on a port writes that port into its public URL, so the
+    /// OAuth metadata and the OCSP URL of its certificates lead back to the listener; a later
+    /// start on another port is warned about.
+    @Test(.requires(.openssl)) func theDefaultPublicURLFollowsTheListenPort() async throws {
+        let root = try TemporaryFolder.make(prefix: "hearth-public-url")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let data = root.appendingPathComponent("data")
+        let port = try FreePort.tcp()
+        let hub = try HearthProcess(["serve", "--data", data.path, "--listen", "127.0.0.1:\(port)", "--mqtt-listen", "off"])
+        #expect(try await hub.waitForPort() == port)
+        let expected = "https://localhost:\(port)"
+
+        let client = CurlClient(baseURL: expected, caCertificatePath: data.appendingPathComponent("ca-root.pem").path)
+        let metadata = try await client.request("GET", "/.well-known/oauth-authorization-server").json()
+        #expect(metadata["issuer"] as? String == expected)
+        #expect(metadata["jwks_uri"] as? String == "\(expected)/oauth/jwks.json")
+        #expect(metadata["token_endpoint"] as? String == "\(expected)/oauth/token")
+        // The hub's own certificate, as openssl receives it, names the same port for OCSP.
+        let served = try await ProcessRunner.run("/bin/sh", ["-c",
+            "openssl s_client -connect 127.0.0.1:\(port) -servername localhost </dev/null 2>/dev/null | openssl x509 -noout -ocsp_uri"])
+        #expect(served.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) == "\(expected)/v1/pki/ocsp")
+        #expect(!hub.standardError.contains("names port"))
+
+        let status = try await ProcessRunner.run(HearthProcess.binaryPath, ["status", "--data", data.path])
+        #expect(status.standardOutput.contains("public URL:      \(expected)\n"))
+        hub.signal(SIGTERM)
+        #expect(try await hub.waitForExit(timeout: .seconds(30)) == 0)
+
+        let other = try FreePort.tcp()
+        let moved = try HearthProcess(["serve", "--data", data.path, "--listen", "127.0.0.1:\(other)", "--mqtt-listen", "off"])
+        _ = try await moved.waitForPort()
+        // Logged just before the port is printed; the two pipes are read by separate threads.
+        let warning = "names port \(port), but HTTPS listens on port \(other)"
+        for _ in 0..<50 where !moved.standardError.contains(warning) { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(moved.standardError.contains(warning))
+        moved.signal(SIGTERM)
+        #expect(try await moved.waitForExit(timeout: .seconds(30)) == 0)
+    }
+
     @Test(arguments: TestEngine.allCases)
     func aKilledHubLosesNoAcknowledgedWrite(engine: TestEngine) async throws {
         try await TestDatabase.with(engine) { database in

@@ -1,6 +1,8 @@
 import Foundation
+import HearthAudit
 import HearthCore
 import HearthHub
+import HearthPKI
 import HearthServer
 import HearthStore
 import HearthTesting
@@ -127,16 +129,71 @@ import Testing
             let forked = try #require(try await Self.mutualTLS(hub, lamp, "POST", "/v1/certificates/renew", csr: fork.csr))
             #expect(forked.status == 403 && forked.code == "already-renewed", "\(forked.body)")
 
-            // The new certificate authenticates the device; it renews only in its own window.
+            // Until the device uses the new certificate, the old one still works: the retry above
+            // is how a device recovers a lost answer.
+            #expect(try await PKITools.accepted(port: hub.port, root: hub.certificatePath, certificate: lamp.chain, key: lamp.key))
+
+            // The new certificate authenticates the device, and its first use supersedes the old
+            // one (issue 18.14): a copy of the old key stops working at once, not at its expiry.
             let own = try #require(try await Self.mutualTLS(hub, renewed, "GET", "/v1/device"))
             #expect(own.status == 200, "\(own.body)")
             #expect(own.json["state"] as? String == "active")
             #expect(own.json["last_seen_at"] is String)
+            #expect(try await !PKITools.accepted(port: hub.port, root: hub.certificatePath, certificate: lamp.chain, key: lamp.key))
+            let firstSerial = first.serial
+            let old = try await hub.store.read { db in try await db.pki.certificate(serial: firstSerial) }
+            #expect(old?.status == .revoked && old?.revocationReason == RevocationReason.superseded.rawValue)
+            #expect(try await Self.count(hub, action: "certificate.revoked") == 1)
+            _ = try #require(try await Self.mutualTLS(hub, renewed, "GET", "/v1/device"))
+            #expect(try await Self.count(hub, action: "certificate.revoked") == 1, "superseded once")
+
             let again = try await renewed.nextKey("again")
             let tooSoon = try #require(try await Self.mutualTLS(hub, renewed, "POST", "/v1/certificates/renew", csr: again.csr))
             #expect(tooSoon.code == "renewal-too-early")
-            // The old certificate stays valid until it expires (an ordinary renewal supersedes nothing).
-            #expect(try await PKITools.accepted(port: hub.port, root: hub.certificatePath, certificate: lamp.chain, key: lamp.key))
+        }
+    }
+
+    /// Issue 18.5: `hearth device renew --force` rekeys before the renewal window, for a suspected
+    /// key leak — once an hour, audited as the signal detection watches for.
+    @Test(arguments: TestEngine.allCases)
+    func aSuspectedLeakRekeysOnceAnHour(engine: TestEngine) async throws {
+        try await TestRequirement.check(engine.requirements)
+        try await withTestHub(engine: engine, startingAt: Self.past) { hub in
+            let folder = try TemporaryFolder.make(prefix: "rekey")
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let (lamp, first) = try await Self.enroll(hub, token: try await PKITools.token(hub), folder: folder, name: "lamp")
+            let rekey = "/v1/certificates/renew?reason=key-compromise"
+
+            let next = try await lamp.nextKey("next")
+            let tooSoon = try #require(try await Self.mutualTLS(hub, lamp, "POST", rekey, csr: next.csr))
+            #expect(tooSoon.status == 403 && tooSoon.code == "rekey-too-soon", "\(tooSoon.body)")
+            let unknown = try #require(try await Self.mutualTLS(hub, lamp, "POST", "/v1/certificates/renew?reason=bored", csr: next.csr))
+            #expect(unknown.status == 400 && unknown.code == "invalid-query", "\(unknown.body)")
+            #expect(try await Self.count(hub, action: "certificate.rekeyed") == 0)
+
+            // An hour on (of a 24-hour certificate: long before its renewal window); a second more,
+            // as certificates carry whole seconds.
+            hub.clock.advance(by: 3601)
+            let plain = try #require(try await Self.mutualTLS(hub, lamp, "POST", "/v1/certificates/renew", csr: next.csr))
+            #expect(plain.code == "renewal-too-early", "an ordinary renewal still waits for the window")
+            let rekeyed = try Self.renewed(
+                try await Self.mutualTLS(hub, lamp, "POST", rekey, csr: next.csr), lamp, label: "next", key: next.key)
+            let signals = try await hub.store.read { db in
+                try await db.audit.entries(AuditQuery(action: "certificate.rekeyed", limit: 10))
+            }
+            #expect(signals.count == 1)
+            #expect(signals.first?.actor == "device:\(first.fields["device"] as? String ?? "")", "\(signals)")
+            #expect(signals.first?.subject == "certificate:\(first.serial)")
+
+            // Its first use retires the old certificate; the new one cannot rekey within its hour.
+            let third = try await rekeyed.nextKey("third")
+            let again = try #require(try await Self.mutualTLS(hub, rekeyed, "POST", rekey, csr: third.csr))
+            #expect(again.code == "rekey-too-soon", "\(again.body)")
+            #expect(try await !PKITools.accepted(port: hub.port, root: hub.certificatePath, certificate: lamp.chain, key: lamp.key))
+            hub.clock.advance(by: 3601)
+            _ = try Self.renewed(
+                try await Self.mutualTLS(hub, rekeyed, "POST", rekey, csr: third.csr), rekeyed, label: "third", key: third.key)
+            #expect(try await Self.count(hub, action: "certificate.rekeyed") == 2)
         }
     }
 

@@ -106,19 +106,24 @@ import X509
             let userCode = try #require(started["user_code"] as? String)
             #expect(userCode.count == 9 && started["interval"] as? Int == 5 && started["expires_in"] as? Int == 600)
 
-            // Nothing to approve before the device reveals its nonce (its first poll).
-            let early = try await Self.approve(hub, token: token, code: userCode, verify: Self.verification(device, started))
-            #expect(early.status == 409, "\(early.text)")
+            // An owner faster than the device: the approval waits for the device's first poll,
+            // which reveals its nonce, and then approves (issue 18.6: it used to answer 409).
+            let verify = Self.verification(device, started)
+            async let early = Self.approve(hub, token: token, code: userCode.lowercased(), verify: verify, zone: "lighting")
+            try await Task.sleep(for: .seconds(1))
             let pending = try await Self.poll(hub, started, nonce: device.nonce)
             #expect(pending.status == 400 && Self.code(pending) == "authorization-pending", "\(pending.text)")
-            let fast = try await Self.poll(hub, started, nonce: device.nonce)
-            #expect(Self.code(fast) == "slow-down", "\(fast.text)")
+            let approved = try await early
+            #expect(approved.status == 200, "\(approved.text)")
+            let deviceID = try #require(try approved.json()["device_id"] as? String)
 
             // A substituted CSR: the attacker's request with its own key. The value the device
             // shows does not approve it.
             let attacker = try await Candidate.make(hub, folder: folder, name: "attacker")
             let attackerStarted = try await Self.start(hub, attacker).json()
             _ = try await Self.poll(hub, attackerStarted, nonce: attacker.nonce)
+            let fast = try await Self.poll(hub, attackerStarted, nonce: attacker.nonce)
+            #expect(Self.code(fast) == "slow-down", "\(fast.text)")
             let before = try await DatabaseSnapshot.take(hub.store)
             let substituted = try await Self.approve(
                 hub, token: token, code: attackerStarted["user_code"] ?? "", verify: Self.verification(device, started))
@@ -126,11 +131,7 @@ import X509
             #expect(try await DatabaseSnapshot.take(hub.store).tables["devices"] == before.tables["devices"])
             #expect(try await DatabaseSnapshot.take(hub.store).tables["certificates"] == before.tables["certificates"])
 
-            // The right value: the device is created in its zone, and collects its chain once.
-            let approved = try await Self.approve(
-                hub, token: token, code: userCode.lowercased(), verify: Self.verification(device, started), zone: "lighting")
-            #expect(approved.status == 200, "\(approved.text)")
-            let deviceID = try #require(try approved.json()["device_id"] as? String)
+            // Approved with the right value: the device is in its zone, and collects its chain once.
             try await Task.sleep(for: .seconds(5))
             let collected = try await Self.poll(hub, started, nonce: device.nonce)
             #expect(collected.status == 200, "\(collected.text)")

@@ -67,6 +67,7 @@ extension AuditAction {
     public static let certificateRevoked: AuditAction = "certificate.revoked"
     public static let crlGenerated: AuditAction = "crl.generated"
     public static let renewalRefused: AuditAction = "certificate.renewal_refused"
+    public static let certificateRekeyed: AuditAction = "certificate.rekeyed"
     public static let pairingWindowOpened: AuditAction = "pairing.window_opened"
     public static let pairingWindowClosed: AuditAction = "pairing.window_closed"
     public static let pairingExpected: AuditAction = "pairing.expected"

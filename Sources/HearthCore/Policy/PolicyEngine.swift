@@ -1,3 +1,5 @@
+import struct Foundation.Date
+import typealias Foundation.TimeInterval
 /// Policy engine, version 1: every decision about what a device or person may do to a device
 /// goes through ``decide(_:_:_:_:)``, so the rules live in one place and one table tests them.
 ///
@@ -9,7 +11,8 @@
 /// - a device out of posture may read its record and renew (to pick up a fix) but not publish
 ///   or receive commands;
 /// - renewal: from the certificate the device presented, once, in the last third of its
-///   lifetime — or at once for a certificate from pairing (immediate key rotation);
+///   lifetime — or at once for a certificate from pairing (immediate key rotation); a rekey for a
+///   suspected key leak, earlier, from a certificate at least ``rekeyInterval`` old;
 /// - people: anyone of the household may view its devices; only an owner may manage them;
 ///   nobody acts on another household's devices;
 /// - MQTT (``MessagingPolicy``): devices publish about themselves and receive their own commands,
@@ -55,6 +58,8 @@ public enum PolicyEngine {
             return .allow("a device acting on itself")
         case (.renewCertificate, .certificate(let certificate)):
             return decideRenewal(presented: presented, of: certificate, context)
+        case (.rekeyCertificate, .certificate(let certificate)):
+            return decideRekey(presented: presented, of: certificate, context)
         case (.connectMessaging, .broker):
             return .allow("an active device")
         case (.publishMessage, .topic(let topic, let target)):
@@ -86,6 +91,25 @@ public enum PolicyEngine {
         return .allow("in the renewal window")
     }
 
+    /// How often a device may rekey before its renewal window: each certificate renews once, so
+    /// a certificate this old bounds forced rekeys to one an hour — enough to recover from a
+    /// suspected leak, too rare to churn the CA or hide a stolen key's use among rotations.
+    public static let rekeyInterval: TimeInterval = 3600
+
+    private static func decideRekey(
+        presented: CertificateFacts, of certificate: CertificateFacts, _ context: PolicyContext
+    ) -> PolicyDecision {
+        let renewal = decideRenewal(presented: presented, of: certificate, context)
+        guard renewal.code == "renewal-too-early" else { return renewal }
+        let opens = certificate.issuedAt.addingTimeInterval(rekeyInterval)
+        guard context.now >= opens else {
+            return .deny(
+                "rekey-too-soon",
+                "certificate \(certificate.serial) was issued less than an hour ago; a rekey before the renewal window is allowed once an hour (from \(RFC3339.format(opens)))")
+        }
+        return .allow("a rekey for a suspected key leak")
+    }
+
     private static func decideForPerson(
         household: HouseholdID, role: Person.Role, _ action: PolicyAction, _ resource: PolicyResource
     ) -> PolicyDecision {
@@ -101,7 +125,7 @@ public enum PolicyEngine {
         case .manageDevice:
             return role == .owner
                 ? .allow("an owner of the household") : .deny("owner-only", "only a household owner may manage devices")
-        case .renewCertificate, .readOwnRecord, .publishTelemetry, .receiveCommands:
+        case .renewCertificate, .rekeyCertificate, .readOwnRecord, .publishTelemetry, .receiveCommands:
             return .deny("device-only", "only the device itself may \(action.rawValue)")
         case .connectMessaging, .publishMessage, .subscribeMessages:
             return .deny("token-required", "people use the broker through an app holding an access token")

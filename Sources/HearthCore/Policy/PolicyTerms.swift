@@ -14,6 +14,9 @@ public enum PolicySubject: Sendable, Hashable {
 public enum PolicyAction: String, Sendable, Hashable, CaseIterable {
     /// A device trades its certificate for one with a new key.
     case renewCertificate = "certificate.renew"
+    /// A device replaces its certificate before the renewal window because it suspects its key
+    /// leaked: at most once an hour, and a signal for detection.
+    case rekeyCertificate = "certificate.rekey"
     /// A device reads its own record (state, zone, when to renew).
     case readOwnRecord = "device.read-self"
     /// A device sends telemetry or state.
@@ -88,9 +91,15 @@ public struct CertificateFacts: Sendable, Hashable {
     public let rotationDue: Bool
     /// A newer certificate was already issued from this one.
     public let renewed: Bool
+    /// When it was issued (`notBefore` is back-dated a little for clock skew).
+    public let issuedAt: Date
 
-    public init(serial: String, notBefore: Date, notAfter: Date, revoked: Bool, rotationDue: Bool, renewed: Bool) {
+    public init(
+        serial: String, notBefore: Date, notAfter: Date, revoked: Bool, rotationDue: Bool, renewed: Bool,
+        issuedAt: Date? = nil
+    ) {
         self.serial = serial
+        self.issuedAt = issuedAt ?? notBefore
         self.notBefore = notBefore
         self.notAfter = notAfter
         self.revoked = revoked
@@ -103,7 +112,7 @@ public struct CertificateFacts: Sendable, Hashable {
     public func revoked(if revoked: Bool) -> CertificateFacts {
         CertificateFacts(
             serial: serial, notBefore: notBefore, notAfter: notAfter, revoked: self.revoked || revoked,
-            rotationDue: rotationDue, renewed: renewed)
+            rotationDue: rotationDue, renewed: renewed, issuedAt: issuedAt)
     }
 
     /// The start of the renewal window: the last third of the lifetime.

@@ -1,3 +1,5 @@
+import Foundation
+import HearthAudit
 import HearthCore
 import HearthPKI
 import HearthStore
@@ -8,11 +10,17 @@ import X509
 ///
 /// The handshake already verified the chain (``ClientCertificateVerifier``); this looks the
 /// certificate up in the inventory, which is authoritative for its status, and loads the device.
+///
+/// The first use of a renewed certificate supersedes the one it replaced. Not at renewal itself:
+/// a device whose answer was lost asks again with its old certificate and the same key (and gets
+/// the same certificate back). Once the device is seen with the new one, the old key is worth
+/// nothing to whoever may have copied it.
 package struct DeviceAuthenticator: Sendable {
-    package let store: Store
+    package let pki: HubPKI
+    package var store: Store { pki.store }
 
-    package init(store: Store) {
-        self.store = store
+    package init(pki: HubPKI) {
+        self.pki = pki
     }
 
     package struct Authenticated: Sendable {
@@ -25,7 +33,7 @@ package struct DeviceAuthenticator: Sendable {
             CertificateFacts(
                 serial: certificate.serial, notBefore: certificate.notBefore, notAfter: certificate.notAfter,
                 revoked: certificate.status == .revoked, rotationDue: certificate.origin == .pairing,
-                renewed: renewal != nil)
+                renewed: renewal != nil, issuedAt: certificate.notBefore.addingTimeInterval(CertificateIssuer.backdating))
         }
     }
 
@@ -45,12 +53,35 @@ package struct DeviceAuthenticator: Sendable {
     /// record; nil when it is not a device certificate of this hub.
     package func lookUp(_ leaf: Certificate, der: [UInt8]) async throws -> Authenticated? {
         let serial = SerialNumberText.hex(leaf.serialNumber)
-        return try await store.read { db -> Authenticated? in
+        let pki = self.pki
+        let found = try await store.read { db -> (Authenticated, replaced: CertificateRecord?)? in
             guard let record = try await db.pki.certificate(serial: serial), record.certificateDER == der,
                   let id = record.deviceID.flatMap(DeviceID.init), let device = try await db.devices.find(id),
                   device.householdID.rawValue == record.householdID
             else { return nil }
-            return Authenticated(device: device, certificate: record, renewal: try await db.pki.renewal(of: serial))
+            var replaced: CertificateRecord?
+            // The revocation set answers from memory once the old certificate is superseded; the
+            // read is for the first use, and for a predecessor that has since expired.
+            if record.status == .valid, let previous = record.renewedFrom, !pki.isRevoked(serial: previous),
+               let old = try await db.pki.certificate(serial: previous), old.status == .valid, old.notAfter > db.clock.now
+            {
+                replaced = old
+            }
+            return (Authenticated(device: device, certificate: record, renewal: try await db.pki.renewal(of: serial)), replaced)
         }
+        guard let (authenticated, replaced) = found else { return nil }
+        if let replaced { try await supersede(replaced, device: authenticated.device.id) }
+        return authenticated
+    }
+
+    private func supersede(_ old: CertificateRecord, device: DeviceID) async throws {
+        let pki = self.pki
+        let revoked = try await store.write { db -> Bool in
+            // Under the row lock: of two first uses at once, one revokes and the other finds it done.
+            guard try await db.pki.lockIfValid(old.serial), let current = try await db.pki.certificate(serial: old.serial)
+            else { return false }
+            return try await !pki.revokeInTransaction([current], reason: .superseded, actor: .device(device), in: db).isEmpty
+        }
+        if revoked { try await pki.refresh() }
     }
 }

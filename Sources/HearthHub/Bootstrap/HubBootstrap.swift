@@ -20,7 +20,7 @@ public struct InitialOwner: Sendable {
 public enum HubBootstrap {
     public static func initialize(
         store: Store, sealer: KeySealer, hasher: PasswordHasher, householdName: String, ownerEmail: String,
-        hostnames: [String], publicURL: String? = nil
+        hostnames: [String], publicURL: String
     ) async throws -> InitialOwner {
         let now = store.clock.now
         let household = try Household(name: householdName, createdAt: now)
@@ -51,7 +51,7 @@ public enum HubBootstrap {
             ])
             _ = try await HubProvisioning.ensure(
                 in: db, sealer: sealer, hostnames: hostnames,
-                publicURL: publicURL ?? HubProvisioning.defaultPublicURL(hostnames: hostnames), actor: actor)
+                publicURL: publicURL, actor: actor)
         }
         return InitialOwner(
             householdID: household.id, householdName: household.name, personID: owner.id, email: email,

@@ -16,18 +16,30 @@ import X509
 package struct CertificateRenewal: Sendable {
     package let pki: HubPKI
 
+    /// Why the device asks.
+    package enum Reason: String, Sendable {
+        /// Its renewal window is open (or its pairing certificate must be rotated).
+        case scheduled
+        /// It suspects its key leaked and rekeys before the window: allowed once an hour
+        /// (``PolicyEngine/rekeyInterval``) and audited as `certificate.rekeyed`, the signal
+        /// detection watches for.
+        case keyCompromise = "key-compromise"
+    }
+
     package init(pki: HubPKI) {
         self.pki = pki
     }
 
     /// The renewed certificate and whether it was issued now (false: a retry of a renewal that
     /// already succeeded with the same key, answered with the same certificate).
-    package func renew(_ caller: DeviceAuthenticator.Authenticated, csr: CertificateRequest) async throws -> (IssuedCertificate, fresh: Bool) {
+    package func renew(
+        _ caller: DeviceAuthenticator.Authenticated, csr: CertificateRequest, reason: Reason = .scheduled
+    ) async throws -> (IssuedCertificate, fresh: Bool) {
         do {
             if let earlier = caller.renewal, earlier.keyFingerprint == csr.keyFingerprint, earlier.status == .valid {
                 return (try pki.issuedCertificate(earlier), false)
             }
-            try Self.check(caller, now: pki.store.clock.now)
+            let early = try Self.check(caller, reason: reason, now: pki.store.clock.now)
             guard let profile = CertificateProfile(rawValue: caller.certificate.profile) else {
                 throw HearthError(.invalidInput, "certificates of profile \(caller.certificate.profile) are not renewed")
             }
@@ -46,8 +58,15 @@ package struct CertificateRenewal: Sendable {
                 else { throw HearthError(.conflict, "certificate \(caller.certificate.serial) was revoked a moment ago") }
                 let fresh = DeviceAuthenticator.Authenticated(
                     device: device, certificate: current, renewal: try await db.pki.renewal(of: current.serial))
-                try Self.check(fresh, now: now)
+                _ = try Self.check(fresh, reason: reason, now: now)
                 let issued = try await RecordedIssuance.commit([prepared], in: db)[0].get()
+                if early {
+                    try await db.audit.append(AuditEvent(
+                        .certificateRekeyed, actor: .device(device.id), subject: "certificate:\(current.serial)",
+                        household: device.householdID,
+                        reason: "the device suspects its key leaked and rekeyed before its renewal window",
+                        details: ["serial": issued.record.serial]))
+                }
                 if current.origin == .pairing {
                     _ = try await pki.revokeInTransaction([current], reason: .superseded, actor: .device(device.id), in: db)
                 }
@@ -62,12 +81,18 @@ package struct CertificateRenewal: Sendable {
         }
     }
 
-    private static func check(_ caller: DeviceAuthenticator.Authenticated, now: Date) throws {
+    /// Throws the policy's refusal; true when the renewal is allowed only as an early rekey.
+    private static func check(_ caller: DeviceAuthenticator.Authenticated, reason: Reason, now: Date) throws -> Bool {
         let facts = caller.facts
-        let decision = PolicyEngine.decide(
-            .device(DeviceFacts(caller.device), presenting: facts), .renewCertificate, .certificate(facts),
-            PolicyContext(now: now))
+        func decide(_ action: PolicyAction) -> PolicyDecision {
+            PolicyEngine.decide(
+                .device(DeviceFacts(caller.device), presenting: facts), action, .certificate(facts), PolicyContext(now: now))
+        }
+        let scheduled = decide(.renewCertificate)
+        if scheduled.allowed { return false }
+        let decision = reason == .keyCompromise && scheduled.code == "renewal-too-early" ? decide(.rekeyCertificate) : scheduled
         guard decision.allowed else { throw HearthError(.forbidden, code: decision.code, decision.reason) }
+        return true
     }
 
     private func audit(_ caller: DeviceAuthenticator.Authenticated, code: String, reason: String) async throws {

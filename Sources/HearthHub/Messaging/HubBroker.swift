@@ -13,7 +13,7 @@ package enum HubBroker {
         configuration: BrokerConfiguration, store: Store, pki: HubPKI, serving: ServingCertificate, tokens: AccessTokenVerifier,
         eventLoopGroup: any EventLoopGroup, logger: Logger, onListening: @escaping @Sendable (Int) async -> Void
     ) throws -> (broker: Broker, services: [any Service]) {
-        let gatekeeper = HubGatekeeper(store: store, pki: pki, devices: DeviceAuthenticator(store: store), tokens: tokens)
+        let gatekeeper = HubGatekeeper(store: store, pki: pki, devices: DeviceAuthenticator(pki: pki), tokens: tokens)
         let broker = Broker(
             configuration: configuration, gatekeeper: gatekeeper, storage: HubBrokerStorage(store: store), logger: logger,
             clock: store.clock)

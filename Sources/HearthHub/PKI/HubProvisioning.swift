@@ -53,9 +53,23 @@ public enum HubProvisioning {
         }
     }
 
-    /// The default base of the URLs put in certificates: the first configured host name (else
-    /// localhost) on the default port.
-    public static func defaultPublicURL(hostnames: [String]) -> String {
-        "https://\(hostnames.first ?? "localhost"):8443"
+    /// The default base of the URLs put in certificates and the OAuth metadata: the first
+    /// configured host name (else localhost, which the hub's certificate always names) on the port
+    /// the hub listens on. Port 0 (a free port, for tests) cannot be known before the listener
+    /// binds, so it falls back to 8443; the running hub warns about the mismatch.
+    public static func defaultPublicURL(hostnames: [String], port: Int) -> String {
+        "https://\(hostnames.first ?? "localhost"):\(port == 0 ? 8443 : port)"
+    }
+
+    /// The warning a hub logs when its public URL names another port than it listens on: clients
+    /// that follow discovery, OCSP or CRL URLs would knock on the wrong door.
+    public static func publicURLMismatch(publicURL: String, listeningPort: Int) -> String? {
+        guard let url = URL(string: publicURL) else { return "the public URL \(publicURL) is not a URL" }
+        let named = url.port ?? 443
+        guard named != listeningPort else { return nil }
+        return "the public URL \(publicURL) (fixed when the hub was initialized) names port \(named), "
+            + "but HTTPS listens on port \(listeningPort): clients following OAuth discovery and the OCSP "
+            + "and CRL URLs in certificates will use port \(named). Listen there, or put a proxy or port "
+            + "forward from it (a hub's public URL cannot be changed once its CA exists)"
     }
 }

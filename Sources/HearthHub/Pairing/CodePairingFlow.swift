@@ -154,24 +154,8 @@ extension PairingService {
         let typed = try CodePairing.parseDisplayed(verify)
         let keys = [Self.householdKey(household)]
         try await throttle.enforce(keys, "failed approvals")
-        let now = store.clock.now
-        let (found, closes) = try await store.read { db in
-            (try await db.pairing.request(userCodeDigest: SecretToken.digest(of: userCode.canonical)),
-             try await db.pairing.windowCloses(household: household, at: now))
-        }
-        guard closes != nil else {
-            throw HearthError(.conflict, "pairing is closed for this household; open it first (hearth pair open)")
-        }
-        guard let request = found, request.status == .pending, now < request.expiresAt,
-              request.householdID == nil || request.householdID == household.rawValue
-        else {
-            throw try await refuse(
-                HearthError(.notFound, "no pending pairing request has that code"), keys: keys, actor: actor,
-                subject: "pairing:code", household: household)
-        }
-        guard let deviceNonce = request.deviceNonce else {
-            throw HearthError(.conflict, "the device has not confirmed its request yet; try again in a few seconds")
-        }
+        let (request, deviceNonce) = try await confirmedRequest(
+            userCodeDigest: SecretToken.digest(of: userCode.canonical), household: household, keys: keys, actor: actor)
         let material = PairingMaterial(csrHash: PairingMaterial.hash(request.csrDER), hubKeyHash: request.hubKey)
         let expected = CodePairing.verificationValue(material: material, deviceNonce: deviceNonce, hubNonce: request.hubNonce)
         guard constantTimeEquals(Array(expected.utf8), Array(typed.verification.utf8)) else {
@@ -207,6 +191,44 @@ extension PairingService {
         }
         await throttle.recordSuccess(Self.householdKey(household))
         return issued
+    }
+
+    /// How long an approval waits for the device to confirm its request: the device reveals its
+    /// nonce at its first poll, a few seconds after it shows the code, and an owner who types the
+    /// code faster than that should get an answer, not an error they cannot act on.
+    public static let confirmationWait: Duration = .seconds(15)
+    static let confirmationRecheck: Duration = .milliseconds(250)
+
+    /// The pending request showing the code, once its device has confirmed it: re-read (every
+    /// quarter second, up to ``confirmationWait``) while it has not. Re-reading the database, not
+    /// waiting for an in-process signal, because the poll may reach another hub node, or the hub
+    /// while the approval comes from the CLI.
+    private func confirmedRequest(
+        userCodeDigest: String, household: HouseholdID, keys: [String], actor: AuditActor
+    ) async throws -> (PairingRequestRecord, deviceNonce: [UInt8]) {
+        let rechecks = Int(Self.confirmationWait / Self.confirmationRecheck)
+        for recheck in 0...rechecks {
+            let now = store.clock.now
+            let (found, closes) = try await store.read { db in
+                (try await db.pairing.request(userCodeDigest: userCodeDigest),
+                 try await db.pairing.windowCloses(household: household, at: now))
+            }
+            guard closes != nil else {
+                throw HearthError(.conflict, "pairing is closed for this household; open it first (hearth pair open)")
+            }
+            guard let request = found, request.status == .pending, now < request.expiresAt,
+                  request.householdID == nil || request.householdID == household.rawValue
+            else {
+                throw try await refuse(
+                    HearthError(.notFound, "no pending pairing request has that code"), keys: keys, actor: actor,
+                    subject: "pairing:code", household: household)
+            }
+            if let deviceNonce = request.deviceNonce { return (request, deviceNonce) }
+            if recheck < rechecks { try await Task.sleep(for: Self.confirmationRecheck) }
+        }
+        throw HearthError(
+            .conflict,
+            "the device has not confirmed its request within \(Self.confirmationWait.components.seconds) s; check that it is still pairing and approve again")
     }
 
     /// An owner refuses the request showing `userCode`; the device learns it at its next poll.

@@ -25,6 +25,13 @@ struct QueryParameters {
         return value
     }
 
+    /// One of a fixed set of values, by its raw value.
+    func choice<Value: RawRepresentable<String>>(_ name: String, _: Value.Type) throws -> Value? {
+        guard let text = text(name) else { return nil }
+        if let value = Value(rawValue: text) { return value }
+        throw Problem(.badRequest, code: "invalid-query", detail: "query parameter \(name) has no value \(text)")
+    }
+
     /// An RFC 3339 time, with or without fractional seconds.
     func time(_ name: String) throws -> Date? {
         guard let text = text(name) else { return nil }

@@ -19,7 +19,7 @@ struct DeviceRoutes: Sendable {
     let bodyLimit: Int
     var store: Store { lifecycle.pki.store }
     let sessions: SessionAuthenticator
-    var devices: DeviceAuthenticator { DeviceAuthenticator(store: store) }
+    var devices: DeviceAuthenticator { DeviceAuthenticator(pki: lifecycle.pki) }
 
     var endpoints: [Endpoint] {
         [
@@ -86,7 +86,8 @@ struct DeviceRoutes: Sendable {
             Endpoint(.post, "/v1/certificates/renew") { request, context in
                 let caller = try await devices.authenticate(context.call(request))
                 let csr = try await csr(from: request)
-                let (issued, fresh) = try await CertificateRenewal(pki: lifecycle.pki).renew(caller, csr: csr)
+                let reason = try QueryParameters(request).choice("reason", CertificateRenewal.Reason.self) ?? .scheduled
+                let (issued, fresh) = try await CertificateRenewal(pki: lifecycle.pki).renew(caller, csr: csr, reason: reason)
                 if request.headers[.accept]?.contains("application/pem-certificate-chain") == true {
                     return Response(
                         status: fresh ? .created : .ok, headers: [.contentType: "application/pem-certificate-chain"],

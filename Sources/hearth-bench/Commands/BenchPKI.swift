@@ -51,7 +51,8 @@ struct PKIBench: AsyncParsableCommand {
             let initial = try await PasswordHasher.withHasher(parameters: .init(logN: 10, r: 8, p: 1), threads: 1) { hasher in
                 try await HubBootstrap.initialize(
                     store: store, sealer: sealer, hasher: hasher, householdName: "bench",
-                    ownerEmail: "bench@bench.invalid", hostnames: [])
+                    ownerEmail: "bench@bench.invalid", hostnames: [],
+                    publicURL: HubProvisioning.defaultPublicURL(hostnames: [], port: 0))
             }
             let pki = try await HubPKI.open(store: store, sealer: sealer)
             let next = Mutex(0)

@@ -189,6 +189,7 @@ struct BenchHub: Sendable {
 
     /// scrypt for the owner's one-time password; nobody signs in during these benchmarks.
     static let hashing = PasswordHashParameters(logN: 10, r: 8, p: 1)
+    static let publicURL = HubProvisioning.defaultPublicURL(hostnames: [], port: 0)
 
     /// Runs `body` while the hub serves; stops the hub when it returns.
     static func with<Result: Sendable>(
@@ -198,11 +199,11 @@ struct BenchHub: Sendable {
         let initial = try await PasswordHasher.withHasher(parameters: hashing, threads: 1) { hasher in
             try await HubBootstrap.initialize(
                 store: store, sealer: sealer, hasher: hasher, householdName: "bench", ownerEmail: "bench@bench.invalid",
-                hostnames: [])
+                hostnames: [], publicURL: Self.publicURL)
         }
         let assembly = try await HubAssembly.open(
             configuration: HubConfiguration(host: "127.0.0.1", port: 0, passwordHashing: hashing), store: store,
-            sealer: sealer, publicURL: HubProvisioning.defaultPublicURL(hostnames: []), logger: logger)
+            sealer: sealer, publicURL: Self.publicURL, logger: logger)
         let pki = assembly.pki
         let hub = Hub(assembly)
         let pairing = PairingService(

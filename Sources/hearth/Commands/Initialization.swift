@@ -20,13 +20,25 @@ struct InitOptions: ParsableArguments {
         help: "A DNS name for the hub's TLS certificate besides localhost, 127.0.0.1 and ::1; repeatable (env HEARTH_HOSTNAMES, comma-separated).")
     var hostnames: [String] = []
 
+    @Option(name: .long, help: "host:port for HTTPS (default 127.0.0.1:8443; env HEARTH_LISTEN).")
+    var listen: String?
+
     @Option(
         name: .customLong("public-url"),
-        help: "The https://host:port base that certificates name for CRLs and OCSP, fixed when the CA is made (env HEARTH_PUBLIC_URL; default https://<first hostname or localhost>:8443).")
+        help: "The https://host:port base that clients reach the hub by: the OAuth issuer and the CRL and OCSP URLs in certificates, fixed when the CA is made (env HEARTH_PUBLIC_URL; default https://<first hostname or localhost>:<the --listen port>).")
     var publicURL: String?
 
+    func listenAddress() throws -> (host: String, port: Int) {
+        try HubConfiguration.parseListen(listen ?? Environment.value("HEARTH_LISTEN") ?? "127.0.0.1:8443")
+    }
+
+    /// What a new hub writes into its CA: the operator's URL, else one that follows the port the
+    /// hub listens on, so that discovery and OCSP lead clients back to this listener.
     var resolvedPublicURL: String {
-        publicURL ?? Environment.value("HEARTH_PUBLIC_URL") ?? HubProvisioning.defaultPublicURL(hostnames: allHostnames)
+        get throws {
+            try publicURL ?? Environment.value("HEARTH_PUBLIC_URL")
+                ?? HubProvisioning.defaultPublicURL(hostnames: allHostnames, port: listenAddress().port)
+        }
     }
 
     var allHostnames: [String] {
@@ -38,7 +50,7 @@ struct InitOptions: ParsableArguments {
     func validate() throws {
         _ = try Household.validatedName(household)
         _ = try EmailAddress(owner)
-        guard let url = URL(string: resolvedPublicURL), url.scheme == "https", url.host != nil, url.path.isEmpty
+        guard let url = URL(string: try resolvedPublicURL), url.scheme == "https", url.host != nil, url.path.isEmpty
         else { throw HearthError(.configuration, "the public URL must look like https://host:port") }
     }
 
@@ -46,7 +58,7 @@ struct InitOptions: ParsableArguments {
         let initial = try await PasswordHasher.withHasher(parameters: .default, threads: 1) { hasher in
             try await HubBootstrap.initialize(
                 store: store, sealer: sealer, hasher: hasher, householdName: household, ownerEmail: owner,
-                hostnames: allHostnames, publicURL: resolvedPublicURL)
+                hostnames: allHostnames, publicURL: try resolvedPublicURL)
         }
         try folder.writeRootCertificate(try await HubPKI.open(store: store, sealer: sealer).authorities.rootPEM)
         return initial

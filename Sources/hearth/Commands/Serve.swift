@@ -16,9 +16,6 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var initOptions: InitOptions
     @OptionGroup var log: LogOptions
 
-    @Option(name: .long, help: "host:port for HTTPS (default 127.0.0.1:8443; env HEARTH_LISTEN).")
-    var listen: String?
-
     @Option(name: .long, help: "host:port for MQTT over TLS, or 'off' (default: the HTTPS host, port 8883 — or a free port when --listen asks for port 0; env HEARTH_MQTT_LISTEN).")
     var mqttListen: String?
 
@@ -52,7 +49,7 @@ struct Serve: AsyncParsableCommand {
             }
             let assembly = try await HubAssembly.open(
                 configuration: configuration, store: db, sealer: try store.sealer(create: false),
-                publicURL: initOptions.resolvedPublicURL, logger: logger)
+                publicURL: try initOptions.resolvedPublicURL, logger: logger)
             try folder.writeRootCertificate(assembly.pki.authorities.rootPEM)
             let hub = Hub(assembly)
             try await hub.run(
@@ -68,7 +65,7 @@ struct Serve: AsyncParsableCommand {
     }
 
     func hubConfiguration() throws -> HubConfiguration {
-        let address = try HubConfiguration.parseListen(listen ?? Environment.value("HEARTH_LISTEN") ?? "127.0.0.1:8443")
+        let address = try initOptions.listenAddress()
         var configuration = HubConfiguration(host: address.host, port: address.port)
         configuration.hostnames = initOptions.allHostnames
         if let text = mqttListen ?? Environment.value("HEARTH_MQTT_LISTEN") {

@@ -23,6 +23,7 @@ struct Status: AsyncParsableCommand {
                     database:        \(location)
                     schema version:  \(version) (this hearth knows up to \(Schema.latestVersion))
                     trust domain:    \(identity?.trustDomain ?? "(not initialized)")
+                    public URL:      \(try await session.pki.publicURL() ?? "(not initialized)")
                     households:      \(try await session.households.count())
                     live sessions:   \(try await session.sessions.count())
                     audit entries:   \(try await session.audit.size()) (last checkpoint: \(try await session.audit.latestCheckpoint().map { String($0.size) } ?? "none"))

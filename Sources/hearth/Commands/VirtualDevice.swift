@@ -90,14 +90,16 @@ struct DeviceCommand: AsyncParsableCommand {
 
         @OptionGroup var state: State
 
-        @Flag(name: .long, help: "Renew now, even if not due.")
+        @Flag(
+            name: .long,
+            help: "Rekey now, before the renewal window, because the key may have leaked: the hub allows it once an hour per device, audits it (certificate.rekeyed) and supersedes the old certificate once the new one is used.")
         var force = false
 
         @OptionGroup var log: LogOptions
 
         func run() async throws {
             let device = try state.device(log)
-            let outcome = force ? try await device.renew() : try await device.renewIfDue()
+            let outcome = force ? try await device.rekeyAfterSuspectedLeak() : try await device.renewIfDue()
             if outcome.renewed {
                 Output.print("renewed")
             } else {

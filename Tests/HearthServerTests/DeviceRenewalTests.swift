@@ -153,6 +153,31 @@ import Testing
         }
     }
 
+    /// Issue 18.14, the other half: a device that renews but keeps using its old certificate (a
+    /// long MQTT session) loses the old one an hour after the renewal, when the hub sweeps.
+    @Test(arguments: TestEngine.allCases)
+    func anUnfinishedRotationIsSupersededAfterAnHour(engine: TestEngine) async throws {
+        try await TestRequirement.check(engine.requirements)
+        try await withTestHub(engine: engine, startingAt: Self.past) { hub in
+            let folder = try TemporaryFolder.make(prefix: "supersede")
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let (lamp, _) = try await Self.enroll(hub, token: try await PKITools.token(hub), folder: folder, name: "lamp")
+            hub.clock.advance(by: Self.intoTheWindow)
+            let next = try await lamp.nextKey("next")
+            _ = try Self.renewed(
+                try await Self.mutualTLS(hub, lamp, "POST", "/v1/certificates/renew", csr: next.csr), lamp, label: "next",
+                key: next.key)
+
+            hub.clock.advance(by: 1800)
+            #expect(try await hub.pki.supersedeUnfinishedRotations() == 0)
+            #expect(try await PKITools.accepted(port: hub.port, root: hub.certificatePath, certificate: lamp.chain, key: lamp.key))
+            hub.clock.advance(by: 1900)
+            #expect(try await hub.pki.supersedeUnfinishedRotations() == 1)
+            #expect(try await hub.pki.supersedeUnfinishedRotations() == 0)
+            #expect(try await !PKITools.accepted(port: hub.port, root: hub.certificatePath, certificate: lamp.chain, key: lamp.key))
+        }
+    }
+
     /// Issue 18.5: `hearth device renew --force` rekeys before the renewal window, for a suspected
     /// key leak — once an hour, audited as the signal detection watches for.
     @Test(arguments: TestEngine.allCases)

@@ -114,6 +114,9 @@ public struct HubServices: Sendable {
             name: "access watch", interval: configuration.revocationPollInterval, logger: logger
         ) { try await watch.check() })
         services.append(AccessNotifications(store: store, watch: watch, logger: logger))
+        services.append(PeriodicService(name: "superseded certificates", interval: configuration.sweepInterval, logger: logger) {
+            try await pki.supersedeUnfinishedRotations()
+        })
         services.append(PeriodicService(name: "CRL refresh", interval: .seconds(600), logger: logger) {
             try await pki.publishStaleCRLs(actor: .system("hub"))
         })

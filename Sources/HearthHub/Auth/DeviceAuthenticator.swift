@@ -14,7 +14,7 @@ import X509
 /// The first use of a renewed certificate supersedes the one it replaced. Not at renewal itself:
 /// a device whose answer was lost asks again with its old certificate and the same key (and gets
 /// the same certificate back). Once the device is seen with the new one, the old key is worth
-/// nothing to whoever may have copied it.
+/// nothing to whoever may have copied it (and after an hour regardless: ``HubPKI/supersede(_:actor:)``).
 package struct DeviceAuthenticator: Sendable {
     package let pki: HubPKI
     package var store: Store { pki.store }
@@ -70,18 +70,7 @@ package struct DeviceAuthenticator: Sendable {
             return (Authenticated(device: device, certificate: record, renewal: try await db.pki.renewal(of: serial)), replaced)
         }
         guard let (authenticated, replaced) = found else { return nil }
-        if let replaced { try await supersede(replaced, device: authenticated.device.id) }
+        if let replaced { try await pki.supersede([replaced], actor: .device(authenticated.device.id)) }
         return authenticated
-    }
-
-    private func supersede(_ old: CertificateRecord, device: DeviceID) async throws {
-        let pki = self.pki
-        let revoked = try await store.write { db -> Bool in
-            // Under the row lock: of two first uses at once, one revokes and the other finds it done.
-            guard try await db.pki.lockIfValid(old.serial), let current = try await db.pki.certificate(serial: old.serial)
-            else { return false }
-            return try await !pki.revokeInTransaction([current], reason: .superseded, actor: .device(device), in: db).isEmpty
-        }
-        if revoked { try await pki.refresh() }
     }
 }

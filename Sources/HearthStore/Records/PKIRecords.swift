@@ -159,6 +159,18 @@ public struct PKIRecords: Sendable {
             CertificateQuery(issuerID: id, status: .revoked, unexpiredAt: now, limit: Int(Int32.max)))
     }
 
+    /// Valid, unexpired certificates that were renewed by a certificate issued (by its notBefore)
+    /// before `renewedBefore`: the old halves of rotations their devices have not yet finished.
+    public func unsupersededRenewals(renewedBefore: Date, unexpiredAt now: Date, limit: Int) async throws -> [CertificateRecord] {
+        try await db.query(
+            """
+            SELECT \(CertificateRecord.columns) FROM certificates WHERE status = 'valid' AND not_after > ?
+            AND serial IN (SELECT renewed_from FROM certificates WHERE renewed_from IS NOT NULL AND not_before < ?)
+            ORDER BY serial LIMIT ?
+            """, now.unixMilliseconds, renewedBefore.unixMilliseconds, limit
+        ).map(CertificateRecord.init)
+    }
+
     /// Every unexpired revoked serial, hub-wide: the live revocation set of the TLS listeners.
     public func revokedSerials(unexpiredAt now: Date) async throws -> Set<String> {
         Set(try await db.query(

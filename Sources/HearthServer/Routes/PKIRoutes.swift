@@ -114,7 +114,17 @@ struct PKIRoutes: Sendable {
     private func list(_ request: Request, _ context: HearthRequestContext) async throws -> Response {
         let person = try await owner(request, context)
         let parameters = QueryParameters(request)
-        var query = CertificateQuery(householdID: person.householdID.rawValue, limit: 1000)
+        let limit = try parameters.integer("limit") ?? 100
+        guard (1...Int64(HubPKI.maximumCertificatePage)).contains(limit) else {
+            throw Problem(.badRequest, code: "invalid-query", detail: "limit must be 1 to \(HubPKI.maximumCertificatePage)")
+        }
+        var query = CertificateQuery(householdID: person.householdID.rawValue, limit: Int(limit))
+        if let cursor = parameters.text("cursor") {
+            guard let position = CertificatePosition(cursor: cursor) else {
+                throw Problem(.badRequest, code: "invalid-query", detail: "cursor is not one this hub gave out (use next_cursor as it is)")
+            }
+            query.after = position
+        }
         if let status = parameters.text("status") {
             guard let value = CertificateRecord.Status(rawValue: status) else {
                 throw Problem(.badRequest, code: "invalid-query", detail: "status is valid or revoked")
@@ -128,9 +138,26 @@ struct PKIRoutes: Sendable {
             query.expiringBefore = pki.store.clock.now.addingTimeInterval(TimeInterval(seconds))
             query.unexpiredAt = pki.store.clock.now
         }
-        let search = query
-        let records = try await pki.store.read { db in try await db.pki.certificates(search) }
-        return try JSONBody.response(["certificates": records.map(CertificateView.init)])
+        let page = try await pki.certificates(query)
+        return try JSONBody.response(CertificatesPage(
+            certificates: page.certificates.map(CertificateView.init), nextCursor: page.next?.cursor))
+    }
+
+    struct CertificatesPage: Encodable {
+        let certificates: [CertificateView]
+        let nextCursor: String?
+
+        enum CodingKeys: String, CodingKey {
+            case certificates
+            case nextCursor = "next_cursor"
+        }
+
+        // `null` rather than an absent key on the last page, as `/v1/audit/entries` does.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(certificates, forKey: .certificates)
+            try container.encode(nextCursor, forKey: .nextCursor)
+        }
     }
 
     struct RevokeBody: Decodable {

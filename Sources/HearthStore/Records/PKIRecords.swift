@@ -139,6 +139,10 @@ public struct PKIRecords: Sendable {
         filter.add("status = ?", query.status.map { .text($0.rawValue) })
         filter.add("not_after < ?", query.expiringBefore.map { .integer($0.unixMilliseconds) })
         filter.add("not_after > ?", query.unexpiredAt.map { .integer($0.unixMilliseconds) })
+        if let after = query.after {
+            let notAfter = SQLValue.integer(after.notAfter.unixMilliseconds)
+            filter.add("(not_after > ? OR (not_after = ? AND serial > ?))", [notAfter, notAfter, .text(after.serial)])
+        }
         return try await db.query(
             "SELECT \(CertificateRecord.columns) FROM certificates \(filter.clause) ORDER BY not_after, serial LIMIT ?",
             filter.binds + [.integer(Int64(query.limit))]
@@ -395,6 +399,8 @@ public struct CertificateQuery: Sendable, Hashable {
     public var expiringBefore: Date?
     /// Only certificates still unexpired at this time.
     public var unexpiredAt: Date?
+    /// Only certificates after this one in the listing's order (soonest expiry first): a page's cursor.
+    public var after: CertificatePosition?
     public var limit: Int
 
     public init(
@@ -410,6 +416,29 @@ public struct CertificateQuery: Sendable, Hashable {
         self.unexpiredAt = unexpiredAt
         self.limit = limit
     }
+}
+
+/// A place in the certificate listing (ordered by expiry, then serial), as an opaque cursor
+/// `<notAfter in ms>.<serial>`: stable while certificates are added or revoked.
+public struct CertificatePosition: Sendable, Hashable {
+    public let notAfter: Date
+    public let serial: String
+
+    public init(after record: CertificateRecord) {
+        notAfter = record.notAfter
+        serial = record.serial
+    }
+
+    public init?(cursor: String) {
+        let parts = cursor.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 2, let milliseconds = Int64(parts[0]), !parts[1].isEmpty,
+              parts[1].allSatisfy({ $0.isHexDigit && !$0.isUppercase })
+        else { return nil }
+        notAfter = Date(unixMilliseconds: milliseconds)
+        serial = String(parts[1])
+    }
+
+    public var cursor: String { "\(notAfter.unixMilliseconds).\(serial)" }
 }
 
 /// The newest CRL of one issuer, as served.

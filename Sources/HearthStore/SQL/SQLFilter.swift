@@ -11,6 +11,12 @@ struct SQLFilter {
         binds.append(value)
     }
 
+    /// Adds `condition` with several `?`, in order.
+    mutating func add(_ condition: String, _ values: [SQLValue]) {
+        conditions.append(condition)
+        binds += values
+    }
+
     /// `WHERE a AND b`, or nothing without conditions.
     var clause: String { conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ") }
 }

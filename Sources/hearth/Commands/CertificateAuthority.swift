@@ -146,7 +146,10 @@ struct CA: AsyncParsableCommand {
             }
             query.deviceID = device
             query.issuerID = issuer
-            let records = try await common.withPKI { pki, household in
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            // Every certificate, streamed page by page as it is read: no cap, however many there are.
+            try await common.withPKI { pki, household in
                 var search = query
                 search.householdID = household.rawValue
                 if let days = expiringWithinDays {
@@ -154,17 +157,13 @@ struct CA: AsyncParsableCommand {
                     search.expiringBefore = now.addingTimeInterval(TimeInterval(days) * 86_400)
                     search.unexpiredAt = now
                 }
-                let final = search
-                return try await pki.store.read { db in try await db.pki.certificates(final) }
-            }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            for record in records {
-                if json {
-                    Output.print(String(decoding: try encoder.encode(CertificateView(record)), as: UTF8.self))
-                } else {
-                    Output.print(
-                        "\(record.serial)  \(record.status.rawValue.padding(7))  \(record.profile.padding(7))  \(record.zone.padding(10))  \(RFC3339.format(record.notAfter))  \(record.uri)")
+                for try await record in pki.allCertificates(search) {
+                    if json {
+                        Output.print(String(decoding: try encoder.encode(CertificateView(record)), as: UTF8.self))
+                    } else {
+                        Output.print(
+                            "\(record.serial)  \(record.status.rawValue.padding(7))  \(record.profile.padding(7))  \(record.zone.padding(10))  \(RFC3339.format(record.notAfter))  \(record.uri)")
+                    }
                 }
             }
         }

@@ -3,6 +3,7 @@ import Foundation
 import HearthCore
 import HearthPKI
 import HearthTesting
+import SwiftASN1
 import Testing
 import X509
 
@@ -15,8 +16,8 @@ import X509
         let now = Date()
         let root = try AuthorityFactory.makeRoot(commonName: "Hearth root test", now: now, lifetime: 10 * 365 * 86_400)
         let zone = try AuthorityFactory.makeIntermediate(
-            commonName: "Hearth default zone", permittedURIHosts: [Self.host], root: root.certificate, rootKey: root.key,
-            now: now, lifetime: 365 * 86_400)
+            commonName: "Hearth default zone", permittedURIHosts: [Self.host], hostNames: .forHub(hostnames: []),
+            root: root.certificate, rootKey: root.key, now: now, lifetime: 365 * 86_400)
         let authority = IssuingAuthority(
             certificate: zone.certificate, privateKey: .init(zone.key), crlURL: "https://hub/crl", ocspURL: "https://hub/ocsp")
         let request = try CertificateRequest(pem: try await CertificateRequestTests.openssl(CertificateRequestTests.p256))
@@ -65,5 +66,76 @@ import X509
         }
         let rootText = try await ProcessRunner.run("/usr/bin/openssl", ["x509", "-in", rootPath, "-noout", "-text"]).standardOutput
         #expect(rootText.contains("NIST CURVE: P-384") && rootText.contains("CA:TRUE, pathlen:1"))
+    }
+
+    /// Issue 18.2: the zone CAs vouch only for the hub's host names, local names and private
+    /// addresses. The issuer refuses anything else with the reason; a certificate signed by hand
+    /// with a zone key for a public name fails `openssl verify`.
+    @Test func opensslEnforcesTheIntermediatesHostNameConstraints() async throws {
+        let now = Date()
+        let root = try AuthorityFactory.makeRoot(commonName: "Hearth root test", now: now, lifetime: 10 * 365 * 86_400)
+        let zone = try AuthorityFactory.makeIntermediate(
+            commonName: "Hearth default zone", permittedURIHosts: [Self.host],
+            hostNames: .forHub(hostnames: ["hub.example.net"]), root: root.certificate, rootKey: root.key, now: now,
+            lifetime: 365 * 86_400)
+        let authority = IssuingAuthority(
+            certificate: zone.certificate, privateKey: .init(zone.key), crlURL: "https://hub/crl", ocspURL: "https://hub/ocsp")
+        let request = try CertificateRequest(pem: try await CertificateRequestTests.openssl(CertificateRequestTests.p256))
+        func issuance(_ names: [GeneralName]) -> Issuance {
+            Issuance(request: request, profile: .server, commonName: "s", subjectAlternativeNames: names)
+        }
+        func ip(_ bytes: [UInt8]) -> GeneralName { .ipAddress(ASN1OctetString(contentBytes: bytes[...])) }
+        let permitted: [GeneralName] = [
+            .dnsName("localhost"), .dnsName("printer.home.arpa"), .dnsName("nas.local"), .dnsName("hub.example.net"),
+            .dnsName("a.hub.example.net"), ip([127, 0, 0, 1]), ip([192, 168, 1, 10]), ip([10, 1, 2, 3]), ip([172, 20, 0, 1]),
+            ip([UInt8](repeating: 0, count: 15) + [1]), ip([0xfd, 0x12] + [UInt8](repeating: 0, count: 13) + [1]),
+        ]
+        let inside = try CertificateIssuer.issue(issuance(permitted), by: authority, now: now)
+        for refused: GeneralName in [
+            .dnsName("www.example.com"), .dnsName("example.net"), .dnsName("evilhome.arpa"), ip([8, 8, 8, 8]),
+            ip([172, 32, 0, 1]), ip([0x20, 0x01] + [UInt8](repeating: 0, count: 14)),
+        ] {
+            #expect(throws: HearthError.self, "\(refused)") {
+                try CertificateIssuer.issue(issuance([.dnsName("printer.home.arpa"), refused]), by: authority, now: now)
+            }
+        }
+        func handSigned(_ name: GeneralName) throws -> Certificate {
+            try Certificate(
+                version: .v3, serialNumber: .init(), publicKey: request.publicKey,
+                notValidBefore: now.addingTimeInterval(-60), notValidAfter: now.addingTimeInterval(3600),
+                issuer: zone.certificate.subject, subject: try DistinguishedName { CommonName("s") },
+                signatureAlgorithm: .ecdsaWithSHA256,
+                extensions: try Certificate.Extensions {
+                    Critical(BasicConstraints.notCertificateAuthority)
+                    SubjectAlternativeNames([name])
+                },
+                issuerPrivateKey: .init(zone.key))
+        }
+
+        let folder = try TemporaryFolder.make(prefix: "authority-hosts")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        func write(_ certificate: Certificate, _ name: String) throws -> String {
+            let path = folder.appendingPathComponent(name).path
+            try CertificateIssuerTests.pem(certificate).write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        let rootPath = try write(root.certificate, "root.pem")
+        let zonePath = try write(zone.certificate, "zone.pem")
+        func verify(_ path: String) async throws -> ProcessRunner.Result {
+            try await ProcessRunner.run("/usr/bin/openssl", ["verify", "-CAfile", rootPath, "-untrusted", zonePath, path])
+        }
+        let accepted = try await verify(try write(inside, "inside.pem"))
+        #expect(accepted.status == 0, "\(accepted.standardOutput)\(accepted.standardError)")
+        let control = try await verify(try write(try handSigned(.dnsName("tv.home.arpa")), "control.pem"))
+        #expect(control.status == 0, "\(control.standardOutput)\(control.standardError)")
+        for (index, name) in [GeneralName.dnsName("www.example.com"), ip([8, 8, 8, 8])].enumerated() {
+            let rejected = try await verify(try write(try handSigned(name), "outside-\(index).pem"))
+            #expect(rejected.status != 0, "\(name)")
+            #expect((rejected.standardOutput + rejected.standardError).contains("permitted subtree violation"), "\(name)")
+        }
+        let text = try await ProcessRunner.run("/usr/bin/openssl", ["x509", "-in", zonePath, "-noout", "-text"]).standardOutput
+        for expected in ["DNS:home.arpa", "DNS:local", "DNS:localhost", "DNS:hub.example.net", "IP:192.168.0.0/255.255.0.0"] {
+            #expect(text.contains(expected), "missing \(expected) in \(text)")
+        }
     }
 }

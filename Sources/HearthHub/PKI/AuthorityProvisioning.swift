@@ -17,7 +17,8 @@ package enum AuthorityProvisioning {
     /// zone of every household. Returns true when it created anything.
     @discardableResult
     package static func ensure(
-        in db: StoreSession, sealer: KeySealer, trustDomain: String, publicURL: String, actor: AuditActor, now: Date
+        in db: StoreSession, sealer: KeySealer, trustDomain: String, publicURL: String, hostnames: [String],
+        actor: AuditActor, now: Date
     ) async throws -> Bool {
         var created = false
         if try await db.pki.publicURL() == nil {
@@ -43,12 +44,23 @@ package enum AuthorityProvisioning {
                 rootKey = key
                 try await createIntermediate(
                     in: db, sealer: sealer, root: root, rootKey: key,
+                    hostNames: try hostNames(existing: existing, else: hostnames),
                     namespace: IdentityNamespace(trustDomain: trustDomain, householdID: household.id), zone: zone,
                     actor: actor, reason: "new zone CA", now: now)
                 created = true
             }
         }
         return created
+    }
+
+    /// The host names a new zone CA may certify: those of the hub's zone CAs so far (they are the
+    /// hub's, not a household's; a hub from before these constraints keeps making unconstrained
+    /// ones, as its host names were never recorded), or, for a new hub, its configured ones.
+    package static func hostNames(existing: [AuthorityRecord], else hostnames: [String]) throws -> HostNameConstraints {
+        guard let sibling = existing.first(where: { $0.role == .intermediate }) else {
+            return .forHub(hostnames: hostnames)
+        }
+        return HostNameConstraints(of: try Certificate(derEncoded: sibling.certificateDER))
     }
 
     package static func createRoot(
@@ -64,10 +76,12 @@ package enum AuthorityProvisioning {
     @discardableResult
     package static func createIntermediate(
         in db: StoreSession, sealer: KeySealer, root: AuthorityRecord, rootKey: P384.Signing.PrivateKey,
-        namespace: IdentityNamespace, zone: Zone, actor: AuditActor, reason: String, now: Date
+        hostNames: HostNameConstraints, namespace: IdentityNamespace, zone: Zone, actor: AuditActor, reason: String,
+        now: Date
     ) async throws -> AuthorityRecord {
         let (certificate, key) = try AuthorityFactory.makeIntermediate(
             commonName: "Hearth \(zone) CA \(namespace.householdID)", permittedURIHosts: [namespace.host],
+            hostNames: hostNames,
             root: try Certificate(derEncoded: root.certificateDER), rootKey: rootKey, now: now,
             lifetime: intermediateLifetime)
         return try await store(

@@ -65,7 +65,8 @@ public struct HubPKI: Sendable {
         try await store.write { db in
             let now = db.clock.now
             guard try await AuthorityProvisioning.ensure(
-                in: db, sealer: sealer, trustDomain: trustDomain, publicURL: publicURL, actor: actor, now: now)
+                in: db, sealer: sealer, trustDomain: trustDomain, publicURL: publicURL, hostnames: [], actor: actor,
+                now: now)
             else { return }
             let loaded = try await AuthoritySet.load(db, sealer: sealer)
             for authority in loaded.intermediates where try await db.pki.crl(issuer: authority.id) == nil {
@@ -226,6 +227,7 @@ public struct HubPKI: Sendable {
         let replacement = try await AuthorityProvisioning.createIntermediate(
             in: db, sealer: sealer, root: authorities.root.record,
             rootKey: try RootKey.unseal(authorities.root.record, sealer: sealer),
+            hostNames: HostNameConstraints(of: authority.certificate),
             namespace: IdentityNamespace(trustDomain: trustDomain, householdID: household), zone: try Zone(zoneName),
             actor: actor, reason: "replaces revoked CA \(authority.id)", now: now)
         try await CRLPublishing.publish(

@@ -15,7 +15,8 @@ public enum HubProvisioning {
         }
         let now = db.clock.now
         try await AuthorityProvisioning.ensure(
-            in: db, sealer: sealer, trustDomain: identity.trustDomain, publicURL: publicURL, actor: actor, now: now)
+            in: db, sealer: sealer, trustDomain: identity.trustDomain, publicURL: publicURL, hostnames: hostnames,
+            actor: actor, now: now)
         // The token-signing key is made with the other keys (init, or the first start of a hub
         // from before OAuth), never lazily by a request.
         try await OAuthKeyring.ensureKey(in: db, sealer: sealer, actor: actor)

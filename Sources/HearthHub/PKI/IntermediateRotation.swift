@@ -22,6 +22,8 @@ extension HubPKI {
             let record = try await AuthorityProvisioning.createIntermediate(
                 in: db, sealer: sealer, root: authorities.root.record,
                 rootKey: try RootKey.unseal(authorities.root.record, sealer: sealer),
+                hostNames: try previous.map { HostNameConstraints(of: $0.certificate) }
+                    ?? AuthorityProvisioning.hostNames(existing: authorities.intermediates.map(\.record), else: []),
                 namespace: IdentityNamespace(trustDomain: trustDomain, householdID: household), zone: zone, actor: actor,
                 reason: previous.map { "rotation of \($0.id)" } ?? "new zone CA", now: now)
             if let previous {

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SwiftASN1
 import X509
 
 /// Makes the CA certificates of a hub: a self-signed root and issuing intermediates under it.
@@ -31,10 +32,11 @@ public enum AuthorityFactory {
         return (certificate, key)
     }
 
-    /// An issuing CA (path length 0) signed by `root`, limited to URIs on `permittedURIHosts`.
+    /// An issuing CA (path length 0) signed by `root`, limited to URIs on `permittedURIHosts` and
+    /// to the DNS names and addresses of `hostNames`.
     public static func makeIntermediate(
-        commonName: String, permittedURIHosts: [String], root: Certificate, rootKey: P384.Signing.PrivateKey, now: Date,
-        lifetime: TimeInterval
+        commonName: String, permittedURIHosts: [String], hostNames: HostNameConstraints, root: Certificate,
+        rootKey: P384.Signing.PrivateKey, now: Date, lifetime: TimeInterval
     ) throws -> (certificate: Certificate, key: P256.Signing.PrivateKey) {
         let key = P256.Signing.PrivateKey()
         let publicKey = Certificate.PublicKey(key.publicKey)
@@ -53,7 +55,10 @@ public enum AuthorityFactory {
             extensions: try Certificate.Extensions {
                 Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
                 Critical(KeyUsage(keyCertSign: true, cRLSign: true))
-                Critical(NameConstraints(permittedURIDomains: permittedURIHosts))
+                Critical(NameConstraints(
+                    permittedDNSDomains: hostNames.dnsDomains,
+                    permittedIPRanges: hostNames.ipRanges.map { ASN1OctetString(contentBytes: $0[...]) },
+                    permittedURIDomains: permittedURIHosts))
                 SubjectKeyIdentifier(hash: publicKey)
                 AuthorityKeyIdentifier(keyIdentifier: rootKeyID)
             },

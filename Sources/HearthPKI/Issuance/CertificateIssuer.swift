@@ -15,6 +15,7 @@ public struct IssuingAuthority: Sendable {
     /// Read from the CA certificate once, not for every certificate it signs.
     let keyIdentifier: ArraySlice<UInt8>
     let permittedURIHosts: [String]
+    let hostNames: HostNameConstraints
     let signatureAlgorithm: Certificate.SignatureAlgorithm
 
     public init(certificate: Certificate, privateKey: Certificate.PrivateKey, crlURL: String, ocspURL: String) {
@@ -25,6 +26,7 @@ public struct IssuingAuthority: Sendable {
         keyIdentifier = (try? certificate.extensions.subjectKeyIdentifier?.keyIdentifier)
             ?? SubjectKeyIdentifier(hash: certificate.publicKey).keyIdentifier
         permittedURIHosts = ((try? certificate.extensions.nameConstraints)?.permittedURIDomains).map(Array.init) ?? []
+        hostNames = HostNameConstraints(of: certificate)
         signatureAlgorithm = CertificateIssuer.signatureAlgorithm(for: privateKey)
     }
 }
@@ -67,6 +69,7 @@ public enum CertificateIssuer {
             throw HearthError(.invalidInput, "a certificate needs at least one subject alternative name")
         }
         try checkNameConstraints(issuance.subjectAlternativeNames, permitted: authority.permittedURIHosts)
+        try checkHostNames(issuance.subjectAlternativeNames, permitted: authority.hostNames)
         let notAfter = min(
             now.addingTimeInterval(TimeInterval(lifetime.components.seconds)), authority.certificate.notValidAfter)
         guard notAfter > now else { throw HearthError(.illegalTransition, "the issuing CA has expired") }
@@ -112,6 +115,24 @@ public enum CertificateIssuer {
             }
             guard allowed else {
                 throw HearthError(.invalidInput, "the issuing CA may not certify \(uri): its host is outside the CA's name constraints")
+            }
+        }
+    }
+
+    /// The same for DNS names and IP addresses: refused here with the reason, rather than issued
+    /// and then rejected by every client that checks the chain.
+    static func checkHostNames(_ names: [GeneralName], permitted: HostNameConstraints) throws {
+        for name in names {
+            switch name {
+            case .dnsName(let dnsName) where !permitted.permits(dnsName: dnsName):
+                throw HearthError(
+                    .invalidInput,
+                    "the hub's CAs may not certify \(dnsName): only \(permitted.dnsDomains.joined(separator: ", ")) names (and their subdomains) — the hub's host names, localhost, home.arpa and local")
+            case .ipAddress(let address) where !permitted.permits(ipAddress: Array(address.bytes)):
+                throw HearthError(
+                    .invalidInput, "the hub's CAs may not certify that IP address: only loopback and private (RFC 1918, fc00::/7) addresses")
+            default:
+                continue
             }
         }
     }

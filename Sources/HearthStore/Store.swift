@@ -54,7 +54,9 @@ public struct Store: Sendable {
         _ body: (Store) async throws -> Result
     ) async throws -> Result {
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await engine.run() }
+            // Started at once, up to its first wait: PostgresNIO warns on standard error about a
+            // lease before its run() was entered, which a separate task could not guarantee.
+            group.addImmediateTask { try await engine.run() }
             defer { group.cancelAll() }
             let store = Store(engine: engine, clock: clock, logger: logger)
             if migrate { try await store.migrate() }

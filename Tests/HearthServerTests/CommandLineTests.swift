@@ -135,6 +135,26 @@ import Testing
         #expect(try await moved.waitForExit(timeout: .seconds(30)) == 0)
     }
 
+    /// Issue 28.3: on PostgreSQL, every admin command printed PostgresNIO's "run() hasn't been
+    /// called yet" warning on standard error. An admin command prints its own output only.
+    @Test(arguments: TestEngine.allCases)
+    func adminCommandsPrintNothingButTheirOwnOutput(engine: TestEngine) async throws {
+        try await TestDatabase.with(engine) { database in
+            let data = database.folder.appendingPathComponent("data")
+            let store = engine == .postgres ? ["--data", data.path, "--database", database.url] : ["--data", data.path]
+            let initialized = try await ProcessRunner.run(HearthProcess.binaryPath, ["init"] + store)
+            try #require(initialized.status == 0, "\(initialized.standardError)")
+            // Each twice: the warning came from a race between the pool's start and the first query.
+            let commands = [["status"], ["audit", "verify"], ["devices", "list"], ["ca", "list"], ["pair", "list"]]
+            for command in commands + commands {
+                let result = try await ProcessRunner.run(HearthProcess.binaryPath, command + store)
+                #expect(result.status == 0, "\(command): \(result.standardError)")
+                #expect(result.standardError.isEmpty, "\(command) wrote to standard error: \(result.standardError)")
+                #expect(!result.standardOutput.contains("PostgresNIO"), "\(command): \(result.standardOutput)")
+            }
+        }
+    }
+
     @Test(arguments: TestEngine.allCases)
     func aKilledHubLosesNoAcknowledgedWrite(engine: TestEngine) async throws {
         try await TestDatabase.with(engine) { database in

@@ -189,6 +189,10 @@ import Testing
 
             let second = try HearthProcess(arguments)
             let secondPort = try await second.waitForPort()
+            // Issue 28.4: a start on an initialized database (a restart, or a second node) says what
+            // to do, with no placeholder standing in for an email.
+            #expect(second.standardOutput.contains("on an initialized hub"), "\(second.standardOutput)")
+            #expect(!second.standardOutput.contains("EMAIL"), "\(second.standardOutput)")
             let restarted = CurlClient(baseURL: "https://127.0.0.1:\(secondPort)", caCertificatePath: client.caCertificatePath)
             for token in tokens {
                 let me = try await restarted.request("GET", "/v1/me", headers: ["Authorization": "Bearer \(token)"])

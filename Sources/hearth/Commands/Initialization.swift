@@ -82,11 +82,21 @@ enum InitReport {
 
     static func signInHint(_ initial: InitialOwner?, folder: DataFolder, host: String, port: Int) -> String {
         let authority = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
-        let email = initial?.email.rawValue ?? "EMAIL"
+        guard let initial else {
+            // A restart, or a node that joined a database another node initialized: the owner and
+            // their password exist already, and were printed once where that happened.
+            return """
+                Hearth is serving https://\(authority) on an initialized hub — sign in as one of its people:
+                  curl --cacert \(folder.rootCertificatePath) https://\(authority)/v1/session \\
+                    -H 'content-type: application/json' -d '{"email":"<your email>","password":"<your password>"}'
+                (the first owner's one-time password was printed once, by the `init` or first `serve` that made the hub;
+                 `hearth people list` on any node shows who can sign in)
+                """
+        }
         return """
             Hearth is serving https://\(authority) — sign in with:
               curl --cacert \(folder.rootCertificatePath) https://\(authority)/v1/session \\
-                -H 'content-type: application/json' -d '{"email":"\(email)","password":"…"}'
+                -H 'content-type: application/json' -d '{"email":"\(initial.email)","password":"…"}'
             """
     }
 }

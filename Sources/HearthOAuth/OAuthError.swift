@@ -25,6 +25,10 @@ public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible {
         case temporarilyUnavailable = "temporarily_unavailable"
         case unsupportedResponseType = "unsupported_response_type"
         case invalidTarget = "invalid_target"
+        /// RFC 9101 §6.3 (from OpenID Connect): request objects are not supported.
+        case requestNotSupported = "request_not_supported"
+        /// RFC 9101 §6.3: `request_uri` (and so pushed authorization requests) is not supported.
+        case requestURINotSupported = "request_uri_not_supported"
     }
 
     public let code: Code

@@ -266,6 +266,15 @@ import Testing
                 ("a malformed challenge", query(["code_challenge": "short"]), "invalid_request"),
                 ("response_type=token", query(["response_type": "token"]), "unsupported_response_type"),
                 ("no response_type", query(["response_type": nil]), "unsupported_response_type"),
+                // Issue 28.2: request objects and response modes the hub does not support are refused,
+                // not silently ignored while the normal parameters are used.
+                ("request_uri urn", query(["request_uri": "urn:ietf:params:oauth:request_uri:abc"]), "request_uri_not_supported"),
+                ("request_uri https", query(["request_uri": "https://client.example/request.jwt"]), "request_uri_not_supported"),
+                ("request object alg none", query(["request": "eyJhbGciOiJub25lIn0.eyJzY29wZSI6Imh1YjphZG1pbiJ9."]), "request_not_supported"),
+                ("request object signed", query(["request": "eyJhbGciOiJFUzI1NiJ9.e30.c2ln"]), "request_not_supported"),
+                ("response_mode fragment", query(["response_mode": "fragment"]), "invalid_request"),
+                ("response_mode form_post", query(["response_mode": "form_post"]), "invalid_request"),
+                ("response_mode query.jwt", query(["response_mode": "query.jwt"]), "invalid_request"),
                 ("an unknown scope", query(["scope": "devices:read everything"]), "invalid_scope"),
                 ("a scope beyond the client's", query(["scope": "hub:admin"]), "invalid_scope"),
             ]

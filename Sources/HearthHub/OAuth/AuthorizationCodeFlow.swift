@@ -63,6 +63,18 @@ extension AuthorizationServer {
             guard state.map({ $0.utf8.count <= 1024 }) ?? true else {
                 throw OAuthError(.invalidRequest, "state is longer than 1024 bytes")
             }
+            // A client that believes JAR (RFC 9101) or PAR (RFC 9126) protects its request, or that
+            // waits for an answer in a fragment or a form post, must be told rather than ignored.
+            if form["request"] != nil {
+                throw OAuthError(.requestNotSupported, "request objects are not supported; send the parameters themselves")
+            }
+            if form["request_uri"] != nil {
+                throw OAuthError(
+                    .requestURINotSupported, "request_uri (and pushed authorization requests) are not supported; send the parameters themselves")
+            }
+            if let mode = form["response_mode"], mode != "query" {
+                throw OAuthError(.invalidRequest, "response_mode must be query, the only mode this hub supports")
+            }
             guard form["response_type"] == "code" else {
                 throw OAuthError(.unsupportedResponseType, "only response_type=code is supported")
             }

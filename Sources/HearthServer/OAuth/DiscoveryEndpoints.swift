@@ -19,6 +19,9 @@ extension AuthorizationServer {
             "jwks_uri": base + "/oauth/jwks.json",
             "response_types_supported": ["code"],
             "response_modes_supported": ["query"],
+            // Said outright: OpenID Connect discovery defaults request_uri_parameter_supported to true.
+            "request_parameter_supported": false,
+            "request_uri_parameter_supported": false,
             "grant_types_supported": Self.supportedGrants.sorted(),
             "code_challenge_methods_supported": ["S256"],
             "token_endpoint_auth_methods_supported": ["none", "private_key_jwt", "tls_client_auth"],

@@ -70,6 +70,7 @@ struct Serve: AsyncParsableCommand {
     func hubConfiguration() throws -> HubConfiguration {
         let address = try HubConfiguration.parseListen(listen ?? Environment.value("HEARTH_LISTEN") ?? "127.0.0.1:8443")
         var configuration = HubConfiguration(host: address.host, port: address.port)
+        configuration.auditCheckpointFile = store.dataFolder.auditCheckpointPath
         configuration.hostnames = initOptions.allHostnames
         if let text = mqttListen ?? Environment.value("HEARTH_MQTT_LISTEN") {
             let mqtt = text == "off" ? nil : try HubConfiguration.parseListen(text, defaultPort: 8883)

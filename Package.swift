@@ -317,7 +317,8 @@ let package = Package(
         .testTarget(
             name: "HearthDeviceTests",
             dependencies: [
-                "HearthDevice", "HearthTesting", "HearthHub", "HearthServer", "HearthCore", "HearthPairing",
+                "HearthDevice", "HearthTesting", "HearthHub", "HearthServer", "HearthCore", "HearthPairing", "HearthStore",
+                "HearthAudit",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),

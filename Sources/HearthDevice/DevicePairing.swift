@@ -86,7 +86,7 @@ extension VirtualDevice {
             throw HearthError(
                 .alreadyInitialized,
                 "\(folder.url.path) already holds a paired device; a device pairs once (re-commissioned, it gets "
-                    + "a new identity: use a new folder)")
+                    + "a new identity: reset it first with `hearth device reset`, or use a new folder)")
         }
         try folder.prepare()
         let key = try keys.makePendingKey()

@@ -109,6 +109,15 @@ public struct DeviceStateFolder: Sendable {
         try AtomicFile.write(Array(root.pem.utf8), to: rootURL)
     }
 
+    /// Forgets the paired identity — record first, so an interrupted reset leaves an unpaired
+    /// folder — then its chain and pinned root. Anything else in the folder (a manufacturer's
+    /// attestation) stays: it belongs to the hardware, not to the identity.
+    public func forgetIdentity() throws {
+        for url in [recordURL, chainURL, rootURL] where FileManager.default.fileExists(atPath: url.path) {
+            try FileManager.default.removeItem(at: url)
+        }
+    }
+
     private func read(_ file: URL) throws -> String {
         do {
             return try String(contentsOf: file, encoding: .utf8)

@@ -43,6 +43,8 @@ public protocol DeviceKeyStore: Sendable {
     func promotePendingKey() throws
     /// Forgets the pending key (the hub refused to certify it).
     func discardPendingKey() throws
+    /// Forgets every key (a factory reset: the identity they proved is gone).
+    func forgetAll() throws
 }
 
 /// Keys as PKCS#8 PEM files in the device's state folder, readable by the owner only:
@@ -74,6 +76,12 @@ public struct FileKeyStore: DeviceKeyStore {
             throw HearthError(.notFound, "there is no pending key to promote in \(folder.path)")
         }
         try AtomicFile.move(pendingURL, over: currentURL)
+    }
+
+    public func forgetAll() throws {
+        for url in [pendingURL, currentURL] where FileManager.default.fileExists(atPath: url.path) {
+            try FileManager.default.removeItem(at: url)
+        }
     }
 
     public func discardPendingKey() throws {

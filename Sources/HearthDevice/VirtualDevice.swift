@@ -46,6 +46,16 @@ public struct VirtualDevice: Sendable {
     /// The device's record, or nil before pairing.
     public func record() throws -> DeviceRecord? { try folder.record() }
 
+    /// A factory reset, for re-commissioning: the identity (record, certificate, pinned root and
+    /// keys) is forgotten, the manufacturer's attestation kept. The device then pairs again and
+    /// the hub gives it a new identity — once the old one is decommissioned there, if the device
+    /// pairs by its setup secret or attestation (docs/pairing.md, "Re-commissioning").
+    public func reset() throws {
+        try folder.forgetIdentity()
+        try keys.forgetAll()
+        logger.info("reset: the paired identity is forgotten")
+    }
+
     /// What a paired device works with.
     struct Paired {
         var record: DeviceRecord

@@ -62,7 +62,12 @@ private func runTestHub<Result: Sendable>(
     let logs = LogCapture()
     let logger = logs.logger()
     return try await TestDatabase.with(engine) { database in
-        try await Store.withRunning(try await database.makeEngine(logger: logger), clock: clock, logger: logger) { store in
+        // The database's folder stands in for the data folder, as `hearth serve` would use it.
+        var configuration = configuration
+        if configuration.auditCheckpointFile == nil {
+            configuration.auditCheckpointFile = database.folder.appendingPathComponent(AuditCheckpointFile.fileName).path
+        }
+        return try await Store.withRunning(try await database.makeEngine(logger: logger), clock: clock, logger: logger) { store in
             let kek = SecureRandom.bytes(32)
             let sealer = try KeySealer(kek: kek)
             let initial = try await PasswordHasher.withHasher(parameters: TestHub.fastHashing, threads: 1) { hasher in
@@ -78,7 +83,7 @@ private func runTestHub<Result: Sendable>(
             try Data(pki.authorities.rootPEM.utf8).write(to: URL(fileURLWithPath: certificatePath))
             // Signed before the hub starts, so the checkpoint service's first run changes nothing
             // that a test snapshots.
-            try await AuditCheckpointer(store: store, signer: assembly.auditSigner).checkpoint()
+            try await assembly.checkpointer.checkpoint()
             let hub = Hub(assembly)
 
             let (ports, portContinuation) = AsyncStream<Int>.makeStream()

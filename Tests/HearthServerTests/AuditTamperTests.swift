@@ -67,8 +67,9 @@ import Testing
     }
 
     /// A hub's database with 42 entries (init's, then test entries) and checkpoints at 20, 25 and
-    /// 42, closed afterwards.
-    static func makeLog(_ database: TestDatabase) async throws {
+    /// 42, closed afterwards. With `recording`, the newest checkpoint is also kept in the
+    /// database's folder, as `hearth serve` keeps it in the data folder.
+    static func makeLog(_ database: TestDatabase, recording: Bool = false) async throws {
         try await database.withStore { store in
             let sealer = try KeySealer(kek: SecureRandom.bytes(32))
             let owner = try await PasswordHasher.withHasher(parameters: TestHub.fastHashing, threads: 1) { hasher in
@@ -76,7 +77,9 @@ import Testing
                     store: store, sealer: sealer, hasher: hasher, householdName: "Home", ownerEmail: "owner@example.org",
                     hostnames: [], publicURL: HubProvisioning.defaultPublicURL(hostnames: [], port: 0))
             }
-            let checkpointer = AuditCheckpointer(store: store, signer: try await AuditKey.loadSigner(store: store, sealer: sealer))
+            let file = recording ? AuditCheckpointFile(path: Self.recordPath(database)) : nil
+            let checkpointer = AuditCheckpointer(
+                store: store, signer: try await AuditKey.loadSigner(store: store, sealer: sealer), file: file)
             let initial = try await store.read { db in try await db.audit.size() }
             #expect(initial < 20, "init writes fewer entries than the first checkpoint covers")
             for number in Int(initial)..<42 {
@@ -90,9 +93,29 @@ import Testing
         }
     }
 
-    static func verify(_ database: TestDatabase, _ extra: [String] = []) async throws -> ProcessRunner.Result {
-        let target = database.engine == .sqlite ? ["--data", database.folder.path] : ["--database", database.url]
+    static func recordPath(_ database: TestDatabase) -> String {
+        database.folder.appendingPathComponent(AuditCheckpointFile.fileName).path
+    }
+
+    /// `hearth audit verify` with the database's folder as the data folder (where the recorded
+    /// checkpoint is looked for), on its SQLite file or its PostgreSQL database.
+    static func verify(_ database: TestDatabase, _ extra: [String] = [], data: URL? = nil) async throws -> ProcessRunner.Result {
+        // Another data folder does not hold the SQLite file: name the database then, as for PostgreSQL.
+        let target = ["--data", (data ?? database.folder).path]
+            + (database.engine == .postgres || data != nil ? ["--database", database.url] : [])
         return try await ProcessRunner.run(HearthProcess.binaryPath, ["audit", "verify"] + target + extra)
+    }
+
+    /// What a database writer does to roll the log back to `size` entries: the newer entries,
+    /// their tree nodes and the checkpoints that signed them deleted, the head moved back. What
+    /// is left is exactly the older log, with valid signatures.
+    static func rollBack(_ store: Store, to size: Int64) async throws {
+        try await store.write { db in
+            try await db.db.execute("DELETE FROM audit_entries WHERE seq >= ?", size)
+            try await db.db.execute("DELETE FROM audit_nodes WHERE (idx + 1) * (1 << level) > ?", size)
+            try await db.db.execute("UPDATE audit_head SET size = ?", size)
+            try await db.db.execute("DELETE FROM audit_checkpoints WHERE size > ?", size)
+        }
     }
 
     @Test(arguments: TestEngine.allCases)
@@ -126,6 +149,78 @@ import Testing
             #expect(result.status == 1)
             #expect(result.standardOutput.contains("audit log verification FAILED"))
             #expect(result.standardOutput.contains(tamper.expected), "\(result.standardOutput)\(result.standardError)")
+        }
+    }
+
+    /// The rollback that signatures alone cannot see: cut back to checkpoint 25 with checkpoint 42
+    /// deleted, the log verifies — unless the checkpoint recorded outside the database says it
+    /// reached 42.
+    @Test(arguments: TestEngine.allCases)
+    func aLogCutBackBehindTheRecordedCheckpointIsReportedAsRolledBack(engine: TestEngine) async throws {
+        try await TestRequirement.check(engine.requirements)
+        try await TestDatabase.with(engine) { database in
+            try await Self.makeLog(database, recording: true)
+            let intact = try await Self.verify(database)
+            #expect(intact.status == 0, "\(intact.standardOutput)\(intact.standardError)")
+            #expect(intact.standardOutput.contains("recorded:     checkpoint 42, kept outside the database"), "\(intact.standardOutput)")
+            #expect(intact.standardOutput.contains("audit log intact"))
+            let key = try await ProcessRunner.run(
+                HearthProcess.binaryPath,
+                ["audit", "key", "--data", database.folder.path] + (engine == .postgres ? ["--database", database.url] : []))
+
+            try await database.withStore { store in try await Self.rollBack(store, to: 25) }
+
+            // Without the record, the older log is all there is to see: it verifies (docs/audit.md says so).
+            let elsewhere = try TemporaryFolder.make(prefix: "no-record")
+            defer { try? FileManager.default.removeItem(at: elsewhere) }
+            let blind = try await Self.verify(database, data: elsewhere)
+            #expect(blind.status == 0 && blind.standardOutput.contains("audit log intact"), "\(blind.standardOutput)")
+            #expect(blind.standardOutput.contains("no checkpoint is recorded"), "\(blind.standardOutput)")
+
+            // With it, with the stored key or the pinned one: rolled back, exit 1.
+            for extra in [[], ["--key", key.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)]] {
+                let caught = try await Self.verify(database, extra)
+                #expect(caught.status == 1, "\(caught.standardOutput)\(caught.standardError)")
+                #expect(caught.standardOutput.contains(
+                    "rolled back: checkpoint 42 was recorded outside the database (\(Self.recordPath(database))), but the log holds 25 entries; entries 25..<42 were removed"),
+                    "\(caught.standardOutput)")
+                #expect(caught.standardOutput.contains("the checkpoints after 25 were deleted"), "\(caught.standardOutput)")
+                #expect(caught.standardOutput.contains("audit log verification FAILED: the log was rolled back"), "\(caught.standardOutput)")
+            }
+        }
+    }
+
+    /// Cut back and then grown again past the recorded size, the log hashes to another root at the
+    /// recorded size: reported as rewritten, and the hub keeps the record rather than move it on.
+    @Test func aLogCutBackAndRegrownIsReportedAndTheHubKeepsItsRecord() async throws {
+        try await withTestHub { hub in
+            let owner = try await PKITools.token(hub)
+            let signed = try await hub.client.request("POST", "/v1/audit/checkpoint", headers: PKITools.bearer(owner))
+            #expect(signed.status == 201, "\(signed.text)")
+            let record = AuditCheckpointFile(path: Self.recordPath(hub.database))
+            let recorded = try #require(try record.note(), "the hub keeps its newest checkpoint in its folder")
+            let key = try await AuditKey.storedVerifier(hub.store)
+            let size = try LogVerifier(key: key).open(recorded).size
+            #expect(size > 2)
+
+            try await Self.rollBack(hub.store, to: size - 2)
+            for number in 0..<5 {
+                try await hub.store.write { db in
+                    try await db.audit.append(AuditEvent(
+                        "test.appended", actor: .system("test"), subject: "item:\(number)", household: nil, reason: "a new history"))
+                }
+            }
+            let refused = try await hub.client.request("POST", "/v1/audit/checkpoint", headers: PKITools.bearer(owner))
+            #expect(refused.status == 409 && refused.text.contains("audit-rollback"), "\(refused.text)")
+            #expect(try record.note() == recorded, "the record is not moved onto the new history")
+
+            let report = try await AuditLogVerifier(
+                store: hub.store, key: key,
+                recorded: .init(note: recorded, location: record.path)
+            ).verify()
+            #expect(report.rolledBack)
+            #expect(report.findings.contains { $0.message.contains("do not hash to the root of checkpoint \(size) recorded outside the database") },
+                    "\(report.findings)")
         }
     }
 

@@ -296,7 +296,25 @@ import Testing
         let attested = try HearthProcess(["device", "pair", "--hub", "https://127.0.0.1:\(port)", "--mode", "attest", "--state", space.path("thermostat")])
         #expect(try await attested.waitForExit() == 0, "\(attested.standardError)\nhub: \(serve.standardError)")
         let all = try await space.hearth(["devices", "list"])
-        #expect(all.split(separator: "\n").contains { $0.hasSuffix("  Thermostat") && $0.contains("  active  climate  valid  ") }, "\(all)")
+        let thermostat = try #require(
+            all.split(separator: "\n").first { $0.hasSuffix("  Thermostat") && $0.contains("  active  climate  valid  ") }, "\(all)")
+        let first = String(thermostat.split(separator: " ")[0])
+
+        // Re-commissioning from the CLI: refused while the identity is in service, then decommission,
+        // reset the device, expect its serial again, and it pairs as a new identity.
+        let early = try await space.run(["pair", "expect", "--serial", "TH-7", "--zone", "climate", "--name", "Thermostat"])
+        #expect(early.status != 0 && early.standardError.contains("hearth devices decommission \(first)"), "\(early.standardError)")
+        _ = try await space.hearth(["devices", "decommission", first])
+        let reset = try await ProcessRunner.run(HearthProcess.binaryPath, ["device", "reset", "--state", space.path("thermostat")])
+        #expect(reset.status == 0 && reset.standardOutput.contains("reset: forgot device \(first)"), "\(reset.standardError)")
+        _ = try await space.hearth(["pair", "expect", "--serial", "TH-7", "--zone", "climate", "--name", "Thermostat"])
+        let again = try HearthProcess(["device", "pair", "--hub", "https://127.0.0.1:\(port)", "--mode", "attest", "--state", space.path("thermostat")])
+        #expect(try await again.waitForExit() == 0, "\(again.standardError)\nhub: \(serve.standardError)")
+        let second = try #require(Self.line("device:", in: again.standardOutput))
+        #expect(second != first)
+        let now = try await space.hearth(["devices", "list"])
+        #expect(now.split(separator: "\n").contains { $0.hasPrefix(second) && $0.contains("  active  climate  valid  ") }, "\(now)")
+        #expect(now.split(separator: "\n").contains { $0.hasPrefix(first) && $0.contains("  decommissioned  ") }, "\(now)")
     }
 
     // MARK: a machine in the middle

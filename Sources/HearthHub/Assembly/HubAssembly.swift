@@ -16,6 +16,9 @@ public struct HubAssembly: Sendable {
     public let certificate: HubCertificate
     public let pki: HubPKI
     public let auditSigner: CheckpointSigner
+    /// The copy of the newest checkpoint outside the database, if the configuration keeps one;
+    /// one object per hub, so its writers are ordered.
+    public let auditCheckpointFile: AuditCheckpointFile?
     public let logger: Logger
 
     /// What `hearth serve` and a test hub do before listening: the CA hierarchy, CRLs and the
@@ -31,7 +34,12 @@ public struct HubAssembly: Sendable {
         let auditSigner = try await AuditKey.loadSigner(store: store, sealer: sealer)
         return HubAssembly(
             configuration: configuration, store: store, certificate: certificate, pki: pki, auditSigner: auditSigner,
-            logger: logger)
+            auditCheckpointFile: configuration.auditCheckpointFile.map(AuditCheckpointFile.init(path:)), logger: logger)
+    }
+
+    /// Signs audit checkpoints, and records the newest outside the database when configured to.
+    public var checkpointer: AuditCheckpointer {
+        AuditCheckpointer(store: store, signer: auditSigner, file: auditCheckpointFile)
     }
 
     /// The application services of a running hub, made for `body` and valid while it runs (the

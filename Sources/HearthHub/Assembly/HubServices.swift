@@ -42,7 +42,7 @@ public struct HubServices: Sendable {
         let serving = try ServingCertificate(assembly.certificate)
         self.serving = serving
         pairing = PairingService(pki: pki, throttle: throttle(), isServedKey: { serving.isServedKey($0) })
-        checkpointer = AuditCheckpointer(store: store, signer: assembly.auditSigner)
+        checkpointer = assembly.checkpointer
         secondFactor = SecondFactor(store: store, sealer: pki.sealer)
         signIn = PasswordSignIn(
             store: store, hasher: hasher, decoyHash: try await hasher.decoyHash(), throttle: throttle(),

@@ -2,19 +2,38 @@ import HearthAudit
 import HearthCore
 import HearthStore
 
-/// Signs the log's current head when it has moved since the last checkpoint.
+/// Signs the log's current head when it has moved since the last checkpoint, and keeps the newest
+/// checkpoint outside the database too (``AuditCheckpointFile``), when the hub has a place for it.
 public struct AuditCheckpointer: Sendable {
     package let store: Store
     package let signer: CheckpointSigner
+    package let file: AuditCheckpointFile?
 
-    public init(store: Store, signer: CheckpointSigner) {
+    public init(store: Store, signer: CheckpointSigner, file: AuditCheckpointFile? = nil) {
         self.store = store
         self.signer = signer
+        self.file = file
     }
 
-    /// The checkpoint for the current head: the stored one if the head has not moved, else a new one.
+    /// The checkpoint for the current head: the stored one if the head has not moved, else a new
+    /// one. Throws `audit-rollback` (after storing the checkpoint) when the log no longer extends
+    /// the checkpoint recorded outside the database: the newest entries were cut off.
     @discardableResult
     public func checkpoint() async throws -> AuditRecords.StoredCheckpoint {
+        let checkpoint = try await signHead()
+        if let file {
+            let store = self.store
+            try await file.advance(to: checkpoint, key: signer.verifierKey) { size in
+                try await store.read { db -> [UInt8]? in
+                    guard try await db.audit.size() >= size else { return nil }
+                    return try await db.audit.rootHash(size: size)
+                }
+            }
+        }
+        return checkpoint
+    }
+
+    private func signHead() async throws -> AuditRecords.StoredCheckpoint {
         // Runs every few seconds, so the root is read only when the head has moved. The nodes of
         // a committed size never change, so reading the size and then the root is consistent.
         let (size, latest) = try await store.read { db in

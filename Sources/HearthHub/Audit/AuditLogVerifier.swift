@@ -19,6 +19,10 @@ public struct AuditVerificationReport: Sendable {
     /// The size of the newest checkpoint that verified; entries past it are not yet signed for.
     public internal(set) var signedSize: Int64 = 0
     public internal(set) var findings: [Finding] = []
+    /// The size of the checkpoint recorded outside the database (``AuditCheckpointFile``), when one was given and verified.
+    public internal(set) var recordedSize: Int64?
+    /// Whether the log was cut back (or rewritten) behind the checkpoint recorded outside the database.
+    public internal(set) var rolledBack = false
 
     public var isIntact: Bool { findings.isEmpty }
     public var firstBadIndex: Int64? { findings.compactMap(\.index).min() }
@@ -33,15 +37,33 @@ public struct AuditVerificationReport: Sendable {
 /// checkpoint's size equals the root the checkpoint signs; every checkpoint's signature verifies
 /// with the audit key; and the stored tree's consistency proof between consecutive checkpoints
 /// verifies. Memory stays O(log n) plus one page of entries.
+///
+/// Given the checkpoint kept outside the database (``AuditCheckpointFile``), it also checks that
+/// the log was not cut back behind it: the log still reaches its size, hashes to its root there,
+/// and the database still holds a checkpoint at least that new. Signatures alone cannot tell an
+/// older log from a log cut back to it.
 public struct AuditLogVerifier: Sendable {
+    /// The newest checkpoint as recorded outside the database, and where (for messages).
+    public struct Recorded: Sendable {
+        public let note: String
+        public let location: String
+
+        public init(note: String, location: String) {
+            self.note = note
+            self.location = location
+        }
+    }
+
     package let store: Store
     package let key: NoteVerifierKey
     package let pageSize: Int
+    package let recorded: Recorded?
 
-    public init(store: Store, key: NoteVerifierKey, pageSize: Int = 5000) {
+    public init(store: Store, key: NoteVerifierKey, pageSize: Int = 5000, recorded: Recorded? = nil) {
         self.store = store
         self.key = key
         self.pageSize = pageSize
+        self.recorded = recorded
     }
 
     public func verify() async throws -> AuditVerificationReport {
@@ -64,6 +86,23 @@ public struct AuditLogVerifier: Sendable {
             } catch {
                 report.add(nil, "checkpoint \(checkpoint.size): \(error)")
             }
+        }
+
+        // The checkpoint recorded outside the database; checked when the pass reaches its size.
+        var outside: Checkpoint?
+        var recordedCheckpoint: Checkpoint?
+        if let recorded {
+            do {
+                outside = try verifier.open(recorded.note)
+                recordedCheckpoint = outside
+                report.recordedSize = outside?.size
+            } catch {
+                report.add(nil, "the checkpoint kept outside the database (\(recorded.location)) does not verify with the audit key (\(error)): the key or the file was replaced")
+            }
+        }
+        if let record = outside, record.size == 0 {
+            if record.rootHash != MerkleHash.emptyRoot { report.add(nil, "the checkpoint kept outside the database does not sign the empty tree") }
+            outside = nil
         }
 
         var range = CompactRange()
@@ -94,6 +133,15 @@ public struct AuditLogVerifier: Sendable {
                 }
                 guard !treeBroken else { continue }
                 range.append(leafHash: leafHash)
+                if let record = outside, record.size == range.size {
+                    outside = nil
+                    if record.rootHash != range.root, let recorded {
+                        report.rolledBack = true
+                        report.add(
+                            nil,
+                            "rewritten: entries 0..<\(record.size) do not hash to the root of checkpoint \(record.size) recorded outside the database (\(recorded.location))")
+                    }
+                }
                 while let next = pending.first, next.size <= range.size {
                     pending.removeFirst()
                     if next.size == range.size && next.root == range.root {
@@ -122,6 +170,23 @@ public struct AuditLogVerifier: Sendable {
         }
         for next in pending where !treeBroken {
             report.add(report.entries, "checkpoint \(next.size) signs entries up to \(next.size - 1) that are missing")
+        }
+        // The pass never reached the recorded size: the newest entries were cut off.
+        if let record = outside, let recorded, !treeBroken || record.size > headSize {
+            report.rolledBack = true
+            report.add(
+                report.entries,
+                "rolled back: checkpoint \(record.size) was recorded outside the database (\(recorded.location)), "
+                    + "but the log holds \(report.entries) entries; entries \(report.entries)..<\(record.size) were removed")
+        }
+        // Every recorded checkpoint was stored in the database first: a newest one older than it was deleted.
+        let newest = stored.map(\.size).max() ?? 0
+        if let record = recordedCheckpoint, record.size > newest, let recorded {
+            report.rolledBack = true
+            report.add(
+                nil,
+                "rolled back: the newest checkpoint in the database is \(newest), but checkpoint \(record.size) was recorded "
+                    + "outside the database (\(recorded.location)); the checkpoints after \(newest) were deleted")
         }
 
         // The stored tree must prove each signed head consistent with the one before it.

@@ -17,6 +17,8 @@ public struct DataFolder: Sendable {
     public var nextKEKPath: String { path + "/kek.next" }
     /// The hub's root CA certificate (public), for `curl --cacert` and device set-up.
     public var rootCertificatePath: String { path + "/ca-root.pem" }
+    /// The newest audit checkpoint, kept outside the database (``AuditCheckpointFile``).
+    public var auditCheckpointPath: String { path + "/" + AuditCheckpointFile.fileName }
 
     /// True when there is nothing here yet: no folder, or an empty one.
     public var isMissingOrEmpty: Bool {

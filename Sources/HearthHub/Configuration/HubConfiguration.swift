@@ -23,6 +23,10 @@ public struct HubConfiguration: Sendable {
     public var auditCheckpointInterval: Duration
     /// After how long an audit entry's details are redacted (its leaf hash stays); `nil` keeps them.
     public var auditRetention: Duration?
+    /// Where the newest audit checkpoint is kept outside the database (`<data>/audit-checkpoint`),
+    /// so that cutting the log back in the database shows (``AuditCheckpointFile``); nil keeps no
+    /// copy.
+    public var auditCheckpointFile: String?
     /// How often this process checks the database for revocations made elsewhere; the bound on
     /// how long a revoked certificate can still complete a handshake here.
     public var revocationPollInterval: Duration = .milliseconds(250)

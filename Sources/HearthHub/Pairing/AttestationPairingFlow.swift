@@ -81,11 +81,27 @@ extension PairingService {
                 serial: serial, householdID: household.rawValue, zone: zone?.name, name: name,
                 sealedClaimKeys: sealedClaimKeys, createdAt: now,
                 expiresAt: now.addingTimeInterval(TimeInterval(minutes * 60)))
-            try await db.attestation.insertExpectation(record)
+            var details = ["name": name, "expires_at": RFC3339.format(record.expiresAt)]
+            if let previous = try await db.attestation.expectation(serial: serial) {
+                // Once used, the row binds the serial to the identity it paired as: that identity
+                // must be decommissioned before the serial is expected again.
+                let device = try await Self.pairedDevice(previous.deviceID, in: db)
+                if let holder = Recommissioning.holder(
+                    usedAt: previous.usedAt, expiresAt: previous.expiresAt, device: device, now: now)
+                {
+                    throw Recommissioning.refusal(holder, thing: "serial", asking: household)
+                }
+                guard try await db.attestation.replaceExpectation(record, previous: previous) else {
+                    throw HearthError(.conflict, "a device with that serial was expected or paired a moment ago")
+                }
+                if let old = previous.deviceID { details["recommissions"] = old }
+            } else {
+                try await db.attestation.insertExpectation(record)
+            }
             try await db.audit.append(AuditEvent(
                 .pairingExpected, actor: actor, subject: "serial:\(serial)", household: household,
                 reason: zone.map { "an attested device is expected in zone \($0)" } ?? "an attested device is expected; it will wait to be claimed",
-                details: ["name": name, "expires_at": RFC3339.format(record.expiresAt)]))
+                details: details))
             return record
         }
     }
@@ -94,19 +110,22 @@ extension PairingService {
 
     // MARK: the device's side
 
-    /// A single-use challenge for the device to sign (5 minutes).
+    /// A challenge for the device to sign (5 minutes, used once). Nothing is stored: the challenge
+    /// carries its expiry and the hub's MAC (``AttestationChallenge``), so anyone may ask for as
+    /// many as they like without changing the database.
     public func attestationChallenge(source: String) async throws -> (challenge: [UInt8], expiresIn: Int) {
         try await checkThrottle([Self.sourceKey(source)])
-        let challenge = PairingNonce.make()
-        try await store.write { db in
-            try await db.attestation.insertChallenge(
-                digest: PairingMaterial.hash(challenge).hexString, expiresAt: db.clock.now.addingTimeInterval(Self.challengeLifetime))
-        }
-        return (challenge, Int(Self.challengeLifetime))
+        return (challenges.make(at: store.clock.now), Int(Self.challengeLifetime))
     }
 
     /// The device presents its attestation chain and its signature over the challenge, its CSR
     /// and the hub key it saw.
+    ///
+    /// Placement, and re-commissioning: a serial that paired before is bound to the identity it
+    /// paired as (its expectation row, used); while that identity is in service the serial is
+    /// refused, in every household, so a cloned attestation key cannot make a twin. Once it is
+    /// decommissioned the device pairs again as a new identity — by a new expectation, or through
+    /// the open window — and the binding moves to the new identity.
     public func pairWithAttestation(
         challenge: [UInt8], csr: CertificateRequest, hubKey: [UInt8], chainPEM: String, signature: [UInt8], source: String
     ) async throws -> (PairedDevice, hubProof: [UInt8]?) {
@@ -116,10 +135,12 @@ extension PairingService {
         let invalid = HearthError(.unauthenticated, code: "attestation-invalid",
             "the attestation was not accepted (unknown or used challenge, untrusted manufacturer, or a wrong signature)")
         let now = store.clock.now
-        let fresh = try await store.write { db in
-            try await db.attestation.consumeChallenge(digest: PairingMaterial.hash(challenge).hexString, at: now)
-        }
-        guard fresh else { throw try await refuse(invalid, keys: keys, actor: actor, subject: "pairing:attest", household: nil) }
+        // A challenge the hub made, unexpired, and not used by an earlier pairing. It is recorded
+        // as used only in the pairing's own transaction below, so a refusal writes no row for it.
+        let challengeDigest = PairingMaterial.hash(challenge).hexString
+        guard let challengeExpires = challenges.check(challenge, at: now),
+              try await !store.read({ db in try await db.attestation.isChallengeUsed(digest: challengeDigest) })
+        else { throw try await refuse(invalid, keys: keys, actor: actor, subject: "pairing:attest", household: nil) }
         guard isServedKey(hubKey) else {
             throw try await refuse(
                 HearthError(.conflict, code: "hub-key-mismatch", "the TLS key you saw is not this hub's; something is between you and the hub"),
@@ -139,14 +160,25 @@ extension PairingService {
         else { throw try await refuse(invalid, keys: keys, actor: actor, subject: "pairing:attest", household: nil) }
 
         let serial = Attestation.deviceSerial(of: attestation)
-        let (expected, open) = try await store.read { db in
-            (try await db.attestation.expectation(serial: serial), try await db.pairing.openWindows(at: now))
+        let (expected, open, bound) = try await store.read { db in
+            let expected = try await db.attestation.expectation(serial: serial)
+            return (expected, try await db.pairing.openWindows(at: now), try await Self.pairedDevice(expected?.deviceID, in: db))
+        }
+        if let expected, case .inService(let device)? = Recommissioning.holder(
+            usedAt: expected.usedAt, expiresAt: expected.expiresAt, device: bound, now: now)
+        {
+            throw try await refuse(
+                HearthError(.conflict, code: "device-in-service",
+                    "a device with this serial is in service already; its owner must decommission it before it pairs again"),
+                keys: keys, actor: actor, subject: "serial:\(serial)", household: device.householdID)
         }
         let household: HouseholdID
         var zone = Zone.quarantine
         var name = "attested device \(serial.prefix(40))"
         var pending = true
-        if let expected, expected.usedAt == nil, now < expected.expiresAt, let id = HouseholdID(expected.householdID) {
+        // An expectation not yet used and still open places the device; otherwise the one open window does.
+        let usable = expected.flatMap { $0.usedAt == nil && now < $0.expiresAt ? HouseholdID($0.householdID) : nil }
+        if let expected, let id = usable {
             household = id
             name = expected.name
             if let rule = expected.zone.flatMap({ try? Zone($0) }) { (zone, pending) = (rule, false) }
@@ -159,14 +191,33 @@ extension PairingService {
         }
         let prepared = try Self.prepareFirstCertificate(
             csr: csr, household: household, zone: zone, name: name, pending: pending, pki: pki, actor: actor)
-        let useExpectation = expected != nil && expected?.householdID == household.rawValue
-        let (placed, waiting) = (zone, pending)
+        let useExpectation = usable != nil
+        let (placed, waiting, deviceName) = (zone, pending, name)
         let issued = try await store.write { db -> IssuedCertificate in
+            guard try await db.attestation.recordUsedChallenge(digest: challengeDigest, expiresAt: challengeExpires) else {
+                throw invalid  // the same challenge, used by a pairing that committed a moment ago
+            }
             let issued = try await RecordedIssuance.commit([prepared], in: db)[0].get()
             let device = issued.record.deviceID ?? ""
-            if useExpectation, try await !db.attestation.useExpectation(serial: serial, device: device, at: db.clock.now) {
-                throw HearthError(.conflict, "the expected device \(serial) paired a moment ago")
+            let pairedAt = db.clock.now
+            let bound: Bool
+            if useExpectation {
+                bound = try await db.attestation.useExpectation(serial: serial, device: device, at: pairedAt)
+            } else {
+                // Admitted by the window: the serial is bound to this identity from now on.
+                let binding = AttestedExpectationRecord(
+                    serial: serial, householdID: household.rawValue, zone: nil, name: deviceName, createdAt: pairedAt,
+                    expiresAt: pairedAt, usedAt: pairedAt, deviceID: device)
+                if let expected {
+                    bound = try await db.attestation.replaceExpectation(binding, previous: expected)
+                } else {
+                    do {
+                        try await db.attestation.insertExpectation(binding)
+                        bound = true
+                    } catch let error as HearthError where error.code == .conflict { bound = false }
+                }
             }
+            guard bound else { throw HearthError(.conflict, "the device with serial \(serial) paired a moment ago") }
             try await db.audit.append(AuditEvent(
                 .pairingCompleted, actor: AuditActor(.device, device), subject: "serial:\(serial)", household: household,
                 reason: waiting ? "attested; waits in quarantine for an owner to claim it" : "attested; placed by its enrollment rule",

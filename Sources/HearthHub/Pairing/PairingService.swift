@@ -1,6 +1,7 @@
 import Foundation
 import HearthAudit
 import HearthCore
+import HearthPairing
 import HearthPKI
 import HearthStore
 
@@ -17,6 +18,9 @@ public struct PairingService: Sendable {
     package let throttle: SignInThrottle
     /// Whether a reported hub-key hash is the key this hub's listener serves.
     package let isServedKey: @Sendable ([UInt8]) -> Bool
+    /// Zero-touch challenges, made and checked without storing them (keys derived from the KEK,
+    /// so every hub node sharing it accepts the others').
+    package let challenges: AttestationChallenge
 
     public static let requestLifetime: TimeInterval = 600
     public static let pollInterval = 5
@@ -29,6 +33,8 @@ public struct PairingService: Sendable {
         self.pki = pki
         self.throttle = throttle
         self.isServedKey = isServedKey
+        challenges = AttestationChallenge(
+            keys: pki.sealer.derivedKeys(purpose: "attestation challenge"), lifetime: Self.challengeLifetime)
     }
 
     package var store: Store { pki.store }
@@ -93,6 +99,12 @@ public struct PairingService: Sendable {
                 .pairingRefused, actor: actor, subject: subject, household: household, reason: reason,
                 details: ["code": code]))
         }
+    }
+
+    /// The identity an expectation paired, if its record still exists.
+    package static func pairedDevice(_ id: String?, in db: StoreSession) async throws -> Device? {
+        guard let id = id.flatMap(DeviceID.init) else { return nil }
+        return try await db.devices.find(id)
     }
 
     package static func sourceKey(_ source: String) -> String { "pairing-source:\(source)" }

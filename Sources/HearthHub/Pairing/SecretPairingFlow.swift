@@ -9,7 +9,9 @@ import HearthStore
 /// the secret and gets its certificate in one round trip, with the hub's proof in return.
 extension PairingService {
     /// Registers a device expected to pair with `secret` within `minutes` (1 minute to 24 hours);
-    /// only the secret's id and its sealed MAC keys are stored.
+    /// only the secret's id and its sealed MAC keys are stored. A secret that paired a device
+    /// before expects it again only once that identity is decommissioned (``Recommissioning``):
+    /// the device then pairs as a new identity.
     public func expect(
         secret: SetupSecret, household: HouseholdID, zone: Zone, name: String, minutes: Int, actor: AuditActor
     ) async throws -> PairingExpectationRecord {
@@ -27,11 +29,27 @@ extension PairingService {
                 id: secret.id, householdID: household.rawValue, zone: zone.name, name: name,
                 sealedKeys: try sealer.seal(secret.macKeys, name: Self.sealedName(secret.id)), createdAt: now,
                 expiresAt: now.addingTimeInterval(TimeInterval(minutes * 60)))
-            try await db.pairing.insert(record)
+            var details = ["zone": zone.name, "name": name, "expires_at": RFC3339.format(record.expiresAt)]
+            if let previous = try await db.pairing.expectation(id: secret.id) {
+                let device = try await Self.pairedDevice(previous.deviceID, in: db)
+                if let holder = Recommissioning.holder(
+                    usedAt: previous.usedAt, expiresAt: previous.expiresAt, device: device, now: now)
+                {
+                    throw Recommissioning.refusal(holder, thing: "setup secret", asking: household)
+                }
+                guard try await db.pairing.replaceExpectation(record, previous: previous) else {
+                    throw HearthError(.conflict, "this setup secret was registered a moment ago")
+                }
+                if let old = previous.deviceID { details["recommissions"] = old }
+            } else {
+                try await db.pairing.insert(record)
+            }
             try await db.audit.append(AuditEvent(
                 .pairingExpected, actor: actor, subject: "pairing:\(record.id)", household: household,
-                reason: "a device is expected with its setup secret",
-                details: ["zone": zone.name, "name": name, "expires_at": RFC3339.format(record.expiresAt)]))
+                reason: details["recommissions"] == nil
+                    ? "a device is expected with its setup secret"
+                    : "a decommissioned device is expected again with its setup secret, to pair as a new identity",
+                details: details))
             return record
         }
     }

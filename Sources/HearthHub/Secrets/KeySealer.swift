@@ -41,4 +41,16 @@ public struct KeySealer: Sendable {
         throw HearthError(
             .sealing, "sealed key \(name) does not open with this key-encryption key (wrong KEK or tampered data)")
     }
+
+    /// Keys for a MAC the hub checks itself (stateless tokens), derived from the KEK with HKDF so
+    /// the KEK itself signs nothing, and so every hub node sharing the KEK derives the same key
+    /// without storing one. The first key is the KEK's; the others are the alternates', so a token
+    /// made just before a KEK rotation still verifies while both are loaded.
+    public func derivedKeys(purpose: String) -> [SymmetricKey] {
+        ([kek] + alternates).map { key in
+            HKDF<SHA256>.deriveKey(
+                inputKeyMaterial: key, salt: Array("hearth-derived-key-v1".utf8), info: Array(purpose.utf8),
+                outputByteCount: 32)
+        }
+    }
 }

@@ -1,9 +1,9 @@
 import struct Foundation.Date
 import HearthCore
 
-/// Zero-touch onboarding state: the manufacturer roots an admin trusts, single-use challenges,
-/// and devices a household expects by their attested serial number (an enrollment rule when a
-/// zone is given).
+/// Zero-touch onboarding state: the manufacturer roots an admin trusts, the challenges pairings
+/// used, and devices a household expects by their attested serial number (an enrollment rule when
+/// a zone is given) — which, once used, bind the serial to the device that paired with it.
 public struct AttestationRecords: Sendable {
     let db: any SQLExecutor
 
@@ -32,19 +32,24 @@ public struct AttestationRecords: Sendable {
         try await !db.query("DELETE FROM manufacturer_roots WHERE id = ? RETURNING id", id).isEmpty
     }
 
-    // MARK: challenges
+    // MARK: used challenges
 
-    public func insertChallenge(digest: String, expiresAt: Date) async throws {
-        try await db.execute(
-            "INSERT INTO attestation_challenges (digest, expires_at) VALUES (?, ?)", digest, expiresAt.unixMilliseconds)
+    // Challenges are stateless (HearthPairing's `AttestationChallenge`): nothing is stored when one
+    // is handed out. The `attestation_challenges` table holds the digests of challenges a pairing
+    // *used*, until they expire, so a used one is refused again.
+
+    /// Whether the challenge with this digest was used already.
+    public func isChallengeUsed(digest: String) async throws -> Bool {
+        try await db.first("SELECT digest FROM attestation_challenges WHERE digest = ?", digest) != nil
     }
 
-    /// Uses a challenge up: true when it existed and had not expired (it is gone either way).
-    public func consumeChallenge(digest: String, at time: Date) async throws -> Bool {
-        let rows = try await db.query(
-            "DELETE FROM attestation_challenges WHERE digest = ? RETURNING expires_at", digest)
-        guard let row = rows.first else { return false }
-        return try row.date("expires_at") > time
+    /// Records a challenge as used, in the transaction of the pairing that used it; false when it
+    /// was used already (a concurrent replay).
+    public func recordUsedChallenge(digest: String, expiresAt: Date) async throws -> Bool {
+        try await !db.query(
+            "INSERT INTO attestation_challenges (digest, expires_at) VALUES (?, ?) ON CONFLICT (digest) DO NOTHING RETURNING digest",
+            digest, expiresAt.unixMilliseconds
+        ).isEmpty
     }
 
     // MARK: expected serials
@@ -52,10 +57,11 @@ public struct AttestationRecords: Sendable {
     public func insertExpectation(_ expectation: AttestedExpectationRecord) async throws {
         do {
             try await db.execute(
-                "INSERT INTO attested_expectations (serial, household_id, zone, name, sealed_claim_keys, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO attested_expectations (serial, household_id, zone, name, sealed_claim_keys, created_at, expires_at, used_at, device_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 expectation.serial, expectation.householdID, expectation.zone.sqlValue, expectation.name,
                 expectation.sealedClaimKeys.map { SQLValue.blob($0) } ?? .null, expectation.createdAt.unixMilliseconds,
-                expectation.expiresAt.unixMilliseconds)
+                expectation.expiresAt.unixMilliseconds, expectation.usedAt.map { SQLValue.integer($0.unixMilliseconds) } ?? .null,
+                expectation.deviceID.sqlValue)
         } catch let error as HearthError where error.code == .conflict {
             throw HearthError(.conflict, "a device with that serial is expected already")
         }
@@ -87,7 +93,20 @@ public struct AttestationRecords: Sendable {
         ).isEmpty
     }
 
-    /// Deletes expired challenges and unused expectations.
+    /// Puts `record` in place of `previous` (same serial) — an expired expectation, or one whose
+    /// device was decommissioned — only if the row is still `previous`: false when it changed
+    /// meanwhile (another registration or pairing got there first).
+    public func replaceExpectation(_ record: AttestedExpectationRecord, previous: AttestedExpectationRecord) async throws -> Bool {
+        try await !db.query(
+            "UPDATE attested_expectations SET household_id = ?, zone = ?, name = ?, sealed_claim_keys = ?, created_at = ?, expires_at = ?, used_at = ?, device_id = ? WHERE serial = ? AND created_at = ? AND expires_at = ? AND COALESCE(device_id, '') = ? RETURNING serial",
+            record.householdID, record.zone.sqlValue, record.name, record.sealedClaimKeys.map { SQLValue.blob($0) } ?? .null,
+            record.createdAt.unixMilliseconds, record.expiresAt.unixMilliseconds,
+            record.usedAt.map { SQLValue.integer($0.unixMilliseconds) } ?? .null, record.deviceID.sqlValue, previous.serial,
+            previous.createdAt.unixMilliseconds, previous.expiresAt.unixMilliseconds, previous.deviceID ?? ""
+        ).isEmpty
+    }
+
+    /// Deletes expired used challenges (their MAC check refuses them now) and unused expectations.
     public func sweep(before time: Date) async throws {
         try await db.execute("DELETE FROM attestation_challenges WHERE expires_at <= ?", time.unixMilliseconds)
         try await db.execute(

@@ -147,6 +147,18 @@ public struct PairingRecords: Sendable {
         ).isEmpty
     }
 
+    /// Registers `record` in place of `previous` (same id) — an expired one, or one whose device
+    /// was decommissioned — only if the row is still `previous`: false when it changed meanwhile
+    /// (another registration or a pairing got there first).
+    public func replaceExpectation(_ record: PairingExpectationRecord, previous: PairingExpectationRecord) async throws -> Bool {
+        try await !db.query(
+            "UPDATE pairing_expectations SET household_id = ?, zone = ?, name = ?, sealed_keys = ?, created_at = ?, expires_at = ?, used_at = NULL, device_id = NULL WHERE id = ? AND created_at = ? AND expires_at = ? AND COALESCE(device_id, '') = ? RETURNING id",
+            record.householdID, record.zone, record.name, record.sealedKeys, record.createdAt.unixMilliseconds,
+            record.expiresAt.unixMilliseconds, previous.id, previous.createdAt.unixMilliseconds,
+            previous.expiresAt.unixMilliseconds, previous.deviceID ?? ""
+        ).isEmpty
+    }
+
     /// The setup-secret expectation a device paired with, if it paired that way.
     public func expectation(device: String) async throws -> PairingExpectationRecord? {
         try await db.first("SELECT \(PairingExpectationRecord.columns) FROM pairing_expectations WHERE device_id = ?", device)

@@ -18,7 +18,9 @@ struct Audit: AsyncParsableCommand {
             discussion: """
                 Exits 0 if the log is intact, 1 naming the first bad index otherwise. Pass the verifier \
                 key you recorded earlier (`hearth audit key`) with --key: the key in the database could \
-                have been replaced along with the log.
+                have been replaced along with the log. The newest checkpoint the hub recorded in the data \
+                folder (audit-checkpoint) is checked too, so a log cut back in the database is reported \
+                as rolled back.
                 """)
 
         @OptionGroup var store: StoreOptions
@@ -34,13 +36,20 @@ struct Audit: AsyncParsableCommand {
                     ? try String(contentsOfFile: text, encoding: .utf8) : text
                 return try NoteVerifierKey(parsing: value)
             }
+            let file = AuditCheckpointFile(path: store.dataFolder.auditCheckpointPath)
+            let recorded = try file.note().map { AuditLogVerifier.Recorded(note: $0, location: file.path) }
             let report = try await store.withStore(logger: logger) { db in
                 let verifierKey: NoteVerifierKey
                 if let pinned { verifierKey = pinned } else { verifierKey = try await AuditKey.storedVerifier(db) }
-                return try await AuditLogVerifier(store: db, key: verifierKey).verify()
+                return try await AuditLogVerifier(store: db, key: verifierKey, recorded: recorded).verify()
             }
             Output.print("entries:      \(report.entries) (head says \(report.headSize); \(report.redacted) redacted)")
             Output.print("checkpoints:  \(report.checkpoints); entries 0..<\(report.signedSize) are covered by a verified signature")
+            if let size = report.recordedSize {
+                Output.print("recorded:     checkpoint \(size), kept outside the database in \(file.path)")
+            } else if recorded == nil {
+                Output.print("note:         no checkpoint is recorded in \(file.path); a log cut back in the database cannot be told from an older one")
+            }
             if report.entries > report.signedSize && report.isIntact {
                 Output.print("note:         entries from \(report.signedSize) on are not yet covered by a checkpoint")
             }
@@ -49,7 +58,11 @@ struct Audit: AsyncParsableCommand {
                 return
             }
             for finding in report.findings { Output.print("FAIL \(finding)") }
-            if let index = report.firstBadIndex {
+            if report.rolledBack {
+                Output.print(
+                    "audit log verification FAILED: the log was rolled back behind the checkpoint recorded in \(file.path)"
+                        + (report.firstBadIndex.map { " (first bad index \($0))" } ?? ""))
+            } else if let index = report.firstBadIndex {
                 Output.print("audit log verification FAILED: first bad index \(index)")
             } else {
                 Output.print("audit log verification FAILED: \(firstFinding)")
@@ -144,9 +157,13 @@ struct Audit: AsyncParsableCommand {
         @OptionGroup var log: LogOptions
 
         func run() async throws {
+            // Recorded in the data folder too, as the running hub does, when there is one here.
+            let folder = store.dataFolder
+            let file = FileManager.default.fileExists(atPath: folder.path)
+                ? AuditCheckpointFile(path: folder.auditCheckpointPath) : nil
             let checkpoint = try await store.withStore(logger: try log.makeLogger()) { db in
                 let signer = try await AuditKey.loadSigner(store: db, sealer: try store.sealer(create: false))
-                return try await AuditCheckpointer(store: db, signer: signer).checkpoint()
+                return try await AuditCheckpointer(store: db, signer: signer, file: file).checkpoint()
             }
             Output.print(String(checkpoint.note.dropLast()))
         }

@@ -67,6 +67,7 @@ struct Serve: AsyncParsableCommand {
     func hubConfiguration() throws -> HubConfiguration {
         let address = try initOptions.listenAddress()
         var configuration = HubConfiguration(host: address.host, port: address.port)
+        configuration.auditCheckpointFile = store.dataFolder.auditCheckpointPath
         configuration.hostnames = initOptions.allHostnames
         if let text = mqttListen ?? Environment.value("HEARTH_MQTT_LISTEN") {
             let mqtt = text == "off" ? nil : try HubConfiguration.parseListen(text, defaultPort: 8883)

@@ -11,7 +11,7 @@ struct DeviceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "device",
         abstract: "Act as a device: pair with a hub, renew the certificate, show the hub's record of it.",
-        subcommands: [Pair.self, Renew.self, Status.self, Manufacture.self])
+        subcommands: [Pair.self, Renew.self, Status.self, Manufacture.self, Reset.self])
 
     /// The state folder every command takes.
     struct State: ParsableArguments {
@@ -117,6 +117,27 @@ struct DeviceCommand: AsyncParsableCommand {
 
         func run() async throws {
             Output.print(try await state.device(log).status().json)
+        }
+    }
+
+    struct Reset: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Factory-reset the device: forget its identity, keep its manufacturer attestation.",
+            discussion: """
+                Deletes device.json, the certificate, the pinned root and the keys from the state folder, so \
+                the device can pair again (re-commissioning) and get a new identity. On the hub, decommission \
+                the old identity first (`hearth devices decommission ID`) and, for a setup secret or a serial, \
+                expect the device again (`hearth pair expect`).
+                """)
+
+        @OptionGroup var state: State
+        @OptionGroup var log: LogOptions
+
+        func run() async throws {
+            let device = try state.device(log)
+            let previous = try device.record()
+            try device.reset()
+            Output.print(previous.map { "reset: forgot device \($0.deviceID)" } ?? "reset: the folder held no paired device")
         }
     }
 

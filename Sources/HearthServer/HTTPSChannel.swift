@@ -5,8 +5,9 @@ import NIOCore
 
 /// The hub's HTTPS connections: the TLS stage shared with the MQTT broker
 /// (``ClientCertificateTLS``: the handshake, and the check of resumed sessions), then
-/// Hummingbird's HTTP/1.1. In place of HummingbirdTLS's `TLSChannel`, which has no room for a
-/// handler between TLS and HTTP.
+/// Hummingbird's HTTP/1.1 with the connection limits — its idle timeout for kept-alive
+/// connections, ``RequestDeadlines`` for the rest. In place of HummingbirdTLS's `TLSChannel`, which
+/// has no room for a handler between TLS and HTTP.
 struct HTTPSChannel: ServerChildChannel, HTTPChannelHandler {
     typealias Value = HTTP1Channel.Value
 
@@ -27,10 +28,17 @@ struct HTTPSChannel: ServerChildChannel, HTTPChannelHandler {
         await http.handle(value: value, logger: logger)
     }
 
-    /// The server for `Application(server:)`.
-    static func server(tls: ClientCertificateTLS) -> HTTPServerBuilder {
-        HTTPServerBuilder { responder in
-            HTTPSChannel(tls: tls, http: HTTP1Channel(responder: responder))
+    /// The server for `Application(server:)`; one count of pending connections for the listener.
+    static func server(tls: ClientCertificateTLS, limits: HTTPConnectionLimits) -> HTTPServerBuilder {
+        let pending = PendingConnections(limit: limits.maxPendingConnections)
+        return HTTPServerBuilder { responder in
+            HTTPSChannel(
+                tls: tls,
+                http: HTTP1Channel(
+                    responder: responder,
+                    configuration: .init(
+                        additionalChannelHandlers: [RequestDeadlines(limits: limits, pending: pending)],
+                        idleTimeout: TimeAmount(limits.idleTimeout))))
         }
     }
 }

@@ -41,7 +41,8 @@ public struct Hub: Sendable {
             let app = Application(
                 router: router,
                 server: HTTPSChannel.server(
-                    tls: try ClientCertificateTLS(serving: hub.serving, pki: hub.pki, logger: logger)),
+                    tls: try ClientCertificateTLS(serving: hub.serving, pki: hub.pki, logger: logger),
+                    limits: configuration.connectionLimits),
                 configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "hearth"),
                 services: try hub.backgroundServices(onBrokerListening: onBrokerListening),
                 onServerRunning: { channel in

@@ -2,10 +2,8 @@ import HearthCore
 import HearthHub
 import HearthStore
 import Hummingbird
-import HummingbirdTLS
 import Logging
 import NIOCore
-import NIOSSL
 import Prometheus
 import ServiceLifecycle
 import UnixSignals
@@ -43,7 +41,9 @@ public struct Hub: Sendable {
             let publicURL = hub.pki.authorities.publicURL
             let app = Application(
                 router: router,
-                server: try .tls(.http1(), configuration: tlsConfiguration(hub)),
+                server: HTTPSChannel.server(
+                    tls: try ClientCertificateTLS(serving: hub.serving, pki: hub.pki, logger: logger),
+                    limits: configuration.connectionLimits),
                 configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "hearth"),
                 services: try hub.backgroundServices(onBrokerListening: onBrokerListening),
                 onServerRunning: { channel in
@@ -86,14 +86,5 @@ public struct Hub: Sendable {
                 registry: hub.clients, secondFactor: hub.secondFactor, lifecycle: hub.lifecycle, sessions: hub.sessions,
                 bodyLimit: bodyLimit
             ).endpoints
-    }
-
-    /// TLS 1.3 with the hub's certificate; a client certificate is optional, and one that is
-    /// presented must pass ``ClientCertificateVerifier`` or the handshake fails.
-    private func tlsConfiguration(_ hub: HubServices) -> TLSChannelConfiguration {
-        var tls = hub.serving.serverTLSConfiguration()
-        tls.certificateVerification = .optionalVerification
-        let verifier = ClientCertificateVerifier(pki: hub.pki)
-        return TLSChannelConfiguration(tlsConfiguration: tls) { presented in await verifier.verify(presented) }
     }
 }

@@ -1,17 +1,18 @@
 import Logging
 import NIOCore
 import NIOPosix
-import NIOSSL
 import ServiceLifecycle
 
 /// The broker's listener as a service of the hub: MQTT over TLS (client certificates optional
-/// at the TLS layer — apps come with a token — and verified by `verifyClient` when present).
+/// at the TLS layer — apps come with a token — and verified by the hub's TLS stage when present).
 public struct BrokerService: Service {
-    public typealias ClientVerifier = @Sendable ([NIOSSLCertificate]) async -> NIOSSLVerificationResult
+    /// The TLS stage of one connection, in pipeline order, made on its event loop: the TLS
+    /// handler first, then whatever must see the decrypted stream before MQTT does. The hub
+    /// supplies it, so the broker shares the HTTPS listener's client-certificate checks.
+    public typealias TLSHandlers = @Sendable () -> [any ChannelHandler]
 
     let broker: Broker
-    let tls: NIOSSLContext
-    let verifyClient: ClientVerifier
+    let tlsHandlers: TLSHandlers
     let onListening: @Sendable (Int) async -> Void
     /// The assembly's event loops, which outlive the service: with one loop (the default),
     /// every connection is on it and a message reaches its subscribers by plain calls, with no
@@ -19,12 +20,11 @@ public struct BrokerService: Service {
     let eventLoopGroup: any EventLoopGroup
 
     public init(
-        broker: Broker, tls: NIOSSLContext, verifyClient: @escaping ClientVerifier,
+        broker: Broker, tlsHandlers: @escaping TLSHandlers,
         eventLoopGroup: any EventLoopGroup, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) {
         self.broker = broker
-        self.tls = tls
-        self.verifyClient = verifyClient
+        self.tlsHandlers = tlsHandlers
         self.onListening = onListening
         self.eventLoopGroup = eventLoopGroup
     }
@@ -44,8 +44,7 @@ public struct BrokerService: Service {
     private func serve(on group: any EventLoopGroup) async throws {
         let configuration = broker.configuration
         let broker = self.broker
-        let tls = self.tls
-        let verifyClient = self.verifyClient
+        let tlsHandlers = self.tlsHandlers
         // One batch per loop, made on the loop by its first connection.
         let flushBatches = Dictionary(uniqueKeysWithValues: group.makeIterator().map { loop in
             (ObjectIdentifier(loop), NIOLoopBoundBox<FlushBatch?>.makeEmptyBox(valueType: FlushBatch.self, eventLoop: loop))
@@ -60,15 +59,12 @@ public struct BrokerService: Service {
                         channel.close(promise: nil)
                         return
                     }
-                    let tlsHandler = NIOSSLServerHandler(context: tls) { certificates, promise in
-                        promise.completeWithTask { await verifyClient(certificates) }
-                    }
                     let batchBox = flushBatches[ObjectIdentifier(channel.eventLoop)]!
                     let flushBatch = batchBox.value ?? FlushBatch()
                     batchBox.value = flushBatch
                     let connection = MQTTConnection(
                         broker: broker, flushBatch: flushBatch, id: id, remoteAddress: channel.remoteAddress?.ipAddress)
-                    try channel.pipeline.syncOperations.addHandlers([tlsHandler, connection])
+                    try channel.pipeline.syncOperations.addHandlers(tlsHandlers() + [connection])
                 }
             }
             .bind(host: configuration.host, port: configuration.port).get()

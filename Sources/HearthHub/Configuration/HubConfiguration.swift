@@ -11,6 +11,8 @@ public struct HubConfiguration: Sendable {
     public var hostnames: [String]
     /// The largest request body accepted on `/v1`, in bytes.
     public var maxBodyBytes: Int
+    /// The HTTPS listener's timeouts for slow clients and its cap on pending connections.
+    public var connectionLimits = HTTPConnectionLimits()
     /// How long a sign-in session lives.
     public var sessionLifetime: Duration
     /// How often expired sessions are swept from the database.

@@ -2,7 +2,6 @@ import HearthBroker
 import HearthStore
 import Logging
 import NIOCore
-import NIOSSL
 import ServiceLifecycle
 import Synchronization
 
@@ -17,13 +16,11 @@ package enum HubBroker {
         let broker = Broker(
             configuration: configuration, gatekeeper: gatekeeper, storage: HubBrokerStorage(store: store), logger: logger,
             clock: store.clock)
-        var tls = serving.serverTLSConfiguration()
-        // Devices present a certificate; apps come with a token instead. One that is presented
-        // must be the hub's own, or the handshake fails.
-        tls.certificateVerification = .optionalVerification
-        let verifier = ClientCertificateVerifier(pki: pki)
+        // The same TLS stage as the HTTPS listener: a presented certificate must be the hub's
+        // own, at the handshake or, for a resumed session, before CONNECT is read.
+        let tls = try ClientCertificateTLS(serving: serving, pki: pki, logger: logger)
         let listener = BrokerService(
-            broker: broker, tls: try NIOSSLContext(configuration: tls), verifyClient: { await verifier.verify($0) },
+            broker: broker, tlsHandlers: { tls.handlers() },
             eventLoopGroup: eventLoopGroup, onListening: onListening)
         // The outbox first: the group stops services in reverse order, so it writes what the
         // listener's last connections leave.

@@ -22,6 +22,18 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Largest accepted request body in bytes (default 65536; env HEARTH_MAX_BODY_BYTES).")
     var maxBodyBytes: Int?
 
+    @Option(name: .long, help: "Seconds a new HTTPS connection has for its TLS handshake and first request's headers (default 10; env HEARTH_HEADER_TIMEOUT).")
+    var headerTimeout: Int?
+
+    @Option(name: .long, help: "Seconds an HTTPS request has for its body, from its headers (default 30; env HEARTH_BODY_TIMEOUT).")
+    var bodyTimeout: Int?
+
+    @Option(name: .long, help: "Seconds a kept-alive HTTPS connection may wait for its next request (default 60; env HEARTH_IDLE_TIMEOUT).")
+    var idleTimeout: Int?
+
+    @Option(name: .long, help: "HTTPS connections at most that have not yet sent a complete first request; the oldest is closed past it (default 128; env HEARTH_MAX_PENDING_CONNECTIONS).")
+    var maxPendingConnections: Int?
+
     @Option(name: .long, help: "Sign-in session lifetime in seconds (default 3600; env HEARTH_SESSION_TTL).")
     var sessionTTL: Int?
 
@@ -77,6 +89,7 @@ struct Serve: AsyncParsableCommand {
             guard bytes >= 1024 else { throw HearthError(.configuration, "the body limit must be at least 1024 bytes") }
             configuration.maxBodyBytes = bytes
         }
+        try connectionLimits(&configuration.connectionLimits)
         if let seconds = try sessionTTL ?? Environment.integer("HEARTH_SESSION_TTL") {
             guard (60...86_400).contains(seconds) else {
                 throw HearthError(.configuration, "the session lifetime must be 60 to 86400 seconds")
@@ -94,5 +107,27 @@ struct Serve: AsyncParsableCommand {
             configuration.auditCheckpointInterval = .seconds(seconds)
         }
         return configuration
+    }
+
+    /// The HTTPS listener's timeouts (1–3600 s each) and its cap on pending connections.
+    private func connectionLimits(_ limits: inout HTTPConnectionLimits) throws {
+        let timeouts: [(flag: Int?, variable: String, name: String, value: WritableKeyPath<HTTPConnectionLimits, Duration>)] = [
+            (headerTimeout, "HEARTH_HEADER_TIMEOUT", "header", \.headerTimeout),
+            (bodyTimeout, "HEARTH_BODY_TIMEOUT", "body", \.bodyTimeout),
+            (idleTimeout, "HEARTH_IDLE_TIMEOUT", "idle", \.idleTimeout),
+        ]
+        for timeout in timeouts {
+            guard let seconds = try timeout.flag ?? Environment.integer(timeout.variable) else { continue }
+            guard (1...3600).contains(seconds) else {
+                throw HearthError(.configuration, "the \(timeout.name) timeout must be 1 to 3600 seconds")
+            }
+            limits[keyPath: timeout.value] = .seconds(seconds)
+        }
+        if let count = try maxPendingConnections ?? Environment.integer("HEARTH_MAX_PENDING_CONNECTIONS") {
+            guard (1...100_000).contains(count) else {
+                throw HearthError(.configuration, "the cap on pending connections must be 1 to 100000")
+            }
+            limits.maxPendingConnections = count
+        }
     }
 }

@@ -1,0 +1,44 @@
+import HearthHub
+import HummingbirdCore
+import Logging
+import NIOCore
+
+/// The hub's HTTPS connections: the TLS stage shared with the MQTT broker
+/// (``ClientCertificateTLS``: the handshake, and the check of resumed sessions), then
+/// Hummingbird's HTTP/1.1 with the connection limits — its idle timeout for kept-alive
+/// connections, ``RequestDeadlines`` for the rest. In place of HummingbirdTLS's `TLSChannel`, which
+/// has no room for a handler between TLS and HTTP.
+struct HTTPSChannel: ServerChildChannel, HTTPChannelHandler {
+    typealias Value = HTTP1Channel.Value
+
+    let tls: ClientCertificateTLS
+    let http: HTTP1Channel
+
+    var responder: HTTPChannelHandler.Responder { http.responder }
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        channel.eventLoop.makeCompletedFuture {
+            try channel.pipeline.syncOperations.addHandlers(tls.handlers())
+        }.flatMap {
+            http.setup(channel: channel, logger: logger)
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await http.handle(value: value, logger: logger)
+    }
+
+    /// The server for `Application(server:)`; one count of pending connections for the listener.
+    static func server(tls: ClientCertificateTLS, limits: HTTPConnectionLimits) -> HTTPServerBuilder {
+        let pending = PendingConnections(limit: limits.maxPendingConnections)
+        return HTTPServerBuilder { responder in
+            HTTPSChannel(
+                tls: tls,
+                http: HTTP1Channel(
+                    responder: responder,
+                    configuration: .init(
+                        additionalChannelHandlers: [RequestDeadlines(limits: limits, pending: pending)],
+                        idleTimeout: TimeAmount(limits.idleTimeout))))
+        }
+    }
+}

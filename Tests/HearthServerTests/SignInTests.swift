@@ -1,6 +1,7 @@
 import Foundation
 import HearthCore
 import HearthHub
+import HearthOAuth
 import HearthServer
 import HearthStore
 import HearthTesting
@@ -106,6 +107,91 @@ import Testing
             for secret in [hub.ownerPassword, token, "hunter2-not-the-password", String(token.dropFirst(4))] {
                 #expect(!logs.contains { $0.contains(secret) }, "a log line contains a secret")
             }
+        }
+    }
+
+    /// curl from a chosen loopback address (Linux routes all of 127/8 to lo), so attempts come
+    /// from "different machines".
+    static func signIn(
+        _ hub: TestHub, from address: String, email: String? = nil, password: String, totp: String? = nil,
+        cookie: String? = nil
+    ) async throws -> (status: Int, body: [String: Any]) {
+        var fields: [String: Any] = ["email": email ?? hub.ownerEmail, "password": password]
+        if let totp { fields["totp"] = totp }
+        if let cookie { fields["device_cookie"] = cookie }
+        let body = String(decoding: try JSONSerialization.data(withJSONObject: fields), as: UTF8.self)
+        let result = try await ProcessRunner.run("/usr/bin/curl", [
+            "-sS", "--interface", address, "--cacert", hub.certificatePath, "-H", "Content-Type: application/json",
+            "-d", body, "-w", "\n%{http_code}", "https://127.0.0.1:\(hub.port)/v1/session",
+        ])
+        try #require(result.status == 0, "curl: \(result.standardError)")
+        let lines = result.standardOutput.split(separator: "\n", omittingEmptySubsequences: false)
+        let json = (try? JSONSerialization.jsonObject(with: Data(lines.dropLast().joined(separator: "\n").utf8))) as? [String: Any]
+        return (Int(lines.last ?? "") ?? 0, json ?? [:])
+    }
+
+    /// Issue 18.3: wrong passwords from many addresses back the account off — but not for the
+    /// owner's usual client, which proves it signed in before with its device cookie, nor for one
+    /// that knows the second factor. The per-address back-off stays, and the owner sees who is
+    /// being guessed at.
+    @Test func aStrangerCannotLockTheOwnerOutOfTheirUsualClient() async throws {
+        try await withTestHub(configure: { $0.signInFreeFailures = 2 }) { hub in
+            let usual = try await Self.signIn(hub, from: "127.0.0.1", password: hub.ownerPassword)
+            #expect(usual.status == 201)
+            let cookie = try #require(usual.body["device_cookie"] as? String)
+            #expect(cookie.hasPrefix("hdc_"))
+            let token = try #require(usual.body["token"] as? String)
+
+            // Wrong passwords from several addresses, each under its own limit: the account's
+            // limit is reached, and a third stranger is already turned away.
+            for octet in 10..<12 {
+                #expect(try await Self.signIn(hub, from: "127.0.0.\(octet)", password: "guess \(octet)").status == 401)
+            }
+            #expect(try await Self.signIn(hub, from: "127.0.0.12", password: "guess 12").status == 429)
+            // The account is backed off for any client without the cookie, wherever it is …
+            #expect(try await Self.signIn(hub, from: "127.0.0.20", password: hub.ownerPassword).status == 429)
+            #expect(try await Self.signIn(hub, from: "127.0.0.1", password: hub.ownerPassword).status == 429)
+            let forged = "hdc_" + Base64URL.encode(SecureRandom.bytes(32))
+            #expect(try await Self.signIn(hub, from: "127.0.0.1", password: hub.ownerPassword, cookie: forged).status == 429)
+            // … but not for the owner's usual client.
+            let spared = try await Self.signIn(hub, from: "127.0.0.1", password: hub.ownerPassword, cookie: cookie)
+            #expect(spared.status == 201, "\(spared.body)")
+            #expect(spared.body["device_cookie"] as? String == cookie)
+
+            // The owner sees the account being guessed at.
+            let throttled = try await hub.client.request("GET", "/v1/people/throttled", headers: ["Authorization": "Bearer \(token)"])
+            #expect(throttled.status == 200, "\(throttled.text)")
+            let accounts = try #require(try throttled.json()["accounts"] as? [[String: Any]])
+            #expect(accounts.count == 1 && accounts.first?["email"] as? String == hub.ownerEmail, "\(accounts)")
+            #expect(accounts.first?["failures"] as? Int == 2 && (accounts.first?["retry_after"] as? Int ?? 0) > 0, "\(accounts)")
+
+            // A cookie's own wrong passwords back that client off, and the address's back-off holds
+            // even with the cookie.
+            for _ in 0..<2 {
+                #expect(try await Self.signIn(hub, from: "127.0.0.30", password: "wrong", cookie: cookie).status == 401)
+            }
+            #expect(try await Self.signIn(hub, from: "127.0.0.30", password: hub.ownerPassword, cookie: cookie).status == 429)
+        }
+    }
+
+    @Test func aKnownSecondFactorSparesTheClientTheAccountBackOff() async throws {
+        try await withTestHub(configure: { $0.signInFreeFailures = 2 }) { hub in
+            let session = try Self.token(try await Self.signIn(hub))
+            let (totp, _) = try await OAuthPeopleTests.enroll(hub, session: session)
+            hub.clock.advance(by: 30)
+            for octet in 10..<12 {
+                #expect(try await Self.signIn(hub, from: "127.0.0.\(octet)", password: "guess \(octet)").status == 401)
+            }
+            #expect(try await Self.signIn(hub, from: "127.0.0.1", password: hub.ownerPassword).status == 429)
+            // While backed off, a wrong code and a wrong password get the same answer.
+            let wrongCode = try await Self.signIn(hub, from: "127.0.0.2", password: hub.ownerPassword, totp: "000000")
+            let wrongPassword = try await Self.signIn(
+                hub, from: "127.0.0.3", password: "guess again", totp: totp.code(at: hub.clock.now))
+            #expect(wrongCode.status == 401 && wrongPassword.status == 401)
+            #expect(wrongCode.body["detail"] as? String == wrongPassword.body["detail"] as? String, "\(wrongCode.body) \(wrongPassword.body)")
+            hub.clock.advance(by: 30)
+            let spared = try await Self.signIn(hub, from: "127.0.0.1", password: hub.ownerPassword, totp: totp.code(at: hub.clock.now))
+            #expect(spared.status == 201, "\(spared.body)")
         }
     }
 }

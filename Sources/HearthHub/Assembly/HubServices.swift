@@ -46,7 +46,7 @@ public struct HubServices: Sendable {
         secondFactor = SecondFactor(store: store, sealer: pki.sealer)
         signIn = PasswordSignIn(
             store: store, hasher: hasher, decoyHash: try await hasher.decoyHash(), throttle: throttle(),
-            secondFactor: secondFactor)
+            secondFactor: secondFactor, deviceCookies: DeviceCookie(keys: pki.sealer.derivedKeys(purpose: "device cookie")))
         issuer = OAuthIssuer(configuration.oauthIssuer ?? pki.authorities.publicURL)
         keyring = OAuthKeyring(store: store, sealer: pki.sealer)
         oauth = AuthorizationServer(

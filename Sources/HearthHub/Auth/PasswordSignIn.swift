@@ -14,50 +14,96 @@ package struct PasswordSignIn: Sendable {
     package let decoyHash: String
     package let throttle: SignInThrottle
     package let secondFactor: SecondFactor
+    package let deviceCookies: DeviceCookie
 
     package struct SignedIn: Sendable {
         package let person: Person
         /// `mfa` when a second factor was proved (RFC 9068 `acr`), nil otherwise.
         package let acr: String?
+        /// For the client to keep and present at its next sign-in (``DeviceCookie``).
+        package let deviceCookie: String
     }
 
+    /// Failures count per source address, and per account — except for a client that proves it
+    /// signed in to this account before, with a device cookie (its failures count for it alone),
+    /// or with the account's second factor while the account is backed off (the code is checked
+    /// only then, and every failure of that path gets the same answer, so it reveals nothing
+    /// about the password).
     package func check(
-        email text: String, password: String, code: String?, source: String?, logger: Logger
+        email text: String, password: String, code: String?, deviceCookie: String? = nil, source: String?,
+        logger: Logger
     ) async throws -> SignedIn {
         guard let email = try? EmailAddress(text) else {
             throw HearthError(.invalidInput, code: "invalid-body", "field 'email' is not an email address")
         }
-        let keys = Self.throttleKeys(email: email, source: source)
-        try await throttle.enforce(keys)
+        let sourceKey = Self.sourceKey(source)
+        let accountKey = Self.accountKey(email)
+        let trustedClient = deviceCookies.client(deviceCookie, email: email)
+        let keys = [sourceKey, trustedClient ?? accountKey]
+        try await throttle.enforce([sourceKey])
+        let accountWait = await throttle.retryAfter([keys[1]])
+        let code = code.flatMap { $0.isEmpty ? nil : $0 }
         let credential = try await store.read { db in try await db.people.credential(email: email) }
+        // Backed off and no device cookie: only the second factor may vouch for the client.
+        let sparedByCode: Bool
+        if accountWait > 0 {
+            guard trustedClient == nil, code != nil, let person = credential?.person,
+                  try await secondFactor.isEnrolled(person.id)
+            else { throw HearthError.throttled(retryAfter: accountWait, "failed attempts") }
+            sparedByCode = true
+        } else {
+            sparedByCode = false
+        }
         let matches = try await hasher.verify(password, against: credential?.passwordHash ?? decoyHash)
         guard let credential, matches else {
             logger.notice("sign-in failed", metadata: ["remote": "\(source ?? "-")"])
             try await fail(keys, person: credential?.person, reason: credential == nil ? "unknown account" : "wrong password", source: source)
-            throw HearthError.unauthenticated("the email or password is wrong", invalidToken: false)
+            throw sparedByCode
+                ? Self.wrongWithCode : HearthError.unauthenticated("the email or password is wrong", invalidToken: false)
         }
         let person = credential.person
-        guard try await secondFactor.isEnrolled(person.id) else {
-            await throttle.recordSuccess(keys[0])
-            return SignedIn(person: person, acr: nil)
+        var acr: String?
+        if try await secondFactor.isEnrolled(person.id) {
+            guard let code else {
+                throw HearthError(.unauthenticated, code: "second-factor-required",
+                    "this account has a second factor: send the authenticator's code (or a recovery code) as 'totp'")
+            }
+            guard code.utf8.count <= 64, try await secondFactor.verify(person, code: code) else {
+                logger.notice("sign-in failed", metadata: ["remote": "\(source ?? "-")", "step": "second factor"])
+                try await fail(keys, person: person, reason: "wrong second factor", source: source)
+                throw sparedByCode
+                    ? Self.wrongWithCode
+                    : HearthError.unauthenticated("the second-factor code is wrong or was used already", invalidToken: false)
+            }
+            acr = "mfa"
         }
-        guard let code, !code.isEmpty else {
-            throw HearthError(.unauthenticated, code: "second-factor-required",
-                "this account has a second factor: send the authenticator's code (or a recovery code) as 'totp'")
+        // A client that was spared the account's back-off clears only its own count: the
+        // stranger guessing at the account stays backed off.
+        if let trustedClient {
+            await throttle.recordSuccess(trustedClient)
+        } else if !sparedByCode {
+            await throttle.recordSuccess(accountKey)
         }
-        guard code.utf8.count <= 64, try await secondFactor.verify(person, code: code) else {
-            logger.notice("sign-in failed", metadata: ["remote": "\(source ?? "-")", "step": "second factor"])
-            try await fail(keys, person: person, reason: "wrong second factor", source: source)
-            throw HearthError.unauthenticated("the second-factor code is wrong or was used already", invalidToken: false)
-        }
-        await throttle.recordSuccess(keys[0])
-        return SignedIn(person: person, acr: "mfa")
+        return SignedIn(person: person, acr: acr, deviceCookie: trustedClient != nil ? deviceCookie! : deviceCookies.issue(for: email))
     }
 
-    /// Failures count per account and per source address.
-    package static func throttleKeys(email: EmailAddress, source: String?) -> [String] {
-        ["account:" + email.rawValue, "source:" + (source ?? "unknown")]
+    private static let wrongWithCode = HearthError.unauthenticated(
+        "the email, password or second-factor code is wrong", invalidToken: false)
+
+    /// The accounts backed off now, for the owner to see who is being guessed at: email, failures
+    /// counted, seconds until the next attempt is checked.
+    package func throttledAccounts(_ emails: [EmailAddress]) async -> [(email: EmailAddress, failures: Int, retryAfter: Int)] {
+        var found: [(email: EmailAddress, failures: Int, retryAfter: Int)] = []
+        for email in emails {
+            let key = Self.accountKey(email)
+            let wait = await throttle.retryAfter([key])
+            if wait > 0 { found.append((email, await throttle.failures(key), wait)) }
+        }
+        return found
     }
+
+    package static func accountKey(_ email: EmailAddress) -> String { "account:" + email.rawValue }
+    package static func sourceKey(_ source: String?) -> String { "source:" + (source ?? "unknown") }
 
     private func fail(_ keys: [String], person: Person?, reason: String, source: String?) async throws {
         await throttle.recordFailure(keys)

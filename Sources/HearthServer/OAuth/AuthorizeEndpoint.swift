@@ -32,7 +32,8 @@ extension AuthorizationServer {
             let signedIn: PasswordSignIn.SignedIn
             do {
                 signedIn = try await signIn.check(
-                    email: form["email"] ?? "", password: form["password"] ?? "", code: form["totp"], source: context.remoteIP,
+                    email: form["email"] ?? "", password: form["password"] ?? "", code: form["totp"],
+                    deviceCookie: RequestCookies.value(Self.deviceCookieName, in: request), source: context.remoteIP,
                     logger: context.logger)
             } catch let error as HearthError {
                 let csrf = form["csrf"] ?? ""
@@ -40,9 +41,15 @@ extension AuthorizationServer {
                     consentPage(checked, csrf: csrf, email: form["email"] ?? "", message: error.reason),
                     status: Problem.status(for: error), retryAfter: Problem.retryAfter(for: error))
             }
-            return Self.redirect(to: checked.redirectURI, try await issueAuthorizationCode(checked, signedIn: signedIn))
+            var response = Self.redirect(to: checked.redirectURI, try await issueAuthorizationCode(checked, signedIn: signedIn))
+            // The browser that signed in is spared the account's back-off next time (a year).
+            response.headers[.setCookie] = RequestCookies.setCookie(
+                Self.deviceCookieName, signedIn.deviceCookie, maxAge: 365 * 86_400)
+            return response
         }
     }
+
+    static let deviceCookieName = "__Host-hearth_device"
 
     /// Checks the request; runs `body` with it, turning refusals into a page (before the redirect
     /// URI is trusted) or a redirect (after).

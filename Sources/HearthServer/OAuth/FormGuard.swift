@@ -12,7 +12,7 @@ enum FormGuard {
     static func issue(reusing request: Request) -> (token: String, cookie: String?) {
         if let existing = presented(request) { return (existing, nil) }
         let token = Base64URL.encode(SecureRandom.bytes(24))
-        return (token, "\(cookieName)=\(token); Path=/; Secure; HttpOnly; SameSite=Strict")
+        return (token, RequestCookies.setCookie(cookieName, token))
     }
 
     static func check(_ request: Request, formValue: String?) -> Bool {
@@ -21,12 +21,6 @@ enum FormGuard {
     }
 
     private static func presented(_ request: Request) -> String? {
-        for header in request.headers[values: .cookie] {
-            for part in header.split(separator: ";") {
-                let pair = part.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
-                if pair.count == 2, pair[0] == cookieName, pair[1].utf8.count == 32 { return String(pair[1]) }
-            }
-        }
-        return nil
+        RequestCookies.value(cookieName, in: request).flatMap { $0.utf8.count == 32 ? $0 : nil }
     }
 }

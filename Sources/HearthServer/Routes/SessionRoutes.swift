@@ -23,6 +23,14 @@ struct SessionRoutes: Sendable {
         let password: String
         /// The authenticator's code or a recovery code, for an account with a second factor.
         let totp: String?
+        /// What an earlier sign-in from this client returned: it spares the client the account's
+        /// back-off (`docs/oauth.md`, "Sign-in throttling").
+        let deviceCookie: String?
+
+        enum CodingKeys: String, CodingKey {
+            case email, password, totp
+            case deviceCookie = "device_cookie"
+        }
     }
 
     struct PasswordChange: Decodable {
@@ -41,12 +49,14 @@ struct SessionRoutes: Sendable {
         let expiresAt: Date
         let expiresIn: Int
         let person: PersonView
+        let deviceCookie: String
 
         enum CodingKeys: String, CodingKey {
             case token, person
             case tokenType = "token_type"
             case expiresAt = "expires_at"
             case expiresIn = "expires_in"
+            case deviceCookie = "device_cookie"
         }
     }
 
@@ -69,6 +79,17 @@ struct SessionRoutes: Sendable {
             case id, email, role
             case householdID = "household_id"
             case mustChangePassword = "must_change_password"
+        }
+    }
+
+    struct ThrottledAccount: Encodable {
+        let email: String
+        let failures: Int
+        let retryAfter: Int
+
+        enum CodingKeys: String, CodingKey {
+            case email, failures
+            case retryAfter = "retry_after"
         }
     }
 
@@ -110,13 +131,24 @@ struct SessionRoutes: Sendable {
                 return try JSONBody.response(view)
             },
             Endpoint(.post, "/v1/me/password") { request, context in try await changePassword(request, context) },
+            // Which of the household's accounts are backed off on this node right now: someone is
+            // guessing their passwords.
+            Endpoint(.get, "/v1/people/throttled") { request, context in
+                let owner = try await authenticator.owner(context.call(request), toDo: "see throttled accounts", scope: "hub:admin")
+                let people = try await store.read { db in try await db.people.all(in: owner.householdID) }
+                let throttled = await signIn.throttledAccounts(people.map(\.email))
+                return try JSONBody.response(["accounts": throttled.map {
+                    ThrottledAccount(email: $0.email.rawValue, failures: $0.failures, retryAfter: $0.retryAfter)
+                }])
+            },
         ]
     }
 
     private func createSession(_ request: Request, _ context: HearthRequestContext) async throws -> Response {
         let body = try await JSONBody.decode(SignIn.self, from: request, limit: bodyLimit)
         let signedIn = try await signIn.check(
-            email: body.email, password: body.password, code: body.totp, source: context.remoteIP, logger: context.logger)
+            email: body.email, password: body.password, code: body.totp, deviceCookie: body.deviceCookie,
+            source: context.remoteIP, logger: context.logger)
         let person = signedIn.person
         let token = SecretToken(prefix: "hst_")
         let now = store.clock.now
@@ -136,7 +168,7 @@ struct SessionRoutes: Sendable {
         return try JSONBody.response(
             SessionCreated(
                 token: token.value, expiresAt: expiresAt, expiresIn: Int(sessionLifetime.seconds),
-                person: PersonView(person)),
+                person: PersonView(person), deviceCookie: signedIn.deviceCookie),
             status: .created)
     }
 
@@ -147,7 +179,7 @@ struct SessionRoutes: Sendable {
             throw Problem(
                 .unprocessableContent, code: "weak-password", detail: "the new password must be 12 to 1024 characters")
         }
-        let keys = PasswordSignIn.throttleKeys(email: caller.person.email, source: context.remoteIP)
+        let keys = [PasswordSignIn.accountKey(caller.person.email), PasswordSignIn.sourceKey(context.remoteIP)]
         try await throttle.enforce(keys)
         guard let credential = try await store.read({ db in try await db.people.credential(id: caller.person.id) }),
               try await hasher.verify(body.currentPassword, against: credential.passwordHash)

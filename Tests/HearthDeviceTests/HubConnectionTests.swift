@@ -142,7 +142,7 @@ import X509
             let serverKey = try FileKeyStore(folder: folder.appendingPathComponent("nas")).makePendingKey()
             let (_, serverPEM) = try await DeviceFixtures.issue(
                 hub, csr: try CSRMaker.make(for: serverKey), name: "nas", profile: "server",
-                fields: ["dns_names": ["nas.example.org"]])
+                fields: ["dns_names": ["nas.home.arpa"]])
             try await Self.withServer(tls: try Self.serverContext(serverPEM, serverKey)) { port in
                 // Refused at the handshake: a long timeout, so a loaded machine cannot turn it into one.
                 let pinned = try HubConnection(hub: try Self.url(port), trust: .pinned(root, hub: identity), timeout: .seconds(30))

@@ -70,7 +70,8 @@ import X509
 
     /// Issue 18.2: the zone CAs vouch only for the hub's host names, local names and private
     /// addresses. The issuer refuses anything else with the reason; a certificate signed by hand
-    /// with a zone key for a public name fails `openssl verify`.
+    /// with a zone key for a public DNS name fails `openssl verify` (addresses are refused at
+    /// issuance only: see HostNameConstraints for why they are not in the CA certificate).
     @Test func opensslEnforcesTheIntermediatesHostNameConstraints() async throws {
         let now = Date()
         let root = try AuthorityFactory.makeRoot(commonName: "Hearth root test", now: now, lifetime: 10 * 365 * 86_400)
@@ -128,14 +129,15 @@ import X509
         #expect(accepted.status == 0, "\(accepted.standardOutput)\(accepted.standardError)")
         let control = try await verify(try write(try handSigned(.dnsName("tv.home.arpa")), "control.pem"))
         #expect(control.status == 0, "\(control.standardOutput)\(control.standardError)")
-        for (index, name) in [GeneralName.dnsName("www.example.com"), ip([8, 8, 8, 8])].enumerated() {
+        for (index, name) in [GeneralName.dnsName("www.example.com"), .dnsName("hub.example.net.evil.com")].enumerated() {
             let rejected = try await verify(try write(try handSigned(name), "outside-\(index).pem"))
             #expect(rejected.status != 0, "\(name)")
             #expect((rejected.standardOutput + rejected.standardError).contains("permitted subtree violation"), "\(name)")
         }
         let text = try await ProcessRunner.run("/usr/bin/openssl", ["x509", "-in", zonePath, "-noout", "-text"]).standardOutput
-        for expected in ["DNS:home.arpa", "DNS:local", "DNS:localhost", "DNS:hub.example.net", "IP:192.168.0.0/255.255.0.0"] {
+        for expected in ["DNS:home.arpa", "DNS:local", "DNS:localhost", "DNS:hub.example.net"] {
             #expect(text.contains(expected), "missing \(expected) in \(text)")
         }
+        #expect(!text.contains("IP:"), "BoringSSL refuses chains whose CA constrains addresses")
     }
 }

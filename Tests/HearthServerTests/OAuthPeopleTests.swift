@@ -690,4 +690,86 @@ import Testing
             #expect(try await introspect(token)["active"] as? Bool == false)
         }
     }
+
+    /// Issue 28.1: a gateway's containment reaches the tokens it obtained for the devices behind
+    /// it (their `act` names the gateway), and a certificate-bound token is inactive at
+    /// introspection once its certificate is revoked.
+    @Test(arguments: TestEngine.allCases)
+    func aContainedGatewayNoLongerActsForTheDevicesBehindIt(engine: TestEngine) async throws {
+        try await TestRequirement.check(engine.requirements)
+        try await withTestHub(engine: engine) { hub in
+            let folder = try TemporaryFolder.make(prefix: "oauth-gateway")
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let (session, _) = try await Self.session(hub)
+            let owner = Self.bearer(session)
+            let issued = try await PKITools.issue(
+                hub, token: session, folder: folder, name: "gateway", fields: ["name": "hall gateway", "profile": "gateway"])
+            let gateway = try #require(issued.fields["device"] as? String)
+            let exchangeGrant = "urn:ietf:params:oauth:grant-type:token-exchange"
+            let client = try #require(try await Self.register(hub, session: session, [
+                "name": "hall gateway", "token_endpoint_auth_method": "tls_client_auth", "device_id": gateway,
+                "scope": "devices:read", "grant_types": ["client_credentials", exchangeGrant],
+            ])["client_id"] as? String)
+            let behind = try await hub.client.json("POST", "/v1/devices/\(gateway)/behind", ["name": "bulb"], headers: owner)
+            try #require(behind.status == 201, "\(behind.text)")
+            let bulb = try #require(try behind.json()["id"] as? String, "\(behind.text)")
+            let resourceKey = AssertionKey()
+            let resourceServer = try #require(try await Self.register(hub, session: session, [
+                "name": "resource server", "token_endpoint_auth_method": "private_key_jwt", "jwks": resourceKey.jwks,
+                "scope": "devices:read",
+            ])["client_id"] as? String)
+            let issuer = "https://127.0.0.1:\(hub.port)"
+
+            func token(_ form: [String]) async throws -> [String: Any] {
+                var arguments = [
+                    "-sS", "--max-time", "20", "--cacert", hub.certificatePath, "--cert", issued.chain, "--key", issued.key,
+                ]
+                for field in form { arguments += ["--data-urlencode", field] }
+                let result = try await ProcessRunner.run(PKITools.curl, arguments + ["\(issuer)/oauth/token"])
+                try #require(result.status == 0, "curl: \(result.standardError)")
+                return try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+            }
+            func active(_ token: String) async throws -> Bool {
+                let assertion = try resourceKey.assertion(
+                    client: resourceServer, audience: issuer + "/oauth/introspect", now: hub.clock.now)
+                let response = try await Self.form(hub, "/oauth/introspect", [
+                    ("client_id", resourceServer), ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+                    ("client_assertion", assertion), ("token", token),
+                ])
+                try #require(response.status == 200, "introspection: \(response.status) \(response.text)")
+                return try response.json()["active"] as? Bool == true
+            }
+            func tokens() async throws -> (own: String, forBulb: String) {
+                let own = try #require(try await token(["grant_type=client_credentials", "client_id=\(client)"])["access_token"] as? String)
+                let exchanged = try await token([
+                    "grant_type=\(exchangeGrant)", "client_id=\(client)",
+                    "subject_token_type=urn:hearth:params:oauth:token-type:device-id", "subject_token=\(bulb)",
+                    "actor_token_type=urn:ietf:params:oauth:token-type:access_token", "actor_token=\(own)",
+                ])
+                let forBulb = try #require(exchanged["access_token"] as? String, "exchange: \(exchanged)")
+                #expect((try Self.claims(forBulb)["act"] as? [String: Any])?["sub"] as? String == gateway)
+                return (own, forBulb)
+            }
+
+            // Quarantine: the gateway's own token and the one it exchanged for the bulb end at once.
+            let first = try await tokens()
+            #expect(try await active(first.own))
+            #expect(try await active(first.forBulb))
+            let quarantined = try await hub.client.json("POST", "/v1/devices/\(gateway)/quarantine", ["reason": "odd"], headers: owner)
+            #expect(quarantined.status == 200, "\(quarantined.text)")
+            #expect(try await !active(first.own))
+            #expect(try await !active(first.forBulb), "the exchanged token outlived the gateway's quarantine")
+            #expect(try await hub.client.json("POST", "/v1/devices/\(gateway)/release", [:], headers: owner).status == 200)
+
+            // Revoked certificates: the tokens bound to them are inactive at introspection.
+            let second = try await tokens()
+            #expect(try await active(second.own))
+            #expect(try await active(second.forBulb))
+            let revoked = try await hub.client.json(
+                "POST", "/v1/pki/certificates/\(issued.serial)/revoke", ["reason": "key-compromise"], headers: owner)
+            #expect(revoked.status == 200, "\(revoked.text)")
+            #expect(try await !active(second.own), "a token bound to a revoked certificate is still active")
+            #expect(try await !active(second.forBulb), "a token bound to a revoked certificate is still active")
+        }
+    }
 }

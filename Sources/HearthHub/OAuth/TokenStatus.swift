@@ -52,10 +52,27 @@ extension AuthorizationServer {
         let at = now
         let stored = try await store.read { db -> OAuthAccessTokenRecord? in
             guard try await db.oauthGrants.isAccessTokenActive(jti: claims.jti, at: at) else { return nil }
+            if let thumbprint = claims.cnf?.x5tS256,
+               try await !Self.boundCertificateIsLive(thumbprint, clientID: claims.clientID, at: at, db)
+            {
+                return nil
+            }
             return try await db.oauthGrants.accessToken(jti: claims.jti)
         }
         guard let stored, stored.householdID == caller.record.householdID else { return inactive }
         return .accessToken(AccessIntrospection(claims: claims))
+    }
+
+    /// A certificate-bound token (RFC 8705) is worth no more than its certificate: a resource
+    /// server that trusts introspection, and does not see the TLS handshake the hub refuses,
+    /// must hear `active: false` once the certificate is revoked or expired.
+    private static func boundCertificateIsLive(
+        _ thumbprint: String, clientID: String, at now: Date, _ db: StoreSession
+    ) async throws -> Bool {
+        guard let uri = try await db.oauthClients.find(clientID)?.tlsSANURI else { return false }
+        return try await db.pki.certificates(uri: uri).contains { record in
+            record.status == .valid && record.notAfter > now && certificateThumbprint(der: record.certificateDER) == thumbprint
+        }
     }
 
     /// Revokes the token if it is the caller's; an unknown, expired or foreign token is answered

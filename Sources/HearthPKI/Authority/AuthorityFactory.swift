@@ -33,7 +33,7 @@ public enum AuthorityFactory {
     }
 
     /// An issuing CA (path length 0) signed by `root`, limited to URIs on `permittedURIHosts` and
-    /// to the DNS names and addresses of `hostNames`.
+    /// to the DNS names of `hostNames`.
     public static func makeIntermediate(
         commonName: String, permittedURIHosts: [String], hostNames: HostNameConstraints, root: Certificate,
         rootKey: P384.Signing.PrivateKey, now: Date, lifetime: TimeInterval
@@ -55,10 +55,7 @@ public enum AuthorityFactory {
             extensions: try Certificate.Extensions {
                 Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
                 Critical(KeyUsage(keyCertSign: true, cRLSign: true))
-                Critical(NameConstraints(
-                    permittedDNSDomains: hostNames.dnsDomains,
-                    permittedIPRanges: hostNames.ipRanges.map { ASN1OctetString(contentBytes: $0[...]) },
-                    permittedURIDomains: permittedURIHosts))
+                Critical(NameConstraints(permittedDNSDomains: hostNames.dnsDomains, permittedURIDomains: permittedURIHosts))
                 SubjectKeyIdentifier(hash: publicKey)
                 AuthorityKeyIdentifier(keyIdentifier: rootKeyID)
             },

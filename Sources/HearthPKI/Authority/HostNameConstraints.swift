@@ -1,17 +1,19 @@
 import SwiftASN1
 import X509
 
-/// The DNS names and IP addresses a zone CA may certify, as RFC 5280 name constraints in the CA
-/// certificate itself: the household root is trusted by people's browsers and tools, so it must
-/// not vouch for `www.example.com` even if someone signs with a zone CA's key by hand.
+/// The DNS names and IP addresses a zone CA may certify. The household root is trusted by
+/// people's browsers and tools, so it must not vouch for `www.example.com`.
 ///
-/// Permitted: the hub's configured host names, `localhost`, `home.arpa` and `local` names (each
-/// with its subdomains, as RFC 5280 reads a dNSName constraint), loopback and private addresses.
+/// DNS names are RFC 5280 name constraints in the CA certificate itself, so a certificate signed
+/// by hand with a zone CA's key is rejected too: the hub's configured host names, `localhost`,
+/// `home.arpa` and `local` names (each with its subdomains, as RFC 5280 reads a dNSName
+/// constraint). IP addresses are the hub's own rule at issuance only — loopback and private ones —
+/// and not in the certificate: BoringSSL (swift-nio-ssl, so every Swift client, the device SDK
+/// included) rejects any chain whose CA constrains IP addresses and whose leaf names one
+/// (`X509_V_ERR_UNSUPPORTED_CONSTRAINT_TYPE`), and the hub's own certificate names 127.0.0.1.
 public struct HostNameConstraints: Sendable, Hashable {
     /// dNSName subtrees, lower-case.
     public let dnsDomains: [String]
-    /// iPAddress subtrees: address then mask, 8 bytes (IPv4) or 32 (IPv6).
-    public let ipRanges: [[UInt8]]
 
     public static let localDomains = ["localhost", "home.arpa", "local"]
 
@@ -25,27 +27,22 @@ public struct HostNameConstraints: Sendable, Hashable {
         [0xfc] + [UInt8](repeating: 0, count: 15) + [0xfe] + [UInt8](repeating: 0, count: 15),
     ]
 
-    public init(dnsDomains: [String], ipRanges: [[UInt8]]) {
+    public init(dnsDomains: [String]) {
         var seen = Set<String>()
         self.dnsDomains = dnsDomains.map { $0.lowercased() }.filter { seen.insert($0).inserted }
-        self.ipRanges = ipRanges
     }
 
     /// What a new hub's zone CAs permit.
     public static func forHub(hostnames: [String]) -> HostNameConstraints {
-        HostNameConstraints(dnsDomains: localDomains + hostnames, ipRanges: privateAndLoopbackRanges)
+        HostNameConstraints(dnsDomains: localDomains + hostnames)
     }
 
     /// The constraints a CA certificate carries (empty for a CA made before they existed, which
-    /// then permits any host name, as it always did).
+    /// then permits any DNS name, as it always did).
     public init(of certificate: Certificate) {
         let constraints = try? certificate.extensions.nameConstraints
-        self.init(
-            dnsDomains: constraints.map { Array($0.permittedDNSDomains) } ?? [],
-            ipRanges: constraints.map { $0.permittedIPRanges.map { Array($0.bytes) } } ?? [])
+        self.init(dnsDomains: constraints.map { Array($0.permittedDNSDomains) } ?? [])
     }
-
-    public var isEmpty: Bool { dnsDomains.isEmpty && ipRanges.isEmpty }
 
     /// RFC 5280 §4.2.1.10: the name itself or any name with labels added on the left; a
     /// constraint starting with a dot permits only the latter.
@@ -58,8 +55,7 @@ public struct HostNameConstraints: Sendable, Hashable {
     }
 
     public func permits(ipAddress: [UInt8]) -> Bool {
-        guard !ipRanges.isEmpty else { return true }
-        return ipRanges.contains { range in
+        Self.privateAndLoopbackRanges.contains { range in
             let length = range.count / 2
             guard ipAddress.count == length else { return false }
             return (0..<length).allSatisfy { ipAddress[$0] & range[length + $0] == range[$0] & range[length + $0] }

@@ -145,17 +145,24 @@ public struct OAuthGrantRecords: Sendable {
     }
 
     /// Revokes every live token whose subject is the device (its client-credentials tokens and
-    /// the tokens a gateway obtained for it), and the grants it holds; returns how many tokens.
+    /// the tokens a gateway obtained for it) or whose actor is the device (every token of an OAuth
+    /// client bound to it: a gateway's own and those it exchanged for the devices behind it), and
+    /// the grants either holds; returns how many tokens.
     @discardableResult
     public func revokeAll(device: DeviceID, reason: String, at time: Date) async throws -> Int {
         for id in try await db.query(
-            "SELECT id FROM oauth_grants WHERE subject = ? AND revoked_at IS NULL", "device:\(device.rawValue)"
+            """
+            SELECT id FROM oauth_grants WHERE revoked_at IS NULL
+            AND (subject = ? OR client_id IN (SELECT id FROM oauth_clients WHERE device_id = ?))
+            """, "device:\(device.rawValue)", device.rawValue
         ).map({ try $0.text("id") }) {
             try await revoke(id, reason: reason, at: time)
         }
         let count = try await db.query(
-            "UPDATE oauth_access_tokens SET revoked_at = ? WHERE subject = ? AND revoked_at IS NULL RETURNING jti",
-            time.unixMilliseconds, device.rawValue
+            """
+            UPDATE oauth_access_tokens SET revoked_at = ? WHERE revoked_at IS NULL
+            AND (subject = ? OR client_id IN (SELECT id FROM oauth_clients WHERE device_id = ?)) RETURNING jti
+            """, time.unixMilliseconds, device.rawValue, device.rawValue
         ).count
         try await AccessChangeRecords(db: db).bump()
         return count

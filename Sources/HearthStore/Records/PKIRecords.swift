@@ -126,6 +126,12 @@ public struct PKIRecords: Sendable {
             .map(CertificateRecord.init)
     }
 
+    /// The certificates naming `uri` (a device's or gateway's identity): a handful at most.
+    public func certificates(uri: String) async throws -> [CertificateRecord] {
+        try await db.query("SELECT \(CertificateRecord.columns) FROM certificates WHERE uri = ?", uri)
+            .map(CertificateRecord.init)
+    }
+
     public func certificate(serial: String) async throws -> CertificateRecord? {
         try await db.first("SELECT \(CertificateRecord.columns) FROM certificates WHERE serial = ?", serial)
             .map(CertificateRecord.init)

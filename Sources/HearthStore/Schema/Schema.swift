@@ -1,6 +1,6 @@
 /// Every migration this binary knows, in order. The highest version is the schema it expects.
 public enum Schema {
-    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7]
+    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }
 
@@ -485,5 +485,13 @@ public enum Schema {
             )
             """,
         ]
+    )
+
+    /// Introspection checks that a certificate-bound token's certificate is still live, finding
+    /// it by the identity its client names.
+    static let version8 = Migration(
+        version: 8,
+        name: "certificates by identity",
+        statements: ["CREATE INDEX certificates_uri ON certificates (uri)"]
     )
 }

@@ -150,6 +150,28 @@ import Testing
         }
     }
 
+    /// An answer that does not need the body (the zero-touch challenge ignores it) and comes before
+    /// the body arrives keeps the connection: the body is read and dropped. Closing there broke
+    /// the device SDK's zero-touch pairing on a loaded machine, where the body came a moment after
+    /// the head and its write then failed on the closed connection.
+    @Test func anEarlyAnswerThatDidNotNeedTheBodyKeepsTheConnection() async throws {
+        try await withTestHub { hub in
+            let connection = try await RawConnection.open(port: hub.port, tls: true)
+            try await connection.send(
+                "POST /v1/pairing/attest/challenge HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n")
+            #expect(try await connection.waitFor("\r\n\r\n"))
+            #expect(connection.text.hasPrefix("HTTP/1.1 201"), "\(connection.text)")
+            #expect(!connection.text.lowercased().contains("connection: close"), "\(connection.text)")
+            // The body, late; then a second request on the same connection is answered.
+            try await Task.sleep(for: .milliseconds(200))
+            try await connection.send("{}")
+            try await connection.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            #expect(try await connection.waitFor("HTTP/1.1 200"), "\(connection.text)")
+            #expect(connection.closedAt == nil)
+            connection.close()
+        }
+    }
+
     /// The limits reach the real binary from `hearth serve`'s flags, and nonsense is refused.
     @Test func serveTakesTheLimitsFromItsFlags() async throws {
         let root = try TemporaryFolder.make(prefix: "hearth-slow")

@@ -15,10 +15,13 @@ import NIOSSL
 /// A connection past a deadline is dropped at the socket, with no answer: it has not sent a
 /// request that could be answered, and its client is not owed a TLS close it would not wait for.
 ///
-/// It also closes the connection after a response that comes before its request's body has
-/// arrived — a 413 for a chunked body over the limit, a refusal that did not need the body —
-/// with `Connection: close` on the response: keeping the connection would mean reading and
-/// throwing away the rest of the body at whatever pace the client chooses.
+/// It also closes the connection after a 413 that comes before its request's body has arrived (a
+/// chunked body over the limit), with `Connection: close` on the response: keeping it would mean
+/// reading and throwing away a body already known to be too large. Any other answer given before
+/// the body has arrived (a route that does not need it, a refusal) leaves the connection open and
+/// the rest of the body is read and dropped, within the body deadline: closing there would make a
+/// client that is still writing its body — on a loaded machine, the body often arrives a moment
+/// after the head — fail with a broken connection instead of reading the answer.
 ///
 /// Time comes from the event loop's scheduled tasks (monotonic I/O deadlines).
 final class RequestDeadlines: ChannelDuplexHandler, RemovableChannelHandler {
@@ -79,7 +82,8 @@ final class RequestDeadlines: ChannelDuplexHandler, RemovableChannelHandler {
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
-        case .head(var response) where bodyIncomplete && requestsStarted == responsesFinished + 1:
+        case .head(var response)
+        where response.status == .contentTooLarge && bodyIncomplete && requestsStarted == responsesFinished + 1:
             closeAfterResponse = true
             response.headerFields[.connection] = "close"
             context.write(wrapOutboundOut(.head(response)), promise: promise)

@@ -84,7 +84,8 @@ package struct PasswordSignIn: Sendable {
         } else if !sparedByCode {
             await throttle.recordSuccess(accountKey)
         }
-        return SignedIn(person: person, acr: acr, deviceCookie: trustedClient != nil ? deviceCookie! : deviceCookies.issue(for: email))
+        let kept = trustedClient == nil ? nil : deviceCookie
+        return SignedIn(person: person, acr: acr, deviceCookie: kept ?? deviceCookies.issue(for: email))
     }
 
     private static let wrongWithCode = HearthError.unauthenticated(

@@ -140,6 +140,28 @@ import Testing
             == [.close(sending: nil), .finish(SessionEndStep())], "routed, then DISCONNECT: no will")
     }
 
+    /// A command to another device allowed on the broker's device facts is remembered until those
+    /// facts change: a command stream then takes no policy round trip per message, and a change
+    /// (the target moved or quarantined) asks again. A refusal is never remembered.
+    @Test func aCommandAllowedOnDeviceFactsIsRememberedUntilTheyChange() {
+        var session = Session.connected(.v311)
+        session.machine.deviceFacts(asOf: 1)
+        let command = "devices/\(DeviceID())/cmd/power"
+        #expect(session.receive(Session.publish(command)) == [.askPolicy(topic: command)])
+        #expect(session.run(session.machine.policyDecided(.allow("a peer"), onOwnFacts: false, onDeviceFacts: true, now: session.now))
+            == [.route(topic: command, watchCongestion: false)])
+        _ = session.run(session.machine.routed(durable: 0, holdAcknowledgements: false))
+        #expect(session.receive(Session.publish(command)) == [.route(topic: command, watchCongestion: false)], "remembered")
+        _ = session.run(session.machine.routed(durable: 0, holdAcknowledgements: false))
+        session.machine.deviceFacts(asOf: 1)
+        #expect(session.receive(Session.publish(command)) == [.route(topic: command, watchCongestion: false)], "same facts")
+        _ = session.run(session.machine.routed(durable: 0, holdAcknowledgements: false))
+        session.machine.deviceFacts(asOf: 2)
+        #expect(session.receive(Session.publish(command)) == [.askPolicy(topic: command)], "new facts: asked again")
+        _ = session.run(session.machine.policyDecided(.deny("device-quarantined", "no"), onOwnFacts: false, onDeviceFacts: true, now: session.now))
+        #expect(session.receive(Session.publish(command)) == [.askPolicy(topic: command)], "a refusal is not remembered")
+    }
+
     @Test func readingPausesWhileTooManyPacketsWaitAndResumesWhenTheyAreHandled() {
         var session = Session.connected(.v311)
         let command = "devices/\(DeviceID())/cmd/power"

@@ -34,26 +34,15 @@ extension MQTTConnection {
     /// device rests on that device's record: from the broker's cache, or else from the store.
     func decide(_ question: MQTTSessionStateMachine.PublishQuestion) -> Action {
         let client = question.client, topic = question.topic
-        let generation = broker.deviceGeneration
-        if generation != commandsGeneration {
-            permittedCommands.removeAll()
-            commandsGeneration = generation
-        }
-        if permittedCommands.contains(topic) {
-            return machine.policyDecided(MQTTSessionStateMachine.permitted, onOwnFacts: false, now: broker.clock.now)
-        }
         let messaging = MessagingTopic(topic)
         let ownID: Substring? = if case .device(let device, _) = client.subject { Substring(device.id.rawValue) } else { nil }
         guard let target = messaging.commandTarget, target != ownID else {
             return machine.policyDecided(decide(client, messaging, commanding: nil), onOwnFacts: true, now: broker.clock.now)
         }
         if let known = broker.cachedDevice(target, in: client.household) {
-            let decision = decide(client, messaging, commanding: known)
             // Good until the device facts it rests on are dropped (the next access change).
-            if decision.allowed, permittedCommands.count < MQTTSessionStateMachine.maximumPermittedTopics {
-                permittedCommands.insert(topic)
-            }
-            return machine.policyDecided(decision, onOwnFacts: false, now: broker.clock.now)
+            return machine.policyDecided(
+                decide(client, messaging, commanding: known), onOwnFacts: false, onDeviceFacts: true, now: broker.clock.now)
         }
         let broker = self.broker
         let household = client.household

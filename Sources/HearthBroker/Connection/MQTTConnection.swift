@@ -35,10 +35,6 @@ final class MQTTConnection: ChannelInboundHandler {
     /// This connection's own congestion (too many messages waiting for in-flight room), which
     /// publishers feeding it watch.
     let congestion = Congestion()
-    /// Commands to other devices this client was allowed to send, as of ``commandsGeneration``
-    /// of the broker's device facts.
-    var permittedCommands: Set<String> = []
-    var commandsGeneration: UInt64 = 0
 
     init(broker: Broker, flushBatch: FlushBatch, id: UInt64, remoteAddress: String?) {
         self.broker = broker
@@ -78,6 +74,8 @@ final class MQTTConnection: ChannelInboundHandler {
         } else {
             inbound.writeBuffer(&bytes)
         }
+        // Once per read, not per message: the generation is behind the broker's lock.
+        machine.deviceFacts(asOf: broker.deviceGeneration)
         var malformed: MQTTProtocolError?
         flushBatch.collecting {
             do throws(MQTTProtocolError) {

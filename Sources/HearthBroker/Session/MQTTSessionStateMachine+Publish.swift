@@ -29,20 +29,40 @@ extension MQTTSessionStateMachine {
                 return terminate(.receiveMaximumExceeded, "more unreleased QoS 2 messages than the Receive Maximum")
             }
         }
-        if permittedTopics.contains(topic) { return complete(publish, topic: topic, decision: Self.permitted, now: now()) }
+        if permittedTopics.contains(topic) || permittedCommandTopics.contains(topic) {
+            return complete(publish, topic: topic, decision: Self.permitted, now: now())
+        }
         awaiting = .publishDecision(publish, topic: topic)
         return .askPolicy(PublishQuestion(client: client, topic: topic))
     }
 
     /// The policy's decision on the PUBLISH. `onOwnFacts`: it rests only on this client's own
     /// facts, which cannot change while it is connected (a change ends the session), so an
-    /// allowed topic is remembered for the connection.
-    mutating func policyDecided(_ decision: PolicyDecision, onOwnFacts: Bool, now: @autoclosure () -> Date) -> Action {
+    /// allowed topic is remembered for the connection. `onDeviceFacts`: it rests on another
+    /// device's facts as the broker holds them now, so it is remembered until they change
+    /// (``deviceFacts(asOf:)``) — a command stream then costs no policy round trip per message.
+    mutating func policyDecided(
+        _ decision: PolicyDecision, onOwnFacts: Bool, onDeviceFacts: Bool = false, now: @autoclosure () -> Date
+    ) -> Action {
         guard case .publishDecision(let publish, let topic) = awaiting else { return .none }
         awaiting = nil
         guard phase != .closed else { return .none }
-        if onOwnFacts, decision.allowed, permittedTopics.count < Self.maximumPermittedTopics { permittedTopics.insert(topic) }
+        if decision.allowed {
+            if onOwnFacts, permittedTopics.count < Self.maximumPermittedTopics {
+                permittedTopics.insert(topic)
+            } else if onDeviceFacts, permittedCommandTopics.count < Self.maximumPermittedTopics {
+                permittedCommandTopics.insert(topic)
+            }
+        }
         return complete(publish, topic: topic, decision: decision, now: now())
+    }
+
+    /// The generation of the broker's device facts as the connection reads them: commands allowed
+    /// on an older generation are asked again.
+    mutating func deviceFacts(asOf generation: UInt64) {
+        guard generation != deviceFactsGeneration else { return }
+        deviceFactsGeneration = generation
+        permittedCommandTopics.removeAll()
     }
 
     private mutating func complete(_ publish: PublishPacket, topic: String, decision: PolicyDecision, now: @autoclosure () -> Date) -> Action {

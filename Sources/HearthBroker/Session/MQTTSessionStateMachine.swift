@@ -100,6 +100,10 @@ struct MQTTSessionStateMachine {
     /// rests only on the client's own facts, which cannot change while it is connected (a change
     /// ends the session), so it is remembered for the connection.
     var permittedTopics: Set<String> = []
+    /// Commands to other devices allowed on this connection, on the broker's device facts as of
+    /// ``deviceFactsGeneration``: a newer generation (a device moved, quarantined…) asks again.
+    var permittedCommandTopics: Set<String> = []
+    var deviceFactsGeneration: UInt64 = 0
 
     init(limits: BrokerConfiguration, now: NIODeadline) {
         self.limits = limits

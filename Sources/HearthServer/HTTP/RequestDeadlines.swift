@@ -8,7 +8,8 @@ import NIOSSL
 /// covers kept-alive connections), on one HTTPS connection, just behind the HTTP decoder:
 ///
 /// - from accept, the TLS handshake and the first request's head within `headerTimeout`;
-/// - from each request's head, its whole body within `bodyTimeout`;
+/// - from each request's head (the end of the read that brought it), its whole body within
+///   `bodyTimeout`;
 /// - the connection counts as pending (``PendingConnections``) until its first request has been
 ///   received in full.
 ///
@@ -69,7 +70,9 @@ final class RequestDeadlines: ChannelDuplexHandler, RemovableChannelHandler {
         case .head:
             requestsStarted += 1
             bodyIncomplete = true
-            arm(context, limits.bodyTimeout)
+            // The body's deadline starts at the end of this read, and only if the body is not
+            // complete by then: most requests arrive whole in one read and need no timer at all.
+            disarm()
         case .body:
             break
         case .end:
@@ -78,6 +81,11 @@ final class RequestDeadlines: ChannelDuplexHandler, RemovableChannelHandler {
             leavePending()
         }
         context.fireChannelRead(data)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if bodyIncomplete, deadline == nil { arm(context, limits.bodyTimeout) }
+        context.fireChannelReadComplete()
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {

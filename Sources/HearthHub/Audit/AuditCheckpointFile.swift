@@ -72,7 +72,7 @@ public final class AuditCheckpointFile: Sendable {
         try writing.withLock { _ in
             // Another checkpoint of this process may have recorded a newer one meanwhile.
             if let current = try? recorded(key: key), current.size >= checkpoint.size { return }
-            try DurableFile.write(Array(checkpoint.note.utf8), to: path)
+            try AtomicFile.write(Array(checkpoint.note.utf8), to: URL(fileURLWithPath: path))
         }
     }
 

@@ -18,23 +18,6 @@ struct AuditRoutes: Sendable {
 
     static let maximumPage = 1000
 
-    struct EntriesPage: Encodable {
-        let entries: [AuditEntryView]
-        let nextCursor: String?
-
-        enum CodingKeys: String, CodingKey {
-            case entries
-            case nextCursor = "next_cursor"
-        }
-
-        // `null` rather than an absent key on the last page, as documented.
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(entries, forKey: .entries)
-            try container.encode(nextCursor, forKey: .nextCursor)
-        }
-    }
-
     struct InclusionProof: Encodable {
         let index: Int64
         let size: Int64
@@ -111,19 +94,16 @@ struct AuditRoutes: Sendable {
     private func entries(_ request: Request, _ context: HearthRequestContext) async throws -> Response {
         let person = try await owner(request, context)
         let parameters = QueryParameters(request)
-        let limit = try parameters.integer("limit") ?? 100
-        guard (1...Int64(Self.maximumPage)).contains(limit) else {
-            throw Problem(.badRequest, code: "invalid-query", detail: "limit must be 1 to \(Self.maximumPage)")
-        }
+        let limit = try parameters.pageLimit(maximum: Self.maximumPage)
         let query = AuditQuery(
             householdID: person.householdID.rawValue, actor: parameters.text("actor"), subject: parameters.text("subject"),
             action: parameters.text("action"), since: try parameters.time("since"), until: try parameters.time("until"),
-            beforeIndex: try parameters.integer("cursor"), newestFirst: true, limit: Int(limit) + 1)
+            beforeIndex: try parameters.integer("cursor"), newestFirst: true, limit: limit + 1)
         // One more than the page, to know whether another page follows.
         let found = try await store.read { db in try await db.audit.entries(query) }
-        let entries = found.prefix(Int(limit))
-        return try JSONBody.response(EntriesPage(
-            entries: entries.map(AuditEntryView.init),
+        let entries = found.prefix(limit)
+        return try JSONBody.response(PagedBody(
+            name: "entries", items: entries.map(AuditEntryView.init),
             nextCursor: found.count > entries.count ? entries.last.map { String($0.index) } : nil))
     }
 

@@ -114,11 +114,8 @@ struct PKIRoutes: Sendable {
     private func list(_ request: Request, _ context: HearthRequestContext) async throws -> Response {
         let person = try await owner(request, context)
         let parameters = QueryParameters(request)
-        let limit = try parameters.integer("limit") ?? 100
-        guard (1...Int64(HubPKI.maximumCertificatePage)).contains(limit) else {
-            throw Problem(.badRequest, code: "invalid-query", detail: "limit must be 1 to \(HubPKI.maximumCertificatePage)")
-        }
-        var query = CertificateQuery(householdID: person.householdID.rawValue, limit: Int(limit))
+        var query = CertificateQuery(
+            householdID: person.householdID.rawValue, limit: try parameters.pageLimit(maximum: HubPKI.maximumCertificatePage))
         if let cursor = parameters.text("cursor") {
             guard let position = CertificatePosition(cursor: cursor) else {
                 throw Problem(.badRequest, code: "invalid-query", detail: "cursor is not one this hub gave out (use next_cursor as it is)")
@@ -139,25 +136,8 @@ struct PKIRoutes: Sendable {
             query.unexpiredAt = pki.store.clock.now
         }
         let page = try await pki.certificates(query)
-        return try JSONBody.response(CertificatesPage(
-            certificates: page.certificates.map(CertificateView.init), nextCursor: page.next?.cursor))
-    }
-
-    struct CertificatesPage: Encodable {
-        let certificates: [CertificateView]
-        let nextCursor: String?
-
-        enum CodingKeys: String, CodingKey {
-            case certificates
-            case nextCursor = "next_cursor"
-        }
-
-        // `null` rather than an absent key on the last page, as `/v1/audit/entries` does.
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(certificates, forKey: .certificates)
-            try container.encode(nextCursor, forKey: .nextCursor)
-        }
+        return try JSONBody.response(PagedBody(
+            name: "certificates", items: page.certificates.map(CertificateView.init), nextCursor: page.next?.cursor))
     }
 
     struct RevokeBody: Decodable {

@@ -1,5 +1,4 @@
 import Foundation
-import HearthCore
 
 #if canImport(Glibc)
 import Glibc
@@ -12,9 +11,10 @@ import Darwin
 /// Whole-file writes that a crash or power cut cannot leave half done: the bytes go to a temporary
 /// file in the same folder, created with its final permissions (a key is never readable by others,
 /// not even for a moment), are flushed to disk, and replace the target by `rename`, which POSIX
-/// makes atomic; the folder is flushed too so the rename itself survives a power cut.
-enum AtomicFile {
-    static func write(_ bytes: some Collection<UInt8>, to url: URL, mode: mode_t = 0o644) throws {
+/// makes atomic; the folder is flushed too so the rename itself survives a power cut. Shared by the
+/// device SDK's state folder and the hub's data folder (the audit checkpoint file).
+public enum AtomicFile {
+    public static func write(_ bytes: some Collection<UInt8>, to url: URL, mode: mode_t = 0o644) throws {
         let folder = url.deletingLastPathComponent()
         let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(SecureRandom.bytes(6).hexString).tmp")
         let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
@@ -40,13 +40,13 @@ enum AtomicFile {
     }
 
     /// Moves `source` over `target` atomically (both in one folder) and flushes the folder.
-    static func move(_ source: URL, over target: URL) throws {
+    public static func move(_ source: URL, over target: URL) throws {
         guard rename(source.path, target.path) == 0 else { throw failure("replace", target) }
         syncFolder(target.deletingLastPathComponent())
     }
 
     /// Creates `folder` (and its parents) readable by its owner only, or narrows an existing one.
-    static func makePrivateFolder(_ folder: URL) throws {
+    public static func makePrivateFolder(_ folder: URL) throws {
         try FileManager.default.createDirectory(
             at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         guard chmod(folder.path, 0o700) == 0 else { throw failure("protect", folder) }

@@ -73,10 +73,11 @@ public struct Hub: Sendable {
         let bodyLimit = configuration.maxBodyBytes
         return HealthRoutes(store: store, registry: registry).endpoints
             + SessionRoutes(
-                store: store, hasher: hub.hasher, signIn: hub.signIn,
-                throttle: SignInThrottle(clock: store.clock, freeFailures: configuration.signInFreeFailures),
-                sessionLifetime: configuration.sessionLifetime, bodyLimit: bodyLimit, authenticator: hub.sessions
+                store: store, sessions: hub.personSessions, recovery: hub.recovery, bodyLimit: bodyLimit,
+                authenticator: hub.sessions
             ).endpoints
+            + PeopleRoutes(people: hub.people, invitations: hub.invitations, bodyLimit: bodyLimit, sessions: hub.sessions).endpoints
+            + HouseholdRoutes(households: hub.households, bodyLimit: bodyLimit, sessions: hub.sessions).endpoints
             + AuditRoutes(store: store, checkpointer: hub.checkpointer, authenticator: hub.sessions).endpoints
             + PKIRoutes(pki: hub.pki, bodyLimit: bodyLimit, authenticator: hub.sessions).endpoints
             + DeviceRoutes(lifecycle: hub.lifecycle, bodyLimit: bodyLimit, sessions: hub.sessions).endpoints

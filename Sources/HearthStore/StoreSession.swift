@@ -15,6 +15,10 @@ public struct StoreSession: Sendable {
     public var hub: HubRecords { HubRecords(db: db) }
     public var households: HouseholdRecords { HouseholdRecords(db: db) }
     public var people: PersonRecords { PersonRecords(db: db) }
+    public var memberships: MembershipRecords { MembershipRecords(db: db) }
+    public var invitations: InvitationRecords { InvitationRecords(db: db) }
+    public var hubOperators: HubOperatorRecords { HubOperatorRecords(db: db) }
+    public var accountRecovery: AccountRecoveryRecords { AccountRecoveryRecords(db: db) }
     public var devices: DeviceRecords { DeviceRecords(db: db) }
     public var sessions: SessionRecords { SessionRecords(db: db) }
     public var pki: PKIRecords { PKIRecords(db: db) }

@@ -145,20 +145,73 @@ import Testing
         if restricted { #expect(decision.code == "out-of-posture") }
     }
 
-    @Test(arguments: Person.Role.allCases, PolicyAction.allCases)
-    func people(role: Person.Role, action: PolicyAction) {
-        let own = PolicyEngine.decide(
-            .person(id: PersonID(), household: Self.household, role: role), action, .device(Self.device(.active)),
-            PolicyContext(now: Self.inWindow))
+    static func membership(_ role: Role, access: DeviceAccess = .everything, household: HouseholdID = household) -> Membership {
+        Membership(personID: PersonID(), householdID: household, role: role, access: access, createdAt: inWindow)
+    }
+
+    @Test(arguments: Role.allCases, PolicyAction.allCases)
+    func people(role: Role, action: PolicyAction) throws {
+        // A guest of the device's zone, for a period around now.
+        let access = role == .guest
+            ? DeviceAccess(zones: [.security], devices: [], startsAt: Self.inWindow.addingTimeInterval(-60),
+                           endsAt: Self.inWindow.addingTimeInterval(3600), hours: nil)
+            : .everything
+        let person = Self.membership(role, access: access)
+        let device = Self.device(.active)
+        let own = PolicyEngine.decide(.person(person), action, .device(device), PolicyContext(now: Self.inWindow))
         switch action {
         case .viewDevice: #expect(own.allowed)
         case .manageDevice: #expect(own.allowed == (role == .owner) && (role == .owner || own.code == "owner-only"))
         case .connectMessaging, .publishMessage, .subscribeMessages: #expect(own.code == "token-required")
+        case .administerHousehold, .useHousehold: #expect(own.code == "not-permitted")
+        case .operateHub: #expect(own.code == "operator-session-required")
         default: #expect(own.code == "device-only")
         }
+        let household = PolicyEngine.decide(.person(person), action, .household(Self.household), PolicyContext(now: Self.inWindow))
+        switch action {
+        case .useHousehold: #expect(household.allowed)
+        case .administerHousehold: #expect(household.allowed == (role == .owner) && (role == .owner || household.code == "owner-only"))
+        default: #expect(!household.allowed)
+        }
         let other = PolicyEngine.decide(
-            .person(id: PersonID(), household: HouseholdID(), role: role), action, .device(Self.device(.active)),
+            .person(Self.membership(role, access: access, household: HouseholdID())), action, .device(device),
             PolicyContext(now: Self.inWindow))
         #expect(other.code == "other-household")
+        let otherHousehold = PolicyEngine.decide(
+            .person(person), action, .household(HouseholdID()), PolicyContext(now: Self.inWindow))
+        #expect(otherHousehold.code == "other-household")
+        let operatorDecision = PolicyEngine.decide(.hubOperator(PersonID()), action, .household(Self.household), PolicyContext(now: Self.inWindow))
+        #expect(!operatorDecision.allowed)
+    }
+
+    @Test func aGuestActsOnlyOnGrantedDevicesWithinTheWindow() throws {
+        let hours = try WeeklyHours(days: "mon-fri", hours: "09:00-12:00", timeZone: "UTC")
+        let granted = Self.device(.active)
+        let access = DeviceAccess(
+            zones: nil, devices: [granted.id], startsAt: nil, endsAt: Self.inWindow.addingTimeInterval(30 * 86_400), hours: hours)
+        let guest = Self.membership(.guest, access: access)
+        // 2026-12-07 is a Monday.
+        let mondayMorning = RFC3339.parse("2026-12-07T10:00:00Z")!
+        let mondayNoon = RFC3339.parse("2026-12-07T12:00:00Z")!
+        let saturday = RFC3339.parse("2026-12-12T10:00:00Z")!
+        #expect(PolicyEngine.decide(.person(guest), .viewDevice, .device(granted), PolicyContext(now: mondayMorning)).allowed)
+        for closed in [mondayNoon, saturday, Self.inWindow.addingTimeInterval(31 * 86_400)] {
+            let decision = PolicyEngine.decide(.person(guest), .viewDevice, .device(granted), PolicyContext(now: closed))
+            #expect(decision.code == "outside-access-window")
+        }
+        let other = DeviceFacts(id: DeviceID(), household: Self.household, zone: .security, state: .active)
+        #expect(PolicyEngine.decide(.person(guest), .viewDevice, .device(other), PolicyContext(now: mondayMorning)).code
+            == "device-not-granted")
+        #expect(access.closing(after: mondayMorning) == mondayNoon)
+        #expect(access.closing(after: saturday) == access.endsAt)
+    }
+
+    @Test func aHubOperatorOperatesTheHubAndNothingElse() {
+        #expect(PolicyEngine.decide(.hubOperator(PersonID()), .operateHub, .hub, PolicyContext(now: Self.inWindow)).allowed)
+        for action in PolicyAction.allCases where action != .operateHub {
+            #expect(!PolicyEngine.decide(.hubOperator(PersonID()), action, .device(Self.device(.active)), PolicyContext(now: Self.inWindow)).allowed)
+        }
+        #expect(PolicyEngine.decide(.person(Self.membership(.owner)), .operateHub, .hub, PolicyContext(now: Self.inWindow)).code
+            == "operator-session-required")
     }
 }

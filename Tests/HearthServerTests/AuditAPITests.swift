@@ -107,20 +107,6 @@ import Testing
             sourceLocation: sourceLocation)
     }
 
-    /// A person written straight through the store, who can then sign in with `password`.
-    static func addPerson(
-        _ hub: TestHub, household: HouseholdID, email: String, role: Person.Role, password: String
-    ) async throws -> Person {
-        let hash = try await PasswordHasher.withHasher(parameters: TestHub.fastHashing, threads: 1) {
-            try await $0.hash(password)
-        }
-        let person = Person(
-            householdID: household, email: try EmailAddress(email), role: role, mustChangePassword: false,
-            createdAt: hub.clock.now)
-        try await hub.store.write { db in try await db.people.insert(person, passwordHash: hash) }
-        return person
-    }
-
     // MARK: Tests
 
     @Test(arguments: TestEngine.allCases)
@@ -387,10 +373,8 @@ import Testing
             let password = "a-long-password-123"
             let otherHousehold = try Household(name: "Other home", createdAt: hub.clock.now)
             try await hub.store.write { db in try await db.households.insert(otherHousehold) }
-            let otherOwnerPerson = try await Self.addPerson(
-                hub, household: otherHousehold.id, email: "owner2@example.org", role: .owner, password: password)
-            let memberPerson = try await Self.addPerson(
-                hub, household: hub.householdID, email: "member@example.org", role: .member, password: password)
+            let otherOwnerPerson = try await hub.addPerson(household: otherHousehold.id, email: "owner2@example.org", role: .owner, password: password)
+            let memberPerson = try await hub.addPerson(household: hub.householdID, email: "member@example.org", role: .member, password: password)
             let otherEntry = try await hub.store.write { db in
                 try await db.audit.append(AuditEvent(
                     "test.other", actor: .system("test"), subject: "thing:1", household: otherHousehold.id))

@@ -106,7 +106,7 @@ struct MessagingFixture: Sendable {
         try await hub.store.write { db in try await db.households.insert(household) }
         try await hub.pki.ensureHierarchy(actor: .system("test"))
         let (email, password) = ("neighbour@example.org", "correct horse battery staple")
-        _ = try await AuditAPITests.addPerson(hub, household: household.id, email: email, role: .owner, password: password)
+        _ = try await hub.addPerson(household: household.id, email: email, role: .owner, password: password)
         let owner = try await PKITools.token(hub, email: email, password: password)
         return (owner, email, password, try await Self.register(hub, owner: owner))
     }

@@ -453,13 +453,7 @@ import Testing
             defer { browser.close() }
             let memberEmail = "member@example.org"
             let memberPassword = "a member's long password"
-            let hash = try await PasswordHasher.withHasher(parameters: TestHub.fastHashing, threads: 1) { hasher in
-                try await hasher.hash(memberPassword)
-            }
-            let member = Person(
-                householdID: hub.householdID, email: try EmailAddress(memberEmail), role: .member, mustChangePassword: false,
-                createdAt: hub.clock.now)
-            try await hub.store.write { db in try await db.people.insert(member, passwordHash: hash) }
+            let member = try await hub.addPerson(household: hub.householdID, email: memberEmail, role: .member, password: memberPassword)
 
             let (session, _) = try await Self.session(hub)
             let client = try await Self.publicClient(

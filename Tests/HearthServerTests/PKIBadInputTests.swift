@@ -46,15 +46,9 @@ import Testing
         }
 
         /// A person of `household` (the hub's by default) with a session.
-        func person(_ role: Person.Role, household: HouseholdID? = nil, email: String) async throws -> String {
+        func person(_ role: Role, household: HouseholdID? = nil, email: String) async throws -> String {
             let password = "a-long-password-123"
-            let hash = try await PasswordHasher.withHasher(parameters: TestHub.fastHashing, threads: 1) {
-                try await $0.hash(password)
-            }
-            let person = Person(
-                householdID: household ?? hub.householdID, email: try EmailAddress(email), role: role,
-                mustChangePassword: false, createdAt: hub.clock.now)
-            try await hub.store.write { db in try await db.people.insert(person, passwordHash: hash) }
+            try await hub.addPerson(household: household ?? hub.householdID, email: email, role: role, password: password)
             return try await PKITools.token(hub, email: email, password: password)
         }
 

@@ -193,7 +193,7 @@ import X509
             _ = try await Self.poll(hub, started, nonce: device.nonce)
             let other = try Household(name: "Next door", createdAt: hub.clock.now)
             try await hub.store.write { db in try await db.households.insert(other) }
-            _ = try await AuditAPITests.addPerson(hub, household: other.id, email: "neighbour@example.org", role: .owner, password: "correct horse battery")
+            _ = try await hub.addPerson(household: other.id, email: "neighbour@example.org", role: .owner, password: "correct horse battery")
             let neighbour = try await PKITools.token(hub, email: "neighbour@example.org", password: "correct horse battery")
             try await Self.openWindow(hub, token: neighbour)
             let snapshot = try await DatabaseSnapshot.take(hub.store)

@@ -215,7 +215,7 @@ import Testing
             let next = try Household(name: "New home", createdAt: hub.clock.now)
             try await hub.store.write { db in try await db.households.insert(next) }
             try await hub.pki.ensureHierarchy(actor: .system("test"))
-            _ = try await AuditAPITests.addPerson(hub, household: next.id, email: "buyer@example.org", role: .owner, password: "correct horse battery")
+            _ = try await hub.addPerson(household: next.id, email: "buyer@example.org", role: .owner, password: "correct horse battery")
             let buyer = try await PKITools.token(hub, email: "buyer@example.org", password: "correct horse battery")
             func accept(_ text: String) async throws -> CurlClient.Response {
                 try await hub.client.json(

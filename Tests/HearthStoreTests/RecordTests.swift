@@ -8,11 +8,13 @@ import Testing
     static func household(_ store: Store, name: String = "Home") async throws -> (Household, Person) {
         let household = try Household(name: name, createdAt: store.clock.now)
         let person = Person(
-            householdID: household.id, email: try EmailAddress("\(household.id.rawValue.lowercased())@example.org"),
-            role: .owner, mustChangePassword: true, createdAt: store.clock.now)
+            email: try EmailAddress("\(household.id.rawValue.lowercased())@example.org"), mustChangePassword: true,
+            createdAt: store.clock.now)
         try await store.write { db in
             try await db.households.insert(household)
             try await db.people.insert(person, passwordHash: "$scrypt$stored-hash")
+            try await db.memberships.insert(
+                Membership(personID: person.id, householdID: household.id, role: .owner, createdAt: store.clock.now))
         }
         return (household, person)
     }
@@ -29,7 +31,8 @@ import Testing
                     let credential = try await db.people.credential(email: person.email)
                     #expect(credential?.person == person)
                     #expect(credential?.passwordHash == "$scrypt$stored-hash")
-                    #expect(try await db.people.all(in: household.id) == [person])
+                    #expect(try await db.memberships.members(of: household.id).map(\.person) == [person])
+                    #expect(try await db.memberships.members(of: household.id).map(\.role) == [.owner])
                 }
             }
         }
@@ -45,8 +48,7 @@ import Testing
                     try await store.write { db in
                         try await db.households.insert(second)
                         try await db.people.insert(
-                            Person(householdID: second.id, email: person.email, role: .owner, mustChangePassword: false,
-                                   createdAt: store.clock.now),
+                            Person(email: person.email, mustChangePassword: false, createdAt: store.clock.now),
                             passwordHash: "x")
                     }
                 }
@@ -94,15 +96,20 @@ import Testing
         try await TestDatabase.with(engine) { database in
             let clock = TestClock()
             try await database.withStore(clock: clock) { store in
-                let (_, person) = try await Self.household(store)
+                let (household, person) = try await Self.household(store)
                 let token = SecretToken(prefix: "hst_")
                 let session = SessionRecords.Session(
-                    tokenDigest: token.digest, personID: person.id, createdAt: clock.now,
+                    tokenDigest: token.digest, personID: person.id, householdID: household.id, createdAt: clock.now,
                     expiresAt: clock.now.addingTimeInterval(60))
                 try await store.write { db in try await db.sessions.insert(session) }
-                #expect(try await store.read { db in try await db.sessions.live(tokenDigest: token.digest, at: clock.now) } == session)
+                let caller = try await store.read { db in try await db.sessions.caller(tokenDigest: token.digest, at: clock.now) }
+                #expect(caller?.person == person)
+                #expect(caller?.membership?.role == .owner)
+                #expect(caller?.householdID == household.id)
+                #expect(caller?.householdState == .active)
+                #expect(caller?.isOperator == false)
                 clock.advance(by: 61)
-                #expect(try await store.read { db in try await db.sessions.live(tokenDigest: token.digest, at: clock.now) } == nil)
+                #expect(try await store.read { db in try await db.sessions.caller(tokenDigest: token.digest, at: clock.now) } == nil)
                 #expect(try await store.write { db in try await db.sessions.deleteExpired(before: clock.now) } == 1)
                 #expect(try await store.write { db in try await db.sessions.delete(tokenDigest: token.digest) } == false)
             }
@@ -113,12 +120,12 @@ import Testing
     func concurrentTransactionsAllCommit(engine: TestEngine) async throws {
         try await TestDatabase.with(engine) { database in
             try await database.withStore { store in
-                let (_, person) = try await Self.household(store)
+                let (household, person) = try await Self.household(store)
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for _ in 0..<64 {
                         group.addTask {
                             let session = SessionRecords.Session(
-                                tokenDigest: SecretToken(prefix: "t_").digest, personID: person.id,
+                                tokenDigest: SecretToken(prefix: "t_").digest, personID: person.id, householdID: household.id,
                                 createdAt: store.clock.now, expiresAt: store.clock.now.addingTimeInterval(600))
                             try await store.write { db in try await db.sessions.insert(session) }
                         }

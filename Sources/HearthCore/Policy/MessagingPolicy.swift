@@ -69,6 +69,9 @@ public enum MessagingPolicy {
         guard let target, target.id.rawValue == commanded, target.household == app.household else {
             return .deny("unknown-device", "there is no device \(commanded) in this household")
         }
+        guard app.reaches(target) else {
+            return .deny("device-not-granted", "device \(target.id) is not among the devices this person may use")
+        }
         guard app.scopes.contains("devices:control:\(target.zone)") else {
             return .deny("insufficient-scope", "commanding device \(target.id) needs the scope devices:control:\(target.zone)")
         }
@@ -87,6 +90,15 @@ public enum MessagingPolicy {
         for scope in app.scopes where scope.hasPrefix("telemetry:read:") {
             grants.append(MessagingTopic("devices/+/telemetry/" + scope.dropFirst("telemetry:read:".count)))
         }
+        if let reachable = app.reachableDevices {
+            guard let device = filter.device, !device.contains("+"), !device.contains("#"),
+                  let id = DeviceID(String(device)), reachable.contains(id)
+            else {
+                return .deny(
+                    "device-not-granted",
+                    "this person may use only some devices: subscribe to devices/<id>/… for each of them, without wildcards for the device")
+            }
+        }
         guard grants.contains(where: filter.isCovered(by:)) else {
             return .deny(
                 "insufficient-scope",
@@ -101,15 +113,29 @@ public enum MessagingPolicy {
     }
 }
 
-/// An app as the policy sees it: the person it acts for and the scopes of its access token.
+/// An app as the policy sees it: the person it acts for, in the household its token is for, when
+/// that person's access is open, which devices it reaches, and the scopes of its access token.
 public struct AppFacts: Sendable, Hashable {
     public let person: PersonID
     public let household: HouseholdID
     public let scopes: Set<String>
+    public let access: DeviceAccess
+    /// The devices the person's access reaches, resolved when the app connected (zones name no
+    /// device in a topic); nil when it reaches every device of the household.
+    public let reachableDevices: Set<DeviceID>?
 
-    public init(person: PersonID, household: HouseholdID, scopes: Set<String>) {
+    public init(
+        person: PersonID, household: HouseholdID, scopes: Set<String>, access: DeviceAccess = .everything,
+        reachableDevices: Set<DeviceID>? = nil
+    ) {
         self.person = person
         self.household = household
         self.scopes = scopes
+        self.access = access
+        self.reachableDevices = reachableDevices
+    }
+
+    func reaches(_ device: DeviceFacts) -> Bool {
+        reachableDevices.map { $0.contains(device.id) } ?? true
     }
 }

@@ -13,8 +13,11 @@ import typealias Foundation.TimeInterval
 /// - renewal: from the certificate the device presented, once, in the last third of its
 ///   lifetime — or at once for a certificate from pairing (immediate key rotation); a rekey for a
 ///   suspected key leak, earlier, from a certificate at least ``rekeyInterval`` old;
-/// - people: anyone of the household may view its devices; only an owner may manage them;
-///   nobody acts on another household's devices;
+/// - people act in the household their session or token picked, and only while their access is
+///   open (a guest's period and hours): anyone of the household may use it and view the devices
+///   their access reaches; only an owner may manage devices or administer the household; nobody
+///   acts on another household's devices;
+/// - a hub operator operates the hub (households as a whole) and nothing inside a household;
 /// - MQTT (``MessagingPolicy``): devices publish about themselves and receive their own commands,
 ///   peers of a zone that allows it command each other; apps read and command by scope.
 public enum PolicyEngine {
@@ -24,10 +27,15 @@ public enum PolicyEngine {
         switch subject {
         case .device(let device, let presented):
             return decideForDevice(device, presented: presented, action, resource, context)
-        case .person(_, let household, let role):
-            return decideForPerson(household: household, role: role, action, resource)
+        case .person(let membership):
+            return decideForPerson(membership, action, resource, context)
         case .app(let app):
-            return decideForApp(app, action, resource)
+            return decideForApp(app, action, resource, context)
+        case .hubOperator:
+            guard action == .operateHub, resource == .hub else {
+                return .deny("operator-only-hub", "a hub operator manages households as a whole, not what is in them")
+            }
+            return .allow("a hub operator")
         }
     }
 
@@ -111,28 +119,52 @@ public enum PolicyEngine {
     }
 
     private static func decideForPerson(
-        household: HouseholdID, role: Person.Role, _ action: PolicyAction, _ resource: PolicyResource
+        _ membership: Membership, _ action: PolicyAction, _ resource: PolicyResource, _ context: PolicyContext
     ) -> PolicyDecision {
-        guard case .device(let device) = resource else {
-            return .deny("not-permitted", "people act on devices, not on \(action.rawValue) of a device itself")
+        let household: HouseholdID
+        switch resource {
+        case .device(let device): household = device.household
+        case .household(let id): household = id
+        default:
+            return .deny("not-permitted", "people act on devices and their household, not on \(action.rawValue) of that")
         }
-        guard device.household == household else {
-            return .deny("other-household", "device \(device.id) belongs to another household")
+        guard household == membership.householdID else {
+            return .deny("other-household", "that belongs to another household")
         }
-        switch action {
-        case .viewDevice:
+        guard membership.access.isOpen(at: context.now) else {
+            return .deny("outside-access-window", "your access to this household is not open now")
+        }
+        switch (action, resource) {
+        case (.useHousehold, .household):
             return .allow("a person of the household")
-        case .manageDevice:
-            return role == .owner
+        case (.administerHousehold, .household):
+            return membership.role == .owner
+                ? .allow("an owner of the household") : .deny("owner-only", "only a household owner may do that")
+        case (.viewDevice, .device(let device)):
+            guard membership.access.reaches(device.id, zone: device.zone) else {
+                return .deny("device-not-granted", "device \(device.id) is not among the devices you may use")
+            }
+            return .allow("a person of the household with access to the device")
+        case (.manageDevice, .device):
+            return membership.role == .owner
                 ? .allow("an owner of the household") : .deny("owner-only", "only a household owner may manage devices")
-        case .renewCertificate, .rekeyCertificate, .readOwnRecord, .publishTelemetry, .receiveCommands:
+        case (.renewCertificate, _), (.rekeyCertificate, _), (.readOwnRecord, _), (.publishTelemetry, _), (.receiveCommands, _):
             return .deny("device-only", "only the device itself may \(action.rawValue)")
-        case .connectMessaging, .publishMessage, .subscribeMessages:
+        case (.connectMessaging, _), (.publishMessage, _), (.subscribeMessages, _):
             return .deny("token-required", "people use the broker through an app holding an access token")
+        case (.operateHub, _):
+            return .deny("operator-session-required", "operating the hub needs a hub-operator session")
+        default:
+            return .deny("not-permitted", "people may not \(action.rawValue) on that")
         }
     }
 
-    private static func decideForApp(_ app: AppFacts, _ action: PolicyAction, _ resource: PolicyResource) -> PolicyDecision {
+    private static func decideForApp(
+        _ app: AppFacts, _ action: PolicyAction, _ resource: PolicyResource, _ context: PolicyContext
+    ) -> PolicyDecision {
+        guard app.access.isOpen(at: context.now) else {
+            return .deny("outside-access-window", "the person's access to this household is not open now")
+        }
         switch (action, resource) {
         case (.connectMessaging, .broker):
             return MessagingPolicy.appConnect(app)

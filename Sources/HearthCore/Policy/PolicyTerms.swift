@@ -1,12 +1,14 @@
 import struct Foundation.Date
 
 /// Who asks. A device is known by what the hub stored about it and by the certificate it
-/// authenticated with; a person by their household and role.
+/// authenticated with; a person by the membership their session picked (household, role, access).
 public enum PolicySubject: Sendable, Hashable {
     case device(DeviceFacts, presenting: CertificateFacts)
-    case person(id: PersonID, household: HouseholdID, role: Person.Role)
+    case person(Membership)
     /// An app holding an OAuth access token for a person (on the MQTT broker).
     case app(AppFacts)
+    /// A person in a hub-operator session: households as a whole, never what is in them.
+    case hubOperator(PersonID)
 }
 
 /// What the subject wants to do: what a device does over the API and MQTT, what people do to
@@ -33,6 +35,12 @@ public enum PolicyAction: String, Sendable, Hashable, CaseIterable {
     case publishMessage = "mqtt.publish"
     /// A client subscribes to an MQTT topic filter.
     case subscribeMessages = "mqtt.subscribe"
+    /// A person administers their household: people, pairing, the PKI, apps, transfers, the audit log.
+    case administerHousehold = "household.administer"
+    /// A person uses the household at all (reads what they may see, signs in to it).
+    case useHousehold = "household.use"
+    /// Creates, lists, suspends, resumes or deletes households, and reads the hub's health.
+    case operateHub = "hub.operate"
 }
 
 /// What the action is about.
@@ -50,6 +58,10 @@ public enum PolicyResource: Sendable, Hashable {
     case topic(MessagingTopic, commanding: DeviceFacts?)
     /// An MQTT topic filter.
     case topicFilter(MessagingTopic)
+    /// A household as a whole.
+    case household(HouseholdID)
+    /// The hub itself: its households, health and counts.
+    case hub
 }
 
 /// A device as the policy sees it.

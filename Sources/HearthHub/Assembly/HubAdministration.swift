@@ -9,6 +9,8 @@ public struct HubAdministration: Sendable {
     package let lifecycle: DeviceLifecycle
     package let pairing: PairingService
     package let clients: ClientRegistry
+    package let people: PeopleService
+    package let households: HouseholdAdministration
 
     package var store: Store { pki.store }
 
@@ -22,6 +24,7 @@ public struct HubAdministration: Sendable {
             pairing: PairingService(
                 pki: pki, throttle: SignInThrottle(clock: store.clock, freeFailures: signInFreeFailures),
                 isServedKey: { _ in false }),
-            clients: ClientRegistry(store: store, trustDomain: pki.trustDomain))
+            clients: ClientRegistry(store: store, trustDomain: pki.trustDomain), people: PeopleService(store: store),
+            households: HouseholdAdministration(pki: pki))
     }
 }

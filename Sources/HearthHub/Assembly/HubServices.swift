@@ -23,6 +23,11 @@ public struct HubServices: Sendable {
     package let sessions: SessionAuthenticator
     package let lifecycle: DeviceLifecycle
     package let clients: ClientRegistry
+    package let personSessions: PersonSessions
+    package let people: PeopleService
+    package let invitations: InvitationAcceptance
+    package let recovery: AccountRecovery
+    package let households: HouseholdAdministration
     /// The MQTT broker's event loops (when it is configured), which outlive its listener.
     package let brokerEventLoops: (any EventLoopGroup)?
 
@@ -58,6 +63,14 @@ public struct HubServices: Sendable {
         sessions = SessionAuthenticator(store: store, tokens: tokens)
         lifecycle = DeviceLifecycle(pki: pki)
         clients = ClientRegistry(store: store, trustDomain: pki.trustDomain)
+        // Password changes and account recovery back off apart from sign-ins.
+        let passwordThrottle = throttle()
+        personSessions = PersonSessions(
+            store: store, signIn: signIn, hasher: hasher, throttle: passwordThrottle, lifetime: configuration.sessionLifetime)
+        people = PeopleService(store: store)
+        invitations = InvitationAcceptance(store: store, hasher: hasher, signIn: signIn)
+        recovery = AccountRecovery(store: store, hasher: hasher, throttle: passwordThrottle)
+        households = HouseholdAdministration(pki: pki)
     }
 
     /// The hub's background work: the group commits of certificates and tokens, sweeps, the audit
@@ -77,6 +90,11 @@ public struct HubServices: Sendable {
             oauth.tokenCommits,
             PeriodicService(name: "session sweep", interval: configuration.sweepInterval, logger: logger) {
                 try await SessionSweeper.sweep(store, logger: logger)
+            },
+            // A guest's period ends on the policy's clock at once; this removes their place, and
+            // with it their grants and tokens, within a second.
+            PeriodicService(name: "guest access expiry", interval: .seconds(1), logger: logger) { [people] in
+                try await people.endExpiredAccess()
             },
             PeriodicService(name: "pairing and OAuth sweep", interval: configuration.sweepInterval, logger: logger) {
                 try await store.write { db in

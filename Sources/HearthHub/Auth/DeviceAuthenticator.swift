@@ -28,6 +28,8 @@ package struct DeviceAuthenticator: Sendable {
         package let certificate: CertificateRecord
         /// Whether a certificate was already issued by renewing this one.
         package let renewal: CertificateRecord?
+        /// Whether the device's household is active (not suspended by a hub operator).
+        package let householdActive: Bool
 
         package var facts: CertificateFacts {
             CertificateFacts(
@@ -36,6 +38,9 @@ package struct DeviceAuthenticator: Sendable {
                 renewed: renewal != nil, issuedAt: certificate.notBefore.addingTimeInterval(CertificateIssuer.backdating))
         }
     }
+
+    package static let householdSuspended = HearthError(
+        .forbidden, code: "household-suspended", "the device's household is suspended; its hub operator can resume it")
 
     package func authenticate(_ call: CallContext) async throws -> Authenticated {
         guard let der = await call.clientCertificate(), let leaf = try? Certificate(derEncoded: der)
@@ -46,6 +51,7 @@ package struct DeviceAuthenticator: Sendable {
         guard let found = try await lookUp(leaf, der: der) else {
             throw HearthError(.forbidden, code: "not-a-device-certificate", "the client certificate does not name a device of this hub")
         }
+        guard found.householdActive else { throw Self.householdSuspended }
         return found
     }
 
@@ -67,7 +73,12 @@ package struct DeviceAuthenticator: Sendable {
             {
                 replaced = old
             }
-            return (Authenticated(device: device, certificate: record, renewal: try await db.pki.renewal(of: serial)), replaced)
+            let active = try await db.households.find(device.householdID)?.state == .active
+            return (
+                Authenticated(
+                    device: device, certificate: record, renewal: try await db.pki.renewal(of: serial), householdActive: active),
+                replaced
+            )
         }
         guard let (authenticated, replaced) = found else { return nil }
         if let replaced { try await pki.supersede([replaced], actor: .device(authenticated.device.id)) }

@@ -112,7 +112,7 @@ package struct PasswordSignIn: Sendable {
         try await store.write { db in
             try await db.audit.append(AuditEvent(
                 .loginFailed, actor: .anonymous(address: source), subject: person.map { "person:\($0.id)" } ?? "account:unknown",
-                household: person?.householdID, reason: reason))
+                household: nil, reason: reason))
         }
     }
 }

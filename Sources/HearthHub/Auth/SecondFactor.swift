@@ -47,7 +47,7 @@ package struct SecondFactor: Sendable {
             try await db.secondFactors.replaceRecoveryCodes(
                 person: person.id, digests: codes.compactMap(RecoveryCodes.normalize).map(SecretToken.digest(of:)))
             try await db.audit.append(AuditEvent(
-                .secondFactorEnrolled, actor: .person(person.id), subject: "person:\(person.id)", household: person.householdID,
+                .secondFactorEnrolled, actor: .person(person.id), subject: "person:\(person.id)", household: nil,
                 reason: "TOTP enrolled", details: ["recovery_codes": String(codes.count)]))
         }
         return codes
@@ -61,7 +61,7 @@ package struct SecondFactor: Sendable {
         try await store.write { db in
             try await db.secondFactors.remove(person: person.id)
             try await db.audit.append(AuditEvent(
-                .secondFactorRemoved, actor: .person(person.id), subject: "person:\(person.id)", household: person.householdID,
+                .secondFactorRemoved, actor: .person(person.id), subject: "person:\(person.id)", household: nil,
                 reason: "TOTP removed"))
         }
     }
@@ -88,7 +88,7 @@ package struct SecondFactor: Sendable {
             else { return false }
             let left = try await db.secondFactors.unusedRecoveryCodes(person: person.id)
             try await db.audit.append(AuditEvent(
-                .recoveryCodeUsed, actor: .person(person.id), subject: "person:\(person.id)", household: person.householdID,
+                .recoveryCodeUsed, actor: .person(person.id), subject: "person:\(person.id)", household: nil,
                 reason: "signed in with a recovery code", details: ["remaining": String(left)]))
             return true
         }

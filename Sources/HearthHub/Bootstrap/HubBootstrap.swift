@@ -1,6 +1,7 @@
 import Foundation
 import HearthAudit
 import HearthCore
+import HearthOAuth
 import HearthStore
 import Logging
 
@@ -12,6 +13,8 @@ public struct InitialOwner: Sendable {
     public let email: EmailAddress
     /// Shown to the operator exactly once; only its scrypt hash is stored.
     public let oneTimePassword: String
+    /// The owner's one-time account-recovery codes, shown once; only digests are stored.
+    public let recoveryCodes: [String]
     public let trustDomain: String
 }
 
@@ -29,7 +32,8 @@ public enum HubBootstrap {
         let passwordHash = try await hasher.hash(password)
         let hubID = SecureRandom.bytes(16).hexString
         let trustDomain = "\(hubID).home.arpa"
-        let owner = Person(householdID: household.id, email: email, role: .owner, mustChangePassword: true, createdAt: now)
+        let owner = Person(email: email, mustChangePassword: true, createdAt: now)
+        let recoveryCodes = RecoveryCodes.generate()
         let auditKey = try AuditKey.generate(trustDomain: trustDomain, sealer: sealer, now: now)
         let actor = AuditActor.system("init")
 
@@ -40,6 +44,10 @@ public enum HubBootstrap {
             try await db.hub.insert(.init(hubID: hubID, trustDomain: trustDomain, createdAt: now))
             try await db.households.insert(household)
             try await db.people.insert(owner, passwordHash: passwordHash)
+            try await db.memberships.insert(Membership(personID: owner.id, householdID: household.id, role: .owner, createdAt: now))
+            // Whoever makes the hub operates it: creates, suspends and deletes households.
+            try await db.hubOperators.add(owner.id, at: now)
+            try await db.accountRecovery.replace(person: owner.id, digests: PeopleService.digests(recoveryCodes), at: now)
             try await db.audit.insert(auditKey)
             try await db.audit.append([
                 AuditEvent(
@@ -47,7 +55,7 @@ public enum HubBootstrap {
                     reason: "hub initialized", details: ["name": household.name, "trust_domain": trustDomain]),
                 AuditEvent(
                     .personCreated, actor: actor, subject: "person:\(owner.id)", household: household.id,
-                    reason: "first owner", details: ["role": owner.role.rawValue]),
+                    reason: "first owner and hub operator", details: ["role": Role.owner.rawValue]),
             ])
             _ = try await HubProvisioning.ensure(
                 in: db, sealer: sealer, hostnames: hostnames,
@@ -55,7 +63,7 @@ public enum HubBootstrap {
         }
         return InitialOwner(
             householdID: household.id, householdName: household.name, personID: owner.id, email: email,
-            oneTimePassword: password, trustDomain: trustDomain)
+            oneTimePassword: password, recoveryCodes: recoveryCodes, trustDomain: trustDomain)
     }
 
     public static func isInitialized(_ store: Store) async throws -> Bool {

@@ -57,7 +57,8 @@ package struct CertificateRenewal: Sendable {
                       let device = try await db.devices.find(caller.device.id)
                 else { throw HearthError(.conflict, "certificate \(caller.certificate.serial) was revoked a moment ago") }
                 let fresh = DeviceAuthenticator.Authenticated(
-                    device: device, certificate: current, renewal: try await db.pki.renewal(of: current.serial))
+                    device: device, certificate: current, renewal: try await db.pki.renewal(of: current.serial),
+                    householdActive: caller.householdActive)
                 _ = try Self.check(fresh, reason: reason, now: now)
                 let issued = try await RecordedIssuance.commit([prepared], in: db)[0].get()
                 if early {

@@ -48,6 +48,16 @@ public struct DeviceLifecycle: Sendable {
         }
     }
 
+    /// The household's devices that the policy lets `member` view (a guest sees the devices
+    /// granted to them, an owner every one).
+    public func list(visibleTo member: Member) async throws -> [Status] {
+        let now = pki.store.clock.now
+        return try await list(household: member.householdID).filter { status in
+            PolicyEngine.decide(.person(member.membership), .viewDevice, .device(DeviceFacts(status.device)), PolicyContext(now: now))
+                .allowed
+        }
+    }
+
     /// A device and every certificate it ever had, newest first.
     public func show(_ id: DeviceID, household: HouseholdID) async throws -> (Status, [CertificateRecord]) {
         try await pki.store.read { db in

@@ -37,6 +37,7 @@ package struct HubGatekeeper: BrokerGatekeeper {
         guard let leaf = try? Certificate(derEncoded: der), let found = try await devices.lookUp(leaf, der: der) else {
             return .refused(.notAuthorized, "the client certificate does not name a device of this hub")
         }
+        guard found.householdActive else { return .refused(.notAuthorized, DeviceAuthenticator.householdSuspended.reason) }
         let id = found.device.id.rawValue
         guard attempt.clientID.isEmpty || attempt.clientID == id else {
             return .refused(.clientIdentifierNotValid, "a device connects with its device id (\(id)) as client identifier")
@@ -65,17 +66,36 @@ package struct HubGatekeeper: BrokerGatekeeper {
             try await tokens.audit(refusal: "the token was revoked", source: attempt.remoteAddress, endpoint: "mqtt")
             return .refused(.badUserNameOrPassword, "the token was revoked")
         }
-        guard let personID = PersonID(claims.sub),
-              let person = try await store.read({ db in try await db.people.find(personID) }),
-              let scopes = try? ScopeSet(parsing: claims.scope)
-        else { return .refused(.notAuthorized, "the token does not name a person of this hub") }
+        guard let personID = PersonID(claims.sub), let scopes = try? ScopeSet(parsing: claims.scope),
+              let app = try await store.read({ db in try await Self.app(personID, token: claims.jti, scopes: Set(scopes.tokens), in: db) })
+        else { return .refused(.notAuthorized, "the token does not name a person of an active household") }
+        let now = store.clock.now
         let clientID = attempt.clientID.isEmpty ? "app-" + Base64URL.encode(SecureRandom.bytes(12)) : attempt.clientID
+        // A guest's session ends when their hours or period close, whichever comes first.
+        let tokenExpiry = Date(timeIntervalSince1970: TimeInterval(claims.exp))
+        let validUntil = app.access.closing(after: now).map { min($0, tokenExpiry) } ?? tokenExpiry
         return .accepted(BrokerClient(
-            household: person.householdID,
-            subject: .app(AppFacts(person: person.id, household: person.householdID, scopes: Set(scopes.tokens))),
-            sessionKey: "app:\(person.id):\(claims.clientID):\(clientID)", clientID: clientID, certificateSerial: nil,
-            tokenID: claims.jti, validUntil: Date(timeIntervalSince1970: TimeInterval(claims.exp)),
-            auditSubject: "person:\(person.id)", assignedClientID: attempt.clientID.isEmpty))
+            household: app.household, subject: .app(app),
+            sessionKey: "app:\(personID):\(claims.clientID):\(clientID)", clientID: clientID, certificateSerial: nil,
+            tokenID: claims.jti, validUntil: validUntil, auditSubject: "person:\(personID)",
+            assignedClientID: attempt.clientID.isEmpty))
+    }
+
+    /// The app as the policy sees it: the person in the household the token is for (its
+    /// client's), with the devices their access reaches resolved now; nil when the person no
+    /// longer belongs there or the household is not active.
+    static func app(_ person: PersonID, token jti: String, scopes: Set<String>, in db: StoreSession) async throws -> AppFacts? {
+        guard let stored = try await db.oauthGrants.accessToken(jti: jti),
+              try await db.households.find(stored.householdID)?.state == .active,
+              let membership = try await db.memberships.find(person: person, household: stored.householdID)
+        else { return nil }
+        let access = membership.access
+        let reachable: Set<DeviceID>? = access.reachesEveryDevice
+            ? nil
+            : Set(try await db.devices.all(in: stored.householdID).filter { access.reaches($0.id, zone: $0.zone) }.map(\.id))
+        return AppFacts(
+            person: person, household: stored.householdID, scopes: scopes, access: access,
+            reachableDevices: reachable)
     }
 
     package func device(_ id: Substring, in household: HouseholdID) async -> DeviceFacts? {
@@ -101,6 +121,10 @@ package struct HubGatekeeper: BrokerGatekeeper {
                         refused[client.sessionKey] = Cutoff(.notAuthorized, "the device or its certificate is gone")
                         continue
                     }
+                    guard try await db.households.find(device.householdID)?.state == .active else {
+                        refused[client.sessionKey] = Cutoff(.notAuthorized, DeviceAuthenticator.householdSuspended.reason)
+                        continue
+                    }
                     let fresh = DeviceFacts(device)
                     let certificate = presented.revoked(
                         if: record.status == .revoked || pki.isRevoked(serial: presented.serial))
@@ -111,12 +135,21 @@ package struct HubGatekeeper: BrokerGatekeeper {
                     } else if fresh != facts {
                         refused[client.sessionKey] = Cutoff(.administrativeAction, "the device's record changed (zone or state); connect again")
                     }
-                case .app:
+                case .app(let facts):
                     guard let jti = client.tokenID, try await db.oauthGrants.isAccessTokenActive(jti: jti, at: now) else {
                         refused[client.sessionKey] = Cutoff(.notAuthorized, "the access token was revoked")
                         continue
                     }
-                case .person:
+                    guard let fresh = try await Self.app(facts.person, token: jti, scopes: facts.scopes, in: db),
+                          PolicyEngine.decide(.app(fresh), .connectMessaging, .broker, PolicyContext(now: now)).allowed
+                    else {
+                        refused[client.sessionKey] = Cutoff(.notAuthorized, "the person's access to the household ended or is not open now")
+                        continue
+                    }
+                    if fresh != facts {
+                        refused[client.sessionKey] = Cutoff(.administrativeAction, "the person's access changed; connect again")
+                    }
+                case .person, .hubOperator:
                     refused[client.sessionKey] = Cutoff(.notAuthorized, "people connect through an app")
                 }
             }

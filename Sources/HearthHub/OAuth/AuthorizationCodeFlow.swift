@@ -102,18 +102,18 @@ extension AuthorizationServer {
         _ checked: AuthorizationRequest, signedIn: PasswordSignIn.SignedIn
     ) async throws -> [(String, String)] {
         let person = signedIn.person
-        try Self.checkEntitled(person, acr: signedIn.acr, client: checked.client, scope: checked.scope)
         let code = SecretToken(prefix: "hac_")
         let at = now
         try await store.write { db in
+            let member = try await Self.checkEntitled(person, acr: signedIn.acr, client: checked.client, scope: checked.scope, in: db)
             try await db.oauthAuthorizations.insert(OAuthCodeRecord(
                 digest: code.digest, clientID: checked.client.id, personID: person.id.rawValue,
-                householdID: person.householdID, redirectURI: checked.redirectURI, scope: checked.scope.text,
+                householdID: member.householdID, redirectURI: checked.redirectURI, scope: checked.scope.text,
                 codeChallenge: checked.codeChallenge, dpopJKT: checked.dpopJKT, authTime: at, acr: signedIn.acr,
                 expiresAt: at.addingTimeInterval(lifetimes.authorizationCode)))
             try await db.audit.append(AuditEvent(
                 .oauthConsentGranted, actor: .person(person.id), subject: "client:\(checked.client.id)",
-                household: person.householdID, reason: "authorization code for \(checked.client.name)",
+                household: member.householdID, reason: "authorization code for \(checked.client.name)",
                 details: ["scope": checked.scope.text, "second_factor": signedIn.acr == nil ? "no" : "yes"]))
         }
         var parameters = [("code", code.value)]
@@ -130,19 +130,38 @@ extension AuthorizationServer {
         return parameters
     }
 
-    /// What a person may grant: their own household's clients; owner-only scopes need an owner;
-    /// sensitive scopes need a second factor in this sign-in (step-up).
-    package static func checkEntitled(_ person: Person, acr: String?, client: OAuthClientRecord, scope: ScopeSet) throws {
-        guard client.householdID == person.householdID else {
-            throw RedirectedError(error: OAuthError(.accessDenied, "this app is registered in another household"))
+    /// What a person may grant: only for a household they belong to (the client's — a token is
+    /// for one household), while their access is open; owner-only scopes need an owner, zone
+    /// scopes a zone the person's access reaches; sensitive scopes need a second factor in this
+    /// sign-in (step-up). Returns the person as a member of the client's household.
+    package static func checkEntitled(
+        _ person: Person, acr: String?, client: OAuthClientRecord, scope: ScopeSet, in db: StoreSession
+    ) async throws -> Member {
+        guard let member = try await db.memberships.member(person.id, in: client.householdID),
+              try await db.households.find(client.householdID)?.state == .active
+        else { throw RedirectedError(error: OAuthError(.accessDenied, "this app is registered in a household you do not belong to")) }
+        do {
+            try SessionAuthenticator.check(member, .useHousehold, at: db.clock.now)
+        } catch let refused as HearthError {
+            throw RedirectedError(error: OAuthError(.accessDenied, refused.reason))
         }
-        if person.role != .owner, !scope.tokens.allSatisfy(Self.memberScope) {
-            throw RedirectedError(error: OAuthError(.accessDenied, "a requested scope is for owners only"))
+        if member.role != .owner {
+            guard scope.tokens.allSatisfy(Self.memberScope) else {
+                throw RedirectedError(error: OAuthError(.accessDenied, "a requested scope is for owners only"))
+            }
+            let access = member.access
+            for token in scope.tokens where token.hasPrefix("devices:control:") {
+                let zone = try? Zone(String(token.dropFirst("devices:control:".count)))
+                guard access.zones == nil || zone.map({ access.zones?.contains($0) == true }) == true || !access.devices.isEmpty else {
+                    throw RedirectedError(error: OAuthError(.accessDenied, "\(token) names a zone you were not given"))
+                }
+            }
         }
         if scope.needsStepUp, acr != "mfa" {
             throw RedirectedError(error: OAuthError(
                 .accessDenied, "a requested scope needs a second factor; enroll one and sign in with its code"))
         }
+        return member
     }
 
     /// Scopes a member (not an owner) may grant.

@@ -107,15 +107,18 @@ extension AuthorizationServer {
 
     private struct RefreshRace: Error {}
 
-    /// Whether the grant's subject may still get tokens: a person still in the household, a device
-    /// still active in it.
+    /// Whether the grant's subject may still get tokens: a person still in the active household
+    /// with their access open now, a device still active in it.
     package static func subjectIsEntitled(_ grant: OAuthGrantRecord, in db: StoreSession) async throws -> Bool {
         let parts = grant.subject.split(separator: ":", maxSplits: 1).map(String.init)
-        guard parts.count == 2 else { return false }
+        guard parts.count == 2, try await db.households.find(grant.householdID)?.state == .active else { return false }
         switch parts[0] {
         case "person":
-            guard let id = PersonID(parts[1]), let person = try await db.people.find(id) else { return false }
-            return person.householdID == grant.householdID
+            guard let id = PersonID(parts[1]), let membership = try await db.memberships.find(person: id, household: grant.householdID)
+            else { return false }
+            return PolicyEngine.decide(
+                .person(membership), .useHousehold, .household(grant.householdID), PolicyContext(now: db.clock.now)
+            ).allowed
         case "device":
             guard let id = DeviceID(parts[1]), let device = try await db.devices.find(id) else { return false }
             return device.state == .active && device.householdID == grant.householdID

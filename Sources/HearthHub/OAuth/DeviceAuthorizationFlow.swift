@@ -66,17 +66,19 @@ extension AuthorizationServer {
         // The person first: their household is the one a wrong code is charged to, and someone who
         // cannot sign in learns nothing about which codes exist (see UserCodeGuessing.swift).
         let signedIn = try await signIn.check(email: email, password: password, code: totp, source: call.source, logger: call.logger)
-        let household = signedIn.person.householdID
-        try await enforceUserCodeThrottle([sourceKey, Self.userCodeHouseholdKey(household)])
+        let households = try await store.read { db in
+            try await db.memberships.memberships(of: signedIn.person.id).map(\.householdID)
+        }
+        try await enforceUserCodeThrottle([sourceKey] + households.map(Self.userCodeHouseholdKey))
         let found = try await store.read { db -> (OAuthDeviceAuthorizationRecord, OAuthClientRecord)? in
             guard let code = try? UserCode(typed: typed),
                   let record = try await db.oauthAuthorizations.deviceAuthorization(userCodeDigest: SecretToken.digest(of: code.canonical)),
-                  let client = try await db.oauthClients.find(record.clientID), client.householdID == household
+                  let client = try await db.oauthClients.find(record.clientID), households.contains(client.householdID)
             else { return nil }
             return (record, client)
         }
         guard let (record, client) = found, record.expiresAt > now else {
-            throw try await wrongUserCode(household: household, sourceKey: sourceKey, call)
+            throw try await wrongUserCode(households: households, sourceKey: sourceKey, call)
         }
         if record.status == .denied, record.personID == nil {
             throw HearthError(
@@ -84,26 +86,26 @@ extension AuthorizationServer {
                 "Too many wrong codes were typed while this request waited, so it was cancelled. Start again on your device.")
         }
         guard record.status == .pending else {
-            throw try await wrongUserCode(household: household, sourceKey: sourceKey, call)
+            throw try await wrongUserCode(households: households, sourceKey: sourceKey, call)
         }
         let scope = try ScopeSet(parsing: record.scope)
-        if approve {
-            do {
-                try Self.checkEntitled(signedIn.person, acr: signedIn.acr, client: client, scope: scope)
-            } catch let refused as RedirectedError {
-                throw HearthError(.forbidden, code: "not-entitled", refused.error.description)
-            }
-        }
         let person = signedIn.person
         let at = now
         let decided = try await store.write { db in
+            if approve {
+                do {
+                    _ = try await Self.checkEntitled(person, acr: signedIn.acr, client: client, scope: scope, in: db)
+                } catch let refused as RedirectedError {
+                    throw HearthError(.forbidden, code: "not-entitled", refused.error.description)
+                }
+            }
             guard try await db.oauthAuthorizations.decide(
                 userCodeDigest: record.userCodeDigest, approved: approve, person: person.id.rawValue,
-                household: person.householdID, authTime: at, acr: signedIn.acr, at: at)
+                household: client.householdID, authTime: at, acr: signedIn.acr, at: at)
             else { return false }
             try await db.audit.append(AuditEvent(
                 approve ? .oauthConsentGranted : .oauthConsentDenied, actor: .person(person.id), subject: "client:\(client.id)",
-                household: person.householdID, reason: "device authorization for \(client.name)", details: ["scope": scope.text]))
+                household: client.householdID, reason: "device authorization for \(client.name)", details: ["scope": scope.text]))
             return true
         }
         guard decided else { throw HearthError(.conflict, code: "already-decided", "That request was already decided or has expired.") }

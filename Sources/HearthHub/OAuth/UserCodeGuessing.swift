@@ -7,7 +7,7 @@ import HearthStore
 /// pairing codes' (per household in the throttle, and a cap per pending request that cancels it).
 ///
 /// A user code is checked only after the person at the page signed in, so only someone who can
-/// sign in learns whether a code exists, and the household of that person is the one charged.
+/// sign in learns whether a code exists, and the households of that person are the ones charged.
 /// A wrong code counts against the source address, the household and every request of the
 /// household still waiting for a person (any of them could have been the target). The address
 /// and the household back off as sign-ins do; a request against which ``maximumWrongUserCodes``
@@ -30,17 +30,23 @@ extension AuthorizationServer {
         }
     }
 
-    /// Counts a wrong code, cancels the household's requests that reached the limit, and returns
+    /// Counts a wrong code, cancels the households' requests that reached the limit, and returns
     /// the refusal for the person.
-    func wrongUserCode(household: HouseholdID, sourceKey: String, _ call: CallContext) async throws -> HearthError {
+    func wrongUserCode(households: [HouseholdID], sourceKey: String, _ call: CallContext) async throws -> HearthError {
         let pending = try await store.read { db in
-            try await db.oauthAuthorizations.pendingDeviceAuthorizations(household: household, at: db.clock.now)
+            var pending: [(household: HouseholdID, request: (deviceCodeDigest: String, clientID: String))] = []
+            for household in households {
+                pending += try await db.oauthAuthorizations.pendingDeviceAuthorizations(household: household, at: db.clock.now)
+                    .map { (household, $0) }
+            }
+            return pending
         }
         _ = try await refuse(
             OAuthError(.invalidGrant, "unknown or expired user code"),
-            keys: [sourceKey, Self.userCodeHouseholdKey(household)] + pending.map { Self.userCodeRequestKey($0.deviceCodeDigest) },
-            source: call.source, subject: "device-authorization:unknown", household: household)
-        for request in pending
+            keys: [sourceKey] + households.map(Self.userCodeHouseholdKey)
+                + pending.map { Self.userCodeRequestKey($0.request.deviceCodeDigest) },
+            source: call.source, subject: "device-authorization:unknown", household: households.count == 1 ? households.first : nil)
+        for (household, request) in pending
         where await throttle.failures(Self.userCodeRequestKey(request.deviceCodeDigest)) >= Self.maximumWrongUserCodes {
             try await store.write { db in
                 guard try await db.oauthAuthorizations.cancelDeviceAuthorization(deviceCodeDigest: request.deviceCodeDigest)

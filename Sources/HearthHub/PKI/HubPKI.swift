@@ -61,20 +61,24 @@ public struct HubPKI: Sendable {
     /// Makes the zone CAs (and their CRLs) of households or zones created since the hierarchy
     /// was made; every process loads them at its next refresh.
     public func ensureHierarchy(actor: AuditActor) async throws {
-        let (sealer, trustDomain, publicURL) = (self.sealer, self.trustDomain, authorities.publicURL)
-        try await store.write { db in
-            let now = db.clock.now
-            guard try await AuthorityProvisioning.ensure(
-                in: db, sealer: sealer, trustDomain: trustDomain, publicURL: publicURL, hostnames: [], actor: actor,
-                now: now)
-            else { return }
-            let loaded = try await AuthoritySet.load(db, sealer: sealer)
-            for authority in loaded.intermediates where try await db.pki.crl(issuer: authority.id) == nil {
-                try await CRLPublishing.publish(authority, in: db, sealer: sealer, publicURL: publicURL, actor: actor, now: now)
-            }
-            try await db.pki.bumpRevision()
-        }
+        try await store.write { db in try await ensureHierarchy(actor: actor, in: db) }
         try await refresh()
+    }
+
+    /// ``ensureHierarchy(actor:)`` inside the caller's transaction (a household created with its
+    /// CAs and first invitation at once); the caller refreshes after the commit.
+    package func ensureHierarchy(actor: AuditActor, in db: StoreSession) async throws {
+        let now = db.clock.now
+        guard try await AuthorityProvisioning.ensure(
+            in: db, sealer: sealer, trustDomain: trustDomain, publicURL: authorities.publicURL, hostnames: [], actor: actor,
+            now: now)
+        else { return }
+        let loaded = try await AuthoritySet.load(db, sealer: sealer)
+        for authority in loaded.intermediates where try await db.pki.crl(issuer: authority.id) == nil {
+            try await CRLPublishing.publish(
+                authority, in: db, sealer: sealer, publicURL: authorities.publicURL, actor: actor, now: now)
+        }
+        try await db.pki.bumpRevision()
     }
 
     // MARK: issuing
@@ -175,6 +179,28 @@ public struct HubPKI: Sendable {
         try await Self.republish(
             Set(changed.map(\.issuerID)), in: db, authorities: authorities, sealer: sealer, actor: actor, now: now)
         return changed
+    }
+
+    /// Ends a deleted household's PKI inside the caller's transaction: every certificate it holds
+    /// is revoked (cessation of operation) and its zone CAs with them, none replaced; the CRLs
+    /// (the root's lists the CAs) are republished. Returns how many certificates were revoked.
+    package func revokeHousehold(_ household: HouseholdID, actor: AuditActor, in db: StoreSession) async throws -> Int {
+        let now = db.clock.now
+        let records = try await db.pki.certificates(CertificateQuery(
+            householdID: household.rawValue, status: .valid, limit: Int(Int32.max)))
+        let changed = try await Self.markRevoked(records, reason: .cessationOfOperation, actor: actor, in: db, now: now)
+        var republish = Set(changed.map(\.issuerID))
+        for authority in authorities.intermediates
+        where authority.record.householdID == household.rawValue && authority.record.state != .revoked {
+            try await db.pki.markRevoked(authority.id, at: now)
+            try await db.audit.append(AuditEvent(
+                .authorityRevoked, actor: actor, subject: "ca:\(authority.id)", household: household,
+                reason: RevocationReason.cessationOfOperation.name, details: ["zone": authority.record.zone ?? ""]))
+            republish.insert(authority.id)
+            republish.insert(authorities.root.id)
+        }
+        try await Self.republish(republish, in: db, authorities: authorities, sealer: sealer, actor: actor, now: now)
+        return changed.count
     }
 
     private static func markRevoked(

@@ -32,11 +32,20 @@ public struct HubCertificate: Sendable {
         }
     }
 
+    /// The id of the CA that issued it (its authority key identifier); nil for a self-signed one.
+    package var issuerID: String? { Self.issuerID(ofChainPEM: certificatePEM) }
+
+    package static func issuerID(ofChainPEM pem: String) -> String? {
+        guard let first = try? PEMDocument.parseMultiple(pemString: pem).first,
+              let leaf = try? Certificate(pemDocument: first), leaf.issuer != leaf.subject
+        else { return nil }
+        return try? leaf.extensions.authorityKeyIdentifier?.keyIdentifier.map { Array($0).hexString }
+    }
+
     /// True when the certificate should be replaced: from a hub made before it had a CA
     /// (self-signed), issued by a CA that no longer issues, or in the last third of its life.
     package func needsRenewal(authorities: AuthoritySet, now: Date) -> Bool {
-        guard let leaf = try? certificate, leaf.issuer != leaf.subject,
-              let issuerID = try? leaf.extensions.authorityKeyIdentifier?.keyIdentifier.map({ Array($0).hexString }),
+        guard let leaf = try? certificate, leaf.issuer != leaf.subject, let issuerID,
               authorities.authority(issuerID)?.record.state == .active
         else { return true }
         let lifetime = leaf.notValidAfter.timeIntervalSince(leaf.notValidBefore)

@@ -87,7 +87,7 @@ struct AuditRoutes: Sendable {
         ]
     }
 
-    private func owner(_ request: Request, _ context: HearthRequestContext) async throws -> Person {
+    private func owner(_ request: Request, _ context: HearthRequestContext) async throws -> Member {
         try await authenticator.owner(context.call(request), toDo: "read the audit log", scope: "audit:read")
     }
 

@@ -24,8 +24,8 @@ struct DeviceRoutes: Sendable {
     var endpoints: [Endpoint] {
         [
             Endpoint(.get, "/v1/devices") { request, context in
-                let person = try await sessions.authenticate(context.call(request), scope: "devices:read").person
-                let statuses = try await lifecycle.list(household: person.householdID)
+                let person = try await sessions.authenticate(context.call(request), scope: "devices:read").member
+                let statuses = try await lifecycle.list(visibleTo: person)
                 return try JSONBody.response(["devices": statuses.map { DeviceView($0) }])
             },
             Endpoint(.get, "/v1/devices/:id") { request, context in
@@ -110,13 +110,13 @@ struct DeviceRoutes: Sendable {
     /// Another household's device (or a malformed id) is "not found".
     private func allowed(
         _ action: PolicyAction, _ request: Request, _ context: HearthRequestContext
-    ) async throws -> (Person, DeviceID) {
-        let person = try await sessions.authenticate(context.call(request), scope: action.requiredScope).person
+    ) async throws -> (Member, DeviceID) {
+        let person = try await sessions.authenticate(context.call(request), scope: action.requiredScope).member
         let notFound = Problem(.notFound, code: "not-found", detail: "no such device in your household")
         guard let id = context.parameters.get("id").flatMap(DeviceID.init) else { throw notFound }
         guard let device = try await store.read({ db in try await db.devices.find(id) }) else { throw notFound }
         let decision = PolicyEngine.decide(
-            .person(id: person.id, household: person.householdID, role: person.role), action, .device(DeviceFacts(device)),
+            .person(person.membership), action, .device(DeviceFacts(device)),
             PolicyContext(now: store.clock.now))
         guard decision.allowed else {
             if decision.code == "other-household" { throw notFound }
@@ -125,7 +125,7 @@ struct DeviceRoutes: Sendable {
         return (person, id)
     }
 
-    private func shown(_ id: DeviceID, _ person: Person) async throws -> Response {
+    private func shown(_ id: DeviceID, _ person: Member) async throws -> Response {
         let (status, _) = try await lifecycle.show(id, household: person.householdID)
         return try JSONBody.response(DeviceView(status))
     }

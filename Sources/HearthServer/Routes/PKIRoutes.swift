@@ -55,7 +55,7 @@ struct PKIRoutes: Sendable {
         ]
     }
 
-    private func owner(_ request: Request, _ context: HearthRequestContext) async throws -> Person {
+    private func owner(_ request: Request, _ context: HearthRequestContext) async throws -> Member {
         try await authenticator.owner(context.call(request), toDo: "manage certificates", scope: "ca:admin")
     }
 

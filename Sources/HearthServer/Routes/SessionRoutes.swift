@@ -1,21 +1,17 @@
-import HearthHub
-import Logging
 import Foundation
-import HearthAudit
 import HearthCore
+import HearthHub
 import HearthStore
 import Hummingbird
 
-/// Owner and member sign-in: `POST /v1/session`, `DELETE /v1/session`, `GET /v1/me`,
-/// `POST /v1/me/password`.
+/// Sign-in and the signed-in person: `POST /v1/session`, `DELETE /v1/session`, `GET /v1/me`,
+/// `POST /v1/me/password`, `POST /v1/me/recovery-codes`, `POST /v1/recovery`,
+/// `GET /v1/people/throttled`.
 struct SessionRoutes: Sendable {
     let store: Store
-    let hasher: PasswordHasher
-    let signIn: PasswordSignIn
-    let throttle: SignInThrottle
-    let sessionLifetime: Duration
+    let sessions: PersonSessions
+    let recovery: AccountRecovery
     let bodyLimit: Int
-
     let authenticator: SessionAuthenticator
 
     struct SignIn: Decodable {
@@ -26,10 +22,15 @@ struct SessionRoutes: Sendable {
         /// What an earlier sign-in from this client returned: it spares the client the account's
         /// back-off (`docs/oauth.md`, "Sign-in throttling").
         let deviceCookie: String?
+        /// The household the session is for; needed when the person belongs to several.
+        let household: String?
+        /// A hub-operator session instead of a household's.
+        let asOperator: Bool?
 
         enum CodingKeys: String, CodingKey {
-            case email, password, totp
+            case email, password, totp, household
             case deviceCookie = "device_cookie"
+            case asOperator = "operator"
         }
     }
 
@@ -39,6 +40,17 @@ struct SessionRoutes: Sendable {
 
         enum CodingKeys: String, CodingKey {
             case currentPassword = "current_password"
+            case newPassword = "new_password"
+        }
+    }
+
+    struct Recovery: Decodable {
+        let email: String
+        let code: String
+        let newPassword: String
+
+        enum CodingKeys: String, CodingKey {
+            case email, code
             case newPassword = "new_password"
         }
     }
@@ -60,28 +72,6 @@ struct SessionRoutes: Sendable {
         }
     }
 
-    struct PersonView: Encodable {
-        let id: String
-        let email: String
-        let role: String
-        let householdID: String
-        let mustChangePassword: Bool
-
-        init(_ person: Person) {
-            id = person.id.rawValue
-            email = person.email.rawValue
-            role = person.role.rawValue
-            householdID = person.householdID.rawValue
-            mustChangePassword = person.mustChangePassword
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case id, email, role
-            case householdID = "household_id"
-            case mustChangePassword = "must_change_password"
-        }
-    }
-
     struct ThrottledAccount: Encodable {
         let email: String
         let failures: Int
@@ -95,7 +85,10 @@ struct SessionRoutes: Sendable {
 
     struct MeView: Encodable {
         let person: PersonView
-        let household: HouseholdView
+        /// nil in a hub-operator session.
+        let household: HouseholdView?
+        /// Every household the person belongs to, to pick one at the next sign-in.
+        let households: [MembershipView]
     }
 
     struct HouseholdView: Encodable {
@@ -108,35 +101,57 @@ struct SessionRoutes: Sendable {
         [
             Endpoint(.post, "/v1/session") { request, context in try await createSession(request, context) },
             Endpoint(.delete, "/v1/session") { request, context in
-                let caller = try await authenticator.session(context.call(request))
-                try await store.write { db in
-                    try await db.sessions.delete(tokenDigest: caller.tokenDigest)
-                    try await db.audit.append(AuditEvent(
-                        .sessionEnded, actor: .person(caller.person.id), subject: sessionSubject(caller.tokenDigest),
-                        household: caller.person.householdID, reason: "signed out"))
-                }
+                try await sessions.end(try await authenticator.session(context.call(request)))
                 return Response(status: .noContent)
             },
             Endpoint(.get, "/v1/me") { request, context in
-                let caller = try await authenticator.authenticate(context.call(request))
+                let caller = try await authenticator.session(context.call(request))
+                if let member = caller.member { try SessionAuthenticator.check(member, .useHousehold, at: store.clock.now) }
                 let view = try await store.read { db -> MeView in
-                    guard let household = try await db.households.find(caller.person.householdID) else {
-                        throw HearthError(.notFound, "the household no longer exists")
+                    var household: HouseholdView?
+                    if let member = caller.member, let found = try await db.households.find(member.householdID) {
+                        let zones = try await db.households.zones(of: found.id)
+                        household = HouseholdView(id: found.id.rawValue, name: found.name, zones: zones.map(\.name))
                     }
-                    let zones = try await db.households.zones(of: household.id)
+                    var memberships: [MembershipView] = []
+                    for membership in try await db.memberships.memberships(of: caller.person.id) {
+                        let name = try await db.households.find(membership.householdID)?.name ?? ""
+                        memberships.append(MembershipView(membership, householdName: name))
+                    }
                     return MeView(
-                        person: PersonView(caller.person),
-                        household: HouseholdView(id: household.id.rawValue, name: household.name, zones: zones.map(\.name)))
+                        person: PersonView(caller.person, member: caller.member, isOperator: caller.isOperator),
+                        household: household, households: memberships)
                 }
                 return try JSONBody.response(view)
             },
-            Endpoint(.post, "/v1/me/password") { request, context in try await changePassword(request, context) },
+            Endpoint(.post, "/v1/me/password") { request, context in
+                let caller = try await authenticator.session(context.call(request))
+                let body = try await JSONBody.decode(PasswordChange.self, from: request, limit: bodyLimit)
+                try await sessions.changePassword(
+                    caller, current: body.currentPassword, new: body.newPassword, source: context.remoteIP)
+                return Response(status: .noContent)
+            },
+            Endpoint(.post, "/v1/me/recovery-codes") { request, context in
+                let caller = try await authenticator.session(context.call(request))
+                guard let member = caller.member else {
+                    throw Problem(.forbidden, code: "forbidden", detail: "recovery codes are for household owners; sign in to your household")
+                }
+                let codes = try await recovery.issueCodes(for: member)
+                return try JSONBody.response(["recovery_codes": codes], status: .created)
+            },
+            Endpoint(.post, "/v1/recovery") { request, context in
+                let body = try await JSONBody.decode(Recovery.self, from: request, limit: bodyLimit)
+                try await recovery.recover(
+                    email: body.email, code: body.code, newPassword: body.newPassword, source: context.remoteIP,
+                    logger: context.logger)
+                return Response(status: .noContent)
+            },
             // Which of the household's accounts are backed off on this node right now: someone is
             // guessing their passwords.
             Endpoint(.get, "/v1/people/throttled") { request, context in
                 let owner = try await authenticator.owner(context.call(request), toDo: "see throttled accounts", scope: "hub:admin")
-                let people = try await store.read { db in try await db.people.all(in: owner.householdID) }
-                let throttled = await signIn.throttledAccounts(people.map(\.email))
+                let people = try await store.read { db in try await db.memberships.members(of: owner.householdID) }
+                let throttled = await sessions.signIn.throttledAccounts(people.map(\.email))
                 return try JSONBody.response(["accounts": throttled.map {
                     ThrottledAccount(email: $0.email.rawValue, failures: $0.failures, retryAfter: $0.retryAfter)
                 }])
@@ -146,61 +161,21 @@ struct SessionRoutes: Sendable {
 
     private func createSession(_ request: Request, _ context: HearthRequestContext) async throws -> Response {
         let body = try await JSONBody.decode(SignIn.self, from: request, limit: bodyLimit)
-        let signedIn = try await signIn.check(
-            email: body.email, password: body.password, code: body.totp, deviceCookie: body.deviceCookie,
-            source: context.remoteIP, logger: context.logger)
-        let person = signedIn.person
-        let token = SecretToken(prefix: "hst_")
-        let now = store.clock.now
-        let expiresAt = now.addingTimeInterval(sessionLifetime.seconds)
-        let session = SessionRecords.Session(
-            tokenDigest: token.digest, personID: person.id, createdAt: now, expiresAt: expiresAt)
-        // Committed with its audit entry before the token is handed out: an acknowledged
-        // session survives a crash, and no session exists that the log does not show.
-        try await store.write { db in
-            try await db.sessions.insert(session)
-            try await db.audit.append(AuditEvent(
-                .loginSucceeded, actor: .person(person.id), subject: sessionSubject(token.digest),
-                household: person.householdID, reason: signedIn.acr == nil ? "password" : "password and second factor",
-                details: ["source": context.remoteIP ?? "unknown", "expires_at": String(expiresAt.unixMilliseconds)]))
+        let choice: PersonSessions.Choice = if body.asOperator == true {
+            .hubOperator
+        } else if let household = body.household {
+            .household(household)
+        } else {
+            .onlyHousehold
         }
-        context.logger.info("signed in", metadata: ["person": "\(person.id)"])
+        let started = try await sessions.start(
+            email: body.email, password: body.password, secondFactor: body.totp, deviceCookie: body.deviceCookie,
+            choice: choice, source: context.remoteIP, logger: context.logger)
         return try JSONBody.response(
             SessionCreated(
-                token: token.value, expiresAt: expiresAt, expiresIn: Int(sessionLifetime.seconds),
-                person: PersonView(person), deviceCookie: signedIn.deviceCookie),
+                token: started.token, expiresAt: started.expiresAt, expiresIn: Int(sessions.lifetime.seconds),
+                person: PersonView(started.person, member: started.member, isOperator: started.member == nil),
+                deviceCookie: started.deviceCookie),
             status: .created)
     }
-
-    private func changePassword(_ request: Request, _ context: HearthRequestContext) async throws -> Response {
-        let caller = try await authenticator.session(context.call(request))
-        let body = try await JSONBody.decode(PasswordChange.self, from: request, limit: bodyLimit)
-        guard (12...1024).contains(body.newPassword.count) else {
-            throw Problem(
-                .unprocessableContent, code: "weak-password", detail: "the new password must be 12 to 1024 characters")
-        }
-        let keys = [PasswordSignIn.accountKey(caller.person.email), PasswordSignIn.sourceKey(context.remoteIP)]
-        try await throttle.enforce(keys)
-        guard let credential = try await store.read({ db in try await db.people.credential(id: caller.person.id) }),
-              try await hasher.verify(body.currentPassword, against: credential.passwordHash)
-        else {
-            await throttle.recordFailure(keys)
-            throw Problem(.forbidden, code: "wrong-password", detail: "the current password is wrong")
-        }
-        let newHash = try await hasher.hash(body.newPassword)
-        try await store.write { db in
-            try await db.people.setPassword(caller.person.id, hash: newHash, mustChange: false)
-            // Every other session of the person ends; the one making the change stays.
-            let ended = try await db.sessions.deleteAll(of: caller.person.id, except: caller.tokenDigest)
-            try await db.audit.append(AuditEvent(
-                .passwordChanged, actor: .person(caller.person.id), subject: "person:\(caller.person.id)",
-                household: caller.person.householdID, reason: "changed by the person",
-                details: ["other_sessions_ended": String(ended)]))
-        }
-        return Response(status: .noContent)
-    }
-
-    /// Sessions are named in the log by a prefix of their token digest: enough to tell them
-    /// apart, useless for finding the token.
-    private func sessionSubject(_ digest: String) -> String { "session:" + digest.prefix(16) }
 }

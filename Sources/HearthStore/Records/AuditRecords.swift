@@ -140,6 +140,15 @@ public struct AuditRecords: Sendable {
         ).count
     }
 
+    /// Drops the details of every entry about a deleted household: what stays is when, what kind
+    /// of action and the leaf hashes, so every proof stays valid. Returns how many were redacted.
+    public func redact(household: HouseholdID) async throws -> Int {
+        try await db.query(
+            "UPDATE audit_entries SET details = NULL, details_salt = NULL, redacted_at = ? WHERE household_id = ? AND details IS NOT NULL RETURNING seq",
+            clock.now.unixMilliseconds, household.rawValue
+        ).count
+    }
+
     // MARK: Checkpoints
 
     public struct StoredCheckpoint: Sendable, Hashable {

@@ -168,6 +168,45 @@ public struct OAuthGrantRecords: Sendable {
         return count
     }
 
+    /// Revokes every live grant and token a person holds in one household (they were removed,
+    /// their role changed or their access ended); returns how many tokens.
+    @discardableResult
+    public func revokeAll(person: PersonID, in household: HouseholdID, reason: String, at time: Date) async throws -> Int {
+        for id in try await db.query(
+            "SELECT id FROM oauth_grants WHERE revoked_at IS NULL AND subject = ? AND household_id = ?",
+            "person:\(person.rawValue)", household.rawValue
+        ).map({ try $0.text("id") }) {
+            try await revoke(id, reason: reason, at: time)
+        }
+        let count = try await db.query(
+            """
+            UPDATE oauth_access_tokens SET revoked_at = ? WHERE revoked_at IS NULL AND subject = ? AND household_id = ?
+            RETURNING jti
+            """, time.unixMilliseconds, person.rawValue, household.rawValue
+        ).count
+        try await AccessChangeRecords(db: db).bump()
+        return count
+    }
+
+    /// Revokes every live grant, token and client of a household (deleted); returns how many tokens.
+    @discardableResult
+    public func revokeAll(household: HouseholdID, reason: String, at time: Date) async throws -> Int {
+        for id in try await db.query(
+            "SELECT id FROM oauth_grants WHERE revoked_at IS NULL AND household_id = ?", household.rawValue
+        ).map({ try $0.text("id") }) {
+            try await revoke(id, reason: reason, at: time)
+        }
+        let count = try await db.query(
+            "UPDATE oauth_access_tokens SET revoked_at = ? WHERE revoked_at IS NULL AND household_id = ? RETURNING jti",
+            time.unixMilliseconds, household.rawValue
+        ).count
+        try await db.execute(
+            "UPDATE oauth_clients SET revoked_at = ? WHERE revoked_at IS NULL AND household_id = ?",
+            time.unixMilliseconds, household.rawValue)
+        try await AccessChangeRecords(db: db).bump()
+        return count
+    }
+
     // MARK: refresh tokens
 
     public func insertRefreshToken(digest: String, grant: String, jkt: String?, at time: Date) async throws {

@@ -1,6 +1,8 @@
 import struct Foundation.Date
 import HearthCore
 
+/// People's accounts: email, password hash, whether the password must change. What they are in
+/// a household is in ``MembershipRecords``.
 public struct PersonRecords: Sendable {
     let db: any SQLExecutor
 
@@ -10,15 +12,15 @@ public struct PersonRecords: Sendable {
         public let passwordHash: String
     }
 
-    static let columns = "id, household_id, email, role, password_hash, must_change_password, created_at"
+    static let columns = "id, email, password_hash, must_change_password, created_at"
 
     /// Inserts a person; `conflict` if the email is already someone's sign-in name.
     public func insert(_ person: Person, passwordHash: String) async throws {
         do {
             try await db.execute(
-                "INSERT INTO people (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                person.id.rawValue, person.householdID.rawValue, person.email.rawValue, person.role.rawValue,
-                passwordHash, person.mustChangePassword, person.createdAt.unixMilliseconds)
+                "INSERT INTO people (\(Self.columns)) VALUES (?, ?, ?, ?, ?)",
+                person.id.rawValue, person.email.rawValue, passwordHash, person.mustChangePassword,
+                person.createdAt.unixMilliseconds)
         } catch let error as HearthError where error.code == .conflict {
             throw HearthError(.conflict, "an account with that email address already exists")
         }
@@ -36,29 +38,17 @@ public struct PersonRecords: Sendable {
         return Credential(person: try Person(row), passwordHash: try row.text("password_hash"))
     }
 
-    /// The person whose session has this token digest, if the session is live at `now` (one
-    /// query: every authenticated request makes it).
-    public func withLiveSession(tokenDigest: String, at now: Date) async throws -> Person? {
-        // A subquery rather than a join: SQLite compiled the join anew at every run, and every
-        // signed-in API call makes this one.
-        return try await db.first(
-            "SELECT \(Self.columns) FROM people WHERE id = (SELECT person_id FROM sessions WHERE token_hash = ? AND expires_at > ?)",
-            tokenDigest, now.unixMilliseconds
-        ).map(Person.init)
-    }
-
     public func find(_ id: PersonID) async throws -> Person? {
         try await credential(id: id)?.person
     }
 
-    public func all(in household: HouseholdID? = nil) async throws -> [Person] {
-        let rows = if let household {
-            try await db.query(
-                "SELECT \(Self.columns) FROM people WHERE household_id = ? ORDER BY created_at, id", household.rawValue)
-        } else {
-            try await db.query("SELECT \(Self.columns) FROM people ORDER BY created_at, id")
-        }
-        return try rows.map(Person.init)
+    public func find(email: EmailAddress) async throws -> Person? {
+        try await credential(email: email)?.person
+    }
+
+    /// Every account on the hub, for the operator's shell.
+    public func all() async throws -> [Person] {
+        try await db.query("SELECT \(Self.columns) FROM people ORDER BY created_at, id").map(Person.init)
     }
 
     /// Replaces the password hash; `not-found` if the person does not exist.
@@ -68,15 +58,31 @@ public struct PersonRecords: Sendable {
             hash, mustChange, id.rawValue)
         guard !updated.isEmpty else { throw HearthError(.notFound, "no such person") }
     }
+
+    /// Erases an account that belongs nowhere any more (no membership, not an operator), with
+    /// its second factor and recovery codes; returns whether it was erased.
+    @discardableResult
+    public func deleteIfUnattached(_ id: PersonID) async throws -> Bool {
+        let attached = try await db.first(
+            """
+            SELECT 1 AS n FROM memberships WHERE person_id = ?
+            UNION ALL SELECT 1 AS n FROM hub_operators WHERE person_id = ?
+            """, id.rawValue, id.rawValue)
+        guard attached == nil else { return false }
+        for table in ["sessions", "person_second_factors", "person_recovery_codes", "account_recovery_codes"] {
+            try await db.execute("DELETE FROM \(table) WHERE person_id = ?", id.rawValue)
+        }
+        return !(try await db.query("DELETE FROM people WHERE id = ? RETURNING id", id.rawValue)).isEmpty
+    }
 }
 
 extension Person {
     init(_ row: SQLRow) throws {
-        guard let id = PersonID(try row.text("id")), let household = HouseholdID(try row.text("household_id")),
-              let role = Role(rawValue: try row.text("role"))
-        else { throw HearthError(.storageUnavailable, "a stored person record is malformed") }
+        guard let id = PersonID(try row.text("id")) else {
+            throw HearthError(.storageUnavailable, "a stored person record is malformed")
+        }
         self.init(
-            id: id, householdID: household, email: try EmailAddress(try row.text("email")), role: role,
+            id: id, email: try EmailAddress(try row.text("email")),
             mustChangePassword: try row.bool("must_change_password"),
             createdAt: Date(unixMilliseconds: try row.integer("created_at")))
     }

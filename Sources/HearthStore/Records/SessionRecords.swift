@@ -1,47 +1,72 @@
 import struct Foundation.Date
 import HearthCore
 
-/// Sign-in sessions, kept only by the SHA-256 digest of their bearer token.
+/// Sign-in sessions, kept only by the SHA-256 digest of their bearer token. Each is for one
+/// household the person belongs to, or — with no household — a hub-operator session.
 public struct SessionRecords: Sendable {
     let db: any SQLExecutor
 
     public struct Session: Sendable, Hashable {
         public let tokenDigest: String
         public let personID: PersonID
+        /// nil: a hub-operator session.
+        public let householdID: HouseholdID?
         public let createdAt: Date
         public let expiresAt: Date
 
-        public init(tokenDigest: String, personID: PersonID, createdAt: Date, expiresAt: Date) {
+        public init(tokenDigest: String, personID: PersonID, householdID: HouseholdID?, createdAt: Date, expiresAt: Date) {
             self.tokenDigest = tokenDigest
             self.personID = personID
+            self.householdID = householdID
             self.createdAt = createdAt
             self.expiresAt = expiresAt
         }
     }
 
-    public func insert(_ session: Session) async throws {
-        try await db.execute(
-            "INSERT INTO sessions (token_hash, person_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
-            session.tokenDigest, session.personID.rawValue, session.createdAt.unixMilliseconds,
-            session.expiresAt.unixMilliseconds)
+    /// A live session with what every authenticated call needs to decide on it.
+    public struct Caller: Sendable {
+        public let person: Person
+        /// The person's membership in the session's household; nil for an operator session, or
+        /// when the membership is gone (the caller is then refused).
+        public let membership: Membership?
+        public let householdID: HouseholdID?
+        public let householdState: Household.State?
+        /// Whether the person is a hub operator now.
+        public let isOperator: Bool
     }
 
-    /// The session for a token digest, if it exists and has not expired at `now`.
-    ///
-    /// The lookup is by digest through the primary-key index; the digest of a 256-bit random token
-    /// is not guessable, so the timing of this lookup reveals nothing useful.
-    public func live(tokenDigest: String, at now: Date) async throws -> Session? {
+    public func insert(_ session: Session) async throws {
+        try await db.execute(
+            "INSERT INTO sessions (token_hash, person_id, household_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+            session.tokenDigest, session.personID.rawValue, session.householdID?.rawValue,
+            session.createdAt.unixMilliseconds, session.expiresAt.unixMilliseconds)
+    }
+
+    /// The caller behind a token digest, if the session is live at `now`: one query, since every
+    /// signed-in API call makes it. The lookup is by digest through the primary-key index; the
+    /// digest of a 256-bit random token is not guessable, so its timing reveals nothing useful.
+    public func caller(tokenDigest: String, at now: Date) async throws -> Caller? {
         guard let row = try await db.first(
-            "SELECT token_hash, person_id, created_at, expires_at FROM sessions WHERE token_hash = ? AND expires_at > ?",
-            tokenDigest, now.unixMilliseconds)
+            """
+            SELECT p.id, p.email, p.must_change_password, p.created_at, s.household_id AS session_household,
+            h.state AS household_state, m.person_id, m.household_id, m.role, m.zones, m.devices, m.starts_at,
+            m.ends_at, m.days, m.hours, m.time_zone, m.created_at AS joined_at, o.person_id AS operator_id
+            FROM sessions s JOIN people p ON p.id = s.person_id
+            LEFT JOIN households h ON h.id = s.household_id
+            LEFT JOIN memberships m ON m.person_id = s.person_id AND m.household_id = s.household_id
+            LEFT JOIN hub_operators o ON o.person_id = s.person_id
+            WHERE s.token_hash = ? AND s.expires_at > ?
+            """, tokenDigest, now.unixMilliseconds)
         else { return nil }
-        guard let person = PersonID(try row.text("person_id")) else {
-            throw HearthError(.storageUnavailable, "a stored session record is malformed")
+        let household = try row.optionalText("session_household").map { text in
+            guard let id = HouseholdID(text) else { throw HearthError(.storageUnavailable, "a stored session is malformed") }
+            return id
         }
-        return Session(
-            tokenDigest: try row.text("token_hash"), personID: person,
-            createdAt: Date(unixMilliseconds: try row.integer("created_at")),
-            expiresAt: Date(unixMilliseconds: try row.integer("expires_at")))
+        let membership = try row.optionalText("person_id") == nil ? nil : try Membership(row, createdColumn: "joined_at")
+        return Caller(
+            person: try Person(row), membership: membership, householdID: household,
+            householdState: try row.optionalText("household_state").flatMap(Household.State.init(rawValue:)),
+            isOperator: try row.optionalText("operator_id") != nil)
     }
 
     /// Ends a session; returns whether one was there.
@@ -58,6 +83,21 @@ public struct SessionRecords: Sendable {
             "DELETE FROM sessions WHERE person_id = ? AND token_hash <> ? RETURNING token_hash",
             person.rawValue, kept ?? ""
         ).count
+    }
+
+    /// Ends a person's sessions in one household (removed, or their role changed); returns how many.
+    @discardableResult
+    public func deleteAll(of person: PersonID, in household: HouseholdID) async throws -> Int {
+        try await db.query(
+            "DELETE FROM sessions WHERE person_id = ? AND household_id = ? RETURNING token_hash",
+            person.rawValue, household.rawValue
+        ).count
+    }
+
+    /// Ends every session in a household (suspended or deleted); returns how many.
+    @discardableResult
+    public func deleteAll(in household: HouseholdID) async throws -> Int {
+        try await db.query("DELETE FROM sessions WHERE household_id = ? RETURNING token_hash", household.rawValue).count
     }
 
     /// Removes sessions that expired before `time`; returns how many.

@@ -1,6 +1,6 @@
 /// Every migration this binary knows, in order. The highest version is the schema it expects.
 public enum Schema {
-    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8]
+    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8, version9]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }
 
@@ -493,5 +493,92 @@ public enum Schema {
         version: 8,
         name: "certificates by identity",
         statements: ["CREATE INDEX certificates_uri ON certificates (uri)"]
+    )
+
+    /// Households and people (docs/people.md): a person is an account; memberships say what they
+    /// are in each household (owner, member, guest) and which devices they may use when. A
+    /// household can be suspended or deleted; a session picks one household (or the hub-operator
+    /// role); invitations and account-recovery codes are kept only as digests.
+    static let version9 = Migration(
+        version: 9,
+        name: "memberships, household states, hub operators, invitations, recovery codes",
+        statements: [
+            """
+            CREATE TABLE memberships (
+                person_id TEXT NOT NULL REFERENCES people (id),
+                household_id TEXT NOT NULL REFERENCES households (id),
+                role TEXT NOT NULL CHECK (role IN ('owner', 'member', 'guest')),
+                zones TEXT,
+                devices TEXT NOT NULL,
+                starts_at BIGINT,
+                ends_at BIGINT,
+                days TEXT,
+                hours TEXT,
+                time_zone TEXT,
+                created_at BIGINT NOT NULL,
+                PRIMARY KEY (person_id, household_id)
+            )
+            """,
+            "CREATE INDEX memberships_household ON memberships (household_id)",
+            "CREATE INDEX memberships_ends ON memberships (ends_at)",
+            """
+            INSERT INTO memberships (person_id, household_id, role, devices, created_at)
+            SELECT id, household_id, role, '', created_at FROM people
+            """,
+            // A person belongs to no household by themselves any more.
+            "DROP INDEX people_household",
+            "ALTER TABLE people DROP COLUMN household_id",
+            "ALTER TABLE people DROP COLUMN role",
+            """
+            CREATE TABLE hub_operators (
+                person_id TEXT PRIMARY KEY REFERENCES people (id),
+                created_at BIGINT NOT NULL
+            )
+            """,
+            // The owners of the first household made the hub: they operate it.
+            """
+            INSERT INTO hub_operators (person_id, created_at)
+            SELECT person_id, created_at FROM memberships WHERE role = 'owner'
+            AND household_id = (SELECT id FROM households ORDER BY created_at, id LIMIT 1)
+            """,
+            "ALTER TABLE households ADD COLUMN state TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'suspended', 'deleted'))",
+            "ALTER TABLE households ADD COLUMN state_changed_at BIGINT",
+            // NULL: a hub-operator session.
+            "ALTER TABLE sessions ADD COLUMN household_id TEXT REFERENCES households (id)",
+            "UPDATE sessions SET household_id = (SELECT household_id FROM memberships WHERE person_id = sessions.person_id)",
+            "CREATE INDEX sessions_household ON sessions (household_id)",
+            """
+            CREATE TABLE invitations (
+                id TEXT PRIMARY KEY,
+                digest TEXT NOT NULL UNIQUE,
+                household_id TEXT NOT NULL REFERENCES households (id),
+                email TEXT,
+                role TEXT NOT NULL CHECK (role IN ('owner', 'member', 'guest')),
+                zones TEXT,
+                devices TEXT NOT NULL,
+                starts_at BIGINT,
+                ends_at BIGINT,
+                days TEXT,
+                hours TEXT,
+                time_zone TEXT,
+                invited_by TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                accepted_at BIGINT,
+                accepted_by TEXT,
+                revoked_at BIGINT
+            )
+            """,
+            "CREATE INDEX invitations_household ON invitations (household_id)",
+            """
+            CREATE TABLE account_recovery_codes (
+                person_id TEXT NOT NULL REFERENCES people (id),
+                digest TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                used_at BIGINT,
+                PRIMARY KEY (person_id, digest)
+            )
+            """,
+        ]
     )
 }

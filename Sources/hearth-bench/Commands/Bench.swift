@@ -76,21 +76,23 @@ struct StoreWriteBenchmark {
         let now = store.clock.now
         let household = try Household(name: "bench", createdAt: now)
         let person = Person(
-            householdID: household.id, email: try EmailAddress("bench-\(household.id.rawValue.lowercased())@bench.invalid"),
-            role: .member, mustChangePassword: false, createdAt: now)
+            email: try EmailAddress("bench-\(household.id.rawValue.lowercased())@bench.invalid"), mustChangePassword: false,
+            createdAt: now)
         try await store.write { db in
             try await db.households.insert(household)
             try await db.people.insert(person, passwordHash: "$bench$not-a-password")
+            try await db.memberships.insert(Membership(personID: person.id, householdID: household.id, role: .member, createdAt: now))
         }
         let result = try await Self.measure(seconds: seconds, concurrency: concurrency) {
             let session = SessionRecords.Session(
-                tokenDigest: SecretToken(prefix: "bench_").digest, personID: person.id,
+                tokenDigest: SecretToken(prefix: "bench_").digest, personID: person.id, householdID: household.id,
                 createdAt: store.clock.now, expiresAt: store.clock.now.addingTimeInterval(60))
             try await store.write { db in try await db.sessions.insert(session) }
         }
         // Leave the scratch rows out of a PostgreSQL database that outlives the run.
         try await store.write { db in
             try await db.sessions.deleteAll(of: person.id)
+            try await db.memberships.delete(person: person.id, household: household.id)
             try await db.db.execute("DELETE FROM people WHERE id = ?", person.id.rawValue)
             try await db.db.execute("DELETE FROM zones WHERE household_id = ?", household.id.rawValue)
             try await db.db.execute("DELETE FROM households WHERE id = ?", household.id.rawValue)

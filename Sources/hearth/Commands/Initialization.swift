@@ -77,6 +77,9 @@ enum InitReport {
               owner:             \(initial.email)
               one-time password: \(initial.oneTimePassword)
             The password is shown only now and stored only as a hash; change it after you sign in.
+            The owner also operates the hub (creates and deletes households). Account-recovery codes,
+            each usable once if the password or second factor is lost (keep them offline):
+              \(initial.recoveryCodes.joined(separator: " "))
             """)
     }
 

@@ -9,7 +9,8 @@ public struct DatabaseSnapshot: Equatable, Sendable {
         "schema_migrations", "hub", "hub_keys", "households", "zones", "people", "devices", "sessions",
         "audit_entries", "audit_nodes", "audit_head", "audit_checkpoints", "audit_keys", "ca_authorities",
         "certificates", "ca_crls", "pki_state", "pairing_windows", "pairing_requests", "pairing_expectations", "manufacturer_roots",
-        "attestation_challenges", "attested_expectations", "device_transfers",
+        "attestation_challenges", "attested_expectations", "device_transfers", "memberships", "hub_operators",
+        "invitations", "account_recovery_codes", "oauth_grants", "oauth_access_tokens",
     ]
 
     /// The same snapshot without the audit log's tables, for requests that must change nothing

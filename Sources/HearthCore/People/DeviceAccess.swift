@@ -3,10 +3,10 @@ import struct Foundation.Date
 /// Which of a household's devices a member or guest may use, and when. An owner's access is
 /// always ``everything``.
 ///
-/// A device is within reach when its zone is one of ``zones`` (nil: every zone) or its id is one
-/// of ``devices``; and now is within the period (`startsAt ..< endsAt`) and the weekly ``hours``.
+/// A device is within reach when its id is one of ``devices`` or its zone one of ``zones`` (nil:
+/// every zone, unless devices are named — then only those); and now is within the period (`startsAt ..< endsAt`) and the weekly ``hours``.
 public struct DeviceAccess: Hashable, Sendable {
-    /// nil: every zone of the household.
+    /// nil: every zone of the household, unless ``devices`` names some (then only those).
     public let zones: Set<Zone>?
     public let devices: Set<DeviceID>
     public let startsAt: Date?
@@ -76,12 +76,12 @@ public struct DeviceAccess: Hashable, Sendable {
 
     /// Whether `device` is among the devices this access reaches (regardless of time).
     public func reaches(_ device: DeviceID, zone: Zone) -> Bool {
-        devices.contains(device) || (zones?.contains(zone) ?? true)
+        devices.contains(device) || (zones?.contains(zone) ?? devices.isEmpty)
     }
 
     /// Whether every device of the household is reachable (no zone or device limit), so that
     /// wildcard subscriptions reveal nothing beyond the access.
-    public var reachesEveryDevice: Bool { zones == nil }
+    public var reachesEveryDevice: Bool { zones == nil && devices.isEmpty }
 
     /// When access open at `date` closes next (the end of today's hours or of the period); nil
     /// when it stays open.

@@ -74,8 +74,8 @@ public enum PolicyEngine {
             return MessagingPolicy.devicePublish(device, topic, target: target)
         case (.subscribeMessages, .topicFilter(let filter)):
             return MessagingPolicy.deviceSubscribe(device, filter)
-        case (.viewDevice, _), (.manageDevice, _):
-            return .deny("not-a-person", "only people view and manage devices")
+        case (.viewDevice, _), (.manageDevice, _), (.administerHousehold, _), (.useHousehold, _), (.operateHub, _):
+            return .deny("not-a-person", "only people view and manage devices and households")
         default:
             return .deny("not-permitted", "a device may not \(action.rawValue) on that")
         }
@@ -121,6 +121,9 @@ public enum PolicyEngine {
     private static func decideForPerson(
         _ membership: Membership, _ action: PolicyAction, _ resource: PolicyResource, _ context: PolicyContext
     ) -> PolicyDecision {
+        if action == .operateHub {
+            return .deny("operator-session-required", "operating the hub needs a hub-operator session")
+        }
         let household: HouseholdID
         switch resource {
         case .device(let device): household = device.household
@@ -152,8 +155,6 @@ public enum PolicyEngine {
             return .deny("device-only", "only the device itself may \(action.rawValue)")
         case (.connectMessaging, _), (.publishMessage, _), (.subscribeMessages, _):
             return .deny("token-required", "people use the broker through an app holding an access token")
-        case (.operateHub, _):
-            return .deny("operator-session-required", "operating the hub needs a hub-operator session")
         default:
             return .deny("not-permitted", "people may not \(action.rawValue) on that")
         }

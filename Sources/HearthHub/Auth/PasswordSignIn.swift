@@ -110,9 +110,12 @@ package struct PasswordSignIn: Sendable {
         await throttle.recordFailure(keys)
         // The attempted email is not recorded for an unknown account: it may be a mistyped password.
         try await store.write { db in
-            try await db.audit.append(AuditEvent(
-                .loginFailed, actor: .anonymous(address: source), subject: person.map { "person:\($0.id)" } ?? "account:unknown",
-                household: nil, reason: reason))
+            if let person {
+                try await AccountAudit.append(.loginFailed, person: person.id, actor: .anonymous(address: source), reason: reason, in: db)
+            } else {
+                try await db.audit.append(AuditEvent(
+                    .loginFailed, actor: .anonymous(address: source), subject: "account:unknown", household: nil, reason: reason))
+            }
         }
     }
 }

@@ -125,10 +125,9 @@ package struct PersonSessions: Sendable {
         try await store.write { db in
             try await db.people.setPassword(caller.person.id, hash: newHash, mustChange: false)
             let ended = try await db.sessions.deleteAll(of: caller.person.id, except: caller.tokenDigest)
-            try await db.audit.append(AuditEvent(
-                .passwordChanged, actor: .person(caller.person.id), subject: "person:\(caller.person.id)",
-                household: caller.householdID, reason: "changed by the person",
-                details: ["other_sessions_ended": String(ended)]))
+            try await AccountAudit.append(
+                .passwordChanged, person: caller.person.id, actor: .person(caller.person.id), reason: "changed by the person",
+                details: ["other_sessions_ended": String(ended)], in: db)
         }
     }
 

@@ -46,9 +46,9 @@ package struct SecondFactor: Sendable {
             try await db.secondFactors.confirm(person: person.id, at: db.clock.now)
             try await db.secondFactors.replaceRecoveryCodes(
                 person: person.id, digests: codes.compactMap(RecoveryCodes.normalize).map(SecretToken.digest(of:)))
-            try await db.audit.append(AuditEvent(
-                .secondFactorEnrolled, actor: .person(person.id), subject: "person:\(person.id)", household: nil,
-                reason: "TOTP enrolled", details: ["recovery_codes": String(codes.count)]))
+            try await AccountAudit.append(
+                .secondFactorEnrolled, person: person.id, actor: .person(person.id), reason: "TOTP enrolled",
+                details: ["recovery_codes": String(codes.count)], in: db)
         }
         return codes
     }
@@ -60,9 +60,8 @@ package struct SecondFactor: Sendable {
         }
         try await store.write { db in
             try await db.secondFactors.remove(person: person.id)
-            try await db.audit.append(AuditEvent(
-                .secondFactorRemoved, actor: .person(person.id), subject: "person:\(person.id)", household: nil,
-                reason: "TOTP removed"))
+            try await AccountAudit.append(
+                .secondFactorRemoved, person: person.id, actor: .person(person.id), reason: "TOTP removed", in: db)
         }
     }
 
@@ -87,9 +86,9 @@ package struct SecondFactor: Sendable {
                   try await db.secondFactors.useRecoveryCode(person: person.id, digest: SecretToken.digest(of: normalized), at: db.clock.now)
             else { return false }
             let left = try await db.secondFactors.unusedRecoveryCodes(person: person.id)
-            try await db.audit.append(AuditEvent(
-                .recoveryCodeUsed, actor: .person(person.id), subject: "person:\(person.id)", household: nil,
-                reason: "signed in with a recovery code", details: ["remaining": String(left)]))
+            try await AccountAudit.append(
+                .recoveryCodeUsed, person: person.id, actor: .person(person.id), reason: "signed in with a recovery code",
+                details: ["remaining": String(left)], in: db)
             return true
         }
     }

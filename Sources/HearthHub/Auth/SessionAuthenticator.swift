@@ -86,6 +86,19 @@ package struct SessionAuthenticator: Sendable {
         guard decision.allowed else { throw HearthError(.forbidden, code: decision.code, decision.reason) }
     }
 
+    /// Whoever calls, for `GET /v1/me`: a person in a household (by session or access token), or
+    /// a hub operator in an operator session.
+    package func identify(_ call: CallContext) async throws -> (person: Person, member: Member?, isOperator: Bool) {
+        let (scheme, token) = try Self.credentials(call.authorization)
+        if scheme == "bearer", token.hasPrefix(Self.sessionPrefix) {
+            let caller = try await session(token)
+            if let member = caller.member { try Self.check(member, .useHousehold, at: store.clock.now) }
+            return (caller.person, caller.member, caller.isOperator)
+        }
+        let member = try await authenticate(call).member
+        return (member.person, member, false)
+    }
+
     /// A sign-in session only (signing out, changing the password): an access token cannot.
     package func session(_ call: CallContext) async throws -> SessionCaller {
         let (scheme, token) = try Self.credentials(call.authorization)

@@ -21,9 +21,9 @@ package struct AccountRecovery: Sendable {
         let codes = RecoveryCodes.generate()
         try await store.write { db in
             try await db.accountRecovery.replace(person: owner.id, digests: PeopleService.digests(codes), at: db.clock.now)
-            try await db.audit.append(AuditEvent(
-                .recoveryCodesIssued, actor: .person(owner.id), subject: "person:\(owner.id)", household: nil,
-                reason: "new account-recovery codes", details: ["count": String(codes.count)]))
+            try await AccountAudit.append(
+                .recoveryCodesIssued, person: owner.id, actor: .person(owner.id), reason: "new account-recovery codes",
+                details: ["count": String(codes.count)], in: db)
         }
         return codes
     }
@@ -49,13 +49,12 @@ package struct AccountRecovery: Sendable {
             try await db.people.setPassword(person.id, hash: hash, mustChange: false)
             try await db.secondFactors.remove(person: person.id)
             let sessions = try await db.sessions.deleteAll(of: person.id)
-            try await db.audit.append(AuditEvent(
-                .accountRecovered, actor: .person(person.id), subject: "person:\(person.id)", household: nil,
-                reason: "recovered with a one-time code",
+            try await AccountAudit.append(
+                .accountRecovered, person: person.id, actor: .person(person.id), reason: "recovered with a one-time code",
                 details: [
                     "sessions_ended": String(sessions), "codes_left": String(try await db.accountRecovery.remaining(person: person.id)),
                     "source": source ?? "unknown",
-                ]))
+                ], in: db)
             return true
         }
         guard recovered else {

@@ -105,8 +105,7 @@ struct SessionRoutes: Sendable {
                 return Response(status: .noContent)
             },
             Endpoint(.get, "/v1/me") { request, context in
-                let caller = try await authenticator.session(context.call(request))
-                if let member = caller.member { try SessionAuthenticator.check(member, .useHousehold, at: store.clock.now) }
+                let caller = try await authenticator.identify(context.call(request))
                 let view = try await store.read { db -> MeView in
                     var household: HouseholdView?
                     if let member = caller.member, let found = try await db.households.find(member.householdID) {

@@ -166,9 +166,9 @@ struct People: AsyncParsableCommand {
                     }
                     try await session.people.setPassword(credential.person.id, hash: hash, mustChange: true)
                     let ended = try await session.sessions.deleteAll(of: credential.person.id)
-                    try await session.audit.append(AuditEvent(
-                        .passwordReset, actor: People.actor, subject: "person:\(credential.person.id)",
-                        household: nil, reason: "reset by an operator", details: ["sessions_ended": String(ended)]))
+                    try await AccountAudit.append(
+                        .passwordReset, person: credential.person.id, actor: People.actor, reason: "reset by an operator",
+                        details: ["sessions_ended": String(ended)], in: session)
                 }
             }
             Output.print("New one-time password for \(address): \(password)")

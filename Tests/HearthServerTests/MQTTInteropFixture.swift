@@ -51,12 +51,12 @@ struct MessagingFixture: Sendable {
         }
     }
 
-    static func register(_ hub: TestHub, owner: String) async throws -> String {
+    static func register(_ hub: TestHub, owner: String, scope: String = appScope) async throws -> String {
         let response = try await hub.client.json(
             "POST", "/v1/oauth/clients",
             [
                 "name": "Home app", "token_endpoint_auth_method": "none", "redirect_uris": [OAuthBadInputTests.redirect],
-                "grant_types": ["authorization_code", "refresh_token"], "scope": appScope,
+                "grant_types": ["authorization_code", "refresh_token"], "scope": scope,
             ],
             headers: PKITools.bearer(owner))
         try #require(response.status == 201, "register the app: \(response.status) \(response.text)")
@@ -74,7 +74,9 @@ struct MessagingFixture: Sendable {
 
     /// An access token for `scope`, by the authorization code flow with PKCE, a person (the first
     /// owner by default) allowing it on the consent page.
-    func token(_ scope: String, app: String? = nil, as person: (email: String, password: String)? = nil) async throws -> String {
+    func token(
+        _ scope: String, app: String? = nil, as person: (email: String, password: String)? = nil, totp: String? = nil
+    ) async throws -> String {
         let app = app ?? self.app
         let pkce = OAuthBadInputTests.PKCEPair()
         let query = OAuthBadInputTests.Form.encode([
@@ -86,7 +88,7 @@ struct MessagingFixture: Sendable {
             "POST", "/oauth/authorize",
             form: consent.fields + [
                 ("email", person?.email ?? hub.ownerEmail), ("password", person?.password ?? hub.ownerPassword), ("decision", "allow"),
-            ],
+            ] + (totp.map { [("totp", $0)] } ?? []),
             headers: [("Cookie", consent.cookie)])
         try #require(allowed.status == 303, "allow \(scope): \(allowed.status) \(allowed.text)")
         let code = try #require(OAuthBadInputTests.Form.query(of: allowed.header("location") ?? "")["code"], "\(allowed.headers)")

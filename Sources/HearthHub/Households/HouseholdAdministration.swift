@@ -5,7 +5,10 @@ import HearthStore
 
 /// What a hub operator does (`/v1/households`, `hearth households`): create, list, suspend,
 /// resume and delete households. The operator sees households as a whole — names, states and
-/// counts — never their devices, people or audit details.
+/// counts — never their devices, people or audit details. What the operator does is recorded in
+/// the hub's part of the log (no household), naming the operator; inside a household the
+/// operator is only "the hub operator", so no household learns who operates the hub or where
+/// else that person belongs.
 public struct HouseholdAdministration: Sendable {
     public let pki: HubPKI
 
@@ -28,6 +31,9 @@ public struct HouseholdAdministration: Sendable {
         public let invitationCode: String
     }
 
+    /// How the operator appears inside a household.
+    static let inHousehold = AuditActor.system("hub-operator")
+
     public func create(name: String, ownerEmail: String?, actor: AuditActor) async throws -> Created {
         let email = try ownerEmail.map(EmailAddress.init)
         try await pki.refresh()
@@ -37,13 +43,14 @@ public struct HouseholdAdministration: Sendable {
             let household = try Household(name: name, createdAt: now)
             try await db.households.insert(household)
             try await db.audit.append(AuditEvent(
-                .householdCreated, actor: actor, subject: "household:\(household.id)", household: household.id,
+                .householdCreated, actor: actor, subject: "household:\(household.id)", household: nil,
                 reason: "created by a hub operator", details: ["name": household.name]))
-            try await pki.ensureHierarchy(actor: actor, in: db)
+            try await pki.ensureHierarchy(actor: Self.inHousehold, in: db)
             let invitation = try Invitation(
-                householdID: household.id, email: email, role: .owner, access: .everything, invitedBy: actor.description,
-                createdAt: now, expiresAt: now.addingTimeInterval(Invitation.longestLifetime))
-            let code = try await InvitationIssuing.record(invitation, actor: actor, in: db)
+                householdID: household.id, email: email, role: .owner, access: .everything,
+                invitedBy: Self.inHousehold.description, createdAt: now,
+                expiresAt: now.addingTimeInterval(Invitation.longestLifetime))
+            let code = try await InvitationIssuing.record(invitation, actor: Self.inHousehold, in: db)
             return Created(household: household, invitation: invitation, invitationCode: code)
         }
         try await pki.refresh()
@@ -73,7 +80,7 @@ public struct HouseholdAdministration: Sendable {
             let sessions = try await db.sessions.deleteAll(in: id)
             try await db.accessChanges.bump()
             try await db.audit.append(AuditEvent(
-                .householdSuspended, actor: actor, subject: "household:\(id)", household: id, reason: "suspended",
+                .householdSuspended, actor: actor, subject: "household:\(id)", household: nil, reason: "suspended",
                 details: ["why": reason, "sessions_ended": String(sessions)]))
             var suspended = household
             suspended.state = .suspended
@@ -87,7 +94,7 @@ public struct HouseholdAdministration: Sendable {
             guard household.state == .suspended else { throw HearthError(.conflict, "household \(id) is not suspended") }
             try await db.households.setState(id, .active, at: db.clock.now)
             try await db.audit.append(AuditEvent(
-                .householdResumed, actor: actor, subject: "household:\(id)", household: id, reason: "resumed"))
+                .householdResumed, actor: actor, subject: "household:\(id)", household: nil, reason: "resumed"))
             var resumed = household
             resumed.state = .active
             return resumed

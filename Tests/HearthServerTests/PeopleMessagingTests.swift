@@ -1,0 +1,80 @@
+import Foundation
+import HearthCore
+import HearthHub
+import HearthTesting
+import Testing
+
+/// A person's apps lose the broker the moment their place in the household changes: removed, a
+/// new role, a guest period that closes, a household suspended — each cuts the live MQTT session
+/// through the same live cut-off as revocations.
+@Suite struct PeopleMessagingTests {
+    typealias Kit = PeopleTestKit
+
+    @Test(arguments: TestEngine.allCases)
+    func peoplesAppsAreCutOffWithinASecond(engine: TestEngine) async throws {
+        try await MessagingFixture.with(engine: engine) { f in
+            let hub = f.hub
+            let bulb = try await f.device("bulb", zone: "lighting")
+            let leaving = try await hub.addPerson(household: hub.householdID, email: "leaving@example.org", role: .member, password: Kit.password)
+            let changing = try await hub.addPerson(household: hub.householdID, email: "changing@example.org", role: .member, password: Kit.password)
+            // A guest whose period ends eight seconds from now (the hub's clock runs with real time).
+            let guestEnds = hub.clock.now.addingTimeInterval(8)
+            try await hub.addPerson(
+                household: hub.householdID, email: "guest@example.org", role: .guest,
+                access: DeviceAccess(zones: [.lighting], devices: [], startsAt: nil, endsAt: guestEnds, hours: nil),
+                password: Kit.password)
+            let neighbours = try await f.secondHousehold()
+            var clients: [String: [String: String]] = [:]
+            clients["leaving"] = ["token": try await f.token("devices:read", as: ("leaving@example.org", Kit.password))]
+            clients["changing"] = ["token": try await f.token("devices:read", as: ("changing@example.org", Kit.password))]
+            clients["guest"] = ["token": try await f.token("devices:read", as: ("guest@example.org", Kit.password))]
+            clients["neighbour"] = [
+                "token": try await f.token("devices:read", app: neighbours.app, as: (neighbours.email, neighbours.password)),
+            ]
+            func waiter(_ name: String, subscribe: String) throws -> Paho.Waiter {
+                var config = f.pahoConfig(clients)
+                config["client"] = name
+                config["protocol"] = 5
+                config["subscribe"] = subscribe
+                return try Paho.wait(config, folder: f.folder, name: name)
+            }
+            let sessions = [
+                try waiter("leaving", subscribe: "devices/+/state"), try waiter("changing", subscribe: "devices/+/state"),
+                try waiter("neighbour", subscribe: "devices/+/state"),
+            ]
+            // A guest limited to a zone names the devices it reads: a wildcard would reach others.
+            let guest = try waiter("guest", subscribe: "devices/\(bulb.id)/state")
+            for session in sessions + [guest] { try await session.connected() }
+
+            let owner = f.owner
+            let hubOperator = try await Kit.session(hub, hub.ownerEmail, hub.ownerPassword, ["operator": true])
+            let neighbourHousehold = try #require(
+                (try await Kit.call(hub, "GET", "/v1/me", neighbours.owner).json()["household"] as? [String: Any])?["id"] as? String)
+            let actions: [(String, () async throws -> Int)] = [
+                ("removed (DELETE /v1/people/…)", { try await Kit.call(hub, "DELETE", "/v1/people/\(leaving.id)", owner).status }),
+                ("role changed (POST /v1/people/…/role)", {
+                    try await Kit.call(hub, "POST", "/v1/people/\(changing.id)/role", owner, ["role": "member", "access": ["zones": ["climate"]]]).status
+                }),
+                ("household suspended (POST /v1/households/…/suspend)", {
+                    try await Kit.call(hub, "POST", "/v1/households/\(neighbourHousehold)/suspend", hubOperator, [:]).status
+                }),
+            ]
+            for ((what, action), session) in zip(actions, sessions) {
+                let status = try await action()
+                let returnedAt = Date().timeIntervalSince1970
+                #expect((200..<300).contains(status), "\(what): HTTP \(status)")
+                let cut = try #require(try await session.cutOff(), "the app of a person \(what) was not cut off")
+                let delay = cut.time - returnedAt
+                print("MQTT cut-off (people, \(engine)): \(what) disconnected \(String(format: "%.3f", delay)) s after the response")
+                #expect(delay < 1.0, "\(what): cut off \(delay) s after the response")
+            }
+            let ended = try #require(try await guest.cutOff(timeout: .seconds(30)), "the guest's session outlived the period")
+            let lateness = ended.time - guestEnds.timeIntervalSince1970
+            print("MQTT cut-off (people, \(engine)): a guest's session ended \(String(format: "%.3f", lateness)) s after the period")
+            #expect(lateness > -0.5 && lateness < 1.0, "the guest was cut off \(lateness) s after the end")
+            // And a removed person's token no longer connects.
+            let again = try await f.mosquitto(token: clients["leaving"]!["token"]!).publish("devices/\(bulb.id)/cmd/power", "x")
+            #expect(again.connack == 134 || again.connack == 135, "\(again)")
+        }
+    }
+}

@@ -38,6 +38,8 @@ public struct HubServices: Sendable {
         self.hasher = hasher
         self.brokerEventLoops = brokerEventLoops
         // One throttle per purpose: sign-ins, OAuth failures and refused tokens back off apart.
+        // Password sign-in's is in the database, shared by every node; the others are per
+        // process (``SignInThrottle`` says why).
         let throttle = { SignInThrottle(clock: store.clock, freeFailures: configuration.signInFreeFailures) }
         let serving = try ServingCertificate(assembly.certificate)
         self.serving = serving
@@ -45,7 +47,8 @@ public struct HubServices: Sendable {
         checkpointer = assembly.checkpointer
         secondFactor = SecondFactor(store: store, sealer: pki.sealer)
         signIn = PasswordSignIn(
-            store: store, hasher: hasher, decoyHash: try await hasher.decoyHash(), throttle: throttle(),
+            store: store, hasher: hasher, decoyHash: try await hasher.decoyHash(),
+            throttle: SharedSignInThrottle(store: store, freeFailures: configuration.signInFreeFailures),
             secondFactor: secondFactor, deviceCookies: DeviceCookie(keys: pki.sealer.derivedKeys(purpose: "device cookie")))
         issuer = OAuthIssuer(configuration.oauthIssuer ?? pki.authorities.publicURL)
         keyring = OAuthKeyring(store: store, sealer: pki.sealer)
@@ -72,11 +75,15 @@ public struct HubServices: Sendable {
         let keyring = self.keyring
         let checkpointer = self.checkpointer
         let serving = self.serving
+        let signInThrottle = signIn.throttle
         var services: [any Service] = [
             pki.issuance,
             oauth.tokenCommits,
             PeriodicService(name: "session sweep", interval: configuration.sweepInterval, logger: logger) {
                 try await SessionSweeper.sweep(store, logger: logger)
+            },
+            PeriodicService(name: "sign-in back-off sweep", interval: configuration.sweepInterval, logger: logger) {
+                try await signInThrottle.sweep()
             },
             PeriodicService(name: "pairing and OAuth sweep", interval: configuration.sweepInterval, logger: logger) {
                 try await store.write { db in

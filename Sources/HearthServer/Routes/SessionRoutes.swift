@@ -12,6 +12,8 @@ struct SessionRoutes: Sendable {
     let store: Store
     let hasher: PasswordHasher
     let signIn: PasswordSignIn
+    /// Wrong current passwords in a password change, per process: the caller already holds a
+    /// session, which an owner can end, so this back-off need not cross nodes.
     let throttle: SignInThrottle
     let sessionLifetime: Duration
     let bodyLimit: Int
@@ -131,12 +133,12 @@ struct SessionRoutes: Sendable {
                 return try JSONBody.response(view)
             },
             Endpoint(.post, "/v1/me/password") { request, context in try await changePassword(request, context) },
-            // Which of the household's accounts are backed off on this node right now: someone is
+            // Which of the household's accounts are backed off right now, on any node: someone is
             // guessing their passwords.
             Endpoint(.get, "/v1/people/throttled") { request, context in
                 let owner = try await authenticator.owner(context.call(request), toDo: "see throttled accounts", scope: "hub:admin")
                 let people = try await store.read { db in try await db.people.all(in: owner.householdID) }
-                let throttled = await signIn.throttledAccounts(people.map(\.email))
+                let throttled = try await signIn.throttledAccounts(people.map(\.email))
                 return try JSONBody.response(["accounts": throttled.map {
                     ThrottledAccount(email: $0.email.rawValue, failures: $0.failures, retryAfter: $0.retryAfter)
                 }])

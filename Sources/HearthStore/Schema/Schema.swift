@@ -1,6 +1,6 @@
 /// Every migration this binary knows, in order. The highest version is the schema it expects.
 public enum Schema {
-    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8]
+    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8, version9]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }
 
@@ -493,5 +493,22 @@ public enum Schema {
         version: 8,
         name: "certificates by identity",
         statements: ["CREATE INDEX certificates_uri ON certificates (uri)"]
+    )
+
+    /// Password sign-in's failure counts (``SignInFailureRecords``), so every node on one
+    /// database backs off the same accounts and addresses. Swept by `last_failure`.
+    static let version9 = Migration(
+        version: 9,
+        name: "sign-in back-off shared between nodes",
+        statements: [
+            """
+            CREATE TABLE sign_in_failures (
+                throttle_key TEXT PRIMARY KEY,
+                failures INTEGER NOT NULL,
+                last_failure BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX sign_in_failures_last ON sign_in_failures (last_failure)",
+        ]
     )
 }

@@ -21,6 +21,7 @@ public struct StoreSession: Sendable {
     public var accountRecovery: AccountRecoveryRecords { AccountRecoveryRecords(db: db) }
     public var devices: DeviceRecords { DeviceRecords(db: db) }
     public var sessions: SessionRecords { SessionRecords(db: db) }
+    public var signInFailures: SignInFailureRecords { SignInFailureRecords(db: db) }
     public var pki: PKIRecords { PKIRecords(db: db) }
     public var pairing: PairingRecords { PairingRecords(db: db) }
     public var attestation: AttestationRecords { AttestationRecords(db: db) }

@@ -10,13 +10,18 @@ public struct DatabaseSnapshot: Equatable, Sendable {
         "audit_entries", "audit_nodes", "audit_head", "audit_checkpoints", "audit_keys", "ca_authorities",
         "certificates", "ca_crls", "pki_state", "pairing_windows", "pairing_requests", "pairing_expectations", "manufacturer_roots",
         "attestation_challenges", "attested_expectations", "device_transfers", "memberships", "hub_operators",
-        "invitations", "account_recovery_codes", "oauth_grants", "oauth_access_tokens",
+        "invitations", "account_recovery_codes", "oauth_grants", "oauth_access_tokens", "sign_in_failures",
     ]
 
     /// The same snapshot without the audit log's tables, for requests that must change nothing
     /// but may (like a failed sign-in) be recorded.
     public var withoutAudit: DatabaseSnapshot {
         DatabaseSnapshot(tables: tables.filter { !$0.key.hasPrefix("audit_") })
+    }
+
+    /// The same snapshot without one table, for a request that is meant to change it alone.
+    public func without(_ table: String) -> DatabaseSnapshot {
+        DatabaseSnapshot(tables: tables.filter { $0.key != table })
     }
 
     public static func take(_ store: Store) async throws -> DatabaseSnapshot {

@@ -24,6 +24,10 @@ public struct TestHub: Sendable {
     public let pki: HubPKI
     /// The TLS certificate chain the hub serves (leaf first), PEM.
     public let servedCertificatePEM: String
+    /// What another node needs to join this hub (``withTestHubNode(joining:_:)``).
+    let sealer: KeySealer
+    let configuration: HubConfiguration
+    let publicURL: String
 
     public var client: CurlClient {
         CurlClient(baseURL: "https://127.0.0.1:\(port)", caCertificatePath: certificatePath)
@@ -84,38 +88,76 @@ private func runTestHub<Result: Sendable>(
             // Signed before the hub starts, so the checkpoint service's first run changes nothing
             // that a test snapshots.
             try await assembly.checkpointer.checkpoint()
-            let hub = Hub(assembly)
-
-            let (ports, portContinuation) = AsyncStream<Int>.makeStream()
-            let (mqttPorts, mqttPortContinuation) = AsyncStream<Int>.makeStream()
-            let brokerRuns = configuration.mqtt != nil
-            return try await withThrowingTaskGroup(of: Result?.self) { group in
-                group.addTask {
-                    defer {
-                        portContinuation.finish()
-                        mqttPortContinuation.finish()
-                    }
-                    try await hub.run(
-                        shutdownSignals: [], onListening: { port in portContinuation.yield(port) },
-                        onBrokerListening: { port in mqttPortContinuation.yield(port) })
-                    return nil
-                }
-                var iterator = ports.makeAsyncIterator()
-                var mqttIterator = mqttPorts.makeAsyncIterator()
-                guard let port = await iterator.next(), let mqttPort = brokerRuns ? await mqttIterator.next() : 0 else {
-                    throw CurlClient.CurlError(message: "the test hub stopped before listening")
-                }
-                let testHub = TestHub(
+            return try await serving(assembly) { port, mqttPort in
+                try await body(TestHub(
                     port: port, mqttPort: mqttPort, store: store, clock: clock, logs: logs, ownerEmail: initial.email.rawValue,
                     ownerPassword: initial.oneTimePassword, householdID: initial.householdID,
                     certificatePath: certificatePath, database: database, pki: pki,
-                    servedCertificatePEM: assembly.certificate.certificatePEM)
-                defer { group.cancelAll() }
-                let result = try await body(testHub)
-                group.cancelAll()
-                while let _ = try await group.next() {}
-                return result
+                    servedCertificatePEM: assembly.certificate.certificatePEM,
+                    sealer: sealer, configuration: configuration, publicURL: publicURL))
             }
         }
+    }
+}
+
+/// Runs `body` against another node of `hub`, as `hearth serve` joins an initialized database:
+/// its own store (its own connections) on the same database — the same PostgreSQL database, or
+/// the same SQLite file — the same key-encryption key, configuration and clock, HTTPS on a port of
+/// its own. Stopped when `body` returns; the database stays `hub`'s.
+public func withTestHubNode<Result: Sendable>(
+    joining hub: TestHub, _ body: (TestHub) async throws -> Result
+) async throws -> Result {
+    let logs = LogCapture()
+    let logger = logs.logger()
+    // Its own data folder, as every node has, for its copy of the audit checkpoint.
+    let folder = try TemporaryFolder.make(prefix: "hearth-node")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    var configuration = hub.configuration
+    configuration.auditCheckpointFile = folder.appendingPathComponent(AuditCheckpointFile.fileName).path
+    return try await Store.withRunning(
+        try await hub.database.makeEngine(logger: logger), clock: hub.clock, logger: logger
+    ) { store in
+        let assembly = try await HubAssembly.open(
+            configuration: configuration, store: store, sealer: hub.sealer, publicURL: hub.publicURL, logger: logger)
+        return try await serving(assembly) { port, mqttPort in
+            try await body(TestHub(
+                port: port, mqttPort: mqttPort, store: store, clock: hub.clock, logs: logs, ownerEmail: hub.ownerEmail,
+                ownerPassword: hub.ownerPassword, householdID: hub.householdID, certificatePath: hub.certificatePath,
+                database: hub.database, pki: assembly.pki, servedCertificatePEM: assembly.certificate.certificatePEM,
+                sealer: hub.sealer, configuration: configuration, publicURL: hub.publicURL))
+        }
+    }
+}
+
+/// Serves `assembly` over HTTPS (and MQTT, when configured) until `body`, given the ports it
+/// listens on, returns.
+private func serving<Result: Sendable>(
+    _ assembly: HubAssembly, _ body: (_ port: Int, _ mqttPort: Int) async throws -> Result
+) async throws -> Result {
+    let hub = Hub(assembly)
+    let (ports, portContinuation) = AsyncStream<Int>.makeStream()
+    let (mqttPorts, mqttPortContinuation) = AsyncStream<Int>.makeStream()
+    let brokerRuns = assembly.configuration.mqtt != nil
+    return try await withThrowingTaskGroup(of: Result?.self) { group in
+        group.addTask {
+            defer {
+                portContinuation.finish()
+                mqttPortContinuation.finish()
+            }
+            try await hub.run(
+                shutdownSignals: [], onListening: { port in portContinuation.yield(port) },
+                onBrokerListening: { port in mqttPortContinuation.yield(port) })
+            return nil
+        }
+        var iterator = ports.makeAsyncIterator()
+        var mqttIterator = mqttPorts.makeAsyncIterator()
+        guard let port = await iterator.next(), let mqttPort = brokerRuns ? await mqttIterator.next() : 0 else {
+            throw CurlClient.CurlError(message: "the test hub stopped before listening")
+        }
+        defer { group.cancelAll() }
+        let result = try await body(port, mqttPort)
+        group.cancelAll()
+        while let _ = try await group.next() {}
+        return result
     }
 }

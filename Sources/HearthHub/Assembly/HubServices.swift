@@ -43,6 +43,8 @@ public struct HubServices: Sendable {
         self.hasher = hasher
         self.brokerEventLoops = brokerEventLoops
         // One throttle per purpose: sign-ins, OAuth failures and refused tokens back off apart.
+        // Password sign-in's is in the database, shared by every node; the others are per
+        // process (``SignInThrottle`` says why).
         let throttle = { SignInThrottle(clock: store.clock, freeFailures: configuration.signInFreeFailures) }
         let serving = try ServingCertificate(assembly.certificate)
         self.serving = serving
@@ -50,7 +52,8 @@ public struct HubServices: Sendable {
         checkpointer = assembly.checkpointer
         secondFactor = SecondFactor(store: store, sealer: pki.sealer)
         signIn = PasswordSignIn(
-            store: store, hasher: hasher, decoyHash: try await hasher.decoyHash(), throttle: throttle(),
+            store: store, hasher: hasher, decoyHash: try await hasher.decoyHash(),
+            throttle: SharedSignInThrottle(store: store, freeFailures: configuration.signInFreeFailures),
             secondFactor: secondFactor, deviceCookies: DeviceCookie(keys: pki.sealer.derivedKeys(purpose: "device cookie")))
         issuer = OAuthIssuer(configuration.oauthIssuer ?? pki.authorities.publicURL)
         keyring = OAuthKeyring(store: store, sealer: pki.sealer)
@@ -68,7 +71,7 @@ public struct HubServices: Sendable {
         personSessions = PersonSessions(
             store: store, signIn: signIn, hasher: hasher, throttle: passwordThrottle, lifetime: configuration.sessionLifetime)
         people = PeopleService(store: store)
-        invitations = InvitationAcceptance(store: store, hasher: hasher, signIn: signIn)
+        invitations = InvitationAcceptance(store: store, hasher: hasher, signIn: signIn, wrongCodes: throttle())
         recovery = AccountRecovery(store: store, hasher: hasher, throttle: passwordThrottle)
         households = HouseholdAdministration(pki: pki)
     }
@@ -85,6 +88,7 @@ public struct HubServices: Sendable {
         let keyring = self.keyring
         let checkpointer = self.checkpointer
         let serving = self.serving
+        let signInThrottle = signIn.throttle
         var services: [any Service] = [
             pki.issuance,
             oauth.tokenCommits,
@@ -95,6 +99,9 @@ public struct HubServices: Sendable {
             // with it their grants and tokens, within a second.
             PeriodicService(name: "guest access expiry", interval: .seconds(1), logger: logger) { [people] in
                 try await people.endExpiredAccess()
+            },
+            PeriodicService(name: "sign-in back-off sweep", interval: configuration.sweepInterval, logger: logger) {
+                try await signInThrottle.sweep()
             },
             PeriodicService(name: "pairing and OAuth sweep", interval: configuration.sweepInterval, logger: logger) {
                 try await store.write { db in

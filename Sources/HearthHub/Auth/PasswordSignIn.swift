@@ -6,13 +6,13 @@ import Logging
 
 /// Checks a person's email, password and — when enrolled — second factor, for every place a
 /// person signs in (the API session, the OAuth sign-in and device-verification pages). Failures
-/// are throttled per account and per source, and audited; the answer never says which part was
-/// wrong except that a second factor is needed.
+/// are throttled per account and per source — shared by every node on the database — and
+/// audited; the answer never says which part was wrong except that a second factor is needed.
 package struct PasswordSignIn: Sendable {
     package let store: Store
     package let hasher: PasswordHasher
     package let decoyHash: String
-    package let throttle: SignInThrottle
+    package let throttle: SharedSignInThrottle
     package let secondFactor: SecondFactor
     package let deviceCookies: DeviceCookie
 
@@ -39,9 +39,13 @@ package struct PasswordSignIn: Sendable {
         let sourceKey = Self.sourceKey(source)
         let accountKey = Self.accountKey(email)
         let trustedClient = deviceCookies.client(deviceCookie, email: email)
-        let keys = [sourceKey, trustedClient ?? accountKey]
-        try await throttle.enforce([sourceKey])
-        let accountWait = await throttle.retryAfter([keys[1]])
+        let clientKey = trustedClient ?? accountKey
+        let keys = [sourceKey, clientKey]
+        // One read for both keys; a refused attempt goes no further and writes nothing.
+        let counts = try await throttle.counts(keys)
+        let sourceWait = throttle.retryAfter(counts[sourceKey])
+        guard sourceWait == 0 else { throw HearthError.throttled(retryAfter: sourceWait, "failed attempts") }
+        let accountWait = throttle.retryAfter(counts[clientKey])
         let code = code.flatMap { $0.isEmpty ? nil : $0 }
         let credential = try await store.read { db in try await db.people.credential(email: email) }
         // Backed off and no device cookie: only the second factor may vouch for the client.
@@ -78,11 +82,10 @@ package struct PasswordSignIn: Sendable {
             acr = "mfa"
         }
         // A client that was spared the account's back-off clears only its own count: the
-        // stranger guessing at the account stays backed off.
-        if let trustedClient {
-            await throttle.recordSuccess(trustedClient)
-        } else if !sparedByCode {
-            await throttle.recordSuccess(accountKey)
+        // stranger guessing at the account stays backed off. A count that was not there is not
+        // deleted, so an ordinary sign-in makes no write of its own.
+        if !sparedByCode, counts[clientKey] != nil {
+            try await throttle.clear(clientKey)
         }
         let kept = trustedClient == nil ? nil : deviceCookie
         return SignedIn(person: person, acr: acr, deviceCookie: kept ?? deviceCookies.issue(for: email))
@@ -91,25 +94,28 @@ package struct PasswordSignIn: Sendable {
     private static let wrongWithCode = HearthError.unauthenticated(
         "the email, password or second-factor code is wrong", invalidToken: false)
 
-    /// The accounts backed off now, for the owner to see who is being guessed at: email, failures
-    /// counted, seconds until the next attempt is checked.
-    package func throttledAccounts(_ emails: [EmailAddress]) async -> [(email: EmailAddress, failures: Int, retryAfter: Int)] {
-        var found: [(email: EmailAddress, failures: Int, retryAfter: Int)] = []
-        for email in emails {
-            let key = Self.accountKey(email)
-            let wait = await throttle.retryAfter([key])
-            if wait > 0 { found.append((email, await throttle.failures(key), wait)) }
+    /// The accounts backed off now on any node, for the owner to see who is being guessed at:
+    /// email, failures counted, seconds until the next attempt is checked.
+    package func throttledAccounts(
+        _ emails: [EmailAddress]
+    ) async throws -> [(email: EmailAddress, failures: Int, retryAfter: Int)] {
+        let counts = try await throttle.counts(emails.map(Self.accountKey))
+        return emails.compactMap { email in
+            guard let count = counts[Self.accountKey(email)] else { return nil }
+            let wait = throttle.retryAfter(count)
+            return wait > 0 ? (email, count.failures, wait) : nil
         }
-        return found
     }
 
     package static func accountKey(_ email: EmailAddress) -> String { "account:" + email.rawValue }
     package static func sourceKey(_ source: String?) -> String { "source:" + (source ?? "unknown") }
 
+    /// Counts the failure and audits it in one transaction: every node sees the count once the
+    /// evidence is committed, and neither exists without the other.
     private func fail(_ keys: [String], person: Person?, reason: String, source: String?) async throws {
-        await throttle.recordFailure(keys)
         // The attempted email is not recorded for an unknown account: it may be a mistyped password.
         try await store.write { db in
+            try await throttle.recordFailure(keys, in: db)
             if let person {
                 try await AccountAudit.append(.loginFailed, person: person.id, actor: .anonymous(address: source), reason: reason, in: db)
             } else {

@@ -11,6 +11,9 @@ package struct InvitationAcceptance: Sendable {
     package let store: Store
     package let hasher: PasswordHasher
     package let signIn: PasswordSignIn
+    /// Wrong codes, per source and per process: a code is 256 random bits, so this only slows a
+    /// scan down, and a refused code writes nothing.
+    package let wrongCodes: SignInThrottle
 
     /// What accepting an invitation made.
     public struct Accepted: Sendable {
@@ -26,19 +29,19 @@ package struct InvitationAcceptance: Sendable {
 
     /// Accepts an invitation as `email`: a new account with `password`, or — when the address
     /// already signs in here — the existing account, proved by its password (and second factor).
-    /// Refusals change nothing; wrong codes count against the source like failed sign-ins.
+    /// Refusals change nothing; wrong codes back the source off.
     package func accept(
         code: String, email text: String, password: String, secondFactor: String?, deviceCookie: String?,
         source: String?, logger: Logger
     ) async throws -> Accepted {
         let email = try EmailAddress(text)
         let sourceKey = PasswordSignIn.sourceKey(source)
-        try await signIn.throttle.enforce([sourceKey])
+        try await wrongCodes.enforce([sourceKey], "wrong invitation codes")
         let now = store.clock.now
         let digest = SecretToken.digest(of: code)
         let found = code.utf8.count <= 128 ? try await store.read { db in try await db.invitations.find(digest: digest) } : nil
         guard let found, found.status(at: now) == .open else {
-            await signIn.throttle.recordFailure([sourceKey])
+            await wrongCodes.recordFailure([sourceKey])
             throw Self.invalidInvitation
         }
         let invitation = found.invitation

@@ -145,12 +145,12 @@ struct SessionRoutes: Sendable {
                     logger: context.logger)
                 return Response(status: .noContent)
             },
-            // Which of the household's accounts are backed off on this node right now: someone is
+            // Which of the household's accounts are backed off right now, on any node: someone is
             // guessing their passwords.
             Endpoint(.get, "/v1/people/throttled") { request, context in
                 let owner = try await authenticator.owner(context.call(request), toDo: "see throttled accounts", scope: "hub:admin")
                 let people = try await store.read { db in try await db.memberships.members(of: owner.householdID) }
-                let throttled = await sessions.signIn.throttledAccounts(people.map(\.email))
+                let throttled = try await sessions.signIn.throttledAccounts(people.map(\.email))
                 return try JSONBody.response(["accounts": throttled.map {
                     ThrottledAccount(email: $0.email.rawValue, failures: $0.failures, retryAfter: $0.retryAfter)
                 }])

@@ -1,6 +1,6 @@
 /// Every migration this binary knows, in order. The highest version is the schema it expects.
 public enum Schema {
-    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8, version9]
+    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8, version9, version10]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }
 
@@ -579,6 +579,23 @@ public enum Schema {
                 PRIMARY KEY (person_id, digest)
             )
             """,
+        ]
+    )
+
+    /// Password sign-in's failure counts (``SignInFailureRecords``), so every node on one
+    /// database backs off the same accounts and addresses. Swept by `last_failure`.
+    static let version10 = Migration(
+        version: 10,
+        name: "sign-in back-off shared between nodes",
+        statements: [
+            """
+            CREATE TABLE sign_in_failures (
+                throttle_key TEXT PRIMARY KEY,
+                failures INTEGER NOT NULL,
+                last_failure BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX sign_in_failures_last ON sign_in_failures (last_failure)",
         ]
     )
 }

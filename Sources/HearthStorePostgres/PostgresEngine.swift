@@ -41,7 +41,36 @@ public struct PostgresEngine: DatabaseEngine {
         }
     }
 
+    /// Attempts of a transaction that PostgreSQL aborted to break a deadlock (or a serialization
+    /// conflict): two transactions that take the same rows in opposite orders (an audit append and
+    /// an access-change bump, say) are both correct, and one of them is chosen to be run again.
+    static let attempts = 4
+
     public func transaction<Result: Sendable>(
+        _ body: @Sendable (any SQLExecutor) async throws -> Result
+    ) async throws -> Result {
+        var attempt = 1
+        while true {
+            do {
+                return try await transactionOnce(body)
+            } catch let error as PSQLError where attempt < Self.attempts && Self.isRetriable(error) {
+                logger.notice(
+                    "transaction aborted by PostgreSQL, running it again",
+                    metadata: ["sqlstate": "\(error.serverInfo?[.sqlState] ?? "")", "attempt": "\(attempt)"])
+                attempt += 1
+                // A few milliseconds, varied, so the two do not collide again in step.
+                try await Task.sleep(for: .milliseconds(Int.random(in: 2...20) * attempt))
+            }
+        }
+    }
+
+    /// Deadlock detected, or a serialization failure: the transaction was rolled back whole.
+    static func isRetriable(_ error: PSQLError) -> Bool {
+        let state = error.serverInfo?[.sqlState]
+        return state == "40P01" || state == "40001"
+    }
+
+    private func transactionOnce<Result: Sendable>(
         _ body: @Sendable (any SQLExecutor) async throws -> Result
     ) async throws -> Result {
         let logger = self.logger

@@ -93,4 +93,39 @@ import Testing
             #expect(sum.first?["total"] == .real(Double(distinct * (distinct + 1) / 2)))
         }
     }
+
+    /// Two transactions that lock the same two rows in opposite orders: PostgreSQL aborts one to
+    /// break the deadlock, and the engine runs it again, so both commit (on SQLite there is one
+    /// writer at a time, so they simply run one after the other).
+    @Test(arguments: TestEngine.allCases)
+    func aTransactionAbortedByADeadlockRunsAgain(engine: TestEngine) async throws {
+        try await Self.withTable(engine) { engine in
+            try await engine.transaction { db in
+                try await db.execute(Self.insert, 1, "first", 0.0, [UInt8]())
+                try await db.execute(Self.insert, 2, "second", 0.0, [UInt8]())
+            }
+            let runs = Counter()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (first, second) in [(1, 2), (2, 1)] {
+                    group.addTask {
+                        try await engine.transaction { db in
+                            await runs.increment()
+                            try await db.execute("UPDATE probe SET amount = amount + 1 WHERE id = ?", first)
+                            try await Task.sleep(for: .milliseconds(300))
+                            try await db.execute("UPDATE probe SET amount = amount + 1 WHERE id = ?", second)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let amounts = try await engine.read { db in try await db.query("SELECT amount FROM probe ORDER BY id") }
+            #expect(amounts.map { $0["amount"] } == [.real(2), .real(2)], "both transactions committed once each")
+            if engine.dialect.name == "postgres" { #expect(await runs.value == 3, "one of them ran twice") }
+        }
+    }
+
+    actor Counter {
+        var value = 0
+        func increment() { value += 1 }
+    }
 }

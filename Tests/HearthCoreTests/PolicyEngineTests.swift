@@ -220,4 +220,13 @@ import Testing
         #expect(PolicyEngine.decide(.person(Self.membership(.owner)), .operateHub, .hub, PolicyContext(now: Self.inWindow)).code
             == "operator-session-required")
     }
+
+    @Test func aMemberLimitedToZonesMayGrantOnlyThoseZonesScopes() throws {
+        let lighting = DeviceAccess(zones: [.lighting], devices: [], startsAt: nil, endsAt: nil, hours: nil)
+        #expect(lighting.mayReach(zoneNamed: "lighting") && !lighting.mayReach(zoneNamed: "security"))
+        #expect(DeviceAccess.everything.mayReach(zoneNamed: "security"))
+        let oneDevice = DeviceAccess(zones: nil, devices: [DeviceID()], startsAt: nil, endsAt: Self.inWindow, hours: nil)
+        #expect(oneDevice.mayReach(zoneNamed: "security"), "the device's own zone is checked when it is used")
+        #expect(!oneDevice.reachesEveryDevice && !oneDevice.reaches(DeviceID(), zone: .security))
+    }
 }

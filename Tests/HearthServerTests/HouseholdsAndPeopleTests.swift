@@ -35,6 +35,10 @@ import Testing
             let counts = Dictionary(uniqueKeysWithValues: households.compactMap { h in (h["name"] as? String).map { ($0, h["people"] as? Int) } })
             #expect(counts == ["Test home": 1, "Flat 2": 0], "\(listed.text)")
             #expect(!listed.text.contains(hub.ownerEmail), "the operator sees counts, not people: \(listed.text)")
+            let health = try await Kit.call(hub, "GET", "/v1/hub", hubOperator)
+            #expect((try health.json()["households"] as? [String: Int]) == ["active": 2], "\(health.text)")
+            #expect(try health.json()["database"] as? String == engine.rawValue, "\(health.text)")
+            #expect(try await Kit.call(hub, "GET", "/v1/hub", home).status == 403)
 
             let wrongAddress = try await Kit.accept(hub, code: code, email: "someone@example.org")
             #expect(wrongAddress.status == 403 && Kit.problem(wrongAddress) == "invitation-for-another-address")

@@ -111,7 +111,10 @@ import Testing
                         try await engine.transaction { db in
                             await runs.increment()
                             try await db.execute("UPDATE probe SET amount = amount + 1 WHERE id = ?", first)
-                            try await Task.sleep(for: .milliseconds(300))
+                            // Both hold their first row before either asks for its second: a deadlock
+                            // on PostgreSQL, however loaded the machine (the run again passes at once).
+                            // SQLite runs one writer at a time, so the second never gets here first.
+                            if engine.dialect.name == "postgres" { await runs.bothHoldTheirFirstRow() }
                             try await db.execute("UPDATE probe SET amount = amount + 1 WHERE id = ?", second)
                         }
                     }
@@ -126,6 +129,19 @@ import Testing
 
     actor Counter {
         var value = 0
+        private var waiting: CheckedContinuation<Void, Never>?
+
         func increment() { value += 1 }
+
+        /// Returns once two runs have called it; later runs pass straight through.
+        func bothHoldTheirFirstRow() async {
+            if value >= 3 { return }
+            if let other = waiting {
+                waiting = nil
+                other.resume()
+                return
+            }
+            await withCheckedContinuation { waiting = $0 }
+        }
     }
 }

@@ -79,6 +79,12 @@ public struct DeviceAccess: Hashable, Sendable {
         devices.contains(device) || (zones?.contains(zone) ?? devices.isEmpty)
     }
 
+    /// Whether a device of the zone may be within reach: the zone is given, or every zone is, or
+    /// named devices are (each is checked when it is used).
+    public func mayReach(zoneNamed name: String) -> Bool {
+        !devices.isEmpty || (zones.map { $0.contains { $0.name == name } } ?? true)
+    }
+
     /// Whether every device of the household is reachable (no zone or device limit), so that
     /// wildcard subscriptions reveal nothing beyond the access.
     public var reachesEveryDevice: Bool { zones == nil && devices.isEmpty }

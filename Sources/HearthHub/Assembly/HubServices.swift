@@ -96,8 +96,8 @@ public struct HubServices: Sendable {
                 try await SessionSweeper.sweep(store, logger: logger)
             },
             // A guest's period ends on the policy's clock at once; this removes their place, and
-            // with it their grants and tokens, within a second.
-            PeriodicService(name: "guest access expiry", interval: .seconds(1), logger: logger) { [people] in
+            // with it their grants and tokens, within half a second.
+            PeriodicService(name: "guest access expiry", interval: .milliseconds(500), logger: logger) { [people] in
                 try await people.endExpiredAccess()
             },
             PeriodicService(name: "sign-in back-off sweep", interval: configuration.sweepInterval, logger: logger) {

@@ -79,10 +79,10 @@ package struct PersonSessions: Sendable {
             membership = found
         case .onlyHousehold:
             guard memberships.count == 1, let only = memberships.first else {
-                if memberships.isEmpty, try await db.hubOperators.isOperator(person.id) {
-                    throw HearthError(
-                        .invalidInput, code: "choose-household",
-                        "this account belongs to no household; sign in with \"operator\": true to operate the hub")
+                if memberships.isEmpty {
+                    let hint = try await db.hubOperators.isOperator(person.id)
+                        ? "; sign in with \"operator\": true to operate the hub" : ""
+                    throw HearthError(.forbidden, code: "no-household", "this account belongs to no household" + hint)
                 }
                 throw HearthError(
                     .invalidInput, code: "choose-household",

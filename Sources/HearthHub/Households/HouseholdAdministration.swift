@@ -69,8 +69,40 @@ public struct HouseholdAdministration: Sendable {
         }
     }
 
-    /// Refuses the household's people, apps and devices at once: sessions end, and every
-    /// process's broker cuts its MQTT sessions (the access-change revision moves). Tokens and
+    /// The hub as its operator sees it: counts across households, never what is in one.
+    public struct Health: Sendable, Encodable {
+        public let database: String
+        public let schemaVersion: Int
+        public let households: [String: Int]
+        public let people: Int
+        public let devices: Int
+        public let liveSessions: Int
+        public let auditEntries: Int64
+        public let lastCheckpoint: Int64?
+
+        enum CodingKeys: String, CodingKey {
+            case database, households, people, devices
+            case schemaVersion = "schema_version"
+            case liveSessions = "live_sessions"
+            case auditEntries = "audit_entries"
+            case lastCheckpoint = "last_checkpoint"
+        }
+    }
+
+    public func health() async throws -> Health {
+        let version = try await store.schemaVersion()
+        return try await store.read { db in
+            Health(
+                database: db.db.dialect.name, schemaVersion: version,
+                households: Dictionary(uniqueKeysWithValues: try await db.households.countsByState().map { ($0.key.rawValue, $0.value) }),
+                people: try await db.people.count(), devices: try await db.devices.liveCount(),
+                liveSessions: try await db.sessions.count(), auditEntries: try await db.audit.size(),
+                lastCheckpoint: try await db.audit.latestCheckpoint()?.size)
+        }
+    }
+
+    /// Refuses the household's people, apps and devices at once: sessions end, its pairing window
+    /// closes, and every process's broker cuts its MQTT sessions (the access-change revision moves). Tokens and
     /// certificates are kept, refused while suspended, usable again after ``resume(_:actor:)``.
     public func suspend(_ id: HouseholdID, reason: String, actor: AuditActor) async throws -> Household {
         try await store.write { db in
@@ -78,6 +110,8 @@ public struct HouseholdAdministration: Sendable {
             guard household.state == .active else { throw HearthError(.conflict, "household \(id) is already suspended") }
             try await db.households.setState(id, .suspended, at: db.clock.now)
             let sessions = try await db.sessions.deleteAll(in: id)
+            // No device joins a suspended household through a window left open.
+            _ = try await db.pairing.closeWindow(household: id, at: db.clock.now)
             try await db.accessChanges.bump()
             try await db.audit.append(AuditEvent(
                 .householdSuspended, actor: actor, subject: "household:\(id)", household: nil, reason: "suspended",

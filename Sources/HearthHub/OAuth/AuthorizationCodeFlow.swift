@@ -149,10 +149,8 @@ extension AuthorizationServer {
             guard scope.tokens.allSatisfy(Self.memberScope) else {
                 throw RedirectedError(error: OAuthError(.accessDenied, "a requested scope is for owners only"))
             }
-            let access = member.access
             for token in scope.tokens where token.hasPrefix("devices:control:") {
-                let zone = try? Zone(String(token.dropFirst("devices:control:".count)))
-                guard access.zones == nil || zone.map({ access.zones?.contains($0) == true }) == true || !access.devices.isEmpty else {
+                guard member.access.mayReach(zoneNamed: String(token.dropFirst("devices:control:".count))) else {
                     throw RedirectedError(error: OAuthError(.accessDenied, "\(token) names a zone you were not given"))
                 }
             }

@@ -4,8 +4,8 @@ import HearthCore
 import HearthHub
 import Hummingbird
 
-/// The hub operator's: `GET|POST /v1/households`, `POST /v1/households/<id>/suspend|resume`,
-/// `DELETE /v1/households/<id>`. Only a hub-operator session may call them; it sees households
+/// The hub operator's: `GET /v1/hub`, `GET|POST /v1/households`,
+/// `POST /v1/households/<id>/suspend|resume`, `DELETE /v1/households/<id>`. Only a hub-operator session may call them; it sees households
 /// as a whole (names, states, counts), never what is in them.
 struct HouseholdRoutes: Sendable {
     let households: HouseholdAdministration
@@ -36,6 +36,10 @@ struct HouseholdRoutes: Sendable {
 
     var endpoints: [Endpoint] {
         [
+            Endpoint(.get, "/v1/hub") { request, context in
+                _ = try await sessions.hubOperator(context.call(request))
+                return try JSONBody.response(try await households.health())
+            },
             Endpoint(.get, "/v1/households") { request, context in
                 _ = try await sessions.hubOperator(context.call(request))
                 return try JSONBody.response(["households": try await households.list().map(HouseholdSummaryView.init)])

@@ -45,6 +45,11 @@ public struct DeviceRecords: Sendable {
             .flatMap { try $0.optionalText("gateway_id") }.flatMap(DeviceID.init)
     }
 
+    /// Devices that are not decommissioned, in every household.
+    public func liveCount() async throws -> Int {
+        Int(try await db.first("SELECT COUNT(*) AS n FROM devices WHERE state <> 'decommissioned'")?.integer("n") ?? 0)
+    }
+
     public func find(_ id: DeviceID) async throws -> Device? {
         guard let row = try await db.first("SELECT \(Self.columns) FROM devices WHERE id = ?", id.rawValue)
         else { return nil }

@@ -37,6 +37,15 @@ public struct HouseholdRecords: Sendable {
         return Int(try row?.integer("n") ?? 0)
     }
 
+    /// How many households are in each state (deleted ones included, as tombstones).
+    public func countsByState() async throws -> [Household.State: Int] {
+        var counts: [Household.State: Int] = [:]
+        for row in try await db.query("SELECT state, COUNT(*) AS n FROM households GROUP BY state") {
+            if let state = Household.State(rawValue: try row.text("state")) { counts[state] = Int(try row.integer("n")) }
+        }
+        return counts
+    }
+
     /// Moves a household to `state`; a deleted household also loses its name.
     public func setState(_ id: HouseholdID, _ state: Household.State, at time: Date) async throws {
         let name: String? = state == .deleted ? "deleted" : nil

@@ -51,6 +51,10 @@ public struct PersonRecords: Sendable {
         try await db.query("SELECT \(Self.columns) FROM people ORDER BY created_at, id").map(Person.init)
     }
 
+    public func count() async throws -> Int {
+        Int(try await db.first("SELECT COUNT(*) AS n FROM people")?.integer("n") ?? 0)
+    }
+
     /// Replaces the password hash; `not-found` if the person does not exist.
     public func setPassword(_ id: PersonID, hash: String, mustChange: Bool) async throws {
         let updated = try await db.query(

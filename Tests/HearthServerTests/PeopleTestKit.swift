@@ -5,6 +5,8 @@ import Testing
 
 /// Calls the tests of households and people make over and over, through curl.
 enum PeopleTestKit {
+    struct CallFailed: Error, CustomStringConvertible { let description: String }
+
     static let password = "a-long-password-for-tests"
 
     /// Signs in (`extra` adds fields such as "household" or "operator"); the sign-in must succeed.
@@ -14,7 +16,7 @@ enum PeopleTestKit {
     ) async throws -> String {
         var body: [String: Any] = ["email": email, "password": password]
         body.merge(extra) { $1 }
-        let response = try await hub.client.json("POST", "/v1/session", body)
+        let response = try await call(hub, "POST", "/v1/session", nil, body)
         try #require(response.status == 201, "sign-in \(email): \(response.status) \(response.text)", sourceLocation: sourceLocation)
         return try #require(try response.json()["token"] as? String)
     }
@@ -23,8 +25,14 @@ enum PeopleTestKit {
         _ hub: TestHub, _ method: String, _ path: String, _ token: String?, _ body: [String: Any]? = nil
     ) async throws -> CurlClient.Response {
         let headers = token.map { ["Authorization": "Bearer \($0)"] } ?? [:]
-        if let body { return try await hub.client.json(method, path, body, headers: headers) }
-        return try await hub.client.request(method, path, headers: headers)
+        do {
+            if let body { return try await hub.client.json(method, path, body, headers: headers) }
+            return try await hub.client.request(method, path, headers: headers)
+        } catch {
+            // Which call failed, and what the hub was doing meanwhile.
+            throw CallFailed(
+                description: "\(method) \(path): \(error)\nhub log (last 40 lines):\n" + hub.logs.all.suffix(40).joined(separator: "\n"))
+        }
     }
 
     /// The problem code of a refusal (`urn:hearth:problem:<code>`), or "" when there is none.

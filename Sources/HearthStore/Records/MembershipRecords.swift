@@ -29,14 +29,13 @@ public struct MembershipRecords: Sendable {
         ).map(Membership.init)
     }
 
-    /// The person in one household, or nil if they do not belong to it.
+    /// The person in one household, or nil if they do not belong to it: two primary-key reads,
+    /// not a join, since every call with an access token makes it (see `SessionRecords.caller`).
     public func member(_ person: PersonID, in household: HouseholdID) async throws -> Member? {
-        try await db.first(
-            """
-            SELECT \(Self.memberColumns) FROM memberships m JOIN people p ON p.id = m.person_id
-            WHERE m.person_id = ? AND m.household_id = ?
-            """, person.rawValue, household.rawValue
-        ).map(Member.init)
+        guard let membership = try await find(person: person, household: household),
+              let account = try await PersonRecords(db: db).find(person)
+        else { return nil }
+        return Member(person: account, membership: membership)
     }
 
     /// A household's people, owners first, then by when they joined.

@@ -67,7 +67,10 @@ package struct HubGatekeeper: BrokerGatekeeper {
             return .refused(.badUserNameOrPassword, "the token was revoked")
         }
         guard let personID = PersonID(claims.sub), let scopes = try? ScopeSet(parsing: claims.scope),
-              let app = try await store.read({ db in try await Self.app(personID, token: claims.jti, scopes: Set(scopes.tokens), in: db) })
+              let app = try await store.read({ db -> AppFacts? in
+                  guard let token = try await db.oauthGrants.accessToken(jti: claims.jti) else { return nil }
+                  return try await Self.app(personID, household: token.householdID, scopes: Set(scopes.tokens), in: db)
+              })
         else { return .refused(.notAuthorized, "the token does not name a person of an active household") }
         let now = store.clock.now
         let clientID = attempt.clientID.isEmpty ? "app-" + Base64URL.encode(SecureRandom.bytes(12)) : attempt.clientID
@@ -84,18 +87,15 @@ package struct HubGatekeeper: BrokerGatekeeper {
     /// The app as the policy sees it: the person in the household the token is for (its
     /// client's), with the devices their access reaches resolved now; nil when the person no
     /// longer belongs there or the household is not active.
-    static func app(_ person: PersonID, token jti: String, scopes: Set<String>, in db: StoreSession) async throws -> AppFacts? {
-        guard let stored = try await db.oauthGrants.accessToken(jti: jti),
-              try await db.households.find(stored.householdID)?.state == .active,
-              let membership = try await db.memberships.find(person: person, household: stored.householdID)
+    static func app(_ person: PersonID, household: HouseholdID, scopes: Set<String>, in db: StoreSession) async throws -> AppFacts? {
+        guard let (membership, state) = try await db.memberships.findWithHouseholdState(person: person, household: household),
+              state == .active
         else { return nil }
         let access = membership.access
         let reachable: Set<DeviceID>? = access.reachesEveryDevice
             ? nil
-            : Set(try await db.devices.all(in: stored.householdID).filter { access.reaches($0.id, zone: $0.zone) }.map(\.id))
-        return AppFacts(
-            person: person, household: stored.householdID, scopes: scopes, access: access,
-            reachableDevices: reachable)
+            : Set(try await db.devices.all(in: household).filter { access.reaches($0.id, zone: $0.zone) }.map(\.id))
+        return AppFacts(person: person, household: household, scopes: scopes, access: access, reachableDevices: reachable)
     }
 
     package func device(_ id: Substring, in household: HouseholdID) async -> DeviceFacts? {
@@ -140,7 +140,7 @@ package struct HubGatekeeper: BrokerGatekeeper {
                         refused[client.sessionKey] = Cutoff(.notAuthorized, "the access token was revoked")
                         continue
                     }
-                    guard let fresh = try await Self.app(facts.person, token: jti, scopes: facts.scopes, in: db),
+                    guard let fresh = try await Self.app(facts.person, household: facts.household, scopes: facts.scopes, in: db),
                           PolicyEngine.decide(.app(fresh), .connectMessaging, .broker, PolicyContext(now: now)).allowed
                     else {
                         refused[client.sessionKey] = Cutoff(.notAuthorized, "the person's access to the household ended or is not open now")

@@ -16,12 +16,12 @@ package struct InvitationAcceptance: Sendable {
     package let wrongCodes: SignInThrottle
 
     /// What accepting an invitation made.
-    public struct Accepted: Sendable {
-        public let member: Member
+    package struct Accepted: Sendable {
+        package let member: Member
         /// Whether a new account was made (rather than one more household for an existing one).
-        public let newAccount: Bool
+        package let newAccount: Bool
         /// For a new owner: one-time account-recovery codes, shown only now.
-        public let recoveryCodes: [String]
+        package let recoveryCodes: [String]
     }
 
     package static let invalidInvitation = HearthError(

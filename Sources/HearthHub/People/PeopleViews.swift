@@ -160,14 +160,15 @@ public struct InvitationView: Encodable, Sendable {
     }
 }
 
-/// A household as its hub operator sees it: no people, devices or audit details, only counts.
+/// A household as its hub operator sees it: no people, devices or audit details, only counts
+/// (absent where an answer is about one change, not a listing).
 public struct HouseholdSummaryView: Encodable, Sendable {
     public let id: String
     public let name: String
     public let state: String
     public let createdAt: String
-    public let people: Int
-    public let devices: Int
+    public let people: Int?
+    public let devices: Int?
 
     public init(_ summary: HouseholdAdministration.Summary) {
         id = summary.household.id.rawValue
@@ -179,7 +180,12 @@ public struct HouseholdSummaryView: Encodable, Sendable {
     }
 
     public init(_ household: Household) {
-        self.init(HouseholdAdministration.Summary(household: household, people: 0, devices: 0))
+        id = household.id.rawValue
+        name = household.name
+        state = household.state.rawValue
+        createdAt = RFC3339.format(household.createdAt)
+        people = nil
+        devices = nil
     }
 
     enum CodingKeys: String, CodingKey {

@@ -29,6 +29,20 @@ public struct MembershipRecords: Sendable {
         ).map(Membership.init)
     }
 
+    /// A membership with its household's state, in one primary-key read: what every signed-in
+    /// call and every re-check of a live MQTT session needs (no join: SQLite plans joins anew at
+    /// every run).
+    public func findWithHouseholdState(person: PersonID, household: HouseholdID) async throws -> (Membership, Household.State)? {
+        guard let row = try await db.first(
+            """
+            SELECT \(Self.columns), (SELECT state FROM households WHERE id = ?) AS household_state
+            FROM memberships WHERE person_id = ? AND household_id = ?
+            """, household.rawValue, person.rawValue, household.rawValue),
+            let state = Household.State(rawValue: try row.optionalText("household_state") ?? "")
+        else { return nil }
+        return (try Membership(row), state)
+    }
+
     /// The person in one household, or nil if they do not belong to it: two primary-key reads,
     /// not a join, since every call with an access token makes it (see `SessionRecords.caller`).
     public func member(_ person: PersonID, in household: HouseholdID) async throws -> Member? {

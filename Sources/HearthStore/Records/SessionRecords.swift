@@ -62,15 +62,9 @@ public struct SessionRecords: Sendable {
             return Caller(person: person, membership: nil, householdID: nil, householdState: nil, isOperator: isOperator)
         }
         guard let household = HouseholdID(text) else { throw HearthError(.storageUnavailable, "a stored session is malformed") }
-        let place = try await db.first(
-            """
-            SELECT \(MembershipRecords.columns), (SELECT state FROM households WHERE id = ?) AS household_state
-            FROM memberships WHERE person_id = ? AND household_id = ?
-            """, household.rawValue, person.id.rawValue, household.rawValue)
+        let place = try await MembershipRecords(db: db).findWithHouseholdState(person: person.id, household: household)
         return Caller(
-            person: person, membership: try place.map(Membership.init), householdID: household,
-            householdState: try place?.optionalText("household_state").flatMap(Household.State.init(rawValue:)),
-            isOperator: isOperator)
+            person: person, membership: place?.0, householdID: household, householdState: place?.1, isOperator: isOperator)
     }
 
     /// Ends a session; returns whether one was there.

@@ -1,3 +1,4 @@
+import Foundation
 import HearthCore
 import HearthStore
 import HearthTesting
@@ -55,6 +56,49 @@ import Testing
                     try await db.db.first(db.db.dialect.tableExistsQuery, "half_done")
                 }
                 #expect(halfDone == nil)
+            }
+        }
+    }
+
+    /// A hub made before households had members (schema 8) keeps its people: each becomes a
+    /// member of the household they had, with the role they had; the first household's owners
+    /// operate the hub; live sessions keep working for the household they were made in.
+    @Test(arguments: TestEngine.allCases)
+    func peopleOfASchema8HubBecomeMembers(engine: TestEngine) async throws {
+        try await TestDatabase.with(engine) { database in
+            try await database.withStore(migrate: false) { store in
+                #expect(try await store.migrate(Array(Schema.migrations.prefix(8))) == 8)
+                let (first, second) = (HouseholdID(), HouseholdID())
+                let (owner, member, neighbour) = (PersonID(), PersonID(), PersonID())
+                try await store.write { db in
+                    for (id, name, created) in [(first, "Home", 1), (second, "Next door", 2)] {
+                        try await db.db.execute("INSERT INTO households (id, name, created_at) VALUES (?, ?, ?)", id.rawValue, name, created)
+                    }
+                    for (id, household, email, role) in [
+                        (owner, first, "owner@example.org", "owner"), (member, first, "member@example.org", "member"),
+                        (neighbour, second, "neighbour@example.org", "owner"),
+                    ] {
+                        try await db.db.execute(
+                            """
+                            INSERT INTO people (id, household_id, email, role, password_hash, must_change_password, created_at)
+                            VALUES (?, ?, ?, ?, 'hash', 0, 3)
+                            """, id.rawValue, household.rawValue, email, role)
+                    }
+                    try await db.db.execute(
+                        "INSERT INTO sessions (token_hash, person_id, created_at, expires_at) VALUES ('digest', ?, 1, ?)",
+                        member.rawValue, Int64.max)
+                }
+                #expect(try await store.migrate() == Schema.latestVersion)
+                try await store.read { db in
+                    #expect(try await db.memberships.find(person: owner, household: first)?.role == .owner)
+                    #expect(try await db.memberships.find(person: member, household: first)?.role == .member)
+                    #expect(try await db.memberships.find(person: neighbour, household: second)?.role == .owner)
+                    #expect(try await db.memberships.memberships(of: member).count == 1)
+                    #expect(try await db.hubOperators.all().map(\.id) == [owner])
+                    let caller = try await db.sessions.caller(tokenDigest: "digest", at: Date(timeIntervalSince1970: 1000))
+                    #expect(caller?.householdID == first && caller?.membership?.role == .member && caller?.householdState == .active)
+                    #expect(try await db.households.find(second)?.state == .active)
+                }
             }
         }
     }

@@ -126,13 +126,13 @@ public struct PeopleService: Sendable {
         }
     }
 
-    /// Ends the places of guests whose period is over (a sweep runs it every few seconds; the
+    /// Ends the places of guests whose period is over (a sweep runs it every half second; the
     /// policy already refuses them from the first instant after the end). Returns how many.
     @discardableResult
     public func endExpiredAccess() async throws -> Int {
         let now = store.clock.now
         // A read first: most sweeps find nothing, and need not take the write lock.
-        guard try await store.read({ db in try await db.memberships.ended(at: now, limit: 1) }).isEmpty == false else { return 0 }
+        guard !(try await store.read({ db in try await db.memberships.ended(at: now, limit: 1) })).isEmpty else { return 0 }
         return try await store.write { db in
             let ended = try await db.memberships.ended(at: db.clock.now, limit: 100)
             for membership in ended {

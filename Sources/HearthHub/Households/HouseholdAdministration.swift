@@ -62,8 +62,8 @@ public struct HouseholdAdministration: Sendable {
             var summaries: [Summary] = []
             for household in try await db.households.all() {
                 summaries.append(Summary(
-                    household: household, people: try await db.memberships.members(of: household.id).count,
-                    devices: try await db.devices.all(in: household.id).filter { $0.state != .decommissioned }.count))
+                    household: household, people: try await db.memberships.count(of: household.id),
+                    devices: try await db.devices.liveCount(in: household.id)))
             }
             return summaries
         }

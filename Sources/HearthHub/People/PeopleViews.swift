@@ -171,21 +171,16 @@ public struct HouseholdSummaryView: Encodable, Sendable {
     public let devices: Int?
 
     public init(_ summary: HouseholdAdministration.Summary) {
-        id = summary.household.id.rawValue
-        name = summary.household.name
-        state = summary.household.state.rawValue
-        createdAt = RFC3339.format(summary.household.createdAt)
-        people = summary.people
-        devices = summary.devices
+        self.init(summary.household, people: summary.people, devices: summary.devices)
     }
 
-    public init(_ household: Household) {
+    public init(_ household: Household, people: Int? = nil, devices: Int? = nil) {
         id = household.id.rawValue
         name = household.name
         state = household.state.rawValue
         createdAt = RFC3339.format(household.createdAt)
-        people = nil
-        devices = nil
+        self.people = people
+        self.devices = devices
     }
 
     enum CodingKeys: String, CodingKey {

@@ -45,9 +45,15 @@ public struct DeviceRecords: Sendable {
             .flatMap { try $0.optionalText("gateway_id") }.flatMap(DeviceID.init)
     }
 
-    /// Devices that are not decommissioned, in every household.
-    public func liveCount() async throws -> Int {
-        Int(try await db.first("SELECT COUNT(*) AS n FROM devices WHERE state <> 'decommissioned'")?.integer("n") ?? 0)
+    /// Devices that are not decommissioned, in one household or (nil) in every one.
+    public func liveCount(in household: HouseholdID? = nil) async throws -> Int {
+        let row = if let household {
+            try await db.first(
+                "SELECT COUNT(*) AS n FROM devices WHERE state <> 'decommissioned' AND household_id = ?", household.rawValue)
+        } else {
+            try await db.first("SELECT COUNT(*) AS n FROM devices WHERE state <> 'decommissioned'")
+        }
+        return Int(try row?.integer("n") ?? 0)
     }
 
     public func find(_ id: DeviceID) async throws -> Device? {

@@ -95,6 +95,11 @@ public struct MembershipRecords: Sendable {
         )?.integer("n") ?? 0)
     }
 
+    public func count(of household: HouseholdID) async throws -> Int {
+        Int(try await db.first("SELECT COUNT(*) AS n FROM memberships WHERE household_id = ?", household.rawValue)?
+            .integer("n") ?? 0)
+    }
+
     /// Memberships whose access period ended at or before `time`: guests whose stay is over.
     public func ended(at time: Date, limit: Int) async throws -> [Membership] {
         try await db.query(

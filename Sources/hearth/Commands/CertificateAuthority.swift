@@ -32,12 +32,7 @@ struct CA: AsyncParsableCommand {
         func withHub<Result: Sendable>(
             _ body: (HubAdministration, HouseholdID) async throws -> Result
         ) async throws -> Result {
-            let logger = try log.makeLogger()
-            let sealer = try store.sealer(create: false)
-            return try await store.withStore(logger: logger) { db in
-                let hub = try await HubAdministration.open(store: db, sealer: sealer)
-                return try await body(hub, try await resolveHousehold(db))
-            }
+            try await store.withAdministration(log: log) { hub, db in try await body(hub, try await resolveHousehold(db)) }
         }
 
         func withPKI<Result: Sendable>(_ body: (HubPKI, HouseholdID) async throws -> Result) async throws -> Result {

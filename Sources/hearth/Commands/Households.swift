@@ -20,11 +20,7 @@ struct Households: AsyncParsableCommand {
         @OptionGroup var log: LogOptions
 
         func withHouseholds<Result: Sendable>(_ body: (HouseholdAdministration) async throws -> Result) async throws -> Result {
-            let logger = try log.makeLogger()
-            let sealer = try store.sealer(create: false)
-            return try await store.withStore(logger: logger) { db in
-                try await body(try await HubAdministration.open(store: db, sealer: sealer).households)
-            }
+            try await store.withAdministration(log: log) { hub, _ in try await body(hub.households) }
         }
     }
 

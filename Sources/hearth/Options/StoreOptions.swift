@@ -51,4 +51,15 @@ struct StoreOptions: ParsableArguments {
         let engine = try await location().makeEngine(logger: logger)
         return try await Store.withRunning(engine, logger: logger, body)
     }
+
+    /// The hub's administration services over the store (see ``HubAdministration``).
+    func withAdministration<Result: Sendable>(
+        log: LogOptions, _ body: (HubAdministration, Store) async throws -> Result
+    ) async throws -> Result {
+        let logger = try log.makeLogger()
+        let sealer = try sealer(create: false)
+        return try await withStore(logger: logger) { db in
+            try await body(try await HubAdministration.open(store: db, sealer: sealer), db)
+        }
+    }
 }

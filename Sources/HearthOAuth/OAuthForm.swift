@@ -23,6 +23,9 @@ public struct OAuthForm: Sendable {
 
     public subscript(_ name: String) -> String? { values[name] }
 
+    /// Every parameter, by name.
+    public var fields: [(name: String, value: String)] { values.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
+
     /// A parameter that must be present.
     public func required(_ name: String) throws(OAuthError) -> String {
         guard let value = values[name] else { throw OAuthError(.invalidRequest, "parameter '\(name)' is required") }

@@ -87,5 +87,6 @@ public struct Hub: Sendable {
                 registry: hub.clients, secondFactor: hub.secondFactor, lifecycle: hub.lifecycle, sessions: hub.sessions,
                 bodyLimit: bodyLimit
             ).endpoints
+            + ConsoleRoutes(hub: hub, bodyLimit: bodyLimit).endpoints
     }
 }

@@ -255,6 +255,18 @@ public final class Broker: Sendable {
         return session.stored ? [.sessionEnded(key: key)] : []
     }
 
+    /// How the audit log names each of a household's clients connected now (`device:<id>`, …):
+    /// what the console shows as "connected".
+    public func connectedSubjects(in household: HouseholdID) -> Set<String> {
+        state.withLock { state in
+            var subjects: Set<String> = []
+            for key in state.attached.keys {
+                if let client = state.sessions[key]?.client, client.household == household { subjects.insert(client.auditSubject) }
+            }
+            return subjects
+        }
+    }
+
     /// Every connected client and its connection.
     func connected() -> [(client: BrokerClient, connection: ConnectionHandle)] {
         state.withLock { state in

@@ -30,6 +30,9 @@ public struct HubServices: Sendable {
     package let households: HouseholdAdministration
     /// The MQTT broker's event loops (when it is configured), which outlive its listener.
     package let brokerEventLoops: (any EventLoopGroup)?
+    /// The MQTT broker, when it is configured.
+    package let broker: Broker?
+    package let dashboard: HouseholdDashboard
 
     package var store: Store { assembly.store }
     package var pki: HubPKI { assembly.pki }
@@ -74,6 +77,14 @@ public struct HubServices: Sendable {
         invitations = InvitationAcceptance(store: store, hasher: hasher, signIn: signIn, wrongCodes: throttle())
         recovery = AccountRecovery(store: store, hasher: hasher, throttle: passwordThrottle)
         households = HouseholdAdministration(pki: pki)
+        var broker: Broker?
+        if let mqtt = configuration.mqtt, brokerEventLoops != nil {
+            broker = HubBroker.broker(configuration: mqtt, store: store, pki: pki, tokens: tokens, logger: assembly.logger)
+        }
+        self.broker = broker
+        let presence = broker
+        dashboard = HouseholdDashboard(
+            store: store, lifecycle: lifecycle, connected: { household in presence?.connectedSubjects(in: household) ?? [] })
     }
 
     /// The hub's background work: the group commits of certificates and tokens, sweeps, the audit
@@ -122,14 +133,10 @@ public struct HubServices: Sendable {
                 finalRound: true
             ) { try await checkpointer.checkpoint() },
         ]
-        var broker: Broker?
-        if let mqtt = configuration.mqtt, let brokerEventLoops {
-            let messaging = try HubBroker.services(
-                configuration: mqtt, store: store, pki: pki, serving: serving, tokens: tokens,
-                eventLoopGroup: brokerEventLoops, logger: logger,
+        if let broker, let brokerEventLoops {
+            services += try HubBroker.services(
+                broker: broker, pki: pki, serving: serving, eventLoopGroup: brokerEventLoops, logger: logger,
                 onListening: onBrokerListening)
-            broker = messaging.broker
-            services += messaging.services
         }
         // The live revocation set and the broker's live sessions: a revocation, quarantine or
         // token revocation by any process (API, CLI, another node on the same PostgreSQL)

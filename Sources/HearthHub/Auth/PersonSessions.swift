@@ -32,10 +32,23 @@ package struct PersonSessions: Sendable {
         case onlyHousehold
     }
 
+    /// How long a session lasts: the hub's configured lifetime for API sessions; console
+    /// sessions also end after ``idle`` unused.
+    package struct Limits: Sendable {
+        package var lifetime: Duration
+        package var idle: Duration?
+
+        package init(lifetime: Duration, idle: Duration? = nil) {
+            self.lifetime = lifetime
+            self.idle = idle
+        }
+    }
+
     package func start(
         email: String, password: String, secondFactor: String?, deviceCookie: String?, choice: Choice, source: String?,
-        logger: Logger
+        limits: Limits? = nil, logger: Logger
     ) async throws -> Started {
+        let limits = limits ?? Limits(lifetime: lifetime)
         let signedIn = try await signIn.check(
             email: email, password: password, code: secondFactor, deviceCookie: deviceCookie, source: source, logger: logger)
         let person = signedIn.person
@@ -43,10 +56,10 @@ package struct PersonSessions: Sendable {
         let started = try await store.write { db -> Started in
             let now = db.clock.now
             let member = try await Self.pick(choice, for: person, in: db)
-            let expiresAt = now.addingTimeInterval(lifetime.seconds)
+            let expiresAt = now.addingTimeInterval(limits.lifetime.seconds)
             try await db.sessions.insert(.init(
                 tokenDigest: token.digest, personID: person.id, householdID: member?.householdID, createdAt: now,
-                expiresAt: expiresAt))
+                expiresAt: expiresAt, idleUntil: limits.idle.map { now.addingTimeInterval($0.seconds) }))
             // Committed with its audit entry before the token is handed out: an acknowledged
             // session survives a crash, and no session exists that the log does not show.
             try await db.audit.append(AuditEvent(
@@ -100,11 +113,15 @@ package struct PersonSessions: Sendable {
     }
 
     package func end(_ caller: SessionAuthenticator.SessionCaller) async throws {
+        try await end(tokenDigest: caller.tokenDigest, person: caller.person.id, household: caller.householdID)
+    }
+
+    package func end(tokenDigest: String, person: PersonID, household: HouseholdID?) async throws {
         try await store.write { db in
-            try await db.sessions.delete(tokenDigest: caller.tokenDigest)
+            try await db.sessions.delete(tokenDigest: tokenDigest)
             try await db.audit.append(AuditEvent(
-                .sessionEnded, actor: .person(caller.person.id), subject: Self.subject(caller.tokenDigest),
-                household: caller.householdID, reason: "signed out"))
+                .sessionEnded, actor: .person(person), subject: Self.subject(tokenDigest), household: household,
+                reason: "signed out"))
         }
     }
 

@@ -125,6 +125,8 @@ package struct SessionAuthenticator: Sendable {
         package let member: Member?
         package let isOperator: Bool
         package let tokenDigest: String
+        /// When an idle-limited (console) session ends unless used.
+        package var idleUntil: Date? = nil
 
         /// The household the session is for, if any, for audit entries.
         package var householdID: HouseholdID? { member?.householdID }
@@ -145,12 +147,33 @@ package struct SessionAuthenticator: Sendable {
             }
             return SessionCaller(
                 person: found.person, member: Member(person: found.person, membership: membership),
-                isOperator: found.isOperator, tokenDigest: digest)
+                isOperator: found.isOperator, tokenDigest: digest, idleUntil: found.idleUntil)
         }
         guard found.isOperator else {
             throw HearthError.unauthenticated("the session is no longer an operator's; sign in again", invalidToken: true)
         }
-        return SessionCaller(person: found.person, member: nil, isOperator: true, tokenDigest: digest)
+        return SessionCaller(person: found.person, member: nil, isOperator: true, tokenDigest: digest, idleUntil: found.idleUntil)
+    }
+
+    /// The household member behind a console session's token, if the policy lets them take
+    /// `action` on their household now. An idle-limited session's end moves `idle` ahead of now
+    /// (written at most once a minute, so browsing costs no write per page); nil leaves it, for
+    /// what is not the person's doing (a page's live updates).
+    package func member(sessionToken token: String, _ action: PolicyAction, idle: Duration?) async throws -> (Member, SessionCaller) {
+        guard token.hasPrefix(Self.sessionPrefix), token.utf8.count <= 128 else {
+            throw HearthError.unauthenticated("sign in first", invalidToken: true)
+        }
+        let caller = try await session(token)
+        guard let member = caller.member else {
+            throw HearthError(.forbidden, code: "operator-session", "a hub-operator session manages households, not what is in them; sign in to a household")
+        }
+        let now = store.clock.now
+        try Self.check(member, action, at: now)
+        if let idle, let idleUntil = caller.idleUntil, idleUntil.timeIntervalSince(now) < idle.seconds - 60 {
+            let digest = caller.tokenDigest
+            try await store.write { db in try await db.sessions.touch(tokenDigest: digest, idleUntil: now.addingTimeInterval(idle.seconds)) }
+        }
+        return (member, caller)
     }
 
     private static func credentials(_ header: String?) throws -> (scheme: String, token: String) {

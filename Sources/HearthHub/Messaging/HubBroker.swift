@@ -8,14 +8,21 @@ import Synchronization
 /// The MQTT broker as the hub runs it: the listener, on the hub's TLS certificate and client
 /// verification; the access watch that cuts off live sessions; and housekeeping.
 package enum HubBroker {
-    package static func services(
-        configuration: BrokerConfiguration, store: Store, pki: HubPKI, serving: ServingCertificate, tokens: AccessTokenVerifier,
-        eventLoopGroup: any EventLoopGroup, logger: Logger, onListening: @escaping @Sendable (Int) async -> Void
-    ) throws -> (broker: Broker, services: [any Service]) {
+    /// The broker's shared state, made with the hub's services so that they can ask it who is
+    /// connected; it serves once ``services(broker:…)`` run.
+    package static func broker(
+        configuration: BrokerConfiguration, store: Store, pki: HubPKI, tokens: AccessTokenVerifier, logger: Logger
+    ) -> Broker {
         let gatekeeper = HubGatekeeper(store: store, pki: pki, devices: DeviceAuthenticator(pki: pki), tokens: tokens)
-        let broker = Broker(
+        return Broker(
             configuration: configuration, gatekeeper: gatekeeper, storage: HubBrokerStorage(store: store), logger: logger,
             clock: store.clock)
+    }
+
+    package static func services(
+        broker: Broker, pki: HubPKI, serving: ServingCertificate, eventLoopGroup: any EventLoopGroup, logger: Logger,
+        onListening: @escaping @Sendable (Int) async -> Void
+    ) throws -> [any Service] {
         // The same TLS stage as the HTTPS listener: a presented certificate must be the hub's
         // own, at the handshake or, for a resumed session, before CONNECT is read.
         let tls = try ClientCertificateTLS(serving: serving, pki: pki, logger: logger)
@@ -24,7 +31,7 @@ package enum HubBroker {
             eventLoopGroup: eventLoopGroup, onListening: onListening)
         // The outbox first: the group stops services in reverse order, so it writes what the
         // listener's last connections leave.
-        return (broker, [
+        return [
             broker.outbox,
             listener,
             PeriodicService(name: "MQTT housekeeping", interval: .seconds(10), logger: logger, finalRound: true) {
@@ -35,6 +42,6 @@ package enum HubBroker {
                     logger.warning("the MQTT broker dropped messages a client's queue could not hold", metadata: ["count": "\(dropped)"])
                 }
             },
-        ])
+        ]
     }
 }

@@ -111,6 +111,15 @@ package struct ClientRegistry: Sendable {
         return client
     }
 
+    /// The household's apps and the grants they hold, each grant with its app's name.
+    package func listing(household: HouseholdID) async throws -> (clients: [OAuthClientRecord], grants: [(OAuthGrantRecord, clientName: String?)]) {
+        let (clients, grants) = try await store.read { db in
+            (try await db.oauthClients.all(in: household), try await db.oauthGrants.all(in: household))
+        }
+        let names = Dictionary(clients.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+        return (clients, grants.map { ($0, names[$0.clientID]) })
+    }
+
     /// Revokes a client and, with it, every grant and token it holds.
     package func revokeClient(_ id: String, household: HouseholdID, actor: AuditActor) async throws {
         try await store.write { db in

@@ -41,11 +41,8 @@ struct OAuthManagementRoutes: Sendable {
             },
             Endpoint(.get, "/v1/oauth/grants") { request, context in
                 let person = try await sessions.owner(context.call(request), toDo: "list grants", scope: "clients:manage")
-                let (grants, clients) = try await store.read { db in
-                    (try await db.oauthGrants.all(in: person.householdID), try await db.oauthClients.all(in: person.householdID))
-                }
-                let names = Dictionary(clients.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
-                return try JSONBody.response(["grants": grants.map { GrantView($0, clientName: names[$0.clientID]) }])
+                let grants = try await registry.listing(household: person.householdID).grants
+                return try JSONBody.response(["grants": grants.map { GrantView($0.0, clientName: $0.clientName) }])
             },
             Endpoint(.delete, "/v1/oauth/grants/:id") { request, context in
                 let person = try await sessions.owner(context.call(request), toDo: "revoke grants", scope: "clients:manage")

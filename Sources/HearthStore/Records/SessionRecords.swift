@@ -13,13 +13,19 @@ public struct SessionRecords: Sendable {
         public let householdID: HouseholdID?
         public let createdAt: Date
         public let expiresAt: Date
+        /// When the session ends unless it is used before (console sessions); nil: never idle.
+        public let idleUntil: Date?
 
-        public init(tokenDigest: String, personID: PersonID, householdID: HouseholdID?, createdAt: Date, expiresAt: Date) {
+        public init(
+            tokenDigest: String, personID: PersonID, householdID: HouseholdID?, createdAt: Date, expiresAt: Date,
+            idleUntil: Date? = nil
+        ) {
             self.tokenDigest = tokenDigest
             self.personID = personID
             self.householdID = householdID
             self.createdAt = createdAt
             self.expiresAt = expiresAt
+            self.idleUntil = idleUntil
         }
     }
 
@@ -33,13 +39,28 @@ public struct SessionRecords: Sendable {
         public let householdState: Household.State?
         /// Whether the person is a hub operator now.
         public let isOperator: Bool
+        /// When the session ends unless used (console sessions); nil: never idle.
+        public let idleUntil: Date?
     }
 
     public func insert(_ session: Session) async throws {
         try await db.execute(
-            "INSERT INTO sessions (token_hash, person_id, household_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+            """
+            INSERT INTO sessions (token_hash, person_id, household_id, created_at, expires_at, idle_until)
+            VALUES (?, ?, ?, ?, ?, ?)
+            """,
             session.tokenDigest, session.personID.rawValue, session.householdID?.rawValue,
-            session.createdAt.unixMilliseconds, session.expiresAt.unixMilliseconds)
+            session.createdAt.unixMilliseconds, session.expiresAt.unixMilliseconds,
+            session.idleUntil.map { SQLValue.integer($0.unixMilliseconds) } ?? SQLValue.null)
+    }
+
+    /// Pushes an idle-limited session's end to `idleUntil` (never past its absolute expiry).
+    public func touch(tokenDigest: String, idleUntil: Date) async throws {
+        try await db.execute(
+            """
+            UPDATE sessions SET idle_until = CASE WHEN expires_at < ? THEN expires_at ELSE ? END
+            WHERE token_hash = ? AND idle_until IS NOT NULL
+            """, idleUntil.unixMilliseconds, idleUntil.unixMilliseconds, tokenDigest)
     }
 
     /// The caller behind a token digest, if the session is live at `now`. Every signed-in API
@@ -52,19 +73,27 @@ public struct SessionRecords: Sendable {
             """
             SELECT id, email, must_change_password, created_at,
             (SELECT household_id FROM sessions WHERE token_hash = ?) AS session_household,
+            (SELECT idle_until FROM sessions WHERE token_hash = ?) AS idle_until,
             (SELECT person_id FROM hub_operators WHERE person_id = people.id) AS operator_id
-            FROM people WHERE id = (SELECT person_id FROM sessions WHERE token_hash = ? AND expires_at > ?)
-            """, tokenDigest, tokenDigest, now.unixMilliseconds)
+            FROM people WHERE id = (
+                SELECT person_id FROM sessions
+                WHERE token_hash = ? AND expires_at > ? AND (idle_until IS NULL OR idle_until > ?)
+            )
+            """, tokenDigest, tokenDigest, tokenDigest, now.unixMilliseconds, now.unixMilliseconds)
         else { return nil }
         let person = try Person(row)
         let isOperator = try row.optionalText("operator_id") != nil
+        let idleUntil = try row.optionalDate("idle_until")
         guard let text = try row.optionalText("session_household") else {
-            return Caller(person: person, membership: nil, householdID: nil, householdState: nil, isOperator: isOperator)
+            return Caller(
+                person: person, membership: nil, householdID: nil, householdState: nil, isOperator: isOperator,
+                idleUntil: idleUntil)
         }
         guard let household = HouseholdID(text) else { throw HearthError(.storageUnavailable, "a stored session is malformed") }
         let place = try await MembershipRecords(db: db).findWithHouseholdState(person: person.id, household: household)
         return Caller(
-            person: person, membership: place?.0, householdID: household, householdState: place?.1, isOperator: isOperator)
+            person: person, membership: place?.0, householdID: household, householdState: place?.1, isOperator: isOperator,
+            idleUntil: idleUntil)
     }
 
     /// Ends a session; returns whether one was there.

@@ -1,6 +1,6 @@
 /// Every migration this binary knows, in order. The highest version is the schema it expects.
 public enum Schema {
-    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8, version9, version10]
+    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8, version9, version10, version11]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }
 
@@ -597,5 +597,13 @@ public enum Schema {
             """,
             "CREATE INDEX sign_in_failures_last ON sign_in_failures (last_failure)",
         ]
+    )
+
+    /// Console sessions end after a while unused as well as at their absolute expiry: `idle_until`
+    /// is pushed forward as the session is used; NULL (API sessions) means no idle limit.
+    static let version11 = Migration(
+        version: 11,
+        name: "idle timeouts of console sessions",
+        statements: ["ALTER TABLE sessions ADD COLUMN idle_until BIGINT"]
     )
 }

@@ -1,0 +1,315 @@
+import Foundation
+import HearthAudit
+import HearthCore
+import HearthStore
+
+/// What a household looks like at a glance, for the console: the overview, the device list with
+/// search, filters, sorting and pages, one device with its history, and the audit log. Every view
+/// is what the policy lets the member see — a member or guest sees only the devices their access
+/// reaches, and only owners see pairing requests and the audit log.
+public struct HouseholdDashboard: Sendable {
+    package let store: Store
+    package let lifecycle: DeviceLifecycle
+    /// How the audit log names the household's clients connected to the broker now.
+    package let connected: @Sendable (HouseholdID) -> Set<String>
+
+    /// What the overview counts as expiring and as silent.
+    public static let expiryHorizon: TimeInterval = 7 * 24 * 3600
+    public static let silenceHorizon: TimeInterval = 24 * 3600
+    static let overviewListLength = 10
+
+    package init(store: Store, lifecycle: DeviceLifecycle, connected: @escaping @Sendable (HouseholdID) -> Set<String>) {
+        self.store = store
+        self.lifecycle = lifecycle
+        self.connected = connected
+    }
+
+    // MARK: the overview
+
+    public struct ZoneCounts: Sendable {
+        public let zone: String
+        /// Devices in each state, in ``DeviceState`` order.
+        public let byState: [(state: DeviceState, count: Int)]
+        public var total: Int { byState.reduce(0) { $0 + $1.count } }
+    }
+
+    public struct Overview: Sendable {
+        public let zones: [ZoneCounts]
+        public let totals: [(state: DeviceState, count: Int)]
+        /// Devices whose newest certificate is valid and ends within ``expiryHorizon``, soonest first.
+        public let expiring: [DeviceLifecycle.Status]
+        public let expiringCount: Int
+        /// Live devices not seen for ``silenceHorizon`` (never-seen ones counted from pairing).
+        public let silent: [DeviceLifecycle.Status]
+        public let silentCount: Int
+        /// Owners only (nil for others): pairing requests waiting and the pairing window.
+        public let pairing: Pairing?
+        /// Owners only (nil for others): the newest audit entries of the household.
+        public let recentAudit: [AuditEntry]?
+        public let connectedCount: Int
+    }
+
+    public struct Pairing: Sendable {
+        public let windowClosesAt: Date?
+        public let requests: [PairingRequestRecord]
+    }
+
+    public func overview(for member: Member) async throws -> Overview {
+        let statuses = try await lifecycle.list(visibleTo: member)
+        let isOwner = Self.isOwner(member, at: store.clock.now)
+        let (pairing, recent) = try await store.read { db -> (Pairing?, [AuditEntry]?) in
+            guard isOwner else { return (nil, nil) }
+            return (try await Self.pairing(member.householdID, in: db),
+                    try await db.audit.entries(AuditQuery(householdID: member.householdID.rawValue, limit: Self.overviewListLength)))
+        }
+        let now = store.clock.now
+        var counts: [String: [DeviceState: Int]] = [:]
+        for status in statuses { counts[status.device.zone.name, default: [:]][status.device.state, default: 0] += 1 }
+        let zones = counts.keys.sorted().map { zone in
+            ZoneCounts(zone: zone, byState: DeviceState.allCases.map { ($0, counts[zone]?[$0] ?? 0) })
+        }
+        let expiring = statuses.filter { status in
+            guard status.certificateStatus == "valid", let certificate = status.certificate else { return false }
+            return certificate.notAfter.timeIntervalSince(now) < Self.expiryHorizon
+        }.sorted { $0.certificate!.notAfter < $1.certificate!.notAfter }
+        let silent = statuses.filter { status in
+            guard status.device.state == .active || status.device.state == .quarantined else { return false }
+            let seen = status.device.lastSeenAt ?? status.device.createdAt
+            return now.timeIntervalSince(seen) > Self.silenceHorizon
+        }.sorted { ($0.device.lastSeenAt ?? $0.device.createdAt) < ($1.device.lastSeenAt ?? $1.device.createdAt) }
+        let online = connected(member.householdID)
+        return Overview(
+            zones: zones,
+            totals: DeviceState.allCases.map { state in (state, statuses.count { $0.device.state == state }) },
+            expiring: Array(expiring.prefix(Self.overviewListLength)), expiringCount: expiring.count,
+            silent: Array(silent.prefix(Self.overviewListLength)), silentCount: silent.count,
+            pairing: pairing, recentAudit: recent,
+            connectedCount: statuses.count { online.contains(Self.subject($0.device.id)) })
+    }
+
+    /// The household's pairing window and the requests waiting for an owner's decision: those no
+    /// household has taken yet (a code-mode request names none until approved) and its own.
+    public func pairing(for owner: Member) async throws -> Pairing {
+        try await store.read { db in try await Self.pairing(owner.householdID, in: db) }
+    }
+
+    private static func pairing(_ household: HouseholdID, in db: StoreSession) async throws -> Pairing {
+        let now = db.clock.now
+        return Pairing(
+            windowClosesAt: try await db.pairing.windowCloses(household: household, at: now),
+            requests: try await db.pairing.pendingRequests(at: now).filter {
+                $0.householdID == nil || $0.householdID == household.rawValue
+            })
+    }
+
+    // MARK: devices
+
+    public enum DeviceSort: String, Sendable, CaseIterable {
+        case name, zone, state, certificate, expires, lastSeen = "last-seen"
+    }
+
+    public struct DeviceQuery: Sendable {
+        /// Matched, case-insensitively, against the name, id and zone.
+        public var text: String?
+        public var state: DeviceState?
+        public var zone: String?
+        /// `valid`, `expired`, `revoked` or `none`.
+        public var certificate: String?
+        public var sort: DeviceSort
+        public var descending: Bool
+        /// From 1.
+        public var page: Int
+        public var pageSize: Int
+
+        public init(
+            text: String? = nil, state: DeviceState? = nil, zone: String? = nil, certificate: String? = nil,
+            sort: DeviceSort = .name, descending: Bool = false, page: Int = 1, pageSize: Int = 50
+        ) {
+            self.text = text
+            self.state = state
+            self.zone = zone
+            self.certificate = certificate
+            self.sort = sort
+            self.descending = descending
+            self.page = max(1, page)
+            self.pageSize = min(max(1, pageSize), 200)
+        }
+    }
+
+    public struct ListedDevice: Sendable {
+        public let status: DeviceLifecycle.Status
+        public let isConnected: Bool
+    }
+
+    public struct DevicePage: Sendable {
+        public let devices: [ListedDevice]
+        /// How many devices match, over every page.
+        public let matching: Int
+        public let page: Int
+        public let pageCount: Int
+        /// The zones of the devices the member sees (for the zone filter).
+        public let zones: [String]
+    }
+
+    public static let certificateStatuses = ["valid", "expired", "revoked", "none"]
+
+    public func devices(_ query: DeviceQuery, for member: Member) async throws -> DevicePage {
+        let statuses = try await lifecycle.list(visibleTo: member)
+        let needle = query.text.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.flatMap { $0.isEmpty ? nil : $0 }
+        let matching = statuses.filter { status in
+            let device = status.device
+            if let state = query.state, device.state != state { return false }
+            if let zone = query.zone, device.zone.name != zone { return false }
+            if let certificate = query.certificate, status.certificateStatus != certificate { return false }
+            if let needle {
+                return device.name.lowercased().contains(needle) || device.id.rawValue.contains(needle)
+                    || device.zone.name.contains(needle)
+            }
+            return true
+        }
+        let sorted = matching.sorted { a, b in
+            let ordered = Self.compare(a, b, by: query.sort)
+            return query.descending ? !ordered && Self.compare(b, a, by: query.sort) : ordered
+        }
+        let pageCount = max(1, (sorted.count + query.pageSize - 1) / query.pageSize)
+        let page = min(query.page, pageCount)
+        let online = connected(member.householdID)
+        let shown = sorted.dropFirst((page - 1) * query.pageSize).prefix(query.pageSize).map {
+            ListedDevice(status: $0, isConnected: online.contains(Self.subject($0.device.id)))
+        }
+        return DevicePage(
+            devices: shown, matching: sorted.count, page: page, pageCount: pageCount,
+            zones: Set(statuses.map(\.device.zone.name)).sorted())
+    }
+
+    /// A strict order for `sort`, ties broken by name and then id, so pages never overlap.
+    private static func compare(_ a: DeviceLifecycle.Status, _ b: DeviceLifecycle.Status, by sort: DeviceSort) -> Bool {
+        func key(_ status: DeviceLifecycle.Status) -> String {
+            switch sort {
+            case .name: ""
+            case .zone: status.device.zone.name
+            case .state: status.device.state.rawValue
+            case .certificate: status.certificateStatus
+            case .expires: status.certificate.map { String(format: "%015lld", $0.notAfter.unixMilliseconds) } ?? "~"
+            case .lastSeen: status.device.lastSeenAt.map { String(format: "%015lld", $0.unixMilliseconds) } ?? ""
+            }
+        }
+        let (ka, kb) = (key(a), key(b))
+        if ka != kb { return ka < kb }
+        let (na, nb) = (a.device.name.lowercased(), b.device.name.lowercased())
+        if na != nb { return na < nb }
+        return a.device.id.rawValue < b.device.id.rawValue
+    }
+
+    public struct DeviceDetail: Sendable {
+        public let status: DeviceLifecycle.Status
+        /// Every certificate the device had, newest first.
+        public let certificates: [CertificateRecord]
+        public let isConnected: Bool
+        /// Owners only (nil for others): the newest audit entries about the device.
+        public let trail: [AuditEntry]?
+    }
+
+    public static let trailLength = 50
+
+    /// One device the member may view; "not found" for another household's or a hidden one.
+    public func device(_ id: DeviceID, for member: Member) async throws -> DeviceDetail {
+        let notFound = HearthError(.notFound, code: "not-found", "no such device in your household")
+        let now = store.clock.now
+        guard let device = try await store.read({ db in try await db.devices.find(id) }),
+              PolicyEngine.decide(.person(member.membership), .viewDevice, .device(DeviceFacts(device)), PolicyContext(now: now))
+                .allowed
+        else { throw notFound }
+        let (status, certificates) = try await lifecycle.show(id, household: member.householdID)
+        let trail = Self.isOwner(member, at: now)
+            ? try await store.read { db in
+                try await db.audit.entries(AuditQuery(
+                    householdID: member.householdID.rawValue, subject: Self.subject(id), limit: Self.trailLength))
+            }
+            : nil
+        return DeviceDetail(
+            status: status, certificates: certificates, isConnected: connected(member.householdID).contains(Self.subject(id)),
+            trail: trail)
+    }
+
+    // MARK: the audit log
+
+    public struct AuditPage: Sendable {
+        public let entries: [AuditEntry]
+        /// The cursor of the next (older) page, if there is one.
+        public let nextCursor: Int64?
+    }
+
+    /// A page of the household's log, newest first; owners only. `query.householdID` is set here.
+    public func audit(_ query: AuditQuery, for owner: Member) async throws -> AuditPage {
+        try SessionAuthenticator.check(owner, .administerHousehold, at: store.clock.now)
+        var scoped = query
+        scoped.householdID = owner.householdID.rawValue
+        let limit = query.limit
+        // One more than the page, to know whether another follows.
+        scoped.limit = limit + 1
+        let search = scoped
+        let found = try await store.read { db in try await db.audit.entries(search) }
+        let page = Array(found.prefix(limit))
+        return AuditPage(entries: page, nextCursor: found.count > limit ? page.last?.index : nil)
+    }
+
+    public struct InclusionProof: Sendable {
+        public let index: Int64
+        public let size: Int64
+        public let auditPath: [[UInt8]]
+        /// The signed checkpoint of `size` entries the path leads to.
+        public let checkpointNote: String
+    }
+
+    /// The proof that one of the household's entries is in the log, against the newest signed
+    /// checkpoint — signed now if none covers the entry yet. Owners only; another household's
+    /// entry is "not found", like an absent one.
+    public func inclusionProof(index: Int64, for owner: Member, checkpointer: AuditCheckpointer) async throws -> InclusionProof {
+        try SessionAuthenticator.check(owner, .administerHousehold, at: store.clock.now)
+        let (entry, newest) = try await store.read { db in (try await db.audit.entry(at: index), try await db.audit.latestCheckpoint()) }
+        guard let entry, entry.householdID == owner.householdID.rawValue else {
+            throw HearthError(.notFound, "no entry \(index) in your household's log")
+        }
+        var checkpoint = newest
+        if checkpoint.map({ $0.size <= entry.index }) ?? true { checkpoint = try await checkpointer.checkpoint() }
+        guard let checkpoint, checkpoint.size > entry.index else {
+            throw HearthError(.conflict, "no checkpoint covers entry \(index) yet; try again in a moment")
+        }
+        let path = try await store.read { db in try await db.audit.inclusionProof(index: entry.index, size: checkpoint.size) }
+        return InclusionProof(index: entry.index, size: checkpoint.size, auditPath: path, checkpointNote: checkpoint.note)
+    }
+
+    // MARK: live state
+
+    /// What the console's live updates compare from one moment to the next: the state and
+    /// connection of every device the member sees, and (owners) the pending pairing requests.
+    public struct LiveState: Sendable, Equatable {
+        public var devices: [String: String]
+        public var connected: Set<String>
+        public var pairingRequests: [String]
+        public var windowClosesAt: Date?
+    }
+
+    public func liveState(for member: Member) async throws -> LiveState {
+        let statuses = try await lifecycle.list(visibleTo: member)
+        let online = connected(member.householdID)
+        let pairing = Self.isOwner(member, at: store.clock.now) ? try await pairing(for: member) : nil
+        return LiveState(
+            devices: Dictionary(uniqueKeysWithValues: statuses.map {
+                ($0.device.id.rawValue, "\($0.device.state.rawValue) \($0.certificateStatus)")
+            }),
+            connected: Set(statuses.map(\.device.id).filter { online.contains(Self.subject($0)) }.map(\.rawValue)),
+            pairingRequests: pairing?.requests.map { "\($0.id) \($0.deviceNonce == nil ? "waiting" : "confirmed")" } ?? [],
+            windowClosesAt: pairing?.windowClosesAt)
+    }
+
+    // MARK: helpers
+
+    static func subject(_ id: DeviceID) -> String { "device:\(id.rawValue)" }
+
+    /// Whether the policy lets `member` administer the household (see owner-only views).
+    public static func isOwner(_ member: Member, at now: Date) -> Bool {
+        (try? SessionAuthenticator.check(member, .administerHousehold, at: now)) != nil
+    }
+}

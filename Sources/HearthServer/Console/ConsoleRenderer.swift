@@ -1,0 +1,106 @@
+import Foundation
+import HearthCore
+import HearthHub
+import HearthStore
+import Logging
+import Hummingbird
+import Mustache
+import NIOCore
+
+/// Renders console pages from the Mustache templates compiled into the binary, with the
+/// headers every console response carries.
+struct ConsoleRenderer: Sendable {
+    let library: MustacheLibrary
+
+    init() {
+        var library = MustacheLibrary()
+        let templates: [String: String] = [
+            "header": LayoutTemplates.header, "footer": LayoutTemplates.footer, "csrf": LayoutTemplates.csrf,
+            "message": LayoutTemplates.message, "confirm": LayoutTemplates.confirm, "sign-in": LayoutTemplates.signIn,
+            "overview": DeviceTemplates.overview, "devices": DeviceTemplates.devices, "device": DeviceTemplates.device,
+            "pairing": HouseholdTemplates.pairing, "people": HouseholdTemplates.people, "apps": HouseholdTemplates.apps,
+            "audit": HouseholdTemplates.audit,
+        ]
+        for (name, text) in templates {
+            // The templates are constants of this binary; one that does not parse is a bug caught
+            // by the first test that renders it.
+            try! library.register(text, named: name)
+        }
+        self.library = library
+    }
+
+    /// No inline script or style, nothing from another origin, no framing, forms only to here.
+    static let contentSecurityPolicy =
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+        + "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+    static func headers(contentType: String, cookies: [String] = []) -> HTTPFields {
+        var headers: HTTPFields = [
+            .contentType: contentType,
+            .cacheControl: "no-store",
+            .contentSecurityPolicy: contentSecurityPolicy,
+            .init("X-Frame-Options")!: "DENY",
+            .init("X-Content-Type-Options")!: "nosniff",
+            .init("Referrer-Policy")!: "same-origin",
+            .init("Cross-Origin-Opener-Policy")!: "same-origin",
+            .init("Cross-Origin-Resource-Policy")!: "same-origin",
+        ]
+        for cookie in cookies { headers.append(.init(name: .setCookie, value: cookie)) }
+        return headers
+    }
+
+    /// A page: `values` for the template, plus the frame's (title, navigation, who is signed in).
+    func page(
+        _ template: String, title: String, nav: String? = nil, signedIn: ConsoleCaller?, values: [String: Any] = [:],
+        status: HTTPResponse.Status = .ok, cookies: [String] = []
+    ) -> Response {
+        var context = values
+        context["title"] = title
+        if let nav { context["nav" + nav.prefix(1).uppercased() + nav.dropFirst()] = true }
+        if let signedIn {
+            context["signedIn"] = true
+            context["email"] = signedIn.member.person.email.rawValue
+            context["role"] = signedIn.member.role.rawValue
+            context["isOwner"] = signedIn.isOwner
+            context["householdName"] = signedIn.householdName
+            if context["csrf"] == nil { context["csrf"] = signedIn.csrf }
+        }
+        let html = library.render(context, withTemplate: template) ?? ""
+        return Response(
+            status: status, headers: Self.headers(contentType: "text/html; charset=utf-8", cookies: cookies),
+            body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// A page that only says what happened (a refusal, an error), with a link onwards.
+    func message(
+        title: String, detail: String?, status: HTTPResponse.Status, signedIn: ConsoleCaller?,
+        back: String = "/console/overview", backLabel: String = "Back to the overview", cookies: [String] = []
+    ) -> Response {
+        page(
+            "message", title: title, signedIn: signedIn,
+            values: ["detail": detail as Any, "back": back, "backLabel": backLabel], status: status, cookies: cookies)
+    }
+
+    static func redirect(_ location: String, cookies: [String] = []) -> Response {
+        var headers = headers(contentType: "text/plain; charset=utf-8", cookies: cookies)
+        headers[.location] = location
+        return Response(status: .seeOther, headers: headers)
+    }
+
+    static func asset(_ text: String, type: String) -> Response {
+        var headers = headers(contentType: type)
+        headers[.cacheControl] = "no-cache"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    // MARK: formatting
+
+    static func time(_ date: Date?) -> String {
+        guard let date else { return "never" }
+        return RFC3339.format(date).replacingOccurrences(of: "T", with: " ")
+    }
+
+    static func options<S: Sequence>(_ values: S, selected: String?) -> [[String: Any]] where S.Element == String {
+        values.map { ["value": $0, "selected": $0 == selected] }
+    }
+}

@@ -1,0 +1,31 @@
+import HearthHub
+import HearthStore
+import Logging
+import Hummingbird
+
+/// The household console at `/console`: server-rendered pages over the application layer,
+/// one script and one style sheet served from the binary. See docs/console.md.
+struct ConsoleRoutes: Sendable {
+    let console: ConsoleAdapter
+
+    init(hub: HubServices, bodyLimit: Int) {
+        console = ConsoleAdapter(
+            hub: hub, guard_: ConsoleGuard(keys: hub.pki.sealer.derivedKeys(purpose: "console csrf")), renderer: ConsoleRenderer(),
+            bodyLimit: bodyLimit)
+    }
+
+    var endpoints: [Endpoint] {
+        [
+            Endpoint(.get, "/console/assets/console.js") { _, _ in
+                ConsoleRenderer.asset(ConsoleScript.source, type: "text/javascript; charset=utf-8")
+            },
+            Endpoint(.get, "/console/assets/console.css") { _, _ in
+                ConsoleRenderer.asset(ConsoleStyle.source, type: "text/css; charset=utf-8")
+            },
+        ]
+            + ConsoleSignIn(console: console).endpoints
+            + ConsoleDevicePages(console: console).endpoints
+            + ConsoleHouseholdPages(console: console).endpoints
+            + ConsoleEvents(console: console).endpoints
+    }
+}

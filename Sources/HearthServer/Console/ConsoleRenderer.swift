@@ -54,7 +54,9 @@ struct ConsoleRenderer: Sendable {
         _ template: String, title: String, nav: String? = nil, signedIn: ConsoleCaller?, values: [String: Any] = [:],
         status: HTTPResponse.Status = .ok, cookies: [String] = []
     ) -> Response {
-        var context = values
+        // A nil passed `as Any` (an optional error, notice or detail) is left out: Mustache would
+        // open its section and print "nil".
+        var context = values.filter { !Self.isNil($0.value) }
         context["title"] = title
         if let nav { context["nav" + nav.prefix(1).uppercased() + nav.dropFirst()] = true }
         if let signedIn {
@@ -79,6 +81,11 @@ struct ConsoleRenderer: Sendable {
         page(
             "message", title: title, signedIn: signedIn,
             values: ["detail": detail as Any, "back": back, "backLabel": backLabel], status: status, cookies: cookies)
+    }
+
+    static func isNil(_ value: Any) -> Bool {
+        let mirror = Mirror(reflecting: value)
+        return mirror.displayStyle == .optional && mirror.children.isEmpty
     }
 
     static func redirect(_ location: String, cookies: [String] = []) -> Response {

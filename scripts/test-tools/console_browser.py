@@ -1,0 +1,780 @@
+#!/usr/bin/env python3
+"""The household console (/console) in a real browser: headless Chromium driven by Selenium.
+
+Starts `hearth serve` on free ports of 127.0.0.1 in a fresh data folder, then, as a person would:
+
+- enrolls the owner's TOTP second factor through the JSON API and signs in on the console with it;
+- opens pairing, runs a virtual device (`hearth device pair --mode code`), sees its request appear
+  on the open pairing page without a reload (server-sent events), approves it with the code and
+  verification value the device printed, and sees the device page say "connected: yes" without a
+  reload once `mosquitto_sub` connects with the device's certificate;
+- revokes the device's certificates from its page (with the confirmation step) and checks that
+  the broker cut `mosquitto_sub` off and the page says the certificate is revoked;
+- checks that forms posted from another origin are refused and that the console does not render
+  in a frame of another origin;
+- verifies an audit entry in the browser (inclusion proof and checkpoint signature), then sees the
+  check fail on a proof altered by one byte;
+- invites a member through the API, signs in as them, checks that they see no owner pages or
+  actions, and that an owner's form posted with their own valid CSRF token is refused (403);
+- takes a desktop and a phone screenshot of every page.
+
+Prints what it does; exits 1 with a message naming the first check that failed (and a screenshot
+`failure.png` of the browser beside the others), 2 on bad arguments. The hub, the device,
+mosquitto_sub, the attacker's web server and the browser it started are always stopped.
+
+    python3 scripts/test-tools/console_browser.py --hearth .build/debug/hearth \\
+        --work "$(mktemp -d)" --screenshots .build/console-screenshots
+"""
+
+import argparse
+import base64
+import hashlib
+import hmac
+import http.server
+import os
+import re
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+import traceback
+import urllib.parse
+
+import requests
+import urllib3
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException, WebDriverException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+OWNER = "owner@home.arpa"
+MEMBER = "member@home.arpa"
+MEMBER_PASSWORD = "a member's long password 42"
+WAIT = 30  # seconds: the longest any single wait may take
+DESKTOP = (1280, 900)
+PHONE = (375, 812)
+STARTED = time.monotonic()
+
+
+class CheckFailed(Exception):
+    pass
+
+
+def log(message):
+    print(f"[{time.monotonic() - STARTED:6.1f}s] {message}", flush=True)
+
+
+def check(condition, message):
+    if not condition:
+        raise CheckFailed(message)
+
+
+def wait_until(description, predicate, timeout=WAIT, interval=0.05):
+    """Polls `predicate` until it returns something truthy (returned), or fails after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise CheckFailed(f"timed out after {timeout} s waiting for {description}")
+        time.sleep(interval)
+
+
+# ---------------------------------------------------------------- TOTP (RFC 6238, RFC 4226)
+
+
+class Authenticator:
+    """An authenticator app: SHA-1, 6 digits, 30-second steps. The hub accepts each step once and
+    one step either side of its own, so each code comes from a step later than the last used."""
+
+    def __init__(self, base32_secret):
+        padded = base32_secret.upper() + "=" * (-len(base32_secret) % 8)
+        self.key = base64.b32decode(padded)
+        self.last_step = None
+
+    def code_for(self, step):
+        digest = hmac.new(self.key, struct.pack(">Q", step), hashlib.sha1).digest()
+        offset = digest[-1] & 0x0F
+        number = struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF
+        return f"{number % 1_000_000:06d}"
+
+    def next_code(self):
+        while True:
+            now = int(time.time()) // 30
+            for step in (now - 1, now, now + 1):
+                if self.last_step is None or step > self.last_step:
+                    self.last_step = step
+                    return self.code_for(step)
+            # Every acceptable step has been used: the next one comes within 30 s.
+            time.sleep(30 - time.time() % 30 + 0.2)
+
+
+def self_test_totp():
+    # RFC 6238 appendix B, SHA-1, truncated to 6 digits.
+    totp = Authenticator(base64.b32encode(b"12345678901234567890").decode())
+    for seconds, expected in ((59, "287082"), (1111111109, "081804"), (2000000000, "279037")):
+        check(totp.code_for(seconds // 30) == expected, f"TOTP self-test failed at T={seconds}")
+
+
+# ---------------------------------------------------------------- processes
+
+
+class Child:
+    """A child process whose standard output and error go to files in the work folder."""
+
+    def __init__(self, name, arguments, work):
+        self.name = name
+        self.out_path = os.path.join(work, f"{name}.out")
+        self.err_path = os.path.join(work, f"{name}.err")
+        self.out = open(self.out_path, "wb")
+        self.err = open(self.err_path, "wb")
+        log(f"start {name}: {' '.join(arguments)}")
+        self.process = subprocess.Popen(arguments, stdin=subprocess.DEVNULL, stdout=self.out, stderr=self.err)
+
+    def output(self):
+        with open(self.out_path, "rb") as file:
+            return file.read().decode("utf-8", "replace")
+
+    def errors(self):
+        with open(self.err_path, "rb") as file:
+            return file.read().decode("utf-8", "replace")
+
+    def wait_for_output(self, description, predicate, timeout=WAIT):
+        def ready():
+            text = self.output()
+            if predicate(text):
+                return text
+            if self.process.poll() is not None and not predicate(self.output()):
+                raise CheckFailed(
+                    f"{self.name} exited {self.process.returncode} before {description}; "
+                    f"stdout: {self.output()[-2000:]} stderr: {self.errors()[-2000:]}")
+            return None
+        return wait_until(f"{self.name}: {description}", ready, timeout)
+
+    def wait_for_exit(self, timeout):
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def stop(self, graceful=True):
+        if self.process.poll() is None:
+            if graceful:
+                self.process.send_signal(signal.SIGTERM)
+                if self.wait_for_exit(15) is not None:
+                    log(f"stopped {self.name} (exit {self.process.returncode})")
+                    self.close()
+                    return
+                log(f"{self.name} did not stop on SIGTERM within 15 s; killing it")
+            self.process.kill()
+            self.process.wait(timeout=10)
+            log(f"killed {self.name}")
+        self.close()
+
+    def close(self):
+        self.out.close()
+        self.err.close()
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def line_value(prefix, text):
+    for line in text.splitlines():
+        if line.startswith(prefix + " "):
+            return line[len(prefix) + 1:].strip()
+    return None
+
+
+# ---------------------------------------------------------------- the hub's JSON API
+
+
+class API:
+    """The hub's JSON API over TLS trusting the hub's root only (the environment's CA bundle
+    variables, like REQUESTS_CA_BUNDLE, would otherwise replace it)."""
+
+    def __init__(self, base, ca):
+        self.base = base
+        self.http = requests.Session()
+        self.http.trust_env = False
+        self.http.verify = ca
+        self.token = None
+
+    def call(self, method, path, body=None, expect=(200,), token=True):
+        headers = {"Authorization": f"Bearer {self.token}"} if token and self.token else {}
+        response = self.http.request(method, self.base + path, json=body, headers=headers, timeout=WAIT)
+        check(response.status_code in expect, f"{method} {path}: expected {expect}, got {response.status_code} {response.text[:500]}")
+        return response.json() if response.content else {}
+
+
+# ---------------------------------------------------------------- the attacker's site
+
+
+class AttackerSite:
+    """Another site (http://localhost:PORT — another host than 127.0.0.1, so another site) with
+    a form that posts itself to the console, and a page framing the console."""
+
+    def __init__(self, hub, device_id):
+        form = (
+            "<!doctype html><title>Win a prize</title>"
+            f'<form id="attack" method="post" action="{hub}/console/devices/{device_id}/quarantine">'
+            '<input type="hidden" name="csrf" value="guessed">'
+            '<input type="hidden" name="confirmed" value="yes">'
+            '<input type="hidden" name="reason" value="cross-site forgery"></form>'
+            "<script>document.getElementById('attack').submit()</script>")
+        frame = (
+            "<!doctype html><title>Framed</title><h1 id=\"attacker\">Look at this</h1>"
+            f'<iframe id="victim" src="{hub}/console/overview" width="800" height="600"></iframe>')
+        pages = {"/form.html": form.encode(), "/frame.html": frame.encode()}
+        self.requests = []
+        site = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                site.requests.append(self.path)
+                body = pages.get(self.path)
+                self.send_response(200 if body else 404)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.end_headers()
+                self.wfile.write(body or b"not here")
+
+            def log_message(self, *arguments):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.origin = f"http://localhost:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        log(f"attacker site on {self.origin}")
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+# ---------------------------------------------------------------- the browser
+
+
+def start_browser(work):
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for argument in (
+        "--headless=new", "--no-sandbox", "--ignore-certificate-errors", "--disable-gpu", "--disable-dev-shm-usage",
+        f"--window-size={DESKTOP[0]},{DESKTOP[1]}", f"--user-data-dir={os.path.join(work, 'chromium-profile')}",
+        "--no-first-run", "--no-default-browser-check", "--disable-extensions", "--disable-background-networking",
+    ):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    service = Service("/usr/bin/chromedriver", log_output=os.path.join(work, "chromedriver.log"))
+    log("start chromium (headless) through chromedriver")
+    driver = webdriver.Chrome(service=service, options=options)
+    driver.set_page_load_timeout(WAIT)
+    driver.set_script_timeout(WAIT)
+    return driver
+
+
+class Console:
+    """The browser on the hub's console, with the checks every page gets."""
+
+    def __init__(self, driver, base, screenshots):
+        self.driver = driver
+        self.base = base
+        self.screenshots = screenshots
+        self.taken = []
+        self.console_problems = []
+
+    def wait(self, description, condition, timeout=WAIT):
+        try:
+            return WebDriverWait(self.driver, timeout, poll_frequency=0.1).until(lambda driver: condition())
+        except TimeoutException:
+            raise CheckFailed(
+                f"timed out after {timeout} s waiting for {description} (at {self.driver.current_url}: "
+                f"{self.text()[:800]!r})") from None
+
+    def open(self, path):
+        self.driver.get(self.base + path)
+        self.wait(f"{path} to load", lambda: self.driver.execute_script("return document.readyState") == "complete")
+
+    def path(self):
+        return urllib.parse.urlsplit(self.driver.current_url).path
+
+    def text(self):
+        try:
+            return self.driver.find_element(By.TAG_NAME, "body").text
+        except WebDriverException:
+            return ""
+
+    def heading(self):
+        found = self.driver.find_elements(By.CSS_SELECTOR, "main#main h1")
+        return found[0].text.strip() if found else None
+
+    def element(self, selector):
+        found = self.driver.find_elements(By.CSS_SELECTOR, selector)
+        check(found, f"no element {selector} on {self.path()}: {self.text()[:800]!r}")
+        return found[0]
+
+    def click(self, selector):
+        self.element(selector).click()
+
+    def type(self, selector, text):
+        field = self.element(selector)
+        field.clear()
+        field.send_keys(text)
+
+    def landed(self, path_pattern, heading):
+        """Waits for a page at a path matching `path_pattern` with `heading`, then checks it."""
+        self.wait(
+            f"a page at {path_pattern} headed {heading!r}",
+            lambda: re.fullmatch(path_pattern, self.path()) and self.heading() == heading
+            and self.driver.execute_script("return document.readyState") == "complete")
+        self.check_page()
+
+    def check_page(self):
+        """What every console page must be: no stray "nil", no alert unless something went wrong,
+        its script and style loaded under the CSP, no script error."""
+        body = self.text()
+        stray = [line for line in body.splitlines() if line.strip() in ("nil", "Optional(nil)")]
+        check(not stray, f"{self.path()} shows a stray {stray[0]!r}: {body[:600]!r}")
+        for problem in self.browser_log():
+            self.console_problems.append(problem)
+
+    def browser_log(self):
+        problems = []
+        for entry in self.driver.get_log("browser"):
+            message = entry.get("message", "")
+            # A 403/404 answer (a refusal the test provoked, /favicon.ico) is logged as a failed
+            # load; only script errors and CSP violations are the page's fault.
+            if entry.get("level") == "SEVERE" and "Failed to load resource" not in message:
+                problems.append(message)
+        return problems
+
+    def mark(self):
+        """Marks the loaded document; `still_marked` tells whether the page was not reloaded."""
+        self.driver.execute_script("window.__marker = 1")
+
+    def still_marked(self):
+        return self.driver.execute_script("return window.__marker") == 1
+
+    def screenshot(self, name):
+        """`<name>-desktop.png` and `<name>-phone.png`, each as tall as the page (up to 4000 px)."""
+        for label, (width, height) in (("desktop", DESKTOP), ("phone", PHONE)):
+            metrics = {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": label == "phone"}
+            self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+            full = self.driver.execute_script(
+                "return Math.max(document.documentElement.scrollHeight, document.body ? document.body.scrollHeight : 0)")
+            metrics["height"] = max(height, min(int(full), 4000))
+            self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+            if label == "phone":
+                overflow = self.driver.execute_script("return document.documentElement.scrollWidth")
+                if overflow > width + 1:
+                    self.console_problems.append(f"{name}: the page is {overflow} px wide on a {width} px phone")
+            path = os.path.join(self.screenshots, f"{name}-{label}.png")
+            check(self.driver.save_screenshot(path), f"could not save {path}")
+            self.taken.append(path)
+        self.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+        log(f"screenshots of {name}")
+
+
+# ---------------------------------------------------------------- the walk-through
+
+
+def start_hub(arguments, work):
+    data = os.path.join(work, "data")
+    hub = Child("hub", [arguments.hearth, "serve", "--data", data, "--listen", "127.0.0.1:0", "--mqtt-listen", "127.0.0.1:0"], work)
+    text = hub.wait_for_output(
+        "its ports and the owner's password",
+        lambda t: "Hearth is serving https://" in t and "MQTT broker on mqtts://" in t and "one-time password:" in t,
+        timeout=60)
+    port = int(re.search(r"Hearth is serving https://127\.0\.0\.1:(\d+)", text).group(1))
+    mqtt_port = int(re.search(r"MQTT broker on mqtts://127\.0\.0\.1:(\d+)", text).group(1))
+    password = re.search(r"one-time password:\s*(\S+)", text).group(1)
+    log(f"hub on https://127.0.0.1:{port}, MQTT on {mqtt_port}")
+    return hub, port, mqtt_port, password, os.path.join(data, "ca-root.pem")
+
+
+def enroll_totp(api, password):
+    api.token = api.call("POST", "/v1/session", {"email": OWNER, "password": password}, expect=(201,), token=False)["token"]
+    enrollment = api.call("POST", "/v1/me/second-factor", expect=(201,))
+    check(enrollment.get("otpauth_uri", "").startswith("otpauth://totp/"), f"enrollment: {enrollment}")
+    authenticator = Authenticator(enrollment["secret"])
+    confirmed = api.call("POST", "/v1/me/second-factor/confirm", {"code": authenticator.next_code()})
+    check(len(confirmed.get("recovery_codes", [])) == 10, f"confirmation: {confirmed}")
+    # From now on the password alone does not sign in.
+    refused = api.http.post(api.base + "/v1/session", json={"email": OWNER, "password": password}, timeout=WAIT)
+    check(refused.status_code == 401, f"sign-in without the second factor: {refused.status_code} {refused.text[:300]}")
+    log("owner enrolled TOTP through the API; the password alone is refused")
+    return authenticator
+
+
+def sign_in(console, email, password, totp=None):
+    console.open("/console/sign-in")
+    console.landed("/console/sign-in", "Sign in")
+    check(not console.driver.find_elements(By.CSS_SELECTOR, "[role=alert]"),
+          f"the sign-in form shows an alert before anything was typed: {console.text()[:400]!r}")
+    console.type("#email", email)
+    console.type("#password", password)
+    if totp is not None:
+        console.type("#totp", totp)
+    console.click("#sign-in button[type=submit]")
+    console.landed("/console/overview", "Overview")
+    log(f"{email} signed in on the console" + (" with TOTP" if totp else ""))
+
+
+def pair_device(console, arguments, work, port):
+    console.open("/console/pairing")
+    console.landed("/console/pairing", "Pairing")
+    console.click("#open-window")
+    console.landed("/console/pairing", "Pairing")
+    console.element("#close-window")
+    console.wait("the countdown to run", lambda: re.fullmatch(r"\d+:\d\d", console.element("#countdown").text.strip()))
+    log("pairing opened from the pairing page")
+
+    console.mark()
+    state = os.path.join(work, "device")
+    device = Child("device", [
+        arguments.hearth, "device", "pair", "--hub", f"https://127.0.0.1:{port}", "--mode", "code", "--state", state], work)
+    shown = device.wait_for_output("its code and verification value", lambda t: "verify: " in t and t.endswith("\n"))
+    code, verify = line_value("code:", shown), line_value("verify:", shown)
+    check(code and verify, f"the device printed no code or verification value: {shown!r}")
+    log(f"the device shows code {code} and verification value {verify}")
+
+    console.wait(
+        "the request to appear on the open pairing page",
+        lambda: "showing its code" in console.element("#requests-live").text)
+    check(console.still_marked(), "the pairing page was reloaded to show the request (it should update in place)")
+    check(console.driver.find_elements(By.CSS_SELECTOR, "#pairing-requests tr[data-request]"), "no request row")
+    check(not console.driver.find_elements(By.ID, "no-requests"), "the page still says no device is asking")
+    log("the request appeared on the pairing page without a reload")
+    console.screenshot("pairing")
+
+    zones = [option.get_attribute("value") for option in console.driver.find_elements(By.CSS_SELECTOR, "#zones option")]
+    check("default" in zones, f"the zone list lacks 'default': {zones}")
+    zone = next((z for z in zones if z != "default"), "default")
+    console.type("#user_code", code)
+    console.type("#verify", verify)
+    console.type("#approve-zone", zone)
+    console.type("#approve-name", "Hall sensor")
+    console.click("#approve-button")
+    console.landed(r"/console/devices/[^/]+", "Hall sensor")
+    device_id = console.path().rsplit("/", 1)[1]
+    check(console.element("#device-name").text == "Hall sensor", "the device page shows another name")
+    check(console.element("#device-state").text == "active", f"state {console.element('#device-state').text!r}")
+    log(f"approved: the console shows the device page of {device_id} in zone {zone}")
+
+    status = device.wait_for_exit(WAIT)
+    check(status == 0, f"the device did not finish pairing (exit {status}): {device.output()} {device.errors()[-2000:]}")
+    check(line_value("device:", device.output()) == device_id,
+          f"the device says it is {line_value('device:', device.output())}, the console {device_id}")
+    device.close()
+    log("the device finished pairing (exit 0) and rotated its key")
+    return device_id, state
+
+
+def connect_device(console, work, mqtt_port, ca, device_id, state):
+    check(console.element("#device-connected").text == "no", "the device is connected before mosquitto_sub started")
+    console.mark()
+    subscriber = Child("mosquitto_sub", [
+        "/usr/bin/stdbuf", "-oL", "/usr/bin/mosquitto_sub", "-h", "127.0.0.1", "-p", str(mqtt_port), "--cafile", ca,
+        "-V", "mqttv5", "-d", "--cert", os.path.join(state, "certificate.pem"), "--key", os.path.join(state, "key.pem"),
+        "-t", f"devices/{device_id}/cmd/#", "-q", "1"], work)
+    subscriber.wait_for_output("its subscription", lambda t: "Subscribed (mid" in t)
+    check("received CONNACK (0)" in subscriber.output(), f"mosquitto_sub: {subscriber.output()}")
+    log("mosquitto_sub connected and subscribed with the device's certificate")
+    console.wait("#device-connected to say yes", lambda: console.element("#device-connected").text == "yes")
+    check(console.still_marked(), "the device page was reloaded to show the connection (it should update in place)")
+    log("the device page shows it connected, without a reload")
+    return subscriber
+
+
+def revoke_device(console, api, subscriber, device_id):
+    reason = console.element("#reason-revoke")
+    reason.clear()
+    reason.send_keys("key-compromise")
+    console.click("#action-revoke")
+    console.landed(f"/console/devices/{device_id}/revoke", "Are you sure?")
+    question = console.element("p.question").text
+    check("Revoke every certificate of Hall sensor" in question, f"the confirmation asks {question!r}")
+    check(api.call("GET", f"/v1/devices/{device_id}").get("state") == "active", "the device changed before confirmation")
+    check(subscriber.process.poll() is None, "mosquitto_sub ended before the revocation was confirmed")
+    console.screenshot("confirm")
+    console.click("#confirm")
+    revoked_at = time.monotonic()
+    console.landed(f"/console/devices/{device_id}", "Hall sensor")
+    log("revocation confirmed")
+
+    status = subscriber.wait_for_exit(10)
+    check(status is not None, f"mosquitto_sub was still connected 10 s after the revocation: {subscriber.output()[-1500:]}")
+    log(f"mosquitto_sub ended {time.monotonic() - revoked_at:.2f} s after the confirmation (exit {status})")
+    console.wait("#device-certificate to say revoked", lambda: console.element("#device-certificate").text == "revoked")
+    console.wait("#device-connected to say no", lambda: console.element("#device-connected").text == "no")
+    check(re.search(r"\brevoked\b", console.element("section[aria-labelledby=certificates]").text),
+          "the certificate table shows no revoked certificate")
+    log("the device page shows the certificate revoked and the device disconnected")
+
+
+def cross_origin(console, api, device_id, hub):
+    before = api.call("GET", f"/v1/devices/{device_id}")
+    attacker = AttackerSite(hub, device_id)
+    try:
+        console.driver.get(attacker.origin + "/form.html")
+        console.wait("the forged form to leave the attacker's page", lambda: console.driver.current_url.startswith(hub))
+        console.wait("the hub's answer", lambda: console.heading() is not None)
+        answer = console.heading()
+        check(answer in ("Refused", "Sign in"), f"a form posted from {attacker.origin} got {answer!r}: {console.text()[:600]!r}")
+        check(not console.driver.find_elements(By.ID, "device-state"), "a cross-site post got a device page")
+        after = api.call("GET", f"/v1/devices/{device_id}")
+        check(after.get("state") == before.get("state"), f"a cross-site post changed the device: {before} -> {after}")
+        log(f"a form posted from {attacker.origin} was refused ({answer!r}); the device is still {after.get('state')}")
+
+        console.driver.get(attacker.origin + "/frame.html")
+        console.wait("the attacker's framing page", lambda: console.driver.find_elements(By.ID, "attacker"))
+        frame = console.driver.find_element(By.ID, "victim")
+        console.wait("the frame to settle", lambda: console.driver.execute_script(
+            "return document.readyState") == "complete")
+        console.driver.switch_to.frame(frame)
+        try:
+            rendered = WebDriverWait(console.driver, 3, poll_frequency=0.1).until(
+                lambda driver: driver.find_elements(By.CSS_SELECTOR, "main#main, form#sign-in, header.top"))
+        except TimeoutException:
+            rendered = []
+        except WebDriverException as error:
+            rendered = []
+            log(f"the frame cannot be entered ({error.msg.splitlines()[0] if error.msg else error})")
+        framed_text = ""
+        try:
+            framed_text = console.driver.find_element(By.TAG_NAME, "body").text
+        except WebDriverException:
+            pass
+        console.driver.switch_to.default_content()
+        check(not rendered, f"the console rendered inside a frame of {attacker.origin}: {framed_text[:400]!r}")
+        log(f"the console did not render framed by {attacker.origin} (frame shows {framed_text[:80]!r})")
+    finally:
+        attacker.stop()
+    console.open("/console/overview")
+    console.landed("/console/overview", "Overview")
+
+
+def audit_verify(console):
+    console.open("/console/audit")
+    console.landed("/console/audit", "Audit log")
+    button = console.element("#audit-table tbody tr button.verify")
+    index = console.element("#audit-table tbody tr").get_attribute("data-index")
+    output = f"#result-{index}"
+    button.click()
+    console.wait(f"{output} to finish", lambda: console.element(output).text not in ("", "checking…"))
+    text, classes = console.element(output).text, console.element(output).get_attribute("class").split()
+    check(text.startswith("verified") and "ok" in classes, f"entry {index}: {text!r} (class {classes})")
+    log(f"entry {index} verified in the browser: {text!r}")
+    console.screenshot("audit")
+
+    console.driver.execute_script("""
+      const original = window.fetch;
+      window.fetch = async (input, init) => {
+        const response = await original(input, init);
+        const url = typeof input === 'string' ? input : input.url;
+        if (!url.includes('/console/audit/proof')) return response;
+        const proof = await response.json();
+        if (proof.audit_path.length > 0) {
+          const bytes = Uint8Array.from(atob(proof.audit_path[0]), (c) => c.charCodeAt(0));
+          bytes[0] ^= 1;
+          proof.audit_path[0] = btoa(String.fromCharCode(...bytes));
+        } else {
+          const lines = proof.checkpoint.split('\\n');
+          const root = Uint8Array.from(atob(lines[2]), (c) => c.charCodeAt(0));
+          root[0] ^= 1;
+          lines[2] = btoa(String.fromCharCode(...root));
+          proof.checkpoint = lines.join('\\n');
+        }
+        window.__tampered = (window.__tampered || 0) + 1;
+        return new Response(JSON.stringify(proof), { status: 200, headers: { 'Content-Type': 'application/json' } });
+      };
+    """)
+    button.click()
+    console.wait(f"{output} to finish again", lambda: console.element(output).text not in ("", "checking…"))
+    text, classes = console.element(output).text, console.element(output).get_attribute("class").split()
+    check(console.driver.execute_script("return window.__tampered") == 1, "the altered proof was not served")
+    check(text.startswith("FAILED") and "bad" in classes, f"entry {index} with an altered proof: {text!r} (class {classes})")
+    log(f"with one byte of the proof altered the browser says {text!r}")
+
+
+def member(console, api, device_id, hub):
+    invitation = api.call("POST", "/v1/people/invitations", {"role": "member", "email": MEMBER}, expect=(201,))
+    accepted = api.call(
+        "POST", "/v1/invitations/accept", {"code": invitation["code"], "email": MEMBER, "password": MEMBER_PASSWORD},
+        expect=(201,), token=False)
+    log(f"invited and accepted a member: {accepted.get('person', {}).get('role', accepted)}")
+
+    console.driver.delete_all_cookies()
+    sign_in(console, MEMBER, MEMBER_PASSWORD)
+    check("(member)" in console.element("form.sign-out .who").text, "the top bar does not say member")
+    links = [a.get_attribute("href") for a in console.driver.find_elements(By.CSS_SELECTOR, "a[href]")]
+    for owner_page in ("/console/pairing", "/console/people", "/console/apps", "/console/audit"):
+        check(not any(urllib.parse.urlsplit(link).path == owner_page for link in links),
+              f"the member's overview links to {owner_page}")
+    check(not console.driver.find_elements(By.ID, "waiting"), "the member's overview shows pairing requests")
+    log("the member's pages link to no owner page")
+
+    console.open(f"/console/devices/{device_id}")
+    console.landed(f"/console/devices/{device_id}", "Hall sensor")
+    check(not console.driver.find_elements(By.ID, "actions"), "the member's device page has an Actions section")
+    check(not console.driver.find_elements(By.CSS_SELECTOR, "form[action*='/quarantine'], #action-revoke"),
+          "the member's device page has an action form")
+    console.screenshot("device-member")
+
+    console.open("/console/audit")
+    console.landed("/console/audit", "Not allowed")
+    log("the member's device page has no actions; the audit page is not allowed to them")
+
+    console.open(f"/console/devices/{device_id}")
+    console.landed(f"/console/devices/{device_id}", "Hall sensor")
+    csrf = console.element("form.sign-out input[name=csrf]").get_attribute("value")
+    check(csrf, "the sign-out form carries no CSRF token")
+    console.driver.execute_script("""
+      const form = document.createElement('form');
+      form.method = 'post';
+      form.action = '/console/devices/' + arguments[0] + '/quarantine';
+      for (const [name, value] of [['csrf', arguments[1]], ['confirmed', 'yes'], ['reason', 'a member tried']]) {
+        const input = document.createElement('input');
+        input.type = 'hidden'; input.name = name; input.value = value;
+        form.appendChild(input);
+      }
+      document.body.appendChild(form);
+      form.submit();
+    """, device_id, csrf)
+    console.landed(f"/console/devices/{device_id}/quarantine", "Not allowed")
+    log("the member's own form posted to an owner action got 'Not allowed'")
+
+    cookie = console.driver.get_cookie("hearth_console")
+    check(cookie and cookie.get("httpOnly") and cookie.get("secure") and cookie.get("sameSite") == "Strict",
+          f"the session cookie is not HttpOnly, Secure, SameSite=Strict: {cookie}")
+    response = api.http.post(
+        f"{hub}/console/devices/{device_id}/quarantine",
+        data={"csrf": csrf, "confirmed": "yes", "reason": "a member tried"},
+        headers={"Origin": hub, "Cookie": f"hearth_console={cookie['value']}"}, allow_redirects=False, timeout=WAIT)
+    check(response.status_code == 403 and "Not allowed" in response.text,
+          f"the member's post answered {response.status_code}: {response.text[:300]!r}")
+    state = api.call("GET", f"/v1/devices/{device_id}").get("state")
+    check(state == "active", f"the device is {state} after the member's attempts")
+    log("the same post with the member's cookie is 403 Not allowed; the device is unchanged")
+
+
+def run(arguments):
+    self_test_totp()
+    os.makedirs(arguments.screenshots, exist_ok=True)
+    for name in os.listdir(arguments.screenshots):
+        if name.endswith(".png"):
+            os.remove(os.path.join(arguments.screenshots, name))
+    cleanup = []
+    console = None
+    try:
+        hub, port, mqtt_port, password, ca = start_hub(arguments, arguments.work)
+        cleanup.append(hub.stop)
+        base = f"https://127.0.0.1:{port}"
+        api = API(base, ca)
+        authenticator = enroll_totp(api, password)
+
+        driver = start_browser(arguments.work)
+        cleanup.append(driver.quit)
+        console = Console(driver, base, arguments.screenshots)
+
+        console.open("/console")
+        console.landed("/console/sign-in", "Sign in")
+        console.screenshot("sign-in")
+        sign_in(console, OWNER, password, authenticator.next_code())
+        check(console.element("form.sign-out .who").text.startswith(OWNER), "the top bar does not name the owner")
+
+        device_id, state = pair_device(console, arguments, arguments.work, port)
+        subscriber = connect_device(console, arguments.work, mqtt_port, ca, device_id, state)
+        cleanup.append(lambda: subscriber.stop(graceful=False))
+        console.screenshot("device")
+        for name, path, heading in (
+            ("overview", "/console/overview", "Overview"), ("devices", "/console/devices", "Devices"),
+        ):
+            console.open(path)
+            console.landed(path, heading)
+            console.screenshot(name)
+        check(console.element("#device-table").text.count("Hall sensor") == 1, "the device list lacks the device")
+        console.open(f"/console/devices/{device_id}")
+        console.landed(f"/console/devices/{device_id}", "Hall sensor")
+        console.wait("#device-connected to say yes", lambda: console.element("#device-connected").text == "yes")
+        revoke_device(console, api, subscriber, device_id)
+
+        for name, path, heading in (("people", "/console/people", "People"), ("apps", "/console/apps", "Apps")):
+            console.open(path)
+            console.landed(path, heading)
+            console.screenshot(name)
+
+        cross_origin(console, api, device_id, base)
+        audit_verify(console)
+        member(console, api, device_id, base)
+
+        if console.console_problems:
+            raise CheckFailed("the browser reported problems:\n  " + "\n  ".join(dict.fromkeys(console.console_problems)))
+        log(f"screenshots: {len(console.taken)} in {arguments.screenshots}")
+        log("every console check passed")
+        return 0
+    except CheckFailed as failure:
+        print(f"FAILED: {failure}", flush=True)
+        if console is not None:
+            try:
+                console.driver.save_screenshot(os.path.join(arguments.screenshots, "failure.png"))
+                print(f"  (the browser's screen is in {os.path.join(arguments.screenshots, 'failure.png')}; "
+                      f"it was at {console.driver.current_url})", flush=True)
+            except WebDriverException:
+                pass
+        return 1
+    finally:
+        for stop in reversed(cleanup):
+            try:
+                stop()
+            except Exception as error:  # stopping the rest matters more than this one
+                print(f"while stopping: {error!r}", flush=True)
+        hub_errors = os.path.join(arguments.work, "hub.err")
+        if os.path.exists(hub_errors):
+            with open(hub_errors, encoding="utf-8", errors="replace") as file:
+                serious = [line for line in file if " error " in line or " critical " in line]
+            if serious:
+                print("hub log errors:\n" + "".join(serious[-20:]), end="", flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--hearth", required=True, help="the built hearth binary")
+    parser.add_argument("--work", required=True, help="a fresh folder for the hub's data, the device's state and logs")
+    parser.add_argument("--screenshots", required=True, help="where the PNG screenshots go")
+    arguments = parser.parse_args()
+    if not os.access(arguments.hearth, os.X_OK):
+        parser.error(f"{arguments.hearth} is not an executable")
+    os.makedirs(arguments.work, exist_ok=True)
+    if os.listdir(arguments.work):
+        parser.error(f"{arguments.work} is not empty")
+    arguments.hearth = os.path.abspath(arguments.hearth)
+    arguments.work = os.path.abspath(arguments.work)
+    arguments.screenshots = os.path.abspath(arguments.screenshots)
+
+    # A test process (Swift's Foundation) may start this with SIGTERM and SIGINT blocked; the
+    # children inherit the mask, and the hub would never see the SIGTERM that stops it cleanly.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
+    # Stopped by `timeout` or a signal: unwind through `finally`, stopping what was started.
+    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(f"stopped by signal {number}"))
+    urllib3.disable_warnings()
+    try:
+        status = run(arguments)
+    except (WebDriverException, requests.RequestException, OSError) as error:
+        traceback.print_exc()
+        print(f"FAILED: {type(error).__name__}: {error}", flush=True)
+        status = 1
+    log(f"done in {time.monotonic() - STARTED:.1f} s")
+    sys.exit(status)
+
+
+if __name__ == "__main__":
+    main()

@@ -342,7 +342,8 @@ class Console:
         its script and style loaded under the CSP, no script error."""
         body = self.text()
         stray = [line for line in body.splitlines() if line.strip() in ("nil", "Optional(nil)")]
-        check(not stray, f"{self.path()} shows a stray {stray[0]!r}: {body[:600]!r}")
+        if stray:
+            raise CheckFailed(f"{self.path()} shows a stray {stray[0]!r}: {body[:600]!r}")
         for problem in self.browser_log():
             self.console_problems.append(problem)
 

@@ -273,7 +273,8 @@ let package = Package(
         // Load tools and benchmarks (BENCHMARKS.md), apart from what operators run.
         .executableTarget(
             name: "hearth-bench",
-            dependencies: commandLineDependencies,
+            // NIOHTTP1: the console bench's kept-alive HTTPS client.
+            dependencies: commandLineDependencies + [.product(name: "NIOHTTP1", package: "swift-nio")],
             swiftSettings: strict
         ),
         .testTarget(name: "HearthCoreTests", dependencies: ["HearthCore"], swiftSettings: strict),

@@ -51,6 +51,8 @@ public struct TestRequirement: Sendable, Hashable, CustomStringConvertible {
     public static let mosquittoClients = TestRequirement(
         "mosquitto-clients", .executables([MosquittoClient.publishPath, MosquittoClient.subscribePath]))
     public static let openssl = TestRequirement("openssl", .executables(["/usr/bin/openssl"]))
+    /// Debian's Chromium and its WebDriver, which the console's browser tests drive headless.
+    public static let chromium = TestRequirement("chromium, chromium-driver", .executables(["/usr/bin/chromium", "/usr/bin/chromedriver"]))
     /// The PostgreSQL server `scripts/test` starts, by its admin URL.
     public static let postgres = TestRequirement("PostgreSQL", .environmentVariable(TestEngine.postgresAdminURLVariable))
 

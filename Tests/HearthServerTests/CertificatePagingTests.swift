@@ -18,14 +18,7 @@ import X509
     /// `count` certificates issued through the application layer, each for a new device.
     static func issueMany(_ pki: HubPKI, household: HouseholdID) async throws {
         for index in 0..<count {
-            let key = P256.Signing.PrivateKey()
-            let csr = try CertificateSigningRequest(
-                version: .v1, subject: try DistinguishedName { CommonName("paging") }, privateKey: .init(key),
-                attributes: .init(), signatureAlgorithm: .ecdsaWithSHA256)
-            let order = try CertificateOrder(
-                request: try CertificateRequest(der: try csr.serializeAsPEM().derBytes), profile: .device,
-                household: household, subject: .newDevice(name: "paging \(index)"))
-            _ = try await pki.issue(order, actor: .system("test"))
+            _ = try await PKITools.issueNewDevice(pki, household: household, name: "paging \(index)")
         }
     }
 

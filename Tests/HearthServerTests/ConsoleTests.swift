@@ -94,14 +94,7 @@ import X509
     }
 
     static func device(_ hub: TestHub, name: String, zone: String = "default") async throws -> DeviceID {
-        let key = P256.Signing.PrivateKey()
-        let csr = try CertificateSigningRequest(
-            version: .v1, subject: try DistinguishedName { CommonName("console") }, privateKey: .init(key),
-            attributes: .init(), signatureAlgorithm: .ecdsaWithSHA256)
-        let order = try CertificateOrder(
-            request: try CertificateRequest(der: try csr.serializeAsPEM().derBytes), profile: .device,
-            household: hub.householdID, subject: .newDevice(name: name), zone: try Zone(zone))
-        let issued = try await hub.pki.issue(order, actor: .system("test"))
+        let issued = try await PKITools.issueNewDevice(hub.pki, household: hub.householdID, name: name, zone: try Zone(zone))
         return DeviceID(issued.record.deviceID!)!
     }
 

@@ -3,14 +3,30 @@ import Foundation
 import HearthAudit
 import HearthCore
 import HearthHub
+import HearthPKI
 import HearthServer
 import HearthStore
 import HearthTesting
+import SwiftASN1
 import Testing
+import X509
 
 /// What the PKI tests share: the system `openssl` and `curl` as the only clients, files in a
 /// temporary folder, signing in as the owner and asking the hub for certificates.
 enum PKITools {
+    /// A certificate for a new device of `household`, issued through the application layer from
+    /// a fresh P-256 key's CSR.
+    static func issueNewDevice(_ pki: HubPKI, household: HouseholdID, name: String, zone: Zone? = nil) async throws -> IssuedCertificate {
+        let key = P256.Signing.PrivateKey()
+        let csr = try CertificateSigningRequest(
+            version: .v1, subject: try DistinguishedName { CommonName(name) }, privateKey: .init(key),
+            attributes: .init(), signatureAlgorithm: .ecdsaWithSHA256)
+        let order = try CertificateOrder(
+            request: try CertificateRequest(der: try csr.serializeAsPEM().derBytes), profile: .device,
+            household: household, subject: .newDevice(name: name), zone: zone)
+        return try await pki.issue(order, actor: .system("test"))
+    }
+
     static let openssl = "/usr/bin/openssl"
     static let curl = "/usr/bin/curl"
 

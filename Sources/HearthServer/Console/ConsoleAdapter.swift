@@ -128,23 +128,9 @@ struct ConsoleAdapter: Sendable {
             values: ["question": question, "confirmLabel": confirmLabel, "action": action, "back": back, "fields": fields])
     }
 
+    /// A form body, as the OAuth endpoints read theirs (its errors become a 400 page).
     static func form(_ request: Request, limit: Int) async throws -> OAuthForm {
-        guard let type = request.headers[.contentType], MediaType(from: type)?.isType(.applicationUrlEncoded) == true else {
-            throw HearthError(.invalidInput, "a console form is sent as application/x-www-form-urlencoded")
-        }
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
-            throw HearthError(.invalidInput, "the form is larger than this hub accepts")
-        }
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: limit)
-        } catch {
-            throw HearthError(.invalidInput, "the form is larger than this hub accepts")
-        }
-        guard let text = String(validating: buffer.readableBytesView, as: UTF8.self) else {
-            throw HearthError(.invalidInput, "the form is not UTF-8")
-        }
-        return try OAuthForm(parsing: text)
+        try await OAuthForm.body(of: request, limit: limit)
     }
 
     /// A required form field, trimmed.

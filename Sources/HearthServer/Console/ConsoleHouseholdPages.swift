@@ -67,7 +67,7 @@ struct ConsoleHouseholdPages: Sendable {
             hub.store.read { db in try await db.households.zones(of: household) })
         let now = hub.store.clock.now
         let values: [String: Any] = [
-            "live": "pairing", "error": error as Any,
+            "live": "pairing", "livePath": "/console/pairing", "error": error as Any,
             "windowOpen": pairing.windowClosesAt != nil,
             "closesAt": pairing.windowClosesAt.map(RFC3339.format) ?? "",
             "secondsLeft": pairing.windowClosesAt.map { max(0, Int($0.timeIntervalSince(now))) } ?? 0,

@@ -27,5 +27,12 @@ struct ConsoleRoutes: Sendable {
             + ConsoleDevicePages(console: console).endpoints
             + ConsoleHouseholdPages(console: console).endpoints
             + ConsoleEvents(console: console).endpoints
+            + [
+                // Any other console address: a page, as everywhere in the console.
+                Endpoint(.get, "/console/**") { _, _ in
+                    console.renderer.message(
+                        title: "Not found", detail: "There is no such page.", status: .notFound, signedIn: nil)
+                },
+            ]
     }
 }

@@ -71,7 +71,10 @@ struct ConsoleSignIn: Sendable {
                 ConsoleGuard.expired(ConsoleGuard.signInCookie),
             ])
         } catch let error as HearthError {
-            var response = self.form(email: email, household: household, error: error.reason, status: Problem.status(for: error))
+            // The API's wording names its JSON field; the form has a box for it.
+            let message = error.code.rawValue == "second-factor-required"
+                ? "This account has a second factor: type the code your authenticator shows (or a recovery code)." : error.reason
+            var response = self.form(email: email, household: household, error: message, status: Problem.status(for: error))
             if let wait = error.retryAfter { response.headers[.retryAfter] = String(wait) }
             return response
         } catch {

@@ -1,6 +1,6 @@
 /// Every migration this binary knows, in order. The highest version is the schema it expects.
 public enum Schema {
-    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8, version9, version10, version11]
+    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8, version9, version10, version11, version12]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }
 
@@ -605,5 +605,14 @@ public enum Schema {
         version: 11,
         name: "idle timeouts of console sessions",
         statements: ["ALTER TABLE sessions ADD COLUMN idle_until BIGINT"]
+    )
+
+    /// A device's newest certificate (``PKIRecords/newestDeviceCertificates(household:)``, read
+    /// for every device on each console device page) is found in this index alone: with only
+    /// `certificates_device`, finding it read every certificate row of the device.
+    static let version12 = Migration(
+        version: 12,
+        name: "newest certificate of a device",
+        statements: ["CREATE INDEX certificates_device_newest ON certificates (device_id, issued_audit_seq)"]
     )
 }

@@ -208,6 +208,15 @@ struct BenchHub: Sendable {
         let hub = Hub(assembly)
         let pairing = PairingService(
             pki: pki, throttle: SignInThrottle(clock: store.clock, freeFailures: 5), isServedKey: { _ in false })
+        return try await serving(hub) { port in
+            try await body(BenchHub(
+                url: URL(string: "https://127.0.0.1:\(port)")!, household: initial.householdID, pairing: pairing))
+        }
+    }
+
+    /// Runs `hub` (in this process, no signal handling) while `body` runs with the port it
+    /// listens on; stops it when `body` returns.
+    static func serving<Result: Sendable>(_ hub: Hub, _ body: (Int) async throws -> Result) async throws -> Result {
         let (ports, listening) = AsyncStream<Int>.makeStream()
         return try await withThrowingTaskGroup(of: Result?.self) { group in
             group.addTask {
@@ -221,8 +230,7 @@ struct BenchHub: Sendable {
                 throw HearthError(.storageUnavailable, "the bench hub stopped before listening")
             }
             defer { group.cancelAll() }
-            let result = try await body(BenchHub(
-                url: URL(string: "https://127.0.0.1:\(port)")!, household: initial.householdID, pairing: pairing))
+            let result = try await body(port)
             group.cancelAll()
             while let _ = try await group.next() {}
             return result

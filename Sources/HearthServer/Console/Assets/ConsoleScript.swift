@@ -7,14 +7,18 @@ enum ConsoleScript {
 (() => {
   // ---- live updates: the server says "something changed"; the page re-reads its live regions.
   const topics = document.body.dataset.live;
+  // A page that answers a form (the pairing page showing an error) names its own address:
+  // re-reading or reloading the form's URL would send the form again.
+  const livePath = document.body.dataset.livePath;
+  const reload = () => (livePath ? location.assign(livePath) : location.reload());
   if (topics && window.EventSource) {
     let refreshing = false, again = false;
     const refresh = async () => {
       if (refreshing) { again = true; return; }
       refreshing = true;
       try {
-        const response = await fetch(location.href, { credentials: 'same-origin', headers: { 'Accept': 'text/html' } });
-        if (response.redirected || !response.ok) { location.reload(); return; }
+        const response = await fetch(livePath || location.href, { credentials: 'same-origin', headers: { 'Accept': 'text/html' } });
+        if (response.redirected || !response.ok) { reload(); return; }
         const fresh = new DOMParser().parseFromString(await response.text(), 'text/html');
         for (const region of document.querySelectorAll('[data-live-region]')) {
           const replacement = fresh.getElementById(region.id);
@@ -27,8 +31,11 @@ enum ConsoleScript {
       }
     };
     const events = new EventSource('/console/events?topics=' + encodeURIComponent(topics));
+    // Each stream compares against the state when it starts: re-read once it is open, so a change
+    // between the page's rendering and the stream's start (or during a reconnection) is not lost.
+    events.addEventListener('open', refresh);
     events.addEventListener('change', refresh);
-    events.addEventListener('signed-out', () => { events.close(); location.reload(); });
+    events.addEventListener('signed-out', () => { events.close(); reload(); });
   }
 
   // ---- the pairing window's countdown.
@@ -93,7 +100,9 @@ enum ConsoleScript {
 
   // C2SP signed-note verifier key: name+keyid+base64(0x01 || Ed25519 public key).
   async function parseKey(text) {
-    const [name, id, encoded] = text.split('+');
+    // The name and the id hold no '+'; the base64 key may.
+    const [name, id, ...key] = text.split('+');
+    const encoded = key.join('+');
     const raw = fromBase64(encoded || '');
     if (!name || raw.length !== 33 || raw[0] !== 1) throw new Error('the audit key is malformed');
     const keyID = (await sha256(concat(encoder.encode(name), Uint8Array.of(10), raw))).slice(0, 4);

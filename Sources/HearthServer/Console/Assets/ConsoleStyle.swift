@@ -14,6 +14,7 @@ header.top { display: flex; flex-wrap: wrap; align-items: center; gap: .5rem 1re
 header.top a { color: #fff; }
 .brand { font-weight: 700; font-size: 1.1rem; }
 .household { opacity: .85; }
+.household::before { content: "· "; }
 header nav ul { display: flex; flex-wrap: wrap; gap: .25rem .9rem; list-style: none; margin: 0; padding: 0; }
 header nav a { text-decoration: none; padding: .2rem 0; }
 header nav a[aria-current="page"] { border-bottom: 2px solid #fff; font-weight: 600; }
@@ -54,6 +55,9 @@ dl.facts dd { margin: 0; }
 .notice { border-left: 4px solid var(--good); background: #eaf6ec; padding: .5rem .8rem; }
 .error { border-left: 4px solid var(--bad); background: #fbeaea; padding: .5rem .8rem; }
 .secret code { font-size: 1.1rem; }
+#audit-table td:nth-child(4), #audit-table td:nth-child(5) { overflow-wrap: anywhere; }
+#audit-table td:first-child { white-space: nowrap; }
+#audit-table .result { display: block; min-width: 11rem; max-width: 18rem; }
 .result.ok { color: var(--good); font-weight: 600; }
 .result.bad { color: var(--bad); font-weight: 600; }
 .result.partial { color: #7a5a00; }

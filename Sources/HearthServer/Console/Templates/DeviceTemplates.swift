@@ -6,7 +6,7 @@ enum DeviceTemplates {
         <div id="overview-live" data-live-region>
         <section aria-labelledby="inventory">
         <h2 id="inventory">Devices</h2>
-        <p><span id="device-count">{{deviceCount}}</span> devices, <span id="connected-count">{{connectedCount}}</span> connected now.</p>
+        <p>Devices: <span id="device-count">{{deviceCount}}</span> · connected now: <span id="connected-count">{{connectedCount}}</span></p>
         <div class="scroll"><table>
         <caption>Devices by zone and state</caption>
         <thead><tr><th scope="col">Zone</th>{{#states}}<th scope="col">{{.}}</th>{{/states}}<th scope="col">All</th></tr></thead>
@@ -116,7 +116,8 @@ enum DeviceTemplates {
         <thead><tr><th scope="col">#</th><th scope="col">Time</th><th scope="col">Action</th><th scope="col">Actor</th><th scope="col">Reason</th></tr></thead>
         <tbody>{{#trail}}<tr><td>{{index}}</td><td>{{time}}</td><td>{{action}}</td><td>{{actor}}</td><td>{{reason}}</td></tr>{{/trail}}</tbody>
         </table></div>
-        <p><a href="/console/audit?subject=device:{{id}}">Every entry about this device</a></p>
+        {{^trail}}<p>None.</p>{{/trail}}
+        <p><a href="/console/audit?subject=device:{{id}}">Every entry about this device</a> · <a href="/console/audit?actor=device:{{id}}">Everything it did</a></p>
         </section>
         {{/hasTrail}}
         {{> footer}}

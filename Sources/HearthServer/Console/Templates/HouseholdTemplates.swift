@@ -24,7 +24,7 @@ enum HouseholdTemplates {
         <p>Type the code and the verification value the device shows. Approve only if both are on the device in front of you.</p>
         <form method="post" action="/console/pairing/approve" class="card" id="approve">
         {{> csrf}}
-        <label for="user_code">Code</label><input id="user_code" name="user_code" type="text" required autocomplete="off" placeholder="ABCD-EFGH">
+        <label for="user_code">Code</label><input id="user_code" name="user_code" type="text" required autocomplete="off" placeholder="XXXX-XXXX">
         <label for="verify">Verification value</label><input id="verify" name="verify" type="text" required autocomplete="off">
         <label for="approve-zone">Zone</label><input id="approve-zone" name="zone" type="text" list="zones" value="default" required>
         <label for="approve-name">Name</label><input id="approve-name" name="name" type="text" required placeholder="hall sensor">

@@ -9,7 +9,7 @@ enum LayoutTemplates {
         <link rel="stylesheet" href="/console/assets/console.css">
         <script src="/console/assets/console.js" defer></script>
         </head>
-        <body data-live="{{live}}">
+        <body data-live="{{live}}"{{#livePath}} data-live-path="{{livePath}}"{{/livePath}}>
         <a class="skip" href="#main">Skip to content</a>
         <header class="top">
         <span class="brand">Hearth</span>{{#householdName}}<span class="household">{{householdName}}</span>{{/householdName}}

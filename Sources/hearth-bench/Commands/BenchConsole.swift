@@ -20,10 +20,10 @@ struct ConsoleBench: AsyncParsableCommand {
             Seeds a data folder (a temporary one, or --data), SQLite by default or with --database a \
             postgres:// URL of an EMPTY scratch database: a hub initialized as `hearth init` makes it, \
             its first household with eight zones (the five defaults and three more, each with its \
-            CA), --devices devices in every state (about 81 % active, 5 % quarantined, 3 % pending, \
+            CA), --devices devices in every state (88 % active, 5 % quarantined, 3 % pending, \
             4 % decommissioned; each with the certificates its pairing, key rotation and renewals \
-            leave: real CSRs issued and superseded through the hub's PKI; about 15 % of the live ones \
-            ending within a week; about one in twelve not seen for over a day), five people, two \
+            leave: real CSRs issued and superseded through the hub's PKI; about one in seven valid \
+            ones ending within a week; about one in twelve not seen for over a day), five people, two \
             invitations, five apps, an open pairing window, and --audit-entries audit entries in the \
             household, appended through the store in transactions of 2,000 (the Merkle tree is real); \
             then signs a checkpoint. A --data folder this command seeded before is measured again \

@@ -154,10 +154,10 @@ struct ConsoleSeeder {
 
     // MARK: devices and certificates
 
-    /// About 3 % pending (zero-touch, waiting in quarantine to be claimed), 5 % quarantined, 4 %
-    /// decommissioned, the rest active, spread over the zones; about 15 % of the live devices'
-    /// certificates end within a week; every tenth device has renewed once or twice more, and one
-    /// device five times.
+    /// 3 % pending (zero-touch, waiting in quarantine to be claimed), 5 % quarantined, 4 %
+    /// decommissioned, the rest active, spread over the zones; the newest certificate of about
+    /// 15 % of the paired devices ends within a week; every tenth device has renewed once or twice
+    /// more after its key rotation, and one device five times.
     static func plan(_ count: Int, zones: [Zone]) -> [Plan] {
         var random = SplitMix64(seed: 20)
         let placed = zones.filter { $0 != .quarantine }

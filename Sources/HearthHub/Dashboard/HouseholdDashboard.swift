@@ -12,6 +12,7 @@ public struct HouseholdDashboard: Sendable {
     package let lifecycle: DeviceLifecycle
     /// How the audit log names the household's clients connected to the broker now.
     package let connected: @Sendable (HouseholdID) -> Set<String>
+    private let inventory = InventoryCache()
 
     /// What the overview counts as expiring and as silent.
     public static let expiryHorizon: TimeInterval = 7 * 24 * 3600
@@ -22,6 +23,15 @@ public struct HouseholdDashboard: Sendable {
         self.store = store
         self.lifecycle = lifecycle
         self.connected = connected
+    }
+
+    /// The household's devices with their newest certificates that the policy lets `member`
+    /// see: ``DeviceLifecycle/list(visibleTo:)``, from the ``InventoryCache`` while nothing changed.
+    private func statuses(visibleTo member: Member) async throws -> [DeviceLifecycle.Status] {
+        let entry = try await inventory.inventory(member.householdID, store: store)
+        let now = store.clock.now
+        return DeviceLifecycle.visible(
+            entry.devices.map { DeviceLifecycle.Status($0, newest: entry.newest[$0.id.rawValue], now: now) }, to: member, at: now)
     }
 
     // MARK: the overview
@@ -55,7 +65,7 @@ public struct HouseholdDashboard: Sendable {
     }
 
     public func overview(for member: Member) async throws -> Overview {
-        let statuses = try await lifecycle.list(visibleTo: member)
+        let statuses = try await statuses(visibleTo: member)
         let isOwner = Self.isOwner(member, at: store.clock.now)
         let (pairing, recent) = try await store.read { db -> (Pairing?, [AuditEntry]?) in
             guard isOwner else { return (nil, nil) }
@@ -154,7 +164,7 @@ public struct HouseholdDashboard: Sendable {
     public static let certificateStatuses = ["valid", "expired", "revoked", "none"]
 
     public func devices(_ query: DeviceQuery, for member: Member) async throws -> DevicePage {
-        let statuses = try await lifecycle.list(visibleTo: member)
+        let statuses = try await statuses(visibleTo: member)
         let needle = query.text.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.flatMap { $0.isEmpty ? nil : $0 }
         let matching = statuses.filter { status in
             let device = status.device
@@ -326,7 +336,7 @@ public struct HouseholdDashboard: Sendable {
     }
 
     public func liveState(for member: Member) async throws -> LiveState {
-        let statuses = try await lifecycle.list(visibleTo: member)
+        let statuses = try await statuses(visibleTo: member)
         let online = connected(member.householdID)
         let pairing = Self.isOwner(member, at: store.clock.now) ? try await pairing(for: member) : nil
         return LiveState(

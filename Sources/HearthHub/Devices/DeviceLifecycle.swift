@@ -51,8 +51,12 @@ public struct DeviceLifecycle: Sendable {
     /// The household's devices that the policy lets `member` view (a guest sees the devices
     /// granted to them, an owner every one).
     public func list(visibleTo member: Member) async throws -> [Status] {
-        let now = pki.store.clock.now
-        return try await list(household: member.householdID).filter { status in
+        Self.visible(try await list(household: member.householdID), to: member, at: pki.store.clock.now)
+    }
+
+    /// The statuses whose devices the policy lets `member` view at `now`.
+    package static func visible(_ statuses: [Status], to member: Member, at now: Date) -> [Status] {
+        statuses.filter { status in
             PolicyEngine.decide(.person(member.membership), .viewDevice, .device(DeviceFacts(status.device)), PolicyContext(now: now))
                 .allowed
         }

@@ -56,6 +56,12 @@ public struct DeviceRecords: Sendable {
         return Int(try row?.integer("n") ?? 0)
     }
 
+    /// When a device of the household was last seen, the latest of them (nil: none ever was).
+    public func latestSighting(in household: HouseholdID) async throws -> Int64? {
+        let row = try await db.first("SELECT MAX(last_seen_at) AS m FROM devices WHERE household_id = ?", household.rawValue)
+        return try row?.optionalInteger("m")
+    }
+
     public func find(_ id: DeviceID) async throws -> Device? {
         guard let row = try await db.first("SELECT \(Self.columns) FROM devices WHERE id = ?", id.rawValue)
         else { return nil }

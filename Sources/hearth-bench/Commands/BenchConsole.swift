@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HearthCommandLine
+import HearthAudit
 import HearthCore
 import HearthHub
 import HearthOAuth
@@ -59,6 +60,12 @@ struct ConsoleBench: AsyncParsableCommand {
     @Option(name: .long, help: "Measure only the pages whose path contains this text (repeatable); /healthz is always measured.")
     var only: [String] = []
 
+    @Flag(name: .long, help: """
+        Before each request (untimed), append one audit entry to the household, as a busy household does: \
+        nothing the hub read for the previous request can be reused (its inventory cache misses every time).
+        """)
+    var churn = false
+
     @OptionGroup var log: LogOptions
 
     func validate() throws {
@@ -116,7 +123,7 @@ struct ConsoleBench: AsyncParsableCommand {
             }
             let rootPEM = assembly.pki.authorities.rootPEM
             return try await BenchHub.serving(Hub(assembly)) { port in
-                try await measure(pages, port: port, rootPEM: rootPEM, seed: seed!)
+                try await measure(pages, port: port, rootPEM: rootPEM, seed: seed!, store: store)
             }
         }
         Output.print(Self.table(rows, requests: requests))
@@ -164,7 +171,8 @@ struct ConsoleBench: AsyncParsableCommand {
         }
     }
 
-    private func measure(_ pages: [Page], port: Int, rootPEM: String, seed: ConsoleSeed) async throws -> [Row] {
+    private func measure(_ pages: [Page], port: Int, rootPEM: String, seed: ConsoleSeed, store: Store) async throws -> [Row] {
+        let household = HouseholdID(seed.household)!
         let client = try await KeptAliveHTTPS.connect(host: "127.0.0.1", port: port, rootPEM: rootPEM)
         let session = try await Self.signIn(client, seed: seed)
         var rows: [Row] = []
@@ -173,6 +181,13 @@ struct ConsoleBench: AsyncParsableCommand {
             var samples: [Double] = []
             var bytes = 0
             for number in 0..<(warmup + requests) {
+                if churn {
+                    try await store.write { db in
+                        _ = try await db.audit.append(AuditEvent(
+                            .mqttDenied, actor: .system("hearth-bench"), subject: "bench:churn", household: household,
+                            reason: "churn before a timed request"))
+                    }
+                }
                 let response = try await client.get(page.path, headers: headers)
                 guard response.status == .ok else {
                     throw HearthError(

@@ -21,16 +21,9 @@ struct DashboardOrderTests {
             let names = ["Hall lamp", "hall lamp", "Küche sensor", "Porch camera", "attic sensor", "Hall lamp", "Garage door"]
             var ids: [DeviceID] = []
             for (index, name) in names.enumerated() {
-                let key = P256.Signing.PrivateKey()
-                let csr = try CertificateSigningRequest(
-                    version: .v1, subject: try DistinguishedName { CommonName("test") }, privateKey: .init(key),
-                    attributes: .init(), signatureAlgorithm: .ecdsaWithSHA256)
-                let issued = try await hub.pki.issue(
-                    try CertificateOrder(
-                        request: try CertificateRequest(der: try csr.serializeAsPEM().derBytes), profile: .device,
-                        household: hub.householdID, subject: .newDevice(name: name),
-                        zone: [Zone.security, .lighting, .climate][index % 3], lifetime: .seconds(Int64(3600 * (1 + index % 4)))),
-                    actor: .system("test"))
+                let issued = try await PKITools.issueNewDevice(
+                    hub.pki, household: hub.householdID, name: name, zone: [Zone.security, .lighting, .climate][index % 3],
+                    lifetime: .seconds(Int64(3600 * (1 + index % 4))))
                 ids.append(DeviceID(issued.record.deviceID!)!)
             }
             _ = try await lifecycle.quarantine(ids[2], household: hub.householdID, reason: "test", actor: .system("test"))

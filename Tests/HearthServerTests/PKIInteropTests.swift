@@ -16,14 +16,16 @@ import X509
 enum PKITools {
     /// A certificate for a new device of `household`, issued through the application layer from
     /// a fresh P-256 key's CSR.
-    static func issueNewDevice(_ pki: HubPKI, household: HouseholdID, name: String, zone: Zone? = nil) async throws -> IssuedCertificate {
+    static func issueNewDevice(
+        _ pki: HubPKI, household: HouseholdID, name: String, zone: Zone? = nil, lifetime: Duration? = nil
+    ) async throws -> IssuedCertificate {
         let key = P256.Signing.PrivateKey()
         let csr = try CertificateSigningRequest(
             version: .v1, subject: try DistinguishedName { CommonName(name) }, privateKey: .init(key),
             attributes: .init(), signatureAlgorithm: .ecdsaWithSHA256)
         let order = try CertificateOrder(
             request: try CertificateRequest(der: try csr.serializeAsPEM().derBytes), profile: .device,
-            household: household, subject: .newDevice(name: name), zone: zone)
+            household: household, subject: .newDevice(name: name), zone: zone, lifetime: lifetime)
         return try await pki.issue(order, actor: .system("test"))
     }
 

@@ -22,7 +22,7 @@ struct ConsoleCaller: Sendable {
 /// API does; errors become pages, never problem+json.
 struct ConsoleAdapter: Sendable {
     let hub: HubServices
-    let guard_: ConsoleGuard
+    let sessionGuard: ConsoleGuard
     let renderer: ConsoleRenderer
     let bodyLimit: Int
 
@@ -69,7 +69,7 @@ struct ConsoleAdapter: Sendable {
         } catch {
             return refusal(error, signedIn: nil)
         }
-        guard guard_.isValidCSRF(form["csrf"], sessionDigest: caller.tokenDigest) else {
+        guard sessionGuard.isValidCSRF(form["csrf"], sessionDigest: caller.tokenDigest) else {
             return renderer.message(
                 title: "Refused", detail: "The form has expired or was not made by the console; reload the page and try again.",
                 status: .forbidden, signedIn: caller)
@@ -88,10 +88,10 @@ struct ConsoleAdapter: Sendable {
         guard let token = RequestCookies.value(ConsoleGuard.sessionCookie, in: request) else {
             throw HearthError.unauthenticated("sign in first", invalidToken: false)
         }
-        let (member, session) = try await hub.sessions.member(sessionToken: token, action, idle: active ? guard_.idle : nil)
+        let (member, session) = try await hub.sessions.member(sessionToken: token, action, idle: active ? sessionGuard.idle : nil)
         let name = try await store.read { db in try await db.households.find(member.householdID)?.name } ?? ""
         return ConsoleCaller(
-            member: member, tokenDigest: session.tokenDigest, csrf: guard_.csrfToken(sessionDigest: session.tokenDigest),
+            member: member, tokenDigest: session.tokenDigest, csrf: sessionGuard.csrfToken(sessionDigest: session.tokenDigest),
             isOwner: HouseholdDashboard.isOwner(member, at: store.clock.now), householdName: name)
     }
 

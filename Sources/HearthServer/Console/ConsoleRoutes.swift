@@ -10,7 +10,7 @@ struct ConsoleRoutes: Sendable {
 
     init(hub: HubServices, bodyLimit: Int) {
         console = ConsoleAdapter(
-            hub: hub, guard_: ConsoleGuard(keys: hub.pki.sealer.derivedKeys(purpose: "console csrf")), renderer: ConsoleRenderer(),
+            hub: hub, sessionGuard: ConsoleGuard(keys: hub.pki.sealer.derivedKeys(purpose: "console csrf")), renderer: ConsoleRenderer(),
             bodyLimit: bodyLimit)
     }
 

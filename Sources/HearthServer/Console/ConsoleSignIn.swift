@@ -64,9 +64,9 @@ struct ConsoleSignIn: Sendable {
                 email: email ?? "", password: form["password"] ?? "", secondFactor: form["totp"],
                 deviceCookie: RequestCookies.value(ConsoleGuard.deviceCookie, in: request, maximumLength: 512),
                 choice: household.map { .household($0) } ?? .onlyHousehold, source: context.remoteIP,
-                limits: .init(lifetime: console.guard_.absolute, idle: console.guard_.idle), logger: context.logger)
+                limits: .init(lifetime: console.sessionGuard.absolute, idle: console.sessionGuard.idle), logger: context.logger)
             return ConsoleRenderer.redirect("/console/overview", cookies: [
-                ConsoleGuard.cookie(ConsoleGuard.sessionCookie, started.token, maxAge: Int(console.guard_.absolute.seconds)),
+                ConsoleGuard.cookie(ConsoleGuard.sessionCookie, started.token, maxAge: Int(console.sessionGuard.absolute.seconds)),
                 ConsoleGuard.cookie(ConsoleGuard.deviceCookie, started.deviceCookie, maxAge: 365 * 24 * 3600),
                 ConsoleGuard.expired(ConsoleGuard.signInCookie),
             ])

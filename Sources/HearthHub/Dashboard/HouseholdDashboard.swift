@@ -256,11 +256,11 @@ public struct HouseholdDashboard: Sendable {
     public func device(_ id: DeviceID, for member: Member) async throws -> DeviceDetail {
         let notFound = HearthError(.notFound, code: "not-found", "no such device in your household")
         let now = store.clock.now
-        guard let device = try await store.read({ db in try await db.devices.find(id) }),
-              PolicyEngine.decide(.person(member.membership), .viewDevice, .device(DeviceFacts(device)), PolicyContext(now: now))
-                .allowed
-        else { throw notFound }
+        // Another household's device is "not found" in `show`; one the member may not see, here.
         let (status, certificates) = try await lifecycle.show(id, household: member.householdID)
+        guard PolicyEngine.decide(
+            .person(member.membership), .viewDevice, .device(DeviceFacts(status.device)), PolicyContext(now: now)
+        ).allowed else { throw notFound }
         // What happened to the device (its state, zone, revocations) and what it did itself
         // (pairing, renewals): entries with it as the subject or as the actor, newest first.
         let trail = Self.isOwner(member, at: now)

@@ -53,13 +53,10 @@ struct ConsoleAdapter: Sendable {
     func action(
         _ request: Request, _ action: PolicyAction, _ body: (ConsoleCaller, OAuthForm) async throws -> Response
     ) async -> Response {
-        guard ConsoleGuard.isSameOrigin(request) else {
-            return renderer.message(
-                title: "Refused", detail: "This form was not sent from the console's own pages.", status: .forbidden, signedIn: nil)
-        }
+        guard ConsoleGuard.isSameOrigin(request) else { return foreignOrigin() }
         let form: OAuthForm
         do {
-            form = try await Self.form(request, limit: bodyLimit)
+            form = try await OAuthForm.body(of: request, limit: bodyLimit)
         } catch {
             return refusal(error, signedIn: nil)
         }
@@ -128,9 +125,10 @@ struct ConsoleAdapter: Sendable {
             values: ["question": question, "confirmLabel": confirmLabel, "action": action, "back": back, "fields": fields])
     }
 
-    /// A form body, as the OAuth endpoints read theirs (its errors become a 400 page).
-    static func form(_ request: Request, limit: Int) async throws -> OAuthForm {
-        try await OAuthForm.body(of: request, limit: limit)
+    /// The answer to a post from another origin: nothing of it is read.
+    func foreignOrigin() -> Response {
+        renderer.message(
+            title: "Refused", detail: "This form was not sent from the console's own pages.", status: .forbidden, signedIn: nil)
     }
 
     /// A required form field, trimmed.

@@ -41,14 +41,10 @@ struct ConsoleSignIn: Sendable {
     }
 
     private func signIn(_ request: Request, _ context: HearthRequestContext) async -> Response {
-        guard ConsoleGuard.isSameOrigin(request) else {
-            return console.renderer.message(
-                title: "Refused", detail: "This form was not sent from the console's own pages.", status: .forbidden,
-                signedIn: nil)
-        }
+        guard ConsoleGuard.isSameOrigin(request) else { return console.foreignOrigin() }
         let form: OAuthForm
         do {
-            form = try await ConsoleAdapter.form(request, limit: console.bodyLimit)
+            form = try await OAuthForm.body(of: request, limit: console.bodyLimit)
         } catch {
             return console.refusal(error, signedIn: nil)
         }

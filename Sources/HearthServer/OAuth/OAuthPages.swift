@@ -7,21 +7,7 @@ import NIOCore
 /// The hub's few HTML pages (sign-in and consent, device verification, outcomes): static markup,
 /// every value escaped, no script, and headers that forbid framing (clickjacking) and caching.
 enum OAuthPages {
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    static func escape(_ text: String) -> String { HTMLEscaping.escape(text) }
 
     static func hidden(_ fields: [(String, String)]) -> String {
         fields.map { #"<input type="hidden" name="\#(escape($0.0))" value="\#(escape($0.1))">"# }.joined(separator: "\n")

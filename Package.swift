@@ -18,6 +18,7 @@ let commandLineDependencies: [Target.Dependency] = [
     "HearthAudit",
     "HearthDevice",
     "HearthOAuth",
+    "HearthPrivacy",
     .product(name: "X509", package: "swift-certificates"),
     .product(name: "SwiftASN1", package: "swift-asn1"),
     .product(name: "Crypto", package: "swift-crypto"),
@@ -44,6 +45,7 @@ let package = Package(
         .library(name: "HearthDevice", targets: ["HearthDevice"]),
         .library(name: "HearthMQTT", targets: ["HearthMQTT"]),
         .library(name: "HearthBroker", targets: ["HearthBroker"]),
+        .library(name: "HearthPrivacy", targets: ["HearthPrivacy"]),
         .library(name: "HearthTesting", targets: ["HearthTesting"]),
     ],
     dependencies: [
@@ -62,6 +64,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.10.0"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.0.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
     ],
     targets: [
         // Domain types, ids, errors, state machines, clock. No I/O.
@@ -118,6 +121,15 @@ let package = Package(
             name: "HearthMQTT",
             dependencies: [
                 .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        // Telemetry flows: declarations, the JSON Schema subset, payload parsing, minimization and
+        // aggregation, consent decisions. No I/O: the broker runs it on every telemetry PUBLISH.
+        .target(
+            name: "HearthPrivacy",
+            dependencies: [
+                "HearthCore",
             ],
             swiftSettings: strict
         ),
@@ -180,6 +192,9 @@ let package = Package(
                 "HearthStore",
                 "HearthStoreSQLite",
                 "HearthStorePostgres",
+                "HearthPrivacy",
+                // The household's export is one ZIP archive of JSON files.
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -205,6 +220,7 @@ let package = Package(
                 "HearthOAuth",
                 "HearthBroker",
                 "HearthStore",
+                "HearthPrivacy",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -278,6 +294,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "HearthCoreTests", dependencies: ["HearthCore"], swiftSettings: strict),
+        .testTarget(name: "HearthPrivacyTests", dependencies: ["HearthPrivacy", "HearthCore", "HearthTesting"], swiftSettings: strict),
         .testTarget(name: "HearthAuditTests", dependencies: ["HearthAudit", "HearthCore"], swiftSettings: strict),
         .testTarget(name: "HearthPKITests", dependencies: ["HearthPKI", "HearthCore", "HearthTesting", .product(name: "X509", package: "swift-certificates"), .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         .testTarget(

@@ -71,7 +71,9 @@ public struct Hub: Sendable {
         let configuration = hub.configuration
         let store = hub.store
         let bodyLimit = configuration.maxBodyBytes
-        return HealthRoutes(store: store, registry: registry).endpoints
+        let privacyMetrics = PrivacyMetrics(
+            privacy: hub.privacy, personalRetention: hub.configuration.personalAuditRetention, registry: registry)
+        return HealthRoutes(store: store, registry: registry, privacy: privacyMetrics).endpoints
             + SessionRoutes(
                 store: store, sessions: hub.personSessions, recovery: hub.recovery, bodyLimit: bodyLimit,
                 authenticator: hub.sessions
@@ -86,6 +88,9 @@ public struct Hub: Sendable {
             + OAuthManagementRoutes(
                 registry: hub.clients, secondFactor: hub.secondFactor, lifecycle: hub.lifecycle, sessions: hub.sessions,
                 bodyLimit: bodyLimit
+            ).endpoints
+            + PrivacyRoutes(
+                privacy: hub.privacy, lifecycle: hub.lifecycle, people: hub.people, bodyLimit: bodyLimit, sessions: hub.sessions
             ).endpoints
             + ConsoleRoutes(hub: hub, bodyLimit: bodyLimit).endpoints
     }

@@ -11,7 +11,33 @@ public struct DatabaseSnapshot: Equatable, Sendable {
         "certificates", "ca_crls", "pki_state", "pairing_windows", "pairing_requests", "pairing_expectations", "manufacturer_roots",
         "attestation_challenges", "attested_expectations", "device_transfers", "memberships", "hub_operators",
         "invitations", "account_recovery_codes", "oauth_grants", "oauth_access_tokens", "sign_in_failures",
+        "telemetry_flows", "flow_consents", "bridge_destinations", "bridge_daily",
     ]
+
+    /// The broker's tables, which live sessions change on their own (not in ``tableNames``).
+    public static let messagingTables = ["mqtt_sessions", "mqtt_queued", "mqtt_retained"]
+
+    /// The tables (of every table here and the broker's) with a value holding `needle` — as
+    /// text, or as UTF-8 inside a blob (a stored payload).
+    public static func tables(holding needle: String, in store: Store) async throws -> [String] {
+        try await store.read { db in
+            var found: [String] = []
+            for table in tableNames + messagingTables {
+                let rows = try await db.db.query("SELECT * FROM \(table)")
+                let holds = rows.contains { row in
+                    row.values.values.contains { value in
+                        switch value {
+                        case .text(let text): text.contains(needle)
+                        case .blob(let bytes): String(decoding: bytes, as: UTF8.self).contains(needle)
+                        default: false
+                        }
+                    }
+                }
+                if holds { found.append(table) }
+            }
+            return found
+        }
+    }
 
     /// The same snapshot without the audit log's tables, for requests that must change nothing
     /// but may (like a failed sign-in) be recorded.

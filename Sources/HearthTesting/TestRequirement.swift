@@ -50,6 +50,8 @@ public struct TestRequirement: Sendable, Hashable, CustomStringConvertible {
     /// `mosquitto_pub` and `mosquitto_sub`, where `MosquittoClient` runs them.
     public static let mosquittoClients = TestRequirement(
         "mosquitto-clients", .executables([MosquittoClient.publishPath, MosquittoClient.subscribePath]))
+    /// The Mosquitto broker itself (Debian's mosquitto), which the bridge's interop test runs.
+    public static let mosquittoBroker = TestRequirement("mosquitto", .executables(["/usr/sbin/mosquitto"]))
     public static let openssl = TestRequirement("openssl", .executables(["/usr/bin/openssl"]))
     /// Debian's Chromium and its WebDriver, which the console's browser tests drive headless.
     public static let chromium = TestRequirement("chromium, chromium-driver", .executables(["/usr/bin/chromium", "/usr/bin/chromedriver"]))

@@ -120,6 +120,7 @@ import X509
             for path in [
                 "/console/overview", "/console/devices", "/console/devices?q=hall&state=active&sort=expires&dir=desc",
                 "/console/devices/\(device)", "/console/pairing", "/console/people", "/console/apps", "/console/audit",
+                "/console/privacy",
             ] {
                 let page = try await browser.get(path)
                 #expect(page.status == 200, "\(path): \(page.html.prefix(400))")
@@ -193,7 +194,7 @@ import X509
             try await browser.signIn("kid@home.arpa", "kid password 123")
             let overview = try await browser.get("/console/overview")
             #expect(overview.status == 200)
-            for owner in ["/console/pairing", "/console/people", "/console/apps", "/console/audit"] {
+            for owner in ["/console/pairing", "/console/people", "/console/apps", "/console/audit", "/console/privacy"] {
                 #expect(!overview.html.contains("href=\"\(owner)\""), "a member's navigation links \(owner)")
                 #expect(try await browser.get(owner).status == 403, "\(owner)")
             }
@@ -290,6 +291,143 @@ import X509
             #expect(try await Self.state(hub, device) == .active)
             #expect(try await hub.store.read { db in try await db.audit.size() } == auditSize)
             #expect(!hub.logs.all.contains { $0.contains(csrf) })
+        }
+    }
+
+    /// The privacy page (owners): the household's flow map with a consent switch per flow and
+    /// recipient — the same grant and withdrawal as the API's, audited with the owner as actor —
+    /// the export as a ZIP, the erasure after its confirmation; members get 403, and a form
+    /// without the CSRF token changes nothing.
+    @Test(arguments: TestEngine.allCases)
+    func privacyPageShowsTheMapAndSwitchesConsent(engine: TestEngine) async throws {
+        try await TestRequirement.check(engine.requirements)
+        try await withTestHub(engine: engine) { hub in
+            let device = try await Self.device(hub, name: "hall sensor")
+            let token = try await PKITools.token(hub)
+            let document: [String: Any] = [
+                "flows": [[
+                    "name": "presence", "class": "functional", "sensitive": ["presence"], "purpose": "Tells the app who is home",
+                    "schema": ["type": "object"], "retention": "1d", "recipients": ["apps": true],
+                ]],
+            ]
+            let declared = try await hub.client.request(
+                "POST", "/v1/privacy/flows?scope=device:\(device)",
+                headers: PKITools.bearer(token).merging(["Content-Type": "application/json"]) { $1 },
+                body: try JSONSerialization.data(withJSONObject: document))
+            try #require(declared.status == 201, "\(declared.status) \(declared.text)")
+            /// Whether the API's map says the flow's consent for apps stands.
+            func consented() async throws -> Bool? {
+                let map = try await hub.client.request("GET", "/v1/privacy/map", headers: PKITools.bearer(token))
+                try #require(map.status == 200, "\(map.status) \(map.text)")
+                let devices = try #require(try map.json()["devices"] as? [[String: Any]])
+                let flows = devices.first { $0["id"] as? String == device.rawValue }?["flows"] as? [[String: Any]]
+                let recipients = flows?.first { $0["name"] as? String == "presence" }?["recipients"] as? [[String: Any]]
+                return recipients?.first { $0["recipient"] as? String == "apps" }?["consented"] as? Bool
+            }
+            func audited(_ action: String) async throws -> [AuditEntry] {
+                try await hub.store.read { db in try await db.audit.entries(AuditQuery(action: action, limit: 10)) }
+            }
+
+            let browser = try Browser(hub)
+            try await browser.signIn(hub.ownerEmail, hub.ownerPassword)
+            let page = try await browser.get("/console/privacy")
+            #expect(page.status == 200, "\(page.html.prefix(400))")
+            #expect(page.html.contains(#"href="/console/privacy" aria-current="page""#))
+            for shown in ["hall sensor", "presence", "functional", "Tells the app who is home", "1 day", "device:\(device)", ">needs consent<", ">Allow<"] {
+                #expect(page.html.contains(shown), "the privacy page lacks \(shown)")
+            }
+            #expect(!page.html.contains(">Stop<"))
+            #expect(page.header("Content-Security-Policy").first?.contains("script-src 'self'") == true)
+            #expect(!page.html.contains("<script>") && !page.html.contains("style="))
+            #expect(try await consented() == false)
+            let csrf = try #require(page.csrf)
+            let consent = [("scope", "device:\(device)"), ("flow", "presence"), ("recipient", "apps")]
+
+            // A form without the token, or from another origin, changes nothing.
+            let auditSize = try await hub.store.read { db in try await db.audit.size() }
+            #expect(try await browser.post("/console/privacy/consent", consent + [("grant", "1")]).status == 403)
+            #expect(try await browser.post(
+                "/console/privacy/consent", [("csrf", csrf)] + consent + [("grant", "1")], origin: "https://evil.example").status == 403)
+            #expect(try await browser.post("/console/privacy/erase", [("device", "household"), ("confirmed", "yes")]).status == 403)
+            #expect(try await browser.post("/console/privacy/export", [("go", "1")]).status == 403)
+            #expect(try await consented() == false)
+            #expect(try await hub.store.read { db in try await db.audit.size() } == auditSize)
+
+            // Allow: the API's grant, audited with the owner as actor; the page says so.
+            let allowed = try await browser.post("/console/privacy/consent", [("csrf", csrf)] + consent + [("grant", "1"), ("purpose", "")])
+            #expect(allowed.status == 303 && allowed.header("Location") == ["/console/privacy?done=allowed"], "\(allowed.status) \(allowed.html.prefix(300))")
+            #expect(try await consented() == true)
+            let granted = try #require(try await audited("privacy.consent_granted").first)
+            #expect(granted.actor.hasPrefix("person:") && granted.subject == "flow:device:\(device)/presence")
+            #expect(granted.reason == "Tells the app who is home", "an empty purpose is the flow's own")
+            let after = try await browser.get("/console/privacy?done=allowed")
+            #expect(after.html.contains("Consent given") && after.html.contains(">allowed<") && after.html.contains(">Stop<"))
+            #expect(!after.html.contains(">needs consent<"))
+
+            // Stop: the API's withdrawal.
+            let stopped = try await browser.post("/console/privacy/consent", [("csrf", csrf)] + consent + [("grant", "0")])
+            #expect(stopped.status == 303 && stopped.header("Location") == ["/console/privacy?done=stopped"])
+            #expect(try await consented() == false)
+            #expect(try await audited("privacy.consent_withdrawn").first?.actor.hasPrefix("person:") == true)
+            #expect(try await browser.get("/console/privacy").html.contains(">needs consent<"))
+            // A purpose the owner typed is the consent's.
+            let typed = try await browser.post(
+                "/console/privacy/consent", [("csrf", csrf)] + consent + [("grant", "1"), ("purpose", "the hall light")])
+            #expect(typed.status == 303)
+            #expect(try await consented() == true)
+            #expect(try await audited("privacy.consent_granted").first?.reason == "the hall light")
+            _ = try await browser.post("/console/privacy/consent", [("csrf", csrf)] + consent + [("grant", "0")])
+            #expect(try await consented() == false)
+            // Bad forms: a page with a 4xx status, nothing changed.
+            for fields in [
+                consent + [("grant", "maybe")], [("scope", "nowhere"), ("flow", "presence"), ("recipient", "apps"), ("grant", "1")],
+                [("scope", "device:\(device)"), ("flow", "presence"), ("recipient", "everyone"), ("grant", "1")],
+                [("scope", "device:\(device)"), ("flow", "nonexistent"), ("recipient", "apps"), ("grant", "1")],
+                consent + [("grant", "0")],
+            ] {
+                let refused = try await browser.post("/console/privacy/consent", [("csrf", csrf)] + fields)
+                #expect((400..<500).contains(refused.status), "\(fields): \(refused.status)")
+                #expect(refused.header("Content-Type").first?.hasPrefix("text/html") == true)
+            }
+            #expect(try await consented() == false)
+
+            // The export: a ZIP download, audited.
+            let export = try await browser.post("/console/privacy/export", [("csrf", csrf)])
+            #expect(export.status == 200 && export.html.hasPrefix("PK"), "\(export.status) \(export.html.prefix(200))")
+            #expect(export.header("Content-Type") == ["application/zip"])
+            #expect(export.header("Content-Disposition") == [#"attachment; filename="hearth-export-\#(hub.householdID.rawValue).zip""#])
+            #expect(try await audited("privacy.exported").first?.actor.hasPrefix("person:") == true)
+
+            // The erasure asks first, then erases, and says how much went.
+            let asked = try await browser.post("/console/privacy/erase", [("csrf", csrf), ("device", device.rawValue)])
+            #expect(asked.status == 200 && asked.html.contains("Are you sure?") && asked.html.contains("hall sensor"))
+            #expect(asked.html.contains(#"name="device" value="\#(device)""#) && asked.html.contains(#"name="confirmed" value="yes""#))
+            #expect(try await audited("privacy.telemetry_erased").isEmpty)
+            let erased = try await browser.post("/console/privacy/erase", [("csrf", csrf), ("device", device.rawValue), ("confirmed", "yes")])
+            #expect(erased.status == 303 && erased.header("Location") == ["/console/privacy?done=erased&count=0"], "\(erased.html.prefix(300))")
+            #expect(try await audited("privacy.telemetry_erased").first?.subject == "device:\(device)")
+            #expect(try await browser.get("/console/privacy?done=erased&count=0").html.contains("Telemetry erased: 0 stored messages removed."))
+            let household = try await browser.post("/console/privacy/erase", [("csrf", csrf), ("device", "household"), ("confirmed", "yes")])
+            #expect(household.status == 303)
+            #expect(try await audited("privacy.telemetry_erased").first?.subject == "household:\(hub.householdID.rawValue)")
+            #expect(try await browser.post("/console/privacy/erase", [("csrf", csrf), ("device", "not-a-device"), ("confirmed", "yes")]).status == 404)
+
+            // A member: no link, 403 for the page and every action, nothing changed.
+            try await hub.addPerson(
+                household: hub.householdID, email: "kid@home.arpa", role: .member, access: .everything, password: "kid password 123")
+            let member = try Browser(hub)
+            try await member.signIn("kid@home.arpa", "kid password 123")
+            let overview = try await member.get("/console/overview")
+            #expect(!overview.html.contains(#"href="/console/privacy""#))
+            #expect(try await member.get("/console/privacy").status == 403)
+            let memberCSRF = try #require(overview.csrf)
+            let auditBefore = try await hub.store.read { db in try await db.audit.size() }
+            #expect(try await member.post("/console/privacy/consent", [("csrf", memberCSRF)] + consent + [("grant", "1")]).status == 403)
+            #expect(try await member.post("/console/privacy/export", [("csrf", memberCSRF)]).status == 403)
+            #expect(try await member.post(
+                "/console/privacy/erase", [("csrf", memberCSRF), ("device", "household"), ("confirmed", "yes")]).status == 403)
+            #expect(try await consented() == false)
+            #expect(try await hub.store.read { db in try await db.audit.size() } == auditBefore)
         }
     }
 

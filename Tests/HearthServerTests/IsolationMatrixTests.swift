@@ -250,7 +250,9 @@ import Testing
 
             // A talks, then B's sentinel: once B's app has B's sentinel, it would have had A's too.
             #expect(try await f.mosquitto(aSensor).publish("devices/\(aSensor.id)/state", "A-live").acknowledgement == 0)
-            #expect(try await f.mosquitto(aSensor).publish("devices/\(aSensor.id)/telemetry/energy", "A-energy").acknowledgement == 0)
+            // Telemetry is refused unless its flow is declared (docs/privacy.md): A declares it first.
+            try await PrivacyRightsTests.declare(f, aSensor, PrivacyRightsTests.textFlow)
+            #expect(try await f.mosquitto(aSensor).publish("devices/\(aSensor.id)/telemetry/energy", #""A-energy""#).acknowledgement == 0)
             #expect(try await f.mosquitto(token: aApp).publish("devices/\(aLamp.id)/cmd/power", "A-command").acknowledgement == 0)
             #expect(try await f.mosquitto(bSensor).publish("devices/\(bSensor.id)/state", "B-sentinel").acknowledgement == 0)
             #expect(try await aCommands.waitForMessage("A-command") != nil, "\(aCommands.output)")
@@ -259,7 +261,7 @@ import Testing
                 #expect(try await subscription.waitForMessage("B-sentinel") != nil, "\(name): \(subscription.output)")
             }
             for (name, subscription) in subscriptions {
-                for message in subscription.messages where message.payload.hasPrefix("A-") {
+                for message in subscription.messages where message.payload.hasPrefix("A-") || message.payload.hasPrefix("\"A-") {
                     leaks.append("\(name) received \(message)")
                 }
             }

@@ -18,6 +18,9 @@ Starts `hearth serve` on free ports of 127.0.0.1 in a fresh data folder, then, a
   in a frame of another origin;
 - verifies an audit entry in the browser (inclusion proof and checkpoint signature), then sees the
   check fail on a proof altered by one byte;
+- declares two flows for the device through the API, then on the privacy page allows the one
+  that needs consent (the API's map then says consented) and stops it again, and erases the
+  device's telemetry through the confirmation step;
 - invites a member through the API, signs in as them, checks that they see no owner pages or
   actions, and that an owner's form posted with their own valid CSRF token is refused (403);
 - takes a desktop and a phone screenshot of every page;
@@ -735,6 +738,57 @@ def audit_verify(console):
     log(f"with one byte of the proof altered the browser says {text!r}")
 
 
+PRIVACY_FLOWS = {"flows": [
+    {"name": "presence", "class": "functional", "sensitive": ["presence"], "purpose": "Tells the app who is home",
+     "schema": {"type": "object"}, "retention": "1d", "recipients": {"apps": True}},
+    {"name": "temperature", "class": "essential", "purpose": "Shows the hall's temperature in the app",
+     "schema": {"type": "number"}, "retention": "7d", "recipients": {"apps": True}},
+]}
+
+
+def privacy(console, api, device_id):
+    api.call("POST", f"/v1/privacy/flows?scope=device:{device_id}", PRIVACY_FLOWS, expect=(201,))
+    log("declared the flows presence (sensitive: needs consent) and temperature for the device through the API")
+
+    def consented():
+        for device in api.call("GET", "/v1/privacy/map")["devices"]:
+            for flow in device["flows"] if device["id"] == device_id else []:
+                if flow["name"] == "presence":
+                    return next(r["consented"] for r in flow["recipients"] if r["recipient"] == "apps")
+        raise CheckFailed("the API's map lacks the presence flow")
+
+    presence = f"article[data-device='{device_id}'] .flow[data-flow=presence] li[data-recipient=apps]"
+    temperature = f"article[data-device='{device_id}'] .flow[data-flow=temperature] li[data-recipient=apps]"
+    console.open("/console/privacy")
+    console.landed("/console/privacy", "Privacy")
+    check(console.read(f"{presence} .consent-state") == "needs consent", f"presence: {console.read(presence)!r}")
+    check(console.read(f"{temperature} .consent-state") == "always allowed (no consent needed)",
+          f"temperature: {console.read(temperature)!r}")
+    check(not console.driver.find_elements(By.CSS_SELECTOR, f"{temperature} form"), "a flow needing no consent has a switch")
+    check(consented() is False, "the presence flow is consented before the owner allowed it")
+    console.screenshot("privacy")
+    console.submit(f"{presence} button.allow")
+    console.landed("/console/privacy", "Privacy")
+    check(console.read(f"{presence} .consent-state") == "allowed", f"after Allow: {console.read(presence)!r}")
+    check("Consent given" in (console.read("main .notice") or ""), "no notice after Allow")
+    check(consented() is True, "the API's map does not say consented after Allow")
+    log("allowed presence to reach the apps from the privacy page; the API's map says consented")
+    console.submit(f"{presence} button.stop")
+    console.landed("/console/privacy", "Privacy")
+    check(console.read(f"{presence} .consent-state") == "needs consent", f"after Stop: {console.read(presence)!r}")
+    check(consented() is False, "the API's map still says consented after Stop")
+    log("stopped it again; the API's map says not consented")
+
+    console.driver.find_element(By.CSS_SELECTOR, f"#erase-device option[value='{device_id}']").click()
+    console.submit("#erase-button")
+    console.landed("/console/privacy/erase", "Are you sure?")
+    check("Hall sensor" in console.read("p.question"), f"the erasure asks {console.read('p.question')!r}")
+    console.submit("#confirm")
+    console.landed("/console/privacy", "Privacy")
+    check("Telemetry erased" in (console.read("main .notice") or ""), "no notice after the erasure")
+    log("erased the device's telemetry through the confirmation page")
+
+
 def member(console, api, device_id, hub, invitation):
     accepted = api.call(
         "POST", "/v1/invitations/accept", {"code": invitation, "email": MEMBER, "password": MEMBER_PASSWORD},
@@ -745,7 +799,7 @@ def member(console, api, device_id, hub, invitation):
     sign_in(console, MEMBER, MEMBER_PASSWORD)
     check("(member)" in console.read("form.sign-out .who"), "the top bar does not say member")
     links = [a.get_attribute("href") for a in console.driver.find_elements(By.CSS_SELECTOR, "a[href]")]
-    for owner_page in ("/console/pairing", "/console/people", "/console/apps", "/console/audit"):
+    for owner_page in ("/console/pairing", "/console/people", "/console/apps", "/console/audit", "/console/privacy"):
         check(not any(urllib.parse.urlsplit(link).path == owner_page for link in links),
               f"the member's overview links to {owner_page}")
     check(not console.driver.find_elements(By.ID, "waiting"), "the member's overview shows pairing requests")
@@ -758,9 +812,10 @@ def member(console, api, device_id, hub, invitation):
           "the member's device page has an action form")
     console.screenshot("device-member")
 
-    console.open("/console/audit")
-    console.landed("/console/audit", "Not allowed")
-    log("the member's device page has no actions; the audit page is not allowed to them")
+    for owner_page in ("/console/audit", "/console/privacy"):
+        console.open(owner_page)
+        console.landed(owner_page, "Not allowed")
+    log("the member's device page has no actions; the audit and privacy pages are not allowed to them")
 
     console.open(f"/console/devices/{device_id}")
     console.landed(f"/console/devices/{device_id}", "Hall sensor")
@@ -858,6 +913,7 @@ def run(arguments):
         missed_change(console, api)
         cross_origin(console, api, device_id, base)
         audit_verify(console)
+        privacy(console, api, device_id)
         member(console, api, device_id, base, invitation)
 
         if console.console_problems:

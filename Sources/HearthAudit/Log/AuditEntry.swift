@@ -50,6 +50,16 @@ public struct AuditEntry: Sendable, Hashable {
 
     public var isRedacted: Bool { details == nil }
 
+    /// Detail keys whose values are personal data (a person's or device's network address):
+    /// such entries are redacted after the shorter personal-data retention (docs/privacy.md).
+    public static let personalDetailKeys = ["source"]
+
+    /// Whether the details hold personal data.
+    public var holdsPersonalData: Bool {
+        guard let details else { return false }
+        return Self.personalDetailKeys.contains { details.contains("\"\($0)\":") }
+    }
+
     /// The bytes the leaf hash covers (see docs/audit.md, "Leaf encoding"): a version byte, the
     /// index and time as 64-bit big-endian integers, then each text field and the commitment as
     /// a 32-bit big-endian length followed by the bytes.

@@ -116,4 +116,16 @@ extension AuditAction {
     public static let recoveryCodeUsed: AuditAction = "person.recovery_code_used"
     /// Policy denials of one MQTT client, counted over a window (one entry however many).
     public static let mqttDenied: AuditAction = "mqtt.denied"
+    // Telemetry privacy (docs/privacy.md).
+    public static let flowDeclared: AuditAction = "privacy.flow_declared"
+    public static let flowRemoved: AuditAction = "privacy.flow_removed"
+    public static let deviceModelSet: AuditAction = "privacy.device_model_set"
+    public static let consentGranted: AuditAction = "privacy.consent_granted"
+    public static let consentWithdrawn: AuditAction = "privacy.consent_withdrawn"
+    public static let destinationAdded: AuditAction = "privacy.destination_added"
+    public static let destinationRemoved: AuditAction = "privacy.destination_removed"
+    /// What one flow sent to one destination in one UTC day: messages and bytes.
+    public static let telemetryBridged: AuditAction = "privacy.bridged_daily"
+    public static let telemetryErased: AuditAction = "privacy.telemetry_erased"
+    public static let householdExported: AuditAction = "privacy.exported"
 }

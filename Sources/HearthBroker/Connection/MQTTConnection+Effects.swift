@@ -58,6 +58,22 @@ extension MQTTConnection {
     }
 
     func route(_ message: BrokerMessage, household: HouseholdID, watchCongestion: Bool) -> Action {
+        var message = message
+        if let gate = broker.telemetryGate, case .device(let device, _)? = machine.client?.subject,
+           let flow = TelemetryTopic.flow(of: message.topic, device: device.id),
+           // An empty retained message clears the topic's retained message: it carries no data.
+           !(message.retain && message.payload.readableBytes == 0)
+        {
+            let now = broker.clock.now
+            switch gate.inspect(message.payload, device: device.id, flow: flow, household: household, at: now) {
+            case .forward(let payload, let tag, let retention):
+                message = message.admitted(payload: payload, flow: tag, retention: retention, now: now)
+            case .absorbed:
+                return machine.routed(durable: 0, holdAcknowledgements: false)
+            case .refused(let reason, let text):
+                return machine.routingRefused(reason, text)
+            }
+        }
         let routed = broker.publish(message, household: household)
         var hold = false
         if watchCongestion, !routed.congested.isEmpty, let me = handle {

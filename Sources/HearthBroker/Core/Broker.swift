@@ -11,6 +11,8 @@ import Synchronization
 public final class Broker: Sendable {
     let configuration: BrokerConfiguration
     let gatekeeper: any BrokerGatekeeper
+    /// The privacy rules every device's telemetry passes (nil: telemetry is routed as sent).
+    let telemetryGate: (any TelemetryGate)?
     let logger: Logger
     let denials: DenialLedger
     /// The broker's writes to storage; a service of the hub's (``BrokerOutbox/run()``).
@@ -18,7 +20,7 @@ public final class Broker: Sendable {
     private let storage: (any BrokerStorage)?
     /// The hub's clock: policy decisions, credential and message expiry, session expiry.
     let clock: any HearthClock
-    private let state = Mutex(State())
+    let state = Mutex(State())
     /// Devices named as command targets, as the store last said; emptied at every access change
     /// (a generation counter keeps a lookup that straddles the change from storing stale facts).
     private let devices = Mutex<(generation: UInt64, facts: [HouseholdID: [String: DeviceFacts]])>((0, [:]))
@@ -48,11 +50,12 @@ public final class Broker: Sendable {
     /// memory only, lost at restart).
     public init(
         configuration: BrokerConfiguration, gatekeeper: any BrokerGatekeeper, storage: (any BrokerStorage)?, logger: Logger,
-        clock: any HearthClock = SystemClock()
+        clock: any HearthClock = SystemClock(), telemetryGate: (any TelemetryGate)? = nil
     ) {
         self.clock = clock
         self.configuration = configuration
         self.gatekeeper = gatekeeper
+        self.telemetryGate = telemetryGate
         self.storage = storage
         self.logger = logger
         denials = DenialLedger()
@@ -148,7 +151,7 @@ public final class Broker: Sendable {
             let present = state.sessions[key] != nil
             var session = state.sessions[key]
                 ?? SessionState(household: client.household, client: client, expiryInterval: expiryInterval)
-            let resumed = session.queue
+            let resumed = held(session.queue, from: client, in: client.household, changes: &changes)
             session.queue = []
             session.client = client
             state.attached[key] = connection
@@ -296,7 +299,8 @@ public final class Broker: Sendable {
                 }
                 let now = clock.now
                 for message in (state.retained[household] ?? [:]).values
-                where grant.filter.matches(message.topic) && !message.isExpired(at: now) {
+                where grant.filter.matches(message.topic) && !message.isExpired(at: now)
+                    && mayReach(message, session.client, household: household) {
                     deliveries.append(Delivery(
                         message: message, qos: min(message.qos, grant.options.qos), retain: true,
                         subscriptionIdentifiers: grant.identifier.map { [$0] } ?? []))
@@ -338,6 +342,7 @@ public final class Broker: Sendable {
             for route in routes {
                 let key = route.key
                 guard let delivery = Self.delivery(of: message, along: route) else { continue }
+                if message.flow != nil, !mayReach(message, state.sessions[key]?.client, household: household) { continue }
                 if let connection = state.attached[key] {
                     live.append((connection, delivery))
                 } else if delivery.qos > .atMostOnce, let queued = state.sessions[key]?.queue.count {
@@ -362,6 +367,25 @@ public final class Broker: Sendable {
             if delivery.qos > .atMostOnce, connection.congestion.isCongested { congested.append(connection) }
         }
         return (position, congested)
+    }
+
+    /// Whether a tagged telemetry message may reach a client (its flow's consent); untagged
+    /// messages reach every subscriber the policy let subscribe.
+    private func mayReach(_ message: BrokerMessage, _ client: BrokerClient?, household: HouseholdID) -> Bool {
+        guard let flow = message.flow else { return true }
+        guard let telemetryGate, let client else { return false }
+        return telemetryGate.mayDeliver(flow, household: household, to: client)
+    }
+
+    /// A resumed session's queue without the telemetry its client may no longer have; the
+    /// stored copies of those go.
+    private func held(_ queue: [Delivery], from client: BrokerClient, in household: HouseholdID, changes: inout [StorageChange]) -> [Delivery] {
+        guard queue.contains(where: { $0.message.flow != nil }) else { return queue }
+        return queue.filter { delivery in
+            if mayReach(delivery.message, client, household: household) { return true }
+            if let sequence = delivery.storedAs { changes.append(.delivered(key: client.sessionKey, sequence: sequence)) }
+            return false
+        }
     }
 
     /// One session's copy: the highest QoS and the subscription identifiers of all its matching

@@ -1,4 +1,5 @@
 import Foundation
+import HearthCore
 import HearthMQTT
 import NIOCore
 
@@ -19,10 +20,12 @@ final class BrokerMessage: Sendable {
     let expiresAt: Date?
     /// The publisher's session key (for No Local).
     let publisher: String
+    /// The declared telemetry flow it belongs to, when the privacy gate let it in.
+    let flow: FlowTag?
 
     init(
         topic: String, payload: ByteBuffer, qos: QoS, retain: Bool, properties: MQTTProperties,
-        expiresAt: Date?, publisher: String
+        expiresAt: Date?, publisher: String, flow: FlowTag? = nil
     ) {
         self.topic = topic
         self.payload = payload
@@ -31,6 +34,16 @@ final class BrokerMessage: Sendable {
         self.properties = properties
         self.expiresAt = expiresAt
         self.publisher = publisher
+        self.flow = flow
+    }
+
+    /// This message as the privacy gate let it in: its minimized payload, its flow, and an
+    /// expiry no later than the flow's retention.
+    func admitted(payload: ByteBuffer, flow: FlowTag, retention: Duration, now: Date) -> BrokerMessage {
+        let end = now.addingTimeInterval(retention.seconds)
+        return BrokerMessage(
+            topic: topic, payload: payload, qos: qos, retain: retain, properties: properties,
+            expiresAt: expiresAt.map { min($0, end) } ?? end, publisher: publisher, flow: flow)
     }
 
     /// `now` is read only for a message with an expiry interval: most have none, and this runs per message.

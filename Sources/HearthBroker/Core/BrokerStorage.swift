@@ -72,10 +72,13 @@ public struct StoredMessage: Sendable, Hashable {
     /// The delivery's QoS and subscription identifiers, for a queued copy.
     public let deliveryQoS: UInt8
     public let subscriptionIdentifiers: [UInt32]
+    /// The declared telemetry flow (``FlowTag/key``), so a restored copy is still held back
+    /// from a recipient whose consent is withdrawn.
+    public let flow: String?
 
     public init(
         topic: String, payload: [UInt8], qos: UInt8, retain: Bool, properties: StoredProperties, expiresAt: Date?,
-        publisher: String, deliveryQoS: UInt8, subscriptionIdentifiers: [UInt32]
+        publisher: String, deliveryQoS: UInt8, subscriptionIdentifiers: [UInt32], flow: String? = nil
     ) {
         self.topic = topic
         self.payload = payload
@@ -86,6 +89,7 @@ public struct StoredMessage: Sendable, Hashable {
         self.publisher = publisher
         self.deliveryQoS = deliveryQoS
         self.subscriptionIdentifiers = subscriptionIdentifiers
+        self.flow = flow
     }
 }
 
@@ -145,14 +149,14 @@ extension StoredMessage {
             retain: message.retain, properties: StoredProperties(message.properties),
             expiresAt: message.expiresAt,
             publisher: message.publisher, deliveryQoS: delivery.qos.rawValue,
-            subscriptionIdentifiers: delivery.subscriptionIdentifiers)
+            subscriptionIdentifiers: delivery.subscriptionIdentifiers, flow: message.flow?.key)
     }
 
     func delivery(storedAs sequence: Int64?) -> Delivery {
         let message = BrokerMessage(
             topic: topic, payload: ByteBuffer(bytes: payload), qos: QoS(rawValue: qos) ?? .atLeastOnce, retain: retain,
             properties: properties.mqtt,
-            expiresAt: expiresAt, publisher: publisher)
+            expiresAt: expiresAt, publisher: publisher, flow: flow.map(FlowTag.init))
         var delivery = Delivery(
             message: message, qos: QoS(rawValue: deliveryQoS) ?? .atLeastOnce, retain: retain,
             subscriptionIdentifiers: subscriptionIdentifiers)

@@ -87,6 +87,15 @@ extension MQTTSessionStateMachine {
         return afterStorage(durable, awaiting: .publishStored(receipt))
     }
 
+    /// The privacy gate refused the message being routed (an undeclared telemetry flow, a payload
+    /// failing its schema): nothing was routed; MQTT 5 hears `reason`, MQTT 3.1.1 an
+    /// acknowledgement (it has no way to say no).
+    mutating func routingRefused(_ reason: ReasonCode, _ text: String) -> Action {
+        guard case .routing(let receipt) = awaiting else { return .none }
+        awaiting = nil
+        return acknowledge(receipt, refusal: version == .v5 ? (reason, text) : nil)
+    }
+
     /// The subscribers this client fed have drained: the held acknowledgements go out, in order.
     mutating func releaseAcknowledgements() -> Action {
         holdingAcknowledgements = false
@@ -104,9 +113,14 @@ extension MQTTSessionStateMachine {
     mutating func acknowledge(_ receipt: PublishReceipt, decision: PolicyDecision) -> Action {
         // MQTT 3.1.1 cannot say "not authorized" in an acknowledgement: the message is
         // acknowledged and dropped, as Mosquitto does; MQTT 5 gets the reason code.
-        let reason: ReasonCode = decision.allowed || version == .v311 ? .success : .notAuthorized
+        acknowledge(receipt, refusal: decision.allowed || version == .v311 ? nil : (.notAuthorized, decision.reason))
+    }
+
+    /// A PUBACK or PUBREC: success, or (MQTT 5) a failure code with a reason string.
+    private mutating func acknowledge(_ receipt: PublishReceipt, refusal: (code: ReasonCode, text: String)?) -> Action {
+        let reason = refusal?.code ?? .success
         var properties = MQTTProperties()
-        if !decision.allowed, version == .v5 { properties.reasonString = decision.reason }
+        if let refusal { properties.reasonString = refusal.text }
         switch (receipt.qos, receipt.packetID) {
         case (.atLeastOnce, let id?):
             return sendAcknowledgement(.ack(AckPacket(.puback, packetID: id, reasonCode: reason, properties: properties)))

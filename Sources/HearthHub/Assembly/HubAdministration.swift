@@ -11,6 +11,7 @@ public struct HubAdministration: Sendable {
     package let clients: ClientRegistry
     package let people: PeopleService
     package let households: HouseholdAdministration
+    package let privacy: PrivacyService
 
     package var store: Store { pki.store }
 
@@ -25,6 +26,7 @@ public struct HubAdministration: Sendable {
                 pki: pki, throttle: SignInThrottle(clock: store.clock, freeFailures: signInFreeFailures),
                 isServedKey: { _ in false }),
             clients: ClientRegistry(store: store, trustDomain: pki.trustDomain), people: PeopleService(store: store),
-            households: HouseholdAdministration(pki: pki))
+            households: HouseholdAdministration(pki: pki),
+            privacy: PrivacyService(store: store, rules: nil, sealer: sealer))
     }
 }

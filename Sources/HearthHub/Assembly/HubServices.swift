@@ -4,6 +4,7 @@ import HearthCore
 import HearthStore
 import Logging
 import NIOCore
+import NIOPosix
 import ServiceLifecycle
 
 /// Every application service of a running hub, made once from its ``HubAssembly``, and the
@@ -33,6 +34,9 @@ public struct HubServices: Sendable {
     /// The MQTT broker, when it is configured.
     package let broker: Broker?
     package let dashboard: HouseholdDashboard
+    package let privacy: PrivacyService
+    /// What the broker enforces of the declared flows (``PrivacyService/rules``, never nil here).
+    package let telemetry: TelemetryRules
 
     package var store: Store { assembly.store }
     package var pki: HubPKI { assembly.pki }
@@ -77,11 +81,23 @@ public struct HubServices: Sendable {
         invitations = InvitationAcceptance(store: store, hasher: hasher, signIn: signIn, wrongCodes: throttle())
         recovery = AccountRecovery(store: store, hasher: hasher, throttle: passwordThrottle)
         households = HouseholdAdministration(pki: pki)
+        let telemetry = TelemetryRules(bridges: BridgeLinks(
+            sealer: pki.sealer, group: brokerEventLoops ?? MultiThreadedEventLoopGroup.singleton, clock: store.clock,
+            logger: assembly.logger))
         var broker: Broker?
         if let mqtt = configuration.mqtt, brokerEventLoops != nil {
-            broker = HubBroker.broker(configuration: mqtt, store: store, pki: pki, tokens: tokens, logger: assembly.logger)
+            broker = HubBroker.broker(
+                configuration: mqtt, store: store, pki: pki, tokens: tokens, telemetry: telemetry, logger: assembly.logger)
         }
         self.broker = broker
+        var erasing: (@Sendable (HouseholdID, DeviceID?) async throws -> Int)?
+        if let broker {
+            erasing = { household, device in try await broker.eraseTelemetry(household: household, device: device) }
+        }
+        privacy = PrivacyService(store: store, rules: telemetry, sealer: pki.sealer, erasing: erasing)
+        // Loaded before any listener takes a connection: no device's telemetry meets empty rules.
+        try await telemetry.reload(store)
+        self.telemetry = telemetry
         let presence = broker
         dashboard = HouseholdDashboard(
             store: store, lifecycle: lifecycle, connected: { household in presence?.connectedSubjects(in: household) ?? [] })
@@ -141,7 +157,7 @@ public struct HubServices: Sendable {
         // The live revocation set and the broker's live sessions: a revocation, quarantine or
         // token revocation by any process (API, CLI, another node on the same PostgreSQL)
         // reaches this process's handshakes and sessions within one interval.
-        let watch = AccessWatch(store: store, pki: pki, broker: broker)
+        let watch = AccessWatch(store: store, pki: pki, broker: broker, telemetry: telemetry)
         services.append(PeriodicService(
             name: "access watch", interval: configuration.revocationPollInterval, logger: logger
         ) { try await watch.check() })
@@ -161,12 +177,46 @@ public struct HubServices: Sendable {
             try serving.replace(with: current)
             logger.notice("serving a renewed hub certificate")
         })
+        services += privacyServices()
         if let retention = configuration.auditRetention {
             services.append(PeriodicService(
                 name: "audit retention sweep", interval: configuration.sweepInterval, logger: logger
             ) {
                 let count = try await AuditRetention.redact(store: store, olderThan: retention, actor: .system("hub"))
                 if count > 0 { logger.info("redacted expired audit details", metadata: ["count": "\(count)"]) }
+            })
+        }
+        return services
+    }
+
+    /// Telemetry privacy's background work: the declared flows loaded before the broker takes
+    /// connections; stored telemetry past its retention removed, aggregation windows closed and
+    /// bridged counts written every interval; personal audit details redacted after their
+    /// shorter retention; the bridge links closed at shutdown.
+    private func privacyServices() -> [any Service] {
+        let (store, privacy, telemetry, broker, logger) = (self.store, self.privacy, self.telemetry, self.broker, assembly.logger)
+        var services: [any Service] = [
+            BridgeShutdown(bridges: telemetry.bridges),
+            PeriodicService(
+                name: "telemetry retention", interval: configuration.telemetryRetentionInterval, logger: logger, finalRound: true
+            ) {
+                if let broker {
+                    telemetry.noteSweep(broker.sweepExpiredMessages())
+                    for window in telemetry.closeWindows(endingBy: store.clock.now) {
+                        broker.publishAggregate(
+                            topic: window.topic, payload: window.payload, flow: window.tag, retention: window.retention,
+                            household: window.household, publisher: "hub:aggregate")
+                    }
+                }
+                try await privacy.recordBridged()
+            },
+        ]
+        if let retention = configuration.personalAuditRetention {
+            services.append(PeriodicService(
+                name: "personal audit retention", interval: configuration.sweepInterval, logger: logger
+            ) {
+                let count = try await AuditRetention.redactPersonal(store: store, olderThan: retention, actor: .system("hub"))
+                if count > 0 { logger.info("redacted audit details holding personal data", metadata: ["count": "\(count)"]) }
             })
         }
         return services

@@ -25,6 +25,12 @@ public struct HubConfiguration: Sendable {
     public var auditCheckpointInterval: Duration
     /// After how long an audit entry's details are redacted (its leaf hash stays); `nil` keeps them.
     public var auditRetention: Duration?
+    /// After how long the details of audit entries holding personal data (source addresses) are
+    /// redacted — sooner than the rest (docs/privacy.md); `nil` keeps them as long as the others.
+    public var personalAuditRetention: Duration? = .seconds(30 * 86_400)
+    /// How often stored telemetry past its flow's retention is removed and bridged counts are
+    /// written; the aggregation windows that ended are closed as often.
+    public var telemetryRetentionInterval: Duration = .seconds(10)
     /// Where the newest audit checkpoint is kept outside the database (`<data>/audit-checkpoint`),
     /// so that cutting the log back in the database shows (``AuditCheckpointFile``); nil keeps no
     /// copy.

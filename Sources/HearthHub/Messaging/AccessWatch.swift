@@ -12,12 +12,15 @@ package final class AccessWatch: Sendable {
     package let store: Store
     package let pki: HubPKI
     package let broker: Broker?
+    /// The declared flows and consents, which a privacy change by another process moves too.
+    package let telemetry: TelemetryRules?
     private let seen = Mutex<Int64?>(nil)
 
-    package init(store: Store, pki: HubPKI, broker: Broker?) {
+    package init(store: Store, pki: HubPKI, broker: Broker?, telemetry: TelemetryRules? = nil) {
         self.store = store
         self.pki = pki
         self.broker = broker
+        self.telemetry = telemetry
     }
 
     package func check() async throws {
@@ -28,6 +31,7 @@ package final class AccessWatch: Sendable {
         }
         guard previous != revision else { return }
         _ = try await pki.refresh()
+        try await telemetry?.reload(store)
         await broker?.revalidate()
     }
 }

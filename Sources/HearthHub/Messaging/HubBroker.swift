@@ -11,12 +11,13 @@ package enum HubBroker {
     /// The broker's shared state, made with the hub's services so that they can ask it who is
     /// connected; it serves once ``services(broker:…)`` run.
     package static func broker(
-        configuration: BrokerConfiguration, store: Store, pki: HubPKI, tokens: AccessTokenVerifier, logger: Logger
+        configuration: BrokerConfiguration, store: Store, pki: HubPKI, tokens: AccessTokenVerifier, telemetry: TelemetryRules,
+        logger: Logger
     ) -> Broker {
         let gatekeeper = HubGatekeeper(store: store, pki: pki, devices: DeviceAuthenticator(pki: pki), tokens: tokens)
         return Broker(
             configuration: configuration, gatekeeper: gatekeeper, storage: HubBrokerStorage(store: store), logger: logger,
-            clock: store.clock)
+            clock: store.clock, telemetryGate: telemetry)
     }
 
     package static func services(

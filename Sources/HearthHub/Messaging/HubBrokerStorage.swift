@@ -18,6 +18,7 @@ package struct HubBrokerStorage: BrokerStorage {
         package let publisher: String
         package let deliveryQoS: UInt8
         package let subscriptionIdentifiers: [UInt32]
+        package let flow: String?
     }
 
     package func load() async throws -> StoredBrokerState {
@@ -68,7 +69,7 @@ package struct HubBrokerStorage: BrokerStorage {
         let metadata = Metadata(
             topic: message.topic, qos: message.qos, retain: message.retain, properties: message.properties,
             expiresAt: message.expiresAt, publisher: message.publisher, deliveryQoS: message.deliveryQoS,
-            subscriptionIdentifiers: message.subscriptionIdentifiers)
+            subscriptionIdentifiers: message.subscriptionIdentifiers, flow: message.flow)
         return String(decoding: try encoder.encode(metadata), as: UTF8.self)
     }
 
@@ -77,6 +78,6 @@ package struct HubBrokerStorage: BrokerStorage {
         return StoredMessage(
             topic: metadata.topic, payload: row.payload, qos: metadata.qos, retain: metadata.retain,
             properties: metadata.properties, expiresAt: metadata.expiresAt, publisher: metadata.publisher,
-            deliveryQoS: metadata.deliveryQoS, subscriptionIdentifiers: metadata.subscriptionIdentifiers)
+            deliveryQoS: metadata.deliveryQoS, subscriptionIdentifiers: metadata.subscriptionIdentifiers, flow: metadata.flow)
     }
 }

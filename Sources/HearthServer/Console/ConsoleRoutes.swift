@@ -10,8 +10,8 @@ struct ConsoleRoutes: Sendable {
 
     init(hub: HubServices, bodyLimit: Int) {
         console = ConsoleAdapter(
-            hub: hub, sessionGuard: ConsoleGuard(keys: hub.pki.sealer.derivedKeys(purpose: "console csrf")), renderer: ConsoleRenderer(),
-            bodyLimit: bodyLimit)
+            hub: hub, sessionGuard: ConsoleGuard(keys: hub.pki.sealer.derivedKeys(purpose: "console csrf")),
+            renderer: ConsoleRenderer(adding: ["privacy": PrivacyTemplates.privacy]), bodyLimit: bodyLimit)
     }
 
     var endpoints: [Endpoint] {
@@ -26,6 +26,7 @@ struct ConsoleRoutes: Sendable {
             + ConsoleSignIn(console: console).endpoints
             + ConsoleDevicePages(console: console).endpoints
             + ConsoleHouseholdPages(console: console).endpoints
+            + ConsolePrivacyPages(console: console).endpoints
             + ConsoleEvents(console: console).endpoints
             + [
                 // Any other console address: a page, as everywhere in the console.

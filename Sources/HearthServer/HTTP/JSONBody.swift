@@ -10,6 +10,19 @@ enum JSONBody {
     static func decode<Value: Decodable>(
         _ type: Value.Type, from request: Request, limit: Int
     ) async throws -> Value {
+        let bytes = try await raw(from: request, limit: limit)
+        do {
+            return try JSONDecoder().decode(Value.self, from: Data(bytes))
+        } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
+            throw Problem(.badRequest, code: "malformed-json", detail: "the body is not valid JSON")
+        } catch let error as DecodingError {
+            throw Problem(.unprocessableContent, code: "invalid-body", detail: error.fieldMessage)
+        }
+    }
+
+    /// The body's bytes, for a document the application layer parses itself (a flow document):
+    /// application/json, within the size limit.
+    static func raw(from request: Request, limit: Int) async throws -> [UInt8] {
         guard let contentType = request.headers[.contentType], MediaType(from: contentType)?.isType(.applicationJson) == true
         else {
             throw Problem(
@@ -18,14 +31,7 @@ enum JSONBody {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
             throw Problem.bodyTooLarge
         }
-        let buffer = try await request.body.collect(upTo: limit)
-        do {
-            return try JSONDecoder().decode(Value.self, from: Data(buffer.readableBytesView))
-        } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
-            throw Problem(.badRequest, code: "malformed-json", detail: "the body is not valid JSON")
-        } catch let error as DecodingError {
-            throw Problem(.unprocessableContent, code: "invalid-body", detail: error.fieldMessage)
-        }
+        return Array(try await request.body.collect(upTo: limit).readableBytesView)
     }
 
     static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {

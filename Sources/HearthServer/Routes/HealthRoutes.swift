@@ -8,6 +8,7 @@ import Prometheus
 struct HealthRoutes: Sendable {
     let store: Store
     let registry: PrometheusCollectorRegistry
+    let privacy: PrivacyMetrics
 
     struct Status: Encodable {
         let status: String
@@ -28,8 +29,13 @@ struct HealthRoutes: Sendable {
                 }
                 return try JSONBody.response(Status(status: "ready", database: store.engine.dialect.name))
             },
-            Endpoint(.get, "/metrics") { _, _ in
-                Response(
+            Endpoint(.get, "/metrics") { _, context in
+                do {
+                    try await privacy.update()
+                } catch {
+                    context.logger.warning("the privacy metrics could not be read", metadata: ["error": "\(error)"])
+                }
+                return Response(
                     status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                     body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
             },

@@ -38,8 +38,8 @@ public struct AuditRecords: Sendable {
         }
         for chunk in entries.chunked(100) {
             _ = try await db.query(
-                "INSERT INTO audit_entries (seq, time, household_id, actor, action, subject, reason, details, details_salt, details_commitment, redacted_at) VALUES "
-                    + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", "),
+                "INSERT INTO audit_entries (seq, time, household_id, actor, action, subject, reason, details, details_salt, details_commitment, redacted_at, personal) VALUES "
+                    + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", "),
                 chunk.flatMap(\.sqlValues))
         }
         for chunk in nodes.chunked(300) {
@@ -138,6 +138,23 @@ public struct AuditRecords: Sendable {
             "UPDATE audit_entries SET details = NULL, details_salt = NULL, redacted_at = ? WHERE time < ? AND details IS NOT NULL RETURNING seq",
             clock.now.unixMilliseconds, cutoff.unixMilliseconds
         ).count
+    }
+
+    /// Drops the details of entries holding personal data (``AuditEntry/holdsPersonalData``)
+    /// older than `cutoff`, which are kept for a shorter time than the rest; the leaf hashes stay.
+    public func redactPersonal(olderThan cutoff: Date) async throws -> Int {
+        try await db.query(
+            "UPDATE audit_entries SET details = NULL, details_salt = NULL, redacted_at = ?, personal = 0 WHERE personal = 1 AND time < ? RETURNING seq",
+            clock.now.unixMilliseconds, cutoff.unixMilliseconds
+        ).count
+    }
+
+    /// Entries still holding personal data older than `cutoff`: what a retention sweep that
+    /// fell behind left (the privacy metrics show it; it must stay 0).
+    public func personalCount(olderThan cutoff: Date) async throws -> Int {
+        Int(try await db.first(
+            "SELECT COUNT(*) AS n FROM audit_entries WHERE personal = 1 AND time < ?", cutoff.unixMilliseconds
+        )?.integer("n") ?? 0)
     }
 
     /// Drops the details of every entry about a deleted household: what stays is when, what kind
@@ -283,7 +300,7 @@ extension AuditEntry {
         [
             .integer(index), .integer(time.unixMilliseconds), householdID.sqlValue, .text(actor), .text(action),
             .text(subject), .text(reason), details.sqlValue, detailsSalt.sqlValue, .blob(detailsCommitment),
-            redactedAt.map { .integer($0.unixMilliseconds) } ?? .null,
+            redactedAt.map { .integer($0.unixMilliseconds) } ?? .null, .integer(holdsPersonalData ? 1 : 0),
         ]
     }
 }

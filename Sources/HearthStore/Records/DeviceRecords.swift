@@ -150,3 +150,37 @@ extension Device {
             lastSeenAt: try row.optionalDate("last_seen_at"))
     }
 }
+
+extension DeviceRecords {
+    /// Sets (nil: clears) the device model whose declared telemetry flows a device follows.
+    public func setModel(_ id: DeviceID, model: String?) async throws {
+        let updated = try await db.query("UPDATE devices SET model = ? WHERE id = ? RETURNING id", model, id.rawValue)
+        guard !updated.isEmpty else { throw HearthError(.notFound, "no such device") }
+    }
+
+    /// The model of each device that has one, by household (one household, or nil: every one).
+    public func models(in household: HouseholdID?) async throws -> [HouseholdID: [DeviceID: String]] {
+        let rows = if let household {
+            try await db.query(
+                "SELECT id, household_id, model FROM devices WHERE household_id = ? AND model IS NOT NULL", household.rawValue)
+        } else {
+            try await db.query("SELECT id, household_id, model FROM devices WHERE model IS NOT NULL")
+        }
+        var models: [HouseholdID: [DeviceID: String]] = [:]
+        for row in rows {
+            guard let id = DeviceID(try row.text("id")), let household = HouseholdID(try row.text("household_id")) else { continue }
+            models[household, default: [:]][id] = try row.text("model")
+        }
+        return models
+    }
+}
+
+extension DeviceRecords {
+    /// Every device not decommissioned, with its household.
+    public func liveDevices() async throws -> [(id: DeviceID, household: HouseholdID)] {
+        try await db.query("SELECT id, household_id FROM devices WHERE state <> 'decommissioned'").compactMap { row in
+            guard let id = DeviceID(try row.text("id")), let household = HouseholdID(try row.text("household_id")) else { return nil }
+            return (id, household)
+        }
+    }
+}

@@ -1,6 +1,6 @@
 /// Every migration this binary knows, in order. The highest version is the schema it expects.
 public enum Schema {
-    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8, version9, version10, version11, version12]
+    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8, version9, version10, version11, version12, version13]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }
 
@@ -614,5 +614,69 @@ public enum Schema {
         version: 12,
         name: "newest certificate of a device",
         statements: ["CREATE INDEX certificates_device_newest ON certificates (device_id, issued_audit_seq)"]
+    )
+
+    /// Telemetry privacy (docs/privacy.md): declared flows per device or device model, the
+    /// owner's consents per flow and recipient, the external brokers telemetry may be bridged
+    /// to and what was sent there per day; a device's model; and which audit entries hold
+    /// personal data (source addresses), which get their own, shorter retention.
+    static let version13 = Migration(
+        version: 13,
+        name: "telemetry privacy",
+        statements: [
+            "ALTER TABLE devices ADD COLUMN model TEXT",
+            """
+            CREATE TABLE telemetry_flows (
+                household_id TEXT NOT NULL REFERENCES households (id),
+                scope TEXT NOT NULL,
+                name TEXT NOT NULL,
+                declaration TEXT NOT NULL,
+                source TEXT NOT NULL,
+                declared_at BIGINT NOT NULL,
+                PRIMARY KEY (household_id, scope, name)
+            )
+            """,
+            """
+            CREATE TABLE flow_consents (
+                household_id TEXT NOT NULL REFERENCES households (id),
+                scope TEXT NOT NULL,
+                flow TEXT NOT NULL,
+                recipient TEXT NOT NULL,
+                purpose TEXT NOT NULL,
+                granted_by TEXT NOT NULL,
+                granted_at BIGINT NOT NULL,
+                PRIMARY KEY (household_id, scope, flow, recipient)
+            )
+            """,
+            """
+            CREATE TABLE bridge_destinations (
+                household_id TEXT NOT NULL REFERENCES households (id),
+                name TEXT NOT NULL,
+                host TEXT NOT NULL,
+                port INTEGER NOT NULL,
+                topic_prefix TEXT NOT NULL,
+                trust_roots TEXT NOT NULL,
+                client_chain TEXT NOT NULL,
+                sealed_client_key {blob} NOT NULL,
+                created_at BIGINT NOT NULL,
+                PRIMARY KEY (household_id, name)
+            )
+            """,
+            """
+            CREATE TABLE bridge_daily (
+                household_id TEXT NOT NULL REFERENCES households (id),
+                destination TEXT NOT NULL,
+                flow TEXT NOT NULL,
+                day TEXT NOT NULL,
+                messages BIGINT NOT NULL,
+                bytes BIGINT NOT NULL,
+                audited INTEGER NOT NULL,
+                PRIMARY KEY (household_id, destination, flow, day)
+            )
+            """,
+            "ALTER TABLE audit_entries ADD COLUMN personal INTEGER NOT NULL DEFAULT 0",
+            "UPDATE audit_entries SET personal = 1 WHERE details LIKE '%\"source\":%'",
+            "CREATE INDEX audit_entries_personal ON audit_entries (personal, time)",
+        ]
     )
 }

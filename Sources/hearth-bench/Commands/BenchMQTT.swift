@@ -23,9 +23,15 @@ struct MQTTBench: AsyncParsableCommand {
 
             THROUGHPUT (default): subscribers connect and subscribe, publishers connect, then publishers \
             publish for --warmup s plus the measured --seconds, then stop; a drain of up to \
-            --drain-seconds lets the last messages and acknowledgements arrive. Each payload starts with \
-            its send time (8 bytes, the process's monotonic clock) and a sequence number (8 bytes): \
-            latency is receive time minus send time at the subscriber. --rate 0 publishes as fast as \
+            --drain-seconds lets the last messages and acknowledgements arrive. Each payload carries \
+            its send time (the process's monotonic clock, ns) and a sequence number: latency is receive \
+            time minus send time at the subscriber. --payload binary (default): the two as 8 bytes each \
+            at the start, then filler. --payload telemetry: a JSON object of a metering device, \
+            {"t":<send time>,"seq":<sequence>,"watts":1234.5,"at":1700000042,"serial":"SN-0000000042",\
+            "mac":"aa:bb:cc:dd:ee:ff","state":"on","pad":"xxx…"}, pad sized to --size bytes (at least \
+            \(LoadPayload.minimumSize(.telemetry))); the subscriber reads t and seq from the JSON it \
+            receives, wherever they are and whatever else a broker removed or changed (a telemetry \
+            flow's minimization: scripts/bench-tools/telemetry-flow.json). --rate 0 publishes as fast as \
             flow control allows: QoS 0 writes while the connection is writable, QoS 1 keeps --inflight \
             messages unacknowledged per publisher (lowered to the broker's MQTT 5 Receive Maximum). \
             Lost = deliveries expected (published x subscribers each topic reaches) - deliveries counted, \
@@ -70,8 +76,11 @@ struct MQTTBench: AsyncParsableCommand {
     @Option(name: .long, help: "QoS of publications and subscriptions: 0 or 1.")
     var qos = 0
 
-    @Option(name: .long, help: "Payload bytes (at least 16: send time and sequence number).")
+    @Option(name: .long, help: "Payload bytes (at least 16: send time and sequence number; telemetry: at least \(LoadPayload.minimumSize(.telemetry))).")
     var size = 64
+
+    @Option(name: .long, help: "Payload kind: binary or telemetry (a JSON object; see THROUGHPUT below).")
+    var payload: LoadPayloadKind = .binary
 
     @Option(name: .long, help: "Seconds measured, after the warm-up.")
     var seconds: Double = 5
@@ -121,7 +130,9 @@ struct MQTTBench: AsyncParsableCommand {
     func validate() throws {
         guard (1...65_535).contains(port) else { throw ValidationError("--port must be 1…65535") }
         guard qos == 0 || qos == 1 else { throw ValidationError("--qos must be 0 or 1") }
-        guard size >= LoadPayload.minimumSize, size <= 256 * 1024 else { throw ValidationError("--size must be 16…262144") }
+        guard size >= LoadPayload.minimumSize(payload), size <= 256 * 1024 else {
+            throw ValidationError("--size must be \(LoadPayload.minimumSize(payload))…262144 with --payload \(payload.rawValue)")
+        }
         guard seconds > 0, warmup >= 0, rate >= 0, drainSeconds >= 0, settleSeconds >= 0 else {
             throw ValidationError("--seconds must be positive; --warmup, --rate, --drain-seconds and --settle-seconds not negative")
         }
@@ -139,8 +150,8 @@ struct MQTTBench: AsyncParsableCommand {
         let manifest = try LoadIdentities(folder: identities)
         let version: MQTTVersion = mqttVersion == "5" ? .v5 : .v311
         let settings = LoadSettings(
-            version: version, qos: qos == 1 ? .atLeastOnce : .atMostOnce, payloadSize: size, rate: rate, inflight: inflight,
-            keepAlive: idleConnections == nil ? 60 : 300, publishers: publishers)
+            version: version, qos: qos == 1 ? .atLeastOnce : .atMostOnce, payloadSize: size, payloadKind: payload, rate: rate,
+            inflight: inflight, keepAlive: idleConnections == nil ? 60 : 300, publishers: publishers)
         let tls = LoadTLS(cafile: cafile, serverName: serverName)
         let broker = brokerPID.map(BrokerProcess.init(pid:))
         if let broker, broker.residentKiB() == nil { throw HearthError(.invalidInput, "cannot read /proc/\(broker.pid)/status") }
@@ -234,3 +245,5 @@ struct MQTTBench: AsyncParsableCommand {
         return LoadReport.idle(try await run.run(), label: label, concurrency: connectConcurrency)
     }
 }
+
+extension LoadPayloadKind: ExpressibleByArgument {}

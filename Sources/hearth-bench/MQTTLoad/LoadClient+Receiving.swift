@@ -8,7 +8,8 @@ extension LoadClient {
     func receivePublish(_ publish: PublishPacket) {
         let now = LoadClock.now()
         counters.delivered += 1
-        if let stamp = LoadPayload.read(publish.payload), stamp.publisher < lastCounter.count, stamp.time <= now {
+        let stamp = LoadPayload.read(publish.payload, kind: settings.payloadKind)
+        if let stamp, stamp.publisher < lastCounter.count, stamp.time <= now {
             let counter = Int64(stamp.counter)
             if counter <= lastCounter[stamp.publisher] { counters.duplicates += 1 } else { lastCounter[stamp.publisher] = counter }
             if let window, window.contains(now) {

@@ -54,7 +54,8 @@ final class LoadClient: ChannelInboundHandler {
         inflightLimit = settings.inflight
         var publisherIndex = 0
         if case .publisher(_, let index) = role { publisherIndex = index }
-        payload = LoadPayload(size: settings.payloadSize, publisher: publisherIndex, allocator: ByteBufferAllocator())
+        payload = LoadPayload(
+            size: settings.payloadSize, publisher: publisherIndex, allocator: ByteBufferAllocator(), kind: settings.payloadKind)
         if case .subscriber = role {
             lastCounter = [Int64](repeating: -1, count: settings.publishers)
         } else {

@@ -16,6 +16,7 @@ struct LoadSettings: Sendable {
     var version: MQTTVersion
     var qos: QoS
     var payloadSize: Int
+    var payloadKind: LoadPayloadKind = .binary
     /// Messages per second per publisher; 0: as fast as flow control allows.
     var rate: Double
     /// Unacknowledged QoS 1 messages per publisher at most.

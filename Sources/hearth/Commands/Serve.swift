@@ -40,6 +40,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Redact audit entry details after this many days; 0 keeps them (default 365; env HEARTH_AUDIT_RETENTION_DAYS).")
     var auditRetentionDays: Int?
 
+    @Option(name: .long, help: "Redact audit details holding personal data (source addresses) after this many days; 0 keeps them as long as the rest (default 30; env HEARTH_PERSONAL_AUDIT_RETENTION_DAYS).")
+    var personalAuditRetentionDays: Int?
+
     @Option(name: .long, help: "Seconds between audit checkpoints while entries arrive (default 2; env HEARTH_AUDIT_CHECKPOINT_SECONDS).")
     var auditCheckpointSeconds: Int?
 
@@ -99,6 +102,10 @@ struct Serve: AsyncParsableCommand {
         if let days = try auditRetentionDays ?? Environment.integer("HEARTH_AUDIT_RETENTION_DAYS") {
             guard days >= 0 else { throw HearthError(.configuration, "the audit retention must be 0 (keep) or more days") }
             configuration.auditRetention = days == 0 ? nil : .seconds(Int64(days) * 86_400)
+        }
+        if let days = try personalAuditRetentionDays ?? Environment.integer("HEARTH_PERSONAL_AUDIT_RETENTION_DAYS") {
+            guard days >= 0 else { throw HearthError(.configuration, "the personal-data audit retention must be 0 (as the rest) or more days") }
+            configuration.personalAuditRetention = days == 0 ? nil : .seconds(Int64(days) * 86_400)
         }
         if let seconds = try auditCheckpointSeconds ?? Environment.integer("HEARTH_AUDIT_CHECKPOINT_SECONDS") {
             guard (1...3600).contains(seconds) else {

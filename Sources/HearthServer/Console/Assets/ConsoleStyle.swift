@@ -70,5 +70,23 @@ ul.items { padding-left: 1.2rem; }
   th, td { padding: .3rem; }
   dl.facts { grid-template-columns: 1fr; }
 }
+/* The privacy page: a flow per card, a switch per recipient. */
+.device-flows { border-top: 1px solid var(--line); padding-top: .3rem; }
+.device-flows h3 { margin: .6rem 0 .4rem; }
+.flow { border: 1px solid var(--line); border-radius: 6px; padding: .2rem .8rem .6rem; margin-bottom: .8rem; }
+.flow h4 { margin: .5rem 0; }
+.flow dl.facts { border: 0; padding: 0 0 .5rem; }
+.sensitive { color: #7a5a00; font-weight: 600; }
+ul.recipients { list-style: none; padding: 0; margin: 0; }
+ul.recipients li { padding: .4rem 0; border-top: 1px solid var(--line); }
+.recipient { font-weight: 600; }
+.consent-state { display: inline-block; padding: 0 .45rem; border-radius: 1rem; font-size: .85rem; background: #e3e6e8; }
+.consent-state.needed { background: #fdf1d6; color: #7a5a00; }
+.consent-state.allowed { background: #d3f0da; color: var(--good); }
+ul.recipients form.consent { display: flex; margin-top: .3rem; }
+ul.recipients form.consent label { font-weight: 400; color: var(--muted); }
+ul.counts { list-style: none; padding: 0; margin: 0; }
+.past-retention { color: var(--bad); font-weight: 600; }
+#export { margin-bottom: 1rem; }
 """#
 }

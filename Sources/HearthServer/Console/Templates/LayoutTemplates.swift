@@ -23,6 +23,7 @@ enum LayoutTemplates {
         <li><a href="/console/people"{{#navPeople}} aria-current="page"{{/navPeople}}>People</a></li>
         <li><a href="/console/apps"{{#navApps}} aria-current="page"{{/navApps}}>Apps</a></li>
         <li><a href="/console/audit"{{#navAudit}} aria-current="page"{{/navAudit}}>Audit</a></li>
+        <li><a href="/console/privacy"{{#navPrivacy}} aria-current="page"{{/navPrivacy}}>Privacy</a></li>
         {{/isOwner}}
         </ul>
         </nav>

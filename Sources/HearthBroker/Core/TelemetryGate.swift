@@ -1,0 +1,64 @@
+import Foundation
+import HearthCore
+import HearthMQTT
+import NIOCore
+
+/// The declared flow a telemetry message belongs to (`<scope>/<flow>`, such as
+/// `model:acme-plug/energy`), set by the ``TelemetryGate`` when it let the message in. Every
+/// copy of the message asks the gate, by this tag, whether its recipient may have it: a consent
+/// withdrawn a moment ago holds back the copies still queued or retained.
+public final class FlowTag: Sendable, Hashable {
+    public let key: String
+
+    public init(_ key: String) { self.key = key }
+
+    public static func == (lhs: FlowTag, rhs: FlowTag) -> Bool { lhs.key == rhs.key }
+    public func hash(into hasher: inout Hasher) { hasher.combine(key) }
+}
+
+/// What the gate made of a device's telemetry PUBLISH.
+public enum TelemetryInspection: Sendable {
+    /// Let in as this (minimized) payload, of this flow, stored no longer than `retention`.
+    case forward(ByteBuffer, FlowTag, retention: Duration)
+    /// Taken into an aggregation window: nothing is routed now; the window's aggregate is
+    /// published when it closes.
+    case absorbed
+    /// Refused: MQTT 5 hears the reason code (`0x87` undeclared flow, `0x99` payload that fails
+    /// the flow's schema) and the text; MQTT 3.1.1 is acknowledged and the message dropped.
+    case refused(ReasonCode, String)
+}
+
+/// The privacy rules on the broker's hot path (docs/privacy.md): every PUBLISH a device makes to
+/// `devices/<its id>/telemetry/…` passes ``inspect(_:device:flow:household:at:)`` before it is
+/// routed, retained or stored, and every copy of a tagged message passes
+/// ``mayDeliver(_:household:to:)`` before it reaches a client. Both run on event loops and under
+/// the broker's lock: they read memory only, never the store.
+public protocol TelemetryGate: Sendable {
+    func inspect(_ payload: ByteBuffer, device: DeviceID, flow: Substring, household: HouseholdID, at time: Date) -> TelemetryInspection
+    func mayDeliver(_ tag: FlowTag, household: HouseholdID, to client: BrokerClient) -> Bool
+}
+
+/// The telemetry topic of a device: `devices/<id>/telemetry/<flow…>`.
+enum TelemetryTopic {
+    static let prefix = "devices/"
+    static let level = "/telemetry/"
+
+    /// The flow a topic names, when it is `devices/<device>/telemetry/<flow…>` (the flow may be
+    /// empty or hold further levels: no declared flow has those, so they are refused as undeclared).
+    static func flow(of topic: String, device: DeviceID) -> Substring? {
+        guard topic.hasPrefix(prefix) else { return nil }
+        let rest = topic.utf8.dropFirst(prefix.utf8.count)
+        let id = device.rawValue.utf8
+        guard rest.starts(with: id) else { return nil }
+        let afterID = rest.dropFirst(id.count)
+        guard afterID.starts(with: level.utf8) else { return nil }
+        return Substring(afterID.dropFirst(level.utf8.count))
+    }
+
+    /// Whether `topic` is telemetry of `device` (nil: of any device).
+    static func isTelemetry(_ topic: String, of device: DeviceID?) -> Bool {
+        let levels = topic.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false)
+        guard levels.count == 4, levels[0] == "devices", levels[2] == "telemetry" else { return false }
+        return device.map { levels[1] == $0.rawValue } ?? true
+    }
+}

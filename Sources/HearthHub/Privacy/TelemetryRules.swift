@@ -1,0 +1,207 @@
+import Foundation
+import HearthBroker
+import HearthCore
+import HearthMQTT
+import HearthPrivacy
+import HearthStore
+import NIOCore
+import Synchronization
+
+/// The household's declared telemetry flows and consents, held in memory for the broker's hot
+/// path (``TelemetryGate``): every device PUBLISH on `devices/<id>/telemetry/<flow>` is checked
+/// against its declaration, minimized, tagged and bridged out where consented. Reloaded from the
+/// store after every privacy change (at once, by the service that made it) and whenever the
+/// access-change revision moves (a change by the CLI or another process).
+package final class TelemetryRules: TelemetryGate {
+    private let households = Mutex<[HouseholdID: HouseholdFlows]>([:])
+    /// Open aggregation windows, by household, device and flow.
+    private let windows = Mutex<[WindowKey: AggregationWindow]>([:])
+    let counters = PrivacyCounters()
+    package let bridges: BridgeLinks
+
+    struct WindowKey: Hashable {
+        let household: HouseholdID
+        let device: DeviceID
+        let flow: String
+    }
+
+    package init(bridges: BridgeLinks) {
+        self.bridges = bridges
+    }
+
+    // MARK: Loading
+
+    /// Reads one household's (nil: every household's) flows, models and consents from the
+    /// store, replaces what the broker enforces, and brings the bridge links in line.
+    package func reload(_ store: Store, household: HouseholdID? = nil) async throws {
+        let (loaded, destinations) = try await Self.load(store, household: household)
+        households.withLock { households in
+            if let household {
+                households[household] = loaded[household]
+            } else {
+                households = loaded
+            }
+        }
+        await bridges.reconcile(destinations, household: household, open: openDestinations(household))
+    }
+
+    /// The flows of one household (nil: of every household) as the store holds them now, and
+    /// their bridge destinations.
+    static func load(
+        _ store: Store, household: HouseholdID?
+    ) async throws -> ([HouseholdID: HouseholdFlows], [PrivacyRecords.DestinationRow]) {
+        let (flows, consents, models, destinations) = try await store.read { db in
+            (
+                try await db.privacy.flows(household: household), try await db.privacy.consents(household: household),
+                try await db.devices.models(in: household), try await db.privacy.destinations(household: household)
+            )
+        }
+        var loaded: [HouseholdID: HouseholdFlows] = [:]
+        var consented: [String: Set<FlowRecipient>] = [:]
+        for consent in consents {
+            consented["\(consent.household.rawValue) \(consent.scope)/\(consent.flow)", default: []]
+                .insert(FlowRecipient(stored: consent.recipient))
+        }
+        for row in flows {
+            // A declaration the store holds was checked when it was declared; one that no longer
+            // parses (a newer hub's format) is left out, so its flow is refused, not half-enforced.
+            guard let scope = try? FlowScope(row.scope), let declaration = try? FlowDeclaration.stored(Array(row.declaration.utf8))
+            else { continue }
+            loaded[row.household, default: HouseholdFlows()].add(DeclaredFlow(
+                household: row.household, scope: scope, declaration: declaration,
+                consented: consented["\(row.household.rawValue) \(row.scope)/\(row.name)"] ?? []))
+        }
+        for (household, devices) in models where loaded[household] != nil {
+            loaded[household]?.models = devices
+        }
+        return (loaded, destinations)
+    }
+
+    /// For each destination, the flows that may be bridged to it now.
+    private func openDestinations(_ household: HouseholdID?) -> [BridgeLinks.Key: Set<String>] {
+        households.withLock { households in
+            var open: [BridgeLinks.Key: Set<String>] = [:]
+            for (id, flows) in households where household == nil || household == id {
+                for flow in flows.byTag.values {
+                    for destination in flow.openDestinations {
+                        open[BridgeLinks.Key(household: id, destination: destination), default: []].insert(flow.tag.key)
+                    }
+                }
+            }
+            return open
+        }
+    }
+
+    // MARK: The broker's gate
+
+    package func inspect(
+        _ payload: ByteBuffer, device: DeviceID, flow name: Substring, household: HouseholdID, at time: Date
+    ) -> TelemetryInspection {
+        guard let flow = households.withLock({ $0[household]?.flow(name, of: device) }) else {
+            counters.refuse("undeclared-flow")
+            return .refused(.notAuthorized, "no flow named '\(name.prefix(32))' is declared for this device")
+        }
+        let verdict: TelemetryVerdict
+        if flow.declaration.aggregates {
+            let key = WindowKey(household: household, device: device, flow: flow.declaration.name)
+            verdict = windows.withLock { windows in
+                var window = windows[key]
+                let verdict = payload.withUnsafeReadableBytes { flow.pipeline.process($0, at: time, window: &window) }
+                windows[key] = window
+                return verdict
+            }
+        } else {
+            var none: AggregationWindow?
+            verdict = payload.withUnsafeReadableBytes { flow.pipeline.process($0, at: time, window: &none) }
+        }
+        switch verdict {
+        case .refused(let refusal):
+            counters.refuse(refusal.kind == .schema ? "schema" : "not-json")
+            return .refused(.payloadFormatInvalid, refusal.reason)
+        case .absorbed(emitted: nil):
+            counters.absorbed.add(1, ordering: .relaxed)
+            return .absorbed
+        case .absorbed(emitted: let aggregate?), .forward(let aggregate):
+            counters.forwarded.add(1, ordering: .relaxed)
+            bridge(aggregate, of: flow, device: device)
+            return .forward(ByteBuffer(bytes: aggregate), flow.tag, retention: flow.declaration.retention)
+        }
+    }
+
+    package func mayDeliver(_ tag: FlowTag, household: HouseholdID, to client: BrokerClient) -> Bool {
+        // Apps are the only clients that may subscribe to telemetry; a device never reads another's.
+        guard case .app = client.subject else { return false }
+        return households.withLock { $0[household]?.byTag[tag.key] }?.reaches(.apps) ?? false
+    }
+
+    private func bridge(_ payload: [UInt8], of flow: DeclaredFlow, device: DeviceID) {
+        for destination in flow.openDestinations {
+            bridges.forward(
+                payload, topic: "devices/\(device.rawValue)/telemetry/\(flow.declaration.name)", tag: flow.tag.key,
+                to: BridgeLinks.Key(household: flow.household, destination: destination))
+        }
+    }
+
+    // MARK: Aggregation windows
+
+    /// An aggregate of a window that ended with no later message to carry it out.
+    package struct ClosedWindow: Sendable {
+        package let household: HouseholdID
+        package let device: DeviceID
+        package let topic: String
+        package let payload: [UInt8]
+        package let tag: FlowTag
+        package let retention: Duration
+    }
+
+    /// Closes the windows that ended by `time`; their aggregates are bridged here and returned
+    /// for the broker to publish.
+    package func closeWindows(endingBy time: Date) -> [ClosedWindow] {
+        let emitted = windows.withLock { windows in
+            var emitted: [(WindowKey, [UInt8])] = []
+            for key in Array(windows.keys) {
+                guard var window = windows[key], let aggregate = window.flush(endingBy: time) else { continue }
+                windows[key] = window
+                emitted.append((key, aggregate))
+            }
+            return emitted
+        }
+        return emitted.compactMap { key, payload in
+            guard let flow = households.withLock({ $0[key.household]?.flow(Substring(key.flow), of: key.device) }) else { return nil }
+            bridge(payload, of: flow, device: key.device)
+            return ClosedWindow(
+                household: key.household, device: key.device, topic: "devices/\(key.device.rawValue)/telemetry/\(key.flow)",
+                payload: payload, tag: flow.tag, retention: flow.declaration.retention)
+        }
+    }
+
+    // MARK: Views
+
+    /// A household's flows as enforced now.
+    func flows(in household: HouseholdID) -> HouseholdFlows {
+        households.withLock { $0[household] ?? HouseholdFlows() }
+    }
+
+    /// Telemetry the last retention sweep found past its retention by more than its grace.
+    private let overdue = Atomic<Int>(0)
+
+    package func noteSweep(_ sweep: Broker.ExpirySweep) {
+        overdue.store(sweep.overdue, ordering: .relaxed)
+    }
+
+    var lastSweepOverdue: Int { overdue.load(ordering: .relaxed) }
+}
+
+extension FlowRecipient {
+    /// `apps` or `destination:<name>`, as consents are stored.
+    package init(stored: String) {
+        self = stored.hasPrefix("destination:") ? .destination(String(stored.dropFirst("destination:".count))) : .apps
+    }
+
+    package var stored: String {
+        switch self {
+        case .apps: "apps"
+        case .destination(let name): "destination:\(name)"
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import HearthCore
+
+/// A document declaring a device's (or a model's) telemetry flows:
+///
+/// ```
+/// { "model": "acme-plug-2",
+///   "flows": [ { …a FlowDeclaration… } ] }
+/// ```
+///
+/// - `model` (optional; a maker's signed document names it): 1–64 characters of `A-Z`, `a-z`,
+///   `0-9`, `.`, `_` and `-`.
+/// - `flows` (required): flow objects (see `FlowDeclaration`), names unique; may be empty (the
+///   device sends no telemetry).
+///
+/// Strict JSON (`JSONParser`), and no member other than these anywhere in the document, so that a
+/// misspelt member is an error rather than a silently different declaration.
+public struct FlowManifest: Sendable {
+    public let model: String?
+    public let flows: [FlowDeclaration]
+
+    public static func parse(_ json: [UInt8]) throws(HearthError) -> FlowManifest {
+        let document: JSONDocument
+        do { document = try JSONDocument(json) } catch {
+            throw HearthError(.invalidInput, "the flow document is not JSON: \(error)")
+        }
+        return try document.withView { (view) throws(HearthError) in try FlowManifest(view) }
+    }
+
+    init(_ view: JSONView) throws(HearthError) {
+        let document = try DeclarationObject(view, at: 0, pointer: "", members: ["model", "flows"])
+        let model = try document.string("model")
+        if let model {
+            let allowed = model.utf8.allSatisfy { byte in
+                byte &- UInt8(ascii: "a") < 26 || byte &- UInt8(ascii: "A") < 26 || byte &- UInt8(ascii: "0") < 10
+                    || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+            }
+            guard (1...64).contains(model.utf8.count), allowed else {
+                throw document.refuse("model", "must be 1-64 characters of A-Z, a-z, 0-9, '.', '_' and '-'")
+            }
+        }
+        guard let elements = try document.array("flows") else {
+            throw DeclarationObject.refuse("", "member \"flows\" is required")
+        }
+        var flows: [FlowDeclaration] = []
+        for (offset, element) in elements.enumerated() {
+            let flow = try FlowDeclaration(view, at: element, pointer: JSONPointer.appending("/flows", offset))
+            guard !flows.contains(where: { $0.name == flow.name }) else {
+                throw DeclarationObject.refuse(JSONPointer.appending("/flows", offset), "a flow named \"\(flow.name)\" is declared twice")
+            }
+            flows.append(flow)
+        }
+        self.model = model
+        self.flows = flows
+    }
+}

@@ -1,0 +1,56 @@
+import HearthHub
+import Prometheus
+import Synchronization
+
+/// The privacy metrics (docs/privacy.md), read from the application layer at each scrape and
+/// set on the hub's registry: messages refused by reason, the share of devices with declared
+/// flows, consented flows by class, items past retention (must stay 0), bytes bridged out per
+/// destination.
+struct PrivacyMetrics: Sendable {
+    let privacy: PrivacyService
+    let personalRetention: Duration?
+    let registry: PrometheusCollectorRegistry
+    /// The counts already added to each counter: the application layer keeps totals, Prometheus
+    /// counters only go up by increments.
+    private let reported = Reported()
+
+    private final class Reported: Sendable {
+        let totals = Mutex<[String: Int64]>([:])
+    }
+
+    init(privacy: PrivacyService, personalRetention: Duration?, registry: PrometheusCollectorRegistry) {
+        self.privacy = privacy
+        self.personalRetention = personalRetention
+        self.registry = registry
+    }
+
+    func update() async throws {
+        let metrics = try await privacy.metrics(personalRetention: personalRetention)
+        for (reason, count) in metrics.refusedByReason {
+            advance(registry.makeCounter(name: "hearth_privacy_messages_refused_total", labels: [("reason", reason)]),
+                    key: "refused \(reason)", to: Int64(count))
+        }
+        for (destination, bytes) in metrics.bytesSentByDestination {
+            advance(registry.makeCounter(name: "hearth_privacy_bridged_bytes_total", labels: [("destination", destination)]),
+                    key: "bridged \(destination)", to: bytes)
+        }
+        registry.makeGauge(name: "hearth_privacy_devices").set(Double(metrics.devices))
+        registry.makeGauge(name: "hearth_privacy_devices_with_declared_flows").set(Double(metrics.devicesWithFlows))
+        registry.makeGauge(name: "hearth_privacy_declared_device_share")
+            .set(metrics.devices == 0 ? 0 : Double(metrics.devicesWithFlows) / Double(metrics.devices))
+        for dataClass in ["essential", "functional", "analytics", "diagnostics"] {
+            registry.makeGauge(name: "hearth_privacy_consented_flows", labels: [("class", dataClass)])
+                .set(Double(metrics.consentedByClass[dataClass] ?? 0))
+        }
+        registry.makeGauge(name: "hearth_privacy_items_past_retention").set(Double(metrics.pastRetention))
+    }
+
+    private func advance(_ counter: Counter, key: String, to total: Int64) {
+        let delta = reported.totals.withLock { reported -> Int64 in
+            let delta = total - (reported[key] ?? 0)
+            if delta > 0 { reported[key] = total }
+            return delta
+        }
+        if delta > 0 { counter.increment(by: delta) }
+    }
+}

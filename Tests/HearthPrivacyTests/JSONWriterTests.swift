@@ -1,0 +1,43 @@
+import HearthPrivacy
+import Testing
+
+@Suite struct JSONWriterTests {
+    static func text(_ write: (inout JSONWriter) -> Void) -> String {
+        var writer = JSONWriter()
+        write(&writer)
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+
+    @Test func stringsEscapeOnlyWhatJSONRequires() throws {
+        let value = "a\"b\\c/é😀\n\t\u{1}\u{1F}\u{7F}"
+        let written = Self.text { $0.string(value) }
+        #expect(written == #""a\"b\\c/é😀\n\t\u0001\u001f\#u{7F}""#)
+        let document = try JSONDocument(written)
+        #expect(document.withView { $0.string(at: 0) } == value)
+    }
+
+    @Test(arguments: [
+        (21.5, false, "21.5"), (12, true, "12"), (12, false, "12.0"), (-0.0, true, "0"), (1e-7, false, "1e-07"),
+        (0.1 + 0.2, false, "0.30000000000000004"), (1e20, true, "1e+20"), (123456789012, true, "123456789012"),
+        (Double.nan, false, "null"),
+    ])
+    func numbersAreShortestRoundTrip(_ value: Double, _ integral: Bool, _ expected: String) {
+        #expect(Self.text { $0.number(value, integral: integral) } == expected)
+    }
+
+    @Test(arguments: [
+        (Int64(215), 1, "21.5"), (220, 1, "22"), (-5, 1, "-0.5"), (5, 3, "0.005"), (-1234500, 4, "-123.45"), (0, 2, "0"),
+        (7, 0, "7"),
+    ])
+    func decimalsAreWrittenExactly(_ mantissa: Int64, _ scale: Int, _ expected: String) {
+        #expect(Self.text { $0.decimal(mantissa: mantissa, scale: scale) } == expected)
+    }
+
+    @Test func theCanonicalFormIsStable() throws {
+        let original = try JSONDocument(#" { "b" : [1.50, 2e0, -0, 10] , "a": "caf\u00e9\/", "é": null, "A": {"z":1,"y":2} } "#)
+        let canonical = original.withView { view in Self.text { $0.canonical(view, at: 0) } }
+        #expect(canonical == #"{"A":{"y":2,"z":1},"a":"café/","b":[1.5,2.0,-0,10],"é":null}"#)
+        let again = try JSONDocument(canonical).withView { view in Self.text { $0.canonical(view, at: 0) } }
+        #expect(again == canonical)
+    }
+}

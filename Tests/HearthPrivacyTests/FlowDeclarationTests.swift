@@ -158,6 +158,7 @@ import Testing
         (flow { $0["minimize"] = #"[{"drop": ["a", "a"]}]"# }, "/flows/0/minimize/0/drop/1: is listed twice"),
         (flow { $0["minimize"] = #"{"drop": ["a"]}"# }, "/flows/0/minimize: must be an array"),
         (#"{"model": "Acme Plug", "flows": []}"#, "/model: must be 1-64 characters"),
+        (#"{"model": "-plug", "flows": []}"#, "/model: must be 1-64 characters"),
         (#"{"model": "acme"}"#, #"/: member "flows" is required"#),
         (#"[]"#, "/: must be an object"),
         (#"{"flows": [{"name": "a"#, "not JSON"),

@@ -73,12 +73,32 @@ import Testing
         #expect(Self.problem(String(repeating: "[", count: 100_000)) == .tooDeep)
     }
 
-    @Test func duplicateKeysAreFoundInLargeObjectsToo() {
-        let members = (0..<40).map { #""k\#($0)":\#($0)"# }
+    @Test(arguments: [2, 16, 17, 40, 64, 65, 300])
+    func duplicateKeysAreFoundInObjectsOfAnySize(_ count: Int) {
+        let members = (0..<count).map { #""k\#($0)":\#($0)"# }
         #expect(Self.problem("{" + members.joined(separator: ",") + "}") == nil)
-        #expect(Self.problem("{" + (members + [#""k\u0033":0"#]).joined(separator: ",") + "}") == .duplicateKey)
-        // The same name in different objects is fine.
-        #expect(Self.problem(#"{"a":{"a":1},"b":{"a":2}}"#) == nil)
+        // A repeat of the last name, of the first, written with an escape, or written plainly after an escaped one.
+        #expect(Self.problem("{" + (members + [#""k\#(count - 1)":0"#]).joined(separator: ",") + "}") == .duplicateKey)
+        #expect(Self.problem("{" + (members + [#""k0":0"#]).joined(separator: ",") + "}") == .duplicateKey)
+        #expect(Self.problem("{" + (members + [#""\u006b1":0"#]).joined(separator: ",") + "}") == .duplicateKey)
+        #expect(Self.problem("{" + ([#""\u006b1":0"#] + members).joined(separator: ",") + "}") == .duplicateKey)
+    }
+
+    @Test func theSameNameInDifferentObjectsIsFine() {
+        #expect(Self.problem(#"{"a":{"a":1},"b":{"a":2},"c":[{"a":3},{"a":4}]}"#) == nil)
+    }
+
+    @Test func textsOfMoreValuesThanTheStackHoldsParseToo() throws {
+        let numbers = (0..<500).map(String.init).joined(separator: ",")
+        let text = Array("[\(numbers)]".utf8)
+        let sum = try text.withUnsafeBytes { bytes in
+            try JSONParser.withParsed(bytes) { view in view.elements(of: 0).reduce(0.0) { $0 + view.double(at: $1) } }
+        }
+        #expect(sum == 124_750)
+        let broken = Array("[\(numbers),]".utf8)
+        #expect(throws: JSONSyntaxError(.trailingComma, at: broken.count - 1)) {
+            try broken.withUnsafeBytes { bytes in try JSONParser.withParsed(bytes) { _ in 0 } }
+        }
     }
 
     @Test func errorsGiveTheOffsetAndNeverTheText() throws {

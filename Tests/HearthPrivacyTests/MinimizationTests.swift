@@ -82,6 +82,11 @@ import Testing
         try FlowFixtures.expect(rule, #""ann@example.org""#, "null")
     }
 
+    @Test func redactionReadsEscapedStringsByTheirValue() throws {
+        let rule = #"[{"redact": {"builtin": ["email"]}}]"#
+        try FlowFixtures.expect(rule, #"{"a": "\u0061nn\u0040example.org", "b": "ok\n"}"#, #"{"b":"ok\n"}"#)
+    }
+
     @Test func rulesApplyInOrder() throws {
         let payload = #"{"at": "2026-11-23T16:04:31Z", "v": 1}"#
         let coarsenFirst = #"[{"coarsen": {"path": "at", "period": "1h"}}, {"redact": {"patterns": ["16:04"]}}]"#

@@ -125,6 +125,12 @@ import Testing
                     ("POST", "/v1/devices/\(device)/transfer", ["to_household": b.rawValue]), ("POST", "/v1/devices/\(device)/behind", ["name": "x"]),
                     ("GET", "/v1/audit/entries?subject=device:\(device)", nil), ("GET", "/v1/pki/certificates?device=\(device)", nil),
                     ("POST", "/v1/pairing/transfer", ["device_id": device, "secret": SetupSecret.generate().text]),
+                    ("POST", "/v1/privacy/flows?scope=device:\(device)", PrivacyRightsTests.textFlow),
+                    ("DELETE", "/v1/privacy/flows/device:\(device)/energy", nil),
+                    ("PUT", "/v1/privacy/devices/\(device)/model", ["model": "acme-plug"]),
+                    ("POST", "/v1/privacy/consents", ["scope": "device:\(device)", "flow": "energy", "recipient": "apps"]),
+                    ("POST", "/v1/privacy/consents/withdraw", ["scope": "device:\(device)", "flow": "energy", "recipient": "apps"]),
+                    ("POST", "/v1/privacy/erase", ["device": device]),
                 ].map { ($0.0, $0.1, $0.2, device) }
             }
             for serial in [aLamp.serial, aSensor.serial] {
@@ -165,7 +171,7 @@ import Testing
             let listings = [
                 "/v1/me", "/v1/devices", "/v1/people", "/v1/people/invitations", "/v1/people/throttled", "/v1/oauth/clients",
                 "/v1/oauth/grants", "/v1/audit/entries?limit=1000", "/v1/audit/checkpoint", "/v1/pki/authorities",
-                "/v1/pki/certificates?limit=1000", "/v1/pairing/window", "/v1/households",
+                "/v1/pki/certificates?limit=1000", "/v1/pairing/window", "/v1/households", "/v1/privacy/map",
             ]
             for (name, token) in identities {
                 for path in listings {

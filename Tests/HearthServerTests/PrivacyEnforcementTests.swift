@@ -124,4 +124,97 @@ import Testing
             #expect(audit.text.contains("flow:device:\(plug.id)/presence"), "\(audit.text)")
         }
     }
+
+    /// Every privacy call a stranger, an app or a careless owner can make wrong: a problem+json
+    /// answer that says why, and nothing changed in any table.
+    @Test func badInputIsRefusedWithAReasonAndChangesNothing() async throws {
+        try await MessagingFixture.with { f in
+            let plug = try await f.device("plug")
+            let owner = PKITools.bearer(f.owner)
+            let json = owner.merging(["Content-Type": "application/json"]) { $1 }
+            let declared = try await f.hub.client.request(
+                "POST", "/v1/privacy/flows?scope=device:\(plug.id)", headers: json, body: try JSONSerialization.data(withJSONObject: Self.flows))
+            try #require(declared.status == 201, "\(declared.text)")
+            let reader = try await MessagingFixture.register(f.hub, owner: f.owner, scope: "telemetry:read:energy")
+            let app = PKITools.bearer(try await f.token("telemetry:read:energy", app: reader))
+            let document = String(decoding: try JSONSerialization.data(withJSONObject: Self.flows), as: UTF8.self)
+            func body(_ text: String) -> Data { Data(text.utf8) }
+            let destination: [String: Any] = [
+                "name": "cloud", "host": "127.0.0.1", "port": 8883, "trust_roots_pem": "not a certificate",
+                "client_chain_pem": "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", "client_key_pem": "nope",
+            ]
+            let cases: [(String, String, String, [String: String], Data?, Int, String)] = [
+                ("no scope", "POST", "/v1/privacy/flows", json, body(document), 400, "scope"),
+                ("a malformed scope", "POST", "/v1/privacy/flows?scope=device:nonsense", json, body(document), 422, "scope"),
+                ("another household's device", "POST", "/v1/privacy/flows?scope=device:AAAAAAAAAAAAAAAAAAAAAA", json, body(document), 404, "no such device"),
+                ("not JSON", "POST", "/v1/privacy/flows?scope=device:\(plug.id)", json, body("{flows: nope"), 422, "JSON"),
+                ("a schema keyword outside the subset", "POST", "/v1/privacy/flows?scope=device:\(plug.id)", json,
+                 body(document.replacingOccurrences(of: #""minimum":0"#, with: #""multipleOf":2"#)), 422, "multipleOf"),
+                ("another content type", "POST", "/v1/privacy/flows?scope=device:\(plug.id)", owner.merging(["Content-Type": "text/plain"]) { $1 },
+                 body(document), 415, "application/json"),
+                ("an app's token", "POST", "/v1/privacy/flows?scope=device:\(plug.id)", app.merging(["Content-Type": "application/json"]) { $1 },
+                 body(document), 403, "hub:admin"),
+                ("no credential", "GET", "/v1/privacy/map", [:], nil, 401, "sign in"),
+                ("a signed document that is not a JWS", "POST", "/v1/privacy/flows/signed", json, body(#"{"document":"a.b"}"#), 422, "JWS"),
+                ("consent to an undeclared flow", "POST", "/v1/privacy/consents", json,
+                 body(#"{"scope":"device:\#(plug.id)","flow":"secret","recipient":"apps"}"#), 404, "no flow"),
+                ("consent for an unknown kind of recipient", "POST", "/v1/privacy/consents", json,
+                 body(#"{"scope":"device:\#(plug.id)","flow":"presence","recipient":"everyone"}"#), 422, "recipient"),
+                ("a consent with control characters", "POST", "/v1/privacy/consents", json,
+                 body(#"{"scope":"device:\#(plug.id)","flow":"presence","recipient":"apps","purpose":"a\u0007b"}"#), 422, "purpose"),
+                ("withdrawing what was never granted", "POST", "/v1/privacy/consents/withdraw", json,
+                 body(#"{"scope":"device:\#(plug.id)","flow":"presence","recipient":"apps"}"#), 404, "no consent"),
+                ("a destination with unreadable certificates", "POST", "/v1/privacy/destinations", json,
+                 try JSONSerialization.data(withJSONObject: destination), 422, "PEM"),
+                ("a destination on port 0", "POST", "/v1/privacy/destinations", json,
+                 try JSONSerialization.data(withJSONObject: destination.merging(["port": 0]) { $1 }), 422, "port"),
+                ("a model with a slash", "PUT", "/v1/privacy/devices/\(plug.id)/model", json, body(#"{"model":"a/b"}"#), 422, "model"),
+                ("erasing another household's device", "POST", "/v1/privacy/erase", json, body(#"{"device":"AAAAAAAAAAAAAAAAAAAAAA"}"#), 404, "no such device"),
+                ("removing an undeclared flow", "DELETE", "/v1/privacy/flows/device:\(plug.id)/secret", owner, nil, 404, "no flow"),
+                ("removing an unknown destination", "DELETE", "/v1/privacy/destinations/cloud", owner, nil, 404, "no destination"),
+            ]
+            let before = try await DatabaseSnapshot.take(f.hub.store)
+            for (what, method, path, headers, payload, status, reason) in cases {
+                let answer = try await f.hub.client.request(method, path, headers: headers, body: payload)
+                #expect(answer.status == status, "\(what): \(answer.status) \(answer.text)")
+                #expect(answer.headers["content-type"]?.hasPrefix("application/problem+json") == true, "\(what): \(answer.headers)")
+                #expect(answer.text.contains(reason), "\(what): \(answer.text)")
+            }
+            #expect(try await DatabaseSnapshot.take(f.hub.store) == before, "a refused call changed something")
+        }
+    }
+
+    /// An aggregating flow: readings go into 1-minute windows; a window's aggregate is published
+    /// when the next reading opens a new window, or by the hub when the window ends without one.
+    @Test func anAggregatingFlowPublishesOneMessagePerWindow() async throws {
+        try await MessagingFixture.with(ticking: false, configure: { $0.telemetryRetentionInterval = .milliseconds(200) }) { f in
+            let meter = try await f.device("meter")
+            let flows: [String: Any] = ["flows": [[
+                "name": "energy", "class": "functional", "purpose": "Energy per minute, not per second",
+                "schema": ["type": "object", "required": ["watts"], "properties": ["watts": ["type": "number"]]],
+                "minimize": [["aggregate": ["window": "1m", "fields": ["watts": "mean", "peak": "max"]]]],
+                "retention": "1h", "recipients": ["apps": true],
+            ]]]
+            try await PrivacyRightsTests.declare(f, meter, flows)
+            let reader = try await MessagingFixture.register(f.hub, owner: f.owner, scope: "telemetry:read:energy")
+            let listener = try await f.mosquitto(token: try await f.token("telemetry:read:energy", app: reader))
+                .subscribe(["devices/+/telemetry/energy"])
+            let topic = "devices/\(meter.id)/telemetry/energy"
+            // Three readings in one window (the clock stands still), then the window ends.
+            for watts in [100, 200, 600] {
+                #expect(try await f.mosquitto(meter).publish(topic, #"{"watts":\#(watts)}"#).acknowledgement == 0)
+            }
+            try await Task.sleep(for: .milliseconds(600))
+            #expect(listener.messages.isEmpty, "nothing before the window ends: \(listener.output)")
+            f.hub.clock.advance(by: 61)
+            let deadline = ContinuousClock.now + .seconds(10)
+            while listener.messages.isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            let aggregate = try #require(listener.messages.first, "\(listener.output)")
+            let fields = try #require(try JSONSerialization.jsonObject(with: Data(aggregate.payload.utf8)) as? [String: Any])
+            #expect(fields["watts"] as? Double == 300 && fields["samples"] as? Int == 3, "\(aggregate.payload)")
+            #expect(fields["window_start"] is String && fields["window_end"] is String, "\(aggregate.payload)")
+            #expect(listener.messages.count == 1, "\(listener.output)")
+            try await listener.stop()
+        }
+    }
 }

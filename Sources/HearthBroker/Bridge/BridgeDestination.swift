@@ -35,6 +35,12 @@ public struct BridgeDestination: Sendable, Hashable, CustomStringConvertible {
         self.keepAlive = keepAlive
     }
 
+    /// Throws, saying what is wrong, unless the trust roots and client chain are PEM
+    /// certificates and the key is the client certificate's: what a link checks when it starts.
+    public func validate() throws {
+        _ = try BridgeTLS(self)
+    }
+
     public var description: String { "\(name) (mqtts://\(address), client \(clientID))" }
 
     /// `host:port`, an IPv6 address in brackets.

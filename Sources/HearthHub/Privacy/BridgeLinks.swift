@@ -94,14 +94,22 @@ package final class BridgeLinks: Sendable {
 
     private func makeLink(_ key: Key, _ row: PrivacyRecords.DestinationRow) throws -> BridgeLink {
         let clientKey = try sealer.open(row.sealedClientKey, name: Self.sealedKeyName(key))
-        let destination = BridgeDestination(
-            name: row.name, host: row.host, port: row.port, trustRootsPEM: row.trustRoots,
-            clientCertificateChainPEM: row.clientChain, clientKeyPEM: String(decoding: clientKey, as: UTF8.self),
-            topicPrefix: row.topicPrefix, clientID: "hearth-\(key.household.rawValue.prefix(8))-\(row.name)")
+        let destination = Self.destination(
+            key, host: row.host, port: row.port, topicPrefix: row.topicPrefix, trustRoots: row.trustRoots,
+            clientChain: row.clientChain, clientKey: String(decoding: clientKey, as: UTF8.self))
         let clock = self.clock
         return try BridgeLink(destination: destination, group: group, clock: clock, logger: logger) { [counts] tag, bytes in
             counts.add(Count(key: key, flow: tag, day: Self.day(clock.now)), bytes: bytes)
         }
+    }
+
+    /// What a link to a household's destination connects with: its client id says the household.
+    static func destination(
+        _ key: Key, host: String, port: Int, topicPrefix: String, trustRoots: String, clientChain: String, clientKey: String
+    ) -> BridgeDestination {
+        BridgeDestination(
+            name: key.destination, host: host, port: port, trustRootsPEM: trustRoots, clientCertificateChainPEM: clientChain,
+            clientKeyPEM: clientKey, topicPrefix: topicPrefix, clientID: "hearth-\(key.household.rawValue.prefix(8))-\(key.destination)")
     }
 
     /// Queues a message on a destination's link, when the flow may leave on it.

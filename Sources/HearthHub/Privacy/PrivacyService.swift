@@ -1,5 +1,6 @@
 import Foundation
 import HearthAudit
+import HearthBroker
 import HearthCore
 import HearthPrivacy
 import HearthStore
@@ -164,6 +165,11 @@ package struct PrivacyService: Sendable {
     /// hub's client key is sealed under the hub's key-encryption key.
     package func addDestination(_ new: NewDestination, household: HouseholdID, actor: AuditActor) async throws {
         try Self.checkDestination(new)
+        // The certificates and key are checked now, not when the link first starts.
+        try BridgeLinks.destination(
+            .init(household: household, destination: new.name), host: new.host, port: new.port, topicPrefix: new.topicPrefix,
+            trustRoots: new.trustRootsPEM, clientChain: new.clientChainPEM, clientKey: new.clientKeyPEM
+        ).validate()
         let sealed = try sealer.seal(
             Array(new.clientKeyPEM.utf8), name: BridgeLinks.sealedKeyName(.init(household: household, destination: new.name)))
         try await change(household) { db in

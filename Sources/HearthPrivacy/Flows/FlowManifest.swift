@@ -7,8 +7,8 @@ import HearthCore
 ///   "flows": [ { …a FlowDeclaration… } ] }
 /// ```
 ///
-/// - `model` (optional; a maker's signed document names it): 1–64 characters of `A-Z`, `a-z`,
-///   `0-9`, `.`, `_` and `-`.
+/// - `model` (optional; a maker's signed document names it): 1–64 characters of `a-z`, `0-9`,
+///   `.`, `_` and `-`, starting with a letter or digit (what a flow scope `model:<name>` accepts).
 /// - `flows` (required): flow objects (see `FlowDeclaration`), names unique; may be empty (the
 ///   device sends no telemetry).
 ///
@@ -30,12 +30,12 @@ public struct FlowManifest: Sendable {
         let document = try DeclarationObject(view, at: 0, pointer: "", members: ["model", "flows"])
         let model = try document.string("model")
         if let model {
+            let letterOrDigit = { (byte: UInt8) in byte &- UInt8(ascii: "a") < 26 || byte &- UInt8(ascii: "0") < 10 }
             let allowed = model.utf8.allSatisfy { byte in
-                byte &- UInt8(ascii: "a") < 26 || byte &- UInt8(ascii: "A") < 26 || byte &- UInt8(ascii: "0") < 10
-                    || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+                letterOrDigit(byte) || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
             }
-            guard (1...64).contains(model.utf8.count), allowed else {
-                throw document.refuse("model", "must be 1-64 characters of A-Z, a-z, 0-9, '.', '_' and '-'")
+            guard (1...64).contains(model.utf8.count), allowed, let first = model.utf8.first, letterOrDigit(first) else {
+                throw document.refuse("model", "must be 1-64 characters of a-z, 0-9, '.', '_' and '-', starting with a letter or digit")
             }
         }
         guard let elements = try document.array("flows") else {

@@ -1,6 +1,6 @@
 extension JSONScanner {
     /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?` (RFC 8259 §6), whose value a double holds.
-    mutating func number() throws(JSONSyntaxError) {
+    @inline(__always) mutating func number() throws(JSONSyntaxError) {
         let start = position
         if base[position] == UInt8(ascii: "-") { position += 1 }
         let first = try peek()

@@ -140,7 +140,7 @@ struct Minimizer {
     // MARK: redaction
 
     /// Whether the string at `index` matches the redaction set `set` (see `detectorSets`).
-    func isRedacted(stringAt index: Int, by set: Int) -> Bool {
+    @inline(__always) func isRedacted(stringAt index: Int, by set: Int) -> Bool {
         let token = view[index]
         if token.isVerbatimString {
             return Self.matches(JSONStrings.content(view.base, token), set, plan)

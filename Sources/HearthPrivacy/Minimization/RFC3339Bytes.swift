@@ -61,9 +61,10 @@ enum RFC3339Bytes {
         let (year, month, day) = civil(days)
         guard (0...9999).contains(year) else { return false }
         let out = sink.base + sink.count
+        let pairs = digitPairs.utf8Start
         @inline(__always) func two(_ value: Int, at offset: Int) {
-            out[offset] = UInt8(ascii: "0") + UInt8(value / 10)
-            out[offset + 1] = UInt8(ascii: "0") + UInt8(value % 10)
+            out[offset] = pairs[2 * value]
+            out[offset + 1] = pairs[2 * value + 1]
         }
         out[0] = UInt8(ascii: "\"")
         two(Int(year) / 100, at: 1)
@@ -83,6 +84,13 @@ enum RFC3339Bytes {
         sink.count += 22
         return true
     }
+
+    /// "00" to "99", back to back: two digits with one lookup.
+    private static let digitPairs: StaticString = """
+        00010203040506070809101112131415161718192021222324252627282930313233343536373839\
+        40414243444546474849505152535455565758596061626364656667686970717273747576777879\
+        8081828384858687888990919293949596979899
+        """
 
     /// The same, appended to a `JSONWriter`.
     @discardableResult static func write(_ seconds: Int64, to writer: inout JSONWriter) -> Bool {

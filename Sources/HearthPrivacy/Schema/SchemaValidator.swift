@@ -80,14 +80,14 @@ struct SchemaValidator {
         return true
     }
 
-    private mutating func bounds(_ node: UnsafePointer<SchemaNode>, at index: Int) -> Bool {
+    @inline(__always) private mutating func bounds(_ node: UnsafePointer<SchemaNode>, at index: Int) -> Bool {
         let value = view.double(at: index)
         if value < node.pointee.minimum { return fail("minimum", "below minimum \(Self.format(node.pointee.minimum))") }
         if value > node.pointee.maximum { return fail("maximum", "maximum \(Self.format(node.pointee.maximum)) exceeded") }
         return true
     }
 
-    private mutating func string(_ node: UnsafePointer<SchemaNode>, at index: Int) -> Bool {
+    @inline(__always) private mutating func string(_ node: UnsafePointer<SchemaNode>, at index: Int) -> Bool {
         let (minimum, maximum) = (node.pointee.minLength, node.pointee.maxLength)
         // A string has at most as many code points as bytes, and at least a quarter as many: most
         // bounds are decided without counting.

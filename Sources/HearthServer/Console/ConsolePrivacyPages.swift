@@ -194,15 +194,3 @@ struct ConsolePrivacyPages: Sendable {
         return ConsoleRenderer.redirect("/console/privacy?done=erased&count=\(erased)")
     }
 }
-
-extension ConsoleRenderer {
-    /// The console's renderer with more templates, registered as ``init()`` registers its own
-    /// (the same escaping, the same partials).
-    init(adding templates: [String: String]) {
-        var library = ConsoleRenderer().library
-        for (name, text) in templates {
-            try! library.register("{{% CONTENT_TYPE: \(ConsoleHTML.name)}}\n" + text, named: name)
-        }
-        self.library = library
-    }
-}

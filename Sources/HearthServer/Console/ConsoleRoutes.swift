@@ -11,7 +11,7 @@ struct ConsoleRoutes: Sendable {
     init(hub: HubServices, bodyLimit: Int) {
         console = ConsoleAdapter(
             hub: hub, sessionGuard: ConsoleGuard(keys: hub.pki.sealer.derivedKeys(purpose: "console csrf")),
-            renderer: ConsoleRenderer(adding: ["privacy": PrivacyTemplates.privacy]), bodyLimit: bodyLimit)
+            renderer: ConsoleRenderer(), bodyLimit: bodyLimit)
     }
 
     var endpoints: [Endpoint] {

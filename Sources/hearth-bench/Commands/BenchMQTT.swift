@@ -26,9 +26,9 @@ struct MQTTBench: AsyncParsableCommand {
             --drain-seconds lets the last messages and acknowledgements arrive. Each payload carries \
             its send time (the process's monotonic clock, ns) and a sequence number: latency is receive \
             time minus send time at the subscriber. --payload binary (default): the two as 8 bytes each \
-            at the start, then filler. --payload telemetry: a JSON object of a metering device, \
-            {"t":<send time>,"seq":<sequence>,"watts":1234.5,"at":1700000042,"serial":"SN-0000000042",\
-            "mac":"aa:bb:cc:dd:ee:ff","state":"on","pad":"xxx…"}, pad sized to --size bytes (at least \
+            at the start, then filler. --payload telemetry: a JSON object of a metering device (here with \
+            spaces, sent without): {"t": <send time>, "seq": <sequence>, "watts": 1234.5, "at": 1700000042, \
+            "serial": "SN-0000000042", "mac": "aa:bb:cc:dd:ee:ff", "state": "on", "pad": "xxx…"}, pad sized to --size bytes (at least \
             \(LoadPayload.minimumSize(.telemetry))); the subscriber reads t and seq from the JSON it \
             receives, wherever they are and whatever else a broker removed or changed (a telemetry \
             flow's minimization: scripts/bench-tools/telemetry-flow.json). --rate 0 publishes as fast as \

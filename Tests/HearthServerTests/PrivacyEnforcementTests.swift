@@ -180,7 +180,11 @@ import Testing
                 #expect(answer.headers["content-type"]?.hasPrefix("application/problem+json") == true, "\(what): \(answer.headers)")
                 #expect(answer.text.contains(reason), "\(what): \(answer.text)")
             }
-            #expect(try await DatabaseSnapshot.take(f.hub.store) == before, "a refused call changed something")
+            // The audit checkpoint and the CRL refresh run on their own timers: their tables may move.
+            let moving: Set<String> = ["audit_checkpoints", "audit_head", "audit_nodes", "ca_crls", "pki_state"]
+            let after = try await DatabaseSnapshot.take(f.hub.store)
+            let changed = after.tables.keys.filter { !moving.contains($0) && after.tables[$0] != before.tables[$0] }.sorted()
+            #expect(changed.isEmpty, "a refused call changed \(changed): \(changed.map { (before.tables[$0] ?? [], after.tables[$0] ?? []) })")
         }
     }
 

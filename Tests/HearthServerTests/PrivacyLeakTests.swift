@@ -182,6 +182,16 @@ struct PrivacyLeakTests {
                     let rows = try await f.hub.store.read { db in try await db.privacy.bridged(household: f.hub.householdID) }
                     return rows.reduce(0) { $0 + $1.messages } == Int64(messages.count)
                 }
+                // Once the UTC day is over, one audit entry per flow and destination says what went out.
+                f.hub.clock.advance(by: 86_400)
+                try await Self.eventually("the day's bridged counts are audited") {
+                    let entries = try await f.hub.store.read { db in
+                        try await db.audit.entries(AuditQuery(action: "privacy.bridged_daily", limit: 100))
+                    }
+                    let counted = entries.compactMap { Self.field("messages", of: $0.details ?? "") }.compactMap(Int.init).reduce(0, +)
+                    return counted == messages.count && Set(entries.compactMap { Self.field("flow", of: $0.details ?? "") })
+                        == ["model:acme-meter/energy", "model:acme-meter/presence"]
+                }
                 let metrics = try await f.hub.client.request("GET", "/metrics").text
                 #expect(metrics.contains(#"hearth_privacy_bridged_bytes_total{destination="cloud"}"#), "\(metrics)")
             }

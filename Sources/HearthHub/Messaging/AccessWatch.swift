@@ -31,7 +31,9 @@ package final class AccessWatch: Sendable {
         }
         guard previous != revision else { return }
         _ = try await pki.refresh()
-        try await telemetry?.reload(store)
         await broker?.revalidate()
+        // After the cut-off, which must not wait for it: a privacy change is enforced here at
+        // once by the service that made it; this brings in changes made by other processes.
+        try await telemetry?.reload(store)
     }
 }

@@ -102,7 +102,7 @@ extension PrivacyService {
             retentionSeconds: Int(declaration.retention.seconds),
             recipients: recipients(declaration).map { recipient in
                 Recipient(
-                    recipient: recipient.stored, consentNeeded: declaration.needsConsent(for: recipient),
+                    recipient: recipient.description, consentNeeded: declaration.needsConsent(for: recipient),
                     consented: flow.consented.contains(recipient), open: flow.reaches(recipient))
             })
     }

@@ -70,7 +70,7 @@ package struct PrivacyService: Sendable {
                     details: [
                         "class": flow.dataClass.rawValue, "source": source.hasPrefix("maker:") ? source : "owner",
                         "retention_seconds": String(Int(flow.retention.seconds)),
-                        "recipients": Self.recipients(flow).map(\.stored).joined(separator: " "),
+                        "recipients": Self.recipients(flow).map(\.description).joined(separator: " "),
                     ]))
             }
         }
@@ -109,15 +109,15 @@ package struct PrivacyService: Sendable {
         try await change(household) { db in
             let declaration = try await Self.declaration(flow, scope: scope, household: household, db)
             guard Self.recipients(declaration).contains(recipient) else {
-                throw HearthError(.invalidInput, "flow \(flow) does not declare \(recipient.stored) as a recipient")
+                throw HearthError(.invalidInput, "flow \(flow) does not declare \(recipient.description) as a recipient")
             }
             let purpose = try Self.purpose(purpose ?? declaration.purpose)
             try await db.privacy.grant(.init(
-                household: household, scope: scope.description, flow: flow, recipient: recipient.stored, purpose: purpose,
+                household: household, scope: scope.description, flow: flow, recipient: recipient.description, purpose: purpose,
                 grantedBy: actor.description, grantedAt: db.clock.now))
             try await db.audit.append(AuditEvent(
                 .consentGranted, actor: actor, subject: "flow:\(scope)/\(flow)", household: household, reason: purpose,
-                details: ["recipient": recipient.stored]))
+                details: ["recipient": recipient.description]))
         }
     }
 
@@ -126,12 +126,12 @@ package struct PrivacyService: Sendable {
     package func withdraw(flow: String, scope: FlowScope, recipient: FlowRecipient, household: HouseholdID, actor: AuditActor) async throws {
         try await change(household) { db in
             guard let withdrawn = try await db.privacy.withdraw(
-                household: household, scope: scope.description, flow: flow, recipient: recipient.stored)
-            else { throw HearthError(.notFound, "flow \(flow) has no consent for \(recipient.stored)") }
+                household: household, scope: scope.description, flow: flow, recipient: recipient.description)
+            else { throw HearthError(.notFound, "flow \(flow) has no consent for \(recipient.description)") }
             try await db.audit.append(AuditEvent(
                 .consentWithdrawn, actor: actor, subject: "flow:\(scope)/\(flow)", household: household,
                 reason: "consent withdrawn",
-                details: ["recipient": recipient.stored, "granted_by": withdrawn.grantedBy,
+                details: ["recipient": recipient.description, "granted_by": withdrawn.grantedBy,
                           "granted_at": String(withdrawn.grantedAt.unixMilliseconds)]))
         }
     }

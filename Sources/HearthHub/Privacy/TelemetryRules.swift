@@ -59,8 +59,9 @@ package final class TelemetryRules: TelemetryGate {
         var loaded: [HouseholdID: HouseholdFlows] = [:]
         var consented: [String: Set<FlowRecipient>] = [:]
         for consent in consents {
-            consented["\(consent.household.rawValue) \(consent.scope)/\(consent.flow)", default: []]
-                .insert(FlowRecipient(stored: consent.recipient))
+            // A stored recipient was parsed when the consent was given.
+            guard let recipient = try? FlowRecipient(consent.recipient) else { continue }
+            consented["\(consent.household.rawValue) \(consent.scope)/\(consent.flow)", default: []].insert(recipient)
         }
         for row in flows {
             // A declaration the store holds was checked when it was declared; one that no longer
@@ -190,18 +191,4 @@ package final class TelemetryRules: TelemetryGate {
     }
 
     var lastSweepOverdue: Int { overdue.load(ordering: .relaxed) }
-}
-
-extension FlowRecipient {
-    /// `apps` or `destination:<name>`, as consents are stored.
-    package init(stored: String) {
-        self = stored.hasPrefix("destination:") ? .destination(String(stored.dropFirst("destination:".count))) : .apps
-    }
-
-    package var stored: String {
-        switch self {
-        case .apps: "apps"
-        case .destination(let name): "destination:\(name)"
-        }
-    }
 }

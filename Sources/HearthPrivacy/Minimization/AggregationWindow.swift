@@ -9,9 +9,9 @@ import Foundation
 /// time falls in a later window closes the current one (which is then emitted); one whose time
 /// falls in an earlier window (a late or re-sent payload) is counted in the current one.
 ///
-/// Emitted objects hold each field under its path as written (functions: see
-/// `AggregateFunction`), then `window_start` and `window_end` (RFC 3339 UTC) and `samples`, the
-/// number of payloads absorbed.
+/// Emitted objects hold each field under its path as written, in name order (the order of the
+/// declaration's canonical form; functions: see `AggregateFunction`), then `window_start` and
+/// `window_end` (RFC 3339 UTC) and `samples`, the number of payloads absorbed.
 public struct AggregationWindow: Sendable {
     let spec: AggregateSpec
     /// Unix seconds.

@@ -144,7 +144,7 @@ struct ConsolePrivacyPages: Sendable {
     private func consent(_ form: OAuthForm, _ caller: ConsoleCaller) async throws -> Response {
         let scope = try FlowScope(try ConsoleAdapter.required(form, "scope", "the flow's scope"))
         let flow = try ConsoleAdapter.required(form, "flow", "the flow")
-        let recipient = try PrivacyRoutes.recipient(try ConsoleAdapter.required(form, "recipient", "the recipient"))
+        let recipient = try FlowRecipient(try ConsoleAdapter.required(form, "recipient", "the recipient"))
         let household = caller.member.householdID
         let actor = AuditActor.person(caller.member.id)
         switch form["grant"] {

@@ -108,7 +108,7 @@ struct PrivacyRoutes: Sendable {
                 let owner = try await owner(request, context, "grant consent")
                 let body = try await JSONBody.decode(ConsentBody.self, from: request, limit: bodyLimit)
                 try await privacy.grant(
-                    flow: body.flow, scope: try FlowScope(body.scope), recipient: try Self.recipient(body.recipient),
+                    flow: body.flow, scope: try FlowScope(body.scope), recipient: try FlowRecipient(body.recipient),
                     purpose: body.purpose, household: owner.householdID, actor: .person(owner.id))
                 return Response(status: .noContent)
             },
@@ -116,7 +116,7 @@ struct PrivacyRoutes: Sendable {
                 let owner = try await owner(request, context, "withdraw consent")
                 let body = try await JSONBody.decode(ConsentBody.self, from: request, limit: bodyLimit)
                 try await privacy.withdraw(
-                    flow: body.flow, scope: try FlowScope(body.scope), recipient: try Self.recipient(body.recipient),
+                    flow: body.flow, scope: try FlowScope(body.scope), recipient: try FlowRecipient(body.recipient),
                     household: owner.householdID, actor: .person(owner.id))
                 return Response(status: .noContent)
             },
@@ -162,13 +162,6 @@ struct PrivacyRoutes: Sendable {
         ]
     }
 
-    static func recipient(_ text: String) throws(HearthError) -> FlowRecipient {
-        if text == "apps" { return .apps }
-        guard text.hasPrefix("destination:"), text.count > "destination:".count else {
-            throw HearthError(.invalidInput, "a recipient is apps or destination:<name>")
-        }
-        return .destination(String(text.dropFirst("destination:".count)))
-    }
 
     private func owner(_ request: Request, _ context: HearthRequestContext, _ purpose: String) async throws -> Member {
         try await sessions.owner(context.call(request), toDo: purpose, scope: "hub:admin")

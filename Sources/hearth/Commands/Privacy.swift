@@ -129,18 +129,12 @@ struct Privacy: AsyncParsableCommand {
         @OptionGroup var common: CA.Common
 
         func run() async throws {
-            let (scope, recipient) = (try FlowScope(target.scope), try Self.recipient(target.recipient))
+            let (scope, recipient) = (try FlowScope(target.scope), try FlowRecipient(target.recipient))
             try await withPrivacy(common) { hub, household in
                 try await hub.privacy.grant(
                     flow: target.flow, scope: scope, recipient: recipient, purpose: purpose, household: household, actor: Privacy.actor)
             }
             Output.print("consent granted: \(scope)/\(target.flow) → \(target.recipient)")
-        }
-
-        static func recipient(_ text: String) throws -> FlowRecipient {
-            if text == "apps" { return .apps }
-            guard text.hasPrefix("destination:") else { throw HearthError(.invalidInput, "a recipient is apps or destination:<name>") }
-            return .destination(String(text.dropFirst("destination:".count)))
         }
     }
 
@@ -150,7 +144,7 @@ struct Privacy: AsyncParsableCommand {
         @OptionGroup var common: CA.Common
 
         func run() async throws {
-            let (scope, recipient) = (try FlowScope(target.scope), try Grant.recipient(target.recipient))
+            let (scope, recipient) = (try FlowScope(target.scope), try FlowRecipient(target.recipient))
             try await withPrivacy(common) { hub, household in
                 try await hub.privacy.withdraw(
                     flow: target.flow, scope: scope, recipient: recipient, household: household, actor: Privacy.actor)

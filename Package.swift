@@ -315,7 +315,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "HearthMQTTTests",
-            dependencies: ["HearthMQTT", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["HearthMQTT", "HearthCore", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict),
         .testTarget(
             name: "HearthStoreTests",

@@ -1,3 +1,4 @@
+import HearthCore
 import HearthMQTT
 import NIOCore
 import Testing

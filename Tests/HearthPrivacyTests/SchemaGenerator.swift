@@ -1,3 +1,5 @@
+import HearthCore
+
 /// A random schema of the supported subset, its text, and what the instance generator needs to
 /// make payloads near its edges (so that about half are valid).
 ///

@@ -34,7 +34,7 @@ final class GeneratedSchema {
 }
 
 /// Counts of what the generator made, so the test can require that every keyword was exercised.
-struct GeneratorCoverage {
+struct GeneratorCoverage: Sendable {
     var keywords: [String: Int] = [:]
     mutating func saw(_ keyword: String) { keywords[keyword, default: 0] += 1 }
 }

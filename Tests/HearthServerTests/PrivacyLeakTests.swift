@@ -153,7 +153,9 @@ struct PrivacyLeakTests {
                 let messages = cloud.messages
                 let unconsentedOrUndeclared = messages.filter { !$0.topic.hasSuffix("/telemetry/energy") && !$0.topic.hasSuffix("/telemetry/presence") }
                 let identifying = messages.filter { message in
-                    message.payload.contains("SN-") || message.payload.contains("@example.org") || message.payload.contains("serial")
+                    // The serial numbers are SN- and eight digits (a device id may hold "SN-" by chance).
+                    message.payload.range(of: "SN-[0-9]{8}", options: .regularExpression) != nil
+                        || message.payload.contains("@example.org") || message.payload.contains("serial")
                         || message.payload.range(of: "([0-9a-f]{2}:){5}[0-9a-f]{2}", options: .regularExpression) != nil
                 }
                 let afterWithdrawal = messages.filter { $0.topic.hasSuffix("/telemetry/presence") && Self.field("phase", of: $0.payload) == "2" }

@@ -118,6 +118,19 @@ package final class BridgeLinks: Sendable {
         link.forward(topic: topic, payload: payload, tag: tag)
     }
 
+    /// Whether acknowledged messages wait to be written.
+    var hasCounts: Bool { counts.daily.withLock { !$0.isEmpty } }
+
+    /// The UTC day the last round saw; a new one means a finished day may need its audit entry.
+    private let lastDay = Mutex<String?>(nil)
+
+    func dayChanged(to today: String) -> Bool {
+        lastDay.withLock { last in
+            defer { last = today }
+            return last != today
+        }
+    }
+
     /// The counts since the last call, for the store.
     func takeCounts() -> [Count: (messages: Int64, bytes: Int64)] {
         counts.daily.withLock { counts in

@@ -157,8 +157,10 @@ extension PrivacyService {
     /// destination (one entry each, however many messages).
     package func recordBridged() async throws {
         guard let rules else { return }
-        let taken = rules.bridges.takeCounts()
         let today = BridgeLinks.day(store.clock.now)
+        // Nothing bridged since the last round and no day ended since: nothing to write.
+        guard rules.bridges.hasCounts || rules.bridges.dayChanged(to: today) else { return }
+        let taken = rules.bridges.takeCounts()
         do {
             try await store.write { db in
                 for (count, value) in taken {

@@ -45,14 +45,25 @@ enum TelemetryTopic {
 
     /// The flow a topic names, when it is `devices/<device>/telemetry/<flow…>` (the flow may be
     /// empty or hold further levels: no declared flow has those, so they are refused as undeclared).
+    /// Every PUBLISH a device makes asks this, so it compares bytes in place.
     static func flow(of topic: String, device: DeviceID) -> Substring? {
-        guard topic.hasPrefix(prefix) else { return nil }
-        let rest = topic.utf8.dropFirst(prefix.utf8.count)
-        let id = device.rawValue.utf8
-        guard rest.starts(with: id) else { return nil }
-        let afterID = rest.dropFirst(id.count)
-        guard afterID.starts(with: level.utf8) else { return nil }
-        return Substring(afterID.dropFirst(level.utf8.count))
+        let id = device.rawValue
+        let idStart = prefix.utf8.count, levelStart = idStart + id.utf8.count, flowStart = levelStart + level.utf8.count
+        let utf8 = topic.utf8
+        guard utf8.count >= flowStart else { return nil }
+        let matches = utf8.withContiguousStorageIfAvailable { bytes in
+            holds(bytes, prefix, at: 0) && holds(bytes, id, at: idStart) && holds(bytes, level, at: levelStart)
+        } ?? (topic.hasPrefix(prefix + id + level))
+        guard matches else { return nil }
+        return Substring(utf8.dropFirst(flowStart))
+    }
+
+    /// Whether `bytes` hold `text` from `offset` (which the caller checked is in range).
+    private static func holds(_ bytes: UnsafeBufferPointer<UInt8>, _ text: String, at offset: Int) -> Bool {
+        var text = text
+        return text.withUTF8 { expected in
+            expected.isEmpty || memcmp(bytes.baseAddress! + offset, expected.baseAddress!, expected.count) == 0
+        }
     }
 
     /// Whether `topic` is telemetry of `device` (nil: of any device).

@@ -41,8 +41,11 @@ public final class SQLiteEngine: DatabaseEngine {
     private let readerGate = ConnectionGate()
     private let logger: Logger
 
-    /// How long a statement waits for another process's lock before failing with "busy".
-    public static let busyTimeoutMilliseconds = 5_000
+    /// How long a statement waits for another process's lock before failing with "busy". Long
+    /// enough for a busy process's transaction to finish: the holder's task may wait for a
+    /// thread between its statements (5 s was exceeded by a second hub node on a loaded 2-core
+    /// machine); a waiting `BEGIN IMMEDIATE` holds a blocking-work thread, not a task thread.
+    public static let busyTimeoutMilliseconds = 15_000
     /// Compiled statements kept per connection; more distinct texts than this (batched inserts
     /// vary in their row count) empty the cache, which then fills again.
     public static let statementCacheLimit = 512

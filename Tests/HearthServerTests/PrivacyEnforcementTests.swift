@@ -188,6 +188,33 @@ import Testing
         }
     }
 
+    /// A flow declared on another node (another process on the same database) is enforced by
+    /// this node's broker once its access watch sees the privacy revision move.
+    @Test(arguments: TestEngine.allCases)
+    func aFlowDeclaredOnAnotherNodeIsEnforcedHere(engine: TestEngine) async throws {
+        try await TestRequirement.check(engine.requirements)
+        try await MessagingFixture.with(engine: engine) { f in
+            let plug = try await f.device("plug")
+            let energy = "devices/\(plug.id)/telemetry/energy"
+            let reading = #"{"watts":5,"at":60}"#
+            #expect(try await f.mosquitto(plug).publish(energy, reading).acknowledgement == 0x87)
+            try await withTestHubNode(joining: f.hub) { other in
+                let declared = try await other.client.request(
+                    "POST", "/v1/privacy/flows?scope=device:\(plug.id)",
+                    headers: PKITools.bearer(f.owner).merging(["Content-Type": "application/json"]) { $1 },
+                    body: try JSONSerialization.data(withJSONObject: Self.flows))
+                try #require(declared.status == 201, "\(declared.status) \(declared.text)")
+            }
+            // The watch polls every 250 ms (SQLite) or is notified (PostgreSQL).
+            var answer = -1
+            for _ in 0..<40 where answer != 0 {
+                answer = try await f.mosquitto(plug).publish(energy, reading).acknowledgement ?? -1
+                if answer != 0 { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            #expect(answer == 0, "this node's broker still refuses the flow declared on the other node")
+        }
+    }
+
     /// An aggregating flow: readings go into 1-minute windows; a window's aggregate is published
     /// when the next reading opens a new window, or by the hub when the window ends without one.
     @Test func anAggregatingFlowPublishesOneMessagePerWindow() async throws {

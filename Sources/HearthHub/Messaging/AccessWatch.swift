@@ -7,14 +7,15 @@ import Synchronization
 
 /// Watches the store's access-change revision (``AccessChangeRecords``), which moves with every
 /// revocation, quarantine, decommission or token revocation made by any process, and then
-/// reloads the live revocation set and re-checks the broker's live sessions.
+/// reloads the live revocation set and re-checks the broker's live sessions; and the privacy
+/// revision, which moves with every privacy change, and then reloads the declared flows.
 package final class AccessWatch: Sendable {
     package let store: Store
     package let pki: HubPKI
     package let broker: Broker?
-    /// The declared flows and consents, which a privacy change by another process moves too.
+    /// The declared flows and consents, reloaded when the privacy revision moves.
     package let telemetry: TelemetryRules?
-    private let seen = Mutex<Int64?>(nil)
+    private let seen = Mutex<(access: Int64, privacy: Int64)?>(nil)
 
     package init(store: Store, pki: HubPKI, broker: Broker?, telemetry: TelemetryRules? = nil) {
         self.store = store
@@ -24,16 +25,19 @@ package final class AccessWatch: Sendable {
     }
 
     package func check() async throws {
-        let revision = try await store.read { db in try await db.accessChanges.revision() }
+        let revisions = try await store.read { db in try await db.accessChanges.revisions() }
         let previous = seen.withLock { seen in
-            defer { seen = revision }
+            defer { seen = revisions }
             return seen
         }
-        guard previous != revision else { return }
-        _ = try await pki.refresh()
-        await broker?.revalidate()
-        // After the cut-off, which must not wait for it: a privacy change is enforced here at
-        // once by the service that made it; this brings in changes made by other processes.
-        try await telemetry?.reload(store)
+        if previous?.access != revisions.access {
+            _ = try await pki.refresh()
+            await broker?.revalidate()
+        }
+        // A privacy change is enforced at once by the service that made it, in its own process;
+        // this brings in changes made by other processes (the CLI, another node).
+        if let telemetry, previous?.privacy != revisions.privacy {
+            try await telemetry.reload(store)
+        }
     }
 }

@@ -9,12 +9,12 @@ import Logging
 /// Telemetry privacy for a household's owners (docs/privacy.md): flow declarations (the owner's,
 /// or a maker's signed document), device models, consents per flow and recipient, bridge
 /// destinations, the data-flow map, export and erasure. Every change is audited in the
-/// transaction that makes it, moves the access-change revision (other processes reload) and is
+/// transaction that makes it, moves the privacy revision (other processes reload) and is
 /// enforced by this process's broker before the call returns.
 package struct PrivacyService: Sendable {
     package let store: Store
     /// What this process's broker enforces; nil in the CLI, whose changes reach a running hub
-    /// through the access-change revision.
+    /// through the privacy revision.
     package let rules: TelemetryRules?
     let sealer: KeySealer
     /// Erases what the broker holds in memory; nil when the hub runs no broker.
@@ -206,14 +206,14 @@ package struct PrivacyService: Sendable {
 
     // MARK: Shared steps
 
-    /// Runs a privacy change in one transaction with its audit entry, moves the access-change
-    /// revision, and reloads what the broker enforces for the household.
+    /// Runs a privacy change in one transaction with its audit entry, moves the privacy revision
+    /// (other processes reload), and reloads what this process's broker enforces for the household.
     private func change<Result: Sendable>(
         _ household: HouseholdID, _ body: @Sendable (StoreSession) async throws -> Result
     ) async throws -> Result {
         let result = try await store.write { db in
             let result = try await body(db)
-            try await db.accessChanges.bump()
+            try await db.accessChanges.bumpPrivacy()
             return result
         }
         try await rules?.reload(store, household: household)

@@ -11,7 +11,7 @@ import Synchronization
 /// path (``TelemetryGate``): every device PUBLISH on `devices/<id>/telemetry/<flow>` is checked
 /// against its declaration, minimized, tagged and bridged out where consented. Reloaded from the
 /// store after every privacy change (at once, by the service that made it) and whenever the
-/// access-change revision moves (a change by the CLI or another process).
+/// privacy revision moves (a change by the CLI or another process).
 package final class TelemetryRules: TelemetryGate {
     private let households = Mutex<[HouseholdID: HouseholdFlows]>([:])
     /// Open aggregation windows, by household, device and flow.

@@ -8,7 +8,14 @@ public struct AccessChangeRecords: Sendable {
     let db: any SQLExecutor
 
     public func revision() async throws -> Int64 {
-        try await db.first("SELECT revision FROM access_changes WHERE singleton = 1")?.integer("revision") ?? 0
+        try await revisions().access
+    }
+
+    /// The access-change revision and the privacy revision (``bumpPrivacy()``), read at once.
+    public func revisions() async throws -> (access: Int64, privacy: Int64) {
+        guard let row = try await db.first("SELECT revision, privacy_revision FROM access_changes WHERE singleton = 1")
+        else { return (0, 0) }
+        return (try row.integer("revision"), try row.integer("privacy_revision"))
     }
 
     /// The PostgreSQL notification channel: every hub process on the database LISTENs on it.
@@ -16,7 +23,19 @@ public struct AccessChangeRecords: Sendable {
 
     public func bump() async throws {
         try await db.execute("UPDATE access_changes SET revision = revision + 1 WHERE singleton = 1")
-        // Delivered at commit, to every listening process; SQLite's processes poll the revision.
+        try await notify()
+    }
+
+    /// Moves the privacy revision, with every change to declared flows, device models, consents
+    /// or bridge destinations: every process reloads what its broker enforces. It takes no access
+    /// away from a session (each telemetry copy asks the rules), so live sessions are not re-checked.
+    public func bumpPrivacy() async throws {
+        try await db.execute("UPDATE access_changes SET privacy_revision = privacy_revision + 1 WHERE singleton = 1")
+        try await notify()
+    }
+
+    /// Delivered at commit, to every listening process; SQLite's processes poll the revisions.
+    private func notify() async throws {
         if db.dialect.name == "postgres" { try await db.execute("NOTIFY \(Self.channel)") }
     }
 }

@@ -1,6 +1,6 @@
 /// Every migration this binary knows, in order. The highest version is the schema it expects.
 public enum Schema {
-    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8, version9, version10, version11, version12, version13]
+    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8, version9, version10, version11, version12, version13, version14]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }
 
@@ -677,6 +677,14 @@ public enum Schema {
             "ALTER TABLE audit_entries ADD COLUMN personal INTEGER NOT NULL DEFAULT 0",
             "UPDATE audit_entries SET personal = 1 WHERE details LIKE '%\"source\":%'",
             "CREATE INDEX audit_entries_personal ON audit_entries (personal, time)",
+        ]
+    )
+
+    static let version14 = Migration(
+        version: 14,
+        name: "privacy revision (what every process watches to reload the declared flows and consents)",
+        statements: [
+            "ALTER TABLE access_changes ADD COLUMN privacy_revision BIGINT NOT NULL DEFAULT 0",
         ]
     )
 }

@@ -5,7 +5,7 @@ import VaporCSQLite
 
 /// One SQLite connection and the statements it has compiled, each compiled once and reused.
 ///
-/// Its calls run on the caller's thread. Callers take turns by `ConnectionGate`; the lock only
+/// Its calls run on the caller's thread. Callers take turns by `TurnGate`; the lock only
 /// makes the hand-over between threads safe (SQLite's own mutexes are off for this connection).
 final class SQLiteDatabase: Sendable {
     private struct State: ~Copyable {

@@ -31,14 +31,14 @@ public final class SQLiteEngine: DatabaseEngine {
     public let path: String
     private let writer: SQLiteDatabase
     private let reader: SQLiteDatabase
-    private let gate = ConnectionGate()
+    private let gate = TurnGate()
     /// The SQLite transaction being continued by the next holder of `gate`, with its member count.
     /// Only the holder of `gate` touches it; open exactly while the gate is held.
     private let openGroup = Mutex<(group: CommitGroup, members: Int)?>(nil)
     /// Commits made, for tests and diagnostics.
     private let commits = Atomic<Int>(0)
     var commitCount: Int { commits.load(ordering: .relaxed) }
-    private let readerGate = ConnectionGate()
+    private let readerGate = TurnGate()
     private let logger: Logger
 
     /// How long a statement waits for another process's lock before failing with "busy". Long

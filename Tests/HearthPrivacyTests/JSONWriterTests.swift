@@ -1,4 +1,4 @@
-import HearthPrivacy
+@testable import HearthPrivacy
 import Testing
 
 @Suite struct JSONWriterTests {
@@ -25,12 +25,13 @@ import Testing
         #expect(Self.text { $0.number(value, integral: integral) } == expected)
     }
 
+    /// What `round` writes, through the minimizer's `ByteSink`.
     @Test(arguments: [
         (Int64(215), 1, "21.5"), (220, 1, "22"), (-5, 1, "-0.5"), (5, 3, "0.005"), (-1234500, 4, "-123.45"), (0, 2, "0"),
-        (7, 0, "7"),
+        (7, 0, "7"), (123, 5, "0.00123"), (-7, 2, "-0.07"), (Int64.min, 0, "-9223372036854775808"),
     ])
     func decimalsAreWrittenExactly(_ mantissa: Int64, _ scale: Int, _ expected: String) {
-        #expect(Self.text { $0.decimal(mantissa: mantissa, scale: scale) } == expected)
+        #expect(Self.text { writer in writer.viaSink { $0.decimal(mantissa: mantissa, scale: scale) } } == expected)
     }
 
     @Test func theCanonicalFormIsStable() throws {

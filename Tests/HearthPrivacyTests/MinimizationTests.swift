@@ -131,10 +131,10 @@ import Testing
                 #""owner":{"name":"OWNER-SECRET"}"#, #""watts":\#(Double(random.int(0...100_000)) / 100)"#,
                 #""at":"2026-11-23T16:\#(random.int(10...59)):00Z""#,
             ]
-            for _ in 0..<random.int(0...4) {
+            for extra in 0..<random.int(0...4) {
                 let secret = random.pick(Array(secrets.suffix(4)))
                 let value = random.chance(0.5) ? #""see \#(secret) now""# : #"["ok", {"deep": "\#(secret)"}, 1]"#
-                members.append(#""extra\#(random.int(0...1000))":\#(value)"#)
+                members.append(#""extra\#(extra)":\#(value)"#)
             }
             members.shuffle(using: &random)
             var window: AggregationWindow?

@@ -22,7 +22,6 @@ final class GeneratedSchema {
     var maxLength: Int?
     var minItems: Int?
     var maxItems: Int?
-    var pattern: String?
     var text = ""
 
     enum Focus: CaseIterable { case object, array, string, number, integer, boolean, null, any }
@@ -159,9 +158,7 @@ struct SchemaGenerator {
             }
         }
         if random.chance(0.35) {
-            let pattern = random.pick(GeneratedSchema.patterns)
-            schema.pattern = pattern
-            keywords.add("pattern", GeneratedJSON.literal(pattern))
+            keywords.add("pattern", GeneratedJSON.literal(random.pick(GeneratedSchema.patterns)))
         }
     }
 

@@ -310,11 +310,7 @@ import X509
                     "schema": ["type": "object"], "retention": "1d", "recipients": ["apps": true],
                 ]],
             ]
-            let declared = try await hub.client.request(
-                "POST", "/v1/privacy/flows?scope=device:\(device)",
-                headers: PKITools.bearer(token).merging(["Content-Type": "application/json"]) { $1 },
-                body: try JSONSerialization.data(withJSONObject: document))
-            try #require(declared.status == 201, "\(declared.status) \(declared.text)")
+            try await PrivacyRightsTests.declare(on: hub, owner: token, scope: "device:\(device)", document)
             /// Whether the API's map says the flow's consent for apps stands.
             func consented() async throws -> Bool? {
                 let map = try await hub.client.request("GET", "/v1/privacy/map", headers: PKITools.bearer(token))

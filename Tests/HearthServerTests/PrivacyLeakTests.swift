@@ -71,10 +71,7 @@ struct PrivacyLeakTests {
                         "client_key_pem": try bed.read("hub.key"),
                     ], headers: owner)
                 try #require(added.status == 201, "\(added.status) \(added.text)")
-                let declared = try await f.hub.client.request(
-                    "POST", "/v1/privacy/flows?scope=model:acme-meter", headers: owner.merging(["Content-Type": "application/json"]) { $1 },
-                    body: try JSONSerialization.data(withJSONObject: Self.meterFlows))
-                try #require(declared.status == 201, "\(declared.status) \(declared.text)")
+                try await PrivacyRightsTests.declare(on: f.hub, owner: f.owner, scope: "model:acme-meter", Self.meterFlows)
 
                 // 100 meters of that model.
                 var specs: [[String: String]] = []
@@ -112,14 +109,14 @@ struct PrivacyLeakTests {
                 let script = URL(fileURLWithPath: Paho.script).deletingLastPathComponent()
                     .appendingPathComponent("privacy_leak.py").path
                 let fleet = try HearthProcess(executable: "/usr/bin/env", ["python3", script, config])
-                try await Self.eventually("phase 1 published", timeout: .seconds(120)) {
+                try await eventually("phase 1 published", within: .seconds(120)) {
                     if let status = fleet.exitStatus { throw PrivacyLeakFailure("the fleet exited \(status): \(fleet.standardError)") }
                     return fleet.standardOutput.contains("phase 1 done")
                 }
                 // Every consented phase-1 message reaches the cloud before the withdrawal, so that
                 // "everything consented arrives" and "nothing after the withdrawal" both hold exactly.
                 let expectedPhase1 = Self.countConsented(phase: 1, devices: Self.devices)
-                try await Self.eventually("phase 1 at the cloud", timeout: .seconds(120)) { cloud.messages.count >= expectedPhase1 }
+                try await eventually("phase 1 at the cloud", within: .seconds(120)) { cloud.messages.count >= expectedPhase1 }
                 let withdrawn = try await f.hub.client.json(
                     "POST", "/v1/privacy/consents/withdraw",
                     ["scope": "model:acme-meter", "flow": "presence", "recipient": "destination:cloud"], headers: owner)
@@ -144,7 +141,7 @@ struct PrivacyLeakTests {
                 }
                 let mustArrive = accepted("1 energy").union(accepted("2 energy")).union(accepted("1 presence"))
                 // Counted cheaply while waiting; which ones arrived is checked once, below.
-                try await Self.eventually("every consented message at the cloud", timeout: .seconds(120)) {
+                try await eventually("every consented message at the cloud", within: .seconds(120)) {
                     cloud.messages.count >= mustArrive.count
                 }
                 try await Task.sleep(for: .seconds(1))
@@ -181,13 +178,13 @@ struct PrivacyLeakTests {
 
                 // Audited by aggregate: the day's counts per flow and destination are in the store
                 // (the daily audit entry is written once the UTC day is over).
-                try await Self.eventually("the bridged counts are stored") {
+                try await eventually("the bridged counts are stored") {
                     let rows = try await f.hub.store.read { db in try await db.privacy.bridged(household: f.hub.householdID) }
                     return rows.reduce(0) { $0 + $1.messages } == Int64(messages.count)
                 }
                 // Once the UTC day is over, one audit entry per flow and destination says what went out.
                 f.hub.clock.advance(by: 86_400)
-                try await Self.eventually("the day's bridged counts are audited") {
+                try await eventually("the day's bridged counts are audited") {
                     let entries = try await f.hub.store.read { db in
                         try await db.audit.entries(AuditQuery(action: "privacy.bridged_daily", limit: 100))
                     }
@@ -196,7 +193,7 @@ struct PrivacyLeakTests {
                         == ["model:acme-meter/energy", "model:acme-meter/presence"]
                 }
                 let metrics = try await f.hub.client.request("GET", "/metrics").text
-                #expect(metrics.contains(#"hearth_privacy_bridged_bytes_total{destination="cloud"}"#), "\(metrics)")
+                #expect(metrics.contains(#"hearth_privacy_bridged_bytes_total{household="\#(f.hub.householdID)",destination="cloud"}"#), "\(metrics)")
             }
             try await cloud.stop()
         }
@@ -217,15 +214,6 @@ struct PrivacyLeakTests {
         guard let object = try? JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any], let value = object[name]
         else { return nil }
         return "\(value)"
-    }
-
-    static func eventually(_ what: String, timeout: Duration = .seconds(30), _ check: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await check() { return }
-            try await Task.sleep(for: .milliseconds(250))
-        }
-        throw PrivacyLeakFailure("not within \(timeout): \(what)")
     }
 }
 

@@ -22,31 +22,12 @@ extension Broker {
     public func sweepExpiredMessages(grace: Duration = .seconds(30)) -> ExpirySweep {
         let now = clock.now
         let late = now.addingTimeInterval(-grace.seconds)
+        let removed = state.withLock { state in
+            removeHeld(in: &state, household: nil, offlineOnly: true) { $0.isExpired(at: now) }.removed
+        }
         var sweep = ExpirySweep()
-        func count(_ message: BrokerMessage) {
-            sweep.removed += 1
-            if let expiresAt = message.expiresAt, expiresAt < late { sweep.overdue += 1 }
-        }
-        state.withLock { state in
-            var changes: [StorageChange] = []
-            for (household, retained) in state.retained {
-                for (topic, message) in retained where message.isExpired(at: now) {
-                    count(message)
-                    state.retained[household]?[topic] = nil
-                    changes.append(.retained(household: household, topic: topic, nil))
-                }
-            }
-            for (key, session) in state.sessions where state.attached[key] == nil && !session.queue.isEmpty {
-                let expired = session.queue.filter { $0.message.isExpired(at: now) }
-                guard !expired.isEmpty else { continue }
-                for delivery in expired {
-                    count(delivery.message)
-                    if let sequence = delivery.storedAs { changes.append(.delivered(key: key, sequence: sequence)) }
-                }
-                state.sessions[key]?.queue.removeAll { $0.message.isExpired(at: now) }
-            }
-            outbox.enqueue(changes)
-        }
+        sweep.removed = removed.count
+        sweep.overdue = removed.count { message in message.expiresAt.map { $0 < late } ?? false }
         return sweep
     }
 
@@ -55,21 +36,42 @@ extension Broker {
     /// their stored rows are deleted once the returned outbox position is durable.
     public func eraseTelemetry(household: HouseholdID, device: DeviceID?) async throws -> Int {
         let (erased, position) = state.withLock { state -> (Int, UInt64) in
-            var changes: [StorageChange] = []
-            for topic in (state.retained[household] ?? [:]).keys where TelemetryTopic.isTelemetry(topic, of: device) {
-                state.retained[household]?[topic] = nil
-                changes.append(.retained(household: household, topic: topic, nil))
+            let held = removeHeld(in: &state, household: household, offlineOnly: false) { message in
+                TelemetryTopic.isTelemetry(message.topic, of: device)
             }
-            for (key, session) in state.sessions where session.household == household && !session.queue.isEmpty {
-                for delivery in session.queue where TelemetryTopic.isTelemetry(delivery.message.topic, of: device) {
-                    if let sequence = delivery.storedAs { changes.append(.delivered(key: key, sequence: sequence)) }
-                }
-                state.sessions[key]?.queue.removeAll { TelemetryTopic.isTelemetry($0.message.topic, of: device) }
-            }
-            return (changes.count, outbox.enqueue(changes))
+            return (held.removed.count, held.durable)
         }
         try await outbox.durable(through: position)
         return erased
+    }
+
+    /// Removes the retained messages and queued copies that `remove` picks — of one household
+    /// (nil: every one), from the queues of sessions without a connection only when
+    /// `offlineOnly` — and enqueues the deletion of their stored rows. Returns what went, and the
+    /// outbox position at which the deletion is durable.
+    private func removeHeld(
+        in state: inout State, household: HouseholdID?, offlineOnly: Bool, where remove: (BrokerMessage) -> Bool
+    ) -> (removed: [BrokerMessage], durable: UInt64) {
+        var removed: [BrokerMessage] = []
+        var changes: [StorageChange] = []
+        for (owner, retained) in state.retained where household == nil || owner == household {
+            for (topic, message) in retained where remove(message) {
+                removed.append(message)
+                state.retained[owner]?[topic] = nil
+                changes.append(.retained(household: owner, topic: topic, nil))
+            }
+        }
+        for (key, session) in state.sessions where !session.queue.isEmpty
+            && (household == nil || session.household == household) && !(offlineOnly && state.attached[key] != nil) {
+            let going = session.queue.filter { remove($0.message) }
+            guard !going.isEmpty else { continue }
+            for delivery in going {
+                removed.append(delivery.message)
+                if let sequence = delivery.storedAs { changes.append(.delivered(key: key, sequence: sequence)) }
+            }
+            state.sessions[key]?.queue.removeAll { remove($0.message) }
+        }
+        return (removed, outbox.enqueue(changes))
     }
 
     /// Publishes a message the hub made on a device's behalf — the aggregate of a flow's window

@@ -335,6 +335,8 @@ public final class Broker: Sendable {
     @discardableResult
     func publish(_ message: BrokerMessage, household: HouseholdID) -> (durable: UInt64, congested: [ConnectionHandle]) {
         var live: [(ConnectionHandle, Delivery)] = []
+        // Telemetry reaches apps only, and only while its flow's consent stands: asked once here.
+        let appsMayReceive = message.flow.map { flow in telemetryGate?.appsMayReceive(flow, household: household) ?? false }
         let position = state.withLock { state -> UInt64 in
             var changes: [StorageChange] = []
             if message.retain, let change = retain(message, household: household, in: &state) { changes.append(change) }
@@ -342,7 +344,9 @@ public final class Broker: Sendable {
             for route in routes {
                 let key = route.key
                 guard let delivery = Self.delivery(of: message, along: route) else { continue }
-                if message.flow != nil, !mayReach(message, state.sessions[key]?.client, household: household) { continue }
+                if let appsMayReceive {
+                    guard appsMayReceive, state.sessions[key]?.client.map(Self.isApp) == true else { continue }
+                }
                 if let connection = state.attached[key] {
                     live.append((connection, delivery))
                 } else if delivery.qos > .atMostOnce, let queued = state.sessions[key]?.queue.count {
@@ -373,8 +377,14 @@ public final class Broker: Sendable {
     /// messages reach every subscriber the policy let subscribe.
     private func mayReach(_ message: BrokerMessage, _ client: BrokerClient?, household: HouseholdID) -> Bool {
         guard let flow = message.flow else { return true }
-        guard let telemetryGate, let client else { return false }
-        return telemetryGate.mayDeliver(flow, household: household, to: client)
+        guard let telemetryGate, let client, Self.isApp(client) else { return false }
+        return telemetryGate.appsMayReceive(flow, household: household)
+    }
+
+    /// Apps are the only clients that may have telemetry; a device never reads another's.
+    private static func isApp(_ client: BrokerClient) -> Bool {
+        if case .app = client.subject { return true }
+        return false
     }
 
     /// A resumed session's queue without the telemetry its client may no longer have; the

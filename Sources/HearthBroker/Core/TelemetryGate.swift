@@ -30,12 +30,14 @@ public enum TelemetryInspection: Sendable {
 
 /// The privacy rules on the broker's hot path (docs/privacy.md): every PUBLISH a device makes to
 /// `devices/<its id>/telemetry/…` passes ``inspect(_:device:flow:household:at:)`` before it is
-/// routed, retained or stored, and every copy of a tagged message passes
-/// ``mayDeliver(_:household:to:)`` before it reaches a client. Both run on event loops and under
-/// the broker's lock: they read memory only, never the store.
+/// routed, retained or stored, and every copy of a tagged message reaches a client only when
+/// ``appsMayReceive(_:household:)`` (asked once per message routed, or per copy sent from a
+/// store) and the client is an app. Both run on event loops and under the broker's lock: they
+/// read memory only, never the store.
 public protocol TelemetryGate: Sendable {
     func inspect(_ payload: ByteBuffer, device: DeviceID, flow: Substring, household: HouseholdID, at time: Date) -> TelemetryInspection
-    func mayDeliver(_ tag: FlowTag, household: HouseholdID, to client: BrokerClient) -> Bool
+    /// Whether the household's apps may receive messages of this flow now (its consent).
+    func appsMayReceive(_ tag: FlowTag, household: HouseholdID) -> Bool
 }
 
 /// The telemetry topic of a device: `devices/<id>/telemetry/<flow…>`.

@@ -6,13 +6,7 @@ public struct Zone: ValidatedText, CustomStringConvertible {
     /// Zone names appear in certificate profiles, scopes (`devices:control:<zone>`) and topics,
     /// so they are restricted to `[a-z0-9-]`, 1–32 characters, starting with a letter.
     public init(_ name: String) throws {
-        let bytes = Array(name.utf8)
-        guard (1...32).contains(bytes.count), let first = bytes.first, (0x61...0x7A).contains(first),
-              bytes.allSatisfy({ (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D })
-        else {
-            throw HearthError(
-                .invalidInput, "a zone name is 1 to 32 characters of a-z, 0-9 and '-', starting with a letter")
-        }
+        guard ShortName.isValid(name) else { throw HearthError(.invalidInput, "a zone name is \(ShortName.rule)") }
         self.name = name
     }
 

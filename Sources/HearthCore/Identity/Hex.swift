@@ -15,7 +15,7 @@ public enum Hex {
     }
 
     /// The value of one hexadecimal digit (either case); nil for any other byte.
-    public static func digitValue(_ digit: UInt8) -> UInt8? {
+    @inlinable public static func digitValue(_ digit: UInt8) -> UInt8? {
         switch digit {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
         case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10

@@ -4,7 +4,6 @@ import HearthCore
 import HearthStore
 import Logging
 import NIOCore
-import NIOPosix
 import ServiceLifecycle
 
 /// Every application service of a running hub, made once from its ``HubAssembly``, and the
@@ -35,8 +34,8 @@ public struct HubServices: Sendable {
     package let broker: Broker?
     package let dashboard: HouseholdDashboard
     package let privacy: PrivacyService
-    /// What the broker enforces of the declared flows (``PrivacyService/rules``, never nil here).
-    package let telemetry: TelemetryRules
+    /// What the broker enforces of the declared flows (``PrivacyService/rules``), when there is a broker.
+    package let telemetry: TelemetryRules?
 
     package var store: Store { assembly.store }
     package var pki: HubPKI { assembly.pki }
@@ -81,23 +80,22 @@ public struct HubServices: Sendable {
         invitations = InvitationAcceptance(store: store, hasher: hasher, signIn: signIn, wrongCodes: throttle())
         recovery = AccountRecovery(store: store, hasher: hasher, throttle: passwordThrottle)
         households = HouseholdAdministration(pki: pki)
-        let telemetry = TelemetryRules(bridges: BridgeLinks(
-            sealer: pki.sealer, group: brokerEventLoops ?? MultiThreadedEventLoopGroup.singleton, clock: store.clock,
-            logger: assembly.logger))
+        // Telemetry flows are enforced, and bridged out, by the broker: without one, nothing is.
         var broker: Broker?
-        if let mqtt = configuration.mqtt, brokerEventLoops != nil {
-            broker = HubBroker.broker(
-                configuration: mqtt, store: store, pki: pki, tokens: tokens, telemetry: telemetry, logger: assembly.logger)
+        var telemetry: TelemetryRules?
+        var erasing: (@Sendable (HouseholdID, DeviceID?) async throws -> Int)?
+        if let mqtt = configuration.mqtt, let brokerEventLoops {
+            let rules = TelemetryRules(bridges: BridgeLinks(
+                sealer: pki.sealer, group: brokerEventLoops, clock: store.clock, logger: assembly.logger))
+            let made = HubBroker.broker(configuration: mqtt, store: store, pki: pki, tokens: tokens, telemetry: rules, logger: assembly.logger)
+            erasing = { household, device in try await made.eraseTelemetry(household: household, device: device) }
+            // Loaded before any listener takes a connection: no device's telemetry meets empty rules.
+            try await rules.reload(store)
+            (broker, telemetry) = (made, rules)
         }
         self.broker = broker
-        var erasing: (@Sendable (HouseholdID, DeviceID?) async throws -> Int)?
-        if let broker {
-            erasing = { household, device in try await broker.eraseTelemetry(household: household, device: device) }
-        }
-        privacy = PrivacyService(store: store, rules: telemetry, sealer: pki.sealer, erasing: erasing)
-        // Loaded before any listener takes a connection: no device's telemetry meets empty rules.
-        try await telemetry.reload(store)
         self.telemetry = telemetry
+        privacy = PrivacyService(store: store, rules: telemetry, sealer: pki.sealer, erasing: erasing)
         let presence = broker
         dashboard = HouseholdDashboard(
             store: store, lifecycle: lifecycle, connected: { household in presence?.connectedSubjects(in: household) ?? [] })
@@ -195,22 +193,21 @@ public struct HubServices: Sendable {
     /// shorter retention; the bridge links closed at shutdown.
     private func privacyServices() -> [any Service] {
         let (store, privacy, telemetry, broker, logger) = (self.store, self.privacy, self.telemetry, self.broker, assembly.logger)
-        var services: [any Service] = [
-            BridgeShutdown(bridges: telemetry.bridges),
-            PeriodicService(
+        var services: [any Service] = []
+        if let telemetry, let broker {
+            services.append(BridgeShutdown(bridges: telemetry.bridges))
+            services.append(PeriodicService(
                 name: "telemetry retention", interval: configuration.telemetryRetentionInterval, logger: logger, finalRound: true
             ) {
-                if let broker {
-                    telemetry.noteSweep(broker.sweepExpiredMessages())
-                    for window in telemetry.closeWindows(endingBy: store.clock.now) {
-                        broker.publishAggregate(
-                            topic: window.topic, payload: window.payload, flow: window.tag, retention: window.retention,
-                            household: window.household, publisher: "hub:aggregate")
-                    }
+                telemetry.noteSweep(broker.sweepExpiredMessages())
+                for window in telemetry.closeWindows(endingBy: store.clock.now) {
+                    broker.publishAggregate(
+                        topic: window.topic, payload: window.payload, flow: window.tag, retention: window.retention,
+                        household: window.household, publisher: "hub:aggregate")
                 }
                 try await privacy.recordBridged()
-            },
-        ]
+            })
+        }
         if let retention = configuration.personalAuditRetention {
             services.append(PeriodicService(
                 name: "personal audit retention", interval: configuration.sweepInterval, logger: logger

@@ -15,7 +15,8 @@ package final class AccessWatch: Sendable {
     package let broker: Broker?
     /// The declared flows and consents, reloaded when the privacy revision moves.
     package let telemetry: TelemetryRules?
-    private let seen = Mutex<(access: Int64, privacy: Int64)?>(nil)
+    /// The access-change revision the last completed check acted on.
+    private let seen = Mutex<Int64?>(nil)
 
     package init(store: Store, pki: HubPKI, broker: Broker?, telemetry: TelemetryRules? = nil) {
         self.store = store
@@ -26,17 +27,15 @@ package final class AccessWatch: Sendable {
 
     package func check() async throws {
         let revisions = try await store.read { db in try await db.accessChanges.revisions() }
-        let previous = seen.withLock { seen in
-            defer { seen = revisions }
-            return seen
-        }
-        if previous?.access != revisions.access {
+        if seen.withLock({ $0 }) != revisions.access {
             _ = try await pki.refresh()
             await broker?.revalidate()
+            // Only once it is done: a check that failed is made again at the next round.
+            seen.withLock { $0 = revisions.access }
         }
         // A privacy change is enforced at once by the service that made it, in its own process;
         // this brings in changes made by other processes (the CLI, another node).
-        if let telemetry, previous?.privacy != revisions.privacy {
+        if let telemetry, telemetry.isBehind(revisions.privacy) {
             try await telemetry.reload(store)
         }
     }

@@ -112,10 +112,14 @@ package final class BridgeLinks: Sendable {
             clientKeyPEM: clientKey, topicPrefix: topicPrefix, clientID: "hearth-\(key.household.rawValue.prefix(8))-\(key.destination)")
     }
 
-    /// Queues a message on a destination's link, when the flow may leave on it.
+    /// Queues a message on a destination's link, when the flow may leave on it. Queued under the
+    /// lock a withdrawal takes: a message checked before a withdrawal gets its place in the queue
+    /// before that withdrawal's fence, so the withdrawal drops it (``reconcile(_:household:open:)``).
     func forward(_ payload: [UInt8], topic: String, tag: String, to key: Key) {
-        guard let link = links.withLock({ links in links[key].flatMap { $0.open.contains(tag) ? $0.link : nil } }) else { return }
-        link.forward(topic: topic, payload: payload, tag: tag)
+        links.withLock { links in
+            guard let link = links[key], link.open.contains(tag) else { return }
+            link.link.forward(topic: topic, payload: payload, tag: tag)
+        }
     }
 
     /// Whether acknowledged messages wait to be written.

@@ -12,6 +12,10 @@ final class DeclaredFlow: Sendable {
     let pipeline: FlowPipeline
     let tag: FlowTag
     let consented: Set<FlowRecipient>
+    /// Whether apps may receive it now: asked for every copy of every message.
+    let reachesApps: Bool
+    /// The destinations the flow may be bridged to now.
+    let openDestinations: [String]
 
     init(household: HouseholdID, scope: FlowScope, declaration: FlowDeclaration, consented: Set<FlowRecipient>) {
         self.household = household
@@ -20,22 +24,23 @@ final class DeclaredFlow: Sendable {
         self.consented = consented
         pipeline = FlowPipeline(declaration)
         tag = FlowTag(Self.key(scope: scope, flow: declaration.name))
+        reachesApps = Self.reaches(.apps, declaration, consented)
+        openDestinations = declaration.destinations.filter { Self.reaches(.destination($0), declaration, consented) }
     }
 
     static func key(scope: FlowScope, flow: String) -> String { "\(scope)/\(flow)" }
 
     /// Whether `recipient` may receive the flow: it is among the declared recipients, and has
     /// the owner's consent where the declaration needs it.
-    func reaches(_ recipient: FlowRecipient) -> Bool {
+    func reaches(_ recipient: FlowRecipient) -> Bool { Self.reaches(recipient, declaration, consented) }
+
+    private static func reaches(_ recipient: FlowRecipient, _ declaration: FlowDeclaration, _ consented: Set<FlowRecipient>) -> Bool {
         switch recipient {
         case .apps: guard declaration.appsReceive else { return false }
         case .destination(let name): guard declaration.destinations.contains(name) else { return false }
         }
         return !declaration.needsConsent(for: recipient) || consented.contains(recipient)
     }
-
-    /// The destinations the flow may be bridged to now.
-    var openDestinations: [String] { declaration.destinations.filter { reaches(.destination($0)) } }
 }
 
 /// A household's declared flows, by device and by model, and which model each device is.

@@ -73,10 +73,9 @@ extension PrivacyService {
     }
 
     package func map(household: HouseholdID) async throws -> FlowMap {
-        let (devices, destinations) = try await store.read { db in
-            (try await db.devices.all(in: household), try await db.privacy.destinations(household: household))
-        }
-        let flows = try await TelemetryRules.load(store, household: household).0[household] ?? HouseholdFlows()
+        let devices = try await store.read { db in try await db.devices.all(in: household) }
+        let (loaded, destinations, _) = try await TelemetryRules.load(store, household: household)
+        let flows = loaded[household] ?? HouseholdFlows()
         let statuses = rules?.bridges.statuses(household: household) ?? [:]
         let used = Set(devices.compactMap { flows.models[$0.id] })
         return FlowMap(
@@ -110,16 +109,17 @@ extension PrivacyService {
     // MARK: Metrics
 
     package struct Metrics: Sendable {
-        package var refusedByReason: [String: Int]
+        package var refusedByReason: [TelemetryRefusal: Int]
         /// Devices (not decommissioned) that follow at least one declared flow, and all of them.
         package var devicesWithFlows: Int
         package var devices: Int
-        /// Flows with at least one consent, by data class.
-        package var consentedByClass: [String: Int]
-        /// Audit entries holding personal data past their retention, and telemetry the last
-        /// sweep found past its retention by more than the sweep's grace: both must stay 0.
+        /// Flows with at least one consent, by data class (every class).
+        package var consentedByClass: [DataClass: Int]
+        /// Audit entries holding personal data past their retention, and telemetry that retention
+        /// sweeps found past its retention by more than their grace: both must stay 0.
         package var pastRetention: Int
-        package var bytesSentByDestination: [String: Int64]
+        /// Bytes each destination acknowledged, by household and destination name.
+        package var bytesSent: [BridgeLinks.Key: Int64]
     }
 
     package func metrics(personalRetention: Duration?) async throws -> Metrics {
@@ -132,23 +132,23 @@ extension PrivacyService {
             }
             return (try await db.devices.liveDevices(), overdue)
         }
-        let households = try await TelemetryRules.load(store, household: nil).0
+        // What the broker enforces, in the hub; read from the store by a process without a broker.
+        let households = if let rules { rules.enforced } else { try await TelemetryRules.load(store, household: nil).0 }
         var withFlows = 0
-        var consented: [String: Int] = [:]
+        var consented = Dictionary(uniqueKeysWithValues: DataClass.allCases.map { ($0, 0) })
         for (device, household) in devices where !(households[household]?.flows(of: device).isEmpty ?? true) {
             withFlows += 1
         }
         for flows in households.values {
             for flow in flows.byTag.values where !flow.consented.isEmpty {
-                consented[flow.declaration.dataClass.rawValue, default: 0] += 1
+                consented[flow.declaration.dataClass, default: 0] += 1
             }
         }
-        var bytes: [String: Int64] = [:]
-        for (key, sent) in rules?.bridges.bytesSent ?? [:] { bytes[key.destination, default: 0] += sent }
         return Metrics(
-            refusedByReason: rules?.counters.refusedByReason ?? [:], devicesWithFlows: withFlows, devices: devices.count,
-            consentedByClass: consented, pastRetention: personalOverdue + (rules?.lastSweepOverdue ?? 0),
-            bytesSentByDestination: bytes)
+            refusedByReason: (rules?.counters ?? PrivacyCounters()).refusedByReason, devicesWithFlows: withFlows,
+            devices: devices.count, consentedByClass: consented,
+            pastRetention: personalOverdue + (rules?.counters.overdueFound ?? 0),
+            bytesSent: rules?.bridges.bytesSent ?? [:])
     }
 
     // MARK: What was bridged

@@ -19,34 +19,38 @@ extension PrivacyService {
     package func export(household: HouseholdID, lifecycle: DeviceLifecycle, people: PeopleService, actor: AuditActor) async throws -> [UInt8] {
         let devices = try await lifecycle.list(household: household)
         let members = try await people.members(household: household)
-        let files = try await store.write { db -> [String: Data] in
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            encoder.dateEncodingStrategy = .iso8601
-            let models = try await db.devices.models(in: household)[household] ?? [:]
-            let flows = try await db.privacy.flows(household: household)
-            let audit = try await Self.auditEntries(household, db)
-            var files: [String: Data] = [:]
-            files["household.json"] = try encoder.encode(ExportedHousehold(
-                id: household.rawValue, name: try await db.households.find(household)?.name, exportedAt: db.clock.now,
-                files: Self.exportFiles))
-            files["devices.json"] = try encoder.encode(devices.map { ExportedDevice(device: DeviceView($0), model: models[$0.device.id]) })
-            files["flows.json"] = try encoder.encode(flows.map(ExportedFlow.init))
-            files["consents.json"] = try encoder.encode(try await db.privacy.consents(household: household).map(ExportedConsent.init))
-            files["destinations.json"] = try encoder.encode(
-                try await db.privacy.destinations(household: household).map(ExportedDestination.init))
-            files["bridged.json"] = try encoder.encode(try await db.privacy.bridged(household: household))
-            files["retained.json"] = try encoder.encode(
-                try await db.mqtt.retained().filter { $0.household == household.rawValue }.map { ExportedMessage($0.row) })
-            files["people.json"] = try encoder.encode(members.map(PersonView.init))
-            files["grants.json"] = try encoder.encode(
-                try await db.oauthGrants.all(in: household, includingRevoked: true).map(ExportedGrant.init))
-            files["audit.json"] = try encoder.encode(audit.map(AuditEntryView.init))
+        // Read, then encoded outside any transaction: only the audit entry needs the writer.
+        let held = try await store.read { db in
+            HeldData(
+                name: try await db.households.find(household)?.name,
+                models: try await db.devices.models(in: household)[household] ?? [:],
+                flows: try await db.privacy.flows(household: household), consents: try await db.privacy.consents(household: household),
+                destinations: try await db.privacy.destinations(household: household),
+                bridged: try await db.privacy.bridged(household: household), retained: try await db.mqtt.retained(household: household),
+                grants: try await db.oauthGrants.all(in: household, includingRevoked: true),
+                audit: try await Self.auditEntries(household, db))
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        let files: [String: Data] = [
+            "household.json": try encoder.encode(ExportedHousehold(
+                id: household.rawValue, name: held.name, exportedAt: store.clock.now, files: Self.exportFiles)),
+            "devices.json": try encoder.encode(devices.map { ExportedDevice(device: DeviceView($0), model: held.models[$0.device.id]) }),
+            "flows.json": try encoder.encode(held.flows.map(ExportedFlow.init)),
+            "consents.json": try encoder.encode(held.consents.map(ExportedConsent.init)),
+            "destinations.json": try encoder.encode(held.destinations.map(ExportedDestination.init)),
+            "bridged.json": try encoder.encode(held.bridged),
+            "retained.json": try encoder.encode(held.retained.map(ExportedMessage.init)),
+            "people.json": try encoder.encode(members.map(PersonView.init)),
+            "grants.json": try encoder.encode(held.grants.map(ExportedGrant.init)),
+            "audit.json": try encoder.encode(held.audit.map(AuditEntryView.init)),
+        ]
+        try await store.write { db in
             try await db.audit.append(AuditEvent(
                 .householdExported, actor: actor, subject: "household:\(household.rawValue)", household: household,
                 reason: "an owner exported the household's data",
-                details: ["devices": String(devices.count), "audit_entries": String(audit.count)]))
-            return files
+                details: ["devices": String(devices.count), "audit_entries": String(held.audit.count)]))
         }
         let archive = try Archive(data: Data(), accessMode: .create)
         let modified = store.clock.now
@@ -61,6 +65,19 @@ extension PrivacyService {
         }
         guard let bytes = archive.data else { throw HearthError(.configuration, "the export archive could not be written") }
         return Array(bytes)
+    }
+
+    /// What the export reads from the store.
+    private struct HeldData: Sendable {
+        let name: String?
+        let models: [DeviceID: String]
+        let flows: [PrivacyRecords.FlowRow]
+        let consents: [PrivacyRecords.ConsentRow]
+        let destinations: [PrivacyRecords.DestinationRow]
+        let bridged: [PrivacyRecords.DailyRow]
+        let retained: [MQTTRecords.StoredRow]
+        let grants: [OAuthGrantRecord]
+        let audit: [AuditEntry]
     }
 
     private static func auditEntries(_ household: HouseholdID, _ db: StoreSession) async throws -> [AuditEntry] {
@@ -241,15 +258,15 @@ private struct JSONText: Encodable {
     }
 }
 
-/// Any JSON value, decoded and encoded again as it was.
+/// Any JSON value, decoded and encoded again as it was (numbers as decimals: no digit is lost).
 private indirect enum JSONValue: Codable {
-    case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
+    case null, bool(Bool), number(Decimal), string(String), array([JSONValue]), object([String: JSONValue])
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() { self = .null }
         else if let bool = try? container.decode(Bool.self) { self = .bool(bool) }
-        else if let number = try? container.decode(Double.self) { self = .number(number) }
+        else if let number = try? container.decode(Decimal.self) { self = .number(number) }
         else if let string = try? container.decode(String.self) { self = .string(string) }
         else if let array = try? container.decode([JSONValue].self) { self = .array(array) }
         else { self = .object(try container.decode([String: JSONValue].self)) }

@@ -68,7 +68,7 @@ package struct PrivacyService: Sendable {
                     .flowDeclared, actor: actor, subject: "flow:\(scope)/\(flow.name)", household: household,
                     reason: flow.purpose,
                     details: [
-                        "class": flow.dataClass.rawValue, "source": source.hasPrefix("maker:") ? source : "owner",
+                        "class": flow.dataClass.rawValue, "declared_by": source.hasPrefix("maker:") ? source : "owner",
                         "retention_seconds": String(Int(flow.retention.seconds)),
                         "recipients": Self.recipients(flow).map(\.description).joined(separator: " "),
                     ]))
@@ -194,7 +194,7 @@ package struct PrivacyService: Sendable {
     }
 
     static func checkDestination(_ new: NewDestination) throws(HearthError) {
-        try FlowName.check(new.name, what: "a destination name")
+        guard ShortName.isValid(new.name) else { throw HearthError(.invalidInput, "a destination name is \(ShortName.rule)") }
         guard !new.host.isEmpty, new.host.utf8.count <= 253,
               new.host.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "/") })
         else { throw HearthError(.invalidInput, "the destination host must be a DNS name or an IP address") }
@@ -227,7 +227,7 @@ package struct PrivacyService: Sendable {
     }
 
     static func declaration(_ flow: String, scope: FlowScope, household: HouseholdID, _ db: StoreSession) async throws -> FlowDeclaration {
-        guard let row = try await db.privacy.flows(household: household).first(where: { $0.scope == scope.description && $0.name == flow }) else {
+        guard let row = try await db.privacy.flow(household: household, scope: scope.description, name: flow) else {
             throw HearthError(.notFound, "no flow \(flow) is declared for \(scope)")
         }
         return try FlowDeclaration.stored(Array(row.declaration.utf8))
@@ -239,19 +239,9 @@ package struct PrivacyService: Sendable {
 
     static func purpose(_ text: String) throws(HearthError) -> String {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...280).contains(trimmed.count), !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw HearthError(.invalidInput, "a consent's purpose is 1-280 characters without control characters")
+        guard FlowDeclaration.isPurpose(trimmed) else {
+            throw HearthError(.invalidInput, "a consent's purpose is \(FlowDeclaration.purposeRule)")
         }
         return trimmed
-    }
-}
-
-/// Names of flows and destinations: 1–32 characters of a–z, 0–9 and `-`, starting with a letter.
-enum FlowName {
-    static func check(_ name: String, what: String) throws(HearthError) {
-        let bytes = Array(name.utf8)
-        guard (1...32).contains(bytes.count), let first = bytes.first, first >= 0x61, first <= 0x7A,
-              bytes.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D })
-        else { throw HearthError(.invalidInput, "\(what) is 1-32 characters of a-z, 0-9 and '-', starting with a letter") }
     }
 }

@@ -34,7 +34,15 @@ package final class TelemetryRules: TelemetryGate {
     /// Reads one household's (nil: every household's) flows, models and consents from the
     /// store, replaces what the broker enforces, and brings the bridge links in line.
     package func reload(_ store: Store, household: HouseholdID? = nil) async throws {
-        let (loaded, destinations) = try await Self.load(store, household: household)
+        // One at a time: a snapshot read earlier must not be applied after a later one, and two
+        // bridge reconciliations at once would each start a link to the same destination.
+        try await reloading.withHeld { try await self.reloadInTurn(store, household: household) }
+    }
+
+    private let reloading = TurnGate()
+
+    private func reloadInTurn(_ store: Store, household: HouseholdID?) async throws {
+        let (loaded, destinations, revision) = try await Self.load(store, household: household)
         households.withLock { households in
             if let household {
                 households[household] = loaded[household]
@@ -42,18 +50,29 @@ package final class TelemetryRules: TelemetryGate {
                 households = loaded
             }
         }
+        if household == nil { loadedRevision.withLock { $0 = revision } }
         await bridges.reconcile(destinations, household: household, open: openDestinations(household))
     }
 
-    /// The flows of one household (nil: of every household) as the store holds them now, and
-    /// their bridge destinations.
+    /// The privacy revision (``AccessChangeRecords/bumpPrivacy()``) the last reload of every
+    /// household read: the access watch reloads when the store's moves past it.
+    private let loadedRevision = Mutex<Int64?>(nil)
+
+    /// Whether a change made since the last full reload waits to be loaded.
+    package func isBehind(_ revision: Int64) -> Bool {
+        loadedRevision.withLock { $0 != revision }
+    }
+
+    /// The flows of one household (nil: of every household) as the store holds them now, their
+    /// bridge destinations, and the privacy revision they are as of.
     static func load(
         _ store: Store, household: HouseholdID?
-    ) async throws -> ([HouseholdID: HouseholdFlows], [PrivacyRecords.DestinationRow]) {
-        let (flows, consents, models, destinations) = try await store.read { db in
+    ) async throws -> ([HouseholdID: HouseholdFlows], [PrivacyRecords.DestinationRow], Int64) {
+        let (flows, consents, models, destinations, revision) = try await store.read { db in
             (
                 try await db.privacy.flows(household: household), try await db.privacy.consents(household: household),
-                try await db.devices.models(in: household), try await db.privacy.destinations(household: household)
+                try await db.devices.models(in: household), try await db.privacy.destinations(household: household),
+                try await db.accessChanges.revisions().privacy
             )
         }
         var loaded: [HouseholdID: HouseholdFlows] = [:]
@@ -75,7 +94,7 @@ package final class TelemetryRules: TelemetryGate {
         for (household, devices) in models where loaded[household] != nil {
             loaded[household]?.models = devices
         }
-        return (loaded, destinations)
+        return (loaded, destinations, revision)
     }
 
     /// For each destination, the flows that may be bridged to it now.
@@ -99,7 +118,7 @@ package final class TelemetryRules: TelemetryGate {
         _ payload: ByteBuffer, device: DeviceID, flow name: Substring, household: HouseholdID, at time: Date
     ) -> TelemetryInspection {
         guard let flow = households.withLock({ $0[household]?.flow(name, of: device) }) else {
-            counters.refuse("undeclared-flow")
+            counters.refuse(.undeclaredFlow)
             return .refused(.notAuthorized, "no flow named '\(name.prefix(32))' is declared for this device")
         }
         let verdict: TelemetryVerdict
@@ -117,22 +136,18 @@ package final class TelemetryRules: TelemetryGate {
         }
         switch verdict {
         case .refused(let refusal):
-            counters.refuse(refusal.kind == .schema ? "schema" : "not-json")
+            counters.refuse(refusal.kind == .schema ? .schema : .notJSON)
             return .refused(.payloadFormatInvalid, refusal.reason)
         case .absorbed(emitted: nil):
-            counters.absorbed.add(1, ordering: .relaxed)
             return .absorbed
         case .absorbed(emitted: let aggregate?), .forward(let aggregate):
-            counters.forwarded.add(1, ordering: .relaxed)
             bridge(aggregate, of: flow, device: device)
             return .forward(ByteBuffer(bytes: aggregate), flow.tag, retention: flow.declaration.retention)
         }
     }
 
-    package func mayDeliver(_ tag: FlowTag, household: HouseholdID, to client: BrokerClient) -> Bool {
-        // Apps are the only clients that may subscribe to telemetry; a device never reads another's.
-        guard case .app = client.subject else { return false }
-        return households.withLock { $0[household]?.byTag[tag.key] }?.reaches(.apps) ?? false
+    package func appsMayReceive(_ tag: FlowTag, household: HouseholdID) -> Bool {
+        households.withLock { $0[household]?.byTag[tag.key]?.reachesApps } ?? false
     }
 
     private func bridge(_ payload: [UInt8], of flow: DeclaredFlow, device: DeviceID) {
@@ -178,17 +193,12 @@ package final class TelemetryRules: TelemetryGate {
 
     // MARK: Views
 
-    /// A household's flows as enforced now.
-    func flows(in household: HouseholdID) -> HouseholdFlows {
-        households.withLock { $0[household] ?? HouseholdFlows() }
-    }
+    /// Every household's flows as enforced now.
+    var enforced: [HouseholdID: HouseholdFlows] { households.withLock { $0 } }
 
-    /// Telemetry the last retention sweep found past its retention by more than its grace.
-    private let overdue = Atomic<Int>(0)
-
+    /// Counts what a retention sweep found overdue: a sweep that fell behind shows in the
+    /// privacy metrics for good, not only until the next sweep.
     package func noteSweep(_ sweep: Broker.ExpirySweep) {
-        overdue.store(sweep.overdue, ordering: .relaxed)
+        counters.countOverdue(sweep.overdue)
     }
-
-    var lastSweepOverdue: Int { overdue.load(ordering: .relaxed) }
 }

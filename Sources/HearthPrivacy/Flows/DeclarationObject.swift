@@ -78,3 +78,17 @@ struct DeclarationObject {
         return strings
     }
 }
+
+extension JSONDocument {
+    /// Parses `json` and reads it with `body`: how a declaration (or a schema) is read from its
+    /// text. Text that is not JSON is refused as `"<notJSON>: <the syntax error>"`.
+    static func reading<Output>(
+        _ json: [UInt8], notJSON: @autoclosure () -> String, _ body: (JSONView) throws(HearthError) -> Output
+    ) throws(HearthError) -> Output {
+        let document: JSONDocument
+        do { document = try JSONDocument(json) } catch {
+            throw HearthError(.invalidInput, "\(notJSON()): \(error)")
+        }
+        return try document.withView(body)
+    }
+}

@@ -8,9 +8,7 @@ extension FlowDeclaration {
         let flow = try DeclarationObject(view, at: 0, pointer: pointer, members: Self.members)
 
         let name = try flow.requiredString("name")
-        guard Self.isName(name, firstLetter: true) else {
-            throw flow.refuse("name", "must be 1-32 characters of a-z, 0-9 and -, starting with a letter")
-        }
+        guard ShortName.isValid(name) else { throw flow.refuse("name", "must be \(ShortName.rule)") }
         let dataClassName = try flow.requiredString("class")
         guard let dataClass = DataClass(rawValue: dataClassName) else {
             throw flow.refuse("class", "must be one of \(DataClass.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -19,9 +17,7 @@ extension FlowDeclaration {
             "sensitive", { SensitiveCategory(rawValue: $0) != nil },
             "must be one of \(SensitiveCategory.allCases.map(\.rawValue).joined(separator: ", "))") ?? []
         let purpose = try flow.requiredString("purpose")
-        guard (1...280).contains(purpose.count), !purpose.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw flow.refuse("purpose", "must be 1-280 characters, without control characters")
-        }
+        guard Self.isPurpose(purpose) else { throw flow.refuse("purpose", "must be \(Self.purposeRule)") }
         let schema = try FlowSchema(view, at: try flow.required("schema"), pointer: flow.location("schema"))
         let minimization = try Self.rules(flow)
         let retention = try flow.requiredString("retention")
@@ -34,7 +30,7 @@ extension FlowDeclaration {
             throw DeclarationObject.refuse(recipients.pointer, "member \"apps\" is required")
         }
         let destinations = try recipients.strings(
-            "destinations", { Self.isName($0, firstLetter: false) }, "must be 1-32 characters of a-z, 0-9 and -") ?? []
+            "destinations", ShortName.isValid, "must be \(ShortName.rule)") ?? []
 
         self.name = name
         self.dataClass = dataClass
@@ -63,11 +59,10 @@ extension FlowDeclaration {
         return rules
     }
 
-    /// 1–32 of `a-z`, `0-9`, `-`.
-    static func isName(_ text: String, firstLetter: Bool) -> Bool {
-        let bytes = text.utf8
-        guard (1...32).contains(bytes.count) else { return false }
-        if firstLetter, let first = bytes.first, first &- UInt8(ascii: "a") >= 26 { return false }
-        return bytes.allSatisfy { $0 &- UInt8(ascii: "a") < 26 || $0 &- UInt8(ascii: "0") < 10 || $0 == UInt8(ascii: "-") }
+    /// Why a flow is sent, as a declaration or a consent states it.
+    public static let purposeRule = "1-280 characters, without control characters"
+
+    public static func isPurpose(_ text: String) -> Bool {
+        (1...280).contains(text.count) && !text.unicodeScalars.contains { $0.properties.generalCategory == .control }
     }
 }

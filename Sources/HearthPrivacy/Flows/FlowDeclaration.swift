@@ -67,11 +67,9 @@ public struct FlowDeclaration: Sendable, Hashable {
 
     /// One flow object's text (a stored `json`, or a flow written on its own).
     public init(json: [UInt8]) throws(HearthError) {
-        let document: JSONDocument
-        do { document = try JSONDocument(json) } catch {
-            throw HearthError(.invalidInput, "the flow declaration is not JSON: \(error)")
+        self = try JSONDocument.reading(json, notJSON: "the flow declaration is not JSON") { (view) throws(HearthError) in
+            try FlowDeclaration(view, at: 0, pointer: "")
         }
-        self = try document.withView { (view) throws(HearthError) in try FlowDeclaration(view, at: 0, pointer: "") }
     }
 
     /// Reads back a declaration's stored `json`.
@@ -87,11 +85,7 @@ public struct FlowDeclaration: Sendable, Hashable {
         var writer = JSONWriter()
         writer.canonical(view, at: index)
         let canonical = writer.bytes
-        let document: JSONDocument
-        do { document = try JSONDocument(canonical) } catch {
-            throw HearthError(.invalidInput, "\(JSONPointer.display(pointer)): not JSON: \(error)")
-        }
-        self = try document.withView { (view) throws(HearthError) in
+        self = try JSONDocument.reading(canonical, notJSON: "\(JSONPointer.display(pointer)): not JSON") { (view) throws(HearthError) in
             try FlowDeclaration(reading: view, pointer: pointer, json: canonical)
         }
     }

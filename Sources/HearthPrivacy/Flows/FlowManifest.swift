@@ -19,24 +19,14 @@ public struct FlowManifest: Sendable {
     public let flows: [FlowDeclaration]
 
     public static func parse(_ json: [UInt8]) throws(HearthError) -> FlowManifest {
-        let document: JSONDocument
-        do { document = try JSONDocument(json) } catch {
-            throw HearthError(.invalidInput, "the flow document is not JSON: \(error)")
-        }
-        return try document.withView { (view) throws(HearthError) in try FlowManifest(view) }
+        try JSONDocument.reading(json, notJSON: "the flow document is not JSON") { (view) throws(HearthError) in try FlowManifest(view) }
     }
 
     init(_ view: JSONView) throws(HearthError) {
         let document = try DeclarationObject(view, at: 0, pointer: "", members: ["model", "flows"])
         let model = try document.string("model")
-        if let model {
-            let letterOrDigit = { (byte: UInt8) in byte &- UInt8(ascii: "a") < 26 || byte &- UInt8(ascii: "0") < 10 }
-            let allowed = model.utf8.allSatisfy { byte in
-                letterOrDigit(byte) || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
-            }
-            guard (1...64).contains(model.utf8.count), allowed, let first = model.utf8.first, letterOrDigit(first) else {
-                throw document.refuse("model", "must be 1-64 characters of a-z, 0-9, '.', '_' and '-', starting with a letter or digit")
-            }
+        if let model, !FlowScope.isModelName(model) {
+            throw document.refuse("model", "must be \(FlowScope.modelNameRule)")
         }
         guard let elements = try document.array("flows") else {
             throw DeclarationObject.refuse("", "member \"flows\" is required")

@@ -19,15 +19,17 @@ public enum FlowScope: Sendable, Hashable, CustomStringConvertible {
 
     /// A model name: 1–64 characters of a–z, 0–9, `.`, `_` and `-`, starting with a letter or digit.
     public static func model(_ name: String) throws(HearthError) -> String {
-        let bytes = Array(name.utf8)
-        let allowed = bytes.allSatisfy { byte in
-            (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) || byte == 0x2E || byte == 0x5F || byte == 0x2D
-        }
-        guard (1...64).contains(bytes.count), allowed, let first = bytes.first, first != 0x2E, first != 0x5F, first != 0x2D else {
-            throw HearthError(
-                .invalidInput, "a device model name is 1-64 characters of a-z, 0-9, '.', '_' and '-', starting with a letter or digit")
-        }
+        guard isModelName(name) else { throw HearthError(.invalidInput, "a device model name is \(modelNameRule)") }
         return name
+    }
+
+    public static let modelNameRule = "1-64 characters of a-z, 0-9, '.', '_' and '-', starting with a letter or digit"
+
+    public static func isModelName(_ name: String) -> Bool {
+        let letterOrDigit = { (byte: UInt8) in byte &- UInt8(ascii: "a") < 26 || byte &- UInt8(ascii: "0") < 10 }
+        let bytes = name.utf8
+        guard (1...64).contains(bytes.count), let first = bytes.first, letterOrDigit(first) else { return false }
+        return bytes.allSatisfy { letterOrDigit($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
     }
 
     public var description: String {

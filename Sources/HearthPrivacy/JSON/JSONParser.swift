@@ -57,11 +57,6 @@ public enum JSONParser {
         return scanner.tokenCount
     }
 
-    /// Replaces the contents of `tokens` with the tokens of `bytes`.
-    public static func parse(_ bytes: UnsafeRawBufferPointer, into tokens: inout [JSONToken]) throws(JSONSyntaxError) {
-        tokens = try parse(bytes)
-    }
-
     /// The tokens of `bytes`, in a new array.
     public static func parse(_ bytes: UnsafeRawBufferPointer) throws(JSONSyntaxError) -> [JSONToken] {
         var failure: JSONSyntaxError?

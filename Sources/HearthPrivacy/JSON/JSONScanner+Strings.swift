@@ -1,3 +1,5 @@
+import HearthCore
+
 extension JSONScanner {
     /// A string token, its UTF-8 checked as it is skipped (Unicode 15 table 3-7: no overlong forms,
     /// no surrogates, nothing past U+10FFFF).
@@ -73,7 +75,7 @@ extension JSONScanner {
         guard count - offset >= 4 else { throw fail(.unexpectedEnd) }
         var value: UInt16 = 0
         for index in offset..<offset + 4 {
-            guard let digit = JSONStrings.hexValue(base[index]) else { throw fail(.invalidEscape, index) }
+            guard let digit = Hex.digitValue(base[index]) else { throw fail(.invalidEscape, index) }
             value = value << 4 | UInt16(digit)
         }
         return value

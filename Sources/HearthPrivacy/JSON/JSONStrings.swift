@@ -1,18 +1,11 @@
+import HearthCore
+
 /// Reading string tokens: their value is the text between the quotes, with escapes decoded.
 ///
 /// Values are compared as UTF-8 bytes, never as Swift `String`s: `String` equality is canonical
 /// equivalence ("é" precomposed equals "e" + U+0301), while JSON (and JSON Schema, and every
 /// device) compares code points.
 enum JSONStrings {
-    @inline(__always) static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
-    }
-
     /// The bytes between a string token's quotes.
     @inline(__always) static func content(_ base: UnsafePointer<UInt8>, _ token: JSONToken) -> UnsafeBufferPointer<UInt8> {
         UnsafeBufferPointer(start: base + Int(token.start) + 1, count: Int(token.end - token.start) - 2)
@@ -66,7 +59,7 @@ enum JSONStrings {
 
         private func unit(at offset: Int) -> UInt16 {
             var value: UInt16 = 0
-            for index in offset..<offset + 4 { value = value << 4 | UInt16(JSONStrings.hexValue(text[index]) ?? 0) }
+            for index in offset..<offset + 4 { value = value << 4 | UInt16(Hex.digitValue(text[index]) ?? 0) }
             return value
         }
     }

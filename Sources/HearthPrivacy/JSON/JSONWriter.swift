@@ -68,20 +68,4 @@ public struct JSONWriter: Sendable {
     public mutating func integer(_ value: Int64) {
         viaSink { $0.integer(value) }
     }
-
-    /// `mantissa` × 10^-`scale`, exactly, without trailing fractional zeros: `215, 1` is `21.5`,
-    /// `220, 1` is `22`. A scale outside 0…18 is written as the nearest double.
-    public mutating func decimal(mantissa: Int64, scale: Int) {
-        guard (0...18).contains(scale) else {
-            number(Double(mantissa) * pow10(-scale))
-            return
-        }
-        viaSink { $0.decimal(mantissa: mantissa, scale: scale) }
-    }
-
-    private func pow10(_ exponent: Int) -> Double {
-        var result = 1.0
-        for _ in 0..<exponent.magnitude { result *= 10 }
-        return exponent < 0 ? 1 / result : result
-    }
 }

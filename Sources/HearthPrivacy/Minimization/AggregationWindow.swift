@@ -53,11 +53,6 @@ public struct AggregationWindow: Sendable {
         return seconds.magnitude < 9.0e15 ? Int64(seconds) : 0
     }
 
-    func windowStart(of seconds: Int64) -> Int64 {
-        let window = spec.window
-        return seconds >= 0 ? seconds / window * window : -((-seconds + window - 1) / window) * window
-    }
-
     mutating func reset(start: Int64) {
         self.start = start
         samples = 0

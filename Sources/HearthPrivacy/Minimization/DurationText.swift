@@ -18,4 +18,10 @@ enum DurationText {
         default: return nil
         }
     }
+
+    /// `seconds` (since the Unix epoch) floored to a multiple of `period` (positive): where a
+    /// `coarsen` period or an aggregation window that holds it starts, before the epoch too.
+    static func floor(_ seconds: Int64, toMultipleOf period: Int64) -> Int64 {
+        seconds >= 0 ? seconds / period * period : -((-seconds + period - 1) / period) * period
+    }
 }

@@ -14,12 +14,10 @@ import Foundation
 /// quote the payload.
 public struct FlowPipeline: Sendable {
     public let declaration: FlowDeclaration
-    let schema: SchemaProgram
     let plan: MinimizationPlan
 
     public init(_ declaration: FlowDeclaration) {
         self.declaration = declaration
-        schema = declaration.schema.program
         plan = MinimizationPlan(declaration.minimization)
     }
 
@@ -28,11 +26,12 @@ public struct FlowPipeline: Sendable {
     /// rule.
     public func process(_ payload: UnsafeRawBufferPointer, at time: Date, window: inout AggregationWindow?) -> TelemetryVerdict {
         let verdict: TelemetryVerdict
-        let (schema, plan) = (schema, plan)
+        // The schema's program, not the schema: a closure capturing the declaration (or the
+        // schema, with its text) would copy it, at a retain per reference, on every payload.
+        let (schema, plan) = (declaration.schema.program, plan)
         do {
             verdict = try JSONParser.withParsed(payload) { view in
-                var validator = SchemaValidator(program: schema, view: view)
-                if let violation = validator.violation() {
+                if let violation = schema.violation(in: view) {
                     return .refused(TelemetryRefusal(
                         kind: .schema, reason: "payload does not match the flow's schema: \(violation)", violation: violation))
                 }
@@ -55,21 +54,19 @@ public struct FlowPipeline: Sendable {
     private static func absorb(
         _ view: JSONView, _ plan: MinimizationPlan, _ spec: AggregateSpec, at time: Date, into window: inout AggregationWindow?
     ) -> [UInt8]? {
-        let seconds = AggregationWindow.seconds(time)
+        let start = DurationText.floor(AggregationWindow.seconds(time), toMultipleOf: spec.window)
         var emitted: [UInt8]?
-        if let current = window, current.spec === spec {
-            let start = current.windowStart(of: seconds)
-            if current.samples == 0 {
+        if window?.spec === spec {
+            if window!.samples == 0 {
                 window!.reset(start: start)
-            } else if start > current.start {
-                emitted = current.emit()
+            } else if start > window!.start {
+                emitted = window!.emit()
                 window!.reset(start: start)
             }
         } else {
             // A window kept from another declaration of the flow is closed as it was.
             emitted = window.flatMap { $0.samples > 0 ? $0.emit() : nil }
-            window = AggregationWindow(spec: spec, start: 0)
-            window!.start = window!.windowStart(of: seconds)
+            window = AggregationWindow(spec: spec, start: start)
         }
         window!.samples += 1
         for (index, field) in spec.fields.enumerated() {

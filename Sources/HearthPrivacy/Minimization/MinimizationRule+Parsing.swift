@@ -25,10 +25,10 @@ extension MinimizationRule {
             let body = try DeclarationObject(view, at: value, pointer: location, members: ["path", "to"])
             let path = try Self.path(view, try body.required("path"), body.location("path"))
             let step = try body.required("to")
-            guard view[step].kind == .number, view.double(at: step) > 0, DecimalStep(view.double(at: step)) != nil else {
+            guard view[step].kind == .number, let decimal = DecimalStep(view.double(at: step)) else {
                 throw body.refuse("to", "must be a number greater than 0 (at most 15 decimal places)")
             }
-            return .round(path: path, to: view.double(at: step))
+            return .round(path: path, to: decimal.value)
         case "coarsen":
             let body = try DeclarationObject(view, at: value, pointer: location, members: ["path", "period"])
             let path = try Self.path(view, try body.required("path"), body.location("path"))

@@ -26,8 +26,7 @@ extension Minimizer {
                     let floored = (number / Double(period)).rounded(.down) * Double(period)
                     current = floored.magnitude < 9.0e15 ? .decimal(mantissa: Int64(floored), scale: 0) : .double(floored)
                 } else if let seconds = timestamp(current, at: index) {
-                    let floored = seconds >= 0 ? seconds / period * period : -((-seconds + period - 1) / period) * period
-                    current = .timestamp(floored)
+                    current = .timestamp(DurationText.floor(seconds, toMultipleOf: period))
                 }
             case .redact(let set):
                 if isRedacted(current, at: index, by: set) { return false }

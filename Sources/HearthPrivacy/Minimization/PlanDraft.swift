@@ -4,7 +4,6 @@ final class PlanDraft {
         let path: [[UInt8]]
         var children: [PathNode] = []
         var operations: [MinimizationPlan.Operation] = []
-        var hasTransform = false
         var node = MinimizationPlan.Node()
 
         init(path: [[UInt8]]) { self.path = path }
@@ -35,18 +34,19 @@ final class PlanDraft {
     init(_ rules: [MinimizationRule]) {
         var kept: [[[[UInt8]]]] = []
         var dropped: [[[UInt8]]] = []
-        // The value steps each node will run, in rule order: (rule position, step).
-        var steps: [(rule: Int, path: [[UInt8]]?, step: MinimizationPlan.Operation)] = []
-        for (position, rule) in rules.enumerated() {
+        // The value steps each node will run, in rule order: the path a step is for (nil: every
+        // value, a redaction's tests) and the step.
+        var steps: [(path: [[UInt8]]?, step: MinimizationPlan.Operation)] = []
+        for rule in rules {
             switch rule {
             case .keep(let paths):
                 kept.append(paths.map { insert($0).path })
             case .drop(let paths):
                 dropped += paths.map { insert($0).path }
             case .round(let path, let step):
-                if let step = DecimalStep(step) { steps.append((position, insert(path).path, .round(step))) }
+                if let step = DecimalStep(step) { steps.append((insert(path).path, .round(step))) }
             case .coarsen(let path, let period):
-                steps.append((position, insert(path).path, .coarsen(seconds: max(1, period.components.seconds))))
+                steps.append((insert(path).path, .coarsen(seconds: max(1, period.components.seconds))))
             case .redact(let paths, let patterns, let builtin):
                 dropped += paths.map { insert($0).path }
                 // A pattern that does not compile (only possible for rules made in code) matches
@@ -54,7 +54,7 @@ final class PlanDraft {
                 let compiled = patterns.map { SchemaPattern($0) ?? SchemaPattern(".")! }
                 let redaction = MinimizationPlan.Redaction(detectors: builtin.reduce(0) { $0 | $1.bit }, patterns: compiled)
                 if !redaction.isEmpty {
-                    steps.append((position, nil, .redact(redactions.count + 1)))
+                    steps.append((nil, .redact(redactions.count + 1)))
                     redactions.append(redaction)
                 }
             case .aggregate(let window, let fields):
@@ -68,7 +68,7 @@ final class PlanDraft {
     /// Decides, for `node` and below, what survives and which steps run.
     private func settle(
         _ node: PathNode, kept: [[[[UInt8]]]], dropped: [[[UInt8]]],
-        steps: [(rule: Int, path: [[UInt8]]?, step: MinimizationPlan.Operation)]
+        steps: [(path: [[UInt8]]?, step: MinimizationPlan.Operation)]
     ) {
         let path = node.path
         for paths in kept {
@@ -81,10 +81,7 @@ final class PlanDraft {
         }
         if !path.isEmpty, dropped.contains(path) { node.node.removed = true }
         let mine = steps.filter { $0.path == nil || $0.path! == path }
-        if mine.contains(where: { $0.path != nil }) {
-            node.hasTransform = true
-            node.operations = mine.map(\.step)
-        }
+        if mine.contains(where: { $0.path != nil }) { node.operations = mine.map(\.step) }
         for child in node.children { settle(child, kept: kept, dropped: dropped, steps: steps) }
     }
 

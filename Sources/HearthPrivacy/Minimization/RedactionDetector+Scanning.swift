@@ -14,15 +14,6 @@ extension RedactionDetector {
             || (detectors & 4 != 0 && containsIPv4(text))
     }
 
-    /// Whether `text` (a string's UTF-8 value) contains what this detector looks for.
-    func isFound(in text: UnsafeBufferPointer<UInt8>) -> Bool {
-        switch self {
-        case .macAddress: Self.containsMACAddress(text)
-        case .email: Self.containsEmail(text)
-        case .ipv4: Self.containsIPv4(text)
-        }
-    }
-
     @inline(__always) static func isHex(_ byte: UInt8) -> Bool {
         byte &- UInt8(ascii: "0") < 10 || (byte | 0x20) &- UInt8(ascii: "a") < 6
     }

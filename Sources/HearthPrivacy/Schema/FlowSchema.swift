@@ -17,11 +17,9 @@ public struct FlowSchema: Sendable, Hashable {
     let program: SchemaProgram
 
     public init(json: [UInt8]) throws(HearthError) {
-        let document: JSONDocument
-        do { document = try JSONDocument(json) } catch {
-            throw HearthError(.invalidInput, "schema: not JSON: \(error)")
+        self = try JSONDocument.reading(json, notJSON: "schema: not JSON") { (view) throws(HearthError) in
+            try FlowSchema(view, at: 0, pointer: "")
         }
-        self = try document.withView { (view) throws(HearthError) in try FlowSchema(view, at: 0, pointer: "") }
     }
 
     /// The schema at `index` of a larger document; errors name locations from `pointer` on.
@@ -34,8 +32,7 @@ public struct FlowSchema: Sendable, Hashable {
 
     /// The first way the payload (its first token's value) breaks the schema, or nil.
     public func validate(_ payload: JSONView) -> SchemaViolation? {
-        var validator = SchemaValidator(program: program, view: payload)
-        return validator.violation()
+        program.violation(in: payload)
     }
 
     public func validate(_ payload: JSONDocument) -> SchemaViolation? {

@@ -1,16 +1,16 @@
 /// A value of a schema's `const` or `enum`, compared with payload values as JSON Schema does
 /// (and Python's `jsonschema`): numbers by value (`1` equals `1.0`, `-0` equals `0`), booleans
 /// never equal to numbers, strings by code points, arrays in order, objects in any order.
-indirect enum JSONConstant: Sendable, Hashable {
+indirect enum JSONConstant: Sendable {
     case null
     case boolean(Bool)
     case number(Double)
     case string([UInt8])
     case array([JSONConstant])
-    /// Sorted by name, for comparing constants with each other.
+    /// In the order written.
     case object([Member])
 
-    struct Member: Sendable, Hashable {
+    struct Member: Sendable {
         let name: [UInt8]
         let value: JSONConstant
     }
@@ -24,9 +24,9 @@ indirect enum JSONConstant: Sendable, Hashable {
         case .string: self = .string(view.stringBytes(at: index))
         case .array: self = .array(view.elements(of: index).map { JSONConstant(view, at: $0) })
         case .object:
-            self = .object(view.members(of: index)
-                .map { Member(name: view.stringBytes(at: $0.key), value: JSONConstant(view, at: $0.value)) }
-                .sorted { $0.name.lexicographicallyPrecedes($1.name) })
+            self = .object(view.members(of: index).map { key, value in
+                Member(name: view.stringBytes(at: key), value: JSONConstant(view, at: value))
+            })
         }
     }
 

@@ -11,12 +11,10 @@
 /// groups has `AnyRegexOutput`, which is not; the regex itself is an immutable value. It is run
 /// once in `init`, so that its lazily lowered program exists before the value is shared.
 struct SchemaPattern: @unchecked Sendable {
-    let source: String
     let regex: Regex<AnyRegexOutput>
 
     init?(_ source: String) {
         guard let regex = try? Regex(source) else { return nil }
-        self.source = source
         self.regex = regex.matchingSemantics(.unicodeScalar)
         _ = isFound(in: "")
     }

@@ -168,3 +168,12 @@ struct SchemaValidator {
         return String(decoding: writer.bytes, as: UTF8.self)
     }
 }
+
+extension SchemaProgram {
+    /// The first way the payload (its first token's value) breaks the schema, or nil: what
+    /// `FlowSchema.validate` and `FlowPipeline.process` both run.
+    @inline(__always) func violation(in payload: JSONView) -> SchemaViolation? {
+        var validator = SchemaValidator(program: self, view: payload)
+        return validator.violation()
+    }
+}

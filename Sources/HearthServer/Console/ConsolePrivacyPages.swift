@@ -33,11 +33,6 @@ struct ConsolePrivacyPages: Sendable {
         ]
     }
 
-    /// The data classes of docs/privacy.md, in the order the page lists them.
-    static let dataClasses = ["essential", "functional", "analytics", "diagnostics"]
-    /// The reasons the broker refuses a PUBLISH for (PrivacyCounters), always listed.
-    static let refusalReasons = ["undeclared-flow", "schema", "not-json"]
-
     // MARK: the page
 
     private func privacy(_ request: Request, _ caller: ConsoleCaller) async throws -> Response {
@@ -66,22 +61,23 @@ struct ConsolePrivacyPages: Sendable {
             "hasDestinations": !destinations.isEmpty, "destinations": destinations,
             "eraseOptions": map.devices.map { ["id": $0.id, "name": $0.name] as [String: String] },
         ]
-        values.merge(Self.metrics(metrics, destinations: Set(map.destinations.map(\.name)))) { $1 }
+        values.merge(Self.metrics(metrics, household: caller.member.householdID)) { $1 }
         return renderer.page("privacy", title: "Privacy", nav: "privacy", signedIn: caller, values: values)
     }
 
-    /// The privacy metrics block. The metrics are the hub's (as on `/metrics`); bytes are counted
-    /// per destination name, and only the names of this household's destinations are shown.
-    static func metrics(_ metrics: PrivacyService.Metrics, destinations: Set<String>) -> [String: Any] {
-        var refused = metrics.refusedByReason
-        for reason in refusalReasons where refused[reason] == nil { refused[reason] = 0 }
+    /// The privacy metrics block. The metrics are the hub's (as on `/metrics`), except the bytes
+    /// sent out: only this household's destinations.
+    static func metrics(_ metrics: PrivacyService.Metrics, household: HouseholdID) -> [String: Any] {
         let share = metrics.devices == 0 ? 0 : Int((Double(metrics.devicesWithFlows) * 100 / Double(metrics.devices)).rounded())
-        let bytes = metrics.bytesSentByDestination.filter { destinations.contains($0.key) }.sorted { $0.key < $1.key }
+        let bytes = metrics.bytesSent.filter { $0.key.household == household }.map { ($0.key.destination, $0.value) }
+            .sorted { $0.0 < $1.0 }
         return [
-            "refused": refused.sorted { $0.key < $1.key }.map { reason, count -> [String: Any] in ["reason": reason, "count": count] },
+            "refused": TelemetryRefusal.allCases.map { reason -> [String: Any] in
+                ["reason": reason.rawValue, "count": metrics.refusedByReason[reason] ?? 0]
+            },
             "devicesWithFlows": metrics.devicesWithFlows, "deviceCount": metrics.devices, "deviceShare": share,
-            "consented": dataClasses.map { dataClass -> [String: Any] in
-                ["class": dataClass, "count": metrics.consentedByClass[dataClass] ?? 0]
+            "consented": DataClass.allCases.map { dataClass -> [String: Any] in
+                ["class": dataClass.rawValue, "count": metrics.consentedByClass[dataClass] ?? 0]
             },
             "pastRetention": metrics.pastRetention, "pastRetentionBad": metrics.pastRetention != 0,
             "bytes": bytes.map { destination, sent -> [String: Any] in ["destination": destination, "bytes": String(sent)] },

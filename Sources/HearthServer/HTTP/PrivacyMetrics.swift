@@ -1,4 +1,6 @@
+import HearthCore
 import HearthHub
+import HearthPrivacy
 import Prometheus
 import Synchronization
 
@@ -27,20 +29,20 @@ struct PrivacyMetrics: Sendable {
     func update() async throws {
         let metrics = try await privacy.metrics(personalRetention: personalRetention)
         for (reason, count) in metrics.refusedByReason {
-            advance(registry.makeCounter(name: "hearth_privacy_messages_refused_total", labels: [("reason", reason)]),
+            advance(registry.makeCounter(name: "hearth_privacy_messages_refused_total", labels: [("reason", reason.rawValue)]),
                     key: "refused \(reason)", to: Int64(count))
         }
-        for (destination, bytes) in metrics.bytesSentByDestination {
-            advance(registry.makeCounter(name: "hearth_privacy_bridged_bytes_total", labels: [("destination", destination)]),
-                    key: "bridged \(destination)", to: bytes)
+        for (destination, bytes) in metrics.bytesSent {
+            let labels = [("household", destination.household.rawValue), ("destination", destination.destination)]
+            advance(registry.makeCounter(name: "hearth_privacy_bridged_bytes_total", labels: labels),
+                    key: "bridged \(destination.household) \(destination.destination)", to: bytes)
         }
         registry.makeGauge(name: "hearth_privacy_devices").set(Double(metrics.devices))
         registry.makeGauge(name: "hearth_privacy_devices_with_declared_flows").set(Double(metrics.devicesWithFlows))
         registry.makeGauge(name: "hearth_privacy_declared_device_share")
             .set(metrics.devices == 0 ? 0 : Double(metrics.devicesWithFlows) / Double(metrics.devices))
-        for dataClass in ["essential", "functional", "analytics", "diagnostics"] {
-            registry.makeGauge(name: "hearth_privacy_consented_flows", labels: [("class", dataClass)])
-                .set(Double(metrics.consentedByClass[dataClass] ?? 0))
+        for (dataClass, count) in metrics.consentedByClass {
+            registry.makeGauge(name: "hearth_privacy_consented_flows", labels: [("class", dataClass.rawValue)]).set(Double(count))
         }
         registry.makeGauge(name: "hearth_privacy_items_past_retention").set(Double(metrics.pastRetention))
     }

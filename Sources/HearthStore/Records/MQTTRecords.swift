@@ -52,9 +52,19 @@ public struct MQTTRecords: Sendable {
 
     public func retained() async throws -> [(household: String, row: StoredRow)] {
         try await db.query("SELECT household_id, topic, metadata, payload FROM mqtt_retained ORDER BY household_id, topic").map {
-            (try $0.text("household_id"),
-             StoredRow(key: try $0.text("topic"), sequence: 0, metadata: try $0.text("metadata"), payload: try $0.blob("payload")))
+            (try $0.text("household_id"), try Self.retainedRow($0))
         }
+    }
+
+    /// One household's retained messages, by topic.
+    public func retained(household: HouseholdID) async throws -> [StoredRow] {
+        try await db.query(
+            "SELECT topic, metadata, payload FROM mqtt_retained WHERE household_id = ? ORDER BY topic", household.rawValue
+        ).map(Self.retainedRow)
+    }
+
+    private static func retainedRow(_ row: SQLRow) throws -> StoredRow {
+        StoredRow(key: try row.text("topic"), sequence: 0, metadata: try row.text("metadata"), payload: try row.blob("payload"))
     }
 
     public func retain(household: HouseholdID, topic: String, metadata: String, payload: [UInt8]) async throws {

@@ -55,12 +55,20 @@ public struct PrivacyRecords: Sendable {
         } else {
             try await db.query("SELECT * FROM telemetry_flows ORDER BY household_id, scope, name")
         }
-        return try rows.map { row in
-            FlowRow(
-                household: try Self.household(row), scope: try row.text("scope"),
-                name: try row.text("name"), declaration: try row.text("declaration"), source: try row.text("source"),
-                declaredAt: try row.date("declared_at"))
-        }
+        return try rows.map(Self.flow)
+    }
+
+    /// One flow of a household, by scope and name.
+    public func flow(household: HouseholdID, scope: String, name: String) async throws -> FlowRow? {
+        try await db.first(
+            "SELECT * FROM telemetry_flows WHERE household_id = ? AND scope = ? AND name = ?", household.rawValue, scope, name
+        ).map(Self.flow)
+    }
+
+    private static func flow(_ row: SQLRow) throws -> FlowRow {
+        FlowRow(
+            household: try household(row), scope: try row.text("scope"), name: try row.text("name"),
+            declaration: try row.text("declaration"), source: try row.text("source"), declaredAt: try row.date("declared_at"))
     }
 
     // MARK: Consents

@@ -1,16 +1,17 @@
-/// Lets one user at a time use a SQLite connection: one transaction on the writer, one read on
-/// the reader.
+/// Lets one task at a time through work that awaits: a SQLite connection (one transaction on the
+/// writer, one read on the reader), a reload of the telemetry rules.
 ///
-/// An actor alone is not enough: a transaction awaits between its statements, and actor
-/// reentrancy would let a second one interleave `BEGIN`s on the same connection. On the reader, a
-/// statement that starts while another runs joins that statement's read transaction and sees the
-/// database as of *its* start — missing a write that committed just before. Ownership is handed
-/// directly from the releasing holder to the next waiter in arrival order.
-actor ConnectionGate {
+/// An actor alone is not enough: work awaits between its steps, and actor reentrancy would let a
+/// second one interleave (`BEGIN`s on the same connection; an older snapshot applied after a
+/// newer one). Ownership is handed directly from the releasing holder to the next waiter in
+/// arrival order.
+public actor TurnGate {
     private var held = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
 
-    func acquire() async {
+    public init() {}
+
+    public func acquire() async {
         guard held else {
             held = true
             return
@@ -18,7 +19,7 @@ actor ConnectionGate {
         await withCheckedContinuation { waiters.append($0) }
     }
 
-    func release() {
+    public func release() {
         if waiters.isEmpty {
             held = false
         } else {
@@ -28,13 +29,13 @@ actor ConnectionGate {
 
     /// Passes the gate straight to the next waiter, if there is one (then true); otherwise the
     /// caller keeps holding it.
-    func handOffIfWaiting() -> Bool {
+    public func handOffIfWaiting() -> Bool {
         guard !waiters.isEmpty else { return false }
         waiters.removeFirst().resume()
         return true
     }
 
-    func withHeld<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
+    public func withHeld<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
         await acquire()
         do {
             let result = try await body()

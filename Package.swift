@@ -19,6 +19,7 @@ let commandLineDependencies: [Target.Dependency] = [
     "HearthDevice",
     "HearthOAuth",
     "HearthPrivacy",
+    "HearthDetection",
     .product(name: "X509", package: "swift-certificates"),
     .product(name: "SwiftASN1", package: "swift-asn1"),
     .product(name: "Crypto", package: "swift-crypto"),
@@ -46,6 +47,7 @@ let package = Package(
         .library(name: "HearthMQTT", targets: ["HearthMQTT"]),
         .library(name: "HearthBroker", targets: ["HearthBroker"]),
         .library(name: "HearthPrivacy", targets: ["HearthPrivacy"]),
+        .library(name: "HearthDetection", targets: ["HearthDetection"]),
         .library(name: "HearthTesting", targets: ["HearthTesting"]),
     ],
     dependencies: [
@@ -133,12 +135,22 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Detection: signals in, findings and the containment they call for out; risk scores. No
+        // I/O: the hub's detection service feeds it and carries out what it returns.
+        .target(
+            name: "HearthDetection",
+            dependencies: [
+                "HearthCore",
+            ],
+            swiftSettings: strict
+        ),
         // The MQTT broker: TLS listener, sessions, routing, retained messages, policy on every packet.
         .target(
             name: "HearthBroker",
             dependencies: [
                 "HearthCore",
                 "HearthMQTT",
+                "HearthDetection",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -193,6 +205,7 @@ let package = Package(
                 "HearthStoreSQLite",
                 "HearthStorePostgres",
                 "HearthPrivacy",
+                "HearthDetection",
                 // The household's export is one ZIP archive of JSON files.
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -221,6 +234,7 @@ let package = Package(
                 "HearthBroker",
                 "HearthStore",
                 "HearthPrivacy",
+                "HearthDetection",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -294,6 +308,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "HearthCoreTests", dependencies: ["HearthCore"], swiftSettings: strict),
+        .testTarget(name: "HearthDetectionTests", dependencies: ["HearthDetection", "HearthCore", "HearthTesting"], swiftSettings: strict),
         .testTarget(name: "HearthPrivacyTests", dependencies: ["HearthPrivacy", "HearthCore", "HearthTesting"], swiftSettings: strict),
         .testTarget(name: "HearthAuditTests", dependencies: ["HearthAudit", "HearthCore"], swiftSettings: strict),
         .testTarget(name: "HearthPKITests", dependencies: ["HearthPKI", "HearthCore", "HearthTesting", .product(name: "X509", package: "swift-certificates"), .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),

@@ -2,6 +2,7 @@ import HearthCore
 import HearthMQTT
 import NIOCore
 import NIOSSL
+import Synchronization
 
 /// The actions that reach out of the machine: to the broker's shared state, the store and the channel.
 extension MQTTConnection {
@@ -23,6 +24,7 @@ extension MQTTConnection {
         guard let handle else { return .none }
         let attached = broker.attach(client, cleanStart: cleanStart, expiryInterval: expiryInterval, connection: handle)
         attached.takenOver?.terminate(.sessionTakenOver, "another connection of the same client took the session over")
+        meter = broker.watch(client, connection: handle, address: remoteAddress)
         return machine.attached(MQTTSessionStateMachine.Attachment(
             sessionPresent: attached.sessionPresent, resumed: attached.resumed, awaitingRelease: attached.awaitingRelease,
             generation: attached.generation, durable: attached.durable))
@@ -59,6 +61,13 @@ extension MQTTConnection {
 
     func route(_ message: BrokerMessage, household: HouseholdID, watchCongestion: Bool) -> Action {
         var message = message
+        if let meter {
+            meter.count(bytes: message.payload.readableBytes)
+            let limit = meter.limit.load(ordering: .relaxed)
+            if limit > 0, !rateBudget.admit(limit: limit, now: NIODeadline.now().uptimeNanoseconds) {
+                return machine.routingRefused(.messageRateTooHigh, "rate-limited to \(limit) messages/s: far above this device's usual rate")
+            }
+        }
         if let gate = broker.telemetryGate, case .device(let device, _)? = machine.client?.subject,
            let flow = TelemetryTopic.flow(of: message.topic, device: device.id),
            // An empty retained message clears the topic's retained message: it carries no data.
@@ -189,6 +198,7 @@ extension MQTTConnection {
         keepAliveCheck?.cancel()
         keepAliveCheck = nil
         broker.releaseConnection()
+        broker.unwatch(connectionID: id)
         // Publishers waiting for this connection to drain must not wait for a closed one.
         for publisher in congestion.end() { publisher.releaseAcknowledgements() }
         guard let end else { return }

@@ -1,4 +1,5 @@
 import HearthCore
+import HearthDetection
 import HearthMQTT
 import Logging
 import NIOCore
@@ -35,6 +36,10 @@ final class MQTTConnection: ChannelInboundHandler {
     /// This connection's own congestion (too many messages waiting for in-flight room), which
     /// publishers feeding it watch.
     let congestion = Congestion()
+    /// A device's publishes, counted for detection (nil for apps and before CONNECT).
+    var meter: TrafficMeter?
+    /// What a rate limit set on ``meter`` still lets through.
+    var rateBudget = RateBudget()
 
     init(broker: Broker, flushBatch: FlushBatch, id: UInt64, remoteAddress: String?) {
         self.broker = broker
@@ -163,6 +168,9 @@ final class MQTTConnection: ChannelInboundHandler {
             scheduleKeepAliveCheck(at: deadline)
         case .refuse(let connack, let reason):
             broker.logger.notice("refused an MQTT connection", metadata: ["remote": "\(remoteAddress ?? "-")", "reason": "\(reason)"])
+            if connack.reasonCode == .notAuthorized || connack.reasonCode == .badUserNameOrPassword {
+                broker.signals?.post(.authenticationFailed(.mqttConnect, source: remoteAddress, target: nil, at: broker.clock.now))
+            }
             send(.connack(connack), flush: true)
             close()
         case .askPolicy(let question):

@@ -1,5 +1,6 @@
 import Foundation
 import HearthCore
+import HearthDetection
 import HearthMQTT
 import Logging
 import NIOCore
@@ -21,6 +22,13 @@ public final class Broker: Sendable {
     /// The hub's clock: policy decisions, credential and message expiry, session expiry.
     let clock: any HearthClock
     let state = Mutex(State())
+    /// Where the broker posts what detection watches (nil: no detection).
+    let signals: SignalInbox?
+    /// Sources refused at connection (brute-force containment).
+    let blocklist: SourceBlocklist?
+    /// Device meters and live credentials (``watch(_:connection:address:)``), behind their own
+    /// lock: taken at connect and close and by the harvest, never per message.
+    let watched = Mutex(Watched())
     /// Devices named as command targets, as the store last said; emptied at every access change
     /// (a generation counter keeps a lookup that straddles the change from storing stale facts).
     private let devices = Mutex<(generation: UInt64, facts: [HouseholdID: [String: DeviceFacts]])>((0, [:]))
@@ -50,8 +58,11 @@ public final class Broker: Sendable {
     /// memory only, lost at restart).
     public init(
         configuration: BrokerConfiguration, gatekeeper: any BrokerGatekeeper, storage: (any BrokerStorage)?, logger: Logger,
-        clock: any HearthClock = SystemClock(), telemetryGate: (any TelemetryGate)? = nil
+        clock: any HearthClock = SystemClock(), telemetryGate: (any TelemetryGate)? = nil, signals: SignalInbox? = nil,
+        blocklist: SourceBlocklist? = nil
     ) {
+        self.signals = signals
+        self.blocklist = blocklist
         self.clock = clock
         self.configuration = configuration
         self.gatekeeper = gatekeeper

@@ -21,6 +21,17 @@ final class DenialLedger: Sendable {
     static let maximumKinds = 10_000
     private let tallies = Mutex<[Key: Tally]>([:])
 
+    /// Per client, the denials since detection last harvested them (a shorter window than the audit's).
+    struct Recent: Sendable {
+        let household: HouseholdID
+        let auditSubject: String
+        let zone: String?
+        let sample: String
+        var count: Int
+    }
+
+    private let recent = Mutex<[String: Recent]>([:])
+
     func record(_ client: BrokerClient, _ action: PolicyAction, _ decision: PolicyDecision, sample: String) {
         let key = Key(household: client.household, auditSubject: client.auditSubject, action: action, code: decision.code)
         tallies.withLock { tallies in
@@ -29,6 +40,23 @@ final class DenialLedger: Sendable {
             } else if tallies.count < Self.maximumKinds {
                 tallies[key] = Tally(reason: decision.reason, sample: String(sample.prefix(256)), count: 1)
             }
+        }
+        recent.withLock { recent in
+            if recent[client.sessionKey] != nil {
+                recent[client.sessionKey]!.count += 1
+            } else if recent.count < Self.maximumKinds {
+                var zone: String?
+                if case .device(let device, _) = client.subject { zone = device.zone.name }
+                recent[client.sessionKey] = Recent(
+                    household: client.household, auditSubject: client.auditSubject, zone: zone, sample: String(sample.prefix(256)), count: 1)
+            }
+        }
+    }
+
+    func drainRecent() -> [Recent] {
+        recent.withLock { recent in
+            defer { recent.removeAll() }
+            return Array(recent.values)
         }
     }
 

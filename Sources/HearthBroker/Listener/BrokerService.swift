@@ -1,3 +1,5 @@
+import HearthCore
+import HearthDetection
 import Logging
 import NIOCore
 import NIOPosix
@@ -55,6 +57,10 @@ public struct BrokerService: Service {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let blocklist = broker.blocklist, blocklist.isBlocked(channel.remoteAddress?.ipAddress, at: broker.clock.now) {
+                        channel.close(promise: nil)
+                        return
+                    }
                     guard let id = broker.admitConnection() else {
                         channel.close(promise: nil)
                         return

@@ -1,0 +1,71 @@
+import Foundation
+import HearthCore
+
+/// The detectors behind one state machine: signals in, responses (findings and the containment
+/// they call for) out. No I/O and no clock of its own — every event carries its time — so it is
+/// tested in memory, and the hub's detection service only carries out what it returns.
+public struct DetectionEngine: Sendable {
+    public var settings: DetectionSettings
+    private var bruteForce = BruteForceDetector()
+    private var storms = MessageStormDetector()
+    private var scans = TopicScanDetector()
+    /// Credentials already found in two places: their sessions are being ended, and the
+    /// reconnects that follow are not new findings.
+    private var duplicated: [Credential: Date] = [:]
+
+    public init(settings: DetectionSettings = DetectionSettings()) {
+        self.settings = settings
+    }
+
+    public mutating func receive(_ signal: Signal) -> [Response] {
+        switch signal {
+        case .authenticationFailed(let kind, let source, let target, let at):
+            return bruteForce.failed(kind, source: source, target: target, at: at, settings)
+        case .traffic(let sample):
+            return storms.observe(sample, settings)
+        case .denials(let suspect, let household, let zone, let count, let sample, let at):
+            return scans.denied(suspect, household: household, count: count, sample: sample, zone: zone, at: at, settings)
+        case .credentialInTwoPlaces(let suspect, let household, let credential, let addresses, let zone, let at):
+            return duplicatedCredential(suspect, household: household, credential, addresses: addresses, zone: zone, at: at)
+        }
+    }
+
+    /// Forgets what slid out of every detector's window. Called each round.
+    public mutating func prune(at now: Date) {
+        bruteForce.prune(at: now, settings)
+        storms.prune(at: now)
+        scans.prune(at: now, settings)
+        duplicated = duplicated.filter { now.timeIntervalSince($0.value) < 60 }
+    }
+
+    /// A device's learned message rate (messages per second), nil before its first sample.
+    public func baseline(of device: DeviceID) -> Double? { storms.baseline(of: device) }
+
+    private mutating func duplicatedCredential(
+        _ suspect: Suspect, household: HouseholdID, _ credential: Credential, addresses: [String], zone: String?, at now: Date
+    ) -> [Response] {
+        guard duplicated[credential] == nil else { return [] }
+        duplicated[credential] = now
+        var actions: [ContainmentAction] = []
+        let named: String
+        switch credential {
+        case .certificate(let serial):
+            named = "certificate \(serial)"
+            if settings.containment.revokeDuplicatedCredentials, suspect.kind == .device, let device = DeviceID(suspect.id) {
+                actions = [.revokeCertificate(serial: serial, device: device, household: household), .disconnect(credential, household: household)]
+            }
+        case .token(let id):
+            named = "token \(id)"
+            if settings.containment.revokeDuplicatedCredentials {
+                actions = [.revokeToken(id: id, household: household), .disconnect(credential, household: household)]
+            }
+        }
+        let finding = Finding(
+            kind: .credentialInTwoPlaces, suspect: suspect, household: household, severity: .critical,
+            summary: "\(named) of \(suspect) was live from two addresses at once (\(addresses.joined(separator: ", ")))",
+            evidence: [Evidence("credential", named), Evidence("addresses", addresses.joined(separator: " "))]
+                + (zone.map { [Evidence("zone", $0)] } ?? []),
+            at: now)
+        return [Response(finding: finding, actions: actions)]
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+
+/// Every threshold of the detectors and which containment rules are on. The defaults are the
+/// ones `docs/detection.md` documents; a hub reads its own from `detection.json` in the data
+/// folder, where any member left out keeps its default and a zone may tune the device detectors.
+public struct DetectionSettings: Sendable, Hashable, Codable {
+    public var bruteForce = BruteForceSettings()
+    public var storm = StormSettings()
+    public var scanning = ScanSettings()
+    public var containment = ContainmentRules()
+    /// Per zone name: the device detectors' thresholds there (e.g. a stricter `security`).
+    public var zones: [String: ZoneSettings] = [:]
+    /// After how long a suspect's risk score halves.
+    public var riskHalfLife: TimeInterval = 6 * 3600
+
+    public init() {}
+
+    public func storm(in zone: String) -> StormSettings { zones[zone]?.storm ?? storm }
+    public func scanning(in zone: String?) -> ScanSettings { zone.flatMap { zones[$0]?.scanning } ?? scanning }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = DetectionSettings()
+        bruteForce = try c.decodeIfPresent(BruteForceSettings.self, forKey: .bruteForce) ?? d.bruteForce
+        storm = try c.decodeIfPresent(StormSettings.self, forKey: .storm) ?? d.storm
+        scanning = try c.decodeIfPresent(ScanSettings.self, forKey: .scanning) ?? d.scanning
+        containment = try c.decodeIfPresent(ContainmentRules.self, forKey: .containment) ?? d.containment
+        zones = try c.decodeIfPresent([String: ZoneSettings].self, forKey: .zones) ?? d.zones
+        riskHalfLife = try c.decodeIfPresent(TimeInterval.self, forKey: .riskHalfLife) ?? d.riskHalfLife
+    }
+}
+
+/// Guessing credentials: refusals counted over `window` seconds.
+public struct BruteForceSettings: Sendable, Hashable, Codable {
+    /// Refusals from one source address (of any kind) that block it.
+    public var perSource = 10
+    /// Refusals for one target (an account, a client, a pairing offer) from any number of
+    /// sources that raise an alert (the source is unknown, so nothing is blocked).
+    public var perTarget = 20
+    public var window: TimeInterval = 300
+    /// How long the first block of a source lasts; each further block of it doubles, up to `maximumBlock`.
+    public var block: TimeInterval = 300
+    public var maximumBlock: TimeInterval = 24 * 3600
+
+    public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = Self()
+        perSource = try c.decodeIfPresent(Int.self, forKey: .perSource) ?? d.perSource
+        perTarget = try c.decodeIfPresent(Int.self, forKey: .perTarget) ?? d.perTarget
+        window = try c.decodeIfPresent(TimeInterval.self, forKey: .window) ?? d.window
+        block = try c.decodeIfPresent(TimeInterval.self, forKey: .block) ?? d.block
+        maximumBlock = try c.decodeIfPresent(TimeInterval.self, forKey: .maximumBlock) ?? d.maximumBlock
+    }
+}
+
+/// A device's message rate against its own learned baseline.
+public struct StormSettings: Sendable, Hashable, Codable {
+    /// A storm is a rate above `factor` × the baseline …
+    public var factor: Double = 10
+    /// … and above this many messages per second (a new device's baseline is 0).
+    public var floor: Double = 20
+    /// For this long, so that one burst (a reconnect flushing its queue) is not a storm.
+    public var sustain: TimeInterval = 0.5
+    /// The baseline is an exponentially weighted mean of the rate whose weight halves over this.
+    public var baselineHalfLife: TimeInterval = 600
+    /// A storm still offering above its limit this long after the rate limit is quarantined.
+    public var quarantineAfter: TimeInterval = 10
+    /// The rate limit is lifted once the device stays under it this long.
+    public var calmAfter: TimeInterval = 30
+
+    public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = Self()
+        factor = try c.decodeIfPresent(Double.self, forKey: .factor) ?? d.factor
+        floor = try c.decodeIfPresent(Double.self, forKey: .floor) ?? d.floor
+        sustain = try c.decodeIfPresent(TimeInterval.self, forKey: .sustain) ?? d.sustain
+        baselineHalfLife = try c.decodeIfPresent(TimeInterval.self, forKey: .baselineHalfLife) ?? d.baselineHalfLife
+        quarantineAfter = try c.decodeIfPresent(TimeInterval.self, forKey: .quarantineAfter) ?? d.quarantineAfter
+        calmAfter = try c.decodeIfPresent(TimeInterval.self, forKey: .calmAfter) ?? d.calmAfter
+    }
+
+    /// The rate above which a device with `baseline` storms, and to which it is then limited.
+    public func threshold(baseline: Double) -> Double { max(floor, factor * baseline) }
+}
+
+/// Denied publishes and subscriptions of one client over `window` seconds.
+public struct ScanSettings: Sendable, Hashable, Codable {
+    public var denials = 20
+    public var window: TimeInterval = 60
+
+    public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = Self()
+        denials = try c.decodeIfPresent(Int.self, forKey: .denials) ?? d.denials
+        window = try c.decodeIfPresent(TimeInterval.self, forKey: .window) ?? d.window
+    }
+}
+
+/// A zone's own thresholds for the device detectors; what it leaves out is the hub's.
+public struct ZoneSettings: Sendable, Hashable, Codable {
+    public var storm: StormSettings?
+    public var scanning: ScanSettings?
+
+    public init(storm: StormSettings? = nil, scanning: ScanSettings? = nil) {
+        self.storm = storm
+        self.scanning = scanning
+    }
+}
+
+/// Which containment the hub applies on its own. Every finding raises an alert either way.
+public struct ContainmentRules: Sendable, Hashable, Codable {
+    /// A storm is rate-limited at once …
+    public var rateLimitStorms = true
+    /// … and quarantined when it outlasts the limit.
+    public var quarantineStorms = true
+    /// A credential in two places: both sessions ended, the credential revoked.
+    public var revokeDuplicatedCredentials = true
+    /// A guessing source is refused at connection for the back-off.
+    public var blockBruteForce = true
+
+    public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = Self()
+        rateLimitStorms = try c.decodeIfPresent(Bool.self, forKey: .rateLimitStorms) ?? d.rateLimitStorms
+        quarantineStorms = try c.decodeIfPresent(Bool.self, forKey: .quarantineStorms) ?? d.quarantineStorms
+        revokeDuplicatedCredentials = try c.decodeIfPresent(Bool.self, forKey: .revokeDuplicatedCredentials) ?? d.revokeDuplicatedCredentials
+        blockBruteForce = try c.decodeIfPresent(Bool.self, forKey: .blockBruteForce) ?? d.blockBruteForce
+    }
+}

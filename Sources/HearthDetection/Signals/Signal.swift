@@ -1,0 +1,66 @@
+import Foundation
+import HearthCore
+
+/// What can be refused when a stranger guesses: the brute-force detector counts them per source
+/// and per target.
+public enum AuthenticationKind: String, Sendable, Hashable, Codable, CaseIterable {
+    /// A password (or second factor) at sign-in.
+    case signIn = "sign-in"
+    /// A pairing code or proof.
+    case pairingCode = "pairing-code"
+    /// A user code of the OAuth device flow.
+    case userCode = "user-code"
+    /// An MQTT CONNECT (a certificate that names no device, a refused token).
+    case mqttConnect = "mqtt-connect"
+    /// A refused OAuth client authentication or access token.
+    case token
+}
+
+/// The credential a live session was opened with.
+public enum Credential: Sendable, Hashable {
+    /// A certificate (lowercase hex serial).
+    case certificate(serial: String)
+    /// An access token (its `jti`).
+    case token(id: String)
+}
+
+/// A device's traffic over one harvest of the broker's meters: what it offered, including what
+/// a rate limit then dropped.
+public struct TrafficSample: Sendable, Hashable {
+    public let device: DeviceID
+    public let household: HouseholdID
+    public let zone: String
+    public let messages: Int
+    public let bytes: Int
+    /// The span the counts cover.
+    public let interval: TimeInterval
+    public let at: Date
+
+    public init(device: DeviceID, household: HouseholdID, zone: String, messages: Int, bytes: Int, interval: TimeInterval, at: Date) {
+        self.device = device
+        self.household = household
+        self.zone = zone
+        self.messages = messages
+        self.bytes = bytes
+        self.interval = interval
+        self.at = at
+    }
+
+    public var messagesPerSecond: Double { interval > 0 ? Double(messages) / interval : 0 }
+}
+
+/// One event from a layer of the hub, as the detectors see it. Rare events (a refused credential,
+/// a credential seen twice) are posted one by one; frequent ones (messages, denials) arrive
+/// already counted per window, so the hot paths never wait for detection.
+public enum Signal: Sendable, Hashable {
+    /// A credential or code was refused. `target` is what it was for (an account, a pairing
+    /// offer, a client), when known.
+    case authenticationFailed(AuthenticationKind, source: String?, target: String?, at: Date)
+    /// One credential is live on connections from two different addresses.
+    case credentialInTwoPlaces(
+        Suspect, household: HouseholdID, credential: Credential, addresses: [String], zone: String?, at: Date)
+    /// A device's messages over a window.
+    case traffic(TrafficSample)
+    /// Publishes and subscriptions refused by the policy to one client over a window.
+    case denials(Suspect, household: HouseholdID, zone: String?, count: Int, sample: String, at: Date)
+}

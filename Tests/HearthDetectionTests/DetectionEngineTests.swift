@@ -1,0 +1,193 @@
+import Foundation
+import HearthCore
+import HearthDetection
+import Testing
+
+/// The detectors in memory: each signal sequence against the documented defaults.
+@Suite struct DetectionEngineTests {
+    static let start = Date(timeIntervalSince1970: 1_800_000_000)
+    static func time(_ seconds: Double) -> Date { start.addingTimeInterval(seconds) }
+    let household = HouseholdID()
+    let lamp = DeviceID()
+
+    func traffic(_ engine: inout DetectionEngine, perSecond: Double, from: Double, to: Double, zone: String = "lighting") -> [Response] {
+        var responses: [Response] = []
+        var t = from
+        while t < to {
+            t += 0.25
+            let sample = TrafficSample(
+                device: lamp, household: household, zone: zone, messages: Int(perSecond / 4), bytes: Int(perSecond / 4) * 100,
+                interval: 0.25, at: Self.time(t))
+            responses += engine.receive(.traffic(sample))
+        }
+        return responses
+    }
+
+    // MARK: Message storm
+
+    @Test func aSteadyDeviceIsNeverAStorm() {
+        var engine = DetectionEngine()
+        #expect(traffic(&engine, perSecond: 8, from: 0, to: 600).isEmpty)
+        let baseline = try! #require(engine.baseline(of: lamp))
+        #expect(baseline > 4 && baseline <= 8)
+    }
+
+    @Test func aStormIsRateLimitedWithinASecondThenQuarantinedWhenItOutlastsTheLimit() throws {
+        var engine = DetectionEngine()
+        _ = traffic(&engine, perSecond: 4, from: 0, to: 6000)
+        let first = traffic(&engine, perSecond: 800, from: 6000, to: 6001.5)
+        let limited = try #require(first.first)
+        #expect(first.count == 1)
+        #expect(limited.finding.kind == .messageStorm && limited.finding.suspect == .device(lamp))
+        #expect(limited.finding.at <= Self.time(6001))
+        guard case .rateLimit(lamp, household, let perSecond) = limited.actions.first else {
+            Issue.record("expected a rate limit, got \(limited.actions)")
+            return
+        }
+        #expect((38...40).contains(perSecond), "10 × a baseline of about 4/s")
+        let more = traffic(&engine, perSecond: 800, from: 6001.5, to: 6012)
+        #expect(more.map(\.actions) == [[.quarantine(lamp, household: household)]])
+        #expect(more.first?.escalates == true && more.first?.finding.severity == .critical)
+    }
+
+    @Test func theFloorHoldsForADeviceWithoutBaseline() {
+        var engine = DetectionEngine()
+        #expect(traffic(&engine, perSecond: 16, from: 0, to: 30).isEmpty)
+        #expect(!traffic(&engine, perSecond: 40, from: 30, to: 32).isEmpty)
+    }
+
+    @Test func aShortBurstIsNotAStorm() {
+        var engine = DetectionEngine()
+        _ = traffic(&engine, perSecond: 1, from: 0, to: 60)
+        // 30 messages in one quarter second (a reconnect flushing its queue), then quiet.
+        var responses = engine.receive(.traffic(TrafficSample(
+            device: lamp, household: household, zone: "lighting", messages: 30, bytes: 3000, interval: 0.25, at: Self.time(60.25))))
+        responses += traffic(&engine, perSecond: 0, from: 60.25, to: 70)
+        #expect(responses.isEmpty)
+    }
+
+    @Test func theLimitIsLiftedAfterTheDeviceCalmsDown() {
+        var engine = DetectionEngine()
+        _ = traffic(&engine, perSecond: 200, from: 0, to: 2)
+        let calm = traffic(&engine, perSecond: 4, from: 2, to: 40)
+        #expect(calm.map(\.actions) == [[.liftRateLimit(lamp, household: household)]])
+    }
+
+    @Test func aZoneTunesItsOwnThresholds() {
+        var settings = DetectionSettings()
+        var strict = StormSettings()
+        strict.floor = 5
+        settings.zones["security"] = ZoneSettings(storm: strict)
+        var engine = DetectionEngine(settings: settings)
+        #expect(traffic(&engine, perSecond: 12, from: 0, to: 5, zone: "lighting").isEmpty)
+        var other = DetectionEngine(settings: settings)
+        #expect(!traffic(&other, perSecond: 12, from: 0, to: 5, zone: "security").isEmpty)
+    }
+
+    @Test func containmentRulesSwitchedOffStillRaiseTheFinding() {
+        var settings = DetectionSettings()
+        settings.containment.rateLimitStorms = false
+        var engine = DetectionEngine(settings: settings)
+        let responses = traffic(&engine, perSecond: 400, from: 0, to: 2)
+        #expect(responses.count == 1 && responses[0].actions.isEmpty)
+    }
+
+    // MARK: Brute force
+
+    @Test func aSourceIsBlockedAtTheDocumentedCountAndForLongerEachTime() throws {
+        var engine = DetectionEngine()
+        for attempt in 1...9 {
+            #expect(engine.receive(.authenticationFailed(.mqttConnect, source: "192.0.2.7", target: nil, at: Self.time(Double(attempt)))).isEmpty)
+        }
+        let blocked = engine.receive(.authenticationFailed(.signIn, source: "192.0.2.7", target: "alice@example.com", at: Self.time(10)))
+        #expect(blocked.map(\.actions) == [[.blockSource("192.0.2.7", until: Self.time(310))]])
+        #expect(blocked.first?.finding.suspect == .source("192.0.2.7"))
+        var again: [Response] = []
+        for attempt in 1...10 {
+            again += engine.receive(.authenticationFailed(.pairingCode, source: "192.0.2.7", target: nil, at: Self.time(400 + Double(attempt))))
+        }
+        #expect(again.map(\.actions) == [[.blockSource("192.0.2.7", until: Self.time(410 + 600))]])
+    }
+
+    @Test func failuresSpreadBeyondTheWindowDoNotAddUp() {
+        var engine = DetectionEngine()
+        var responses: [Response] = []
+        for attempt in 0..<30 {
+            responses += engine.receive(.authenticationFailed(.signIn, source: "192.0.2.8", target: nil, at: Self.time(Double(attempt) * 40)))
+        }
+        #expect(responses.isEmpty)
+    }
+
+    @Test func manySourcesAtOneTargetRaiseAnAlertWithoutBlocking() {
+        var engine = DetectionEngine()
+        var responses: [Response] = []
+        for attempt in 0..<20 {
+            responses += engine.receive(.authenticationFailed(
+                .signIn, source: "198.51.100.\(attempt)", target: "alice@example.com", at: Self.time(Double(attempt))))
+        }
+        #expect(responses.count == 1)
+        #expect(responses.first?.finding.suspect == Suspect(.target, "sign-in:alice@example.com"))
+        #expect(responses.first?.actions == [])
+    }
+
+    // MARK: Credential in two places, topic scanning
+
+    @Test func aCertificateInTwoPlacesIsRevokedAndItsSessionsEndedOnce() {
+        var engine = DetectionEngine()
+        let signal = Signal.credentialInTwoPlaces(
+            .device(lamp), household: household, credential: .certificate(serial: "0a1b"), addresses: ["192.0.2.1", "192.0.2.66"],
+            zone: "lighting", at: Self.time(1))
+        let responses = engine.receive(signal)
+        let expected: [[ContainmentAction]] = [[
+            .revokeCertificate(serial: "0a1b", device: lamp, household: household),
+            .disconnect(.certificate(serial: "0a1b"), household: household),
+        ]]
+        #expect(responses.map(\.actions) == expected)
+        #expect(responses.first?.finding.severity == .critical)
+        #expect(engine.receive(signal).isEmpty, "the reconnects that follow are the same finding")
+    }
+
+    @Test func aTokenInTwoPlacesRevokesItsFamily() {
+        var engine = DetectionEngine()
+        let responses = engine.receive(.credentialInTwoPlaces(
+            Suspect(.app, "client-1"), household: household, credential: .token(id: "jti-1"), addresses: ["a", "b"], zone: nil,
+            at: Self.time(1)))
+        let expected: [ContainmentAction] = [.revokeToken(id: "jti-1", household: household), .disconnect(.token(id: "jti-1"), household: household)]
+        #expect(responses.first?.actions == expected)
+    }
+
+    @Test func manyDenialsAreTopicScanningRaisedOncePerWindow() {
+        var engine = DetectionEngine()
+        let app = Suspect(.app, "client-2")
+        var responses: [Response] = []
+        for second in 0..<6 {
+            responses += engine.receive(.denials(app, household: household, zone: nil, count: 5, sample: "devices/+/cmd/#", at: Self.time(Double(second))))
+        }
+        #expect(responses.count == 1 && responses[0].finding.kind == .topicScanning)
+        #expect(engine.receive(.denials(app, household: household, zone: nil, count: 30, sample: "x", at: Self.time(70))).count == 1)
+    }
+
+    // MARK: Risk
+
+    @Test func riskDecaysAndKeepsItsEvidence() {
+        let cause = RiskScore.Cause(kind: .messageStorm, severity: .warning, summary: "a storm", at: Self.time(0))
+        let now = RiskScore.scores([(.device(lamp), cause)], halfLife: 3600, now: Self.time(0))
+        #expect(now.first?.score == 30 && now.first?.causes.first?.summary == "a storm")
+        let later = RiskScore.scores([(.device(lamp), cause)], halfLife: 3600, now: Self.time(3600))
+        #expect(later.first?.score == 15)
+        #expect(RiskScore.scores([(.device(lamp), cause)], halfLife: 3600, now: Self.time(36_000)).isEmpty)
+        let capped = RiskScore.scores(
+            Array(repeating: (.device(lamp), RiskScore.Cause(kind: .credentialInTwoPlaces, severity: .critical, summary: "", at: Self.time(0))), count: 3),
+            halfLife: 3600, now: Self.time(0))
+        #expect(capped.first?.score == 100)
+    }
+
+    @Test func settingsLeftOutKeepTheirDefaults() throws {
+        let json = #"{"storm": {"floor": 50}, "zones": {"security": {"storm": {"factor": 3}}}, "containment": {"quarantineStorms": false}}"#
+        let settings = try JSONDecoder().decode(DetectionSettings.self, from: Data(json.utf8))
+        #expect(settings.storm.floor == 50 && settings.storm.factor == 10)
+        #expect(settings.storm(in: "security").factor == 3 && settings.storm(in: "security").floor == 20)
+        #expect(!settings.containment.quarantineStorms && settings.containment.rateLimitStorms)
+        #expect(settings.bruteForce == BruteForceSettings())
+    }
+}

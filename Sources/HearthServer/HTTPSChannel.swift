@@ -12,12 +12,18 @@ struct HTTPSChannel: ServerChildChannel, HTTPChannelHandler {
     typealias Value = HTTP1Channel.Value
 
     let tls: ClientCertificateTLS
+    /// Whether a source address is refused at once (detection's brute-force containment).
+    let blocked: @Sendable (String?) -> Bool
     let http: HTTP1Channel
 
     var responder: HTTPChannelHandler.Responder { http.responder }
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        channel.eventLoop.makeCompletedFuture {
+        guard !blocked(channel.remoteAddress?.ipAddress) else {
+            channel.close(promise: nil)
+            return channel.eventLoop.makeFailedFuture(ChannelError.inputClosed)
+        }
+        return channel.eventLoop.makeCompletedFuture {
             try channel.pipeline.syncOperations.addHandlers(tls.handlers())
         }.flatMap {
             http.setup(channel: channel, logger: logger)
@@ -29,11 +35,14 @@ struct HTTPSChannel: ServerChildChannel, HTTPChannelHandler {
     }
 
     /// The server for `Application(server:)`; one count of pending connections for the listener.
-    static func server(tls: ClientCertificateTLS, limits: HTTPConnectionLimits) -> HTTPServerBuilder {
+    static func server(
+        tls: ClientCertificateTLS, limits: HTTPConnectionLimits, blocked: @escaping @Sendable (String?) -> Bool
+    ) -> HTTPServerBuilder {
         let pending = PendingConnections(limit: limits.maxPendingConnections)
         return HTTPServerBuilder { responder in
             HTTPSChannel(
                 tls: tls,
+                blocked: blocked,
                 http: HTTP1Channel(
                     responder: responder,
                     configuration: .init(

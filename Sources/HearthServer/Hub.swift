@@ -1,4 +1,5 @@
 import HearthCore
+import HearthDetection
 import HearthHub
 import HearthStore
 import Hummingbird
@@ -43,7 +44,8 @@ public struct Hub: Sendable {
                 router: router,
                 server: HTTPSChannel.server(
                     tls: try ClientCertificateTLS(serving: hub.serving, pki: hub.pki, logger: logger),
-                    limits: configuration.connectionLimits),
+                    limits: configuration.connectionLimits,
+                    blocked: { [blocklist = hub.blocklist, clock = hub.store.clock] address in blocklist.isBlocked(address, at: clock.now) }),
                 configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "hearth"),
                 services: try hub.backgroundServices(onBrokerListening: onBrokerListening),
                 onServerRunning: { channel in
@@ -73,7 +75,9 @@ public struct Hub: Sendable {
         let bodyLimit = configuration.maxBodyBytes
         let privacyMetrics = PrivacyMetrics(
             privacy: hub.privacy, personalRetention: hub.configuration.personalAuditRetention, registry: registry)
-        return HealthRoutes(store: store, registry: registry, privacy: privacyMetrics).endpoints
+        let detectionMetrics = DetectionMetrics(
+            counters: hub.detectionCounters, blocklist: hub.blocklist, clock: store.clock, registry: registry)
+        return HealthRoutes(store: store, registry: registry, privacy: privacyMetrics, detection: detectionMetrics).endpoints
             + SessionRoutes(
                 store: store, sessions: hub.personSessions, recovery: hub.recovery, bodyLimit: bodyLimit,
                 authenticator: hub.sessions
@@ -92,6 +96,7 @@ public struct Hub: Sendable {
             + PrivacyRoutes(
                 privacy: hub.privacy, lifecycle: hub.lifecycle, people: hub.people, bodyLimit: bodyLimit, sessions: hub.sessions
             ).endpoints
+            + AlertRoutes(alerts: hub.alerts, sessions: hub.sessions).endpoints
             + ConsoleRoutes(hub: hub, bodyLimit: bodyLimit).endpoints
     }
 }

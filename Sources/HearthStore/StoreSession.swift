@@ -33,5 +33,6 @@ public struct StoreSession: Sendable {
     public var accessChanges: AccessChangeRecords { AccessChangeRecords(db: db) }
     public var mqtt: MQTTRecords { MQTTRecords(db: db) }
     public var privacy: PrivacyRecords { PrivacyRecords(db: db) }
+    public var alerts: AlertRecords { AlertRecords(db: db) }
     public var audit: AuditRecords { AuditRecords(db: db, clock: clock) }
 }

@@ -116,6 +116,12 @@ extension AuditAction {
     public static let recoveryCodeUsed: AuditAction = "person.recovery_code_used"
     /// Policy denials of one MQTT client, counted over a window (one entry however many).
     public static let mqttDenied: AuditAction = "mqtt.denied"
+    // Detection and containment (docs/detection.md).
+    /// A detector's finding, its evidence and what the hub did about it.
+    public static let alertRaised: AuditAction = "detection.alert_raised"
+    /// A further step on an open alert (a storm that outlasted its rate limit, or ended).
+    public static let alertEscalated: AuditAction = "detection.alert_escalated"
+    public static let alertAcknowledged: AuditAction = "detection.alert_acknowledged"
     // Telemetry privacy (docs/privacy.md).
     public static let flowDeclared: AuditAction = "privacy.flow_declared"
     public static let flowRemoved: AuditAction = "privacy.flow_removed"

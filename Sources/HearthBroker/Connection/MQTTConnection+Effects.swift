@@ -64,8 +64,9 @@ extension MQTTConnection {
         if let meter {
             meter.count(bytes: message.payload.readableBytes)
             let limit = meter.limit.load(ordering: .relaxed)
+            // 0x97 (quota exceeded): 0x96, message rate too high, is for DISCONNECT only (MQTT 5 §3.4.2.1).
             if limit > 0, !rateBudget.admit(limit: limit, now: NIODeadline.now().uptimeNanoseconds) {
-                return machine.routingRefused(.messageRateTooHigh, "rate-limited to \(limit) messages/s: far above this device's usual rate")
+                return machine.routingRefused(.quotaExceeded, "rate-limited to \(limit) messages/s: far above this device's usual rate")
             }
         }
         if let gate = broker.telemetryGate, case .device(let device, _)? = machine.client?.subject,

@@ -1,5 +1,4 @@
 import HearthCore
-import HearthDetection
 import HearthMQTT
 import Logging
 import NIOCore
@@ -168,9 +167,6 @@ final class MQTTConnection: ChannelInboundHandler {
             scheduleKeepAliveCheck(at: deadline)
         case .refuse(let connack, let reason):
             broker.logger.notice("refused an MQTT connection", metadata: ["remote": "\(remoteAddress ?? "-")", "reason": "\(reason)"])
-            if connack.reasonCode == .notAuthorized || connack.reasonCode == .badUserNameOrPassword {
-                broker.signals?.post(.authenticationFailed(.mqttConnect, source: remoteAddress, target: nil, at: broker.clock.now))
-            }
             send(.connack(connack), flush: true)
             close()
         case .askPolicy(let question):

@@ -53,6 +53,12 @@ struct BruteForceDetector: Sendable {
         return responses
     }
 
+    /// Forgets a source's count and blocks (an owner lifted its block).
+    mutating func forget(source: String) {
+        bySource[source] = nil
+        blocks[source] = nil
+    }
+
     /// Forgets counts that slid out of their window and blocks long over.
     mutating func prune(at now: Date, _ settings: DetectionSettings) {
         let start = now.addingTimeInterval(-settings.bruteForce.window)

@@ -88,6 +88,12 @@ struct MessageStormDetector: Sendable {
         return [Response(finding: finding, actions: [.liftRateLimit(sample.device, household: sample.household)], escalates: true)]
     }
 
+    /// Ends the device's storm state, keeping its baseline.
+    mutating func forget(_ device: DeviceID) {
+        guard let baseline = devices[device]?.baseline, let last = devices[device]?.last else { return }
+        devices[device] = DeviceRate(baseline: baseline, last: last)
+    }
+
     /// Forgets devices not heard from for a while (their connection is gone).
     mutating func prune(at now: Date) {
         devices = devices.filter { now.timeIntervalSince($0.value.last) <= 3600 }

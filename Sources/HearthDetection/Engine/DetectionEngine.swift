@@ -38,6 +38,16 @@ public struct DetectionEngine: Sendable {
         duplicated = duplicated.filter { now.timeIntervalSince($0.value) < 60 }
     }
 
+    /// Forgets what the detectors hold about `suspect` (an owner acknowledged its alert): a storm
+    /// still going is found again as a new one, a source counts its failures from zero.
+    public mutating func forget(_ suspect: Suspect) {
+        switch suspect.kind {
+        case .device: if let device = DeviceID(suspect.id) { storms.forget(device) }
+        case .source: bruteForce.forget(source: suspect.id)
+        default: break
+        }
+    }
+
     /// A device's learned message rate (messages per second), nil before its first sample.
     public func baseline(of device: DeviceID) -> Double? { storms.baseline(of: device) }
 

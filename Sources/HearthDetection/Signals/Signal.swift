@@ -8,6 +8,8 @@ public enum AuthenticationKind: String, Sendable, Hashable, Codable, CaseIterabl
     case signIn = "sign-in"
     /// A pairing code or proof.
     case pairingCode = "pairing-code"
+    /// An invitation's code.
+    case invitationCode = "invitation-code"
     /// A user code of the OAuth device flow.
     case userCode = "user-code"
     /// An MQTT CONNECT (a certificate that names no device, a refused token).

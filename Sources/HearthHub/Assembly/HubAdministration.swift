@@ -12,6 +12,7 @@ public struct HubAdministration: Sendable {
     package let people: PeopleService
     package let households: HouseholdAdministration
     package let privacy: PrivacyService
+    package let alerts: AlertService
 
     package var store: Store { pki.store }
 
@@ -27,6 +28,6 @@ public struct HubAdministration: Sendable {
                 isServedKey: { _ in false }),
             clients: ClientRegistry(store: store, trustDomain: pki.trustDomain), people: PeopleService(store: store),
             households: HouseholdAdministration(pki: pki),
-            privacy: PrivacyService(store: store, rules: nil, sealer: sealer))
+            privacy: PrivacyService(store: store, rules: nil, sealer: sealer), alerts: AlertService(store: store))
     }
 }

@@ -1,6 +1,7 @@
 import HearthAudit
 import HearthBroker
 import HearthCore
+import HearthDetection
 import HearthStore
 import Logging
 import NIOCore
@@ -36,6 +37,12 @@ public struct HubServices: Sendable {
     package let privacy: PrivacyService
     /// What the broker enforces of the declared flows (``PrivacyService/rules``), when there is a broker.
     package let telemetry: TelemetryRules?
+    /// Where every layer posts what detection watches (docs/detection.md).
+    package let signals = SignalInbox()
+    /// Sources refused at connection by both listeners (brute-force containment).
+    package let blocklist = SourceBlocklist()
+    package let alerts: AlertService
+    package let detectionCounters = DetectionCounters()
 
     package var store: Store { assembly.store }
     package var pki: HubPKI { assembly.pki }
@@ -51,33 +58,37 @@ public struct HubServices: Sendable {
         // One throttle per purpose: sign-ins, OAuth failures and refused tokens back off apart.
         // Password sign-in's is in the database, shared by every node; the others are per
         // process (``SignInThrottle`` says why).
-        let throttle = { SignInThrottle(clock: store.clock, freeFailures: configuration.signInFreeFailures) }
+        let signals = self.signals
+        let throttle = { (kind: AuthenticationKind) in
+            SignInThrottle(clock: store.clock, freeFailures: configuration.signInFreeFailures, signals: FailureSignals(signals, kind))
+        }
         let serving = try ServingCertificate(assembly.certificate)
         self.serving = serving
-        pairing = PairingService(pki: pki, throttle: throttle(), isServedKey: { serving.isServedKey($0) })
+        pairing = PairingService(pki: pki, throttle: throttle(.pairingCode), isServedKey: { serving.isServedKey($0) })
         checkpointer = assembly.checkpointer
         secondFactor = SecondFactor(store: store, sealer: pki.sealer)
         signIn = PasswordSignIn(
             store: store, hasher: hasher, decoyHash: try await hasher.decoyHash(),
-            throttle: SharedSignInThrottle(store: store, freeFailures: configuration.signInFreeFailures),
+            throttle: SharedSignInThrottle(
+                store: store, freeFailures: configuration.signInFreeFailures, signals: FailureSignals(signals, .signIn)),
             secondFactor: secondFactor, deviceCookies: DeviceCookie(keys: pki.sealer.derivedKeys(purpose: "device cookie")))
         issuer = OAuthIssuer(configuration.oauthIssuer ?? pki.authorities.publicURL)
         keyring = OAuthKeyring(store: store, sealer: pki.sealer)
         oauth = AuthorizationServer(
-            store: store, keyring: keyring, issuer: issuer, signIn: signIn, throttle: throttle(),
+            store: store, keyring: keyring, issuer: issuer, signIn: signIn, throttle: throttle(.token),
             deviceRequests: RequestRateLimiter(clock: store.clock, burst: 10, perMinute: 10),
             bodyLimit: configuration.maxBodyBytes, lifetimes: .init(),
             tokenCommits: GroupCommit(store: store) { batch, db in try await TokenRecords.commit(batch, in: db) })
-        tokens = AccessTokenVerifier(server: oauth, refusals: throttle())
+        tokens = AccessTokenVerifier(server: oauth, refusals: throttle(.token))
         sessions = SessionAuthenticator(store: store, tokens: tokens)
         lifecycle = DeviceLifecycle(pki: pki)
         clients = ClientRegistry(store: store, trustDomain: pki.trustDomain)
         // Password changes and account recovery back off apart from sign-ins.
-        let passwordThrottle = throttle()
+        let passwordThrottle = throttle(.signIn)
         personSessions = PersonSessions(
             store: store, signIn: signIn, hasher: hasher, throttle: passwordThrottle, lifetime: configuration.sessionLifetime)
         people = PeopleService(store: store)
-        invitations = InvitationAcceptance(store: store, hasher: hasher, signIn: signIn, wrongCodes: throttle())
+        invitations = InvitationAcceptance(store: store, hasher: hasher, signIn: signIn, wrongCodes: throttle(.invitationCode))
         recovery = AccountRecovery(store: store, hasher: hasher, throttle: passwordThrottle)
         households = HouseholdAdministration(pki: pki)
         // Telemetry flows are enforced, and bridged out, by the broker: without one, nothing is.
@@ -87,7 +98,9 @@ public struct HubServices: Sendable {
         if let mqtt = configuration.mqtt, let brokerEventLoops {
             let rules = TelemetryRules(bridges: BridgeLinks(
                 sealer: pki.sealer, group: brokerEventLoops, clock: store.clock, logger: assembly.logger))
-            let made = HubBroker.broker(configuration: mqtt, store: store, pki: pki, tokens: tokens, telemetry: rules, logger: assembly.logger)
+            let made = HubBroker.broker(
+                configuration: mqtt, store: store, pki: pki, tokens: tokens, telemetry: rules, signals: signals, blocklist: blocklist,
+                logger: assembly.logger)
             erasing = { household, device in try await made.eraseTelemetry(household: household, device: device) }
             // Loaded before any listener takes a connection: no device's telemetry meets empty rules.
             try await rules.reload(store)
@@ -96,6 +109,7 @@ public struct HubServices: Sendable {
         self.broker = broker
         self.telemetry = telemetry
         privacy = PrivacyService(store: store, rules: telemetry, sealer: pki.sealer, erasing: erasing)
+        alerts = AlertService(store: store, riskHalfLife: configuration.detection.riskHalfLife)
         let presence = broker
         dashboard = HouseholdDashboard(
             store: store, lifecycle: lifecycle, connected: { household in presence?.connectedSubjects(in: household) ?? [] })
@@ -176,6 +190,10 @@ public struct HubServices: Sendable {
             logger.notice("serving a renewed hub certificate")
         })
         services += privacyServices()
+        services.append(DetectionService(
+            inbox: signals, broker: broker, alerts: alerts,
+            containment: Containment(broker: broker, blocklist: blocklist, lifecycle: lifecycle, clients: clients, logger: logger),
+            counters: detectionCounters, settings: configuration.detection, clock: store.clock, logger: logger))
         if let retention = configuration.auditRetention {
             services.append(PeriodicService(
                 name: "audit retention sweep", interval: configuration.sweepInterval, logger: logger

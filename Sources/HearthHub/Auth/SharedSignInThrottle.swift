@@ -12,10 +12,12 @@ import HearthStore
 package struct SharedSignInThrottle: Sendable {
     package let store: Store
     package let backOff: FailureBackOff
+    let signals: FailureSignals?
 
-    package init(store: Store, freeFailures: Int) {
+    package init(store: Store, freeFailures: Int, signals: FailureSignals? = nil) {
         self.store = store
         self.backOff = FailureBackOff(freeFailures: freeFailures)
+        self.signals = signals
     }
 
     /// The failures counted for `keys`, read together.
@@ -31,6 +33,7 @@ package struct SharedSignInThrottle: Sendable {
     /// Counts a failure against `keys` in `db`'s transaction, stamped by its clock.
     package func recordFailure(_ keys: [String], in db: StoreSession) async throws {
         try await db.signInFailures.recordFailure(keys, at: db.clock.now)
+        signals?.failed(keys, at: db.clock.now)
     }
 
     package func clear(_ key: String) async throws {

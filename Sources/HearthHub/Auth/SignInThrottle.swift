@@ -1,5 +1,6 @@
 import Foundation
 import HearthCore
+import HearthDetection
 
 /// Slows down guessing, in this process's memory: per key (a source address, a household's
 /// pairing codes, a client, a device authorization request), after a few free failures each
@@ -16,10 +17,13 @@ public actor SignInThrottle {
     private let clock: any HearthClock
     private let backOff: FailureBackOff
     private var entries: [String: FailureCount] = [:]
+    /// Where each failure is also signalled to detection (nil: not watched).
+    private let signals: FailureSignals?
 
-    public init(clock: any HearthClock, freeFailures: Int) {
+    public init(clock: any HearthClock, freeFailures: Int, signals: FailureSignals? = nil) {
         self.clock = clock
         self.backOff = FailureBackOff(freeFailures: freeFailures)
+        self.signals = signals
     }
 
     /// Seconds to wait before `keys` may try again; 0 when an attempt is allowed now.
@@ -29,6 +33,7 @@ public actor SignInThrottle {
 
     public func recordFailure(_ keys: [String]) {
         let now = clock.now
+        signals?.failed(keys, at: now)
         for key in keys { entries[key] = backOff.adding(entries[key], at: now) }
         // Bounds memory under a spray of addresses.
         if entries.count > 10_000 { entries = entries.filter { !backOff.isForgettable($1, now: now) } }

@@ -1,5 +1,6 @@
 import Foundation
 import HearthCore
+import HearthDetection
 
 /// The hub's folder on disk: the SQLite database (embedded default), the key-encryption key and
 /// the root CA certificate for clients to trust. Created with mode 0700.
@@ -19,6 +20,18 @@ public struct DataFolder: Sendable {
     public var rootCertificatePath: String { path + "/ca-root.pem" }
     /// The newest audit checkpoint, kept outside the database (``AuditCheckpointFile``).
     public var auditCheckpointPath: String { path + "/" + AuditCheckpointFile.fileName }
+    /// The detectors' thresholds and containment rules, when an operator wrote any (docs/detection.md).
+    public var detectionSettingsPath: String { path + "/detection.json" }
+
+    /// The settings in ``detectionSettingsPath``, or the defaults when there is no such file.
+    public func detectionSettings() throws -> DetectionSettings {
+        guard let data = FileManager.default.contents(atPath: detectionSettingsPath) else { return DetectionSettings() }
+        do {
+            return try JSONDecoder().decode(DetectionSettings.self, from: data)
+        } catch {
+            throw HearthError(.configuration, "\(detectionSettingsPath) is not valid detection settings (docs/detection.md): \(error)")
+        }
+    }
 
     /// True when there is nothing here yet: no folder, or an empty one.
     public var isMissingOrEmpty: Bool {

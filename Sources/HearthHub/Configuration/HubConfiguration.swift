@@ -1,5 +1,6 @@
 import HearthBroker
 import HearthCore
+import HearthDetection
 
 /// Everything a hub needs to run, decided by the CLI from flags and `HEARTH_*` variables.
 /// Libraries never read the environment themselves.
@@ -46,6 +47,9 @@ public struct HubConfiguration: Sendable {
     /// The MQTT broker (MQTT over TLS on the HTTPS host, port 8883 — a free port when `port` is
     /// 0); nil runs the hub without it.
     public var mqtt: BrokerConfiguration?
+    /// The detectors' thresholds and containment rules (docs/detection.md; the CLI reads
+    /// `detection.json` from the data folder when there is one).
+    public var detection = DetectionSettings()
 
     public init(
         host: String = "127.0.0.1", port: Int = 8443, hostnames: [String] = [], maxBodyBytes: Int = 64 * 1024,

@@ -1,4 +1,5 @@
 import HearthBroker
+import HearthDetection
 import HearthStore
 import Logging
 import NIOCore
@@ -12,12 +13,12 @@ package enum HubBroker {
     /// connected; it serves once ``services(broker:…)`` run.
     package static func broker(
         configuration: BrokerConfiguration, store: Store, pki: HubPKI, tokens: AccessTokenVerifier, telemetry: TelemetryRules,
-        logger: Logger
+        signals: SignalInbox, blocklist: SourceBlocklist, logger: Logger
     ) -> Broker {
-        let gatekeeper = HubGatekeeper(store: store, pki: pki, devices: DeviceAuthenticator(pki: pki), tokens: tokens)
+        let gatekeeper = HubGatekeeper(store: store, pki: pki, devices: DeviceAuthenticator(pki: pki), tokens: tokens, signals: signals)
         return Broker(
             configuration: configuration, gatekeeper: gatekeeper, storage: HubBrokerStorage(store: store), logger: logger,
-            clock: store.clock, telemetryGate: telemetry)
+            clock: store.clock, telemetryGate: telemetry, signals: signals, blocklist: blocklist)
     }
 
     package static func services(

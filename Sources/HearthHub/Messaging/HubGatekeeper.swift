@@ -2,6 +2,7 @@ import Foundation
 import HearthAudit
 import HearthBroker
 import HearthCore
+import HearthDetection
 import HearthMQTT
 import HearthOAuth
 import HearthStore
@@ -18,6 +19,8 @@ package struct HubGatekeeper: BrokerGatekeeper {
     package let pki: HubPKI
     package let devices: DeviceAuthenticator
     package let tokens: AccessTokenVerifier
+    /// Where a certificate naming no device is signalled (a refused token is, by the token throttle).
+    package let signals: SignalInbox?
 
     package func authenticate(_ attempt: ConnectAttempt) async -> ConnectVerdict {
         do {
@@ -35,6 +38,7 @@ package struct HubGatekeeper: BrokerGatekeeper {
 
     private func authenticateDevice(der: [UInt8], _ attempt: ConnectAttempt) async throws -> ConnectVerdict {
         guard let leaf = try? Certificate(derEncoded: der), let found = try await devices.lookUp(leaf, der: der) else {
+            signals?.post(.authenticationFailed(.mqttConnect, source: attempt.remoteAddress, target: nil, at: store.clock.now))
             return .refused(.notAuthorized, "the client certificate does not name a device of this hub")
         }
         guard found.householdActive else { return .refused(.notAuthorized, DeviceAuthenticator.householdSuspended.reason) }

@@ -136,18 +136,25 @@ package struct ClientRegistry: Sendable {
         }
     }
 
+    /// The grant an access token was issued from, if it was (nil also for an unknown token).
+    package func grant(ofToken jti: String) async throws -> String? {
+        try await store.read { db in try await db.oauthGrants.accessToken(jti: jti)?.grantID }
+    }
+
     /// Revokes one grant (and its tokens) of the household.
-    package func revokeGrant(_ id: String, household: HouseholdID, actor: AuditActor) async throws {
+    package func revokeGrant(
+        _ id: String, household: HouseholdID, actor: AuditActor, reason: String = "revoked by an owner"
+    ) async throws {
         try await store.write { db in
             guard let grant = try await db.oauthGrants.find(id), grant.householdID == household else {
                 throw HearthError(.notFound, "no such grant in this household")
             }
-            guard try await db.oauthGrants.revoke(id, reason: "revoked by an owner", at: db.clock.now) else {
+            guard try await db.oauthGrants.revoke(id, reason: reason, at: db.clock.now) else {
                 throw HearthError(.conflict, "the grant was revoked already")
             }
             try await db.audit.append(AuditEvent(
                 .oauthGrantRevoked, actor: actor, subject: "grant:\(id)", household: household,
-                reason: "revoked by an owner", details: ["client": grant.clientID, "scope": grant.scope]))
+                reason: reason, details: ["client": grant.clientID, "scope": grant.scope]))
         }
     }
 

@@ -2,7 +2,6 @@ import HearthCore
 import HearthHub
 import HearthPrivacy
 import Prometheus
-import Synchronization
 
 /// The privacy metrics (docs/privacy.md), read from the application layer at each scrape and
 /// set on the hub's registry: messages refused by reason, the share of devices with declared
@@ -12,13 +11,7 @@ struct PrivacyMetrics: Sendable {
     let privacy: PrivacyService
     let personalRetention: Duration?
     let registry: PrometheusCollectorRegistry
-    /// The counts already added to each counter: the application layer keeps totals, Prometheus
-    /// counters only go up by increments.
-    private let reported = Reported()
-
-    private final class Reported: Sendable {
-        let totals = Mutex<[String: Int64]>([:])
-    }
+    private let totals = CounterTotals()
 
     init(privacy: PrivacyService, personalRetention: Duration?, registry: PrometheusCollectorRegistry) {
         self.privacy = privacy
@@ -29,12 +22,12 @@ struct PrivacyMetrics: Sendable {
     func update() async throws {
         let metrics = try await privacy.metrics(personalRetention: personalRetention)
         for (reason, count) in metrics.refusedByReason {
-            advance(registry.makeCounter(name: "hearth_privacy_messages_refused_total", labels: [("reason", reason.rawValue)]),
+            totals.advance(registry.makeCounter(name: "hearth_privacy_messages_refused_total", labels: [("reason", reason.rawValue)]),
                     key: "refused \(reason)", to: Int64(count))
         }
         for (destination, bytes) in metrics.bytesSent {
             let labels = [("household", destination.household.rawValue), ("destination", destination.destination)]
-            advance(registry.makeCounter(name: "hearth_privacy_bridged_bytes_total", labels: labels),
+            totals.advance(registry.makeCounter(name: "hearth_privacy_bridged_bytes_total", labels: labels),
                     key: "bridged \(destination.household) \(destination.destination)", to: bytes)
         }
         registry.makeGauge(name: "hearth_privacy_devices").set(Double(metrics.devices))
@@ -45,14 +38,5 @@ struct PrivacyMetrics: Sendable {
             registry.makeGauge(name: "hearth_privacy_consented_flows", labels: [("class", dataClass.rawValue)]).set(Double(count))
         }
         registry.makeGauge(name: "hearth_privacy_items_past_retention").set(Double(metrics.pastRetention))
-    }
-
-    private func advance(_ counter: Counter, key: String, to total: Int64) {
-        let delta = reported.totals.withLock { reported -> Int64 in
-            let delta = total - (reported[key] ?? 0)
-            if delta > 0 { reported[key] = total }
-            return delta
-        }
-        if delta > 0 { counter.increment(by: delta) }
     }
 }

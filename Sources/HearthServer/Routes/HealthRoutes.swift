@@ -9,6 +9,7 @@ struct HealthRoutes: Sendable {
     let store: Store
     let registry: PrometheusCollectorRegistry
     let privacy: PrivacyMetrics
+    let detection: DetectionMetrics
 
     struct Status: Encodable {
         let status: String
@@ -30,6 +31,7 @@ struct HealthRoutes: Sendable {
                 return try JSONBody.response(Status(status: "ready", database: store.engine.dialect.name))
             },
             Endpoint(.get, "/metrics") { _, context in
+                detection.update()
                 do {
                     try await privacy.update()
                 } catch {

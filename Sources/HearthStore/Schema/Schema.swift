@@ -1,6 +1,6 @@
 /// Every migration this binary knows, in order. The highest version is the schema it expects.
 public enum Schema {
-    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8, version9, version10, version11, version12, version13, version14]
+    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8, version9, version10, version11, version12, version13, version14, version15]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }
 
@@ -685,6 +685,34 @@ public enum Schema {
         name: "privacy revision (what every process watches to reload the declared flows and consents)",
         statements: [
             "ALTER TABLE access_changes ADD COLUMN privacy_revision BIGINT NOT NULL DEFAULT 0",
+        ]
+    )
+
+    /// Detection's alerts (docs/detection.md); `household_id` is NULL for a hub-wide one (a
+    /// stranger guessing at the hub, who is in no household).
+    static let version15 = Migration(
+        version: 15,
+        name: "detection alerts",
+        statements: [
+            """
+            CREATE TABLE alerts (
+                id TEXT PRIMARY KEY,
+                household_id TEXT REFERENCES households (id),
+                kind TEXT NOT NULL,
+                suspect TEXT NOT NULL,
+                severity TEXT NOT NULL,
+                summary TEXT NOT NULL,
+                evidence TEXT NOT NULL,
+                actions TEXT NOT NULL,
+                raised_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                acknowledged_at BIGINT,
+                acknowledged_by TEXT
+            )
+            """,
+            "CREATE INDEX alerts_household ON alerts (household_id, raised_at)",
+            "CREATE INDEX alerts_open ON alerts (kind, suspect, acknowledged_at)",
+            "CREATE INDEX alerts_acknowledged ON alerts (acknowledged_at)",
         ]
     )
 }

@@ -83,6 +83,7 @@ struct Serve: AsyncParsableCommand {
         let address = try initOptions.listenAddress()
         var configuration = HubConfiguration(host: address.host, port: address.port)
         configuration.auditCheckpointFile = store.dataFolder.auditCheckpointPath
+        configuration.detection = try store.dataFolder.detectionSettings()
         configuration.hostnames = initOptions.allHostnames
         if let text = mqttListen ?? Environment.value("HEARTH_MQTT_LISTEN") {
             let mqtt = text == "off" ? nil : try HubConfiguration.parseListen(text, defaultPort: 8883)

@@ -1,0 +1,134 @@
+import Foundation
+import HearthAudit
+import HearthCore
+import HearthDetection
+import HearthHub
+import Hummingbird
+
+/// Detection's alerts and risk (docs/detection.md):
+/// - for a household's owners: `GET /v1/alerts` (`?open=true`, `?limit=N`), `GET /v1/alerts/<id>`,
+///   `POST /v1/alerts/<id>/ack` (lifts a block or rate limit it left), `GET /v1/risk`;
+/// - for a hub operator: `GET /v1/hub/alerts`, `POST /v1/hub/alerts/<id>/ack` and
+///   `GET /v1/hub/risk`, the hub-wide ones (strangers guessing at the hub, in no household).
+struct AlertRoutes: Sendable {
+    let alerts: AlertService
+    let sessions: SessionAuthenticator
+
+    var endpoints: [Endpoint] {
+        [
+            Endpoint(.get, "/v1/alerts") { request, context in
+                let owner = try await owner(request, context, "read the household's alerts")
+                return try await list(request, household: owner.householdID)
+            },
+            Endpoint(.get, "/v1/alerts/:id") { request, context in
+                let owner = try await owner(request, context, "read the household's alerts")
+                return try JSONBody.response(AlertView(try await alerts.show(try Self.id(context), household: owner.householdID)))
+            },
+            Endpoint(.post, "/v1/alerts/:id/ack") { request, context in
+                let owner = try await owner(request, context, "acknowledge alerts")
+                let alert = try await alerts.acknowledge(try Self.id(context), household: owner.householdID, actor: .person(owner.id))
+                return try JSONBody.response(AlertView(alert))
+            },
+            Endpoint(.get, "/v1/risk") { request, context in
+                let owner = try await owner(request, context, "read the household's risk scores")
+                return try JSONBody.response(["risk": try await alerts.risk(household: owner.householdID).map(RiskView.init)])
+            },
+            Endpoint(.get, "/v1/hub/alerts") { request, context in
+                _ = try await sessions.hubOperator(context.call(request))
+                return try await list(request, household: nil)
+            },
+            Endpoint(.post, "/v1/hub/alerts/:id/ack") { request, context in
+                let caller = try await sessions.hubOperator(context.call(request))
+                let alert = try await alerts.acknowledge(try Self.id(context), household: nil, actor: .person(caller.person.id))
+                return try JSONBody.response(AlertView(alert))
+            },
+            Endpoint(.get, "/v1/hub/risk") { request, context in
+                _ = try await sessions.hubOperator(context.call(request))
+                return try JSONBody.response(["risk": try await alerts.risk(household: nil).map(RiskView.init)])
+            },
+        ]
+    }
+
+    private func list(_ request: Request, household: HouseholdID?) async throws -> Response {
+        let query = QueryParameters(request)
+        let open = try query.choice("open", Flag.self) == .yes
+        let limit = try query.integer("limit").map { Int(clamping: $0) } ?? 100
+        guard (1...1000).contains(limit) else {
+            throw Problem(.badRequest, code: "invalid-query", detail: "query parameter limit must be between 1 and 1000")
+        }
+        return try JSONBody.response(["alerts": try await alerts.list(household: household, openOnly: open, limit: limit).map(AlertView.init)])
+    }
+
+    private enum Flag: String { case yes = "true", no = "false" }
+
+    private func owner(_ request: Request, _ context: HearthRequestContext, _ purpose: String) async throws -> Member {
+        try await sessions.owner(context.call(request), toDo: purpose, scope: "hub:admin")
+    }
+
+    private static func id(_ context: HearthRequestContext) throws -> String {
+        guard let id = context.parameters.get("id"), id.utf8.count <= 64 else {
+            throw Problem(.notFound, code: "not-found", detail: "no such alert")
+        }
+        return id
+    }
+}
+
+/// An alert in the API.
+struct AlertView: Encodable {
+    let id: String
+    let household: String?
+    let kind: String
+    let suspect: String
+    let severity: String
+    let summary: String
+    let evidence: [String: String]
+    let actions: [String]
+    let raisedAt: String
+    let updatedAt: String
+    let acknowledgedAt: String?
+    let acknowledgedBy: String?
+
+    init(_ alert: Alert) {
+        id = alert.id
+        household = alert.household?.rawValue
+        kind = alert.kind.rawValue
+        suspect = alert.suspect
+        severity = alert.severity.rawValue
+        summary = alert.summary
+        evidence = Dictionary(alert.evidence.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+        actions = alert.actions
+        raisedAt = RFC3339.format(alert.raisedAt)
+        updatedAt = RFC3339.format(alert.updatedAt)
+        acknowledgedAt = alert.acknowledgedAt.map(RFC3339.format)
+        acknowledgedBy = alert.acknowledgedBy
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, household, kind, suspect, severity, summary, evidence, actions
+        case raisedAt = "raised_at", updatedAt = "updated_at", acknowledgedAt = "acknowledged_at", acknowledgedBy = "acknowledged_by"
+    }
+}
+
+/// A suspect's risk score in the API, with the findings that raised it.
+struct RiskView: Encodable {
+    struct Cause: Encodable {
+        let kind: String
+        let severity: String
+        let summary: String
+        let at: String
+        let weight: Double
+    }
+
+    let suspect: String
+    let score: Int
+    let causes: [Cause]
+
+    init(_ risk: RiskScore) {
+        suspect = risk.suspect.description
+        score = risk.score
+        causes = risk.causes.map {
+            Cause(kind: $0.kind.rawValue, severity: $0.severity.rawValue, summary: $0.summary, at: RFC3339.format($0.at),
+                  weight: ($0.weight * 10).rounded() / 10)
+        }
+    }
+}

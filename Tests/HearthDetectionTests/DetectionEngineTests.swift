@@ -53,7 +53,9 @@ import Testing
     @Test func theFloorHoldsForADeviceWithoutBaseline() {
         var engine = DetectionEngine()
         #expect(traffic(&engine, perSecond: 16, from: 0, to: 30).isEmpty)
-        #expect(!traffic(&engine, perSecond: 40, from: 30, to: 32).isEmpty)
+        // 20 messages a second beyond the floor: the burst allowance of 200 is spent in 10 s.
+        #expect(traffic(&engine, perSecond: 40, from: 30, to: 39.5).isEmpty)
+        #expect(!traffic(&engine, perSecond: 40, from: 39.5, to: 41).isEmpty)
     }
 
     @Test func aShortBurstIsNotAStorm() {
@@ -77,6 +79,7 @@ import Testing
         var settings = DetectionSettings()
         var strict = StormSettings()
         strict.floor = 5
+        strict.burst = 10
         settings.zones["security"] = ZoneSettings(storm: strict)
         var engine = DetectionEngine(settings: settings)
         #expect(traffic(&engine, perSecond: 12, from: 0, to: 5, zone: "lighting").isEmpty)
@@ -189,5 +192,44 @@ import Testing
         #expect(settings.storm(in: "security").factor == 3 && settings.storm(in: "security").floor == 20)
         #expect(!settings.containment.quarantineStorms && settings.containment.rateLimitStorms)
         #expect(settings.bruteForce == BruteForceSettings())
+    }
+
+    // MARK: False positives
+
+    /// Ten minutes of a normal household, in memory: 20 devices at their own rates (a sensor
+    /// every 30 s to a meter 5 times a second), each reconnecting once and flushing a queued burst,
+    /// a few app denials (a subscription beyond its scope), the owner mistyping a password twice.
+    @Test func tenMinutesOfANormalHouseholdRaiseNothing() {
+        var engine = DetectionEngine()
+        var random = SplitMix64(seed: 22)
+        let devices = (0..<20).map { _ in DeviceID() }
+        let rates = devices.indices.map { index in [1.0 / 30, 0.2, 1, 2, 5][index % 5] }
+        let reconnects = devices.indices.map { _ in Double.random(in: 30...570, using: &random) }
+        var carried = [Double](repeating: 0, count: devices.count)
+        var responses: [Response] = []
+        var t = 0.0
+        while t < 600 {
+            t += 0.25
+            for (index, device) in devices.enumerated() {
+                carried[index] += rates[index] * 0.25 * Double.random(in: 0.5...1.5, using: &random)
+                var messages = Int(carried[index])
+                carried[index] -= Double(messages)
+                // Offline for 20 s, then the queued messages in one go.
+                if (reconnects[index]...reconnects[index] + 20).contains(t) { carried[index] += Double(messages); messages = 0 }
+                if abs(t - reconnects[index] - 20.25) < 0.01 { messages += Int(rates[index] * 20) }
+                responses += engine.receive(.traffic(TrafficSample(
+                    device: device, household: household, zone: index % 2 == 0 ? "lighting" : "security", messages: messages,
+                    bytes: messages * 120, interval: 0.25, at: Self.time(t))))
+            }
+            if t.truncatingRemainder(dividingBy: 60) == 0 {
+                responses += engine.receive(.denials(
+                    Suspect(.person, "ann"), household: household, zone: nil, count: 2, sample: "devices/+/telemetry/energy", at: Self.time(t)))
+            }
+            if t == 100 || t == 103 {
+                responses += engine.receive(.authenticationFailed(.signIn, source: "192.168.1.20", target: "account:ann@example.org", at: Self.time(t)))
+            }
+            engine.prune(at: Self.time(t))
+        }
+        #expect(responses.isEmpty, "\(responses.map(\.finding.summary))")
     }
 }

@@ -45,7 +45,7 @@ import Testing
             storm["device"] = stormer.paho
             storm["seconds"] = 25
             let stormed = try await Self.run("storm", storm, folder: fixture.folder)
-            let limitedAfter = try #require(stormed["rate_limited_after"] as? Double, "never rate-limited: \(stormed) \(hub.logs.all.suffix(30).joined(separator: "\n"))")
+            let limitedAfter = try #require(stormed["rate_limited_after"] as? Double, "never rate-limited: \(stormed)")
             #expect(limitedAfter < 2, "rate-limited \(limitedAfter) s after the storm began")
             let cutAfter = try #require(stormed["cut_after"] as? Double, "never cut off: \(stormed)")
             #expect(cutAfter < DetectionSettings().storm.quarantineAfter + 3, "quarantined \(cutAfter) s after the storm began")
@@ -79,6 +79,8 @@ import Testing
                 folder: fixture.folder)
             #expect(guessed["first_blocked"] as? Int == limit + 1, "\(guessed)")
             #expect(guessed["refused_by_credential"] as? Int == limit, "\(guessed)")
+            // What docs/detection.md and the closing notes quote.
+            print("attack suite: storm rate-limited after \(limitedAfter) s, quarantined after \(cutAfter) s; clone cut after \(originalCut) s (original) and \(cloneCut) s (clone); guessing blocked at attempt \(guessed["first_blocked"] ?? "-")")
             let blockedHTTPS = try await ProcessRunner.run(
                 "/usr/bin/env", ["curl", "-sS", "--interface", "127.0.0.3", "--cacert", hub.certificatePath, "https://127.0.0.1:\(hub.port)/healthz"])
             #expect(blockedHTTPS.status != 0, "HTTPS from a blocked source: \(blockedHTTPS.standardOutput)")

@@ -2,20 +2,20 @@ import Foundation
 import HearthCore
 
 /// A device's message rate against its own baseline (an exponentially weighted mean that learns
-/// only from calm periods). A storm is a rate over the last second above `factor` × baseline and
-/// the floor, held for `sustain`: it is rate-limited at once, quarantined when it outlasts the
-/// limit by `quarantineAfter`, and the limit is lifted after `calmAfter` under it.
+/// only from calm periods). Messages beyond `factor` × baseline (and the floor) fill a bucket that
+/// drains at that rate; a device whose excess outgrows `burst` is storming — so a reconnect
+/// flushing its queue is not a storm, and a flood is one within a fraction of a second. A storm is
+/// rate-limited at once, quarantined when it outlasts the limit by `quarantineAfter`, and the
+/// limit is lifted after `calmAfter` under it.
 struct MessageStormDetector: Sendable {
-    /// The span the rate is measured over: one second smooths the harvest's quarter-second grain.
-    static let span: TimeInterval = 1
     /// A device silent this long was offline: a storm it was in ended with its connection.
     static let offlineGap: TimeInterval = 5
 
     struct DeviceRate: Sendable {
         var baseline: Double = 0
-        var recent: [TrafficSample] = []
         var last: Date
-        var overSince: Date?
+        /// Messages beyond the threshold not yet drained.
+        var excess: Double = 0
         var limited: (since: Date, perSecond: Int)?
         var calmSince: Date?
         var quarantined = false
@@ -31,32 +31,27 @@ struct MessageStormDetector: Sendable {
             device = DeviceRate(baseline: device.baseline, last: now)
         }
         device.last = now
-        device.recent.append(sample)
-        device.recent.removeAll { $0.at <= now.addingTimeInterval(-Self.span) }
-        let measured = max(Self.span, device.recent.reduce(0) { $0 + $1.interval })
-        let rate = Double(device.recent.reduce(0) { $0 + $1.messages }) / measured
+        let rate = sample.messagesPerSecond
         defer { devices[sample.device] = device }
 
         guard let limited = device.limited else {
             let threshold = limits.threshold(baseline: device.baseline)
-            // Over the last second and in this window too: a burst (a reconnect flushing its
-            // queue) stays in the one-second span after it ended, but not in the next window.
-            guard rate > threshold, sample.messagesPerSecond > threshold else {
-                device.overSince = nil
-                let weight = 1 - exp(-sample.interval * log(2) / limits.baselineHalfLife)
-                device.baseline += weight * (sample.messagesPerSecond - device.baseline)
+            device.excess = max(0, device.excess + Double(sample.messages) - threshold * sample.interval)
+            guard device.excess > limits.burst else {
+                if device.excess == 0 {
+                    let weight = 1 - exp(-sample.interval * log(2) / limits.baselineHalfLife)
+                    device.baseline += weight * (rate - device.baseline)
+                }
                 return []
             }
-            let since = device.overSince ?? now.addingTimeInterval(-sample.interval)
-            device.overSince = since
-            guard now.timeIntervalSince(since) >= limits.sustain else { return [] }
             let perSecond = Int(threshold.rounded(.up))
             device.limited = (now, perSecond)
+            device.excess = 0
             device.calmSince = nil
             let finding = Finding(
                 kind: .messageStorm, suspect: .device(sample.device), household: sample.household, severity: .warning,
                 summary: "device \(sample.device) sent \(Int(rate)) messages/s, above \(perSecond)/s (\(formatted(limits.factor))× its baseline of \(formatted(device.baseline))/s, floor \(formatted(limits.floor))/s)",
-                evidence: evidence(sample, rate: rate, baseline: device.baseline, since: since),
+                evidence: evidence(sample, baseline: device.baseline),
                 at: now)
             let actions: [ContainmentAction] = settings.containment.rateLimitStorms
                 ? [.rateLimit(sample.device, household: sample.household, perSecond: perSecond)] : []
@@ -71,7 +66,7 @@ struct MessageStormDetector: Sendable {
             let finding = Finding(
                 kind: .messageStorm, suspect: .device(sample.device), household: sample.household, severity: .critical,
                 summary: "device \(sample.device) kept sending \(Int(rate)) messages/s for \(Int(limits.quarantineAfter)) s under a limit of \(limited.perSecond)/s",
-                evidence: evidence(sample, rate: rate, baseline: device.baseline, since: limited.since),
+                evidence: evidence(sample, baseline: device.baseline) + [Evidence("limited-since", RFC3339.format(limited.since))],
                 at: now)
             return [Response(finding: finding, actions: [.quarantine(sample.device, household: sample.household)], escalates: true)]
         }
@@ -79,7 +74,6 @@ struct MessageStormDetector: Sendable {
         device.calmSince = calm
         guard now.timeIntervalSince(calm) >= limits.calmAfter else { return [] }
         device.limited = nil
-        device.overSince = nil
         device.calmSince = nil
         let finding = Finding(
             kind: .messageStorm, suspect: .device(sample.device), household: sample.household, severity: .notice,
@@ -102,11 +96,10 @@ struct MessageStormDetector: Sendable {
     /// A device's learned baseline, for tests and the risk view.
     func baseline(of device: DeviceID) -> Double? { devices[device]?.baseline }
 
-    private func evidence(_ sample: TrafficSample, rate: Double, baseline: Double, since: Date) -> [Evidence] {
+    private func evidence(_ sample: TrafficSample, baseline: Double) -> [Evidence] {
         [
-            Evidence("messages-per-second", formatted(rate)), Evidence("baseline-per-second", formatted(baseline)),
-            Evidence("bytes-in-last-window", "\(sample.bytes)"), Evidence("zone", sample.zone),
-            Evidence("since", RFC3339.format(since)),
+            Evidence("messages-per-second", formatted(sample.messagesPerSecond)), Evidence("baseline-per-second", formatted(baseline)),
+            Evidence("bytes-per-second", formatted(Double(sample.bytes) / max(sample.interval, 0.001))), Evidence("zone", sample.zone),
         ]
     }
 

@@ -61,8 +61,9 @@ public struct StormSettings: Sendable, Hashable, Codable {
     public var factor: Double = 10
     /// … and above this many messages per second (a new device's baseline is 0).
     public var floor: Double = 20
-    /// For this long, so that one burst (a reconnect flushing its queue) is not a storm.
-    public var sustain: TimeInterval = 0.5
+    /// Messages beyond that rate tolerated at once (draining at that rate), so that a reconnect
+    /// flushing its queue is not a storm.
+    public var burst: Double = 200
     /// The baseline is an exponentially weighted mean of the rate whose weight halves over this.
     public var baselineHalfLife: TimeInterval = 600
     /// A storm still offering above its limit this long after the rate limit is quarantined.
@@ -77,7 +78,7 @@ public struct StormSettings: Sendable, Hashable, Codable {
         let d = Self()
         factor = try c.decodeIfPresent(Double.self, forKey: .factor) ?? d.factor
         floor = try c.decodeIfPresent(Double.self, forKey: .floor) ?? d.floor
-        sustain = try c.decodeIfPresent(TimeInterval.self, forKey: .sustain) ?? d.sustain
+        burst = try c.decodeIfPresent(Double.self, forKey: .burst) ?? d.burst
         baselineHalfLife = try c.decodeIfPresent(TimeInterval.self, forKey: .baselineHalfLife) ?? d.baselineHalfLife
         quarantineAfter = try c.decodeIfPresent(TimeInterval.self, forKey: .quarantineAfter) ?? d.quarantineAfter
         calmAfter = try c.decodeIfPresent(TimeInterval.self, forKey: .calmAfter) ?? d.calmAfter

@@ -34,6 +34,9 @@ public struct Hub: Sendable {
             var table = RouteTable()
             for endpoint in endpoints { table.add(endpoint.method, endpoint.path) }
             router.add(middleware: AccessMiddleware(metrics: HTTPMetrics(registry: registry)))
+            router.add(middleware: HostCheckMiddleware(
+                names: HostNames(hostnames: configuration.hostnames, urls: [hub.pki.authorities.publicURL, configuration.oauthIssuer].compactMap { $0 }),
+                signals: hub.signals, clock: hub.store.clock))
             router.add(middleware: ProblemMiddleware(routes: table))
             for endpoint in endpoints {
                 router.on(RouterPath(endpoint.path), method: endpoint.method, use: endpoint.handler)

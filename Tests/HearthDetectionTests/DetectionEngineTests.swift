@@ -112,6 +112,15 @@ import Testing
         #expect(again.map(\.actions) == [[.blockSource("192.0.2.7", until: Self.time(410 + 600))]])
     }
 
+    @Test func theHubsOwnLoopbackIsAlertedOnButNeverBlocked() {
+        var engine = DetectionEngine()
+        var responses: [Response] = []
+        for attempt in 1...10 {
+            responses += engine.receive(.authenticationFailed(.token, source: "127.0.0.1", target: nil, at: Self.time(Double(attempt))))
+        }
+        #expect(responses.count == 1 && responses.first?.actions == [])
+    }
+
     @Test func failuresSpreadBeyondTheWindowDoNotAddUp() {
         var engine = DetectionEngine()
         var responses: [Response] = []
@@ -168,6 +177,20 @@ import Testing
         }
         #expect(responses.count == 1 && responses[0].finding.kind == .topicScanning)
         #expect(engine.receive(.denials(app, household: household, zone: nil, count: 30, sample: "x", at: Self.time(70))).count == 1)
+    }
+
+    // MARK: DNS rebinding
+
+    @Test func aRebindingSourceIsOneAlertPerQuietPeriodAndNothingIsBlocked() {
+        var engine = DetectionEngine()
+        var responses: [Response] = []
+        for second in 0..<100 {
+            responses += engine.receive(.unknownHost("evil.example:8443", source: "192.168.1.30", at: Self.time(Double(second))))
+        }
+        #expect(responses.count == 1 && responses.first?.finding.kind == .dnsRebinding && responses.first?.actions == [])
+        #expect(responses.first?.finding.evidence.contains(Evidence("host", "evil.example:8443")) == true)
+        engine.prune(at: Self.time(700))
+        #expect(engine.receive(.unknownHost("evil.example", source: "192.168.1.30", at: Self.time(700))).count == 1)
     }
 
     // MARK: Risk

@@ -9,7 +9,7 @@ import Testing
 
 /// The attack suite (docs/detection.md): a household of 20 devices sending their usual state and
 /// 2 apps listening, and around it, one after another, a message storm, a cloned certificate used
-/// from a second address and a stranger guessing tokens — each played by Eclipse Paho from
+/// from a second address, a stranger guessing tokens and a page rebinding its name — each played by Eclipse Paho from
 /// scripts/test-tools/attack_suite.py, with how fast the hub contained it measured. The household's
 /// own devices must raise no alert and lose no connection meanwhile.
 @Suite(.serialized, .requires(.pythonModule("paho.mqtt"), .command("curl"))) struct DetectionAttackTests {
@@ -93,6 +93,16 @@ import Testing
                 try await ProcessRunner.run(
                     "/usr/bin/env", ["curl", "-sS", "--interface", "127.0.0.3", "--cacert", hub.certificatePath, "https://127.0.0.1:\(hub.port)/healthz"]
                 ).status == 0
+            }
+
+            // A web page rebinding its name to the hub: refused (421, problem+json) and an alert.
+            let rebound = try await ProcessRunner.run("/usr/bin/env", [
+                "curl", "-sS", "-H", "Host: rebind.example:\(hub.port)", "--cacert", hub.certificatePath,
+                "-w", "\n%{http_code}", "https://127.0.0.1:\(hub.port)/v1/session",
+            ])
+            #expect(rebound.standardOutput.hasSuffix("\n421") && rebound.standardOutput.contains("urn:hearth:problem:unknown-host"), "\(rebound.standardOutput)")
+            try await eventually("the rebinding attempt is an alert") {
+                try await service.list(household: nil).contains { $0.kind == .dnsRebinding && $0.suspect == "source:127.0.0.1" }
             }
 
             // The household carried on untouched: no alert about its devices, no connection lost.

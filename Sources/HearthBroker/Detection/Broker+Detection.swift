@@ -25,7 +25,8 @@ extension Broker {
     /// another address is signalled), and a device's traffic is metered from now.
     func watch(_ client: BrokerClient, connection: ConnectionHandle, address: String?) -> TrafficMeter? {
         let credential: Credential? = client.certificateSerial.map { .certificate(serial: $0) } ?? client.tokenID.map { .token(id: $0) }
-        let meter: TrafficMeter? = if case .device = client.subject { TrafficMeter() } else { nil }
+        // Metered only for detection: without it, a PUBLISH costs nothing more.
+        let meter: TrafficMeter? = if signals != nil, case .device = client.subject { TrafficMeter() } else { nil }
         let elsewhere = watched.withLock { watched -> [String] in
             if let meter { watched.meters[connection.id] = Metered(client: client, meter: meter) }
             guard let credential else { return [] }

@@ -29,8 +29,8 @@ struct BruteForceDetector: Sendable {
                     Evidence("blocks-before", "\(previous)"),
                 ] + (target.map { [Evidence("last-target", $0)] } ?? []),
                 at: now)
-            responses.append(Response(
-                finding: finding, actions: settings.containment.blockBruteForce ? [.blockSource(source, until: until)] : []))
+            let blocking = settings.containment.blockBruteForce && !limits.exempt.contains(source)
+            responses.append(Response(finding: finding, actions: blocking ? [.blockSource(source, until: until)] : []))
         }
         if let target {
             let key = "\(kind.rawValue):\(target)"

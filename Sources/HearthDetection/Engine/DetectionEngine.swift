@@ -9,6 +9,7 @@ public struct DetectionEngine: Sendable {
     private var bruteForce = BruteForceDetector()
     private var storms = MessageStormDetector()
     private var scans = TopicScanDetector()
+    private var rebinding = RebindingDetector()
     /// Credentials already found in two places: their sessions are being ended, and the
     /// reconnects that follow are not new findings.
     private var duplicated: [Credential: Date] = [:]
@@ -25,6 +26,8 @@ public struct DetectionEngine: Sendable {
             return storms.observe(sample, settings)
         case .denials(let suspect, let household, let zone, let count, let sample, let at):
             return scans.denied(suspect, household: household, count: count, sample: sample, zone: zone, at: at, settings)
+        case .unknownHost(let host, let source, let at):
+            return rebinding.refused(host, source: source, at: at)
         case .credentialInTwoPlaces(let suspect, let household, let credential, let addresses, let zone, let at):
             return duplicatedCredential(suspect, household: household, credential, addresses: addresses, zone: zone, at: at)
         }
@@ -35,6 +38,7 @@ public struct DetectionEngine: Sendable {
         bruteForce.prune(at: now, settings)
         storms.prune(at: now)
         scans.prune(at: now, settings)
+        rebinding.prune(at: now)
         duplicated = duplicated.filter { now.timeIntervalSince($0.value) < 60 }
     }
 

@@ -41,6 +41,9 @@ public struct BruteForceSettings: Sendable, Hashable, Codable {
     /// How long the first block of a source lasts; each further block of it doubles, up to `maximumBlock`.
     public var block: TimeInterval = 300
     public var maximumBlock: TimeInterval = 24 * 3600
+    /// Sources alerted on but never blocked: the hub's own loopback addresses, where a reverse
+    /// proxy or a tool on the same box connects from (blocking them would lock everyone out).
+    public var exempt: [String] = ["127.0.0.1", "::1"]
 
     public init() {}
 
@@ -52,6 +55,7 @@ public struct BruteForceSettings: Sendable, Hashable, Codable {
         window = try c.decodeIfPresent(TimeInterval.self, forKey: .window) ?? d.window
         block = try c.decodeIfPresent(TimeInterval.self, forKey: .block) ?? d.block
         maximumBlock = try c.decodeIfPresent(TimeInterval.self, forKey: .maximumBlock) ?? d.maximumBlock
+        exempt = try c.decodeIfPresent([String].self, forKey: .exempt) ?? d.exempt
     }
 }
 

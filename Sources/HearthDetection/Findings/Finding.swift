@@ -11,6 +11,8 @@ public enum FindingKind: String, Sendable, Hashable, Codable, CaseIterable {
     case messageStorm = "message-storm"
     /// A client refused many publishes or subscriptions: probing for topics it may not use.
     case topicScanning = "topic-scanning"
+    /// Requests naming a host that is not the hub's: a web page rebinding its name to the hub.
+    case dnsRebinding = "dns-rebinding"
 }
 
 public enum Severity: String, Sendable, Hashable, Codable, CaseIterable, Comparable {

@@ -63,6 +63,9 @@ public enum Signal: Sendable, Hashable {
         Suspect, household: HouseholdID, credential: Credential, addresses: [String], zone: String?, at: Date)
     /// A device's messages over a window.
     case traffic(TrafficSample)
+    /// An HTTP request named a host that is not one of the hub's names (a DNS rebinding attempt:
+    /// a web page making a browser on the LAN talk to the hub under the page's own name).
+    case unknownHost(String, source: String?, at: Date)
     /// Publishes and subscriptions refused by the policy to one client over a window.
     case denials(Suspect, household: HouseholdID, zone: String?, count: Int, sample: String, at: Date)
 }

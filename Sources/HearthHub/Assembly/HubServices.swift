@@ -37,8 +37,8 @@ public struct HubServices: Sendable {
     package let privacy: PrivacyService
     /// What the broker enforces of the declared flows (``PrivacyService/rules``), when there is a broker.
     package let telemetry: TelemetryRules?
-    /// Where every layer posts what detection watches (docs/detection.md).
-    package let signals = SignalInbox()
+    /// Where every layer posts what detection watches (docs/detection.md); nil when detection is off.
+    package let signals: SignalInbox?
     /// Sources refused at connection by both listeners (brute-force containment).
     package let blocklist = SourceBlocklist()
     package let alerts: AlertService
@@ -58,9 +58,11 @@ public struct HubServices: Sendable {
         // One throttle per purpose: sign-ins, OAuth failures and refused tokens back off apart.
         // Password sign-in's is in the database, shared by every node; the others are per
         // process (``SignInThrottle`` says why).
-        let signals = self.signals
+        let signals = configuration.detection.map { _ in SignalInbox() }
+        self.signals = signals
         let throttle = { (kind: AuthenticationKind) in
-            SignInThrottle(clock: store.clock, freeFailures: configuration.signInFreeFailures, signals: FailureSignals(signals, kind))
+            SignInThrottle(
+                clock: store.clock, freeFailures: configuration.signInFreeFailures, signals: signals.map { FailureSignals($0, kind) })
         }
         let serving = try ServingCertificate(assembly.certificate)
         self.serving = serving
@@ -70,7 +72,7 @@ public struct HubServices: Sendable {
         signIn = PasswordSignIn(
             store: store, hasher: hasher, decoyHash: try await hasher.decoyHash(),
             throttle: SharedSignInThrottle(
-                store: store, freeFailures: configuration.signInFreeFailures, signals: FailureSignals(signals, .signIn)),
+                store: store, freeFailures: configuration.signInFreeFailures, signals: signals.map { FailureSignals($0, .signIn) }),
             secondFactor: secondFactor, deviceCookies: DeviceCookie(keys: pki.sealer.derivedKeys(purpose: "device cookie")))
         issuer = OAuthIssuer(configuration.oauthIssuer ?? pki.authorities.publicURL)
         keyring = OAuthKeyring(store: store, sealer: pki.sealer)
@@ -109,7 +111,7 @@ public struct HubServices: Sendable {
         self.broker = broker
         self.telemetry = telemetry
         privacy = PrivacyService(store: store, rules: telemetry, sealer: pki.sealer, erasing: erasing)
-        alerts = AlertService(store: store, riskHalfLife: configuration.detection.riskHalfLife)
+        alerts = AlertService(store: store, riskHalfLife: (configuration.detection ?? DetectionSettings()).riskHalfLife)
         let presence = broker
         dashboard = HouseholdDashboard(
             store: store, lifecycle: lifecycle, connected: { household in presence?.connectedSubjects(in: household) ?? [] })
@@ -190,10 +192,12 @@ public struct HubServices: Sendable {
             logger.notice("serving a renewed hub certificate")
         })
         services += privacyServices()
-        services.append(DetectionService(
-            inbox: signals, broker: broker, alerts: alerts,
-            containment: Containment(broker: broker, blocklist: blocklist, lifecycle: lifecycle, clients: clients, logger: logger),
-            counters: detectionCounters, settings: configuration.detection, clock: store.clock, logger: logger))
+        if let signals, let settings = configuration.detection {
+            services.append(DetectionService(
+                inbox: signals, broker: broker, alerts: alerts,
+                containment: Containment(broker: broker, blocklist: blocklist, lifecycle: lifecycle, clients: clients, logger: logger),
+                counters: detectionCounters, settings: settings, clock: store.clock, logger: logger))
+        }
         if let retention = configuration.auditRetention {
             services.append(PeriodicService(
                 name: "audit retention sweep", interval: configuration.sweepInterval, logger: logger

@@ -48,8 +48,8 @@ public struct HubConfiguration: Sendable {
     /// 0); nil runs the hub without it.
     public var mqtt: BrokerConfiguration?
     /// The detectors' thresholds and containment rules (docs/detection.md; the CLI reads
-    /// `detection.json` from the data folder when there is one).
-    public var detection = DetectionSettings()
+    /// `detection.json` from the data folder when there is one); nil turns detection off.
+    public var detection: DetectionSettings? = DetectionSettings()
 
     public init(
         host: String = "127.0.0.1", port: Int = 8443, hostnames: [String] = [], maxBodyBytes: Int = 64 * 1024,

@@ -32,6 +32,8 @@ package final class DetectionCounters: Sendable {
                     totals.signals["credential-in-two-places", default: 0] += 1
                 case .traffic:
                     totals.signals["traffic", default: 0] += 1
+                case .unknownHost:
+                    totals.signals["unknown-host", default: 0] += 1
                 case .denials(_, _, _, let count, _, _):
                     totals.signals["denials", default: 0] += 1
                     totals.denied += Int64(count)

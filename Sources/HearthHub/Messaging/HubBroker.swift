@@ -13,7 +13,7 @@ package enum HubBroker {
     /// connected; it serves once ``services(broker:…)`` run.
     package static func broker(
         configuration: BrokerConfiguration, store: Store, pki: HubPKI, tokens: AccessTokenVerifier, telemetry: TelemetryRules,
-        signals: SignalInbox, blocklist: SourceBlocklist, logger: Logger
+        signals: SignalInbox?, blocklist: SourceBlocklist, logger: Logger
     ) -> Broker {
         let gatekeeper = HubGatekeeper(store: store, pki: pki, devices: DeviceAuthenticator(pki: pki), tokens: tokens, signals: signals)
         return Broker(

@@ -46,6 +46,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds between audit checkpoints while entries arrive (default 2; env HEARTH_AUDIT_CHECKPOINT_SECONDS).")
     var auditCheckpointSeconds: Int?
 
+    @Option(name: .long, help: "'on' (default; thresholds from detection.json in the data folder) or 'off': no detectors, no automatic containment (docs/detection.md; env HEARTH_DETECTION).")
+    var detection: String?
+
     func run() async throws {
         let logger = try log.makeLogger()
         let configuration = try hubConfiguration()
@@ -83,7 +86,11 @@ struct Serve: AsyncParsableCommand {
         let address = try initOptions.listenAddress()
         var configuration = HubConfiguration(host: address.host, port: address.port)
         configuration.auditCheckpointFile = store.dataFolder.auditCheckpointPath
-        configuration.detection = try store.dataFolder.detectionSettings()
+        switch detection ?? Environment.value("HEARTH_DETECTION") ?? "on" {
+        case "on": configuration.detection = try store.dataFolder.detectionSettings()
+        case "off": configuration.detection = nil
+        case let other: throw HearthError(.configuration, "--detection is 'on' or 'off', not '\(other)'")
+        }
         configuration.hostnames = initOptions.allHostnames
         if let text = mqttListen ?? Environment.value("HEARTH_MQTT_LISTEN") {
             let mqtt = text == "off" ? nil : try HubConfiguration.parseListen(text, defaultPort: 8883)

@@ -79,6 +79,14 @@ import Testing
         #expect(Self.publish(controller, "devices/\(lock.id)/cmd/open", commanding: lock) == "insufficient-scope")
         #expect(Self.publish(controller, "devices/\(lamp.id)/state", commanding: nil) == "not-permitted")
 
+        let alerts = Self.app(["alerts:read"])
+        #expect(Self.subscribe(alerts, "hub/alerts") == "allowed")
+        #expect(Self.subscribe(alerts, "hub/#") == "insufficient-scope")
+        #expect(Self.subscribe(alerts, "devices/+/state") == "insufficient-scope")
+        #expect(Self.subscribe(reader, "hub/alerts") == "insufficient-scope")
+        #expect(Self.publish(alerts, "hub/alerts") == "not-permitted", "only the hub publishes alerts")
+        #expect(PolicyEngine.decide(alerts, .connectMessaging, .broker, PolicyContext(now: Self.now)).allowed)
+
         let noMessaging = PolicyEngine.decide(Self.app(["audit:read"]), .connectMessaging, .broker, PolicyContext(now: Self.now))
         #expect(noMessaging.code == "insufficient-scope")
         #expect(PolicyEngine.decide(reader, .connectMessaging, .broker, PolicyContext(now: Self.now)).allowed)

@@ -179,6 +179,39 @@ import Testing
         #expect(engine.receive(.denials(app, household: household, zone: nil, count: 30, sample: "x", at: Self.time(70))).count == 1)
     }
 
+    // MARK: Token storm
+
+    @Test func aClientMintingFarAboveItsUsualRateIsOneAlertPerStormMinute() {
+        var engine = DetectionEngine()
+        var responses: [Response] = []
+        // An app refreshing twice a minute for five hours…
+        for minute in 0..<300 {
+            for second in [10.0, 40.0] {
+                responses += engine.receive(.tokenIssued(client: "app-1", household: household, at: Self.time(Double(minute) * 60 + second)))
+            }
+        }
+        #expect(responses.isEmpty)
+        // … then a loop minting 200 in one minute.
+        for index in 0..<200 {
+            responses += engine.receive(.tokenIssued(client: "app-1", household: household, at: Self.time(18_000 + Double(index) * 0.2)))
+        }
+        #expect(responses.count == 1 && responses.first?.finding.kind == .tokenStorm)
+        #expect(responses.first?.finding.suspect == Suspect(.app, "app-1") && responses.first?.actions == [])
+    }
+
+    // MARK: Stuck device
+
+    @Test func aCertificateLeftToRunOutIsReportedOnce() {
+        var engine = DetectionEngine()
+        let aging = { (used: Double, at: Double) in
+            Signal.certificateAging(lamp, household: household, serial: "0c", notAfter: Self.time(86_400), lifetimeUsed: used, at: Self.time(at))
+        }
+        #expect(engine.receive(aging(0.8, 0)).isEmpty, "still early in the renewal window")
+        let reported = engine.receive(aging(0.91, 60))
+        #expect(reported.count == 1 && reported.first?.finding.kind == .stuckDevice && reported.first?.actions == [])
+        #expect(engine.receive(aging(0.95, 120)).isEmpty)
+    }
+
     // MARK: DNS rebinding
 
     @Test func aRebindingSourceIsOneAlertPerQuietPeriodAndNothingIsBlocked() {

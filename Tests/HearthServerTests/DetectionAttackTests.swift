@@ -34,6 +34,9 @@ import Testing
             config["devices"] = household.map(\.paho)
             config["apps"] = apps
             config["period"] = 1.0
+            // An owner's app that reads the household's alerts over MQTT.
+            let alertsApp = try await MessagingFixture.register(hub, owner: fixture.owner, scope: "alerts:read")
+            config["alerts"] = try await fixture.token("alerts:read", app: alertsApp)
             config["stop"] = stop
             let running = try HearthProcess(
                 executable: "/usr/bin/env", ["python3", Self.script, "household", try Paho.write(config, folder: fixture.folder, name: "household")])
@@ -106,13 +109,16 @@ import Testing
             }
 
             // The household carried on untouched: no alert about its devices, no connection lost.
-            FileManager.default.createFile(atPath: stop, contents: nil)
+            _ = FileManager.default.createFile(atPath: stop, contents: nil)
             #expect(try await running.waitForExit(timeout: .seconds(30)) == 0, "\(running.standardError)")
             let summary = try #require(
                 (try JSONSerialization.jsonObject(with: Data(running.standardOutput.split(separator: "\n").last.map(String.init)?.utf8 ?? "".utf8))
                     as? [String: Any])?["report"] as? [String: Any], "\(running.standardOutput)")
             #expect((summary["disconnections"] as? [Any])?.isEmpty == true, "\(summary)")
             #expect((summary["received"] as? Int ?? 0) > 0, "\(summary)")
+            let heard = (summary["alerts"] as? [[String: Any]] ?? []).compactMap { $0["suspect"] as? String }
+            #expect(heard.contains("device:\(stormer.id)") && heard.contains("device:\(victim.id)"), "alerts over MQTT: \(summary)")
+            #expect(!heard.contains("source:127.0.0.3"), "hub-wide alerts are not the household's")
             let householdIDs = Set(household.map { "device:\($0.id)" })
             #expect(try await alerts(hub).filter { householdIDs.contains($0.suspect) }.isEmpty)
         }

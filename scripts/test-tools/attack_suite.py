@@ -14,8 +14,9 @@ household around them, and measures what the hub did and when (docs/detection.md
 CONFIG is a JSON object: {"host", "port", "ca", ...} and per mode:
 
 - household: "devices" [{"cert", "key", "id"}], "apps" [access tokens], "period" (seconds between
-  a device's messages), "stop" (a path); the report counts messages sent and received and lists
-  every unexpected disconnection.
+  a device's messages), "stop" (a path), "alerts" (optional: an access token with alerts:read,
+  subscribed to hub/alerts); the report counts messages sent and received, lists every
+  unexpected disconnection and every alert received (its kind and suspect).
 - storm: "device" {"cert", "key", "id"}, "seconds" (how long to keep going at most); times are
   seconds from the first publish.
 - clone: "device", "addresses" [first, second] (local addresses to connect from: 127.0.0.x);
@@ -109,6 +110,24 @@ def household(config):
         connect(client, config)
         client.subscribe("devices/+/state", qos=1)
         apps.append(client)
+    alerts = []
+    if config.get("alerts"):
+        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="household-alerts", protocol=mqtt.MQTTv5)
+        client.tls_set(ca_certs=config["ca"])
+        client.username_pw_set("app", config["alerts"])
+
+        def on_alert(client, userdata, message):
+            body = json.loads(message.payload)
+            with lock:
+                alerts.append({"kind": body.get("kind"), "suspect": body.get("suspect"), "topic": message.topic})
+
+        client.on_message = on_alert
+        connect(client, config)
+        granted = threading.Event()
+        client.on_subscribe = lambda *args: granted.set()
+        client.subscribe("hub/alerts", qos=1)
+        granted.wait(10)
+        apps.append(client)
     sent = 0
     period = config["period"]
     started = time.time()
@@ -133,7 +152,7 @@ def household(config):
     for client in apps:
         client.disconnect()
         client.loop_stop()
-    report({"sent": sent, "received": received[0], "seconds": time.time() - started, "disconnections": cuts})
+    report({"sent": sent, "received": received[0], "seconds": time.time() - started, "disconnections": cuts, "alerts": alerts})
 
 
 def storm(config):

@@ -2,6 +2,7 @@ import Foundation
 import HearthCore
 import HearthDetection
 import HearthMQTT
+import NIOCore
 import Synchronization
 
 /// What the broker tells detection, and the containment detection asks of it: device traffic
@@ -100,6 +101,15 @@ extension Broker {
         }
         for connection in connections { connection.terminate(.administrativeAction, reason) }
         return connections.count
+    }
+
+    /// Publishes an alert of `household` on ``MessagingPolicy/alertTopic`` (QoS 1, not retained)
+    /// for its owners' apps holding `alerts:read`.
+    public func publishAlert(_ payload: [UInt8], household: HouseholdID) {
+        let now = clock.now
+        publish(BrokerMessage(
+            topic: MessagingPolicy.alertTopic, payload: .init(bytes: payload), qos: .atLeastOnce, retain: false, properties: .none,
+            expiresAt: now.addingTimeInterval(3600), publisher: "hub:detection", flow: nil), household: household)
     }
 
     /// Policy denials per client since the last harvest, as detection signals.

@@ -11,16 +11,21 @@
 /// Apps (OAuth access tokens), by scope:
 /// - `devices:read`: subscribe to `devices/+/state` and `devices/+/availability` (or narrower);
 /// - `telemetry:read:<flow>`: subscribe to `devices/+/telemetry/<flow>`;
-/// - `devices:control:<zone>`: publish commands to active devices of that zone.
+/// - `devices:control:<zone>`: publish commands to active devices of that zone;
+/// - `alerts:read` (owners only): subscribe to ``alertTopic``, where the hub publishes each alert
+///   of the household (docs/detection.md). Only the hub publishes there.
 ///
 /// Nothing may publish or subscribe to topics starting with `$` (the broker keeps `$SYS` to itself).
 public enum MessagingPolicy {
     /// Zones whose devices may command one another (a wall switch and the lamps of its room).
     public static let peerCommandZones: Set<Zone> = [.lighting]
 
+    /// Where the hub publishes the household's alerts.
+    public static let alertTopic = "hub/alerts"
+
     /// The scopes that let an app use the broker at all.
     public static func isMessagingScope(_ scope: String) -> Bool {
-        scope == "devices:read" || scope.hasPrefix("telemetry:read:") || scope.hasPrefix("devices:control:")
+        scope == "devices:read" || scope == "alerts:read" || scope.hasPrefix("telemetry:read:") || scope.hasPrefix("devices:control:")
     }
 
     static func devicePublish(_ device: DeviceFacts, _ topic: MessagingTopic, target: DeviceFacts?) -> PolicyDecision {
@@ -56,7 +61,7 @@ public enum MessagingPolicy {
 
     static func appConnect(_ app: AppFacts) -> PolicyDecision {
         guard app.scopes.contains(where: isMessagingScope) else {
-            return .deny("insufficient-scope", "the token carries no messaging scope (devices:read, telemetry:read:<flow>, devices:control:<zone>)")
+            return .deny("insufficient-scope", "the token carries no messaging scope (devices:read, telemetry:read:<flow>, devices:control:<zone>, alerts:read)")
         }
         return .allow("an app with a messaging scope")
     }
@@ -83,6 +88,9 @@ public enum MessagingPolicy {
 
     static func appSubscribe(_ app: AppFacts, _ filter: MessagingTopic) -> PolicyDecision {
         if let reserved = refuseReserved(filter) { return reserved }
+        if app.scopes.contains("alerts:read"), filter.isCovered(by: MessagingTopic(alertTopic)) {
+            return .allow("an owner's app reading the household's alerts")
+        }
         var grants: [MessagingTopic] = []
         if app.scopes.contains("devices:read") {
             grants += [MessagingTopic("devices/+/state"), MessagingTopic("devices/+/availability")]

@@ -10,6 +10,9 @@ public struct DetectionEngine: Sendable {
     private var storms = MessageStormDetector()
     private var scans = TopicScanDetector()
     private var rebinding = RebindingDetector()
+    private var tokens = TokenStormDetector()
+    /// Certificates already reported as not renewed.
+    private var stuck: [String: Date] = [:]
     /// Credentials already found in two places: their sessions are being ended, and the
     /// reconnects that follow are not new findings.
     private var duplicated: [Credential: Date] = [:]
@@ -26,6 +29,10 @@ public struct DetectionEngine: Sendable {
             return storms.observe(sample, settings)
         case .denials(let suspect, let household, let zone, let count, let sample, let at):
             return scans.denied(suspect, household: household, count: count, sample: sample, zone: zone, at: at, settings)
+        case .certificateAging(let device, let household, let serial, let notAfter, let used, let at):
+            return stuckDevice(device, household: household, serial: serial, notAfter: notAfter, used: used, at: at)
+        case .tokenIssued(let client, let household, let at):
+            return tokens.issued(client: client, household: household, at: at, settings.tokenStorm)
         case .unknownHost(let host, let source, let at):
             return rebinding.refused(host, source: source, at: at)
         case .credentialInTwoPlaces(let suspect, let household, let credential, let addresses, let zone, let at):
@@ -39,6 +46,8 @@ public struct DetectionEngine: Sendable {
         storms.prune(at: now)
         scans.prune(at: now, settings)
         rebinding.prune(at: now)
+        tokens.prune(at: now)
+        stuck = stuck.filter { $0.value > now }
         duplicated = duplicated.filter { now.timeIntervalSince($0.value) < 60 }
     }
 
@@ -54,6 +63,27 @@ public struct DetectionEngine: Sendable {
 
     /// A device's learned message rate (messages per second), nil before its first sample.
     public func baseline(of device: DeviceID) -> Double? { storms.baseline(of: device) }
+
+    /// Once per certificate, when the device has let it run past `stuckAfter` of its lifetime.
+    private mutating func stuckDevice(
+        _ device: DeviceID, household: HouseholdID, serial: String, notAfter: Date, used: Double, at now: Date
+    ) -> [Response] {
+        guard used >= settings.stuckAfter, stuck[serial] == nil else { return [] }
+        stuck[serial] = notAfter
+        let left = max(0, notAfter.timeIntervalSince(now))
+        return [Response(finding: Finding(
+            kind: .stuckDevice, suspect: .device(device), household: household, severity: .warning,
+            summary: "device \(device) has not renewed certificate \(serial), which expires in \(Self.duration(left)) (\(Int((used * 100).rounded())) % of its lifetime used); it will be cut off then",
+            evidence: [
+                Evidence("certificate", serial), Evidence("expires", RFC3339.format(notAfter)),
+                Evidence("lifetime-used", String(format: "%.2f", used)),
+            ],
+            at: now), actions: [])]
+    }
+
+    private static func duration(_ seconds: TimeInterval) -> String {
+        seconds >= 7200 ? "\(Int(seconds / 3600)) h" : seconds >= 120 ? "\(Int(seconds / 60)) min" : "\(Int(seconds)) s"
+    }
 
     private mutating func duplicatedCredential(
         _ suspect: Suspect, household: HouseholdID, _ credential: Credential, addresses: [String], zone: String?, at now: Date

@@ -7,9 +7,13 @@ public struct DetectionSettings: Sendable, Hashable, Codable {
     public var bruteForce = BruteForceSettings()
     public var storm = StormSettings()
     public var scanning = ScanSettings()
+    public var tokenStorm = TokenStormSettings()
     public var containment = ContainmentRules()
     /// Per zone name: the device detectors' thresholds there (e.g. a stricter `security`).
     public var zones: [String: ZoneSettings] = [:]
+    /// The share of its certificate's lifetime after which a device that has not renewed is
+    /// reported (renewal opens at two thirds; devices renew early in the window).
+    public var stuckAfter: Double = 0.9
     /// After how long a suspect's risk score halves.
     public var riskHalfLife: TimeInterval = 6 * 3600
 
@@ -24,9 +28,11 @@ public struct DetectionSettings: Sendable, Hashable, Codable {
         bruteForce = try c.decodeIfPresent(BruteForceSettings.self, forKey: .bruteForce) ?? d.bruteForce
         storm = try c.decodeIfPresent(StormSettings.self, forKey: .storm) ?? d.storm
         scanning = try c.decodeIfPresent(ScanSettings.self, forKey: .scanning) ?? d.scanning
+        tokenStorm = try c.decodeIfPresent(TokenStormSettings.self, forKey: .tokenStorm) ?? d.tokenStorm
         containment = try c.decodeIfPresent(ContainmentRules.self, forKey: .containment) ?? d.containment
         zones = try c.decodeIfPresent([String: ZoneSettings].self, forKey: .zones) ?? d.zones
         riskHalfLife = try c.decodeIfPresent(TimeInterval.self, forKey: .riskHalfLife) ?? d.riskHalfLife
+        stuckAfter = try c.decodeIfPresent(Double.self, forKey: .stuckAfter) ?? d.stuckAfter
     }
 }
 
@@ -104,6 +110,26 @@ public struct ScanSettings: Sendable, Hashable, Codable {
         let d = Self()
         denials = try c.decodeIfPresent(Int.self, forKey: .denials) ?? d.denials
         window = try c.decodeIfPresent(TimeInterval.self, forKey: .window) ?? d.window
+    }
+}
+
+/// Access tokens minted per OAuth client, counted per minute against the client's learned rate.
+public struct TokenStormSettings: Sendable, Hashable, Codable {
+    /// A storm is a minute with more tokens than `factor` × the client's usual per minute …
+    public var factor: Double = 10
+    /// … and more than this many (an app refreshes every few minutes; a new one has no baseline).
+    public var floor: Double = 30
+    /// The usual rate's weight halves over this many seconds.
+    public var baselineHalfLife: TimeInterval = 3600
+
+    public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = Self()
+        factor = try c.decodeIfPresent(Double.self, forKey: .factor) ?? d.factor
+        floor = try c.decodeIfPresent(Double.self, forKey: .floor) ?? d.floor
+        baselineHalfLife = try c.decodeIfPresent(TimeInterval.self, forKey: .baselineHalfLife) ?? d.baselineHalfLife
     }
 }
 

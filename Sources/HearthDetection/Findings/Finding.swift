@@ -7,6 +7,10 @@ public enum FindingKind: String, Sendable, Hashable, Codable, CaseIterable {
     case bruteForce = "brute-force"
     /// One certificate or token live on two connections from different addresses.
     case credentialInTwoPlaces = "credential-in-two-places"
+    /// A device whose certificate is close to expiry and that has not renewed it.
+    case stuckDevice = "stuck-device"
+    /// An OAuth client minting access tokens far above its learned rate.
+    case tokenStorm = "token-storm"
     /// A device sending far above its learned rate.
     case messageStorm = "message-storm"
     /// A client refused many publishes or subscriptions: probing for topics it may not use.

@@ -66,6 +66,12 @@ public enum Signal: Sendable, Hashable {
     /// An HTTP request named a host that is not one of the hub's names (a DNS rebinding attempt:
     /// a web page making a browser on the LAN talk to the hub under the page's own name).
     case unknownHost(String, source: String?, at: Date)
+    /// An active device's newest certificate, still valid and not renewed, has used `lifetimeUsed`
+    /// (0…1) of its lifetime: the hub's periodic look at every device.
+    case certificateAging(
+        DeviceID, household: HouseholdID, serial: String, notAfter: Date, lifetimeUsed: Double, at: Date)
+    /// An access token was issued to an OAuth client.
+    case tokenIssued(client: String, household: HouseholdID, at: Date)
     /// Publishes and subscriptions refused by the policy to one client over a window.
     case denials(Suspect, household: HouseholdID, zone: String?, count: Int, sample: String, at: Date)
 }

@@ -80,7 +80,7 @@ public struct HubServices: Sendable {
             store: store, keyring: keyring, issuer: issuer, signIn: signIn, throttle: throttle(.token),
             deviceRequests: RequestRateLimiter(clock: store.clock, burst: 10, perMinute: 10),
             bodyLimit: configuration.maxBodyBytes, lifetimes: .init(),
-            tokenCommits: GroupCommit(store: store) { batch, db in try await TokenRecords.commit(batch, in: db) })
+            tokenCommits: GroupCommit(store: store) { batch, db in try await TokenRecords.commit(batch, in: db) }, signals: signals)
         tokens = AccessTokenVerifier(server: oauth, refusals: throttle(.token))
         sessions = SessionAuthenticator(store: store, tokens: tokens)
         lifecycle = DeviceLifecycle(pki: pki)
@@ -196,7 +196,7 @@ public struct HubServices: Sendable {
             services.append(DetectionService(
                 inbox: signals, broker: broker, alerts: alerts,
                 containment: Containment(broker: broker, blocklist: blocklist, lifecycle: lifecycle, clients: clients, logger: logger),
-                counters: detectionCounters, settings: settings, clock: store.clock, logger: logger))
+                counters: detectionCounters, settings: settings, clock: store.clock, logger: logger, lifecycle: lifecycle))
         }
         if let retention = configuration.auditRetention {
             services.append(PeriodicService(

@@ -32,6 +32,10 @@ package final class DetectionCounters: Sendable {
                     totals.signals["credential-in-two-places", default: 0] += 1
                 case .traffic:
                     totals.signals["traffic", default: 0] += 1
+                case .certificateAging:
+                    totals.signals["certificate-aging", default: 0] += 1
+                case .tokenIssued:
+                    totals.signals["token-issued", default: 0] += 1
                 case .unknownHost:
                     totals.signals["unknown-host", default: 0] += 1
                 case .denials(_, _, _, let count, _, _):

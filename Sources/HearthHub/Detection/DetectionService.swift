@@ -23,6 +23,10 @@ package struct DetectionService: Service {
     static let interval: Duration = .milliseconds(250)
     /// Acknowledgements are looked for every this many rounds.
     static let acknowledgementRounds = 4
+    /// Every device's certificate is looked at every this many rounds (a minute).
+    static let certificateRounds = 240
+    /// Reads every active device's newest certificate (the device lifecycle's view).
+    let lifecycle: DeviceLifecycle
 
     package func run() async throws {
         var engine = DetectionEngine(settings: settings)
@@ -32,6 +36,7 @@ package struct DetectionService: Service {
             await round(&engine)
             rounds += 1
             if rounds % Self.acknowledgementRounds == 0 { acknowledgedSince = await liftAcknowledged(since: acknowledgedSince, &engine) }
+            if rounds % Self.certificateRounds == 1 { await lookAtCertificates(stuckAfter: settings.stuckAfter) }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: Self.interval) }
         }
     }
@@ -65,6 +70,9 @@ package struct DetectionService: Service {
             logger.error("could not record an alert", metadata: ["finding": "\(response.finding.summary)", "error": "\(error)"])
             return
         }
+        if let household = alert.household, let payload = try? AlertMessage.encode(alert) {
+            broker?.publishAlert(payload, household: household)
+        }
         logger.notice(
             "detection raised an alert",
             metadata: ["alert": "\(alert.id)", "kind": "\(alert.kind.rawValue)", "suspect": "\(alert.suspect)", "summary": "\(response.finding.summary)"])
@@ -74,6 +82,28 @@ package struct DetectionService: Service {
             } catch {
                 logger.error("containment failed", metadata: ["alert": "\(alert.id)", "action": "\(action.name)", "error": "\(error)"])
             }
+        }
+    }
+
+    /// Signals every active device whose newest certificate, valid and not renewed, has used
+    /// `stuckAfter` of its lifetime; the engine reports each certificate once.
+    func lookAtCertificates(stuckAfter: Double) async {
+        let now = clock.now
+        do {
+            for household in try await lifecycle.pki.store.read({ db in try await db.households.all() }) where household.state == .active {
+                for status in try await lifecycle.list(household: household.id) where status.device.state == .active {
+                    guard let certificate = status.certificate, status.certificateStatus == "valid" else { continue }
+                    let lifetime = certificate.notAfter.timeIntervalSince(certificate.notBefore)
+                    guard lifetime > 0 else { continue }
+                    let used = now.timeIntervalSince(certificate.notBefore) / lifetime
+                    guard used >= stuckAfter else { continue }
+                    inbox.post(.certificateAging(
+                        status.device.id, household: household.id, serial: certificate.serial, notAfter: certificate.notAfter,
+                        lifetimeUsed: used, at: now))
+                }
+            }
+        } catch {
+            logger.warning("could not look at the devices' certificates", metadata: ["error": "\(error)"])
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import HearthAudit
 import HearthCore
+import HearthDetection
 import HearthOAuth
 import HearthStore
 
@@ -23,6 +24,8 @@ package struct AuthorizationServer: Sendable {
     package let lifetimes: Lifetimes
     /// Token records and their audit entries, committed together with other requests' (group commit).
     package let tokenCommits: GroupCommit<TokenRecords, Void>
+    /// Where each issuance is signalled to detection (a token storm); nil when detection is off.
+    package let signals: SignalInbox?
 
     package struct Lifetimes: Sendable {
         /// Access tokens (RFC 9068 tokens here never live longer than 10 minutes).

@@ -1,6 +1,7 @@
 import Foundation
 import HearthAudit
 import HearthCore
+import HearthDetection
 import HearthOAuth
 import HearthStore
 
@@ -77,6 +78,7 @@ extension AuthorizationServer {
             event: AuditEvent(
                 .oauthTokenIssued, actor: actor, subject: "token:\(jti)", household: plan.household,
                 reason: "access token for \(plan.subject)", details: details)))
+        signals?.post(.tokenIssued(client: plan.client.id, household: plan.household, at: issuedAt))
         let claims = AccessTokenClaims(
             iss: issuer.url, sub: plan.subject, aud: issuer.url, clientID: plan.client.id, scope: plan.scope.text,
             jti: jti, iat: Int(issuedAt.timeIntervalSince1970), exp: Int(expires.timeIntervalSince1970),

@@ -1,3 +1,4 @@
+import HearthBroker
 import HearthCore
 import HearthDetection
 import HearthHub
@@ -99,7 +100,13 @@ public struct Hub: Sendable {
             + PrivacyRoutes(
                 privacy: hub.privacy, lifecycle: hub.lifecycle, people: hub.people, bodyLimit: bodyLimit, sessions: hub.sessions
             ).endpoints
-            + AlertRoutes(alerts: hub.alerts, sessions: hub.sessions).endpoints
+            + AlertRoutes(
+                alerts: hub.alerts,
+                checkup: Checkup(
+                    pki: hub.pki, privacy: hub.privacy, lifecycle: hub.lifecycle,
+                    connected: { [broker = hub.broker] household in broker?.connectedSubjects(in: household) ?? [] }),
+                sessions: hub.sessions
+            ).endpoints
             + ConsoleRoutes(hub: hub, bodyLimit: bodyLimit).endpoints
     }
 }

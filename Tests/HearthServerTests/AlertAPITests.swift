@@ -81,6 +81,16 @@ import Testing
             #expect(try again.json()["acknowledged_at"] as? String == (try acknowledged.json()["acknowledged_at"] as? String))
             let open = try await hub.client.request("GET", "/v1/alerts?open=true", headers: headers)
             #expect((try open.json()["alerts"] as? [Any])?.isEmpty == true)
+            // The checkup: an owner without a second factor, no witness, the alert left open
+            // (acknowledged now: gone); no shared key (the hub refuses to certify a key twice).
+            let checkup = try await hub.client.request("GET", "/v1/checkup", headers: headers)
+            #expect(checkup.status == 200, "\(checkup.text)")
+            let findings = try #require(try checkup.json()["findings"] as? [[String: Any]])
+            let checks = findings.compactMap { $0["check"] as? String }
+            #expect(findings.first?["severity"] as? String == "warning", "\(findings)")
+            #expect(checks.contains("owner-without-second-factor") && checks.contains("audit-not-witnessed"), "\(checks)")
+            #expect(!checks.contains("alerts-open") && !checks.contains("certificate-shared"), "\(checks)")
+
             let entries = try await hub.store.read { db in
                 try await db.audit.entries(AuditQuery(householdID: hub.householdID.rawValue, limit: 1000))
             }
@@ -118,6 +128,15 @@ import Testing
         let acknowledged = try await workspace.hearth(["alerts", "ack", householdAlert.id])
         #expect(acknowledged.contains("acknowledged \(householdAlert.id)"))
         #expect(try await workspace.hearth(["alerts", "list", "--open"]).contains("no alerts"))
+        // The checkup from the shell; a KEK readable by others stops it (as it stops every command).
+        let before = try await workspace.run(["checkup"])
+        #expect(before.status == 0 && before.standardOutput.contains("owner-without-second-factor"), "\(before.standardOutput)")
+        let kek = workspace.data.appendingPathComponent("kek").path
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: kek)
+        let readable = try await workspace.run(["checkup", "--json"])
+        #expect(readable.status != 0 && readable.standardError.contains("readable by others"), "\(readable.standardError)")
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: kek)
+
         let refused = try await workspace.run(["alerts", "ack", hubAlert.id])
         #expect(refused.status != 0 && refused.standardError.contains("no alert \(hubAlert.id) here"), "\(refused.standardError)")
     }

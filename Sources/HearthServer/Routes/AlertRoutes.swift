@@ -7,11 +7,13 @@ import Hummingbird
 
 /// Detection's alerts and risk (docs/detection.md):
 /// - for a household's owners: `GET /v1/alerts` (`?open=true`, `?limit=N`), `GET /v1/alerts/<id>`,
-///   `POST /v1/alerts/<id>/ack` (lifts a block or rate limit it left), `GET /v1/risk`;
+///   `POST /v1/alerts/<id>/ack` (lifts a block or rate limit it left), `GET /v1/risk`,
+///   `GET /v1/checkup` (the hub's posture for the household);
 /// - for a hub operator: `GET /v1/hub/alerts`, `POST /v1/hub/alerts/<id>/ack` and
 ///   `GET /v1/hub/risk`, the hub-wide ones (strangers guessing at the hub, in no household).
 struct AlertRoutes: Sendable {
     let alerts: AlertService
+    let checkup: Checkup
     let sessions: SessionAuthenticator
 
     var endpoints: [Endpoint] {
@@ -32,6 +34,10 @@ struct AlertRoutes: Sendable {
             Endpoint(.get, "/v1/risk") { request, context in
                 let owner = try await owner(request, context, "read the household's risk scores")
                 return try JSONBody.response(["risk": try await alerts.risk(household: owner.householdID).map(RiskView.init)])
+            },
+            Endpoint(.get, "/v1/checkup") { request, context in
+                let owner = try await owner(request, context, "check the hub's posture")
+                return try JSONBody.response(["findings": try await checkup.run(household: owner.householdID).map(CheckupView.init)])
             },
             Endpoint(.get, "/v1/hub/alerts") { request, context in
                 _ = try await sessions.hubOperator(context.call(request))
@@ -70,6 +76,23 @@ struct AlertRoutes: Sendable {
             throw Problem(.notFound, code: "not-found", detail: "no such alert")
         }
         return id
+    }
+}
+
+/// A checkup finding in the API.
+struct CheckupView: Encodable {
+    let check: String
+    let severity: String
+    let subject: String
+    let detail: String
+    let fix: String
+
+    init(_ finding: CheckupFinding) {
+        check = finding.check
+        severity = finding.severity.rawValue
+        subject = finding.subject
+        detail = finding.detail
+        fix = finding.fix
     }
 }
 

@@ -70,7 +70,7 @@ package struct DetectionService: Service {
             logger.error("could not record an alert", metadata: ["finding": "\(response.finding.summary)", "error": "\(error)"])
             return
         }
-        if let household = alert.household, let payload = try? AlertMessage.encode(alert) {
+        if let household = alert.household, let payload = try? alert.json() {
             broker?.publishAlert(payload, household: household)
         }
         logger.notice(

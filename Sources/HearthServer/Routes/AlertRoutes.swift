@@ -24,12 +24,12 @@ struct AlertRoutes: Sendable {
             },
             Endpoint(.get, "/v1/alerts/:id") { request, context in
                 let owner = try await owner(request, context, "read the household's alerts")
-                return try JSONBody.response(AlertView(try await alerts.show(try Self.id(context), household: owner.householdID)))
+                return try JSONBody.response(try await alerts.show(try Self.id(context), household: owner.householdID))
             },
             Endpoint(.post, "/v1/alerts/:id/ack") { request, context in
                 let owner = try await owner(request, context, "acknowledge alerts")
                 let alert = try await alerts.acknowledge(try Self.id(context), household: owner.householdID, actor: .person(owner.id))
-                return try JSONBody.response(AlertView(alert))
+                return try JSONBody.response(alert)
             },
             Endpoint(.get, "/v1/risk") { request, context in
                 let owner = try await owner(request, context, "read the household's risk scores")
@@ -46,7 +46,7 @@ struct AlertRoutes: Sendable {
             Endpoint(.post, "/v1/hub/alerts/:id/ack") { request, context in
                 let caller = try await sessions.hubOperator(context.call(request))
                 let alert = try await alerts.acknowledge(try Self.id(context), household: nil, actor: .person(caller.person.id))
-                return try JSONBody.response(AlertView(alert))
+                return try JSONBody.response(alert)
             },
             Endpoint(.get, "/v1/hub/risk") { request, context in
                 _ = try await sessions.hubOperator(context.call(request))
@@ -62,7 +62,7 @@ struct AlertRoutes: Sendable {
         guard (1...1000).contains(limit) else {
             throw Problem(.badRequest, code: "invalid-query", detail: "query parameter limit must be between 1 and 1000")
         }
-        return try JSONBody.response(["alerts": try await alerts.list(household: household, openOnly: open, limit: limit).map(AlertView.init)])
+        return try JSONBody.response(["alerts": try await alerts.list(household: household, openOnly: open, limit: limit)])
     }
 
     private enum Flag: String { case yes = "true", no = "false" }
@@ -93,42 +93,6 @@ struct CheckupView: Encodable {
         subject = finding.subject
         detail = finding.detail
         fix = finding.fix
-    }
-}
-
-/// An alert in the API.
-struct AlertView: Encodable {
-    let id: String
-    let household: String?
-    let kind: String
-    let suspect: String
-    let severity: String
-    let summary: String
-    let evidence: [String: String]
-    let actions: [String]
-    let raisedAt: String
-    let updatedAt: String
-    let acknowledgedAt: String?
-    let acknowledgedBy: String?
-
-    init(_ alert: Alert) {
-        id = alert.id
-        household = alert.household?.rawValue
-        kind = alert.kind.rawValue
-        suspect = alert.suspect
-        severity = alert.severity.rawValue
-        summary = alert.summary
-        evidence = Dictionary(alert.evidence.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
-        actions = alert.actions
-        raisedAt = RFC3339.format(alert.raisedAt)
-        updatedAt = RFC3339.format(alert.updatedAt)
-        acknowledgedAt = alert.acknowledgedAt.map(RFC3339.format)
-        acknowledgedBy = alert.acknowledgedBy
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case id, household, kind, suspect, severity, summary, evidence, actions
-        case raisedAt = "raised_at", updatedAt = "updated_at", acknowledgedAt = "acknowledged_at", acknowledgedBy = "acknowledged_by"
     }
 }
 

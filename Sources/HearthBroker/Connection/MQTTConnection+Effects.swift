@@ -24,7 +24,7 @@ extension MQTTConnection {
         guard let handle else { return .none }
         let attached = broker.attach(client, cleanStart: cleanStart, expiryInterval: expiryInterval, connection: handle)
         attached.takenOver?.terminate(.sessionTakenOver, "another connection of the same client took the session over")
-        meter = broker.watch(client, connection: handle, address: remoteAddress)
+        watch = broker.watch(client, connection: handle, address: remoteAddress)
         return machine.attached(MQTTSessionStateMachine.Attachment(
             sessionPresent: attached.sessionPresent, resumed: attached.resumed, awaitingRelease: attached.awaitingRelease,
             generation: attached.generation, durable: attached.durable))
@@ -61,7 +61,7 @@ extension MQTTConnection {
 
     func route(_ message: BrokerMessage, household: HouseholdID, watchCongestion: Bool) -> Action {
         var message = message
-        if let meter {
+        if let meter = watch?.meter {
             meter.count(bytes: message.payload.readableBytes)
             let limit = meter.limit.load(ordering: .relaxed)
             // 0x97 (quota exceeded): 0x96, message rate too high, is for DISCONNECT only (MQTT 5 §3.4.2.1).
@@ -199,7 +199,7 @@ extension MQTTConnection {
         keepAliveCheck?.cancel()
         keepAliveCheck = nil
         broker.releaseConnection()
-        broker.unwatch(connectionID: id)
+        if let watch { broker.unwatch(watch, connectionID: id) }
         // Publishers waiting for this connection to drain must not wait for a closed one.
         for publisher in congestion.end() { publisher.releaseAcknowledgements() }
         guard let end else { return }

@@ -35,9 +35,10 @@ final class MQTTConnection: ChannelInboundHandler {
     /// This connection's own congestion (too many messages waiting for in-flight room), which
     /// publishers feeding it watch.
     let congestion = Congestion()
-    /// A device's publishes, counted for detection (nil for apps and before CONNECT).
-    var meter: TrafficMeter?
-    /// What a rate limit set on ``meter`` still lets through.
+    /// What detection watches of this connection once it is bound to its session (nil before,
+    /// or with detection off); its meter counts a device's publishes.
+    var watch: Broker.Watch?
+    /// What a rate limit set on the meter still lets through.
     var rateBudget = RateBudget()
 
     init(broker: Broker, flushBatch: FlushBatch, id: UInt64, remoteAddress: String?) {

@@ -69,7 +69,7 @@ public final class Broker: Sendable {
         self.telemetryGate = telemetryGate
         self.storage = storage
         self.logger = logger
-        denials = DenialLedger()
+        denials = DenialLedger(detection: signals != nil)
         outbox = BrokerOutbox(storage: storage, logger: logger)
     }
 

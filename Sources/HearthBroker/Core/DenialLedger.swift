@@ -21,16 +21,19 @@ final class DenialLedger: Sendable {
     static let maximumKinds = 10_000
     private let tallies = Mutex<[Key: Tally]>([:])
 
-    /// Per client, the denials since detection last harvested them (a shorter window than the audit's).
+    /// Per client, the denials since detection last harvested them (a shorter window than the
+    /// audit's); nil when detection is off.
     struct Recent: Sendable {
-        let household: HouseholdID
-        let auditSubject: String
-        let zone: String?
+        let client: BrokerClient
         let sample: String
         var count: Int
     }
 
-    private let recent = Mutex<[String: Recent]>([:])
+    private let recent: Mutex<[String: Recent]>?
+
+    init(detection: Bool) {
+        recent = detection ? Mutex([:]) : nil
+    }
 
     func record(_ client: BrokerClient, _ action: PolicyAction, _ decision: PolicyDecision, sample: String) {
         let key = Key(household: client.household, auditSubject: client.auditSubject, action: action, code: decision.code)
@@ -41,23 +44,20 @@ final class DenialLedger: Sendable {
                 tallies[key] = Tally(reason: decision.reason, sample: String(sample.prefix(256)), count: 1)
             }
         }
-        recent.withLock { recent in
+        recent?.withLock { recent in
             if recent[client.sessionKey] != nil {
                 recent[client.sessionKey]!.count += 1
             } else if recent.count < Self.maximumKinds {
-                var zone: String?
-                if case .device(let device, _) = client.subject { zone = device.zone.name }
-                recent[client.sessionKey] = Recent(
-                    household: client.household, auditSubject: client.auditSubject, zone: zone, sample: String(sample.prefix(256)), count: 1)
+                recent[client.sessionKey] = Recent(client: client, sample: String(sample.prefix(256)), count: 1)
             }
         }
     }
 
     func drainRecent() -> [Recent] {
-        recent.withLock { recent in
+        recent?.withLock { recent in
             defer { recent.removeAll() }
             return Array(recent.values)
-        }
+        } ?? []
     }
 
     func drain() -> [DenialSummary] {

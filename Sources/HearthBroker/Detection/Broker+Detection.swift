@@ -10,47 +10,56 @@ import Synchronization
 /// ending every session of a credential.
 extension Broker {
     struct Metered: Sendable {
-        let client: BrokerClient
+        let device: DeviceFacts
+        let household: HouseholdID
         let meter: TrafficMeter
         var reported: (messages: Int, bytes: Int) = (0, 0)
     }
 
-    /// Per connection: the device meter and the credential it opened with and from where.
+    /// What detection watches of the live connections, by connection id.
     struct Watched: Sendable {
         var meters: [UInt64: Metered] = [:]
-        var credentials: [UInt64: (credential: Credential, address: String?, connection: ConnectionHandle)] = [:]
+        /// Per credential, the connections live with it and where each came from.
+        var credentials: [Credential: [UInt64: (address: String?, connection: ConnectionHandle)]] = [:]
         var lastHarvest: Date?
     }
 
+    /// What a connection is watched under: its device's meter and its credential.
+    struct Watch: Sendable {
+        let meter: TrafficMeter?
+        let credential: Credential?
+    }
+
     /// A connection was bound to its session: its credential is noted (a second live use from
-    /// another address is signalled), and a device's traffic is metered from now.
-    func watch(_ client: BrokerClient, connection: ConnectionHandle, address: String?) -> TrafficMeter? {
+    /// another address is signalled), and a device's traffic is metered from now. Nothing is
+    /// watched when detection is off: a PUBLISH then costs nothing more.
+    func watch(_ client: BrokerClient, connection: ConnectionHandle, address: String?) -> Watch? {
+        guard let signals else { return nil }
         let credential: Credential? = client.certificateSerial.map { .certificate(serial: $0) } ?? client.tokenID.map { .token(id: $0) }
-        // Metered only for detection: without it, a PUBLISH costs nothing more.
-        let meter: TrafficMeter? = if signals != nil, case .device = client.subject { TrafficMeter() } else { nil }
-        let elsewhere = watched.withLock { watched -> [String] in
-            if let meter { watched.meters[connection.id] = Metered(client: client, meter: meter) }
-            guard let credential else { return [] }
-            let others = watched.credentials.values.filter { $0.credential == credential }.compactMap(\.address)
-            watched.credentials[connection.id] = (credential, address, connection)
-            guard let address else { return [] }
-            return others.filter { $0 != address }
+        var meter: TrafficMeter?
+        if case .device(let device, _) = client.subject { meter = TrafficMeter(device: device, household: client.household) }
+        let elsewhere = watched.withLock { watched -> String? in
+            if let meter { watched.meters[connection.id] = Metered(device: meter.device, household: meter.household, meter: meter) }
+            guard let credential else { return nil }
+            let others = watched.credentials[credential, default: [:]]
+            watched.credentials[credential, default: [:]][connection.id] = (address, connection)
+            return others.values.lazy.compactMap(\.address).first { $0 != address }
         }
-        if let credential, let address, let first = elsewhere.first {
-            var zone: String?
-            if case .device(let device, _) = client.subject { zone = device.zone.name }
-            signals?.post(.credentialInTwoPlaces(
-                Suspect(client.auditSubject) ?? Suspect(.app, client.clientID), household: client.household, credential: credential,
-                addresses: [first, address], zone: zone, at: clock.now))
+        if let credential, let address, let elsewhere {
+            signals.post(.credentialInTwoPlaces(
+                client.suspect, household: client.household, credential: credential, addresses: [elsewhere, address],
+                zone: client.zone, at: clock.now))
         }
-        return meter
+        return Watch(meter: meter, credential: credential)
     }
 
     /// A connection closed: it is no longer metered, nor a live use of its credential.
-    func unwatch(connectionID: UInt64) {
+    func unwatch(_ watch: Watch, connectionID: UInt64) {
         watched.withLock { watched in
             watched.meters[connectionID] = nil
-            watched.credentials[connectionID] = nil
+            guard let credential = watch.credential else { return }
+            watched.credentials[credential]?[connectionID] = nil
+            if watched.credentials[credential]?.isEmpty == true { watched.credentials[credential] = nil }
         }
     }
 
@@ -58,26 +67,21 @@ extension Broker {
     /// connections — a takeover in progress — are summed).
     public func harvestTraffic() -> [TrafficSample] {
         let now = clock.now
-        let counts = watched.withLock { watched -> [DeviceID: (client: BrokerClient, messages: Int, bytes: Int)] in
-            var counts: [DeviceID: (client: BrokerClient, messages: Int, bytes: Int)] = [:]
+        let (counts, interval) = watched.withLock { watched in
+            var counts: [DeviceID: (entry: Metered, messages: Int, bytes: Int)] = [:]
             for (id, entry) in watched.meters {
-                guard case .device(let device, _) = entry.client.subject else { continue }
                 let messages = entry.meter.messages.load(ordering: .relaxed), bytes = entry.meter.bytes.load(ordering: .relaxed)
                 watched.meters[id]?.reported = (messages, bytes)
-                let sum = counts[device.id] ?? (entry.client, 0, 0)
-                counts[device.id] = (sum.client, sum.messages + messages - entry.reported.messages, sum.bytes + bytes - entry.reported.bytes)
+                let sum = counts[entry.device.id] ?? (entry, 0, 0)
+                counts[entry.device.id] = (entry, sum.messages + messages - entry.reported.messages, sum.bytes + bytes - entry.reported.bytes)
             }
-            return counts
-        }
-        let interval = watched.withLock { watched -> TimeInterval in
             defer { watched.lastHarvest = now }
-            return watched.lastHarvest.map { now.timeIntervalSince($0) } ?? 0
+            return (counts, watched.lastHarvest.map { now.timeIntervalSince($0) } ?? 0)
         }
         guard interval > 0 else { return [] }
-        return counts.compactMap { id, count in
-            guard case .device(let device, _) = count.client.subject else { return nil }
-            return TrafficSample(
-                device: id, household: count.client.household, zone: device.zone.name, messages: count.messages,
+        return counts.map { id, count in
+            TrafficSample(
+                device: id, household: count.entry.household, zone: count.entry.device.zone.name, messages: count.messages,
                 bytes: count.bytes, interval: interval, at: now)
         }
     }
@@ -86,8 +90,7 @@ extension Broker {
     /// the limit). A new connection starts unlimited: the storm it resumes is caught again.
     public func limitRate(of device: DeviceID, perSecond: Int) {
         watched.withLock { watched in
-            for entry in watched.meters.values {
-                guard case .device(let facts, _) = entry.client.subject, facts.id == device else { continue }
+            for entry in watched.meters.values where entry.device.id == device {
                 entry.meter.limit.store(perSecond, ordering: .relaxed)
             }
         }
@@ -96,9 +99,7 @@ extension Broker {
     /// Ends every session that authenticated with `credential`; returns how many.
     @discardableResult
     public func disconnect(_ credential: Credential, reason: String) -> Int {
-        let connections = watched.withLock { watched in
-            watched.credentials.values.filter { $0.credential == credential }.map(\.connection)
-        }
+        let connections = watched.withLock { watched in watched.credentials[credential]?.values.map(\.connection) ?? [] }
         for connection in connections { connection.terminate(.administrativeAction, reason) }
         return connections.count
     }
@@ -116,9 +117,18 @@ extension Broker {
     public func harvestDenials() -> [Signal] {
         let now = clock.now
         return denials.drainRecent().map { recent in
-            .denials(
-                Suspect(recent.auditSubject) ?? Suspect(.app, recent.auditSubject), household: recent.household, zone: recent.zone,
-                count: recent.count, sample: recent.sample, at: now)
+            .denials(recent.client.suspect, household: recent.client.household, zone: recent.client.zone, count: recent.count, sample: recent.sample, at: now)
         }
+    }
+}
+
+extension BrokerClient {
+    /// Who detection's findings about this client name: `device:<id>`, or the person an app acts for.
+    var suspect: Suspect { Suspect(auditSubject) ?? Suspect(.app, clientID) }
+
+    /// A device's zone (detection's thresholds may differ per zone); nil for an app.
+    var zone: String? {
+        if case .device(let device, _) = subject { return device.zone.name }
+        return nil
     }
 }

@@ -1,12 +1,20 @@
+import HearthCore
 import Synchronization
 
 /// One device connection's publishes, counted on its event loop and read by the detection
 /// harvest on another thread: two relaxed atomic adds per message, no lock on the hot path.
 final class TrafficMeter: Sendable {
+    let device: DeviceFacts
+    let household: HouseholdID
     let messages = Atomic<Int>(0)
     let bytes = Atomic<Int>(0)
     /// Publishes per second beyond which the connection refuses them; 0: no limit.
     let limit = Atomic<Int>(0)
+
+    init(device: DeviceFacts, household: HouseholdID) {
+        self.device = device
+        self.household = household
+    }
 
     func count(bytes size: Int) {
         messages.add(1, ordering: .relaxed)

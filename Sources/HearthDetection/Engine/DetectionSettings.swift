@@ -25,14 +25,14 @@ public struct DetectionSettings: Sendable, Hashable, Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = DetectionSettings()
-        bruteForce = try c.decodeIfPresent(BruteForceSettings.self, forKey: .bruteForce) ?? d.bruteForce
-        storm = try c.decodeIfPresent(StormSettings.self, forKey: .storm) ?? d.storm
-        scanning = try c.decodeIfPresent(ScanSettings.self, forKey: .scanning) ?? d.scanning
-        tokenStorm = try c.decodeIfPresent(TokenStormSettings.self, forKey: .tokenStorm) ?? d.tokenStorm
-        containment = try c.decodeIfPresent(ContainmentRules.self, forKey: .containment) ?? d.containment
-        zones = try c.decodeIfPresent([String: ZoneSettings].self, forKey: .zones) ?? d.zones
-        riskHalfLife = try c.decodeIfPresent(TimeInterval.self, forKey: .riskHalfLife) ?? d.riskHalfLife
-        stuckAfter = try c.decodeIfPresent(Double.self, forKey: .stuckAfter) ?? d.stuckAfter
+        bruteForce = try c.value(.bruteForce, or: d.bruteForce)
+        storm = try c.value(.storm, or: d.storm)
+        scanning = try c.value(.scanning, or: d.scanning)
+        tokenStorm = try c.value(.tokenStorm, or: d.tokenStorm)
+        containment = try c.value(.containment, or: d.containment)
+        zones = try c.value(.zones, or: d.zones)
+        riskHalfLife = try c.value(.riskHalfLife, or: d.riskHalfLife)
+        stuckAfter = try c.value(.stuckAfter, or: d.stuckAfter)
     }
 }
 
@@ -56,12 +56,12 @@ public struct BruteForceSettings: Sendable, Hashable, Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = Self()
-        perSource = try c.decodeIfPresent(Int.self, forKey: .perSource) ?? d.perSource
-        perTarget = try c.decodeIfPresent(Int.self, forKey: .perTarget) ?? d.perTarget
-        window = try c.decodeIfPresent(TimeInterval.self, forKey: .window) ?? d.window
-        block = try c.decodeIfPresent(TimeInterval.self, forKey: .block) ?? d.block
-        maximumBlock = try c.decodeIfPresent(TimeInterval.self, forKey: .maximumBlock) ?? d.maximumBlock
-        exempt = try c.decodeIfPresent([String].self, forKey: .exempt) ?? d.exempt
+        perSource = try c.value(.perSource, or: d.perSource)
+        perTarget = try c.value(.perTarget, or: d.perTarget)
+        window = try c.value(.window, or: d.window)
+        block = try c.value(.block, or: d.block)
+        maximumBlock = try c.value(.maximumBlock, or: d.maximumBlock)
+        exempt = try c.value(.exempt, or: d.exempt)
     }
 }
 
@@ -86,12 +86,12 @@ public struct StormSettings: Sendable, Hashable, Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = Self()
-        factor = try c.decodeIfPresent(Double.self, forKey: .factor) ?? d.factor
-        floor = try c.decodeIfPresent(Double.self, forKey: .floor) ?? d.floor
-        burst = try c.decodeIfPresent(Double.self, forKey: .burst) ?? d.burst
-        baselineHalfLife = try c.decodeIfPresent(TimeInterval.self, forKey: .baselineHalfLife) ?? d.baselineHalfLife
-        quarantineAfter = try c.decodeIfPresent(TimeInterval.self, forKey: .quarantineAfter) ?? d.quarantineAfter
-        calmAfter = try c.decodeIfPresent(TimeInterval.self, forKey: .calmAfter) ?? d.calmAfter
+        factor = try c.value(.factor, or: d.factor)
+        floor = try c.value(.floor, or: d.floor)
+        burst = try c.value(.burst, or: d.burst)
+        baselineHalfLife = try c.value(.baselineHalfLife, or: d.baselineHalfLife)
+        quarantineAfter = try c.value(.quarantineAfter, or: d.quarantineAfter)
+        calmAfter = try c.value(.calmAfter, or: d.calmAfter)
     }
 
     /// The rate above which a device with `baseline` storms, and to which it is then limited.
@@ -108,8 +108,8 @@ public struct ScanSettings: Sendable, Hashable, Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = Self()
-        denials = try c.decodeIfPresent(Int.self, forKey: .denials) ?? d.denials
-        window = try c.decodeIfPresent(TimeInterval.self, forKey: .window) ?? d.window
+        denials = try c.value(.denials, or: d.denials)
+        window = try c.value(.window, or: d.window)
     }
 }
 
@@ -127,9 +127,9 @@ public struct TokenStormSettings: Sendable, Hashable, Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = Self()
-        factor = try c.decodeIfPresent(Double.self, forKey: .factor) ?? d.factor
-        floor = try c.decodeIfPresent(Double.self, forKey: .floor) ?? d.floor
-        baselineHalfLife = try c.decodeIfPresent(TimeInterval.self, forKey: .baselineHalfLife) ?? d.baselineHalfLife
+        factor = try c.value(.factor, or: d.factor)
+        floor = try c.value(.floor, or: d.floor)
+        baselineHalfLife = try c.value(.baselineHalfLife, or: d.baselineHalfLife)
     }
 }
 
@@ -160,9 +160,17 @@ public struct ContainmentRules: Sendable, Hashable, Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = Self()
-        rateLimitStorms = try c.decodeIfPresent(Bool.self, forKey: .rateLimitStorms) ?? d.rateLimitStorms
-        quarantineStorms = try c.decodeIfPresent(Bool.self, forKey: .quarantineStorms) ?? d.quarantineStorms
-        revokeDuplicatedCredentials = try c.decodeIfPresent(Bool.self, forKey: .revokeDuplicatedCredentials) ?? d.revokeDuplicatedCredentials
-        blockBruteForce = try c.decodeIfPresent(Bool.self, forKey: .blockBruteForce) ?? d.blockBruteForce
+        rateLimitStorms = try c.value(.rateLimitStorms, or: d.rateLimitStorms)
+        quarantineStorms = try c.value(.quarantineStorms, or: d.quarantineStorms)
+        revokeDuplicatedCredentials = try c.value(.revokeDuplicatedCredentials, or: d.revokeDuplicatedCredentials)
+        blockBruteForce = try c.value(.blockBruteForce, or: d.blockBruteForce)
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// The member's value, or `fallback` when the document leaves it out (settings files name
+    /// only what they change).
+    func value<Value: Decodable>(_ key: Key, or fallback: Value) throws -> Value {
+        try decodeIfPresent(Value.self, forKey: key) ?? fallback
     }
 }

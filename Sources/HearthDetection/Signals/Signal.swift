@@ -75,3 +75,18 @@ public enum Signal: Sendable, Hashable {
     /// Publishes and subscriptions refused by the policy to one client over a window.
     case denials(Suspect, household: HouseholdID, zone: String?, count: Int, sample: String, at: Date)
 }
+
+extension Signal {
+    /// A stable name for the kind of signal (metrics).
+    public var name: String {
+        switch self {
+        case .authenticationFailed: "authentication-failure"
+        case .credentialInTwoPlaces: "credential-in-two-places"
+        case .traffic: "traffic"
+        case .certificateAging: "certificate-aging"
+        case .tokenIssued: "token-issued"
+        case .unknownHost: "unknown-host"
+        case .denials: "denials"
+        }
+    }
+}

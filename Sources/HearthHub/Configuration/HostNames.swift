@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 
 /// The names the hub answers to over HTTPS: `localhost`, the extra DNS names of its certificate,
 /// and the hosts of its public URL and OAuth issuer. A request naming another DNS name is refused
@@ -8,13 +9,10 @@ import Foundation
 public struct HostNames: Sendable {
     private let names: Set<String>
 
-    public init(_ names: [String]) {
-        self.names = Set((["localhost"] + names).map(Self.normalized))
-    }
-
     /// The names of a hub configured with `hostnames`, reached at `urls` (its public URL, its issuer).
     public init(hostnames: [String], urls: [String]) {
-        self.init(hostnames + urls.compactMap { URLComponents(string: $0)?.host })
+        names = Set((HubCertificate.dnsNames(hostnames: hostnames) + urls.compactMap { URLComponents(string: $0)?.host })
+            .map(Self.normalized))
     }
 
     /// Whether a request with this `Host` header is for this hub. No header (HTTP/1.0, a tool)
@@ -36,8 +34,7 @@ public struct HostNames: Sendable {
     }
 
     static func isAddress(_ host: String) -> Bool {
-        var v4 = in_addr(), v6 = in6_addr()
-        return inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
+        (try? SocketAddress(ipAddress: host, port: 0)) != nil
     }
 
     private static func normalized(_ name: String) -> String {

@@ -24,23 +24,11 @@ package final class DetectionCounters: Sendable {
         totals.withLock { totals in
             totals.overflow += Int64(overflow)
             for signal in signals {
+                totals.signals[signal.name, default: 0] += 1
                 switch signal {
-                case .authenticationFailed(let kind, _, _, _):
-                    totals.signals["authentication-failure", default: 0] += 1
-                    totals.authenticationFailures[kind, default: 0] += 1
-                case .credentialInTwoPlaces:
-                    totals.signals["credential-in-two-places", default: 0] += 1
-                case .traffic:
-                    totals.signals["traffic", default: 0] += 1
-                case .certificateAging:
-                    totals.signals["certificate-aging", default: 0] += 1
-                case .tokenIssued:
-                    totals.signals["token-issued", default: 0] += 1
-                case .unknownHost:
-                    totals.signals["unknown-host", default: 0] += 1
-                case .denials(_, _, _, let count, _, _):
-                    totals.signals["denials", default: 0] += 1
-                    totals.denied += Int64(count)
+                case .authenticationFailed(let kind, _, _, _): totals.authenticationFailures[kind, default: 0] += 1
+                case .denials(_, _, _, let count, _, _): totals.denied += Int64(count)
+                default: break
                 }
             }
         }

@@ -19,29 +19,34 @@ package struct DetectionService: Service {
     let settings: DetectionSettings
     let clock: any HearthClock
     let logger: Logger
+    /// Reads every active device's newest certificate (the device lifecycle's view).
+    let lifecycle: DeviceLifecycle
     /// A round every quarter second: a storm is rate-limited within about a second of starting.
     static let interval: Duration = .milliseconds(250)
     /// Acknowledgements are looked for every this many rounds.
     static let acknowledgementRounds = 4
-    /// Every device's certificate is looked at every this many rounds (a minute).
+    /// Every device's certificate is looked at every this many rounds (a minute; not at start).
     static let certificateRounds = 240
-    /// Reads every active device's newest certificate (the device lifecycle's view).
-    let lifecycle: DeviceLifecycle
 
     package func run() async throws {
         var engine = DetectionEngine(settings: settings)
         var acknowledgedSince = clock.now
         var rounds = 0
+        // Only a process that has raised an alert can have something of it in force to lift.
+        var raised = false
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            await round(&engine)
+            raised = await round(&engine) || raised
             rounds += 1
-            if rounds % Self.acknowledgementRounds == 0 { acknowledgedSince = await liftAcknowledged(since: acknowledgedSince, &engine) }
-            if rounds % Self.certificateRounds == 1 { await lookAtCertificates(stuckAfter: settings.stuckAfter) }
+            if raised, rounds % Self.acknowledgementRounds == 0 {
+                acknowledgedSince = await liftAcknowledged(since: acknowledgedSince, &engine)
+            }
+            if rounds % Self.certificateRounds == 0 { await lookAtCertificates(stuckAfter: settings.stuckAfter) }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: Self.interval) }
         }
     }
 
-    func round(_ engine: inout DetectionEngine) async {
+    /// One round; whether it raised an alert.
+    func round(_ engine: inout DetectionEngine) async -> Bool {
         let drained = inbox.drain()
         var signals = drained.signals
         if let broker {
@@ -52,10 +57,15 @@ package struct DetectionService: Service {
         if drained.overflow > 0 {
             logger.warning("detection signals arrived faster than they are read; some were only counted", metadata: ["count": "\(drained.overflow)"])
         }
+        var raised = false
         for signal in signals {
-            for response in engine.receive(signal) { await respond(response) }
+            for response in engine.receive(signal) {
+                await respond(response)
+                raised = true
+            }
         }
         engine.prune(at: clock.now)
+        return raised
     }
 
     /// In-memory containment first (it is the fastest), then the alert and its audit entry, then

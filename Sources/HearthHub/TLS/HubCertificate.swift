@@ -52,6 +52,12 @@ public struct HubCertificate: Sendable {
         return leaf.notValidAfter.timeIntervalSince(now) < lifetime / 3
     }
 
+    /// The DNS names of the hub's certificate, and the names it answers to over HTTPS
+    /// (``HostNames``): `localhost` and the operator's `--hostname`s.
+    package static func dnsNames(hostnames: [String]) -> [String] {
+        ["localhost"] + hostnames.filter { $0 != "localhost" }
+    }
+
     /// Makes a new key and has the hub's CA certify it for `localhost`, 127.0.0.1, ::1 and
     /// `hostnames`, storing both (key sealed) in the caller's transaction.
     package static func issue(
@@ -64,7 +70,7 @@ public struct HubCertificate: Sendable {
             attributes: CertificateSigningRequest.Attributes(), signatureAlgorithm: .ecdsaWithSHA256)
         var serializer = DER.Serializer()
         try serializer.serialize(csr)
-        let dnsNames = ["localhost"] + hostnames.filter { $0 != "localhost" }
+        let dnsNames = Self.dnsNames(hostnames: hostnames)
         let issued = try await RecordedIssuance.issue(
             try CertificateOrder(
                 request: try CertificateRequest(der: serializer.serializedBytes), profile: .server, household: household,

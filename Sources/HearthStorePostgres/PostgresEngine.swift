@@ -19,8 +19,13 @@ public struct PostgresEngine: DatabaseEngine {
     private let logger: Logger
 
     public init(configuration: PostgresClient.Configuration, logger: Logger) {
-        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        self.logger = logger
+        // PostgresNIO's trace level is every wire message with its bytes: rows hold digests and
+        // sealed keys, which no log may show, and a hub at trace spent much of its time writing
+        // them. Hearth's trace is Hearth's own events; the driver stops at debug.
+        var driverLogger = logger
+        driverLogger.logLevel = max(logger.logLevel, .debug)
+        self.client = PostgresClient(configuration: configuration, backgroundLogger: driverLogger)
+        self.logger = driverLogger
     }
 
     public init(url: String, logger: Logger) throws {

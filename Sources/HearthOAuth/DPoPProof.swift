@@ -115,12 +115,13 @@ public struct DPoPVerifier: Sendable {
         let bare = url.prefix { $0 != "?" && $0 != "#" }
         guard let separator = bare.range(of: "://") else { return nil }
         let scheme = bare[..<separator.lowerBound].lowercased()
-        guard scheme == "https" || scheme == "http" else { return nil }
+        // `mqtts`: a proof in an MQTT CONNECT names the broker (`mqtts://host:port`).
+        let defaultPorts = ["https": ":443", "http": ":80", "mqtts": ":8883"]
+        guard let defaultPort = defaultPorts[scheme] else { return nil }
         let rest = bare[separator.upperBound...]
         let authorityEnd = rest.firstIndex(of: "/") ?? rest.endIndex
         var authority = rest[..<authorityEnd].lowercased()
         guard !authority.isEmpty, !authority.contains("@") else { return nil }
-        let defaultPort = scheme == "https" ? ":443" : ":80"
         if authority.hasSuffix(defaultPort) { authority.removeLast(defaultPort.count) }
         let path = rest[authorityEnd...]
         return scheme + "://" + authority + (path.isEmpty ? "/" : String(path))

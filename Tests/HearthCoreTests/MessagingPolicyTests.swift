@@ -17,8 +17,8 @@ import Testing
             rotationDue: false, renewed: false))
     }
 
-    static func app(_ scopes: Set<String>) -> PolicySubject {
-        .app(AppFacts(person: PersonID(), household: household, scopes: scopes))
+    static func app(_ scopes: Set<String>, possession: Possession = .bearer) -> PolicySubject {
+        .app(AppFacts(person: PersonID(), household: household, scopes: scopes, possession: possession))
     }
 
     static func publish(_ subject: PolicySubject, _ topic: String, commanding target: DeviceFacts? = nil) -> String {
@@ -90,6 +90,24 @@ import Testing
         let noMessaging = PolicyEngine.decide(Self.app(["audit:read"]), .connectMessaging, .broker, PolicyContext(now: Self.now))
         #expect(noMessaging.code == "insufficient-scope")
         #expect(PolicyEngine.decide(reader, .connectMessaging, .broker, PolicyContext(now: Self.now)).allowed)
+    }
+
+    /// A `security` device takes commands only from an app that proved possession of the key its
+    /// token is bound to; other zones take a bearer token.
+    @Test(arguments: [
+        (Zone.security, Possession.bearer, "proof-of-possession-required"),
+        (.security, .dpop(jkt: "k"), "allowed"),
+        (.security, .certificate(serial: "01"), "allowed"),
+        (.lighting, .bearer, "allowed"),
+        (.lighting, .dpop(jkt: "k"), "allowed"),
+        (.climate, .bearer, "allowed"),
+    ])
+    func securityCommandsNeedProofOfPossession(zone: Zone, possession: Possession, expected: String) {
+        let target = Self.device(zone)
+        let app = Self.app(["devices:control:\(zone)"], possession: possession)
+        #expect(Self.publish(app, "devices/\(target.id)/cmd/open", commanding: target) == expected)
+        // The requirement comes after the scope: without it, the answer names the scope.
+        #expect(Self.publish(Self.app(["devices:read"], possession: possession), "devices/\(target.id)/cmd/open", commanding: target) == "insufficient-scope")
     }
 
     @Test func filterCoverage() {

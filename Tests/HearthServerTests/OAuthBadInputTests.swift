@@ -777,8 +777,8 @@ extension OAuthBadInputTests {
         }
 
         /// A DPoP-bound access token for `key` (after the nonce round trip).
-        func dpopToken(_ key: P256.Signing.PrivateKey) async throws -> String {
-            let code = try await code()
+        func dpopToken(_ key: P256.Signing.PrivateKey, scope: String = "devices:read offline_access") async throws -> String {
+            let code = try await code(scope: scope)
             let htu = issuer + "/oauth/token"
             let first = try await redeem(code.code, verifier: code.verifier, dpop: [try proof(key, "POST", htu)])
             let nonce = try #require(first.header("dpop-nonce"), "\(first.status) \(first.text)")

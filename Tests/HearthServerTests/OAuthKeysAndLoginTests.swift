@@ -122,21 +122,27 @@ import Testing
             "\(rotated)")
         #expect(!newKID.isEmpty && newKID != oldKID, "\(rotated)")
 
-        // The hub notices within one key-watch interval (5 s); counted from each attempt's start.
+        // The hub notices within one key-watch interval (5 s). What is checked is the start of the
+        // last look that still missed the new key: a look that began later than that bound and
+        // missed it would prove the hub late, while the time a look takes under load proves nothing.
         let rotatedAt = ContinuousClock.now
-        var seenAt: ContinuousClock.Instant?
+        var seen = false
+        var lastMiss: ContinuousClock.Instant?
         var published: [[String: Any]] = []
         while ContinuousClock.now - rotatedAt < .seconds(15) {
             let attempt = ContinuousClock.now
             published = try await hub.jwks()
             if Set(published.compactMap { $0["kid"] as? String }) == [oldKID, newKID] {
-                seenAt = attempt
+                seen = true
                 break
             }
+            lastMiss = attempt
             try await Task.sleep(for: .milliseconds(200))
         }
-        let elapsed = try #require(seenAt, "the JWKS still lists \(published) 15 s after the rotation") - rotatedAt
-        #expect(elapsed < .seconds(6.5), "the running hub took \(elapsed) to publish the new key")
+        try #require(seen, "the JWKS still lists \(published) 15 s after the rotation")
+        if let lastMiss {
+            #expect(lastMiss - rotatedAt < .seconds(6.5), "the running hub still lacked the new key \(lastMiss - rotatedAt) after the rotation")
+        }
 
         let fresh = try await hub.clientCredentials(client: client, key: key)
         let freshKID = try Self.kid(fresh)

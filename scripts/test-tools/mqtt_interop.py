@@ -7,6 +7,7 @@
     mqtt_interop.py idle CONFIG.json      CONNECT then silence, TLS or TCP without CONNECT: when each is closed
     mqtt_interop.py pipelined CONFIG.json last PUBLISHes and DISCONNECT in one write, closed at once; what arrived
     mqtt_interop.py mqtt5 CONFIG.json     MQTT 5 features, one check each; JSON report; exit 1 if any failed
+    mqtt_interop.py possession CONFIG.json  commands to a lock: bearer, DPoP and certificate-bound apps
 
 CONFIG is a JSON object:
 
@@ -37,6 +38,13 @@ one device has one session), "keepalive" (seconds), "deadline" (seconds to wait 
 
 `pipelined` keys: "rounds", "count"; clients "lamp", "switch" (lighting devices) and "app"
 (devices:read).
+
+`possession` keys: "broker_url" (the htu of a CONNECT's DPoP proof); clients "lock" (a device of
+the security zone), "bearer" (a plain bearer token with devices:control:security), "dpop" (a
+DPoP-bound token and "dpop_key", the PEM of its P-256 key) and "certificate" (a token bound to the
+certificate "cert"/"key" it connects with). Each app connects over MQTT 5 and commands the lock;
+then wrong proofs are tried. The report maps each case to its CONNACK, PUBACK and whether the lock
+heard the command. DPoP proofs are made with joserfc, not by Hearth's code.
 
 `mqtt5` keys: "checks" (optional: which to run, default all); clients "lamp", "switch" (lighting
 devices) and "app" (devices:read). Every check runs, also after one failed; the report's
@@ -197,14 +205,18 @@ class Peer:
         check(found, f"{self.name} ({label_of(self.protocol)}): no {what} within {timeout} s")
         return found
 
-    def connect(self):
-        """Connects and returns (CONNACK code, session present)."""
+    def connect(self, authentication=None):
+        """Connects and returns (CONNACK code, session present). `authentication`: MQTT 5
+        enhanced authentication for the CONNECT, a (method, data) pair."""
         kwargs = {}
         if self.protocol == mqtt.MQTTv5:
             kwargs["clean_start"] = self.clean
+            properties = Properties(PacketTypes.CONNECT)
             if self.expiry is not None:
-                properties = Properties(PacketTypes.CONNECT)
                 properties.SessionExpiryInterval = self.expiry
+            if authentication is not None:
+                properties.AuthenticationMethod, properties.AuthenticationData = authentication
+            if self.expiry is not None or authentication is not None:
                 kwargs["properties"] = properties
         self.client.connect(self.config.get("host", "127.0.0.1"), int(self.config["port"]), self.keepalive, **kwargs)
         self.client.loop_start()
@@ -1304,9 +1316,70 @@ def mqtt5(config):
     sys.exit(0 if ok else 1)
 
 
+def dpop_proof(key_pem, url, access_token, jti=None):
+    """An RFC 9449 proof for an MQTT CONNECT (htm CONNECT, htu the broker), made with joserfc."""
+    import base64
+    import hashlib
+    from joserfc import jwt as jose_jwt
+    from joserfc.jwk import ECKey
+
+    def b64url(data):
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    with open(key_pem, "rb") as file:
+        key = ECKey.import_key(file.read())
+    public = key.as_dict(private=False)
+    claims = {"jti": jti or str(uuid.uuid4()), "htm": "CONNECT", "htu": url, "iat": int(time.time()),
+              "ath": b64url(hashlib.sha256(access_token.encode()).digest())}
+    header = {"alg": "ES256", "typ": "dpop+jwt", "jwk": {k: public[k] for k in ("kty", "crv", "x", "y")}}
+    return jose_jwt.encode(header, claims, key).encode()
+
+
+def possession(config):
+    """Commands to a lock (security zone): only apps that prove possession of their token's key."""
+    clients, url = config["clients"], config["broker_url"]
+    lock = Peer(config, "lock", mqtt.MQTTv5)
+    lock.connected()
+    topic = f"devices/{clients['lock']['id']}/cmd/open"
+    check(lock.subscribe(f"devices/{clients['lock']['id']}/cmd/#", 1) == [1], "the lock could not subscribe")
+
+    def attempt(case, name, authentication=None):
+        peer = Peer(config, name, mqtt.MQTTv5, client_id="")
+        code, _ = peer.connect(authentication)
+        outcome = {"connack": code}
+        if code == 0:
+            payload = f"{case}-{token()}".encode()
+            outcome["puback"] = peer.publish(topic, payload, 1)
+            # An accepted command reaches the lock at once; a refused one must not, ever: wait a little.
+            heard = lock.matching(lambda m: m.payload == payload)
+            if not heard:
+                time.sleep(0.5 if outcome["puback"] == 0 else 1.0)
+                heard = lock.matching(lambda m: m.payload == payload)
+            outcome["heard"] = bool(heard)
+            peer.disconnect()
+        else:
+            peer._stop()
+        report[case] = outcome
+
+    dpop = clients["dpop"]
+    attempt("bearer", "bearer")
+    proof = dpop_proof(dpop["dpop_key"], url, dpop["token"])
+    attempt("dpop", "dpop", ("DPoP", proof))
+    attempt("certificate", "certificate")
+    # Wrong proofs, each refused at CONNECT.
+    attempt("dpop_replayed", "dpop", ("DPoP", proof))
+    attempt("dpop_without_proof", "dpop")
+    attempt("dpop_for_another_broker", "dpop", ("DPoP", dpop_proof(dpop["dpop_key"], "mqtts://elsewhere.example:8883", dpop["token"])))
+    attempt("dpop_for_another_token", "dpop", ("DPoP", dpop_proof(dpop["dpop_key"], url, clients["bearer"]["token"])))
+    attempt("bearer_with_a_proof", "bearer", ("DPoP", dpop_proof(dpop["dpop_key"], url, clients["bearer"]["token"])))
+    attempt("unknown_method", "bearer", ("SCRAM-SHA-256", b"n,,n=app,r=abc"))
+    lock.disconnect()
+    print(json.dumps({"ok": True, "report": report}, indent=2), flush=True)
+
+
 def main():
     modes = {"flows": flows, "wait": wait, "garbage": garbage, "idle": idle, "pipelined": pipelined,
-             "mqtt5": mqtt5}
+             "mqtt5": mqtt5, "possession": possession}
     if len(sys.argv) == 3 and sys.argv[1] in modes:
         with open(sys.argv[2]) as file:
             modes[sys.argv[1]](json.load(file))

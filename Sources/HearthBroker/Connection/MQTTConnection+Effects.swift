@@ -12,7 +12,9 @@ extension MQTTConnection {
         let leaf = (try? context?.pipeline.syncOperations.nioSSL_peerCertificate()).flatMap { $0 }
         let attempt = ConnectAttempt(
             clientID: connect.clientID, username: connect.username, password: connect.password,
-            certificateChain: leaf.flatMap { try? $0.toDERBytes() }.map { [$0] } ?? [], remoteAddress: remoteAddress)
+            certificateChain: leaf.flatMap { try? $0.toDERBytes() }.map { [$0] } ?? [], remoteAddress: remoteAddress,
+            authenticationMethod: connect.properties.authenticationMethod,
+            authenticationData: connect.properties.authenticationData, localPort: context?.channel.localAddress?.port)
         let gatekeeper = broker.gatekeeper
         offLoop({ await gatekeeper.authenticate(attempt) }) { [self] verdict in
             machine.authenticated(verdict, now: broker.clock.now)

@@ -10,6 +10,25 @@ public struct ConnectAttempt: Sendable {
     /// DER, leaf first; empty when the client sent no certificate.
     public let certificateChain: [[UInt8]]
     public let remoteAddress: String?
+    /// MQTT 5 enhanced authentication in the CONNECT (method and data), if the client sent it.
+    public var authenticationMethod: String?
+    public var authenticationData: [UInt8]?
+    /// The port the connection arrived on: a DPoP proof names the broker it was made for.
+    public var localPort: Int?
+
+    public init(
+        clientID: String, username: String?, password: [UInt8]?, certificateChain: [[UInt8]], remoteAddress: String?,
+        authenticationMethod: String? = nil, authenticationData: [UInt8]? = nil, localPort: Int? = nil
+    ) {
+        self.clientID = clientID
+        self.username = username
+        self.password = password
+        self.certificateChain = certificateChain
+        self.remoteAddress = remoteAddress
+        self.authenticationMethod = authenticationMethod
+        self.authenticationData = authenticationData
+        self.localPort = localPort
+    }
 }
 
 /// Why a live session is ended: the reason code (MQTT 5 DISCONNECT) and a reason for people.

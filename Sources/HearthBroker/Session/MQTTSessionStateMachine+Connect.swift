@@ -87,6 +87,8 @@ extension MQTTSessionStateMachine {
             if client.assignedClientID { properties.assignedClientIdentifier = client.clientID }
             if keepAlive != connect.keepAlive { properties.serverKeepAlive = keepAlive }
             if sessionExpiry != requestedExpiry { properties.sessionExpiryInterval = sessionExpiry }
+            // The gatekeeper accepted the method, or it would have refused the CONNECT (MQTT 5 §4.12).
+            properties.authenticationMethod = connect.properties.authenticationMethod
         }
         let connack = ConnAckPacket(sessionPresent: attachment.sessionPresent, reasonCode: .success, properties: properties)
         followUp = afterStorage(attachment.durable, awaiting: .sessionStored(connack, resumed: attachment.resumed))

@@ -83,6 +83,11 @@ public enum MessagingPolicy {
         guard target.state == .active else {
             return .deny("device-not-active", "device \(target.id) is \(target.state.rawValue)")
         }
+        if ZoneRequirements.of(target.zone).proofOfPossession, !app.possession.isProven {
+            return .deny(
+                "proof-of-possession-required",
+                "commands to the \(target.zone) zone need a proof of possession: connect with a DPoP-bound token and a DPoP proof (MQTT 5 authentication method DPoP), or with the certificate the token is bound to")
+        }
         return .allow("an app with devices:control:\(target.zone)")
     }
 
@@ -131,16 +136,18 @@ public struct AppFacts: Sendable, Hashable {
     /// The devices the person's access reaches, resolved when the app connected (zones name no
     /// device in a topic); nil when it reaches every device of the household.
     public let reachableDevices: Set<DeviceID>?
+    public let possession: Possession
 
     public init(
         person: PersonID, household: HouseholdID, scopes: Set<String>, access: DeviceAccess = .everything,
-        reachableDevices: Set<DeviceID>? = nil
+        reachableDevices: Set<DeviceID>? = nil, possession: Possession = .bearer
     ) {
         self.person = person
         self.household = household
         self.scopes = scopes
         self.access = access
         self.reachableDevices = reachableDevices
+        self.possession = possession
     }
 
     func reaches(_ device: DeviceFacts) -> Bool {

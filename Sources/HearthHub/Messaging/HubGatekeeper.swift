@@ -5,6 +5,7 @@ import HearthCore
 import HearthDetection
 import HearthMQTT
 import HearthOAuth
+import HearthPKI
 import HearthStore
 import SwiftASN1
 import X509
@@ -24,11 +25,23 @@ package struct HubGatekeeper: BrokerGatekeeper {
 
     package func authenticate(_ attempt: ConnectAttempt) async -> ConnectVerdict {
         do {
+            if let method = attempt.authenticationMethod, method != AccessTokenVerifier.mqttDPoPMethod {
+                return .refused(.badAuthenticationMethod, "the one authentication method this broker knows is DPoP")
+            }
+            let token = attempt.password.map { String(decoding: $0, as: UTF8.self) }
             if let der = attempt.certificateChain.first {
+                // An app whose token is bound to this certificate (RFC 8705); otherwise the device it names.
+                if let token, let claims = try? await tokens.signedClaims(token, dpop: false),
+                   let x5t = claims.cnf?.x5tS256, certificateThumbprint(der: der) == x5t,
+                   let leaf = try? Certificate(derEncoded: der)
+                {
+                    return try await authenticateApp(
+                        claims, attempt, possession: .certificate(serial: SerialNumberText.hex(leaf.serialNumber)))
+                }
                 return try await authenticateDevice(der: der, attempt)
             }
-            if let password = attempt.password {
-                return try await authenticateApp(token: String(decoding: password, as: UTF8.self), attempt)
+            if let token {
+                return try await authenticateApp(token: token, attempt)
             }
             return .refused(.notAuthorized, "connect with a device certificate, or with an access token as the password")
         } catch {
@@ -53,6 +66,9 @@ package struct HubGatekeeper: BrokerGatekeeper {
             validUntil: found.certificate.notAfter, auditSubject: "device:\(id)", assignedClientID: attempt.clientID.isEmpty))
     }
 
+    /// An access token as the password: a bearer token as it is; a DPoP-bound one with its proof
+    /// as MQTT 5 authentication data; a certificate-bound one only with that certificate, which
+    /// ``authenticate(_:)`` routes here.
     private func authenticateApp(token: String, _ attempt: ConnectAttempt) async throws -> ConnectVerdict {
         let claims: AccessTokenClaims
         do {
@@ -61,11 +77,39 @@ package struct HubGatekeeper: BrokerGatekeeper {
             if !refusal.routine { try await tokens.audit(refusal: refusal.error.reason, source: attempt.remoteAddress, endpoint: "mqtt") }
             return .refused(.badUserNameOrPassword, refusal.error.reason)
         }
-        // A sender-constrained token needs its proof, which MQTT cannot carry: DPoP has no place in
-        // CONNECT, and a certificate-bound token is for the client that holds the certificate.
-        guard claims.cnf == nil else {
-            return .refused(.notAuthorized, "a sender-constrained (DPoP or certificate-bound) token cannot be used as an MQTT password")
+        let possession: Possession
+        switch (claims.cnf?.jkt, claims.cnf?.x5tS256) {
+        case (let jkt?, _):
+            guard let proof = attempt.authenticationData else {
+                return .refused(.notAuthorized, "this token is DPoP-bound: send a DPoP proof as MQTT 5 authentication (method DPoP)")
+            }
+            let verified: VerifiedProof
+            do {
+                verified = try await tokens.connectProof(proof, accessToken: token, port: attempt.localPort)
+            } catch let error as OAuthError {
+                try await tokens.audit(refusal: error.description, source: attempt.remoteAddress, endpoint: "mqtt")
+                return .refused(.notAuthorized, error.description)
+            }
+            guard verified.jkt == jkt else {
+                try await tokens.audit(refusal: "a DPoP proof by another key", source: attempt.remoteAddress, endpoint: "mqtt")
+                return .refused(.notAuthorized, "the DPoP proof is not signed by the key this token is bound to")
+            }
+            possession = .dpop(jkt: jkt)
+        case (nil, _?):
+            return .refused(.notAuthorized, "this token is bound to a certificate: present it in the TLS handshake")
+        case (nil, nil):
+            guard attempt.authenticationMethod == nil else {
+                return .refused(.notAuthorized, "a DPoP proof goes with a DPoP-bound token; this is a bearer token")
+            }
+            possession = .bearer
         }
+        return try await authenticateApp(claims, attempt, possession: possession)
+    }
+
+    /// A token whose binding was checked: live, naming a person of an active household.
+    private func authenticateApp(
+        _ claims: AccessTokenClaims, _ attempt: ConnectAttempt, possession: Possession
+    ) async throws -> ConnectVerdict {
         guard try await tokens.isActive(claims) else {
             try await tokens.audit(refusal: "the token was revoked", source: attempt.remoteAddress, endpoint: "mqtt")
             return .refused(.badUserNameOrPassword, "the token was revoked")
@@ -73,7 +117,8 @@ package struct HubGatekeeper: BrokerGatekeeper {
         guard let personID = PersonID(claims.sub), let scopes = try? ScopeSet(parsing: claims.scope),
               let app = try await store.read({ db -> AppFacts? in
                   guard let token = try await db.oauthGrants.accessToken(jti: claims.jti) else { return nil }
-                  return try await Self.app(personID, household: token.householdID, scopes: Set(scopes.tokens), in: db)
+                  return try await Self.app(
+                      personID, household: token.householdID, scopes: Set(scopes.tokens), possession: possession, in: db)
               })
         else { return .refused(.notAuthorized, "the token does not name a person of an active household") }
         let now = store.clock.now
@@ -91,7 +136,9 @@ package struct HubGatekeeper: BrokerGatekeeper {
     /// The app as the policy sees it: the person in the household the token is for (its
     /// client's), with the devices their access reaches resolved now; nil when the person no
     /// longer belongs there or the household is not active.
-    static func app(_ person: PersonID, household: HouseholdID, scopes: Set<String>, in db: StoreSession) async throws -> AppFacts? {
+    static func app(
+        _ person: PersonID, household: HouseholdID, scopes: Set<String>, possession: Possession, in db: StoreSession
+    ) async throws -> AppFacts? {
         guard let (membership, state) = try await db.memberships.findWithHouseholdState(person: person, household: household),
               state == .active
         else { return nil }
@@ -99,7 +146,9 @@ package struct HubGatekeeper: BrokerGatekeeper {
         let reachable: Set<DeviceID>? = access.reachesEveryDevice
             ? nil
             : Set(try await db.devices.all(in: household).filter { access.reaches($0.id, zone: $0.zone) }.map(\.id))
-        return AppFacts(person: person, household: household, scopes: scopes, access: access, reachableDevices: reachable)
+        return AppFacts(
+            person: person, household: household, scopes: scopes, access: access, reachableDevices: reachable,
+            possession: possession)
     }
 
     package func device(_ id: Substring, in household: HouseholdID) async -> DeviceFacts? {
@@ -144,7 +193,15 @@ package struct HubGatekeeper: BrokerGatekeeper {
                         refused[client.sessionKey] = Cutoff(.notAuthorized, "the access token was revoked")
                         continue
                     }
-                    guard let fresh = try await Self.app(facts.person, household: facts.household, scopes: facts.scopes, in: db),
+                    if case .certificate(let serial) = facts.possession {
+                        let record = try await db.pki.certificate(serial: serial)
+                        guard record?.status == .valid, !pki.isRevoked(serial: serial) else {
+                            refused[client.sessionKey] = Cutoff(.notAuthorized, "the certificate the token is bound to was revoked")
+                            continue
+                        }
+                    }
+                    guard let fresh = try await Self.app(
+                              facts.person, household: facts.household, scopes: facts.scopes, possession: facts.possession, in: db),
                           PolicyEngine.decide(.app(fresh), .connectMessaging, .broker, PolicyContext(now: now)).allowed
                     else {
                         refused[client.sessionKey] = Cutoff(.notAuthorized, "the person's access to the household ended or is not open now")

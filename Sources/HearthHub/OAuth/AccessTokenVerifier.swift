@@ -65,6 +65,31 @@ package struct AccessTokenVerifier: Sendable {
         return try await server.store.read { db in try await db.oauthGrants.isAccessTokenActive(jti: claims.jti, at: at) }
     }
 
+    /// The MQTT 5 authentication method that carries a DPoP proof in a CONNECT.
+    package static let mqttDPoPMethod = "DPoP"
+
+    /// A CONNECT's DPoP proof (RFC 9449, carried as MQTT 5 enhanced authentication): `htm`
+    /// `CONNECT`, `htu` the broker as the hub names it — `mqtts://<the issuer's host>:<port>` —
+    /// `ath` the token's hash, and never seen before.
+    package func connectProof(_ proof: [UInt8], accessToken: String, port: Int?) async throws -> VerifiedProof {
+        guard proof.count <= 8192, let text = String(validating: proof, as: UTF8.self) else {
+            throw OAuthError(.invalidDPoPProof, "the authentication data must be one DPoP proof (a compact JWS)")
+        }
+        let now = server.now
+        let verified = try server.dpop.verify(
+            proof: text, method: "CONNECT", url: Self.brokerURL(issuer: server.issuer.url, port: port),
+            accessToken: accessToken, expectedNonce: nil, now: now)
+        try await server.refuseReplay(verified, now: now)
+        return verified
+    }
+
+    /// `mqtts://` with the issuer's host and the broker's port.
+    static func brokerURL(issuer: String, port: Int?) -> String {
+        let authority = issuer.split(separator: "/", omittingEmptySubsequences: true).dropFirst().first ?? ""
+        let host = authority.hasPrefix("[") ? String(authority.prefix { $0 != "]" }) + "]" : String(authority.prefix { $0 != ":" })
+        return "mqtts://\(host):\(port ?? 8883)"
+    }
+
     /// A refusal, and whether it is routine (an expired token) rather than evidence.
     package struct Refusal: Error {
         package let error: HearthError

@@ -73,11 +73,16 @@ extension AuthorizationServer {
         guard let verified else {
             throw DPoPNonceRequired(nonce: nonces.accepted(at: at)[0])
         }
+        try await refuseReplay(verified, now: at)
+        return verified
+    }
+
+    /// A proof counts once: its `jti` is remembered until its `iat` window has closed.
+    package func refuseReplay(_ verified: VerifiedProof, now: Date) async throws {
         let until = Date(timeIntervalSince1970: TimeInterval(verified.iat)).addingTimeInterval(120)
-        guard await dpopReplay.firstUse(jti: verified.jti, jkt: verified.jkt, until: until, now: at) else {
+        guard await dpopReplay.firstUse(jti: verified.jti, jkt: verified.jkt, until: until, now: now) else {
             throw OAuthError(.invalidDPoPProof, "this DPoP proof was used before")
         }
-        return verified
     }
 
     /// The proof a grant needs when a token or code is bound to a DPoP key.

@@ -14,16 +14,15 @@ package enum AuthorityProvisioning {
     package static let intermediateLifetime: TimeInterval = 5 * 365 * 86_400
 
     /// Makes whatever is missing: the PKI state row, the root, and the intermediates of every
-    /// zone of every household. Returns true when it created anything.
+    /// zone of every household. Returns the CAs it created (each still needs its first CRL).
     @discardableResult
     package static func ensure(
         in db: StoreSession, sealer: KeySealer, trustDomain: String, publicURL: String, hostnames: [String],
         actor: AuditActor, now: Date
-    ) async throws -> Bool {
-        var created = false
+    ) async throws -> [AuthorityRecord] {
+        var created: [AuthorityRecord] = []
         if try await db.pki.publicURL() == nil {
             try await db.pki.insertState(publicURL: publicURL)
-            created = true
         }
         let existing = try await db.pki.authorities()
         let root: AuthorityRecord
@@ -31,7 +30,7 @@ package enum AuthorityProvisioning {
             root = stored
         } else {
             root = try await createRoot(in: db, sealer: sealer, trustDomain: trustDomain, actor: actor, now: now)
-            created = true
+            created.append(root)
         }
         // Unsealed only if an intermediate is missing.
         var rootKey: P384.Signing.PrivateKey?
@@ -42,12 +41,11 @@ package enum AuthorityProvisioning {
             }) {
                 let key = try rootKey ?? RootKey.unseal(root, sealer: sealer)
                 rootKey = key
-                try await createIntermediate(
+                created.append(try await createIntermediate(
                     in: db, sealer: sealer, root: root, rootKey: key,
                     hostNames: try hostNames(existing: existing, else: hostnames),
                     namespace: IdentityNamespace(trustDomain: trustDomain, householdID: household.id), zone: zone,
-                    actor: actor, reason: "new zone CA", now: now)
-                created = true
+                    actor: actor, reason: "new zone CA", now: now))
             }
         }
         return created

@@ -69,14 +69,15 @@ public struct HubPKI: Sendable {
     /// CAs and first invitation at once); the caller refreshes after the commit.
     package func ensureHierarchy(actor: AuditActor, in db: StoreSession) async throws {
         let now = db.clock.now
-        guard try await AuthorityProvisioning.ensure(
-            in: db, sealer: sealer, trustDomain: trustDomain, publicURL: authorities.publicURL, hostnames: [], actor: actor,
-            now: now)
-        else { return }
-        let loaded = try await AuthoritySet.load(db, sealer: sealer)
-        for authority in loaded.intermediates where try await db.pki.crl(issuer: authority.id) == nil {
+        let publicURL = authorities.publicURL
+        let created = try await AuthorityProvisioning.ensure(
+            in: db, sealer: sealer, trustDomain: trustDomain, publicURL: publicURL, hostnames: [], actor: actor, now: now)
+        guard !created.isEmpty else { return }
+        // Only the new CAs lack a CRL: a household's creation stays a few statements per zone.
+        for record in created {
             try await CRLPublishing.publish(
-                authority, in: db, sealer: sealer, publicURL: authorities.publicURL, actor: actor, now: now)
+                LoadedAuthority(record: record, sealer: sealer, publicURL: publicURL), in: db, sealer: sealer,
+                publicURL: publicURL, actor: actor, now: now)
         }
         try await db.pki.bumpRevision()
     }

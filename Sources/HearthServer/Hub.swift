@@ -101,11 +101,11 @@ public struct Hub: Sendable {
                 privacy: hub.privacy, lifecycle: hub.lifecycle, people: hub.people, bodyLimit: bodyLimit, sessions: hub.sessions
             ).endpoints
             + AlertRoutes(
-                alerts: hub.alerts,
+                alerts: hub.alerts, held: hub.heldCommands,
                 checkup: Checkup(
                     pki: hub.pki, privacy: hub.privacy, lifecycle: hub.lifecycle,
                     connected: { [broker = hub.broker] household in broker?.connectedSubjects(in: household) ?? [] }),
-                sessions: hub.sessions
+                sessions: hub.sessions, bodyLimit: bodyLimit
             ).endpoints
             + ConsoleRoutes(hub: hub, bodyLimit: bodyLimit).endpoints
     }

@@ -34,5 +34,6 @@ public struct StoreSession: Sendable {
     public var mqtt: MQTTRecords { MQTTRecords(db: db) }
     public var privacy: PrivacyRecords { PrivacyRecords(db: db) }
     public var alerts: AlertRecords { AlertRecords(db: db) }
+    public var commands: CommandRecords { CommandRecords(db: db) }
     public var audit: AuditRecords { AuditRecords(db: db, clock: clock) }
 }

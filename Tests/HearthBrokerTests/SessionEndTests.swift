@@ -188,6 +188,25 @@ import Testing
         ])
     }
 
+    /// A held command is kept (the executor hands it to detection), not routed and not a denial;
+    /// the client hears 0x83 with the reason (MQTT 5), or a plain acknowledgement (3.1.1).
+    @Test(arguments: Session.versions)
+    func aHeldCommandIsKeptNotRoutedAndTheClientIsTold(_ version: MQTTVersion) {
+        var session = Session.connected(version)
+        let lock = DeviceFacts(id: DeviceID(), household: HouseholdID(), zone: .security, state: .active)
+        let command = "devices/\(lock.id)/cmd/open"
+        _ = session.receive(Session.publish(command, qos: .atLeastOnce, id: 7))
+        let steps = session.run(session.machine.policyDecided(
+            .hold("step-up-required", "held for an owner's approval"), onOwnFacts: false, target: lock, now: session.now))
+        #expect(steps == [
+            .holdCommand(topic: command),
+            .send(.ack(AckPacket(
+                .puback, packetID: 7, reasonCode: version == .v5 ? .implementationSpecificError : .success,
+                properties: version == .v5 ? Session.reasonString("held for an owner's approval") : .none))),
+        ])
+        #expect(session.receive(Session.publish(command)) == [.askPolicy(topic: command)], "a hold is not remembered")
+    }
+
     @Test func acknowledgementsWaitForACongestedSubscriberAndLeaveInOrder() {
         var session = Session.connected(.v5)
         let topic = Session.ownTopic

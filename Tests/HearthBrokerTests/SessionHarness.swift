@@ -23,6 +23,7 @@ enum Step: Equatable {
     case unsubscribe([String])
     case awaitStorage(UInt64)
     case settle(topic: String), discard(topic: String), requeue(topic: String)
+    case holdCommand(topic: String)
     case countDropped, beginCongestion, endCongestion
     case close(sending: MQTTPacket?)
     case closeNow
@@ -42,6 +43,7 @@ enum Step: Equatable {
         case .refuse(let connack, _): self = .refuse(connack)
         case .askPolicy(let question): self = .askPolicy(topic: question.topic)
         case .recordDenial(let denial): self = .recordDenial(denial.action, sample: denial.sample)
+        case .holdCommand(_, _, let topic, _, _): self = .holdCommand(topic: topic)
         case .route(let message, _, let watch): self = .route(topic: message.topic, watchCongestion: watch)
         case .subscribe(let grants, let denials): self = .subscribe(filters: grants.map(\.filter.text), denied: denials.map(\.sample))
         case .unsubscribe(let filters): self = .unsubscribe(filters)

@@ -110,6 +110,34 @@ import Testing
         #expect(Self.publish(Self.app(["devices:read"], possession: possession), "devices/\(target.id)/cmd/open", commanding: target) == "insufficient-scope")
     }
 
+    /// Context for a proven app's command to a lock: unfamiliar or at an unusual hour → held (unless a
+    /// second factor was proved within ten minutes); a high risk score → refused; no context → allowed.
+    @Test(arguments: [
+        (CommandContext?.none, TimeInterval?.none, "allowed"),
+        (CommandContext(familiar: true, usualHour: true, risk: 0), nil, "allowed"),
+        (CommandContext(familiar: false, usualHour: true, risk: 0), nil, "step-up-required"),
+        (CommandContext(familiar: true, usualHour: false, risk: 0), nil, "step-up-required"),
+        (CommandContext(familiar: false, usualHour: false, risk: 0), 120, "allowed"),
+        (CommandContext(familiar: false, usualHour: true, risk: 0), 1200, "step-up-required"),
+        (CommandContext(familiar: false, usualHour: true, risk: 0), -60, "step-up-required"),
+        (CommandContext(familiar: true, usualHour: true, risk: 70), 60, "risk-too-high"),
+        (CommandContext(familiar: true, usualHour: true, risk: 69), nil, "allowed"),
+    ])
+    func contextWeighsOnCommandsToSecurityDevices(command: CommandContext?, secondFactorAgo: TimeInterval?, expected: String) {
+        let lock = Self.device(.security)
+        let lamp = Self.device(.lighting)
+        let app = PolicySubject.app(AppFacts(
+            person: PersonID(), household: Self.household, scopes: ["devices:control:security", "devices:control:lighting"],
+            possession: .dpop(jkt: "k"), secondFactorAt: secondFactorAgo.map { Self.now.addingTimeInterval(-$0) }))
+        let context = PolicyContext(now: Self.now, command: command)
+        let decision = PolicyEngine.decide(app, .publishMessage, .topic(MessagingTopic("devices/\(lock.id)/cmd/open"), commanding: lock), context)
+        #expect(decision.code == expected, "\(decision.reason)")
+        #expect(decision.held == (expected == "step-up-required"))
+        // Other zones take commands whatever the context.
+        let toLamp = PolicyEngine.decide(app, .publishMessage, .topic(MessagingTopic("devices/\(lamp.id)/cmd/power"), commanding: lamp), context)
+        #expect(toLamp.code == "allowed")
+    }
+
     @Test func filterCoverage() {
         func covered(_ filter: String, _ pattern: String) -> Bool { MessagingTopic(filter).isCovered(by: MessagingTopic(pattern)) }
         #expect(covered("a/b", "a/b"))

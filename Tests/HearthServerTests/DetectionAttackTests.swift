@@ -9,10 +9,11 @@ import Testing
 
 /// The attack suite (docs/detection.md): a household of 20 devices sending their usual state and
 /// 2 apps listening, and around it, one after another, a message storm, a cloned certificate used
-/// from a second address, a stranger guessing tokens and a page rebinding its name — each played by Eclipse Paho from
+/// from a second address, a stranger guessing tokens, a page rebinding its name and an app commanding a
+/// lock it never commanded — each played by Eclipse Paho from
 /// scripts/test-tools/attack_suite.py, with how fast the hub contained it measured. The household's
 /// own devices must raise no alert and lose no connection meanwhile.
-@Suite(.serialized, .requires(.pythonModule("paho.mqtt"), .command("curl"))) struct DetectionAttackTests {
+@Suite(.serialized, .requires(.pythonModule("paho.mqtt", "joserfc"), .command("curl"))) struct DetectionAttackTests {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("scripts/test-tools/attack_suite.py").path
 
@@ -108,6 +109,20 @@ import Testing
             try await eventually("the rebinding attempt is an alert") {
                 try await service.list(household: nil).contains { $0.kind == .dnsRebinding && $0.suspect == "source:127.0.0.1" }
             }
+
+            // An app that never commanded the front door commands it (with a proof of possession):
+            // held — PUBACK 0x83, the lock hears nothing — and an alert holds it for an owner.
+            let lock = try await fixture.device("front-door", zone: "security")
+            let doorApp = try await ProofOfPossessionTests.Apps(fixture)
+            var unusual = ProofOfPossessionTests.config(fixture, [:])
+            unusual["lock"] = lock.paho
+            unusual["app"] = ["token": doorApp.dpop, "dpop_key": doorApp.dpopKey]
+            let held = try await Self.run("unusual", unusual, folder: fixture.folder)
+            #expect(held["puback"] as? Int == 0x83 && held["heard"] as? Bool == false, "\(held)")
+            try await eventually("the held command is an alert") {
+                try await alerts(hub).contains { $0.kind == .unusualCommand && $0.evidence.contains { $0.value == lock.id } }
+            }
+            print("attack suite: an unusual command to a lock held (PUBACK 0x83) \(held["held_after"] ?? "-") s after it was sent")
 
             // The household carried on untouched: no alert about its devices, no connection lost.
             _ = FileManager.default.createFile(atPath: stop, contents: nil)

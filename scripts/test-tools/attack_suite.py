@@ -10,6 +10,8 @@ household around them, and measures what the hub did and when (docs/detection.md
                                             when each connection was cut off
     attack_suite.py guess CONFIG.json       CONNECTs with wrong tokens from one source address, paced;
                                             which attempt was first refused at the TCP/TLS level
+    attack_suite.py unusual CONFIG.json     an app that never commanded a lock commands it (with a
+                                            DPoP proof): its PUBACK, and whether the lock heard it
 
 CONFIG is a JSON object: {"host", "port", "ca", ...} and per mode:
 
@@ -22,6 +24,9 @@ CONFIG is a JSON object: {"host", "port", "ca", ...} and per mode:
 - clone: "device", "addresses" [first, second] (local addresses to connect from: 127.0.0.x);
   times are seconds from the second connection's CONNACK.
 - guess: "address", "attempts", "pace" (seconds between attempts).
+- unusual: "lock" {"cert", "key", "id"}, "app" {"token", "dpop_key"} (a DPoP-bound token and the
+  PEM of its key), "broker_url" (the proof's htu); the proof is made by joserfc
+  (mqtt_interop.dpop_proof).
 
 Written for paho-mqtt 2.x (CallbackAPIVersion.VERSION2).
 """
@@ -251,7 +256,52 @@ def guess(config):
     report({"first_blocked": first_blocked, "refused_by_credential": refused, "attempts": results})
 
 
-MODES = {"household": household, "storm": storm, "clone": clone, "guess": guess}
+def unusual(config):
+    from mqtt_interop import dpop_proof
+    from paho.mqtt.packettypes import PacketTypes
+    from paho.mqtt.properties import Properties
+
+    lock_id = config["lock"]["id"]
+    heard = []
+    lock = device_client(config, config["lock"])
+    lock.on_message = lambda client, userdata, message: heard.append(bytes(message.payload))
+    connect(lock, config)
+    lock.subscribe(f"devices/{lock_id}/cmd/#", qos=1)
+    time.sleep(0.3)
+    app = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="", protocol=mqtt.MQTTv5)
+    app.tls_set(ca_certs=config["ca"])
+    app.username_pw_set("app", config["app"]["token"])
+    properties = Properties(PacketTypes.CONNECT)
+    properties.AuthenticationMethod = "DPoP"
+    properties.AuthenticationData = dpop_proof(config["app"]["dpop_key"], config["broker_url"], config["app"]["token"])
+    connected = threading.Event()
+    app.on_connect = lambda client, userdata, flags, reason_code, props: connected.set()
+    acknowledged = threading.Event()
+    outcome = {}
+
+    def on_publish(client, userdata, mid, reason_code, props):
+        outcome["puback"] = reason_code.value if hasattr(reason_code, "value") else int(reason_code)
+        outcome["reason"] = getattr(props, "ReasonString", None) if props else None
+        outcome["at"] = time.time()
+        acknowledged.set()
+
+    app.on_publish = on_publish
+    app.connect(config["host"], config["port"], keepalive=10, properties=properties)
+    app.loop_start()
+    if not connected.wait(15):
+        report({"failed": "the app could not connect"}, ok=False)
+    payload = b"open-the-door"
+    sent = time.time()
+    app.publish(f"devices/{lock_id}/cmd/open", payload, qos=1)
+    acknowledged.wait(15)
+    time.sleep(2)
+    app.loop_stop()
+    lock.loop_stop()
+    report({"puback": outcome.get("puback"), "reason": outcome.get("reason"),
+            "held_after": outcome["at"] - sent if "at" in outcome else None, "heard": payload in heard})
+
+
+MODES = {"household": household, "storm": storm, "clone": clone, "guess": guess, "unusual": unusual}
 
 if __name__ == "__main__":
     if len(sys.argv) != 3 or sys.argv[1] not in MODES:

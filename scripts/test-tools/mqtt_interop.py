@@ -8,6 +8,7 @@
     mqtt_interop.py pipelined CONFIG.json last PUBLISHes and DISCONNECT in one write, closed at once; what arrived
     mqtt_interop.py mqtt5 CONFIG.json     MQTT 5 features, one check each; JSON report; exit 1 if any failed
     mqtt_interop.py possession CONFIG.json  commands to a lock: bearer, DPoP and certificate-bound apps
+    mqtt_interop.py hold CONFIG.json      an unusual command to a lock, held until approved (JSON lines)
 
 CONFIG is a JSON object:
 
@@ -45,6 +46,12 @@ DPoP-bound token and "dpop_key", the PEM of its P-256 key) and "certificate" (a 
 certificate "cert"/"key" it connects with). Each app connects over MQTT 5 and commands the lock;
 then wrong proofs are tried. The report maps each case to its CONNACK, PUBACK and whether the lock
 heard the command. DPoP proofs are made with joserfc, not by Hearth's code.
+
+`hold` keys: as `possession` (clients "lock" and "dpop", "broker_url"), and "wait" (seconds). The
+DPoP app, which never commanded the lock, commands it: JSON lines {"event": "held", "puback": N}
+after its PUBACK, then {"event": "delivered", "time": T} once the lock hears the command (an owner
+approves it meanwhile) or {"event": "not-delivered"}; then a second command, which the app may now
+send unheld: {"event": "second", "puback": N, "heard": true|false}.
 
 `mqtt5` keys: "checks" (optional: which to run, default all); clients "lamp", "switch" (lighting
 devices) and "app" (devices:read). Every check runs, also after one failed; the report's
@@ -1377,9 +1384,34 @@ def possession(config):
     print(json.dumps({"ok": True, "report": report}, indent=2), flush=True)
 
 
+def hold(config):
+    """A command out of the ordinary to a lock, held until an owner approves it."""
+    clients, url = config["clients"], config["broker_url"]
+    lock = Peer(config, "lock", mqtt.MQTTv5)
+    lock.connected()
+    lock_id = clients["lock"]["id"]
+    check(lock.subscribe(f"devices/{lock_id}/cmd/#", 1) == [1], "the lock could not subscribe")
+    app = Peer(config, "dpop", mqtt.MQTTv5, client_id="")
+    dpop = clients["dpop"]
+    code, _ = app.connect(("DPoP", dpop_proof(dpop["dpop_key"], url, dpop["token"])))
+    check(code == 0, f"the DPoP app's CONNACK {code}")
+    first = f"open-{token()}".encode()
+    emit({"event": "held", "puback": app.publish(f"devices/{lock_id}/cmd/open", first, 1)})
+    with lock.changed:
+        lock.changed.wait_for(lambda: any(m.payload == first for m in lock.messages), float(config.get("wait", 30)))
+    heard = next(iter(lock.matching(lambda m: m.payload == first)), None)
+    emit({"event": "delivered", "time": heard.at} if heard else {"event": "not-delivered"})
+    second = f"open-{token()}".encode()
+    puback = app.publish(f"devices/{lock_id}/cmd/open", second, 1)
+    time.sleep(0.5)
+    emit({"event": "second", "puback": puback, "heard": bool(lock.matching(lambda m: m.payload == second))})
+    app.disconnect()
+    lock.disconnect()
+
+
 def main():
     modes = {"flows": flows, "wait": wait, "garbage": garbage, "idle": idle, "pipelined": pipelined,
-             "mqtt5": mqtt5, "possession": possession}
+             "mqtt5": mqtt5, "possession": possession, "hold": hold}
     if len(sys.argv) == 3 and sys.argv[1] in modes:
         with open(sys.argv[2]) as file:
             modes[sys.argv[1]](json.load(file))

@@ -122,6 +122,10 @@ extension AuditAction {
     /// A further step on an open alert (a storm that outlasted its rate limit, or ended).
     public static let alertEscalated: AuditAction = "detection.alert_escalated"
     public static let alertAcknowledged: AuditAction = "detection.alert_acknowledged"
+    /// A command held for an owner's approval: kept (with the alert), approved and delivered, or refused.
+    public static let commandHeld: AuditAction = "detection.command_held"
+    public static let commandApproved: AuditAction = "detection.command_approved"
+    public static let commandRefused: AuditAction = "detection.command_refused"
     // Telemetry privacy (docs/privacy.md).
     public static let flowDeclared: AuditAction = "privacy.flow_declared"
     public static let flowRemoved: AuditAction = "privacy.flow_removed"

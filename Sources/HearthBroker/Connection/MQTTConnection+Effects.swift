@@ -44,21 +44,28 @@ extension MQTTConnection {
             return machine.policyDecided(decide(client, messaging, commanding: nil), onOwnFacts: true, now: broker.clock.now)
         }
         if let known = broker.cachedDevice(target, in: client.household) {
-            // Good until the device facts it rests on are dropped (the next access change).
+            // Good until the device facts it rests on are dropped (the next access change) —
+            // unless it weighed context (the hour, the risk), which changes on its own.
+            let decision = decide(client, messaging, commanding: known)
             return machine.policyDecided(
-                decide(client, messaging, commanding: known), onOwnFacts: false, onDeviceFacts: true, now: broker.clock.now)
+                decision, onOwnFacts: false, onDeviceFacts: !broker.weighsContext(known, for: client), target: known,
+                now: broker.clock.now)
         }
         let broker = self.broker
         let household = client.household
         let name = String(target)
         offLoop({ await broker.lookUpDevice(Substring(name), in: household) }) { [self] device in
-            machine.policyDecided(decide(client, messaging, commanding: device), onOwnFacts: false, now: broker.clock.now)
+            machine.policyDecided(decide(client, messaging, commanding: device), onOwnFacts: false, target: device, now: broker.clock.now)
         }
         return .none
     }
 
     private func decide(_ client: BrokerClient, _ topic: MessagingTopic, commanding: DeviceFacts?) -> PolicyDecision {
-        PolicyEngine.decide(client.subject, .publishMessage, .topic(topic, commanding: commanding), PolicyContext(now: broker.clock.now))
+        let now = broker.clock.now
+        let context = PolicyContext(now: now, command: commanding.flatMap { broker.commandContext(client, commanding: $0, at: now) })
+        let decision = PolicyEngine.decide(client.subject, .publishMessage, .topic(topic, commanding: commanding), context)
+        if decision.allowed, context.command != nil, let target = commanding { broker.learnCommand(client, to: target, at: now) }
+        return decision
     }
 
     func route(_ message: BrokerMessage, household: HouseholdID, watchCongestion: Bool) -> Action {

@@ -26,6 +26,8 @@ public final class Broker: Sendable {
     let signals: SignalInbox?
     /// Sources refused at connection (brute-force containment).
     let blocklist: SourceBlocklist?
+    /// What the hub learned about commands to `security` devices (nil: no context is weighed).
+    let commands: CommandLedger?
     /// Device meters and live credentials (``watch(_:connection:address:)``), behind their own
     /// lock: taken at connect and close and by the harvest, never per message.
     let watched = Mutex(Watched())
@@ -59,10 +61,11 @@ public final class Broker: Sendable {
     public init(
         configuration: BrokerConfiguration, gatekeeper: any BrokerGatekeeper, storage: (any BrokerStorage)?, logger: Logger,
         clock: any HearthClock = SystemClock(), telemetryGate: (any TelemetryGate)? = nil, signals: SignalInbox? = nil,
-        blocklist: SourceBlocklist? = nil
+        blocklist: SourceBlocklist? = nil, commands: CommandLedger? = nil
     ) {
         self.signals = signals
         self.blocklist = blocklist
+        self.commands = commands
         self.clock = clock
         self.configuration = configuration
         self.gatekeeper = gatekeeper

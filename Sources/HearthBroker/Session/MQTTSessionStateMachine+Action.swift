@@ -38,6 +38,9 @@ extension MQTTSessionStateMachine {
         /// through ``MQTTSessionStateMachine/policyDecided(_:onOwnFacts:now:)``.
         case askPolicy(PublishQuestion)
         indirect case recordDenial(Denial)
+        /// The policy held the command for an owner's approval: the executor keeps it (through
+        /// detection, which raises the alert), the client has been told it is held.
+        indirect case holdCommand(client: BrokerClient, target: DeviceFacts, topic: String, payload: ByteBuffer, reason: String)
         /// Routes the client's message; where the broker stored it comes back through
         /// ``MQTTSessionStateMachine/routed(durable:holdAcknowledgements:)``. `watchCongestion`:
         /// the publisher waits for acknowledgements, so congested subscribers may hold them.

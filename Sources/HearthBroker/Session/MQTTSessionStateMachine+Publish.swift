@@ -42,7 +42,8 @@ extension MQTTSessionStateMachine {
     /// device's facts as the broker holds them now, so it is remembered until they change
     /// (``deviceFacts(asOf:)``) — a command stream then costs no policy round trip per message.
     mutating func policyDecided(
-        _ decision: PolicyDecision, onOwnFacts: Bool, onDeviceFacts: Bool = false, now: @autoclosure () -> Date
+        _ decision: PolicyDecision, onOwnFacts: Bool, onDeviceFacts: Bool = false, target: DeviceFacts? = nil,
+        now: @autoclosure () -> Date
     ) -> Action {
         guard case .publishDecision(let publish, let topic) = awaiting else { return .none }
         awaiting = nil
@@ -54,7 +55,7 @@ extension MQTTSessionStateMachine {
                 permittedCommandTopics.insert(topic)
             }
         }
-        return complete(publish, topic: topic, decision: decision, now: now())
+        return complete(publish, topic: topic, decision: decision, target: target, now: now())
     }
 
     /// The generation of the broker's device facts as the connection reads them: commands allowed
@@ -65,11 +66,16 @@ extension MQTTSessionStateMachine {
         permittedCommandTopics.removeAll()
     }
 
-    private mutating func complete(_ publish: PublishPacket, topic: String, decision: PolicyDecision, now: @autoclosure () -> Date) -> Action {
+    private mutating func complete(
+        _ publish: PublishPacket, topic: String, decision: PolicyDecision, target: DeviceFacts? = nil, now: @autoclosure () -> Date
+    ) -> Action {
         guard let client else { return .none }
         let receipt = PublishReceipt(qos: publish.qos, packetID: publish.packetID)
         guard decision.allowed else {
             followUp = acknowledge(receipt, decision: decision)
+            if decision.held, let target {
+                return .holdCommand(client: client, target: target, topic: topic, payload: publish.payload, reason: decision.reason)
+            }
             return .recordDenial(Denial(client: client, action: .publishMessage, decision: decision, sample: topic))
         }
         let message = BrokerMessage(publish, topic: topic, publisher: client.sessionKey, now: now())
@@ -113,7 +119,12 @@ extension MQTTSessionStateMachine {
     mutating func acknowledge(_ receipt: PublishReceipt, decision: PolicyDecision) -> Action {
         // MQTT 3.1.1 cannot say "not authorized" in an acknowledgement: the message is
         // acknowledged and dropped, as Mosquitto does; MQTT 5 gets the reason code.
-        acknowledge(receipt, refusal: decision.allowed || version == .v311 ? nil : (.notAuthorized, decision.reason))
+        // A held command is not refused for good: 0x83 (the receiver is not willing to accept it
+        // now), with the reason naming the hold.
+        acknowledge(
+            receipt,
+            refusal: decision.allowed || version == .v311
+                ? nil : (decision.held ? .implementationSpecificError : .notAuthorized, decision.reason))
     }
 
     /// A PUBACK or PUBREC: success, or (MQTT 5) a failure code with a reason string.

@@ -1,3 +1,4 @@
+import struct Foundation.Date
 /// What a client of the hub's MQTT broker may publish and subscribe to, inside its household
 /// (topics are relative to the household's mount point). ``PolicyEngine`` calls these after its
 /// device checks (revoked, expired, decommissioned, pending, quarantined, out of posture).
@@ -66,7 +67,7 @@ public enum MessagingPolicy {
         return .allow("an app with a messaging scope")
     }
 
-    static func appPublish(_ app: AppFacts, _ topic: MessagingTopic, target: DeviceFacts?) -> PolicyDecision {
+    static func appPublish(_ app: AppFacts, _ topic: MessagingTopic, target: DeviceFacts?, _ context: PolicyContext) -> PolicyDecision {
         if let reserved = refuseReserved(topic) { return reserved }
         guard let commanded = topic.commandTarget else {
             return .deny("not-permitted", "apps publish only commands, to devices/<id>/cmd/<name>")
@@ -83,10 +84,27 @@ public enum MessagingPolicy {
         guard target.state == .active else {
             return .deny("device-not-active", "device \(target.id) is \(target.state.rawValue)")
         }
-        if ZoneRequirements.of(target.zone).proofOfPossession, !app.possession.isProven {
+        let requirements = ZoneRequirements.of(target.zone)
+        if requirements.proofOfPossession, !app.possession.isProven {
             return .deny(
                 "proof-of-possession-required",
                 "commands to the \(target.zone) zone need a proof of possession: connect with a DPoP-bound token and a DPoP proof (MQTT 5 authentication method DPoP), or with the certificate the token is bound to")
+        }
+        if requirements.holdsUnusualCommands, let command = context.command {
+            if let maximum = requirements.maximumRisk, command.risk >= maximum {
+                return .deny(
+                    "risk-too-high",
+                    "this person's risk score is \(Int(command.risk)) (alerts about them are open): an owner must acknowledge those alerts first")
+            }
+            if !command.familiar || !command.usualHour {
+                if let at = app.secondFactorAt, at <= context.now, context.now.timeIntervalSince(at) <= requirements.stepUpWindow {
+                    return .allow("an unusual command, with a second factor proved \(Int(context.now.timeIntervalSince(at))) s ago")
+                }
+                let why = !command.familiar
+                    ? "this app's person never commanded device \(target.id) before"
+                    : "the household does not command \(target.zone) devices at this hour"
+                return .hold("step-up-required", "held for an owner's approval: \(why)")
+            }
         }
         return .allow("an app with devices:control:\(target.zone)")
     }
@@ -137,10 +155,12 @@ public struct AppFacts: Sendable, Hashable {
     /// device in a topic); nil when it reaches every device of the household.
     public let reachableDevices: Set<DeviceID>?
     public let possession: Possession
+    /// When the person last proved a second factor for this token (`auth_time` with `acr` mfa).
+    public let secondFactorAt: Date?
 
     public init(
         person: PersonID, household: HouseholdID, scopes: Set<String>, access: DeviceAccess = .everything,
-        reachableDevices: Set<DeviceID>? = nil, possession: Possession = .bearer
+        reachableDevices: Set<DeviceID>? = nil, possession: Possession = .bearer, secondFactorAt: Date? = nil
     ) {
         self.person = person
         self.household = household
@@ -148,6 +168,7 @@ public struct AppFacts: Sendable, Hashable {
         self.access = access
         self.reachableDevices = reachableDevices
         self.possession = possession
+        self.secondFactorAt = secondFactorAt
     }
 
     func reaches(_ device: DeviceFacts) -> Bool {

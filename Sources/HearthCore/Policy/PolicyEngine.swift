@@ -170,7 +170,7 @@ public enum PolicyEngine {
         case (.connectMessaging, .broker):
             return MessagingPolicy.appConnect(app)
         case (.publishMessage, .topic(let topic, let target)):
-            return MessagingPolicy.appPublish(app, topic, target: target)
+            return MessagingPolicy.appPublish(app, topic, target: target, context)
         case (.subscribeMessages, .topicFilter(let filter)):
             return MessagingPolicy.appSubscribe(app, filter)
         default:

@@ -136,8 +136,30 @@ public struct CertificateFacts: Sendable, Hashable {
 /// The circumstances of a request.
 public struct PolicyContext: Sendable, Hashable {
     public let now: Date
+    /// For a command to a device whose zone weighs context (``ZoneRequirements``): what the hub
+    /// learned about the commander and the household; nil when nothing is learned (detection off).
+    public let command: CommandContext?
 
-    public init(now: Date) { self.now = now }
+    public init(now: Date, command: CommandContext? = nil) {
+        self.now = now
+        self.command = command
+    }
+}
+
+/// What the hub knows about a command beyond who sends it: whether this commander has commanded
+/// this device before (or an owner approved it), whether the household commands such devices at
+/// this hour, and the commander's current risk score.
+public struct CommandContext: Sendable, Hashable {
+    public let familiar: Bool
+    public let usualHour: Bool
+    /// 0–100, decaying; see detection's risk score.
+    public let risk: Double
+
+    public init(familiar: Bool, usualHour: Bool, risk: Double) {
+        self.familiar = familiar
+        self.usualHour = usualHour
+        self.risk = risk
+    }
 }
 
 /// The answer: allowed or not, with a stable code (for APIs and signals) and a reason a person
@@ -146,9 +168,17 @@ public struct PolicyDecision: Sendable, Hashable {
     public let allowed: Bool
     public let code: String
     public let reason: String
+    /// Not allowed now, but kept for an owner to approve with a second factor (a command to a
+    /// `security` device out of the ordinary).
+    public let held: Bool
 
-    public static func allow(_ reason: String) -> PolicyDecision { PolicyDecision(allowed: true, code: "allowed", reason: reason) }
+    public static func allow(_ reason: String) -> PolicyDecision {
+        PolicyDecision(allowed: true, code: "allowed", reason: reason, held: false)
+    }
     public static func deny(_ code: String, _ reason: String) -> PolicyDecision {
-        PolicyDecision(allowed: false, code: code, reason: reason)
+        PolicyDecision(allowed: false, code: code, reason: reason, held: false)
+    }
+    public static func hold(_ code: String, _ reason: String) -> PolicyDecision {
+        PolicyDecision(allowed: false, code: code, reason: reason, held: true)
     }
 }

@@ -17,6 +17,8 @@ public enum ContainmentAction: Sendable, Hashable {
     case revokeToken(id: String, household: HouseholdID)
     /// New connections from the address are refused until `until`.
     case blockSource(String, until: Date)
+    /// The command is kept, undelivered, until an owner approves or refuses it, or it expires.
+    case holdCommand(HeldCommand)
 
     /// A stable name, for the audit log and metrics.
     public var name: String {
@@ -28,6 +30,7 @@ public enum ContainmentAction: Sendable, Hashable {
         case .revokeCertificate: "revoke-certificate"
         case .revokeToken: "revoke-token"
         case .blockSource: "block-source"
+        case .holdCommand: "hold-command"
         }
     }
 
@@ -42,6 +45,7 @@ public enum ContainmentAction: Sendable, Hashable {
         case .revokeCertificate(let serial, let device, _): "revoked certificate \(serial) of device \(device)"
         case .revokeToken(let id, _): "revoked token \(id) and its grant"
         case .blockSource(let address, let until): "blocked \(address) until \(RFC3339.format(until))"
+        case .holdCommand(let command): "held command \(command.id) to device \(command.device) until an owner approves it (at the latest \(RFC3339.format(command.expiresAt)))"
         }
     }
 }

@@ -37,6 +37,8 @@ public struct DetectionEngine: Sendable {
             return rebinding.refused(host, source: source, at: at)
         case .credentialInTwoPlaces(let suspect, let household, let credential, let addresses, let zone, let at):
             return duplicatedCredential(suspect, household: household, credential, addresses: addresses, zone: zone, at: at)
+        case .commandHeld(let command):
+            return [Self.unusualCommand(command)]
         }
     }
 
@@ -79,6 +81,19 @@ public struct DetectionEngine: Sendable {
                 Evidence("lifetime-used", String(format: "%.2f", used)),
             ],
             at: now), actions: [])]
+    }
+
+    /// Every held command is its own alert: each waits for its own approval.
+    private static func unusualCommand(_ command: HeldCommand) -> Response {
+        let suspect = Suspect(command.commander) ?? Suspect(.app, command.commander)
+        return Response(finding: Finding(
+            kind: .unusualCommand, suspect: suspect, household: command.household, severity: .warning,
+            summary: "a command from \(command.commander) to \(command.zone) device \(command.device) was held: \(command.reason)",
+            evidence: [
+                Evidence("command", command.id), Evidence("device", command.device.rawValue), Evidence("topic", command.topic),
+                Evidence("reason", command.reason), Evidence("expires", RFC3339.format(command.expiresAt)),
+            ],
+            at: command.heldAt), actions: [.holdCommand(command)])
     }
 
     private static func duration(_ seconds: TimeInterval) -> String {

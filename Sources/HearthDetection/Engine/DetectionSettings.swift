@@ -9,6 +9,8 @@ public struct DetectionSettings: Sendable, Hashable, Codable {
     public var scanning = ScanSettings()
     public var tokenStorm = TokenStormSettings()
     public var containment = ContainmentRules()
+    /// Commands to `security` devices out of the ordinary (held for an owner's approval).
+    public var commands = CommandSettings()
     /// Per zone name: the device detectors' thresholds there (e.g. a stricter `security`).
     public var zones: [String: ZoneSettings] = [:]
     /// The share of its certificate's lifetime after which a device that has not renewed is
@@ -30,6 +32,7 @@ public struct DetectionSettings: Sendable, Hashable, Codable {
         scanning = try c.value(.scanning, or: d.scanning)
         tokenStorm = try c.value(.tokenStorm, or: d.tokenStorm)
         containment = try c.value(.containment, or: d.containment)
+        commands = try c.value(.commands, or: d.commands)
         zones = try c.value(.zones, or: d.zones)
         riskHalfLife = try c.value(.riskHalfLife, or: d.riskHalfLife)
         stuckAfter = try c.value(.stuckAfter, or: d.stuckAfter)

@@ -17,6 +17,9 @@ public enum FindingKind: String, Sendable, Hashable, Codable, CaseIterable {
     case topicScanning = "topic-scanning"
     /// Requests naming a host that is not the hub's: a web page rebinding its name to the hub.
     case dnsRebinding = "dns-rebinding"
+    /// A command to a `security` device from a commander that never commanded it, or at an hour
+    /// the household does not use: held for an owner's approval.
+    case unusualCommand = "unusual-command"
 }
 
 public enum Severity: String, Sendable, Hashable, Codable, CaseIterable, Comparable {

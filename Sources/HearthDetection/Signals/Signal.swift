@@ -74,6 +74,8 @@ public enum Signal: Sendable, Hashable {
     case tokenIssued(client: String, household: HouseholdID, at: Date)
     /// Publishes and subscriptions refused by the policy to one client over a window.
     case denials(Suspect, household: HouseholdID, zone: String?, count: Int, sample: String, at: Date)
+    /// The policy held a command out of the ordinary for an owner's approval.
+    case commandHeld(HeldCommand)
 }
 
 extension Signal {
@@ -87,6 +89,7 @@ extension Signal {
         case .tokenIssued: "token-issued"
         case .unknownHost: "unknown-host"
         case .denials: "denials"
+        case .commandHeld: "command-held"
         }
     }
 }

@@ -13,6 +13,8 @@ public struct HubAdministration: Sendable {
     package let households: HouseholdAdministration
     package let privacy: PrivacyService
     package let alerts: AlertService
+    /// Approvals only: the running hub delivers what is approved here.
+    package let heldCommands: HeldCommands
 
     package var store: Store { pki.store }
 
@@ -28,6 +30,8 @@ public struct HubAdministration: Sendable {
                 isServedKey: { _ in false }),
             clients: ClientRegistry(store: store, trustDomain: pki.trustDomain), people: PeopleService(store: store),
             households: HouseholdAdministration(pki: pki),
-            privacy: PrivacyService(store: store, rules: nil, sealer: sealer), alerts: AlertService(store: store))
+            privacy: PrivacyService(store: store, rules: nil, sealer: sealer), alerts: AlertService(store: store),
+            heldCommands: HeldCommands(
+                store: store, broker: nil, ledger: nil, secondFactor: SecondFactor(store: store, sealer: sealer), signals: nil))
     }
 }

@@ -43,6 +43,9 @@ public struct HubServices: Sendable {
     package let blocklist = SourceBlocklist()
     package let alerts: AlertService
     package let detectionCounters = DetectionCounters()
+    /// What is learned about commands to `security` devices; nil when detection is off.
+    package let commandLedger: CommandLedger?
+    package let heldCommands: HeldCommands
 
     package var store: Store { assembly.store }
     package var pki: HubPKI { assembly.pki }
@@ -60,6 +63,8 @@ public struct HubServices: Sendable {
         // process (``SignInThrottle`` says why).
         let signals = configuration.detection.map { _ in SignalInbox() }
         self.signals = signals
+        let commandLedger = configuration.detection.map { CommandLedger(settings: $0.commands) }
+        self.commandLedger = commandLedger
         let throttle = { (kind: AuthenticationKind) in
             SignInThrottle(
                 clock: store.clock, freeFailures: configuration.signInFreeFailures, signals: signals.map { FailureSignals($0, kind) })
@@ -102,7 +107,7 @@ public struct HubServices: Sendable {
                 sealer: pki.sealer, group: brokerEventLoops, clock: store.clock, logger: assembly.logger))
             let made = HubBroker.broker(
                 configuration: mqtt, store: store, pki: pki, tokens: tokens, telemetry: rules, signals: signals, blocklist: blocklist,
-                logger: assembly.logger)
+                commands: commandLedger, logger: assembly.logger)
             erasing = { household, device in try await made.eraseTelemetry(household: household, device: device) }
             // Loaded before any listener takes a connection: no device's telemetry meets empty rules.
             try await rules.reload(store)
@@ -112,6 +117,7 @@ public struct HubServices: Sendable {
         self.telemetry = telemetry
         privacy = PrivacyService(store: store, rules: telemetry, sealer: pki.sealer, erasing: erasing)
         alerts = AlertService(store: store, riskHalfLife: (configuration.detection ?? DetectionSettings()).riskHalfLife)
+        heldCommands = HeldCommands(store: store, broker: broker, ledger: commandLedger, secondFactor: secondFactor, signals: signals)
         let presence = broker
         dashboard = HouseholdDashboard(
             store: store, lifecycle: lifecycle, connected: { household in presence?.connectedSubjects(in: household) ?? [] })
@@ -195,8 +201,10 @@ public struct HubServices: Sendable {
         if let signals, let settings = configuration.detection {
             services.append(DetectionService(
                 inbox: signals, broker: broker, alerts: alerts,
-                containment: Containment(broker: broker, blocklist: blocklist, lifecycle: lifecycle, clients: clients, logger: logger),
-                counters: detectionCounters, settings: settings, clock: store.clock, logger: logger, lifecycle: lifecycle))
+                containment: Containment(
+                    broker: broker, blocklist: blocklist, lifecycle: lifecycle, clients: clients, held: heldCommands, logger: logger),
+                counters: detectionCounters, settings: settings, clock: store.clock, logger: logger, lifecycle: lifecycle,
+                commands: commandLedger))
         }
         if let retention = configuration.auditRetention {
             services.append(PeriodicService(

@@ -11,7 +11,7 @@ import HearthStore
 /// rate limit — on the running hub within a second; a quarantine is undone by releasing the
 /// device, and a revoked credential by pairing or authorizing again.
 public struct AlertService: Sendable {
-    let store: Store
+    package let store: Store
     /// After how long a finding's weight in a risk score halves.
     let riskHalfLife: TimeInterval
 
@@ -49,6 +49,15 @@ public struct AlertService: Sendable {
             try await db.audit.append(AuditEvent(
                 .alertAcknowledged, actor: actor, subject: "alert:\(id)", household: row.household,
                 reason: "acknowledged: \(row.summary)", details: ["kind": row.kind, "suspect": row.suspect]))
+            // Acknowledging without approving refuses the command the alert holds.
+            if let held = try await db.commands.held(alert: id),
+               try await db.commands.decide(held.id, .refused, by: actor.description, at: db.clock.now)
+            {
+                try await db.audit.append(AuditEvent(
+                    .commandRefused, actor: actor, subject: "command:\(held.id)", household: held.household,
+                    reason: "the alert was acknowledged without approving the command",
+                    details: ["alert": id, "device": held.device.rawValue, "topic": held.topic]))
+            }
             return acknowledged
         }
         return try Alert(row)
@@ -57,10 +66,24 @@ public struct AlertService: Sendable {
     /// Risk per suspect of the household (or, nil, hub-wide: sources), highest first, from the alerts
     /// whose weight has not decayed away.
     public func risk(household: HouseholdID?) async throws -> [RiskScore] {
+        try await risk(in: .some(household))
+    }
+
+    /// Every suspect's risk, in every household and hub-wide (what the broker weighs).
+    package func riskEverywhere() async throws -> [RiskScore] {
+        try await risk(in: nil)
+    }
+
+    /// `scope`: one household (or, `.some(nil)`, the hub-wide alerts); nil for all of them.
+    private func risk(in scope: HouseholdID??) async throws -> [RiskScore] {
         let now = store.clock.now
         // A critical finding's weight (70) halves below 1 after about seven half-lives.
         let since = now.addingTimeInterval(-riskHalfLife * 7)
-        let rows = try await store.read { db in try await db.alerts.raised(since: since, household: household) }
+        let rows = try await store.read { db in
+            if let household = scope { try await db.alerts.raised(since: since, household: household) } else {
+                try await db.alerts.raised(since: since)
+            }
+        }
         let findings = try rows.compactMap { row -> (suspect: Suspect, cause: RiskScore.Cause)? in
             let alert = try Alert(row)
             guard let suspect = Suspect(alert.suspect) else { return nil }

@@ -15,6 +15,7 @@ struct Containment: Sendable {
     let blocklist: SourceBlocklist
     let lifecycle: DeviceLifecycle
     let clients: ClientRegistry
+    let held: HeldCommands
     let logger: Logger
     static let actor = AuditActor.system("detection")
 
@@ -22,7 +23,7 @@ struct Containment: Sendable {
     static func isImmediate(_ action: ContainmentAction) -> Bool {
         switch action {
         case .rateLimit, .liftRateLimit, .blockSource, .disconnect: true
-        case .quarantine, .revokeCertificate, .revokeToken: false
+        case .quarantine, .revokeCertificate, .revokeToken, .holdCommand: false
         }
     }
 
@@ -36,7 +37,7 @@ struct Containment: Sendable {
             blocklist.block(address, until: until)
         case .disconnect(let credential, _):
             broker?.disconnect(credential, reason: "this credential was used from two places at once; it is being revoked")
-        case .quarantine, .revokeCertificate, .revokeToken:
+        case .quarantine, .revokeCertificate, .revokeToken, .holdCommand:
             break
         }
     }
@@ -56,6 +57,8 @@ struct Containment: Sendable {
                 return
             }
             try await clients.revokeGrant(grant, household: household, actor: Self.actor, reason: reason)
+        case .holdCommand(let command):
+            try await held.keep(command, alert: alert)
         case .rateLimit, .liftRateLimit, .blockSource, .disconnect:
             applyNow(action)
         }

@@ -21,6 +21,9 @@ package struct DetectionService: Service {
     let logger: Logger
     /// Reads every active device's newest certificate (the device lifecycle's view).
     let lifecycle: DeviceLifecycle
+    /// The command history the broker weighs: stored each round it changed, reloaded (other
+    /// nodes' learning) and given fresh risk scores every minute and after each alert.
+    let commands: CommandLedger?
     /// A round every quarter second: a storm is rate-limited within about a second of starting.
     static let interval: Duration = .milliseconds(250)
     /// Acknowledgements are looked for every this many rounds.
@@ -34,15 +37,23 @@ package struct DetectionService: Service {
         var rounds = 0
         // Only a process that has raised an alert can have something of it in force to lift.
         var raised = false
+        if commands != nil { await refreshCommandContext() }
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            raised = await round(&engine) || raised
+            let raisedNow = await round(&engine)
+            raised = raisedNow || raised
             rounds += 1
             if raised, rounds % Self.acknowledgementRounds == 0 {
                 acknowledgedSince = await liftAcknowledged(since: acknowledgedSince, &engine)
+                await deliverApprovedCommands()
             }
             if rounds % Self.certificateRounds == 0 { await lookAtCertificates(stuckAfter: settings.stuckAfter) }
+            if commands != nil {
+                await saveCommandHistory()
+                if raisedNow || rounds % Self.certificateRounds == 0 { await refreshCommandContext() }
+            }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: Self.interval) }
         }
+        await saveCommandHistory()
     }
 
     /// One round; whether it raised an alert.
@@ -130,6 +141,49 @@ package struct DetectionService: Service {
         } catch {
             logger.warning("could not read acknowledged alerts", metadata: ["error": "\(error)"])
             return time
+        }
+    }
+
+    /// Commands an owner approved elsewhere (the command line, another node) that wait for a broker.
+    func deliverApprovedCommands() async {
+        do {
+            try await containment.held.deliverApproved()
+        } catch {
+            logger.warning("could not deliver approved commands", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// What the broker learned about commands since the last round, added to the stored counts.
+    func saveCommandHistory() async {
+        guard let unsaved = commands?.takeUnsaved(), !unsaved.isEmpty else { return }
+        let now = clock.now
+        do {
+            try await alerts.store.write { db in
+                for entry in unsaved {
+                    try await db.commands.add(CommandRecords.HistoryRow(
+                        household: entry.household, commander: entry.commander, device: entry.device, hour: entry.hour,
+                        count: entry.count, firstAt: entry.firstAt), at: now)
+                }
+            }
+        } catch {
+            logger.warning("could not store the command history", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// The stored command history (every node's) and every suspect's risk score, for the broker.
+    func refreshCommandContext() async {
+        guard let commands else { return }
+        do {
+            let rows = try await alerts.store.read { db in try await db.commands.history() }
+            commands.load(rows.map {
+                CommandHistory.Entry(
+                    household: $0.household, commander: $0.commander, device: $0.device, hour: $0.hour, count: $0.count,
+                    firstAt: $0.firstAt)
+            })
+            let scores = try await alerts.riskEverywhere()
+            commands.setRisk(Dictionary(scores.map { ($0.suspect.description, Double($0.score)) }, uniquingKeysWith: max))
+        } catch {
+            logger.warning("could not read the command history or risk scores", metadata: ["error": "\(error)"])
         }
     }
 }

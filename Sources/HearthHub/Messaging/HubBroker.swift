@@ -13,12 +13,12 @@ package enum HubBroker {
     /// connected; it serves once ``services(broker:…)`` run.
     package static func broker(
         configuration: BrokerConfiguration, store: Store, pki: HubPKI, tokens: AccessTokenVerifier, telemetry: TelemetryRules,
-        signals: SignalInbox?, blocklist: SourceBlocklist, logger: Logger
+        signals: SignalInbox?, blocklist: SourceBlocklist, commands: CommandLedger?, logger: Logger
     ) -> Broker {
         let gatekeeper = HubGatekeeper(store: store, pki: pki, devices: DeviceAuthenticator(pki: pki), tokens: tokens, signals: signals)
         return Broker(
             configuration: configuration, gatekeeper: gatekeeper, storage: HubBrokerStorage(store: store), logger: logger,
-            clock: store.clock, telemetryGate: telemetry, signals: signals, blocklist: blocklist)
+            clock: store.clock, telemetryGate: telemetry, signals: signals, blocklist: blocklist, commands: commands)
     }
 
     package static func services(

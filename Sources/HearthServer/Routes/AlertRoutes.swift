@@ -3,18 +3,24 @@ import HearthAudit
 import HearthCore
 import HearthDetection
 import HearthHub
+import HearthStore
 import Hummingbird
 
 /// Detection's alerts and risk (docs/detection.md):
 /// - for a household's owners: `GET /v1/alerts` (`?open=true`, `?limit=N`), `GET /v1/alerts/<id>`,
-///   `POST /v1/alerts/<id>/ack` (lifts a block or rate limit it left), `GET /v1/risk`,
+///   `POST /v1/alerts/<id>/ack` (lifts a block or rate limit it left; refuses a command it holds),
+///   `POST /v1/alerts/<id>/approve` (`{"code": "<TOTP>"}`: delivers the command it holds), `GET /v1/risk`,
 ///   `GET /v1/checkup` (the hub's posture for the household);
 /// - for a hub operator: `GET /v1/hub/alerts`, `POST /v1/hub/alerts/<id>/ack` and
 ///   `GET /v1/hub/risk`, the hub-wide ones (strangers guessing at the hub, in no household).
 struct AlertRoutes: Sendable {
     let alerts: AlertService
+    let held: HeldCommands
     let checkup: Checkup
     let sessions: SessionAuthenticator
+    let bodyLimit: Int
+
+    struct ApproveBody: Decodable { let code: String }
 
     var endpoints: [Endpoint] {
         [
@@ -30,6 +36,15 @@ struct AlertRoutes: Sendable {
                 let owner = try await owner(request, context, "acknowledge alerts")
                 let alert = try await alerts.acknowledge(try Self.id(context), household: owner.householdID, actor: .person(owner.id))
                 return try JSONBody.response(alert)
+            },
+            Endpoint(.post, "/v1/alerts/:id/approve") { request, context in
+                let call = context.call(request)
+                let owner = try await sessions.owner(call, toDo: "approve held commands", scope: "hub:admin")
+                let body = try await JSONBody.decode(ApproveBody.self, from: request, limit: bodyLimit)
+                let command = try await held.approve(
+                    alert: try Self.id(context), household: owner.householdID,
+                    by: .owner(owner.person, code: body.code, source: call.source), actor: .person(owner.id))
+                return try JSONBody.response(HeldCommandView(command))
             },
             Endpoint(.get, "/v1/risk") { request, context in
                 let owner = try await owner(request, context, "read the household's risk scores")
@@ -76,6 +91,38 @@ struct AlertRoutes: Sendable {
             throw Problem(.notFound, code: "not-found", detail: "no such alert")
         }
         return id
+    }
+}
+
+/// A held command in the API (its payload is never shown: it may be a code a lock takes).
+struct HeldCommandView: Encodable {
+    let id: String
+    let alert: String
+    let commander: String
+    let device: String
+    let topic: String
+    let state: String
+    let heldAt: String
+    let expiresAt: String
+    let decidedAt: String?
+    let decidedBy: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, alert, commander, device, topic, state
+        case heldAt = "held_at", expiresAt = "expires_at", decidedAt = "decided_at", decidedBy = "decided_by"
+    }
+
+    init(_ row: CommandRecords.HeldRow) {
+        id = row.id
+        alert = row.alertID
+        commander = row.commander
+        device = row.device.rawValue
+        topic = row.topic
+        state = row.state.rawValue
+        heldAt = RFC3339.format(row.heldAt)
+        expiresAt = RFC3339.format(row.expiresAt)
+        decidedAt = row.decidedAt.map(RFC3339.format)
+        decidedBy = row.decidedBy
     }
 }
 

@@ -96,6 +96,11 @@ public struct AlertRecords: Sendable {
         return try rows.map(Self.alert)
     }
 
+    /// Every alert raised since `time`, in any household or none.
+    public func raised(since time: Date) async throws -> [AlertRow] {
+        try await db.query("SELECT * FROM alerts WHERE raised_at >= ? ORDER BY raised_at DESC", time.unixMilliseconds).map(Self.alert)
+    }
+
     /// Marks an alert acknowledged; the row as it is now, nil when there is no such alert.
     public func acknowledge(_ id: String, by actor: String, at time: Date) async throws -> AlertRow? {
         try await db.execute(

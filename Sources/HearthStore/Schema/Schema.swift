@@ -1,6 +1,6 @@
 /// Every migration this binary knows, in order. The highest version is the schema it expects.
 public enum Schema {
-    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8, version9, version10, version11, version12, version13, version14, version15]
+    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8, version9, version10, version11, version12, version13, version14, version15, version16]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }
 
@@ -713,6 +713,49 @@ public enum Schema {
             "CREATE INDEX alerts_household ON alerts (household_id, raised_at)",
             "CREATE INDEX alerts_open ON alerts (kind, suspect, acknowledged_at)",
             "CREATE INDEX alerts_acknowledged ON alerts (acknowledged_at)",
+        ]
+    )
+
+    static let version16 = Migration(
+        version: 16,
+        name: "command history and held commands",
+        statements: [
+            // Counts of commands to devices of context-weighing zones, per commander, device and
+            // hour of the day (UTC): what an unusual command is judged against.
+            """
+            CREATE TABLE command_history (
+                household_id TEXT NOT NULL REFERENCES households (id),
+                commander TEXT NOT NULL,
+                device_id TEXT NOT NULL,
+                hour INTEGER NOT NULL CHECK (hour BETWEEN 0 AND 23),
+                count BIGINT NOT NULL,
+                first_at BIGINT NOT NULL,
+                last_at BIGINT NOT NULL,
+                PRIMARY KEY (household_id, commander, device_id, hour)
+            )
+            """,
+            // A command held for an owner's approval; its payload is cleared once refused or
+            // delivered (by the running hub, which may not be the process that approved it).
+            """
+            CREATE TABLE held_commands (
+                id TEXT PRIMARY KEY,
+                household_id TEXT NOT NULL REFERENCES households (id),
+                alert_id TEXT NOT NULL REFERENCES alerts (id),
+                commander TEXT NOT NULL,
+                device_id TEXT NOT NULL,
+                topic TEXT NOT NULL,
+                payload {blob},
+                reason TEXT NOT NULL,
+                held_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                state TEXT NOT NULL CHECK (state IN ('held', 'approved', 'refused')),
+                decided_at BIGINT,
+                decided_by TEXT,
+                delivered_at BIGINT
+            )
+            """,
+            "CREATE INDEX held_commands_alert ON held_commands (alert_id)",
+            "CREATE INDEX held_commands_state ON held_commands (state, delivered_at)",
         ]
     )
 }

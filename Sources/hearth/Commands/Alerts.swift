@@ -5,6 +5,7 @@ import HearthCommandLine
 import HearthCore
 import HearthDetection
 import HearthHub
+import HearthStore
 
 /// `hearth alerts …`: detection's alerts and risk scores (docs/detection.md), directly on the data
 /// folder or database. Acknowledging an alert lifts, on the running hub within a second, the
@@ -12,7 +13,7 @@ import HearthHub
 struct Alerts: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List, show and acknowledge detection's alerts; show risk scores.",
-        subcommands: [List.self, Show.self, Ack.self, Risk.self])
+        subcommands: [List.self, Show.self, Ack.self, Approve.self, Risk.self])
 
     static let actor = AuditActor.system("cli")
 
@@ -79,6 +80,21 @@ struct Alerts: AsyncParsableCommand {
                 try await service.acknowledge(id, household: household, actor: Alerts.actor)
             }
             Output.print("acknowledged \(alert.id): \(alert.summary)")
+        }
+    }
+
+    struct Approve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Approve the command an unusual-command alert holds: the running hub delivers it to the device (while it has not expired).")
+        @Argument(help: "The alert id.")
+        var id: String
+        @OptionGroup var common: CA.Common
+
+        func run() async throws {
+            let command = try await common.withHub { hub, household in
+                try await hub.heldCommands.approve(alert: id, household: household, by: .commandLine, actor: Alerts.actor)
+            }
+            Output.print("approved command \(command.id) to device \(command.device) (\(command.topic)); the running hub delivers it")
         }
     }
 

@@ -47,7 +47,7 @@ public struct Hub: Sendable {
             let app = Application(
                 router: router,
                 server: HTTPSChannel.server(
-                    tls: try ClientCertificateTLS(serving: hub.serving, pki: hub.pki, logger: logger),
+                    tls: try ClientCertificateTLS(serving: hub.serving, pki: hub.pki, signals: hub.signals, logger: logger),
                     limits: configuration.connectionLimits,
                     blocked: { [blocklist = hub.blocklist, clock = hub.store.clock] address in blocklist.isBlocked(address, at: clock.now) }),
                 configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "hearth"),

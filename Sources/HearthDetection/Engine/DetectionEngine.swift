@@ -39,6 +39,11 @@ public struct DetectionEngine: Sendable {
             return duplicatedCredential(suspect, household: household, credential, addresses: addresses, zone: zone, at: at)
         case .commandHeld(let command):
             return [Self.unusualCommand(command)]
+        case .handshakeRefused(.clientCertificate, let source, let at):
+            return bruteForce.failed(.clientCertificate, source: source, target: nil, at: at, settings)
+        case .handshakeRefused(.tlsError, _, _):
+            // A scanner or an old client: counted (metrics), not a guess at a credential.
+            return []
         }
     }
 

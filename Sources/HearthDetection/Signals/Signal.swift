@@ -16,6 +16,16 @@ public enum AuthenticationKind: String, Sendable, Hashable, Codable, CaseIterabl
     case mqttConnect = "mqtt-connect"
     /// A refused OAuth client authentication or access token.
     case token
+    /// A client certificate refused in the TLS handshake (not the hub's, revoked, expired).
+    case clientCertificate = "client-certificate"
+}
+
+/// Why a TLS handshake failed, as detection counts it.
+public enum HandshakeRefusal: String, Sendable, Hashable, CaseIterable {
+    /// A client certificate that is not one of the hub's own, or no longer valid: a refused credential.
+    case clientCertificate = "client-certificate"
+    /// Anything else: no shared protocol or cipher, not TLS at all, a connection dropped mid-way.
+    case tlsError = "tls-error"
 }
 
 /// The credential a live session was opened with.
@@ -76,6 +86,8 @@ public enum Signal: Sendable, Hashable {
     case denials(Suspect, household: HouseholdID, zone: String?, count: Int, sample: String, at: Date)
     /// The policy held a command out of the ordinary for an owner's approval.
     case commandHeld(HeldCommand)
+    /// A TLS handshake the hub refused, on HTTPS or MQTT.
+    case handshakeRefused(HandshakeRefusal, source: String?, at: Date)
 }
 
 extension Signal {
@@ -90,6 +102,7 @@ extension Signal {
         case .unknownHost: "unknown-host"
         case .denials: "denials"
         case .commandHeld: "command-held"
+        case .handshakeRefused: "handshake-refused"
         }
     }
 }

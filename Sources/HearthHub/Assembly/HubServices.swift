@@ -171,7 +171,7 @@ public struct HubServices: Sendable {
         ]
         if let broker, let brokerEventLoops {
             services += try HubBroker.services(
-                broker: broker, pki: pki, serving: serving, eventLoopGroup: brokerEventLoops, logger: logger,
+                broker: broker, pki: pki, serving: serving, signals: signals, eventLoopGroup: brokerEventLoops, logger: logger,
                 onListening: onBrokerListening)
         }
         // The live revocation set and the broker's live sessions: a revocation, quarantine or

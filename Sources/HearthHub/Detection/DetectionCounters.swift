@@ -8,6 +8,7 @@ package final class DetectionCounters: Sendable {
     package struct Totals: Sendable {
         package var signals: [String: Int64] = [:]
         package var authenticationFailures: [AuthenticationKind: Int64] = [:]
+        package var handshakeRefusals: [HandshakeRefusal: Int64] = [:]
         package var denied: Int64 = 0
         package var alerts: [FindingKind: Int64] = [:]
         package var actions: [String: Int64] = [:]
@@ -27,6 +28,9 @@ package final class DetectionCounters: Sendable {
                 totals.signals[signal.name, default: 0] += 1
                 switch signal {
                 case .authenticationFailed(let kind, _, _, _): totals.authenticationFailures[kind, default: 0] += 1
+                case .handshakeRefused(let reason, _, _):
+                    totals.handshakeRefusals[reason, default: 0] += 1
+                    if reason == .clientCertificate { totals.authenticationFailures[.clientCertificate, default: 0] += 1 }
                 case .denials(_, _, _, let count, _, _): totals.denied += Int64(count)
                 default: break
                 }

@@ -22,12 +22,12 @@ package enum HubBroker {
     }
 
     package static func services(
-        broker: Broker, pki: HubPKI, serving: ServingCertificate, eventLoopGroup: any EventLoopGroup, logger: Logger,
+        broker: Broker, pki: HubPKI, serving: ServingCertificate, signals: SignalInbox?, eventLoopGroup: any EventLoopGroup, logger: Logger,
         onListening: @escaping @Sendable (Int) async -> Void
     ) throws -> [any Service] {
         // The same TLS stage as the HTTPS listener: a presented certificate must be the hub's
         // own, at the handshake or, for a resumed session, before CONNECT is read.
-        let tls = try ClientCertificateTLS(serving: serving, pki: pki, logger: logger)
+        let tls = try ClientCertificateTLS(serving: serving, pki: pki, signals: signals, logger: logger)
         let listener = BrokerService(
             broker: broker, tlsHandlers: { tls.handlers() },
             eventLoopGroup: eventLoopGroup, onListening: onListening)

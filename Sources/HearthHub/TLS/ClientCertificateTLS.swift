@@ -1,4 +1,7 @@
+import HearthCore
+import HearthDetection
 import HearthPKI
+import HearthStore
 import Logging
 import NIOCore
 import NIOSSL
@@ -14,21 +17,31 @@ package struct ClientCertificateTLS: Sendable {
     private let context: NIOSSLContext
     private let verifier: ClientCertificateVerifier
     private let logger: Logger
+    /// Where refused handshakes are reported (detection); nil when detection is off.
+    private let refusals: (@Sendable (HandshakeRefusal, String?) -> Void)?
 
-    package init(serving: ServingCertificate, pki: HubPKI, logger: Logger) throws {
+    package init(serving: ServingCertificate, pki: HubPKI, signals: SignalInbox?, logger: Logger) throws {
         var configuration = serving.serverTLSConfiguration()
         // Devices present a certificate; apps and people come with a token instead.
         configuration.certificateVerification = .optionalVerification
         context = try NIOSSLContext(configuration: configuration)
         verifier = ClientCertificateVerifier(pki: pki)
         self.logger = logger
+        let clock: any HearthClock = pki.store.clock
+        if let signals {
+            refusals = { reason, source in signals.post(.handshakeRefused(reason, source: source, at: clock.now)) }
+        } else {
+            refusals = nil
+        }
     }
 
     /// The handlers a new connection starts with, in pipeline order (on its event loop): the TLS
-    /// handler, then the check of resumed sessions. Whatever reads the protocol comes after.
+    /// handler, the watch of refused handshakes (with detection on), then the check of resumed
+    /// sessions. Whatever reads the protocol comes after.
     package func handlers() -> [any ChannelHandler] {
         let verifier = self.verifier
         let logger = self.logger
+        let watch = refusals.map(HandshakeWatch.init)
         let check = ResumedSessionCheck { certificates in
             let result = await verifier.verify(certificates)
             if case .failed = result {
@@ -42,8 +55,13 @@ package struct ClientCertificateTLS: Sendable {
         }
         let tls = NIOSSLServerHandler(context: context) { certificates, promise in
             check.certificateVerifiedInHandshake()
+            if let watch {
+                promise.futureResult.assumeIsolated().whenSuccess { result in
+                    if case .failed = result { watch.refusedCertificate() }
+                }
+            }
             promise.completeWithTask { await verifier.verify(certificates) }
         }
-        return [tls, check]
+        return [tls] + (watch.map { [$0] } ?? []) + [check]
     }
 }

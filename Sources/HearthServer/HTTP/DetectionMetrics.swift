@@ -27,6 +27,11 @@ struct DetectionMetrics: Sendable {
                 registry.makeCounter(name: "hearth_authentication_failures_total", labels: [("kind", kind.rawValue)]),
                 key: "auth \(kind.rawValue)", to: count)
         }
+        for (reason, count) in snapshot.handshakeRefusals {
+            totals.advance(
+                registry.makeCounter(name: "hearth_tls_handshake_refusals_total", labels: [("reason", reason.rawValue)]),
+                key: "handshake \(reason.rawValue)", to: count)
+        }
         totals.advance(registry.makeCounter(name: "hearth_mqtt_denied_total"), key: "denied", to: snapshot.denied)
         for (kind, count) in snapshot.signals {
             totals.advance(registry.makeCounter(name: "hearth_detection_signals_total", labels: [("kind", kind)]), key: "signal \(kind)", to: count)

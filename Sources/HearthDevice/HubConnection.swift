@@ -113,9 +113,13 @@ public struct HubConnection: Sendable {
                     throw HubTransportError(.tls, "the server's certificate chains to the pinned root but is not the hub's")
                 }
                 let bytes = try body(server)
-                try await outbound.write(.head(head(method, path, length: bytes?.count, contentType: contentType, extra: extra)))
-                if let bytes { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: bytes)))) }
-                try await outbound.write(.end(nil))
+                // The whole request in one flush: a server may answer from the head alone and, as
+                // the request says `Connection: close`, close at once — a body written after that
+                // would fail on a closed connection although the answer is there.
+                var parts: [HTTPClientRequestPart] = [.head(head(method, path, length: bytes?.count, contentType: contentType, extra: extra))]
+                if let bytes { parts.append(.body(.byteBuffer(ByteBuffer(bytes: bytes)))) }
+                parts.append(.end(nil))
+                try await outbound.write(contentsOf: parts)
                 return try await read(inbound, server: server)
             }
         } catch {

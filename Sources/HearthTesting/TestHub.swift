@@ -65,13 +65,17 @@ private func runTestHub<Result: Sendable>(
     let publicURL = HubProvisioning.defaultPublicURL(hostnames: configuration.hostnames, port: configuration.port)
     let logs = LogCapture()
     let logger = logs.logger()
+    let watch = TeardownWatch(logs: logs)
+    defer { watch.finished() }
     return try await TestDatabase.with(engine) { database in
         // The database's folder stands in for the data folder, as `hearth serve` would use it.
         var configuration = configuration
         if configuration.auditCheckpointFile == nil {
             configuration.auditCheckpointFile = database.folder.appendingPathComponent(AuditCheckpointFile.fileName).path
         }
+        defer { watch.enter("dropping the test database") }
         return try await Store.withRunning(try await database.makeEngine(logger: logger), clock: clock, logger: logger) { store in
+            defer { watch.enter("closing the store") }
             let kek = SecureRandom.bytes(32)
             let sealer = try KeySealer(kek: kek)
             let initial = try await PasswordHasher.withHasher(parameters: TestHub.fastHashing, threads: 1) { hasher in
@@ -88,7 +92,7 @@ private func runTestHub<Result: Sendable>(
             // Signed before the hub starts, so the checkpoint service's first run changes nothing
             // that a test snapshots.
             try await assembly.checkpointer.checkpoint()
-            return try await serving(assembly) { port, mqttPort in
+            return try await serving(assembly, watch: watch) { port, mqttPort in
                 try await body(TestHub(
                     port: port, mqttPort: mqttPort, store: store, clock: clock, logs: logs, ownerEmail: initial.email.rawValue,
                     ownerPassword: initial.oneTimePassword, householdID: initial.householdID,
@@ -132,7 +136,7 @@ public func withTestHubNode<Result: Sendable>(
 /// Serves `assembly` over HTTPS (and MQTT, when configured) until `body`, given the ports it
 /// listens on, returns.
 private func serving<Result: Sendable>(
-    _ assembly: HubAssembly, _ body: (_ port: Int, _ mqttPort: Int) async throws -> Result
+    _ assembly: HubAssembly, watch: TeardownWatch? = nil, _ body: (_ port: Int, _ mqttPort: Int) async throws -> Result
 ) async throws -> Result {
     let hub = Hub(assembly)
     let (ports, portContinuation) = AsyncStream<Int>.makeStream()
@@ -156,6 +160,7 @@ private func serving<Result: Sendable>(
         }
         defer { group.cancelAll() }
         let result = try await body(port, mqttPort)
+        watch?.enter("stopping the hub's services")
         group.cancelAll()
         while let _ = try await group.next() {}
         return result

@@ -51,7 +51,7 @@ public struct Hub: Sendable {
                     limits: configuration.connectionLimits,
                     blocked: { [blocklist = hub.blocklist, clock = hub.store.clock] address in blocklist.isBlocked(address, at: clock.now) }),
                 configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "hearth"),
-                services: try hub.backgroundServices(onBrokerListening: onBrokerListening),
+                services: try hub.backgroundServices(onBrokerListening: onBrokerListening, webhookPoster: HTTPWebhookPoster()),
                 onServerRunning: { channel in
                     let port = channel.localAddress?.port ?? 0
                     if configuration.oauthIssuer == nil, configuration.port == 0 {
@@ -101,7 +101,7 @@ public struct Hub: Sendable {
                 privacy: hub.privacy, lifecycle: hub.lifecycle, people: hub.people, bodyLimit: bodyLimit, sessions: hub.sessions
             ).endpoints
             + AlertRoutes(
-                alerts: hub.alerts, held: hub.heldCommands,
+                alerts: hub.alerts, webhooks: hub.webhooks, held: hub.heldCommands,
                 checkup: Checkup(
                     pki: hub.pki, privacy: hub.privacy, lifecycle: hub.lifecycle,
                     connected: { [broker = hub.broker] household in broker?.connectedSubjects(in: household) ?? [] }),

@@ -26,10 +26,17 @@ public enum PostgresURL {
         case "require": tls = .require(.makeClientConfiguration())
         default: throw HearthError(.configuration, "the database URL's sslmode must be disable, prefer or require")
         }
-        return PostgresClient.Configuration(
+        var configuration = PostgresClient.Configuration(
             host: host, port: components.port ?? 5432, username: user.removingPercentEncoding ?? user,
             password: components.password.map { $0.removingPercentEncoding ?? $0 },
             database: database.isEmpty ? nil : database, tls: tls)
+        // No keep-alive pings. A ping still running when the pool shuts down (postgres-nio 1.33)
+        // can leave `PostgresClient.run()` waiting for ever after every connection has closed:
+        // a hub then never finished stopping. With no minimum of connections, an idle one is
+        // closed after a minute anyway; one that died meanwhile (a database restart) fails the
+        // transaction that finds it, and the pool drops it.
+        configuration.options.keepAliveBehavior = nil
+        return configuration
     }
 
     /// The URL with its password replaced by `***`, for logs and status output.

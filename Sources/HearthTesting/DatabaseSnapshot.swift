@@ -11,7 +11,7 @@ public struct DatabaseSnapshot: Equatable, Sendable {
         "certificates", "ca_crls", "pki_state", "pairing_windows", "pairing_requests", "pairing_expectations", "manufacturer_roots",
         "attestation_challenges", "attested_expectations", "device_transfers", "memberships", "hub_operators",
         "invitations", "account_recovery_codes", "oauth_grants", "oauth_access_tokens", "sign_in_failures",
-        "telemetry_flows", "flow_consents", "bridge_destinations", "bridge_daily",
+        "telemetry_flows", "flow_consents", "bridge_destinations", "bridge_daily", "alert_webhooks",
     ]
 
     /// The broker's tables, which live sessions change on their own (not in ``tableNames``).

@@ -126,6 +126,9 @@ extension AuditAction {
     public static let commandHeld: AuditAction = "detection.command_held"
     public static let commandApproved: AuditAction = "detection.command_approved"
     public static let commandRefused: AuditAction = "detection.command_refused"
+    /// Where alerts are posted (the URL in the details; the secret never).
+    public static let webhookSet: AuditAction = "detection.webhook_set"
+    public static let webhookRemoved: AuditAction = "detection.webhook_removed"
     // Telemetry privacy (docs/privacy.md).
     public static let flowDeclared: AuditAction = "privacy.flow_declared"
     public static let flowRemoved: AuditAction = "privacy.flow_removed"

@@ -13,6 +13,8 @@ public struct HubAdministration: Sendable {
     package let households: HouseholdAdministration
     package let privacy: PrivacyService
     package let alerts: AlertService
+    /// Configuration only: the running hub posts the deliveries.
+    package let webhooks: AlertWebhooks
     /// Approvals only: the running hub delivers what is approved here.
     package let heldCommands: HeldCommands
 
@@ -31,6 +33,7 @@ public struct HubAdministration: Sendable {
             clients: ClientRegistry(store: store, trustDomain: pki.trustDomain), people: PeopleService(store: store),
             households: HouseholdAdministration(pki: pki),
             privacy: PrivacyService(store: store, rules: nil, sealer: sealer), alerts: AlertService(store: store),
+            webhooks: AlertWebhooks(store: store, sealer: sealer),
             heldCommands: HeldCommands(
                 store: store, broker: nil, ledger: nil, secondFactor: SecondFactor(store: store, sealer: sealer), signals: nil))
     }

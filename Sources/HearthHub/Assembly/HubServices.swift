@@ -42,6 +42,7 @@ public struct HubServices: Sendable {
     /// Sources refused at connection by both listeners (brute-force containment).
     package let blocklist = SourceBlocklist()
     package let alerts: AlertService
+    package let webhooks: AlertWebhooks
     package let detectionCounters = DetectionCounters()
     /// What is learned about commands to `security` devices; nil when detection is off.
     package let commandLedger: CommandLedger?
@@ -117,6 +118,7 @@ public struct HubServices: Sendable {
         self.telemetry = telemetry
         privacy = PrivacyService(store: store, rules: telemetry, sealer: pki.sealer, erasing: erasing)
         alerts = AlertService(store: store, riskHalfLife: (configuration.detection ?? DetectionSettings()).riskHalfLife)
+        webhooks = AlertWebhooks(store: store, sealer: pki.sealer)
         heldCommands = HeldCommands(store: store, broker: broker, ledger: commandLedger, secondFactor: secondFactor, signals: signals)
         let presence = broker
         dashboard = HouseholdDashboard(
@@ -127,7 +129,10 @@ public struct HubServices: Sendable {
     /// checkpointer, key and certificate watches, the live revocation set and — when configured —
     /// the MQTT broker and its cut-off. The group stops services in reverse order: the group
     /// commits come first, so they stop last, after every adapter that records through them.
-    package func backgroundServices(onBrokerListening: @escaping @Sendable (Int) async -> Void) throws -> [any Service] {
+    /// `webhookPoster`: how alert webhooks are posted (HTTP is the server adapter's); nil posts none.
+    package func backgroundServices(
+        onBrokerListening: @escaping @Sendable (Int) async -> Void, webhookPoster: (any WebhookPoster)? = nil
+    ) throws -> [any Service] {
         let store = self.store
         let pki = self.pki
         let configuration = self.configuration
@@ -205,6 +210,12 @@ public struct HubServices: Sendable {
                     broker: broker, blocklist: blocklist, lifecycle: lifecycle, clients: clients, held: heldCommands, logger: logger),
                 counters: detectionCounters, settings: settings, clock: store.clock, logger: logger, lifecycle: lifecycle,
                 commands: commandLedger))
+        }
+        if let webhookPoster {
+            // Deliveries are written with their alerts by any process; this one posts them.
+            services.append(PeriodicService(name: "alert webhooks", interval: .seconds(1), logger: logger) { [webhooks] in
+                try await webhooks.deliverDue(with: webhookPoster)
+            })
         }
         if let retention = configuration.auditRetention {
             services.append(PeriodicService(

@@ -117,6 +117,7 @@ public struct AlertService: Sendable {
                 try await db.audit.append(AuditEvent(
                     .alertEscalated, actor: .system("detection"), subject: "alert:\(open.id)", household: open.household,
                     reason: finding.summary, details: Self.details(finding, actions: actions)))
+                try await AlertWebhooks.enqueue(try Alert(open), event: "alert.escalated", in: db)
                 return open
             }
             let row = AlertRecords.AlertRow(
@@ -127,6 +128,7 @@ public struct AlertService: Sendable {
             try await db.audit.append(AuditEvent(
                 .alertRaised, actor: .system("detection"), subject: "alert:\(row.id)", household: finding.household,
                 reason: finding.summary, details: Self.details(finding, actions: actions)))
+            try await AlertWebhooks.enqueue(try Alert(row), event: "alert.raised", in: db)
             return row
         }
         return try Alert(row)

@@ -54,6 +54,11 @@ public enum KEKRotation {
                 try await db.secondFactors.reseal(person: factor.person, sealed: try new.seal(try old.open(factor.sealed, name: name), name: name))
                 count += 1
             }
+            for webhook in try await db.webhooks.all() {
+                let name = AlertWebhooks.secretName(webhook.scope)
+                try await db.webhooks.reseal(scope: webhook.scope, try new.seal(try old.open(webhook.secretSealed, name: name), name: name))
+                count += 1
+            }
             try await db.audit.append(AuditEvent(
                 .kekRotated, actor: actor, subject: "hub:kek", household: nil, reason: "key-encryption key rotated",
                 details: ["keys": "\(count)"]))

@@ -11,16 +11,21 @@ import Hummingbird
 ///   `POST /v1/alerts/<id>/ack` (lifts a block or rate limit it left; refuses a command it holds),
 ///   `POST /v1/alerts/<id>/approve` (`{"code": "<TOTP>"}`: delivers the command it holds), `GET /v1/risk`,
 ///   `GET /v1/checkup` (the hub's posture for the household);
-/// - for a hub operator: `GET /v1/hub/alerts`, `POST /v1/hub/alerts/<id>/ack` and
-///   `GET /v1/hub/risk`, the hub-wide ones (strangers guessing at the hub, in no household).
+/// - `GET`, `PUT` (`{"url": "https://…"}`: answers the signing secret, once) and `DELETE`
+///   `/v1/alerts/webhook`: where the household's alerts are posted;
+/// - for a hub operator: `GET /v1/hub/alerts`, `POST /v1/hub/alerts/<id>/ack`,
+///   `GET /v1/hub/risk` and `/v1/hub/alerts/webhook`, the hub-wide ones (strangers guessing at
+///   the hub, in no household).
 struct AlertRoutes: Sendable {
     let alerts: AlertService
+    let webhooks: AlertWebhooks
     let held: HeldCommands
     let checkup: Checkup
     let sessions: SessionAuthenticator
     let bodyLimit: Int
 
     struct ApproveBody: Decodable { let code: String }
+    struct WebhookBody: Decodable { let url: String }
 
     var endpoints: [Endpoint] {
         [
@@ -67,7 +72,35 @@ struct AlertRoutes: Sendable {
                 _ = try await sessions.hubOperator(context.call(request))
                 return try JSONBody.response(["risk": try await alerts.risk(household: nil).map(RiskView.init)])
             },
-        ]
+        ] + webhookEndpoints
+    }
+
+    private var webhookEndpoints: [Endpoint] {
+        let forHousehold = { @Sendable (request: Request, context: HearthRequestContext) async throws -> (HouseholdID?, AuditActor) in
+            let owner = try await owner(request, context, "manage the household's alert webhook")
+            return (owner.householdID, .person(owner.id))
+        }
+        let forHub = { @Sendable (request: Request, context: HearthRequestContext) async throws -> (HouseholdID?, AuditActor) in
+            (nil, .person(try await sessions.hubOperator(context.call(request)).person.id))
+        }
+        return [("/v1/alerts/webhook", forHousehold), ("/v1/hub/alerts/webhook", forHub)].flatMap { path, caller in
+            [
+                Endpoint(.get, path) { request, context in
+                    let (household, _) = try await caller(request, context)
+                    return try JSONBody.response(try await webhooks.show(household: household))
+                },
+                Endpoint(.put, path) { request, context in
+                    let (household, actor) = try await caller(request, context)
+                    let body = try await JSONBody.decode(WebhookBody.self, from: request, limit: bodyLimit)
+                    return try JSONBody.response(try await webhooks.set(url: body.url, household: household, actor: actor))
+                },
+                Endpoint(.delete, path) { request, context in
+                    let (household, actor) = try await caller(request, context)
+                    try await webhooks.remove(household: household, actor: actor)
+                    return Response(status: .noContent)
+                },
+            ]
+        }
     }
 
     private func list(_ request: Request, household: HouseholdID?) async throws -> Response {

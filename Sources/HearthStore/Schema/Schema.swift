@@ -1,6 +1,6 @@
 /// Every migration this binary knows, in order. The highest version is the schema it expects.
 public enum Schema {
-    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8, version9, version10, version11, version12, version13, version14, version15, version16]
+    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8, version9, version10, version11, version12, version13, version14, version15, version16, version17]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }
 
@@ -756,6 +756,44 @@ public enum Schema {
             """,
             "CREATE INDEX held_commands_alert ON held_commands (alert_id)",
             "CREATE INDEX held_commands_state ON held_commands (state, delivered_at)",
+        ]
+    )
+
+    static let version17 = Migration(
+        version: 17,
+        name: "alert webhooks",
+        statements: [
+            // Where a household's alerts (scope: its id) or the hub-wide ones (scope 'hub') are
+            // posted; the HMAC secret sealed under the KEK, as every secret the hub must use again.
+            """
+            CREATE TABLE alert_webhooks (
+                scope TEXT PRIMARY KEY,
+                url TEXT NOT NULL,
+                secret_sealed {blob} NOT NULL,
+                created_at BIGINT NOT NULL,
+                created_by TEXT NOT NULL
+            )
+            """,
+            // One delivery per alert event, written in the transaction that records the event: an
+            // outbox, so a crash between the alert and its post loses nothing.
+            """
+            CREATE TABLE webhook_deliveries (
+                id TEXT PRIMARY KEY,
+                scope TEXT NOT NULL,
+                alert_id TEXT NOT NULL REFERENCES alerts (id),
+                event TEXT NOT NULL,
+                body TEXT NOT NULL,
+                state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+                attempts INTEGER NOT NULL,
+                next_at BIGINT NOT NULL,
+                last_status INTEGER,
+                last_error TEXT,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX webhook_deliveries_due ON webhook_deliveries (state, next_at)",
+            "CREATE INDEX webhook_deliveries_scope ON webhook_deliveries (scope, created_at)",
         ]
     )
 }

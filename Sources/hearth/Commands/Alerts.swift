@@ -13,7 +13,7 @@ import HearthStore
 struct Alerts: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List, show and acknowledge detection's alerts; show risk scores.",
-        subcommands: [List.self, Show.self, Ack.self, Approve.self, Risk.self])
+        subcommands: [List.self, Show.self, Ack.self, Approve.self, Risk.self, Webhook.self])
 
     static let actor = AuditActor.system("cli")
 
@@ -24,10 +24,14 @@ struct Alerts: AsyncParsableCommand {
         @OptionGroup var common: CA.Common
 
         func run<Result: Sendable>(_ body: @escaping (AlertService, HouseholdID?) async throws -> Result) async throws -> Result {
+            try await withHub { hub, household in try await body(hub.alerts, household) }
+        }
+
+        func withHub<Result: Sendable>(_ body: @escaping (HubAdministration, HouseholdID?) async throws -> Result) async throws -> Result {
             if hubWide {
-                return try await common.store.withAdministration(log: common.log) { hub, _ in try await body(hub.alerts, nil) }
+                return try await common.store.withAdministration(log: common.log) { hub, _ in try await body(hub, nil) }
             }
-            return try await common.withHub { hub, household in try await body(hub.alerts, household) }
+            return try await common.withHub { hub, household in try await body(hub, household) }
         }
     }
 
@@ -110,6 +114,50 @@ struct Alerts: AsyncParsableCommand {
                 for cause in score.causes {
                     Output.print("  \(RFC3339.format(cause.at))  \(cause.severity.rawValue)  \(cause.kind.rawValue)  \(cause.summary)")
                 }
+            }
+        }
+    }
+
+    /// `hearth alerts webhook set|show|remove`: where alerts are posted, signed (docs/detection.md, "Webhook").
+    struct Webhook: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Post alerts to a webhook (JSON signed with HMAC-SHA256, retried with back-off).",
+            subcommands: [Assign.self, Show.self, Remove.self])
+
+        struct Assign: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "set",
+                abstract: "Post alerts to URL (https://, or http:// to this machine); prints the signing secret once.")
+            @Argument(help: "The receiver's URL.")
+            var url: String
+            @OptionGroup var scope: Scope
+
+            func run() async throws {
+                let configured = try await scope.withHub { hub, household in
+                    try await hub.webhooks.set(url: url, household: household, actor: Alerts.actor)
+                }
+                Output.print("alerts are posted to \(configured.webhook.url)")
+                Output.print("secret: \(configured.secret)")
+                Output.print("(shown once: the receiver checks the Hearth-Signature header with it; setting the webhook again makes a new one)")
+            }
+        }
+
+        struct Show: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "The webhook and its latest deliveries (JSON).")
+            @OptionGroup var scope: Scope
+
+            func run() async throws {
+                try Devices.printJSON(try await scope.withHub { hub, household in try await hub.webhooks.show(household: household) })
+            }
+        }
+
+        struct Remove: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Stop posting alerts; deliveries still waiting are dropped.")
+            @OptionGroup var scope: Scope
+
+            func run() async throws {
+                try await scope.withHub { hub, household in try await hub.webhooks.remove(household: household, actor: Alerts.actor) }
+                Output.print("alerts are no longer posted")
             }
         }
     }

@@ -90,7 +90,7 @@ public struct Hub: Sendable {
             + HouseholdRoutes(households: hub.households, bodyLimit: bodyLimit, sessions: hub.sessions).endpoints
             + AuditRoutes(store: store, checkpointer: hub.checkpointer, authenticator: hub.sessions).endpoints
             + PKIRoutes(pki: hub.pki, bodyLimit: bodyLimit, authenticator: hub.sessions).endpoints
-            + DeviceRoutes(lifecycle: hub.lifecycle, bodyLimit: bodyLimit, sessions: hub.sessions).endpoints
+            + DeviceRoutes(lifecycle: hub.lifecycle, bodyLimit: bodyLimit, sessions: hub.sessions, signals: hub.signals).endpoints
             + PairingRoutes(pairing: hub.pairing, bodyLimit: bodyLimit, sessions: hub.sessions).endpoints
             + OAuthRoutes(server: hub.oauth).endpoints
             + OAuthManagementRoutes(

@@ -23,6 +23,35 @@ import Testing
         return responses
     }
 
+    // MARK: Renewal from a new address
+
+    @Test func aRenewalFromAnAddressTheDeviceWasNeverSeenAtIsReportedOnce() throws {
+        var engine = DetectionEngine()
+        // A device never seen teaches its first address; then it connects from the LAN as usual.
+        #expect(engine.receive(.renewed(lamp, household: household, source: "192.168.1.20", at: Self.time(0))).isEmpty)
+        #expect(engine.receive(.deviceConnected(lamp, address: "192.168.1.21", at: Self.time(1))).isEmpty)
+        #expect(engine.receive(.renewed(lamp, household: household, source: "192.168.1.21", at: Self.time(2))).isEmpty)
+        let found = engine.receive(.renewed(lamp, household: household, source: "203.0.113.7", at: Self.time(3)))
+        let response = try #require(found.first)
+        #expect(found.count == 1 && response.actions.isEmpty, "reported, nothing contained (devices do move)")
+        #expect(response.finding.kind == .renewalFromNewAddress && response.finding.severity == .warning)
+        #expect(response.finding.suspect == .device(lamp) && response.finding.household == household)
+        #expect(response.finding.evidence.contains(Evidence("source", "203.0.113.7")))
+        #expect(response.finding.evidence.contains(Evidence("addresses", "192.168.1.20 192.168.1.21")))
+        // Known now: its next renewal from there is not news; another device's history is its own.
+        #expect(engine.receive(.renewed(lamp, household: household, source: "203.0.113.7", at: Self.time(4))).isEmpty)
+        let other = DeviceID()
+        #expect(engine.receive(.deviceConnected(other, address: "192.168.1.30", at: Self.time(5))).isEmpty)
+        #expect(engine.receive(.renewed(other, household: household, source: "192.168.1.21", at: Self.time(6))).count == 1)
+    }
+
+    @Test func onlyTheLatestEightAddressesAreRemembered() {
+        var engine = DetectionEngine()
+        for last in 1...9 { _ = engine.receive(.deviceConnected(lamp, address: "10.0.0.\(last)", at: Self.time(Double(last)))) }
+        #expect(engine.receive(.renewed(lamp, household: household, source: "10.0.0.9", at: Self.time(10))).isEmpty)
+        #expect(engine.receive(.renewed(lamp, household: household, source: "10.0.0.1", at: Self.time(11))).count == 1, "forgotten")
+    }
+
     // MARK: Message storm
 
     @Test func aSteadyDeviceIsNeverAStorm() throws {

@@ -38,14 +38,16 @@ import Testing
     }
 
     /// curl with the device's certificate; nil when the TLS handshake was refused.
+    /// `interface`: the local address curl sends from (another loopback address is another source).
     static func mutualTLS(
         _ hub: TestHub, _ device: DeviceFiles, _ method: String, _ path: String, csr: String? = nil,
-        accept: String? = nil
+        accept: String? = nil, interface: String? = nil
     ) async throws -> Reply? {
         var arguments = [
             "-sS", "--max-time", "20", "--cacert", hub.certificatePath, "--cert", device.chain, "--key", device.key,
             "-X", method, "-w", "\n%{http_code}",
         ]
+        if let interface { arguments += ["--interface", interface] }
         if let csr { arguments += ["-H", "Content-Type: application/pkcs10", "--data-binary", "@" + csr] }
         if let accept { arguments += ["-H", "Accept: \(accept)"] }
         let result = try await ProcessRunner.run(PKITools.curl, arguments + ["https://127.0.0.1:\(hub.port)\(path)"])

@@ -8,7 +8,9 @@ Starts `hearth serve` on free ports of 127.0.0.1 in a fresh data folder, then, a
 - opens pairing, runs a virtual device (`hearth device pair --mode code`), sees its request appear
   on the open pairing page without a reload (server-sent events); a mistyped code is refused on
   the pairing page, which stays live without sending the form again; approves the request with
-  the code and verification value the device printed, and sees the device page say "connected:
+  the code and verification value the device printed; on the alerts page sees a topic-scanning
+  alert (25 refused publishes from mosquitto_pub with the device's certificate) appear without a
+  reload, with the device's risk, and acknowledges it; sees the device page say "connected:
   yes" without a reload once `mosquitto_sub` connects with the device's certificate;
 - revokes the device's certificates from its page (with the confirmation step) and checks that
   the broker cut `mosquitto_sub` off and the page says the certificate is revoked;
@@ -148,7 +150,7 @@ class Child:
 
     started = []
 
-    def __init__(self, name, arguments, work):
+    def __init__(self, name, arguments, work, stdin=subprocess.DEVNULL):
         Child.started.append(self)
         self.name = name
         self.out_path = os.path.join(work, f"{name}.out")
@@ -157,7 +159,7 @@ class Child:
         self.err = open(self.err_path, "wb")
         log(f"start {name}: {' '.join(arguments)}")
         self.process = subprocess.Popen(
-            arguments, stdin=subprocess.DEVNULL, stdout=self.out, stderr=self.err, preexec_fn=die_with_parent)
+            arguments, stdin=stdin, stdout=self.out, stderr=self.err, preexec_fn=die_with_parent)
 
     def output(self):
         with open(self.out_path, "rb") as file:
@@ -577,6 +579,36 @@ def connect_device(console, work, mqtt_port, ca, device_id, state):
     return subscriber
 
 
+def alerts(console, work, mqtt_port, ca, device_id, state):
+    """The alerts page, live: a device probing topics it may not publish to (25 refused publishes
+    from mosquitto_pub) raises a topic-scanning alert that appears without a reload; the owner
+    acknowledges it; the risk table names the device."""
+    console.open("/console/alerts")
+    console.landed("/console/alerts", "Alerts")
+    check(console.driver.find_elements(By.CSS_SELECTOR, "#no-alerts"), "the household has alerts before any attack")
+    console.mark()
+    scanner = Child("mosquitto_pub", [
+        "/usr/bin/mosquitto_pub", "-h", "127.0.0.1", "-p", str(mqtt_port), "--cafile", ca, "-V", "mqttv5",
+        "--cert", os.path.join(state, "certificate.pem"), "--key", os.path.join(state, "key.pem"),
+        "-t", f"devices/{device_id}/cmd/probe", "-q", "0", "-l"], work, stdin=subprocess.PIPE)
+    scanner.process.stdin.write(b"".join(b"probe %d\n" % number for number in range(25)))
+    scanner.process.stdin.close()
+    check(scanner.wait_for_exit(20) == 0, f"mosquitto_pub: {scanner.output()}")
+    selector = "li.alert[data-kind=topic-scanning]"
+    console.wait("the topic-scanning alert to appear", lambda: console.driver.find_elements(By.CSS_SELECTOR, selector))
+    check(console.still_marked(), "the alerts page was reloaded to show the alert (it should update in place)")
+    check(device_id in console.read(selector), f"the alert does not name the device: {console.read(selector)!r}")
+    check(device_id in console.read("#risk-table"), "the risk table does not name the device")
+    log("the alerts page shows the topic-scanning alert and the device's risk, without a reload")
+    console.screenshot("alerts")
+    console.submit(f"{selector} button.ack")
+    console.landed("/console/alerts", "Alerts")
+    check(console.read("main [role=status]") == "Alert acknowledged.", "no notice after acknowledging")
+    check(console.read(f"{selector} .state").startswith("acknowledged"), f"the alert says {console.read(selector + ' .state')!r}")
+    check(not console.driver.find_elements(By.CSS_SELECTOR, f"{selector} button.ack"), "an acknowledged alert still offers the button")
+    log("the owner acknowledged the alert from the console")
+
+
 def revoke_device(console, api, subscriber, device_id):
     reason = console.element("#reason-revoke")
     reason.clear()
@@ -881,6 +913,11 @@ def run(arguments):
         check(console.read("form.sign-out .who").startswith(OWNER), "the top bar does not name the owner")
 
         device_id, state = pair_device(console, arguments, arguments.work, port)
+        # Before mosquitto_sub connects: the probing client takes the device's session over.
+        alerts(console, arguments.work, mqtt_port, ca, device_id, state)
+        console.open(f"/console/devices/{device_id}")
+        console.landed(f"/console/devices/{device_id}", "Hall sensor")
+        console.wait("#device-connected to say no", lambda: console.read("#device-connected") == "no")
         subscriber = connect_device(console, arguments.work, mqtt_port, ca, device_id, state)
         console.screenshot("device")
         for name, path, heading in (

@@ -45,6 +45,9 @@ extension Broker {
             watched.credentials[credential, default: [:]][connection.id] = (address, connection)
             return others.values.lazy.compactMap(\.address).first { $0 != address }
         }
+        if case .device(let device, _) = client.subject, let address {
+            signals.post(.deviceConnected(device.id, address: address, at: clock.now))
+        }
         if let credential, let address, let elsewhere {
             signals.post(.credentialInTwoPlaces(
                 client.suspect, household: client.household, credential: credential, addresses: [elsewhere, address],

@@ -11,6 +11,7 @@ public struct DetectionEngine: Sendable {
     private var scans = TopicScanDetector()
     private var rebinding = RebindingDetector()
     private var tokens = TokenStormDetector()
+    private var addresses = DeviceAddressDetector()
     /// Certificates already reported as not renewed.
     private var stuck: [String: Date] = [:]
     /// Credentials already found in two places: their sessions are being ended, and the
@@ -44,6 +45,11 @@ public struct DetectionEngine: Sendable {
         case .handshakeRefused(.tlsError, _, _):
             // A scanner or an old client: counted (metrics), not a guess at a credential.
             return []
+        case .deviceConnected(let device, let address, _):
+            addresses.connected(device, from: address)
+            return []
+        case .renewed(let device, let household, let source, let at):
+            return addresses.renewed(device, household: household, from: source, at: at)
         }
     }
 

@@ -20,6 +20,8 @@ public enum FindingKind: String, Sendable, Hashable, Codable, CaseIterable {
     /// A command to a `security` device from a commander that never commanded it, or at an hour
     /// the household does not use: held for an owner's approval.
     case unusualCommand = "unusual-command"
+    /// A device renewed its certificate from an address it was never seen at.
+    case renewalFromNewAddress = "renewal-from-new-address"
 }
 
 public enum Severity: String, Sendable, Hashable, Codable, CaseIterable, Comparable {

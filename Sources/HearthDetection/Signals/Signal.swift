@@ -88,6 +88,10 @@ public enum Signal: Sendable, Hashable {
     case commandHeld(HeldCommand)
     /// A TLS handshake the hub refused, on HTTPS or MQTT.
     case handshakeRefused(HandshakeRefusal, source: String?, at: Date)
+    /// A device's session attached to the broker from `address`.
+    case deviceConnected(DeviceID, address: String, at: Date)
+    /// A device renewed its certificate, from `source`.
+    case renewed(DeviceID, household: HouseholdID, source: String, at: Date)
 }
 
 extension Signal {
@@ -103,6 +107,8 @@ extension Signal {
         case .denials: "denials"
         case .commandHeld: "command-held"
         case .handshakeRefused: "handshake-refused"
+        case .deviceConnected: "device-connected"
+        case .renewed: "renewal"
         }
     }
 }

@@ -333,6 +333,8 @@ public struct HouseholdDashboard: Sendable {
         public var connected: Set<String>
         public var pairingRequests: [String]
         public var windowClosesAt: Date?
+        /// Owners only: the household's latest alerts, each as its id, last change and state.
+        public var alerts: [String]
     }
 
     public func liveState(for member: Member) async throws -> LiveState {
@@ -345,7 +347,10 @@ public struct HouseholdDashboard: Sendable {
             }),
             connected: Set(statuses.map(\.device.id).filter { online.contains(Self.subject($0)) }.map(\.rawValue)),
             pairingRequests: pairing?.requests.map { "\($0.id) \($0.deviceNonce == nil ? "waiting" : "confirmed")" } ?? [],
-            windowClosesAt: pairing?.windowClosesAt)
+            windowClosesAt: pairing?.windowClosesAt,
+            alerts: pairing == nil ? [] : try await store.read { db in
+                try await db.alerts.list(household: member.householdID, openOnly: false, limit: 50)
+            }.map { "\($0.id) \($0.updatedAt.timeIntervalSince1970) \($0.acknowledgedAt == nil ? "open" : "acknowledged")" })
     }
 
     // MARK: helpers

@@ -37,6 +37,11 @@ package struct HeldCommands: Sendable {
         case commandLine
     }
 
+    /// The household's alerts whose command can still be approved.
+    package func holding(household: HouseholdID) async throws -> Set<String> {
+        Set(try await store.read { db in try await db.commands.holdingAlerts(household: household, at: db.clock.now) })
+    }
+
     /// Approves the command `alert` holds: recorded and the alert acknowledged, then delivered.
     package func approve(alert id: String, household: HouseholdID?, by approver: Approver, actor: AuditActor) async throws -> CommandRecords.HeldRow {
         guard let held = try await store.read({ db in try await db.commands.held(alert: id) }), household == nil || held.household == household

@@ -1,6 +1,7 @@
 import Foundation
 import HearthAudit
 import HearthCore
+import HearthDetection
 import HearthPKI
 import HearthStore
 import X509
@@ -26,14 +27,20 @@ package struct CertificateRenewal: Sendable {
         case keyCompromise = "key-compromise"
     }
 
-    package init(pki: HubPKI) {
+    /// Detection's inbox: each renewal is a signal (a renewal from an address the device was
+    /// never seen at is reported). Nil with detection off.
+    let signals: SignalInbox?
+
+    package init(pki: HubPKI, signals: SignalInbox? = nil) {
         self.pki = pki
+        self.signals = signals
     }
 
     /// The renewed certificate and whether it was issued now (false: a retry of a renewal that
     /// already succeeded with the same key, answered with the same certificate).
+    /// `source`: the address the request came from.
     package func renew(
-        _ caller: DeviceAuthenticator.Authenticated, csr: CertificateRequest, reason: Reason = .scheduled
+        _ caller: DeviceAuthenticator.Authenticated, csr: CertificateRequest, reason: Reason = .scheduled, source: String? = nil
     ) async throws -> (IssuedCertificate, fresh: Bool) {
         do {
             if let earlier = caller.renewal, earlier.keyFingerprint == csr.keyFingerprint, earlier.status == .valid {
@@ -75,6 +82,9 @@ package struct CertificateRenewal: Sendable {
                 return issued
             }
             if caller.certificate.origin == .pairing { try await pki.refresh() }
+            if let signals, let source {
+                signals.post(.renewed(caller.device.id, household: caller.device.householdID, source: source, at: pki.store.clock.now))
+            }
             return (issued, true)
         } catch let error as HearthError where error.code != .storageUnavailable {
             try await audit(caller, code: error.code.rawValue, reason: error.reason)

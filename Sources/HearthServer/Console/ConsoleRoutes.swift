@@ -27,6 +27,7 @@ struct ConsoleRoutes: Sendable {
             + ConsoleDevicePages(console: console).endpoints
             + ConsoleHouseholdPages(console: console).endpoints
             + ConsolePrivacyPages(console: console).endpoints
+            + ConsoleAlertPages(console: console).endpoints
             + ConsoleEvents(console: console).endpoints
             + [
                 // Any other console address: a page, as everywhere in the console.

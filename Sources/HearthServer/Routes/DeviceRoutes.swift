@@ -1,6 +1,7 @@
 import Foundation
 import HearthAudit
 import HearthCore
+import HearthDetection
 import HearthHub
 import HearthPKI
 import HearthStore
@@ -19,6 +20,8 @@ struct DeviceRoutes: Sendable {
     let bodyLimit: Int
     var store: Store { lifecycle.pki.store }
     let sessions: SessionAuthenticator
+    /// Detection's inbox (renewals are signals); nil with detection off.
+    let signals: SignalInbox?
     var devices: DeviceAuthenticator { DeviceAuthenticator(pki: lifecycle.pki) }
 
     var endpoints: [Endpoint] {
@@ -84,10 +87,12 @@ struct DeviceRoutes: Sendable {
                 return try JSONBody.response(DeviceView(status))
             },
             Endpoint(.post, "/v1/certificates/renew") { request, context in
-                let caller = try await devices.authenticate(context.call(request))
+                let call = context.call(request)
+                let caller = try await devices.authenticate(call)
                 let csr = try await csr(from: request)
                 let reason = try QueryParameters(request).choice("reason", CertificateRenewal.Reason.self) ?? .scheduled
-                let (issued, fresh) = try await CertificateRenewal(pki: lifecycle.pki).renew(caller, csr: csr, reason: reason)
+                let (issued, fresh) = try await CertificateRenewal(pki: lifecycle.pki, signals: signals).renew(
+                    caller, csr: csr, reason: reason, source: call.source)
                 if request.headers[.accept]?.contains("application/pem-certificate-chain") == true {
                     return Response(
                         status: fresh ? .created : .ok, headers: [.contentType: "application/pem-certificate-chain"],

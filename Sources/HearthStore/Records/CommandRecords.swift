@@ -119,6 +119,14 @@ public struct CommandRecords: Sendable {
             state.rawValue, time.unixMilliseconds, actor, state.rawValue, id) != nil
     }
 
+    /// The alerts of a household whose command still waits for a decision, within its time.
+    public func holdingAlerts(household: HouseholdID, at time: Date) async throws -> [String] {
+        try await db.query(
+            "SELECT alert_id FROM held_commands WHERE household_id = ? AND state = 'held' AND expires_at > ?",
+            household.rawValue, time.unixMilliseconds
+        ).map { try $0.text("alert_id") }
+    }
+
     /// Approved commands no process has delivered yet, still within their time.
     public func undelivered(at time: Date) async throws -> [HeldRow] {
         try await db.query(

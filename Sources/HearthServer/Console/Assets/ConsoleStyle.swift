@@ -88,5 +88,15 @@ ul.recipients form.consent label { font-weight: 400; color: var(--muted); }
 ul.counts { list-style: none; padding: 0; margin: 0; }
 .past-retention { color: var(--bad); font-weight: 600; }
 #export { margin-bottom: 1rem; }
+/* The alerts page: a card per alert; identifiers and addresses break anywhere on a phone. */
+ul.alerts { list-style: none; padding: 0; margin: 0; }
+li.alert { border: 1px solid var(--line); border-left: .3rem solid var(--line); border-radius: 6px; padding: .2rem .8rem .6rem; margin-bottom: .8rem; overflow-wrap: anywhere; }
+li.alert.warning { border-left-color: #c69300; }
+li.alert.critical { border-left-color: var(--bad); }
+li.alert.acknowledged { opacity: .75; }
+li.alert h3 { margin: .5rem 0; font-size: 1rem; }
+li.alert dl.facts { border: 0; padding: 0 0 .5rem; }
+li.alert form.approve input { max-width: 8rem; }
+#risk-table td { overflow-wrap: anywhere; }
 """#
 }

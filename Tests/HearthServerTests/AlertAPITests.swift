@@ -99,6 +99,34 @@ import Testing
         }
     }
 
+    /// Acknowledged alerts go after their retention, with the webhook deliveries that name them;
+    /// open ones and recent ones stay.
+    @Test(arguments: TestEngine.allCases)
+    func acknowledgedAlertsGoAfterTheirRetention(engine: TestEngine) async throws {
+        try await TestRequirement.check(engine.requirements)
+        try await withTestHub(engine: engine, startingAt: Self.start) { hub in
+            let service = AlertService(store: hub.store)
+            // A webhook nobody answers: each alert leaves a delivery row behind.
+            _ = try await AlertWebhooks(store: hub.store, sealer: hub.pki.sealer).set(
+                url: "http://127.0.0.1:9/nobody", household: hub.householdID, actor: .system("test"))
+            let steps = Self.storm(DeviceID(), household: hub.householdID, at: hub.clock.now)
+            let old = try await service.record(steps[0], actions: [])
+            let open = try await service.record(Self.guessing, actions: [])
+            _ = try await service.acknowledge(old.id, household: hub.householdID, actor: .system("test"))
+            hub.clock.advance(by: 30 * 86_400)
+            let newer = Self.storm(DeviceID(), household: hub.householdID, at: hub.clock.now)
+            let recent = try await service.record(newer[0], actions: [])
+            _ = try await service.acknowledge(recent.id, household: hub.householdID, actor: .system("test"))
+
+            #expect(try await service.sweep(retention: 20 * 86_400) == 1)
+            #expect(try await service.list(household: hub.householdID).map(\.id) == [recent.id])
+            #expect(try await service.list(household: nil).map(\.id) == [open.id], "an open alert stays, however old")
+            let deliveries = try await hub.store.read { db in try await db.webhooks.deliveries(scope: hub.householdID.rawValue, limit: 10) }
+            #expect(deliveries.map(\.alertID) == [recent.id], "the old alert's delivery went with it")
+            #expect(try await service.sweep(retention: 20 * 86_400) == 0)
+        }
+    }
+
     @Test func theCommandLineListsShowsAcknowledgesAndScores() async throws {
         let workspace = try PKILifecycleTests.Workspace("alerts-cli")
         defer { try? FileManager.default.removeItem(at: workspace.root) }

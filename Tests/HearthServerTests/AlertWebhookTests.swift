@@ -80,6 +80,9 @@ import Testing
             let unchanged = try await DatabaseSnapshot.take(hub.store)
             #expect(unchanged == before, "a refused webhook changed \(PKIBadInputTests.changedTables(before, unchanged))")
             #expect(try await hub.client.json("PUT", "/v1/alerts/webhook", ["url": receiver.url]).status == 401)
+            AuditAPITests.expectProblem(
+                try await hub.client.json("PUT", "/v1/hub/alerts/webhook", ["url": receiver.url], headers: headers), status: 403,
+                code: "operator-session-required", "an owner's session at the hub-wide webhook")
 
             let set = try await hub.client.json("PUT", "/v1/alerts/webhook", ["url": receiver.url], headers: headers)
             #expect(set.status == 200, "\(set.text)")

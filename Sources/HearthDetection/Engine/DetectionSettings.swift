@@ -18,6 +18,9 @@ public struct DetectionSettings: Sendable, Hashable, Codable {
     public var stuckAfter: Double = 0.9
     /// After how long a suspect's risk score halves.
     public var riskHalfLife: TimeInterval = 6 * 3600
+    /// How long an acknowledged alert is kept after its acknowledgement (an open one is kept until
+    /// acknowledged). At least long enough for its weight in a risk score to have decayed away.
+    public var alertRetention: TimeInterval = 90 * 86_400
 
     public init() {}
 
@@ -36,6 +39,7 @@ public struct DetectionSettings: Sendable, Hashable, Codable {
         zones = try c.value(.zones, or: d.zones)
         riskHalfLife = try c.value(.riskHalfLife, or: d.riskHalfLife)
         stuckAfter = try c.value(.stuckAfter, or: d.stuckAfter)
+        alertRetention = max(try c.value(.alertRetention, or: d.alertRetention), riskHalfLife * 7)
     }
 }
 

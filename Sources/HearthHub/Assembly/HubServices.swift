@@ -211,6 +211,12 @@ public struct HubServices: Sendable {
                 counters: detectionCounters, settings: settings, clock: store.clock, logger: logger, lifecycle: lifecycle,
                 commands: commandLedger))
         }
+        if let settings = configuration.detection {
+            services.append(PeriodicService(name: "alert retention", interval: configuration.sweepInterval, logger: logger) { [alerts] in
+                let count = try await alerts.sweep(retention: settings.alertRetention)
+                if count > 0 { logger.info("removed acknowledged alerts past their retention", metadata: ["count": "\(count)"]) }
+            })
+        }
         if let webhookPoster {
             // Deliveries are written with their alerts by any process; this one posts them.
             services.append(PeriodicService(name: "alert webhooks", interval: .seconds(1), logger: logger) { [webhooks] in

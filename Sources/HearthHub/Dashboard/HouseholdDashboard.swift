@@ -340,7 +340,8 @@ public struct HouseholdDashboard: Sendable {
     public func liveState(for member: Member) async throws -> LiveState {
         let statuses = try await statuses(visibleTo: member)
         let online = connected(member.householdID)
-        let pairing = Self.isOwner(member, at: store.clock.now) ? try await pairing(for: member) : nil
+        let isOwner = Self.isOwner(member, at: store.clock.now)
+        let pairing = isOwner ? try await pairing(for: member) : nil
         return LiveState(
             devices: Dictionary(uniqueKeysWithValues: statuses.map {
                 ($0.device.id.rawValue, "\($0.device.state.rawValue) \($0.certificateStatus)")
@@ -348,7 +349,7 @@ public struct HouseholdDashboard: Sendable {
             connected: Set(statuses.map(\.device.id).filter { online.contains(Self.subject($0)) }.map(\.rawValue)),
             pairingRequests: pairing?.requests.map { "\($0.id) \($0.deviceNonce == nil ? "waiting" : "confirmed")" } ?? [],
             windowClosesAt: pairing?.windowClosesAt,
-            alerts: pairing == nil ? [] : try await store.read { db in
+            alerts: !isOwner ? [] : try await store.read { db in
                 try await db.alerts.list(household: member.householdID, openOnly: false, limit: 50)
             }.map { "\($0.id) \($0.updatedAt.timeIntervalSince1970) \($0.acknowledgedAt == nil ? "open" : "acknowledged")" })
     }

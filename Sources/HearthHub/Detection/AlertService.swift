@@ -92,6 +92,13 @@ public struct AlertService: Sendable {
         return RiskScore.scores(findings, halfLife: riskHalfLife, now: now)
     }
 
+    /// Forgets the alerts acknowledged more than `retention` ago (the audit log keeps their
+    /// entries); how many went.
+    @discardableResult
+    package func sweep(retention: TimeInterval) async throws -> Int {
+        try await store.write { db in try await db.alerts.deleteAcknowledged(before: db.clock.now.addingTimeInterval(-retention)) }
+    }
+
     /// Alerts acknowledged at or after `time` (what the running hub lifts).
     package func acknowledged(since time: Date) async throws -> [Alert] {
         try await store.read { db in try await db.alerts.acknowledged(since: time) }.map(Alert.init)

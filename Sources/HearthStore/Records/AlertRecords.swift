@@ -116,6 +116,17 @@ public struct AlertRecords: Sendable {
         ).map(Self.alert)
     }
 
+    /// Deletes the alerts acknowledged before `time`, with the held commands and webhook
+    /// deliveries that name them; how many alerts went.
+    public func deleteAcknowledged(before time: Date) async throws -> Int {
+        let old = "SELECT id FROM alerts WHERE acknowledged_at IS NOT NULL AND acknowledged_at < ?"
+        try await db.execute("DELETE FROM webhook_deliveries WHERE alert_id IN (\(old))", time.unixMilliseconds)
+        try await db.execute("DELETE FROM held_commands WHERE alert_id IN (\(old))", time.unixMilliseconds)
+        return try await db.query(
+            "DELETE FROM alerts WHERE acknowledged_at IS NOT NULL AND acknowledged_at < ? RETURNING id", time.unixMilliseconds
+        ).count
+    }
+
     private static func alert(_ row: SQLRow) throws -> AlertRow {
         AlertRow(
             id: try row.text("id"), household: try row.optionalText("household_id").flatMap(HouseholdID.init),

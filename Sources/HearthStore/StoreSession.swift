@@ -36,5 +36,6 @@ public struct StoreSession: Sendable {
     public var alerts: AlertRecords { AlertRecords(db: db) }
     public var commands: CommandRecords { CommandRecords(db: db) }
     public var webhooks: WebhookRecords { WebhookRecords(db: db) }
+    public var baselines: BaselineRecords { BaselineRecords(db: db) }
     public var audit: AuditRecords { AuditRecords(db: db, clock: clock) }
 }

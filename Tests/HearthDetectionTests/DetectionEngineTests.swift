@@ -87,6 +87,30 @@ import Testing
         #expect(!traffic(&engine, perSecond: 40, from: 39.5, to: 41).isEmpty)
     }
 
+    /// What was learned before a restart is where the engine starts: a device whose stored rate is
+    /// 8 messages/s may send 60 (under 10 × 8), which the bare floor of 20 would call a storm.
+    @Test func restoredBaselinesCarryOverARestart() throws {
+        var learned = DetectionEngine()
+        _ = traffic(&learned, perSecond: 8, from: 0, to: 3600)
+        let baselines = learned.learnedBaselines()
+        let rate = try #require(baselines.devices[lamp])
+        #expect(abs(rate - 8) < 0.5, "\(rate)")
+
+        var restarted = DetectionEngine()
+        restarted.restore(baselines, at: Self.time(3600))
+        #expect(restarted.baseline(of: lamp) == rate)
+        #expect(traffic(&restarted, perSecond: 60, from: 3600, to: 3660).isEmpty)
+        var bare = DetectionEngine()
+        #expect(!traffic(&bare, perSecond: 60, from: 3600, to: 3660).isEmpty, "without its baseline the device storms")
+
+        // What the engine learned itself since starting wins over a stored rate.
+        var fresh = DetectionEngine()
+        _ = traffic(&fresh, perSecond: 1, from: 0, to: 600)
+        let own = fresh.baseline(of: lamp)
+        fresh.restore(LearnedBaselines(devices: [lamp: 50]), at: Self.time(600))
+        #expect(fresh.baseline(of: lamp) == own)
+    }
+
     @Test func aShortBurstIsNotAStorm() {
         var engine = DetectionEngine()
         _ = traffic(&engine, perSecond: 1, from: 0, to: 60)

@@ -93,6 +93,15 @@ struct MessageStormDetector: Sendable {
         devices = devices.filter { now.timeIntervalSince($0.value.last) <= 3600 }
     }
 
+    /// Every remembered device's baseline.
+    func baselines() -> [DeviceID: Double] { devices.mapValues(\.baseline) }
+
+    /// A stored baseline for a device not heard of since the start.
+    mutating func restore(_ device: DeviceID, baseline: Double, at now: Date) {
+        guard devices[device] == nil, baseline.isFinite, baseline >= 0 else { return }
+        devices[device] = DeviceRate(baseline: baseline, last: now)
+    }
+
     /// A device's learned baseline, for tests and the risk view.
     func baseline(of device: DeviceID) -> Double? { devices[device]?.baseline }
 

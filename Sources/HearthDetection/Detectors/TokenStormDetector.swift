@@ -15,6 +15,15 @@ struct TokenStormDetector: Sendable {
 
     private var clients: [String: ClientRate] = [:]
 
+    /// Every remembered client's usual tokens a minute.
+    func baselines() -> [String: Double] { clients.mapValues(\.baseline) }
+
+    /// A stored baseline for a client not heard of since the start.
+    mutating func restore(_ client: String, baseline: Double, at now: Date) {
+        guard clients[client] == nil, baseline.isFinite, baseline >= 0 else { return }
+        clients[client] = ClientRate(baseline: baseline, minute: Int(now.timeIntervalSince1970 / 60))
+    }
+
     mutating func issued(client: String, household: HouseholdID, at now: Date, _ limits: TokenStormSettings) -> [Response] {
         let minute = Int(now.timeIntervalSince1970 / 60)
         var rate = clients[client] ?? ClientRate(minute: minute)

@@ -74,6 +74,18 @@ public struct DetectionEngine: Sendable {
         }
     }
 
+    /// Every baseline learned so far (those of devices and clients still remembered).
+    public func learnedBaselines() -> LearnedBaselines {
+        LearnedBaselines(devices: storms.baselines(), clients: tokens.baselines())
+    }
+
+    /// Starts from `baselines` (at `now`) for every device and client the engine has not heard
+    /// of yet: what it learned itself since starting wins.
+    public mutating func restore(_ baselines: LearnedBaselines, at now: Date) {
+        for (device, rate) in baselines.devices { storms.restore(device, baseline: rate, at: now) }
+        for (client, rate) in baselines.clients { tokens.restore(client, baseline: rate, at: now) }
+    }
+
     /// A device's learned message rate (messages per second), nil before its first sample.
     public func baseline(of device: DeviceID) -> Double? { storms.baseline(of: device) }
 

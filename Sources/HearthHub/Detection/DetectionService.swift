@@ -38,6 +38,7 @@ package struct DetectionService: Service {
         // Only a process that has raised an alert can have something of it in force to lift.
         var raised = false
         if commands != nil { await refreshCommandContext() }
+        await restoreBaselines(&engine)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let raisedNow = await round(&engine)
             raised = raisedNow || raised
@@ -46,7 +47,10 @@ package struct DetectionService: Service {
                 acknowledgedSince = await liftAcknowledged(since: acknowledgedSince, &engine)
                 await deliverApprovedCommands()
             }
-            if rounds % Self.certificateRounds == 0 { await lookAtCertificates(stuckAfter: settings.stuckAfter) }
+            if rounds % Self.certificateRounds == 0 {
+                await lookAtCertificates(stuckAfter: settings.stuckAfter)
+                await saveBaselines(engine.learnedBaselines())
+            }
             if commands != nil {
                 await saveCommandHistory()
                 if raisedNow || rounds % Self.certificateRounds == 0 { await refreshCommandContext() }
@@ -54,6 +58,46 @@ package struct DetectionService: Service {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: Self.interval) }
         }
         await saveCommandHistory()
+        await saveBaselines(engine.learnedBaselines())
+    }
+
+    /// Baselines not written for this long are not restored, and are removed.
+    static let baselineMemory: TimeInterval = 7 * 86_400
+
+    /// Starts the engine from the baselines stored by this process before a restart, or by
+    /// another node.
+    func restoreBaselines(_ engine: inout DetectionEngine) async {
+        let now = clock.now
+        do {
+            let rates = try await alerts.store.read { db in try await db.baselines.rates(since: now.addingTimeInterval(-Self.baselineMemory)) }
+            var baselines = LearnedBaselines()
+            for (subject, rate) in rates {
+                if subject.hasPrefix("device:"), let device = DeviceID(String(subject.dropFirst("device:".count))) {
+                    baselines.devices[device] = rate
+                } else if subject.hasPrefix("client:") {
+                    baselines.clients[String(subject.dropFirst("client:".count))] = rate
+                }
+            }
+            engine.restore(baselines, at: now)
+        } catch {
+            logger.warning("could not read the learned baselines", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Stores what the engine learned (every minute, and at the end).
+    func saveBaselines(_ baselines: LearnedBaselines) async {
+        let now = clock.now
+        let rates = Dictionary(
+            baselines.devices.map { ("device:\($0.key.rawValue)", $0.value) } + baselines.clients.map { ("client:\($0.key)", $0.value) },
+            uniquingKeysWith: max)
+        do {
+            try await alerts.store.write { db in
+                try await db.baselines.save(rates, at: now)
+                try await db.baselines.delete(before: now.addingTimeInterval(-Self.baselineMemory))
+            }
+        } catch {
+            logger.warning("could not store the learned baselines", metadata: ["error": "\(error)"])
+        }
     }
 
     /// One round; whether it raised an alert.

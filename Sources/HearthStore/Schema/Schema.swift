@@ -1,6 +1,6 @@
 /// Every migration this binary knows, in order. The highest version is the schema it expects.
 public enum Schema {
-    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8, version9, version10, version11, version12, version13, version14, version15, version16, version17]
+    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8, version9, version10, version11, version12, version13, version14, version15, version16, version17, version18]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }
 
@@ -794,6 +794,22 @@ public enum Schema {
             """,
             "CREATE INDEX webhook_deliveries_due ON webhook_deliveries (state, next_at)",
             "CREATE INDEX webhook_deliveries_scope ON webhook_deliveries (scope, created_at)",
+        ]
+    )
+
+    static let version18 = Migration(
+        version: 18,
+        name: "detection baselines",
+        statements: [
+            // What detection learned of normal, stored every minute: `device:<id>` (messages per
+            // second) or `client:<id>` (tokens a minute), in thousandths.
+            """
+            CREATE TABLE detection_baselines (
+                subject TEXT PRIMARY KEY,
+                rate_millis BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL
+            )
+            """,
         ]
     )
 }

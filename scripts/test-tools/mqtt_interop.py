@@ -1403,7 +1403,9 @@ def hold(config):
     emit({"event": "delivered", "time": heard.at} if heard else {"event": "not-delivered"})
     second = f"open-{token()}".encode()
     puback = app.publish(f"devices/{lock_id}/cmd/open", second, 1)
-    time.sleep(0.5)
+    # An accepted command reaches the lock at once, but a loaded machine may take a moment.
+    with lock.changed:
+        lock.changed.wait_for(lambda: any(m.payload == second for m in lock.messages), 10.0 if puback == 0 else 0.5)
     emit({"event": "second", "puback": puback, "heard": bool(lock.matching(lambda m: m.payload == second))})
     app.disconnect()
     lock.disconnect()

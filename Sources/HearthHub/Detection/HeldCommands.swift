@@ -91,8 +91,10 @@ package struct HeldCommands: Sendable {
             guard let payload = command.payload,
                   try await store.write({ db in try await db.commands.claimDelivery(command.id, at: db.clock.now) })
             else { continue }
-            broker.deliverApproved(topic: command.topic, payload: payload, household: command.household)
+            // Learned before the device hears it: the commander's next command, which may follow the
+            // device's answer at once, must find the pair familiar.
             ledger?.learn(commander: command.commander, device: command.device, household: command.household, at: now)
+            broker.deliverApproved(topic: command.topic, payload: payload, household: command.household)
         }
     }
 }

@@ -20,6 +20,7 @@ let commandLineDependencies: [Target.Dependency] = [
     "HearthOAuth",
     "HearthPrivacy",
     "HearthDetection",
+    "HearthFirmware",
     .product(name: "X509", package: "swift-certificates"),
     .product(name: "SwiftASN1", package: "swift-asn1"),
     .product(name: "Crypto", package: "swift-crypto"),
@@ -48,6 +49,7 @@ let package = Package(
         .library(name: "HearthBroker", targets: ["HearthBroker"]),
         .library(name: "HearthPrivacy", targets: ["HearthPrivacy"]),
         .library(name: "HearthDetection", targets: ["HearthDetection"]),
+        .library(name: "HearthFirmware", targets: ["HearthFirmware"]),
         .library(name: "HearthTesting", targets: ["HearthTesting"]),
     ],
     dependencies: [
@@ -147,6 +149,16 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Firmware releases and the TUF repository that serves them: canonical JSON, keys and
+        // signatures, the roles' metadata, makers' releases checked. No I/O.
+        .target(
+            name: "HearthFirmware",
+            dependencies: [
+                "HearthCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
         // The MQTT broker: TLS listener, sessions, routing, retained messages, policy on every packet.
         .target(
             name: "HearthBroker",
@@ -209,6 +221,7 @@ let package = Package(
                 "HearthStorePostgres",
                 "HearthPrivacy",
                 "HearthDetection",
+                "HearthFirmware",
                 // The household's export is one ZIP archive of JSON files.
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -238,6 +251,7 @@ let package = Package(
                 "HearthStore",
                 "HearthPrivacy",
                 "HearthDetection",
+                "HearthFirmware",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 // Alert webhooks: the hub's outbound HTTP client.
@@ -315,6 +329,7 @@ let package = Package(
         ),
         .testTarget(name: "HearthCoreTests", dependencies: ["HearthCore"], swiftSettings: strict),
         .testTarget(name: "HearthDetectionTests", dependencies: ["HearthDetection", "HearthCore", "HearthTesting"], swiftSettings: strict),
+        .testTarget(name: "HearthFirmwareTests", dependencies: ["HearthFirmware", "HearthCore", "HearthTesting"], swiftSettings: strict),
         .testTarget(name: "HearthPrivacyTests", dependencies: ["HearthPrivacy", "HearthCore", "HearthTesting"], swiftSettings: strict),
         .testTarget(name: "HearthAuditTests", dependencies: ["HearthAudit", "HearthCore"], swiftSettings: strict),
         .testTarget(name: "HearthPKITests", dependencies: ["HearthPKI", "HearthCore", "HearthTesting", .product(name: "X509", package: "swift-certificates"), .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
@@ -349,7 +364,7 @@ let package = Package(
             name: "HearthServerTests",
             dependencies: [
                 "HearthTesting", "HearthHub", "HearthServer", "HearthStore", "HearthCore", "HearthAudit", "HearthPairing", "HearthPKI", "HearthOAuth",
-                "HearthBroker",
+                "HearthBroker", "HearthFirmware",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 // The raw connections of the slow-client tests.

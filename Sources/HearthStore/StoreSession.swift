@@ -37,5 +37,7 @@ public struct StoreSession: Sendable {
     public var commands: CommandRecords { CommandRecords(db: db) }
     public var webhooks: WebhookRecords { WebhookRecords(db: db) }
     public var baselines: BaselineRecords { BaselineRecords(db: db) }
+    public var firmware: FirmwareRecords { FirmwareRecords(db: db) }
+    public var tuf: TUFRecords { TUFRecords(db: db) }
     public var audit: AuditRecords { AuditRecords(db: db, clock: clock) }
 }

@@ -25,8 +25,8 @@ public struct TestHub: Sendable {
     /// The TLS certificate chain the hub serves (leaf first), PEM.
     public let servedCertificatePEM: String
     /// What another node needs to join this hub (``withTestHubNode(joining:_:)``).
-    let sealer: KeySealer
-    let configuration: HubConfiguration
+    public let sealer: KeySealer
+    public let configuration: HubConfiguration
     let publicURL: String
 
     public var client: CurlClient {
@@ -73,6 +73,7 @@ private func runTestHub<Result: Sendable>(
         if configuration.auditCheckpointFile == nil {
             configuration.auditCheckpointFile = database.folder.appendingPathComponent(AuditCheckpointFile.fileName).path
         }
+        if configuration.firmwareFolder == nil { configuration.firmwareFolder = database.folder.path }
         defer { watch.enter("dropping the test database") }
         return try await Store.withRunning(try await database.makeEngine(logger: logger), clock: clock, logger: logger) { store in
             defer { watch.enter("closing the store") }

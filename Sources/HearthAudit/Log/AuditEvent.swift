@@ -141,4 +141,12 @@ extension AuditAction {
     public static let telemetryBridged: AuditAction = "privacy.bridged_daily"
     public static let telemetryErased: AuditAction = "privacy.telemetry_erased"
     public static let householdExported: AuditAction = "privacy.exported"
+    // Firmware (docs/firmware.md).
+    public static let makerRegistered: AuditAction = "firmware.maker_registered"
+    /// A maker's release key added or removed, or a model given to it: a new delegation.
+    public static let makerChanged: AuditAction = "firmware.maker_changed"
+    public static let releasePublished: AuditAction = "firmware.release_published"
+    public static let releaseWithdrawn: AuditAction = "firmware.release_withdrawn"
+    /// One of the hub's TUF role keys replaced (a new root version names the new key).
+    public static let repositoryKeyRotated: AuditAction = "firmware.repository_key_rotated"
 }

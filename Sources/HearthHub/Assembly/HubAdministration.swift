@@ -17,11 +17,15 @@ public struct HubAdministration: Sendable {
     package let webhooks: AlertWebhooks
     /// Approvals only: the running hub delivers what is approved here.
     package let heldCommands: HeldCommands
+    package let firmware: FirmwareService
 
     package var store: Store { pki.store }
 
     /// `signInFreeFailures`: refused pairing attempts allowed before back-off, as on a hub.
-    public static func open(store: Store, sealer: KeySealer, signInFreeFailures: Int = 5) async throws -> HubAdministration {
+    /// `firmwareFolder`: where firmware images are files (SQLite; see ``HubConfiguration/firmwareFolder``).
+    public static func open(
+        store: Store, sealer: KeySealer, signInFreeFailures: Int = 5, firmwareFolder: String? = nil
+    ) async throws -> HubAdministration {
         let pki = try await HubPKI.open(store: store, sealer: sealer)
         return HubAdministration(
             pki: pki, lifecycle: DeviceLifecycle(pki: pki),
@@ -35,6 +39,7 @@ public struct HubAdministration: Sendable {
             privacy: PrivacyService(store: store, rules: nil, sealer: sealer), alerts: AlertService(store: store),
             webhooks: AlertWebhooks(store: store, sealer: sealer),
             heldCommands: HeldCommands(
-                store: store, broker: nil, ledger: nil, secondFactor: SecondFactor(store: store, sealer: sealer), signals: nil))
+                store: store, broker: nil, ledger: nil, secondFactor: SecondFactor(store: store, sealer: sealer), signals: nil),
+            firmware: FirmwareService(store: store, sealer: sealer, imageFolder: firmwareFolder))
     }
 }

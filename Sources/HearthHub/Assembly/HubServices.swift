@@ -2,6 +2,7 @@ import HearthAudit
 import HearthBroker
 import HearthCore
 import HearthDetection
+import HearthFirmware
 import HearthStore
 import Logging
 import NIOCore
@@ -47,6 +48,7 @@ public struct HubServices: Sendable {
     /// What is learned about commands to `security` devices; nil when detection is off.
     package let commandLedger: CommandLedger?
     package let heldCommands: HeldCommands
+    package let firmware: FirmwareService
 
     package var store: Store { assembly.store }
     package var pki: HubPKI { assembly.pki }
@@ -120,6 +122,10 @@ public struct HubServices: Sendable {
         alerts = AlertService(store: store, riskHalfLife: (configuration.detection ?? DetectionSettings()).riskHalfLife)
         webhooks = AlertWebhooks(store: store, sealer: pki.sealer)
         heldCommands = HeldCommands(store: store, broker: broker, ledger: commandLedger, secondFactor: secondFactor, signals: signals)
+        firmware = FirmwareService(
+            store: store, sealer: pki.sealer, imageFolder: configuration.firmwareFolder, lifetimes: configuration.repositoryLifetimes)
+        // The repository exists before the first device asks for it.
+        try await firmware.repository.initialize()
         let presence = broker
         dashboard = HouseholdDashboard(
             store: store, lifecycle: lifecycle, connected: { household in presence?.connectedSubjects(in: household) ?? [] })
@@ -144,6 +150,14 @@ public struct HubServices: Sendable {
         var services: [any Service] = [
             pki.issuance,
             oauth.tokenCommits,
+            // Re-signs the repository's timestamp (and what else nears its expiry) in time.
+            PeriodicService(
+                name: "firmware repository refresh", interval: .seconds(max(1, min(60, configuration.repositoryLifetimes.timestamp / 8))),
+                logger: logger
+            ) { [firmware] in
+                let roles = try await firmware.repository.refresh()
+                if !roles.isEmpty { logger.debug("firmware repository re-signed", metadata: ["roles": "\(roles)"]) }
+            },
             PeriodicService(name: "session sweep", interval: configuration.sweepInterval, logger: logger) {
                 try await SessionSweeper.sweep(store, logger: logger)
             },

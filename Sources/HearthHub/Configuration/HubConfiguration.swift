@@ -1,5 +1,6 @@
 import HearthBroker
 import HearthCore
+import HearthFirmware
 import HearthDetection
 
 /// Everything a hub needs to run, decided by the CLI from flags and `HEARTH_*` variables.
@@ -50,6 +51,11 @@ public struct HubConfiguration: Sendable {
     /// The detectors' thresholds and containment rules (docs/detection.md; the CLI reads
     /// `detection.json` from the data folder when there is one); nil turns detection off.
     public var detection: DetectionSettings? = DetectionSettings()
+    /// Where firmware images are stored as files (the data folder's `firmware/`) on SQLite; on
+    /// PostgreSQL they are large objects. Nil with SQLite: images cannot be uploaded.
+    public var firmwareFolder: String?
+    /// How long the firmware repository's metadata stays valid (docs/firmware.md, "Expiry").
+    public var repositoryLifetimes = RepositoryLifetimes()
 
     public init(
         host: String = "127.0.0.1", port: Int = 8443, hostnames: [String] = [], maxBodyBytes: Int = 64 * 1024,

@@ -59,6 +59,7 @@ public enum KEKRotation {
                 try await db.webhooks.reseal(scope: webhook.scope, try new.seal(try old.open(webhook.secretSealed, name: name), name: name))
                 count += 1
             }
+            count += try await TUFRepository.reseal(db, from: old, to: new)
             try await db.audit.append(AuditEvent(
                 .kekRotated, actor: actor, subject: "hub:kek", household: nil, reason: "key-encryption key rotated",
                 details: ["keys": "\(count)"]))

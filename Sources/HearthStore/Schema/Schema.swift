@@ -1,6 +1,6 @@
 /// Every migration this binary knows, in order. The highest version is the schema it expects.
 public enum Schema {
-    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8, version9, version10, version11, version12, version13, version14, version15, version16, version17, version18]
+    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8, version9, version10, version11, version12, version13, version14, version15, version16, version17, version18, version19]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }
 
@@ -808,6 +808,89 @@ public enum Schema {
                 subject TEXT PRIMARY KEY,
                 rate_millis BIGINT NOT NULL,
                 updated_at BIGINT NOT NULL
+            )
+            """,
+        ]
+    )
+
+    static let version19 = Migration(
+        version: 19,
+        name: "firmware makers, releases and the TUF repository",
+        statements: [
+            // A maker signs its releases as a TUF delegated targets role (`maker-<id>`) with these
+            // keys (`key_json`: the key as TUF metadata lists it), for these models only.
+            """
+            CREATE TABLE firmware_makers (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                threshold INTEGER NOT NULL,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE firmware_maker_keys (
+                key_id TEXT PRIMARY KEY,
+                maker_id TEXT NOT NULL REFERENCES firmware_makers (id),
+                key_json TEXT NOT NULL,
+                added_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE firmware_models (
+                model TEXT PRIMARY KEY,
+                maker_id TEXT NOT NULL REFERENCES firmware_makers (id),
+                added_at BIGINT NOT NULL
+            )
+            """,
+            // What the makers' metadata says, read once at publication, for the hub's own use
+            // (posture, rollouts); the signed metadata in tuf_metadata is what devices trust.
+            """
+            CREATE TABLE firmware_releases (
+                path TEXT PRIMARY KEY,
+                maker_id TEXT NOT NULL REFERENCES firmware_makers (id),
+                model TEXT NOT NULL,
+                version TEXT NOT NULL,
+                security_version BIGINT NOT NULL,
+                sha256 TEXT NOT NULL,
+                length BIGINT NOT NULL,
+                notes TEXT NOT NULL,
+                min_hub_version TEXT,
+                published_at BIGINT NOT NULL,
+                withdrawn_at BIGINT,
+                withdrawn_reason TEXT,
+                UNIQUE (model, version)
+            )
+            """,
+            // Images by content address: a file in the data folder (SQLite) or a large object
+            // (PostgreSQL, `large_object` its oid), so every node serves them.
+            """
+            CREATE TABLE firmware_images (
+                sha256 TEXT PRIMARY KEY,
+                length BIGINT NOT NULL,
+                large_object BIGINT,
+                stored_at BIGINT NOT NULL
+            )
+            """,
+            // The hub's role keys, sealed under the KEK; a rotated key is retired, not deleted.
+            """
+            CREATE TABLE tuf_keys (
+                key_id TEXT PRIMARY KEY,
+                role TEXT NOT NULL,
+                private_sealed {blob} NOT NULL,
+                created_at BIGINT NOT NULL,
+                retired_at BIGINT
+            )
+            """,
+            // Every version of every role's metadata, as served (consistent snapshots name files
+            // by version, and root versions are walked one by one by clients).
+            """
+            CREATE TABLE tuf_metadata (
+                role TEXT NOT NULL,
+                version BIGINT NOT NULL,
+                body {blob} NOT NULL,
+                expires_at BIGINT NOT NULL,
+                created_at BIGINT NOT NULL,
+                PRIMARY KEY (role, version)
             )
             """,
         ]

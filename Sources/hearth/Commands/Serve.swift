@@ -86,6 +86,7 @@ struct Serve: AsyncParsableCommand {
         let address = try initOptions.listenAddress()
         var configuration = HubConfiguration(host: address.host, port: address.port)
         configuration.auditCheckpointFile = store.dataFolder.auditCheckpointPath
+        configuration.firmwareFolder = store.dataFolder.path
         switch detection ?? Environment.value("HEARTH_DETECTION") ?? "on" {
         case "on": configuration.detection = try store.dataFolder.detectionSettings()
         case "off": configuration.detection = nil

@@ -59,7 +59,7 @@ struct StoreOptions: ParsableArguments {
         let logger = try log.makeLogger()
         let sealer = try sealer(create: false)
         return try await withStore(logger: logger) { db in
-            try await body(try await HubAdministration.open(store: db, sealer: sealer), db)
+            try await body(try await HubAdministration.open(store: db, sealer: sealer, firmwareFolder: dataFolder.path), db)
         }
     }
 }

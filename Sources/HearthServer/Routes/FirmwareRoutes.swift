@@ -1,0 +1,139 @@
+import Foundation
+import HearthAudit
+import HearthCore
+import HearthFirmware
+import HearthHub
+import Hummingbird
+import NIOCore
+
+/// Firmware (docs/firmware.md):
+/// - the TUF repository, open to any client (TUF, not the transport, makes it safe):
+///   `GET /tuf/metadata/<file>` (`<version>.<role>.json`, `timestamp.json`, `<role>.json`) and
+///   `GET /tuf/targets/<model>/<sha256>.<file>` (consistent-snapshot target names);
+/// - for a hub operator: `GET`/`POST /v1/hub/firmware/makers`, `PATCH /v1/hub/firmware/makers/<id>`,
+///   `PUT /v1/hub/firmware/images/<sha256>` (the image's bytes), `POST
+///   /v1/hub/firmware/makers/<id>/metadata` (the maker's signed targets metadata: publishes its
+///   new releases), `POST /v1/hub/firmware/releases/<model>/<version>/withdraw`, `POST
+///   /v1/hub/firmware/repository/rotate` (`{"role": …}`);
+/// - for an owner or operator: `GET /v1/firmware/releases` (`?model=`).
+struct FirmwareRoutes: Sendable {
+    let firmware: FirmwareService
+    let sessions: SessionAuthenticator
+    let bodyLimit: Int
+
+    struct MakerBody: Decodable {
+        let id: String
+        let name: String
+        /// Each a TUF key object, or a PEM public key (Ed25519 or P-256).
+        let keys: [KeyInput]
+        let threshold: Int?
+        let models: [String]
+    }
+
+    struct MakerChange: Decodable {
+        let addKeys: [KeyInput]?
+        let removeKeys: [String]?
+        let addModels: [String]?
+        enum CodingKeys: String, CodingKey { case addKeys = "add_keys", removeKeys = "remove_keys", addModels = "add_models" }
+    }
+
+    struct WithdrawBody: Decodable { let reason: String }
+    struct RotateBody: Decodable { let role: String }
+
+    /// A maker's key as sent: TUF's key object, or a PEM public key.
+    struct KeyInput: Decodable {
+        let key: TUFKey
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            do {
+                if let pem = try? container.decode(String.self) {
+                    key = try MakerKeys.publicKey(pem: pem)
+                } else {
+                    key = try TUFKey(json: try container.decode(JSONValue.self))
+                }
+            } catch let error as TUFError {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: error.description)
+            }
+        }
+    }
+
+    var endpoints: [Endpoint] {
+        [
+            Endpoint(.get, "/tuf/metadata/:file") { _, context in
+                guard let name = context.parameters.get("file"), let body = try await firmware.repository.file(name) else {
+                    throw Problem(.notFound, code: "not-found", detail: "no such metadata file")
+                }
+                return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+            },
+            Endpoint(.get, "/tuf/targets/:model/:file") { _, context in
+                guard let model = context.parameters.get("model"), let file = context.parameters.get("file"),
+                      let bytes = try await firmware.target(model: model, file: file)
+                else { throw Problem(.notFound, code: "not-found", detail: "no such target") }
+                return Response(
+                    status: .ok, headers: [.contentType: "application/octet-stream"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+            },
+            Endpoint(.get, "/v1/hub/firmware/makers") { request, context in
+                _ = try await sessions.hubOperator(context.call(request))
+                return try JSONBody.response(["makers": try await firmware.makers()])
+            },
+            Endpoint(.post, "/v1/hub/firmware/makers") { request, context in
+                let caller = try await sessions.hubOperator(context.call(request))
+                let body = try await JSONBody.decode(MakerBody.self, from: request, limit: bodyLimit)
+                let maker = try await firmware.registerMaker(
+                    id: body.id, name: body.name, keys: body.keys.map(\.key), threshold: body.threshold ?? 1, models: body.models,
+                    actor: .person(caller.person.id))
+                return try JSONBody.response(maker, status: .created)
+            },
+            Endpoint(.patch, "/v1/hub/firmware/makers/:id") { request, context in
+                let caller = try await sessions.hubOperator(context.call(request))
+                let body = try await JSONBody.decode(MakerChange.self, from: request, limit: bodyLimit)
+                return try JSONBody.response(try await firmware.changeMaker(
+                    try Self.parameter(context, "id"), addKeys: (body.addKeys ?? []).map(\.key), removeKeyIDs: body.removeKeys ?? [],
+                    addModels: body.addModels ?? [], actor: .person(caller.person.id)))
+            },
+            Endpoint(.put, "/v1/hub/firmware/images/:sha256") { request, context in
+                _ = try await sessions.hubOperator(context.call(request))
+                let limit = FirmwareImages.maximumSize
+                if let length = request.headers[.contentLength].flatMap(Int.init), length > limit { throw Problem.bodyTooLarge }
+                let bytes = Array(try await request.body.collect(upTo: limit).readableBytesView)
+                let stored = try await firmware.images.put(bytes, expected: try Self.parameter(context, "sha256"))
+                return try JSONBody.response(stored, status: stored.created ? .created : .ok)
+            },
+            Endpoint(.post, "/v1/hub/firmware/makers/:id/metadata") { request, context in
+                let caller = try await sessions.hubOperator(context.call(request))
+                let bytes = try await JSONBody.raw(from: request, limit: SignedMetadata.maximumSize)
+                let added = try await firmware.publish(
+                    maker: try Self.parameter(context, "id"), metadata: bytes, actor: .person(caller.person.id))
+                return try JSONBody.response(["published": added], status: .created)
+            },
+            Endpoint(.post, "/v1/hub/firmware/releases/:model/:version/withdraw") { request, context in
+                let caller = try await sessions.hubOperator(context.call(request))
+                let body = try await JSONBody.decode(WithdrawBody.self, from: request, limit: bodyLimit)
+                return try JSONBody.response(try await firmware.withdraw(
+                    model: try Self.parameter(context, "model"), version: try Self.parameter(context, "version"), reason: body.reason,
+                    actor: .person(caller.person.id)))
+            },
+            Endpoint(.post, "/v1/hub/firmware/repository/rotate") { request, context in
+                let caller = try await sessions.hubOperator(context.call(request))
+                let body = try await JSONBody.decode(RotateBody.self, from: request, limit: bodyLimit)
+                let keyID = try await firmware.repository.rotate(body.role, actor: .person(caller.person.id))
+                return try JSONBody.response(["role": body.role, "key_id": keyID])
+            },
+            Endpoint(.get, "/v1/firmware/releases") { request, context in
+                let caller = try await sessions.identify(context.call(request))
+                guard caller.isOperator || caller.member?.role == .owner else {
+                    throw HearthError(.forbidden, code: "owner-required", "only an owner or a hub operator sees the firmware releases")
+                }
+                let model = request.uri.queryParameters.get("model")
+                return try JSONBody.response(["releases": try await firmware.releases(model: model)])
+            },
+        ]
+    }
+
+    private static func parameter(_ context: HearthRequestContext, _ name: String) throws -> String {
+        guard let value = context.parameters.get(name), value.utf8.count <= 128 else {
+            throw Problem(.notFound, code: "not-found", detail: "no such \(name)")
+        }
+        return value
+    }
+}

@@ -107,7 +107,7 @@ public struct Hub: Sendable {
                     connected: { [broker = hub.broker] household in broker?.connectedSubjects(in: household) ?? [] }),
                 sessions: hub.sessions, bodyLimit: bodyLimit
             ).endpoints
-            + FirmwareRoutes(firmware: hub.firmware, sessions: hub.sessions, bodyLimit: bodyLimit).endpoints
+            + FirmwareRoutes(firmware: hub.firmware, posture: hub.posture, sessions: hub.sessions, bodyLimit: bodyLimit).endpoints
             + ConsoleRoutes(hub: hub, bodyLimit: bodyLimit).endpoints
     }
 }

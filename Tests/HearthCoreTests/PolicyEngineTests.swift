@@ -138,16 +138,48 @@ import Testing
         #expect(rekey(Self.certificate(), at: Self.early, state: .quarantined) == "device-quarantined")
     }
 
+    /// Out of posture, a device keeps its record and the broker, for reporting its firmware and
+    /// availability and waiting for its update; isolated, only its record. Neither renews unless
+    /// the renewal brings an update (the caller evaluates the posture with the firmware it reports).
     @Test(arguments: Posture.allCases, PolicyAction.allCases)
-    func postureRestrictsTrafficButNotRenewal(posture: Posture, action: PolicyAction) {
+    func postureRestrictsEverythingButReportingAndUpdating(posture: Posture, action: PolicyAction) {
+        let device = DeviceFacts(
+            id: Self.deviceID, household: Self.household, zone: .lighting, state: .active, posture: posture,
+            postureReason: posture.isRestricted ? "its security version 1 is below 2, the minimum for the household" : nil)
         let decision = PolicyEngine.decide(
-            .device(Self.device(.active, posture: posture), presenting: Self.certificate()), action,
-            Self.ownResource(action), PolicyContext(now: Self.inWindow))
-        let traffic: Set<PolicyAction> = [.publishTelemetry, .receiveCommands, .publishMessage, .subscribeMessages]
-        let restricted = posture == .outOfPosture && traffic.contains(action)
-        let deviceActions = traffic.union([.renewCertificate, .rekeyCertificate, .readOwnRecord, .connectMessaging])
-        #expect(decision.allowed == (!restricted && deviceActions.contains(action)))
-        if restricted { #expect(decision.code == "out-of-posture") }
+            .device(device, presenting: Self.certificate()), action, Self.ownResource(action), PolicyContext(now: Self.inWindow))
+        let deviceActions: Set<PolicyAction> = [
+            .publishTelemetry, .receiveCommands, .publishMessage, .subscribeMessages, .renewCertificate, .rekeyCertificate,
+            .readOwnRecord, .connectMessaging,
+        ]
+        let kept: Set<PolicyAction> = switch posture {
+        case .unreported, .compliant: deviceActions
+        case .outOfPosture: [.readOwnRecord, .connectMessaging]
+        case .isolated: [.readOwnRecord]
+        }
+        #expect(decision.allowed == kept.contains(action), "\(decision.reason)")
+        if deviceActions.contains(action), !kept.contains(action) {
+            #expect(decision.code == "out-of-posture" && decision.reason.contains("below 2"), "\(decision.reason)")
+        }
+    }
+
+    @Test func aDeviceOutOfPostureReportsAndWaitsForItsUpdateOnly() {
+        func decide(_ posture: Posture, _ action: PolicyAction, _ resource: PolicyResource) -> Bool {
+            PolicyEngine.decide(
+                .device(Self.device(.active, posture: posture), presenting: Self.certificate()), action, resource,
+                PolicyContext(now: Self.inWindow)
+            ).allowed
+        }
+        let own = "devices/\(Self.deviceID)/"
+        for (topic, allowed) in [("availability", true), ("firmware", true), ("state", false), ("telemetry/power", false)] {
+            #expect(decide(.outOfPosture, .publishMessage, .topic(MessagingTopic(own + topic), commanding: nil)) == allowed, "\(topic)")
+            #expect(!decide(.isolated, .publishMessage, .topic(MessagingTopic(own + topic), commanding: nil)), "\(topic)")
+        }
+        for (filter, allowed) in [("cmd/update", true), ("cmd/#", false), ("cmd/open", false)] {
+            #expect(decide(.outOfPosture, .subscribeMessages, .topicFilter(MessagingTopic(own + filter))) == allowed, "\(filter)")
+            #expect(!decide(.isolated, .subscribeMessages, .topicFilter(MessagingTopic(own + filter))), "\(filter)")
+        }
+        #expect(!decide(.outOfPosture, .publishMessage, .topic(MessagingTopic("devices/\(DeviceID())/firmware"), commanding: nil)))
     }
 
     static func membership(_ role: Role, access: DeviceAccess = .everything, household: HouseholdID = household) -> Membership {

@@ -297,8 +297,8 @@ import Testing
         let kekPath = space.data.appendingPathComponent("kek").path
         let oldKEK = try #require(FileManager.default.contents(atPath: kekPath))
         let output = try await space.hearth(["ca", "rotate-kek"])
-        #expect(output.contains("re-sealed 10 keys"),
-                "root, five intermediates, the hub's TLS key, the audit key, the token-signing key and one TOTP secret: \(output)")
+        #expect(output.contains("re-sealed 14 keys"),
+                "root, five intermediates, the hub's TLS key, the audit key, the token-signing key, one TOTP secret and the firmware repository's four role keys: \(output)")
         #expect(FileManager.default.contents(atPath: kekPath) != oldKEK)
 
         // The hub starts with the new KEK: the same signing key signs, and TOTP still checks.
@@ -316,6 +316,9 @@ import Testing
             "POST", "/v1/session",
             ["email": Self.ownerEmail, "password": password, "totp": totp.code(at: Date().addingTimeInterval(30))])
         #expect(withCode.status == 201, "sign-in with TOTP after the KEK rotation: \(withCode.text)")
+        // The firmware repository's role keys open under the new KEK: a rotation signs with the old root key.
+        let rotated = try await space.hearth(["firmware", "rotate", "timestamp"])
+        #expect(rotated.contains("the timestamp role's key is now"), "\(rotated)")
         try await hub.stop()
 
         // In this process with the folder's (new) KEK: the sealed key opens and is the published

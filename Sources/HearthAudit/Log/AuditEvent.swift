@@ -149,4 +149,10 @@ extension AuditAction {
     public static let releaseWithdrawn: AuditAction = "firmware.release_withdrawn"
     /// One of the hub's TUF role keys replaced (a new root version names the new key).
     public static let repositoryKeyRotated: AuditAction = "firmware.repository_key_rotated"
+    /// What a device says it runs (at pairing, renewal or in a report), when it changed.
+    public static let firmwareReported: AuditAction = "firmware.reported"
+    /// A report with a lower security version than the device's previous one.
+    public static let firmwareDowngraded: AuditAction = "firmware.downgraded"
+    public static let postureRuleSet: AuditAction = "firmware.posture_rule_set"
+    public static let postureRuleRemoved: AuditAction = "firmware.posture_rule_removed"
 }

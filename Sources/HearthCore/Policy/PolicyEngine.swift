@@ -8,8 +8,9 @@ import typealias Foundation.TimeInterval
 /// - a decommissioned device may do nothing; a pending one (waiting to be claimed) may only read
 ///   its own record and make the key rotation that follows pairing;
 /// - a quarantined device may read its own record and nothing else, so it can learn why;
-/// - a device out of posture may read its record and renew (to pick up a fix) but not publish
-///   or receive commands;
+/// - a device out of posture may read its record, renew only together with an update (the
+///   firmware it reports in the request must be in posture), report its firmware and
+///   availability and wait for its update command; nothing else (an isolated one not even that);
 /// - renewal: from the certificate the device presented, once, in the last third of its
 ///   lifetime — or at once for a certificate from pairing (immediate key rotation); a rekey for a
 ///   suspected key leak, earlier, from a certificate at least ``rekeyInterval`` old;
@@ -39,6 +40,34 @@ public enum PolicyEngine {
         }
     }
 
+    /// The refusal for a device out of posture, or nil where its action is one it keeps.
+    private static func decideOutOfPosture(_ device: DeviceFacts, _ action: PolicyAction, _ resource: PolicyResource) -> PolicyDecision? {
+        let why = device.postureReason ?? "its firmware is out of posture"
+        let own = "devices/\(device.id)/"
+        switch (action, resource) {
+        case (.readOwnRecord, _):
+            return nil
+        case (.renewCertificate, _), (.rekeyCertificate, _):
+            return .deny(
+                "out-of-posture",
+                "device \(device.id) renews only together with an update: \(why); install a release in posture and report it in the renewal request")
+        case (.connectMessaging, _) where device.posture == .outOfPosture:
+            return nil
+        case (.publishMessage, .topic(let topic, _))
+            where device.posture == .outOfPosture && [own + "availability", own + "firmware"].contains(topic.description):
+            return nil
+        case (.subscribeMessages, .topicFilter(let filter))
+            where device.posture == .outOfPosture && filter.isCovered(by: MessagingTopic(own + "cmd/update")):
+            return nil
+        default:
+            return .deny(
+                "out-of-posture",
+                device.posture == .isolated
+                    ? "device \(device.id) is isolated until it updates: \(why)"
+                    : "device \(device.id) may only report its firmware and availability and wait for devices/\(device.id)/cmd/update until it updates: \(why)")
+        }
+    }
+
     private static func decideForDevice(
         _ device: DeviceFacts, presented: CertificateFacts, _ action: PolicyAction, _ resource: PolicyResource,
         _ context: PolicyContext
@@ -57,10 +86,7 @@ public enum PolicyEngine {
         default:
             break
         }
-        if device.posture == .outOfPosture,
-           [.publishTelemetry, .receiveCommands, .publishMessage, .subscribeMessages].contains(action) {
-            return .deny("out-of-posture", "device \(device.id) must update its firmware first")
-        }
+        if device.posture.isRestricted, let refusal = decideOutOfPosture(device, action, resource) { return refusal }
         switch (action, resource) {
         case (.readOwnRecord, .ownDevice), (.publishTelemetry, .ownDevice), (.receiveCommands, .ownDevice):
             return .allow("a device acting on itself")

@@ -71,26 +71,42 @@ public struct DeviceFacts: Sendable, Hashable {
     public let zone: Zone
     public let state: DeviceState
     public let posture: Posture
+    /// Why the device is out of posture, for the refusal it is given (docs/firmware.md).
+    public let postureReason: String?
 
-    public init(id: DeviceID, household: HouseholdID, zone: Zone, state: DeviceState, posture: Posture = .unreported) {
+    public init(
+        id: DeviceID, household: HouseholdID, zone: Zone, state: DeviceState, posture: Posture = .unreported,
+        postureReason: String? = nil
+    ) {
         self.id = id
         self.household = household
         self.zone = zone
         self.state = state
         self.posture = posture
+        self.postureReason = postureReason
     }
 
-    public init(_ device: Device, posture: Posture = .unreported) {
-        self.init(id: device.id, household: device.householdID, zone: device.zone, state: device.state, posture: posture)
+    public init(_ device: Device, posture: Posture = .unreported, postureReason: String? = nil) {
+        self.init(
+            id: device.id, household: device.householdID, zone: device.zone, state: device.state, posture: posture,
+            postureReason: postureReason)
     }
 }
 
-/// Whether a device's firmware meets its zone's requirements. A placeholder until firmware
-/// posture is built: every device is `unreported`, which the policy accepts.
+/// Whether a device's firmware meets the posture rules that apply to it (docs/firmware.md).
 public enum Posture: String, Sendable, Hashable, CaseIterable {
+    /// No rule applies and the device reported nothing: accepted.
     case unreported
     case compliant
+    /// Below a rule's minimum security version, running a withdrawn release, or silent where a
+    /// rule applies: it may report its firmware and availability and wait for its update
+    /// (`devices/<id>/cmd/update`), nothing else, and renews only together with an update.
     case outOfPosture = "out-of-posture"
+    /// Out of posture under a rule that quarantines: it may read its own record and renew with
+    /// an update, and not use the broker at all.
+    case isolated
+
+    public var isRestricted: Bool { self == .outOfPosture || self == .isolated }
 }
 
 /// A device certificate as the policy sees it.

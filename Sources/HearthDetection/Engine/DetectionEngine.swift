@@ -50,6 +50,8 @@ public struct DetectionEngine: Sendable {
             return []
         case .renewed(let device, let household, let source, let at):
             return addresses.renewed(device, household: household, from: source, at: at)
+        case .firmwareDowngraded(let change):
+            return [Self.firmwareDowngrade(change)]
         }
     }
 
@@ -104,6 +106,19 @@ public struct DetectionEngine: Sendable {
                 Evidence("lifetime-used", String(format: "%.2f", used)),
             ],
             at: now), actions: [])]
+    }
+
+    /// Every downgrade is reported: the policy has restricted the device already if the release it
+    /// runs now is below a rule's minimum; the alert tells the owner it happened.
+    private static func firmwareDowngrade(_ change: FirmwareChange) -> Response {
+        Response(finding: Finding(
+            kind: .firmwareDowngrade, suspect: .device(change.device), household: change.household, severity: .warning,
+            summary: "device \(change.device) (\(change.model)) went back from \(change.from.version) (security version \(change.from.securityVersion)) to \(change.to.version) (security version \(change.to.securityVersion))",
+            evidence: [
+                Evidence("model", change.model), Evidence("from", "\(change.from.version) (\(change.from.securityVersion))"),
+                Evidence("to", "\(change.to.version) (\(change.to.securityVersion))"), Evidence("reported-at", change.source),
+            ],
+            at: change.at), actions: [])
     }
 
     /// Every held command is its own alert: each waits for its own approval.

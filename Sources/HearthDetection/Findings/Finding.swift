@@ -22,6 +22,9 @@ public enum FindingKind: String, Sendable, Hashable, Codable, CaseIterable {
     case unusualCommand = "unusual-command"
     /// A device renewed its certificate from an address it was never seen at.
     case renewalFromNewAddress = "renewal-from-new-address"
+    /// A device reported firmware with a lower security version than before: rolled back, by
+    /// someone with access to it or by an attacker reinstalling a vulnerable release.
+    case firmwareDowngrade = "firmware-downgrade"
 }
 
 public enum Severity: String, Sendable, Hashable, Codable, CaseIterable, Comparable {

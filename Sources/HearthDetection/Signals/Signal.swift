@@ -92,6 +92,42 @@ public enum Signal: Sendable, Hashable {
     case deviceConnected(DeviceID, address: String, at: Date)
     /// A device renewed its certificate, from `source`.
     case renewed(DeviceID, household: HouseholdID, source: String, at: Date)
+    /// A device reported firmware with a lower security version than it reported before.
+    case firmwareDowngraded(FirmwareChange)
+}
+
+/// A device's firmware report that went down in security version (docs/firmware.md).
+public struct FirmwareChange: Sendable, Hashable {
+    public let device: DeviceID
+    public let household: HouseholdID
+    public let model: String
+    public let from: (version: String, securityVersion: Int64)
+    public let to: (version: String, securityVersion: Int64)
+    /// Where the report came from: pairing, renewal, report.
+    public let source: String
+    public let at: Date
+
+    public init(
+        device: DeviceID, household: HouseholdID, model: String, from: (String, Int64), to: (String, Int64), source: String, at: Date
+    ) {
+        self.device = device
+        self.household = household
+        self.model = model
+        self.from = from
+        self.to = to
+        self.source = source
+        self.at = at
+    }
+
+    public static func == (a: FirmwareChange, b: FirmwareChange) -> Bool {
+        a.device == b.device && a.household == b.household && a.model == b.model && a.from == b.from && a.to == b.to
+            && a.source == b.source && a.at == b.at
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(device)
+        hasher.combine(at)
+    }
 }
 
 extension Signal {
@@ -109,6 +145,7 @@ extension Signal {
         case .handshakeRefused: "handshake-refused"
         case .deviceConnected: "device-connected"
         case .renewed: "renewal"
+        case .firmwareDowngraded: "firmware-downgraded"
         }
     }
 }

@@ -18,6 +18,7 @@ public struct HubAdministration: Sendable {
     /// Approvals only: the running hub delivers what is approved here.
     package let heldCommands: HeldCommands
     package let firmware: FirmwareService
+    package let posture: FirmwarePosture
 
     package var store: Store { pki.store }
 
@@ -40,6 +41,7 @@ public struct HubAdministration: Sendable {
             webhooks: AlertWebhooks(store: store, sealer: sealer),
             heldCommands: HeldCommands(
                 store: store, broker: nil, ledger: nil, secondFactor: SecondFactor(store: store, sealer: sealer), signals: nil),
-            firmware: FirmwareService(store: store, sealer: sealer, imageFolder: firmwareFolder))
+            firmware: FirmwareService(store: store, sealer: sealer, imageFolder: firmwareFolder),
+            posture: FirmwarePosture(store: store))
     }
 }

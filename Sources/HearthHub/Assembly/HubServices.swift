@@ -49,6 +49,7 @@ public struct HubServices: Sendable {
     package let commandLedger: CommandLedger?
     package let heldCommands: HeldCommands
     package let firmware: FirmwareService
+    package let posture: FirmwarePosture
 
     package var store: Store { assembly.store }
     package var pki: HubPKI { assembly.pki }
@@ -124,6 +125,7 @@ public struct HubServices: Sendable {
         heldCommands = HeldCommands(store: store, broker: broker, ledger: commandLedger, secondFactor: secondFactor, signals: signals)
         firmware = FirmwareService(
             store: store, sealer: pki.sealer, imageFolder: configuration.firmwareFolder, lifetimes: configuration.repositoryLifetimes)
+        posture = FirmwarePosture(store: store, signals: signals)
         // The repository exists before the first device asks for it.
         try await firmware.repository.initialize()
         let presence = broker

@@ -30,6 +30,8 @@ package struct DeviceAuthenticator: Sendable {
         package let renewal: CertificateRecord?
         /// Whether the device's household is active (not suspended by a hub operator).
         package let householdActive: Bool
+        /// The device as the policy sees it, its firmware posture included.
+        package let policyFacts: DeviceFacts
 
         package var facts: CertificateFacts {
             CertificateFacts(
@@ -76,7 +78,8 @@ package struct DeviceAuthenticator: Sendable {
             let active = try await db.households.find(device.householdID)?.state == .active
             return (
                 Authenticated(
-                    device: device, certificate: record, renewal: try await db.pki.renewal(of: serial), householdActive: active),
+                    device: device, certificate: record, renewal: try await db.pki.renewal(of: serial), householdActive: active,
+                    policyFacts: try await FirmwarePosture.facts(device, in: db)),
                 replaced
             )
         }

@@ -2,6 +2,7 @@ import Foundation
 import HearthAudit
 import HearthCore
 import HearthDetection
+import HearthFirmware
 import HearthPKI
 import HearthStore
 import X509
@@ -38,15 +39,21 @@ package struct CertificateRenewal: Sendable {
 
     /// The renewed certificate and whether it was issued now (false: a retry of a renewal that
     /// already succeeded with the same key, answered with the same certificate).
-    /// `source`: the address the request came from.
+    /// `source`: the address the request came from. `firmware`: what the device says it runs
+    /// now, recorded with the renewal; a device out of posture renews only with firmware in
+    /// posture (docs/firmware.md).
     package func renew(
-        _ caller: DeviceAuthenticator.Authenticated, csr: CertificateRequest, reason: Reason = .scheduled, source: String? = nil
+        _ caller: DeviceAuthenticator.Authenticated, csr: CertificateRequest, reason: Reason = .scheduled, source: String? = nil,
+        firmware: FirmwareReport? = nil
     ) async throws -> (IssuedCertificate, fresh: Bool) {
         do {
             if let earlier = caller.renewal, earlier.keyFingerprint == csr.keyFingerprint, earlier.status == .valid {
                 return (try pki.issuedCertificate(earlier), false)
             }
-            let early = try Self.check(caller, reason: reason, now: pki.store.clock.now)
+            let facts = firmware == nil
+                ? caller.policyFacts
+                : try await pki.store.read { db in try await FirmwarePosture.facts(caller.device, report: firmware, in: db) }
+            let early = try Self.check(caller, facts, reason: reason, now: pki.store.clock.now)
             guard let profile = CertificateProfile(rawValue: caller.certificate.profile) else {
                 throw HearthError(.invalidInput, "certificates of profile \(caller.certificate.profile) are not renewed")
             }
@@ -63,10 +70,14 @@ package struct CertificateRenewal: Sendable {
                       let current = try await db.pki.certificate(serial: caller.certificate.serial),
                       let device = try await db.devices.find(caller.device.id)
                 else { throw HearthError(.conflict, "certificate \(caller.certificate.serial) was revoked a moment ago") }
+                let policyFacts = try await FirmwarePosture.facts(device, report: firmware, in: db)
                 let fresh = DeviceAuthenticator.Authenticated(
                     device: device, certificate: current, renewal: try await db.pki.renewal(of: current.serial),
-                    householdActive: caller.householdActive)
-                _ = try Self.check(fresh, reason: reason, now: now)
+                    householdActive: caller.householdActive, policyFacts: policyFacts)
+                _ = try Self.check(fresh, policyFacts, reason: reason, now: now)
+                if let firmware {
+                    try await FirmwarePosture(store: pki.store, signals: signals).record(firmware, of: device, source: "renewal", in: db)
+                }
                 let issued = try await RecordedIssuance.commit([prepared], in: db)[0].get()
                 if early {
                     try await db.audit.append(AuditEvent(
@@ -93,11 +104,12 @@ package struct CertificateRenewal: Sendable {
     }
 
     /// Throws the policy's refusal; true when the renewal is allowed only as an early rekey.
-    private static func check(_ caller: DeviceAuthenticator.Authenticated, reason: Reason, now: Date) throws -> Bool {
+    private static func check(
+        _ caller: DeviceAuthenticator.Authenticated, _ device: DeviceFacts, reason: Reason, now: Date
+    ) throws -> Bool {
         let facts = caller.facts
         func decide(_ action: PolicyAction) -> PolicyDecision {
-            PolicyEngine.decide(
-                .device(DeviceFacts(caller.device), presenting: facts), action, .certificate(facts), PolicyContext(now: now))
+            PolicyEngine.decide(.device(device, presenting: facts), action, .certificate(facts), PolicyContext(now: now))
         }
         let scheduled = decide(.renewCertificate)
         if scheduled.allowed { return false }

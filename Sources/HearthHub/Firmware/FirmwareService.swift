@@ -261,6 +261,8 @@ public struct FirmwareService: Sendable {
                 }
                 throw HearthError(.conflict, "release \(version) of \(model) was withdrawn already")
             }
+            // Devices running it are out of posture now, on every node.
+            try await db.accessChanges.bump()
             try await db.audit.append(AuditEvent(
                 .releaseWithdrawn, actor: actor, subject: "release:\(model)/\(version)", household: nil, reason: reason,
                 details: ["model": model, "version": version]))

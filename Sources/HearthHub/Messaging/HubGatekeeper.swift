@@ -61,7 +61,7 @@ package struct HubGatekeeper: BrokerGatekeeper {
         }
         let facts = found.facts.revoked(if: pki.isRevoked(serial: found.certificate.serial))
         return .accepted(BrokerClient(
-            household: found.device.householdID, subject: .device(DeviceFacts(found.device), presenting: facts),
+            household: found.device.householdID, subject: .device(found.policyFacts, presenting: facts),
             sessionKey: "device:\(id)", clientID: id, certificateSerial: facts.serial, tokenID: nil,
             validUntil: found.certificate.notAfter, auditSubject: "device:\(id)", assignedClientID: attempt.clientID.isEmpty))
     }
@@ -178,7 +178,7 @@ package struct HubGatekeeper: BrokerGatekeeper {
                         refused[client.sessionKey] = Cutoff(.notAuthorized, DeviceAuthenticator.householdSuspended.reason)
                         continue
                     }
-                    let fresh = DeviceFacts(device)
+                    let fresh = try await FirmwarePosture.facts(device, in: db)
                     let certificate = presented.revoked(
                         if: record.status == .revoked || pki.isRevoked(serial: presented.serial))
                     let decision = PolicyEngine.decide(
@@ -186,7 +186,7 @@ package struct HubGatekeeper: BrokerGatekeeper {
                     if !decision.allowed {
                         refused[client.sessionKey] = Cutoff(.notAuthorized, decision.reason)
                     } else if fresh != facts {
-                        refused[client.sessionKey] = Cutoff(.administrativeAction, "the device's record changed (zone or state); connect again")
+                        refused[client.sessionKey] = Cutoff(.administrativeAction, "the device's record changed (zone, state or firmware posture); connect again")
                     }
                 case .app(let facts):
                     guard let jti = client.tokenID, try await db.oauthGrants.isAccessTokenActive(jti: jti, at: now) else {

@@ -2,6 +2,7 @@ import Foundation
 import HearthAudit
 import HearthCore
 import HearthDetection
+import HearthFirmware
 import HearthHub
 import HearthPKI
 import HearthStore
@@ -12,9 +13,10 @@ import NIOCore
 ///
 /// For people of the household (session token): `GET /v1/devices`, `GET /v1/devices/<id>`;
 /// for owners: `POST /v1/devices/<id>/claim|move|quarantine|release|revoke|decommission`.
-/// For a device, over mutual TLS with its certificate: `GET /v1/device` (its own record) and
-/// `POST /v1/certificates/renew` (a CSR for a new key, as JSON `{"csr": PEM}` or an
-/// `application/pkcs10` body in PEM or DER).
+/// For a device, over mutual TLS with its certificate: `GET /v1/device` (its own record),
+/// `PUT /v1/device/firmware` (what it runs: docs/firmware.md) and `POST /v1/certificates/renew`
+/// (a CSR for a new key, as JSON `{"csr": PEM, "firmware": {…}}` or an `application/pkcs10` body
+/// in PEM or DER).
 struct DeviceRoutes: Sendable {
     let lifecycle: DeviceLifecycle
     let bodyLimit: Int
@@ -79,20 +81,26 @@ struct DeviceRoutes: Sendable {
             Endpoint(.get, "/v1/device") { request, context in
                 let caller = try await devices.authenticate(context.call(request))
                 let decision = PolicyEngine.decide(
-                    .device(DeviceFacts(caller.device), presenting: caller.facts), .readOwnRecord, .ownDevice,
+                    .device(caller.policyFacts, presenting: caller.facts), .readOwnRecord, .ownDevice,
                     PolicyContext(now: store.clock.now))
                 guard decision.allowed else { throw Problem(.forbidden, code: decision.code, detail: decision.reason) }
                 try await store.write { db in try await db.devices.markSeen(caller.device, at: db.clock.now) }
                 let (status, _) = try await lifecycle.show(caller.device.id, household: caller.device.householdID)
                 return try JSONBody.response(DeviceView(status))
             },
+            Endpoint(.put, "/v1/device/firmware") { request, context in
+                let caller = try await devices.authenticate(context.call(request))
+                let report = try await JSONBody.decode(FirmwareReport.self, from: request, limit: bodyLimit)
+                let verdict = try await FirmwarePosture(store: store, signals: signals).report(report, from: caller.device)
+                return try JSONBody.response(["posture": verdict.posture.rawValue, "reason": verdict.reason])
+            },
             Endpoint(.post, "/v1/certificates/renew") { request, context in
                 let call = context.call(request)
                 let caller = try await devices.authenticate(call)
-                let csr = try await csr(from: request)
+                let (csr, firmware) = try await renewal(from: request)
                 let reason = try QueryParameters(request).choice("reason", CertificateRenewal.Reason.self) ?? .scheduled
                 let (issued, fresh) = try await CertificateRenewal(pki: lifecycle.pki, signals: signals).renew(
-                    caller, csr: csr, reason: reason, source: call.source)
+                    caller, csr: csr, reason: reason, source: call.source, firmware: firmware)
                 if request.headers[.accept]?.contains("application/pem-certificate-chain") == true {
                     return Response(
                         status: fresh ? .created : .ok, headers: [.contentType: "application/pem-certificate-chain"],
@@ -109,7 +117,11 @@ struct DeviceRoutes: Sendable {
         let name: String?
     }
     struct ReasonBody: Decodable { let reason: String? }
-    struct RenewBody: Decodable { let csr: String }
+    struct RenewBody: Decodable {
+        let csr: String
+        /// What the device runs now (docs/firmware.md): a device out of posture renews only with an update.
+        let firmware: FirmwareReport?
+    }
 
     /// The signed-in person and the device id in the path, once the policy allows `action`.
     /// Another household's device (or a malformed id) is "not found".
@@ -135,20 +147,21 @@ struct DeviceRoutes: Sendable {
         return try JSONBody.response(DeviceView(status))
     }
 
-    /// The CSR of a renewal: JSON `{"csr": "<PEM>"}`, or the CSR itself as `application/pkcs10`.
-    private func csr(from request: Request) async throws -> CertificateRequest {
+    /// The CSR of a renewal, and the firmware the device reports with it: JSON `{"csr": "<PEM>",
+    /// "firmware": {…}}`, or the CSR itself as `application/pkcs10` (no report).
+    private func renewal(from request: Request) async throws -> (CertificateRequest, FirmwareReport?) {
         let type = request.headers[.contentType].flatMap(MediaType.init(from:))
         guard type?.isType(MediaType(type: .application, subType: "pkcs10")) == true else {
             let body = try await JSONBody.decode(RenewBody.self, from: request, limit: bodyLimit)
-            return try CertificateRequest(pem: body.csr)
+            return (try CertificateRequest(pem: body.csr), body.firmware)
         }
         if let length = request.headers[.contentLength].flatMap(Int.init), length > bodyLimit { throw Problem.bodyTooLarge }
         let bytes = Array(try await request.body.collect(upTo: bodyLimit).readableBytesView)
-        if bytes.first == 0x30 { return try CertificateRequest(der: bytes) }
+        if bytes.first == 0x30 { return (try CertificateRequest(der: bytes), nil) }
         guard let text = String(bytes: bytes, encoding: .utf8) else {
             throw HearthError(.invalidInput, "the body is neither a PEM nor a DER certificate request")
         }
-        return try CertificateRequest(pem: text)
+        return (try CertificateRequest(pem: text), nil)
     }
 }
 

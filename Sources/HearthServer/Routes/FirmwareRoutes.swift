@@ -15,9 +15,13 @@ import NIOCore
 ///   /v1/hub/firmware/makers/<id>/metadata` (the maker's signed targets metadata: publishes its
 ///   new releases), `POST /v1/hub/firmware/releases/<model>/<version>/withdraw`, `POST
 ///   /v1/hub/firmware/repository/rotate` (`{"role": …}`);
-/// - for an owner or operator: `GET /v1/firmware/releases` (`?model=`).
+/// - for an owner or operator: `GET /v1/firmware/releases` (`?model=`);
+/// - for an owner: `GET /v1/firmware/posture` (the rules and every device's verdict), `PUT
+///   /v1/firmware/posture/rules` (`{"scope": "household"|"zone"|"model", "value", "minimum_security_version",
+///   "restriction": "update-only"|"quarantine"}`), `DELETE /v1/firmware/posture/rules?scope=…&value=…`.
 struct FirmwareRoutes: Sendable {
     let firmware: FirmwareService
+    let posture: FirmwarePosture
     let sessions: SessionAuthenticator
     let bodyLimit: Int
 
@@ -38,6 +42,13 @@ struct FirmwareRoutes: Sendable {
     }
 
     struct WithdrawBody: Decodable { let reason: String }
+    struct RuleBody: Decodable {
+        let scope: String
+        let value: String?
+        let minimumSecurityVersion: Int64
+        let restriction: String?
+        enum CodingKeys: String, CodingKey { case scope, value, minimumSecurityVersion = "minimum_security_version", restriction }
+    }
     struct RotateBody: Decodable { let role: String }
 
     /// A maker's key as sent: TUF's key object, or a PEM public key.
@@ -119,6 +130,24 @@ struct FirmwareRoutes: Sendable {
                 let keyID = try await firmware.repository.rotate(body.role, actor: .person(caller.person.id))
                 return try JSONBody.response(["role": body.role, "key_id": keyID])
             },
+            Endpoint(.get, "/v1/firmware/posture") { request, context in
+                let owner = try await sessions.owner(context.call(request), toDo: "see the devices' firmware posture", scope: "devices:read")
+                return try JSONBody.response(try await posture.overview(household: owner.householdID))
+            },
+            Endpoint(.put, "/v1/firmware/posture/rules") { request, context in
+                let owner = try await sessions.owner(context.call(request), toDo: "set firmware requirements", scope: "devices:manage")
+                let body = try await JSONBody.decode(RuleBody.self, from: request, limit: bodyLimit)
+                let rule = PostureRule(
+                    scope: try Self.scope(body.scope, body.value), minimumSecurityVersion: body.minimumSecurityVersion,
+                    restriction: try Self.restriction(body.restriction))
+                return try JSONBody.response(try await posture.setRule(rule, household: owner.householdID, actor: .person(owner.id)))
+            },
+            Endpoint(.delete, "/v1/firmware/posture/rules") { request, context in
+                let owner = try await sessions.owner(context.call(request), toDo: "remove firmware requirements", scope: "devices:manage")
+                let query = request.uri.queryParameters
+                let scope = try Self.scope(query.get("scope") ?? "", query.get("value"))
+                return try JSONBody.response(try await posture.removeRule(scope, household: owner.householdID, actor: .person(owner.id)))
+            },
             Endpoint(.get, "/v1/firmware/releases") { request, context in
                 let caller = try await sessions.identify(context.call(request))
                 guard caller.isOperator || caller.member?.role == .owner else {
@@ -128,6 +157,20 @@ struct FirmwareRoutes: Sendable {
                 return try JSONBody.response(["releases": try await firmware.releases(model: model)])
             },
         ]
+    }
+
+    static func scope(_ kind: String, _ value: String?) throws -> PostureRule.Scope {
+        guard let scope = PostureRule.Scope(kind: kind, value: value ?? ""), kind == "household" || !(value ?? "").isEmpty else {
+            throw HearthError(.invalidInput, "a rule's scope is household, or zone or model with a value")
+        }
+        return scope
+    }
+
+    static func restriction(_ text: String?) throws -> PostureRule.Restriction {
+        guard let restriction = PostureRule.Restriction(rawValue: text ?? "update-only") else {
+            throw HearthError(.invalidInput, "a rule's restriction is update-only or quarantine")
+        }
+        return restriction
     }
 
     private static func parameter(_ context: HearthRequestContext, _ name: String) throws -> String {

@@ -69,10 +69,13 @@ public struct HouseholdRecords: Sendable {
         for table in [
             "mqtt_sessions", "mqtt_retained", "pairing_windows", "pairing_requests", "pairing_expectations",
             "attested_expectations", "oauth_codes", "oauth_device_authorizations", "invitations", "sessions", "memberships",
+            "posture_rules",
         ] {
             try await db.execute("DELETE FROM \(table) WHERE household_id = ?", household)
         }
         try await db.execute("DELETE FROM device_transfers WHERE from_household = ? OR to_household = ?", household, household)
+        try await db.execute(
+            "DELETE FROM device_firmware WHERE device_id IN (SELECT id FROM devices WHERE household_id = ?)", household)
         try await db.execute(
             "UPDATE devices SET state = 'decommissioned', name = 'deleted', updated_at = ? WHERE household_id = ?",
             time.unixMilliseconds, household)

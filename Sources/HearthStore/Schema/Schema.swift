@@ -1,6 +1,6 @@
 /// Every migration this binary knows, in order. The highest version is the schema it expects.
 public enum Schema {
-    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8, version9, version10, version11, version12, version13, version14, version15, version16, version17, version18, version19]
+    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8, version9, version10, version11, version12, version13, version14, version15, version16, version17, version18, version19, version20]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }
 
@@ -891,6 +891,38 @@ public enum Schema {
                 expires_at BIGINT NOT NULL,
                 created_at BIGINT NOT NULL,
                 PRIMARY KEY (role, version)
+            )
+            """,
+        ]
+    )
+
+    static let version20 = Migration(
+        version: 20,
+        name: "firmware reports and posture rules",
+        statements: [
+            // What each device last said it runs, and where it said so (pairing, renewal, report).
+            """
+            CREATE TABLE device_firmware (
+                device_id TEXT PRIMARY KEY REFERENCES devices (id),
+                model TEXT NOT NULL,
+                version TEXT NOT NULL,
+                security_version BIGINT NOT NULL,
+                sha256 TEXT,
+                source TEXT NOT NULL,
+                reported_at BIGINT NOT NULL
+            )
+            """,
+            // An owner's minimum security version for the household, a zone or a model.
+            """
+            CREATE TABLE posture_rules (
+                household_id TEXT NOT NULL REFERENCES households (id),
+                scope_kind TEXT NOT NULL CHECK (scope_kind IN ('household', 'zone', 'model')),
+                scope_value TEXT NOT NULL,
+                minimum_security_version BIGINT NOT NULL,
+                restriction TEXT NOT NULL CHECK (restriction IN ('update-only', 'quarantine')),
+                created_at BIGINT NOT NULL,
+                created_by TEXT NOT NULL,
+                PRIMARY KEY (household_id, scope_kind, scope_value)
             )
             """,
         ]

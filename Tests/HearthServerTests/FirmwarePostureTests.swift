@@ -1,0 +1,113 @@
+import Foundation
+import HearthAudit
+import HearthCore
+import HearthTesting
+import Testing
+
+/// Firmware posture over real clients (docs/firmware.md, "Posture"): a device reports what it runs
+/// over mutual TLS (curl); an owner's minimum security version cuts its live MQTT session within a
+/// second, and its reconnection may only report and wait for its update (mosquitto); the fixed
+/// release frees it; a downgrade report raises an alert. Devices the rule does not cover are untouched.
+@Suite(.requires(.mosquittoClients, .pythonModule("paho.mqtt"))) struct FirmwarePostureTests {
+    /// `PUT /v1/device/firmware` as the device (its certificate over mutual TLS): the status and body.
+    static func report(_ f: MessagingFixture, _ device: MQTTDevice, securityVersion: Int, version: String) async throws -> (Int, [String: Any]) {
+        let body = try JSONSerialization.data(withJSONObject: ["model": "lamp-x", "version": version, "security_version": securityVersion])
+        let result = try await ProcessRunner.run(PKITools.curl, [
+            "-sS", "--max-time", "20", "--cacert", f.hub.certificatePath, "--cert", device.chain, "--key", device.key, "-X", "PUT",
+            "-H", "Content-Type: application/json", "--data-binary", String(decoding: body, as: UTF8.self), "-w", "\n%{http_code}",
+            "https://127.0.0.1:\(f.hub.port)/v1/device/firmware",
+        ])
+        let lines = result.standardOutput.split(separator: "\n", omittingEmptySubsequences: false)
+        let json = (try? JSONSerialization.jsonObject(with: Data(lines.dropLast().joined(separator: "\n").utf8))) as? [String: Any] ?? [:]
+        return (Int(lines.last ?? "") ?? 0, json)
+    }
+
+    static func posture(_ f: MessagingFixture, of device: MQTTDevice) async throws -> [String: Any] {
+        let response = try await f.hub.client.request("GET", "/v1/firmware/posture", headers: PKITools.bearer(f.owner))
+        try #require(response.status == 200, "\(response.text)")
+        let devices = try response.json()["devices"] as? [[String: Any]] ?? []
+        return try #require(devices.first { $0["device"] as? String == device.id }, "\(response.text)")
+    }
+
+    @Test(arguments: TestEngine.allCases)
+    func aDeviceBelowTheMinimumIsRestrictedAtOnceAndFreedByItsUpdate(engine: TestEngine) async throws {
+        try await TestRequirement.check(engine.requirements)
+        try await MessagingFixture.with(engine: engine) { f in
+            let lamp = try await f.device("lamp", zone: "lighting")
+            let plug = try await f.device("plug")
+            let owner = PKITools.bearer(f.owner)
+            let (reported, answer) = try await Self.report(f, lamp, securityVersion: 1, version: "1.0")
+            #expect(reported == 200 && answer["posture"] as? String == "compliant", "\(answer)")
+            // What a device may not report is a problem (and is not recorded).
+            let (bad, _) = try await Self.report(f, lamp, securityVersion: -1, version: "1.0")
+            #expect(bad == 422)
+
+            var config = f.pahoConfig(["lamp": lamp.paho])
+            config["client"] = "lamp"
+            config["protocol"] = 5
+            config["subscribe"] = "devices/\(lamp.id)/cmd/#"
+            let session = try Paho.wait(config, folder: f.folder, name: "lamp")
+            try await session.connected()
+
+            // The owner requires security version 2 in the lighting zone: the lamp is cut off.
+            let set = try await f.hub.client.json(
+                "PUT", "/v1/firmware/posture/rules", ["scope": "zone", "value": "lighting", "minimum_security_version": 2], headers: owner)
+            let setAt = Date().timeIntervalSince1970
+            #expect(set.status == 200, "\(set.text)")
+            let cut = try #require(try await session.cutOff(), "the lamp's session was not cut off")
+            print("firmware posture: the lamp was cut off \(String(format: "%.3f", cut.time - setAt)) s after the rule was set")
+            #expect(cut.time - setAt < 1.0, "cut off \(cut.time - setAt) s after the rule")
+            let shown = try await Self.posture(f, of: lamp)
+            #expect(shown["posture"] as? String == "out-of-posture", "\(shown)")
+            #expect((shown["reason"] as? String ?? "").contains("below 2, the minimum for zone lighting"), "\(shown)")
+
+            // Reconnected, it may report and wait for its update, and nothing else.
+            let state = try await f.mosquitto(lamp).publish("devices/\(lamp.id)/state", "on", qos: 1)
+            #expect(state.refused && state.acknowledgement == 135, "\(state)")
+            let firmwareTopic = try await f.mosquitto(lamp).publish("devices/\(lamp.id)/firmware", "{}", qos: 1)
+            #expect(firmwareTopic.acknowledgement == 0 && !firmwareTopic.refused, "\(firmwareTopic)")
+            let subscriptions = try await f.mosquitto(lamp).subscribe(["devices/\(lamp.id)/cmd/update", "devices/\(lamp.id)/cmd/#"])
+            #expect(subscriptions.granted == [1, 135], "\(subscriptions.output)")
+            try await subscriptions.stop()
+            // The plug is in another zone: untouched.
+            let plugState = try await f.mosquitto(plug).publish("devices/\(plug.id)/state", "on", qos: 1)
+            #expect(plugState.acknowledgement == 0, "\(plugState)")
+
+            // The fixed release reported: free again.
+            let (fixed, freed) = try await Self.report(f, lamp, securityVersion: 2, version: "1.1")
+            #expect(fixed == 200 && freed["posture"] as? String == "compliant", "\(freed)")
+            var stateAgain = try await f.mosquitto(lamp).publish("devices/\(lamp.id)/state", "on", qos: 1)
+            for _ in 0..<20 where stateAgain.acknowledgement != 0 {
+                try await Task.sleep(for: .milliseconds(100))
+                stateAgain = try await f.mosquitto(lamp).publish("devices/\(lamp.id)/state", "on", qos: 1)
+            }
+            #expect(stateAgain.acknowledgement == 0, "\(stateAgain)")
+
+            // Back to the old release: audited, an alert, and restricted again.
+            let (downgraded, again) = try await Self.report(f, lamp, securityVersion: 1, version: "1.0")
+            #expect(downgraded == 200 && again["posture"] as? String == "out-of-posture", "\(again)")
+            var alert: [String: Any]?
+            for _ in 0..<50 where alert == nil {
+                let alerts = try await f.hub.client.request("GET", "/v1/alerts?open=true", headers: owner)
+                alert = (try alerts.json()["alerts"] as? [[String: Any]])?.first { $0["kind"] as? String == "firmware-downgrade" }
+                if alert == nil { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            let raised = try #require(alert, "no firmware-downgrade alert")
+            #expect(raised["suspect"] as? String == "device:\(lamp.id)", "\(raised)")
+            #expect(try await OAuthPeopleTests.entries(f.hub, action: .firmwareDowngraded).count == 1)
+            #expect(try await OAuthPeopleTests.entries(f.hub, action: .postureRuleSet).count == 1)
+
+            // Without the rule the lamp is merely reporting an old release: compliant.
+            let removed = try await f.hub.client.request(
+                "DELETE", "/v1/firmware/posture/rules?scope=zone&value=lighting", headers: owner)
+            #expect(removed.status == 200, "\(removed.text)")
+            #expect(try await Self.posture(f, of: lamp)["posture"] as? String == "compliant")
+            AuditAPITests.expectProblem(
+                try await f.hub.client.json("PUT", "/v1/firmware/posture/rules", ["scope": "zone", "value": "garage", "minimum_security_version": 1], headers: owner),
+                status: 404, code: "not-found", "a zone the household does not have")
+            AuditAPITests.expectProblem(
+                try await f.hub.client.json("PUT", "/v1/firmware/posture/rules", ["scope": "street", "minimum_security_version": 1], headers: owner),
+                status: 422, code: "invalid-input", "an unknown scope")
+        }
+    }
+}

@@ -276,6 +276,7 @@ let package = Package(
             dependencies: [
                 "HearthCore",
                 "HearthPairing",
+                "HearthFirmware",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -377,7 +378,7 @@ let package = Package(
             name: "HearthDeviceTests",
             dependencies: [
                 "HearthDevice", "HearthTesting", "HearthHub", "HearthServer", "HearthCore", "HearthPairing", "HearthStore",
-                "HearthAudit",
+                "HearthAudit", "HearthFirmware",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -43,10 +43,11 @@ extension VirtualDevice {
         let next = try keys.pendingKey() ?? keys.makePendingKey()
         let csr = try CSRMaker.make(for: next)
         let connection = try pinnedConnection(paired)
+        let firmware = try folder.firmware()?.report
         let reply: HubResponse
         do {
             reply = try await backoff.run(sleep: sleep, logger: logger, "certificate renewal") {
-                let reply = try await connection.post(path, json: RenewalRequest(csr: csr.pem))
+                let reply = try await connection.post(path, json: RenewalRequest(csr: csr.pem, firmware: firmware))
                 guard reply.status == 200 || reply.status == 201 else { throw reply.problem }
                 return reply
             }

@@ -1,3 +1,5 @@
+import HearthFirmware
+
 /// The JSON bodies of the hub's device-facing API. Binary values are base64url without padding.
 
 /// What a successful pairing returns (a code poll's 200, a secret pairing's 201).
@@ -22,6 +24,8 @@ struct PairingIssued: Decodable {
 /// `POST /v1/certificates/renew`
 struct RenewalRequest: Encodable {
     let csr: String
+    /// What the device runs (docs/firmware.md): a device out of posture renews only with an update.
+    let firmware: FirmwareReport?
 }
 
 /// The hub's answer to ``RenewalRequest`` (201, or 200 for a retry).

@@ -81,7 +81,10 @@ public struct Hub: Sendable {
             privacy: hub.privacy, personalRetention: hub.configuration.personalAuditRetention, registry: registry)
         let detectionMetrics = DetectionMetrics(
             counters: hub.detectionCounters, blocklist: hub.blocklist, clock: store.clock, registry: registry)
-        return HealthRoutes(store: store, registry: registry, privacy: privacyMetrics, detection: detectionMetrics).endpoints
+        return HealthRoutes(
+            store: store, registry: registry, privacy: privacyMetrics, detection: detectionMetrics,
+            firmware: FirmwareMetrics(posture: hub.posture, registry: registry)
+        ).endpoints
             + SessionRoutes(
                 store: store, sessions: hub.personSessions, recovery: hub.recovery, bodyLimit: bodyLimit,
                 authenticator: hub.sessions

@@ -29,6 +29,12 @@ import Testing
         return try #require(devices.first { $0["device"] as? String == device.id }, "\(response.text)")
     }
 
+    /// A gauge's value in `/metrics`, by its name and labels as written there.
+    static func metric(_ f: MessagingFixture, _ series: String) async throws -> Double? {
+        let text = try await f.hub.client.request("GET", "/metrics").text
+        return text.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") }
+    }
+
     @Test(arguments: TestEngine.allCases)
     func aDeviceBelowTheMinimumIsRestrictedAtOnceAndFreedByItsUpdate(engine: TestEngine) async throws {
         try await TestRequirement.check(engine.requirements)
@@ -60,6 +66,8 @@ import Testing
             let shown = try await Self.posture(f, of: lamp)
             #expect(shown["posture"] as? String == "out-of-posture", "\(shown)")
             #expect((shown["reason"] as? String ?? "").contains("below 2, the minimum for zone lighting"), "\(shown)")
+            #expect(try await Self.metric(f, #"hearth_firmware_in_posture_share{zone="lighting"}"#) == 0)
+            #expect(try await Self.metric(f, #"hearth_firmware_in_posture_share{zone="default"}"#) == 1)
 
             // Reconnected, it may report and wait for its update, and nothing else.
             let state = try await f.mosquitto(lamp).publish("devices/\(lamp.id)/state", "on", qos: 1)
@@ -76,6 +84,7 @@ import Testing
             // The fixed release reported: free again.
             let (fixed, freed) = try await Self.report(f, lamp, securityVersion: 2, version: "1.1")
             #expect(fixed == 200 && freed["posture"] as? String == "compliant", "\(freed)")
+            #expect(try await Self.metric(f, #"hearth_firmware_in_posture_share{zone="lighting"}"#) == 1)
             var stateAgain = try await f.mosquitto(lamp).publish("devices/\(lamp.id)/state", "on", qos: 1)
             for _ in 0..<20 where stateAgain.acknowledgement != 0 {
                 try await Task.sleep(for: .milliseconds(100))

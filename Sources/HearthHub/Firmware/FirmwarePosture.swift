@@ -89,6 +89,33 @@ public struct FirmwarePosture: Sendable {
         }
     }
 
+    /// Per zone, over every household: the devices (not decommissioned) and how many are in
+    /// posture (compliant, or unreported where no rule applies), for `/metrics`. Read in a few
+    /// queries, not one per device.
+    public func zoneShares() async throws -> [String: (devices: Int, inPosture: Int)] {
+        try await store.read { db in
+            let rules = Dictionary(grouping: try await db.posture.allRules(), by: \.household)
+            let reports = try await db.posture.allReports()
+            let withdrawn = try await db.firmware.releases().filter { $0.withdrawnAt != nil }.map {
+                WithdrawnRelease(model: $0.model, version: $0.version, sha256: $0.sha256, reason: $0.withdrawnReason ?? "withdrawn")
+            }
+            var shares: [String: (devices: Int, inPosture: Int)] = [:]
+            for household in try await db.households.all() {
+                let householdRules = (rules[household.id] ?? []).compactMap(Self.rule)
+                for device in try await db.devices.all(in: household.id) where device.state != .decommissioned {
+                    let verdict = PostureVerdict.evaluate(
+                        report: reports[device.id].flatMap(Self.report), zone: device.zone.name, rules: householdRules,
+                        withdrawn: withdrawn)
+                    var share = shares[device.zone.name] ?? (0, 0)
+                    share.devices += 1
+                    if !verdict.posture.isRestricted { share.inPosture += 1 }
+                    shares[device.zone.name] = share
+                }
+            }
+            return shares
+        }
+    }
+
     // MARK: rules
 
     public struct RuleView: Sendable, Hashable, Encodable {

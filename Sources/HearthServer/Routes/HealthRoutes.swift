@@ -10,6 +10,7 @@ struct HealthRoutes: Sendable {
     let registry: PrometheusCollectorRegistry
     let privacy: PrivacyMetrics
     let detection: DetectionMetrics
+    let firmware: FirmwareMetrics
 
     struct Status: Encodable {
         let status: String
@@ -36,6 +37,11 @@ struct HealthRoutes: Sendable {
                     try await privacy.update()
                 } catch {
                     context.logger.warning("the privacy metrics could not be read", metadata: ["error": "\(error)"])
+                }
+                do {
+                    try await firmware.update()
+                } catch {
+                    context.logger.warning("the firmware metrics could not be read", metadata: ["error": "\(error)"])
                 }
                 return Response(
                     status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

@@ -86,12 +86,27 @@ public struct PostureRecords: Sendable {
     public func rules(household: HouseholdID) async throws -> [RuleRow] {
         try await db.query(
             "SELECT * FROM posture_rules WHERE household_id = ? ORDER BY scope_kind, scope_value", household.rawValue
-        ).map { row in
-            RuleRow(
-                household: household, scopeKind: try row.text("scope_kind"), scopeValue: try row.text("scope_value"),
-                minimumSecurityVersion: try row.integer("minimum_security_version"), restriction: try row.text("restriction"),
-                createdAt: try row.date("created_at"), createdBy: try row.text("created_by"))
-        }
+        ).compactMap(Self.rule)
+    }
+
+    /// Every household's rules.
+    public func allRules() async throws -> [RuleRow] {
+        try await db.query("SELECT * FROM posture_rules ORDER BY household_id, scope_kind, scope_value").compactMap(Self.rule)
+    }
+
+    /// Every device's report.
+    public func allReports() async throws -> [DeviceID: ReportRow] {
+        var reports: [DeviceID: ReportRow] = [:]
+        for row in try await db.query("SELECT * FROM device_firmware") { if let report = try ReportRow(row) { reports[report.device] = report } }
+        return reports
+    }
+
+    private static func rule(_ row: SQLRow) throws -> RuleRow? {
+        guard let household = HouseholdID(try row.text("household_id")) else { return nil }
+        return RuleRow(
+            household: household, scopeKind: try row.text("scope_kind"), scopeValue: try row.text("scope_value"),
+            minimumSecurityVersion: try row.integer("minimum_security_version"), restriction: try row.text("restriction"),
+            createdAt: try row.date("created_at"), createdBy: try row.text("created_by"))
     }
 
     /// Sets a rule, replacing the one of the same scope.

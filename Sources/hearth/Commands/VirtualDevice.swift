@@ -11,7 +11,7 @@ struct DeviceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "device",
         abstract: "Act as a device: pair with a hub, renew the certificate, show the hub's record of it.",
-        subcommands: [Pair.self, Renew.self, Status.self, Manufacture.self, Reset.self])
+        subcommands: [Pair.self, Renew.self, Status.self, Manufacture.self, Reset.self, FirmwareCommand.self, Update.self])
 
     /// The state folder every command takes.
     struct State: ParsableArguments {
@@ -106,6 +106,50 @@ struct DeviceCommand: AsyncParsableCommand {
                 Output.print("not due: renews after \(RFC3339.format(outcome.certificate.renewAfter))")
             }
             Output.print(DeviceCommand.certificateLine(outcome.certificate))
+        }
+    }
+
+    struct FirmwareCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "firmware",
+            abstract: "Say what the device runs (its firmware.json) and report it to the hub; without options, report what it says.")
+        @Option(name: .long, help: "The model.") var model: String?
+        @Option(name: .long, help: "The version.") var version: String?
+        @Option(name: .long, help: "The security version.") var securityVersion: Int64?
+        @OptionGroup var state: State
+        @OptionGroup var log: LogOptions
+
+        func run() async throws {
+            let device = try state.device(log)
+            switch (model, version, securityVersion) {
+            case (let model?, let version?, let securityVersion?):
+                try device.folder.store(firmware: InstalledFirmware(model: model, version: version, securityVersion: securityVersion))
+            case (nil, nil, nil):
+                break
+            default:
+                throw ValidationError("give --model, --version and --security-version together")
+            }
+            let posture = try await device.reportFirmware()
+            Output.print("reported; the hub says: \(posture ?? "nothing")")
+        }
+    }
+
+    struct Update: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Fetch the newest release for the device's model through the hub's TUF repository, verify it, install it and report it.")
+        @Option(name: .long, help: "A version to install instead of the newest (never one with a lower security version).")
+        var version: String?
+        @OptionGroup var state: State
+        @OptionGroup var log: LogOptions
+
+        func run() async throws {
+            let update = try await state.device(log).update(version: version)
+            if update.installed {
+                Output.print("installed \(update.to.model) \(update.to.version) (security version \(update.to.securityVersion)), was \(update.from.version)")
+            } else {
+                Output.print("up to date: \(update.to.model) \(update.to.version) (security version \(update.to.securityVersion))")
+            }
+            Output.print("posture: \(update.posture ?? "unknown")")
         }
     }
 

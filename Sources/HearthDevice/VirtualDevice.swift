@@ -90,6 +90,9 @@ public struct VirtualDevice: Sendable {
         return Paired(record: record, chain: chain, root: try folder.root(), key: key)
     }
 
+    /// A connection to the paired hub, for requests of the caller's own (see ``pinnedConnection(_:)``).
+    public func hubConnection() throws -> HubConnection { try pinnedConnection(try paired()) }
+
     /// A connection to the paired hub: only a server with the hub's identity under the pinned root
     /// is trusted, and the device presents its certificate.
     func pinnedConnection(_ paired: Paired) throws -> HubConnection {

@@ -5,6 +5,7 @@ import HearthCommandLine
 import HearthCore
 import HearthDevice
 import HearthPairing
+import HearthFirmware
 import HearthHub
 import HearthServer
 import HearthStore
@@ -186,6 +187,8 @@ struct BenchHub: Sendable {
     let url: URL
     let household: HouseholdID
     let pairing: PairingService
+    /// The hub's firmware service (its images in a scratch folder on SQLite).
+    let firmware: FirmwareService
 
     /// scrypt for the owner's one-time password; nobody signs in during these benchmarks.
     static let hashing = PasswordHashParameters(logN: 10, r: 8, p: 1)
@@ -201,16 +204,20 @@ struct BenchHub: Sendable {
                 store: store, sealer: sealer, hasher: hasher, householdName: "bench", ownerEmail: "bench@bench.invalid",
                 hostnames: [], publicURL: Self.publicURL)
         }
+        let images = FileManager.default.temporaryDirectory.appendingPathComponent("hearth-bench-firmware-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: images) }
+        var configuration = HubConfiguration(host: "127.0.0.1", port: 0, passwordHashing: hashing)
+        configuration.firmwareFolder = images.path
         let assembly = try await HubAssembly.open(
-            configuration: HubConfiguration(host: "127.0.0.1", port: 0, passwordHashing: hashing), store: store,
-            sealer: sealer, publicURL: Self.publicURL, logger: logger)
+            configuration: configuration, store: store, sealer: sealer, publicURL: Self.publicURL, logger: logger)
         let pki = assembly.pki
         let hub = Hub(assembly)
         let pairing = PairingService(
             pki: pki, throttle: SignInThrottle(clock: store.clock, freeFailures: 5), isServedKey: { _ in false })
         return try await serving(hub) { port in
             try await body(BenchHub(
-                url: URL(string: "https://127.0.0.1:\(port)")!, household: initial.householdID, pairing: pairing))
+                url: URL(string: "https://127.0.0.1:\(port)")!, household: initial.householdID, pairing: pairing,
+                firmware: FirmwareService(store: store, sealer: sealer, imageFolder: images.path)))
         }
     }
 

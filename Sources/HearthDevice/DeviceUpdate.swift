@@ -92,6 +92,20 @@ extension VirtualDevice {
         return Update(from: current, to: installed, installed: true, posture: try await report(installed, connection))
     }
 
+    /// What a rollout offers this device (`GET /v1/device/update`): the version, and whether it
+    /// is a rollback; nil when nothing is offered. Install it with ``update(version:)``.
+    public func offeredUpdate() async throws -> (version: String, rollback: Bool)? {
+        let response = try await hubConnection().get("/v1/device/update")
+        if response.status == 204 { return nil }
+        guard response.status == 200 else { throw HubTransportError(.badResponse, "the hub answered \(response.status) for its update offer") }
+        struct Offer: Decodable {
+            let version: String
+            let rollback: Bool
+        }
+        let offer = try response.decode(Offer.self)
+        return (offer.version, offer.rollback)
+    }
+
     /// Tells the hub what the device runs; the hub's verdict.
     public func reportFirmware() async throws -> String? {
         guard let current = try folder.firmware() else { throw HearthError(.notInitialized, "no firmware.json in \(folder.url.path)") }

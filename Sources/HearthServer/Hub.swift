@@ -93,7 +93,8 @@ public struct Hub: Sendable {
             + HouseholdRoutes(households: hub.households, bodyLimit: bodyLimit, sessions: hub.sessions).endpoints
             + AuditRoutes(store: store, checkpointer: hub.checkpointer, authenticator: hub.sessions).endpoints
             + PKIRoutes(pki: hub.pki, bodyLimit: bodyLimit, authenticator: hub.sessions).endpoints
-            + DeviceRoutes(lifecycle: hub.lifecycle, bodyLimit: bodyLimit, sessions: hub.sessions, signals: hub.signals).endpoints
+            + DeviceRoutes(
+                lifecycle: hub.lifecycle, bodyLimit: bodyLimit, sessions: hub.sessions, signals: hub.signals, rollouts: hub.rollouts).endpoints
             + PairingRoutes(pairing: hub.pairing, bodyLimit: bodyLimit, sessions: hub.sessions).endpoints
             + OAuthRoutes(server: hub.oauth).endpoints
             + OAuthManagementRoutes(
@@ -110,7 +111,9 @@ public struct Hub: Sendable {
                     connected: { [broker = hub.broker] household in broker?.connectedSubjects(in: household) ?? [] }),
                 sessions: hub.sessions, bodyLimit: bodyLimit
             ).endpoints
-            + FirmwareRoutes(firmware: hub.firmware, posture: hub.posture, sessions: hub.sessions, bodyLimit: bodyLimit).endpoints
+            + FirmwareRoutes(
+                firmware: hub.firmware, posture: hub.posture, rollouts: hub.rollouts, sessions: hub.sessions, bodyLimit: bodyLimit
+            ).endpoints
             + ConsoleRoutes(hub: hub, bodyLimit: bodyLimit).endpoints
     }
 }

@@ -40,5 +40,6 @@ public struct StoreSession: Sendable {
     public var firmware: FirmwareRecords { FirmwareRecords(db: db) }
     public var tuf: TUFRecords { TUFRecords(db: db) }
     public var posture: PostureRecords { PostureRecords(db: db) }
+    public var campaigns: CampaignRecords { CampaignRecords(db: db) }
     public var audit: AuditRecords { AuditRecords(db: db, clock: clock) }
 }

@@ -155,4 +155,12 @@ extension AuditAction {
     public static let firmwareDowngraded: AuditAction = "firmware.downgraded"
     public static let postureRuleSet: AuditAction = "firmware.posture_rule_set"
     public static let postureRuleRemoved: AuditAction = "firmware.posture_rule_removed"
+    // Staged rollouts: each step of a campaign.
+    public static let campaignStarted: AuditAction = "firmware.campaign_started"
+    public static let campaignOffered: AuditAction = "firmware.campaign_offered"
+    public static let campaignAdvanced: AuditAction = "firmware.campaign_advanced"
+    public static let campaignDeviceFailed: AuditAction = "firmware.campaign_device_failed"
+    public static let campaignHalted: AuditAction = "firmware.campaign_halted"
+    public static let campaignRolledBack: AuditAction = "firmware.campaign_rolled_back"
+    public static let campaignCompleted: AuditAction = "firmware.campaign_completed"
 }

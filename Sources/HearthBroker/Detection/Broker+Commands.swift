@@ -41,9 +41,14 @@ extension Broker {
 
     /// Delivers a command an owner approved, as the app sent it (QoS 1, not retained).
     public func deliverApproved(topic: String, payload: [UInt8], household: HouseholdID) {
-        let now = clock.now
+        publishFromHub(topic: topic, payload: payload, household: household, publisher: "hub:approved-command")
+    }
+
+    /// A message the hub itself sends a device (an approved command, a firmware update offer):
+    /// QoS 1, not retained, expiring after a minute.
+    public func publishFromHub(topic: String, payload: [UInt8], household: HouseholdID, publisher: String) {
         publish(BrokerMessage(
             topic: topic, payload: .init(bytes: payload), qos: .atLeastOnce, retain: false, properties: .none,
-            expiresAt: now.addingTimeInterval(60), publisher: "hub:approved-command", flow: nil), household: household)
+            expiresAt: clock.now.addingTimeInterval(60), publisher: publisher, flow: nil), household: household)
     }
 }

@@ -19,6 +19,8 @@ public struct HubAdministration: Sendable {
     package let heldCommands: HeldCommands
     package let firmware: FirmwareService
     package let posture: FirmwarePosture
+    /// Starting and reading campaigns; the running hub carries them out.
+    package let rollouts: Rollouts
 
     package var store: Store { pki.store }
 
@@ -42,6 +44,6 @@ public struct HubAdministration: Sendable {
             heldCommands: HeldCommands(
                 store: store, broker: nil, ledger: nil, secondFactor: SecondFactor(store: store, sealer: sealer), signals: nil),
             firmware: FirmwareService(store: store, sealer: sealer, imageFolder: firmwareFolder),
-            posture: FirmwarePosture(store: store))
+            posture: FirmwarePosture(store: store), rollouts: Rollouts(store: store, broker: nil, connections: nil))
     }
 }

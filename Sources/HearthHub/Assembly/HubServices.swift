@@ -50,6 +50,7 @@ public struct HubServices: Sendable {
     package let heldCommands: HeldCommands
     package let firmware: FirmwareService
     package let posture: FirmwarePosture
+    package let rollouts: Rollouts
 
     package var store: Store { assembly.store }
     package var pki: HubPKI { assembly.pki }
@@ -102,6 +103,7 @@ public struct HubServices: Sendable {
         invitations = InvitationAcceptance(store: store, hasher: hasher, signIn: signIn, wrongCodes: throttle(.invitationCode))
         recovery = AccountRecovery(store: store, hasher: hasher, throttle: passwordThrottle)
         households = HouseholdAdministration(pki: pki)
+        let connections = ConnectionTally()
         // Telemetry flows are enforced, and bridged out, by the broker: without one, nothing is.
         var broker: Broker?
         var telemetry: TelemetryRules?
@@ -111,7 +113,7 @@ public struct HubServices: Sendable {
                 sealer: pki.sealer, group: brokerEventLoops, clock: store.clock, logger: assembly.logger))
             let made = HubBroker.broker(
                 configuration: mqtt, store: store, pki: pki, tokens: tokens, telemetry: rules, signals: signals, blocklist: blocklist,
-                commands: commandLedger, logger: assembly.logger)
+                commands: commandLedger, connections: connections, logger: assembly.logger)
             erasing = { household, device in try await made.eraseTelemetry(household: household, device: device) }
             // Loaded before any listener takes a connection: no device's telemetry meets empty rules.
             try await rules.reload(store)
@@ -126,6 +128,7 @@ public struct HubServices: Sendable {
         firmware = FirmwareService(
             store: store, sealer: pki.sealer, imageFolder: configuration.firmwareFolder, lifetimes: configuration.repositoryLifetimes)
         posture = FirmwarePosture(store: store, signals: signals)
+        rollouts = Rollouts(store: store, broker: broker, connections: connections)
         // The repository exists before the first device asks for it.
         try await firmware.repository.initialize()
         let presence = broker
@@ -159,6 +162,10 @@ public struct HubServices: Sendable {
             ) { [firmware] in
                 let roles = try await firmware.repository.refresh()
                 if !roles.isEmpty { logger.debug("firmware repository re-signed", metadata: ["roles": "\(roles)"]) }
+            },
+            // Rollouts: gates judged, cohorts advanced, offers sent, every second.
+            PeriodicService(name: "firmware rollouts", interval: .seconds(1), logger: logger) { [rollouts] in
+                try await rollouts.tick()
             },
             PeriodicService(name: "session sweep", interval: configuration.sweepInterval, logger: logger) {
                 try await SessionSweeper.sweep(store, logger: logger)

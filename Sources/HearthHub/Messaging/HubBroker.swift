@@ -13,9 +13,11 @@ package enum HubBroker {
     /// connected; it serves once ``services(broker:…)`` run.
     package static func broker(
         configuration: BrokerConfiguration, store: Store, pki: HubPKI, tokens: AccessTokenVerifier, telemetry: TelemetryRules,
-        signals: SignalInbox?, blocklist: SourceBlocklist, commands: CommandLedger?, logger: Logger
+        signals: SignalInbox?, blocklist: SourceBlocklist, commands: CommandLedger?, connections: ConnectionTally? = nil,
+        logger: Logger
     ) -> Broker {
-        let gatekeeper = HubGatekeeper(store: store, pki: pki, devices: DeviceAuthenticator(pki: pki), tokens: tokens, signals: signals)
+        var gatekeeper = HubGatekeeper(store: store, pki: pki, devices: DeviceAuthenticator(pki: pki), tokens: tokens, signals: signals)
+        gatekeeper.connections = connections
         return Broker(
             configuration: configuration, gatekeeper: gatekeeper, storage: HubBrokerStorage(store: store), logger: logger,
             clock: store.clock, telemetryGate: telemetry, signals: signals, blocklist: blocklist, commands: commands)

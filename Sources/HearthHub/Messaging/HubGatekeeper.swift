@@ -22,6 +22,8 @@ package struct HubGatekeeper: BrokerGatekeeper {
     package let tokens: AccessTokenVerifier
     /// Where a certificate naming no device is signalled (a refused token is, by the token throttle).
     package let signals: SignalInbox?
+    /// Devices' connections, counted for the rollouts' crash-loop gate.
+    package var connections: ConnectionTally? = nil
 
     package func authenticate(_ attempt: ConnectAttempt) async -> ConnectVerdict {
         do {
@@ -60,6 +62,7 @@ package struct HubGatekeeper: BrokerGatekeeper {
             return .refused(.clientIdentifierNotValid, "a device connects with its device id (\(id)) as client identifier")
         }
         let facts = found.facts.revoked(if: pki.isRevoked(serial: found.certificate.serial))
+        connections?.record(found.device.id, at: store.clock.now)
         return .accepted(BrokerClient(
             household: found.device.householdID, subject: .device(found.policyFacts, presenting: facts),
             sessionKey: "device:\(id)", clientID: id, certificateSerial: facts.serial, tokenID: nil,

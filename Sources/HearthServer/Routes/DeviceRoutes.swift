@@ -24,6 +24,8 @@ struct DeviceRoutes: Sendable {
     let sessions: SessionAuthenticator
     /// Detection's inbox (renewals are signals); nil with detection off.
     let signals: SignalInbox?
+    /// The rollouts that offer devices their updates.
+    let rollouts: Rollouts
     var devices: DeviceAuthenticator { DeviceAuthenticator(pki: lifecycle.pki) }
 
     var endpoints: [Endpoint] {
@@ -93,6 +95,11 @@ struct DeviceRoutes: Sendable {
                 let report = try await JSONBody.decode(FirmwareReport.self, from: request, limit: bodyLimit)
                 let verdict = try await FirmwarePosture(store: store, signals: signals).report(report, from: caller.device)
                 return try JSONBody.response(["posture": verdict.posture.rawValue, "reason": verdict.reason])
+            },
+            Endpoint(.get, "/v1/device/update") { request, context in
+                let caller = try await devices.authenticate(context.call(request))
+                guard let offer = try await rollouts.offer(for: caller.device.id) else { return Response(status: .noContent) }
+                return try JSONBody.response(Rollouts.UpdateOffer(campaign: offer.campaign, release: offer.release, rollback: offer.rollback))
             },
             Endpoint(.post, "/v1/certificates/renew") { request, context in
                 let call = context.call(request)

@@ -15,6 +15,9 @@ import NIOCore
 ///   /v1/hub/firmware/makers/<id>/metadata` (the maker's signed targets metadata: publishes its
 ///   new releases), `POST /v1/hub/firmware/releases/<model>/<version>/withdraw`, `POST
 ///   /v1/hub/firmware/repository/rotate` (`{"role": …}`);
+/// - for a hub operator, rollouts: `POST /v1/hub/firmware/campaigns` (`{"model", "version", "cohorts",
+///   "soak_seconds", "gate_seconds", "maximum_reconnects", "failure_threshold", "rollback_to",
+///   "rollback_override"}`), `GET /v1/hub/firmware/campaigns[/<id>]`;
 /// - for an owner or operator: `GET /v1/firmware/releases` (`?model=`);
 /// - for an owner: `GET /v1/firmware/posture` (the rules and every device's verdict), `PUT
 ///   /v1/firmware/posture/rules` (`{"scope": "household"|"zone"|"model", "value", "minimum_security_version",
@@ -22,6 +25,7 @@ import NIOCore
 struct FirmwareRoutes: Sendable {
     let firmware: FirmwareService
     let posture: FirmwarePosture
+    let rollouts: Rollouts
     let sessions: SessionAuthenticator
     let bodyLimit: Int
 
@@ -50,6 +54,34 @@ struct FirmwareRoutes: Sendable {
         enum CodingKeys: String, CodingKey { case scope, value, minimumSecurityVersion = "minimum_security_version", restriction }
     }
     struct RotateBody: Decodable { let role: String }
+    struct CampaignBody: Decodable {
+        let model: String
+        let version: String
+        let cohorts: [Double]?
+        let soakSeconds: Double?
+        let gateSeconds: Double?
+        let maximumReconnects: Int?
+        let failureThreshold: Double?
+        let rollbackTo: String?
+        let rollbackOverride: Bool?
+        enum CodingKeys: String, CodingKey {
+            case model, version, cohorts, soakSeconds = "soak_seconds", gateSeconds = "gate_seconds"
+            case maximumReconnects = "maximum_reconnects", failureThreshold = "failure_threshold", rollbackTo = "rollback_to"
+            case rollbackOverride = "rollback_override"
+        }
+
+        var settings: Rollouts.Settings {
+            var settings = Rollouts.Settings()
+            if let cohorts { settings.cohorts = cohorts }
+            if let soakSeconds { settings.soak = soakSeconds }
+            if let gateSeconds { settings.gate = gateSeconds }
+            if let maximumReconnects { settings.maximumReconnects = maximumReconnects }
+            if let failureThreshold { settings.failureThreshold = failureThreshold }
+            settings.rollbackTo = rollbackTo
+            settings.rollbackOverride = rollbackOverride ?? false
+            return settings
+        }
+    }
 
     /// A maker's key as sent: TUF's key object, or a PEM public key.
     struct KeyInput: Decodable {
@@ -129,6 +161,21 @@ struct FirmwareRoutes: Sendable {
                 let body = try await JSONBody.decode(RotateBody.self, from: request, limit: bodyLimit)
                 let keyID = try await firmware.repository.rotate(body.role, actor: .person(caller.person.id))
                 return try JSONBody.response(["role": body.role, "key_id": keyID])
+            },
+            Endpoint(.post, "/v1/hub/firmware/campaigns") { request, context in
+                let caller = try await sessions.hubOperator(context.call(request))
+                let body = try await JSONBody.decode(CampaignBody.self, from: request, limit: bodyLimit)
+                let campaign = try await rollouts.start(
+                    model: body.model, version: body.version, settings: body.settings, actor: .person(caller.person.id))
+                return try JSONBody.response(campaign, status: .created)
+            },
+            Endpoint(.get, "/v1/hub/firmware/campaigns") { request, context in
+                _ = try await sessions.hubOperator(context.call(request))
+                return try JSONBody.response(["campaigns": try await rollouts.list()])
+            },
+            Endpoint(.get, "/v1/hub/firmware/campaigns/:id") { request, context in
+                _ = try await sessions.hubOperator(context.call(request))
+                return try JSONBody.response(try await rollouts.show(try Self.parameter(context, "id")))
             },
             Endpoint(.get, "/v1/firmware/posture") { request, context in
                 let owner = try await sessions.owner(context.call(request), toDo: "see the devices' firmware posture", scope: "devices:read")

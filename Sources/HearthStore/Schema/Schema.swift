@@ -1,6 +1,6 @@
 /// Every migration this binary knows, in order. The highest version is the schema it expects.
 public enum Schema {
-    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8, version9, version10, version11, version12, version13, version14, version15, version16, version17, version18, version19, version20]
+    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8, version9, version10, version11, version12, version13, version14, version15, version16, version17, version18, version19, version20, version21]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }
 
@@ -925,6 +925,27 @@ public enum Schema {
                 PRIMARY KEY (household_id, scope_kind, scope_value)
             )
             """,
+        ]
+    )
+
+    static let version21 = Migration(
+        version: 21,
+        name: "firmware rollouts",
+        statements: [
+            // A staged rollout: its plan and progress (HearthFirmware's CampaignMachine, as JSON),
+            // rewritten at each step in the transaction that audits the step.
+            """
+            CREATE TABLE firmware_campaigns (
+                id TEXT PRIMARY KEY,
+                model TEXT NOT NULL,
+                phase TEXT NOT NULL,
+                machine TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                created_by TEXT NOT NULL,
+                updated_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX firmware_campaigns_phase ON firmware_campaigns (phase)",
         ]
     )
 }

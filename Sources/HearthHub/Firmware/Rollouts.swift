@@ -203,7 +203,9 @@ public struct Rollouts: Sendable {
             let payload = Array(try JSONEncoder().encode(UpdateOffer(campaign: campaign, release: release, rollback: rollback)))
             let households = try await store.read { db in
                 var found: [String: HouseholdID] = [:]
-                for id in devices { if let device = try await db.devices.find(DeviceID(id) ?? DeviceID()) { found[id] = device.householdID } }
+                for id in devices.compactMap(DeviceID.init) {
+                    if let device = try await db.devices.find(id) { found[id.rawValue] = device.householdID }
+                }
                 return found
             }
             for (device, household) in households {

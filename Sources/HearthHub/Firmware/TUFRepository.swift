@@ -205,11 +205,11 @@ public struct TUFRepository: Sendable {
 
     /// Runs `body` again when another node wrote the same version first (PostgreSQL).
     static func retryingConflicts<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
-        for attempt in 1... {
-            do { return try await body() } catch let error as HearthError where error.code == .conflict && attempt < 5 {
-                continue
+        var attempts = 1
+        while true {
+            do { return try await body() } catch let error as HearthError where error.code == .conflict && attempts < 5 {
+                attempts += 1
             }
         }
-        fatalError("unreachable")
     }
 }

@@ -35,7 +35,8 @@ import Testing
         /// Waits (the hub ticks every second) until the campaign is in `phase` (and cohort).
         func wait(_ id: String, for phase: String, cohort: Int? = nil) async throws -> [String: Any] {
             var last: [String: Any] = [:]
-            for _ in 0..<100 {
+            // Up to 30 s: a loaded machine (the whole suite at once) may take a while per tick.
+            for _ in 0..<300 {
                 last = try await campaign(id)
                 if last["phase"] as? String == phase, cohort == nil || last["cohort"] as? Int == cohort { return last }
                 try await Task.sleep(for: .milliseconds(100))

@@ -94,7 +94,8 @@ public struct Hub: Sendable {
             + AuditRoutes(store: store, checkpointer: hub.checkpointer, authenticator: hub.sessions).endpoints
             + PKIRoutes(pki: hub.pki, bodyLimit: bodyLimit, authenticator: hub.sessions).endpoints
             + DeviceRoutes(
-                lifecycle: hub.lifecycle, bodyLimit: bodyLimit, sessions: hub.sessions, signals: hub.signals, rollouts: hub.rollouts).endpoints
+                lifecycle: hub.lifecycle, bodyLimit: bodyLimit, sessions: hub.sessions, signals: hub.signals, rollouts: hub.rollouts,
+                posture: hub.posture).endpoints
             + PairingRoutes(pairing: hub.pairing, bodyLimit: bodyLimit, sessions: hub.sessions).endpoints
             + OAuthRoutes(server: hub.oauth).endpoints
             + OAuthManagementRoutes(

@@ -11,15 +11,11 @@ import Testing
 @Suite(.requires(.mosquittoClients, .pythonModule("paho.mqtt"))) struct FirmwarePostureTests {
     /// `PUT /v1/device/firmware` as the device (its certificate over mutual TLS): the status and body.
     static func report(_ f: MessagingFixture, _ device: MQTTDevice, securityVersion: Int, version: String) async throws -> (Int, [String: Any]) {
-        let body = try JSONSerialization.data(withJSONObject: ["model": "lamp-x", "version": version, "security_version": securityVersion])
-        let result = try await ProcessRunner.run(PKITools.curl, [
-            "-sS", "--max-time", "20", "--cacert", f.hub.certificatePath, "--cert", device.chain, "--key", device.key, "-X", "PUT",
-            "-H", "Content-Type: application/json", "--data-binary", String(decoding: body, as: UTF8.self), "-w", "\n%{http_code}",
-            "https://127.0.0.1:\(f.hub.port)/v1/device/firmware",
-        ])
-        let lines = result.standardOutput.split(separator: "\n", omittingEmptySubsequences: false)
-        let json = (try? JSONSerialization.jsonObject(with: Data(lines.dropLast().joined(separator: "\n").utf8))) as? [String: Any] ?? [:]
-        return (Int(lines.last ?? "") ?? 0, json)
+        let body = f.folder.appendingPathComponent("report-\(UUID().uuidString).json")
+        try JSONSerialization.data(withJSONObject: ["model": "lamp-x", "version": version, "security_version": securityVersion]).write(to: body)
+        let files = DeviceRenewalTests.DeviceFiles(folder: f.folder, name: device.name, key: device.key, chain: device.chain)
+        let reply = try await FirmwareRenewalTests.request(f.hub, files, "PUT", "/v1/device/firmware", body: body.path)
+        return (reply.status, reply.json)
     }
 
     static func posture(_ f: MessagingFixture, of device: MQTTDevice) async throws -> [String: Any] {
@@ -56,12 +52,12 @@ import Testing
             try await session.connected()
 
             // The owner requires security version 2 in the lighting zone: the lamp is cut off.
+            let setAt = Date().timeIntervalSince1970
             let set = try await f.hub.client.json(
                 "PUT", "/v1/firmware/posture/rules", ["scope": "zone", "value": "lighting", "minimum_security_version": 2], headers: owner)
-            let setAt = Date().timeIntervalSince1970
             #expect(set.status == 200, "\(set.text)")
             let cut = try #require(try await session.cutOff(), "the lamp's session was not cut off")
-            print("firmware posture: the lamp was cut off \(String(format: "%.3f", cut.time - setAt)) s after the rule was set")
+            print("firmware posture: the lamp was cut off \(String(format: "%.3f", cut.time - setAt)) s after the owner sent the rule")
             #expect(cut.time - setAt < 1.0, "cut off \(cut.time - setAt) s after the rule")
             let shown = try await Self.posture(f, of: lamp)
             #expect(shown["posture"] as? String == "out-of-posture", "\(shown)")

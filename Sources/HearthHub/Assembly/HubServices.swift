@@ -50,6 +50,9 @@ public struct HubServices: Sendable {
     package let heldCommands: HeldCommands
     package let firmware: FirmwareService
     package let posture: FirmwarePosture
+    /// Re-checks live sessions when the access-change revision moves (polled, notified, or — for
+    /// a change this process made — at once).
+    package let accessWatch: AccessWatch
     package let rollouts: Rollouts
 
     package var store: Store { assembly.store }
@@ -127,7 +130,10 @@ public struct HubServices: Sendable {
         heldCommands = HeldCommands(store: store, broker: broker, ledger: commandLedger, secondFactor: secondFactor, signals: signals)
         firmware = FirmwareService(
             store: store, sealer: pki.sealer, imageFolder: configuration.firmwareFolder, lifetimes: configuration.repositoryLifetimes)
-        posture = FirmwarePosture(store: store, signals: signals)
+        let accessWatch = AccessWatch(store: store, pki: pki, broker: broker, telemetry: telemetry)
+        self.accessWatch = accessWatch
+        // A posture change restricts this process's live sessions at once, not at the next poll.
+        posture = FirmwarePosture(store: store, signals: signals, changed: { try? await accessWatch.check() })
         rollouts = Rollouts(store: store, broker: broker, connections: connections)
         // The repository exists before the first device asks for it.
         try await firmware.repository.initialize()
@@ -205,7 +211,7 @@ public struct HubServices: Sendable {
         // The live revocation set and the broker's live sessions: a revocation, quarantine or
         // token revocation by any process (API, CLI, another node on the same PostgreSQL)
         // reaches this process's handshakes and sessions within one interval.
-        let watch = AccessWatch(store: store, pki: pki, broker: broker, telemetry: telemetry)
+        let watch = accessWatch
         services.append(PeriodicService(
             name: "access watch", interval: configuration.revocationPollInterval, logger: logger
         ) { try await watch.check() })

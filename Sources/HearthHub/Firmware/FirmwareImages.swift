@@ -10,12 +10,14 @@ public struct FirmwareImages: Sendable {
     let store: Store
     /// Where images are files; nil on PostgreSQL.
     let folder: URL?
+    let largeObjects: Bool
     /// Largest image accepted.
     public static let maximumSize = 256 * 1024 * 1024
 
     init(store: Store, folder: String?) {
         self.store = store
-        self.folder = store.engine.dialect.name == "postgres" ? nil : folder.map { URL(fileURLWithPath: $0).appendingPathComponent("firmware") }
+        largeObjects = store.engine.dialect.name == "postgres"
+        self.folder = largeObjects ? nil : folder.map { URL(fileURLWithPath: $0).appendingPathComponent("firmware") }
     }
 
     public struct Stored: Sendable, Hashable, Encodable {
@@ -38,6 +40,9 @@ public struct FirmwareImages: Sendable {
             return Stored(sha256: sha256, length: bytes.count, created: false)
         }
         let created: Bool
+        guard folder != nil || largeObjects else {
+            throw HearthError(.configuration, "this hub was started without a folder for firmware images (hearth serve sets the data folder's)")
+        }
         if let folder {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             try AtomicFile.write(bytes, to: folder.appendingPathComponent(sha256))

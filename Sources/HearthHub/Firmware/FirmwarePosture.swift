@@ -13,10 +13,13 @@ public struct FirmwarePosture: Sendable {
     package let store: Store
     /// Detection's inbox: a downgrade is a signal. Nil with detection off.
     let signals: SignalInbox?
+    /// Called after a change this service committed: the hub re-checks its live sessions at once.
+    let changed: @Sendable () async -> Void
 
-    package init(store: Store, signals: SignalInbox? = nil) {
+    package init(store: Store, signals: SignalInbox? = nil, changed: @escaping @Sendable () async -> Void = {}) {
         self.store = store
         self.signals = signals
+        self.changed = changed
     }
 
     /// The verdict for `device` in `db`: on its stored report, or on `report` (the firmware a
@@ -83,10 +86,12 @@ public struct FirmwarePosture: Sendable {
 
     /// A device's report over mutual TLS (`PUT /v1/device/firmware`); its verdict now.
     package func report(_ report: FirmwareReport, from device: Device) async throws -> PostureVerdict {
-        try await store.write { db in
+        let verdict = try await store.write { db in
             try await record(report, of: device, source: "report", in: db)
             return try await Self.verdict(device, in: db)
         }
+        await changed()
+        return verdict
     }
 
     /// Per zone, over every household: the devices (not decommissioned) and how many are in
@@ -206,6 +211,7 @@ public struct FirmwarePosture: Sendable {
                 ]))
             try await db.accessChanges.bump()
         }
+        await changed()
         return try await overview(household: household)
     }
 
@@ -219,6 +225,7 @@ public struct FirmwarePosture: Sendable {
                 reason: "the firmware requirement for \(scope.description) was removed", details: ["scope": scope.kind, "value": scope.value]))
             try await db.accessChanges.bump()
         }
+        await changed()
         return try await overview(household: household)
     }
 

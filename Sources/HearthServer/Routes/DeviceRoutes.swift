@@ -26,6 +26,8 @@ struct DeviceRoutes: Sendable {
     let signals: SignalInbox?
     /// The rollouts that offer devices their updates.
     let rollouts: Rollouts
+    /// Where devices' firmware reports go.
+    let posture: FirmwarePosture
     var devices: DeviceAuthenticator { DeviceAuthenticator(pki: lifecycle.pki) }
 
     var endpoints: [Endpoint] {
@@ -93,7 +95,7 @@ struct DeviceRoutes: Sendable {
             Endpoint(.put, "/v1/device/firmware") { request, context in
                 let caller = try await devices.authenticate(context.call(request))
                 let report = try await JSONBody.decode(FirmwareReport.self, from: request, limit: bodyLimit)
-                let verdict = try await FirmwarePosture(store: store, signals: signals).report(report, from: caller.device)
+                let verdict = try await posture.report(report, from: caller.device)
                 return try JSONBody.response(["posture": verdict.posture.rawValue, "reason": verdict.reason])
             },
             Endpoint(.get, "/v1/device/update") { request, context in

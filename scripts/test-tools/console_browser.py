@@ -10,7 +10,10 @@ Starts `hearth serve` on free ports of 127.0.0.1 in a fresh data folder, then, a
   the pairing page, which stays live without sending the form again; approves the request with
   the code and verification value the device printed; on the alerts page sees a topic-scanning
   alert (25 refused publishes from mosquitto_pub with the device's certificate) appear without a
-  reload, with the device's risk, and acknowledges it; sees the device page say "connected:
+  reload, with the device's risk, and acknowledges it; on the firmware page sees the device turn
+  out of posture without a reload when a requirement is set through the API (after the device
+  reported its firmware over mutual TLS), and removes the requirement with the page's form; sees
+  the device page say "connected:
   yes" without a reload once `mosquitto_sub` connects with the device's certificate;
 - revokes the device's certificates from its page (with the confirmation step) and checks that
   the broker cut `mosquitto_sub` off and the page says the certificate is revoked;
@@ -609,6 +612,39 @@ def alerts(console, work, mqtt_port, ca, device_id, state):
     log("the owner acknowledged the alert from the console")
 
 
+def firmware(console, api, device_id, state, ca):
+    """The firmware page, live: the device reports what it runs (over mutual TLS); an owner's
+    requirement set through the API turns its row to out of posture without a reload; the owner
+    removes the requirement with the page's form."""
+    tls = ssl.create_default_context(cafile=ca)
+    tls.load_cert_chain(os.path.join(state, "certificate.pem"), os.path.join(state, "key.pem"))
+    connection = http.client.HTTPSConnection(api.address.hostname, api.address.port, context=tls, timeout=WAIT)
+    try:
+        connection.request("PUT", "/v1/device/firmware", body=json.dumps(
+            {"model": "hall-x", "version": "1.0", "security_version": 1}).encode(), headers={"Content-Type": "application/json"})
+        response = connection.getresponse()
+        check(response.status == 200, f"the firmware report: {response.status} {response.read()[:200]!r}")
+    finally:
+        connection.close()
+    row = f"tr[data-device='{device_id}']"
+    console.open("/console/firmware")
+    console.landed("/console/firmware", "Firmware")
+    check("hall-x 1.0" in console.read(row), f"the device's firmware is not shown: {console.read(row)!r}")
+    check(console.driver.find_element(By.CSS_SELECTOR, row).get_attribute("data-posture") == "compliant", "the device is not compliant")
+    console.mark()
+    api.call("PUT", "/v1/firmware/posture/rules", {"scope": "household", "minimum_security_version": 2}, expect=(200,))
+    console.wait("the device to be out of posture", lambda: console.driver.find_element(By.CSS_SELECTOR, row).get_attribute("data-posture") == "out-of-posture")
+    check(console.still_marked(), "the firmware page was reloaded to show the change (it should update in place)")
+    check("below 2" in console.read(f"{row} .reason"), f"no reason shown: {console.read(row)!r}")
+    log("the firmware page shows the device out of posture, and why, without a reload")
+    console.screenshot("firmware")
+    console.submit("#rules li[data-scope=household] button")
+    console.landed("/console/firmware", "Firmware")
+    check(console.read("main [role=status]") == "Requirement removed.", "no notice after removing the requirement")
+    check(console.driver.find_element(By.CSS_SELECTOR, row).get_attribute("data-posture") == "compliant", "the device is still restricted")
+    log("the owner removed the requirement from the console")
+
+
 def revoke_device(console, api, subscriber, device_id):
     reason = console.element("#reason-revoke")
     reason.clear()
@@ -915,6 +951,7 @@ def run(arguments):
         device_id, state = pair_device(console, arguments, arguments.work, port)
         # Before mosquitto_sub connects: the probing client takes the device's session over.
         alerts(console, arguments.work, mqtt_port, ca, device_id, state)
+        firmware(console, api, device_id, state, ca)
         console.open(f"/console/devices/{device_id}")
         console.landed(f"/console/devices/{device_id}", "Hall sensor")
         console.wait("#device-connected to say no", lambda: console.read("#device-connected") == "no")

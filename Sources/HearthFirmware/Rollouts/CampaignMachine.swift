@@ -149,9 +149,12 @@ public struct CampaignMachine: Sendable, Hashable, Codable {
     }
 
     /// Devices of each state, for the views.
-    public var counts: [String: Int] {
+    public var counts: [String: Int] { counts(of: nil) }
+
+    /// Devices of each state, among `subset` when given.
+    public func counts(of subset: Set<String>?) -> [String: Int] {
         var counts: [String: Int] = [:]
-        for device in devices.values {
+        for (id, device) in devices where subset?.contains(id) ?? true {
             let name = switch device.state {
             case .waiting: "waiting"
             case .offered: "offered"

@@ -335,6 +335,9 @@ public struct HouseholdDashboard: Sendable {
         public var windowClosesAt: Date?
         /// Owners only: the household's latest alerts, each as its id, last change and state.
         public var alerts: [String]
+        /// Owners only: each device's firmware and posture rules (`device firmware` lines), and the
+        /// rollouts' last changes.
+        public var firmware: [String]
     }
 
     public func liveState(for member: Member) async throws -> LiveState {
@@ -351,7 +354,15 @@ public struct HouseholdDashboard: Sendable {
             windowClosesAt: pairing?.windowClosesAt,
             alerts: !isOwner ? [] : try await store.read { db in
                 try await db.alerts.list(household: member.householdID, openOnly: false, limit: 50)
-            }.map { "\($0.id) \($0.updatedAt.timeIntervalSince1970) \($0.acknowledgedAt == nil ? "open" : "acknowledged")" })
+            }.map { "\($0.id) \($0.updatedAt.timeIntervalSince1970) \($0.acknowledgedAt == nil ? "open" : "acknowledged")" },
+            firmware: !isOwner ? [] : try await store.read { db in
+                let reports = try await db.posture.reports(household: member.householdID)
+                let rules = try await db.posture.rules(household: member.householdID)
+                let campaigns = try await db.campaigns.all()
+                return reports.map { "\($0.key) \($0.value.version) \($0.value.securityVersion) \($0.value.reportedAt.timeIntervalSince1970)" }.sorted()
+                    + rules.map { "rule \($0.scopeKind) \($0.scopeValue) \($0.minimumSecurityVersion) \($0.restriction)" }
+                    + campaigns.map { "campaign \($0.id) \($0.updatedAt.timeIntervalSince1970)" }
+            })
     }
 
     // MARK: helpers

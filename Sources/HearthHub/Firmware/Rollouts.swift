@@ -160,7 +160,17 @@ public struct Rollouts: Sendable {
     }
 
     public func list() async throws -> [CampaignView] {
-        try await store.read { db in try await db.campaigns.all() }.map(view)
+        try await store.read { db in try await db.campaigns.all() }.map { try view($0) }
+    }
+
+    /// The campaigns reaching any of `devices`, newest first, with only those devices counted
+    /// (an owner's view of the operator's rollouts).
+    public func list(devices: Set<String>) async throws -> [CampaignView] {
+        try await store.read { db in try await db.campaigns.all() }.compactMap { row in
+            let machine = try Self.decode(row.machine)
+            guard machine.devices.keys.contains(where: devices.contains) else { return nil }
+            return try view(row, counting: devices)
+        }
     }
 
     public func show(_ id: String) async throws -> CampaignView {
@@ -235,7 +245,7 @@ public struct Rollouts: Sendable {
         }
     }
 
-    private func view(_ row: CampaignRecords.Row) throws -> CampaignView {
+    private func view(_ row: CampaignRecords.Row, counting devices: Set<String>? = nil) throws -> CampaignView {
         let machine = try Self.decode(row.machine)
         var reason: String?
         var cohort: Int?
@@ -247,7 +257,7 @@ public struct Rollouts: Sendable {
         return CampaignView(
             id: row.id, model: row.model, version: machine.plan.target.version, securityVersion: machine.plan.target.securityVersion,
             rollbackTo: machine.plan.previous?.version, phase: machine.phase.name, reason: reason, cohort: cohort,
-            cohorts: machine.plan.cohorts, devices: machine.counts, createdAt: RFC3339.format(row.createdAt), createdBy: row.createdBy)
+            cohorts: machine.plan.cohorts, devices: machine.counts(of: devices), createdAt: RFC3339.format(row.createdAt), createdBy: row.createdBy)
     }
 
     static func release(_ row: FirmwareRecords.ReleaseRow) -> CampaignPlan.Release {

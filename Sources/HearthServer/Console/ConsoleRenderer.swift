@@ -20,6 +20,7 @@ struct ConsoleRenderer: Sendable {
             "overview": DeviceTemplates.overview, "devices": DeviceTemplates.devices, "device": DeviceTemplates.device,
             "pairing": HouseholdTemplates.pairing, "people": HouseholdTemplates.people, "apps": HouseholdTemplates.apps,
             "audit": HouseholdTemplates.audit, "privacy": PrivacyTemplates.privacy, "alerts": DetectionTemplates.alerts,
+            "firmware": FirmwareTemplates.firmware,
         ]
         MustacheContentTypes.register(ConsoleHTML(), named: ConsoleHTML.name)
         for (name, text) in templates {

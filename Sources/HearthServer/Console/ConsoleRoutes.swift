@@ -28,6 +28,7 @@ struct ConsoleRoutes: Sendable {
             + ConsoleHouseholdPages(console: console).endpoints
             + ConsolePrivacyPages(console: console).endpoints
             + ConsoleAlertPages(console: console).endpoints
+            + ConsoleFirmwarePages(console: console).endpoints
             + ConsoleEvents(console: console).endpoints
             + [
                 // Any other console address: a page, as everywhere in the console.

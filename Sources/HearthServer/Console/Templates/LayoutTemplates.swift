@@ -25,6 +25,7 @@ enum LayoutTemplates {
         <li><a href="/console/audit"{{#navAudit}} aria-current="page"{{/navAudit}}>Audit</a></li>
         <li><a href="/console/privacy"{{#navPrivacy}} aria-current="page"{{/navPrivacy}}>Privacy</a></li>
         <li><a href="/console/alerts"{{#navAlerts}} aria-current="page"{{/navAlerts}}>Alerts</a></li>
+        <li><a href="/console/firmware"{{#navFirmware}} aria-current="page"{{/navFirmware}}>Firmware</a></li>
         {{/isOwner}}
         </ul>
         </nav>

@@ -105,6 +105,7 @@ let package = Package(
             name: "HearthPairing",
             dependencies: [
                 "HearthCore",
+                "HearthFirmware",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -139,13 +139,15 @@ extension VirtualDevice {
         let challenge = try PairingNonce.decode(
             try challengeReply.decode(AttestationChallengeIssued.self).challenge, field: "challenge")
         var seen: PairingMaterial?
+        let firmware = try folder.firmware()?.report
         let reply = try await connection.post("/v1/pairing/attest") { server in
             let material = PairingMaterial(csrHash: csr.hash, hubKeyHash: try PairingMaterial.keyHash(of: server.leaf))
             seen = material
             return Array(try JSONEncoder.hub.encode(AttestationPairingRequest(
                 challenge: Base64URL.encode(challenge), csr: csr.pem, hubKey: Base64URL.encode(material.hubKeyHash),
                 attestationChain: attestation.chainPEM,
-                signature: Base64URL.encode(try Attestation.sign(challenge: challenge, material: material, key: attestation.key)))))
+                signature: Base64URL.encode(try Attestation.sign(challenge: challenge, material: material, key: attestation.key)),
+                firmware: firmware)))
         }
         guard reply.status == 201, let material = seen else { throw reply.problem }
         let issued = try reply.decode(PairingIssued.self)

@@ -61,6 +61,7 @@ extension VirtualDevice {
         let connection = try HubConnection(hub: hub, trust: .capture, timeout: requestTimeout, group: group)
         let deviceNonce = PairingNonce.make()
         let proofs = try SetupSecretProofs(macKeys: secret.macKeys)
+        let firmware = try folder.firmware()?.report
         var material: PairingMaterial?
         let reply = try await connection.post("/v1/pairing/secret") { server in
             let seen = PairingMaterial(csrHash: csr.hash, hubKeyHash: try PairingMaterial.keyHash(of: server.leaf))
@@ -68,7 +69,8 @@ extension VirtualDevice {
             return Array(try JSONEncoder.hub.encode(SecretPairingRequest(
                 expectationID: secret.id, csr: csr.pem, deviceNonce: Base64URL.encode(deviceNonce),
                 hubKey: Base64URL.encode(seen.hubKeyHash),
-                proof: Base64URL.encode(proofs.deviceProof(id: secret.id, material: seen, deviceNonce: deviceNonce)))))
+                proof: Base64URL.encode(proofs.deviceProof(id: secret.id, material: seen, deviceNonce: deviceNonce)),
+                firmware: firmware)))
         }
         guard reply.status == 201, let material else { throw reply.problem }
         let issued = try reply.decode(PairingIssued.self)
@@ -103,7 +105,8 @@ extension VirtualDevice {
         var interval = Duration.seconds(max(started.interval, 1))
         var failures = 0
         let body = Array(try JSONEncoder.hub.encode(CodePairingPoll(
-            requestID: started.requestID, pollToken: started.pollToken, deviceNonce: Base64URL.encode(deviceNonce))))
+            requestID: started.requestID, pollToken: started.pollToken, deviceNonce: Base64URL.encode(deviceNonce),
+            firmware: try folder.firmware()?.report)))
         while true {
             try await sleep(interval)
             guard ContinuousClock.now < expires else {

@@ -1,3 +1,5 @@
+import HearthFirmware
+
 /// The JSON bodies of the pairing endpoints, shared by the hub (which decodes requests and
 /// encodes answers) and the device SDK (the other way round), so the two cannot drift. Binary
 /// values are base64url without padding; docs/pairing.md describes each message.
@@ -50,15 +52,18 @@ public struct CodePairingPoll: Codable, Sendable {
     public let requestID: String
     public let pollToken: String
     public let deviceNonce: String
+    /// What the device runs, recorded with its pairing (docs/firmware.md).
+    public let firmware: FirmwareReport?
 
-    public init(requestID: String, pollToken: String, deviceNonce: String) {
+    public init(requestID: String, pollToken: String, deviceNonce: String, firmware: FirmwareReport? = nil) {
         self.requestID = requestID
         self.pollToken = pollToken
         self.deviceNonce = deviceNonce
+        self.firmware = firmware
     }
 
     enum CodingKeys: String, CodingKey {
-        case requestID = "request_id", pollToken = "poll_token", deviceNonce = "device_nonce"
+        case requestID = "request_id", pollToken = "poll_token", deviceNonce = "device_nonce", firmware
     }
 }
 
@@ -69,17 +74,20 @@ public struct SecretPairingRequest: Codable, Sendable {
     public let deviceNonce: String
     public let hubKey: String
     public let proof: String
+    /// What the device runs, recorded with its pairing (docs/firmware.md).
+    public let firmware: FirmwareReport?
 
-    public init(expectationID: String, csr: String, deviceNonce: String, hubKey: String, proof: String) {
+    public init(expectationID: String, csr: String, deviceNonce: String, hubKey: String, proof: String, firmware: FirmwareReport? = nil) {
         self.expectationID = expectationID
         self.csr = csr
         self.deviceNonce = deviceNonce
         self.hubKey = hubKey
         self.proof = proof
+        self.firmware = firmware
     }
 
     enum CodingKeys: String, CodingKey {
-        case csr, proof
+        case csr, proof, firmware
         case expectationID = "expectation_id", deviceNonce = "device_nonce", hubKey = "hub_key"
     }
 }
@@ -107,17 +115,20 @@ public struct AttestationPairingRequest: Codable, Sendable {
     public let hubKey: String
     public let attestationChain: String
     public let signature: String
+    /// What the device runs, recorded with its pairing (docs/firmware.md).
+    public let firmware: FirmwareReport?
 
-    public init(challenge: String, csr: String, hubKey: String, attestationChain: String, signature: String) {
+    public init(challenge: String, csr: String, hubKey: String, attestationChain: String, signature: String, firmware: FirmwareReport? = nil) {
         self.challenge = challenge
         self.csr = csr
         self.hubKey = hubKey
         self.attestationChain = attestationChain
         self.signature = signature
+        self.firmware = firmware
     }
 
     enum CodingKeys: String, CodingKey {
-        case challenge, csr, signature
+        case challenge, csr, signature, firmware
         case hubKey = "hub_key", attestationChain = "attestation_chain"
     }
 }

@@ -96,7 +96,7 @@ public struct Hub: Sendable {
             + DeviceRoutes(
                 lifecycle: hub.lifecycle, bodyLimit: bodyLimit, sessions: hub.sessions, signals: hub.signals, rollouts: hub.rollouts,
                 posture: hub.posture).endpoints
-            + PairingRoutes(pairing: hub.pairing, bodyLimit: bodyLimit, sessions: hub.sessions).endpoints
+            + PairingRoutes(pairing: hub.pairing, posture: hub.posture, bodyLimit: bodyLimit, sessions: hub.sessions).endpoints
             + OAuthRoutes(server: hub.oauth).endpoints
             + OAuthManagementRoutes(
                 registry: hub.clients, secondFactor: hub.secondFactor, lifecycle: hub.lifecycle, sessions: hub.sessions,

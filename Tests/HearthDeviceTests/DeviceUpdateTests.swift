@@ -4,6 +4,7 @@ import HearthCore
 import HearthDevice
 import HearthFirmware
 import HearthHub
+import HearthPairing
 import HearthStore
 import HearthTesting
 import Testing
@@ -57,6 +58,25 @@ import Testing
             #expect(!afterRotation.installed)
             let kept = try SignedMetadata(parsing: Array(try Data(contentsOf: device.folder.url.appendingPathComponent("tuf/root.json"))))
             #expect(kept.signed["version"]?.integer == 3, "the device keeps the newest root it trusted")
+        }
+    }
+
+    /// A device that knows what it runs says so when it pairs; the hub records it with the pairing.
+    @Test(arguments: TestEngine.allCases)
+    func aDeviceReportsItsFirmwareWhenItPairs(engine: TestEngine) async throws {
+        try await TestRequirement.check(engine.requirements)
+        try await withTestHub(engine: engine, startingAt: RecommissioningTests.start) { hub in
+            let owner = try await RecommissioningTests.Owner(hub)
+            let folder = try TemporaryFolder.make(prefix: "pairing-firmware")
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let device = RecommissioningTests.virtualDevice(hub, folder)
+            try device.folder.prepare()
+            try device.folder.store(firmware: InstalledFirmware(model: "lamp-x", version: "1.0", securityVersion: 1))
+            let secret = SetupSecret.generate()
+            #expect(try await owner.post("/v1/pairing/expected", ["secret": secret.text, "name": "Lamp"]).status == 201)
+            let paired = try await device.pairWithSecret(hub: owner.url, secret: secret)
+            let report = try await hub.store.read { db in try await db.posture.report(try #require(DeviceID(paired.deviceID))) }
+            #expect(report?.source == "pairing" && report?.version == "1.0" && report?.securityVersion == 1, "\(String(describing: report))")
         }
     }
 }

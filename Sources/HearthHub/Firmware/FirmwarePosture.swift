@@ -86,8 +86,15 @@ public struct FirmwarePosture: Sendable {
 
     /// A device's report over mutual TLS (`PUT /v1/device/firmware`); its verdict now.
     package func report(_ report: FirmwareReport, from device: Device) async throws -> PostureVerdict {
+        try await self.report(report, device: device.id, source: "report")
+    }
+
+    /// A device's report from `source` (`report`, `pairing`); its verdict now.
+    @discardableResult
+    package func report(_ report: FirmwareReport, device id: DeviceID, source: String) async throws -> PostureVerdict {
         let verdict = try await store.write { db in
-            try await record(report, of: device, source: "report", in: db)
+            guard let device = try await db.devices.find(id) else { throw HearthError(.notFound, "no device \(id)") }
+            try await record(report, of: device, source: source, in: db)
             return try await Self.verdict(device, in: db)
         }
         await changed()

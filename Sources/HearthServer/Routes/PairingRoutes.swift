@@ -1,6 +1,7 @@
 import Foundation
 import HearthAudit
 import HearthCore
+import HearthFirmware
 import HearthHub
 import HearthPairing
 import HearthPKI
@@ -19,6 +20,8 @@ import NIOCore
 /// receiving owner, with the device's setup secret).
 struct PairingRoutes: Sendable {
     let pairing: PairingService
+    /// Where the firmware a device reports with its pairing goes (docs/firmware.md).
+    let posture: FirmwarePosture
     let bodyLimit: Int
     let sessions: SessionAuthenticator
 
@@ -44,6 +47,7 @@ struct PairingRoutes: Sendable {
                     requestID: body.requestID, pollToken: body.pollToken,
                     deviceNonce: try PairingNonce.decode(body.deviceNonce, field: "device_nonce"),
                     source: context.remoteIP ?? "unknown")
+                try await recordFirmware(body.firmware, paired)
                 return try JSONBody.response(PairedView(paired, hubProof: proof))
             },
             Endpoint(.post, "/v1/pairing/secret") { request, context in
@@ -56,6 +60,7 @@ struct PairingRoutes: Sendable {
                     deviceNonce: try PairingNonce.decode(body.deviceNonce, field: "device_nonce"),
                     hubKey: try Self.bytes(body.hubKey, "hub_key"), proof: try Self.bytes(body.proof, "proof"),
                     source: context.remoteIP ?? "unknown")
+                try await recordFirmware(body.firmware, paired)
                 return try JSONBody.response(PairedView(paired, hubProof: proof), status: .created)
             },
             Endpoint(.post, "/v1/pairing/attest/challenge") { _, context in
@@ -72,6 +77,7 @@ struct PairingRoutes: Sendable {
                     challenge: try Self.bytes(body.challenge, "challenge"), csr: try CertificateRequest(pem: body.csr),
                     hubKey: try Self.bytes(body.hubKey, "hub_key"), chainPEM: body.attestationChain, signature: signature,
                     source: context.remoteIP ?? "unknown")
+                try await recordFirmware(body.firmware, paired)
                 return try JSONBody.response(PairedView(paired, hubProof: proof), status: .created)
             },
             Endpoint(.post, "/v1/devices/:id/transfer") { request, context in
@@ -202,6 +208,12 @@ struct PairingRoutes: Sendable {
         let open: Bool
         let closesAt: String?
         enum CodingKeys: String, CodingKey { case open, closesAt = "closes_at" }
+    }
+
+    /// The firmware a device reported with its pairing, recorded once its identity is committed.
+    private func recordFirmware(_ report: FirmwareReport?, _ paired: PairedDevice) async throws {
+        guard let report, let id = paired.issued.record.deviceID.flatMap(DeviceID.init) else { return }
+        try await posture.report(report, device: id, source: "pairing")
     }
 
     struct PairedView: Encodable {

@@ -129,6 +129,10 @@ struct DeviceCommand: AsyncParsableCommand {
             default:
                 throw ValidationError("give --model, --version and --security-version together")
             }
+            guard try device.record() != nil else {
+                Output.print("kept in \(device.folder.firmwareURL.path); the device reports it when it pairs")
+                return
+            }
             let posture = try await device.reportFirmware()
             Output.print("reported; the hub says: \(posture ?? "nothing")")
         }

@@ -106,18 +106,10 @@ public struct FirmwarePosture: Sendable {
     /// queries, not one per device.
     public func zoneShares() async throws -> [String: (devices: Int, inPosture: Int)] {
         try await store.read { db in
-            let rules = Dictionary(grouping: try await db.posture.allRules(), by: \.household)
-            let reports = try await db.posture.allReports()
-            let withdrawn = try await db.firmware.releases().filter { $0.withdrawnAt != nil }.map {
-                WithdrawnRelease(model: $0.model, version: $0.version, sha256: $0.sha256, reason: $0.withdrawnReason ?? "withdrawn")
-            }
+            let withdrawn = try await Self.withdrawn(in: db)
             var shares: [String: (devices: Int, inPosture: Int)] = [:]
             for household in try await db.households.all() {
-                let householdRules = (rules[household.id] ?? []).compactMap(Self.rule)
-                for device in try await db.devices.all(in: household.id) where device.state != .decommissioned {
-                    let verdict = PostureVerdict.evaluate(
-                        report: reports[device.id].flatMap(Self.report), zone: device.zone.name, rules: householdRules,
-                        withdrawn: withdrawn)
+                for (device, verdict, _) in try await Self.verdicts(household: household.id, withdrawn: withdrawn, in: db) {
                     var share = shares[device.zone.name] ?? (0, 0)
                     share.devices += 1
                     if !verdict.posture.isRestricted { share.inPosture += 1 }
@@ -125,6 +117,28 @@ public struct FirmwarePosture: Sendable {
                 }
             }
             return shares
+        }
+    }
+
+    /// Every withdrawn release, for evaluating many devices at once.
+    static func withdrawn(in db: StoreSession) async throws -> [WithdrawnRelease] {
+        try await db.firmware.releases().filter { $0.withdrawnAt != nil }.map {
+            WithdrawnRelease(model: $0.model, version: $0.version, sha256: $0.sha256, reason: $0.withdrawnReason ?? "withdrawn")
+        }
+    }
+
+    /// The verdict of every device of the household (decommissioned ones left out), with its
+    /// report: a few queries for the whole household, not a few per device.
+    static func verdicts(
+        household: HouseholdID, withdrawn: [WithdrawnRelease], in db: StoreSession
+    ) async throws -> [(Device, PostureVerdict, PostureRecords.ReportRow?)] {
+        let rules = try await db.posture.rules(household: household).compactMap(Self.rule)
+        let reports = try await db.posture.reports(household: household)
+        return try await db.devices.all(in: household).filter { $0.state != .decommissioned }.map { device in
+            let report = reports[device.id]
+            let verdict = PostureVerdict.evaluate(
+                report: report.flatMap(Self.report), zone: device.zone.name, rules: rules, withdrawn: withdrawn)
+            return (device, verdict, report)
         }
     }
 
@@ -174,18 +188,16 @@ public struct FirmwarePosture: Sendable {
     /// The household's rules and every device's verdict (decommissioned devices left out).
     public func overview(household: HouseholdID) async throws -> Overview {
         try await store.read { db in
-            let reports = try await db.posture.reports(household: household)
-            var devices: [DeviceView] = []
-            for device in try await db.devices.all(in: household) where device.state != .decommissioned {
-                let verdict = try await Self.verdict(device, in: db)
-                devices.append(DeviceView(
+            let devices = try await Self.verdicts(household: household, withdrawn: try await Self.withdrawn(in: db), in: db).map {
+                device, verdict, report in
+                DeviceView(
                     device: device.id.rawValue, name: device.name, zone: device.zone.name, posture: verdict.posture.rawValue,
                     reason: verdict.reason,
-                    firmware: reports[device.id].map {
+                    firmware: report.map {
                         .init(
                             model: $0.model, version: $0.version, securityVersion: $0.securityVersion, sha256: $0.sha256,
                             source: $0.source, reportedAt: RFC3339.format($0.reportedAt))
-                    }))
+                    })
             }
             return Overview(rules: try await db.posture.rules(household: household).map(Self.view), devices: devices)
         }

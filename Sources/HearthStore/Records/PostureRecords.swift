@@ -89,18 +89,6 @@ public struct PostureRecords: Sendable {
         ).compactMap(Self.rule)
     }
 
-    /// Every household's rules.
-    public func allRules() async throws -> [RuleRow] {
-        try await db.query("SELECT * FROM posture_rules ORDER BY household_id, scope_kind, scope_value").compactMap(Self.rule)
-    }
-
-    /// Every device's report.
-    public func allReports() async throws -> [DeviceID: ReportRow] {
-        var reports: [DeviceID: ReportRow] = [:]
-        for row in try await db.query("SELECT * FROM device_firmware") { if let report = try ReportRow(row) { reports[report.device] = report } }
-        return reports
-    }
-
     private static func rule(_ row: SQLRow) throws -> RuleRow? {
         guard let household = HouseholdID(try row.text("household_id")) else { return nil }
         return RuleRow(

@@ -217,7 +217,11 @@ import Testing
             }
             let afterRotation = try await client.fetch("lamp-x/lamp-x-1.1.bin", cache: "device")
             #expect(afterRotation["ok"] as? Bool == true, "\(afterRotation)")
-            #expect((afterRotation["fetched"] as? [String] ?? []).contains { $0.hasSuffix(".root.json") }, "\(afterRotation)")
+            // Three rotations, three new roots: the device walked to version 4 (the probe for a
+            // next root alone, always made, would not show that).
+            let trustedRoot = try SignedMetadata(parsing: Array(try Data(contentsOf: folder.appendingPathComponent("device/root.json"))))
+            #expect(trustedRoot.signed["version"]?.integer == 4, "\(afterRotation)")
+            #expect((afterRotation["fetched"] as? [String] ?? []).contains("4.root.json"), "\(afterRotation)")
             AuditAPITests.expectProblem(
                 try await Kit.call(hub, "POST", "/v1/hub/firmware/repository/rotate", token, ["role": "maker-acme"]), status: 422,
                 code: "invalid-input", "a maker's role is the maker's to rotate")

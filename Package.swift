@@ -36,6 +36,7 @@ let package = Package(
     products: [
         .executable(name: "hearth", targets: ["hearth"]),
         .executable(name: "hearth-bench", targets: ["hearth-bench"]),
+        .executable(name: "hearth-fuzz", targets: ["hearth-fuzz"]),
         .library(name: "HearthCore", targets: ["HearthCore"]),
         .library(name: "HearthAudit", targets: ["HearthAudit"]),
         .library(name: "HearthPKI", targets: ["HearthPKI"]),
@@ -329,6 +330,23 @@ let package = Package(
             dependencies: commandLineDependencies + [.product(name: "NIOHTTP1", package: "swift-nio")],
             swiftSettings: strict
         ),
+        // Every parser a stranger's bytes reach, as libFuzzer targets (docs/security.md).
+        .target(
+            name: "HearthFuzzing",
+            dependencies: [
+                "HearthCore", "HearthMQTT", "HearthPKI", "HearthOAuth", "HearthPairing", "HearthPrivacy", "HearthServer",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        // libFuzzer's driver, declared for hearth-fuzz's own entry point.
+        .target(name: "CLibFuzzer"),
+        // Replays inputs; built by scripts/fuzz with -sanitize=fuzzer,address, it is the fuzzer.
+        .executableTarget(name: "hearth-fuzz", dependencies: ["HearthFuzzing", "CLibFuzzer"], swiftSettings: strict),
+        .testTarget(name: "HearthFuzzingTests", dependencies: ["HearthFuzzing"], swiftSettings: strict),
         .testTarget(name: "HearthCoreTests", dependencies: ["HearthCore"], swiftSettings: strict),
         .testTarget(name: "HearthDetectionTests", dependencies: ["HearthDetection", "HearthCore", "HearthTesting"], swiftSettings: strict),
         .testTarget(name: "HearthFirmwareTests", dependencies: ["HearthFirmware", "HearthCore", "HearthTesting"], swiftSettings: strict),
@@ -358,8 +376,9 @@ let package = Package(
         .testTarget(
             name: "HearthStoreTests",
             dependencies: [
-                "HearthTesting", "HearthStore", "HearthStoreSQLite", "HearthCore", "HearthAudit",
+                "HearthTesting", "HearthStore", "HearthStoreSQLite", "HearthStorePostgres", "HearthCore", "HearthAudit",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: strict),
         .testTarget(

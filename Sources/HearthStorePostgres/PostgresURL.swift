@@ -4,8 +4,10 @@ import PostgresNIO
 
 /// Reads a `postgres://user:password@host:port/database?sslmode=…` URL into a client configuration.
 ///
-/// `sslmode` accepts `disable`, `prefer` (the default) and `require`. The password never appears
-/// in an error or log line: errors name only the part of the URL that is wrong.
+/// `sslmode` accepts `disable`, `prefer` (the default) and `require`; `pool_size` is the most
+/// connections one hub process opens (default 20), which with the number of processes must stay
+/// under the server's `max_connections`. The password never appears in an error or log line:
+/// errors name only the part of the URL that is wrong.
 public enum PostgresURL {
     public static func configuration(from text: String) throws -> PostgresClient.Configuration {
         guard let components = URLComponents(string: text),
@@ -26,6 +28,10 @@ public enum PostgresURL {
         case "require": tls = .require(.makeClientConfiguration())
         default: throw HearthError(.configuration, "the database URL's sslmode must be disable, prefer or require")
         }
+        let poolSize = components.queryItems?.first(where: { $0.name == "pool_size" })?.value
+        guard let maximumConnections = poolSize.map({ Int($0) }) ?? defaultPoolSize,
+              (1...1000).contains(maximumConnections)
+        else { throw HearthError(.configuration, "the database URL's pool_size must be a number of connections from 1 to 1000") }
         var configuration = PostgresClient.Configuration(
             host: host, port: components.port ?? 5432, username: user.removingPercentEncoding ?? user,
             password: components.password.map { $0.removingPercentEncoding ?? $0 },
@@ -36,8 +42,12 @@ public enum PostgresURL {
         // closed after a minute anyway; one that died meanwhile (a database restart) fails the
         // transaction that finds it, and the pool drops it.
         configuration.options.keepAliveBehavior = nil
+        configuration.options.maximumConnections = maximumConnections
         return configuration
     }
+
+    /// postgres-nio's own default.
+    public static let defaultPoolSize = 20
 
     /// The URL with its password replaced by `***`, for logs and status output.
     public static func redacted(_ text: String) -> String {

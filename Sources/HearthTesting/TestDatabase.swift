@@ -49,6 +49,9 @@ public struct TestDatabase: Sendable {
             }
             var components = URLComponents(string: admin)!
             components.path = "/" + name
+            // The suite runs a hundred tests at once, many with a hub process and a store of their
+            // own: at postgres-nio's 20 connections each they once took all of the server's 1,000.
+            components.queryItems = (components.queryItems ?? []) + [URLQueryItem(name: "pool_size", value: "6")]
             return TestDatabase(engine: .postgres, url: components.string!, folder: folder, postgresName: name)
         }
     }

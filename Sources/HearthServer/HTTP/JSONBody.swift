@@ -10,7 +10,11 @@ enum JSONBody {
     static func decode<Value: Decodable>(
         _ type: Value.Type, from request: Request, limit: Int
     ) async throws -> Value {
-        let bytes = try await raw(from: request, limit: limit)
+        try decode(type, from: try await raw(from: request, limit: limit))
+    }
+
+    /// The body's bytes as `Value`, with the problems above: a refusal names the field, never its value.
+    static func decode<Value: Decodable>(_ type: Value.Type, from bytes: [UInt8]) throws -> Value {
         do {
             return try JSONDecoder().decode(Value.self, from: Data(bytes))
         } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {

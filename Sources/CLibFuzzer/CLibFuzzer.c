@@ -1,0 +1,2 @@
+// The target holds a declaration only; SwiftPM needs a source file to build it.
+#include "CLibFuzzer.h"

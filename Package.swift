@@ -346,7 +346,7 @@ let package = Package(
         .target(name: "CLibFuzzer"),
         // Replays inputs; built by scripts/fuzz with -sanitize=fuzzer,address, it is the fuzzer.
         .executableTarget(name: "hearth-fuzz", dependencies: ["HearthFuzzing", "CLibFuzzer"], swiftSettings: strict),
-        .testTarget(name: "HearthFuzzingTests", dependencies: ["HearthFuzzing"], swiftSettings: strict),
+        .testTarget(name: "HearthFuzzingTests", dependencies: ["HearthFuzzing", "HearthTesting"], swiftSettings: strict),
         .testTarget(name: "HearthCoreTests", dependencies: ["HearthCore"], swiftSettings: strict),
         .testTarget(name: "HearthDetectionTests", dependencies: ["HearthDetection", "HearthCore", "HearthTesting"], swiftSettings: strict),
         .testTarget(name: "HearthFirmwareTests", dependencies: ["HearthFirmware", "HearthCore", "HearthTesting"], swiftSettings: strict),

@@ -1,9 +1,12 @@
 import Foundation
 import HearthFuzzing
+import HearthTesting
 import Testing
 
 /// The committed corpus and every input a fuzzer run found (`Fuzz/regressions/<target>`), replayed
-/// through the same targets without libFuzzer: a fixed finding stays fixed.
+/// through the same targets without libFuzzer: a fixed finding stays fixed. On threads of their
+/// own (``OwnThread``): a target blocks its caller while its async checks run, as libFuzzer's
+/// callback must, which on the cooperative pool could starve them.
 @Suite struct FuzzCorpusTests {
     static let fuzzFolder = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -16,21 +19,13 @@ import Testing
             .filter { !$0.lastPathComponent.hasPrefix(".") }
     }
 
-    /// Runs `body` on a thread of its own: a target blocks its caller while async checks run (as
-    /// libFuzzer's callback must), which on the test's own cooperative thread could starve them.
-    static func offThePool<Value: Sendable>(_ body: @escaping @Sendable () throws -> Value) async throws -> Value {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try body() }) }.start()
-        }
-    }
-
     @Test(arguments: FuzzTargets.all.map(\.name))
     func theCorpusAndTheRegressionsReplayCleanly(target name: String) async throws {
         let target = try #require(FuzzTargets.named(name))
         let corpus = try Self.inputs("corpus", name)
         #expect(!corpus.isEmpty, "every target has a committed seed corpus")
         let inputs = corpus + (try Self.inputs("regressions", name))
-        try await Self.offThePool {
+        try await OwnThread.run {
             for file in inputs { _ = target.run(Array(try Data(contentsOf: file))) }
         }
     }
@@ -44,7 +39,7 @@ import Testing
             let target = try #require(FuzzTargets.named(name))
             #expect(!inputs.isEmpty)
             for (label, bytes) in inputs {
-                let accepted = try await Self.offThePool { target.run(bytes) }
+                let accepted = try await OwnThread.run { target.run(bytes) }
                 #expect(accepted, "\(name) refuses its seed \(label)")
             }
         }

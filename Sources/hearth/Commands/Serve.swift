@@ -57,6 +57,9 @@ struct Serve: AsyncParsableCommand {
             try initOptions.validate()
             try folder.create()
         }
+        // Held until this process ends: `hearth restore` refuses the folder meanwhile.
+        let inUse = try DataFolderLock.shared(folder)
+        defer { withExtendedLifetime(inUse) {} }
         let location = try store.location()
         try await store.withStore(logger: logger) { db in
             var initial: InitialOwner?

@@ -30,5 +30,11 @@ import Testing
         #expect(Base64URL.encode(Array("hello?>".utf8)) == "aGVsbG8_Pg")
         #expect(Base64URL.decode("a") == nil)
         #expect(Base64URL.decode("ab$d") == nil)
+        // One spelling per value: a last character with unused bits set is refused (RFC 4648 §3.5).
+        #expect(Base64URL.decode("aGVsbG8_Pg") == Array("hello?>".utf8))
+        #expect(Base64URL.decode("aGVsbG8_Ph") == nil)
+        #expect(Base64URL.decode("aGVsbG8_Pi") == nil)
+        #expect(Base64URL.decode("YQ") == [0x61])
+        #expect(Base64URL.decode("YR") == nil)
     }
 }

@@ -24,7 +24,11 @@ public enum Base64URL {
         return String(decoding: output, as: UTF8.self)
     }
 
-    /// Decodes unpadded base64url; `nil` on any character outside the alphabet or a bad length.
+    /// Decodes unpadded base64url; `nil` on any character outside the alphabet, a bad length, or
+    /// a last character whose unused bits are not zero (RFC 4648 §3.5). Accepting those would give
+    /// one value several spellings, and some checks compare the text: a DPoP key's thumbprint is
+    /// taken over its JWK members as written, so a proof signed by one key could carry another
+    /// `jkt` (found by the `dpop` fuzz target, `Fuzz/regressions/dpop`).
     public static func decode(_ text: some StringProtocol) -> [UInt8]? {
         let characters = Array(text.utf8)
         guard characters.count % 4 != 1 else { return nil }
@@ -42,6 +46,7 @@ public enum Base64URL {
                 output.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
             }
         }
+        guard accumulator & ((1 << UInt32(bits)) - 1) == 0 else { return nil }
         return output
     }
 }

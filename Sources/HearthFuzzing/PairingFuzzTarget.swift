@@ -1,11 +1,12 @@
 import Crypto
 import Foundation
 import HearthCore
+import HearthHub
 import HearthPairing
 import HearthPKI
+import HearthServer
 import SwiftASN1
-// The fixture instant decides expiry, as the hub's clock does.
-@_spi(FixedExpiryValidationTime) import X509
+import X509
 
 /// The messages a device sends to pair, read and checked as the hub's pairing flows do before
 /// they touch the database: the CSR, nonces and keys, the setup-secret proof, the attestation
@@ -44,20 +45,15 @@ enum PairingFuzzTarget {
         let message = try JSONDecoder().decode(AttestationPairingRequest.self, from: Data(bytes))
         let csr = try CertificateRequest(pem: message.csr)
         guard message.attestationChain.utf8.count <= 16 * 1024, let signature = Base64URL.decode(message.signature) else { return false }
-        let chain = (try? PEMDocument.parseMultiple(pemString: message.attestationChain).map { try Certificate(pemDocument: $0) }) ?? []
-        guard let leaf = chain.first, chain.count <= 4 else { return false }
-        _ = Attestation.deviceSerial(of: leaf)
-        let roots = CertificateStore([FuzzFixtures.root])
-        let intermediates = CertificateStore(Array(chain.dropFirst()))
-        let valid = FuzzFixtures.wait { () -> Bool in
-            var verifier = Verifier(rootCertificates: roots) { RFC5280Policy(fixedExpiryValidationTime: FuzzFixtures.now) }
-            if case .validCertificate = await verifier.validate(leaf: leaf, intermediates: intermediates) { return true }
-            return false
-        }
         let material = PairingMaterial(csrHash: PairingMaterial.hash(csr.der), hubKeyHash: try key32(message.hubKey))
-        let challenge = try key32(message.challenge)
-        return valid && Attestation.verify(
-            signature: signature, challenge: challenge, material: material, attestation: leaf)
+        let (chainPEM, challenge) = (message.attestationChain, try key32(message.challenge))
+        let chain = FuzzFixtures.wait { () -> [Certificate]? in
+            await PairingService.verifiedAttestation(
+                chainPEM: chainPEM, roots: [FuzzFixtures.root], signature: signature, challenge: challenge, material: material,
+                now: FuzzFixtures.now)
+        }
+        _ = chain?.first.map(Attestation.deviceSerial)
+        return chain != nil
     }
 
     private static func typed(_ bytes: [UInt8]) throws -> Bool {
@@ -72,13 +68,8 @@ enum PairingFuzzTarget {
         challenges.check(bytes, at: FuzzFixtures.now) != nil
     }
 
-    /// The hub's rule for binary fields: 32 bytes, base64url, within 128 characters.
-    private static func key32(_ text: String) throws -> [UInt8] {
-        guard text.utf8.count <= 128, let bytes = Base64URL.decode(text), bytes.count == 32 else {
-            throw HearthError(.invalidInput, "not 32 bytes")
-        }
-        return bytes
-    }
+    /// The hub's rule for binary fields (``PairingRoutes``).
+    private static func key32(_ text: String) throws -> [UInt8] { try PairingRoutes.bytes(text, "field") }
 
     private static let fixedCommitment = CodePairing.commitment(to: Array(repeating: 1, count: PairingNonce.size))
     private static let setupSecret: SetupSecret = {

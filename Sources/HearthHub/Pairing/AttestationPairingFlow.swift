@@ -16,6 +16,21 @@ extension PairingService {
     public static let challengeLifetime: TimeInterval = 300
     package static let maximumAttestationChain = 4
 
+    /// The device's attestation chain (its certificate first), if `chainPEM` (at most
+    /// ``maximumAttestationChain`` certificates) chains to one of `roots` at `now` and its key
+    /// signed the challenge and pairing material; nil otherwise. No I/O: the fuzzer runs it too.
+    package static func verifiedAttestation(
+        chainPEM: String, roots: [Certificate], signature: [UInt8], challenge: [UInt8], material: PairingMaterial, now: Date
+    ) async -> [Certificate]? {
+        let chain = (try? PEMDocument.parseMultiple(pemString: chainPEM).map { try Certificate(pemDocument: $0) }) ?? []
+        guard let attestation = chain.first, chain.count <= maximumAttestationChain else { return nil }
+        var verifier = Verifier(rootCertificates: CertificateStore(roots)) { RFC5280Policy(fixedExpiryValidationTime: now) }
+        guard case .validCertificate = await verifier.validate(leaf: attestation, intermediates: CertificateStore(Array(chain.dropFirst()))),
+              Attestation.verify(signature: signature, challenge: challenge, material: material, attestation: attestation)
+        else { return nil }
+        return chain
+    }
+
     // MARK: the admin's trust
 
     /// Registers a manufacturer's attestation root (a self-signed CA certificate, PEM).
@@ -146,17 +161,12 @@ extension PairingService {
                 HearthError(.conflict, code: "hub-key-mismatch", "the TLS key you saw is not this hub's; something is between you and the hub"),
                 keys: keys, actor: actor, subject: "pairing:attest", household: nil)
         }
-        let chain = (try? PEMDocument.parseMultiple(pemString: chainPEM).map { try Certificate(pemDocument: $0) }) ?? []
-        guard let attestation = chain.first, chain.count <= Self.maximumAttestationChain else {
-            throw try await refuse(invalid, keys: keys, actor: actor, subject: "pairing:attest", household: nil)
-        }
         let roots = try await store.read { db in try await db.attestation.roots() }
             .compactMap { try? Certificate(derEncoded: $0.certificateDER) }
-        var verifier = Verifier(rootCertificates: CertificateStore(roots)) { RFC5280Policy(fixedExpiryValidationTime: now) }
-        let verified = await verifier.validate(leaf: attestation, intermediates: CertificateStore(Array(chain.dropFirst())))
         let material = PairingMaterial(csrHash: PairingMaterial.hash(csr.der), hubKeyHash: hubKey)
-        guard case .validCertificate = verified,
-              Attestation.verify(signature: signature, challenge: challenge, material: material, attestation: attestation)
+        guard let chain = await Self.verifiedAttestation(
+            chainPEM: chainPEM, roots: roots, signature: signature, challenge: challenge, material: material, now: now),
+            let attestation = chain.first
         else { throw try await refuse(invalid, keys: keys, actor: actor, subject: "pairing:attest", household: nil) }
 
         let serial = Attestation.deviceSerial(of: attestation)

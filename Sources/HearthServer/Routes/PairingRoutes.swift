@@ -18,7 +18,7 @@ import NIOCore
 /// `POST /v1/pairing/deny`, `POST /v1/pairing/expected`; transfers between households:
 /// `POST /v1/devices/<id>/transfer` (the current owner) and `POST /v1/pairing/transfer` (the
 /// receiving owner, with the device's setup secret).
-struct PairingRoutes: Sendable {
+package struct PairingRoutes: Sendable {
     let pairing: PairingService
     /// Where the firmware a device reports with its pairing goes (docs/firmware.md).
     let posture: FirmwarePosture
@@ -159,7 +159,7 @@ struct PairingRoutes: Sendable {
         ]
     }
 
-    static func bytes(_ text: String, _ field: String) throws -> [UInt8] {
+    package static func bytes(_ text: String, _ field: String) throws -> [UInt8] {
         guard text.utf8.count <= 128, let bytes = Base64URL.decode(text), bytes.count == 32 else {
             throw HearthError(.invalidInput, "\(field) must be 32 bytes, base64url without padding")
         }

@@ -334,7 +334,8 @@ let package = Package(
         .target(
             name: "HearthFuzzing",
             dependencies: [
-                "HearthCore", "HearthMQTT", "HearthPKI", "HearthOAuth", "HearthPairing", "HearthPrivacy", "HearthHub", "HearthServer",
+                "HearthCore", "HearthAudit", "HearthMQTT", "HearthPKI", "HearthOAuth", "HearthPairing", "HearthPrivacy", "HearthHub",
+                "HearthServer",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -24,6 +24,7 @@ public enum FuzzSeeds {
             ("json-bodies", try jsonBodies()),
             ("telemetry", telemetry()),
             ("pairing", try pairing()),
+            ("witness", try WitnessFuzzTarget.seeds()),
         ]
     }
 

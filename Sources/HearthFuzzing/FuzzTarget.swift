@@ -28,6 +28,7 @@ public enum FuzzTargets {
         JSONBodiesFuzzTarget.target,
         TelemetryFuzzTarget.target,
         PairingFuzzTarget.target,
+        WitnessFuzzTarget.target,
     ]
 
     public static func named(_ name: String) -> FuzzTarget? { all.first { $0.name == name } }

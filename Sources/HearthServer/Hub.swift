@@ -51,7 +51,8 @@ public struct Hub: Sendable {
                     limits: configuration.connectionLimits,
                     blocked: { [blocklist = hub.blocklist, clock = hub.store.clock] address in blocklist.isBlocked(address, at: clock.now) }),
                 configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "hearth"),
-                services: try hub.backgroundServices(onBrokerListening: onBrokerListening, webhookPoster: HTTPWebhookPoster()),
+                services: try hub.backgroundServices(onBrokerListening: onBrokerListening, webhookPoster: HTTPWebhookPoster(),
+                    witnessTransport: HTTPWitnessTransport()),
                 onServerRunning: { channel in
                     let port = channel.localAddress?.port ?? 0
                     if configuration.oauthIssuer == nil, configuration.port == 0 {
@@ -92,6 +93,7 @@ public struct Hub: Sendable {
             + PeopleRoutes(people: hub.people, invitations: hub.invitations, bodyLimit: bodyLimit, sessions: hub.sessions).endpoints
             + HouseholdRoutes(households: hub.households, bodyLimit: bodyLimit, sessions: hub.sessions).endpoints
             + AuditRoutes(store: store, checkpointer: hub.checkpointer, authenticator: hub.sessions).endpoints
+            + WitnessRoutes(witness: hub.witness).endpoints
             + PKIRoutes(pki: hub.pki, bodyLimit: bodyLimit, authenticator: hub.sessions).endpoints
             + DeviceRoutes(
                 lifecycle: hub.lifecycle, bodyLimit: bodyLimit, sessions: hub.sessions, signals: hub.signals, rollouts: hub.rollouts,

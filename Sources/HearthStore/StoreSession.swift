@@ -42,4 +42,5 @@ public struct StoreSession: Sendable {
     public var posture: PostureRecords { PostureRecords(db: db) }
     public var campaigns: CampaignRecords { CampaignRecords(db: db) }
     public var audit: AuditRecords { AuditRecords(db: db, clock: clock) }
+    public var witness: WitnessRecords { WitnessRecords(db: db) }
 }

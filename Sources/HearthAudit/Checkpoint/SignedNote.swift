@@ -3,33 +3,45 @@ import Foundation
 import HearthCore
 
 /// The public half of a note-signing key, in the C2SP signed-note verifier-key form
-/// `<name>+<key id, 8 hex digits>+<base64(0x01 ‖ Ed25519 public key)>`.
+/// `<name>+<key id, 8 hex digits>+<base64(type ‖ Ed25519 public key)>`.
 public struct NoteVerifierKey: Sendable, Hashable, CustomStringConvertible {
+    /// What a signature by the key states. Both are Ed25519; the type byte keeps a log's key
+    /// and a witness's key apart, as their signed messages differ.
+    public enum KeyType: UInt8, Sendable, Hashable {
+        /// A signed note's plain signature over its text (a log signing its checkpoints).
+        case ed25519 = 0x01
+        /// A C2SP tlog-cosignature/v1: a witness's timestamped statement over a checkpoint.
+        case cosignature = 0x04
+    }
+
     public let name: String
     public let publicKey: [UInt8]
+    public let type: KeyType
 
-    public init(name: String, publicKey: [UInt8]) throws {
+    public init(name: String, publicKey: [UInt8], type: KeyType = .ed25519) throws {
         guard NoteVerifierKey.isValidName(name) else { throw CheckpointError.malformed("invalid key name") }
         guard publicKey.count == 32 else { throw CheckpointError.malformed("an Ed25519 public key is 32 bytes") }
         self.name = name
         self.publicKey = publicKey
+        self.type = type
     }
 
     public init(parsing text: String) throws {
         let parts = text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count == 3, let encoded = Data(base64Encoded: String(parts[2])), encoded.count == 33, encoded.first == 0x01
-        else { throw CheckpointError.malformed("a verifier key is name+keyid+base64(0x01 || public key)") }
-        try self.init(name: String(parts[0]), publicKey: Array(encoded.dropFirst()))
+        guard parts.count == 3, let encoded = Data(base64Encoded: String(parts[2])), encoded.count == 33,
+              let type = encoded.first.flatMap(KeyType.init(rawValue:))
+        else { throw CheckpointError.malformed("a verifier key is name+keyid+base64(0x01 or 0x04 || Ed25519 public key)") }
+        try self.init(name: String(parts[0]), publicKey: Array(encoded.dropFirst()), type: type)
         guard keyID.hexString == parts[1] else { throw CheckpointError.malformed("the verifier key's id does not match its key") }
     }
 
-    /// The first four bytes of SHA-256(name ‖ 0x0A ‖ 0x01 ‖ public key).
+    /// The first four bytes of SHA-256(name ‖ 0x0A ‖ type ‖ public key).
     public var keyID: [UInt8] {
-        Array(SHA256.hash(data: Array(name.utf8) + [0x0A, 0x01] + publicKey).prefix(4))
+        Array(SHA256.hash(data: Array(name.utf8) + [0x0A, type.rawValue] + publicKey).prefix(4))
     }
 
     public var description: String {
-        "\(name)+\(keyID.hexString)+\(Data([0x01] + publicKey).base64EncodedString())"
+        "\(name)+\(keyID.hexString)+\(Data([type.rawValue] + publicKey).base64EncodedString())"
     }
 
     static func isValidName(_ name: String) -> Bool {
@@ -52,8 +64,32 @@ public enum SignedNote {
         return text + "\n" + signaturePrefix + name + " " + payload + "\n"
     }
 
+    /// A witness's cosignature line over a note's `text` (a checkpoint body), made at `timestamp`
+    /// (seconds since 1970): the key signs `cosignature/v1`, the time and the text (C2SP tlog-cosignature).
+    public static func cosign(_ text: String, name: String, key: Curve25519.Signing.PrivateKey, timestamp: Int64) throws -> String {
+        guard text.hasSuffix("\n"), !text.contains("\n\n"), !hasForbiddenControl(text), timestamp >= 0 else {
+            throw CheckpointError.malformed("a cosigned text ends in a newline and has no blank line or control character")
+        }
+        let verifier = try NoteVerifierKey(name: name, publicKey: Array(key.publicKey.rawRepresentation), type: .cosignature)
+        let signature = try key.signature(for: cosignedMessage(text, timestamp: timestamp))
+        let payload = Data(verifier.keyID + bigEndian(timestamp) + Array(signature)).base64EncodedString()
+        return signaturePrefix + name + " " + payload + "\n"
+    }
+
     /// Returns the note's text if a signature by `verifier` is on it and verifies.
     public static func open(_ note: String, verifier: NoteVerifierKey) throws -> String {
+        try openSigned(note, verifier: verifier).text
+    }
+
+    /// Returns the note's text and the cosignature's time (seconds since 1970) if a cosignature by
+    /// the witness key `verifier` (type 0x04) is on it and verifies.
+    public static func openCosigned(_ note: String, verifier: NoteVerifierKey) throws -> (text: String, timestamp: Int64) {
+        guard verifier.type == .cosignature else { throw CheckpointError.malformed("\(verifier.name) is not a witness key") }
+        let opened = try openSigned(note, verifier: verifier)
+        return (opened.text, opened.timestamp ?? 0)
+    }
+
+    private static func openSigned(_ note: String, verifier: NoteVerifierKey) throws -> (text: String, timestamp: Int64?) {
         guard note.utf8.count <= 1 << 20, !hasForbiddenControl(note), note.hasSuffix("\n") else {
             throw CheckpointError.malformed("not a signed note")
         }
@@ -71,12 +107,29 @@ public enum SignedNote {
                 throw CheckpointError.malformed("a signature line is `— <name> <base64>`")
             }
             guard fields[0] == verifier.name, Array(payload.prefix(4)) == verifier.keyID else { continue }
-            guard publicKey.isValidSignature(payload.dropFirst(4), for: Array(text.utf8)) else {
-                throw CheckpointError.badSignature(keyName: verifier.name)
+            switch verifier.type {
+            case .ed25519:
+                guard publicKey.isValidSignature(payload.dropFirst(4), for: Array(text.utf8)) else {
+                    throw CheckpointError.badSignature(keyName: verifier.name)
+                }
+                return (text, nil)
+            case .cosignature:
+                let timestamp = payload.dropFirst(4).prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+                guard payload.count == 4 + 8 + 64, timestamp <= UInt64(Int64.max),
+                      publicKey.isValidSignature(payload.dropFirst(12), for: cosignedMessage(text, timestamp: Int64(timestamp)))
+                else { throw CheckpointError.badSignature(keyName: verifier.name) }
+                return (text, Int64(timestamp))
             }
-            return text
         }
         throw CheckpointError.unsigned(keyName: verifier.name)
+    }
+
+    private static func cosignedMessage(_ text: String, timestamp: Int64) -> [UInt8] {
+        Array("cosignature/v1\ntime \(timestamp)\n\(text)".utf8)
+    }
+
+    private static func bigEndian(_ value: Int64) -> [UInt8] {
+        (0..<8).reversed().map { UInt8(truncatingIfNeeded: UInt64(value) >> (UInt64($0) * 8)) }
     }
 
     private static func hasForbiddenControl(_ text: String) -> Bool {

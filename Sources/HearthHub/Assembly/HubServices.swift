@@ -16,6 +16,9 @@ public struct HubServices: Sendable {
     package let serving: ServingCertificate
     package let pairing: PairingService
     package let checkpointer: AuditCheckpointer
+    /// This hub as a witness of other hubs' audit logs, and the witnesses of its own.
+    package let witness: AuditWitness
+    package let witnessing: AuditWitnessing
     package let secondFactor: SecondFactor
     package let signIn: PasswordSignIn
     package let issuer: OAuthIssuer
@@ -81,6 +84,8 @@ public struct HubServices: Sendable {
         self.serving = serving
         pairing = PairingService(pki: pki, throttle: throttle(.pairingCode), isServedKey: { serving.isServedKey($0) })
         checkpointer = assembly.checkpointer
+        witness = AuditWitness(store: store, sealer: pki.sealer)
+        witnessing = AuditWitnessing(store: store)
         secondFactor = SecondFactor(store: store, sealer: pki.sealer)
         signIn = PasswordSignIn(
             store: store, hasher: hasher, decoyHash: try await hasher.decoyHash(),
@@ -147,8 +152,10 @@ public struct HubServices: Sendable {
     /// the MQTT broker and its cut-off. The group stops services in reverse order: the group
     /// commits come first, so they stop last, after every adapter that records through them.
     /// `webhookPoster`: how alert webhooks are posted (HTTP is the server adapter's); nil posts none.
+    /// `witnessTransport`: how checkpoints reach the audit witnesses; nil submits none.
     package func backgroundServices(
-        onBrokerListening: @escaping @Sendable (Int) async -> Void, webhookPoster: (any WebhookPoster)? = nil
+        onBrokerListening: @escaping @Sendable (Int) async -> Void, webhookPoster: (any WebhookPoster)? = nil,
+        witnessTransport: (any WitnessTransport)? = nil
     ) throws -> [any Service] {
         let store = self.store
         let pki = self.pki
@@ -250,6 +257,23 @@ public struct HubServices: Sendable {
             // Deliveries are written with their alerts by any process; this one posts them.
             services.append(PeriodicService(name: "alert webhooks", interval: .seconds(1), logger: logger) { [webhooks] in
                 try await webhooks.deliverDue(with: webhookPoster)
+            })
+        }
+        if let witnessTransport {
+            // Each new checkpoint goes to the witnesses; a refusal that proves the log was cut
+            // back or rewritten is logged as an error (and kept: `hearth audit witnesses`).
+            services.append(PeriodicService(
+                name: "audit witnessing", interval: configuration.auditCheckpointInterval, logger: logger
+            ) { [witnessing] in
+                for (name, outcome) in try await witnessing.submitNewest(via: witnessTransport) {
+                    switch outcome {
+                    case .cosigned: continue
+                    case _ where outcome.provesTampering:
+                        logger.error("an audit witness refused the log", metadata: ["witness": "\(name)", "outcome": "\(outcome)"])
+                    default:
+                        logger.warning("an audit witness did not cosign", metadata: ["witness": "\(name)", "outcome": "\(outcome)"])
+                    }
+                }
             })
         }
         if let retention = configuration.auditRetention {

@@ -52,11 +52,30 @@ public struct Checkup: Sendable {
         findings += try await withoutFlows(household: household)
         findings += try await ownersWithoutSecondFactor(household: household)
         findings += try await openAlerts(household: household)
-        findings.append(CheckupFinding(
-            check: "audit-not-witnessed", severity: .notice, subject: "audit log",
-            detail: "the audit log's signed checkpoints are not cosigned by an outside witness: someone holding both the database and the key-encryption key could rewrite it unseen",
-            fix: "keep a copy of the data folder's audit-checkpoint file elsewhere (a witness is not built yet)"))
+        findings += try await auditWitnesses()
         return findings.sorted { ($0.severity, $1.check) > ($1.severity, $0.check) }
+    }
+
+    /// No witness: a thief with the database and the KEK could rewrite the log unseen. A witness
+    /// whose last answer proved the log cut back or rewritten is critical; one not answering, a warning.
+    private func auditWitnesses() async throws -> [CheckupFinding] {
+        let witnesses = try await AuditWitnessing(store: pki.store).witnesses()
+        guard !witnesses.isEmpty else {
+            return [CheckupFinding(
+                check: "audit-not-witnessed", severity: .notice, subject: "audit log",
+                detail: "the audit log's signed checkpoints are not cosigned by an outside witness: someone holding both the database and the key-encryption key could rewrite it unseen",
+                fix: "have another hub witness it: `hearth witness trust <this hub's audit key>` there, `hearth audit witnesses add --url … --key …` here (docs/audit.md)")]
+        }
+        return witnesses.compactMap { witness in
+            guard let error = witness.lastError else { return nil }
+            let tampered = error.hasPrefix(WitnessOutcome.rewrittenPrefix) || error.hasPrefix(WitnessOutcome.rolledBackPrefix)
+            return CheckupFinding(
+                check: tampered ? "audit-witness-refused" : "audit-witness-failing", severity: tampered ? .critical : .warning,
+                subject: "witness \(witness.name)", detail: "the last submission to the witness: \(error)",
+                fix: tampered
+                    ? "run `hearth audit verify --witness <its key>`; restore the database from a backup newer than checkpoint \(witness.size), or investigate who rewrote it"
+                    : "check that \(witness.url) is reachable and still witnesses this hub's log")
+        }
     }
 
     private func expiry(_ check: String, _ subject: String, notAfter: Date, now: Date, fix: String) -> CheckupFinding? {

@@ -1,6 +1,6 @@
 /// Every migration this binary knows, in order. The highest version is the schema it expects.
 public enum Schema {
-    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8, version9, version10, version11, version12, version13, version14, version15, version16, version17, version18, version19, version20, version21]
+    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8, version9, version10, version11, version12, version13, version14, version15, version16, version17, version18, version19, version20, version21, version22]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }
 
@@ -946,6 +946,41 @@ public enum Schema {
             )
             """,
             "CREATE INDEX firmware_campaigns_phase ON firmware_campaigns (phase)",
+        ]
+    )
+
+    static let version22 = Migration(
+        version: 22,
+        name: "audit witnesses",
+        statements: [
+            // Logs this hub witnesses (C2SP tlog-witness): each log's key and the latest
+            // checkpoint cosigned for it, advanced only by a compare-and-set on its size.
+            """
+            CREATE TABLE witnessed_logs (
+                origin TEXT PRIMARY KEY,
+                verifier_key TEXT NOT NULL,
+                size BIGINT NOT NULL,
+                root_hash {blob},
+                note TEXT,
+                added_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL
+            )
+            """,
+            // Witnesses of this hub's audit log: where to submit checkpoints, the witness's key,
+            // and the newest checkpoint it cosigned (the note with both signatures).
+            """
+            CREATE TABLE audit_witnesses (
+                name TEXT PRIMARY KEY,
+                verifier_key TEXT NOT NULL,
+                url TEXT NOT NULL,
+                ca_pem TEXT,
+                size BIGINT NOT NULL,
+                note TEXT,
+                last_error TEXT,
+                added_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL
+            )
+            """,
         ]
     )
 }

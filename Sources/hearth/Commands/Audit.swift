@@ -6,11 +6,17 @@ import HearthCore
 import HearthHub
 import HearthServer
 import HearthStore
+import Logging
 
 struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Verify, search and export the tamper-evident audit log (works while the hub runs).",
-        subcommands: [Verify.self, Search.self, Export.self, Checkpoint.self, Key.self, Redact.self])
+        subcommands: [Verify.self, Search.self, Export.self, Checkpoint.self, Key.self, Witnesses.self, Redact.self])
+
+    /// A key given on the command line, or the file holding it.
+    static func keyText(_ text: String) throws -> String {
+        FileManager.default.fileExists(atPath: text) ? try String(contentsOfFile: text, encoding: .utf8) : text
+    }
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -20,7 +26,9 @@ struct Audit: AsyncParsableCommand {
                 key you recorded earlier (`hearth audit key`) with --key: the key in the database could \
                 have been replaced along with the log. The newest checkpoint the hub recorded in the data \
                 folder (audit-checkpoint) is checked too, so a log cut back in the database is reported \
-                as rolled back.
+                as rolled back. With --witness, the witness holding that key is asked to cosign the \
+                newest checkpoint: it does so only if the log still extends every checkpoint it \
+                cosigned before, which a thief holding the database and the KEK cannot fake.
                 """)
 
         @OptionGroup var store: StoreOptions
@@ -29,13 +37,19 @@ struct Audit: AsyncParsableCommand {
         @Option(name: .long, help: "The audit verifier key (name+id+key), or a file holding it.")
         var key: String?
 
+        @Option(name: .long, help: "A witness's key (name+id+key, type 0x04), or a file holding it: the log must satisfy that witness.")
+        var witness: String?
+
+        @Option(name: .long, help: "The witness's URL (default: the one configured with `hearth audit witnesses add` for that key).")
+        var witnessURL: String?
+
+        @Option(name: .long, help: "A PEM file with the root the witness's TLS certificate chains to.")
+        var witnessCA: String?
+
         func run() async throws {
             let logger = try log.makeLogger()
-            let pinned = try key.map { text in
-                let value = FileManager.default.fileExists(atPath: text)
-                    ? try String(contentsOfFile: text, encoding: .utf8) : text
-                return try NoteVerifierKey(parsing: value)
-            }
+            let pinned = try key.map { try NoteVerifierKey(parsing: try Audit.keyText($0)) }
+            let witnessKey = try witness.map { try NoteVerifierKey(parsing: try Audit.keyText($0)) }
             let file = AuditCheckpointFile(path: store.dataFolder.auditCheckpointPath)
             let recorded = try file.note().map { AuditLogVerifier.Recorded(note: $0, location: file.path) }
             let report = try await store.withStore(logger: logger) { db in
@@ -43,6 +57,8 @@ struct Audit: AsyncParsableCommand {
                 if let pinned { verifierKey = pinned } else { verifierKey = try await AuditKey.storedVerifier(db) }
                 return try await AuditLogVerifier(store: db, key: verifierKey, recorded: recorded).verify()
             }
+            var witnessOutcome: WitnessOutcome?
+            if let witnessKey { witnessOutcome = try await checkWitness(witnessKey, logger: logger) }
             Output.print("entries:      \(report.entries) (head says \(report.headSize); \(report.redacted) redacted)")
             Output.print("checkpoints:  \(report.checkpoints); entries 0..<\(report.signedSize) are covered by a verified signature")
             if let size = report.recordedSize {
@@ -53,7 +69,15 @@ struct Audit: AsyncParsableCommand {
             if report.entries > report.signedSize && report.isIntact {
                 Output.print("note:         entries from \(report.signedSize) on are not yet covered by a checkpoint")
             }
+            if let witnessOutcome, let witnessKey {
+                Output.print("witness:      \(witnessKey.name): \(witnessOutcome)")
+            }
+            let witnessFailed = witnessOutcome.map { if case .cosigned = $0 { false } else { true } } ?? false
             guard let firstFinding = report.findings.first else {
+                if witnessFailed, let witnessOutcome {
+                    Output.print("audit log verification FAILED: witness \(witnessKey?.name ?? ""): \(witnessOutcome)")
+                    throw ExitCode(1)
+                }
                 Output.print("audit log intact")
                 return
             }
@@ -68,6 +92,24 @@ struct Audit: AsyncParsableCommand {
                 Output.print("audit log verification FAILED: \(firstFinding)")
             }
             throw ExitCode(1)
+        }
+
+        /// Asks the witness to cosign the newest stored checkpoint, starting from size 0 so that it
+        /// answers with the size it holds (C2SP tlog-witness), then proving consistency from there.
+        private func checkWitness(_ key: NoteVerifierKey, logger: Logger) async throws -> WitnessOutcome {
+            let caPEM = try witnessCA.map { try String(contentsOfFile: $0, encoding: .utf8) }
+            return try await store.withStore(logger: logger) { db in
+                let witnessing = AuditWitnessing(store: db)
+                let configured = try await witnessing.witnesses().first { $0.verifierKey == key.description }
+                guard let url = witnessURL ?? configured?.url else {
+                    throw ValidationError("no witness with that key is configured here; give its URL with --witness-url")
+                }
+                let endpoint = try WitnessEndpoint(key: key, url: url, caPEM: caPEM ?? configured?.caPEM)
+                guard let newest = try await db.read({ session in try await session.audit.latestCheckpoint() }) else {
+                    return .refused(status: 0, "the log has no checkpoint to show the witness")
+                }
+                return await witnessing.submit(newest, to: endpoint, believedSize: 0, via: HTTPWitnessTransport())
+            }
         }
     }
 
@@ -179,6 +221,70 @@ struct Audit: AsyncParsableCommand {
         func run() async throws {
             let key = try await store.withStore(logger: try log.makeLogger()) { db in try await AuditKey.storedVerifier(db) }
             Output.print(key.description)
+        }
+    }
+
+    struct Witnesses: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The witnesses the hub submits its checkpoints to (C2SP tlog-witness).",
+            subcommands: [List.self, Add.self, Remove.self], defaultSubcommand: List.self)
+
+        static let actor = AuditActor.system("cli")
+
+        struct Add: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Submit every new checkpoint to this witness.")
+
+            @Option(name: .long, help: "The witness's URL prefix, e.g. https://other-hub:8443/witness.")
+            var url: String
+            @Option(name: .long, help: "The witness's key (name+id+key, type 0x04), or a file holding it.")
+            var key: String
+            @Option(name: .long, help: "A PEM file with the root the witness's TLS certificate chains to (another hub's root).")
+            var ca: String?
+
+            @OptionGroup var store: StoreOptions
+            @OptionGroup var log: LogOptions
+
+            func run() async throws {
+                let endpoint = try WitnessEndpoint(
+                    key: try NoteVerifierKey(parsing: try Audit.keyText(key)), url: url,
+                    caPEM: try ca.map { try String(contentsOfFile: $0, encoding: .utf8) })
+                try await store.withStore(logger: try log.makeLogger()) { db in
+                    try await AuditWitnessing(store: db).add(endpoint, actor: Witnesses.actor)
+                }
+                Output.print("checkpoints will be submitted to \(endpoint.key.name) at \(endpoint.url)")
+            }
+        }
+
+        struct List: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "List the witnesses and what each last cosigned.")
+
+            @OptionGroup var store: StoreOptions
+            @OptionGroup var log: LogOptions
+
+            func run() async throws {
+                let rows = try await store.withStore(logger: try log.makeLogger()) { db in try await AuditWitnessing(store: db).witnesses() }
+                for row in rows {
+                    let state = row.note == nil ? "nothing cosigned yet" : "cosigned \(row.size)"
+                    Output.print("\(row.name)  \(row.url)  \(state)" + (row.lastError.map { "  last error: \($0)" } ?? ""))
+                }
+            }
+        }
+
+        struct Remove: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Stop submitting checkpoints to a witness (by name).")
+
+            @Argument(help: "The witness's name, as `hearth audit witnesses` shows it.")
+            var name: String
+
+            @OptionGroup var store: StoreOptions
+            @OptionGroup var log: LogOptions
+
+            func run() async throws {
+                try await store.withStore(logger: try log.makeLogger()) { db in
+                    try await AuditWitnessing(store: db).remove(name: name, actor: Witnesses.actor)
+                }
+                Output.print("removed \(name)")
+            }
         }
     }
 

@@ -89,15 +89,64 @@ import Testing
         #expect(occupied.status != 0 && occupied.standardError.contains("already holds a hub"), "\(occupied.standardError)")
 
         // A backup from a newer Hearth is refused before anything is written.
-        var archive = try BackupArchive.open(Array(file), passphrase: Self.passphrase)
+        var archive = try BackupArchive.open(Array(file), with: .passphrase(Self.passphrase))
         archive.header.schemaVersion = Schema.latestVersion + 1
         let newer = space.path("newer.backup")
-        try Data(try archive.sealed(passphrase: Self.passphrase)).write(to: URL(fileURLWithPath: newer))
+        try Data(try archive.sealed(.passphrase(Self.passphrase))).write(to: URL(fileURLWithPath: newer))
         let third = space.root.appendingPathComponent("third-machine")
         let refused = try await ProcessRunner.run(
             HearthProcess.binaryPath, ["restore", "--from", newer, "--data", third.path, "--passphrase-file", passphraseFile])
         #expect(refused.status != 0 && refused.standardError.contains("newer than this hub's"), "\(refused.standardError)")
         #expect(!FileManager.default.fileExists(atPath: third.path))
+    }
+
+    /// Sealed to a recipient's P-256 key (made by openssl): the hub needs only the public key, and
+    /// only the private key restores it.
+    @Test func aBackupSealedToARecipientKeyRestoresOnlyWithThatKey() async throws {
+        let space = try PKILifecycleTests.Workspace("backup-recipient")
+        defer { try? FileManager.default.removeItem(at: space.root) }
+        for name in ["owner", "stranger"] {
+            try await PKILifecycleTests.Workspace.openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", space.path("\(name).key")])
+            try await PKILifecycleTests.Workspace.openssl(["pkey", "-in", space.path("\(name).key"), "-pubout", "-out", space.path("\(name).pub")])
+        }
+        try await space.hearth(["init"])
+        let backup = space.path("hub.backup")
+        // No passphrase anywhere: the environment has none and none is asked for.
+        var environment = ProcessInfo.processInfo.environment
+        environment["HEARTH_BACKUP_PASSPHRASE"] = nil
+        let made = try await ProcessRunner.run(
+            HearthProcess.binaryPath, ["backup", "--to", backup, "--recipient", space.path("owner.pub"), "--data", space.data.path],
+            environment: environment)
+        #expect(made.status == 0, "\(made.standardError)")
+        let file = try Data(contentsOf: URL(fileURLWithPath: backup))
+        #expect(!ByteSearch.contains(file, Data("SQLite format 3".utf8)), "the database is in the backup in clear")
+        #expect(!ByteSearch.contains(file, try Data(contentsOf: space.data.appendingPathComponent("kek"))), "the KEK is in the backup in clear")
+        #expect(try BackupArchive.header(of: Array(file)).recipient?.suite == "P256-HKDF-SHA256-AES256GCM")
+
+        func restore(_ extra: [String], into folder: String) async throws -> ProcessRunner.Result {
+            try await ProcessRunner.run(
+                HearthProcess.binaryPath, ["restore", "--from", backup, "--data", space.path(folder)] + extra, environment: environment)
+        }
+        let stranger = try await restore(["--identity", space.path("stranger.key")], into: "stranger")
+        #expect(stranger.status != 0 && stranger.standardError.contains("sealed to another key"), "\(stranger.standardError)")
+        let withPassphrase = try await restore(["--passphrase-file", backup], into: "passphrase")
+        #expect(withPassphrase.status != 0 && withPassphrase.standardError.contains("--identity"), "\(withPassphrase.standardError)")
+        var altered = file
+        altered[altered.count - 20] ^= 1
+        try altered.write(to: URL(fileURLWithPath: space.path("altered.backup")))
+        let tampered = try await ProcessRunner.run(
+            HearthProcess.binaryPath,
+            ["restore", "--from", space.path("altered.backup"), "--data", space.path("altered"), "--identity", space.path("owner.key")],
+            environment: environment)
+        #expect(tampered.status != 0 && tampered.standardError.contains("altered"), "\(tampered.standardError)")
+        for folder in ["stranger", "passphrase", "altered"] {
+            #expect(!FileManager.default.fileExists(atPath: space.path(folder) + "/hearth.sqlite"), "a refused restore wrote \(folder)")
+        }
+
+        let restored = try await restore(["--identity", space.path("owner.key")], into: "new-machine")
+        #expect(restored.status == 0, "\(restored.standardError)")
+        let verified = try await ProcessRunner.run(HearthProcess.binaryPath, ["audit", "verify", "--data", space.path("new-machine")])
+        #expect(verified.status == 0 && verified.standardOutput.contains("audit log intact"), "\(verified.standardOutput)\(verified.standardError)")
     }
 
     /// PostgreSQL has its own tools; the command says which, and writes nothing.

@@ -13,13 +13,13 @@ public enum HubBackup {
     static let firmwareFolder = "firmware"
 
     public static func make(
-        dataFolder: DataFolder, location: DatabaseLocation, passphrase: String, now: Date
+        dataFolder: DataFolder, location: DatabaseLocation, protection: BackupArchive.Protection, now: Date
     ) throws -> (file: [UInt8], header: BackupArchive.Header) {
         guard case .sqlite(let path) = location else {
             throw HearthError(.rejected, code: "backup-postgres",
                 "on PostgreSQL, back the database up with PostgreSQL's own tools (pg_dump --format=custom, or pg_basebackup with WAL archiving for point-in-time recovery) and keep a copy of the KEK apart from it; `hearth backup` covers the SQLite engine")
         }
-        try checkPassphrase(passphrase)
+        if case .passphrase(let passphrase) = protection { try checkPassphrase(passphrase) }
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("hearth-backup-\(UUID().uuidString).sqlite")
         defer { try? FileManager.default.removeItem(at: scratch) }
         let schemaVersion = try SQLiteOnlineBackup.copy(from: path, to: scratch.path)
@@ -32,13 +32,12 @@ public enum HubBackup {
             entries.append((firmwareFolder + "/" + name, try bytes(images + "/" + name)))
         }
         let header = BackupArchive.Header(
-            format: BackupArchive.format, createdAt: RFC3339.format(now), engine: "sqlite", schemaVersion: schemaVersion,
-            hubVersion: HubVersion.current, scrypt: .fresh())
-        return (try BackupArchive(header: header, entries: entries).sealed(passphrase: passphrase), header)
+            createdAt: RFC3339.format(now), engine: "sqlite", schemaVersion: schemaVersion, hubVersion: HubVersion.current)
+        return (try BackupArchive(header: header, entries: entries).sealed(protection), header)
     }
 
     /// Writes the backup's files into `dataFolder`, which must be new or empty and not in use.
-    public static func restore(_ file: [UInt8], passphrase: String, into dataFolder: DataFolder) throws -> BackupArchive.Header {
+    public static func restore(_ file: [UInt8], with opener: BackupArchive.Opener, into dataFolder: DataFolder) throws -> BackupArchive.Header {
         let header = try BackupArchive.header(of: file)
         guard header.schemaVersion <= Schema.latestVersion else {
             throw HearthError(.schemaTooNew,
@@ -55,7 +54,7 @@ public enum HubBackup {
                     "\(dataFolder.path) already holds a hub's data; restore into a new or empty folder")
             }
         }
-        let archive = try BackupArchive.open(file, passphrase: passphrase)
+        let archive = try BackupArchive.open(file, with: opener)
         guard archive.entry(databaseEntry) != nil else {
             throw HearthError(.invalidInput, code: "backup-malformed", "this Hearth backup holds no database")
         }

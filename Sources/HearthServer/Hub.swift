@@ -82,41 +82,46 @@ public struct Hub: Sendable {
             privacy: hub.privacy, personalRetention: hub.configuration.personalAuditRetention, registry: registry)
         let detectionMetrics = DetectionMetrics(
             counters: hub.detectionCounters, blocklist: hub.blocklist, clock: store.clock, registry: registry)
-        return HealthRoutes(
-            store: store, registry: registry, privacy: privacyMetrics, detection: detectionMetrics,
-            firmware: FirmwareMetrics(posture: hub.posture, registry: registry)
-        ).endpoints
-            + SessionRoutes(
+        // One array per controller, joined: a chain of `+` this long is beyond the type checker.
+        let groups: [[Endpoint]] = [
+            HealthRoutes(
+                store: store, registry: registry, privacy: privacyMetrics, detection: detectionMetrics,
+                firmware: FirmwareMetrics(posture: hub.posture, registry: registry)
+            ).endpoints,
+            SessionRoutes(
                 store: store, sessions: hub.personSessions, recovery: hub.recovery, bodyLimit: bodyLimit,
                 authenticator: hub.sessions
-            ).endpoints
-            + PeopleRoutes(people: hub.people, invitations: hub.invitations, bodyLimit: bodyLimit, sessions: hub.sessions).endpoints
-            + HouseholdRoutes(households: hub.households, bodyLimit: bodyLimit, sessions: hub.sessions).endpoints
-            + AuditRoutes(store: store, checkpointer: hub.checkpointer, authenticator: hub.sessions).endpoints
-            + WitnessRoutes(witness: hub.witness).endpoints
-            + PKIRoutes(pki: hub.pki, bodyLimit: bodyLimit, authenticator: hub.sessions).endpoints
-            + DeviceRoutes(
+            ).endpoints,
+            PeopleRoutes(people: hub.people, invitations: hub.invitations, bodyLimit: bodyLimit, sessions: hub.sessions).endpoints,
+            HouseholdRoutes(households: hub.households, bodyLimit: bodyLimit, sessions: hub.sessions).endpoints,
+            AuditRoutes(store: store, checkpointer: hub.checkpointer, authenticator: hub.sessions).endpoints,
+            WitnessRoutes(witness: hub.witness).endpoints,
+            PKIRoutes(pki: hub.pki, bodyLimit: bodyLimit, authenticator: hub.sessions).endpoints,
+            DeviceRoutes(
                 lifecycle: hub.lifecycle, bodyLimit: bodyLimit, sessions: hub.sessions, signals: hub.signals, rollouts: hub.rollouts,
-                posture: hub.posture).endpoints
-            + PairingRoutes(pairing: hub.pairing, posture: hub.posture, bodyLimit: bodyLimit, sessions: hub.sessions).endpoints
-            + OAuthRoutes(server: hub.oauth).endpoints
-            + OAuthManagementRoutes(
+                posture: hub.posture).endpoints,
+            PairingRoutes(pairing: hub.pairing, posture: hub.posture, bodyLimit: bodyLimit, sessions: hub.sessions).endpoints,
+            OAuthRoutes(server: hub.oauth).endpoints,
+            OAuthManagementRoutes(
                 registry: hub.clients, secondFactor: hub.secondFactor, lifecycle: hub.lifecycle, sessions: hub.sessions,
                 bodyLimit: bodyLimit
-            ).endpoints
-            + PrivacyRoutes(
+            ).endpoints,
+            PrivacyRoutes(
                 privacy: hub.privacy, lifecycle: hub.lifecycle, people: hub.people, bodyLimit: bodyLimit, sessions: hub.sessions
-            ).endpoints
-            + AlertRoutes(
+            ).endpoints,
+            AlertRoutes(
                 alerts: hub.alerts, webhooks: hub.webhooks, held: hub.heldCommands,
                 checkup: Checkup(
                     pki: hub.pki, privacy: hub.privacy, lifecycle: hub.lifecycle,
                     connected: { [broker = hub.broker] household in broker?.connectedSubjects(in: household) ?? [] }),
                 sessions: hub.sessions, bodyLimit: bodyLimit
-            ).endpoints
-            + FirmwareRoutes(
+            ).endpoints,
+            FirmwareRoutes(
                 firmware: hub.firmware, posture: hub.posture, rollouts: hub.rollouts, sessions: hub.sessions, bodyLimit: bodyLimit
-            ).endpoints
-            + ConsoleRoutes(hub: hub, bodyLimit: bodyLimit).endpoints
+            ).endpoints,
+            ConsoleRoutes(hub: hub, bodyLimit: bodyLimit).endpoints,
+            OpenAPIRoutes().endpoints,
+        ]
+        return groups.flatMap { $0 }
     }
 }

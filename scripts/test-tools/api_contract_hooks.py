@@ -1,0 +1,157 @@
+"""schemathesis hooks for scripts/api-contract: the owner's session, and the check that a refused
+request changes nothing in the database.
+
+Read from the environment (scripts/api-contract sets them):
+  HEARTH_CONTRACT_URL       https://127.0.0.1:PORT
+  HEARTH_CONTRACT_CA        the hub's root certificate (DATA/ca-root.pem)
+  HEARTH_CONTRACT_DB        DATA/hearth.sqlite, opened read-only (the hub runs SQLite in WAL mode)
+  HEARTH_CONTRACT_TOKEN     the owner's session token, from the script's sign-in with curl
+  HEARTH_CONTRACT_EMAIL / HEARTH_CONTRACT_PASSWORD / HEARTH_CONTRACT_COOKIE
+                            to sign in again after schemathesis calls DELETE /v1/session
+"""
+import hashlib
+import json
+import os
+import sqlite3
+import ssl
+import urllib.error
+import urllib.request
+
+import schemathesis
+
+URL = os.environ["HEARTH_CONTRACT_URL"]
+CA = os.environ["HEARTH_CONTRACT_CA"]
+DB = os.environ["HEARTH_CONTRACT_DB"]
+
+# Tables a refused request may write, each for a reason the hub documents:
+EXCLUDED_TABLES = {
+    # A refusal is itself audited (a failed sign-in, a forbidden call, a wrong second-factor code):
+    # the entry, its Merkle tree nodes and head. Checkpoints are signed on a timer, not per request.
+    "audit_entries": "refusals are audited (docs/audit.md)",
+    "audit_nodes": "the audit entry's Merkle tree nodes",
+    "audit_head": "the audit log's head moves with each entry",
+    "audit_checkpoints": "the checkpointer signs on its own schedule",
+    # Failed sign-ins (POST /v1/session, /v1/recovery, /v1/invitations/accept with a wrong password
+    # or code) are counted to back the account and the source off (docs/oauth.md, "Sign-in throttling").
+    "sign_in_failures": "failed sign-ins are counted for the back-off",
+    # Detection (docs/detection.md, "Brute force"): refused credentials — a missing or wrong bearer
+    # token, a wrong password or code — are counted per source and per target, and past the
+    # threshold raise an alert (hub-wide for the source; loopback is alerted on, never blocked). A
+    # raised alert is posted to a webhook if one is set.
+    "alerts": "brute-force detection raises alerts from refused credentials",
+    "webhook_deliveries": "an alert raised by detection is queued for the webhook",
+    # The broker's own state, changed by live MQTT sessions, never by an HTTP request.
+    "mqtt_sessions": "the broker's, not the API's",
+    "mqtt_queued": "the broker's, not the API's",
+    "mqtt_retained": "the broker's, not the API's",
+}
+# Columns a refused request may write in a table that is otherwise compared.
+EXCLUDED_COLUMNS = {
+    # Every authenticated call slides the session's idle deadline, also one the route then refuses
+    # (a 404 or a 422 comes after the caller was identified).
+    "sessions": {"idle_until"},
+}
+
+
+def digest():
+    """Each compared table's rows (sorted), hashed."""
+    connection = sqlite3.connect(f"file:{DB}?mode=ro", uri=True, timeout=30)
+    try:
+        tables = [name for (name,) in connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        result = {}
+        for table in tables:
+            if table in EXCLUDED_TABLES:
+                continue
+            # Table and column names come from sqlite_master, never from a request.
+            columns = [row[1] for row in connection.execute(f'PRAGMA table_info("{table}")')
+                       if row[1] not in EXCLUDED_COLUMNS.get(table, set())]
+            selected = ", ".join(f'"{c}"' for c in columns)
+            rows = sorted(repr(row) for row in connection.execute(f'SELECT {selected} FROM "{table}"'))
+            result[table] = hashlib.sha256("\n".join(rows).encode()).hexdigest()
+        return result
+    finally:
+        connection.close()
+
+
+def token_works(token):
+    """Whether the owner's session still stands (GET /v1/me answers 200)."""
+    context = ssl.create_default_context(cafile=CA)
+    request = urllib.request.Request(URL + "/v1/me", headers={"Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(request, context=context, timeout=30) as response:
+            return response.status == 200
+    except urllib.error.HTTPError as error:
+        if error.code == 401:
+            return False
+        raise
+
+
+def sign_in():
+    context = ssl.create_default_context(cafile=CA)
+    body = json.dumps({"email": os.environ["HEARTH_CONTRACT_EMAIL"], "password": os.environ["HEARTH_CONTRACT_PASSWORD"],
+                       "device_cookie": os.environ.get("HEARTH_CONTRACT_COOKIE")}).encode()
+    request = urllib.request.Request(URL + "/v1/session", data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, context=context, timeout=30) as response:
+        return json.load(response)["token"]
+
+
+@schemathesis.serializer("application/ocsp-request")
+def ocsp_request(ctx, value):
+    """An OCSP request is DER bytes (RFC 6960 appendix A.1), sent as generated."""
+    if isinstance(value, bytes):
+        return value
+    return str(value).encode()
+
+
+class _State:
+    token = os.environ["HEARTH_CONTRACT_TOKEN"]
+    ended = False
+    before = None
+    sign_ins = 0
+
+
+@schemathesis.auth(refresh_interval=None, retry_on=[])
+class OwnerSession:
+    """The owner's bearer token on every call; a fresh one once schemathesis has ended the session
+    (DELETE /v1/session answers 204 and the token stops working, as it should)."""
+
+    def get(self, case, ctx):
+        return _State.token
+
+    def set(self, case, data, ctx):
+        case.headers = case.headers or {}
+        case.headers["Authorization"] = f"Bearer {data}"
+
+
+@schemathesis.hook
+def before_call(ctx, case, kwargs):
+    _State.before = digest()
+
+
+@schemathesis.hook
+def after_call(ctx, case, response):
+    if case.method.upper() == "DELETE" and case.path == "/v1/session" and response.status_code == 204:
+        _State.ended = True
+    elif case.method.upper() != "GET" and 200 <= response.status_code < 300 and not token_works(_State.token):
+        # A change that ends the owner's sessions on purpose (a role change, an ownership
+        # transfer, recovery codes used…): the run goes on as the owner, signed in again.
+        _State.ended = True
+    if _State.ended:
+        # Signed in again only after the call, so the sign-in is never between a refused call's two digests.
+        _State.token = sign_in()
+        _State.ended = False
+        _State.sign_ins += 1
+
+
+@schemathesis.check
+def refusal_changes_nothing(ctx, response, case):
+    """A 4xx answer leaves every compared table as it was before the call."""
+    if not 400 <= response.status_code < 500 or _State.before is None:
+        return None
+    after = digest()
+    changed = sorted(t for t in set(_State.before) | set(after) if _State.before.get(t) != after.get(t))
+    if changed:
+        raise AssertionError(
+            f"{case.method.upper()} {case.path} was refused with {response.status_code} but changed the tables: {', '.join(changed)}")
+    return None

@@ -91,6 +91,9 @@ public struct AuditWitnessing: Sendable {
 
     package init(store: Store) { self.store = store }
 
+    /// How long after a failed submission a witness is left alone.
+    static let retryPause: Duration = .seconds(60)
+
     public func witnesses() async throws -> [WitnessRecords.LogWitnessRow] {
         try await store.read { db in try await db.witness.logWitnesses() }
     }
@@ -126,8 +129,11 @@ public struct AuditWitnessing: Sendable {
     public func submitNewest(via transport: any WitnessTransport) async throws -> [String: WitnessOutcome] {
         let (witnesses, newest) = try await store.read { db in (try await db.witness.logWitnesses(), try await db.audit.latestCheckpoint()) }
         guard let newest else { return [:] }
+        let now = store.clock.now
         var outcomes: [String: WitnessOutcome] = [:]
         for row in witnesses where row.size != newest.size || row.note == nil {
+            // A witness that failed is asked again after a pause, not at every checkpoint round.
+            if row.lastError != nil, now.timeIntervalSince(row.updatedAt) < Self.retryPause.seconds { continue }
             let endpoint = try WitnessEndpoint(key: try NoteVerifierKey(parsing: row.verifierKey), url: row.url, caPEM: row.caPEM)
             let outcome = await submit(newest, to: endpoint, believedSize: row.size, via: transport)
             outcomes[row.name] = outcome

@@ -265,13 +265,12 @@ public struct HubServices: Sendable {
             services.append(PeriodicService(
                 name: "audit witnessing", interval: configuration.auditCheckpointInterval, logger: logger
             ) { [witnessing] in
-                for (name, outcome) in try await witnessing.submitNewest(via: witnessTransport) {
-                    switch outcome {
-                    case .cosigned: continue
-                    case _ where outcome.provesTampering:
-                        logger.error("an audit witness refused the log", metadata: ["witness": "\(name)", "outcome": "\(outcome)"])
-                    default:
-                        logger.warning("an audit witness did not cosign", metadata: ["witness": "\(name)", "outcome": "\(outcome)"])
+                for (name, outcome) in try await witnessing.submitNewest(via: witnessTransport) where !outcome.isCosigned {
+                    let metadata: Logger.Metadata = ["witness": "\(name)", "outcome": "\(outcome)"]
+                    if outcome.provesTampering {
+                        logger.error("an audit witness refused the log", metadata: metadata)
+                    } else {
+                        logger.warning("an audit witness did not cosign", metadata: metadata)
                     }
                 }
             })

@@ -6,7 +6,6 @@ import HearthCore
 import HearthHub
 import HearthServer
 import HearthStore
-import Logging
 
 struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -52,13 +51,13 @@ struct Audit: AsyncParsableCommand {
             let witnessKey = try witness.map { try NoteVerifierKey(parsing: try Audit.keyText($0)) }
             let file = AuditCheckpointFile(path: store.dataFolder.auditCheckpointPath)
             let recorded = try file.note().map { AuditLogVerifier.Recorded(note: $0, location: file.path) }
-            let report = try await store.withStore(logger: logger) { db in
+            let (report, witnessOutcome) = try await store.withStore(logger: logger) { db in
                 let verifierKey: NoteVerifierKey
                 if let pinned { verifierKey = pinned } else { verifierKey = try await AuditKey.storedVerifier(db) }
-                return try await AuditLogVerifier(store: db, key: verifierKey, recorded: recorded).verify()
+                let report = try await AuditLogVerifier(store: db, key: verifierKey, recorded: recorded).verify()
+                guard let witnessKey else { return (report, WitnessOutcome?.none) }
+                return (report, try await checkWitness(witnessKey, db: db))
             }
-            var witnessOutcome: WitnessOutcome?
-            if let witnessKey { witnessOutcome = try await checkWitness(witnessKey, logger: logger) }
             Output.print("entries:      \(report.entries) (head says \(report.headSize); \(report.redacted) redacted)")
             Output.print("checkpoints:  \(report.checkpoints); entries 0..<\(report.signedSize) are covered by a verified signature")
             if let size = report.recordedSize {
@@ -72,10 +71,9 @@ struct Audit: AsyncParsableCommand {
             if let witnessOutcome, let witnessKey {
                 Output.print("witness:      \(witnessKey.name): \(witnessOutcome)")
             }
-            let witnessFailed = witnessOutcome.map { if case .cosigned = $0 { false } else { true } } ?? false
             guard let firstFinding = report.findings.first else {
-                if witnessFailed, let witnessOutcome {
-                    Output.print("audit log verification FAILED: witness \(witnessKey?.name ?? ""): \(witnessOutcome)")
+                if let witnessOutcome, let witnessKey, !witnessOutcome.isCosigned {
+                    Output.print("audit log verification FAILED: witness \(witnessKey.name): \(witnessOutcome)")
                     throw ExitCode(1)
                 }
                 Output.print("audit log intact")
@@ -96,20 +94,18 @@ struct Audit: AsyncParsableCommand {
 
         /// Asks the witness to cosign the newest stored checkpoint, starting from size 0 so that it
         /// answers with the size it holds (C2SP tlog-witness), then proving consistency from there.
-        private func checkWitness(_ key: NoteVerifierKey, logger: Logger) async throws -> WitnessOutcome {
+        private func checkWitness(_ key: NoteVerifierKey, db: Store) async throws -> WitnessOutcome {
             let caPEM = try witnessCA.map { try String(contentsOfFile: $0, encoding: .utf8) }
-            return try await store.withStore(logger: logger) { db in
-                let witnessing = AuditWitnessing(store: db)
-                let configured = try await witnessing.witnesses().first { $0.verifierKey == key.description }
-                guard let url = witnessURL ?? configured?.url else {
-                    throw ValidationError("no witness with that key is configured here; give its URL with --witness-url")
-                }
-                let endpoint = try WitnessEndpoint(key: key, url: url, caPEM: caPEM ?? configured?.caPEM)
-                guard let newest = try await db.read({ session in try await session.audit.latestCheckpoint() }) else {
-                    return .refused(status: 0, "the log has no checkpoint to show the witness")
-                }
-                return await witnessing.submit(newest, to: endpoint, believedSize: 0, via: HTTPWitnessTransport())
+            let witnessing = AuditWitnessing(store: db)
+            let configured = try await witnessing.witnesses().first { $0.verifierKey == key.description }
+            guard let url = witnessURL ?? configured?.url else {
+                throw ValidationError("no witness with that key is configured here; give its URL with --witness-url")
             }
+            let endpoint = try WitnessEndpoint(key: key, url: url, caPEM: caPEM ?? configured?.caPEM)
+            guard let newest = try await db.read({ session in try await session.audit.latestCheckpoint() }) else {
+                return .refused(status: 0, "the log has no checkpoint to show the witness")
+            }
+            return await witnessing.submit(newest, to: endpoint, believedSize: 0, via: HTTPWitnessTransport())
         }
     }
 

@@ -124,29 +124,33 @@ public struct AuditWitness: Sendable {
         return Key(privateKey: privateKey, verifier: verifier)
     }
 
-    /// The stored witness key, made (which needs the KEK) if there is none.
+    /// The stored witness key, made (which needs the KEK) if there is none. Read first: a write
+    /// transaction is taken only the one time the key is made.
     private func storedKey() async throws -> (HubRecords.SealedKey, verifier: NoteVerifierKey) {
-        let sealer = self.sealer
-        let (stored, trustDomain) = try await store.write { db -> (HubRecords.SealedKey, String) in
-            guard let identity = try await db.hub.identity() else {
-                throw HearthError(.notInitialized, "the database holds no hub; run `hearth init` first")
-            }
-            if let key = try await db.hub.key(named: Self.keyName) { return (key, identity.trustDomain) }
-            guard let sealer else { throw HearthError(.notFound, "this hub has no witness key yet; `hearth witness key` makes it") }
+        let (identity, found) = try await store.read { db in (try await db.hub.identity(), try await db.hub.key(named: Self.keyName)) }
+        guard let identity else { throw HearthError(.notInitialized, "the database holds no hub; run `hearth init` first") }
+        let stored: HubRecords.SealedKey
+        if let found { stored = found } else { stored = try await makeKey(trustDomain: identity.trustDomain) }
+        let verifier = try NoteVerifierKey(parsing: stored.certificatePEM)
+        guard verifier.name == Self.name(trustDomain: identity.trustDomain), verifier.type == .cosignature else {
+            throw HearthError(.conflict, "the stored witness key \(verifier.name) is not this hub's")
+        }
+        return (stored, verifier)
+    }
+
+    private func makeKey(trustDomain: String) async throws -> HubRecords.SealedKey {
+        guard let sealer else { throw HearthError(.notFound, "this hub has no witness key yet; `hearth witness key` makes it") }
+        return try await store.write { db in
+            // Another process may have made it since the read.
+            if let key = try await db.hub.key(named: Self.keyName) { return key }
             let key = Curve25519.Signing.PrivateKey()
             let verifier = try NoteVerifierKey(
-                name: Self.name(trustDomain: identity.trustDomain), publicKey: Array(key.publicKey.rawRepresentation),
-                type: .cosignature)
+                name: Self.name(trustDomain: trustDomain), publicKey: Array(key.publicKey.rawRepresentation), type: .cosignature)
             let sealed = HubRecords.SealedKey(
                 name: Self.keyName, sealedKey: try sealer.seal(Array(key.rawRepresentation), name: Self.keyName),
                 certificatePEM: verifier.description, createdAt: db.clock.now)
             try await db.hub.insert(sealed)
-            return (sealed, identity.trustDomain)
+            return sealed
         }
-        let verifier = try NoteVerifierKey(parsing: stored.certificatePEM)
-        guard verifier.name == Self.name(trustDomain: trustDomain), verifier.type == .cosignature else {
-            throw HearthError(.conflict, "the stored witness key \(verifier.name) is not this hub's")
-        }
-        return (stored, verifier)
     }
 }

@@ -72,6 +72,10 @@ public enum WitnessOutcome: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    public var isCosigned: Bool {
+        if case .cosigned = self { true } else { false }
+    }
+
     /// Whether the outcome is evidence against the log, rather than a failure to ask.
     public var provesTampering: Bool {
         switch self {

@@ -21,6 +21,8 @@ let commandLineDependencies: [Target.Dependency] = [
     "HearthPrivacy",
     "HearthDetection",
     "HearthFirmware",
+    "HearthPKCS11",
+    "HearthTPM",
     .product(name: "X509", package: "swift-certificates"),
     .product(name: "SwiftASN1", package: "swift-asn1"),
     .product(name: "Crypto", package: "swift-crypto"),
@@ -52,6 +54,7 @@ let package = Package(
         .library(name: "HearthDetection", targets: ["HearthDetection"]),
         .library(name: "HearthFirmware", targets: ["HearthFirmware"]),
         .library(name: "HearthTesting", targets: ["HearthTesting"]),
+        .library(name: "HearthPKCS11", targets: ["HearthPKCS11"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -95,6 +98,7 @@ let package = Package(
             name: "HearthPKI",
             dependencies: [
                 "HearthCore",
+                "HearthKeys",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -212,6 +216,7 @@ let package = Package(
             name: "HearthHub",
             dependencies: [
                 "HearthCore",
+                "HearthKeys",
                 "HearthAudit",
                 "HearthPKI",
                 "HearthPairing",
@@ -277,6 +282,8 @@ let package = Package(
             name: "HearthDevice",
             dependencies: [
                 "HearthCore",
+                "HearthKeys",
+                "HearthTPM",
                 "HearthPairing",
                 "HearthFirmware",
                 .product(name: "X509", package: "swift-certificates"),
@@ -296,6 +303,8 @@ let package = Package(
             name: "HearthTesting",
             dependencies: [
                 "HearthCore",
+                "HearthPKCS11",
+                "HearthTPM",
                 .product(name: "Crypto", package: "swift-crypto"),
                 "HearthHub",
                 "HearthServer",
@@ -312,6 +321,7 @@ let package = Package(
             name: "HearthCommandLine",
             dependencies: [
                 "HearthCore",
+                "HearthPKCS11",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -343,6 +353,25 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // A key that signs in a token (PKCS#11, TPM) as swift-certificates' and NIOSSL's private key.
+        .target(
+            name: "HearthKeys",
+            dependencies: [
+                "HearthCore",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: strict
+        ),
+        // TPM 2.0 commands (marshaled here, sent raw to /dev/tpmrm0 or swtpm) for a device's keys.
+        .target(name: "HearthTPM", dependencies: ["HearthCore", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
+        // The PKCS#11 interface (our own declarations of the standard's) and the module loader.
+        .target(name: "CPKCS11", linkerSettings: [.linkedLibrary("dl")]),
+        // Keys in a PKCS#11 token (SoftHSM2, an HSM, a smart card): made, found and used there.
+        .target(name: "HearthPKCS11", dependencies: ["HearthCore", "CPKCS11"], swiftSettings: strict),
         // libFuzzer's driver, declared for hearth-fuzz's own entry point.
         .target(name: "CLibFuzzer"),
         // Replays inputs; built by scripts/fuzz with -sanitize=fuzzer,address, it is the fuzzer.
@@ -399,7 +428,7 @@ let package = Package(
             name: "HearthDeviceTests",
             dependencies: [
                 "HearthDevice", "HearthTesting", "HearthHub", "HearthServer", "HearthCore", "HearthPairing", "HearthStore",
-                "HearthAudit", "HearthFirmware",
+                "HearthAudit", "HearthFirmware", "HearthTPM",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -57,37 +57,24 @@ public struct FileKeyStore: DeviceKeyStore {
 
     public init(folder: URL) { self.folder = folder }
 
-    var currentURL: URL { folder.appendingPathComponent(Self.currentName) }
-    var pendingURL: URL { folder.appendingPathComponent(Self.pendingName) }
+    var files: KeyFilePair { KeyFilePair(folder: folder, current: Self.currentName, pending: Self.pendingName) }
 
     public func makePendingKey() throws -> DeviceKey {
         try AtomicFile.makePrivateFolder(folder)
         let key = P256.Signing.PrivateKey()
-        try AtomicFile.write(Array(key.pemRepresentation.utf8), to: pendingURL, mode: 0o600)
+        try AtomicFile.write(Array(key.pemRepresentation.utf8), to: files.pendingURL, mode: 0o600)
         return try DeviceKey(key)
     }
 
-    public func pendingKey() throws -> DeviceKey? { try load(pendingURL) }
+    public func pendingKey() throws -> DeviceKey? { try load(files.pendingURL) }
 
-    public func currentKey() throws -> DeviceKey? { try load(currentURL) }
+    public func currentKey() throws -> DeviceKey? { try load(files.currentURL) }
 
-    public func promotePendingKey() throws {
-        guard FileManager.default.fileExists(atPath: pendingURL.path) else {
-            throw HearthError(.notFound, "there is no pending key to promote in \(folder.path)")
-        }
-        try AtomicFile.move(pendingURL, over: currentURL)
-    }
+    public func promotePendingKey() throws { try files.promotePending() }
 
-    public func forgetAll() throws {
-        for url in [pendingURL, currentURL] where FileManager.default.fileExists(atPath: url.path) {
-            try FileManager.default.removeItem(at: url)
-        }
-    }
+    public func forgetAll() throws { try files.forgetAll() }
 
-    public func discardPendingKey() throws {
-        guard FileManager.default.fileExists(atPath: pendingURL.path) else { return }
-        try FileManager.default.removeItem(at: pendingURL)
-    }
+    public func discardPendingKey() throws { try files.discardPending() }
 
     private func load(_ url: URL) throws -> DeviceKey? {
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
@@ -102,5 +89,34 @@ public struct FileKeyStore: DeviceKeyStore {
         } catch {
             throw HearthError(.storageUnavailable, "the device key \(url.path) is not a P-256 private key in PEM")
         }
+    }
+}
+
+/// A key store's two files in the device's state folder, current and pending: the pending one
+/// becomes current by `rename`, so a crash leaves one or the other, never half of each.
+struct KeyFilePair {
+    let folder: URL
+    let current: String
+    let pending: String
+
+    var currentURL: URL { folder.appendingPathComponent(current) }
+    var pendingURL: URL { folder.appendingPathComponent(pending) }
+
+    func promotePending() throws {
+        guard FileManager.default.fileExists(atPath: pendingURL.path) else {
+            throw HearthError(.notFound, "there is no pending key to promote in \(folder.path)")
+        }
+        try AtomicFile.move(pendingURL, over: currentURL)
+    }
+
+    func forgetAll() throws {
+        for url in [pendingURL, currentURL] where FileManager.default.fileExists(atPath: url.path) {
+            try FileManager.default.removeItem(at: url)
+        }
+    }
+
+    func discardPending() throws {
+        guard FileManager.default.fileExists(atPath: pendingURL.path) else { return }
+        try FileManager.default.removeItem(at: pendingURL)
     }
 }

@@ -62,8 +62,8 @@ enum FuzzFixtures {
     /// `header.payload.signature`, the signature made with ``signingKey`` (ES256, r || s).
     static func signedCompactJWS(header: [UInt8], payload: [UInt8]) -> String {
         let input = Base64URL.encode(header) + "." + Base64URL.encode(payload)
-        let signature = (try? signingKey.privateKey.signature(for: SHA256.hash(data: Array(input.utf8))))?.rawRepresentation
-        return input + "." + Base64URL.encode(Array(signature ?? Data()))
+        let signature = (try? signingKey.key.signature(for: Array(input.utf8))) ?? []
+        return input + "." + Base64URL.encode(signature)
     }
 
     /// Runs async code from libFuzzer's synchronous callback. The task starts on this thread and,

@@ -150,7 +150,7 @@ public enum FuzzSeeds {
             "privacy-destination": #"{"name":"cloud","host":"mqtt.example","port":8883,"topic_prefix":"home/","trust_roots_pem":"x","client_chain_pem":"x","client_key_pem":"x"}"#,
             "privacy-erase": #"{"device":"d1"}"#,
             "privacy-flows": #"{"model":"lamp-x","flows":[{"name":"energy","class":"functional","purpose":"Shows power use","schema":{"type":"object"},"minimize":[{"drop":["id"]}],"retention":"7d","recipients":{"apps":true}}]}"#,
-            "firmware-maker": #"{"id":"acme","name":"Acme","keys":[\#(quoted(FuzzFixtures.signingKey.privateKey.publicKey.pemRepresentation))],"threshold":1,"models":["lamp-x"]}"#,
+            "firmware-maker": #"{"id":"acme","name":"Acme","keys":[\#(quoted(FuzzFixtures.signingKey.publicKey.pemRepresentation))],"threshold":1,"models":["lamp-x"]}"#,
             "firmware-maker-change": #"{"add_keys":[],"remove_keys":["k"],"add_models":["lamp-y"]}"#,
             "firmware-withdraw": #"{"reason":"bricks devices"}"#,
             "firmware-rule": #"{"scope":"model","value":"lamp-x","minimum_security_version":3,"restriction":"update-only"}"#,

@@ -1,28 +1,48 @@
 import Crypto
 import HearthCore
 
-/// The hub's access-token signing key: an ES256 private key and the `kid` it is published under.
+/// The hub's access-token signing key: an ES256 private key (in memory or in the hub's PKCS#11
+/// token) and the `kid` it is published under.
 public struct SigningKey: Sendable {
     public let kid: String
-    public let privateKey: P256.Signing.PrivateKey
+    public let key: HubPrivateKey
+    public let publicKey: P256.Signing.PublicKey
 
-    /// Wraps a stored key; the `kid` is derived from the public key, so a reloaded key keeps its `kid`.
-    public init(privateKey: P256.Signing.PrivateKey) {
-        self.init(kid: Self.keyID(for: privateKey.publicKey), privateKey: privateKey)
+    /// Wraps a key; the `kid` is derived from the public key, so a reloaded key keeps its `kid`.
+    public init(key: HubPrivateKey) throws {
+        let publicKey = try Self.p256PublicKey(of: key)
+        self.init(kid: Self.keyID(for: publicKey), key: key, publicKey: publicKey)
     }
 
     /// Wraps a stored key under the `kid` it was published with.
-    public init(kid: String, privateKey: P256.Signing.PrivateKey) {
+    public init(kid: String, key: HubPrivateKey) throws {
+        self.init(kid: kid, key: key, publicKey: try Self.p256PublicKey(of: key))
+    }
+
+    /// A software key (tests, benchmarks, fixtures).
+    public init(privateKey: P256.Signing.PrivateKey) {
+        self.init(kid: Self.keyID(for: privateKey.publicKey), key: HubPrivateKey(privateKey), publicKey: privateKey.publicKey)
+    }
+
+    private init(kid: String, key: HubPrivateKey, publicKey: P256.Signing.PublicKey) {
         self.kid = kid
-        self.privateKey = privateKey
+        self.key = key
+        self.publicKey = publicKey
     }
 
     public static func generate() -> SigningKey {
         SigningKey(privateKey: P256.Signing.PrivateKey())
     }
 
+    private static func p256PublicKey(of key: HubPrivateKey) throws -> P256.Signing.PublicKey {
+        guard key.algorithm == .p256, let publicKey = try? P256.Signing.PublicKey(x963Representation: key.publicKeyBytes) else {
+            throw HearthError(.sealing, "a token-signing key must be an ES256 (P-256) key")
+        }
+        return publicKey
+    }
+
     public var publicJWK: PublicJWK {
-        PublicJWK(kid: kid, publicKey: privateKey.publicKey)
+        PublicJWK(kid: kid, publicKey: publicKey)
     }
 
     /// Twelve bytes of the key's hash: unique enough among a handful of live keys, short in headers.

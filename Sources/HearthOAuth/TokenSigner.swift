@@ -20,6 +20,8 @@ public struct TokenSigner: Sendable {
     public let jwks: JWKSet
     public var activeKID: String { keyring.activeKID }
     private let keyring: Keyring
+    /// The active key, which may sign in the hub's PKCS#11 token.
+    private let active: HubPrivateKey
 
     /// Throws when a verifying key is not a usable ES256 key, rather than silently refusing every
     /// token it signed.
@@ -31,16 +33,27 @@ public struct TokenSigner: Sendable {
             published.append(jwk)
         }
         self.jwks = JWKSet(keys: published)
+        self.active = active.key
         self.keyring = Keyring(
-            activeKID: active.kid, active: try ES256PrivateKey(backing: active.privateKey), verifying: verifiers)
+            activeKID: active.kid, verifying: [(active.kid, try ES256PublicKey(backing: active.publicKey))] + verifiers)
     }
 
     /// A compact JWS with the header `{"alg":"ES256","kid":…,"typ":"at+jwt"}` (RFC 9068 §2.1).
+    ///
+    /// Made here rather than by JWTKit, whose signers take only keys in memory: the hub's key may
+    /// be in its PKCS#11 token. Sorted keys give the header RFC 9068 shows, and the same bytes for
+    /// the same claims.
     public func sign(_ claims: AccessTokenClaims) async throws -> String {
-        let header: JWTHeader = ["alg": .string("ES256"), "typ": .string("at+jwt")]
-        return try await keyring.collection().sign(
-            AccessTokenPayload(claims: claims), kid: JWKIdentifier(string: keyring.activeKID), header: header)
+        let header = try Self.encoder.encode(AccessTokenHeader(alg: "ES256", kid: keyring.activeKID, typ: "at+jwt"))
+        let input = Base64URL.encode(Array(header)) + "." + Base64URL.encode(Array(try Self.encoder.encode(claims)))
+        return input + "." + Base64URL.encode(try active.signature(for: Array(input.utf8)))
     }
+
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
 
     /// The claims of a token this hub issued for `audience`, after the checks of RFC 9068 §4.
     ///
@@ -120,48 +133,35 @@ private struct AccessTokenJWS {
     }
 }
 
-/// The claims as JWTKit's signer sees them; a wrapper so that JWTKit stays out of the public
-/// claims type.
-struct AccessTokenPayload: JWTPayload {
-    let claims: AccessTokenClaims
-
-    init(claims: AccessTokenClaims) { self.claims = claims }
-    init(from decoder: any Decoder) throws { claims = try AccessTokenClaims(from: decoder) }
-    func encode(to encoder: any Encoder) throws { try claims.encode(to: encoder) }
-    func verify(using algorithm: some JWTAlgorithm) async throws {}
+/// The JOSE header of an access token, its members in the order sorted keys give.
+private struct AccessTokenHeader: Encodable {
+    let alg: String
+    let kid: String
+    let typ: String
 }
 
 /// JWTKit's key collection is an actor filled by async calls, while a signer is built
-/// synchronously: the keys go in on first use, once, and the per-kid algorithms are kept for
-/// synchronous verification after that.
+/// synchronously: the public keys go in on first use, once, and the per-kid algorithms are kept
+/// for synchronous verification after that.
 private final class Keyring: Sendable {
     let activeKID: String
     let kids: Set<String>
-    private let active: ES256PrivateKey
     private let verifying: [(kid: String, key: ES256PublicKey)]
-    private let keys: JWTKeyCollection
-    private let serializer: DefaultJWTSerializer
+    private let keys = JWTKeyCollection()
     private let filled = Mutex(false)
     private let algorithms = Mutex<[String: any JWTAlgorithm]?>(nil)
 
-    init(activeKID: String, active: ES256PrivateKey, verifying: [(kid: String, key: ES256PublicKey)]) {
+    init(activeKID: String, verifying: [(kid: String, key: ES256PublicKey)]) {
         self.activeKID = activeKID
-        self.active = active
         self.verifying = verifying
-        self.kids = Set([activeKID] + verifying.map(\.kid))
-        // Sorted keys give the header RFC 9068 shows, and the same bytes for the same claims.
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        self.serializer = DefaultJWTSerializer(jsonEncoder: encoder)
-        self.keys = JWTKeyCollection(defaultJWTSerializer: serializer)
+        self.kids = Set(verifying.map(\.kid))
     }
 
     func collection() async -> JWTKeyCollection {
         if filled.withLock({ $0 }) { return keys }
         // Two first callers may both add: adding the same key under the same kid is idempotent.
-        await keys.add(ecdsa: active, kid: JWKIdentifier(string: activeKID), serializer: serializer)
         for (kid, key) in verifying {
-            await keys.add(ecdsa: key, kid: JWKIdentifier(string: kid), serializer: serializer)
+            await keys.add(ecdsa: key, kid: JWKIdentifier(string: kid))
         }
         filled.withLock { $0 = true }
         return keys

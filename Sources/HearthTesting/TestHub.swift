@@ -39,16 +39,19 @@ public struct TestHub: Sendable {
 
 /// Runs `body` against a hub that is stopped (and its database dropped) when `body` returns.
 /// `startingAt` sets the hub's clock: a test that advances it towards the real time can renew
-/// certificates that TLS clients, which use the real time, still accept.
+/// certificates that TLS clients, which use the real time, still accept. With `keyToken`, the hub's
+/// signing keys are made in that PKCS#11 token, as after `hearth init --pkcs11`.
 public func withTestHub<Result: Sendable>(
     engine: TestEngine = .sqlite,
     startingAt start: Date = Date(),
     ticking: Bool = false,
+    keyToken: (any KeyToken)? = nil,
     configure: (inout HubConfiguration) -> Void = { _ in },
     _ body: (TestHub) async throws -> Result
 ) async throws -> Result {
     do {
-        return try await runTestHub(engine: engine, startingAt: start, ticking: ticking, configure: configure, body)
+        return try await runTestHub(
+            engine: engine, startingAt: start, ticking: ticking, keyToken: keyToken, configure: configure, body)
     } catch let error as PSQLError {
         // Its description hides the server's message; a test's failure should show it (test data only).
         throw CurlClient.CurlError(message: "PostgreSQL: \(String(reflecting: error))")
@@ -56,7 +59,8 @@ public func withTestHub<Result: Sendable>(
 }
 
 private func runTestHub<Result: Sendable>(
-    engine: TestEngine, startingAt start: Date, ticking: Bool, configure: (inout HubConfiguration) -> Void,
+    engine: TestEngine, startingAt start: Date, ticking: Bool, keyToken: (any KeyToken)?,
+    configure: (inout HubConfiguration) -> Void,
     _ body: (TestHub) async throws -> Result
 ) async throws -> Result {
     var configuration = HubConfiguration(host: "127.0.0.1", port: 0, passwordHashing: TestHub.fastHashing)
@@ -82,7 +86,7 @@ private func runTestHub<Result: Sendable>(
         return try await Store.withRunning(try await database.makeEngine(logger: logger), clock: clock, logger: logger) { store in
             defer { watch.enter("closing the store") }
             let kek = SecureRandom.bytes(32)
-            let sealer = try KeySealer(kek: kek)
+            let sealer = try KeySealer(kek: kek, token: keyToken)
             let initial = try await PasswordHasher.withHasher(parameters: TestHub.fastHashing, threads: 1) { hasher in
                 try await HubBootstrap.initialize(
                     store: store, sealer: sealer, hasher: hasher, householdName: "Test home",

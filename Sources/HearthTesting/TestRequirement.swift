@@ -55,6 +55,14 @@ public struct TestRequirement: Sendable, Hashable, CustomStringConvertible {
     public static let openssl = TestRequirement("openssl", .executables(["/usr/bin/openssl"]))
     /// Debian's Chromium and its WebDriver, which the console's browser tests drive headless.
     public static let chromium = TestRequirement("chromium, chromium-driver", .executables(["/usr/bin/chromium", "/usr/bin/chromedriver"]))
+    /// SoftHSM2 (Debian's softhsm2, which brings its PKCS#11 module): the tool that makes tokens.
+    public static let softHSM = TestRequirement(
+        "softhsm2", .executables([SoftHSM.utilityPath]))
+    /// swtpm, a software TPM 2.0, and tpm2-tools, a TPM client nobody here wrote.
+    public static let softwareTPM = TestRequirement(
+        "swtpm, tpm2-tools", .executables([SoftwareTPM.executable, "/usr/bin/tpm2_createprimary"]))
+    /// GnuTLS's p11tool, a PKCS#11 client nobody here wrote (Debian's gnutls-bin).
+    public static let p11tool = TestRequirement("gnutls-bin", .executables(["/usr/bin/p11tool"]))
     /// The PostgreSQL server `scripts/test` starts, by its admin URL.
     public static let postgres = TestRequirement("PostgreSQL", .environmentVariable(TestEngine.postgresAdminURLVariable))
 

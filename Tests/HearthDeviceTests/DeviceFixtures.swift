@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import HearthCore
 import HearthDevice
+import HearthTPM
 import HearthTesting
 import Synchronization
 import Testing
@@ -41,10 +42,11 @@ enum DeviceFixtures {
 
     /// A device of `hub` with its state in a new temporary folder.
     static func enroll(
-        _ hub: TestHub, name: String, sleeps: Sleeps = Sleeps()
+        _ hub: TestHub, name: String, sleeps: Sleeps = Sleeps(), tpm: SoftwareTPM? = nil
     ) async throws -> (device: VirtualDevice, id: String) {
         let folder = try TemporaryFolder.make(prefix: "device-\(name)")
-        let device = VirtualDevice(stateFolder: folder, backoff: Backoff(maximumAttempts: 3), sleep: sleeps.sleep)
+        let keys = try tpm.map { TPMKeyStore(folder: folder, tpm: TPM(try TPMAddress(parsing: $0.address))) }
+        let device = VirtualDevice(stateFolder: folder, keys: keys, backoff: Backoff(maximumAttempts: 3), sleep: sleeps.sleep)
         try device.folder.prepare()
         let key = try device.keys.makePendingKey()
         let (id, chainPEM) = try await issue(hub, csr: try CSRMaker.make(for: key), name: name)
@@ -64,6 +66,7 @@ enum DeviceFixtures {
     static func files(_ folder: URL) -> [String: Data?] {
         let names = [
             DeviceStateFolder.chainName, DeviceStateFolder.rootName, DeviceStateFolder.recordName, FileKeyStore.currentName,
+            TPMKeyStore.currentName,
         ]
         return Dictionary(uniqueKeysWithValues: names.map { ($0, try? Data(contentsOf: folder.appendingPathComponent($0))) })
     }

@@ -12,10 +12,15 @@ import X509
     static let past = Date().addingTimeInterval(-17 * 3600)
     static let intoTheWindow: TimeInterval = 16.5 * 3600
 
-    @Test func renewsWithANewKeyAndARefusalChangesNothing() async throws {
+    /// Also with the device's keys in a TPM 2.0 (swtpm): the CSRs and the handshakes are signed there.
+    @Test(arguments: [false, true])
+    func renewsWithANewKeyAndARefusalChangesNothing(keysInTPM: Bool) async throws {
+        if keysInTPM { try await TestRequirement.check([.softwareTPM]) }
+        let tpm = keysInTPM ? try await SoftwareTPM() : nil
+        defer { tpm?.stop() }
         try await withTestHub(startingAt: Self.past) { hub in
             let sleeps = DeviceFixtures.Sleeps()
-            let (device, id) = try await DeviceFixtures.enroll(hub, name: "lamp", sleeps: sleeps)
+            let (device, id) = try await DeviceFixtures.enroll(hub, name: "lamp", sleeps: sleeps, tpm: tpm)
             let folder = device.folder.url
             defer { try? FileManager.default.removeItem(at: folder) }
             let before = DeviceFixtures.files(folder)

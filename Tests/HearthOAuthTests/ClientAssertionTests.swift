@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HearthCore
 import HearthOAuth
 import HearthTesting
 import Testing
@@ -20,7 +21,7 @@ import Testing
             "iat": 1_800_000_000,
         ]
         claims.merge(claimChanges) { $1 }
-        return try TestJWS.es256(header: header, claims: claims, key: signer ?? key.privateKey)
+        return try TestJWS.es256(header: header, claims: claims, key: signer ?? key.key.softwareP256!)
     }
 
     func verify(_ assertion: String, keys: [PublicJWK]? = nil) throws -> (jti: String, exp: Int) {
@@ -47,14 +48,14 @@ import Testing
         let unnamed = try TestJWS.es256(
             header: ["alg": "ES256", "typ": "JWT"],
             claims: ["iss": "client-1", "sub": "client-1", "aud": Self.token, "jti": "a", "exp": 1_800_000_060],
-            key: key.privateKey)
+            key: key.key.softwareP256!)
         #expect(try verify(unnamed, keys: keys).jti == "a")
     }
 
     @Test func refusesOtherAlgorithms() throws {
         let claims: [String: Any] = ["iss": "client-1", "sub": "client-1", "aud": Self.token, "jti": "a", "exp": 1_800_000_060]
         let mac = try TestJWS.hs256(
-            header: ["alg": "HS256", "kid": key.kid], claims: claims, secret: Array(key.privateKey.publicKey.x963Representation))
+            header: ["alg": "HS256", "kid": key.kid], claims: claims, secret: Array(key.publicKey.x963Representation))
         expectRefused(mac, "the client assertion must be signed with ES256")
         expectRefused(try TestJWS.unsigned(header: ["alg": "none"], claims: claims), "the client assertion must be signed with ES256")
     }

@@ -66,14 +66,14 @@ import Testing
 
     @Test func acceptsTheMediaTypeFormOfTypInAnyCase() async throws {
         for typ in ["application/at+jwt", "AT+JWT", "Application/At+Jwt"] {
-            let token = try TestJWS.es256(header: header(["typ": typ]), claims: Self.claimObject(), key: key.privateKey)
+            let token = try TestJWS.es256(header: header(["typ": typ]), claims: Self.claimObject(), key: key.key.softwareP256!)
             #expect(try await verify(token).sub == "person-1")
         }
     }
 
     @Test func toleratesClockSkewWithinTheLeeway() async throws {
         let expiredJustNow = try TestJWS.es256(
-            header: header(), claims: Self.claimObject(["iat": 1_799_999_690, "exp": 1_799_999_990]), key: key.privateKey)
+            header: header(), claims: Self.claimObject(["iat": 1_799_999_690, "exp": 1_799_999_990]), key: key.key.softwareP256!)
         #expect(try await verify(expiredJustNow).jti == "jti-1")
         await #expect(throws: OAuthError(.invalidToken, "the token has expired")) {
             _ = try await verify(expiredJustNow, leeway: 5)
@@ -100,31 +100,31 @@ import Testing
     @Test func refusesHS256MACedWithThePublicKey() async throws {
         let token = try TestJWS.hs256(
             header: header(["alg": "HS256"]), claims: Self.claimObject(),
-            secret: Array(key.privateKey.publicKey.x963Representation))
+            secret: Array(key.publicKey.x963Representation))
         await expectRefused(token, "the token is not signed with ES256")
     }
 
     @Test func refusesAnotherTyp() async throws {
         for typ: Any in ["JWT", "dpop+jwt", 7] {
-            let token = try TestJWS.es256(header: header(["typ": typ]), claims: Self.claimObject(), key: key.privateKey)
+            let token = try TestJWS.es256(header: header(["typ": typ]), claims: Self.claimObject(), key: key.key.softwareP256!)
             let expected = typ is String ? "the token is not an access token (typ must be at+jwt)" : "the token's header is not valid JSON"
             await expectRefused(token, expected)
         }
         let untyped = try TestJWS.es256(
-            header: ["alg": "ES256", "kid": key.kid], claims: Self.claimObject(), key: key.privateKey)
+            header: ["alg": "ES256", "kid": key.kid], claims: Self.claimObject(), key: key.key.softwareP256!)
         await expectRefused(untyped, "the token is not an access token (typ must be at+jwt)")
     }
 
     @Test func refusesCriticalHeaderParameters() async throws {
-        let token = try TestJWS.es256(header: header(["crit": ["b64"], "b64": false]), claims: Self.claimObject(), key: key.privateKey)
+        let token = try TestJWS.es256(header: header(["crit": ["b64"], "b64": false]), claims: Self.claimObject(), key: key.key.softwareP256!)
         await expectRefused(token, "the token has critical header parameters this hub does not understand")
     }
 
     @Test func refusesAnUnknownOrMissingKid() async throws {
         let other = SigningKey.generate()
-        let unknown = try TestJWS.es256(header: header(["kid": other.kid]), claims: Self.claimObject(), key: other.privateKey)
+        let unknown = try TestJWS.es256(header: header(["kid": other.kid]), claims: Self.claimObject(), key: other.key.softwareP256!)
         await expectRefused(unknown, "the token was signed with an unknown key")
-        let missing = try TestJWS.es256(header: ["alg": "ES256", "typ": "at+jwt"], claims: Self.claimObject(), key: key.privateKey)
+        let missing = try TestJWS.es256(header: ["alg": "ES256", "typ": "at+jwt"], claims: Self.claimObject(), key: key.key.softwareP256!)
         await expectRefused(missing, "the token was signed with an unknown key")
     }
 
@@ -140,16 +140,16 @@ import Testing
         await expectRefused(forged, "the token's signature does not verify")
         // A signature 4 bytes short, still canonical base64url (cutting the text instead would
         // leave a last character with unused bits set, refused before the signature is checked).
-        let signed = try TestJWS.es256(header: header(), claims: Self.claimObject(), key: key.privateKey)
+        let signed = try TestJWS.es256(header: header(), claims: Self.claimObject(), key: key.key.softwareP256!)
         let input = signed[..<(signed.lastIndex(of: ".") ?? signed.endIndex)]
         let signature = try #require(Base64URL.decode(signed[signed.index(after: input.endIndex)...]))
         await expectRefused(input + "." + Base64URL.encode(signature.dropLast(4)), "the token's signature does not verify")
     }
 
     @Test func refusesMalformedClaims() async throws {
-        let noSubject = try TestJWS.es256(header: header(), claims: Self.claimObject(["sub": NSNull()]), key: key.privateKey)
+        let noSubject = try TestJWS.es256(header: header(), claims: Self.claimObject(["sub": NSNull()]), key: key.key.softwareP256!)
         await expectRefused(noSubject, "the token's claims are malformed")
-        let textTime = try TestJWS.es256(header: header(), claims: Self.claimObject(["exp": "soon"]), key: key.privateKey)
+        let textTime = try TestJWS.es256(header: header(), claims: Self.claimObject(["exp": "soon"]), key: key.key.softwareP256!)
         await expectRefused(textTime, "the token's claims are malformed")
     }
 
@@ -206,7 +206,7 @@ import Testing
     /// The first calls race to fill JWTKit's key collection; all of them must succeed.
     @Test func concurrentFirstUseVerifies() async throws {
         let signer = try TokenSigner(active: key, verifying: [SigningKey.generate().publicJWK])
-        let token = try TestJWS.es256(header: header(), claims: Self.claimObject(), key: key.privateKey)
+        let token = try TestJWS.es256(header: header(), claims: Self.claimObject(), key: key.key.softwareP256!)
         try await withThrowingTaskGroup(of: String.self) { group in
             for _ in 0..<16 {
                 group.addTask {
@@ -225,10 +225,10 @@ import Testing
 @Suite struct SigningKeyTests {
     @Test func kidIsDerivedFromThePublicKey() throws {
         let key = SigningKey.generate()
-        let reloaded = SigningKey(privateKey: try P256.Signing.PrivateKey(rawRepresentation: key.privateKey.rawRepresentation))
+        let reloaded = try SigningKey(key: HubPrivateKey(.p256, bytes: key.key.exportableBytes ?? []))
         #expect(reloaded.kid == key.kid)
         #expect(key.kid.count == 16)
-        let digest = Array(SHA256.hash(data: key.privateKey.publicKey.x963Representation))
+        let digest = Array(SHA256.hash(data: key.publicKey.x963Representation))
         #expect(key.kid == Base64URL.encode(digest.prefix(12)))
         #expect(SigningKey.generate().kid != key.kid)
     }
@@ -237,10 +237,10 @@ import Testing
         let key = SigningKey.generate()
         let jwk = key.publicJWK
         #expect(jwk.kty == "EC" && jwk.crv == "P-256" && jwk.use == "sig" && jwk.alg == "ES256" && jwk.kid == key.kid)
-        #expect(try jwk.publicKey().x963Representation == key.privateKey.publicKey.x963Representation)
+        #expect(try jwk.publicKey().x963Representation == key.publicKey.x963Representation)
         let set = JWKSet(keys: [jwk])
         #expect(try JSONDecoder().decode(JWKSet.self, from: JSONEncoder().encode(set)) == set)
-        #expect(TestJWS.jwk(key.privateKey.publicKey) == ["kty": "EC", "crv": "P-256", "x": jwk.x, "y": jwk.y])
+        #expect(TestJWS.jwk(key.publicKey) == ["kty": "EC", "crv": "P-256", "x": jwk.x, "y": jwk.y])
     }
 
     @Test func publicKeyRefusesOtherKeyTypes() throws {

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import HearthCore
+import HearthKeys
 import HearthPKI
 import HearthTesting
 import SwiftASN1
@@ -19,7 +20,7 @@ import X509
             commonName: "Hearth default zone", permittedURIHosts: [Self.host], hostNames: .forHub(hostnames: []),
             root: root.certificate, rootKey: root.key, now: now, lifetime: 365 * 86_400)
         let authority = IssuingAuthority(
-            certificate: zone.certificate, privateKey: .init(zone.key), crlURL: "https://hub/crl", ocspURL: "https://hub/ocsp")
+            certificate: zone.certificate, privateKey: try .init(zone.key), crlURL: "https://hub/crl", ocspURL: "https://hub/ocsp")
         let request = try CertificateRequest(pem: try await CertificateRequestTests.openssl(CertificateRequestTests.p256))
         func issuance(_ uri: String) -> Issuance {
             Issuance(request: request, profile: .device, commonName: "d", subjectAlternativeNames: [.uniformResourceIdentifier(uri)])
@@ -80,7 +81,7 @@ import X509
             hostNames: .forHub(hostnames: ["hub.example.net"]), root: root.certificate, rootKey: root.key, now: now,
             lifetime: 365 * 86_400)
         let authority = IssuingAuthority(
-            certificate: zone.certificate, privateKey: .init(zone.key), crlURL: "https://hub/crl", ocspURL: "https://hub/ocsp")
+            certificate: zone.certificate, privateKey: try .init(zone.key), crlURL: "https://hub/crl", ocspURL: "https://hub/ocsp")
         let request = try CertificateRequest(pem: try await CertificateRequestTests.openssl(CertificateRequestTests.p256))
         func issuance(_ names: [GeneralName]) -> Issuance {
             Issuance(request: request, profile: .server, commonName: "s", subjectAlternativeNames: names)

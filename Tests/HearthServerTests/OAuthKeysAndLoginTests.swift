@@ -333,8 +333,9 @@ import Testing
                 (try await db.oauthKeys.all(), try await db.secondFactors.allSealed())
             }
             try #require(keys.count == 1 && keys[0].kid == kid, "\(keys.map(\.kid))")
-            let raw = try sealer.open(keys[0].sealedKey, name: "oauth-key:\(kid)")
-            let privateKey = try P256.Signing.PrivateKey(rawRepresentation: raw)
+            let opened = try sealer.openKey(keys[0].sealedKey, .p256, name: "oauth-key:\(kid)")
+            let privateKey = try #require(opened.softwareP256)
+            let raw = Array(privateKey.rawRepresentation)
             let jwk = PublicJWK(kid: kid, publicKey: privateKey.publicKey)
             #expect(jwk.x == published[0]["x"] as? String && jwk.y == published[0]["y"] as? String,
                     "the sealed key is not the published one")

@@ -305,10 +305,12 @@ enum PKITools {
 @Suite struct PKIInteropTests {
     // MARK: a. issuance, OCSP and CRLs, checked by openssl
 
-    @Test(arguments: TestEngine.allCases)
-    func opensslVerifiesWhatTheHubIssuesAndSeesItRevoked(engine: TestEngine) async throws {
-        try await TestRequirement.check(engine.requirements)
-        try await withTestHub(engine: engine) { hub in
+    /// Also with every CA key in a PKCS#11 token (SoftHSM2): issuance, OCSP and the CRL are then
+    /// signed in the token, and openssl must not tell the difference.
+    @Test(arguments: [(TestEngine.sqlite, KeyHome.kek), (.postgres, .kek), (.sqlite, .token)])
+    func opensslVerifiesWhatTheHubIssuesAndSeesItRevoked(engine: TestEngine, keys: KeyHome) async throws {
+        try await TestRequirement.check(engine.requirements + keys.requirements)
+        try await withTestHub(engine: engine, keyToken: try await keys.keyToken()) { hub in
             let folder = try TemporaryFolder.make(prefix: "pki-openssl")
             defer { try? FileManager.default.removeItem(at: folder) }
             let root = hub.certificatePath
@@ -435,8 +437,11 @@ enum PKITools {
 
     // MARK: b. the hub's own TLS certificate
 
-    @Test func curlAndSClientTrustTheHubWithItsRootAlone() async throws {
-        try await withTestHub { hub in
+    /// Also with the hub's TLS key in a PKCS#11 token, which then signs every handshake.
+    @Test(arguments: KeyHome.allCases)
+    func curlAndSClientTrustTheHubWithItsRootAlone(keys: KeyHome) async throws {
+        try await TestRequirement.check(keys.requirements)
+        try await withTestHub(keyToken: try await keys.keyToken()) { hub in
             let folder = try TemporaryFolder.make(prefix: "pki-server")
             defer { try? FileManager.default.removeItem(at: folder) }
             let url = "https://127.0.0.1:\(hub.port)/healthz"
@@ -889,7 +894,7 @@ enum PKITools {
                 }
             }
             let stored = try #require(tls)
-            let hubKey = try HubCertificate.unseal(stored.sealedKey, certificatePEM: stored.certificatePEM, with: sealer).privateKey
+            let hubKey = try HubCertificate.unseal(stored.sealedKey, certificatePEM: stored.certificatePEM, with: sealer).privateKey.softwareP256!
             keys.append(Key(name: "hub TLS", needles: needles(raw: hubKey.rawRepresentation, der: hubKey.derRepresentation,
                                                               pem: hubKey.pemRepresentation), sealed: Data(stored.sealedKey)))
             return keys

@@ -1,20 +1,27 @@
 import Crypto
 import struct Foundation.Date
+import HearthCore
 
 /// The hub's audit key: signs checkpoints whose origin is the key's name.
 public struct CheckpointSigner: Sendable {
     public let origin: String
-    private let key: Curve25519.Signing.PrivateKey
+    private let key: HubPrivateKey
 
     public init(origin: String, key: Curve25519.Signing.PrivateKey) throws {
+        try self.init(origin: origin, key: HubPrivateKey(key))
+    }
+
+    /// With the hub's audit key, which may sign in its PKCS#11 token.
+    public init(origin: String, key: HubPrivateKey) throws {
         guard NoteVerifierKey.isValidName(origin) else { throw CheckpointError.malformed("invalid origin \(origin)") }
+        guard key.algorithm == .ed25519 else { throw CheckpointError.malformed("a checkpoint key is an Ed25519 key") }
         self.origin = origin
         self.key = key
     }
 
     public var verifierKey: NoteVerifierKey {
-        // The name was validated in init and the key is 32 bytes, so this cannot fail.
-        try! NoteVerifierKey(name: origin, publicKey: Array(key.publicKey.rawRepresentation))
+        // The name was validated in init and the key is a 32-byte Ed25519 key, so this cannot fail.
+        try! NoteVerifierKey(name: origin, publicKey: key.publicKeyBytes)
     }
 
     /// The signed note for the tree head of `size` leaves with `rootHash`, stamped `time`.

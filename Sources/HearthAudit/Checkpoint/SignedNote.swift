@@ -55,10 +55,15 @@ public enum SignedNote {
 
     /// The note text followed by a blank line and one signature line.
     public static func sign(_ text: String, name: String, key: Curve25519.Signing.PrivateKey) throws -> String {
+        try sign(text, name: name, key: HubPrivateKey(key))
+    }
+
+    /// The same, with the hub's key (which may sign in its PKCS#11 token).
+    public static func sign(_ text: String, name: String, key: HubPrivateKey) throws -> String {
         guard text.hasSuffix("\n"), !text.contains("\n\n"), !hasForbiddenControl(text) else {
             throw CheckpointError.malformed("a note text ends in a newline and has no blank line or control character")
         }
-        let verifier = try NoteVerifierKey(name: name, publicKey: Array(key.publicKey.rawRepresentation))
+        let verifier = try NoteVerifierKey(name: name, publicKey: key.publicKeyBytes)
         let signature = try key.signature(for: Array(text.utf8))
         let payload = Data(verifier.keyID + Array(signature)).base64EncodedString()
         return text + "\n" + signaturePrefix + name + " " + payload + "\n"
@@ -67,10 +72,15 @@ public enum SignedNote {
     /// A witness's cosignature line over a note's `text` (a checkpoint body), made at `timestamp`
     /// (seconds since 1970): the key signs `cosignature/v1`, the time and the text (C2SP tlog-cosignature).
     public static func cosign(_ text: String, name: String, key: Curve25519.Signing.PrivateKey, timestamp: Int64) throws -> String {
+        try cosign(text, name: name, key: HubPrivateKey(key), timestamp: timestamp)
+    }
+
+    /// The same, with the hub's key (which may sign in its PKCS#11 token).
+    public static func cosign(_ text: String, name: String, key: HubPrivateKey, timestamp: Int64) throws -> String {
         guard text.hasSuffix("\n"), !text.contains("\n\n"), !hasForbiddenControl(text), timestamp >= 0 else {
             throw CheckpointError.malformed("a cosigned text ends in a newline and has no blank line or control character")
         }
-        let verifier = try NoteVerifierKey(name: name, publicKey: Array(key.publicKey.rawRepresentation), type: .cosignature)
+        let verifier = try NoteVerifierKey(name: name, publicKey: key.publicKeyBytes, type: .cosignature)
         let signature = try key.signature(for: cosignedMessage(text, timestamp: timestamp))
         let payload = Data(verifier.keyID + bigEndian(timestamp) + Array(signature)).base64EncodedString()
         return signaturePrefix + name + " " + payload + "\n"

@@ -4,19 +4,20 @@ import HearthAudit
 import HearthCore
 import HearthStore
 
-/// The hub's Ed25519 audit key: made at init, sealed under the KEK like every hub key, and used
+/// The hub's Ed25519 audit key: made at init, sealed under the KEK like every hub key (or made in
+/// the hub's PKCS#11 token), and used
 /// only to sign checkpoints of the log named `<trust domain>/audit`.
 public enum AuditKey {
     public static func origin(trustDomain: String) -> String { "\(trustDomain)/audit" }
 
     /// A new key, sealed for storage.
     package static func generate(trustDomain: String, sealer: KeySealer, now: Date) throws -> AuditRecords.SigningKey {
-        let key = Curve25519.Signing.PrivateKey()
+        let key = try sealer.makeKey(.ed25519, label: "hearth audit \(trustDomain)")
         let verifier = try CheckpointSigner(origin: origin(trustDomain: trustDomain), key: key).verifierKey
         let keyID = verifier.keyID.hexString
         return AuditRecords.SigningKey(
             keyID: keyID, verifierKey: verifier.description,
-            sealedKey: try sealer.seal(Array(key.rawRepresentation), name: sealedName(keyID)), createdAt: now)
+            sealedKey: try sealer.store(key, name: sealedName(keyID)), createdAt: now)
     }
 
     /// The checkpoint signer from the newest stored key; a hub made before the audit log existed
@@ -31,9 +32,9 @@ public enum AuditKey {
             try await db.audit.insert(key)
             return (key, identity.trustDomain)
         }
-        let raw = try sealer.open(stored.0.sealedKey, name: sealedName(stored.0.keyID))
         return try CheckpointSigner(
-            origin: origin(trustDomain: stored.1), key: try Curve25519.Signing.PrivateKey(rawRepresentation: raw))
+            origin: origin(trustDomain: stored.1),
+            key: try sealer.openKey(stored.0.sealedKey, .ed25519, name: sealedName(stored.0.keyID)))
     }
 
     /// The verifier key of the newest signing key, read from the database.

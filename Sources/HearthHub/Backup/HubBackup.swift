@@ -9,7 +9,9 @@ import HearthStoreSQLite
 public enum HubBackup {
     static let databaseEntry = "hearth.sqlite"
     /// The data folder's files a restored hub needs beside its database; absent ones are skipped.
-    static let folderFiles = ["kek", "ca-root.pem", AuditCheckpointFile.fileName, "detection.json"]
+    /// `pkcs11.json` names the token a hub's signing keys live in (the keys stay in the token, and
+    /// the PIN in its own file: neither is in a backup).
+    static let folderFiles = ["kek", "ca-root.pem", AuditCheckpointFile.fileName, "detection.json", "pkcs11.json"]
     static let firmwareFolder = "firmware"
 
     public static func make(

@@ -6,7 +6,7 @@ import HearthOAuth
 import HearthStore
 
 /// The hub's token-signing keys: one active ES256 key and the retired ones still published until
-/// every token they signed has expired. Keys are sealed under the KEK; every process reloads the
+/// every token they signed has expired. Keys are sealed under the KEK (or live in the hub's token); every process reloads the
 /// set when another one rotates it.
 package actor OAuthKeyring {
     /// RFC 9068 tokens here live at most this long; a retired key is published this long (plus
@@ -47,12 +47,11 @@ package actor OAuthKeyring {
         guard let active = records.first(where: { $0.retiredAt == nil }) else {
             throw HearthError(.storageUnavailable, "no active token-signing key")
         }
-        let key = try P256.Signing.PrivateKey(
-            rawRepresentation: try sealer.open(active.sealedKey, name: Self.sealName(active.kid)))
+        let key = try sealer.openKey(active.sealedKey, .p256, name: Self.sealName(active.kid))
         let verifying = try records.filter { $0.retiredAt != nil }.map {
             try JSONDecoder().decode(PublicJWK.self, from: Data($0.publicJWK.utf8))
         }
-        signer = try TokenSigner(active: SigningKey(kid: active.kid, privateKey: key), verifying: verifying)
+        signer = try TokenSigner(active: SigningKey(kid: active.kid, key: key), verifying: verifying)
         self.revision = revision
     }
 
@@ -79,10 +78,10 @@ package actor OAuthKeyring {
     private static func addKey(
         in db: StoreSession, sealer: KeySealer, actor: AuditActor, action: AuditAction, details: [String: String] = [:]
     ) async throws -> String {
-        let key = SigningKey.generate()
+        let key = try SigningKey(key: sealer.makeKey(.p256, label: "hearth token signing"))
         let jwk = String(decoding: try JSONEncoder().encode(key.publicJWK), as: UTF8.self)
         try await db.oauthKeys.insert(OAuthSigningKeyRecord(
-            kid: key.kid, sealedKey: try sealer.seal(Array(key.privateKey.rawRepresentation), name: sealName(key.kid)),
+            kid: key.kid, sealedKey: try sealer.store(key.key, name: sealName(key.kid)),
             publicJWK: jwk, createdAt: db.clock.now))
         try await db.audit.append(AuditEvent(
             action, actor: actor, subject: "oauth-key:\(key.kid)", household: nil, reason: "token-signing key (ES256)", details: details))

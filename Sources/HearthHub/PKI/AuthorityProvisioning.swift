@@ -33,7 +33,7 @@ package enum AuthorityProvisioning {
             created.append(root)
         }
         // Unsealed only if an intermediate is missing.
-        var rootKey: P384.Signing.PrivateKey?
+        var rootKey: HubPrivateKey?
         for household in try await db.households.all() {
             for zone in try await db.households.zones(of: household.id)
             where !existing.contains(where: {
@@ -65,30 +65,32 @@ package enum AuthorityProvisioning {
         in db: StoreSession, sealer: KeySealer, trustDomain: String, actor: AuditActor, now: Date
     ) async throws -> AuthorityRecord {
         let (certificate, key) = try AuthorityFactory.makeRoot(
-            commonName: "Hearth root \(trustDomain)", now: now, lifetime: rootLifetime)
+            commonName: "Hearth root \(trustDomain)", key: try sealer.makeKey(.p384, label: "hearth root CA \(trustDomain)"),
+            now: now, lifetime: rootLifetime)
         return try await store(
-            certificate: certificate, keyDER: Array(key.derRepresentation), role: .root, household: nil, zone: nil,
+            certificate: certificate, key: key, role: .root, household: nil, zone: nil,
             in: db, sealer: sealer, actor: actor, reason: "hub root CA", now: now)
     }
 
     @discardableResult
     package static func createIntermediate(
-        in db: StoreSession, sealer: KeySealer, root: AuthorityRecord, rootKey: P384.Signing.PrivateKey,
+        in db: StoreSession, sealer: KeySealer, root: AuthorityRecord, rootKey: HubPrivateKey,
         hostNames: HostNameConstraints, namespace: IdentityNamespace, zone: Zone, actor: AuditActor, reason: String,
         now: Date
     ) async throws -> AuthorityRecord {
         let (certificate, key) = try AuthorityFactory.makeIntermediate(
             commonName: "Hearth \(zone) CA \(namespace.householdID)", permittedURIHosts: [namespace.host],
             hostNames: hostNames,
-            root: try Certificate(derEncoded: root.certificateDER), rootKey: rootKey, now: now,
+            root: try Certificate(derEncoded: root.certificateDER), rootKey: rootKey,
+            key: try sealer.makeKey(.p256, label: "hearth \(zone) CA \(namespace.householdID)"), now: now,
             lifetime: intermediateLifetime)
         return try await store(
-            certificate: certificate, keyDER: Array(key.derRepresentation), role: .intermediate,
+            certificate: certificate, key: key, role: .intermediate,
             household: namespace.householdID, zone: zone, in: db, sealer: sealer, actor: actor, reason: reason, now: now)
     }
 
     private static func store(
-        certificate: Certificate, keyDER: [UInt8], role: AuthorityRecord.Role, household: HouseholdID?, zone: Zone?,
+        certificate: Certificate, key: HubPrivateKey, role: AuthorityRecord.Role, household: HouseholdID?, zone: Zone?,
         in db: StoreSession, sealer: KeySealer, actor: AuditActor, reason: String, now: Date
     ) async throws -> AuthorityRecord {
         let id = try LoadedAuthority.id(of: certificate)
@@ -100,7 +102,7 @@ package enum AuthorityProvisioning {
             ]))
         let record = AuthorityRecord(
             id: id, role: role, householdID: household?.rawValue, zone: zone?.name, state: .active,
-            certificateDER: try certificate.derBytes, sealedKey: try sealer.seal(keyDER, name: LoadedAuthority.sealedName(id)),
+            certificateDER: try certificate.derBytes, sealedKey: try sealer.store(key, name: LoadedAuthority.sealedName(id)),
             keyFingerprint: KeyFingerprint.of(certificate.publicKey), notBefore: certificate.notValidBefore,
             notAfter: certificate.notValidAfter, createdAt: now, auditSeq: entry.index)
         try await db.pki.insert(record)

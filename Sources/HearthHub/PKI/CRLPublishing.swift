@@ -1,6 +1,7 @@
 import Foundation
 import HearthAudit
 import HearthCore
+import HearthKeys
 import HearthPKI
 import HearthStore
 import SwiftASN1
@@ -31,7 +32,7 @@ package enum CRLPublishing {
         } else {
             signer = IssuingAuthority(
                 certificate: authority.certificate,
-                privateKey: Certificate.PrivateKey(try RootKey.unseal(authority.record, sealer: sealer)),
+                privateKey: try Certificate.PrivateKey(RootKey.unseal(authority.record, sealer: sealer)),
                 crlURL: PKIURLs.crl(publicURL: publicURL, issuer: authority.id), ocspURL: PKIURLs.ocsp(publicURL: publicURL))
             revoked = try await db.pki.authorities().filter { $0.role == .intermediate && $0.state == .revoked }.map {
                 let certificate = try Certificate(derEncoded: $0.certificateDER)

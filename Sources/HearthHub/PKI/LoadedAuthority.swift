@@ -1,5 +1,6 @@
 import Crypto
 import HearthCore
+import HearthKeys
 import HearthPKI
 import HearthStore
 import SwiftASN1
@@ -26,16 +27,15 @@ public final class LoadedAuthority: Sendable {
         self.certificate = try Certificate(derEncoded: record.certificateDER)
         self.pem = PEMText.certificate(record.certificateDER)
         if record.role == .intermediate {
-            let der = try sealer.open(record.sealedKey, name: Self.sealedName(record.id))
-            let key = try P256.Signing.PrivateKey(derRepresentation: der)
+            let key = try Certificate.PrivateKey(sealer.openKey(record.sealedKey, .p256, name: Self.sealedName(record.id)))
             // The sealed name binds a key to its row; this binds it to the certificate, so a
             // mix-up could never sign under another CA's name.
-            guard Certificate.PublicKey(key.publicKey) == certificate.publicKey else {
+            guard key.publicKey == certificate.publicKey else {
                 throw HearthError(.storageUnavailable, "the stored key of CA \(record.id) does not match its certificate")
             }
             let issuing = IssuingAuthority(
                 certificate: certificate,
-                privateKey: Certificate.PrivateKey(key),
+                privateKey: key,
                 crlURL: PKIURLs.crl(publicURL: publicURL, issuer: record.id), ocspURL: PKIURLs.ocsp(publicURL: publicURL))
             self.issuing = issuing
             ocsp = OCSPResponder(authority: issuing)
@@ -56,10 +56,10 @@ public final class LoadedAuthority: Sendable {
     }
 }
 
-/// The root's private key, unsealed only for the operations that need it.
+/// The root's private key, unsealed (or found in the token) only for the operations that need it.
 package enum RootKey {
-    package static func unseal(_ root: AuthorityRecord, sealer: KeySealer) throws -> P384.Signing.PrivateKey {
-        try P384.Signing.PrivateKey(derRepresentation: sealer.open(root.sealedKey, name: LoadedAuthority.sealedName(root.id)))
+    package static func unseal(_ root: AuthorityRecord, sealer: KeySealer) throws -> HubPrivateKey {
+        try sealer.openKey(root.sealedKey, .p384, name: LoadedAuthority.sealedName(root.id))
     }
 }
 

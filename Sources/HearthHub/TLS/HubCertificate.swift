@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import HearthAudit
 import HearthCore
+import HearthKeys
 import HearthPKI
 import HearthStore
 import SwiftASN1
@@ -9,15 +10,16 @@ import X509
 
 /// The hub's TLS server identity: a P-256 key and a `server` certificate issued by the first
 /// household's `default` zone CA, so clients trust it through the hub's root (`curl --cacert
-/// ca-root.pem`, no `-k`). The key exists in clear only in memory: at rest it is sealed under the KEK.
+/// ca-root.pem`, no `-k`). The key exists in clear only in memory: at rest it is sealed under the KEK
+/// (or it lives in the hub's PKCS#11 token and signs handshakes there).
 public struct HubCertificate: Sendable {
     public static let keyName = "hub-tls"
 
-    public let privateKey: P256.Signing.PrivateKey
+    public let privateKey: HubPrivateKey
     /// The hub's certificate followed by its issuing intermediate.
     public let certificatePEM: String
 
-    public init(privateKey: P256.Signing.PrivateKey, certificatePEM: String) {
+    public init(privateKey: HubPrivateKey, certificatePEM: String) {
         self.privateKey = privateKey
         self.certificatePEM = certificatePEM
     }
@@ -64,9 +66,9 @@ public struct HubCertificate: Sendable {
         in db: StoreSession, authorities: AuthoritySet, trustDomain: String, household: HouseholdID, hostnames: [String],
         sealer: KeySealer, actor: AuditActor, now: Date
     ) async throws -> HubCertificate {
-        let key = P256.Signing.PrivateKey()
+        let key = try sealer.makeKey(.p256, label: "hearth hub TLS")
         let csr = try CertificateSigningRequest(
-            version: .v1, subject: try DistinguishedName { CommonName("hub") }, privateKey: .init(key),
+            version: .v1, subject: try DistinguishedName { CommonName("hub") }, privateKey: try Certificate.PrivateKey(key),
             attributes: CertificateSigningRequest.Attributes(), signatureAlgorithm: .ecdsaWithSHA256)
         var serializer = DER.Serializer()
         try serializer.serialize(csr)
@@ -79,13 +81,12 @@ public struct HubCertificate: Sendable {
             in: db, authorities: authorities, trustDomain: trustDomain, actor: actor, now: now)
         let hub = HubCertificate(privateKey: key, certificatePEM: issued.chainPEM)
         try await db.hub.replace(.init(
-            name: keyName, sealedKey: try sealer.seal(Array(key.derRepresentation), name: keyName),
+            name: keyName, sealedKey: try sealer.store(key, name: keyName),
             certificatePEM: issued.chainPEM, createdAt: now))
         return hub
     }
 
     public static func unseal(_ sealedKey: [UInt8], certificatePEM: String, with sealer: KeySealer) throws -> HubCertificate {
-        let der = try sealer.open(sealedKey, name: keyName)
-        return HubCertificate(privateKey: try P256.Signing.PrivateKey(derRepresentation: der), certificatePEM: certificatePEM)
+        HubCertificate(privateKey: try sealer.openKey(sealedKey, .p256, name: keyName), certificatePEM: certificatePEM)
     }
 }

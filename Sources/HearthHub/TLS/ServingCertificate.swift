@@ -1,4 +1,6 @@
 import Crypto
+import HearthCore
+import HearthKeys
 import HearthPairing
 import NIOCore
 import NIOSSL
@@ -71,7 +73,7 @@ package final class ServingCertificate: Sendable {
         guard let leaf = chain.first else { throw NIOSSLError.failedToLoadCertificate }
         return Pair(
             chain: chain,
-            key: try NIOSSLPrivateKey(bytes: Array(certificate.privateKey.pemRepresentation.utf8), format: .pem),
+            key: try NIOSSLPrivateKey(certificate.privateKey),
             pem: certificate.certificatePEM,
             keyHash: try PairingMaterial.keyHash(of: Certificate(derEncoded: try leaf.toDERBytes())))
     }

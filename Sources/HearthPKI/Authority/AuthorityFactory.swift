@@ -1,5 +1,7 @@
 import Crypto
 import Foundation
+import HearthCore
+import HearthKeys
 import SwiftASN1
 import X509
 
@@ -10,15 +12,16 @@ import X509
 /// Which URI hosts an intermediate may certify is the caller's decision (see docs/pki.md): RFC 5280
 /// URI name constraints compare only the host of a URI, never its path.
 public enum AuthorityFactory {
-    public static func makeRoot(commonName: String, now: Date, lifetime: TimeInterval) throws
-        -> (certificate: Certificate, key: P384.Signing.PrivateKey)
-    {
-        let key = P384.Signing.PrivateKey()
+    /// The root certificate for `key` (a new software key unless given one, e.g. made in a token).
+    public static func makeRoot(
+        commonName: String, key: HubPrivateKey = .generate(.p384), now: Date, lifetime: TimeInterval
+    ) throws -> (certificate: Certificate, key: HubPrivateKey) {
+        let signer = try Certificate.PrivateKey(key)
         let name = try DistinguishedName {
             OrganizationName("Hearth")
             CommonName(commonName)
         }
-        let publicKey = Certificate.PublicKey(key.publicKey)
+        let publicKey = signer.publicKey
         let certificate = try Certificate(
             version: .v3, serialNumber: CertificateIssuer.randomSerial(), publicKey: publicKey,
             notValidBefore: now.addingTimeInterval(-CertificateIssuer.backdating), notValidAfter: now.addingTimeInterval(lifetime),
@@ -28,7 +31,7 @@ public enum AuthorityFactory {
                 Critical(KeyUsage(keyCertSign: true, cRLSign: true))
                 SubjectKeyIdentifier(hash: publicKey)
             },
-            issuerPrivateKey: .init(key))
+            issuerPrivateKey: signer)
         return (certificate, key)
     }
 
@@ -36,10 +39,9 @@ public enum AuthorityFactory {
     /// to the DNS names of `hostNames`.
     public static func makeIntermediate(
         commonName: String, permittedURIHosts: [String], hostNames: HostNameConstraints, root: Certificate,
-        rootKey: P384.Signing.PrivateKey, now: Date, lifetime: TimeInterval
-    ) throws -> (certificate: Certificate, key: P256.Signing.PrivateKey) {
-        let key = P256.Signing.PrivateKey()
-        let publicKey = Certificate.PublicKey(key.publicKey)
+        rootKey: HubPrivateKey, key: HubPrivateKey = .generate(.p256), now: Date, lifetime: TimeInterval
+    ) throws -> (certificate: Certificate, key: HubPrivateKey) {
+        let publicKey = try Certificate.PrivateKey(key).publicKey
         let rootKeyID = try root.extensions.subjectKeyIdentifier?.keyIdentifier
             ?? SubjectKeyIdentifier(hash: root.publicKey).keyIdentifier
         let certificate = try Certificate(
@@ -59,7 +61,7 @@ public enum AuthorityFactory {
                 SubjectKeyIdentifier(hash: publicKey)
                 AuthorityKeyIdentifier(keyIdentifier: rootKeyID)
             },
-            issuerPrivateKey: .init(rootKey))
+            issuerPrivateKey: try Certificate.PrivateKey(rootKey))
         return (certificate, key)
     }
 }

@@ -7,6 +7,7 @@ import HearthCommandLine
 import HearthCore
 import HearthPKI
 import HearthHub
+import HearthPKCS11
 import HearthServer
 import HearthStore
 import Logging
@@ -39,6 +40,9 @@ struct PKIBench: AsyncParsableCommand {
     @Option(name: .long, help: "CSRs to pre-generate (default 12,000 per second of the run).")
     var csrs: Int?
 
+    /// With --pkcs11, the CA keys are made in that token and every certificate is signed there.
+    @OptionGroup var token: TokenOptions
+
     @OptionGroup var log: LogOptions
 
     func run() async throws {
@@ -47,7 +51,8 @@ struct PKIBench: AsyncParsableCommand {
         let requests = try await Self.makeCSRs(count)
         logger.notice("made \(requests.count) CSRs; issuing for \(seconds) s")
         try await database.withStore(logger: logger) { store in
-            let sealer = try KeySealer(kek: SecureRandom.bytes(32))
+            let keyToken = try token.settings().map(PKCS11Token.init)
+            let sealer = try KeySealer(kek: SecureRandom.bytes(32), token: keyToken)
             let initial = try await PasswordHasher.withHasher(parameters: .init(logN: 10, r: 8, p: 1), threads: 1) { hasher in
                 try await HubBootstrap.initialize(
                     store: store, sealer: sealer, hasher: hasher, householdName: "bench",
@@ -78,7 +83,8 @@ struct PKIBench: AsyncParsableCommand {
             }
             let cpu = Self.cpuSeconds() - cpuBefore
             Output.print("""
-                engine: \(store.engine.dialect.name)  issuers: \(concurrency)  duration: \(seconds) s
+                engine: \(store.engine.dialect.name)  issuers: \(concurrency)  duration: \(seconds) s  \
+                CA keys: \(keyToken.map { "in the \($0.description)" } ?? "sealed under the KEK, in memory while the hub runs")
                 issued: \(result.count)  rate: \(Int(result.rate)) certificates/s  latency p50: \(result.p50) ms  \
                 p99: \(result.p99) ms  cpu: \(String(format: "%.3f", cpu * 1000 / Double(max(result.count, 1)))) ms/certificate
                 """)

@@ -287,15 +287,17 @@ struct CA: AsyncParsableCommand {
             } else {
                 next = try store.dataFolder.makeNextKeyEncryptionKey()
             }
-            let count = try await store.withStore(logger: logger) { db in
+            let outcome = try await store.withStore(logger: logger) { db in
                 try await KEKRotation.reseal(
                     store: db, from: old, to: try KeySealer(kek: next), actor: .system("cli"))
             }
+            let inToken = outcome.inToken > 0 ? " (\(outcome.inToken) signing keys live in the PKCS#11 token: nothing to re-seal)" : ""
             if usesEnvironment {
-                Output.print("re-sealed \(count) keys; now set HEARTH_KEK to the value of HEARTH_NEW_KEK for every hub process")
+                Output.print(
+                    "re-sealed \(outcome.resealed) keys\(inToken); now set HEARTH_KEK to the value of HEARTH_NEW_KEK for every hub process")
             } else {
                 try store.dataFolder.installNextKeyEncryptionKey()
-                Output.print("re-sealed \(count) keys under a new KEK in \(store.dataFolder.kekPath)")
+                Output.print("re-sealed \(outcome.resealed) keys under a new KEK in \(store.dataFolder.kekPath)\(inToken)")
             }
         }
     }

@@ -3,6 +3,7 @@ import Foundation
 import HearthCommandLine
 import HearthCore
 import HearthHub
+import HearthPKCS11
 import HearthServer
 import HearthStore
 import Logging
@@ -110,11 +111,13 @@ struct Init: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var initOptions: InitOptions
+    @OptionGroup var token: TokenOptions
     @OptionGroup var log: LogOptions
 
     func run() async throws {
         let logger = try log.makeLogger()
         try initOptions.validate()
+        let tokenSettings = try token.settings()
         let folder = store.dataFolder
         guard folder.isMissingOrEmpty else {
             throw HearthError(
@@ -127,6 +130,7 @@ struct Init: AsyncParsableCommand {
         try folder.create()
         let initial: InitialOwner
         do {
+            try tokenSettings?.write(folder: folder.path)
             initial = try await store.withStore(logger: logger) { db in
                 guard try await !HubBootstrap.isInitialized(db) else {
                     throw HearthError(
@@ -137,10 +141,14 @@ struct Init: AsyncParsableCommand {
             }
         } catch {
             // Leave no trace of a failed init: remove the folder this run made, if it is still empty.
+            if tokenSettings != nil { try? FileManager.default.removeItem(atPath: folder.path + "/" + PKCS11Settings.fileName) }
             if !existed, folder.isMissingOrEmpty { try? FileManager.default.removeItem(atPath: folder.path) }
             throw error
         }
         InitReport.show(initial, folder: folder, location: location)
+        if let tokenSettings {
+            Output.print("Signing keys (CAs, TLS, token signing, audit) live in the PKCS#11 token: \(tokenSettings.module), slot \(tokenSettings.slot).")
+        }
         Output.print("Start it with: hearth serve --data \(folder.path)")
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import HearthCommandLine
 import HearthCore
 import HearthDevice
+import HearthTPM
 import HearthPairing
 
 /// `hearth device …`: a virtual device, for trying Hearth without hardware and for scripts and
@@ -18,8 +19,21 @@ struct DeviceCommand: AsyncParsableCommand {
         @Option(name: .long, help: "The device's state folder (keys, certificates, device.json).")
         var state: String
 
+        @Option(
+            name: .long,
+            help: "Keep the device's keys in a TPM 2.0, where they are made and never leave: /dev/tpmrm0, or swtpm:host=127.0.0.1,port=2321 (env HEARTH_DEVICE_TPM).")
+        var tpm: String?
+
         func device(_ log: LogOptions) throws -> VirtualDevice {
-            VirtualDevice(stateFolder: URL(fileURLWithPath: state), logger: try log.makeLogger())
+            let folder = URL(fileURLWithPath: state)
+            guard let address = tpm ?? Environment.value("HEARTH_DEVICE_TPM") else {
+                if FileManager.default.fileExists(atPath: folder.appendingPathComponent(TPMKeyStore.currentName).path) {
+                    throw ValidationError("this device's key is in a TPM: give --tpm (or HEARTH_DEVICE_TPM)")
+                }
+                return VirtualDevice(stateFolder: folder, logger: try log.makeLogger())
+            }
+            let keys = TPMKeyStore(folder: folder, tpm: TPM(try TPMAddress(parsing: address)))
+            return VirtualDevice(stateFolder: folder, keys: keys, logger: try log.makeLogger())
         }
     }
 

@@ -3,6 +3,7 @@ import Foundation
 import HearthCommandLine
 import HearthCore
 import HearthHub
+import HearthPKCS11
 import HearthServer
 import HearthStore
 import Logging
@@ -26,14 +27,16 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// The KEK from `HEARTH_KEK` (base64 of 32 bytes) if set, else the data folder's `kek` file;
-    /// the KEK of a rotation under way (`HEARTH_NEW_KEK` or `kek.next`) also opens keys.
+    /// the KEK of a rotation under way (`HEARTH_NEW_KEK` or `kek.next`) also opens keys. With the
+    /// folder's pkcs11.json, signing keys are made and used in that token.
     func sealer(create: Bool) throws -> KeySealer {
+        let token = try PKCS11Settings.read(folder: dataFolder.path).map(PKCS11Token.init)
         if let kek = try Self.environmentKEK("HEARTH_KEK") {
-            return try KeySealer(kek: kek, alternates: [try Self.environmentKEK("HEARTH_NEW_KEK")].compactMap { $0 })
+            return try KeySealer(kek: kek, alternates: [try Self.environmentKEK("HEARTH_NEW_KEK")].compactMap { $0 }, token: token)
         }
         return try KeySealer(
             kek: dataFolder.keyEncryptionKey(create: create),
-            alternates: [try dataFolder.nextKeyEncryptionKey()].compactMap { $0 })
+            alternates: [try dataFolder.nextKeyEncryptionKey()].compactMap { $0 }, token: token)
     }
 
     static func environmentKEK(_ name: String) throws -> [UInt8]? {

@@ -110,15 +110,15 @@ public struct AuditWitness: Sendable {
     }
 
     private struct Key {
-        let privateKey: Curve25519.Signing.PrivateKey
+        let privateKey: HubPrivateKey
         let verifier: NoteVerifierKey
     }
 
     private func signingKey() async throws -> Key {
         guard let sealer else { throw HearthError(.sealing, "cosigning needs the hub's KEK") }
         let (stored, verifier) = try await storedKey()
-        let privateKey = try Curve25519.Signing.PrivateKey(rawRepresentation: try sealer.open(stored.sealedKey, name: Self.keyName))
-        guard Array(privateKey.publicKey.rawRepresentation) == verifier.publicKey else {
+        let privateKey = try sealer.openKey(stored.sealedKey, .ed25519, name: Self.keyName)
+        guard privateKey.publicKeyBytes == verifier.publicKey else {
             throw HearthError(.conflict, "the sealed witness key does not match its recorded verifier key")
         }
         return Key(privateKey: privateKey, verifier: verifier)
@@ -143,11 +143,11 @@ public struct AuditWitness: Sendable {
         return try await store.write { db in
             // Another process may have made it since the read.
             if let key = try await db.hub.key(named: Self.keyName) { return key }
-            let key = Curve25519.Signing.PrivateKey()
+            let key = try sealer.makeKey(.ed25519, label: "hearth witness \(trustDomain)")
             let verifier = try NoteVerifierKey(
-                name: Self.name(trustDomain: trustDomain), publicKey: Array(key.publicKey.rawRepresentation), type: .cosignature)
+                name: Self.name(trustDomain: trustDomain), publicKey: key.publicKeyBytes, type: .cosignature)
             let sealed = HubRecords.SealedKey(
-                name: Self.keyName, sealedKey: try sealer.seal(Array(key.rawRepresentation), name: Self.keyName),
+                name: Self.keyName, sealedKey: try sealer.store(key, name: Self.keyName),
                 certificatePEM: verifier.description, createdAt: db.clock.now)
             try await db.hub.insert(sealed)
             return sealed

@@ -18,8 +18,9 @@ extension NIOSSLPrivateKey {
 }
 
 /// A P-256 TLS key in a token: BoringSSL hands each handshake's CertificateVerify input here and
-/// the token signs its digest. The signature is made on the connection's event loop; a token
-/// answers in about a millisecond (BENCHMARKS.md), no more than the handshake's own key agreement.
+/// the token signs its digest. The signature is made on the connection's event loop: SoftHSM
+/// answers in a fraction of a millisecond (BENCHMARKS.md); a TPM, which derives the key again for
+/// each signature, takes milliseconds, which a device making a handful of handshakes can afford.
 struct TokenTLSKey: NIOSSLCustomPrivateKey, Hashable {
     let key: HubPrivateKey
 

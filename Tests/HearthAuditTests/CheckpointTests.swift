@@ -49,6 +49,25 @@ import Testing
         }
     }
 
+    /// Found by the `witness` fuzz target: a note whose log signature came before a malformed line
+    /// opened with the log's key, while a witness's cosignature after that line could not be read.
+    /// A malformed signature line now makes the whole note malformed, for every key.
+    @Test func aMalformedSignatureLineAnywhereMakesTheNoteMalformed() throws {
+        let note = try signer.sign(size: 42, rootHash: root, time: time)
+        let verifier = LogVerifier(key: signer.verifierKey)
+        for bad in ["\u{2014} name%AAAAAAA=\n", "\u{2014}  AAAAAAA=\n", "\u{2014} name AA==\n", "- name AAAAAAA=\n", "\u{2014} a b AAAAAAA=\n"] {
+            #expect(throws: CheckpointError.self, "\(bad)") { try verifier.open(note + bad) }
+        }
+        let witness = Curve25519.Signing.PrivateKey()
+        let witnessKey = try NoteVerifierKey(
+            name: "witness.example", publicKey: Array(witness.publicKey.rawRepresentation), type: .cosignature)
+        let checkpoint = try verifier.open(note)
+        let cosignature = try SignedNote.cosign(checkpoint.body, name: witnessKey.name, key: witness, timestamp: 1_800_000_000)
+        #expect(try SignedNote.openCosigned(note + cosignature, verifier: witnessKey).text == checkpoint.body)
+        #expect(throws: CheckpointError.self) { try SignedNote.openCosigned(note + "\u{2014} x%y\n" + cosignature, verifier: witnessKey) }
+        #expect(throws: CheckpointError.self) { try verifier.open(note + "\u{2014} x%y\n" + cosignature) }
+    }
+
     @Test func aProofIsCheckedAgainstTheSignedCheckpointOnly() throws {
         let tree = ReferenceTree(leafHashes: (0..<11).map { MerkleHash.leaf([UInt8($0)]) })
         let verifier = LogVerifier(key: signer.verifierKey)

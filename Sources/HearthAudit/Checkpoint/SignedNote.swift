@@ -110,13 +110,19 @@ public enum SignedNote {
         let signatureLines = note[separator.upperBound...].split(separator: "\n", omittingEmptySubsequences: false).dropLast()
         guard !signatureLines.isEmpty else { throw CheckpointError.malformed("no signature lines") }
         let publicKey = try Curve25519.Signing.PublicKey(rawRepresentation: verifier.publicKey)
-        for line in signatureLines {
+        // Every line is checked before any is used: a note is well-formed or not whichever key
+        // reads it (the fuzzer found a note the log's key opened, its signature coming first,
+        // while a witness's line after a malformed one could not be read).
+        let signatures = try signatureLines.map { line -> (name: Substring, payload: Data) in
             guard line.hasPrefix(signaturePrefix) else { throw CheckpointError.malformed("a signature line must start with an em dash") }
             let fields = line.dropFirst(signaturePrefix.count).split(separator: " ", omittingEmptySubsequences: false)
-            guard fields.count == 2, let payload = Data(base64Encoded: String(fields[1])), payload.count > 4 else {
+            guard fields.count == 2, !fields[0].isEmpty, let payload = Data(base64Encoded: String(fields[1])), payload.count > 4 else {
                 throw CheckpointError.malformed("a signature line is `— <name> <base64>`")
             }
-            guard fields[0] == verifier.name, Array(payload.prefix(4)) == verifier.keyID else { continue }
+            return (fields[0], payload)
+        }
+        for (name, payload) in signatures {
+            guard name == verifier.name, Array(payload.prefix(4)) == verifier.keyID else { continue }
             switch verifier.type {
             case .ed25519:
                 guard publicKey.isValidSignature(payload.dropFirst(4), for: Array(text.utf8)) else {

@@ -47,9 +47,64 @@ public protocol DeviceKeyStore: Sendable {
     func forgetAll() throws
 }
 
+/// A key store that keeps each key — or what names it — in a file of the device's state folder:
+/// the current one and at most one pending, the pending made current by `rename`, so a crash leaves
+/// one or the other, never half of each. A store says only how a key is made and read back.
+public protocol KeyFileStore: DeviceKeyStore {
+    var folder: URL { get }
+    static var currentName: String { get }
+    static var pendingName: String { get }
+    /// A new key, and the bytes its file keeps.
+    func newKey() throws -> (file: [UInt8], key: DeviceKey)
+    /// The key a file's bytes hold or name.
+    func key(fromFile bytes: Data, at url: URL) throws -> DeviceKey
+}
+
+extension KeyFileStore {
+    var currentURL: URL { folder.appendingPathComponent(Self.currentName) }
+    var pendingURL: URL { folder.appendingPathComponent(Self.pendingName) }
+
+    public func makePendingKey() throws -> DeviceKey {
+        try AtomicFile.makePrivateFolder(folder)
+        let made = try newKey()
+        try AtomicFile.write(made.file, to: pendingURL, mode: 0o600)
+        return made.key
+    }
+
+    public func pendingKey() throws -> DeviceKey? { try load(pendingURL) }
+
+    public func currentKey() throws -> DeviceKey? { try load(currentURL) }
+
+    public func promotePendingKey() throws {
+        guard FileManager.default.fileExists(atPath: pendingURL.path) else {
+            throw HearthError(.notFound, "there is no pending key to promote in \(folder.path)")
+        }
+        try AtomicFile.move(pendingURL, over: currentURL)
+    }
+
+    public func forgetAll() throws {
+        for url in [pendingURL, currentURL] where FileManager.default.fileExists(atPath: url.path) {
+            try FileManager.default.removeItem(at: url)
+        }
+    }
+
+    public func discardPendingKey() throws {
+        guard FileManager.default.fileExists(atPath: pendingURL.path) else { return }
+        try FileManager.default.removeItem(at: pendingURL)
+    }
+
+    private func load(_ url: URL) throws -> DeviceKey? {
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        guard let bytes = FileManager.default.contents(atPath: url.path) else {
+            throw HearthError(.storageUnavailable, "could not read the device key \(url.path)")
+        }
+        return try key(fromFile: bytes, at: url)
+    }
+}
+
 /// Keys as PKCS#8 PEM files in the device's state folder, readable by the owner only:
-/// `key.pem` (current) and `key.next.pem` (pending), promoted by `rename`.
-public struct FileKeyStore: DeviceKeyStore {
+/// `key.pem` (current) and `key.next.pem` (pending).
+public struct FileKeyStore: KeyFileStore {
     public static let currentName = "key.pem"
     public static let pendingName = "key.next.pem"
 
@@ -57,66 +112,16 @@ public struct FileKeyStore: DeviceKeyStore {
 
     public init(folder: URL) { self.folder = folder }
 
-    var files: KeyFilePair { KeyFilePair(folder: folder, current: Self.currentName, pending: Self.pendingName) }
-
-    public func makePendingKey() throws -> DeviceKey {
-        try AtomicFile.makePrivateFolder(folder)
+    public func newKey() throws -> (file: [UInt8], key: DeviceKey) {
         let key = P256.Signing.PrivateKey()
-        try AtomicFile.write(Array(key.pemRepresentation.utf8), to: files.pendingURL, mode: 0o600)
-        return try DeviceKey(key)
+        return (Array(key.pemRepresentation.utf8), try DeviceKey(key))
     }
 
-    public func pendingKey() throws -> DeviceKey? { try load(files.pendingURL) }
-
-    public func currentKey() throws -> DeviceKey? { try load(files.currentURL) }
-
-    public func promotePendingKey() throws { try files.promotePending() }
-
-    public func forgetAll() throws { try files.forgetAll() }
-
-    public func discardPendingKey() throws { try files.discardPending() }
-
-    private func load(_ url: URL) throws -> DeviceKey? {
-        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
-        let text: String
+    public func key(fromFile bytes: Data, at url: URL) throws -> DeviceKey {
         do {
-            text = try String(contentsOf: url, encoding: .utf8)
-        } catch {
-            throw HearthError(.storageUnavailable, "could not read the device key \(url.path)")
-        }
-        do {
-            return try DeviceKey(try P256.Signing.PrivateKey(pemRepresentation: text))
+            return try DeviceKey(try P256.Signing.PrivateKey(pemRepresentation: String(decoding: bytes, as: UTF8.self)))
         } catch {
             throw HearthError(.storageUnavailable, "the device key \(url.path) is not a P-256 private key in PEM")
         }
-    }
-}
-
-/// A key store's two files in the device's state folder, current and pending: the pending one
-/// becomes current by `rename`, so a crash leaves one or the other, never half of each.
-struct KeyFilePair {
-    let folder: URL
-    let current: String
-    let pending: String
-
-    var currentURL: URL { folder.appendingPathComponent(current) }
-    var pendingURL: URL { folder.appendingPathComponent(pending) }
-
-    func promotePending() throws {
-        guard FileManager.default.fileExists(atPath: pendingURL.path) else {
-            throw HearthError(.notFound, "there is no pending key to promote in \(folder.path)")
-        }
-        try AtomicFile.move(pendingURL, over: currentURL)
-    }
-
-    func forgetAll() throws {
-        for url in [pendingURL, currentURL] where FileManager.default.fileExists(atPath: url.path) {
-            try FileManager.default.removeItem(at: url)
-        }
-    }
-
-    func discardPending() throws {
-        guard FileManager.default.fileExists(atPath: pendingURL.path) else { return }
-        try FileManager.default.removeItem(at: pendingURL)
     }
 }

@@ -15,7 +15,12 @@ public struct SystemClock: HearthClock {
 
 extension Date {
     /// Milliseconds since 1970, the form times take in the database on both engines.
-    public var unixMilliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded(.down)) }
+    /// Saturates beyond Int64's range (some 292 million years) instead of trapping: a date a
+    /// caller computed from a huge offset is a refusal for the caller's check, never a crash.
+    public var unixMilliseconds: Int64 {
+        let milliseconds = (timeIntervalSince1970 * 1000).rounded(.down)
+        return Int64(exactly: milliseconds) ?? (milliseconds > 0 ? .max : .min)
+    }
 
     public init(unixMilliseconds: Int64) {
         self.init(timeIntervalSince1970: Double(unixMilliseconds) / 1000)

@@ -738,6 +738,29 @@ enum OpenAPIDocument {
          "additionalProperties": false
         }
        }
+      },
+      "links": {
+       "ShowAlert": {
+        "operationId": "showAlert",
+        "parameters": {
+         "id": "$response.body#/alerts/0/id"
+        },
+        "description": "The first alert listed"
+       },
+       "AcknowledgeAlert": {
+        "operationId": "acknowledgeAlert",
+        "parameters": {
+         "id": "$response.body#/alerts/0/id"
+        },
+        "description": "The first alert listed"
+       },
+       "ApproveHeldCommand": {
+        "operationId": "approveHeldCommand",
+        "parameters": {
+         "id": "$response.body#/alerts/0/id"
+        },
+        "description": "The first alert listed"
+       }
       }
      },
      "400": {
@@ -1594,6 +1617,64 @@ enum OpenAPIDocument {
          ],
          "additionalProperties": false
         }
+       }
+      },
+      "links": {
+       "ShowDevice": {
+        "operationId": "showDevice",
+        "parameters": {
+         "id": "$response.body#/devices/0/id"
+        },
+        "description": "The first device listed"
+       },
+       "QuarantineDevice": {
+        "operationId": "quarantineDevice",
+        "parameters": {
+         "id": "$response.body#/devices/0/id"
+        },
+        "description": "The first device listed"
+       },
+       "ReleaseDevice": {
+        "operationId": "releaseDevice",
+        "parameters": {
+         "id": "$response.body#/devices/0/id"
+        },
+        "description": "The first device listed"
+       },
+       "MoveDevice": {
+        "operationId": "moveDevice",
+        "parameters": {
+         "id": "$response.body#/devices/0/id"
+        },
+        "description": "The first device listed"
+       },
+       "RevokeDevice": {
+        "operationId": "revokeDevice",
+        "parameters": {
+         "id": "$response.body#/devices/0/id"
+        },
+        "description": "The first device listed"
+       },
+       "TransferDevice": {
+        "operationId": "transferDevice",
+        "parameters": {
+         "id": "$response.body#/devices/0/id"
+        },
+        "description": "The first device listed"
+       },
+       "DecommissionDevice": {
+        "operationId": "decommissionDevice",
+        "parameters": {
+         "id": "$response.body#/devices/0/id"
+        },
+        "description": "The first device listed"
+       },
+       "SetDeviceModel": {
+        "operationId": "setDeviceModel",
+        "parameters": {
+         "id": "$response.body#/devices/0/id"
+        },
+        "description": "The first device listed"
        }
       }
      },
@@ -3993,6 +4074,15 @@ enum OpenAPIDocument {
          "additionalProperties": false
         }
        }
+      },
+      "links": {
+       "RevokeClient": {
+        "operationId": "revokeClient",
+        "parameters": {
+         "id": "$response.body#/clients/0/client_id"
+        },
+        "description": "The first client listed"
+       }
       }
      },
      "401": {
@@ -4072,6 +4162,15 @@ enum OpenAPIDocument {
          ],
          "additionalProperties": false
         }
+       }
+      },
+      "links": {
+       "RevokeGrant": {
+        "operationId": "revokeGrant",
+        "parameters": {
+         "id": "$response.body#/grants/0/id"
+        },
+        "description": "The first grant listed"
        }
       }
      },
@@ -4841,6 +4940,29 @@ enum OpenAPIDocument {
          "additionalProperties": false
         }
        }
+      },
+      "links": {
+       "ChangeRole": {
+        "operationId": "changeRole",
+        "parameters": {
+         "id": "$response.body#/people/1/id"
+        },
+        "description": "The second person listed (the first is the household's first owner)"
+       },
+       "TransferOwnership": {
+        "operationId": "transferOwnership",
+        "parameters": {
+         "id": "$response.body#/people/1/id"
+        },
+        "description": "The second person listed (the first is the household's first owner)"
+       },
+       "RemovePerson": {
+        "operationId": "removePerson",
+        "parameters": {
+         "id": "$response.body#/people/1/id"
+        },
+        "description": "The second person listed (the first is the household's first owner)"
+       }
       }
      },
      "401": {
@@ -4942,6 +5064,15 @@ enum OpenAPIDocument {
          ],
          "additionalProperties": false
         }
+       }
+      },
+      "links": {
+       "RevokeInvitation": {
+        "operationId": "revokeInvitation",
+        "parameters": {
+         "id": "$response.body#/invitations/0/id"
+        },
+        "description": "The first invitation listed"
        }
       }
      },
@@ -5324,10 +5455,11 @@ enum OpenAPIDocument {
       "name": "expiring_within",
       "in": "query",
       "required": false,
-      "description": "seconds",
+      "description": "seconds, at most a hundred years",
       "schema": {
        "type": "integer",
-       "minimum": 0
+       "minimum": 0,
+       "maximum": 3155760000
       }
      }
     ],
@@ -5358,6 +5490,15 @@ enum OpenAPIDocument {
          ],
          "additionalProperties": false
         }
+       }
+      },
+      "links": {
+       "RevokeCertificate": {
+        "operationId": "revokeCertificate",
+        "parameters": {
+         "serial": "$response.body#/certificates/0/serial"
+        },
+        "description": "The first certificate listed"
        }
       }
      },

@@ -131,9 +131,11 @@ struct PKIRoutes: Sendable {
         query.deviceID = parameters.text("device")
         query.issuerID = parameters.text("issuer")
         if let seconds = try parameters.integer("expiring_within") {
-            guard seconds >= 0 else { throw Problem(.badRequest, code: "invalid-query", detail: "expiring_within must be ≥ 0") }
-            query.expiringBefore = pki.store.clock.now.addingTimeInterval(TimeInterval(seconds))
-            query.unexpiredAt = pki.store.clock.now
+            do {
+                try query.expiring(within: TimeInterval(seconds), at: pki.store.clock.now)
+            } catch let error as HearthError {
+                throw Problem(.badRequest, code: "invalid-query", detail: "expiring_within: \(error.reason)")
+            }
         }
         let page = try await pki.certificates(query)
         return try JSONBody.response(PagedBody(

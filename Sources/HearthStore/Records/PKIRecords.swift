@@ -1,4 +1,5 @@
 import struct Foundation.Date
+import typealias Foundation.TimeInterval
 import HearthCore
 
 /// The hub's certificate authorities, every certificate they issued, their CRLs, and the
@@ -421,6 +422,19 @@ public struct CertificateQuery: Sendable, Hashable {
         self.expiringBefore = expiringBefore
         self.unexpiredAt = unexpiredAt
         self.limit = limit
+    }
+
+    /// The longest "expiring within" window: a hundred years, longer than any certificate the hub
+    /// issues, and far from the dates the database's milliseconds can hold.
+    public static let longestExpiryWindow: TimeInterval = 100 * 365.25 * 86_400
+
+    /// Only unexpired certificates that expire within `window` of `now`.
+    public mutating func expiring(within window: TimeInterval, at now: Date) throws {
+        guard window >= 0, window <= Self.longestExpiryWindow else {
+            throw HearthError(.invalidInput, "an expiry window is 0 to \(Int64(Self.longestExpiryWindow)) seconds (100 years)")
+        }
+        expiringBefore = now.addingTimeInterval(window)
+        unexpiredAt = now
     }
 }
 

@@ -148,9 +148,7 @@ struct CA: AsyncParsableCommand {
                 var search = query
                 search.householdID = household.rawValue
                 if let days = expiringWithinDays {
-                    let now = pki.store.clock.now
-                    search.expiringBefore = now.addingTimeInterval(TimeInterval(days) * 86_400)
-                    search.unexpiredAt = now
+                    try search.expiring(within: TimeInterval(days) * 86_400, at: pki.store.clock.now)
                 }
                 for try await record in pki.allCertificates(search) {
                     if json {

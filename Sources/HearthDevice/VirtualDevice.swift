@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HearthCore
 import Logging
@@ -127,9 +128,20 @@ public struct DeviceCertificateInfo: Sendable, Hashable {
         self.renewAfter = renewAfter
     }
 
-    /// Two thirds into the certificate's life.
-    static func renewalTime(of certificate: Certificate) -> Date {
+    /// Two thirds into the certificate's life, when the hub's renewal window opens, plus a share
+    /// of the next twelfth taken from the serial: certificates issued together (a fleet paired at
+    /// once, a storm of renewals after an outage) come back spread over that twelfth instead of
+    /// in the same minute, and a device keeps its time across restarts.
+    public static func renewalTime(of certificate: Certificate) -> Date {
         let lifetime = certificate.notValidAfter.timeIntervalSince(certificate.notValidBefore)
-        return certificate.notValidBefore.addingTimeInterval(lifetime * 2 / 3)
+        return certificate.notValidBefore.addingTimeInterval(lifetime * (2.0 / 3 + spread(certificate.serialNumber) / 12))
+    }
+
+    /// A fraction in [0, 1) fixed by the serial (its SHA-256; serials are random already, hashing
+    /// spreads a short or structured one too).
+    public static func spread(_ serial: Certificate.SerialNumber) -> Double {
+        let digest = Array(SHA256.hash(data: Array(serial.bytes)))
+        let value = digest.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return Double(value >> 11) / Double(UInt64(1) << 53)
     }
 }

@@ -54,10 +54,9 @@ enum DeviceFixtures {
         try device.folder.store(root: try CertificateChain(pem: String(contentsOfFile: hub.certificatePath, encoding: .utf8)))
         try device.folder.store(chain: chain)
         let leaf = chain.leaf
-        let lifetime = leaf.notValidAfter.timeIntervalSince(leaf.notValidBefore)
         try device.folder.store(DeviceRecord(
             deviceID: id, hub: try #require(URL(string: "https://127.0.0.1:\(hub.port)")), notAfter: leaf.notValidAfter,
-            renewAfter: leaf.notValidBefore.addingTimeInterval(lifetime * 2 / 3)))
+            renewAfter: DeviceCertificateInfo.renewalTime(of: leaf)))
         try device.keys.promotePendingKey()
         return (device, id)
     }

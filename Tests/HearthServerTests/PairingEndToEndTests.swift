@@ -15,7 +15,10 @@ import Testing
 /// substituting and impersonating: it never gets a certificate for its key, and the device never
 /// pins its CA.
 @Suite struct PairingEndToEndTests {
-    static let past = Date().addingTimeInterval(-17 * 3600)
+    /// The hub's clock, 19 h behind the device's: a 24 h certificate issued by the hub is due by
+    /// the device's clock (it renews at most 18 h in: two thirds plus its spread, a twelfth) while
+    /// the hub's window (16 h in) is still shut.
+    static let past = Date().addingTimeInterval(-19 * 3600)
 
     static func device(_ arguments: [String], state: URL) throws -> HearthProcess {
         try HearthProcess(["device"] + arguments + ["--state", state.path])
@@ -63,13 +66,13 @@ import Testing
         let root = try String(contentsOf: state.appendingPathComponent("root.pem"), encoding: .utf8)
         #expect(root == hub.pki.authorities.rootPEM, "the device pinned the hub's root")
 
-        // (The device's clock says the renewal is due — the hub's runs 17 h behind — the hub refuses.)
+        // (The device's clock says the renewal is due — the hub's runs 19 h behind — the hub refuses.)
         let early = try Self.device(["renew"], state: state)
         #expect(try await early.waitForExit() != 0)
         #expect(early.standardError.contains("renew"), "\(early.standardError)")
         #expect(try await Self.certificates(hub, device: deviceID).count == 2)
 
-        hub.clock.advance(by: 16.5 * 3600)
+        hub.clock.advance(by: 16.5 * 3600)  // the hub's window is open, the device's time still past its renewal
         let renew = try Self.device(["renew"], state: state)
         #expect(try await renew.waitForExit() == 0, "renew: \(renew.standardOutput) \(renew.standardError)")
         let renewed = try await Self.certificates(hub, device: deviceID)

@@ -1,9 +1,10 @@
+import struct Foundation.Date
 import HearthCore
 import HearthPKI
 import HearthStore
 import NIOSSL
 import SwiftASN1
-import X509
+@_spi(FixedExpiryValidationTime) import X509
 
 /// Every CA of the hub as loaded at one revision: the root, and each household's zone
 /// intermediates (active ones issue; retired ones still sign CRLs and OCSP answers for what they
@@ -12,8 +13,42 @@ public struct AuthoritySet: Sendable {
     public let root: LoadedAuthority
     public let intermediates: [LoadedAuthority]
     public let publicURL: String
+    /// The trusted intermediates whose signature by the root has been checked: client chains are
+    /// verified from these (leaf → zone CA), so a handshake does not check the root's P-384
+    /// signature on the same zone CA again (about 31 % of a full handshake's CPU, BENCHMARKS.md).
+    /// Rebuilt with every reload, so a rotated or revoked CA leaves it at once.
+    package let clientChainAnchors: CertificateStore
+    private let rootSigned: Set<Certificate>
 
-    package static func load(_ db: StoreSession, sealer: KeySealer) async throws -> AuthoritySet {
+    private init(root: LoadedAuthority, intermediates: [LoadedAuthority], publicURL: String, rootSigned: Set<Certificate>) {
+        self.root = root
+        self.intermediates = intermediates
+        self.publicURL = publicURL
+        self.rootSigned = rootSigned
+        clientChainAnchors = CertificateStore(rootSigned)
+    }
+
+    /// The candidates that chain to `root` under RFC 5280 (its signature, validity, basic and name
+    /// constraints) at `now`; those in `checked` (already checked under the same root) are kept as
+    /// they are.
+    package static func rootSigned(
+        _ candidates: [Certificate], root: Certificate, checked: Set<Certificate>, now: Date
+    ) async -> Set<Certificate> {
+        var signed = Set<Certificate>()
+        for candidate in candidates {
+            if checked.contains(candidate) {
+                signed.insert(candidate)
+                continue
+            }
+            var verifier = Verifier(rootCertificates: CertificateStore([root])) { RFC5280Policy(fixedExpiryValidationTime: now) }
+            if case .validCertificate = await verifier.validate(leaf: candidate, intermediates: CertificateStore()) {
+                signed.insert(candidate)
+            }
+        }
+        return signed
+    }
+
+    package static func load(_ db: StoreSession, sealer: KeySealer, previous: AuthoritySet? = nil) async throws -> AuthoritySet {
         guard let publicURL = try await db.pki.publicURL() else {
             throw HearthError(.notInitialized, "the hub has no CA yet; start `hearth serve` once to create it")
         }
@@ -24,7 +59,12 @@ public struct AuthoritySet: Sendable {
             if record.role == .root { root = loaded } else { intermediates.append(loaded) }
         }
         guard let root else { throw HearthError(.notInitialized, "the hub's root CA is missing") }
-        return AuthoritySet(root: root, intermediates: intermediates, publicURL: publicURL)
+        // A reload (every revocation is one) checks only the intermediates it has not seen under this root.
+        let checked = previous.map { $0.root.certificate == root.certificate ? $0.rootSigned : [] } ?? []
+        let rootSigned = await Self.rootSigned(
+            intermediates.filter { $0.record.state != .revoked }.map(\.certificate), root: root.certificate, checked: checked,
+            now: db.clock.now)
+        return AuthoritySet(root: root, intermediates: intermediates, publicURL: publicURL, rootSigned: rootSigned)
     }
 
     public func authority(_ id: String) -> LoadedAuthority? {

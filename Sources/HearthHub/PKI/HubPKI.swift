@@ -22,7 +22,7 @@ public struct HubPKI: Sendable {
             guard let identity = try await db.hub.identity() else {
                 throw HearthError(.notInitialized, "the database holds no hub; run `hearth init` first")
             }
-            return (identity.trustDomain, try await Self.snapshot(db, sealer: sealer))
+            return (identity.trustDomain, try await Self.snapshot(db, sealer: sealer, previous: nil))
         }
         return HubPKI(
             store: store, sealer: sealer, trustDomain: trustDomain, state: LiveTrust(snapshot),
@@ -31,10 +31,10 @@ public struct HubPKI: Sendable {
             })
     }
 
-    private static func snapshot(_ db: StoreSession, sealer: KeySealer) async throws -> LiveTrust.Snapshot {
+    private static func snapshot(_ db: StoreSession, sealer: KeySealer, previous: AuthoritySet?) async throws -> LiveTrust.Snapshot {
         let revision = try await db.pki.revision()
         return LiveTrust.Snapshot(
-            revision: revision, authorities: try await AuthoritySet.load(db, sealer: sealer),
+            revision: revision, authorities: try await AuthoritySet.load(db, sealer: sealer, previous: previous),
             revoked: try await db.pki.revokedSerials(unexpiredAt: db.clock.now))
     }
 
@@ -47,11 +47,11 @@ public struct HubPKI: Sendable {
     /// nothing changed (one indexed read). Returns whether anything was reloaded.
     @discardableResult
     public func refresh() async throws -> Bool {
-        let seen = state.current.revision
+        let seen = state.current
         let sealer = self.sealer
         let next = try await store.read { db -> LiveTrust.Snapshot? in
-            guard try await db.pki.revision() != seen else { return nil }
-            return try await Self.snapshot(db, sealer: sealer)
+            guard try await db.pki.revision() != seen.revision else { return nil }
+            return try await Self.snapshot(db, sealer: sealer, previous: seen.authorities)
         }
         guard let next else { return false }
         state.replace(next)

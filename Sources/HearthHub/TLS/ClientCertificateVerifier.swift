@@ -7,9 +7,10 @@ import X509
 
 /// Decides, during each TLS handshake, whether a client certificate is one of the hub's own:
 /// swift-certificates' Verifier with RFC 5280 policy (validity, basic constraints, critical
-/// extensions, name constraints) from the hub's root through its own intermediates only (those a
-/// client sends are ignored), plus ``HearthClientPolicy``: not revoked in the live revocation set,
-/// a TLS client certificate, and an identity inside the issuing CA's household.
+/// extensions, name constraints) from one of the hub's own intermediates, whose signature by the
+/// root was checked when it was loaded (``AuthoritySet/clientChainAnchors``; those a client sends
+/// are ignored), plus ``HearthClientPolicy``: the root valid now, not revoked in the live
+/// revocation set, a TLS client certificate, and an identity inside the issuing CA's household.
 package struct ClientCertificateVerifier: Sendable {
     package let pki: HubPKI
 
@@ -21,26 +22,30 @@ package struct ClientCertificateVerifier: Sendable {
         guard let first = presented.first, let leaf = try? Certificate(derEncoded: first.toDERBytes()) else {
             return .failed
         }
-        let authorities = pki.authorities
-        var verifier = Verifier(rootCertificates: CertificateStore([authorities.root.certificate])) {
+        var verifier = Verifier(rootCertificates: pki.authorities.clientChainAnchors) {
             RFC5280Policy()
             HearthClientPolicy(pki: pki)
         }
-        let result = await verifier.validate(
-            leaf: leaf, intermediates: CertificateStore(authorities.trustedIntermediates.map(\.certificate)))
+        let result = await verifier.validate(leaf: leaf, intermediates: CertificateStore())
         if case .validCertificate = result { return .certificateVerified }
         return .failed
     }
 }
 
-/// The hub's own rules on top of RFC 5280 for a client chain `leaf → intermediate → root`.
+/// The hub's own rules on top of RFC 5280 for a client chain `leaf → zone CA`, the zone CA
+/// already checked under the root.
 package struct HearthClientPolicy: VerifierPolicy {
     package let pki: HubPKI
     package let verifyingCriticalExtensions: [ASN1ObjectIdentifier] = []
 
     package func chainMeetsPolicyRequirements(chain: UnverifiedCertificateChain) async -> PolicyEvaluationResult {
         let leaf = chain.leaf
-        guard chain.count == 3 else { return .failsToMeetPolicy(reason: "not issued by a zone CA of this hub") }
+        guard chain.count == 2 else { return .failsToMeetPolicy(reason: "not issued by a zone CA of this hub") }
+        let root = pki.authorities.root.certificate
+        let now = pki.store.clock.now
+        guard root.notValidBefore <= now, now <= root.notValidAfter else {
+            return .failsToMeetPolicy(reason: "the hub's root CA is not valid now")
+        }
         let serial = SerialNumberText.hex(leaf.serialNumber)
         if pki.isRevoked(serial: serial) { return .failsToMeetPolicy(reason: "certificate \(serial) is revoked") }
         guard let usage = try? leaf.extensions.extendedKeyUsage, usage.contains(.clientAuth) else {

@@ -23,8 +23,13 @@ public struct OAuthForm: Sendable {
 
     public subscript(_ name: String) -> String? { values[name] }
 
-    /// Every parameter, by name.
-    public var fields: [(name: String, value: String)] { values.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
+    /// Every parameter, ordered by the name's UTF-8 bytes. (Not by `String`'s `<`: it compares
+    /// canonically equivalent text, and for ";i" against U+037E — GREEK QUESTION MARK, equivalent
+    /// to ";" — its answer depended on the order they came in, so one form listed its fields in two
+    /// orders; the oauth-form fuzz target found it.)
+    public var fields: [(name: String, value: String)] {
+        values.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }.map { ($0.key, $0.value) }
+    }
 
     /// A parameter that must be present.
     public func required(_ name: String) throws(OAuthError) -> String {

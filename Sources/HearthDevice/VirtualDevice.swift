@@ -139,7 +139,7 @@ public struct DeviceCertificateInfo: Sendable, Hashable {
 
     /// A fraction in [0, 1) fixed by the serial (its SHA-256; serials are random already, hashing
     /// spreads a short or structured one too).
-    public static func spread(_ serial: Certificate.SerialNumber) -> Double {
+    static func spread(_ serial: Certificate.SerialNumber) -> Double {
         let digest = Array(SHA256.hash(data: Array(serial.bytes)))
         let value = digest.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         return Double(value >> 11) / Double(UInt64(1) << 53)

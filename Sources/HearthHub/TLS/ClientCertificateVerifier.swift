@@ -22,9 +22,11 @@ package struct ClientCertificateVerifier: Sendable {
         guard let first = presented.first, let leaf = try? Certificate(derEncoded: first.toDERBytes()) else {
             return .failed
         }
-        var verifier = Verifier(rootCertificates: pki.authorities.clientChainAnchors) {
+        // One snapshot for the anchors and the policy, so both judge by the same CAs.
+        let authorities = pki.authorities
+        var verifier = Verifier(rootCertificates: authorities.clientChainAnchors) {
             RFC5280Policy()
-            HearthClientPolicy(pki: pki)
+            HearthClientPolicy(pki: pki, authorities: authorities)
         }
         let result = await verifier.validate(leaf: leaf, intermediates: CertificateStore())
         if case .validCertificate = result { return .certificateVerified }
@@ -36,12 +38,13 @@ package struct ClientCertificateVerifier: Sendable {
 /// already checked under the root.
 package struct HearthClientPolicy: VerifierPolicy {
     package let pki: HubPKI
+    package let authorities: AuthoritySet
     package let verifyingCriticalExtensions: [ASN1ObjectIdentifier] = []
 
     package func chainMeetsPolicyRequirements(chain: UnverifiedCertificateChain) async -> PolicyEvaluationResult {
         let leaf = chain.leaf
         guard chain.count == 2 else { return .failsToMeetPolicy(reason: "not issued by a zone CA of this hub") }
-        let root = pki.authorities.root.certificate
+        let root = authorities.root.certificate
         let now = pki.store.clock.now
         guard root.notValidBefore <= now, now <= root.notValidAfter else {
             return .failsToMeetPolicy(reason: "the hub's root CA is not valid now")
@@ -52,7 +55,7 @@ package struct HearthClientPolicy: VerifierPolicy {
             return .failsToMeetPolicy(reason: "not a TLS client certificate")
         }
         guard let issuerID = try? LoadedAuthority.id(of: chain[1]),
-              let issuer = pki.authorities.authority(issuerID), issuer.record.state != .revoked,
+              let issuer = authorities.authority(issuerID), issuer.record.state != .revoked,
               let household = issuer.record.householdID.flatMap(HouseholdID.init)
         else { return .failsToMeetPolicy(reason: "the issuing CA is unknown or revoked") }
         let namespace = IdentityNamespace(trustDomain: pki.trustDomain, householdID: household)

@@ -333,11 +333,30 @@ let package = Package(
             dependencies: commandLineDependencies,
             swiftSettings: strict
         ),
+        // The fleet simulator (docs/simulator.md): scenarios played by thousands of in-process
+        // SDK devices against a `hearth serve` it starts, recorded into a JSON and HTML report.
+        .target(
+            name: "HearthSimulation",
+            dependencies: [
+                "HearthCore",
+                "HearthDevice",
+                "HearthMQTT",
+                "HearthPairing",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // Load tools and benchmarks (BENCHMARKS.md), apart from what operators run.
         .executableTarget(
             name: "hearth-bench",
             // NIOHTTP1: the console bench's kept-alive HTTPS client.
-            dependencies: commandLineDependencies + [.product(name: "NIOHTTP1", package: "swift-nio")],
+            dependencies: commandLineDependencies + ["HearthSimulation", .product(name: "NIOHTTP1", package: "swift-nio")],
             swiftSettings: strict
         ),
         // Every parser a stranger's bytes reach, as libFuzzer targets (docs/security.md).
@@ -378,6 +397,7 @@ let package = Package(
         .executableTarget(name: "hearth-fuzz", dependencies: ["HearthFuzzing", "CLibFuzzer"], swiftSettings: strict),
         .testTarget(name: "HearthFuzzingTests", dependencies: ["HearthFuzzing", "HearthTesting"], swiftSettings: strict),
         .testTarget(name: "HearthCoreTests", dependencies: ["HearthCore"], swiftSettings: strict),
+        .testTarget(name: "HearthSimulationTests", dependencies: ["HearthSimulation", "HearthCore", "HearthTesting"], swiftSettings: strict),
         .testTarget(name: "HearthDetectionTests", dependencies: ["HearthDetection", "HearthCore", "HearthTesting"], swiftSettings: strict),
         .testTarget(name: "HearthFirmwareTests", dependencies: ["HearthFirmware", "HearthCore", "HearthTesting"], swiftSettings: strict),
         .testTarget(name: "HearthPrivacyTests", dependencies: ["HearthPrivacy", "HearthCore", "HearthTesting"], swiftSettings: strict),

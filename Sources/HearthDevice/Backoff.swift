@@ -31,6 +31,16 @@ public struct Backoff: Sendable {
         return ceiling / 2 + (ceiling / 2) * Double.random(in: 0...1, using: &generator)
     }
 
+    /// The wait before retry `retry` after `error`: when the hub said when to come back
+    /// (`Retry-After` on a 503 it shed), at least that, plus up to half again — a crowd told the
+    /// same second comes back spread, not together.
+    public func delay(after error: any Error, beforeRetry retry: Int, using generator: inout some RandomNumberGenerator) -> Duration {
+        let own = delay(beforeRetry: retry, using: &generator)
+        guard let seconds = (error as? HubProblem)?.retryAfter, seconds > 0 else { return own }
+        let asked = Duration.seconds(min(seconds, 3600))
+        return max(own, asked + (asked / 2) * Double.random(in: 0...1, using: &generator))
+    }
+
     public static func isRetriable(_ error: any Error) -> Bool {
         switch error {
         case let error as HubTransportError: error.isRetriable
@@ -51,7 +61,7 @@ public struct Backoff: Sendable {
             do {
                 return try await operation()
             } catch where Self.isRetriable(error) && attempt < maximumAttempts {
-                let wait = delay(beforeRetry: attempt, using: &generator)
+                let wait = delay(after: error, beforeRetry: attempt, using: &generator)
                 logger.notice("\(what) failed, retrying", metadata: [
                     "attempt": "\(attempt)", "retry-in": "\(wait)", "error": "\(error)",
                 ])

@@ -13,10 +13,11 @@ public struct DeviceRenewalOutcome: Sendable, Hashable {
 
 extension VirtualDevice {
     /// Renews when the record says it is time (two thirds into the certificate's life, or at once
-    /// after pairing) by the device's clock; otherwise asks nothing.
+    /// after pairing) by the device's clock, corrected by what the hub's last answer said of its
+    /// own; otherwise asks nothing.
     public func renewIfDue() async throws -> DeviceRenewalOutcome {
         let paired = try paired()
-        let now = clock.now
+        let now = paired.record.hubTime(at: clock.now)
         guard now >= paired.record.renewAfter else {
             return DeviceRenewalOutcome(
                 renewed: false, certificate: DeviceCertificateInfo(paired.chain, renewAfter: paired.record.renewAfter))
@@ -34,6 +35,14 @@ extension VirtualDevice {
     /// certificate is superseded as soon as the new one is used.
     public func rekeyAfterSuspectedLeak() async throws -> DeviceRenewalOutcome {
         try await renew(try paired(), path: "/v1/certificates/renew?reason=key-compromise")
+    }
+
+    /// How far the hub's clock is ahead of the device's, read from a certificate it just issued:
+    /// its `notBefore` is the hub's time back-dated by ``CertificateValidity/backdating``. Under two
+    /// seconds is the certificate's whole-second rounding and the answer's travel: nil.
+    static func clockOffset(issuedAt notBefore: Date, receivedAt local: Date) -> TimeInterval? {
+        let offset = CertificateValidity.issuedAt(notBefore: notBefore).timeIntervalSince(local)
+        return abs(offset) < 2 ? nil : offset
     }
 
     func renew(_ paired: Paired, path: String = "/v1/certificates/renew") async throws -> DeviceRenewalOutcome {
@@ -59,6 +68,7 @@ extension VirtualDevice {
         let chain = try CertificateChain(pem: try reply.decode(RenewalIssued.self).chainPEM)
         try await TrustCheck.requireIssued(chain, to: paired.root, for: next)
         var record = paired.record
+        record.clockOffset = Self.clockOffset(issuedAt: chain.leaf.notValidBefore, receivedAt: clock.now)
         record.notAfter = chain.leaf.notValidAfter
         record.renewAfter = DeviceCertificateInfo.renewalTime(of: chain.leaf)
         try install(chain, record: record)

@@ -11,19 +11,28 @@ public struct DeviceRecord: Sendable, Hashable, Codable {
     /// When the certificate should be renewed: two thirds into its life, or at once for the
     /// certificate pairing issued (it is rotated right away).
     public var renewAfter: Date
+    /// How far the hub's clock is ahead of the device's (negative: behind), as the certificate of
+    /// its last renewal showed; nil when they agreed within two seconds. A device whose clock runs
+    /// ahead would otherwise ask before the hub's window opens and be refused.
+    public var clockOffset: TimeInterval?
 
-    public init(deviceID: String, hub: URL, notAfter: Date, renewAfter: Date) {
+    public init(deviceID: String, hub: URL, notAfter: Date, renewAfter: Date, clockOffset: TimeInterval? = nil) {
         self.deviceID = deviceID
         self.hub = hub
         self.notAfter = notAfter
         self.renewAfter = renewAfter
+        self.clockOffset = clockOffset
     }
+
+    /// The hub's time when the device's clock reads `local`.
+    public func hubTime(at local: Date) -> Date { local.addingTimeInterval(clockOffset ?? 0) }
 
     enum CodingKeys: String, CodingKey {
         case deviceID = "device_id"
         case hub
         case notAfter = "not_after"
         case renewAfter = "renew_after"
+        case clockOffset = "clock_offset"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -42,6 +51,7 @@ public struct DeviceRecord: Sendable, Hashable, Codable {
         }
         notAfter = try date(.notAfter)
         renewAfter = try date(.renewAfter)
+        clockOffset = try container.decodeIfPresent(Double.self, forKey: .clockOffset)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -50,6 +60,7 @@ public struct DeviceRecord: Sendable, Hashable, Codable {
         try container.encode(hub.absoluteString, forKey: .hub)
         try container.encode(RFC3339.format(notAfter), forKey: .notAfter)
         try container.encode(RFC3339.format(renewAfter), forKey: .renewAfter)
+        try container.encodeIfPresent(clockOffset, forKey: .clockOffset)
     }
 }
 

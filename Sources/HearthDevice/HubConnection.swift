@@ -189,12 +189,17 @@ public struct HubConnection: Sendable {
         _ inbound: NIOAsyncChannelInboundStream<HTTPClientResponsePart>, server: CertificateChain
     ) async throws -> HubResponse {
         var status: Int?
+        var retryAfter: Int?
         var body: [UInt8] = []
         reading: for try await part in inbound {
             switch part {
             case .head(let head):
                 // 1xx answers (100 Continue) precede the real one.
-                if head.status.code >= 200 { status = Int(head.status.code) }
+                if head.status.code >= 200 {
+                    status = Int(head.status.code)
+                    // Seconds only: the hub never sends the HTTP-date form.
+                    retryAfter = head.headers.first(name: "Retry-After").flatMap { Int($0) }.map { max(0, $0) }
+                }
             case .body(let buffer):
                 guard body.count + buffer.readableBytes <= responseLimit else {
                     throw HubTransportError(.badResponse, "the hub's answer is larger than \(responseLimit) bytes")
@@ -205,7 +210,7 @@ public struct HubConnection: Sendable {
             }
         }
         guard let status else { throw HubTransportError(.unreachable, "the connection closed before the hub answered") }
-        return HubResponse(status: status, body: body, serverChain: server)
+        return HubResponse(status: status, body: body, serverChain: server, retryAfter: retryAfter)
     }
 
     /// Turns what NIO threw into a ``HubTransportError``; errors thrown by a body closure pass through.

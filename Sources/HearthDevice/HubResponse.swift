@@ -6,6 +6,9 @@ public struct HubResponse: Sendable {
     public let body: [UInt8]
     /// Leaf first: the whole chain as presented in capture mode; the (verified) leaf when pinned.
     public let serverChain: CertificateChain
+    /// `Retry-After` in seconds, when the hub sent one (it sheds load with 503 and this header).
+    public var retryAfter: Int? = nil
+
 
     public func decode<T: Decodable>(_ type: T.Type) throws -> T {
         do {
@@ -16,7 +19,11 @@ public struct HubResponse: Sendable {
     }
 
     /// The answer read as a problem; meant for an error status.
-    public var problem: HubProblem { HubProblem(status: status, body: body) }
+    public var problem: HubProblem {
+        var problem = HubProblem(status: status, body: body)
+        problem.retryAfter = retryAfter
+        return problem
+    }
 }
 
 /// The hub answered with an RFC 9457 problem (or at least an error status).
@@ -28,6 +35,8 @@ public struct HubProblem: Error, Sendable, Hashable, CustomStringConvertible {
     /// `http-<status>` when the body was not a problem document.
     public let code: String
     public let detail: String
+    /// When the hub asked to be tried again (`Retry-After`, seconds); ``Backoff`` waits at least that.
+    public var retryAfter: Int?
 
     public init(status: Int, code: String, detail: String) {
         self.status = status

@@ -91,6 +91,13 @@ public struct VirtualDevice: Sendable {
         return Paired(record: record, chain: chain, root: try folder.root(), key: key)
     }
 
+    /// What the device presents to the hub's other services (its MQTT broker) and the root it
+    /// trusts them by: the current chain and key, the pinned root.
+    public func credentials() throws -> (identity: DeviceTLSIdentity, root: Certificate) {
+        let paired = try paired()
+        return (paired.identity, paired.root)
+    }
+
     /// A connection to the paired hub, for requests of the caller's own (see ``pinnedConnection(_:)``).
     public func hubConnection() throws -> HubConnection { try pinnedConnection(try paired()) }
 
@@ -128,13 +135,18 @@ public struct DeviceCertificateInfo: Sendable, Hashable {
         self.renewAfter = renewAfter
     }
 
-    /// Two thirds into the certificate's life, when the hub's renewal window opens, plus a share
-    /// of the next twelfth taken from the serial: certificates issued together (a fleet paired at
-    /// once, a storm of renewals after an outage) come back spread over that twelfth instead of
-    /// in the same minute, and a device keeps its time across restarts.
+    /// Two thirds into the certificate's life (from its issue time), when the hub's renewal window
+    /// opens, plus a share of the next twelfth taken from the serial: certificates issued together
+    /// (a fleet paired at once, a storm of renewals after an outage) come back spread over that
+    /// twelfth instead of in the same minute, and a device keeps its time across restarts.
+    ///
+    /// One second later than that: a certificate's times are whole seconds, the hub's record of
+    /// them milliseconds, so the window read from the certificate can open up to a second early.
     public static func renewalTime(of certificate: Certificate) -> Date {
-        let lifetime = certificate.notValidAfter.timeIntervalSince(certificate.notValidBefore)
-        return certificate.notValidBefore.addingTimeInterval(lifetime * (2.0 / 3 + spread(certificate.serialNumber) / 12))
+        CertificateValidity.point(
+            2.0 / 3 + spread(certificate.serialNumber) / 12,
+            issuedAt: CertificateValidity.issuedAt(notBefore: certificate.notValidBefore), notAfter: certificate.notValidAfter
+        ).addingTimeInterval(1)
     }
 
     /// A fraction in [0, 1) fixed by the serial (its SHA-256; serials are random already, hashing

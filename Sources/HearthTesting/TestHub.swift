@@ -27,6 +27,8 @@ public struct TestHub: Sendable {
     /// What another node needs to join this hub (``withTestHubNode(joining:_:)``).
     public let sealer: KeySealer
     public let configuration: HubConfiguration
+    /// The hub's load gates: a test holds one to see what a shed request gets.
+    public let shedding: LoadShedding
     let publicURL: String
 
     public var client: CurlClient {
@@ -107,7 +109,7 @@ private func runTestHub<Result: Sendable>(
                     ownerPassword: initial.oneTimePassword, householdID: initial.householdID,
                     certificatePath: certificatePath, database: database, pki: pki,
                     servedCertificatePEM: assembly.certificate.certificatePEM,
-                    sealer: sealer, configuration: configuration, publicURL: publicURL))
+                    sealer: sealer, configuration: configuration, shedding: assembly.shedding, publicURL: publicURL))
             }
         }
     }
@@ -137,7 +139,7 @@ public func withTestHubNode<Result: Sendable>(
                 port: port, mqttPort: mqttPort, store: store, clock: hub.clock, logs: logs, ownerEmail: hub.ownerEmail,
                 ownerPassword: hub.ownerPassword, householdID: hub.householdID, certificatePath: hub.certificatePath,
                 database: hub.database, pki: assembly.pki, servedCertificatePEM: assembly.certificate.certificatePEM,
-                sealer: hub.sealer, configuration: configuration, publicURL: hub.publicURL))
+                sealer: hub.sealer, configuration: configuration, shedding: assembly.shedding, publicURL: hub.publicURL))
         }
     }
 }

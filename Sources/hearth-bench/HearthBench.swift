@@ -10,6 +10,6 @@ struct HearthBench: AsyncParsableCommand {
         abstract: "Measure the hub's building blocks on this machine.",
         subcommands: [
             Bench.StoreWrites.self, AuditBench.self, PKIBench.self, PairingBench.self, RenewBench.self, JWTBench.self,
-            MQTTBench.self, ConsoleBench.self, TelemetryPipelineBench.self, FirmwareUpdateBench.self,
+            MQTTBench.self, ConsoleBench.self, TelemetryPipelineBench.self, FirmwareUpdateBench.self, Simulate.self,
         ])
 }

@@ -69,4 +69,27 @@ import Testing
         #expect(problem == HubProblem(status: 403, code: "renewal-too-early", detail: "renew after 2030"))
         #expect(HubProblem(status: 502, body: Array("<html>".utf8)).code == "http-502")
     }
+
+    /// A hub that sheds load says when to come back (503 with Retry-After): the device waits at
+    /// least that, plus up to half again so a shed crowd returns spread.
+    @Test func aShedAnswerIsRetriedNoSoonerThanTheHubAsked() {
+        let backoff = Backoff()
+        var generator = SystemRandomNumberGenerator()
+        var shed = HubProblem(status: 503, code: "overloaded", detail: "busy")
+        shed.retryAfter = 8
+        #expect(shed.isRetriable)
+        var waits = Set<Duration>()
+        for _ in 0..<100 {
+            let wait = backoff.delay(after: shed, beforeRetry: 1, using: &generator)
+            #expect(wait >= .seconds(8) && wait <= .seconds(12), "\(wait)")
+            waits.insert(wait)
+        }
+        #expect(waits.count > 50)
+        // Without the header, or past the device's own back-off, its own wait stands.
+        let plain = HubProblem(status: 503, code: "storage-unavailable", detail: "down")
+        #expect(backoff.delay(after: plain, beforeRetry: 1, using: &generator) <= .seconds(1))
+        shed.retryAfter = 1
+        let late = backoff.delay(after: shed, beforeRetry: 7, using: &generator)
+        #expect(late >= .seconds(30), "the device's own back-off (30–60 s at the 7th retry) is longer: \(late)")
+    }
 }

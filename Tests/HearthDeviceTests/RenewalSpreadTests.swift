@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HearthCore
 import HearthDevice
 import Testing
 import X509
@@ -25,12 +26,27 @@ struct RenewalSpreadTests {
             let certificate = try Self.certificate(
                 serial: Certificate.SerialNumber(), notBefore: issued.addingTimeInterval(Double(index % 60)), lifetime: lifetime)
             let at = DeviceCertificateInfo.renewalTime(of: certificate)
-            let share = at.timeIntervalSince(certificate.notValidBefore) / lifetime
+            // From the issue time: the hub back-dates notBefore by five minutes.
+            let issuedAt = certificate.notValidBefore.addingTimeInterval(CertificateValidity.backdating)
+            let share = at.timeIntervalSince(issuedAt) / certificate.notValidAfter.timeIntervalSince(issuedAt)
             #expect(share >= 2.0 / 3 && share < 2.0 / 3 + 1.0 / 12, "the window is open and expiry is far")
             #expect(DeviceCertificateInfo.renewalTime(of: certificate) == at, "the same time on every call (restarts)")
             buckets[min(11, Int((share - 2.0 / 3) * 12 * 12))] += 1
         }
         // 1,200 renewals over twelve ten-minute slices of the two hours: about 100 in each, none empty or crowded.
         #expect(buckets.allSatisfy { (50...150).contains($0) }, "\(buckets)")
+    }
+
+    /// A compressed lifetime (the simulator's): a certificate of one minute, back-dated five, is
+    /// renewed 41–46 s after it was issued (a second later than the window: whole-second certificate times) — not at once, as two thirds of the back-dated span would say.
+    @Test func aShortCertificateIsRenewedTwoThirdsIntoItsIssuedLife() throws {
+        let issued = Date(timeIntervalSince1970: 1_796_000_000)
+        for _ in 0..<50 {
+            let certificate = try Self.certificate(
+                serial: Certificate.SerialNumber(), notBefore: issued.addingTimeInterval(-CertificateValidity.backdating),
+                lifetime: CertificateValidity.backdating + 60)
+            let after = DeviceCertificateInfo.renewalTime(of: certificate).timeIntervalSince(issued)
+            #expect(after >= 41 && after < 46, "\(after)")
+        }
     }
 }

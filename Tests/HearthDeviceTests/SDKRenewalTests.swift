@@ -1,4 +1,6 @@
 import Foundation
+import HearthAudit
+import HearthStore
 import HearthCore
 import HearthDevice
 import HearthTesting
@@ -120,6 +122,38 @@ import X509
             #expect(sleeps.recorded.isEmpty)
             #expect(DeviceFixtures.files(device.folder.url) == before)
             #expect(try await device.status().state == "quarantined")
+        }
+    }
+}
+
+/// A device whose clock runs ahead learns the hub's from the certificate a renewal returns (its
+/// `notBefore` is the hub's time, back-dated five minutes) and renews by the hub's clock, so it is
+/// not refused as too early — what a fleet with skewed clocks and short certificates would hit.
+@Suite struct ClockOffsetTests {
+    @Test func aDeviceAheadOfTheHubRenewsByTheHubsClock() async throws {
+        let start = SDKRenewalTests.past
+        try await withTestHub(startingAt: start) { hub in
+            let (enrolled, _) = try await DeviceFixtures.enroll(hub, name: "skewed")
+            defer { try? FileManager.default.removeItem(at: enrolled.folder.url) }
+            let deviceClock = TestClock(start.addingTimeInterval(600))
+            let device = VirtualDevice(stateFolder: enrolled.folder.url, backoff: Backoff(maximumAttempts: 1), clock: deviceClock)
+            hub.clock.advance(by: SDKRenewalTests.intoTheWindow)
+            deviceClock.advance(by: SDKRenewalTests.intoTheWindow)
+            _ = try await device.renew()
+            let record = try #require(try device.record())
+            let offset = try #require(record.clockOffset, "ten minutes apart is learned")
+            #expect(abs(offset + 600) < 3, "the hub is ten minutes behind: \(offset)")
+
+            // By its own clock the new certificate is due; by the hub's it is not yet: nothing is asked.
+            deviceClock.advance(by: record.renewAfter.timeIntervalSince(deviceClock.now))
+            hub.clock.advance(by: record.renewAfter.timeIntervalSince(hub.clock.now) - 600)
+            #expect(try await device.renewIfDue().renewed == false)
+            let refused = try await hub.store.read { db in
+                try await db.audit.entries(AuditQuery(action: "certificate.renewal_refused", limit: 10)).count
+            }
+            #expect(refused == 0, "nothing was asked, so nothing refused")
+            // (That it then renews when due by the hub's clock, without a refusal, a fleet of skewed
+            // devices shows: FleetRunTests. Here the next certificate would start in the real future.)
         }
     }
 }

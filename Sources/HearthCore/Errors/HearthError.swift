@@ -32,6 +32,8 @@ public struct HearthError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let notInitialized = Code("not-initialized")
         public static let schemaTooNew = Code("schema-too-new")
         public static let storageUnavailable = Code("storage-unavailable", .unavailable)
+        /// The hub sheds this kind of work for now (``LoadGate``); `retryAfter` says when to come back.
+        public static let overloaded = Code("overloaded", .unavailable)
         public static let configuration = Code("configuration")
         public static let sealing = Code("sealing")
     }
@@ -76,7 +78,7 @@ public struct HearthError: Error, Hashable, Sendable, CustomStringConvertible {
 
     public let code: Code
     public let reason: String
-    /// Seconds before a throttled caller may try again.
+    /// Seconds before a throttled or shed caller may try again.
     public var retryAfter: Int?
     public var challenge: Challenge?
     public let file: String

@@ -143,10 +143,8 @@ public struct CertificateFacts: Sendable, Hashable {
             rotationDue: rotationDue, renewed: renewed, issuedAt: issuedAt)
     }
 
-    /// The start of the renewal window: the last third of the lifetime.
-    public var renewalOpensAt: Date {
-        notBefore.addingTimeInterval(notAfter.timeIntervalSince(notBefore) * 2 / 3)
-    }
+    /// The start of the renewal window: the last third of the lifetime from the issue time.
+    public var renewalOpensAt: Date { CertificateValidity.renewalOpens(issuedAt: issuedAt, notAfter: notAfter) }
 }
 
 /// The circumstances of a request.

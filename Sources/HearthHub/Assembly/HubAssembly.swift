@@ -19,6 +19,8 @@ public struct HubAssembly: Sendable {
     /// The copy of the newest checkpoint outside the database, if the configuration keeps one;
     /// one object per hub, so its writers are ordered.
     public let auditCheckpointFile: AuditCheckpointFile?
+    /// Renewals and token requests past the configured number at once are shed.
+    public let shedding: LoadShedding
     public let logger: Logger
 
     /// What `hearth serve` and a test hub do before listening: the CA hierarchy, CRLs and the
@@ -30,11 +32,15 @@ public struct HubAssembly: Sendable {
             try await HubProvisioning.ensure(
                 in: db, sealer: sealer, hostnames: configuration.hostnames, publicURL: publicURL, actor: .system("hub"))
         }
-        let pki = try await HubPKI.open(store: store, sealer: sealer)
+        var pki = try await HubPKI.open(store: store, sealer: sealer)
+        pki.deviceCertificateLifetime = configuration.deviceCertificateLifetime
+        let shedding = LoadShedding(limit: configuration.inFlightLimit)
+        pki.renewals = shedding.renewals
         let auditSigner = try await AuditKey.loadSigner(store: store, sealer: sealer)
         return HubAssembly(
             configuration: configuration, store: store, certificate: certificate, pki: pki, auditSigner: auditSigner,
-            auditCheckpointFile: configuration.auditCheckpointFile.map(AuditCheckpointFile.init(path:)), logger: logger)
+            auditCheckpointFile: configuration.auditCheckpointFile.map(AuditCheckpointFile.init(path:)), shedding: shedding,
+            logger: logger)
     }
 
     /// Signs audit checkpoints, and records the newest outside the database when configured to.

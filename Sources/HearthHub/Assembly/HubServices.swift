@@ -98,7 +98,8 @@ public struct HubServices: Sendable {
             store: store, keyring: keyring, issuer: issuer, signIn: signIn, throttle: throttle(.token),
             deviceRequests: RequestRateLimiter(clock: store.clock, burst: 10, perMinute: 10),
             bodyLimit: configuration.maxBodyBytes, lifetimes: .init(),
-            tokenCommits: GroupCommit(store: store) { batch, db in try await TokenRecords.commit(batch, in: db) }, signals: signals)
+            tokenCommits: GroupCommit(store: store) { batch, db in try await TokenRecords.commit(batch, in: db) }, signals: signals,
+            tokenGate: assembly.shedding.tokens)
         tokens = AccessTokenVerifier(server: oauth, refusals: throttle(.token))
         sessions = SessionAuthenticator(store: store, tokens: tokens)
         lifecycle = DeviceLifecycle(pki: pki)

@@ -37,7 +37,7 @@ package struct DeviceAuthenticator: Sendable {
             CertificateFacts(
                 serial: certificate.serial, notBefore: certificate.notBefore, notAfter: certificate.notAfter,
                 revoked: certificate.status == .revoked, rotationDue: certificate.origin == .pairing,
-                renewed: renewal != nil, issuedAt: certificate.notBefore.addingTimeInterval(CertificateIssuer.backdating))
+                renewed: renewal != nil, issuedAt: CertificateValidity.issuedAt(notBefore: certificate.notBefore))
         }
     }
 

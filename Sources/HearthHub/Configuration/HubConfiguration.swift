@@ -56,6 +56,16 @@ public struct HubConfiguration: Sendable {
     public var firmwareFolder: String?
     /// How long the firmware repository's metadata stays valid (docs/firmware.md, "Expiry").
     public var repositoryLifetimes = RepositoryLifetimes()
+    /// How long device certificates issued by pairing and renewal live; nil is the device
+    /// profile's 24 h. Shorter lifetimes play a day of renewals in minutes (the fleet simulator,
+    /// docs/simulator.md) or bound a lost key more tightly.
+    public var deviceCertificateLifetime: Duration?
+    /// The shortest and longest device certificate lifetimes a hub accepts: a renewal needs the
+    /// last third of a lifetime to be longer than a device's back-off, and 30 days is the profile's cap.
+    public static let deviceCertificateLifetimes: ClosedRange<Int64> = 60...(30 * 86_400)
+    /// Certificate renewals and token requests handled at once, each; the next is shed with 503
+    /// and `Retry-After` (``LoadGate``) rather than queued, so the admitted keep their latency.
+    public var inFlightLimit = 64
 
     public init(
         host: String = "127.0.0.1", port: Int = 8443, hostnames: [String] = [], maxBodyBytes: Int = 64 * 1024,

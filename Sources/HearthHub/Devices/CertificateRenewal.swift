@@ -42,9 +42,19 @@ package struct CertificateRenewal: Sendable {
     /// `source`: the address the request came from. `firmware`: what the device says it runs
     /// now, recorded with the renewal; a device out of posture renews only with firmware in
     /// posture (docs/firmware.md).
+    /// Past ``HubPKI/renewals`` at once, the renewal is shed (`overloaded`, with `Retry-After`).
     package func renew(
         _ caller: DeviceAuthenticator.Authenticated, csr: CertificateRequest, reason: Reason = .scheduled, source: String? = nil,
         firmware: FirmwareReport? = nil
+    ) async throws -> (IssuedCertificate, fresh: Bool) {
+        try await pki.renewals.run {
+            try await renewAdmitted(caller, csr: csr, reason: reason, source: source, firmware: firmware)
+        }
+    }
+
+    private func renewAdmitted(
+        _ caller: DeviceAuthenticator.Authenticated, csr: CertificateRequest, reason: Reason, source: String?,
+        firmware: FirmwareReport?
     ) async throws -> (IssuedCertificate, fresh: Bool) {
         do {
             if let earlier = caller.renewal, earlier.keyFingerprint == csr.keyFingerprint, earlier.status == .valid {
@@ -59,7 +69,7 @@ package struct CertificateRenewal: Sendable {
             }
             let order = try CertificateOrder(
                 request: csr, profile: profile, household: caller.device.householdID, subject: .device(caller.device.id),
-                renewedFrom: caller.certificate.serial, origin: .renewal)
+                lifetime: pki.deviceLifetime(profile), renewedFrom: caller.certificate.serial, origin: .renewal)
             let prepared = try RecordedIssuance.prepare(
                 order, device: caller.device, authorities: pki.authorities, trustDomain: pki.trustDomain,
                 actor: .device(caller.device.id), now: pki.store.clock.now)

@@ -34,7 +34,8 @@ public struct DeviceLifecycle: Sendable {
             renewAfter = newest.map { record in
                 record.origin == .pairing
                     ? record.notBefore
-                    : record.notBefore.addingTimeInterval(record.notAfter.timeIntervalSince(record.notBefore) * 2 / 3)
+                    : CertificateValidity.renewalOpens(
+                        issuedAt: CertificateValidity.issuedAt(notBefore: record.notBefore), notAfter: record.notAfter)
             }
         }
     }

@@ -26,6 +26,8 @@ package struct AuthorizationServer: Sendable {
     package let tokenCommits: GroupCommit<TokenRecords, Void>
     /// Where each issuance is signalled to detection (a token storm); nil when detection is off.
     package let signals: SignalInbox?
+    /// Token requests past a number at once are shed (``LoadShedding``).
+    package let tokenGate: LoadGate
 
     package struct Lifetimes: Sendable {
         /// Access tokens (RFC 9068 tokens here never live longer than 10 minutes).

@@ -20,6 +20,10 @@ extension AuthorizationServer {
     }
 
     package func token(_ form: OAuthForm, _ call: CallContext) async throws -> GrantedTokens {
+        try await tokenGate.run { try await grant(form, call) }
+    }
+
+    private func grant(_ form: OAuthForm, _ call: CallContext) async throws -> GrantedTokens {
         let grantType = try form.required("grant_type")
         guard Self.supportedGrants.contains(grantType) else {
             throw OAuthError(.unsupportedGrantType, "this hub does not support that grant type")

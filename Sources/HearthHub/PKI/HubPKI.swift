@@ -15,6 +15,15 @@ public struct HubPKI: Sendable {
     public let trustDomain: String
     package let state: LiveTrust
     package let issuance: GroupCommit<RecordedIssuance.Prepared, IssuedCertificate>
+    /// How long device certificates from pairing and renewal live (``HubConfiguration/deviceCertificateLifetime``).
+    public var deviceCertificateLifetime: Duration?
+    /// Renewals past a number at once are shed (``LoadShedding``; the hub's assembly sets it).
+    public var renewals = LoadShedding(limit: 64).renewals
+
+    /// The lifetime of a certificate of `profile` issued to a device; nil is the profile's default.
+    package func deviceLifetime(_ profile: CertificateProfile) -> Duration? {
+        profile == .device ? deviceCertificateLifetime : nil
+    }
 
     /// Loads the CAs; the hierarchy must exist (``prepare(store:sealer:hostnames:publicURL:)``).
     public static func open(store: Store, sealer: KeySealer) async throws -> HubPKI {

@@ -118,7 +118,8 @@ public struct PairingService: Sendable {
     ) throws -> RecordedIssuance.Prepared {
         let order = try CertificateOrder(
             request: csr, profile: .device, household: household,
-            subject: .newDevice(name: name, pending: pending), zone: zone, origin: .pairing)
+            subject: .newDevice(name: name, pending: pending), zone: zone, lifetime: pki.deviceLifetime(.device),
+            origin: .pairing)
         return try RecordedIssuance.prepare(
             order, device: nil, authorities: pki.authorities, trustDomain: pki.trustDomain, actor: actor,
             now: pki.store.clock.now)

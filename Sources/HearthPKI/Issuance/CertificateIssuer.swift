@@ -55,7 +55,7 @@ public struct Issuance: Sendable {
 
 public enum CertificateIssuer {
     /// How far `notBefore` is set back, so a device whose clock is slightly behind accepts it.
-    public static let backdating: TimeInterval = 300
+    public static let backdating = CertificateValidity.backdating
 
     /// Signs the certificate for `issuance`; nothing from the CSR but its key is used.
     public static func issue(_ issuance: Issuance, by authority: IssuingAuthority, now: Date) throws -> Certificate {

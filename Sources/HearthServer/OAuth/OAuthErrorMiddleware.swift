@@ -28,6 +28,11 @@ enum OAuthErrorMiddleware {
                 context.logger.error("storage error", metadata: ["error": "\(error)"])
                 return try OAuthError(.temporarilyUnavailable, "the hub's storage is unavailable; try again").response(headers: [:])
             }
+            if error.code == .overloaded {
+                // Shed (LoadGate): 503 with Retry-After, which OAuth client libraries and proxies honour.
+                return try OAuthError(.temporarilyUnavailable, error.reason).response(
+                    status: .serviceUnavailable, headers: [.retryAfter: String(error.retryAfter ?? 1)])
+            }
             return try Self.response(for: Problem(error))
         } catch let error as HTTPError {
             let code: OAuthError.Code = error.status.code >= 500 ? .serverError : .invalidRequest

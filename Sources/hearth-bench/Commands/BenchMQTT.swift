@@ -1,3 +1,4 @@
+import HearthSimulation
 import ArgumentParser
 import Foundation
 import HearthCommandLine
@@ -153,7 +154,7 @@ struct MQTTBench: AsyncParsableCommand {
             version: version, qos: qos == 1 ? .atLeastOnce : .atMostOnce, payloadSize: size, payloadKind: payload, rate: rate,
             inflight: inflight, keepAlive: idleConnections == nil ? 60 : 300, publishers: publishers)
         let tls = LoadTLS(cafile: cafile, serverName: serverName)
-        let broker = brokerPID.map(BrokerProcess.init(pid:))
+        let broker = brokerPID.map(ProcessGauge.init(pid:))
         if let broker, broker.residentKiB() == nil { throw HearthError(.invalidInput, "cannot read /proc/\(broker.pid)/status") }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         do {
@@ -176,7 +177,7 @@ struct MQTTBench: AsyncParsableCommand {
     }
 
     private func runThroughput(
-        manifest: LoadIdentities, tls: LoadTLS, connector: LoadConnector, broker: BrokerProcess?
+        manifest: LoadIdentities, tls: LoadTLS, connector: LoadConnector, broker: ProcessGauge?
     ) async throws -> [String] {
         guard manifest.publishers.count >= publishers, manifest.subscribers.count >= subscribers else {
             throw HearthError(
@@ -222,7 +223,7 @@ struct MQTTBench: AsyncParsableCommand {
     }
 
     private func runIdle(
-        _ count: Int, manifest: LoadIdentities, tls: LoadTLS, connector: LoadConnector, broker: BrokerProcess?
+        _ count: Int, manifest: LoadIdentities, tls: LoadTLS, connector: LoadConnector, broker: ProcessGauge?
     ) async throws -> [String] {
         let everyone = manifest.all
         guard !everyone.isEmpty else { throw HearthError(.invalidInput, "the manifest names no identity") }

@@ -1,3 +1,4 @@
+import HearthSimulation
 import HearthCommandLine
 import NIOCore
 
@@ -7,7 +8,7 @@ import NIOCore
 struct IdleRun {
     let connector: LoadConnector
     let specs: [LoadConnectionSpec]
-    let broker: BrokerProcess?
+    let broker: ProcessGauge?
     let concurrency: Int
     /// Time left for the broker to settle before its memory is read.
     let settle: Duration

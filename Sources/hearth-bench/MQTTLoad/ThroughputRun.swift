@@ -1,3 +1,4 @@
+import HearthSimulation
 import HearthCommandLine
 import HearthMQTT
 import NIOCore
@@ -10,7 +11,7 @@ struct ThroughputRun {
     let subscribers: [LoadConnectionSpec]
     /// For each publisher, how many of the run's subscribers its topic reaches.
     let fanOut: [Int]
-    let broker: BrokerProcess?
+    let broker: ProcessGauge?
     let warmup: Duration
     let seconds: Double
     let drain: Duration

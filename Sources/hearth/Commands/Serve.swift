@@ -46,6 +46,12 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds between audit checkpoints while entries arrive (default 2; env HEARTH_AUDIT_CHECKPOINT_SECONDS).")
     var auditCheckpointSeconds: Int?
 
+    @Option(name: .long, help: "Seconds a device certificate from pairing or renewal lives, 60 to 2592000 (default 86400, the device profile's 24 h; env HEARTH_DEVICE_CERTIFICATE_LIFETIME). Short lifetimes play a day of renewals in minutes (docs/simulator.md).")
+    var deviceCertificateLifetime: Int?
+
+    @Option(name: .long, help: "Certificate renewals and token requests handled at once, each, 1 to 100000; past it the hub answers 503 with Retry-After instead of queueing (default 64; env HEARTH_MAX_IN_FLIGHT).")
+    var maxInFlight: Int?
+
     @Option(name: .long, help: "'on' (default; thresholds from detection.json in the data folder) or 'off': no detectors, no automatic containment (docs/detection.md; env HEARTH_DETECTION).")
     var detection: String?
 
@@ -124,6 +130,18 @@ struct Serve: AsyncParsableCommand {
                 throw HearthError(.configuration, "the audit checkpoint interval must be 1 to 3600 seconds")
             }
             configuration.auditCheckpointInterval = .seconds(seconds)
+        }
+        if let seconds = try deviceCertificateLifetime ?? Environment.integer("HEARTH_DEVICE_CERTIFICATE_LIFETIME") {
+            let range = HubConfiguration.deviceCertificateLifetimes
+            guard range.contains(Int64(seconds)) else {
+                throw HearthError(
+                    .configuration, "the device certificate lifetime must be \(range.lowerBound) to \(range.upperBound) seconds")
+            }
+            configuration.deviceCertificateLifetime = .seconds(seconds)
+        }
+        if let limit = try maxInFlight ?? Environment.integer("HEARTH_MAX_IN_FLIGHT") {
+            guard (1...100_000).contains(limit) else { throw HearthError(.configuration, "--max-in-flight must be 1 to 100000") }
+            configuration.inFlightLimit = limit
         }
         return configuration
     }

@@ -117,7 +117,7 @@ struct DeviceCommand: AsyncParsableCommand {
             if outcome.renewed {
                 Output.print("renewed")
             } else {
-                Output.print("not due: renews after \(RFC3339.format(outcome.certificate.renewAfter))")
+                Output.print("not due: renews after \(RFC3339.format(outcome.certificate.renewAfter)) (by the hub's clock)")
             }
             Output.print(DeviceCommand.certificateLine(outcome.certificate))
         }

@@ -1,0 +1,72 @@
+import Foundation
+import HearthCore
+import HearthTesting
+@testable import HearthSimulation
+import Logging
+import Testing
+
+/// A small fleet through every kind of event, against the real `hearth serve` (killed and
+/// started again on its data): the simulator works end to end, and a hub that survives it passes
+/// the scenario's expectations.
+@Suite struct FleetRunTests {
+    static let scenario = """
+        {"name": "every-event", "description": "A small fleet through every kind of event.", "duration": 50,
+         "hub": {"certificateLifetime": 60, "maxInFlight": 8},
+         "kinds": [
+           {"name": "sensor", "count": 10, "telemetryEvery": 3, "qos": 1},
+           {"name": "plug", "count": 4, "telemetryEvery": 4, "qos": 0, "clockSkew": 5, "persistentSession": false}],
+         "timeline": [
+           {"at": 5, "event": "pairing-burst", "kind": "sensor", "count": 4, "concurrency": 4},
+           {"at": 8, "event": "token-storm", "requests": 200, "concurrency": 16},
+           {"at": 14, "event": "partition", "share": 0.3, "duration": 8},
+           {"at": 26, "event": "hub-restart"},
+           {"at": 30, "event": "decommission", "share": 0.1},
+           {"at": 31, "event": "attack", "count": 5},
+           {"at": 33, "event": "renewal-wave", "share": 0.5}],
+         "expect": {"failedRenewals": 0, "failedPairings": 0, "lostQoS1": 0, "reconnectWithin": 40,
+                    "connectedAtEnd": 1.0, "tokenErrors": 0, "auditVerifies": true}}
+        """
+
+    @Test func aSmallFleetLivesThroughEveryEvent() async throws {
+        let work = try TemporaryFolder.make(prefix: "simulation")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let scenario = try Scenario.parse(Data(Self.scenario.utf8))
+        var logger = Logger(label: "simulation-test")
+        logger.logLevel = .notice
+        let run = FleetRun(
+            scenario: scenario, hearth: URL(fileURLWithPath: HearthProcess.binaryPath), work: work, faults: .inProcess,
+            logger: logger)
+        let report = try await run.run()
+        #expect(report.passed, "\(report.summary)")
+        #expect(report.setupDevices == 14)
+
+        let operations = report.operations
+        #expect((operations["pairing"]?.succeeded ?? 0) >= 14 + 4, "the fleet, the burst (and the apps' hosts)")
+        #expect((operations["renewal"]?.succeeded ?? 0) >= 14, "sixty-second certificates renew during the run")
+        #expect((operations["token"]?.succeeded ?? 0) + (operations["token"]?.failures["overloaded"] ?? 0) == 200)
+        #expect((operations["publish"]?.succeeded ?? 0) > 100)
+        let qos1 = try #require(report.telemetry.first { $0.qos == 1 })
+        #expect(qos1.acknowledged > 50 && qos1.lost == 0)
+        #expect(report.recoveries.map(\.event).sorted() == ["hub restart (kill -9)", "partition of 5 for 8 s"].sorted())
+        #expect(report.marks.contains { $0.label == "hub kill -9" })
+        #expect(report.samples.contains { $0.hubRSSKiB != nil && $0.hubCPUPercent != nil })
+        #expect((report.alerts ?? 0) >= 1, "the attack is noticed")
+
+        let files = try report.write(to: work.appendingPathComponent("report"))
+        let decoded = try JSONDecoder().decode(SimulationReport.self, from: Data(contentsOf: files.json))
+        #expect(decoded.expectations == report.expectations)
+        let page = try String(contentsOf: files.html, encoding: .utf8)
+        #expect(page.contains("every-event — <span class=\"pass\">PASSED</span>"))
+    }
+
+    @Test func theHubRefusesALifetimeOutOfRange() async throws {
+        let folder = try TemporaryFolder.make(prefix: "lifetime")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let hub = try HearthProcess([
+            "serve", "--data", folder.path, "--listen", "127.0.0.1:0", "--device-certificate-lifetime", "59",
+        ])
+        let status = try await hub.waitForExit(timeout: .seconds(60))
+        #expect(status != 0)
+        #expect(hub.standardError.contains("the device certificate lifetime must be 60 to 2592000 seconds"), "\(hub.standardError)")
+    }
+}

@@ -97,7 +97,8 @@ package struct CertificateRenewal: Sendable {
                         details: ["serial": issued.record.serial]))
                 }
                 if current.origin == .pairing {
-                    _ = try await pki.revokeInTransaction([current], reason: .superseded, actor: .device(device.id), in: db)
+                    _ = try await pki.revokeInTransaction(
+                        [current], reason: .superseded, actor: .device(device.id), in: db, crlsNow: false)
                 }
                 try await db.devices.markSeen(device, at: now)
                 return issued

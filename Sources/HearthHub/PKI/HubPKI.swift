@@ -181,15 +181,25 @@ public struct HubPKI: Sendable {
 
     /// Revokes certificates inside the caller's transaction, with one audit entry each and the
     /// affected CRLs republished; every process sees it at its next ``refresh()``.
+    ///
+    /// `crlsNow: false` is for routine rotations (a renewal's old certificate, superseded): their
+    /// CRLs are republished by the next ``publishStaleCRLs(actor:)`` — within
+    /// ``crlBatchInterval`` — instead of in this transaction. Signing a CRL of every revoked,
+    /// unexpired certificate of a zone on each of ten thousand renewals made a renewal's cost grow
+    /// with the fleet; OCSP and the handshakes' live revocation set still change at once.
     package func revokeInTransaction(
-        _ records: [CertificateRecord], reason: RevocationReason, actor: AuditActor, in db: StoreSession
+        _ records: [CertificateRecord], reason: RevocationReason, actor: AuditActor, in db: StoreSession,
+        crlsNow: Bool = true
     ) async throws -> [CertificateRecord] {
         let now = db.clock.now
         let changed = try await Self.markRevoked(records, reason: reason, actor: actor, in: db, now: now)
         try await Self.republish(
-            Set(changed.map(\.issuerID)), in: db, authorities: authorities, sealer: sealer, actor: actor, now: now)
+            crlsNow ? Set(changed.map(\.issuerID)) : [], in: db, authorities: authorities, sealer: sealer, actor: actor, now: now)
         return changed
     }
+
+    /// How often CRLs behind their revocations (routine rotations) are republished.
+    package static let crlBatchInterval: Duration = .seconds(30)
 
     /// Ends a deleted household's PKI inside the caller's transaction: every certificate it holds
     /// is revoked (cessation of operation) and its zone CAs with them, none replaced; the CRLs
@@ -278,7 +288,8 @@ public struct HubPKI: Sendable {
         try await store.read { db in try await db.pki.crl(issuer: id) }
     }
 
-    /// Republishes every CRL older than ``CRLPublishing/refreshAge`` (or never published).
+    /// Republishes every CRL older than ``CRLPublishing/refreshAge`` (or never published), or
+    /// behind a revocation made since it was signed (a routine rotation's, batched).
     @discardableResult
     public func publishStaleCRLs(actor: AuditActor) async throws -> Int {
         let authorities = self.authorities
@@ -288,7 +299,8 @@ public struct HubPKI: Sendable {
             var published = 0
             for authority in [authorities.root] + authorities.intermediates where authority.record.state != .revoked {
                 if let stored = try await db.pki.crl(issuer: authority.id),
-                   now.timeIntervalSince(stored.thisUpdate) < CRLPublishing.refreshAge
+                   now.timeIntervalSince(stored.thisUpdate) < CRLPublishing.refreshAge,
+                   try await !db.pki.hasRevocations(issuer: authority.id, after: stored.thisUpdate)
                 { continue }
                 try await CRLPublishing.publish(
                     authority, in: db, sealer: sealer, publicURL: authorities.publicURL, actor: actor, now: now)

@@ -26,7 +26,7 @@ extension HubPKI {
                 current.append(record)
             }
             guard !current.isEmpty else { return 0 }
-            return try await revokeInTransaction(current, reason: .superseded, actor: actor, in: db).count
+            return try await revokeInTransaction(current, reason: .superseded, actor: actor, in: db, crlsNow: false).count
         }
         if revoked > 0 { try await refresh() }
         return revoked

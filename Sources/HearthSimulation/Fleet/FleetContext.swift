@@ -69,7 +69,7 @@ struct FleetContext: Sendable {
     }
 
     /// Pairs devices, `concurrency` at a time; returns those that paired.
-    func pairAll(_ devices: [SimulatedDevice], concurrency: Int = 16) async -> [SimulatedDevice] {
+    func pairAll(_ devices: [SimulatedDevice], concurrency: Int = 64) async -> [SimulatedDevice] {
         await withTaskGroup(of: SimulatedDevice?.self) { group in
             var paired: [SimulatedDevice] = []
             for (index, device) in devices.enumerated() {

@@ -47,12 +47,14 @@ final class Sampler: Sendable {
             next += .seconds(1)
             tick += 1
             let (operations, connected) = recorder.cut()
-            let now = ContinuousClock.now
+            var now = ContinuousClock.now
             var cpuPercent: Double?
             var resident: Int?
             if let pid = await hub.pid {
                 let gauge = ProcessGauge(pid: pid)
                 resident = gauge.residentKiB()
+                // The time of the reading itself: asking the hub's actor for its pid may have waited.
+                now = ContinuousClock.now
                 if let cpu = gauge.cpuMilliseconds() {
                     if let previous, previous.pid == pid {
                         cpuPercent = (cpu - previous.cpu) / ((now - previous.at).seconds * 1000) * 100

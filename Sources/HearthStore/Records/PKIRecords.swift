@@ -170,6 +170,14 @@ public struct PKIRecords: Sendable {
             CertificateQuery(issuerID: id, status: .revoked, unexpiredAt: now, limit: Int(Int32.max)))
     }
 
+    /// Whether a certificate of the issuer was revoked after `time` (its CRL is behind).
+    public func hasRevocations(issuer id: String, after time: Date) async throws -> Bool {
+        try await !db.query(
+            "SELECT serial FROM certificates WHERE issuer_id = ? AND status = 'revoked' AND revoked_at > ? LIMIT 1",
+            id, time.unixMilliseconds
+        ).isEmpty
+    }
+
     /// Valid, unexpired certificates that were renewed by a certificate issued (by its notBefore)
     /// before `renewedBefore`: the old halves of rotations their devices have not yet finished.
     public func unsupersededRenewals(renewedBefore: Date, unexpiredAt now: Date, limit: Int) async throws -> [CertificateRecord] {

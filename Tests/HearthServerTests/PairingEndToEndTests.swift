@@ -70,7 +70,7 @@ import Testing
         // The device's clock says the renewal is due, but the hub runs 19 h behind, and the device
         // learned that from the certificate of its rotation: it asks nothing rather than be refused.
         let offset = try #require(try DeviceStateFolder(state).record()?.clockOffset)
-        #expect(abs(offset + 19 * 3600) < 120, "\(offset)")
+        #expect(abs(offset + 19 * 3600) < 600, "about 19 h, less the test's own minutes: \(offset)")
         let early = try Self.device(["renew"], state: state)
         #expect(try await early.waitForExit() == 0)
         #expect(early.standardOutput.contains("not due"), "\(early.standardOutput)")

@@ -227,7 +227,7 @@ public struct HubServices: Sendable {
         services.append(PeriodicService(name: "superseded certificates", interval: configuration.sweepInterval, logger: logger) {
             try await pki.supersedeUnfinishedRotations()
         })
-        services.append(PeriodicService(name: "CRL refresh", interval: HubPKI.crlBatchInterval, logger: logger) {
+        services.append(PeriodicService(name: "CRL refresh", interval: configuration.crlBatchInterval, logger: logger) {
             try await pki.publishStaleCRLs(actor: .system("hub"))
         })
         let hostnames = configuration.hostnames

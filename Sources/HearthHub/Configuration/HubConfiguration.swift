@@ -66,6 +66,8 @@ public struct HubConfiguration: Sendable {
     /// Certificate renewals and token requests handled at once, each; the next is shed with 503
     /// and `Retry-After` (``LoadGate``) rather than queued, so the admitted keep their latency.
     public var inFlightLimit = 64
+    /// How often CRLs behind a routine rotation's revocation are republished (``HubPKI``).
+    public var crlBatchInterval: Duration = .seconds(30)
 
     public init(
         host: String = "127.0.0.1", port: Int = 8443, hostnames: [String] = [], maxBodyBytes: Int = 64 * 1024,

@@ -184,7 +184,7 @@ public struct HubPKI: Sendable {
     ///
     /// `crlsNow: false` is for routine rotations (a renewal's old certificate, superseded): their
     /// CRLs are republished by the next ``publishStaleCRLs(actor:)`` — within
-    /// ``crlBatchInterval`` — instead of in this transaction. Signing a CRL of every revoked,
+    /// ``HubConfiguration/crlBatchInterval`` — instead of in this transaction. Signing a CRL of every revoked,
     /// unexpired certificate of a zone on each of ten thousand renewals made a renewal's cost grow
     /// with the fleet; OCSP and the handshakes' live revocation set still change at once.
     package func revokeInTransaction(
@@ -197,9 +197,6 @@ public struct HubPKI: Sendable {
             crlsNow ? Set(changed.map(\.issuerID)) : [], in: db, authorities: authorities, sealer: sealer, actor: actor, now: now)
         return changed
     }
-
-    /// How often CRLs behind their revocations (routine rotations) are republished.
-    package static let crlBatchInterval: Duration = .seconds(30)
 
     /// Ends a deleted household's PKI inside the caller's transaction: every certificate it holds
     /// is revoked (cessation of operation) and its zone CAs with them, none replaced; the CRLs

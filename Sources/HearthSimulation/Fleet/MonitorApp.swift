@@ -56,22 +56,34 @@ final class MonitorApp: Sendable {
         let refresh = refreshToken.withLock { $0 }
         let reply = try await Self.post(connection, "/oauth/token", [
             "grant_type": "refresh_token", "refresh_token": refresh, "client_id": clientID,
-        ])
+        ], retry: false)
         guard reply.status == 200 else { throw reply.problem }
         let tokens = try reply.decode(Tokens.self)
         if let next = tokens.refresh_token { refreshToken.withLock { $0 = next } }
         return (tokens.access_token, tokens.expires_in)
     }
 
+    /// A form post, retried on network trouble and 5xx (`OwnerAPI.retrying`) unless `retry` is
+    /// false: a refresh whose answer was lost must not be sent again (the hub would see its
+    /// rotated token reused and end the sign-in).
     private static func post(
-        _ connection: HubConnection, _ path: String, _ fields: [String: String], headers: [(String, String)] = []
+        _ connection: HubConnection, _ path: String, _ fields: [String: String], headers: [(String, String)] = [],
+        retry: Bool = true
     ) async throws -> HubResponse {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
         let form = fields.sorted { $0.key < $1.key }.map { key, value in
             "\(key)=\(value.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")"
         }.joined(separator: "&")
-        return try await connection.send(
-            "POST", path, body: Array(form.utf8), contentType: "application/x-www-form-urlencoded", headers: headers)
+        let send = {
+            try await connection.send(
+                "POST", path, body: Array(form.utf8), contentType: "application/x-www-form-urlencoded", headers: headers)
+        }
+        guard retry else { return try await send() }
+        return try await OwnerAPI.retrying {
+            let reply = try await send()
+            if reply.status >= 500 { throw reply.problem }
+            return reply
+        }
     }
 }

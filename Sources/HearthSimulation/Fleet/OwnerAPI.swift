@@ -2,6 +2,7 @@ import Foundation
 import HearthCore
 import HearthDevice
 import HearthPairing
+import Logging
 import X509
 
 /// The household's owner, as the simulator acts for them: over the hub's public API with a
@@ -13,8 +14,11 @@ struct OwnerAPI: Sendable {
     /// Signs in with the owner's password and trusts only the hub's root.
     static func signIn(hub: URL, root: Certificate, owner: HubProcess.Owner) async throws -> OwnerAPI {
         let connection = try HubConnection(hub: hub, trust: .pinned(root), timeout: .seconds(30))
-        let reply = try await connection.post("/v1/session", json: ["email": owner.email, "password": owner.password])
-        guard reply.status == 200 || reply.status == 201 else { throw reply.problem }
+        let reply = try await retrying {
+            let reply = try await connection.post("/v1/session", json: ["email": owner.email, "password": owner.password])
+            guard reply.status == 200 || reply.status == 201 else { throw reply.problem }
+            return reply
+        }
         struct Session: Decodable { let token: String }
         return OwnerAPI(connection: connection, token: try reply.decode(Session.self).token)
     }
@@ -79,10 +83,19 @@ struct OwnerAPI: Sendable {
         try await call(method, path, body: Array(try JSONEncoder().encode(json)))
     }
 
+    /// One call, retried as a device would on network trouble and 5xx (a hub busy with ten
+    /// thousand handshakes drops a connection now and then).
     @discardableResult
     private func call(_ method: String, _ path: String, body: [UInt8]?) async throws -> HubResponse {
-        let reply = try await connection.send(method, path, body: body, headers: [("Authorization", "Bearer \(token)")])
-        guard (200..<300).contains(reply.status) else { throw reply.problem }
-        return reply
+        try await Self.retrying {
+            let reply = try await connection.send(method, path, body: body, headers: [("Authorization", "Bearer \(token)")])
+            guard (200..<300).contains(reply.status) else { throw reply.problem }
+            return reply
+        }
+    }
+
+    static func retrying<Result>(_ operation: () async throws -> Result) async throws -> Result {
+        try await Backoff(initialDelay: .milliseconds(500), maximumDelay: .seconds(5), maximumAttempts: 6)
+            .run(sleep: { try await Task.sleep(for: $0) }, logger: Logger(label: "hearth.simulation.owner"), "owner call", operation)
     }
 }

@@ -40,8 +40,7 @@ public struct FleetRun: Sendable {
         let hub = HubProcess(binary: hearth, data: work.appendingPathComponent("data"), settings: scenario.hub)
         let endpoints = try await hub.start()
         do {
-            let report = try await play(hub: hub, endpoints: endpoints, startedAt: startedAt)
-            return report
+            return try await play(hub: hub, endpoints: endpoints, startedAt: startedAt)
         } catch {
             await hub.kill()
             throw error

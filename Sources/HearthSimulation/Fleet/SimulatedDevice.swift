@@ -226,10 +226,11 @@ final class SimulatedDevice: Sendable {
         return .now + .seconds(max(0, seconds))
     }
 
-    /// When the hub's renewal window opens for the device's certificate: the last third of the
-    /// scenario's lifetime, plus a second (certificate times are whole seconds, the hub's milliseconds).
+    /// When the hub's renewal window opens for the device's certificate (issued the scenario's
+    /// lifetime before its end), plus a second: certificate times are whole seconds, the hub's milliseconds.
     static func windowOpens(_ record: DeviceRecord, _ fleet: FleetContext) -> Date {
-        record.notAfter.addingTimeInterval(1 - Double(fleet.scenario.hub.certificateLifetime) / 3)
+        let issuedAt = record.notAfter.addingTimeInterval(-Double(fleet.scenario.hub.certificateLifetime))
+        return CertificateValidity.renewalOpens(issuedAt: issuedAt, notAfter: record.notAfter).addingTimeInterval(1)
     }
 
     private func publishReading(_ fleet: FleetContext, _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws {

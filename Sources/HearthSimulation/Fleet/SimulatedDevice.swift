@@ -54,7 +54,7 @@ final class SimulatedDevice: Sendable {
         var quiet = logger
         quiet.logLevel = .error
         device = VirtualDevice(
-            stateFolder: folder, backoff: Backoff(initialDelay: .seconds(1), maximumDelay: .seconds(30), maximumAttempts: 4),
+            stateFolder: folder, backoff: Backoff(),  // the SDK's own: six tries over up to a minute, enough to ride out a hub restart
             requestTimeout: .seconds(20), logger: quiet, clock: clock)
     }
 

@@ -120,7 +120,10 @@ final class SimulatedDevice: Sendable {
             controls.withLock { $0.renewAtOnce = false }
             return true
         } catch {
-            fleet.recorder.record(.renewal, milliseconds: started.millisecondsSince, failure: FailureReason.of(error))
+            // A renewal the owner's decommissioning overtook is the owner's decision, not a failure.
+            if !controls.withLock({ $0.decommissioned }) {
+                fleet.recorder.record(.renewal, milliseconds: started.millisecondsSince, failure: FailureReason.of(error))
+            }
             throw error
         }
     }

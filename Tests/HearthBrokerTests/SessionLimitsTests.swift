@@ -181,6 +181,17 @@ import Testing
         #expect(session.deliver(Session.delivery(qos: .atMostOnce)) == [.countDropped])
     }
 
+    @Test func aQoS1MessagePastTheQueueIsDiscardedSoItsStoredCopyGoes() {
+        var limits = BrokerConfiguration()
+        limits.maximumInflight = 1
+        limits.maximumQueuedMessages = 2
+        var session = Session.connected(.v311, limits: limits)
+        #expect(session.deliver(Session.delivery(qos: .atLeastOnce)).count == 1, "in flight")
+        #expect(session.deliver(Session.delivery(qos: .atLeastOnce)).isEmpty, "waiting")
+        #expect(session.deliver(Session.delivery(qos: .atLeastOnce)).isEmpty, "waiting")
+        #expect(session.deliver(Session.delivery(qos: .atLeastOnce)) == [.discard(topic: "devices/x/cmd/power")])
+    }
+
     @Test func anExpiredMessageIsSettledNotSent() {
         var session = Session.connected(.v5)
         let message = BrokerMessage(

@@ -344,8 +344,8 @@ public final class Broker: Sendable {
 
     /// Routes a message to the household's matching subscriptions (one copy per session, at the
     /// highest QoS among its matching subscriptions) and keeps it when it is retained. Returns the
-    /// outbox position to wait for before acknowledging it to the publisher: copies queued for
-    /// offline sessions and retained messages are stored.
+    /// outbox position to wait for before acknowledging it to the publisher: QoS 1/2 copies for
+    /// persistent sessions (connected or not) and retained messages are stored.
     @discardableResult
     func publish(_ message: BrokerMessage, household: HouseholdID) -> (durable: UInt64, congested: [ConnectionHandle]) {
         var live: [(ConnectionHandle, Delivery)] = []
@@ -362,7 +362,14 @@ public final class Broker: Sendable {
                     guard appsMayReceive, state.sessions[key]?.client.map(Self.isApp) == true else { continue }
                 }
                 if let connection = state.attached[key] {
-                    live.append((connection, delivery))
+                    var copy = delivery
+                    // A persistent session's copy is stored like a queued one, so that one on its
+                    // way when the hub dies (kill -9) is sent again after the restart.
+                    if delivery.qos > .atMostOnce, state.sessions[key]?.stored == true {
+                        copy.storedAs = state.nextSequence()
+                        changes.append(.queued(key: key, sequence: copy.storedAs!, StoredMessage(copy)))
+                    }
+                    live.append((connection, copy))
                 } else if delivery.qos > .atMostOnce, let queued = state.sessions[key]?.queue.count {
                     guard queued < configuration.maximumQueuedMessages else {
                         state.dropped += 1

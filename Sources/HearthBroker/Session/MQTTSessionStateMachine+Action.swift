@@ -52,7 +52,8 @@ extension MQTTSessionStateMachine {
         case awaitStorage(UInt64)
         /// The client has (or can never have) the message: its stored copy goes.
         case settle(Delivery)
-        /// A message the client cannot take (too large for it): settled and counted as dropped.
+        /// A message the client cannot take (too large for it, or its queue is full): settled
+        /// (a stored copy is not sent again) and counted as dropped.
         case discard(Delivery)
         /// A message for a session whose connection is closing: kept for the next one.
         case requeue(Delivery)

@@ -22,7 +22,7 @@ extension MQTTSessionStateMachine {
             return publish(delivery, packetID: nil, dup: false, now: now())
         }
         guard inflight.count < sendQuota else {
-            guard pending.count < limits.maximumQueuedMessages else { return .countDropped }
+            guard pending.count < limits.maximumQueuedMessages else { return .discard(delivery) }
             pending.append(delivery)
             if pending.count == Self.congestedAt {
                 congested = true

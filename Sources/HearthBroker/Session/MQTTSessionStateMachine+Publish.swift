@@ -83,7 +83,7 @@ extension MQTTSessionStateMachine {
         return .route(message, household: client.household, watchCongestion: publish.qos > .atMostOnce)
     }
 
-    /// The message is routed. Copies queued for offline sessions and retained messages are
+    /// The message is routed. QoS 1/2 copies for persistent sessions and retained messages are
     /// stored (up to `durable`) before the publisher hears that the broker has the message.
     /// `holdAcknowledgements`: a congested subscriber took it, and this client's acknowledgements
     /// wait until it drains.

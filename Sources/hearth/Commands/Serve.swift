@@ -52,6 +52,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Certificate renewals and token requests handled at once, each, 1 to 100000; past it the hub answers 503 with Retry-After instead of queueing (default 64; env HEARTH_MAX_IN_FLIGHT).")
     var maxInFlight: Int?
 
+    @Option(name: .long, help: "QoS 1/2 messages the broker keeps for one MQTT client, waiting for it or for its offline persistent session, 10 to 1000000; further ones are dropped and counted (default 1000, as Mosquitto's max_queued_messages; env HEARTH_MAX_QUEUED_MESSAGES). An app subscribed to a whole fleet needs about its devices' messages over the longest outage it should ride out.")
+    var maxQueuedMessages: Int?
+
     @Option(name: .long, help: "'on' (default; thresholds from detection.json in the data folder) or 'off': no detectors, no automatic containment (docs/detection.md; env HEARTH_DETECTION).")
     var detection: String?
 
@@ -105,6 +108,10 @@ struct Serve: AsyncParsableCommand {
         if let text = mqttListen ?? Environment.value("HEARTH_MQTT_LISTEN") {
             let mqtt = text == "off" ? nil : try HubConfiguration.parseListen(text, defaultPort: 8883)
             configuration.mqtt = mqtt.map { BrokerConfiguration(host: $0.host, port: $0.port) }
+        }
+        if let count = try maxQueuedMessages ?? Environment.integer("HEARTH_MAX_QUEUED_MESSAGES") {
+            guard (10...1_000_000).contains(count) else { throw HearthError(.configuration, "--max-queued-messages must be 10 to 1000000") }
+            configuration.mqtt?.maximumQueuedMessages = count
         }
         if let bytes = try maxBodyBytes ?? Environment.integer("HEARTH_MAX_BODY_BYTES") {
             guard bytes >= 1024 else { throw HearthError(.configuration, "the body limit must be at least 1024 bytes") }

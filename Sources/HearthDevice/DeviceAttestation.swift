@@ -133,7 +133,7 @@ extension VirtualDevice {
     /// and trusts the hub it first reaches (docs/pairing.md, "Mode 3").
     public func pairWithAttestation(hub: URL, attestation: DeviceAttestation) async throws -> DevicePairingOutcome {
         let (key, csr) = try beginPairing()
-        let connection = try HubConnection(hub: hub, trust: .capture, timeout: requestTimeout, group: group)
+        let connection = try self.connection(to: hub, trust: .capture)
         let challengeReply = try await connection.post("/v1/pairing/attest/challenge", json: EmptyBody())
         guard challengeReply.status == 201 else { throw challengeReply.problem }
         let challenge = try PairingNonce.decode(

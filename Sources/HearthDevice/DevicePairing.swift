@@ -27,7 +27,7 @@ extension VirtualDevice {
         hub: URL, display: (_ code: String, _ verify: String) -> Void
     ) async throws -> DevicePairingOutcome {
         let (key, csr) = try beginPairing()
-        let connection = try HubConnection(hub: hub, trust: .capture, timeout: requestTimeout, group: group)
+        let connection = try self.connection(to: hub, trust: .capture)
         let deviceNonce = PairingNonce.make()
         var hubKey: [UInt8] = []
         let reply = try await connection.post("/v1/pairing/code") { server in
@@ -58,7 +58,7 @@ extension VirtualDevice {
     /// hub returns until the hub's proof — over the certificate and root it returned — verifies.
     public func pairWithSecret(hub: URL, secret: SetupSecret) async throws -> DevicePairingOutcome {
         let (key, csr) = try beginPairing()
-        let connection = try HubConnection(hub: hub, trust: .capture, timeout: requestTimeout, group: group)
+        let connection = try self.connection(to: hub, trust: .capture)
         let deviceNonce = PairingNonce.make()
         let proofs = try SetupSecretProofs(macKeys: secret.macKeys)
         let firmware = try folder.firmware()?.report

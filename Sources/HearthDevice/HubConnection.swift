@@ -29,6 +29,9 @@ public struct HubConnection: Sendable {
     public var timeout: Duration
     /// The largest answer read; the hub's are a few kilobytes.
     public var responseLimit = 1 << 20
+    /// The local address connections leave from (a device with several addresses); nil lets the
+    /// system choose.
+    public var sourceAddress: SocketAddress?
 
     public init(
         hub: URL, trust: HubTrust, identity: DeviceTLSIdentity? = nil, timeout: Duration = .seconds(15),
@@ -131,8 +134,9 @@ public struct HubConnection: Sendable {
 
     private func connect(recording presented: PresentedCertificates) async throws -> (Channel, EventLoopFuture<[UInt8]>) {
         let (context, mode, serverName) = (context, trust.mode, hostIsAddress ? nil : host)
-        return try await ClientBootstrap(group: group)
-            .connectTimeout(.nanoseconds(timeout.nanoseconds))
+        var bootstrap = ClientBootstrap(group: group).connectTimeout(.nanoseconds(timeout.nanoseconds))
+        if let sourceAddress { bootstrap = bootstrap.bind(to: sourceAddress) }
+        return try await bootstrap
             .connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let tls: NIOSSLClientHandler

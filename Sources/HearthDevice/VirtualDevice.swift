@@ -18,6 +18,9 @@ public struct VirtualDevice: Sendable {
     public var logger: Logger
     /// The limit for one request (connection, handshake, answer).
     public var requestTimeout: Duration
+    /// The local address the device's connections to the hub leave from (one of several it
+    /// has); nil lets the system choose.
+    public var sourceAddress: SocketAddress?
     let group: any EventLoopGroup
     let sleep: @Sendable (Duration) async throws -> Void
     /// Where the device reads the time of day (when a renewal is due).
@@ -107,9 +110,14 @@ public struct VirtualDevice: Sendable {
         guard let hub = HubIdentity(deviceCertificate: paired.chain.leaf) else {
             throw HearthError(.storageUnavailable, "the stored certificate carries no Hearth device identity")
         }
-        return try HubConnection(
-            hub: paired.record.hub, trust: .pinned(paired.root, hub: hub), identity: paired.identity,
-            timeout: requestTimeout, group: group)
+        return try connection(to: paired.record.hub, trust: .pinned(paired.root, hub: hub), identity: paired.identity)
+    }
+
+    /// A connection with this device's time limit, event loops and source address.
+    func connection(to hub: URL, trust: HubTrust, identity: DeviceTLSIdentity? = nil) throws -> HubConnection {
+        var connection = try HubConnection(hub: hub, trust: trust, identity: identity, timeout: requestTimeout, group: group)
+        connection.sourceAddress = sourceAddress
+        return connection
     }
 
     /// Stores a certificate the hub issued for the pending key, then makes that key current — in

@@ -25,6 +25,8 @@ public struct TestRequirement: Sendable, Hashable, CustomStringConvertible {
         case pythonModules([String])
         /// A variable set and not empty.
         case environmentVariable(String)
+        /// The test process runs as root (network namespaces, routes).
+        case superuser
     }
 
     /// What to call it when it is missing: a package name, a variable.
@@ -42,6 +44,7 @@ public struct TestRequirement: Sendable, Hashable, CustomStringConvertible {
         case .command(let command): command == name ? "\(name) on PATH" : "\(name) (\(command) on PATH)"
         case .pythonModules(let modules): "python3 module\(modules.count == 1 ? "" : "s") \(modules.joined(separator: ", "))"
         case .environmentVariable(let variable): variable == name ? variable : "\(name) (\(variable))"
+        case .superuser: "\(name) (the tests running as root)"
         }
     }
 
@@ -68,6 +71,9 @@ public struct TestRequirement: Sendable, Hashable, CustomStringConvertible {
 
     public static func command(_ name: String) -> TestRequirement { TestRequirement(name, .command(name)) }
 
+    /// Root: network namespaces, veth links and routes of a test's own (with `.command("ip")`).
+    public static let superuser = TestRequirement("root", .superuser)
+
     /// Python modules, by their import names (`paho.mqtt`, `authlib`, `cryptography`).
     public static func pythonModule(_ modules: String...) -> TestRequirement {
         TestRequirement(modules.joined(separator: ", "), .pythonModules(modules))
@@ -82,14 +88,16 @@ public struct TestRequirement: Sendable, Hashable, CustomStringConvertible {
         public var variables: [String: String]
         public var isExecutable: @Sendable (String) -> Bool
         public var importsPythonModule: @Sendable (String) async -> Bool
+        public var isSuperuser: Bool
 
         public init(
             variables: [String: String], isExecutable: @escaping @Sendable (String) -> Bool,
-            importsPythonModule: @escaping @Sendable (String) async -> Bool
+            importsPythonModule: @escaping @Sendable (String) async -> Bool, isSuperuser: Bool = false
         ) {
             self.variables = variables
             self.isExecutable = isExecutable
             self.importsPythonModule = importsPythonModule
+            self.isSuperuser = isSuperuser
         }
 
         /// `CI=true`: every requirement must be met (scripts/test provides them all).
@@ -110,7 +118,7 @@ public struct TestRequirement: Sendable, Hashable, CustomStringConvertible {
             Environment(
                 variables: ProcessInfo.processInfo.environment,
                 isExecutable: { FileManager.default.isExecutableFile(atPath: $0) },
-                importsPythonModule: { await PythonModules.imports($0) })
+                importsPythonModule: { await PythonModules.imports($0) }, isSuperuser: geteuid() == 0)
         }
     }
 
@@ -127,6 +135,8 @@ public struct TestRequirement: Sendable, Hashable, CustomStringConvertible {
             return true
         case .environmentVariable(let variable):
             return !(environment.variables[variable] ?? "").isEmpty
+        case .superuser:
+            return environment.isSuperuser
         }
     }
 

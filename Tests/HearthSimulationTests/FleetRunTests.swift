@@ -65,6 +65,49 @@ import Testing
         #expect(page.contains("every-event — <span class=\"pass\">PASSED</span>"))
     }
 
+    /// A partition made in the network: `hearth-bench simulate --network namespaces` puts the hub
+    /// and the devices in namespaces of their own and drops the cut devices' packets. They hear
+    /// nothing (no connection is closed for them): they give up on their sessions by their
+    /// keep-alive, their attempts meanwhile time out, and after the partition they come back.
+    @Test(.requires(.superuser, .command("ip"))) func aPartitionInNetworkNamespacesIsSilentAndHeals() async throws {
+        let work = try TemporaryFolder.make(prefix: "simulation-netns")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let scenario = work.appendingPathComponent("partition.json")
+        try Data("""
+            {"name": "netns-partition", "description": "Half the fleet cut off in the network for 45 s.", "duration": 95,
+             "hub": {"certificateLifetime": 60},
+             "kinds": [{"name": "sensor", "count": 8, "telemetryEvery": 3, "qos": 1, "keepAlive": 8}],
+             "timeline": [{"at": 10, "event": "partition", "share": 0.5, "duration": 45}],
+             "expect": {"failedRenewals": 0, "lostQoS1": 0, "reconnectWithin": 40, "connectedAtEnd": 1.0,
+                        "auditVerifies": true}}
+            """.utf8).write(to: scenario)
+        let labs = try await Self.simulatorNamespaces()
+        let run = try await ProcessRunner.run(HearthProcess.binaryPath + "-bench", [
+            "simulate", scenario.path, "--network", "namespaces", "--hearth", HearthProcess.binaryPath,
+            "--work", work.appendingPathComponent("work").path, "--report", work.appendingPathComponent("report").path,
+        ])
+        let json = work.appendingPathComponent("report/netns-partition.json")
+        let report = try JSONDecoder().decode(SimulationReport.self, from: Data(contentsOf: json))
+        #expect(run.status == 0 && report.passed, "\(report.summary)\n\(run.standardError.suffix(3000))")
+        #expect(report.faultMethod.hasPrefix("network namespaces"))
+        #expect(report.recoveries.map(\.event) == ["partition of 4 for 45 s"])
+        // Nothing was closed: at first every device is still connected; the cut ones go by their
+        // keep-alive (8 s), and a connection attempt meanwhile times out (20 s) unanswered.
+        let connected = report.samples.filter { $0.t > 10.5 && $0.t < 14 }.map(\.connected)
+        #expect(!connected.isEmpty && connected.allSatisfy { $0 == 8 }, "\(connected)")
+        #expect(report.samples.filter { $0.t > 30 && $0.t < 55 }.map(\.connected).min() == 4)
+        let connect = try #require(report.operations["connect"])
+        #expect((connect.failures["partitioned"] ?? 0) >= 1, "cut devices tried and heard nothing: \(connect.failures)")
+        #expect(report.telemetry.first { $0.qos == 1 }?.lost == 0)
+        #expect(try await Self.simulatorNamespaces() == labs, "the simulator removes its namespaces")
+    }
+
+    /// The network namespaces a simulator made (`hsim<pid>-hub`, `hsim<pid>-dev`).
+    static func simulatorNamespaces() async throws -> [String] {
+        let list = try await ProcessRunner.run("/usr/bin/env", ["ip", "netns", "list"])
+        return list.standardOutput.split(separator: "\n").map { String($0.prefix { $0 != " " }) }.filter { $0.hasPrefix("hsim") }
+    }
+
     @Test func theHubRefusesALifetimeOutOfRange() async throws {
         let folder = try TemporaryFolder.make(prefix: "lifetime")
         defer { try? FileManager.default.removeItem(at: folder) }

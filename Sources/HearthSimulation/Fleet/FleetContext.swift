@@ -18,6 +18,9 @@ struct FleetContext: Sendable {
     /// The hub's root, as `<data>/ca-root.pem` has it.
     let root: Certificate
     let devicesFolder: URL
+    /// The namespaces the run plays in, when partitions are made in the network: each device
+    /// then leaves from an address of its own.
+    let network: NetworkLab?
     let logger: Logger
     /// The simulator's time of day (real time): when certificates expire for the hub.
     let clock: any HearthClock = SystemClock()
@@ -39,7 +42,8 @@ struct FleetContext: Sendable {
     /// A new device of `kind` with its own state folder.
     func makeDevice(index: Int, kind: Scenario.DeviceKind) -> SimulatedDevice {
         SimulatedDevice(
-            index: index, kind: kind, folder: devicesFolder.appendingPathComponent("\(kind.name)-\(index)"), logger: logger)
+            index: index, kind: kind, folder: devicesFolder.appendingPathComponent("\(kind.name)-\(index)"),
+            source: network?.deviceAddress(index), logger: logger)
     }
 
     /// Pairs a device the way an owner and a device do it with a setup secret: the owner expects

@@ -37,7 +37,7 @@ public struct FleetRun: Sendable {
     public func run() async throws -> SimulationReport {
         let clock = SystemClock()
         let startedAt = RFC3339.format(clock.now)
-        let hub = HubProcess(binary: hearth, data: work.appendingPathComponent("data"), settings: scenario.hub)
+        let hub = HubProcess(binary: hearth, data: work.appendingPathComponent("data"), settings: scenario.hub, network: faults.lab)
         let endpoints = try await hub.start()
         do {
             return try await play(hub: hub, endpoints: endpoints, startedAt: startedAt)
@@ -59,8 +59,8 @@ public struct FleetRun: Sendable {
         try FileManager.default.createDirectory(at: devicesFolder, withIntermediateDirectories: true)
         let recorder = SimulationRecorder()
         let fleet = FleetContext(
-            scenario: scenario, recorder: recorder, hub: endpoints.url, host: "127.0.0.1", mqttPort: endpoints.mqtt,
-            owner: owner, root: root, devicesFolder: devicesFolder, logger: logger)
+            scenario: scenario, recorder: recorder, hub: endpoints.url, host: endpoints.host, mqttPort: endpoints.mqtt,
+            owner: owner, root: root, devicesFolder: devicesFolder, network: faults.lab, logger: logger)
         let sampler = Sampler(recorder: recorder, hub: hub, owner: owner)
         let sampling = Task { await sampler.run() }
 
@@ -111,7 +111,6 @@ public struct FleetRun: Sendable {
         monitoring.cancel()
         sampler.stop()
         _ = await sampling.value
-        await faults.liftAll()
         await hub.stop()
         var auditVerified: Bool?
         if scenario.expect.auditVerifies == true {

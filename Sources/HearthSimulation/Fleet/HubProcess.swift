@@ -7,9 +7,10 @@ import HearthCore
 /// /proc apart from the simulator's devices.
 actor HubProcess {
     struct Endpoints: Sendable {
+        let host: String
         let https: Int
         let mqtt: Int
-        var url: URL { URL(string: "https://127.0.0.1:\(https)")! }
+        var url: URL { URL(string: "https://\(host):\(https)")! }
     }
 
     /// The owner account the first start printed.
@@ -21,16 +22,20 @@ actor HubProcess {
     let binary: URL
     let data: URL
     let arguments: [String]
+    /// The hub's own namespace, when the run plays in network namespaces.
+    let network: NetworkLab?
     private var process: Process?
     private var starts = 0
     private(set) var endpoints: Endpoints?
     private(set) var owner: Owner?
 
-    init(binary: URL, data: URL, settings: Scenario.HubSettings) {
+    init(binary: URL, data: URL, settings: Scenario.HubSettings, network: NetworkLab? = nil) {
         self.binary = binary
         self.data = data
+        self.network = network
         var arguments = ["--device-certificate-lifetime", String(settings.certificateLifetime), "--log-level", "warning"]
         if let limit = settings.maxInFlight { arguments += ["--max-in-flight", String(limit)] }
+        if let count = settings.maxQueuedMessages { arguments += ["--max-queued-messages", String(count)] }
         self.arguments = arguments
     }
 
@@ -44,10 +49,13 @@ actor HubProcess {
         let log = data.deletingLastPathComponent().appendingPathComponent("hub-\(starts).log")
         FileManager.default.createFile(atPath: output.path, contents: nil)
         FileManager.default.createFile(atPath: log.path, contents: nil)
+        let host = network?.hubAddress ?? "127.0.0.1"
+        let listen = endpoints.map { ("\(host):\($0.https)", "\(host):\($0.mqtt)") } ?? ("\(host):0", "\(host):0")
+        var command = (executable: binary, arguments: ["serve", "--data", data.path, "--listen", listen.0, "--mqtt-listen", listen.1] + arguments)
+        if let network { command = network.hubCommand(command.executable, command.arguments) }
         let process = Process()
-        process.executableURL = binary
-        let listen = endpoints.map { ("127.0.0.1:\($0.https)", "127.0.0.1:\($0.mqtt)") } ?? ("127.0.0.1:0", "127.0.0.1:0")
-        process.arguments = ["serve", "--data", data.path, "--listen", listen.0, "--mqtt-listen", listen.1] + arguments
+        process.executableURL = command.executable
+        process.arguments = command.arguments
         process.standardOutput = try FileHandle(forWritingTo: output)
         process.standardError = try FileHandle(forWritingTo: log)
         try process.run()
@@ -58,9 +66,9 @@ actor HubProcess {
                let password = Self.value(after: "one-time password:", in: text) {
                 owner = Owner(email: email, password: password)
             }
-            if let https = Self.port(after: "Hearth is serving https://127.0.0.1:", in: text),
-               let mqtt = Self.port(after: "MQTT broker on mqtts://127.0.0.1:", in: text) {
-                endpoints = Endpoints(https: https, mqtt: mqtt)
+            if let https = Self.port(after: "Hearth is serving https://\(host):", in: text),
+               let mqtt = Self.port(after: "MQTT broker on mqtts://\(host):", in: text) {
+                endpoints = Endpoints(host: host, https: https, mqtt: mqtt)
                 return endpoints!
             }
             guard process.isRunning else {

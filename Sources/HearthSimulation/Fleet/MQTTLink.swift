@@ -30,20 +30,23 @@ enum MQTTLink {
         return try NIOSSLContext(configuration: configuration)
     }
 
-    /// One session: connects, sends `connect`, waits for CONNACK (within `timeout`), runs `body`
-    /// with the inbound packets, the writer and `close` (which ends the session from anywhere:
-    /// the read in `body` then ends), and closes the connection when `body` returns.
+    /// One session: connects (from `source`, when given), sends `connect`, waits for CONNACK
+    /// (within `timeout`), runs `body` with the inbound packets, the writer and `close` (which
+    /// ends the session from anywhere: the read in `body` then ends), and closes the connection
+    /// when `body` returns.
     static func session<Result: Sendable>(
-        host: String, port: Int, context: NIOSSLContext, connect: ConnectPacket, timeout: Duration,
+        host: String, port: Int, source: SocketAddress? = nil, context: NIOSSLContext, connect: ConnectPacket, timeout: Duration,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         _ body: (_ acknowledged: ConnAckPacket, _ inbound: inout NIOAsyncChannelInboundStream<MQTTPacket>.AsyncIterator,
                  _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, _ close: @escaping @Sendable () -> Void) async throws -> Result
     ) async throws -> Result {
         let channel: Channel
         do {
-            channel = try await ClientBootstrap(group: group)
+            var bootstrap = ClientBootstrap(group: group)
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .connectTimeout(.nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000))
+            if let source { bootstrap = bootstrap.bind(to: source) }
+            channel = try await bootstrap
                 .connect(host: host, port: port) { channel in
                     channel.eventLoop.makeCompletedFuture {
                         let tls = try NIOSSLClientHandler(context: context, serverHostname: nil)

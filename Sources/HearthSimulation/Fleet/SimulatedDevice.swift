@@ -32,6 +32,11 @@ final class SimulatedDevice: Sendable {
         var decommissioned = false
         /// The in-process partition (the fallback without namespaces): no connection until then.
         var cutOffUntil: ContinuousClock.Instant?
+        /// A partition made in the network is in force: what fails meanwhile is counted as
+        /// `partitioned`, not as the hub's failure.
+        var partitioned = false
+        /// When the hub was last heard from on the current session (any packet).
+        var lastHeard = ContinuousClock.now
         /// A renewal wave: no renewal until then, and at once after it.
         var renewalsHeldUntil: ContinuousClock.Instant?
         var renewAtOnce = false
@@ -46,22 +51,35 @@ final class SimulatedDevice: Sendable {
         var lostAt: ContinuousClock.Instant?
     }
 
-    init(index: Int, kind: Scenario.DeviceKind, folder: URL, logger: Logger) {
+    /// The MQTT keep-alive the device asks for; it gives up on a session when the hub has been
+    /// silent this long (a dead link), as MQTT clients do.
+    let keepAlive: UInt16
+
+    init(index: Int, kind: Scenario.DeviceKind, folder: URL, source: SocketAddress?, logger: Logger) {
         self.index = index
         self.kind = kind
+        keepAlive = UInt16(kind.keepAlive ?? 120)
         self.secret = SetupSecret.generate()
         clock = SkewedClock(offset: kind.clockSkew ?? 0)
         var quiet = logger
         quiet.logLevel = .error
-        device = VirtualDevice(
+        var device = VirtualDevice(
             stateFolder: folder, backoff: Backoff(),  // the SDK's own: six tries over up to a minute, enough to ride out a hub restart
             requestTimeout: .seconds(20), logger: quiet, clock: clock)
+        device.sourceAddress = source
+        self.device = device
     }
 
     var deviceID: String? { controls.withLock { $0.deviceID } }
     var isConnected: Bool { controls.withLock { $0.connected } }
 
     func set(deviceID: String) { controls.withLock { $0.deviceID = deviceID } }
+
+    /// Why an attempt failed, as the report counts it: `partitioned` when a partition was in
+    /// force when it started (`partitionedAtStart`) or ended.
+    private func failure(_ error: any Error, partitionedAtStart: Bool) -> String {
+        partitionedAtStart || controls.withLock({ $0.partitioned }) ? "partitioned" : FailureReason.of(error)
+    }
 
     /// Applies a control and, when `interrupt`, closes the current session so the loop acts now.
     func control(interrupt: Bool = true, _ change: (inout Controls) -> Void) {
@@ -122,7 +140,8 @@ final class SimulatedDevice: Sendable {
         } catch {
             // A renewal the owner's decommissioning overtook is the owner's decision, not a failure.
             if !controls.withLock({ $0.decommissioned }) {
-                fleet.recorder.record(.renewal, milliseconds: started.millisecondsSince, failure: FailureReason.of(error))
+                fleet.recorder.record(
+                    .renewal, milliseconds: started.millisecondsSince, failure: failure(error, partitionedAtStart: state.partitioned))
             }
             throw error
         }
@@ -134,15 +153,18 @@ final class SimulatedDevice: Sendable {
         let context = try MQTTLink.context(identity: identity, root: root)
         guard let id = deviceID else { return }
         let connect = ConnectPacket(
-            version: .v311, clientID: id, cleanStart: !(kind.persistentSession ?? true), keepAlive: 120)
+            version: .v311, clientID: id, cleanStart: !(kind.persistentSession ?? true), keepAlive: keepAlive)
         let started = ContinuousClock.now
+        let partitionedAtStart = controls.withLock { $0.partitioned }
         do {
             try await MQTTLink.session(
-                host: fleet.host, port: fleet.mqttPort, context: context, connect: connect, timeout: .seconds(20)
+                host: fleet.host, port: fleet.mqttPort, source: device.sourceAddress, context: context, connect: connect,
+                timeout: .seconds(20)
             ) { _, inbound, outbound, close in
                 fleet.recorder.record(.connect, milliseconds: started.millisecondsSince)
                 let lostAt = controls.withLock { state -> ContinuousClock.Instant? in
                     state.connected = true
+                    state.lastHeard = .now
                     defer { state.lostAt = nil }
                     return state.lostAt
                 }
@@ -152,6 +174,7 @@ final class SimulatedDevice: Sendable {
                 let publisher = Task { await self.publish(fleet, outbound, close: close) }
                 defer { publisher.cancel() }
                 while let packet = try await inbound.next() {
+                    controls.withLock { $0.lastHeard = .now }
                     if case .ack(let ack) = packet, ack.kind == .puback { acknowledged(ack.packetID, fleet) }
                 }
             }
@@ -161,7 +184,8 @@ final class SimulatedDevice: Sendable {
             if wasConnected {
                 sessionEnded(fleet)
             } else {
-                fleet.recorder.record(.connect, milliseconds: started.millisecondsSince, failure: FailureReason.of(error))
+                fleet.recorder.record(
+                    .connect, milliseconds: started.millisecondsSince, failure: failure(error, partitionedAtStart: partitionedAtStart))
                 throw error
             }
         }
@@ -180,7 +204,8 @@ final class SimulatedDevice: Sendable {
     }
 
     /// Publishes telemetry every `telemetryEvery` seconds (QoS 1 unacknowledged ones resent first),
-    /// and ends the session when the certificate is due, with a DISCONNECT.
+    /// and ends the session when the certificate is due, with a DISCONNECT, or when the hub has
+    /// been silent for the keep-alive (a PINGREQ asks it after half of that).
     private func publish(
         _ fleet: FleetContext, _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, close: @Sendable () -> Void
     ) async {
@@ -194,21 +219,31 @@ final class SimulatedDevice: Sendable {
             // Spread the first message over one period, so a fleet that connects together does
             // not publish in the same second forever after.
             var next = ContinuousClock.now + .seconds(kind.telemetryEvery * Double.random(in: 0..<1))
+            let keepAlive = Duration.seconds(Int(self.keepAlive))
+            var pinged = ContinuousClock.now
             while !Task.isCancelled {
                 let renewal = try renewalDue(fleet)
                 let wake = kind.telemetryEvery > 0 ? min(next, renewal) : renewal
-                try await Task.sleep(until: min(wake, .now + .seconds(120)))
+                try await Task.sleep(until: min(wake, .now + keepAlive / 4))
                 if ContinuousClock.now >= renewal {
                     controls.withLock { $0.leaving = true }
                     try await MQTTLink.send(.disconnect(DisconnectPacket()), to: outbound)
                     close()
                     return
                 }
+                let silent = ContinuousClock.now - controls.withLock { $0.lastHeard }
+                if silent >= keepAlive {
+                    close()
+                    return
+                }
                 if kind.telemetryEvery > 0, ContinuousClock.now >= next {
                     try await publishReading(fleet, outbound)
                     next += .seconds(kind.telemetryEvery)
-                } else {
+                }
+                // QoS 0 readings get no answer: a PINGREQ asks whether the hub is still there.
+                if silent >= keepAlive / 2, ContinuousClock.now - pinged >= keepAlive / 2 {
                     try await MQTTLink.send(.pingreq, to: outbound)
+                    pinged = .now
                 }
             }
         } catch {

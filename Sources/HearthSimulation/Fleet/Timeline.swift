@@ -89,9 +89,18 @@ final class Timeline: Sendable {
                 state.faults.append(.init(label: "partition of \(chosen.count) for \(Int(seconds)) s", connectedBefore: before))
                 return state.faults.count - 1
             }
-            await faultMethod.cutOff(chosen, seconds: seconds)
+            do {
+                try faultMethod.cut(chosen, seconds: seconds)
+            } catch {
+                logger.error("the partition could not be made: \(error)")
+            }
             background { [self] in
                 try? await Task.sleep(for: .seconds(seconds))
+                do {
+                    try faultMethod.heal(chosen)
+                } catch {
+                    logger.error("the partition could not be lifted: \(error)")
+                }
                 let ended = now
                 state.withLock { $0.faults[faultIndex].ended = ended }
                 mark("partition ends")

@@ -19,6 +19,9 @@ public struct Scenario: Codable, Sendable, Hashable {
         public var certificateLifetime: Int
         /// Renewals and token requests at once before the hub sheds (`--max-in-flight`).
         public var maxInFlight: Int?
+        /// QoS 1/2 messages kept for one MQTT client (`--max-queued-messages`): the monitor app
+        /// subscribes to the whole fleet.
+        public var maxQueuedMessages: Int?
     }
 
     /// Devices alike: how many, what they publish and how often.
@@ -32,6 +35,9 @@ public struct Scenario: Codable, Sendable, Hashable {
         public var clockSkew: Double?
         /// MQTT persistent session (clean session 0) instead of a clean one.
         public var persistentSession: Bool?
+        /// The MQTT keep-alive in seconds (default 120): a device gives up on a session when the
+        /// hub has been silent this long, and the hub on a device after one and a half times it.
+        public var keepAlive: Int?
     }
 
     public struct TimelineEvent: Codable, Sendable, Hashable {
@@ -116,6 +122,9 @@ public struct Scenario: Codable, Sendable, Hashable {
             throw refuse("hub.certificateLifetime must be 60 to 2592000 seconds")
         }
         if let limit = hub.maxInFlight, !(1...100_000).contains(limit) { throw refuse("hub.maxInFlight must be 1 to 100000") }
+        if let count = hub.maxQueuedMessages, !(10...1_000_000).contains(count) {
+            throw refuse("hub.maxQueuedMessages must be 10 to 1000000")
+        }
         guard !kinds.isEmpty else { throw refuse("kinds must name at least one kind of device") }
         var names = Set<String>()
         for kind in kinds {
@@ -129,6 +138,9 @@ public struct Scenario: Codable, Sendable, Hashable {
             }
             guard kind.qos == 0 || kind.qos == 1 else { throw refuse("kind '\(kind.name)': qos must be 0 or 1") }
             if let skew = kind.clockSkew, abs(skew) > 86_400 { throw refuse("kind '\(kind.name)': clockSkew is at most a day") }
+            if let keepAlive = kind.keepAlive, !(5...3600).contains(keepAlive) {
+                throw refuse("kind '\(kind.name)': keepAlive must be 5 to 3600 seconds")
+            }
         }
         for (index, event) in timeline.enumerated() {
             let at = "timeline[\(index)] (\(event.event.rawValue))"

@@ -32,9 +32,27 @@ struct Simulate: AsyncParsableCommand {
     @Option(name: .long, help: "Scale every kind's device count by this factor (a quick run of a big scenario).")
     var scale: Double = 1
 
+    @Option(name: .long, help: "How partitions are made: 'namespaces' (the hub and the devices in network namespaces of the simulator's own, joined by a veth link; needs root and iproute2) or 'in-process' (the fallback: cut devices' connections closed, their attempts held). Default: namespaces where they can be made.")
+    var network: String?
+
+    /// Set on the simulator's own run inside the devices' namespace (see ``playInNamespaces(_:)``).
+    @Option(name: .long, help: .hidden)
+    var insideLab: String?
+
     @OptionGroup var log: LogOptions
 
     func run() async throws {
+        if insideLab == nil {
+            switch network ?? (NetworkLab.isAvailable ? "namespaces" : "in-process") {
+            case "namespaces":
+                guard NetworkLab.isAvailable else {
+                    throw ValidationError("--network namespaces needs root and the ip tool (iproute2); --network in-process runs anywhere")
+                }
+                throw ExitCode(try playInNamespaces(try NetworkLab.create()))
+            case "in-process": break
+            case let other: throw ValidationError("--network is 'namespaces' or 'in-process', not '\(other)'")
+            }
+        }
         let logger = try log.makeLogger()
         var scenario = try Scenario.load(URL(fileURLWithPath: self.scenario))
         if scale != 1 {
@@ -51,11 +69,21 @@ struct Simulate: AsyncParsableCommand {
         let base = work.map { URL(fileURLWithPath: $0) } ?? Self.scratch()
         let folder = base.appendingPathComponent("\(scenario.name)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let result = try await FleetRun(scenario: scenario, hearth: binary, work: folder, faults: .inProcess, logger: logger).run()
+        let faults = insideLab.map { FaultMethod.namespaces(NetworkLab(name: $0)) } ?? .inProcess
+        let result = try await FleetRun(scenario: scenario, hearth: binary, work: folder, faults: faults, logger: logger).run()
         let written = try result.write(to: URL(fileURLWithPath: report))
         Output.print(result.summary)
         Output.print("report: \(written.html.path) (and \(written.json.lastPathComponent)); hub data and device state in \(folder.path)")
         if !result.passed { throw ExitCode(1) }
+    }
+
+    /// Runs this same command again inside the lab's devices' namespace (a process's threads
+    /// cannot all be moved into a namespace once they run), waits for it, removes the lab, and
+    /// returns its exit status.
+    private func playInNamespaces(_ lab: NetworkLab) throws -> Int32 {
+        defer { lab.remove() }
+        let simulator = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        return try lab.runInDeviceNamespace(simulator, Array(CommandLine.arguments.dropFirst()) + ["--inside-lab", lab.name])
     }
 
     static func sibling(_ name: String) -> String {

@@ -87,6 +87,7 @@ public final class Broker: Sendable {
                 var session = SessionState(household: record.household, expiryInterval: record.expiryInterval)
                 session.disconnectedAt = now
                 session.stored = true
+                session.app = record.app ?? false
                 session.awaitingRelease = Set(record.awaitingRelease)
                 for grant in record.subscriptions.compactMap(\.grant) {
                     session.subscriptions[grant.filter.text] = grant
@@ -168,6 +169,7 @@ public final class Broker: Sendable {
             let resumed = held(session.queue, from: client, in: client.household, changes: &changes)
             session.queue = []
             session.client = client
+            session.app = Self.isApp(client)
             state.attached[key] = connection
             session.expiryInterval = expiryInterval
             session.disconnectedAt = nil
@@ -359,7 +361,9 @@ public final class Broker: Sendable {
                 let key = route.key
                 guard let delivery = Self.delivery(of: message, along: route) else { continue }
                 if let appsMayReceive {
-                    guard appsMayReceive, state.sessions[key]?.client.map(Self.isApp) == true else { continue }
+                    // Asked of the session, not its client: a session restored after a restart has
+                    // no client until it connects again, and its telemetry is queued meanwhile.
+                    guard appsMayReceive, state.sessions[key]?.app == true else { continue }
                 }
                 if let connection = state.attached[key] {
                     var copy = delivery

@@ -49,6 +49,9 @@ public struct StoredSession: Sendable, Codable, Hashable {
     public let disconnectedAt: Date?
     public let subscriptions: [StoredSubscription]
     public let awaitingRelease: [UInt16]
+    /// Whether an app holds it: telemetry is queued for it while it is offline, also after a
+    /// restart, before its client connects again. Nil in records written before it was kept.
+    public let app: Bool?
 }
 
 public struct StoredSubscription: Sendable, Codable, Hashable {

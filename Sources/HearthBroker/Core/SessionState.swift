@@ -28,11 +28,14 @@ struct SessionState: Sendable {
     var generation: UInt64 = 0
     /// Its record is in storage (it outlives its connection).
     var stored = false
+    /// An app holds it (telemetry may reach it), as its client said at CONNECT or its stored
+    /// record says after a restart.
+    var app = false
 
     func snapshot(key: String) -> StoredSession {
         StoredSession(
             key: key, household: household, expiryInterval: expiryInterval,
             disconnectedAt: disconnectedAt, subscriptions: subscriptions.values.map(StoredSubscription.init),
-            awaitingRelease: awaitingRelease.sorted())
+            awaitingRelease: awaitingRelease.sorted(), app: app)
     }
 }

@@ -85,6 +85,16 @@ import Testing
                     [try await db.pki.revision(), try await db.pki.bumpRevision(), try await db.pki.revision()]
                 }
                 #expect(revisions == [0, 1, 1])
+                // A certificate's revocation alone moves the PKI's revision, not the one that
+                // re-checks every live session; a CA's moves both.
+                let access = try await store.write { db in
+                    let before = try await db.accessChanges.revision()
+                    try await db.pki.bumpRevision(accessChange: false)
+                    let afterCertificate = try await db.accessChanges.revision()
+                    try await db.pki.bumpRevision()
+                    return [afterCertificate - before, try await db.accessChanges.revision() - before, try await db.pki.revision()]
+                }
+                #expect(access == [0, 1, 3])
 
                 // Retiring stops issuing; the row lock check says so.
                 try await store.write { db in try await db.pki.retire("ca1", at: now) }

@@ -491,7 +491,18 @@ public final class Broker: Sendable {
         }
         let clients = connected()
         guard !clients.isEmpty else { return }
-        let refused = await gatekeeper.revalidate(clients.map(\.client))
+        cutOff(clients, await gatekeeper.revalidate(clients.map(\.client)))
+    }
+
+    /// Closes the sessions presenting a certificate revoked now (or holding a token bound to
+    /// one): what a certificate's revocation alone takes away, decided without the store.
+    public func cutOffRevokedCertificates() async {
+        let clients = connected()
+        guard !clients.isEmpty else { return }
+        cutOff(clients, gatekeeper.presentingRevokedCertificates(clients.map(\.client)))
+    }
+
+    private func cutOff(_ clients: [(client: BrokerClient, connection: ConnectionHandle)], _ refused: [String: Cutoff]) {
         for (client, connection) in clients {
             guard let cutoff = refused[client.sessionKey] else { continue }
             logger.notice(

@@ -72,5 +72,8 @@ public protocol BrokerGatekeeper: Sendable {
     /// (`notAuthorized`), or allowed on facts that changed and must be read again at a new
     /// CONNECT (`administrativeAction`).
     func revalidate(_ clients: [BrokerClient]) async -> [String: Cutoff]
+    /// Of `clients`, those presenting a certificate (or holding a token bound to one) that is
+    /// revoked now: what a certificate's revocation alone takes away, known without the store.
+    func presentingRevokedCertificates(_ clients: [BrokerClient]) -> [String: Cutoff]
     func audit(_ denials: [DenialSummary]) async
 }

@@ -6,9 +6,11 @@ import ServiceLifecycle
 import Synchronization
 
 /// Watches the store's access-change revision (``AccessChangeRecords``), which moves with every
-/// revocation, quarantine, decommission or token revocation made by any process, and then
-/// reloads the live revocation set and re-checks the broker's live sessions; and the privacy
-/// revision, which moves with every privacy change, and then reloads the declared flows.
+/// CA revocation, quarantine, decommission or token revocation made by any process, and then
+/// reloads the live revocation set and re-checks the broker's live sessions; the PKI's revision,
+/// which moves with every certificate revocation too, and then reloads the revocations and cuts
+/// off the sessions presenting a revoked certificate; and the privacy revision, which moves with
+/// every privacy change, and then reloads the declared flows.
 package final class AccessWatch: Sendable {
     package let store: Store
     package let pki: HubPKI
@@ -32,6 +34,10 @@ package final class AccessWatch: Sendable {
             await broker?.revalidate()
             // Only once it is done: a check that failed is made again at the next round.
             seen.withLock { $0 = revisions.access }
+        } else if try await pki.refresh() {
+            // Only certificates were revoked (a renewal's superseded one, an owner's revocation):
+            // the sessions presenting them go, from the reloaded revocations, without the store.
+            await broker?.cutOffRevokedCertificates()
         }
         // A privacy change is enforced at once by the service that made it, in its own process;
         // this brings in changes made by other processes (the CLI, another node).

@@ -223,6 +223,23 @@ package struct HubGatekeeper: BrokerGatekeeper {
         return verdicts ?? [:]
     }
 
+    package func presentingRevokedCertificates(_ clients: [BrokerClient]) -> [String: Cutoff] {
+        var refused: [String: Cutoff] = [:]
+        for client in clients {
+            switch client.subject {
+            case .device(_, let presented) where pki.isRevoked(serial: presented.serial):
+                refused[client.sessionKey] = Cutoff(.notAuthorized, "certificate \(presented.serial) is revoked")
+            case .app(let facts):
+                if case .certificate(let serial) = facts.possession, pki.isRevoked(serial: serial) {
+                    refused[client.sessionKey] = Cutoff(.notAuthorized, "the certificate the token is bound to was revoked")
+                }
+            default:
+                break
+            }
+        }
+        return refused
+    }
+
     package func audit(_ denials: [DenialSummary]) async {
         try? await store.write { db in
             for denial in denials {

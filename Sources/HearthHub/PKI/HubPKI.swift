@@ -172,7 +172,9 @@ public struct HubPKI: Sendable {
                 republish.insert(compromised.id)
                 republish.insert(authorities.root.id)
             }
-            try await Self.republish(republish, in: db, authorities: authorities, sealer: sealer, actor: actor, now: now)
+            try await Self.republish(
+                republish, in: db, authorities: authorities, sealer: sealer, actor: actor, now: now,
+                accessChange: compromised != nil)
             return changed
         }
         try await refresh()
@@ -194,7 +196,8 @@ public struct HubPKI: Sendable {
         let now = db.clock.now
         let changed = try await Self.markRevoked(records, reason: reason, actor: actor, in: db, now: now)
         try await Self.republish(
-            crlsNow ? Set(changed.map(\.issuerID)) : [], in: db, authorities: authorities, sealer: sealer, actor: actor, now: now)
+            crlsNow ? Set(changed.map(\.issuerID)) : [], in: db, authorities: authorities, sealer: sealer, actor: actor, now: now,
+            accessChange: false)
         return changed
     }
 
@@ -216,7 +219,8 @@ public struct HubPKI: Sendable {
             republish.insert(authority.id)
             republish.insert(authorities.root.id)
         }
-        try await Self.republish(republish, in: db, authorities: authorities, sealer: sealer, actor: actor, now: now)
+        try await Self.republish(
+            republish, in: db, authorities: authorities, sealer: sealer, actor: actor, now: now, accessChange: true)
         return changed.count
     }
 
@@ -243,17 +247,19 @@ public struct HubPKI: Sendable {
         return changed
     }
 
-    /// Publishes fresh CRLs of the issuers and bumps the revision that other processes poll.
+    /// Publishes fresh CRLs of the issuers and bumps the revision that other processes poll
+    /// (with `accessChange`, also the one that re-checks every live session; see
+    /// ``PKIRecords/bumpRevision(accessChange:)``).
     private static func republish(
         _ issuers: Set<String>, in db: StoreSession, authorities: AuthoritySet, sealer: KeySealer, actor: AuditActor,
-        now: Date
+        now: Date, accessChange: Bool
     ) async throws {
         for id in issuers.sorted() {
             guard let authority = authorities.authority(id) else { continue }
             try await CRLPublishing.publish(
                 authority, in: db, sealer: sealer, publicURL: authorities.publicURL, actor: actor, now: now)
         }
-        try await db.pki.bumpRevision()
+        try await db.pki.bumpRevision(accessChange: accessChange)
     }
 
     /// Marks a compromised intermediate revoked and, if it was issuing, puts a new one in its place.

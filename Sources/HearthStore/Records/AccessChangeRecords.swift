@@ -35,7 +35,7 @@ public struct AccessChangeRecords: Sendable {
     }
 
     /// Delivered at commit, to every listening process; SQLite's processes poll the revisions.
-    private func notify() async throws {
+    func notify() async throws {
         if db.dialect.name == "postgres" { try await db.execute("NOTIFY \(Self.channel)") }
     }
 }

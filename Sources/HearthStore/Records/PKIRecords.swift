@@ -229,12 +229,18 @@ public struct PKIRecords: Sendable {
         try await db.first("SELECT revision FROM pki_state WHERE singleton = 1")?.integer("revision") ?? 0
     }
 
+    /// `accessChange`: the change can take access away beyond the revoked certificates
+    /// themselves (a CA revoked, a household's PKI ended), so every live session is re-checked;
+    /// without it, processes reload the revocations and cut off only the sessions presenting a
+    /// revoked certificate — a renewal's superseded one is not worth re-checking ten thousand
+    /// sessions against the database.
     @discardableResult
-    public func bumpRevision() async throws -> Int64 {
+    public func bumpRevision(accessChange: Bool = true) async throws -> Int64 {
         guard let row = try await db.first(
             "UPDATE pki_state SET revision = revision + 1 WHERE singleton = 1 RETURNING revision")
         else { throw HearthError(.notInitialized, "the PKI has not been created; start the hub once") }
-        try await AccessChangeRecords(db: db).bump()
+        let changes = AccessChangeRecords(db: db)
+        if accessChange { try await changes.bump() } else { try await changes.notify() }
         return try row.integer("revision")
     }
 }

@@ -17,8 +17,8 @@ package final class AccessWatch: Sendable {
     package let broker: Broker?
     /// The declared flows and consents, reloaded when the privacy revision moves.
     package let telemetry: TelemetryRules?
-    /// The access-change revision the last completed check acted on.
-    private let seen = Mutex<Int64?>(nil)
+    /// The access-change and PKI revisions the last completed check acted on.
+    private let seen = Mutex<(access: Int64?, pki: Int64?)>((nil, nil))
 
     package init(store: Store, pki: HubPKI, broker: Broker?, telemetry: TelemetryRules? = nil) {
         self.store = store
@@ -29,15 +29,22 @@ package final class AccessWatch: Sendable {
 
     package func check() async throws {
         let revisions = try await store.read { db in try await db.accessChanges.revisions() }
-        if seen.withLock({ $0 }) != revisions.access {
-            _ = try await pki.refresh()
+        if seen.withLock({ $0.access }) != revisions.access {
+            try await pki.refresh()
+            let loaded = pki.revision
             await broker?.revalidate()
             // Only once it is done: a check that failed is made again at the next round.
-            seen.withLock { $0 = revisions.access }
-        } else if try await pki.refresh() {
-            // Only certificates were revoked (a renewal's superseded one, an owner's revocation):
-            // the sessions presenting them go, from the reloaded revocations, without the store.
-            await broker?.cutOffRevokedCertificates()
+            seen.withLock { $0 = (revisions.access, loaded) }
+        } else {
+            // The revocations may have been reloaded already, by the process that revoked.
+            try await pki.refresh()
+            let loaded = pki.revision
+            if seen.withLock({ $0.pki }) != loaded {
+                // Only certificates were revoked (a renewal's superseded one, an owner's revocation):
+                // the sessions presenting them go, from the reloaded revocations, without the store.
+                await broker?.cutOffRevokedCertificates()
+                seen.withLock { $0.pki = loaded }
+            }
         }
         // A privacy change is enforced at once by the service that made it, in its own process;
         // this brings in changes made by other processes (the CLI, another node).

@@ -49,6 +49,9 @@ public struct HubPKI: Sendable {
 
     public var authorities: AuthoritySet { state.current.authorities }
 
+    /// The PKI revision of the revocations loaded now.
+    package var revision: Int64 { state.current.revision }
+
     /// True when the serial (lowercase hex) is revoked, as of the last refresh.
     public func isRevoked(serial: String) -> Bool { state.current.revoked.contains(serial) }
 

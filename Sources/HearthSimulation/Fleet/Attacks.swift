@@ -7,7 +7,8 @@ import SwiftASN1
 import X509
 
 /// What a stranger on the network tries, for an attack day: the hub's detection should notice
-/// (docs/detection.md) and the household's devices should not.
+/// (docs/detection.md) and the household's devices should not. In network namespaces the
+/// stranger has an address of its own; in process it shares 127.0.0.1, which the hub never blocks.
 enum Attacks {
     /// MQTT connections with a certificate the hub never issued (a cloned device with its own
     /// CA): each must fail at the handshake.
@@ -19,7 +20,10 @@ enum Attacks {
         for index in 0..<count {
             let connect = ConnectPacket(version: .v311, clientID: "intruder-\(index)", cleanStart: true, keepAlive: 30)
             do {
-                try await MQTTLink.session(host: fleet.host, port: fleet.mqttPort, context: context, connect: connect, timeout: .seconds(5)) { _, _, _, _ in }
+                try await MQTTLink.session(
+                    host: fleet.host, port: fleet.mqttPort, source: fleet.network?.attackerAddress, context: context, connect: connect,
+                    timeout: .seconds(5)
+                ) { _, _, _, _ in }
             } catch {
                 refused += 1
             }
@@ -29,9 +33,11 @@ enum Attacks {
 
     /// Sign-ins with the owner's address and wrong passwords.
     static func passwordGuesses(_ count: Int, owner email: String, in fleet: FleetContext) async -> Int {
+        var connection = fleet.owner.connection
+        connection.sourceAddress = fleet.network?.attackerAddress
         var refused = 0
         for guess in 0..<count {
-            let reply = try? await fleet.owner.connection.post(
+            let reply = try? await connection.post(
                 "/v1/session", json: ["email": email, "password": "guess-\(guess)-\(UUID().uuidString)"])
             if let reply, reply.status >= 400 { refused += 1 }
         }

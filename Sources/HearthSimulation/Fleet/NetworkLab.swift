@@ -76,6 +76,11 @@ public struct NetworkLab: Sendable {
         return try? SocketAddress(ipAddress: Self.text(index), port: 0)
     }
 
+    /// The address a stranger on the network leaves from: in the device range, past every device
+    /// (those end at .250 of each /24). Not the simulator's own link address, which the owner and
+    /// the monitor app use: the hub blocks an attacker's source, and that must not be theirs.
+    var attackerAddress: SocketAddress? { try? SocketAddress(ipAddress: "10.202.255.254", port: 0) }
+
     /// `command` run in the hub's namespace (`ip netns exec`, which execs it: same process id).
     func hubCommand(_ executable: URL, _ arguments: [String]) -> (executable: URL, arguments: [String]) {
         (URL(fileURLWithPath: Self.ipTool ?? "ip"), ["netns", "exec", hubNamespace, executable.path] + arguments)

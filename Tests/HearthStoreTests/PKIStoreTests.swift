@@ -73,8 +73,17 @@ import Testing
                 let revoked = try #require(try await store.read { db in try await db.pki.certificate(serial: "01") })
                 #expect(revoked.status == .revoked && revoked.revocationReason == 1 && revoked.revokedAuditSeq == 9)
                 #expect(try await serials(CertificateQuery(status: .revoked)) == ["01"])
-                #expect(try await store.read { db in try await db.pki.revokedSerials(unexpiredAt: now) } == ["01"])
-                #expect(try await store.read { db in try await db.pki.revokedSerials(unexpiredAt: now + 7200) }.isEmpty)
+                #expect(try await store.read { db in try await db.pki.revokedSerials(unexpiredAt: now) }
+                    == RevokedSerials(serials: ["01"], through: 9))
+                #expect(try await store.read { db in try await db.pki.revokedSerials(unexpiredAt: now + 7200) }.serials.isEmpty)
+                // A reload after the first revocation finds only the later ones.
+                try await store.write { db in
+                    _ = try await db.pki.revoke(serial: "03", at: now, reason: 1, auditSeq: 12)
+                    _ = try await db.pki.revoke(serial: "02", at: now, reason: 1, auditSeq: 11)
+                }
+                #expect(try await store.read { db in try await db.pki.revokedSerials(after: 9) }
+                    == RevokedSerials(serials: ["02", "03"], through: 12))
+                #expect(try await store.read { db in try await db.pki.revokedSerials(after: 12) } == RevokedSerials())
 
                 // CRL numbers only grow; the revision moves on every bump.
                 let numbers = try await store.write { db in

@@ -40,11 +40,25 @@ public struct HubPKI: Sendable {
             })
     }
 
-    private static func snapshot(_ db: StoreSession, sealer: KeySealer, previous: AuthoritySet?) async throws -> LiveTrust.Snapshot {
+    /// How long a process adds only new revocations to its set before reading the whole set again,
+    /// which leaves out the expired ones (they only cost memory: an expired certificate fails anyway).
+    static let revokedSetRebuildInterval: TimeInterval = 3600
+
+    private static func snapshot(_ db: StoreSession, sealer: KeySealer, previous: LiveTrust.Snapshot?) async throws -> LiveTrust.Snapshot {
+        let now = db.clock.now
         let revision = try await db.pki.revision()
+        let authorities = try await AuthoritySet.load(db, sealer: sealer, previous: previous?.authorities)
+        // A fleet's renewals each revoke the certificate they replace, four reloads a second while
+        // they go on; reading only what is new keeps each reload small.
+        if let previous, now.timeIntervalSince(previous.revokedReadInFull) < revokedSetRebuildInterval {
+            let newer = try await db.pki.revokedSerials(after: previous.revoked.through)
+            return LiveTrust.Snapshot(
+                revision: revision, authorities: authorities, revoked: previous.revoked.adding(newer),
+                revokedReadInFull: previous.revokedReadInFull)
+        }
         return LiveTrust.Snapshot(
-            revision: revision, authorities: try await AuthoritySet.load(db, sealer: sealer, previous: previous),
-            revoked: try await db.pki.revokedSerials(unexpiredAt: db.clock.now))
+            revision: revision, authorities: authorities, revoked: try await db.pki.revokedSerials(unexpiredAt: now),
+            revokedReadInFull: now)
     }
 
     public var authorities: AuthoritySet { state.current.authorities }
@@ -53,7 +67,7 @@ public struct HubPKI: Sendable {
     package var revision: Int64 { state.current.revision }
 
     /// True when the serial (lowercase hex) is revoked, as of the last refresh.
-    public func isRevoked(serial: String) -> Bool { state.current.revoked.contains(serial) }
+    public func isRevoked(serial: String) -> Bool { state.current.revoked.serials.contains(serial) }
 
     /// Reloads CAs and revocations when another process (or this one) changed them; cheap when
     /// nothing changed (one indexed read). Returns whether anything was reloaded.
@@ -63,7 +77,7 @@ public struct HubPKI: Sendable {
         let sealer = self.sealer
         let next = try await store.read { db -> LiveTrust.Snapshot? in
             guard try await db.pki.revision() != seen.revision else { return nil }
-            return try await Self.snapshot(db, sealer: sealer, previous: seen.authorities)
+            return try await Self.snapshot(db, sealer: sealer, previous: seen)
         }
         guard let next else { return false }
         state.replace(next)

@@ -11,8 +11,10 @@ package final class LiveTrust: Sendable {
     package struct Snapshot: Sendable {
         package var revision: Int64
         package var authorities: AuthoritySet
-        /// Lowercase hex serials of unexpired revoked certificates, hub-wide.
-        package var revoked: Set<String>
+        /// Lowercase hex serials of revoked certificates, hub-wide: the unexpired ones as of
+        /// `revokedReadInFull`, and every one revoked since.
+        package var revoked: RevokedSerials
+        package var revokedReadInFull: Date
     }
 
     private let snapshot: Mutex<Snapshot>

@@ -191,10 +191,18 @@ public struct PKIRecords: Sendable {
     }
 
     /// Every unexpired revoked serial, hub-wide: the live revocation set of the TLS listeners.
-    public func revokedSerials(unexpiredAt now: Date) async throws -> Set<String> {
-        Set(try await db.query(
-            "SELECT serial FROM certificates WHERE status = 'revoked' AND not_after > ?", now.unixMilliseconds
-        ).map { try $0.text("serial") })
+    public func revokedSerials(unexpiredAt now: Date) async throws -> RevokedSerials {
+        try RevokedSerials(rows: await db.query(
+            "SELECT serial, revoked_audit_seq FROM certificates WHERE status = 'revoked' AND not_after > ?", now.unixMilliseconds))
+    }
+
+    /// The serials revoked after audit entry `seq` (``RevokedSerials/through`` of an earlier
+    /// read). A revocation's audit entry is appended under the audit log's head lock in the same
+    /// transaction, so these sequence numbers commit in order: a revocation not yet visible to
+    /// one read has a larger number than every one that was.
+    public func revokedSerials(after seq: Int64) async throws -> RevokedSerials {
+        try RevokedSerials(rows: await db.query(
+            "SELECT serial, revoked_audit_seq FROM certificates WHERE revoked_audit_seq > ? AND status = 'revoked'", seq))
     }
 
     // MARK: CRLs and the revision
@@ -242,6 +250,30 @@ public struct PKIRecords: Sendable {
         let changes = AccessChangeRecords(db: db)
         if accessChange { try await changes.bump() } else { try await changes.notify() }
         return try row.integer("revision")
+    }
+}
+
+/// Revoked serials (lowercase hex) and the newest revocation's audit sequence number among them.
+public struct RevokedSerials: Sendable, Hashable {
+    public var serials: Set<String>
+    public var through: Int64
+
+    public init(serials: Set<String> = [], through: Int64 = 0) {
+        self.serials = serials
+        self.through = through
+    }
+
+    init(rows: [SQLRow]) throws {
+        self.init()
+        for row in rows {
+            serials.insert(try row.text("serial"))
+            through = max(through, try row.optionalInteger("revoked_audit_seq") ?? 0)
+        }
+    }
+
+    /// These and `newer`'s serials, through the newer's number.
+    public func adding(_ newer: RevokedSerials) -> RevokedSerials {
+        RevokedSerials(serials: serials.union(newer.serials), through: max(through, newer.through))
     }
 }
 

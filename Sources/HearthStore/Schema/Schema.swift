@@ -1,6 +1,6 @@
 /// Every migration this binary knows, in order. The highest version is the schema it expects.
 public enum Schema {
-    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8, version9, version10, version11, version12, version13, version14, version15, version16, version17, version18, version19, version20, version21, version22]
+    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8, version9, version10, version11, version12, version13, version14, version15, version16, version17, version18, version19, version20, version21, version22, version23]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }
 
@@ -947,6 +947,15 @@ public enum Schema {
             """,
             "CREATE INDEX firmware_campaigns_phase ON firmware_campaigns (phase)",
         ]
+    )
+
+    /// Processes reload the revocations made since the last one they saw
+    /// (``PKIRecords/revokedSerials(after:)``): with only `certificates_status`, each reload read
+    /// every revoked row to find the few new ones.
+    static let version23 = Migration(
+        version: 23,
+        name: "revocations in the order made",
+        statements: ["CREATE INDEX certificates_revoked_seq ON certificates (revoked_audit_seq)"]
     )
 
     static let version22 = Migration(

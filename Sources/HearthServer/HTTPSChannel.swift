@@ -38,7 +38,7 @@ struct HTTPSChannel: ServerChildChannel, HTTPChannelHandler {
     static func server(
         tls: ClientCertificateTLS, limits: HTTPConnectionLimits, blocked: @escaping @Sendable (String?) -> Bool
     ) -> HTTPServerBuilder {
-        let pending = PendingConnections(limit: limits.maxPendingConnections)
+        let pending = PendingConnections(limit: limits.maxPendingConnections, grace: limits.pendingGrace)
         return HTTPServerBuilder { responder in
             HTTPSChannel(
                 tls: tls,

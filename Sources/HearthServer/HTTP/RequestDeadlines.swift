@@ -50,7 +50,13 @@ final class RequestDeadlines: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Added when the connection is accepted: its first deadline starts now.
     func handlerAdded(context: ChannelHandlerContext) {
-        ticket = pending.admit(context.channel)
+        guard let ticket = pending.admit(context.channel) else {
+            // Past the cap: closed before its handshake, once the channel's set-up has finished.
+            let channel = context.channel
+            context.eventLoop.execute { Self.abort(channel) }
+            return
+        }
+        self.ticket = ticket
         arm(context, limits.headerTimeout)
     }
 

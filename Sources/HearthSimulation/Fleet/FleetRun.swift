@@ -114,7 +114,7 @@ public struct FleetRun: Sendable {
         await hub.stop()
         var auditVerified: Bool?
         if scenario.expect.auditVerifies == true {
-            let verify = try await hub.runCommand(["audit", "verify", "--log-level", "error"])
+            let verify = try hub.runCommand(["audit", "verify", "--log-level", "error"])
             auditVerified = verify.status == 0
             if verify.status != 0 { logger.error("hearth audit verify failed: \(verify.output)") }
         }

@@ -96,17 +96,8 @@ actor HubProcess {
 
     /// Runs another `hearth` command on the hub's data folder (`audit verify`) and returns its
     /// exit status and output.
-    func runCommand(_ arguments: [String]) async throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments + ["--data", data.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        await Self.waitForExit(process)
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    nonisolated func runCommand(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        try ChildProcess.run(binary, arguments + ["--data", data.path])
     }
 
     private static func waitForExit(_ process: Process) async {

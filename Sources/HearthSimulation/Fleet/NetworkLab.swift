@@ -88,12 +88,9 @@ public struct NetworkLab: Sendable {
 
     /// Runs a program in the devices' namespace and waits for it; returns its exit status.
     public func runInDeviceNamespace(_ executable: String, _ arguments: [String]) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.ipTool ?? "ip")
-        process.arguments = ["netns", "exec", deviceNamespace, executable] + arguments
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
+        try ChildProcess.run(
+            URL(fileURLWithPath: Self.ipTool ?? "ip"), ["netns", "exec", deviceNamespace, executable] + arguments, output: .inherit
+        ).status
     }
 
     /// Cuts (or, with `false`, reconnects) the devices with these indexes.
@@ -108,24 +105,9 @@ public struct NetworkLab: Sendable {
 
     private func ip(_ arguments: [String], input: String? = nil, quiet: Bool = false) throws {
         guard let tool = Self.ipTool else { throw HearthError(.configuration, "the `ip` tool (iproute2) is not installed") }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        let stdin = Pipe()
-        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
-        try process.run()
-        if let input {
-            stdin.fileHandleForWriting.write(Data((input + "\n").utf8))
-            try stdin.fileHandleForWriting.close()
-        }
-        let message = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 || quiet else {
-            throw HearthError(
-                .configuration, "ip \(arguments.prefix(4).joined(separator: " ")) failed: \(String(decoding: message, as: UTF8.self))")
+        let run = try ChildProcess.run(URL(fileURLWithPath: tool), arguments, input: input)
+        guard run.status == 0 || quiet else {
+            throw HearthError(.configuration, "ip \(arguments.prefix(4).joined(separator: " ")) failed: \(run.output)")
         }
     }
 }

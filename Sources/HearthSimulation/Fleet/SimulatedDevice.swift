@@ -316,7 +316,9 @@ extension ContinuousClock.Instant {
 enum FailureReason {
     static func of(_ error: any Error) -> String {
         switch error {
-        case let problem as HubProblem: problem.status == 503 && problem.retryAfter != nil ? "overloaded" : "\(problem.status)-\(problem.code)"
+        case let problem as HubProblem where problem.retryAfter != nil && problem.status == 503: "overloaded"
+        case let problem as HubProblem where problem.retryAfter != nil && problem.status == 429: "throttled"
+        case let problem as HubProblem: "\(problem.status)-\(problem.code)"
         case let transport as HubTransportError: transport.code.rawValue
         case let link as MQTTLink.Failure: link.reason
         case let hearth as HearthError: hearth.code.rawValue

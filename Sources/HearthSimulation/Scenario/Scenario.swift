@@ -81,7 +81,7 @@ public struct Scenario: Codable, Sendable, Hashable {
         public var reconnectWithin: Double?
         /// The share of devices connected when the run ends.
         public var connectedAtEnd: Double?
-        /// Token requests that neither succeeded nor were shed with Retry-After.
+        /// Token requests that neither succeeded nor were shed with Retry-After (503 or 429).
         public var tokenErrors: Int?
         /// At least this many alerts raised (an attack day).
         public var alertsAtLeast: Int?

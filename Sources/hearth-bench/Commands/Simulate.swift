@@ -33,7 +33,12 @@ struct Simulate: AsyncParsableCommand {
     var scale: Double = 1
 
     @Option(name: .long, help: "How partitions are made: 'namespaces' (the hub and the devices in network namespaces of the simulator's own, joined by a veth link; needs root and iproute2) or 'in-process' (the fallback: cut devices' connections closed, their attempts held). Default: namespaces where they can be made.")
-    var network: String?
+    var network: Network?
+
+    enum Network: String, ExpressibleByArgument, CaseIterable {
+        case namespaces
+        case inProcess = "in-process"
+    }
 
     /// Set on the simulator's own run inside the devices' namespace (see ``playInNamespaces(_:)``).
     @Option(name: .long, help: .hidden)
@@ -43,14 +48,13 @@ struct Simulate: AsyncParsableCommand {
 
     func run() async throws {
         if insideLab == nil {
-            switch network ?? (NetworkLab.isAvailable ? "namespaces" : "in-process") {
-            case "namespaces":
+            switch network ?? (NetworkLab.isAvailable ? .namespaces : .inProcess) {
+            case .namespaces:
                 guard NetworkLab.isAvailable else {
                     throw ValidationError("--network namespaces needs root and the ip tool (iproute2); --network in-process runs anywhere")
                 }
                 throw ExitCode(try playInNamespaces(try NetworkLab.create()))
-            case "in-process": break
-            case let other: throw ValidationError("--network is 'namespaces' or 'in-process', not '\(other)'")
+            case .inProcess: break
             }
         }
         let logger = try log.makeLogger()

@@ -108,6 +108,16 @@ import Testing
         #expect((connect.failures["partitioned"] ?? 0) >= 1, "cut devices tried and heard nothing: \(connect.failures)")
         #expect(report.telemetry.first { $0.qos == 1 }?.lost == 0)
         #expect(try await Self.simulatorNamespaces() == labs, "the simulator removes its namespaces")
+
+        // The stranger's own address was blocked and alerted on, hub-wide; the simulator's (the
+        // owner's and the apps') was not.
+        let runs = try FileManager.default.contentsOfDirectory(at: work.appendingPathComponent("work"), includingPropertiesForKeys: nil)
+        let folder = try #require(runs.first { $0.lastPathComponent.hasPrefix("netns-partition-") })
+        let alerts = try await ProcessRunner.run(HearthProcess.binaryPath, [
+            "alerts", "list", "--hub-wide", "--data", folder.appendingPathComponent("data").path,
+        ])
+        #expect(alerts.standardOutput.contains("10.202.255.254"), "\(alerts.standardOutput)\(alerts.standardError)")
+        #expect(!alerts.standardOutput.contains("10.201.0.2"), "\(alerts.standardOutput)")
     }
 
     /// The network namespaces a simulator made (`hsim<pid>-hub`, `hsim<pid>-dev`).

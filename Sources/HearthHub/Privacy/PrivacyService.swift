@@ -90,13 +90,16 @@ package struct PrivacyService: Sendable {
     /// Says which model a device is (nil: none): it then follows the model's declared flows.
     package func setModel(_ device: DeviceID, model: String?, household: HouseholdID, actor: AuditActor) async throws {
         let model: String? = try model.map { name throws(HearthError) -> String in try FlowScope.model(name) }
-        try await change(household) { db in
+        let (_, revision) = try await committed { db in
             try await Self.requireDevice(device, household: household, db)
             try await db.devices.setModel(device, model: model)
             try await db.audit.append(AuditEvent(
                 .deviceModelSet, actor: actor, subject: "device:\(device.rawValue)", household: household,
                 reason: model.map { "model \($0)" } ?? "no model"))
         }
+        // Every pairing sets its device's model: re-reading the household's rules for each would
+        // make pairing slower the larger the household (one row per device, each time).
+        await rules?.setModel(model, of: device, household: household, madeRevision: revision)
     }
 
     // MARK: Consent
@@ -211,13 +214,19 @@ package struct PrivacyService: Sendable {
     private func change<Result: Sendable>(
         _ household: HouseholdID, _ body: @Sendable (StoreSession) async throws -> Result
     ) async throws -> Result {
-        let result = try await store.write { db in
-            let result = try await body(db)
-            try await db.accessChanges.bumpPrivacy()
-            return result
-        }
-        try await rules?.reload(store, household: household)
+        let (result, revision) = try await committed(body)
+        try await rules?.reload(store, household: household, madeRevision: revision)
         return result
+    }
+
+    /// A privacy change committed with the privacy revision it moved to.
+    private func committed<Result: Sendable>(
+        _ body: @Sendable (StoreSession) async throws -> Result
+    ) async throws -> (Result, Int64) {
+        try await store.write { db in
+            let result = try await body(db)
+            return (result, try await db.accessChanges.bumpPrivacy())
+        }
     }
 
     static func requireDevice(_ id: DeviceID, household: HouseholdID, _ db: StoreSession) async throws {

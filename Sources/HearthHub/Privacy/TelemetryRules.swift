@@ -33,15 +33,25 @@ package final class TelemetryRules: TelemetryGate {
 
     /// Reads one household's (nil: every household's) flows, models and consents from the
     /// store, replaces what the broker enforces, and brings the bridge links in line.
-    package func reload(_ store: Store, household: HouseholdID? = nil) async throws {
+    /// `madeRevision`: the privacy revision this process's own change moved to (``advance(past:)``).
+    package func reload(_ store: Store, household: HouseholdID? = nil, madeRevision: Int64? = nil) async throws {
         // One at a time: a snapshot read earlier must not be applied after a later one, and two
         // bridge reconciliations at once would each start a link to the same destination.
-        try await reloading.withHeld { try await self.reloadInTurn(store, household: household) }
+        try await reloading.withHeld { try await self.reloadInTurn(store, household: household, madeRevision: madeRevision) }
+    }
+
+    /// This process set a device's model, moving the privacy revision to `madeRevision`: the
+    /// device's entry changes in memory, without reading the household again.
+    package func setModel(_ model: String?, of device: DeviceID, household: HouseholdID, madeRevision: Int64) async {
+        _ = try? await reloading.withHeld {
+            households.withLock { $0[household]?.models[device] = model }
+            advance(past: madeRevision)
+        }
     }
 
     private let reloading = TurnGate()
 
-    private func reloadInTurn(_ store: Store, household: HouseholdID?) async throws {
+    private func reloadInTurn(_ store: Store, household: HouseholdID?, madeRevision: Int64?) async throws {
         let (loaded, destinations, revision) = try await Self.load(store, household: household)
         households.withLock { households in
             if let household {
@@ -50,13 +60,27 @@ package final class TelemetryRules: TelemetryGate {
                 households = loaded
             }
         }
-        if household == nil { loadedRevision.withLock { $0 = revision } }
+        if household == nil {
+            loadedRevision.withLock { $0 = revision }
+        } else if let madeRevision {
+            advance(past: madeRevision)
+        }
         await bridges.reconcile(destinations, household: household, open: openDestinations(household))
     }
 
-    /// The privacy revision (``AccessChangeRecords/bumpPrivacy()``) the last reload of every
-    /// household read: the access watch reloads when the store's moves past it.
+    /// The privacy revision (``AccessChangeRecords/bumpPrivacy()``) as of which every household's
+    /// rules are loaded: the access watch reloads them all when the store's moves past it.
     private let loadedRevision = Mutex<Int64?>(nil)
+
+    /// This process's own change, which moved the revision to `made`, is applied in memory: when
+    /// it was the only change since the rules were last current, they are current again, and the
+    /// access watch need not read every household for it. Otherwise (another process changed
+    /// something too, or two changes here were applied out of order) the watch's reload stays due.
+    private func advance(past made: Int64) {
+        loadedRevision.withLock { loaded in
+            if loaded == made - 1 { loaded = made }
+        }
+    }
 
     /// Whether a change made since the last full reload waits to be loaded.
     package func isBehind(_ revision: Int64) -> Bool {

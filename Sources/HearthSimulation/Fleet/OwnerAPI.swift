@@ -10,17 +10,31 @@ import X509
 struct OwnerAPI: Sendable {
     let connection: HubConnection
     let token: String
+    /// The same person's hub-operator session (the hub's first owner is its operator): it reads
+    /// the hub-wide alerts, about strangers who are in no household.
+    let operatorToken: String
 
-    /// Signs in with the owner's password and trusts only the hub's root.
+    /// Signs in with the owner's password, for the household and as the hub's operator, and
+    /// trusts only the hub's root.
     static func signIn(hub: URL, root: Certificate, owner: HubProcess.Owner) async throws -> OwnerAPI {
         let connection = try HubConnection(hub: hub, trust: .pinned(root), timeout: .seconds(30))
-        let reply = try await retrying {
-            let reply = try await connection.post("/v1/session", json: ["email": owner.email, "password": owner.password])
-            guard reply.status == 200 || reply.status == 201 else { throw reply.problem }
-            return reply
+        struct SignIn: Encodable {
+            let email: String
+            let password: String
+            let `operator`: Bool
         }
         struct Session: Decodable { let token: String }
-        return OwnerAPI(connection: connection, token: try reply.decode(Session.self).token)
+        func session(asOperator: Bool) async throws -> String {
+            let reply = try await retrying {
+                let reply = try await connection.post(
+                    "/v1/session", json: SignIn(email: owner.email, password: owner.password, operator: asOperator))
+                guard reply.status == 200 || reply.status == 201 else { throw reply.problem }
+                return reply
+            }
+            return try reply.decode(Session.self).token
+        }
+        return OwnerAPI(
+            connection: connection, token: try await session(asOperator: false), operatorToken: try await session(asOperator: true))
     }
 
     /// The owner's approval of a device to come: its setup secret, as if read off its label.
@@ -69,13 +83,15 @@ struct OwnerAPI: Sendable {
         return try await call("POST", "/v1/oauth/clients", body: body).decode(Registered.self).client_id
     }
 
-    /// Alerts raised so far in the household.
+    /// Alerts raised so far in the household and hub-wide.
     func alertCount() async throws -> Int {
         struct Alerts: Decodable {
             struct Alert: Decodable {}
             let alerts: [Alert]
         }
-        return try await call("GET", "/v1/alerts?limit=1000", body: nil).decode(Alerts.self).alerts.count
+        let household = try await call("GET", "/v1/alerts?limit=1000", body: nil).decode(Alerts.self).alerts.count
+        let hub = try await call("GET", "/v1/hub/alerts?limit=1000", body: nil, token: operatorToken).decode(Alerts.self).alerts.count
+        return household + hub
     }
 
     @discardableResult
@@ -86,9 +102,9 @@ struct OwnerAPI: Sendable {
     /// One call, retried as a device would on network trouble and 5xx (a hub busy with ten
     /// thousand handshakes drops a connection now and then).
     @discardableResult
-    private func call(_ method: String, _ path: String, body: [UInt8]?) async throws -> HubResponse {
+    private func call(_ method: String, _ path: String, body: [UInt8]?, token: String? = nil) async throws -> HubResponse {
         try await Self.retrying {
-            let reply = try await connection.send(method, path, body: body, headers: [("Authorization", "Bearer \(token)")])
+            let reply = try await connection.send(method, path, body: body, headers: [("Authorization", "Bearer \(token ?? self.token)")])
             guard (200..<300).contains(reply.status) else { throw reply.problem }
             return reply
         }

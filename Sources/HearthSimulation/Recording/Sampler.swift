@@ -2,8 +2,9 @@ import Foundation
 import Synchronization
 
 /// Once a second: closes the recorder's second and reads the hub's CPU and memory from /proc;
-/// every five, asks the hub how many alerts it raised. Times are seconds from the origin (the
-/// fleet set up); set-up seconds come out negative.
+/// beside that, every five, asks the hub how many alerts it raised (in a task of its own: a hub
+/// slow to answer during a reconnection wave must not leave seconds unsampled). Times are seconds
+/// from the origin (the fleet set up); set-up seconds come out negative.
 final class Sampler: Sendable {
     let recorder: SimulationRecorder
     let hub: HubProcess
@@ -14,6 +15,7 @@ final class Sampler: Sendable {
         var started = ContinuousClock.now
         var origin: ContinuousClock.Instant?
         var samples: [Sample] = []
+        var alerts: Int?
         var stopped = false
     }
 
@@ -38,14 +40,27 @@ final class Sampler: Sendable {
     }
 
     func run() async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.countAlerts() }
+            await sample()
+            group.cancelAll()
+        }
+    }
+
+    private func countAlerts() async {
+        while !Task.isCancelled, !state.withLock({ $0.stopped }) {
+            if let count = try? await owner.alertCount() { state.withLock { $0.alerts = count } }
+            try? await Task.sleep(for: .seconds(5))
+        }
+    }
+
+    private func sample() async {
         var previous: (pid: Int32, cpu: Double, at: ContinuousClock.Instant)?
-        var alerts: Int?
-        var tick = 0
         var next = ContinuousClock.now + .seconds(1)
         while !state.withLock({ $0.stopped }) {
             try? await Task.sleep(until: next)
-            next += .seconds(1)
-            tick += 1
+            // A second missed (a starved process) is skipped, not made up by samples in a row.
+            next = max(next + .seconds(1), ContinuousClock.now + .milliseconds(500))
             let (operations, connected) = recorder.cut()
             var now = ContinuousClock.now
             var cpuPercent: Double?
@@ -62,12 +77,11 @@ final class Sampler: Sendable {
                     previous = (pid, cpu, now)
                 }
             }
-            if tick % 5 == 0, let count = try? await owner.alertCount() { alerts = count }
-            let elapsed = state.withLock { (now - $0.started).seconds }
-            let sample = Sample(
-                t: elapsed, connected: connected, operations: operations, hubCPUPercent: cpuPercent, hubRSSKiB: resident,
-                alerts: alerts)
-            state.withLock { $0.samples.append(sample) }
+            state.withLock { state in
+                state.samples.append(Sample(
+                    t: (now - state.started).seconds, connected: connected, operations: operations, hubCPUPercent: cpuPercent,
+                    hubRSSKiB: resident, alerts: state.alerts))
+            }
         }
     }
 }

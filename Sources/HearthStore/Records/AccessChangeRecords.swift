@@ -1,3 +1,4 @@
+import HearthCore
 /// One counter that moves, in the same transaction, with every change that can take access
 /// away from a live session: a certificate or CA revoked, a device quarantined, decommissioned
 /// or moved, an OAuth token, grant or client revoked, a membership changed or ended, a household
@@ -29,9 +30,14 @@ public struct AccessChangeRecords: Sendable {
     /// Moves the privacy revision, with every change to declared flows, device models, consents
     /// or bridge destinations: every process reloads what its broker enforces. It takes no access
     /// away from a session (each telemetry copy asks the rules), so live sessions are not re-checked.
-    public func bumpPrivacy() async throws {
-        try await db.execute("UPDATE access_changes SET privacy_revision = privacy_revision + 1 WHERE singleton = 1")
+    /// Returns the new privacy revision.
+    @discardableResult
+    public func bumpPrivacy() async throws -> Int64 {
+        guard let row = try await db.first(
+            "UPDATE access_changes SET privacy_revision = privacy_revision + 1 WHERE singleton = 1 RETURNING privacy_revision")
+        else { throw HearthError(.notInitialized, "the hub's revisions are missing; start the hub once") }
         try await notify()
+        return try row.integer("privacy_revision")
     }
 
     /// Delivered at commit, to every listening process; SQLite's processes poll the revisions.

@@ -200,9 +200,12 @@ public struct PKIRecords: Sendable {
     /// read). A revocation's audit entry is appended under the audit log's head lock in the same
     /// transaction, so these sequence numbers commit in order: a revocation not yet visible to
     /// one read has a larger number than every one that was.
+    ///
+    /// Only revocation sets `revoked_audit_seq`, so it alone says revoked: with `status =
+    /// 'revoked'` beside it, SQLite chose the status index and read every revoked row each time.
     public func revokedSerials(after seq: Int64) async throws -> RevokedSerials {
         try RevokedSerials(rows: await db.query(
-            "SELECT serial, revoked_audit_seq FROM certificates WHERE revoked_audit_seq > ? AND status = 'revoked'", seq))
+            "SELECT serial, revoked_audit_seq FROM certificates WHERE revoked_audit_seq > ?", seq))
     }
 
     // MARK: CRLs and the revision
@@ -273,7 +276,10 @@ public struct RevokedSerials: Sendable, Hashable {
 
     /// These and `newer`'s serials, through the newer's number.
     public func adding(_ newer: RevokedSerials) -> RevokedSerials {
-        RevokedSerials(serials: serials.union(newer.serials), through: max(through, newer.through))
+        // Unchanged when nothing is new: the set is shared with the snapshot in use, and a union
+        // would copy all of it.
+        guard !newer.serials.isEmpty else { return self }
+        return RevokedSerials(serials: serials.union(newer.serials), through: max(through, newer.through))
     }
 }
 

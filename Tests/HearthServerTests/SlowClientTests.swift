@@ -82,28 +82,21 @@ import Testing
         }
     }
 
-    /// At the cap on pending connections, the oldest is closed to admit a new one once it has been
-    /// pending past the grace: a flood of idle connections cannot keep a quick client out, even with
-    /// a long header timeout. Within the grace the newcomer is closed instead, and the connections
-    /// already under way (in a burst of real clients, handshakes) are kept.
+    /// At the cap on pending connections, the oldest is closed to admit a new one: a flood of idle
+    /// connections cannot keep a quick client out, even with a long header timeout. (No grace here,
+    /// so the test does not rest on timing on a loaded machine; ``PendingConnectionsTests`` checks
+    /// the grace with its own clock.)
     @Test func aFloodOfPendingConnectionsCannotLockOutAClient() async throws {
-        let grace = Duration.seconds(5)
         let limits = HTTPConnectionLimits(
             headerTimeout: .seconds(60), bodyTimeout: .seconds(60), idleTimeout: .seconds(60), maxPendingConnections: 4,
-            pendingGrace: grace)
+            pendingGrace: .zero)
         try await withTestHub(configure: { $0.connectionLimits = limits }) { hub in
             var flood: [RawConnection] = []
-            let started = ContinuousClock.now
             for _ in 0..<4 {
                 flood.append(try await RawConnection.open(port: hub.port, tls: false))
                 // In accept order.
                 try await Task.sleep(for: .milliseconds(100))
             }
-            let early = try await RawConnection.open(port: hub.port, tls: false)
-            #expect(try await early.waitForClose(until: .now + .seconds(2)) != nil, "a newcomer within the grace was kept")
-            #expect(flood.allSatisfy { $0.closedAt == nil }, "a connection within the grace was closed")
-
-            try await Task.sleep(until: started + grace + .seconds(1))
             let fifth = try await RawConnection.open(port: hub.port, tls: true)
             let admitted = ContinuousClock.now
             let firstClosed = try await flood[0].waitForClose(until: admitted + .seconds(2))

@@ -29,22 +29,19 @@ package final class AccessWatch: Sendable {
 
     package func check() async throws {
         let revisions = try await store.read { db in try await db.accessChanges.revisions() }
+        // The revocations may have been reloaded already, by the process that revoked: what was
+        // acted on is compared with the revision loaded, not with whether this refresh loaded it.
+        try await pki.refresh()
+        let loaded = pki.revision
         if seen.withLock({ $0.access }) != revisions.access {
-            try await pki.refresh()
-            let loaded = pki.revision
             await broker?.revalidate()
             // Only once it is done: a check that failed is made again at the next round.
             seen.withLock { $0 = (revisions.access, loaded) }
-        } else {
-            // The revocations may have been reloaded already, by the process that revoked.
-            try await pki.refresh()
-            let loaded = pki.revision
-            if seen.withLock({ $0.pki }) != loaded {
-                // Only certificates were revoked (a renewal's superseded one, an owner's revocation):
-                // the sessions presenting them go, from the reloaded revocations, without the store.
-                await broker?.cutOffRevokedCertificates()
-                seen.withLock { $0.pki = loaded }
-            }
+        } else if seen.withLock({ $0.pki }) != loaded {
+            // Only certificates were revoked (a renewal's superseded one, an owner's revocation):
+            // the sessions presenting them go, from the reloaded revocations, without the store.
+            await broker?.cutOffRevokedCertificates()
+            seen.withLock { $0.pki = loaded }
         }
         // A privacy change is enforced at once by the service that made it, in its own process;
         // this brings in changes made by other processes (the CLI, another node).

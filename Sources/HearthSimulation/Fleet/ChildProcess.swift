@@ -24,11 +24,12 @@ enum ChildProcess {
         if output == .capture {
             process.standardOutput = captured
             process.standardError = captured
+            process.standardInput = FileHandle.nullDevice
         }
-        let stdin = Pipe()
-        if input != nil { process.standardInput = stdin } else if output == .capture { process.standardInput = FileHandle.nullDevice }
+        let stdin = input.map { _ in Pipe() }
+        if let stdin { process.standardInput = stdin }
         try process.run()
-        if let input {
+        if let input, let stdin {
             stdin.fileHandleForWriting.write(Data((input + "\n").utf8))
             try stdin.fileHandleForWriting.close()
         }

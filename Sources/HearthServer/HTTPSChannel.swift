@@ -12,6 +12,8 @@ struct HTTPSChannel: ServerChildChannel, HTTPChannelHandler {
     typealias Value = HTTP1Channel.Value
 
     let tls: ClientCertificateTLS
+    /// The listener's pending connections (until the first request): ``ClientCertificateTLS``'s gate.
+    let pending: PendingConnections
     /// Whether a source address is refused at once (detection's brute-force containment).
     let blocked: @Sendable (String?) -> Bool
     let http: HTTP1Channel
@@ -24,7 +26,7 @@ struct HTTPSChannel: ServerChildChannel, HTTPChannelHandler {
             return channel.eventLoop.makeFailedFuture(ChannelError.inputClosed)
         }
         return channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandlers(tls.handlers())
+            try channel.pipeline.syncOperations.addHandlers(tls.gatedHandlers(pending, pendingUntilHandshake: false))
         }.flatMap {
             http.setup(channel: channel, logger: logger)
         }
@@ -42,11 +44,12 @@ struct HTTPSChannel: ServerChildChannel, HTTPChannelHandler {
         return HTTPServerBuilder { responder in
             HTTPSChannel(
                 tls: tls,
+                pending: pending,
                 blocked: blocked,
                 http: HTTP1Channel(
                     responder: responder,
                     configuration: .init(
-                        additionalChannelHandlers: [RequestDeadlines(limits: limits, pending: pending)],
+                        additionalChannelHandlers: [RequestDeadlines(limits: limits)],
                         idleTimeout: TimeAmount(limits.idleTimeout))))
         }
     }

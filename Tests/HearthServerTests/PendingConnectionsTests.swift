@@ -1,35 +1,114 @@
+@testable import HearthHub
 import NIOCore
 import NIOEmbedded
+import Synchronization
 import Testing
 
 @testable import HearthServer
 
-/// The cap on pending HTTPS connections and its grace, on the cap's own clock: at the cap the
-/// oldest pending connection is closed for a newcomer only once it has been pending for the grace;
-/// before that the newcomer is refused and every connection under way is kept.
+/// The cap on a listener's pending connections, its waiting line and its grace, on the cap's own
+/// clock: at the cap a newcomer waits its turn (or is refused when the line is full); the oldest
+/// pending connection is closed for the line only once it has been pending for the grace.
 @Suite struct PendingConnectionsTests {
-    @Test func atTheCapTheOldestGoesOnlyPastTheGrace() async throws {
-        let pending = PendingConnections(limit: 2, grace: .seconds(2))
+    private static func connected(_ count: Int) async throws -> [EmbeddedChannel] {
+        var channels: [EmbeddedChannel] = []
+        for _ in 0..<count {
+            let channel = EmbeddedChannel()
+            try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).get()
+            channels.append(channel)
+        }
+        return channels
+    }
+
+    /// Tickets woken, in order.
+    private final class Woken: Sendable {
+        private let tickets = Mutex<[PendingConnections.Ticket]>([])
+        var all: [PendingConnections.Ticket] { tickets.withLock { $0 } }
+        func wake(_ ticket: PendingConnections.Ticket) { tickets.withLock { $0.append(ticket) } }
+    }
+
+    @Test func atTheCapNewcomersWaitInOrderAndAFullLineRefuses() async throws {
+        let pending = PendingConnections(limit: 2, grace: .seconds(2), waitingLimit: 2)
         let start = NIODeadline.uptimeNanoseconds(1_000_000_000_000)
-        let (first, second, refused, late) = (EmbeddedChannel(), EmbeddedChannel(), EmbeddedChannel(), EmbeddedChannel())
-        for channel in [first, second, refused, late] {
+        let channels = try await Self.connected(5)
+        let woken = Woken()
+
+        guard case .admitted(let first) = pending.admit(channels[0], now: start, wake: woken.wake),
+              case .admitted = pending.admit(channels[1], now: start + .milliseconds(500), wake: woken.wake),
+              case .waiting(let third) = pending.admit(channels[2], now: start + .seconds(1), wake: woken.wake),
+              case .waiting(let fourth) = pending.admit(channels[3], now: start + .milliseconds(1999), wake: woken.wake)
+        else {
+            Issue.record("the first two were not admitted, or the next two not put in the line")
+            return
+        }
+        guard case .refused = pending.admit(channels[4], now: start + .milliseconds(1999), wake: woken.wake) else {
+            Issue.record("a newcomer to a full line was not refused")
+            return
+        }
+        channels[0].embeddedEventLoop.run()
+        #expect(channels[0].isActive && channels[1].isActive, "a connection within the grace was closed")
+        #expect(pending.count == 2 && pending.waitingCount == 2 && woken.all.isEmpty)
+
+        // A pending connection that is through lets the first in the line in; one that left the
+        // line is skipped.
+        pending.release(fourth)
+        pending.release(first)
+        #expect(woken.all == [third], "the line was not let in in order")
+        #expect(pending.count == 2 && pending.waitingCount == 0)
+    }
+
+    @Test func pastTheGraceTheOldestPendingGivesWayToTheLine() async throws {
+        let pending = PendingConnections(limit: 1, grace: .seconds(2))
+        let start = NIODeadline.uptimeNanoseconds(1_000_000_000_000)
+        let channels = try await Self.connected(3)
+        let woken = Woken()
+
+        guard case .admitted = pending.admit(channels[0], now: start, wake: woken.wake),
+              case .waiting(let second) = pending.admit(channels[1], now: start + .seconds(1), wake: woken.wake)
+        else {
+            Issue.record("the first was not admitted, or the second not put in the line")
+            return
+        }
+        channels[0].embeddedEventLoop.run()
+        #expect(channels[0].isActive, "closed within its grace")
+
+        // Another newcomer after the first has been pending for the grace: the first is closed and
+        // the oldest waiter let in; the newcomer waits.
+        guard case .waiting = pending.admit(channels[2], now: start + .seconds(2), wake: woken.wake) else {
+            Issue.record("the newcomer was not put in the line")
+            return
+        }
+        channels[0].embeddedEventLoop.run()
+        #expect(!channels[0].isActive, "the oldest, pending past the grace, was kept while others waited")
+        #expect(woken.all == [second])
+        #expect(pending.count == 1 && pending.waitingCount == 1)
+    }
+
+    /// The gate in a pipeline: a connection that has to wait gets no TLS stage (and so starts no
+    /// handshake) until one pending before it is through.
+    @Test func theGateHoldsAWaitingConnectionUntilThereIsRoom() async throws {
+        final class Stage: ChannelInboundHandler {
+            typealias InboundIn = ByteBuffer
+        }
+        let pending = PendingConnections(limit: 1, grace: .seconds(60))
+        let (first, second, third) = (EmbeddedChannel(), EmbeddedChannel(), EmbeddedChannel())
+        for channel in [first, second, third] {
+            try channel.pipeline.syncOperations.addHandler(PendingConnectionGate(pending: pending) { [Stage()] })
             try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).get()
         }
+        func staged(_ channel: EmbeddedChannel) -> Bool {
+            (try? channel.pipeline.syncOperations.context(handlerType: Stage.self)) != nil
+        }
+        #expect(staged(first) && !staged(second) && !staged(third))
 
-        let firstTicket = try #require(pending.admit(first, now: start))
-        #expect(pending.admit(second, now: start + .milliseconds(500)) != nil)
-        #expect(pending.admit(refused, now: start + .milliseconds(1999)) == nil, "a newcomer within the grace is refused")
-        first.embeddedEventLoop.run()
-        #expect(first.isActive && second.isActive && pending.count == 2, "a connection under way was closed")
-
-        // Past the grace of the oldest, it is closed for the newcomer.
-        #expect(pending.admit(late, now: start + .seconds(2)) != nil)
-        first.embeddedEventLoop.run()
-        #expect(!first.isActive, "the oldest, pending past the grace, was kept")
-        #expect(second.isActive && pending.count == 2)
-
-        // A connection that leaves the pending set (its first request arrived) makes room.
-        pending.release(firstTicket)
-        #expect(pending.count == 2, "the closed one had left the set already")
+        // The third leaves while waiting: it is not let in later.
+        try await third.close()
+        first.pipeline.triggerUserOutboundEvent(PendingConnections.Presented(), promise: nil)
+        #expect((try? first.pipeline.syncOperations.context(handlerType: PendingConnectionGate.self)) == nil, "the gate stayed")
+        second.embeddedEventLoop.run()
+        #expect(staged(second), "the waiting connection was not let in when the first was through")
+        #expect(pending.count == 1 && pending.waitingCount == 0)
+        _ = try? second.finish()
+        #expect(pending.count == 0, "a closed connection kept its place")
     }
 }

@@ -10,7 +10,7 @@ import Synchronization
 /// household. Connections live on their event loops (``MQTTConnection``); this is what they
 /// share, behind one lock held only for map lookups and updates — never across I/O or awaits.
 public final class Broker: Sendable {
-    let configuration: BrokerConfiguration
+    public let configuration: BrokerConfiguration
     let gatekeeper: any BrokerGatekeeper
     /// The privacy rules every device's telemetry passes (nil: telemetry is routed as sent).
     let telemetryGate: (any TelemetryGate)?

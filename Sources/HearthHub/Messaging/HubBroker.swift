@@ -30,8 +30,9 @@ package enum HubBroker {
         // The same TLS stage as the HTTPS listener: a presented certificate must be the hub's
         // own, at the handshake or, for a resumed session, before CONNECT is read.
         let tls = try ClientCertificateTLS(serving: serving, pki: pki, signals: signals, logger: logger)
+        let pending = PendingConnections(limit: broker.configuration.maximumPendingConnections, grace: .seconds(2))
         let listener = BrokerService(
-            broker: broker, tlsHandlers: { tls.handlers() },
+            broker: broker, tlsHandlers: { tls.gatedHandlers(pending, pendingUntilHandshake: true) },
             eventLoopGroup: eventLoopGroup, onListening: onListening)
         // The outbox first: the group stops services in reverse order, so it writes what the
         // listener's last connections leave.

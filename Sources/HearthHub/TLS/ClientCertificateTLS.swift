@@ -35,7 +35,17 @@ package struct ClientCertificateTLS: Sendable {
         }
     }
 
-    /// The handlers a new connection starts with, in pipeline order (on its event loop): the TLS
+    /// The handler a new connection starts with (on its event loop): the gate of the listener's
+    /// `pending` connections, which puts ``handlers()`` behind itself when the connection is let
+    /// in. With `pendingUntilHandshake` the connection stops being pending when its handshake
+    /// completes; otherwise when the protocol behind says so (``PendingConnections/Presented``).
+    package func gatedHandlers(_ pending: PendingConnections, pendingUntilHandshake: Bool) -> [any ChannelHandler] {
+        [PendingConnectionGate(pending: pending) {
+            self.handlers() + (pendingUntilHandshake ? [PendingUntilHandshake()] : [])
+        }]
+    }
+
+    /// The TLS stage of a connection, in pipeline order (on its event loop): the TLS
     /// handler, the watch of refused handshakes (with detection on), then the check of resumed
     /// sessions. Whatever reads the protocol comes after.
     package func handlers() -> [any ChannelHandler] {

@@ -10,8 +10,8 @@ import NIOSSL
 /// - from accept, the TLS handshake and the first request's head within `headerTimeout`;
 /// - from each request's head (the end of the read that brought it), its whole body within
 ///   `bodyTimeout`;
-/// - the connection counts as pending (``PendingConnections``) until its first request has been
-///   received in full.
+/// - the connection counts as pending (``PendingConnections``, whose gate sits in front of TLS)
+///   until its first request has been received in full: it tells the gate then.
 ///
 /// A connection past a deadline is dropped at the socket, with no answer: it has not sent a
 /// request that could be answered, and its client is not owed a TLS close it would not wait for.
@@ -32,8 +32,7 @@ final class RequestDeadlines: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundOut = HTTPResponsePart
 
     private let limits: HTTPConnectionLimits
-    private let pending: PendingConnections
-    private var ticket: PendingConnections.Ticket?
+    private var firstRequestReceived = false
     private var deadline: Scheduled<Void>?
     /// Request heads read and responses finished: the response being written answers request
     /// number `responsesFinished + 1`.
@@ -43,31 +42,22 @@ final class RequestDeadlines: ChannelDuplexHandler, RemovableChannelHandler {
     private var bodyIncomplete = false
     private var closeAfterResponse = false
 
-    init(limits: HTTPConnectionLimits, pending: PendingConnections) {
+    init(limits: HTTPConnectionLimits) {
         self.limits = limits
-        self.pending = pending
     }
 
-    /// Added when the connection is accepted: its first deadline starts now.
+    /// Added when the connection is accepted: its first deadline starts now (a wait for room
+    /// among the pending connections counts).
     func handlerAdded(context: ChannelHandlerContext) {
-        guard let ticket = pending.admit(context.channel) else {
-            // Past the cap: closed before its handshake, once the channel's set-up has finished.
-            let channel = context.channel
-            context.eventLoop.execute { Self.abort(channel) }
-            return
-        }
-        self.ticket = ticket
         arm(context, limits.headerTimeout)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         disarm()
-        leavePending()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         disarm()
-        leavePending()
         context.fireChannelInactive()
     }
 
@@ -84,7 +74,10 @@ final class RequestDeadlines: ChannelDuplexHandler, RemovableChannelHandler {
         case .end:
             bodyIncomplete = false
             disarm()
-            leavePending()
+            if !firstRequestReceived {
+                firstRequestReceived = true
+                context.triggerUserOutboundEvent(PendingConnections.Presented(), promise: nil)
+            }
         }
         context.fireChannelRead(data)
     }
@@ -118,30 +111,12 @@ final class RequestDeadlines: ChannelDuplexHandler, RemovableChannelHandler {
         deadline?.cancel()
         deadline = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(timeout)) {
             self.deadline = nil
-            Self.abort(context.channel)
+            PendingConnections.abort(context.channel)
         }
     }
 
     private func disarm() {
         deadline?.cancel()
         deadline = nil
-    }
-
-    private func leavePending() {
-        if let ticket {
-            pending.release(ticket)
-            self.ticket = nil
-        }
-    }
-
-    /// Closes `channel` at the socket, on its event loop: the close starts below the TLS handler
-    /// (from its context), so no close_notify is sent and none is waited for — a plain close would
-    /// keep the socket up to the TLS shutdown timeout for a client that never answers.
-    static func abort(_ channel: any Channel) {
-        if let tls = try? channel.pipeline.syncOperations.context(handlerType: NIOSSLServerHandler.self) {
-            tls.close(promise: nil)
-        } else {
-            channel.close(promise: nil)
-        }
     }
 }

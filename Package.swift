@@ -417,7 +417,10 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "HearthBrokerTests",
-            dependencies: ["HearthBroker", "HearthMQTT", "HearthCore"],
+            dependencies: [
+                "HearthBroker", "HearthMQTT", "HearthCore", .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "HearthMQTTTests",

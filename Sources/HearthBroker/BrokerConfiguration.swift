@@ -11,8 +11,8 @@ public struct BrokerConfiguration: Sendable {
     public var maximumPacketSize: Int = 256 * 1024
     /// Open connections at most; further ones are closed right after they are accepted.
     public var maximumConnections: Int = 20_000
-    /// TLS handshakes under way at once; further new connections wait their turn unread, up to
-    /// eight times as many, and past that are closed at once (the hub's `PendingConnections`).
+    /// TLS handshakes under way at once; further new connections wait their turn unread, as many
+    /// as `maximumConnections` allows (the hub's `PendingConnections`).
     public var maximumPendingConnections: Int = 256
     /// How long a new connection may take to finish TLS and send CONNECT, waiting its turn included.
     public var connectTimeout: Duration = .seconds(10)

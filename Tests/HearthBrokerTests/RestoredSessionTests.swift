@@ -68,7 +68,7 @@ private struct Consented: TelemetryGate {
 }
 
 /// No client connects in these tests.
-private struct NoClients: BrokerGatekeeper {
+struct NoClients: BrokerGatekeeper {
     func authenticate(_ attempt: ConnectAttempt) async -> ConnectVerdict { .refused(.notAuthorized, "no clients here") }
     func device(_ id: Substring, in household: HouseholdID) async -> DeviceFacts? { nil }
     func revalidate(_ clients: [BrokerClient]) async -> [String: Cutoff] { [:] }

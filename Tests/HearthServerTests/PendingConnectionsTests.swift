@@ -1,6 +1,7 @@
 @testable import HearthHub
 import NIOCore
 import NIOEmbedded
+import NIOTLS
 import Synchronization
 import Testing
 
@@ -110,5 +111,18 @@ import Testing
         #expect(pending.count == 1 && pending.waitingCount == 0)
         _ = try? second.finish()
         #expect(pending.count == 0, "a closed connection kept its place")
+    }
+
+    /// On MQTT a connection is through once its TLS handshake completes.
+    @Test func theHandshakeEndsPendingWhereTheListenerSaysSo() async throws {
+        let pending = PendingConnections(limit: 1, grace: .seconds(60))
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandler(PendingConnectionGate(pending: pending) { [PendingUntilHandshake()] })
+        try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).get()
+        #expect(pending.count == 1)
+        channel.pipeline.fireUserInboundEventTriggered(TLSUserEvent.handshakeCompleted(negotiatedProtocol: nil))
+        #expect(pending.count == 0, "the completed handshake did not end the connection's pending")
+        #expect((try? channel.pipeline.syncOperations.context(handlerType: PendingConnectionGate.self)) == nil)
+        #expect((try? channel.pipeline.syncOperations.context(handlerType: PendingUntilHandshake.self)) == nil)
     }
 }

@@ -70,6 +70,13 @@ final class MQTTConnection: ChannelInboundHandler {
         context.fireChannelInactive()
     }
 
+    /// A connection closed before it ever became active (refused while the listener was still
+    /// setting it up) gets no `channelInactive`: its place among the broker's connections is given
+    /// back here, or the broker would count it open for good.
+    func handlerRemoved(context: ChannelHandlerContext) {
+        if !machine.finished { execute(machine.channelClosed()) }
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var bytes = unwrapInboundIn(data)
         guard machine.acceptsInput, !inputFailed else { return }

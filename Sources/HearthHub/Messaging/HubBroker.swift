@@ -30,7 +30,11 @@ package enum HubBroker {
         // The same TLS stage as the HTTPS listener: a presented certificate must be the hub's
         // own, at the handshake or, for a resumed session, before CONNECT is read.
         let tls = try ClientCertificateTLS(serving: serving, pki: pki, signals: signals, logger: logger)
-        let pending = PendingConnections(limit: broker.configuration.maximumPendingConnections, grace: .seconds(2))
+        // A crowd waits its turn rather than being turned away: every connection counts against
+        // the broker's own cap, so the line needs none of its own.
+        let pending = PendingConnections(
+            limit: broker.configuration.maximumPendingConnections, grace: .seconds(2),
+            waitingLimit: broker.configuration.maximumConnections)
         let listener = BrokerService(
             broker: broker, tlsHandlers: { tls.gatedHandlers(pending, pendingUntilHandshake: true) },
             eventLoopGroup: eventLoopGroup, onListening: onListening)

@@ -108,7 +108,9 @@ final class SimulatedDevice: Sendable {
                 if try await renewIfDue(fleet, state: state) { failures = 0 }
                 try await holdSession(fleet)
                 failures = 0
-            } catch is CancellationError {
+            } catch is CancellationError where Task.isCancelled {
+                // A cancellation error from below while the loop is not cancelled is a failure like
+                // any other: returning would leave the device silent for the rest of the run.
                 return
             } catch {
                 failures += 1

@@ -109,8 +109,10 @@ final class Timeline: Sendable {
             let chosen = devices.share(event.share ?? 1)
             let until = ContinuousClock.now + .seconds(event.duration ?? 0)
             mark("renewal wave: \(chosen.count) devices\(event.duration.map { " after \(Int($0)) s" } ?? "")")
+            // Sessions go on: each one's publisher reads the hold on its next wake and ends the
+            // session when it is over (interrupting them would add a reconnect storm of its own).
             for device in chosen {
-                device.control { state in
+                device.control(interrupt: false) { state in
                     state.renewalsHeldUntil = until
                     state.renewAtOnce = true
                 }

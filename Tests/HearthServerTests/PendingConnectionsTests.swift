@@ -91,12 +91,25 @@ import Testing
         final class Stage: ChannelInboundHandler {
             typealias InboundIn = ByteBuffer
         }
+        /// What a deadline behind the gate is told.
+        final class Turns: ChannelInboundHandler {
+            typealias InboundIn = ByteBuffer
+            var seen: [PendingConnections.Turn] = []
+            func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+                if let turn = event as? PendingConnections.Turn { seen.append(turn) }
+            }
+        }
         let pending = PendingConnections(limit: 1, grace: .seconds(60))
         let (first, second, third) = (EmbeddedChannel(), EmbeddedChannel(), EmbeddedChannel())
+        var turns: [Turns] = []
         for channel in [first, second, third] {
-            try channel.pipeline.syncOperations.addHandler(PendingConnectionGate(pending: pending) { [Stage()] })
+            let recorder = Turns()
+            turns.append(recorder)
+            try channel.pipeline.syncOperations.addHandlers([PendingConnectionGate(pending: pending) { [Stage()] }, recorder])
             try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).get()
+            channel.embeddedEventLoop.run()
         }
+        #expect(turns[0].seen.isEmpty && turns[1].seen == [.waiting], "the handlers behind were not told who waits")
         func staged(_ channel: EmbeddedChannel) -> Bool {
             (try? channel.pipeline.syncOperations.context(handlerType: Stage.self)) != nil
         }
@@ -108,6 +121,7 @@ import Testing
         #expect((try? first.pipeline.syncOperations.context(handlerType: PendingConnectionGate.self)) == nil, "the gate stayed")
         second.embeddedEventLoop.run()
         #expect(staged(second), "the waiting connection was not let in when the first was through")
+        #expect(turns[1].seen == [.waiting, .letIn], "the handlers behind were not told it was let in")
         #expect(pending.count == 1 && pending.waitingCount == 0)
         _ = try? second.finish()
         #expect(pending.count == 0, "a closed connection kept its place")

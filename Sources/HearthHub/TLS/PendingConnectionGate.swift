@@ -35,6 +35,8 @@ final class PendingConnectionGate: ChannelDuplexHandler, RemovableChannelHandler
             letIn()
         case .waiting(let ticket):
             self.ticket = ticket
+            // Once the channel's set-up has put the handlers behind the gate in place.
+            eventLoop.execute { gate.value.context?.fireUserInboundEventTriggered(PendingConnections.Turn.waiting) }
         case .refused:
             // Closed before anything was read, once the channel's set-up has finished.
             let channel = context.channel
@@ -73,12 +75,14 @@ final class PendingConnectionGate: ChannelDuplexHandler, RemovableChannelHandler
     private func letIn() {
         guard let context, !open, ticket != nil else { return }
         open = true
+        let waited = context.channel.isActive
         do {
             try context.pipeline.syncOperations.addHandlers(stage(), position: .after(self))
         } catch {
             context.close(promise: nil)
             return
         }
+        if waited { context.fireUserInboundEventTriggered(PendingConnections.Turn.letIn) }
         if readHeld {
             readHeld = false
             context.read()

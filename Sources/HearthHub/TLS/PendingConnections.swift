@@ -39,6 +39,15 @@ public final class PendingConnections: Sendable {
         public init() {}
     }
 
+    /// Told to the handlers behind the gate (inbound user events): the connection waits in the
+    /// line, then is let in. A deadline that counts the client's time (HTTPS: the first request's
+    /// head) waits for the second: while in the line the connection costs a socket, and only its
+    /// client decides how long it is worth waiting.
+    public enum Turn: Sendable {
+        case waiting
+        case letIn
+    }
+
     private struct Pending {
         let channel: any Channel
         let since: NIODeadline

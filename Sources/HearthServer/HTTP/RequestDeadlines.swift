@@ -7,7 +7,8 @@ import NIOSSL
 /// The deadlines of ``HTTPConnectionLimits`` that Hummingbird does not have (its own idle timeout
 /// covers kept-alive connections), on one HTTPS connection, just behind the HTTP decoder:
 ///
-/// - from accept, the TLS handshake and the first request's head within `headerTimeout`;
+/// - from accept — or, for a connection that waited its turn among the pending ones, from when it
+///   was let in — the TLS handshake and the first request's head within `headerTimeout`;
 /// - from each request's head (the end of the read that brought it), its whole body within
 ///   `bodyTimeout`;
 /// - the connection counts as pending (``PendingConnections``, whose gate sits in front of TLS)
@@ -59,6 +60,15 @@ final class RequestDeadlines: ChannelDuplexHandler, RemovableChannelHandler {
     func channelInactive(context: ChannelHandlerContext) {
         disarm()
         context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        switch event as? PendingConnections.Turn {
+        case .waiting?: disarm()
+        case .letIn? where requestsStarted == 0: arm(context, limits.headerTimeout)
+        default: break
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

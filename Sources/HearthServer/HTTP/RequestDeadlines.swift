@@ -47,8 +47,8 @@ final class RequestDeadlines: ChannelDuplexHandler, RemovableChannelHandler {
         self.limits = limits
     }
 
-    /// Added when the connection is accepted: its first deadline starts now (a wait for room
-    /// among the pending connections counts).
+    /// Added when the connection is accepted: its first deadline starts now, and starts again
+    /// when a connection that had to wait for room among the pending ones is let in.
     func handlerAdded(context: ChannelHandlerContext) {
         arm(context, limits.headerTimeout)
     }

@@ -236,8 +236,10 @@ import Testing
     static func corrupt(_ sha256: String, hub: TestHub) async throws {
         let row = try #require(try await hub.store.read { db in try await db.firmware.image(sha256: sha256) })
         if let oid = row.largeObject {
+            // Flipped, as the file is: writing a fixed byte left a random image unchanged one time in 256.
+            let first = try #require(try await hub.store.read { db in try await db.firmware.readLargeObject(oid) }.first)
             try await hub.store.engine.transaction { db in
-                try await db.execute("SELECT CAST(lo_put(CAST(? AS OID), 0, ?) AS TEXT) AS done", oid, [UInt8(0xFF)])
+                try await db.execute("SELECT CAST(lo_put(CAST(? AS OID), 0, ?) AS TEXT) AS done", oid, [first ^ 0xFF])
             }
         } else {
             let path = try #require(hub.configuration.firmwareFolder) + "/firmware/\(sha256)"

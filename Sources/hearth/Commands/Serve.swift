@@ -31,7 +31,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds a kept-alive HTTPS connection may wait for its next request (default 60; env HEARTH_IDLE_TIMEOUT).")
     var idleTimeout: Int?
 
-    @Option(name: .long, help: "HTTPS connections at most that have not yet sent a complete first request; past it the oldest is closed, or the new one if the oldest is under 2 s old (default 512; env HEARTH_MAX_PENDING_CONNECTIONS).")
+    @Option(name: .long, help: "HTTPS connections at most that have not yet sent a complete first request; more wait their turn unread (up to 8 times as many, then closed at once), and a pending one older than 2 s is closed when others wait (default 512; env HEARTH_MAX_PENDING_CONNECTIONS).")
     var maxPendingConnections: Int?
 
     @Option(name: .long, help: "Sign-in session lifetime in seconds (default 3600; env HEARTH_SESSION_TTL).")

@@ -109,10 +109,12 @@ final class Timeline: Sendable {
             let chosen = devices.share(event.share ?? 1)
             let until = ContinuousClock.now + .seconds(event.duration ?? 0)
             mark("renewal wave: \(chosen.count) devices\(event.duration.map { " after \(Int($0)) s" } ?? "")")
-            // Sessions go on: each one's publisher reads the hold on its next wake and ends the
-            // session when it is over (interrupting them would add a reconnect storm of its own).
+            // A wave now interrupts the sessions so their devices renew at once; a held wave lets
+            // them go on — each publisher reads the hold on its next wake and ends the session
+            // when it is over (interrupting them would add a reconnect storm of its own).
+            let held = (event.duration ?? 0) > 0
             for device in chosen {
-                device.control(interrupt: false) { state in
+                device.control(interrupt: !held) { state in
                     state.renewalsHeldUntil = until
                     state.renewAtOnce = true
                 }

@@ -45,15 +45,13 @@ public struct RetryAfterEstimate: Sendable {
             return
         }
         guard now - start >= window else { return }
-        if refused == 0 {
-            longest = max(floor, longest / 2)
-        } else {
+        if refused > 0 {
             let pressure = Double(refused + finished) / Double(max(finished, 1))
-            longest = min(ceiling, max(floor, Int((Double(longest) * pressure.squareRoot()).rounded(.up))))
+            longest = min(ceiling, Int((Double(longest) * pressure.squareRoot()).rounded(.up)))
         }
-        // A quiet spell of several windows counts as that many halvings.
-        let idleWindows = Int((now - start) / window) - 1
-        for _ in 0..<min(max(idleWindows, 0), 8) { longest = max(floor, longest / 2) }
+        // A window without refusals halves it, and so does each quiet window after it.
+        let halvings = (refused == 0 ? 1 : 0) + min(max(Int((now - start) / window) - 1, 0), 8)
+        longest = max(floor, longest >> halvings)
         windowStart = now
         refused = 0
         finished = 0

@@ -29,10 +29,10 @@ final class PendingConnectionGate: ChannelDuplexHandler, RemovableChannelHandler
         self.context = context
         let gate = NIOLoopBound(self, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
-        switch pending.admit(context.channel, wake: { _ in eventLoop.execute { gate.value.letIn() } }) {
+        switch pending.admit(context.channel, wake: { _ in eventLoop.execute { gate.value.letIn(waited: true) } }) {
         case .admitted(let ticket):
             self.ticket = ticket
-            letIn()
+            letIn(waited: false)
         case .waiting(let ticket):
             self.ticket = ticket
             // Once the channel's set-up has put the handlers behind the gate in place.
@@ -72,10 +72,9 @@ final class PendingConnectionGate: ChannelDuplexHandler, RemovableChannelHandler
         context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
     }
 
-    private func letIn() {
+    private func letIn(waited: Bool) {
         guard let context, !open, ticket != nil else { return }
         open = true
-        let waited = context.channel.isActive
         do {
             try context.pipeline.syncOperations.addHandlers(stage(), position: .after(self))
         } catch {

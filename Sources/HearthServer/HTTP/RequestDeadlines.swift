@@ -33,7 +33,6 @@ final class RequestDeadlines: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundOut = HTTPResponsePart
 
     private let limits: HTTPConnectionLimits
-    private var firstRequestReceived = false
     private var deadline: Scheduled<Void>?
     /// Request heads read and responses finished: the response being written answers request
     /// number `responsesFinished + 1`.
@@ -84,10 +83,8 @@ final class RequestDeadlines: ChannelDuplexHandler, RemovableChannelHandler {
         case .end:
             bodyIncomplete = false
             disarm()
-            if !firstRequestReceived {
-                firstRequestReceived = true
-                context.triggerUserOutboundEvent(PendingConnections.Presented(), promise: nil)
-            }
+            // Parts come in order (a pipelined request's head only after this end): the first end is the first request's.
+            if requestsStarted == 1 { context.triggerUserOutboundEvent(PendingConnections.Presented(), promise: nil) }
         }
         context.fireChannelRead(data)
     }

@@ -17,19 +17,28 @@ import Testing
         let process: HearthProcess
         let workdir: URL
         let port: Int
+        let scheme: String
 
-        static func start(fail: Int) async throws -> Receiver {
+        /// `tls`: the certificate and key it answers HTTPS with.
+        static func start(fail: Int, tls: (certificate: String, key: String)? = nil) async throws -> Receiver {
             let workdir = try TemporaryFolder.make(prefix: "webhook")
             let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
                 .deletingLastPathComponent().appendingPathComponent("scripts/test-tools/webhook_receiver.py").path
-            let process = try HearthProcess(executable: "/usr/bin/env", ["python3", script, workdir.path, "--fail", "\(fail)"])
+            let process = try HearthProcess(
+                executable: "/usr/bin/env",
+                ["python3", script, workdir.path, "--fail", "\(fail)"] + (tls.map { ["--tls", $0.certificate, $0.key] } ?? []))
             let text = try await process.waitForOutput(timeout: .seconds(30)) { $0.contains("\n") }
             let line = String(text.prefix { $0 != "\n" })
             let port = try #require(Int(line.replacingOccurrences(of: "listening ", with: "")), "receiver said: \(line)")
-            return Receiver(process: process, workdir: workdir, port: port)
+            return Receiver(process: process, workdir: workdir, port: port, scheme: tls == nil ? "http" : "https")
         }
 
-        var url: String { "http://127.0.0.1:\(port)/hearth-alerts" }
+        var url: String { "\(scheme)://127.0.0.1:\(port)/hearth-alerts" }
+
+        /// Handshakes the hub broke off (it did not trust the certificate).
+        var refused: Int {
+            ((try? String(contentsOf: workdir.appendingPathComponent("refused"), encoding: .utf8)) ?? "").split(separator: "\n").count
+        }
 
         func trust(_ secret: String) throws {
             try Data(secret.utf8).write(to: workdir.appendingPathComponent("secret"))
@@ -151,6 +160,82 @@ import Testing
         }
     }
 
+    /// A receiver whose certificate comes from a private CA: refused through the system's roots and
+    /// through another CA's, reached through its own — given with the webhook, checked then, shown
+    /// back by subject and fingerprint. Roots that are not certificates, or for `http://`, are
+    /// problems that change nothing.
+    @Test(.requires(.openssl), arguments: TestEngine.allCases)
+    func aReceiverWithAPrivateCAIsReachedThroughTheRootsGivenForIt(engine: TestEngine) async throws {
+        try await TestRequirement.check(engine.requirements)
+        let folder = try TemporaryFolder.make(prefix: "webhook-ca")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let ca = try await OpenSSLCA.make("ca", subject: "/CN=Webhook test CA", in: folder)
+        let other = try await OpenSSLCA.make("other", subject: "/CN=Another CA", in: folder)
+        let server = try await ca.issue("receiver", extensions: OpenSSLCA.serverAt127)
+        let caPEM = try String(contentsOfFile: ca.certificatePath, encoding: .utf8)
+        let otherPEM = try String(contentsOfFile: other.certificatePath, encoding: .utf8)
+
+        try await withTestHub(engine: engine, configure: { $0.auditCheckpointInterval = .seconds(3600) }) { hub in
+            let receiver = try await Receiver.start(fail: 0, tls: server)
+            defer { receiver.stop() }
+            let headers = AuditAPITests.bearer(try await AuditAPITests.session(hub).token)
+
+            let before = try await DatabaseSnapshot.take(hub.store)
+            let refusals: [([String: String], String)] = [
+                (["url": receiver.url, "trust_roots_pem": "not a certificate"], "not PEM certificates"),
+                (["url": receiver.url, "trust_roots_pem": "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"], "not a certificate"),
+                (["url": receiver.url, "trust_roots_pem": String(repeating: caPEM, count: 17)], "at most 16"),
+                (["url": "http://127.0.0.1:\(receiver.port)/", "trust_roots_pem": caPEM], "for an https:// webhook"),
+            ]
+            for (body, why) in refusals {
+                let refused = try await hub.client.json("PUT", "/v1/alerts/webhook", body, headers: headers)
+                AuditAPITests.expectProblem(refused, status: 422, code: "invalid-input", why)
+                #expect(refused.text.contains(why), "\(refused.text)")
+            }
+            let unchanged = try await DatabaseSnapshot.take(hub.store)
+            #expect(unchanged == before, "refused trust roots changed \(PKIBadInputTests.changedTables(before, unchanged))")
+
+            // Through the system's roots, then another CA's: no handshake completes, the delivery waits.
+            let service = AlertService(store: hub.store)
+            let steps = AlertAPITests.storm(DeviceID(), household: hub.householdID, at: hub.clock.now)
+            var attempts = 0
+            for roots in [nil, otherPEM] {
+                var body = ["url": receiver.url]
+                body["trust_roots_pem"] = roots
+                let set = try await hub.client.json("PUT", "/v1/alerts/webhook", body, headers: headers)
+                #expect(set.status == 200, "\(set.text)")
+                try receiver.trust(try #require(try set.json()["secret"] as? String))
+                if attempts == 0 {
+                    _ = try await service.record(steps[0], actions: steps[0].actions.map(\.summary))
+                } else {
+                    hub.clock.advance(by: 60)  // past the back-off
+                }
+                attempts += 1
+                let failed = try await Self.delivery(hub, headers, where: { ($0["attempts"] as? Int) == attempts })
+                #expect(failed["state"] as? String == "pending" && failed["last_status"] is NSNull, "\(failed)")
+                #expect((failed["last_error"] as? String)?.hasPrefix("no answer") == true, "\(failed)")
+            }
+            #expect(receiver.received.isEmpty && receiver.refused >= 2, "refused \(receiver.refused)")
+
+            // Through its own CA: delivered, signed.
+            let set = try await hub.client.json("PUT", "/v1/alerts/webhook", ["url": receiver.url, "trust_roots_pem": caPEM], headers: headers)
+            #expect(set.status == 200, "\(set.text)")
+            try receiver.trust(try #require(try set.json()["secret"] as? String))
+            let roots = try #require(try set.json()["webhook"] as? [String: Any])["trust_roots"] as? [[String: Any]]
+            #expect(roots?.count == 1 && roots?.first?["subject"] as? String == "CN=Webhook test CA", "\(roots ?? [])")
+            let fingerprint = try await ProcessRunner.run("/usr/bin/openssl", ["x509", "-in", ca.certificatePath, "-noout", "-fingerprint", "-sha256"])
+            let expected = fingerprint.standardOutput.split(separator: "=").last.map { $0.replacingOccurrences(of: ":", with: "").lowercased() }
+            #expect(roots?.first?["sha256"] as? String == expected?.trimmingCharacters(in: .whitespacesAndNewlines), "as openssl shows it")
+            hub.clock.advance(by: 60)
+            let posts = try await receiver.waitFor(1)
+            #expect(posts.first?["valid"] as? Bool == true && posts.first?["event"] as? String == "alert.raised", "\(posts)")
+            let delivered = try await Self.delivery(hub, headers, where: { $0["state"] as? String == "delivered" })
+            #expect(delivered["attempts"] as? Int == 3 && delivered["last_status"] as? Int == 204, "\(delivered)")
+            let shown = try await hub.client.request("GET", "/v1/alerts/webhook", headers: headers)
+            #expect((try shown.json()["trust_roots"] as? [[String: Any]])?.first?["subject"] as? String == "CN=Webhook test CA")
+        }
+    }
+
     /// The newest delivery of the household's webhook once `condition` holds for it.
     static func delivery(
         _ hub: TestHub, _ headers: [String: String], where condition: ([String: Any]) -> Bool
@@ -185,5 +270,15 @@ import Testing
         let gone = try await workspace.run(["alerts", "webhook", "show"])
         #expect(gone.status != 0 && gone.standardError.contains("no webhook is set here"), "\(gone.standardError)")
         #expect(try await workspace.hearth(["alerts", "webhook", "show", "--hub-wide"]).contains("127.0.0.1:9"))
+
+        // A receiver with a certificate from a private CA: its root given from a file.
+        let ca = try await OpenSSLCA.make("ca", subject: "/CN=Alerts receiver CA", in: workspace.root)
+        let trusting = try await workspace.hearth([
+            "alerts", "webhook", "set", "https://alerts.home.arpa/hearth", "--trust-roots", ca.certificatePath,
+        ])
+        #expect(trusting.contains("trusting CN=Alerts receiver CA (SHA-256 "), "\(trusting)")
+        #expect(try await workspace.hearth(["alerts", "webhook", "show"]).contains("CN=Alerts receiver CA"))
+        let notRoots = try await workspace.run(["alerts", "webhook", "set", "https://alerts.home.arpa/hearth", "--trust-roots", "/etc/hostname"])
+        #expect(notRoots.status != 0 && notRoots.standardError.contains("not PEM certificates"), "\(notRoots.standardError)")
     }
 }

@@ -209,39 +209,14 @@ struct BridgeTestBed: Sendable {
 
     // MARK: PKI
 
-    private static let extensions = [
-        "server.ext": "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1\n",
-        "server-named.ext": "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:broker.example\n",
-        "client.ext": "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n",
-    ]
-
     /// Two CAs (`ca`, `other-ca`); under `ca`: the broker's certificate for 127.0.0.1 (`server`),
     /// one naming only a DNS name (`server-named`), the hub's (`hub`) and the watcher's (`watcher`).
-    /// All P-256, valid for a day.
     private func makePKI() async throws {
-        for (name, text) in Self.extensions { try text.write(toFile: path(name), atomically: true, encoding: .utf8) }
-        for ca in ["ca", "other-ca"] {
-            try await openssl([
-                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
-                "-keyout", path("\(ca).key"), "-out", path("\(ca).pem"), "-subj", "/CN=Bridge test \(ca)",
-                "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
-            ])
-        }
-        for (name, profile) in [("server", "server"), ("server-named", "server-named"), ("hub", "client"), ("watcher", "client")] {
-            try await openssl([
-                "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                "-keyout", path("\(name).key"), "-out", path("\(name).csr"), "-subj", "/CN=\(name)",
-            ])
-            try await openssl([
-                "x509", "-req", "-in", path("\(name).csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"),
-                "-CAcreateserial", "-days", "1", "-extfile", path("\(profile).ext"), "-out", path("\(name).pem"),
-            ])
-        }
-    }
-
-    private func openssl(_ arguments: [String]) async throws {
-        let result = try await ProcessRunner.run("/usr/bin/openssl", arguments)
-        try #require(result.status == 0, "openssl \(arguments.joined(separator: " ")): \(result.standardError)")
+        let ca = try await OpenSSLCA.make("ca", subject: "/CN=Bridge test ca", in: folder)
+        _ = try await OpenSSLCA.make("other-ca", subject: "/CN=Bridge test other-ca", in: folder)
+        try await ca.issue("server", extensions: OpenSSLCA.serverAt127)
+        try await ca.issue("server-named", extensions: OpenSSLCA.serverAt127.replacingOccurrences(of: "IP:127.0.0.1", with: "DNS:broker.example"))
+        for client in ["hub", "watcher"] { try await ca.issue(client, extensions: OpenSSLCA.client) }
     }
 
     // MARK: The link

@@ -18,14 +18,15 @@ import Testing
         #expect(ledger.unacknowledgedReceived == 1)
     }
 
-    static func report(connected: [Int], renewalFailures: Int = 0, lost: Int = 0) -> SimulationReport {
+    /// `renewing`: devices between the sessions around their own renewal in the last sample.
+    static func report(connected: [Int], renewing: Int = 0, renewalFailures: Int = 0, lost: Int = 0) -> SimulationReport {
         var scenario = try! Scenario.parse(Data(ScenarioTests.valid.utf8))
         scenario.expect.failedRenewals = 0
         scenario.expect.lostQoS1 = 0
         scenario.expect.reconnectWithin = 5
         scenario.expect.connectedAtEnd = 1
         let samples = connected.enumerated().map { index, count in
-            Sample(t: Double(index * 10), connected: count, operations: [
+            Sample(t: Double(index * 10), connected: count, renewing: index == connected.count - 1 ? renewing : 0, operations: [
                 "publish": .init(succeeded: 3, failures: [:], p50: 4, p99: 9),
                 "renewal": .init(succeeded: 1, failures: index == 1 ? ["overloaded": 2] : [:], p50: 20, p99: 80),
             ], hubCPUPercent: 12, hubRSSKiB: 50_000, alerts: 0)
@@ -55,6 +56,16 @@ import Testing
         #expect(bad.expectations.filter { !$0.passed }.map(\.name) == [
             "failed renewals (other than cut off by a partition)", "lost QoS 1 messages", "connected at the end",
         ])
+    }
+
+    /// A device that ended its session to renew is not lost: caught between its two sessions in
+    /// the last second, it still counts, and the verdict says so.
+    @Test func aDeviceRenewingAtTheEndIsNotLost() throws {
+        let renewing = Self.report(connected: [2, 2, 1], renewing: 1)
+        let verdict = try #require(renewing.expectations.first { $0.name == "connected at the end" })
+        #expect(verdict.passed && verdict.actual == "1 and 1 renewing")
+        let lost = Self.report(connected: [2, 2, 1])
+        #expect(lost.expectations.first { $0.name == "connected at the end" }?.passed == false)
     }
 
     @Test func thePageIsSelfContained() throws {

@@ -2,12 +2,14 @@ import Foundation
 import HearthAudit
 import HearthCore
 import HearthDetection
+import HearthPKI
 import HearthStore
 
 /// Posts a webhook delivery: the adapter that speaks HTTP (the server's, over AsyncHTTPClient).
 /// Returns the answer's status; throws when there was none (no connection, a timeout).
 public protocol WebhookPoster: Sendable {
-    func post(_ url: URL, headers: [(String, String)], body: [UInt8]) async throws -> Int
+    /// `trustRootsPEM`: the roots the receiver's certificate must chain to, in place of the system's.
+    func post(_ url: URL, trustRootsPEM: String?, headers: [(String, String)], body: [UInt8]) async throws -> Int
 }
 
 /// Alert webhooks (docs/detection.md, "Webhook"): an owner (or, hub-wide, an operator) names a URL;
@@ -29,18 +31,44 @@ public struct AlertWebhooks: Sendable {
     /// A scope's webhook as shown: never its secret.
     public struct Webhook: Sendable, Hashable, Encodable {
         public let url: String
+        /// The roots its receiver's certificate must chain to; nil: the system's.
+        public let trustRoots: [TrustRoots.Root]?
         public let createdAt: Date
         public let createdBy: String
         /// The latest deliveries, newest first.
         public let deliveries: [Delivery]
 
+        init(_ row: WebhookRecords.WebhookRow, deliveries: [Delivery]) {
+            url = row.url
+            // Checked when set; a root that has expired since is still shown (its deliveries fail, and say why).
+            trustRoots = row.trustRootsPEM.map { (try? TrustRoots(pem: $0, now: .distantPast))?.certificates ?? [] }
+            createdAt = row.createdAt
+            createdBy = row.createdBy
+            self.deliveries = deliveries
+        }
+
         enum CodingKeys: String, CodingKey {
-            case url, createdAt = "created_at", createdBy = "created_by", deliveries
+            case url, trustRoots = "trust_roots", createdAt = "created_at", createdBy = "created_by", deliveries
+        }
+
+        enum RootKeys: String, CodingKey {
+            case subject, sha256, notAfter = "not_after"
         }
 
         public func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(url, forKey: .url)
+            if let trustRoots {
+                var roots = c.nestedUnkeyedContainer(forKey: .trustRoots)
+                for root in trustRoots {
+                    var r = roots.nestedContainer(keyedBy: RootKeys.self)
+                    try r.encode(root.subject, forKey: .subject)
+                    try r.encode(root.sha256, forKey: .sha256)
+                    try r.encode(RFC3339.format(root.notAfter), forKey: .notAfter)
+                }
+            } else {
+                try c.encodeNil(forKey: .trustRoots)
+            }
             try c.encode(RFC3339.format(createdAt), forKey: .createdAt)
             try c.encode(createdBy, forKey: .createdBy)
             try c.encode(deliveries, forKey: .deliveries)
@@ -97,25 +125,33 @@ public struct AlertWebhooks: Sendable {
     static func scope(_ household: HouseholdID?) -> String { household?.rawValue ?? "hub" }
 
     /// Sets (or replaces, with a new secret) where the scope's alerts are posted, audited.
-    public func set(url text: String, household: HouseholdID?, actor: AuditActor) async throws -> Configured {
+    /// `trustRootsPEM`: the private CA (1 to 16 PEM certificates) an `https://` receiver's
+    /// certificate chains to, trusted for it in place of the system's roots.
+    public func set(url text: String, trustRootsPEM: String? = nil, household: HouseholdID?, actor: AuditActor) async throws -> Configured {
         let address: WebhookAddress
         do { address = try WebhookAddress(text.trimmingCharacters(in: .whitespaces)) } catch {
             throw HearthError(.invalidInput, error.description)
+        }
+        let roots = try trustRootsPEM.map { try TrustRoots(pem: $0, now: store.clock.now) }
+        if roots != nil, address.url.scheme?.lowercased() != "https" {
+            throw HearthError(.invalidInput, "trust roots are for an https:// webhook; an http:// one has no certificate to check")
         }
         let secret = "whsec_" + Base64URL.encode(SecureRandom.bytes(32))
         let scope = Self.scope(household)
         let row = try await store.write { db in
             let row = WebhookRecords.WebhookRow(
                 scope: scope, url: address.url.absoluteString,
-                secretSealed: try sealer.seal(Array(secret.utf8), name: Self.secretName(scope)), createdAt: db.clock.now,
-                createdBy: actor.description)
+                secretSealed: try sealer.seal(Array(secret.utf8), name: Self.secretName(scope)), trustRootsPEM: roots?.pem,
+                createdAt: db.clock.now, createdBy: actor.description)
             try await db.webhooks.put(row)
+            var details = ["url": row.url]
+            if let roots { details["trust_roots"] = roots.certificates.map(\.sha256).joined(separator: ",") }
             try await db.audit.append(AuditEvent(
                 .webhookSet, actor: actor, subject: "webhook:\(scope)", household: household,
-                reason: "alerts are posted to this webhook", details: ["url": row.url]))
+                reason: "alerts are posted to this webhook", details: details))
             return row
         }
-        return Configured(webhook: Webhook(url: row.url, createdAt: row.createdAt, createdBy: row.createdBy, deliveries: []), secret: secret)
+        return Configured(webhook: Webhook(row, deliveries: []), secret: secret)
     }
 
     /// The scope's webhook and its latest deliveries.
@@ -125,7 +161,7 @@ public struct AlertWebhooks: Sendable {
             (try await db.webhooks.find(scope: scope), try await db.webhooks.deliveries(scope: scope, limit: max(1, min(limit, 200))))
         }
         guard let row else { throw HearthError(.notFound, "no webhook is set here; set one with PUT /v1/alerts/webhook or `hearth alerts webhook set`") }
-        return Webhook(url: row.url, createdAt: row.createdAt, createdBy: row.createdBy, deliveries: deliveries.map(Delivery.init))
+        return Webhook(row, deliveries: deliveries.map(Delivery.init))
     }
 
     /// Stops posting the scope's alerts; the deliveries still waiting are dropped. Audited.
@@ -218,7 +254,7 @@ public struct AlertWebhooks: Sendable {
             ("Hearth-Event", delivery.event), (WebhookSignature.headerName, signature.headerValue),
         ]
         do {
-            let status = try await poster.post(url, headers: headers, body: body)
+            let status = try await poster.post(url, trustRootsPEM: webhook.trustRootsPEM, headers: headers, body: body)
             return (status, WebhookRetry.delivered(status: status) ? nil : "the receiver answered \(status)")
         } catch {
             return (nil, "no answer: \(error)")

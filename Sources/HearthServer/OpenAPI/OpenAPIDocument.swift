@@ -7264,6 +7264,16 @@ enum OpenAPIDocument {
      "url": {
       "type": "string"
      },
+     "trust_roots": {
+      "description": "The private CA the receiver's certificate must chain to; null: the system's roots.",
+      "type": [
+       "array",
+       "null"
+      ],
+      "items": {
+       "$ref": "#/components/schemas/WebhookTrustRoot"
+      }
+     },
      "created_at": {
       "type": "string",
       "format": "date-time"
@@ -7282,7 +7292,30 @@ enum OpenAPIDocument {
      "created_at",
      "created_by",
      "deliveries",
+     "trust_roots",
      "url"
+    ],
+    "additionalProperties": false
+   },
+   "WebhookTrustRoot": {
+    "type": "object",
+    "properties": {
+     "subject": {
+      "type": "string"
+     },
+     "sha256": {
+      "description": "Hex SHA-256 of the certificate's DER.",
+      "type": "string"
+     },
+     "not_after": {
+      "type": "string",
+      "format": "date-time"
+     }
+    },
+    "required": [
+     "not_after",
+     "sha256",
+     "subject"
     ],
     "additionalProperties": false
    },
@@ -9021,6 +9054,10 @@ enum OpenAPIDocument {
     "type": "object",
     "properties": {
      "url": {
+      "type": "string"
+     },
+     "trust_roots_pem": {
+      "description": "PEM, 1 to 16 certificates: the private CA an https:// receiver's certificate chains to, trusted for it instead of the system's roots.",
       "type": "string"
      }
     },

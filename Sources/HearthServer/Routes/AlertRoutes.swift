@@ -11,7 +11,8 @@ import Hummingbird
 ///   `POST /v1/alerts/<id>/ack` (lifts a block or rate limit it left; refuses a command it holds),
 ///   `POST /v1/alerts/<id>/approve` (`{"code": "<TOTP>"}`: delivers the command it holds), `GET /v1/risk`,
 ///   `GET /v1/checkup` (the hub's posture for the household);
-/// - `GET`, `PUT` (`{"url": "https://…"}`: answers the signing secret, once) and `DELETE`
+/// - `GET`, `PUT` (`{"url": "https://…", "trust_roots_pem": "<private CA, optional>"}`: answers
+///   the signing secret, once) and `DELETE`
 ///   `/v1/alerts/webhook`: where the household's alerts are posted;
 /// - for a hub operator: `GET /v1/hub/alerts`, `POST /v1/hub/alerts/<id>/ack`,
 ///   `GET /v1/hub/risk` and `/v1/hub/alerts/webhook`, the hub-wide ones (strangers guessing at
@@ -25,7 +26,15 @@ struct AlertRoutes: Sendable {
     let bodyLimit: Int
 
     struct ApproveBody: Decodable { let code: String }
-    struct WebhookBody: Decodable { let url: String }
+    struct WebhookBody: Decodable {
+        let url: String
+        /// PEM: the private CA an `https://` receiver's certificate chains to.
+        let trustRootsPEM: String?
+
+        enum CodingKeys: String, CodingKey {
+            case url, trustRootsPEM = "trust_roots_pem"
+        }
+    }
 
     var endpoints: [Endpoint] {
         [
@@ -92,7 +101,8 @@ struct AlertRoutes: Sendable {
                 Endpoint(.put, path) { request, context in
                     let (household, actor) = try await caller(request, context)
                     let body = try await JSONBody.decode(WebhookBody.self, from: request, limit: bodyLimit)
-                    return try JSONBody.response(try await webhooks.set(url: body.url, household: household, actor: actor))
+                    return try JSONBody.response(
+                        try await webhooks.set(url: body.url, trustRootsPEM: body.trustRootsPEM, household: household, actor: actor))
                 },
                 Endpoint(.delete, path) { request, context in
                     let (household, actor) = try await caller(request, context)

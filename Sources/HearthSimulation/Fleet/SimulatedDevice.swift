@@ -48,6 +48,8 @@ final class SimulatedDevice: Sendable {
         var connected = false
         /// The device is ending its session itself (to renew): not an outage.
         var leaving = false
+        /// It ended its last session itself, to renew, and is not connected again yet.
+        var renewing = false
         var lostAt: ContinuousClock.Instant?
     }
 
@@ -113,6 +115,7 @@ final class SimulatedDevice: Sendable {
                 // any other: returning would leave the device silent for the rest of the run.
                 return
             } catch {
+                endRenewing(fleet)
                 failures += 1
                 var generator = SystemRandomNumberGenerator()
                 let wait = device.backoff.delay(after: error, beforeRetry: min(failures, 6), using: &generator)
@@ -171,6 +174,7 @@ final class SimulatedDevice: Sendable {
                     return state.lostAt
                 }
                 fleet.recorder.connection(+1)
+                endRenewing(fleet)
                 if let lostAt { fleet.recorder.reconnected(after: lostAt.secondsUntilNow) }
                 controls.withLock { $0.close = close }
                 let publisher = Task { await self.publish(fleet, outbound, close: close) }
@@ -196,13 +200,28 @@ final class SimulatedDevice: Sendable {
     /// Counts the session's end; one that ended without the device asking (the hub went away, a
     /// partition) starts the clock the next connection's reconnect time is measured from.
     private func sessionEnded(_ fleet: FleetContext) {
-        let counted = controls.withLock { state -> Bool in
+        let (counted, renewing) = controls.withLock { state -> (Bool, Bool) in
             defer { state.connected = false; state.close = nil; state.leaving = false }
-            guard state.connected else { return false }
-            if !state.leaving, !state.stopping, !state.decommissioned, state.lostAt == nil { state.lostAt = .now }
-            return true
+            guard state.connected else { return (false, false) }
+            if state.leaving {
+                state.renewing = true
+            } else if !state.stopping, !state.decommissioned, state.lostAt == nil {
+                state.lostAt = .now
+            }
+            return (true, state.leaving)
         }
         if counted { fleet.recorder.connection(-1) }
+        if renewing { fleet.recorder.renewing(+1) }
+    }
+
+    /// The device is connected again after the session it ended to renew, or that renewal or
+    /// the connection after it failed.
+    private func endRenewing(_ fleet: FleetContext) {
+        let was = controls.withLock { state in
+            defer { state.renewing = false }
+            return state.renewing
+        }
+        if was { fleet.recorder.renewing(-1) }
     }
 
     /// Publishes telemetry every `telemetryEvery` seconds (QoS 1 unacknowledged ones resent first),

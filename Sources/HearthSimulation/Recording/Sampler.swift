@@ -61,7 +61,7 @@ final class Sampler: Sendable {
             try? await Task.sleep(until: next)
             // A second missed (a starved process) is skipped, not made up by samples in a row.
             next = max(next + .seconds(1), ContinuousClock.now + .milliseconds(500))
-            let (operations, connected) = recorder.cut()
+            let (operations, connected, renewing) = recorder.cut()
             var now = ContinuousClock.now
             var cpuPercent: Double?
             var resident: Int?
@@ -79,7 +79,7 @@ final class Sampler: Sendable {
             }
             state.withLock { state in
                 state.samples.append(Sample(
-                    t: (now - state.started).seconds, connected: connected, operations: operations, hubCPUPercent: cpuPercent,
+                    t: (now - state.started).seconds, connected: connected, renewing: renewing, operations: operations, hubCPUPercent: cpuPercent,
                     hubRSSKiB: resident, alerts: state.alerts))
             }
         }

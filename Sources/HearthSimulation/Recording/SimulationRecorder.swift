@@ -12,6 +12,7 @@ public final class SimulationRecorder: Sendable {
         var window: [Operation: OperationWindow] = [:]
         var totals: [Operation: OperationTotals] = [:]
         var connected = 0
+        var renewing = 0
         var reconnects: [Double] = []
         var telemetry = TelemetryLedger()
     }
@@ -48,6 +49,12 @@ public final class SimulationRecorder: Sendable {
         state.withLock { $0.connected += change }
     }
 
+    /// A device ended its session itself to renew (+1), or is done with that: connected again, or
+    /// its renewal or connection failed (-1). Such a device is between sessions, not lost.
+    public func renewing(_ change: Int) {
+        state.withLock { $0.renewing += change }
+    }
+
     /// A device was connected again `seconds` after it lost its session.
     public func reconnected(after seconds: Double) {
         state.withLock { $0.reconnects.append(seconds) }
@@ -66,7 +73,7 @@ public final class SimulationRecorder: Sendable {
     public var connected: Int { state.withLock { $0.connected } }
 
     /// Closes the current second: counts, failures and latency percentiles per operation.
-    func cut() -> (operations: [String: Sample.OperationSecond], connected: Int) {
+    func cut() -> (operations: [String: Sample.OperationSecond], connected: Int, renewing: Int) {
         state.withLock { state in
             var operations: [String: Sample.OperationSecond] = [:]
             for (operation, window) in state.window where window.succeeded > 0 || !window.failures.isEmpty {
@@ -76,7 +83,7 @@ public final class SimulationRecorder: Sendable {
                     p50: Percentile.of(sorted, 0.50), p99: Percentile.of(sorted, 0.99))
             }
             state.window = [:]
-            return (operations, state.connected)
+            return (operations, state.connected, state.renewing)
         }
     }
 

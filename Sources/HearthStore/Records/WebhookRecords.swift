@@ -11,13 +11,16 @@ public struct WebhookRecords: Sendable {
         public let scope: String
         public let url: String
         public let secretSealed: [UInt8]
+        /// PEM roots the receiver's certificate must chain to, in place of the system's; nil for those.
+        public let trustRootsPEM: String?
         public let createdAt: Date
         public let createdBy: String
 
-        public init(scope: String, url: String, secretSealed: [UInt8], createdAt: Date, createdBy: String) {
+        public init(scope: String, url: String, secretSealed: [UInt8], trustRootsPEM: String? = nil, createdAt: Date, createdBy: String) {
             self.scope = scope
             self.url = url
             self.secretSealed = secretSealed
+            self.trustRootsPEM = trustRootsPEM
             self.createdAt = createdAt
             self.createdBy = createdBy
         }
@@ -64,11 +67,12 @@ public struct WebhookRecords: Sendable {
     public func put(_ webhook: WebhookRow) async throws {
         try await db.execute(
             """
-            INSERT INTO alert_webhooks (scope, url, secret_sealed, created_at, created_by) VALUES (?, ?, ?, ?, ?)
+            INSERT INTO alert_webhooks (scope, url, secret_sealed, trust_roots_pem, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT (scope) DO UPDATE SET url = excluded.url, secret_sealed = excluded.secret_sealed,
-                created_at = excluded.created_at, created_by = excluded.created_by
+                trust_roots_pem = excluded.trust_roots_pem, created_at = excluded.created_at, created_by = excluded.created_by
             """,
-            webhook.scope, webhook.url, SQLValue.blob(webhook.secretSealed), webhook.createdAt.unixMilliseconds, webhook.createdBy)
+            webhook.scope, webhook.url, SQLValue.blob(webhook.secretSealed), webhook.trustRootsPEM.map(SQLValue.text) ?? .null,
+            webhook.createdAt.unixMilliseconds, webhook.createdBy)
     }
 
     public func find(scope: String) async throws -> WebhookRow? {
@@ -139,7 +143,7 @@ public struct WebhookRecords: Sendable {
     private static func webhook(_ row: SQLRow) throws -> WebhookRow {
         WebhookRow(
             scope: try row.text("scope"), url: try row.text("url"), secretSealed: try row.blob("secret_sealed"),
-            createdAt: try row.date("created_at"), createdBy: try row.text("created_by"))
+            trustRootsPEM: try row.optionalText("trust_roots_pem"), createdAt: try row.date("created_at"), createdBy: try row.text("created_by"))
     }
 
     private static func delivery(_ row: SQLRow) throws -> DeliveryRow {

@@ -1,6 +1,6 @@
 /// Every migration this binary knows, in order. The highest version is the schema it expects.
 public enum Schema {
-    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8, version9, version10, version11, version12, version13, version14, version15, version16, version17, version18, version19, version20, version21, version22, version23]
+    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8, version9, version10, version11, version12, version13, version14, version15, version16, version17, version18, version19, version20, version21, version22, version23, version24]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }
 
@@ -991,5 +991,13 @@ public enum Schema {
             )
             """,
         ]
+    )
+
+    /// An alert webhook may name the roots its receiver's certificate chains to (a private CA),
+    /// trusted for it in place of the system's.
+    static let version24 = Migration(
+        version: 24,
+        name: "webhook trust roots",
+        statements: ["ALTER TABLE alert_webhooks ADD COLUMN trust_roots_pem TEXT"]
     )
 }

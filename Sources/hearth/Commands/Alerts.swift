@@ -5,6 +5,7 @@ import HearthCommandLine
 import HearthCore
 import HearthDetection
 import HearthHub
+import HearthPKI
 import HearthStore
 
 /// `hearth alerts …`: detection's alerts and risk scores (docs/detection.md), directly on the data
@@ -130,13 +131,19 @@ struct Alerts: AsyncParsableCommand {
                 abstract: "Post alerts to URL (https://, or http:// to this machine); prints the signing secret once.")
             @Argument(help: "The receiver's URL.")
             var url: String
+            @Option(name: .long, help: "PEM file of the CA certificates the receiver's certificate chains to (a private CA), trusted for it instead of the system's.")
+            var trustRoots: String?
             @OptionGroup var scope: Scope
 
             func run() async throws {
+                let roots = try trustRoots.map { String(decoding: try Privacy.read($0), as: UTF8.self) }
                 let configured = try await scope.withHub { hub, household in
-                    try await hub.webhooks.set(url: url, household: household, actor: Alerts.actor)
+                    try await hub.webhooks.set(url: url, trustRootsPEM: roots, household: household, actor: Alerts.actor)
                 }
                 Output.print("alerts are posted to \(configured.webhook.url)")
+                for root in configured.webhook.trustRoots ?? [] {
+                    Output.print("trusting \(root.subject) (SHA-256 \(root.sha256)) for its certificate")
+                }
                 Output.print("secret: \(configured.secret)")
                 Output.print("(shown once: the receiver checks the Hearth-Signature header with it; setting the webhook again makes a new one)")
             }

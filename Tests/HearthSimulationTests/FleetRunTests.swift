@@ -45,7 +45,10 @@ import Testing
 
         let operations = report.operations
         #expect((operations["pairing"]?.succeeded ?? 0) >= 14 + 4, "the fleet, the burst (and the apps' hosts)")
-        #expect((operations["renewal"]?.succeeded ?? 0) >= 14, "sixty-second certificates renew during the run")
+        // Sixty-second certificates come due 40–45 s after issue: those of the twelve devices set up
+        // and not decommissioned fall within the run (renewed at its start when a slow set-up made
+        // them due before); the burst's, paired from 5 s on, may fall after its end.
+        #expect((operations["renewal"]?.succeeded ?? 0) >= 12, "sixty-second certificates renew during the run")
         // Served, shed, or — on a loaded machine, when the storm outlasts the time before the
         // restart — refused a connection while the hub was down: every request is counted once.
         let token = try #require(operations["token"])

@@ -75,6 +75,11 @@ public struct MosquittoClient: Sendable {
         /// mosquitto_pub's own verdict on a refused MQTT 5 PUBACK or PUBREC (reason code ≥ 0x80).
         public var refused: Bool { output.contains("Warning: Publish 1 failed") }
 
+        /// Every PUBACK's reason code, in order (a publish repeated with `repeat`).
+        public var acknowledgements: [Int] {
+            output.components(separatedBy: "received PUBACK (").dropFirst().compactMap { Self.number(in: $0, after: "RC:") }
+        }
+
         public var description: String { "exit \(status): \(output)" }
 
         static func number(in text: String, after marker: String) -> Int? {
@@ -83,15 +88,16 @@ public struct MosquittoClient: Sendable {
         }
     }
 
-    /// Publishes one message with `mosquitto_pub` and waits for it to exit (killed after `timeout`
+    /// Publishes one message (`count` times, `delay` seconds apart) with `mosquitto_pub` and waits for it to exit (killed after `timeout`
     /// seconds by coreutils' `timeout`, so that a broker that never answers fails the test).
     public func publish(
         _ topic: String, _ message: String, qos: Int = 1, version: Version = .v5, retain: Bool = false,
-        timeout: Int = 30
+        repeat count: Int = 1, every delay: Double = 0, timeout: Int = 30
     ) async throws -> Publication {
         var arguments = ["\(timeout)", Self.publishPath] + self.arguments(version)
         arguments += ["-t", topic, "-m", message, "-q", "\(qos)"]
         if retain { arguments.append("-r") }
+        if count > 1 { arguments += ["--repeat", "\(count)", "--repeat-delay", "\(delay)"] }
         let result = try await ProcessRunner.run("/usr/bin/timeout", arguments)
         return Publication(status: result.status, output: result.standardOutput + result.standardError)
     }

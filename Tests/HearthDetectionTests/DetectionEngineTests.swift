@@ -23,6 +23,63 @@ import Testing
         return responses
     }
 
+    /// Quarter-second rounds of a flow declared at `count` per `period` seconds; `every`: one
+    /// message each this many seconds (a rounds without messages yields no sample, as the hub's
+    /// harvest does for a flow that is not limited), or `perSecond` in every round.
+    func flow(
+        _ engine: inout DetectionEngine, count: Int = 1, period: Double = 60, perSecond: Double = 0, every: Double? = nil,
+        limited: Bool = false, refusedPerSecond: Double = 0, from: Double, to: Double
+    ) -> [Response] {
+        var responses: [Response] = []
+        var t = from
+        while t < to {
+            t += 0.25
+            let messages = every.map { Int((t / $0).rounded(.down)) - Int(((t - 0.25) / $0).rounded(.down)) } ?? Int(perSecond / 4)
+            guard messages > 0 || limited else { continue }
+            responses += engine.receive(.flowTraffic(FlowTrafficSample(
+                device: lamp, household: household, flow: "energy", messages: messages, refused: Int(refusedPerSecond / 4), count: count,
+                period: period,
+                declared: "\(count)/\(Int(period))s", interval: 0.25, at: Self.time(t))))
+        }
+        return responses
+    }
+
+    // MARK: Declared rates
+
+    /// A flow sent as declared — one message a minute, heard once a minute — is never a storm,
+    /// however many rounds pass between its messages.
+    @Test func aFlowKeptToItsDeclaredRateIsNeverAStorm() {
+        var engine = DetectionEngine()
+        #expect(flow(&engine, every: 60, from: 0, to: 6 * 3600).isEmpty)
+        #expect(flow(&engine, every: 59, from: 6 * 3600, to: 12 * 3600).isEmpty, "a clock a little fast")
+    }
+
+    /// Far above its declared 1/min, the flow fills the burst allowance (200) within a few seconds
+    /// and is limited to its declared rate; still above it 10 s later, the device is quarantined.
+    @Test func aFlowAboveItsDeclaredRateIsLimitedThenQuarantined() throws {
+        var engine = DetectionEngine()
+        _ = flow(&engine, every: 60, from: 0, to: 600)
+        let storm = flow(&engine, perSecond: 80, from: 600, to: 604)
+        let limited = try #require(storm.first)
+        #expect(storm.count == 1 && limited.finding.kind == .messageStorm && limited.finding.suspect == .device(lamp))
+        #expect(limited.actions == [.limitFlow(lamp, household: household, flow: "energy", declared: "1/60s")])
+        #expect(limited.finding.evidence.contains(Evidence("declared-rate", "1/60s")), "\(limited.finding.evidence)")
+        #expect(limited.finding.at <= Self.time(603))
+        // Limited to 1/min, all but one of them are refused.
+        let more = flow(&engine, perSecond: 80, limited: true, refusedPerSecond: 80, from: 604, to: 616)
+        #expect(more.map(\.actions) == [[.quarantine(lamp, household: household)]] && more.first?.escalates == true)
+    }
+
+    /// Limited, then back to its declared rate: nothing refused for 30 s lifts the limit.
+    @Test func aLimitedFlowBackWithinItsRateIsLifted() {
+        var engine = DetectionEngine()
+        _ = flow(&engine, perSecond: 200, from: 0, to: 2)
+        #expect(flow(&engine, perSecond: 200, limited: true, refusedPerSecond: 200, from: 2, to: 5).isEmpty)
+        let calm = flow(&engine, every: 60, limited: true, from: 5, to: 40)
+        #expect(calm.map(\.actions) == [[.liftFlowLimit(lamp, household: household, flow: "energy")]])
+        #expect(calm.first?.escalates == true)
+    }
+
     // MARK: Renewal from a new address
 
     @Test func aRenewalFromAnAddressTheDeviceWasNeverSeenAtIsReportedOnce() throws {

@@ -18,7 +18,8 @@ import Testing
                           {"aggregate": {"window": "1h", "fields": {"watts": "mean"}}}],
              "retention": "7d",
              "recipients": { "apps": true, "destinations": ["maker-cloud"] },
-             "consent": true
+             "consent": true,
+             "rate": "4/15m"
           }, {
              "name": "health-log", "class": "diagnostics", "purpose": "Helps fix the plug", "schema": true,
              "retention": "90m", "recipients": {"apps": false}
@@ -48,6 +49,8 @@ import Testing
         let log = manifest.flows[1]
         #expect(log.sensitive.isEmpty && log.minimization.isEmpty && !log.consentForced && !log.appsReceive && !log.aggregates)
         #expect(log.retention == .seconds(5400))
+        #expect(energy.rate == FlowRate("4/15m") && energy.rate?.count == 4 && energy.rate?.periodSeconds == 900 && log.rate == nil)
+        #expect(FlowRate("1/s")?.perSecond == 1 && FlowRate("12/m")?.periodSeconds == 60 && FlowRate("100000/d")?.count == 100_000)
         #expect(try Self.manifest(#"{"flows": []}"#).model == nil)
     }
 
@@ -143,6 +146,16 @@ import Testing
         // A destination's name follows the rule of the destinations an owner adds: a letter first.
         (flow { $0["recipients"] = #"{"apps": true, "destinations": ["1cloud"]}"# }, "/flows/0/recipients/destinations/0: must be 1-32"),
         (flow { $0["consent"] = "1" }, "/flows/0/consent: must be true or false"),
+        (flow { $0["rate"] = #""12""# }, "/flows/0/rate: must be a count and a period, such as 1/s"),
+        (flow { $0["rate"] = #""0/m""# }, "/flows/0/rate: must be"),
+        (flow { $0["rate"] = #""012/m""# }, "/flows/0/rate: must be"),
+        (flow { $0["rate"] = #""100001/d""# }, "/flows/0/rate: must be"),
+        (flow { $0["rate"] = #""1/2d""# }, "/flows/0/rate: must be"),
+        (flow { $0["rate"] = #""1/w""# }, "/flows/0/rate: must be"),
+        (flow { $0["rate"] = #""-1/s""# }, "/flows/0/rate: must be"),
+        (flow { $0["rate"] = #""+1/s""# }, "/flows/0/rate: must be"),
+        (flow { $0["rate"] = #""1/1/s""# }, "/flows/0/rate: must be"),
+        (flow { $0["rate"] = "1" }, "/flows/0/rate: must be a string"),
         (flow { $0["minimize"] = #"[{"aggregate": {"window": "1h", "fields": {"w": "sum"}}}, {"drop": ["a"]}]"# }, "/flows/0/minimize/0: aggregate must be the last rule"),
         (flow { $0["minimize"] = #"[{"round": {"path": "w", "to": 0}}]"# }, "/flows/0/minimize/0/round/to: must be a number greater than 0"),
         (flow { $0["minimize"] = #"[{"round": {"path": "w", "to": "0.5"}}]"# }, "/flows/0/minimize/0/round/to: must be a number"),

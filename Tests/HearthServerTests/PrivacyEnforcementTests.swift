@@ -1,5 +1,6 @@
 import Foundation
 import HearthCore
+import HearthDetection
 import HearthHub
 import HearthTesting
 import Testing
@@ -118,6 +119,50 @@ import Testing
             #expect(metrics.contains("hearth_privacy_items_past_retention 0"), "\(metrics)")
             let audit = try await f.hub.client.request("GET", "/v1/audit/entries?action=privacy.consent_withdrawn", headers: owner)
             #expect(audit.text.contains("flow:device:\(plug.id)/presence"), "\(audit.text)")
+        }
+    }
+
+    /// A flow whose declaration says 2 messages a second, sent at about 15 (under the 20 a second
+    /// a device without a baseline may send): detection finds the storm on the flow (the burst
+    /// allowance tuned down to 20 messages), limits the flow to its declared rate —
+    /// mosquitto_pub hears 0x97 for what goes beyond, the device's other flow is untouched — and the
+    /// owner's acknowledgement lifts the limit.
+    @Test func aFlowAboveItsDeclaredRateIsLimitedToIt() async throws {
+        try await MessagingFixture.with(configure: { $0.detection?.storm.burst = 20 }) { f in
+            let plug = try await f.device("plug")
+            var document = Self.flows
+            var flows = try #require(document["flows"] as? [[String: Any]])
+            flows[0]["rate"] = "2/s"
+            document["flows"] = flows
+            try await PrivacyRightsTests.declare(f, plug, document)
+            let energy = "devices/\(plug.id)/telemetry/energy", reading = #"{"watts":5,"at":60}"#
+
+            let flood = try await f.mosquitto(plug).publish(energy, reading, repeat: 120, every: 0.066, timeout: 60)
+            let codes = flood.acknowledgements
+            #expect(codes.count == 120, "\(flood)")
+            #expect(codes.prefix(10).allSatisfy { $0 == 0 }, "the first are taken: \(codes)")
+            let refused = codes.filter { $0 == 0x97 }.count
+            #expect(refused > 50 && Set(codes).isSubset(of: [0, 0x97]), "\(codes)")
+            // Limited to its rate, not cut off: about 2 a second still pass (the flood lasts 8 s or more).
+            let firstRefusal = try #require(codes.firstIndex(of: 0x97))
+            #expect(codes[firstRefusal...].contains(0), "\(codes)")
+            #expect(try await f.mosquitto(plug).publish(
+                "devices/\(plug.id)/telemetry/presence", #"{"home":true,"seq":1}"#).acknowledgement == 0, "another flow is untouched")
+
+            let owner = PKITools.bearer(f.owner)
+            let alerts = try await f.hub.client.request("GET", "/v1/alerts?open=true", headers: owner)
+            let storm = try #require((try alerts.json()["alerts"] as? [[String: Any]])?.first { $0["kind"] as? String == "message-storm" }, "\(alerts.text)")
+            #expect(storm["suspect"] as? String == "device:\(plug.id)")
+            #expect((storm["evidence"] as? [String: String])?["declared-rate"] == "2/s", "\(storm)")
+            #expect(storm["actions"] as? [String] == ["limited flow energy of device \(plug.id) to its declared 2/s"], "\(storm)")
+            let metrics = try await f.hub.client.request("GET", "/metrics").text
+            #expect(metrics.contains(#"hearth_privacy_messages_refused_total{reason="declared-rate"} \#(refused)"#), "\(metrics)")
+
+            let id = try #require(storm["id"] as? String)
+            #expect(try await f.hub.client.request("POST", "/v1/alerts/\(id)/ack", headers: owner).status == 200)
+            try await eventually("the acknowledgement lifts the limit") {
+                try await f.mosquitto(plug).publish(energy, reading, repeat: 5).acknowledgements == [0, 0, 0, 0, 0]
+            }
         }
     }
 

@@ -7,6 +7,10 @@ public enum ContainmentAction: Sendable, Hashable {
     /// The device's publishes beyond `perSecond` are refused until lifted.
     case rateLimit(DeviceID, household: HouseholdID, perSecond: Int)
     case liftRateLimit(DeviceID, household: HouseholdID)
+    /// The device's messages on `flow` beyond its declared rate (`declared`, as written) are
+    /// refused until lifted.
+    case limitFlow(DeviceID, household: HouseholdID, flow: String, declared: String)
+    case liftFlowLimit(DeviceID, household: HouseholdID, flow: String)
     /// The device may do nothing but read its own record until an owner releases it.
     case quarantine(DeviceID, household: HouseholdID)
     /// Ends every live session that authenticated with the credential.
@@ -25,6 +29,8 @@ public enum ContainmentAction: Sendable, Hashable {
         switch self {
         case .rateLimit: "rate-limit"
         case .liftRateLimit: "lift-rate-limit"
+        case .limitFlow: "limit-flow"
+        case .liftFlowLimit: "lift-flow-limit"
         case .quarantine: "quarantine"
         case .disconnect: "disconnect"
         case .revokeCertificate: "revoke-certificate"
@@ -39,6 +45,8 @@ public enum ContainmentAction: Sendable, Hashable {
         switch self {
         case .rateLimit(let device, _, let perSecond): "rate-limited device \(device) to \(perSecond) messages/s"
         case .liftRateLimit(let device, _): "lifted the rate limit of device \(device)"
+        case .limitFlow(let device, _, let flow, let declared): "limited flow \(flow) of device \(device) to its declared \(declared)"
+        case .liftFlowLimit(let device, _, let flow): "lifted the limit on flow \(flow) of device \(device)"
         case .quarantine(let device, _): "quarantined device \(device)"
         case .disconnect(.certificate(let serial), _): "disconnected every session of certificate \(serial)"
         case .disconnect(.token(let id), _): "disconnected every session of token \(id)"

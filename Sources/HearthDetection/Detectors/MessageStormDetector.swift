@@ -50,7 +50,7 @@ struct MessageStormDetector: Sendable {
             device.calmSince = nil
             let finding = Finding(
                 kind: .messageStorm, suspect: .device(sample.device), household: sample.household, severity: .warning,
-                summary: "device \(sample.device) sent \(Int(rate)) messages/s, above \(perSecond)/s (\(formatted(limits.factor))× its baseline of \(formatted(device.baseline))/s, floor \(formatted(limits.floor))/s)",
+                summary: "device \(sample.device) sent \(Int(rate)) messages/s, above \(perSecond)/s (\(Self.formatted(limits.factor))× its baseline of \(Self.formatted(device.baseline))/s, floor \(Self.formatted(limits.floor))/s)",
                 evidence: evidence(sample, baseline: device.baseline),
                 at: now)
             let actions: [ContainmentAction] = settings.containment.rateLimitStorms
@@ -78,7 +78,7 @@ struct MessageStormDetector: Sendable {
         let finding = Finding(
             kind: .messageStorm, suspect: .device(sample.device), household: sample.household, severity: .notice,
             summary: "device \(sample.device) stayed under \(limited.perSecond) messages/s for \(Int(limits.calmAfter)) s",
-            evidence: [Evidence("messages-per-second", formatted(rate))], at: now)
+            evidence: [Evidence("messages-per-second", Self.formatted(rate))], at: now)
         return [Response(finding: finding, actions: [.liftRateLimit(sample.device, household: sample.household)], escalates: true)]
     }
 
@@ -107,12 +107,12 @@ struct MessageStormDetector: Sendable {
 
     private func evidence(_ sample: TrafficSample, baseline: Double) -> [Evidence] {
         [
-            Evidence("messages-per-second", formatted(sample.messagesPerSecond)), Evidence("baseline-per-second", formatted(baseline)),
-            Evidence("bytes-per-second", formatted(Double(sample.bytes) / max(sample.interval, 0.001))), Evidence("zone", sample.zone),
+            Evidence("messages-per-second", Self.formatted(sample.messagesPerSecond)), Evidence("baseline-per-second", Self.formatted(baseline)),
+            Evidence("bytes-per-second", Self.formatted(Double(sample.bytes) / max(sample.interval, 0.001))), Evidence("zone", sample.zone),
         ]
     }
 
-    private func formatted(_ value: Double) -> String {
+    static func formatted(_ value: Double) -> String {
         value >= 10 ? "\(Int(value.rounded()))" : String(format: "%.2f", value)
     }
 }

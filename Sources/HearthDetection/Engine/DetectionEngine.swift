@@ -8,6 +8,7 @@ public struct DetectionEngine: Sendable {
     public var settings: DetectionSettings
     private var bruteForce = BruteForceDetector()
     private var storms = MessageStormDetector()
+    private var declaredRates = DeclaredRateDetector()
     private var scans = TopicScanDetector()
     private var rebinding = RebindingDetector()
     private var tokens = TokenStormDetector()
@@ -28,6 +29,8 @@ public struct DetectionEngine: Sendable {
             return bruteForce.failed(kind, source: source, target: target, at: at, settings)
         case .traffic(let sample):
             return storms.observe(sample, settings)
+        case .flowTraffic(let sample):
+            return declaredRates.observe(sample, settings)
         case .denials(let suspect, let household, let zone, let count, let sample, let at):
             return scans.denied(suspect, household: household, count: count, sample: sample, zone: zone, at: at, settings)
         case .certificateAging(let device, let household, let serial, let notAfter, let used, let at):
@@ -59,6 +62,7 @@ public struct DetectionEngine: Sendable {
     public mutating func prune(at now: Date) {
         bruteForce.prune(at: now, settings)
         storms.prune(at: now)
+        declaredRates.prune(at: now)
         scans.prune(at: now, settings)
         rebinding.prune(at: now)
         tokens.prune(at: now)
@@ -70,7 +74,11 @@ public struct DetectionEngine: Sendable {
     /// still going is found again as a new one, a source counts its failures from zero.
     public mutating func forget(_ suspect: Suspect) {
         switch suspect.kind {
-        case .device: if let device = DeviceID(suspect.id) { storms.forget(device) }
+        case .device:
+            if let device = DeviceID(suspect.id) {
+                storms.forget(device)
+                declaredRates.forget(device)
+            }
         case .source: bruteForce.forget(source: suspect.id)
         default: break
         }

@@ -61,6 +61,41 @@ public struct TrafficSample: Sendable, Hashable {
     public var messagesPerSecond: Double { interval > 0 ? Double(messages) / interval : 0 }
 }
 
+/// A device's messages on one telemetry flow whose declaration states a rate, over a window.
+public struct FlowTrafficSample: Sendable, Hashable {
+    public let device: DeviceID
+    public let household: HouseholdID
+    public let flow: String
+    /// Messages the device offered on the flow, and of those the ones refused for its limit.
+    public let messages: Int
+    public let refused: Int
+    /// The declared rate: `count` messages per `period` seconds, and as written (`12/m`).
+    public let count: Int
+    public let period: TimeInterval
+    public let declared: String
+    public let interval: TimeInterval
+    public let at: Date
+
+    public init(
+        device: DeviceID, household: HouseholdID, flow: String, messages: Int, refused: Int = 0, count: Int, period: TimeInterval,
+        declared: String, interval: TimeInterval, at: Date
+    ) {
+        self.device = device
+        self.household = household
+        self.flow = flow
+        self.messages = messages
+        self.refused = refused
+        self.count = count
+        self.period = period
+        self.declared = declared
+        self.interval = interval
+        self.at = at
+    }
+
+    public var messagesPerSecond: Double { interval > 0 ? Double(messages) / interval : 0 }
+    public var declaredPerSecond: Double { Double(count) / period }
+}
+
 /// One event from a layer of the hub, as the detectors see it. Rare events (a refused credential,
 /// a credential seen twice) are posted one by one; frequent ones (messages, denials) arrive
 /// already counted per window, so the hot paths never wait for detection.
@@ -73,6 +108,8 @@ public enum Signal: Sendable, Hashable {
         Suspect, household: HouseholdID, credential: Credential, addresses: [String], zone: String?, at: Date)
     /// A device's messages over a window.
     case traffic(TrafficSample)
+    /// A device's messages on a flow with a declared rate, over a window.
+    case flowTraffic(FlowTrafficSample)
     /// An HTTP request named a host that is not one of the hub's names (a DNS rebinding attempt:
     /// a web page making a browser on the LAN talk to the hub under the page's own name).
     case unknownHost(String, source: String?, at: Date)
@@ -137,6 +174,7 @@ extension Signal {
         case .authenticationFailed: "authentication-failure"
         case .credentialInTwoPlaces: "credential-in-two-places"
         case .traffic: "traffic"
+        case .flowTraffic: "flow-traffic"
         case .certificateAging: "certificate-aging"
         case .tokenIssued: "token-issued"
         case .unknownHost: "unknown-host"

@@ -244,7 +244,8 @@ public struct HubServices: Sendable {
             services.append(DetectionService(
                 inbox: signals, broker: broker, alerts: alerts,
                 containment: Containment(
-                    broker: broker, blocklist: blocklist, lifecycle: lifecycle, clients: clients, held: heldCommands, logger: logger),
+                    broker: broker, telemetry: telemetry, blocklist: blocklist, lifecycle: lifecycle, clients: clients, held: heldCommands,
+                    clock: store.clock, logger: logger),
                 counters: detectionCounters, settings: settings, clock: store.clock, logger: logger, lifecycle: lifecycle,
                 commands: commandLedger))
         }

@@ -4,6 +4,7 @@ import HearthBroker
 import HearthCore
 import HearthDetection
 import HearthPKI
+import HearthPrivacy
 import Logging
 
 /// Carries out what detection decided. What lives in this process — a rate limit, a source's
@@ -12,17 +13,20 @@ import Logging
 /// with the alert it answers, and reaches every node's live sessions through the access watch.
 struct Containment: Sendable {
     let broker: Broker?
+    /// The privacy gate, where a flow is limited to its declared rate.
+    let telemetry: TelemetryRules?
     let blocklist: SourceBlocklist
     let lifecycle: DeviceLifecycle
     let clients: ClientRegistry
     let held: HeldCommands
+    let clock: any HearthClock
     let logger: Logger
     static let actor = AuditActor.system("detection")
 
     /// Whether `action` is one this process applies in memory at once.
     static func isImmediate(_ action: ContainmentAction) -> Bool {
         switch action {
-        case .rateLimit, .liftRateLimit, .blockSource, .disconnect: true
+        case .rateLimit, .liftRateLimit, .limitFlow, .liftFlowLimit, .blockSource, .disconnect: true
         case .quarantine, .revokeCertificate, .revokeToken, .holdCommand: false
         }
     }
@@ -33,6 +37,13 @@ struct Containment: Sendable {
             broker?.limitRate(of: device, perSecond: perSecond)
         case .liftRateLimit(let device, _):
             broker?.limitRate(of: device, perSecond: 0)
+        case .limitFlow(let device, let household, let flow, let declared):
+            // The declared text came from a declaration that parsed.
+            if let rate = FlowRate(declared) {
+                telemetry?.declaredRates.limit(.init(household: household, device: device, flow: flow), to: rate, at: clock.now)
+            }
+        case .liftFlowLimit(let device, let household, let flow):
+            telemetry?.declaredRates.lift(.init(household: household, device: device, flow: flow))
         case .blockSource(let address, let until):
             blocklist.block(address, until: until)
         case .disconnect(let credential, _):
@@ -59,20 +70,23 @@ struct Containment: Sendable {
             try await clients.revokeGrant(grant, household: household, actor: Self.actor, reason: reason)
         case .holdCommand(let command):
             try await held.keep(command, alert: alert)
-        case .rateLimit, .liftRateLimit, .blockSource, .disconnect:
+        case .rateLimit, .liftRateLimit, .limitFlow, .liftFlowLimit, .blockSource, .disconnect:
             applyNow(action)
         }
     }
 
     /// Undoes what an acknowledged alert left in force in this process: a source's block, a
-    /// device's rate limit.
+    /// device's rate limit and its flows' limits.
     func lift(_ alert: Alert) {
         guard let suspect = Suspect(alert.suspect) else { return }
         switch (alert.kind, suspect.kind) {
         case (.bruteForce, .source):
             blocklist.lift(suspect.id)
         case (.messageStorm, .device):
-            if let device = DeviceID(suspect.id) { broker?.limitRate(of: device, perSecond: 0) }
+            if let device = DeviceID(suspect.id) {
+                broker?.limitRate(of: device, perSecond: 0)
+                telemetry?.declaredRates.lift(device: device)
+            }
         default:
             break
         }

@@ -108,6 +108,7 @@ package struct DetectionService: Service {
             signals += broker.harvestTraffic().map(Signal.traffic)
             signals += broker.harvestDenials()
         }
+        signals += containment.telemetry?.declaredRates.harvest(at: clock.now).map(Signal.flowTraffic) ?? []
         counters.count(signals, overflow: drained.overflow)
         if drained.overflow > 0 {
             logger.warning("detection signals arrived faster than they are read; some were only counted", metadata: ["count": "\(drained.overflow)"])

@@ -5,6 +5,8 @@ package enum TelemetryRefusal: String, Sendable, CaseIterable {
     case undeclaredFlow = "undeclared-flow"
     case schema
     case notJSON = "not-json"
+    /// Beyond its declared rate, on a flow detection limited to it.
+    case rate = "declared-rate"
 }
 
 /// What the privacy gate counted since the hub started: the privacy metrics' counters.

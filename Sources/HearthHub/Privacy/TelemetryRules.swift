@@ -17,6 +17,8 @@ package final class TelemetryRules: TelemetryGate {
     /// Open aggregation windows, by household, device and flow.
     private let windows = Mutex<[WindowKey: AggregationWindow]>([:])
     let counters = PrivacyCounters()
+    /// Flows with a declared rate: counted for detection, and limited to that rate when it says so.
+    package let declaredRates = DeclaredRates()
     package let bridges: BridgeLinks
 
     struct WindowKey: Hashable {
@@ -144,6 +146,13 @@ package final class TelemetryRules: TelemetryGate {
         guard let flow = households.withLock({ $0[household]?.flow(name, of: device) }) else {
             counters.refuse(.undeclaredFlow)
             return .refused(.notAuthorized, "no flow named '\(name.prefix(32))' is declared for this device")
+        }
+        if let rate = flow.declaration.rate,
+           !declaredRates.admit(.init(household: household, device: device, flow: flow.declaration.name), rate: rate, at: time)
+        {
+            counters.refuse(.rate)
+            // 0x97 (quota exceeded): 0x96, message rate too high, is for DISCONNECT only (MQTT 5 §3.4.2.1).
+            return .refused(.quotaExceeded, "flow '\(flow.declaration.name)' is limited to the \(rate.text) its declaration states")
         }
         let verdict: TelemetryVerdict
         if flow.declaration.aggregates {

@@ -1,7 +1,7 @@
 import HearthCore
 
 extension FlowDeclaration {
-    static let members: Set<String> = ["name", "class", "sensitive", "purpose", "schema", "minimize", "retention", "recipients", "consent"]
+    static let members: Set<String> = ["name", "class", "sensitive", "purpose", "schema", "minimize", "retention", "recipients", "consent", "rate"]
 
     /// Reads the canonical flow object at the root of `view`.
     init(reading view: JSONView, pointer: String, json: [UInt8]) throws(HearthError) {
@@ -42,6 +42,12 @@ extension FlowDeclaration {
         appsReceive = apps
         self.destinations = destinations
         consentForced = try flow.bool("consent") ?? false
+        if let rate = try flow.string("rate") {
+            guard let parsed = FlowRate(rate) else { throw flow.refuse("rate", "must be \(FlowRate.rule)") }
+            self.rate = parsed
+        } else {
+            self.rate = nil
+        }
         self.json = json
     }
 

@@ -15,7 +15,8 @@ import HearthCore
 ///   "minimize": [ {"drop": ["serial"]}, {"round": {"path": "watts", "to": 0.5}} ],
 ///   "retention": "7d",
 ///   "recipients": { "apps": true, "destinations": ["maker-cloud"] },
-///   "consent": true }
+///   "consent": true,
+///   "rate": "1/m" }
 /// ```
 ///
 /// - `name` (required): 1–32 characters of `a-z`, `0-9` and `-`, starting with a letter; unique
@@ -31,6 +32,7 @@ import HearthCore
 /// - `recipients` (required): `apps` (required, boolean) and `destinations` (optional, distinct
 ///   names of 1–32 characters of `a-z`, `0-9` and `-`).
 /// - `consent` (optional, default false): ask consent even where the class would not need it.
+/// - `rate` (optional): how often messages may come (`FlowRate`); faster is a message storm.
 ///
 /// No other member is accepted, here or in any nested object (except inside `schema`, which has
 /// its own closed list). `json` is the declaration's canonical text: stored, it reads back
@@ -46,6 +48,8 @@ public struct FlowDeclaration: Sendable, Hashable {
     public let appsReceive: Bool
     public let destinations: [String]
     public let consentForced: Bool
+    /// The most messages the device says it sends; nil: undeclared (its learned rate is watched).
+    public let rate: FlowRate?
     /// The flow object's canonical JSON text (`JSONWriter.canonical`).
     public let json: [UInt8]
 

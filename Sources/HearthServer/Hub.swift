@@ -113,7 +113,8 @@ public struct Hub: Sendable {
                 alerts: hub.alerts, webhooks: hub.webhooks, held: hub.heldCommands,
                 checkup: Checkup(
                     pki: hub.pki, privacy: hub.privacy, lifecycle: hub.lifecycle,
-                    connected: { [broker = hub.broker] household in broker?.connectedSubjects(in: household) ?? [] }),
+                    connected: { [broker = hub.broker] household in broker?.connectedSubjects(in: household) ?? [] },
+                    scopeUse: hub.grantScopeUse),
                 sessions: hub.sessions, bodyLimit: bodyLimit
             ).endpoints,
             FirmwareRoutes(

@@ -188,6 +188,13 @@ final class MQTTConnection: ChannelInboundHandler {
         case .subscribe(let grants, let denials):
             for denial in denials { broker.denials.record(denial.client, denial.action, denial.decision, sample: denial.sample) }
             guard let client = machine.client else { return .none }
+            if case .app(let app) = client.subject, let token = client.tokenID, let ledger = broker.scopeUse {
+                for grant in grants {
+                    if let scope = MessagingPolicy.scope(subscribing: MessagingTopic(grant.filter.text), app: app) {
+                        ledger.note(tokenID: token, scope: scope)
+                    }
+                }
+            }
             let added = broker.subscribe(client.sessionKey, household: client.household, grants)
             return machine.subscribed(retained: added.retained, durable: added.durable)
         case .unsubscribe(let filters):

@@ -14,6 +14,8 @@ public final class Broker: Sendable {
     let gatekeeper: any BrokerGatekeeper
     /// The privacy rules every device's telemetry passes (nil: telemetry is routed as sent).
     let telemetryGate: (any TelemetryGate)?
+    /// Where an app's subscriptions and commands note the scope they rest on.
+    let scopeUse: ScopeUseLedger?
     let logger: Logger
     let denials: DenialLedger
     /// The broker's writes to storage; a service of the hub's (``BrokerOutbox/run()``).
@@ -61,8 +63,9 @@ public final class Broker: Sendable {
     public init(
         configuration: BrokerConfiguration, gatekeeper: any BrokerGatekeeper, storage: (any BrokerStorage)?, logger: Logger,
         clock: any HearthClock = SystemClock(), telemetryGate: (any TelemetryGate)? = nil, signals: SignalInbox? = nil,
-        blocklist: SourceBlocklist? = nil, commands: CommandLedger? = nil
+        blocklist: SourceBlocklist? = nil, commands: CommandLedger? = nil, scopeUse: ScopeUseLedger? = nil
     ) {
+        self.scopeUse = scopeUse
         self.signals = signals
         self.blocklist = blocklist
         self.commands = commands

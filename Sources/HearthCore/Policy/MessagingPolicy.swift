@@ -78,7 +78,7 @@ public enum MessagingPolicy {
         guard app.reaches(target) else {
             return .deny("device-not-granted", "device \(target.id) is not among the devices this person may use")
         }
-        guard app.scopes.contains("devices:control:\(target.zone)") else {
+        guard app.scopes.contains(scope(commanding: target)) else {
             return .deny("insufficient-scope", "commanding device \(target.id) needs the scope devices:control:\(target.zone)")
         }
         guard target.state == .active else {
@@ -114,13 +114,6 @@ public enum MessagingPolicy {
         if app.scopes.contains("alerts:read"), filter.isCovered(by: MessagingTopic(alertTopic)) {
             return .allow("an owner's app reading the household's alerts")
         }
-        var grants: [MessagingTopic] = []
-        if app.scopes.contains("devices:read") {
-            grants += [MessagingTopic("devices/+/state"), MessagingTopic("devices/+/availability")]
-        }
-        for scope in app.scopes where scope.hasPrefix("telemetry:read:") {
-            grants.append(MessagingTopic("devices/+/telemetry/" + scope.dropFirst("telemetry:read:".count)))
-        }
         if let reachable = app.reachableDevices {
             guard let device = filter.device, !device.contains("+"), !device.contains("#"),
                   let id = DeviceID(String(device)), reachable.contains(id)
@@ -130,13 +123,35 @@ public enum MessagingPolicy {
                     "this person may use only some devices: subscribe to devices/<id>/… for each of them, without wildcards for the device")
             }
         }
-        guard grants.contains(where: filter.isCovered(by:)) else {
+        guard readGrants(app).contains(where: { filter.isCovered(by: $0.topic) }) else {
             return .deny(
                 "insufficient-scope",
                 "no scope of this token covers \(filter) (devices:read gives devices/+/state and devices/+/availability; telemetry:read:<flow> gives devices/+/telemetry/<flow>)")
         }
         return .allow("an app reading what its scopes cover")
     }
+
+    /// What the app's scopes let it read: each topic with the scope that gives it.
+    private static func readGrants(_ app: AppFacts) -> [(scope: String, topic: MessagingTopic)] {
+        var grants: [(scope: String, topic: MessagingTopic)] = []
+        if app.scopes.contains("devices:read") {
+            grants += [("devices:read", MessagingTopic("devices/+/state")), ("devices:read", MessagingTopic("devices/+/availability"))]
+        }
+        for scope in app.scopes.sorted() where scope.hasPrefix("telemetry:read:") {
+            grants.append((scope, MessagingTopic("devices/+/telemetry/" + scope.dropFirst("telemetry:read:".count))))
+        }
+        return grants
+    }
+
+    /// The scope an allowed subscription of the app rests on (`hearth checkup` names grants
+    /// broader than what their app uses).
+    public static func scope(subscribing filter: MessagingTopic, app: AppFacts) -> String? {
+        if app.scopes.contains("alerts:read"), filter.isCovered(by: MessagingTopic(alertTopic)) { return "alerts:read" }
+        return readGrants(app).first { filter.isCovered(by: $0.topic) }?.scope
+    }
+
+    /// The scope an allowed command to `target` rests on.
+    public static func scope(commanding target: DeviceFacts) -> String { "devices:control:\(target.zone)" }
 
     private static func refuseReserved(_ topic: MessagingTopic) -> PolicyDecision? {
         guard topic.levels.first?.hasPrefix("$") == true else { return nil }

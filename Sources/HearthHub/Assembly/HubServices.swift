@@ -45,6 +45,8 @@ public struct HubServices: Sendable {
     package let signals: SignalInbox?
     /// Sources refused at connection by both listeners (brute-force containment).
     package let blocklist = SourceBlocklist()
+    /// The scopes access tokens were used for, noted by the API and the broker, written per minute.
+    package let scopeUse = ScopeUseLedger()
     package let alerts: AlertService
     package let webhooks: AlertWebhooks
     package let detectionCounters = DetectionCounters()
@@ -101,7 +103,9 @@ public struct HubServices: Sendable {
             tokenCommits: GroupCommit(store: store) { batch, db in try await TokenRecords.commit(batch, in: db) }, signals: signals,
             tokenGate: assembly.shedding.tokens)
         tokens = AccessTokenVerifier(server: oauth, refusals: throttle(.token))
-        sessions = SessionAuthenticator(store: store, tokens: tokens)
+        var authenticator = SessionAuthenticator(store: store, tokens: tokens)
+        authenticator.scopeUse = scopeUse
+        sessions = authenticator
         lifecycle = DeviceLifecycle(pki: pki)
         clients = ClientRegistry(store: store, trustDomain: pki.trustDomain)
         // Password changes and account recovery back off apart from sign-ins.
@@ -122,7 +126,7 @@ public struct HubServices: Sendable {
                 sealer: pki.sealer, group: brokerEventLoops, clock: store.clock, logger: assembly.logger))
             let made = HubBroker.broker(
                 configuration: mqtt, store: store, pki: pki, tokens: tokens, telemetry: rules, signals: signals, blocklist: blocklist,
-                commands: commandLedger, connections: connections, logger: assembly.logger)
+                commands: commandLedger, scopeUse: scopeUse, connections: connections, logger: assembly.logger)
             erasing = { household, device in try await made.eraseTelemetry(household: household, device: device) }
             // Loaded before any listener takes a connection: no device's telemetry meets empty rules.
             try await rules.reload(store)
@@ -255,6 +259,9 @@ public struct HubServices: Sendable {
                 if count > 0 { logger.info("removed acknowledged alerts past their retention", metadata: ["count": "\(count)"]) }
             })
         }
+        services.append(PeriodicService(name: "grant scope use", interval: .seconds(60), logger: logger) { [grantScopeUse] in
+            try await grantScopeUse.flush()
+        })
         if let webhookPoster {
             // Deliveries are written with their alerts by any process; this one posts them.
             services.append(PeriodicService(name: "alert webhooks", interval: .seconds(1), logger: logger) { [webhooks] in

@@ -12,6 +12,8 @@ package struct SessionAuthenticator: Sendable {
     package let store: Store
     /// Verifies OAuth access tokens; nil where only sessions are accepted.
     package var tokens: AccessTokenVerifier? = nil
+    /// Where a call's access token notes the scope it was used for.
+    package var scopeUse: ScopeUseLedger? = nil
 
     package struct Authenticated: Sendable {
         package let member: Member
@@ -65,6 +67,7 @@ package struct SessionAuthenticator: Sendable {
                 .forbidden, code: "insufficient-scope", "this call needs the scope '\(scope)'",
                 challenge: .init(scheme: "Bearer", error: "insufficient_scope", scope: scope))
         }
+        if let scope { scopeUse?.note(tokenID: verified.claims.jti, scope: scope) }
         let at = store.clock.now
         let member = try await store.read { db -> Member? in
             guard let id = PersonID(verified.claims.sub),

@@ -16,28 +16,37 @@ public struct CheckupFinding: Sendable, Hashable, Codable {
 
 /// The hub's configuration checks for one household (docs/detection.md, "Checkup"): CAs and the
 /// hub certificate near expiry, one key on certificates of two devices, revoked devices still
-/// connected, devices without declared flows, owners without a second factor, alerts left open,
-/// the audit log without a witness. Read-only. (A key-encryption key others may read is not a
-/// finding: no hub process opens one — `hearth serve` and every command refuse, saying so.)
+/// connected, devices without declared flows, owners without a second factor, grants broader
+/// than their app uses, alerts left open, the audit log without a witness. Read-only, but for
+/// writing down the scope uses this process noted. (A key-encryption key others may read is not
+/// a finding: no hub process opens one — `hearth serve` and every command refuse, saying so.)
 public struct Checkup: Sendable {
     let pki: HubPKI
     let privacy: PrivacyService
     let lifecycle: DeviceLifecycle
     /// The audit subjects connected to the broker now (a running hub); nil when nobody knows.
     let connected: (@Sendable (HouseholdID) -> Set<String>)?
+    /// The running hub's scope uses not yet written: written first, so the report is current.
+    let scopeUse: GrantScopeUse?
 
     /// How soon an expiry is worth a warning, and a critical finding.
     static let warnWithin: TimeInterval = 30 * 86_400
     static let criticalWithin: TimeInterval = 7 * 86_400
 
+    /// A grant is judged once its use has been watched this long (a grant lives 30 days at most).
+    static let grantWatchedFor: TimeInterval = 14 * 86_400
+    /// OpenID Connect's scopes shape the sign-in, not a later call: never "unused".
+    static let signInScopes: Set<String> = ["openid", "profile", "email", "offline_access"]
+
     package init(
         pki: HubPKI, privacy: PrivacyService, lifecycle: DeviceLifecycle,
-        connected: (@Sendable (HouseholdID) -> Set<String>)?
+        connected: (@Sendable (HouseholdID) -> Set<String>)?, scopeUse: GrantScopeUse? = nil
     ) {
         self.pki = pki
         self.privacy = privacy
         self.lifecycle = lifecycle
         self.connected = connected
+        self.scopeUse = scopeUse
     }
 
     /// Every finding, the most severe first.
@@ -51,6 +60,7 @@ public struct Checkup: Sendable {
         findings += stillConnected(statuses, household: household)
         findings += try await withoutFlows(household: household)
         findings += try await ownersWithoutSecondFactor(household: household)
+        findings += try await grantsBroaderThanUsed(household: household, now: now)
         findings += try await openAlerts(household: household)
         findings += try await auditWitnesses()
         return findings.sorted { ($0.severity, $1.check) > ($1.severity, $0.check) }
@@ -160,6 +170,30 @@ public struct Checkup: Sendable {
                     check: "owner-without-second-factor", severity: .warning, subject: "person:\(member.id)",
                     detail: "owner \(member.person.email) signs in with a password alone",
                     fix: "enroll a second factor: POST /v1/me/second-factor"))
+            }
+            return findings
+        }
+    }
+
+    /// Grants whose app has not used some of their scopes: watched for at least 14 days, a scope
+    /// never used is access nobody needs — the least privilege the grant should have had.
+    private func grantsBroaderThanUsed(household: HouseholdID, now: Date) async throws -> [CheckupFinding] {
+        try await scopeUse?.flush()
+        return try await pki.store.read { db in
+            guard let since = try await db.oauthGrants.scopeUseRecordedSince() else { return [] }
+            var findings: [CheckupFinding] = []
+            for grant in try await db.oauthGrants.all(in: household) where grant.expiresAt > now {
+                let watched = now.timeIntervalSince(max(grant.createdAt, since))
+                guard watched >= Self.grantWatchedFor else { continue }
+                let used = try await db.oauthGrants.scopeUse(grant: grant.id)
+                let granted = Set(grant.scope.split(separator: " ").map(String.init)).subtracting(Self.signInScopes)
+                let unused = granted.subtracting(used.keys)
+                guard !unused.isEmpty else { continue }
+                let days = Int(watched / 86_400)
+                findings.append(CheckupFinding(
+                    check: "grant-broader-than-used", severity: .notice, subject: "grant:\(grant.id)",
+                    detail: "app \(grant.clientID), for \(grant.subject), holds scopes it has not used in its \(days) days: \(unused.sorted().joined(separator: " "))",
+                    fix: "authorize the app again asking only for the scopes it uses, then revoke this grant (hearth clients revoke-grant \(grant.id), or DELETE /v1/oauth/grants/\(grant.id))"))
             }
             return findings
         }

@@ -1,4 +1,5 @@
 import HearthBroker
+import HearthCore
 import HearthDetection
 import HearthStore
 import Logging
@@ -13,14 +14,14 @@ package enum HubBroker {
     /// connected; it serves once ``services(broker:…)`` run.
     package static func broker(
         configuration: BrokerConfiguration, store: Store, pki: HubPKI, tokens: AccessTokenVerifier, telemetry: TelemetryRules,
-        signals: SignalInbox?, blocklist: SourceBlocklist, commands: CommandLedger?, connections: ConnectionTally? = nil,
-        logger: Logger
+        signals: SignalInbox?, blocklist: SourceBlocklist, commands: CommandLedger?, scopeUse: ScopeUseLedger? = nil,
+        connections: ConnectionTally? = nil, logger: Logger
     ) -> Broker {
         var gatekeeper = HubGatekeeper(store: store, pki: pki, devices: DeviceAuthenticator(pki: pki), tokens: tokens, signals: signals)
         gatekeeper.connections = connections
         return Broker(
             configuration: configuration, gatekeeper: gatekeeper, storage: HubBrokerStorage(store: store), logger: logger,
-            clock: store.clock, telemetryGate: telemetry, signals: signals, blocklist: blocklist, commands: commands)
+            clock: store.clock, telemetryGate: telemetry, signals: signals, blocklist: blocklist, commands: commands, scopeUse: scopeUse)
     }
 
     package static func services(

@@ -69,7 +69,7 @@ public struct HouseholdRecords: Sendable {
         for table in [
             "mqtt_sessions", "mqtt_retained", "pairing_windows", "pairing_requests", "pairing_expectations",
             "attested_expectations", "oauth_codes", "oauth_device_authorizations", "invitations", "sessions", "memberships",
-            "posture_rules",
+            "posture_rules", "oauth_grant_scope_use",
         ] {
             try await db.execute("DELETE FROM \(table) WHERE household_id = ?", household)
         }

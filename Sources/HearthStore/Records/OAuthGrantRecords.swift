@@ -294,6 +294,34 @@ public struct OAuthGrantRecords: Sendable {
         return revoked
     }
 
+    /// Notes that the grant's tokens were used for `scopes` by `time` (a later note wins).
+    public func noteScopeUse(grant: String, household: HouseholdID, scopes: Set<String>, at time: Date) async throws {
+        for scope in scopes.sorted() {
+            try await db.execute(
+                """
+                INSERT INTO oauth_grant_scope_use (grant_id, household_id, scope, last_used_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (grant_id, scope) DO UPDATE SET last_used_at = excluded.last_used_at
+                WHERE excluded.last_used_at > oauth_grant_scope_use.last_used_at
+                """,
+                grant, household.rawValue, scope, time.unixMilliseconds)
+        }
+    }
+
+    /// Since when scope use is recorded: the migration that began it (grants older than that
+    /// were used before anything was noted).
+    public func scopeUseRecordedSince() async throws -> Date? {
+        try await db.first("SELECT applied_at FROM schema_migrations WHERE version = 25").map { try $0.date("applied_at") }
+    }
+
+    /// When each scope of the grant was last used; a scope never used is absent.
+    public func scopeUse(grant: String) async throws -> [String: Date] {
+        var used: [String: Date] = [:]
+        for row in try await db.query("SELECT scope, last_used_at FROM oauth_grant_scope_use WHERE grant_id = ?", grant) {
+            used[try row.text("scope")] = try row.date("last_used_at")
+        }
+        return used
+    }
+
     /// Deletes access tokens expired before `time` and refresh tokens of grants that ended.
     public func sweep(before time: Date) async throws {
         try await db.execute("DELETE FROM oauth_access_tokens WHERE expires_at <= ?", time.unixMilliseconds)

@@ -1,6 +1,6 @@
 /// Every migration this binary knows, in order. The highest version is the schema it expects.
 public enum Schema {
-    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8, version9, version10, version11, version12, version13, version14, version15, version16, version17, version18, version19, version20, version21, version22, version23, version24]
+    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8, version9, version10, version11, version12, version13, version14, version15, version16, version17, version18, version19, version20, version21, version22, version23, version24, version25]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }
 
@@ -999,5 +999,23 @@ public enum Schema {
         version: 24,
         name: "webhook trust roots",
         statements: ["ALTER TABLE alert_webhooks ADD COLUMN trust_roots_pem TEXT"]
+    )
+
+    /// Which scopes of a grant its tokens were used for, and when last: `hearth checkup` names
+    /// grants broader than what their app uses. Written per minute from memory, not per use.
+    static let version25 = Migration(
+        version: 25,
+        name: "grant scope use",
+        statements: [
+            """
+            CREATE TABLE oauth_grant_scope_use (
+                grant_id TEXT NOT NULL,
+                household_id TEXT NOT NULL,
+                scope TEXT NOT NULL,
+                last_used_at BIGINT NOT NULL,
+                PRIMARY KEY (grant_id, scope)
+            )
+            """,
+        ]
     )
 }

@@ -10,8 +10,8 @@ public struct HTTPWitnessTransport: WitnessTransport {
     public init() {}
 
     public func post(_ url: String, caPEM: String?, body: [UInt8]) async throws -> WitnessReply {
-        let request = try OutboundHTTP.post(
-            url, trustRootsPEM: caPEM, headers: [("Content-Type", "text/plain; charset=utf-8")], body: body)
+        let request = try OutboundHTTP.request(
+            posting: body, to: url, trustRootsPEM: caPEM, headers: [("Content-Type", "text/plain; charset=utf-8")])
         let response = try await OutboundHTTP.client.execute(request, timeout: .seconds(15))
         let reply = try await response.body.collect(upTo: 64 * 1024)
         return WitnessReply(

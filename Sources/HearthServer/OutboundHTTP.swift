@@ -13,9 +13,9 @@ enum OutboundHTTP {
         configuration: HTTPClient.Configuration(
             redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(10))))
 
-    /// A POST of `body` to `url`; with `trustRootsPEM`, its TLS trusts those roots alone (the
-    /// client keeps a pool of connections per TLS configuration).
-    static func post(_ url: String, trustRootsPEM: String?, headers: [(String, String)], body: [UInt8]) throws -> HTTPClientRequest {
+    /// A request POSTing `body` to `url`; with `trustRootsPEM`, its TLS trusts those roots alone
+    /// (the client keeps a pool of connections per TLS configuration).
+    static func request(posting body: [UInt8], to url: String, trustRootsPEM: String?, headers: [(String, String)]) throws -> HTTPClientRequest {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         for (name, value) in headers { request.headers.add(name: name, value: value) }

@@ -4,7 +4,6 @@ import HearthBroker
 import HearthCore
 import HearthDetection
 import HearthPKI
-import HearthPrivacy
 import Logging
 
 /// Carries out what detection decided. What lives in this process — a rate limit, a source's
@@ -37,11 +36,8 @@ struct Containment: Sendable {
             broker?.limitRate(of: device, perSecond: perSecond)
         case .liftRateLimit(let device, _):
             broker?.limitRate(of: device, perSecond: 0)
-        case .limitFlow(let device, let household, let flow, let declared):
-            // The declared text came from a declaration that parsed.
-            if let rate = FlowRate(declared) {
-                telemetry?.declaredRates.limit(.init(household: household, device: device, flow: flow), to: rate, at: clock.now)
-            }
+        case .limitFlow(let device, let household, let flow, _):
+            telemetry?.declaredRates.limit(.init(household: household, device: device, flow: flow), at: clock.now)
         case .liftFlowLimit(let device, let household, let flow):
             telemetry?.declaredRates.lift(.init(household: household, device: device, flow: flow))
         case .blockSource(let address, let until):

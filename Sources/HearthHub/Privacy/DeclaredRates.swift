@@ -79,12 +79,12 @@ package final class DeclaredRates: Sendable {
         }
     }
 
-    /// Refuses the flow's messages beyond `rate` (its declared one) from now.
-    package func limit(_ key: Key, to rate: FlowRate, at time: Date) {
+    /// Refuses the flow's messages beyond its declared rate from now (a flow detection found
+    /// storming was counted here, so it is known).
+    package func limit(_ key: Key, at time: Date) {
         state.withLock { state in
-            var entry = state.entries[key] ?? Entry(rate: rate)
-            entry.allowance = (Double(rate.count), time)
-            state.entries[key] = entry
+            guard let rate = state.entries[key]?.rate else { return }
+            state.entries[key]?.allowance = (Double(rate.count), time)
         }
     }
 

@@ -246,7 +246,7 @@ public struct HubServices: Sendable {
         services += privacyServices()
         if let signals, let settings = configuration.detection {
             services.append(DetectionService(
-                inbox: signals, broker: broker, alerts: alerts,
+                inbox: signals, broker: broker, declaredRates: telemetry?.declaredRates, alerts: alerts,
                 containment: Containment(
                     broker: broker, telemetry: telemetry, blocklist: blocklist, lifecycle: lifecycle, clients: clients, held: heldCommands,
                     clock: store.clock, logger: logger),

@@ -7,15 +7,10 @@ import HearthCore
 ///
 /// In memory and per process, like ``SignInThrottle``.
 package actor RequestRateLimiter {
-    private struct Bucket {
-        package var tokens: Double
-        package var updated: Date
-    }
-
     private let clock: any HearthClock
     private let burst: Double
     private let perSecond: Double
-    private var buckets: [String: Bucket] = [:]
+    private var buckets: [String: TokenBucket] = [:]
 
     package init(clock: any HearthClock, burst: Int, perMinute: Int) {
         self.clock = clock
@@ -26,12 +21,9 @@ package actor RequestRateLimiter {
     /// Takes one request from the key's bucket; the seconds to wait when it is empty, else 0.
     package func take(_ key: String) -> Int {
         let now = clock.now
-        var bucket = buckets[key] ?? Bucket(tokens: burst, updated: now)
-        bucket.tokens = min(burst, bucket.tokens + max(0, now.timeIntervalSince(bucket.updated)) * perSecond)
-        bucket.updated = now
+        var bucket = buckets[key] ?? TokenBucket(capacity: burst, perSecond: perSecond, at: now)
         defer { buckets[key] = bucket }
-        guard bucket.tokens >= 1 else { return Int(((1 - bucket.tokens) / perSecond).rounded(.up)) }
-        bucket.tokens -= 1
+        guard bucket.take(at: now) else { return bucket.secondsUntilNext }
         if buckets.count > 10_000 { buckets = buckets.filter { now.timeIntervalSince($0.value.updated) < burst / perSecond } }
         return 0
     }

@@ -67,7 +67,6 @@ package struct SessionAuthenticator: Sendable {
                 .forbidden, code: "insufficient-scope", "this call needs the scope '\(scope)'",
                 challenge: .init(scheme: "Bearer", error: "insufficient_scope", scope: scope))
         }
-        if let scope { scopeUse?.note(tokenID: verified.claims.jti, scope: scope) }
         let at = store.clock.now
         let member = try await store.read { db -> Member? in
             guard let id = PersonID(verified.claims.sub),
@@ -79,6 +78,7 @@ package struct SessionAuthenticator: Sendable {
         guard let member else {
             throw AccessTokenVerifier.invalid("the token does not name a person of an active household", dpop: scheme == "dpop")
         }
+        if let scope { scopeUse?.note(tokenID: verified.claims.jti, scope: scope) }
         return Authenticated(member: member, tokenDigest: nil, scopes: verified.scopes)
     }
 

@@ -7,12 +7,14 @@ import Logging
 import ServiceLifecycle
 
 /// The hub's detection loop: every round it drains the signals the layers posted, harvests the
-/// broker's traffic meters and denials, runs them through the ``DetectionEngine``, records each
+/// broker's traffic meters and denials and the privacy gate's declared-rate counts, runs them through the ``DetectionEngine``, records each
 /// finding as an alert (audited) and carries out its containment; and it lifts what owners
 /// acknowledged, wherever they did it (API, CLI, another node).
 package struct DetectionService: Service {
     let inbox: SignalInbox
     let broker: Broker?
+    /// The privacy gate's counts of flows with a declared rate (nil without a broker).
+    let declaredRates: DeclaredRates?
     let alerts: AlertService
     let containment: Containment
     let counters: DetectionCounters
@@ -108,7 +110,7 @@ package struct DetectionService: Service {
             signals += broker.harvestTraffic().map(Signal.traffic)
             signals += broker.harvestDenials()
         }
-        signals += containment.telemetry?.declaredRates.harvest(at: clock.now).map(Signal.flowTraffic) ?? []
+        signals += declaredRates?.harvest(at: clock.now).map(Signal.flowTraffic) ?? []
         counters.count(signals, overflow: drained.overflow)
         if drained.overflow > 0 {
             logger.warning("detection signals arrived faster than they are read; some were only counted", metadata: ["count": "\(drained.overflow)"])

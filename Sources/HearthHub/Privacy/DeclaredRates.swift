@@ -25,9 +25,9 @@ package final class DeclaredRates: Sendable {
         var rate: FlowRate
         var offered = 0
         var refused = 0
-        /// Set while limited: messages the flow may still send now (up to one declared period's
-        /// worth), refilled at the declared rate.
-        var allowance: (tokens: Double, at: Date)?
+        /// Set while limited: what the flow may still send (up to one declared period's worth),
+        /// refilled at the declared rate.
+        var allowance: TokenBucket?
     }
 
     private let state = Mutex<(entries: [Key: Entry], harvestedAt: Date?)>(([:], nil))
@@ -40,14 +40,10 @@ package final class DeclaredRates: Sendable {
             entry.rate = rate
             entry.offered += 1
             defer { state.entries[key] = entry }
-            guard let allowance = entry.allowance else { return true }
-            let tokens = min(Double(rate.count), allowance.tokens + max(0, time.timeIntervalSince(allowance.at)) * rate.perSecond)
-            guard tokens >= 1 else {
-                entry.allowance = (tokens, time)
+            guard entry.allowance?.take(at: time) ?? true else {
                 entry.refused += 1
                 return false
             }
-            entry.allowance = (tokens - 1, time)
             return true
         }
     }
@@ -84,7 +80,7 @@ package final class DeclaredRates: Sendable {
     package func limit(_ key: Key, at time: Date) {
         state.withLock { state in
             guard let rate = state.entries[key]?.rate else { return }
-            state.entries[key]?.allowance = (Double(rate.count), time)
+            state.entries[key]?.allowance = TokenBucket(capacity: Double(rate.count), perSecond: rate.perSecond, at: time)
         }
     }
 

@@ -310,7 +310,8 @@ public struct OAuthGrantRecords: Sendable {
     /// Since when scope use is recorded: the migration that began it (grants older than that
     /// were used before anything was noted).
     public func scopeUseRecordedSince() async throws -> Date? {
-        try await db.first("SELECT applied_at FROM schema_migrations WHERE version = 25").map { try $0.date("applied_at") }
+        try await db.first("SELECT applied_at FROM schema_migrations WHERE version = ?", Int64(Schema.version25.version))
+            .map { try $0.date("applied_at") }
     }
 
     /// When each scope of the grant was last used; a scope never used is absent.

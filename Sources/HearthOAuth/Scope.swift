@@ -4,7 +4,7 @@
 /// Grammar (case-sensitive), where `<zone>` and `<flow>` are 1–32 characters of `[a-z0-9-]`:
 /// `devices:read`, `devices:control:<zone>`, `devices:manage`, `devices:transfer`,
 /// `pairing:approve`, `telemetry:read:<flow>`, `audit:read`, `ca:admin`, `clients:manage`,
-/// `offline_access`, `hub:admin`, `alerts:read`.
+/// `offline_access`, `hub:admin`, `alerts:read`, `discovery:read`.
 public struct ScopeSet: Sendable, Equatable {
     /// Sorted, so that equal sets have equal ``text``.
     public let tokens: [String]
@@ -12,7 +12,7 @@ public struct ScopeSet: Sendable, Equatable {
     static let maximumCount = 30
     private static let fixed: Set<String> = [
         "devices:read", "devices:manage", "devices:transfer", "pairing:approve", "audit:read", "ca:admin",
-        "clients:manage", "offline_access", "hub:admin", "alerts:read",
+        "clients:manage", "offline_access", "hub:admin", "alerts:read", "discovery:read",
     ]
     private static let parameterized = ["devices:control:", "telemetry:read:"]
     /// Scopes whose grant or use needs a recent second factor. `pairing:approve` is listed as a

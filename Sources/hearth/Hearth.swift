@@ -10,6 +10,6 @@ struct Hearth: AsyncParsableCommand {
             Every option can also be set with a HEARTH_* environment variable (see README.md); \
             a flag wins over the variable.
             """,
-        subcommands: [Serve.self, Init.self, Status.self, Backup.self, Restore.self, Households.self, People.self, Audit.self, Witness.self, CA.self, Devices.self, DeviceCommand.self, Pair.self, Trust.self, Clients.self, Privacy.self, Alerts.self, Firmware.self, CheckupCommand.self, Login.self, API.self],
+        subcommands: [Serve.self, Init.self, Status.self, Backup.self, Restore.self, Households.self, People.self, Audit.self, Witness.self, CA.self, Devices.self, DeviceCommand.self, Pair.self, Trust.self, Clients.self, Integrations.self, Privacy.self, Alerts.self, Firmware.self, CheckupCommand.self, Login.self, API.self],
         defaultSubcommand: nil)
 }

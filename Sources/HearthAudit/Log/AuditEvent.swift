@@ -113,6 +113,8 @@ extension AuditAction {
     public static let oauthTokenRefused: AuditAction = "oauth.token_refused"
     public static let oauthTokenRevoked: AuditAction = "oauth.token_revoked"
     public static let oauthGrantRevoked: AuditAction = "oauth.grant_revoked"
+    /// An owner registered an integration (Home Assistant): its client, grant and certificate.
+    public static let integrationRegistered: AuditAction = "integration.registered"
     /// A signal: a used refresh token or authorization code presented again (a stolen token in play).
     public static let oauthReplayDetected: AuditAction = "oauth.replay_detected"
     public static let secondFactorEnrolled: AuditAction = "person.second_factor_enrolled"

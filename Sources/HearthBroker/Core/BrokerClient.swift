@@ -19,6 +19,9 @@ public final class BrokerClient: Sendable {
     public let certificateSerial: String?
     /// The access token the client authenticated with (its `jti`), if any.
     public let tokenID: String?
+    /// The OAuth grant an integration's certificate stands for (it holds no token): the session
+    /// lasts while the grant does.
+    public let grantID: String?
     /// When the credential stops being valid; the session is closed then.
     public let validUntil: Date
     /// How the audit log names the client, e.g. `device:<id>` or `person:<id>`.
@@ -28,7 +31,8 @@ public final class BrokerClient: Sendable {
 
     public init(
         household: HouseholdID, subject: PolicySubject, sessionKey: String, clientID: String,
-        certificateSerial: String?, tokenID: String?, validUntil: Date, auditSubject: String, assignedClientID: Bool
+        certificateSerial: String?, tokenID: String?, grantID: String? = nil, validUntil: Date, auditSubject: String,
+        assignedClientID: Bool
     ) {
         self.household = household
         self.subject = subject
@@ -36,6 +40,7 @@ public final class BrokerClient: Sendable {
         self.clientID = clientID
         self.certificateSerial = certificateSerial
         self.tokenID = tokenID
+        self.grantID = grantID
         self.validUntil = validUntil
         self.auditSubject = auditSubject
         self.assignedClientID = assignedClientID

@@ -15,6 +15,9 @@ import struct Foundation.Date
 /// - `devices:control:<zone>`: publish commands to active devices of that zone;
 /// - `alerts:read` (owners only): subscribe to ``alertTopic``, where the hub publishes each alert
 ///   of the household (docs/detection.md). Only the hub publishes there.
+/// - `discovery:read` (an integration such as Home Assistant): subscribe to `homeassistant/#`,
+///   where only the hub publishes discovery configurations (docs/home-assistant.md), and publish
+///   the integration's own birth and will on ``integrationStatusTopic``.
 ///
 /// Nothing may publish or subscribe to topics starting with `$` (the broker keeps `$SYS` to itself).
 public enum MessagingPolicy {
@@ -24,9 +27,15 @@ public enum MessagingPolicy {
     /// Where the hub publishes the household's alerts.
     public static let alertTopic = "hub/alerts"
 
+    /// Where the hub publishes Home Assistant discovery configurations, and its own topics for them.
+    public static let discoveryPrefix = "homeassistant"
+
+    /// Home Assistant's birth and will topic: the one topic under the prefix a client publishes on.
+    public static let integrationStatusTopic = "homeassistant/status"
+
     /// The scopes that let an app use the broker at all.
     public static func isMessagingScope(_ scope: String) -> Bool {
-        scope == "devices:read" || scope == "alerts:read" || scope.hasPrefix("telemetry:read:") || scope.hasPrefix("devices:control:")
+        scope == "devices:read" || scope == "alerts:read" || scope == "discovery:read" || scope.hasPrefix("telemetry:read:") || scope.hasPrefix("devices:control:")
     }
 
     static func devicePublish(_ device: DeviceFacts, _ topic: MessagingTopic, target: DeviceFacts?) -> PolicyDecision {
@@ -62,13 +71,19 @@ public enum MessagingPolicy {
 
     static func appConnect(_ app: AppFacts) -> PolicyDecision {
         guard app.scopes.contains(where: isMessagingScope) else {
-            return .deny("insufficient-scope", "the token carries no messaging scope (devices:read, telemetry:read:<flow>, devices:control:<zone>, alerts:read)")
+            return .deny("insufficient-scope", "the token carries no messaging scope (devices:read, telemetry:read:<flow>, devices:control:<zone>, alerts:read, discovery:read)")
         }
         return .allow("an app with a messaging scope")
     }
 
     static func appPublish(_ app: AppFacts, _ topic: MessagingTopic, target: DeviceFacts?, _ context: PolicyContext) -> PolicyDecision {
         if let reserved = refuseReserved(topic) { return reserved }
+        if topic.description == integrationStatusTopic {
+            guard app.scopes.contains("discovery:read") else {
+                return .deny("insufficient-scope", "\(integrationStatusTopic) is an integration's birth and will; it needs discovery:read")
+            }
+            return .allow("an integration announcing itself")
+        }
         guard let commanded = topic.commandTarget else {
             return .deny("not-permitted", "apps publish only commands, to devices/<id>/cmd/<name>")
         }
@@ -114,6 +129,9 @@ public enum MessagingPolicy {
         if app.scopes.contains("alerts:read"), filter.isCovered(by: MessagingTopic(alertTopic)) {
             return .allow("an owner's app reading the household's alerts")
         }
+        if app.scopes.contains("discovery:read"), filter.isCovered(by: discoveryFilter) {
+            return .allow("an integration reading the hub's discovery configurations")
+        }
         if let reachable = app.reachableDevices {
             guard let device = filter.device, !device.contains("+"), !device.contains("#"),
                   let id = DeviceID(String(device)), reachable.contains(id)
@@ -147,8 +165,11 @@ public enum MessagingPolicy {
     /// broader than what their app uses).
     public static func scope(subscribing filter: MessagingTopic, app: AppFacts) -> String? {
         if app.scopes.contains("alerts:read"), filter.isCovered(by: MessagingTopic(alertTopic)) { return "alerts:read" }
+        if app.scopes.contains("discovery:read"), filter.isCovered(by: discoveryFilter) { return "discovery:read" }
         return readGrants(app).first { filter.isCovered(by: $0.topic) }?.scope
     }
+
+    private static let discoveryFilter = MessagingTopic(discoveryPrefix + "/#")
 
     /// The scope an allowed command to `target` rests on.
     public static func scope(commanding target: DeviceFacts) -> String { "devices:control:\(target.zone)" }

@@ -244,6 +244,13 @@ public struct HubServices: Sendable {
             logger.notice("serving a renewed hub certificate")
         })
         services += privacyServices()
+        if let broker, let telemetry {
+            // A device paired, quarantined or moved, a consent withdrawn, a grant revoked: seen here.
+            let discovery = DiscoveryPublisher(store: store, broker: broker, telemetry: telemetry)
+            services.append(PeriodicService(name: "Home Assistant discovery", interval: .seconds(2), logger: logger) {
+                try await discovery.refresh()
+            })
+        }
         if let signals, let settings = configuration.detection {
             services.append(DetectionService(
                 inbox: signals, broker: broker, declaredRates: telemetry?.declaredRates, alerts: alerts,

@@ -12,7 +12,8 @@ import X509
 
 /// The hub's answers to the broker: devices authenticate with their certificate (the TLS
 /// handshake verified the chain; the inventory says which device it names), apps with an OAuth
-/// access token as the MQTT password. The client identifier is bound to the identity: a device
+/// access token as the MQTT password, integrations (Home Assistant) with a certificate that
+/// stands for an OAuth grant. The client identifier is bound to the identity: a device
 /// connects as its device id; an app's session key includes the person and OAuth client, so no
 /// identity can resume or take over another's session.
 package struct HubGatekeeper: BrokerGatekeeper {
@@ -52,7 +53,11 @@ package struct HubGatekeeper: BrokerGatekeeper {
     }
 
     private func authenticateDevice(der: [UInt8], _ attempt: ConnectAttempt) async throws -> ConnectVerdict {
-        guard let leaf = try? Certificate(derEncoded: der), let found = try await devices.lookUp(leaf, der: der) else {
+        let leaf = try? Certificate(derEncoded: der)
+        if let leaf, attempt.password == nil, let integration = try await authenticateIntegration(leaf, der: der, attempt) {
+            return integration
+        }
+        guard let leaf, let found = try await devices.lookUp(leaf, der: der) else {
             signals?.post(.authenticationFailed(.mqttConnect, source: attempt.remoteAddress, target: nil, at: store.clock.now))
             return .refused(.notAuthorized, "the client certificate does not name a device of this hub")
         }
@@ -67,6 +72,46 @@ package struct HubGatekeeper: BrokerGatekeeper {
             household: found.device.householdID, subject: .device(found.policyFacts, presenting: facts),
             sessionKey: "device:\(id)", clientID: id, certificateSerial: facts.serial, tokenID: nil,
             validUntil: found.certificate.notAfter, auditSubject: "device:\(id)", assignedClientID: attempt.clientID.isEmpty))
+    }
+
+    /// An integration's certificate (profile `integration`): the app of the live grant of the
+    /// OAuth client it names, with the grant's scopes. Nil when the certificate is not an
+    /// integration's, so that it is tried as a device's.
+    private func authenticateIntegration(_ leaf: Certificate, der: [UInt8], _ attempt: ConnectAttempt) async throws -> ConnectVerdict? {
+        let serial = SerialNumberText.hex(leaf.serialNumber)
+        let now = store.clock.now
+        let trustDomain = pki.trustDomain
+        enum Outcome { case notIntegration, refused(String), accepted(AppFacts, OAuthGrantRecord) }
+        let outcome = try await store.read { db -> Outcome in
+            guard let record = try await db.pki.certificate(serial: serial), record.profile == CertificateProfile.integration.rawValue,
+                  record.certificateDER == der, let household = record.householdID.flatMap(HouseholdID.init),
+                  let client = IdentityNamespace(trustDomain: trustDomain, householdID: household).integrationClient(in: record.uri)
+            else { return .notIntegration }
+            guard record.status == .valid, !pki.isRevoked(serial: serial) else { return .refused("the integration's certificate is revoked") }
+            guard let grant = try await IntegrationGrants.live(client: client, household: household, at: now, in: db) else {
+                return .refused("the integration's grant was revoked or has ended")
+            }
+            guard let person = grant.person, let scopes = try? ScopeSet(parsing: grant.scope),
+                  let app = try await Self.app(
+                      person, household: household, scopes: Set(scopes.tokens), possession: .certificate(serial: serial), in: db)
+            else { return .refused("the person who granted the integration no longer belongs to an active household") }
+            return .accepted(app, grant)
+        }
+        switch outcome {
+        case .notIntegration:
+            return nil
+        case .refused(let reason):
+            signals?.post(.authenticationFailed(.mqttConnect, source: attempt.remoteAddress, target: nil, at: now))
+            return .refused(.notAuthorized, reason)
+        case .accepted(let app, let grant):
+            let clientID = attempt.clientID.isEmpty ? "integration-" + Base64URL.encode(SecureRandom.bytes(12)) : attempt.clientID
+            let validUntil = [leaf.notValidAfter, grant.expiresAt, app.access.closing(after: now)].compactMap { $0 }.min()!
+            return .accepted(BrokerClient(
+                household: app.household, subject: .app(app),
+                sessionKey: "app:\(app.person):\(grant.clientID):\(clientID)", clientID: clientID, certificateSerial: serial,
+                tokenID: nil, grantID: grant.id, validUntil: validUntil, auditSubject: "person:\(app.person)",
+                assignedClientID: attempt.clientID.isEmpty))
+        }
     }
 
     /// An access token as the password: a bearer token as it is; a DPoP-bound one with its proof
@@ -192,9 +237,18 @@ package struct HubGatekeeper: BrokerGatekeeper {
                         refused[client.sessionKey] = Cutoff(.administrativeAction, "the device's record changed (zone, state or firmware posture); connect again")
                     }
                 case .app(let facts):
-                    guard let jti = client.tokenID, try await db.oauthGrants.isAccessTokenActive(jti: jti, at: now) else {
-                        refused[client.sessionKey] = Cutoff(.notAuthorized, "the access token was revoked")
-                        continue
+                    if let grant = client.grantID {
+                        guard let grant = try await db.oauthGrants.find(grant),
+                              try await IntegrationGrants.live(client: grant.clientID, household: grant.householdID, at: now, in: db)?.id == grant.id
+                        else {
+                            refused[client.sessionKey] = Cutoff(.notAuthorized, "the integration's grant was revoked")
+                            continue
+                        }
+                    } else {
+                        guard let jti = client.tokenID, try await db.oauthGrants.isAccessTokenActive(jti: jti, at: now) else {
+                            refused[client.sessionKey] = Cutoff(.notAuthorized, "the access token was revoked")
+                            continue
+                        }
                     }
                     if case .certificate(let serial) = facts.possession {
                         let record = try await db.pki.certificate(serial: serial)

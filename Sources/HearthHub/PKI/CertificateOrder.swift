@@ -15,6 +15,8 @@ public struct CertificateOrder: Sendable {
         case newDevice(name: String, pending: Bool = false)
         /// The hub itself (its TLS server certificate).
         case hub
+        /// An integration (Home Assistant): the OAuth client whose grant its certificate stands for.
+        case integration(client: String)
     }
 
     public let request: CertificateRequest

@@ -26,7 +26,7 @@ public struct CertificateOrderInput: Sendable {
     }
 
     public func order(household: HouseholdID) throws -> CertificateOrder {
-        guard let profile = CertificateProfile(rawValue: profile) else {
+        guard let profile = CertificateProfile(rawValue: profile), profile != .integration else {
             throw HearthError(.invalidInput, "the profile is device, gateway or server")
         }
         guard csrPEM.utf8.count <= CertificateRequest.maximumBytes * 2 else {

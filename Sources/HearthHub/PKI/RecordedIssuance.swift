@@ -51,6 +51,8 @@ package enum RecordedIssuance {
         switch order.subject {
         case .hub:
             (deviceID, zone, uri) = (nil, order.zone ?? .default, namespace.hubURI)
+        case .integration(let client):
+            (deviceID, zone, uri) = (nil, order.zone ?? .default, namespace.integrationURI(client: client))
         case .device(let id):
             guard let device, device.id == id else { throw HearthError(.notFound, "no device \(id) in this household") }
             (deviceID, zone, uri) = (id, order.zone ?? device.zone, namespace.deviceURI(id))
@@ -69,7 +71,7 @@ package enum RecordedIssuance {
         names += order.ipAddresses.map { .ipAddress(ASN1OctetString(contentBytes: $0[...])) }
         let certificate = try CertificateIssuer.issue(
             Issuance(
-                request: order.request, profile: order.profile, commonName: deviceID?.rawValue ?? "hub",
+                request: order.request, profile: order.profile, commonName: Self.commonName(order.subject, device: deviceID),
                 subjectAlternativeNames: names, lifetime: order.lifetime),
             by: issuing, now: now)
         let der = try certificate.derBytes
@@ -145,6 +147,11 @@ package enum RecordedIssuance {
             order, device: try await device(for: order, in: db), authorities: authorities, trustDomain: trustDomain,
             actor: actor, now: now)
         return try await commit([prepared], in: db)[0].get()
+    }
+
+    private static func commonName(_ subject: CertificateOrder.Subject, device: DeviceID?) -> String {
+        if case .integration(let client) = subject { return "integration " + client }
+        return device?.rawValue ?? "hub"
     }
 
     private static func checkedDevice(_ id: DeviceID, household: HouseholdID, in db: StoreSession) async throws -> Device {

@@ -235,3 +235,15 @@ package final class TelemetryRules: TelemetryGate {
         counters.countOverdue(sweep.overdue)
     }
 }
+
+extension TelemetryRules {
+    /// A device's model (as its attestation or pairing recorded it) and the declarations of the
+    /// flows its household's apps may receive now: declared for apps, consented where needed.
+    package func appFlows(of device: DeviceID, household: HouseholdID) -> (model: String?, flows: [FlowDeclaration]) {
+        households.withLock { households in
+            guard let flows = households[household] else { return (nil, []) }
+            let reaching = flows.flows(of: device).values.filter(\.reachesApps).map(\.declaration)
+            return (flows.models[device], reaching.sorted { $0.name < $1.name })
+        }
+    }
+}

@@ -30,6 +30,16 @@ public struct IdentityNamespace: Sendable, Hashable {
 
     public var hubURI: String { prefix + "hub" }
 
+    /// An integration's identity: the OAuth client its certificate stands for.
+    public func integrationURI(client: String) -> String { prefix + "integration/\(client)" }
+
+    /// The OAuth client an integration URI of this household names, if `uri` is one.
+    public func integrationClient(in uri: String) -> String? {
+        guard uri.hasPrefix(prefix + "integration/") else { return nil }
+        let client = uri.dropFirst(prefix.count + "integration/".count)
+        return !client.isEmpty && !client.contains("/") ? String(client) : nil
+    }
+
     /// True when `uri` names something in this household (host and path both checked).
     public func contains(_ uri: String) -> Bool {
         uri.hasPrefix(prefix) && uri.count > prefix.count && !uri.contains("/../") && !uri.hasSuffix("/..")

@@ -33,7 +33,7 @@ extension AuthorizationServer {
             "authorization_response_iss_parameter_supported": true,
             "scopes_supported": [
                 "devices:read", "devices:manage", "devices:transfer", "pairing:approve", "audit:read", "ca:admin",
-                "clients:manage", "hub:admin", "offline_access", "alerts:read",
+                "clients:manage", "hub:admin", "offline_access", "alerts:read", "discovery:read",
             ],
             "access_token_signing_alg_values_supported": ["ES256"],
         ]

@@ -6581,6 +6581,150 @@ enum OpenAPIDocument {
     },
     "security": []
    }
+  },
+  "/v1/integrations": {
+   "post": {
+    "operationId": "registerIntegration",
+    "summary": "Register an integration (Home Assistant) and issue its client certificate",
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/IntegrationRequest"
+       }
+      }
+     }
+    },
+    "responses": {
+     "201": {
+      "description": "Registered; the private key (when the hub made it) is shown this once",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/RegisteredIntegration"
+        }
+       }
+      },
+      "links": {
+       "RevokeIntegration": {
+        "operationId": "revokeIntegration",
+        "parameters": {
+         "id": "$response.body#/integration/id"
+        },
+        "description": ""
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/BadRequest"
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "404": {
+      "$ref": "#/components/responses/NotFound"
+     },
+     "409": {
+      "$ref": "#/components/responses/Conflict"
+     },
+     "413": {
+      "$ref": "#/components/responses/TooLarge"
+     },
+     "415": {
+      "$ref": "#/components/responses/UnsupportedMediaType"
+     },
+     "422": {
+      "$ref": "#/components/responses/Unprocessable"
+     }
+    },
+    "security": [
+     {
+      "bearer": []
+     }
+    ]
+   },
+   "get": {
+    "operationId": "listIntegrations",
+    "summary": "The household's integrations",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "properties": {
+          "integrations": {
+           "type": "array",
+           "items": {
+            "$ref": "#/components/schemas/Integration"
+           }
+          }
+         },
+         "required": [
+          "integrations"
+         ],
+         "additionalProperties": false
+        }
+       }
+      }
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     }
+    },
+    "security": [
+     {
+      "bearer": []
+     }
+    ]
+   }
+  },
+  "/v1/integrations/{id}": {
+   "delete": {
+    "operationId": "revokeIntegration",
+    "summary": "Revoke an integration: its grant and certificate",
+    "parameters": [
+     {
+      "name": "id",
+      "in": "path",
+      "required": true,
+      "description": "",
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "responses": {
+     "204": {
+      "description": "Done; no body"
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "404": {
+      "$ref": "#/components/responses/NotFound"
+     },
+     "409": {
+      "$ref": "#/components/responses/Conflict"
+     }
+    },
+    "security": [
+     {
+      "bearer": []
+     }
+    ]
+   }
   }
  },
  "components": {
@@ -9558,6 +9702,97 @@ enum OpenAPIDocument {
      }
     },
     "required": []
+   },
+   "IntegrationRequest": {
+    "type": "object",
+    "properties": {
+     "kind": {
+      "type": "string",
+      "enum": [
+       "home-assistant"
+      ]
+     },
+     "name": {
+      "type": "string"
+     },
+     "scope": {
+      "type": "string"
+     },
+     "csr_pem": {
+      "type": "string"
+     },
+     "lifetime_days": {
+      "type": "integer"
+     }
+    },
+    "required": [
+     "kind",
+     "scope"
+    ]
+   },
+   "Integration": {
+    "type": "object",
+    "properties": {
+     "id": {
+      "type": "string"
+     },
+     "name": {
+      "type": "string"
+     },
+     "state": {
+      "type": "string",
+      "enum": [
+       "active",
+       "revoked"
+      ]
+     },
+     "scope": {
+      "type": "string"
+     },
+     "grant": {
+      "type": "string"
+     },
+     "person": {
+      "type": "string"
+     },
+     "certificate": {
+      "type": "string"
+     },
+     "not_after": {
+      "type": "string",
+      "format": "date-time"
+     }
+    },
+    "required": [
+     "id",
+     "name",
+     "state",
+     "scope"
+    ],
+    "additionalProperties": false
+   },
+   "RegisteredIntegration": {
+    "type": "object",
+    "properties": {
+     "integration": {
+      "$ref": "#/components/schemas/Integration"
+     },
+     "certificate_pem": {
+      "type": "string"
+     },
+     "private_key_pem": {
+      "type": "string"
+     },
+     "ca_pem": {
+      "type": "string"
+     }
+    },
+    "required": [
+     "integration",
+     "certificate_pem",
+     "ca_pem"
+    ],
+    "additionalProperties": false
    }
   },
   "responses": {

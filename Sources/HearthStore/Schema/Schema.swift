@@ -1,6 +1,6 @@
 /// Every migration this binary knows, in order. The highest version is the schema it expects.
 public enum Schema {
-    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8, version9, version10, version11, version12, version13, version14, version15, version16, version17, version18, version19, version20, version21, version22, version23, version24, version25]
+    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8, version9, version10, version11, version12, version13, version14, version15, version16, version17, version18, version19, version20, version21, version22, version23, version24, version25, version26]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }
 
@@ -1016,6 +1016,49 @@ public enum Schema {
                 PRIMARY KEY (grant_id, scope)
             )
             """,
+        ]
+    )
+
+    /// Integrations (docs/home-assistant.md): a certificate profile of their own. A CHECK cannot
+    /// be altered in SQLite, so the inventory is copied into a table that allows it, with every
+    /// index the earlier versions made.
+    static let version26 = Migration(
+        version: 26,
+        name: "integration certificates",
+        statements: [
+            """
+            CREATE TABLE certificates_v26 (
+                serial TEXT PRIMARY KEY,
+                issuer_id TEXT NOT NULL REFERENCES ca_authorities (id),
+                key_fingerprint TEXT NOT NULL UNIQUE,
+                household_id TEXT REFERENCES households (id),
+                device_id TEXT,
+                zone TEXT NOT NULL,
+                profile TEXT NOT NULL CHECK (profile IN ('device', 'gateway', 'server', 'integration')),
+                uri TEXT NOT NULL,
+                not_before BIGINT NOT NULL,
+                not_after BIGINT NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('valid', 'revoked')),
+                revoked_at BIGINT,
+                revocation_reason INTEGER,
+                issued_audit_seq BIGINT NOT NULL,
+                revoked_audit_seq BIGINT,
+                renewed_from TEXT,
+                certificate_der {blob} NOT NULL,
+                origin TEXT NOT NULL DEFAULT 'admin' CHECK (origin IN ('admin', 'hub', 'pairing', 'renewal'))
+            )
+            """,
+            "INSERT INTO certificates_v26 (serial, issuer_id, key_fingerprint, household_id, device_id, zone, profile, uri, not_before, not_after, status, revoked_at, revocation_reason, issued_audit_seq, revoked_audit_seq, renewed_from, certificate_der, origin) SELECT serial, issuer_id, key_fingerprint, household_id, device_id, zone, profile, uri, not_before, not_after, status, revoked_at, revocation_reason, issued_audit_seq, revoked_audit_seq, renewed_from, certificate_der, origin FROM certificates",
+            "DROP TABLE certificates",
+            "ALTER TABLE certificates_v26 RENAME TO certificates",
+            "CREATE INDEX certificates_expiry ON certificates (not_after)",
+            "CREATE INDEX certificates_device ON certificates (device_id, not_after)",
+            "CREATE INDEX certificates_issuer ON certificates (issuer_id, status)",
+            "CREATE INDEX certificates_status ON certificates (status, not_after)",
+            "CREATE INDEX certificates_renewed_from ON certificates (renewed_from)",
+            "CREATE INDEX certificates_uri ON certificates (uri)",
+            "CREATE INDEX certificates_device_newest ON certificates (device_id, issued_audit_seq)",
+            "CREATE INDEX certificates_revoked_seq ON certificates (revoked_audit_seq)",
         ]
     )
 }

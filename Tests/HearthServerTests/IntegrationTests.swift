@@ -139,6 +139,82 @@ import Testing
         }
     }
 
+    /// Sensors follow the declared flows: one per field the minimized message keeps, for flows the
+    /// grant may read and the household's apps may receive. A sensitive flow appears with the
+    /// owner's consent and goes (an empty retained configuration) when it is withdrawn.
+    @Test func sensorsFollowDeclaredFlowsAndConsent() async throws {
+        try await MessagingFixture.with { f in
+            let plug = try await f.device("Plug")
+            try await PrivacyRightsTests.declare(f, plug, PrivacyEnforcementTests.flows)
+            let files = try await Self.register(f, scope: "telemetry:read:energy telemetry:read:presence")
+            let discovery = try await Self.client(f, files).subscribe(["homeassistant/#"])
+            func config(_ object: String) -> String { "homeassistant/sensor/\(plug.id)/\(object)/config" }
+            func seen(_ topic: String, empty: Bool = false) async throws -> Bool {
+                let deadline = ContinuousClock.now + .seconds(10)
+                while ContinuousClock.now < deadline {
+                    if discovery.messages.contains(where: { $0.topic == topic && $0.payload.isEmpty == empty }) { return true }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                return false
+            }
+            // energy keeps watts, at and seq (its minimization drops serial); presence waits for consent.
+            for field in ["watts", "at", "seq"] { #expect(try await seen(config("energy_\(field)")), "\(discovery.messages)") }
+            #expect(!discovery.messages.contains { $0.topic == config("energy_serial") }, "\(discovery.messages)")
+            #expect(!discovery.messages.contains { $0.topic.contains("presence") }, "\(discovery.messages)")
+            let watts = try #require(discovery.messages.first { $0.topic == config("energy_watts") })
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(watts.payload.utf8)) as? [String: Any])
+            #expect(object["state_topic"] as? String == "devices/\(plug.id)/telemetry/energy", "\(object)")
+            #expect(object["value_template"] as? String == "{{ value_json.watts }}", "\(object)")
+
+            let owner = PKITools.bearer(f.owner)
+            let consent = ["scope": "device:\(plug.id)", "flow": "presence", "recipient": "apps"]
+            let granted = try await f.hub.client.json(
+                "POST", "/v1/privacy/consents", consent.merging(["purpose": "Home Assistant's presence"]) { a, _ in a }, headers: owner)
+            #expect(granted.status == 204, "\(granted.text)")
+            #expect(try await seen(config("presence_home")), "\(discovery.messages)")
+            let withdrawn = try await f.hub.client.json("POST", "/v1/privacy/consents/withdraw", consent, headers: owner)
+            #expect(withdrawn.status == 204, "\(withdrawn.text)")
+            #expect(try await seen(config("presence_home"), empty: true), "\(discovery.messages)")
+            #expect(!discovery.messages.contains { $0.topic == config("energy_watts") && $0.payload.isEmpty }, "\(discovery.messages)")
+            try await discovery.stop()
+        }
+    }
+
+    /// `hearth integrations …` on a data folder: the files Home Assistant's MQTT options take
+    /// (the key 0600), the listing, a revocation, and what is refused.
+    @Test(.requires(.openssl)) func anOwnerRegistersAndRevokesAnIntegrationFromTheShell() async throws {
+        let workspace = try PKILifecycleTests.Workspace("integrations-cli")
+        defer { try? FileManager.default.removeItem(at: workspace.root) }
+        try await workspace.hearth(["init", "--household", "Flat 3", "--owner", "ann@example.org"])
+        let out = workspace.path("home-assistant")
+        let id = try await workspace.hearth([
+            "integrations", "add", "home-assistant", "--scope", "devices:read devices:control:lighting", "--out", out,
+        ]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let attributes = try FileManager.default.attributesOfItem(atPath: out + "/client.key")
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600, "\(attributes)")
+        let verified = try await ProcessRunner.run(
+            "/usr/bin/openssl", ["verify", "-CAfile", out + "/ca.crt", "-untrusted", out + "/client.crt", out + "/client.crt"])
+        #expect(verified.status == 0, "\(verified.standardOutput)\(verified.standardError)")
+        let text = try await ProcessRunner.run("/usr/bin/openssl", ["x509", "-in", out + "/client.crt", "-noout", "-text"])
+        #expect(text.standardOutput.contains("/integration/\(id)") && text.standardOutput.contains("TLS Web Client Authentication"))
+        #expect(!text.standardOutput.contains("TLS Web Server Authentication"), "\(text.standardOutput)")
+        let listed = try await workspace.hearth(["integrations", "list"])
+        #expect(listed.contains("\(id)  active  devices:control:lighting devices:read discovery:read"), "\(listed)")
+        #expect(try await workspace.hearth(["integrations", "revoke", id]).contains("revoked \(id)"))
+        #expect(try await workspace.hearth(["integrations", "list"]).contains("\(id)  revoked"))
+        let certificates = try await workspace.hearth(["ca", "list"])
+        #expect(certificates.contains("revoked"), "\(certificates)")
+        for (arguments, why) in [
+            (["integrations", "add", "zigbee", "--scope", "devices:read", "--out", out], "zigbee"),
+            (["integrations", "add", "home-assistant", "--scope", "ca:admin", "--out", out], "broker scopes only"),
+            (["integrations", "add", "home-assistant", "--scope", "devices:read", "--owner", "bob@example.org", "--out", out], "no owner"),
+            (["integrations", "revoke", id], "revoked already"),
+        ] {
+            let refused = try await workspace.run(arguments)
+            #expect(refused.status != 0 && refused.standardError.contains(why), "\(arguments): \(refused.standardError)")
+        }
+    }
+
     @Test func badRegistrationsAreRefusedAndChangeNothing() async throws {
         try await MessagingFixture.with { f in
             let owner = PKITools.bearer(f.owner)

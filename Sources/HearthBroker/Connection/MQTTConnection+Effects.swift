@@ -65,8 +65,9 @@ extension MQTTConnection {
         let context = PolicyContext(now: now, command: commanding.flatMap { broker.commandContext(client, commanding: $0, at: now) })
         let decision = PolicyEngine.decide(client.subject, .publishMessage, .topic(topic, commanding: commanding), context)
         if decision.allowed, context.command != nil, let target = commanding { broker.learnCommand(client, to: target, at: now) }
-        if decision.allowed, let target = commanding, case .app = client.subject, let token = client.tokenID {
-            broker.scopeUse?.note(tokenID: token, scope: MessagingPolicy.scope(commanding: target))
+        // A held command used its scope too: the policy holds only what the scope allows.
+        if decision.allowed || decision.held, let target = commanding, case .app = client.subject, let user = client.scopeUser {
+            broker.scopeUse?.note(user, scope: MessagingPolicy.scope(commanding: target))
         }
         return decision
     }

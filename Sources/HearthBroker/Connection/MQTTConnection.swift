@@ -188,10 +188,10 @@ final class MQTTConnection: ChannelInboundHandler {
         case .subscribe(let grants, let denials):
             for denial in denials { broker.denials.record(denial.client, denial.action, denial.decision, sample: denial.sample) }
             guard let client = machine.client else { return .none }
-            if case .app(let app) = client.subject, let token = client.tokenID, let ledger = broker.scopeUse {
+            if case .app(let app) = client.subject, let user = client.scopeUser, let ledger = broker.scopeUse {
                 for grant in grants {
                     if let scope = MessagingPolicy.scope(subscribing: MessagingTopic(grant.filter.text), app: app) {
-                        ledger.note(tokenID: token, scope: scope)
+                        ledger.note(user, scope: scope)
                     }
                 }
             }

@@ -46,3 +46,8 @@ public final class BrokerClient: Sendable {
         self.assignedClientID = assignedClientID
     }
 }
+
+extension BrokerClient {
+    /// What the scopes this client uses are noted against: its token, or an integration's grant.
+    public var scopeUser: ScopeUseLedger.User? { tokenID.map { .token($0) } ?? grantID.map { .grant($0) } }
+}

@@ -5,16 +5,23 @@ import Synchronization
 /// store, per grant (`hearth checkup` names grants broader than what their app uses). A set per
 /// token: a token used a thousand times for one scope is one entry.
 public final class ScopeUseLedger: Sendable {
-    private let pending = Mutex<[String: Set<String>]>([:])
+    /// What a use was made with: an access token (its `jti`), or an integration's certificate,
+    /// which stands for its grant directly.
+    public enum User: Hashable, Sendable {
+        case token(String)
+        case grant(String)
+    }
+
+    private let pending = Mutex<[User: Set<String>]>([:])
 
     public init() {}
 
-    public func note(tokenID: String, scope: String) {
-        pending.withLock { _ = $0[tokenID, default: []].insert(scope) }
+    public func note(_ user: User, scope: String) {
+        pending.withLock { _ = $0[user, default: []].insert(scope) }
     }
 
-    /// Everything noted since the last drain, by token id.
-    public func drain() -> [String: Set<String>] {
+    /// Everything noted since the last drain.
+    public func drain() -> [User: Set<String>] {
         pending.withLock { pending in
             defer { pending = [:] }
             return pending

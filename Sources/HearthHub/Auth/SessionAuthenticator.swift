@@ -78,7 +78,7 @@ package struct SessionAuthenticator: Sendable {
         guard let member else {
             throw AccessTokenVerifier.invalid("the token does not name a person of an active household", dpop: scheme == "dpop")
         }
-        if let scope { scopeUse?.note(tokenID: verified.claims.jti, scope: scope) }
+        if let scope { scopeUse?.note(.token(verified.claims.jti), scope: scope) }
         return Authenticated(member: member, tokenDigest: nil, scopes: verified.scopes)
     }
 

@@ -2,8 +2,8 @@ import Foundation
 import HearthCore
 import HearthStore
 
-/// Writes what the ``ScopeUseLedger`` noted: for each access token used, the scopes with the time,
-/// on its grant. A token without a grant (client credentials) is left out: there is no grant to
+/// Writes what the ``ScopeUseLedger`` noted: for each access token (or integration certificate)
+/// used, the scopes with the time, on its grant. A token without a grant (client credentials) is left out: there is no grant to
 /// narrow. Losing a minute of notes to a crash costs the checkup nothing it cannot learn again.
 package struct GrantScopeUse: Sendable {
     let store: Store
@@ -14,9 +14,15 @@ package struct GrantScopeUse: Sendable {
         guard !noted.isEmpty else { return }
         try await store.write { db in
             let now = db.clock.now
-            for (tokenID, scopes) in noted.sorted(by: { $0.key < $1.key }) {
-                guard let token = try await db.oauthGrants.accessToken(jti: tokenID), let grant = token.grantID else { continue }
-                try await db.oauthGrants.noteScopeUse(grant: grant, household: token.householdID, scopes: scopes, at: now)
+            for (user, scopes) in noted {
+                switch user {
+                case .token(let jti):
+                    guard let token = try await db.oauthGrants.accessToken(jti: jti), let grant = token.grantID else { continue }
+                    try await db.oauthGrants.noteScopeUse(grant: grant, household: token.householdID, scopes: scopes, at: now)
+                case .grant(let id):
+                    guard let grant = try await db.oauthGrants.find(id) else { continue }
+                    try await db.oauthGrants.noteScopeUse(grant: id, household: grant.householdID, scopes: scopes, at: now)
+                }
             }
         }
     }

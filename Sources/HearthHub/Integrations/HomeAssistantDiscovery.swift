@@ -77,7 +77,7 @@ package enum HomeAssistantDiscovery {
         }
         for flow in view.flows where scopes.contains("telemetry:read:\(flow.name)") {
             let topic = "devices/\(device.id)/telemetry/\(flow.name)"
-            let fields = Self.fields(of: flow.schema)
+            let fields = Self.fields(of: flow)
             if fields.isEmpty {
                 entities.append(Entity(component: "sensor", object: flow.name, config: ["name": flow.name, "state_topic": topic]))
             }
@@ -119,17 +119,34 @@ package enum HomeAssistantDiscovery {
         return entity
     }
 
-    /// The top-level scalar fields of a flow's object schema, in order, that can name an entity;
-    /// empty when the payload is not an object of such fields (then it is one sensor).
-    static func fields(of schema: FlowSchema) -> [String] {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(schema.json)) as? [String: Any],
+    /// The top-level scalar fields a flow's messages carry once minimized, in order, that can
+    /// name an entity: its object schema's, less what `keep` and `drop` take away; an aggregate's
+    /// own fields. Empty when the payload is not an object of such fields (then it is one sensor).
+    static func fields(of flow: FlowDeclaration) -> [String] {
+        if let fields = flow.minimization.lazy.compactMap({ rule -> [String]? in
+            if case .aggregate(_, let fields) = rule { return fields.map(\.path) }
+            return nil
+        }).first {
+            return fields.filter(isEntityName)
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(flow.schema.json)) as? [String: Any],
               let properties = object["properties"] as? [String: Any]
         else { return [] }
-        return properties.keys.sorted().filter { name in
-            guard name.utf8.count <= 32, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }),
-                  let type = (properties[name] as? [String: Any])?["type"] as? String
-            else { return false }
+        var names = properties.keys.filter { name in
+            guard isEntityName(name), let type = (properties[name] as? [String: Any])?["type"] as? String else { return false }
             return ["number", "integer", "string", "boolean"].contains(type)
         }
+        for rule in flow.minimization {
+            switch rule {
+            case .keep(let paths): names = names.filter(paths.contains)
+            case .drop(let paths): names = names.filter { !paths.contains($0) }
+            default: break
+            }
+        }
+        return names.sorted()
+    }
+
+    private static func isEntityName(_ name: String) -> Bool {
+        name.utf8.count <= 32 && !name.isEmpty && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
     }
 }

@@ -92,6 +92,32 @@ import Testing
         #expect(PolicyEngine.decide(reader, .connectMessaging, .broker, PolicyContext(now: Self.now)).allowed)
     }
 
+    /// An integration (Home Assistant) with `discovery:read` reads the hub's discovery
+    /// configurations and announces itself on its birth-and-will topic; nobody publishes a
+    /// configuration, and nothing else under the prefix is the integration's to write.
+    @Test func anIntegrationReadsDiscoveryAndAnnouncesItself() {
+        let integration = Self.app(["discovery:read", "devices:read"], possession: .certificate(serial: "0a"))
+        let lamp = Self.device(.lighting)
+        for filter in ["homeassistant/#", "homeassistant/light/+/+/config", "homeassistant/status"] {
+            #expect(Self.subscribe(integration, filter) == "allowed", "\(filter)")
+        }
+        #expect(Self.subscribe(integration, "#") == "insufficient-scope")
+        #expect(Self.publish(integration, "homeassistant/status") == "allowed")
+        #expect(Self.publish(integration, "homeassistant/light/\(lamp.id)/light/config") == "not-permitted")
+        #expect(Self.publish(integration, "homeassistant/status/extra") == "not-permitted")
+        #expect(PolicyEngine.decide(integration, .connectMessaging, .broker, PolicyContext(now: Self.now)).allowed)
+        #expect(PolicyEngine.decide(Self.app(["discovery:read"]), .connectMessaging, .broker, PolicyContext(now: Self.now)).allowed)
+        // Without the scope: neither the configurations nor the status topic.
+        let reader = Self.app(["devices:read"])
+        #expect(Self.subscribe(reader, "homeassistant/#") == "insufficient-scope")
+        #expect(Self.publish(reader, "homeassistant/status") == "insufficient-scope")
+        // A device never writes there.
+        #expect(Self.publish(Self.asDevice(lamp), "homeassistant/light/\(lamp.id)/light/config") == "not-permitted")
+        #expect(Self.publish(Self.asDevice(lamp), "homeassistant/status") == "not-permitted")
+        #expect(MessagingPolicy.scope(subscribing: MessagingTopic("homeassistant/#"), app: AppFacts(
+            person: PersonID(), household: Self.household, scopes: ["discovery:read"])) == "discovery:read")
+    }
+
     /// A `security` device takes commands only from an app that proved possession of the key its
     /// token is bound to; other zones take a bearer token.
     @Test(arguments: [

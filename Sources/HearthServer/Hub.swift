@@ -106,7 +106,7 @@ public struct Hub: Sendable {
                 registry: hub.clients, secondFactor: hub.secondFactor, lifecycle: hub.lifecycle, sessions: hub.sessions,
                 bodyLimit: bodyLimit
             ).endpoints,
-            IntegrationRoutes(integrations: IntegrationService(pki: hub.pki), sessions: hub.sessions, bodyLimit: bodyLimit).endpoints,
+            IntegrationRoutes(integrations: hub.integrations, sessions: hub.sessions, bodyLimit: bodyLimit).endpoints,
             PrivacyRoutes(
                 privacy: hub.privacy, lifecycle: hub.lifecycle, people: hub.people, bodyLimit: bodyLimit, sessions: hub.sessions
             ).endpoints,

@@ -1,6 +1,7 @@
 import Foundation
 import HearthCore
 import HearthHub
+import HearthStore
 import HearthTesting
 import Testing
 
@@ -212,6 +213,39 @@ import Testing
         ] {
             let refused = try await workspace.run(arguments)
             #expect(refused.status != 0 && refused.standardError.contains(why), "\(arguments): \(refused.standardError)")
+        }
+    }
+
+    /// The console's apps page registers Home Assistant and shows its files once; the integration's
+    /// grant is listed and revoked there like any app's. A form without the CSRF token registers nothing.
+    @Test func anOwnerRegistersHomeAssistantInTheConsole() async throws {
+        try await withTestHub { hub in
+            let browser = try ConsoleTests.Browser(hub)
+            try await browser.signIn(hub.ownerEmail, hub.ownerPassword)
+            let apps = try await browser.get("/console/apps")
+            #expect(apps.html.contains(#"action="/console/apps/integrations""#), "\(apps.html.prefix(300))")
+            let csrf = try #require(apps.csrf)
+            let forged = try await browser.post("/console/apps/integrations", [("scope", "devices:read")])
+            #expect(forged.status == 403)
+            let refused = try await browser.post("/console/apps/integrations", [("csrf", csrf), ("scope", "ca:admin")])
+            #expect(refused.status == 422 && refused.html.contains("broker scopes only"), "\(refused.status) \(refused.html)")
+            #expect(try await IntegrationService(pki: hub.pki).list(household: hub.householdID).isEmpty)
+
+            let registered = try await browser.post(
+                "/console/apps/integrations", [("csrf", csrf), ("name", "Home Assistant"), ("scope", "devices:read")])
+            #expect(registered.status == 200, "\(registered.html)")
+            #expect(registered.header("Cache-Control").first == "no-store")
+            for shown in ["BEGIN CERTIFICATE", "BEGIN PRIVATE KEY", "devices:read discovery:read", #"id="integration-key""#] {
+                #expect(registered.html.contains(shown), "\(shown) in \(registered.html)")
+            }
+            let listed = try await IntegrationService(pki: hub.pki).list(household: hub.householdID)
+            let grant = try #require(listed.first?.grant)
+            let after = try await browser.get("/console/apps")
+            #expect(after.html.contains(grant.id) && after.html.contains("Home Assistant"), "\(after.html)")
+            // Revoked from the apps page like any grant: the integration is no longer active.
+            let revoke = try await browser.post("/console/apps/grants/\(grant.id)/revoke", [("csrf", csrf), ("confirmed", "yes")])
+            #expect([200, 303].contains(revoke.status), "\(revoke.status) \(revoke.html)")
+            #expect(try await IntegrationService(pki: hub.pki).list(household: hub.householdID).first?.active == false)
         }
     }
 

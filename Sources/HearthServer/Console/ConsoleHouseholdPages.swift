@@ -1,5 +1,6 @@
 import Foundation
 import HearthAudit
+import HearthBroker
 import HearthCore
 import HearthHub
 import HearthStore
@@ -47,6 +48,9 @@ struct ConsoleHouseholdPages: Sendable {
                 }
             },
             Endpoint(.get, "/console/apps") { request, _ in await console.page(request, owner) { try await apps($0) } },
+            Endpoint(.post, "/console/apps/integrations") { request, _ in
+                await console.action(request, owner) { caller, form in try await registerIntegration(request, form, caller) }
+            },
             Endpoint(.post, "/console/apps/:kind/:id/revoke") { request, context in
                 await console.action(request, owner) { caller, form in
                     try await revokeApp(context.parameters.get("kind") ?? "", context.parameters.get("id") ?? "", form, caller)
@@ -239,6 +243,22 @@ struct ConsoleHouseholdPages: Sendable {
             },
         ]
         return renderer.page("apps", title: "Apps", nav: "apps", signedIn: caller, values: values)
+    }
+
+    private func registerIntegration(_ request: Request, _ form: OAuthForm, _ caller: ConsoleCaller) async throws -> Response {
+        let registered = try await hub.integrations.register(
+            .init(name: form["name"].flatMap { $0.isEmpty ? nil : $0 } ?? "Home Assistant",
+                  scope: try ConsoleAdapter.required(form, "scope", "the scopes")),
+            owner: caller.member.id, household: caller.member.householdID, actor: .person(caller.member.id))
+        let integration = registered.integration
+        let values: [String: Any] = [
+            "id": integration.client, "scope": integration.scope,
+            "notAfter": integration.certificate.map { ConsoleRenderer.time($0.notAfter) } ?? "",
+            "broker": request.head.authority.map { String($0.split(separator: ":").first ?? Substring($0)) } ?? "the hub's name",
+            "port": hub.configuration.mqtt.flatMap { $0.port == 0 ? nil : String($0.port) } ?? "the hub's MQTT port (8883 by default)",
+            "ca": registered.rootPEM, "certificate": registered.certificateChainPEM, "key": registered.privateKeyPEM as Any,
+        ]
+        return renderer.page("integration", title: "Home Assistant registered", nav: "apps", signedIn: caller, values: values)
     }
 
     private func revokeApp(_ kind: String, _ id: String, _ form: OAuthForm, _ caller: ConsoleCaller) async throws -> Response {

@@ -19,6 +19,7 @@ struct ConsoleRenderer: Sendable {
             "message": LayoutTemplates.message, "confirm": LayoutTemplates.confirm, "sign-in": LayoutTemplates.signIn,
             "overview": DeviceTemplates.overview, "devices": DeviceTemplates.devices, "device": DeviceTemplates.device,
             "pairing": HouseholdTemplates.pairing, "people": HouseholdTemplates.people, "apps": HouseholdTemplates.apps,
+            "integration": HouseholdTemplates.integration,
             "audit": HouseholdTemplates.audit, "privacy": PrivacyTemplates.privacy, "alerts": DetectionTemplates.alerts,
             "firmware": FirmwareTemplates.firmware,
         ]

@@ -107,6 +107,27 @@ enum HouseholdTemplates {
         </table></div>{{/hasGrants}}
         {{^hasGrants}}<p>No app holds a grant.</p>{{/hasGrants}}
         </section>
+        <section aria-labelledby="integrations"><h2 id="integrations">Home Assistant</h2>
+        <p>Home Assistant connects to the hub's broker with a certificate of its own, which stands for a grant above: revoke the grant, and its connection ends within a second. Its devices appear in it by MQTT discovery (docs/home-assistant.md).</p>
+        <form method="post" action="/console/apps/integrations" id="integration-form">{{> csrf}}
+        <label for="integration-name">Name</label><input id="integration-name" name="name" type="text" maxlength="80" value="Home Assistant">
+        <label for="integration-scope">Scopes</label><input id="integration-scope" name="scope" type="text" maxlength="400" required value="devices:read" aria-describedby="integration-scope-help">
+        <small id="integration-scope-help">Space-separated: devices:read, devices:control:&lt;zone&gt;, telemetry:read:&lt;flow&gt;, alerts:read.</small>
+        <button type="submit">Register Home Assistant</button>
+        </form>
+        </section>
+        {{> footer}}
+        """
+
+    /// A registered integration's certificate, key and the hub's root, shown this once.
+    static let integration = """
+        {{> header}}
+        <p>Give these to Home Assistant (Settings → Devices &amp; services → MQTT → Configure → Advanced options): the broker <code>{{broker}}</code>, port <code>{{port}}</code>, the broker certificate authority, the client certificate and the private key. The key is shown this once and kept nowhere.</p>
+        <p>Integration <code id="integration-id">{{id}}</code>, scopes <code>{{scope}}</code>, certificate valid until {{notAfter}}.</p>
+        <label for="integration-ca">Broker certificate authority (ca.crt)</label><textarea id="integration-ca" readonly rows="8">{{ca}}</textarea>
+        <label for="integration-certificate">Client certificate (client.crt)</label><textarea id="integration-certificate" readonly rows="8">{{certificate}}</textarea>
+        {{#key}}<label for="integration-key">Private key (client.key)</label><textarea id="integration-key" readonly rows="6">{{key}}</textarea>{{/key}}
+        <p><a href="/console/apps">Back to apps</a></p>
         {{> footer}}
         """
 

@@ -54,7 +54,10 @@ package struct HubGatekeeper: BrokerGatekeeper {
 
     private func authenticateDevice(der: [UInt8], _ attempt: ConnectAttempt) async throws -> ConnectVerdict {
         let leaf = try? Certificate(derEncoded: der)
-        if let leaf, attempt.password == nil, let integration = try await authenticateIntegration(leaf, der: der, attempt) {
+        // Only a certificate naming an integration costs the extra read; a device's goes on at once.
+        if let leaf, attempt.password == nil, Self.namesIntegration(leaf),
+           let integration = try await authenticateIntegration(leaf, der: der, attempt)
+        {
             return integration
         }
         guard let leaf, let found = try await devices.lookUp(leaf, der: der) else {
@@ -72,6 +75,14 @@ package struct HubGatekeeper: BrokerGatekeeper {
             household: found.device.householdID, subject: .device(found.policyFacts, presenting: facts),
             sessionKey: "device:\(id)", clientID: id, certificateSerial: facts.serial, tokenID: nil,
             validUntil: found.certificate.notAfter, auditSubject: "device:\(id)", assignedClientID: attempt.clientID.isEmpty))
+    }
+
+    private static func namesIntegration(_ leaf: Certificate) -> Bool {
+        guard let names = try? leaf.extensions.subjectAlternativeNames else { return false }
+        return names.contains { name in
+            if case .uniformResourceIdentifier(let uri) = name { return uri.contains("/integration/") }
+            return false
+        }
     }
 
     /// An integration's certificate (profile `integration`): the app of the live grant of the

@@ -66,6 +66,10 @@ public struct TestRequirement: Sendable, Hashable, CustomStringConvertible {
         "swtpm, tpm2-tools", .executables([SoftwareTPM.executable, "/usr/bin/tpm2_createprimary"]))
     /// GnuTLS's p11tool, a PKCS#11 client nobody here wrote (Debian's gnutls-bin).
     public static let p11tool = TestRequirement("gnutls-bin", .executables(["/usr/bin/p11tool"]))
+    /// A Home Assistant 2024.3.3 virtualenv, made (or reused) by scripts/lib/home-assistant-venv.sh,
+    /// which scripts/test runs: its Python, in `HEARTH_HA_PYTHON`.
+    public static let homeAssistant = TestRequirement(
+        "Home Assistant 2024.3.3", .environmentVariable("HEARTH_HA_PYTHON"))
     /// The PostgreSQL server `scripts/test` starts, by its admin URL.
     public static let postgres = TestRequirement("PostgreSQL", .environmentVariable(TestEngine.postgresAdminURLVariable))
 

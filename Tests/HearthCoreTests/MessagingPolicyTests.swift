@@ -111,6 +111,10 @@ import Testing
         let reader = Self.app(["devices:read"])
         #expect(Self.subscribe(reader, "homeassistant/#") == "insufficient-scope")
         #expect(Self.publish(reader, "homeassistant/status") == "insufficient-scope")
+        // Discovery describes every device: not for a person who may use only some.
+        let limited = PolicySubject.app(AppFacts(
+            person: PersonID(), household: Self.household, scopes: ["discovery:read"], reachableDevices: [lamp.id]))
+        #expect(Self.subscribe(limited, "homeassistant/#") == "device-not-granted")
         // A device never writes there.
         #expect(Self.publish(Self.asDevice(lamp), "homeassistant/light/\(lamp.id)/light/config") == "not-permitted")
         #expect(Self.publish(Self.asDevice(lamp), "homeassistant/status") == "not-permitted")

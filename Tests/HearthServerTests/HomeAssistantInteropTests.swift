@@ -1,5 +1,7 @@
 import Foundation
 import HearthCore
+import HearthDevice
+import HearthPairing
 import HearthHub
 import HearthTesting
 import Testing
@@ -37,9 +39,20 @@ import Testing
 
     @Test func homeAssistantSeesCommandsAndLosesAHouseholdAsTheOwnerSays() async throws {
         try await MessagingFixture.with { f in
-            let plug = try await f.device("Plug")
-            try await PrivacyRightsTests.declare(f, plug, PrivacyEnforcementTests.flows)
             let owner = PKITools.bearer(f.owner)
+            // A virtual device paired in Hearth (secret mode: an owner expects it by its setup secret).
+            let secret = SetupSecret.generate()
+            let expected = try await f.hub.client.json(
+                "POST", "/v1/pairing/expected", ["secret": secret.text, "zone": "default", "name": "Plug"], headers: owner)
+            #expect(expected.status == 201, "\(expected.text)")
+            let state = f.folder.appendingPathComponent("plug-state")
+            let pairing = try await PairingEndToEndTests.pair(f.hub, mode: "secret", state: state, secret: secret)
+            #expect(try await pairing.waitForExit() == 0, "pair: \(pairing.standardError)")
+            let plug = MQTTDevice(
+                name: "Plug", id: try #require(PairingEndToEndTests.line("device:", in: pairing.standardOutput), "\(pairing.standardOutput)"),
+                serial: "", chain: state.appendingPathComponent(DeviceStateFolder.chainName).path,
+                key: state.appendingPathComponent(FileKeyStore.currentName).path)
+            try await PrivacyRightsTests.declare(f, plug, PrivacyEnforcementTests.flows)
             let presence = ["scope": "device:\(plug.id)", "flow": "presence", "recipient": "apps"]
             let consented = try await f.hub.client.json(
                 "POST", "/v1/privacy/consents", presence.merging(["purpose": "Home Assistant shows who is home"]) { a, _ in a },

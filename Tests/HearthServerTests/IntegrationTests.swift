@@ -15,6 +15,8 @@ import Testing
     struct Files {
         let id: String
         let grant: String
+        /// The certificate's serial (lowercase hex).
+        let serial: String
         let certificate: String
         let key: String
         let root: String
@@ -35,7 +37,8 @@ import Testing
             return path
         }
         return Files(
-            id: id, grant: try #require(integration["grant"] as? String), certificate: try write("certificate_pem", "client.crt"),
+            id: id, grant: try #require(integration["grant"] as? String), serial: try #require(integration["certificate"] as? String),
+            certificate: try write("certificate_pem", "client.crt"),
             key: try write("private_key_pem", "client.key"), root: try write("ca_pem", "ca.crt"))
     }
 
@@ -118,8 +121,9 @@ import Testing
             config["subscribe"] = "homeassistant/#"
             let session = try Paho.wait(config, folder: f.folder, name: "ha")
             try await session.connected()
-            let revokedAt = Date().timeIntervalSince1970
+            // Timed from the answer, as every cut-off test here: the revocation has committed then.
             let revoked = try await f.hub.client.request("DELETE", "/v1/oauth/grants/\(files.grant)", headers: PKITools.bearer(f.owner))
+            let revokedAt = Date().timeIntervalSince1970
             #expect(revoked.status == 204, "\(revoked.text)")
             let cut = try #require(try await session.cutOff(), "the integration was not cut off")
             print("integration cut off \(String(format: "%.3f", cut.time - revokedAt)) s after its grant's revocation (\(engine)): \(cut)")
@@ -137,6 +141,19 @@ import Testing
             #expect(refused.status != 0 && refused.connack == nil, "\(refused.output)")
             let twice = try await f.hub.client.request("DELETE", "/v1/integrations/\(second.id)", headers: PKITools.bearer(f.owner))
             #expect(twice.status == 409, "\(twice.text)")
+
+            // A third, whose certificate alone is revoked: cut off as fast.
+            let third = try await Self.register(f, scope: "devices:read")
+            config["clients"] = ["ha": third.paho]
+            let thirdSession = try Paho.wait(config, folder: f.folder, name: "ha-third")
+            try await thirdSession.connected()
+            let certificate = try await f.hub.client.json(
+                "POST", "/v1/pki/certificates/\(third.serial)/revoke", ["reason": "key-compromise"], headers: PKITools.bearer(f.owner))
+            let certificateRevokedAt = Date().timeIntervalSince1970
+            #expect(certificate.status == 200, "\(certificate.text)")
+            let thirdCut = try #require(try await thirdSession.cutOff(), "the integration was not cut off")
+            print("integration cut off \(String(format: "%.3f", thirdCut.time - certificateRevokedAt)) s after its certificate's revocation (\(engine))")
+            #expect(thirdCut.time - certificateRevokedAt < 1.0, "\(thirdCut)")
         }
     }
 

@@ -130,6 +130,10 @@ public enum MessagingPolicy {
             return .allow("an owner's app reading the household's alerts")
         }
         if app.scopes.contains("discovery:read"), filter.isCovered(by: discoveryFilter) {
+            // The configurations describe every device of the household.
+            guard app.reachableDevices == nil else {
+                return .deny("device-not-granted", "discovery describes every device of the household; this person may use only some")
+            }
             return .allow("an integration reading the hub's discovery configurations")
         }
         if let reachable = app.reachableDevices {

@@ -99,6 +99,7 @@ public struct HubServices: Sendable {
         oauth = AuthorizationServer(
             store: store, keyring: keyring, issuer: issuer, signIn: signIn, throttle: throttle(.token),
             deviceRequests: RequestRateLimiter(clock: store.clock, burst: 10, perMinute: 10),
+            nonces: DPoPNonces(key: pki.sealer.derivedKeys(purpose: "dpop nonces")[0]),
             bodyLimit: configuration.maxBodyBytes, lifetimes: .init(),
             tokenCommits: GroupCommit(store: store) { batch, db in try await TokenRecords.commit(batch, in: db) }, signals: signals,
             tokenGate: assembly.shedding.tokens)

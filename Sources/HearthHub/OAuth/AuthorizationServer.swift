@@ -18,8 +18,10 @@ package struct AuthorizationServer: Sendable {
     /// Device authorization requests per source: each one is stored until it expires.
     package let deviceRequests: RequestRateLimiter
     package let dpop = DPoPVerifier()
+    /// Proofs this process saw, refused at once when replayed here; every proof is also recorded in
+    /// the store, which refuses one replayed on another node (``refuseReplay(_:now:)``).
     package let dpopReplay = DPoPReplayCache()
-    package let nonces = DPoPNonces()
+    package let nonces: DPoPNonces
     package let bodyLimit: Int
     package let lifetimes: Lifetimes
     /// Token records and their audit entries, committed together with other requests' (group commit).

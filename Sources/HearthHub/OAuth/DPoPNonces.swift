@@ -3,11 +3,14 @@ import Foundation
 import HearthCore
 
 /// Server-provided DPoP nonces (RFC 9449 §8): an HMAC of the current five-minute window under a
-/// per-process key, so nothing is stored; the current and the previous window's nonce are
+/// key derived from the hub's KEK, so nothing is stored and every node of one hub (they share the
+/// KEK) accepts the nonces the others hand out; the current and the previous window's nonce are
 /// accepted, so a nonce handed out just before a boundary still works.
 package struct DPoPNonces: Sendable {
-    private let key = SymmetricKey(size: .bits256)
+    private let key: SymmetricKey
     package static let window: TimeInterval = 300
+
+    package init(key: SymmetricKey) { self.key = key }
 
     package func current(at now: Date) -> String { nonce(for: Int64(now.timeIntervalSince1970 / Self.window)) }
 

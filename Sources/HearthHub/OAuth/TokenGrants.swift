@@ -81,12 +81,15 @@ extension AuthorizationServer {
         return verified
     }
 
-    /// A proof counts once: its `jti` is remembered until its `iat` window has closed.
+    /// A proof counts once: its `jti` is remembered until its `iat` window has closed — in this
+    /// process (a replay here is refused without a write) and in the store, so a proof used on
+    /// one node is refused on every other.
     package func refuseReplay(_ verified: VerifiedProof, now: Date) async throws {
         let until = Date(timeIntervalSince1970: TimeInterval(verified.iat)).addingTimeInterval(120)
-        guard await dpopReplay.firstUse(jti: verified.jti, jkt: verified.jkt, until: until, now: now) else {
-            throw OAuthError(.invalidDPoPProof, "this DPoP proof was used before")
-        }
+        let used = OAuthError(.invalidDPoPProof, "this DPoP proof was used before")
+        guard await dpopReplay.firstUse(jti: verified.jti, jkt: verified.jkt, until: until, now: now) else { throw used }
+        guard try await store.write({ db in try await db.oauthGrants.useDPoPProof(jkt: verified.jkt, jti: verified.jti, until: until) })
+        else { throw used }
     }
 
     /// The proof a grant needs when a token or code is bound to a DPoP key.

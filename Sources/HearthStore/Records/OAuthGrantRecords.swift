@@ -323,8 +323,21 @@ public struct OAuthGrantRecords: Sendable {
         return used
     }
 
-    /// Deletes access tokens expired before `time` and refresh tokens of grants that ended.
+    /// Records a DPoP proof (its key's thumbprint and `jti`) until it can no longer be accepted;
+    /// false when any node recorded it before (a replay).
+    public func useDPoPProof(jkt: String, jti: String, until: Date) async throws -> Bool {
+        // ON CONFLICT rather than catching the violation: on PostgreSQL a failed statement
+        // would abort the whole transaction.
+        try await !db.query(
+            "INSERT INTO dpop_used_proofs (jkt, jti, expires_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING RETURNING jti",
+            jkt, jti, until.unixMilliseconds
+        ).isEmpty
+    }
+
+    /// Deletes access tokens expired before `time`, refresh tokens of grants that ended and DPoP
+    /// proofs past their window.
     public func sweep(before time: Date) async throws {
+        try await db.execute("DELETE FROM dpop_used_proofs WHERE expires_at <= ?", time.unixMilliseconds)
         try await db.execute("DELETE FROM oauth_access_tokens WHERE expires_at <= ?", time.unixMilliseconds)
         try await db.execute(
             "DELETE FROM oauth_refresh_tokens WHERE grant_id IN (SELECT id FROM oauth_grants WHERE expires_at <= ?)",

@@ -1,6 +1,6 @@
 /// Every migration this binary knows, in order. The highest version is the schema it expects.
 public enum Schema {
-    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8, version9, version10, version11, version12, version13, version14, version15, version16, version17, version18, version19, version20, version21, version22, version23, version24, version25, version26]
+    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8, version9, version10, version11, version12, version13, version14, version15, version16, version17, version18, version19, version20, version21, version22, version23, version24, version25, version26, version27]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }
 
@@ -1059,6 +1059,24 @@ public enum Schema {
             "CREATE INDEX certificates_uri ON certificates (uri)",
             "CREATE INDEX certificates_device_newest ON certificates (device_id, issued_audit_seq)",
             "CREATE INDEX certificates_revoked_seq ON certificates (revoked_audit_seq)",
+        ]
+    )
+
+    /// DPoP proofs shared by every node (docs/oauth.md): a proof used on one node is refused
+    /// on the others.
+    static let version27 = Migration(
+        version: 27,
+        name: "shared DPoP replay protection",
+        statements: [
+            """
+            CREATE TABLE dpop_used_proofs (
+                jkt TEXT NOT NULL,
+                jti TEXT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                PRIMARY KEY (jkt, jti)
+            )
+            """,
+            "CREATE INDEX dpop_used_proofs_expiry ON dpop_used_proofs (expires_at)",
         ]
     )
 }

@@ -123,7 +123,7 @@ private func runTestHub<Result: Sendable>(
 /// the same SQLite file — the same key-encryption key, configuration and clock, HTTPS on a port of
 /// its own. Stopped when `body` returns; the database stays `hub`'s.
 public func withTestHubNode<Result: Sendable>(
-    joining hub: TestHub, _ body: (TestHub) async throws -> Result
+    joining hub: TestHub, configure: (inout HubConfiguration) -> Void = { _ in }, _ body: (TestHub) async throws -> Result
 ) async throws -> Result {
     let logs = LogCapture()
     let logger = logs.logger()
@@ -132,6 +132,7 @@ public func withTestHubNode<Result: Sendable>(
     defer { try? FileManager.default.removeItem(at: folder) }
     var configuration = hub.configuration
     configuration.auditCheckpointFile = folder.appendingPathComponent(AuditCheckpointFile.fileName).path
+    configure(&configuration)
     return try await Store.withRunning(
         try await hub.database.makeEngine(logger: logger), clock: hub.clock, logger: logger
     ) { store in

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HearthHub
 import HearthTesting
 import Testing
 
@@ -11,7 +12,8 @@ import Testing
     func aProofUsedOnOneNodeIsRefusedOnTheOtherAndNoncesCross(engine: TestEngine) async throws {
         try await TestRequirement.check(engine.requirements)
         try await OAuthBadInputTests.withFixture(engine: engine) { first in
-            try await withTestHubNode(joining: first.hub) { node in
+            // Behind a load balancer both nodes are one issuer, as `--oauth-issuer` makes them.
+            try await withTestHubNode(joining: first.hub, configure: { $0.oauthIssuer = first.issuer }) { node in
                 let second = OAuthBadInputTests.Fixture(hub: node, owner: first.owner, issuer: first.issuer, app: first.app)
                 let key = P256.Signing.PrivateKey()
                 let token = try await first.dpopToken(key)

@@ -218,6 +218,19 @@ import Testing
         #expect(!text.standardOutput.contains("TLS Web Server Authentication"), "\(text.standardOutput)")
         let listed = try await workspace.hearth(["integrations", "list"])
         #expect(listed.contains("\(id)  active  devices:control:lighting devices:read discovery:read"), "\(listed)")
+        // Renewed: a new key and certificate (longer here), the grant lasting as long; the old one stays valid.
+        let first = try String(contentsOfFile: out + "/client.crt", encoding: .utf8)
+        let oldKey = try String(contentsOfFile: out + "/client.key", encoding: .utf8)
+        let renewed = try await workspace.hearth(["integrations", "renew", id, "--days", "120", "--out", out])
+        #expect(renewed.contains("renewed \(id) until"), "\(renewed)")
+        #expect(try String(contentsOfFile: out + "/client.crt", encoding: .utf8) != first)
+        #expect(try String(contentsOfFile: out + "/client.key", encoding: .utf8) != oldKey)
+        let json = try await workspace.hearth(["integrations", "list", "--json"])
+        let integration = try #require(
+            ((try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])?["integrations"] as? [[String: Any]])?.first)
+        let notAfter = try #require(integration["not_after"] as? String)
+        let days = try #require(ISO8601DateFormatter().date(from: notAfter)).timeIntervalSinceNow / 86_400
+        #expect((119...121).contains(days), "\(json)")
         #expect(try await workspace.hearth(["integrations", "revoke", id]).contains("revoked \(id)"))
         #expect(try await workspace.hearth(["integrations", "list"]).contains("\(id)  revoked"))
         let certificates = try await workspace.hearth(["ca", "list"])
@@ -227,6 +240,7 @@ import Testing
             (["integrations", "add", "home-assistant", "--scope", "ca:admin", "--out", out], "broker scopes only"),
             (["integrations", "add", "home-assistant", "--scope", "devices:read", "--owner", "bob@example.org", "--out", out], "no owner"),
             (["integrations", "revoke", id], "revoked already"),
+            (["integrations", "renew", id, "--out", out], "register it again"),
         ] {
             let refused = try await workspace.run(arguments)
             #expect(refused.status != 0 && refused.standardError.contains(why), "\(arguments): \(refused.standardError)")

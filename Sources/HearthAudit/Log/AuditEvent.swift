@@ -115,6 +115,8 @@ extension AuditAction {
     public static let oauthGrantRevoked: AuditAction = "oauth.grant_revoked"
     /// An owner registered an integration (Home Assistant): its client, grant and certificate.
     public static let integrationRegistered: AuditAction = "integration.registered"
+    /// A new certificate for a live integration; its grant extended to the certificate's end.
+    public static let integrationRenewed: AuditAction = "integration.renewed"
     /// A signal: a used refresh token or authorization code presented again (a stolen token in play).
     public static let oauthReplayDetected: AuditAction = "oauth.replay_detected"
     public static let secondFactorEnrolled: AuditAction = "person.second_factor_enrolled"

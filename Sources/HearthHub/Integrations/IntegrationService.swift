@@ -99,6 +99,43 @@ public struct IntegrationService: Sendable {
             certificateChainPEM: issued.chainPEM, privateKeyPEM: privateKeyPEM, rootPEM: pki.authorities.rootPEM)
     }
 
+    /// A new certificate for a live integration (a new key: the hub's, or the CSR's), before the
+    /// old one ends: its grant is extended to the new certificate's end. The old certificate stays
+    /// valid until its own end, so Home Assistant keeps its session while its files are replaced;
+    /// revoke it (`hearth ca revoke`) to end it sooner.
+    public func renew(
+        _ client: String, csrPEM: String? = nil, lifetimeDays: Int? = nil, household: HouseholdID, actor: AuditActor
+    ) async throws -> Registered {
+        let days = lifetimeDays ?? 90
+        guard (1...365).contains(days) else { throw HearthError(.invalidInput, "the lifetime is 1 to 365 days") }
+        let (request, privateKeyPEM) = try Self.request(csrPEM)
+        let order = try CertificateOrder(
+            request: request, profile: .integration, household: household, subject: .integration(client: client),
+            lifetime: .seconds(days * 86_400), origin: .admin)
+        let namespace = IdentityNamespace(trustDomain: pki.trustDomain, householdID: household)
+        let pki = self.pki
+        let (issued, grant, name) = try await pki.store.write { db -> (IssuedCertificate, OAuthGrantRecord, String) in
+            let now = db.clock.now
+            guard let record = try await db.oauthClients.find(client), record.householdID == household,
+                  record.tlsSANURI == namespace.integrationURI(client: client)
+            else { throw HearthError(.notFound, "no integration \(client) in this household") }
+            guard let grant = try await IntegrationGrants.live(client: client, household: household, at: now, in: db) else {
+                throw HearthError(.conflict, "the integration was revoked or its grant has ended: register it again")
+            }
+            let issued = try await RecordedIssuance.issue(
+                order, in: db, authorities: pki.authorities, trustDomain: pki.trustDomain, actor: actor, now: now)
+            _ = try await db.oauthGrants.extend(grant.id, until: issued.record.notAfter)
+            try await db.audit.append(AuditEvent(
+                .integrationRenewed, actor: actor, subject: "client:\(client)", household: household,
+                reason: "a new certificate for \(record.name)",
+                details: ["grant": grant.id, "certificate": issued.record.serial, "not_after": RFC3339.format(issued.record.notAfter)]))
+            return (issued, try await db.oauthGrants.find(grant.id) ?? grant, record.name)
+        }
+        return Registered(
+            integration: Integration(client: client, name: name, grant: grant, certificate: issued.record, revoked: false),
+            certificateChainPEM: issued.chainPEM, privateKeyPEM: privateKeyPEM, rootPEM: pki.authorities.rootPEM)
+    }
+
     /// The owner an administrator names by email, or the household's only owner.
     public func owner(email: String?, household: HouseholdID) async throws -> PersonID {
         let owners = try await pki.store.read { db in try await db.memberships.members(of: household) }.filter { $0.role == .owner }

@@ -6725,6 +6725,74 @@ enum OpenAPIDocument {
      }
     ]
    }
+  },
+  "/v1/integrations/{id}/renew": {
+   "post": {
+    "operationId": "renewIntegration",
+    "summary": "A new certificate for a live integration; its grant extended to the certificate's end",
+    "parameters": [
+     {
+      "name": "id",
+      "in": "path",
+      "required": true,
+      "description": "",
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/IntegrationRenewal"
+       }
+      }
+     }
+    },
+    "responses": {
+     "201": {
+      "description": "Renewed; the private key (when the hub made it) is shown this once",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/RegisteredIntegration"
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/BadRequest"
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "404": {
+      "$ref": "#/components/responses/NotFound"
+     },
+     "409": {
+      "$ref": "#/components/responses/Conflict"
+     },
+     "413": {
+      "$ref": "#/components/responses/TooLarge"
+     },
+     "415": {
+      "$ref": "#/components/responses/UnsupportedMediaType"
+     },
+     "422": {
+      "$ref": "#/components/responses/Unprocessable"
+     }
+    },
+    "security": [
+     {
+      "bearer": []
+     }
+    ]
+   }
   }
  },
  "components": {
@@ -9793,6 +9861,17 @@ enum OpenAPIDocument {
      "ca_pem"
     ],
     "additionalProperties": false
+   },
+   "IntegrationRenewal": {
+    "type": "object",
+    "properties": {
+     "csr_pem": {
+      "type": "string"
+     },
+     "lifetime_days": {
+      "type": "integer"
+     }
+    }
    }
   },
   "responses": {

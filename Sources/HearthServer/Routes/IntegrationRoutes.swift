@@ -24,6 +24,16 @@ struct IntegrationRoutes: Sendable {
         }
     }
 
+    struct RenewalBody: Decodable {
+        let csrPEM: String?
+        let lifetimeDays: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case csrPEM = "csr_pem"
+            case lifetimeDays = "lifetime_days"
+        }
+    }
+
     /// A registration's answer: the integration, its certificate and root, and the key when the
     /// hub made it (shown this once).
     struct RegisteredView: Encodable {
@@ -62,6 +72,14 @@ struct IntegrationRoutes: Sendable {
                 let person = try await sessions.owner(context.call(request), toDo: "list integrations", scope: "clients:manage")
                 let list = try await integrations.list(household: person.householdID)
                 return try JSONBody.response(["integrations": list.map(IntegrationViews.View.init)])
+            },
+            Endpoint(.post, "/v1/integrations/:id/renew") { request, context in
+                let person = try await sessions.owner(context.call(request), toDo: "renew integrations", scope: "clients:manage")
+                let body = try await JSONBody.decode(RenewalBody.self, from: request, limit: bodyLimit)
+                let renewed = try await integrations.renew(
+                    context.parameters.get("id") ?? "", csrPEM: body.csrPEM, lifetimeDays: body.lifetimeDays,
+                    household: person.householdID, actor: .person(person.id))
+                return try JSONBody.response(RegisteredView(registered: renewed), status: .created)
             },
             Endpoint(.delete, "/v1/integrations/:id") { request, context in
                 let person = try await sessions.owner(context.call(request), toDo: "revoke integrations", scope: "clients:manage")

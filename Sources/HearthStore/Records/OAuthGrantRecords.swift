@@ -113,6 +113,14 @@ public struct OAuthGrantRecords: Sendable {
         ).map(OAuthGrantRecord.init)
     }
 
+    /// Moves a live grant's end to `time` when that is later; false when the grant is not live.
+    public func extend(_ id: String, until time: Date) async throws -> Bool {
+        try await !db.query(
+            "UPDATE oauth_grants SET expires_at = CASE WHEN expires_at < ? THEN ? ELSE expires_at END WHERE id = ? AND revoked_at IS NULL RETURNING id",
+            time.unixMilliseconds, time.unixMilliseconds, id
+        ).isEmpty
+    }
+
     public func touch(_ id: String, at time: Date) async throws {
         try await db.execute("UPDATE oauth_grants SET last_used_at = ? WHERE id = ?", time.unixMilliseconds, id)
     }

@@ -10,7 +10,7 @@ import HearthStore
 struct Integrations: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Register Home Assistant with a client certificate; list and revoke integrations.",
-        subcommands: [Add.self, List.self, Revoke.self])
+        subcommands: [Add.self, Renew.self, List.self, Revoke.self])
 
     enum Kind: String, ExpressibleByArgument, CaseIterable {
         case homeAssistant = "home-assistant"
@@ -57,15 +57,50 @@ struct Integrations: AsyncParsableCommand {
                     owner: try await service.owner(email: owner, household: household), household: household,
                     actor: Clients.actor)
             }
-            let folder = URL(fileURLWithPath: out, isDirectory: true)
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            try AtomicFile.write(Array(registered.certificateChainPEM.utf8), to: folder.appendingPathComponent("client.crt"), mode: 0o644)
-            if let key = registered.privateKeyPEM {
-                try AtomicFile.write(Array(key.utf8), to: folder.appendingPathComponent("client.key"), mode: 0o600)
-            }
-            try AtomicFile.write(Array(registered.rootPEM.utf8), to: folder.appendingPathComponent("ca.crt"), mode: 0o644)
+            try Integrations.write(registered, to: out)
             Output.print(registered.integration.client)
         }
+    }
+
+    struct Renew: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Issue a live integration a new certificate (and key) before its certificate ends; its grant lasts as long.",
+            discussion: "Writes the same files as add. The old certificate stays valid until its end; revoke it with `hearth ca revoke --serial` to end it sooner.")
+
+        @Argument(help: "The integration's id.")
+        var integration: String
+
+        @Option(name: .long, help: "A PKCS#10 CSR for a key the integration made itself (default: the hub makes one).")
+        var csr: String?
+
+        @Option(name: .long, help: "The new certificate's lifetime in days, 1–365.")
+        var days = 90
+
+        @Option(name: .long, help: "The folder to write the certificate, key and root into.")
+        var out: String
+
+        @OptionGroup var common: CA.Common
+
+        func run() async throws {
+            let csrPEM = try csr.map { try String(contentsOfFile: $0, encoding: .utf8) }
+            let renewed = try await common.withPKI { pki, household in
+                try await IntegrationService(pki: pki).renew(
+                    integration, csrPEM: csrPEM, lifetimeDays: days, household: household, actor: Clients.actor)
+            }
+            try Integrations.write(renewed, to: out)
+            Output.print(renewed.integration.certificate.map { "renewed \(integration) until \(RFC3339.format($0.notAfter))" } ?? "renewed \(integration)")
+        }
+    }
+
+    /// client.crt (the certificate and its CA), client.key (0600, when the hub made it) and ca.crt.
+    static func write(_ registered: IntegrationService.Registered, to out: String) throws {
+        let folder = URL(fileURLWithPath: out, isDirectory: true)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try AtomicFile.write(Array(registered.certificateChainPEM.utf8), to: folder.appendingPathComponent("client.crt"), mode: 0o644)
+        if let key = registered.privateKeyPEM {
+            try AtomicFile.write(Array(key.utf8), to: folder.appendingPathComponent("client.key"), mode: 0o600)
+        }
+        try AtomicFile.write(Array(registered.rootPEM.utf8), to: folder.appendingPathComponent("ca.crt"), mode: 0o644)
     }
 
     struct List: AsyncParsableCommand {

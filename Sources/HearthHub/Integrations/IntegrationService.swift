@@ -162,7 +162,7 @@ public struct IntegrationService: Sendable {
             var integrations: [Integration] = []
             for client in clients {
                 let certificate = try await db.pki.certificates(uri: namespace.integrationURI(client: client.id))
-                    .max { $0.notBefore < $1.notBefore }
+                    .max { $0.issuedAuditSeq < $1.issuedAuditSeq }
                 integrations.append(Integration(
                     client: client.id, name: client.name, grant: grants.first { $0.clientID == client.id },
                     certificate: certificate, revoked: client.revokedAt != nil))

@@ -55,6 +55,22 @@ final class SQLiteDatabase: Sendable {
         }
     }
 
+    /// `BEGIN IMMEDIATE` without SQLite's busy wait: false at once while another connection holds
+    /// the write lock, so the caller waits without holding a thread (``SQLiteEngine``).
+    func beginImmediateIfFree() throws -> Bool {
+        try state.withLock { state in
+            guard let handle = state.handle else {
+                throw HearthError(.storageUnavailable, "the SQLite database \(path) is closed")
+            }
+            sqlite_nio_sqlite3_busy_timeout(handle, 0)
+            defer { sqlite_nio_sqlite3_busy_timeout(handle, Int32(SQLiteEngine.busyTimeoutMilliseconds)) }
+            let status = sqlite_nio_sqlite3_exec(handle, "BEGIN IMMEDIATE", nil, nil, nil)
+            if status == SQLITE_OK { return true }
+            if status & 0xFF == SQLITE_BUSY { return false }
+            throw Self.failure(status, handle)
+        }
+    }
+
     /// Finalizes every statement and closes; the last connection to the file checkpoints the WAL.
     func close() {
         state.withLock { state in

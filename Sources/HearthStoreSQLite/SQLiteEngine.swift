@@ -44,7 +44,8 @@ public final class SQLiteEngine: DatabaseEngine {
     /// How long a statement waits for another process's lock before failing with "busy". Long
     /// enough for a busy process's transaction to finish: the holder's task may wait for a
     /// thread between its statements (5 s was exceeded by a second hub node on a loaded 2-core
-    /// machine); a waiting `BEGIN IMMEDIATE` holds a blocking-work thread, not a task thread.
+    /// machine). A write transaction's `BEGIN IMMEDIATE` waits as long, but asleep, not in
+    /// SQLite's busy wait on a blocking-work thread (``joinGroup(_:)``).
     public static let busyTimeoutMilliseconds = 15_000
     /// Compiled statements kept per connection; more distinct texts than this (batched inserts
     /// vary in their row count) empty the cache, which then fills again.
@@ -163,8 +164,20 @@ public final class SQLiteEngine: DatabaseEngine {
     private func joinGroup(_ writer: SQLiteDatabase) async throws -> CommitGroup {
         if let open = openGroup.withLock({ $0?.group }) { return open }
         // IMMEDIATE takes the write lock now, so a concurrent writer in another process makes
-        // us wait (busy timeout) at BEGIN instead of failing at the first write.
-        try await NIOThreadPool.singleton.runIfActive { _ = try writer.query("BEGIN IMMEDIATE", []) }
+        // us wait at BEGIN instead of failing at the first write. The wait is this task's, not a
+        // blocking-work thread's: SQLite's own busy wait would hold one of the few shared threads
+        // for as long as the other process keeps the lock — and if that process is a second node
+        // in this one (tests), its COMMIT could not get a thread to finish, and both would stall
+        // for the whole busy timeout.
+        let deadline = ContinuousClock.now + .milliseconds(Self.busyTimeoutMilliseconds)
+        var pause = Duration.milliseconds(1)
+        while !(try await NIOThreadPool.singleton.runIfActive { try writer.beginImmediateIfFree() }) {
+            guard ContinuousClock.now < deadline else {
+                throw HearthError(.storageUnavailable, "SQLite: another process kept the database locked for \(Self.busyTimeoutMilliseconds / 1000) s")
+            }
+            try await Task.sleep(for: pause)
+            pause = min(pause * 2, .milliseconds(20))
+        }
         let group = CommitGroup()
         openGroup.withLock { $0 = (group, 0) }
         return group

@@ -60,13 +60,9 @@ public struct IntegrationService: Sendable {
             throw HearthError(.invalidInput, "the name is 1 to 80 characters on one line")
         }
         let scopes = try Self.scopes(registration.scope)
-        let days = registration.lifetimeDays ?? 90
-        guard (1...365).contains(days) else { throw HearthError(.invalidInput, "the lifetime is 1 to 365 days") }
-        let (request, privateKeyPEM) = try Self.request(registration.csrPEM)
         let clientID = Identifier<OAuthClientRecord>().rawValue
-        let order = try CertificateOrder(
-            request: request, profile: .integration, household: household, subject: .integration(client: clientID),
-            lifetime: .seconds(days * 86_400), origin: .admin)
+        let (order, privateKeyPEM) = try Self.order(
+            client: clientID, csrPEM: registration.csrPEM, lifetimeDays: registration.lifetimeDays, household: household)
         let namespace = IdentityNamespace(trustDomain: pki.trustDomain, householdID: household)
         let (pki, scopeText) = (self.pki, scopes.joined(separator: " "))
         let (issued, grant) = try await pki.store.write { db -> (IssuedCertificate, OAuthGrantRecord) in
@@ -106,12 +102,7 @@ public struct IntegrationService: Sendable {
     public func renew(
         _ client: String, csrPEM: String? = nil, lifetimeDays: Int? = nil, household: HouseholdID, actor: AuditActor
     ) async throws -> Registered {
-        let days = lifetimeDays ?? 90
-        guard (1...365).contains(days) else { throw HearthError(.invalidInput, "the lifetime is 1 to 365 days") }
-        let (request, privateKeyPEM) = try Self.request(csrPEM)
-        let order = try CertificateOrder(
-            request: request, profile: .integration, household: household, subject: .integration(client: client),
-            lifetime: .seconds(days * 86_400), origin: .admin)
+        let (order, privateKeyPEM) = try Self.order(client: client, csrPEM: csrPEM, lifetimeDays: lifetimeDays, household: household)
         let namespace = IdentityNamespace(trustDomain: pki.trustDomain, householdID: household)
         let pki = self.pki
         let (issued, grant, name) = try await pki.store.write { db -> (IssuedCertificate, OAuthGrantRecord, String) in
@@ -199,6 +190,18 @@ public struct IntegrationService: Sendable {
                 "an integration holds broker scopes only: devices:read, telemetry:read:<flow>, devices:control:<zone>, alerts:read")
         }
         return scopes.sorted()
+    }
+
+    /// The certificate an integration's client is issued: 1–365 days (90 by default), for the
+    /// CSR's key or one made here (returned as PEM).
+    static func order(client: String, csrPEM: String?, lifetimeDays: Int?, household: HouseholdID) throws -> (CertificateOrder, String?) {
+        let days = lifetimeDays ?? 90
+        guard (1...365).contains(days) else { throw HearthError(.invalidInput, "the lifetime is 1 to 365 days") }
+        let (request, privateKeyPEM) = try Self.request(csrPEM)
+        let order = try CertificateOrder(
+            request: request, profile: .integration, household: household, subject: .integration(client: client),
+            lifetime: .seconds(days * 86_400), origin: .admin)
+        return (order, privateKeyPEM)
     }
 
     /// The CSR given, or one for a key made here (returned as PEM).

@@ -37,27 +37,20 @@ struct Integrations: AsyncParsableCommand {
         @Option(name: .long, help: "The owner granting it, by email (default: the household's only owner).")
         var owner: String?
 
-        @Option(name: .long, help: "A PKCS#10 CSR for a key the integration made itself (default: the hub makes one).")
-        var csr: String?
-
-        @Option(name: .long, help: "The certificate's lifetime in days, 1–365.")
-        var days = 90
-
-        @Option(name: .long, help: "The folder to write the certificate, key and root into.")
-        var out: String
+        @OptionGroup var certificate: CertificateFiles
 
         @OptionGroup var common: CA.Common
 
         func run() async throws {
-            let csrPEM = try csr.map { try String(contentsOfFile: $0, encoding: .utf8) }
+            let csrPEM = try certificate.csrPEM()
             let registered = try await common.withPKI { pki, household in
                 let service = IntegrationService(pki: pki)
                 return try await service.register(
-                    .init(name: name, scope: scope, csrPEM: csrPEM, lifetimeDays: days),
+                    .init(name: name, scope: scope, csrPEM: csrPEM, lifetimeDays: certificate.days),
                     owner: try await service.owner(email: owner, household: household), household: household,
                     actor: Clients.actor)
             }
-            try Integrations.write(registered, to: out)
+            try certificate.write(registered)
             Output.print(registered.integration.client)
         }
     }
@@ -70,37 +63,45 @@ struct Integrations: AsyncParsableCommand {
         @Argument(help: "The integration's id.")
         var integration: String
 
+        @OptionGroup var certificate: CertificateFiles
+
+        @OptionGroup var common: CA.Common
+
+        func run() async throws {
+            let csrPEM = try certificate.csrPEM()
+            let renewed = try await common.withPKI { pki, household in
+                try await IntegrationService(pki: pki).renew(
+                    integration, csrPEM: csrPEM, lifetimeDays: certificate.days, household: household, actor: Clients.actor)
+            }
+            try certificate.write(renewed)
+            Output.print(renewed.integration.certificate.map { "renewed \(integration) until \(RFC3339.format($0.notAfter))" } ?? "renewed \(integration)")
+        }
+    }
+
+    /// The certificate an integration is given: from a CSR or a key the hub makes, for how long,
+    /// and the folder its files go to.
+    struct CertificateFiles: ParsableArguments {
         @Option(name: .long, help: "A PKCS#10 CSR for a key the integration made itself (default: the hub makes one).")
         var csr: String?
 
-        @Option(name: .long, help: "The new certificate's lifetime in days, 1–365.")
+        @Option(name: .long, help: "The certificate's lifetime in days, 1–365.")
         var days = 90
 
         @Option(name: .long, help: "The folder to write the certificate, key and root into.")
         var out: String
 
-        @OptionGroup var common: CA.Common
+        func csrPEM() throws -> String? { try csr.map { try String(contentsOfFile: $0, encoding: .utf8) } }
 
-        func run() async throws {
-            let csrPEM = try csr.map { try String(contentsOfFile: $0, encoding: .utf8) }
-            let renewed = try await common.withPKI { pki, household in
-                try await IntegrationService(pki: pki).renew(
-                    integration, csrPEM: csrPEM, lifetimeDays: days, household: household, actor: Clients.actor)
+        /// client.crt (the certificate and its CA), client.key (0600, when the hub made it) and ca.crt.
+        func write(_ registered: IntegrationService.Registered) throws {
+            let folder = URL(fileURLWithPath: out, isDirectory: true)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try AtomicFile.write(Array(registered.certificateChainPEM.utf8), to: folder.appendingPathComponent("client.crt"), mode: 0o644)
+            if let key = registered.privateKeyPEM {
+                try AtomicFile.write(Array(key.utf8), to: folder.appendingPathComponent("client.key"), mode: 0o600)
             }
-            try Integrations.write(renewed, to: out)
-            Output.print(renewed.integration.certificate.map { "renewed \(integration) until \(RFC3339.format($0.notAfter))" } ?? "renewed \(integration)")
+            try AtomicFile.write(Array(registered.rootPEM.utf8), to: folder.appendingPathComponent("ca.crt"), mode: 0o644)
         }
-    }
-
-    /// client.crt (the certificate and its CA), client.key (0600, when the hub made it) and ca.crt.
-    static func write(_ registered: IntegrationService.Registered, to out: String) throws {
-        let folder = URL(fileURLWithPath: out, isDirectory: true)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try AtomicFile.write(Array(registered.certificateChainPEM.utf8), to: folder.appendingPathComponent("client.crt"), mode: 0o644)
-        if let key = registered.privateKeyPEM {
-            try AtomicFile.write(Array(key.utf8), to: folder.appendingPathComponent("client.key"), mode: 0o600)
-        }
-        try AtomicFile.write(Array(registered.rootPEM.utf8), to: folder.appendingPathComponent("ca.crt"), mode: 0o644)
     }
 
     struct List: AsyncParsableCommand {

@@ -2,6 +2,7 @@ import Foundation
 import HearthBroker
 import HearthCore
 import HearthStore
+import Synchronization
 
 /// Keeps each household's Home Assistant discovery configurations (``HomeAssistantDiscovery``)
 /// retained in its broker namespace while an integration holding `discovery:read` is live:
@@ -9,28 +10,35 @@ import HearthStore
 /// device decommissioned or transferred, a flow no longer consented, a scope no longer granted,
 /// the last integration revoked. Run every couple of seconds; a round that changes nothing
 /// publishes nothing.
-package struct DiscoveryPublisher: Sendable {
+package final class DiscoveryPublisher: Sendable {
     package let store: Store
     package let broker: Broker
     package let telemetry: TelemetryRules
+    /// The households this process keeps configurations for; nil until the first round, which
+    /// looks for those a previous run left retained (restored with the broker's storage).
+    private let keeping = Mutex<Set<HouseholdID>?>(nil)
+
+    package init(store: Store, broker: Broker, telemetry: TelemetryRules) {
+        self.store = store
+        self.broker = broker
+        self.telemetry = telemetry
+    }
 
     package func refresh() async throws {
         let now = store.clock.now
         let wanted = try await store.read { db -> [HouseholdID: (scopes: Set<String>, devices: [Device])] in
-            var wanted: [HouseholdID: (scopes: Set<String>, devices: [Device])] = [:]
-            for household in try await db.households.all() where household.state == .active {
-                let scopes = try await db.oauthGrants.all(in: household.id)
-                    .filter { $0.expiresAt > now }
-                    .map { Set($0.scope.split(separator: " ").map(String.init)) }
-                    .filter { $0.contains("discovery:read") }
-                    .reduce(into: Set<String>()) { $0.formUnion($1) }
-                guard !scopes.isEmpty else { continue }
-                wanted[household.id] = (scopes, try await db.devices.all(in: household.id))
+            let active = Set(try await db.households.all().filter { $0.state == .active }.map(\.id))
+            var scopes: [HouseholdID: Set<String>] = [:]
+            for grant in try await db.oauthGrants.live(holding: "discovery:read", at: now) where active.contains(grant.householdID) {
+                scopes[grant.householdID, default: []].formUnion(grant.scope.split(separator: " ").map(String.init))
             }
+            var wanted: [HouseholdID: (scopes: Set<String>, devices: [Device])] = [:]
+            for (household, held) in scopes { wanted[household] = (held, try await db.devices.all(in: household)) }
             return wanted
         }
         let prefix = HomeAssistantDiscovery.prefix
-        for household in broker.householdsRetaining(under: prefix).union(wanted.keys) {
+        let kept = keeping.withLock { $0 } ?? broker.householdsRetaining(under: prefix)
+        for household in kept.union(wanted.keys) {
             var desired: [String: [UInt8]] = [:]
             if let (scopes, devices) = wanted[household] {
                 let views = devices.map { device in
@@ -49,5 +57,7 @@ package struct DiscoveryPublisher: Sendable {
                 try await broker.publishRetained(topic: topic, payload: [], household: household, publisher: "hub:discovery")
             }
         }
+        // Only after a round that published everything: a failed round looks again next time.
+        keeping.withLock { $0 = Set(wanted.keys) }
     }
 }

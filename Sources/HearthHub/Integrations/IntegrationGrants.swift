@@ -7,10 +7,19 @@ import HearthStore
 package enum IntegrationGrants {
     /// The client's live grant, when the client is an active client of `household`.
     package static func live(client: String, household: HouseholdID, at now: Date, in db: StoreSession) async throws -> OAuthGrantRecord? {
-        guard let record = try await db.oauthClients.find(client), record.householdID == household, record.revokedAt == nil else {
-            return nil
-        }
+        guard try await isActive(client: client, household: household, in: db) else { return nil }
         return try await db.oauthGrants.all(in: household).first { $0.clientID == client && $0.expiresAt > now }
+    }
+
+    /// Whether `grant` still stands: not revoked, not ended, its client active.
+    package static func isLive(_ grant: OAuthGrantRecord, at now: Date, in db: StoreSession) async throws -> Bool {
+        guard grant.revokedAt == nil, grant.expiresAt > now else { return false }
+        return try await isActive(client: grant.clientID, household: grant.householdID, in: db)
+    }
+
+    private static func isActive(client: String, household: HouseholdID, in db: StoreSession) async throws -> Bool {
+        guard let record = try await db.oauthClients.find(client) else { return false }
+        return record.householdID == household && record.revokedAt == nil
     }
 }
 

@@ -55,7 +55,7 @@ package struct HubGatekeeper: BrokerGatekeeper {
     private func authenticateDevice(der: [UInt8], _ attempt: ConnectAttempt) async throws -> ConnectVerdict {
         let leaf = try? Certificate(derEncoded: der)
         // Only a certificate naming an integration costs the extra read; a device's goes on at once.
-        if let leaf, attempt.password == nil, Self.namesIntegration(leaf),
+        if let leaf, attempt.password == nil, leaf.uniformResourceIdentifiers.contains(where: IdentityNamespace.namesIntegration),
            let integration = try await authenticateIntegration(leaf, der: der, attempt)
         {
             return integration
@@ -75,14 +75,6 @@ package struct HubGatekeeper: BrokerGatekeeper {
             household: found.device.householdID, subject: .device(found.policyFacts, presenting: facts),
             sessionKey: "device:\(id)", clientID: id, certificateSerial: facts.serial, tokenID: nil,
             validUntil: found.certificate.notAfter, auditSubject: "device:\(id)", assignedClientID: attempt.clientID.isEmpty))
-    }
-
-    private static func namesIntegration(_ leaf: Certificate) -> Bool {
-        guard let names = try? leaf.extensions.subjectAlternativeNames else { return false }
-        return names.contains { name in
-            if case .uniformResourceIdentifier(let uri) = name { return uri.contains("/integration/") }
-            return false
-        }
     }
 
     /// An integration's certificate (profile `integration`): the app of the live grant of the
@@ -249,9 +241,7 @@ package struct HubGatekeeper: BrokerGatekeeper {
                     }
                 case .app(let facts):
                     if let grant = client.grantID {
-                        guard let grant = try await db.oauthGrants.find(grant),
-                              try await IntegrationGrants.live(client: grant.clientID, household: grant.householdID, at: now, in: db)?.id == grant.id
-                        else {
+                        guard let grant = try await db.oauthGrants.find(grant), try await IntegrationGrants.isLive(grant, at: now, in: db) else {
                             refused[client.sessionKey] = Cutoff(.notAuthorized, "the integration's grant was revoked")
                             continue
                         }

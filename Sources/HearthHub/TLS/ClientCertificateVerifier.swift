@@ -59,10 +59,7 @@ package struct HearthClientPolicy: VerifierPolicy {
               let household = issuer.record.householdID.flatMap(HouseholdID.init)
         else { return .failsToMeetPolicy(reason: "the issuing CA is unknown or revoked") }
         let namespace = IdentityNamespace(trustDomain: pki.trustDomain, householdID: household)
-        let uris = (try? leaf.extensions.subjectAlternativeNames)?.compactMap { name -> String? in
-            if case .uniformResourceIdentifier(let uri) = name { return uri }
-            return nil
-        } ?? []
+        let uris = leaf.uniformResourceIdentifiers
         guard !uris.isEmpty, uris.allSatisfy(namespace.contains) else {
             return .failsToMeetPolicy(reason: "the identity is outside the issuing CA's household")
         }

@@ -30,15 +30,21 @@ public struct IdentityNamespace: Sendable, Hashable {
 
     public var hubURI: String { prefix + "hub" }
 
+    /// The path segment of an integration's identity.
+    static let integrationSegment = "integration/"
+
     /// An integration's identity: the OAuth client its certificate stands for.
-    public func integrationURI(client: String) -> String { prefix + "integration/\(client)" }
+    public func integrationURI(client: String) -> String { prefix + Self.integrationSegment + client }
 
     /// The OAuth client an integration URI of this household names, if `uri` is one.
     public func integrationClient(in uri: String) -> String? {
-        guard uri.hasPrefix(prefix + "integration/") else { return nil }
-        let client = uri.dropFirst(prefix.count + "integration/".count)
+        guard uri.hasPrefix(prefix + Self.integrationSegment) else { return nil }
+        let client = uri.dropFirst(prefix.count + Self.integrationSegment.count)
         return !client.isEmpty && !client.contains("/") ? String(client) : nil
     }
+
+    /// Whether `uri` names an integration of some household (a check before any lookup).
+    public static func namesIntegration(_ uri: String) -> Bool { uri.contains("/household/") && uri.contains("/" + integrationSegment) }
 
     /// True when `uri` names something in this household (host and path both checked).
     public func contains(_ uri: String) -> Bool {

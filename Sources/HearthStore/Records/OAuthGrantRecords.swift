@@ -113,6 +113,15 @@ public struct OAuthGrantRecords: Sendable {
         ).map(OAuthGrantRecord.init)
     }
 
+    /// Every household's live grants (not revoked, not ended at `now`) that hold `scope`.
+    public func live(holding scope: String, at now: Date) async throws -> [OAuthGrantRecord] {
+        // The scope is space-separated tokens: padded with spaces, a token matches only whole.
+        try await db.query(
+            "SELECT \(OAuthGrantRecord.columns) FROM oauth_grants WHERE revoked_at IS NULL AND expires_at > ? AND (' ' || scope || ' ') LIKE ?",
+            now.unixMilliseconds, "% \(scope) %"
+        ).map(OAuthGrantRecord.init)
+    }
+
     /// Moves a live grant's end to `time` when that is later; false when the grant is not live.
     public func extend(_ id: String, until time: Date) async throws -> Bool {
         try await !db.query(

@@ -22,6 +22,8 @@ public struct StoreSession: Sendable {
     public var devices: DeviceRecords { DeviceRecords(db: db) }
     public var sessions: SessionRecords { SessionRecords(db: db) }
     public var signInFailures: SignInFailureRecords { SignInFailureRecords(db: db) }
+    public var requestBuckets: RequestBucketRecords { RequestBucketRecords(db: db) }
+    public var leases: LeaseRecords { LeaseRecords(db: db) }
     public var pki: PKIRecords { PKIRecords(db: db) }
     public var pairing: PairingRecords { PairingRecords(db: db) }
     public var attestation: AttestationRecords { AttestationRecords(db: db) }

@@ -132,6 +132,7 @@ public func withTestHubNode<Result: Sendable>(
     defer { try? FileManager.default.removeItem(at: folder) }
     var configuration = hub.configuration
     configuration.auditCheckpointFile = folder.appendingPathComponent(AuditCheckpointFile.fileName).path
+    configuration.nodeName = HubConfiguration.defaultNodeName()
     configure(&configuration)
     return try await Store.withRunning(
         try await hub.database.makeEngine(logger: logger), clock: hub.clock, logger: logger

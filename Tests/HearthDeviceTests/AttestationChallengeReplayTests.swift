@@ -47,7 +47,7 @@ import X509
             defer { try? FileManager.default.removeItem(at: folder) }
             let maker = try VirtualManufacturer.open(folder)
             let pairing = PairingService(
-                pki: hub.pki, throttle: SignInThrottle(clock: hub.clock, freeFailures: 50), isServedKey: { _ in false })
+                pki: hub.pki, throttle: FailureThrottle(store: hub.store, namespace: "pairing-code", freeFailures: 50), isServedKey: { _ in false })
             _ = try await pairing.addManufacturerRoot(
                 pem: maker.certificate.serializeAsPEM().pemString, name: "Maker", actor: .system("test"))
             let token = try await DeviceFixtures.token(hub)

@@ -110,7 +110,7 @@ import Testing
             let state = folder.appendingPathComponent("camera")
             try maker.attest(serial: "RC-0001").store(in: state)
             let pairing = PairingService(
-                pki: hub.pki, throttle: SignInThrottle(clock: hub.clock, freeFailures: 50), isServedKey: { _ in false })
+                pki: hub.pki, throttle: FailureThrottle(store: hub.store, namespace: "pairing-code", freeFailures: 50), isServedKey: { _ in false })
             _ = try await pairing.addManufacturerRoot(
                 pem: maker.certificate.serializeAsPEM().pemString, name: "Maker", actor: .system("test"))
             let device = Self.virtualDevice(hub, state)

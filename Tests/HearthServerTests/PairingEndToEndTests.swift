@@ -162,7 +162,7 @@ import Testing
             #expect(try await untrusted.waitForExit() != 0)
             #expect(untrusted.standardError.contains("attestation"), "\(untrusted.standardError)")
             let pairing = PairingService(
-                pki: hub.pki, throttle: SignInThrottle(clock: hub.clock, freeFailures: 5), isServedKey: { _ in false })
+                pki: hub.pki, throttle: FailureThrottle(store: hub.store, namespace: "pairing-code", freeFailures: 5), isServedKey: { _ in false })
             _ = try await pairing.addManufacturerRoot(
                 pem: try String(contentsOf: manufacturer.appendingPathComponent("manufacturer.pem"), encoding: .utf8),
                 name: "Virtual Devices Inc.", actor: .system("test"))
@@ -389,7 +389,7 @@ import Testing
                         + (mode == "attest-claim" ? ["--claim-code"] : []))
                 #expect(try await made.waitForExit() == 0)
                 let pairing = PairingService(
-                    pki: hub.pki, throttle: SignInThrottle(clock: hub.clock, freeFailures: 5), isServedKey: { _ in false })
+                    pki: hub.pki, throttle: FailureThrottle(store: hub.store, namespace: "pairing-code", freeFailures: 5), isServedKey: { _ in false })
                 _ = try await pairing.addManufacturerRoot(
                     pem: try String(contentsOf: maker.appendingPathComponent("manufacturer.pem"), encoding: .utf8), name: "Maker",
                     actor: .system("test"))

@@ -78,7 +78,7 @@ import Testing
         try await TestDatabase.with(engine) { database in
             let clock = TestClock()
             try await database.withStore(clock: clock) { store in
-                let throttle = SharedSignInThrottle(store: store, freeFailures: 2)
+                let throttle = FailureThrottle(store: store, freeFailures: 2)
                 try await store.write { db in try await throttle.recordFailure(["account:old"], in: db) }
                 clock.advance(by: 600)
                 try await store.write { db in try await throttle.recordFailure(["account:new"], in: db) }

@@ -12,9 +12,8 @@ public struct FailureCount: Sendable, Hashable {
     }
 }
 
-/// The back-off arithmetic every failure throttle shares — the one kept in memory per process and
-/// the sign-in back-off shared between nodes through the database — written once, without I/O,
-/// so both answer alike and it is tested on its own.
+/// The back-off arithmetic of the failure throttles (their counts are shared between nodes
+/// through the database), written once, without I/O, and tested on its own.
 ///
 /// After `freeFailures` failures, each further failure doubles the wait before the next attempt
 /// is even checked: 1 s, 2 s, 4 s … up to `maximumDelay`.

@@ -16,6 +16,14 @@ public struct TokenBucket: Sendable {
         updated = now
     }
 
+    /// A bucket as it was kept: `tokens` left when it was last taken from at `updated`.
+    public init(capacity: Double, perSecond: Double, tokens: Double, updated: Date) {
+        self.capacity = capacity
+        self.perSecond = perSecond
+        self.tokens = tokens
+        self.updated = updated
+    }
+
     /// Takes one at `now`; false, taking nothing, when none is left.
     public mutating func take(at now: Date) -> Bool {
         tokens = min(capacity, tokens + max(0, now.timeIntervalSince(updated)) * perSecond)
@@ -23,6 +31,11 @@ public struct TokenBucket: Sendable {
         guard tokens >= 1 else { return false }
         tokens -= 1
         return true
+    }
+
+    /// Whether it is full again at `now`, so forgetting it changes nothing.
+    public func isFull(at now: Date) -> Bool {
+        tokens + max(0, now.timeIntervalSince(updated)) * perSecond >= capacity
     }
 
     /// Whole seconds until one is there again (after a `take` that found none).

@@ -35,7 +35,7 @@ public struct HubAdministration: Sendable {
             // No listener, so no served key for a device's proof to name: the CLI only does what
             // owners do (windows, approvals, expectations), never a device's part.
             pairing: PairingService(
-                pki: pki, throttle: SignInThrottle(clock: store.clock, freeFailures: signInFreeFailures),
+                pki: pki, throttle: FailureThrottle(store: store, namespace: "pairing-code", freeFailures: signInFreeFailures),
                 isServedKey: { _ in false }),
             clients: ClientRegistry(store: store, trustDomain: pki.trustDomain), people: PeopleService(store: store),
             households: HouseholdAdministration(pki: pki),

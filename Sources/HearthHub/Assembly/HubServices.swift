@@ -59,6 +59,8 @@ public struct HubServices: Sendable {
     /// a change this process made — at once).
     package let accessWatch: AccessWatch
     package let rollouts: Rollouts
+    /// The work only one node at a time does is held by a lease (docs/scale-out.md).
+    package let leases: NodeLeases
 
     package var store: Store { assembly.store }
     package var pki: HubPKI { assembly.pki }
@@ -71,16 +73,16 @@ public struct HubServices: Sendable {
         self.assembly = assembly
         self.hasher = hasher
         self.brokerEventLoops = brokerEventLoops
-        // One throttle per purpose: sign-ins, OAuth failures and refused tokens back off apart.
-        // Password sign-in's is in the database, shared by every node; the others are per
-        // process (``SignInThrottle`` says why).
+        // One throttle per purpose: sign-ins, OAuth failures and refused tokens back off apart,
+        // each in the database, shared by every node (``FailureThrottle``).
         let signals = configuration.detection.map { _ in SignalInbox() }
         self.signals = signals
         let commandLedger = configuration.detection.map { CommandLedger(settings: $0.commands) }
         self.commandLedger = commandLedger
         let throttle = { (kind: AuthenticationKind) in
-            SignInThrottle(
-                clock: store.clock, freeFailures: configuration.signInFreeFailures, signals: signals.map { FailureSignals($0, kind) })
+            FailureThrottle(
+                store: store, namespace: kind.rawValue, freeFailures: configuration.signInFreeFailures,
+                signals: signals.map { FailureSignals($0, kind) })
         }
         let serving = try ServingCertificate(assembly.certificate)
         self.serving = serving
@@ -91,14 +93,14 @@ public struct HubServices: Sendable {
         secondFactor = SecondFactor(store: store, sealer: pki.sealer)
         signIn = PasswordSignIn(
             store: store, hasher: hasher, decoyHash: try await hasher.decoyHash(),
-            throttle: SharedSignInThrottle(
+            throttle: FailureThrottle(
                 store: store, freeFailures: configuration.signInFreeFailures, signals: signals.map { FailureSignals($0, .signIn) }),
             secondFactor: secondFactor, deviceCookies: DeviceCookie(keys: pki.sealer.derivedKeys(purpose: "device cookie")))
         issuer = OAuthIssuer(configuration.oauthIssuer ?? pki.authorities.publicURL)
         keyring = OAuthKeyring(store: store, sealer: pki.sealer)
         oauth = AuthorizationServer(
             store: store, keyring: keyring, issuer: issuer, signIn: signIn, throttle: throttle(.token),
-            deviceRequests: RequestRateLimiter(clock: store.clock, burst: 10, perMinute: 10),
+            deviceRequests: RequestRateLimiter(store: store, namespace: "device-authorization", burst: 10, perMinute: 10),
             nonces: DPoPNonces(key: pki.sealer.derivedKeys(purpose: "dpop nonces")[0]),
             bodyLimit: configuration.maxBodyBytes, lifetimes: .init(),
             tokenCommits: GroupCommit(store: store) { batch, db in try await TokenRecords.commit(batch, in: db) }, signals: signals,
@@ -148,6 +150,8 @@ public struct HubServices: Sendable {
         rollouts = Rollouts(store: store, broker: broker, connections: connections)
         // The repository exists before the first device asks for it.
         try await firmware.repository.initialize()
+        leases = NodeLeases(
+            store: store, node: configuration.nodeName, duration: configuration.leaseDuration.seconds, logger: assembly.logger)
         let presence = broker
         dashboard = HouseholdDashboard(
             store: store, lifecycle: lifecycle, connected: { household in presence?.connectedSubjects(in: household) ?? [] })
@@ -170,34 +174,43 @@ public struct HubServices: Sendable {
         let keyring = self.keyring
         let checkpointer = self.checkpointer
         let serving = self.serving
-        let signInThrottle = signIn.throttle
+        let (signInThrottle, deviceRequests) = (signIn.throttle, oauth.deviceRequests)
+        let leases = self.leases
+        // Work that would only be repeated, or done twice, on a second node runs where its lease
+        // is held; the lease is named after the job.
+        func leased(
+            _ name: String, _ interval: Duration, finalRound: Bool = false, _ round: @escaping @Sendable (Lease) async throws -> Void
+        ) -> PeriodicService {
+            .leased(name: name, lease: name, leases: leases, interval: interval, logger: logger, finalRound: finalRound, round: round)
+        }
         var services: [any Service] = [
             pki.issuance,
             oauth.tokenCommits,
+            // Stops after every leased job, and gives their leases up.
+            leases,
             // Re-signs the repository's timestamp (and what else nears its expiry) in time.
-            PeriodicService(
-                name: "firmware repository refresh", interval: .seconds(max(1, min(60, configuration.repositoryLifetimes.timestamp / 8))),
-                logger: logger
-            ) { [firmware] in
+            leased("firmware repository refresh", .seconds(max(1, min(60, configuration.repositoryLifetimes.timestamp / 8)))) {
+                [firmware] _ in
                 let roles = try await firmware.repository.refresh()
                 if !roles.isEmpty { logger.debug("firmware repository re-signed", metadata: ["roles": "\(roles)"]) }
             },
             // Rollouts: gates judged, cohorts advanced, offers sent, every second.
-            PeriodicService(name: "firmware rollouts", interval: .seconds(1), logger: logger) { [rollouts] in
+            leased("firmware rollouts", .seconds(1)) { [rollouts] _ in
                 try await rollouts.tick()
             },
-            PeriodicService(name: "session sweep", interval: configuration.sweepInterval, logger: logger) {
+            leased("session sweep", configuration.sweepInterval) { _ in
                 try await SessionSweeper.sweep(store, logger: logger)
             },
             // A guest's period ends on the policy's clock at once; this removes their place, and
             // with it their grants and tokens, within half a second.
-            PeriodicService(name: "guest access expiry", interval: .milliseconds(500), logger: logger) { [people] in
+            leased("guest access expiry", .milliseconds(500)) { [people] _ in
                 try await people.endExpiredAccess()
             },
-            PeriodicService(name: "sign-in back-off sweep", interval: configuration.sweepInterval, logger: logger) {
+            leased("throttle sweep", configuration.sweepInterval) { _ in
                 try await signInThrottle.sweep()
+                try await deviceRequests.sweep()
             },
-            PeriodicService(name: "pairing and OAuth sweep", interval: configuration.sweepInterval, logger: logger) {
+            leased("pairing and OAuth sweep", configuration.sweepInterval) { _ in
                 try await store.write { db in
                     try await db.pairing.sweep(before: db.clock.now)
                     try await db.attestation.sweep(before: db.clock.now)
@@ -211,10 +224,9 @@ public struct HubServices: Sendable {
                 try await keyring.refresh()
             },
             // Signs the head while entries arrive, and once more at shutdown.
-            PeriodicService(
-                name: "audit checkpoint", interval: configuration.auditCheckpointInterval, logger: logger,
-                finalRound: true
-            ) { try await checkpointer.checkpoint() },
+            leased("audit checkpoint", configuration.auditCheckpointInterval, finalRound: true) { lease in
+                try await checkpointer.checkpoint(under: lease)
+            },
         ]
         if let broker, let brokerEventLoops {
             services += try HubBroker.services(
@@ -229,10 +241,10 @@ public struct HubServices: Sendable {
             name: "access watch", interval: configuration.revocationPollInterval, logger: logger
         ) { try await watch.check() })
         services.append(AccessNotifications(store: store, watch: watch, logger: logger))
-        services.append(PeriodicService(name: "superseded certificates", interval: configuration.sweepInterval, logger: logger) {
+        services.append(leased("superseded certificates", configuration.sweepInterval) { _ in
             try await pki.supersedeUnfinishedRotations()
         })
-        services.append(PeriodicService(name: "CRL refresh", interval: configuration.crlBatchInterval, logger: logger) {
+        services.append(leased("CRL refresh", configuration.crlBatchInterval) { _ in
             try await pki.publishStaleCRLs(actor: .system("hub"))
         })
         let hostnames = configuration.hostnames
@@ -262,7 +274,7 @@ public struct HubServices: Sendable {
                 commands: commandLedger))
         }
         if let settings = configuration.detection {
-            services.append(PeriodicService(name: "alert retention", interval: configuration.sweepInterval, logger: logger) { [alerts] in
+            services.append(leased("alert retention", configuration.sweepInterval) { [alerts] _ in
                 let count = try await alerts.sweep(retention: settings.alertRetention)
                 if count > 0 { logger.info("removed acknowledged alerts past their retention", metadata: ["count": "\(count)"]) }
             })
@@ -272,16 +284,14 @@ public struct HubServices: Sendable {
         })
         if let webhookPoster {
             // Deliveries are written with their alerts by any process; this one posts them.
-            services.append(PeriodicService(name: "alert webhooks", interval: .seconds(1), logger: logger) { [webhooks] in
+            services.append(leased("alert webhooks", .seconds(1)) { [webhooks] _ in
                 try await webhooks.deliverDue(with: webhookPoster)
             })
         }
         if let witnessTransport {
             // Each new checkpoint goes to the witnesses; a refusal that proves the log was cut
             // back or rewritten is logged as an error (and kept: `hearth audit witnesses`).
-            services.append(PeriodicService(
-                name: "audit witnessing", interval: configuration.auditCheckpointInterval, logger: logger
-            ) { [witnessing] in
+            services.append(leased("audit witnessing", configuration.auditCheckpointInterval) { [witnessing] _ in
                 for (name, outcome) in try await witnessing.submitNewest(via: witnessTransport) where !outcome.isCosigned {
                     let metadata: Logger.Metadata = ["witness": "\(name)", "outcome": "\(outcome)"]
                     if outcome.provesTampering {
@@ -293,9 +303,7 @@ public struct HubServices: Sendable {
             })
         }
         if let retention = configuration.auditRetention {
-            services.append(PeriodicService(
-                name: "audit retention sweep", interval: configuration.sweepInterval, logger: logger
-            ) {
+            services.append(leased("audit retention sweep", configuration.sweepInterval) { _ in
                 let count = try await AuditRetention.redact(store: store, olderThan: retention, actor: .system("hub"))
                 if count > 0 { logger.info("redacted expired audit details", metadata: ["count": "\(count)"]) }
             })
@@ -308,7 +316,8 @@ public struct HubServices: Sendable {
     /// bridged counts written every interval; personal audit details redacted after their
     /// shorter retention; the bridge links closed at shutdown.
     private func privacyServices() -> [any Service] {
-        let (store, privacy, telemetry, broker, logger) = (self.store, self.privacy, self.telemetry, self.broker, assembly.logger)
+        let (store, privacy, telemetry, broker, leases, logger) = (
+            self.store, self.privacy, self.telemetry, self.broker, self.leases, assembly.logger)
         var services: [any Service] = []
         if let telemetry, let broker {
             services.append(BridgeShutdown(bridges: telemetry.bridges))
@@ -325,9 +334,10 @@ public struct HubServices: Sendable {
             })
         }
         if let retention = configuration.personalAuditRetention {
-            services.append(PeriodicService(
-                name: "personal audit retention", interval: configuration.sweepInterval, logger: logger
-            ) {
+            services.append(PeriodicService.leased(
+                name: "personal audit retention", lease: "personal audit retention", leases: leases,
+                interval: configuration.sweepInterval, logger: logger
+            ) { _ in
                 let count = try await AuditRetention.redactPersonal(store: store, olderThan: retention, actor: .system("hub"))
                 if count > 0 { logger.info("redacted audit details holding personal data", metadata: ["count": "\(count)"]) }
             })

@@ -18,9 +18,11 @@ public struct AuditCheckpointer: Sendable {
     /// The checkpoint for the current head: the stored one if the head has not moved, else a new
     /// one. Throws `audit-rollback` (after storing the checkpoint) when the log no longer extends
     /// the checkpoint recorded outside the database: the newest entries were cut off.
+    /// `lease`: when the hub's nodes take turns (``NodeLeases``), the one this node signs under;
+    /// a checkpoint is not stored after the lease moved.
     @discardableResult
-    public func checkpoint() async throws -> AuditRecords.StoredCheckpoint {
-        let checkpoint = try await signHead()
+    package func checkpoint(under lease: Lease? = nil) async throws -> AuditRecords.StoredCheckpoint {
+        let checkpoint = try await signHead(under: lease)
         if let file {
             let store = self.store
             try await file.advance(to: checkpoint, key: signer.verifierKey) { size in
@@ -33,7 +35,7 @@ public struct AuditCheckpointer: Sendable {
         return checkpoint
     }
 
-    private func signHead() async throws -> AuditRecords.StoredCheckpoint {
+    private func signHead(under lease: Lease?) async throws -> AuditRecords.StoredCheckpoint {
         // Runs every few seconds, so the root is read only when the head has moved. The nodes of
         // a committed size never change, so reading the size and then the root is consistent.
         let (size, latest) = try await store.read { db in
@@ -46,6 +48,7 @@ public struct AuditCheckpointer: Sendable {
             size: size, rootHash: root, createdAt: now, note: try signer.sign(size: size, rootHash: root, time: now))
         // Another hub on the same PostgreSQL may have signed this size first; theirs stands.
         return try await store.write { db in
+            try await lease?.confirm(in: db)
             try await db.audit.insert(checkpoint)
             return try await db.audit.checkpoint(size: size) ?? checkpoint
         }

@@ -12,7 +12,7 @@ package struct PasswordSignIn: Sendable {
     package let store: Store
     package let hasher: PasswordHasher
     package let decoyHash: String
-    package let throttle: SharedSignInThrottle
+    package let throttle: FailureThrottle
     package let secondFactor: SecondFactor
     package let deviceCookies: DeviceCookie
 

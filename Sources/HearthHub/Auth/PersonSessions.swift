@@ -11,7 +11,7 @@ package struct PersonSessions: Sendable {
     package let store: Store
     package let signIn: PasswordSignIn
     package let hasher: PasswordHasher
-    package let throttle: SignInThrottle
+    package let throttle: FailureThrottle
     package let lifetime: Duration
 
     package struct Started: Sendable {
@@ -135,7 +135,7 @@ package struct PersonSessions: Sendable {
         guard let credential = try await store.read({ db in try await db.people.credential(id: caller.person.id) }),
               try await hasher.verify(current, against: credential.passwordHash)
         else {
-            await throttle.recordFailure(keys)
+            try await throttle.recordFailure(keys)
             throw HearthError(.forbidden, code: "wrong-password", "the current password is wrong")
         }
         let newHash = try await hasher.hash(new)

@@ -1,3 +1,4 @@
+import Foundation
 import HearthBroker
 import HearthCore
 import HearthFirmware
@@ -68,6 +69,12 @@ public struct HubConfiguration: Sendable {
     public var inFlightLimit = 64
     /// How often CRLs behind a routine rotation's revocation are republished (``HubPKI``).
     public var crlBatchInterval: Duration = .seconds(30)
+    /// This process's name as the holder of leases (``NodeLeases``): unique per start, so a
+    /// restarted node is a new holder.
+    public var nodeName = HubConfiguration.defaultNodeName()
+    /// How long a lease lasts without renewal; the work it guards moves to another node within
+    /// 4/3 of it after its holder stops (docs/scale-out.md).
+    public var leaseDuration: Duration = .seconds(6)
 
     public init(
         host: String = "127.0.0.1", port: Int = 8443, hostnames: [String] = [], maxBodyBytes: Int = 64 * 1024,
@@ -87,6 +94,12 @@ public struct HubConfiguration: Sendable {
         self.passwordHashing = passwordHashing
         self.auditCheckpointInterval = auditCheckpointInterval
         self.auditRetention = auditRetention
+    }
+
+    /// The host's name and a random suffix.
+    public static func defaultNodeName() -> String {
+        let host = ProcessInfo.processInfo.hostName.prefix { $0 != "." }
+        return (host.isEmpty ? "hearth" : String(host)) + "-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
     }
 
     /// Parses `host:port`, `[v6]:port` or a bare `host` (port `defaultPort`).

@@ -12,7 +12,7 @@ package struct AccessTokenVerifier: Sendable {
     package let server: AuthorizationServer
     /// Refusals per source, only to stop auditing a flood; separate from the token endpoint's
     /// back-off, which a client's bad calls to `/v1` must not trigger.
-    package let refusals: SignInThrottle
+    package let refusals: FailureThrottle
 
     package struct Verified: Sendable {
         package let claims: AccessTokenClaims
@@ -38,10 +38,9 @@ package struct AccessTokenVerifier: Sendable {
     /// which refusals are only counted.
     package func audit(refusal detail: String, source: String?, endpoint: String) async throws {
         let keys = ["oauth-source:" + (source ?? "unknown")]
-        let audit = await refusals.retryAfter(keys) == 0
-        await refusals.recordFailure(keys)
-        guard audit else { return }
+        guard try await refusals.retryAfter(keys) == 0 else { return try await refusals.recordFailure(keys) }
         try await server.store.write { db in
+            try await refusals.recordFailure(keys, in: db)
             try await db.audit.append(AuditEvent(
                 .oauthTokenRefused, actor: .anonymous(address: source), subject: "access-token:presented",
                 household: nil, reason: detail, details: ["endpoint": endpoint, "error": "invalid_token"]))

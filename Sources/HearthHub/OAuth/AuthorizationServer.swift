@@ -14,7 +14,7 @@ package struct AuthorizationServer: Sendable {
     /// Password and second-factor checks for the sign-in and verification pages.
     package let signIn: PasswordSignIn
     /// Failures (wrong passwords, bad codes, bad client credentials) per source and per account.
-    package let throttle: SignInThrottle
+    package let throttle: FailureThrottle
     /// Device authorization requests per source: each one is stored until it expires.
     package let deviceRequests: RequestRateLimiter
     package let dpop = DPoPVerifier()
@@ -50,9 +50,9 @@ package struct AuthorizationServer: Sendable {
         _ error: OAuthError, keys: [String], source: String?, subject: String, household: HouseholdID? = nil,
         details: [String: String] = [:]
     ) async throws -> OAuthError {
-        await throttle.recordFailure(keys)
         let details = details.merging(["error": error.code.rawValue]) { _, new in new }
         try await store.write { db in
+            try await throttle.recordFailure(keys, in: db)
             try await db.audit.append(AuditEvent(
                 .oauthTokenRefused, actor: .anonymous(address: source), subject: subject, household: household,
                 reason: error.description, details: details))

@@ -51,8 +51,8 @@ extension AuthorizationServer {
     }
 
     /// The throttle wait before this source may start another device authorization; 0 when it may.
-    package func deviceAuthorizationWait(_ call: CallContext) async -> Int {
-        await deviceRequests.take(Self.sourceKey(call))
+    package func deviceAuthorizationWait(_ call: CallContext) async throws -> Int {
+        try await deviceRequests.take(Self.sourceKey(call))
     }
 
     /// The person's decision on a pending request, made after they signed in with `email`,

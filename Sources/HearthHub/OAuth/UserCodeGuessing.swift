@@ -24,7 +24,7 @@ extension AuthorizationServer {
 
     /// Refuses at once (429 with `Retry-After`) while any of `keys` is backed off.
     func enforceUserCodeThrottle(_ keys: [String]) async throws {
-        let wait = await throttle.retryAfter(keys)
+        let wait = try await throttle.retryAfter(keys)
         guard wait == 0 else {
             throw HearthError(.throttled, code: "throttled", "Too many wrong codes; try again in \(wait) s.", retryAfter: wait)
         }
@@ -47,7 +47,7 @@ extension AuthorizationServer {
                 + pending.map { Self.userCodeRequestKey($0.request.deviceCodeDigest) },
             source: call.source, subject: "device-authorization:unknown", household: households.count == 1 ? households.first : nil)
         for (household, request) in pending
-        where await throttle.failures(Self.userCodeRequestKey(request.deviceCodeDigest)) >= Self.maximumWrongUserCodes {
+        where try await throttle.failures(Self.userCodeRequestKey(request.deviceCodeDigest)) >= Self.maximumWrongUserCodes {
             try await store.write { db in
                 guard try await db.oauthAuthorizations.cancelDeviceAuthorization(deviceCodeDigest: request.deviceCodeDigest)
                 else { return }

@@ -189,7 +189,7 @@ extension PairingService {
                 details: ["device": issued.record.deviceID ?? "", "zone": zone.name, "serial": issued.record.serial]))
             return issued
         }
-        await throttle.recordSuccess(Self.householdKey(household))
+        try await throttle.clear(Self.householdKey(household))
         return issued
     }
 

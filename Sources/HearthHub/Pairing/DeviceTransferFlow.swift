@@ -90,7 +90,7 @@ extension PairingService {
             }
             return reopened
         }
-        await throttle.recordSuccess(Self.householdKey(household))
+        try await throttle.clear(Self.householdKey(household))
         try await pki.refresh()
         return reopened
     }

@@ -15,7 +15,7 @@ import HearthStore
 /// so a flood cannot fill the log.
 public struct PairingService: Sendable {
     public let pki: HubPKI
-    package let throttle: SignInThrottle
+    package let throttle: FailureThrottle
     /// Whether a reported hub-key hash is the key this hub's listener serves.
     package let isServedKey: @Sendable ([UInt8]) -> Bool
     /// Zero-touch challenges, made and checked without storing them (keys derived from the KEK,
@@ -29,7 +29,7 @@ public struct PairingService: Sendable {
     public static let maximumWindowMinutes = 60
     public static let maximumExpectationMinutes = 24 * 60
 
-    public init(pki: HubPKI, throttle: SignInThrottle, isServedKey: @escaping @Sendable ([UInt8]) -> Bool) {
+    package init(pki: HubPKI, throttle: FailureThrottle, isServedKey: @escaping @Sendable ([UInt8]) -> Bool) {
         self.pki = pki
         self.throttle = throttle
         self.isServedKey = isServedKey
@@ -93,8 +93,8 @@ public struct PairingService: Sendable {
     private func recordRefusal(
         code: String, reason: String, keys: [String], actor: AuditActor, subject: String, household: HouseholdID?
     ) async throws {
-        await throttle.recordFailure(keys)
         try await store.write { db in
+            try await throttle.recordFailure(keys, in: db)
             try await db.audit.append(AuditEvent(
                 .pairingRefused, actor: actor, subject: subject, household: household, reason: reason,
                 details: ["code": code]))

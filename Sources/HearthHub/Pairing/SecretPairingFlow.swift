@@ -100,7 +100,7 @@ extension PairingService {
                 details: ["zone": expectation.zone, "serial": issued.record.serial, "source": source]))
             return issued
         }
-        await throttle.recordSuccess(Self.householdKey(household))
+        try await throttle.clear(Self.householdKey(household))
         let root = pki.authorities.root
         let hubProof = proofs.hubProof(
             id: expectation.id, material: material, deviceNonce: deviceNonce, certificateDER: issued.record.certificateDER,

@@ -11,7 +11,7 @@ import Logging
 package struct AccountRecovery: Sendable {
     package let store: Store
     package let hasher: PasswordHasher
-    package let throttle: SignInThrottle
+    package let throttle: FailureThrottle
 
     /// A new set of codes for an owner, replacing any earlier set; shown once.
     package func issueCodes(for owner: Member) async throws -> [String] {
@@ -38,7 +38,7 @@ package struct AccountRecovery: Sendable {
         let hash = try await hasher.hash(newPassword)
         let refused = HearthError.unauthenticated("the email or recovery code is wrong, or the code was used", invalidToken: false)
         guard let normalized = RecoveryCodes.normalize(code) else {
-            await throttle.recordFailure(keys)
+            try await throttle.recordFailure(keys)
             throw refused
         }
         let recovered = try await store.write { db -> Bool in
@@ -59,7 +59,7 @@ package struct AccountRecovery: Sendable {
         }
         guard recovered else {
             logger.notice("account recovery refused", metadata: ["remote": "\(source ?? "-")"])
-            await throttle.recordFailure(keys)
+            try await throttle.recordFailure(keys)
             throw refused
         }
     }

@@ -11,9 +11,9 @@ package struct InvitationAcceptance: Sendable {
     package let store: Store
     package let hasher: PasswordHasher
     package let signIn: PasswordSignIn
-    /// Wrong codes, per source and per process: a code is 256 random bits, so this only slows a
-    /// scan down, and a refused code writes nothing.
-    package let wrongCodes: SignInThrottle
+    /// Wrong codes, per source: a code is 256 random bits, so this only slows a scan down, and a
+    /// refused code writes nothing.
+    package let wrongCodes: FailureThrottle
 
     /// What accepting an invitation made.
     package struct Accepted: Sendable {
@@ -41,7 +41,7 @@ package struct InvitationAcceptance: Sendable {
         let digest = SecretToken.digest(of: code)
         let found = code.utf8.count <= 128 ? try await store.read { db in try await db.invitations.find(digest: digest) } : nil
         guard let found, found.status(at: now) == .open else {
-            await wrongCodes.recordFailure([sourceKey])
+            try await wrongCodes.recordFailure([sourceKey])
             throw Self.invalidInvitation
         }
         let invitation = found.invitation

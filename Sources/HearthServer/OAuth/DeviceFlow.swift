@@ -8,7 +8,7 @@ import Hummingbird
 extension AuthorizationServer {
     func startDeviceAuthorization(_ request: Request, _ context: HearthRequestContext) async throws -> Response {
         let call = context.call(request)
-        let wait = await deviceAuthorizationWait(call)
+        let wait = try await deviceAuthorizationWait(call)
         guard wait == 0 else { throw HearthError.throttled(retryAfter: wait, "device authorization requests") }
         let form = try await OAuthForm.body(of: request, limit: bodyLimit)
         return try Self.tokenResponse(try await startDeviceAuthorization(form, call))

@@ -1,6 +1,6 @@
 /// Every migration this binary knows, in order. The highest version is the schema it expects.
 public enum Schema {
-    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8, version9, version10, version11, version12, version13, version14, version15, version16, version17, version18, version19, version20, version21, version22, version23, version24, version25, version26, version27]
+    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8, version9, version10, version11, version12, version13, version14, version15, version16, version17, version18, version19, version20, version21, version22, version23, version24, version25, version26, version27, version28]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }
 
@@ -1077,6 +1077,32 @@ public enum Schema {
             )
             """,
             "CREATE INDEX dpop_used_proofs_expiry ON dpop_used_proofs (expires_at)",
+        ]
+    )
+
+    /// What several nodes on one database share besides the records (docs/scale-out.md): token
+    /// buckets of request limits, and leases — which node does the work only one may do, with a
+    /// fence that grows at every change of holder.
+    static let version28 = Migration(
+        version: 28,
+        name: "shared request limits and leases",
+        statements: [
+            """
+            CREATE TABLE request_buckets (
+                bucket_key TEXT PRIMARY KEY,
+                millitokens BIGINT NOT NULL,
+                updated BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX request_buckets_updated ON request_buckets (updated)",
+            """
+            CREATE TABLE leases (
+                name TEXT PRIMARY KEY,
+                holder TEXT NOT NULL,
+                fence BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL
+            )
+            """,
         ]
     )
 }

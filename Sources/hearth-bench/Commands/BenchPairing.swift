@@ -213,7 +213,7 @@ struct BenchHub: Sendable {
         let pki = assembly.pki
         let hub = Hub(assembly)
         let pairing = PairingService(
-            pki: pki, throttle: SignInThrottle(clock: store.clock, freeFailures: 5), isServedKey: { _ in false })
+            pki: pki, throttle: FailureThrottle(store: store, namespace: "pairing-code", freeFailures: 5), isServedKey: { _ in false })
         return try await serving(hub) { port in
             try await body(BenchHub(
                 url: URL(string: "https://127.0.0.1:\(port)")!, household: initial.householdID, pairing: pairing,

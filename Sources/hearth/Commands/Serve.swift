@@ -55,6 +55,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "QoS 1/2 messages the broker keeps for one MQTT client, waiting for it or for its offline persistent session, 10 to 1000000; further ones are dropped and counted (default 1000, as Mosquitto's max_queued_messages; env HEARTH_MAX_QUEUED_MESSAGES). An app subscribed to a whole fleet needs about its devices' messages over the longest outage it should ride out.")
     var maxQueuedMessages: Int?
 
+    @Option(name: .long, help: "This node's name among several hub nodes on one PostgreSQL, shown as the holder of its leases (default: the host name and a random suffix, new at every start; env HEARTH_NODE_NAME; docs/scale-out.md).")
+    var nodeName: String?
+
     @Option(name: .long, help: "'on' (default; thresholds from detection.json in the data folder) or 'off': no detectors, no automatic containment (docs/detection.md; env HEARTH_DETECTION).")
     var detection: String?
 
@@ -149,6 +152,11 @@ struct Serve: AsyncParsableCommand {
         if let limit = try maxInFlight ?? Environment.integer("HEARTH_MAX_IN_FLIGHT") {
             guard (1...100_000).contains(limit) else { throw HearthError(.configuration, "--max-in-flight must be 1 to 100000") }
             configuration.inFlightLimit = limit
+        }
+        if let name = nodeName ?? Environment.value("HEARTH_NODE_NAME") {
+            guard (1...100).contains(name.count), name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) })
+            else { throw HearthError(.configuration, "--node-name is 1 to 100 letters, digits, '-', '_' or '.'") }
+            configuration.nodeName = name
         }
         return configuration
     }

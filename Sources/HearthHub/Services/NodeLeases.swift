@@ -1,0 +1,142 @@
+import Foundation
+import HearthCore
+import HearthStore
+import Logging
+import ServiceLifecycle
+
+/// A lease this node holds: its name and fence, for the writes made under it.
+package struct Lease: Sendable, Hashable {
+    package let name: String
+    package let holder: String
+    package let fence: Int64
+
+    /// Throws ``HearthError`` `lease-lost` unless this node still holds the lease under this
+    /// fence — called inside the transaction of a write only the holder may make, so a node that
+    /// lost its lease (a partition, a pause longer than the lease) cannot commit on stale ownership.
+    package func confirm(in db: StoreSession) async throws {
+        guard try await db.leases.confirm(name, holder: holder, fence: fence, at: db.clock.now) else {
+            throw HearthError(.conflict, code: "lease-lost", "this node no longer holds the lease \(name)")
+        }
+    }
+}
+
+/// The leases of one node (docs/scale-out.md): the work only one node at a time may do — the
+/// audit checkpointer, the sweeps, the firmware rollouts — each runs where its lease is held.
+///
+/// A lease is taken on first use and then renewed by ``run()`` every third of its duration, so
+/// it stays with its node while that node is well. A node that cannot renew stops counting on a
+/// lease two thirds of its duration after the last renewal (the last third is the margin for
+/// clock skew); another node, trying every third of the duration, takes it over at most
+/// 4/3 × ``duration`` after its holder's last renewal.
+package actor NodeLeases: Service {
+    /// This node's name as a lease holder: unique per process, so a restarted node waits for
+    /// its earlier self's leases to expire like any other node.
+    package nonisolated let node: String
+    package nonisolated let duration: TimeInterval
+    private let store: Store
+    private let logger: Logger
+    /// The leases this node asked for, renewed by ``run()``.
+    private var wanted: Set<String> = []
+    /// Those it holds, and until when (by the store's clock) it may count on each.
+    private var held: [String: Held] = [:]
+
+    private struct Held {
+        let lease: Lease
+        let trustedUntil: Date
+    }
+
+    package init(store: Store, node: String, duration: TimeInterval, logger: Logger) {
+        self.store = store
+        self.node = node
+        self.duration = duration
+        self.logger = logger
+    }
+
+    /// The lease `name` while this node holds it; nil while another node does. Asked for the
+    /// first time, it tries to take the lease at once; after that, ``run()`` tries again.
+    package func holding(_ name: String) async -> Lease? {
+        if wanted.insert(name).inserted { await renew([name]) }
+        return trusted(name)
+    }
+
+    /// Renews every wanted lease, in one transaction, a third of their duration apart until
+    /// shutdown, then gives them up so another node need not wait for them to expire.
+    package func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            await renewWanted()
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(self.duration / 3)) }
+        }
+        await releaseAll()
+    }
+
+    /// Takes or renews every lease this node asked for (``run()``'s round).
+    package func renewWanted() async {
+        if !wanted.isEmpty { await renew(wanted.sorted()) }
+    }
+
+    /// Takes or renews `names`: what this node may count on until its next renewal.
+    private func renew(_ names: [String]) async {
+        let asked = store.clock.now
+        let node = self.node
+        let until = asked.addingTimeInterval(duration)
+        do {
+            let fences = try await store.write { db in
+                var fences: [String: Int64] = [:]
+                for name in names { fences[name] = try await db.leases.acquire(name, holder: node, until: until, at: asked) }
+                return fences
+            }
+            for name in names {
+                guard let fence = fences[name] else {
+                    drop(name)
+                    continue
+                }
+                let lease = Lease(name: name, holder: node, fence: fence)
+                if held[name]?.lease != lease { logger.info("lease taken", metadata: ["lease": "\(name)", "fence": "\(fence)"]) }
+                // Counted on for less than it lasts: another node's clock may run ahead of ours by
+                // up to the margin, and it judges expiry by its own.
+                held[name] = Held(lease: lease, trustedUntil: asked.addingTimeInterval(duration * 2 / 3))
+            }
+        } catch {
+            // The database is unreachable: each lease is counted on until its margin, no longer.
+            logger.warning("lease renewal failed", metadata: ["leases": "\(names)", "error": "\(error)"])
+            for name in names where trusted(name) == nil { drop(name) }
+        }
+    }
+
+    private func trusted(_ name: String) -> Lease? {
+        guard let held = held[name], held.trustedUntil > store.clock.now else { return nil }
+        return held.lease
+    }
+
+    private func drop(_ name: String) {
+        if held.removeValue(forKey: name) != nil { logger.notice("lease lost", metadata: ["lease": "\(name)"]) }
+    }
+
+    private func releaseAll() async {
+        let leases = held.values.map(\.lease)
+        (wanted, held) = ([], [:])
+        guard !leases.isEmpty else { return }
+        do {
+            try await store.write { db in
+                for lease in leases { try await db.leases.release(lease.name, holder: lease.holder, at: db.clock.now) }
+            }
+        } catch {
+            logger.warning("leases not released; they expire by themselves", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+extension PeriodicService {
+    /// A job only one node runs at a time: each round runs only while this node holds the lease
+    /// `lease` (taking it when free) and is handed it, to confirm in the transactions that must
+    /// not commit after the lease moved.
+    package static func leased(
+        name: String, lease: String, leases: NodeLeases, interval: Duration, logger: Logger, finalRound: Bool = false,
+        round: @escaping @Sendable (Lease) async throws -> Void
+    ) -> PeriodicService {
+        PeriodicService(name: name, interval: interval, logger: logger, finalRound: finalRound) {
+            guard let held = await leases.holding(lease) else { return }
+            try await round(held)
+        }
+    }
+}

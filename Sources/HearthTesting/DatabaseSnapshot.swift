@@ -39,10 +39,11 @@ public struct DatabaseSnapshot: Equatable, Sendable {
         }
     }
 
-    /// The same snapshot without the audit log's tables, for requests that must change nothing
-    /// but may (like a failed sign-in) be recorded.
-    public var withoutAudit: DatabaseSnapshot {
-        DatabaseSnapshot(tables: tables.filter { !$0.key.hasPrefix("audit_") })
+    /// The same snapshot without what a refused request records — its audit entry and the failure
+    /// count that slows the next guess (``FailureThrottle``) — for requests that must change
+    /// nothing else. (A checkpoint signed meanwhile is left out with the audit log.)
+    public var withoutRefusalRecords: DatabaseSnapshot {
+        DatabaseSnapshot(tables: tables.filter { !$0.key.hasPrefix("audit_") && $0.key != "sign_in_failures" })
     }
 
     /// The same snapshot without one table, for a request that is meant to change it alone.

@@ -95,10 +95,10 @@ import Testing
 
             // Too early: refused, audited, nothing issued.
             let early = try await lamp.nextKey("early")
-            let before = try await DatabaseSnapshot.take(hub.store).withoutAudit
+            let before = try await DatabaseSnapshot.take(hub.store).withoutRefusalRecords
             let tooEarly = try #require(try await Self.mutualTLS(hub, lamp, "POST", "/v1/certificates/renew", csr: early.csr))
             #expect(tooEarly.status == 403 && tooEarly.code == "renewal-too-early", "\(tooEarly.body)")
-            #expect(try await DatabaseSnapshot.take(hub.store).withoutAudit == before)
+            #expect(try await DatabaseSnapshot.take(hub.store).withoutRefusalRecords == before)
             #expect(try await Self.count(hub, action: "certificate.renewal_refused") == 1)
 
             hub.clock.advance(by: Self.intoTheWindow)
@@ -106,7 +106,7 @@ import Testing
             let sameKeyCSR = try await PKITools.makeCSR(folder, "lamp-same.csr", key: lamp.key)
             let sameKey = try #require(try await Self.mutualTLS(hub, lamp, "POST", "/v1/certificates/renew", csr: sameKeyCSR))
             #expect(sameKey.status == 409, "\(sameKey.body)")
-            #expect(try await DatabaseSnapshot.take(hub.store).withoutAudit == before)
+            #expect(try await DatabaseSnapshot.take(hub.store).withoutRefusalRecords == before)
             #expect(try await Self.count(hub, action: "certificate.renewal_refused") == 2)
 
             // In the window, with a new key: a new certificate from the device's zone CA.
@@ -323,7 +323,7 @@ import Testing
             #expect(unauthenticated.status == 401)
             // (The checkpoint service may sign the log's head meanwhile; no entry may be added.)
             let after = try await DatabaseSnapshot.take(hub.store)
-            #expect(after.withoutAudit == snapshot.withoutAudit)
+            #expect(after.withoutRefusalRecords == snapshot.withoutRefusalRecords)
             #expect(after.tables["audit_entries"] == snapshot.tables["audit_entries"])
         }
     }

@@ -77,7 +77,7 @@ import Testing
             let (_, code) = try await Kit.invite(hub, owner: owner, role: "member")
             // The log and the sessions (which the hub's sweep ends as the clock moves) aside,
             // nothing may change.
-            let unchanged = { (snapshot: DatabaseSnapshot) in snapshot.withoutAudit.tables.filter { $0.key != "sessions" } }
+            let unchanged = { (snapshot: DatabaseSnapshot) in snapshot.withoutRefusalRecords.tables.filter { $0.key != "sessions" } }
             let before = try await DatabaseSnapshot.take(hub.store)
             for forged in [
                 // The last character changed (it is "A" one time in 64: then "B").
@@ -180,7 +180,7 @@ import Testing
             print("roles: \(cases) owner-only calls by a member and a guest, all refused")
             // Sign-ins write sessions and audit entries; nothing else moved.
             let after = try await DatabaseSnapshot.take(hub.store)
-            #expect(after.withoutAudit.tables.filter { $0.key != "sessions" } == before.withoutAudit.tables.filter { $0.key != "sessions" })
+            #expect(after.withoutRefusalRecords.tables.filter { $0.key != "sessions" } == before.withoutRefusalRecords.tables.filter { $0.key != "sessions" })
         }
     }
 

@@ -214,7 +214,7 @@ import X509
                 #expect(response.status == status, "\(body): \(response.text)")
             }
             let now = try await DatabaseSnapshot.take(hub.store)
-            #expect(now.withoutAudit.tables.filter { $0.key != "pairing_requests" } == snapshot.withoutAudit.tables.filter { $0.key != "pairing_requests" })
+            #expect(now.withoutRefusalRecords.tables.filter { $0.key != "pairing_requests" } == snapshot.withoutRefusalRecords.tables.filter { $0.key != "pairing_requests" })
 
             // Wrong verification values: 3 end the request; the device is told at its next poll.
             for _ in 0..<3 {
@@ -288,7 +288,7 @@ import X509
             let relayed = try await Candidate.make(hub, folder: folder, name: "relayed", hubKey: Array(repeating: 9, count: 32))
             let relay = try await pair(relayed)
             #expect(relay.status == 409 && Self.code(relay) == "hub-key-mismatch", "\(relay.text)")
-            #expect(try await DatabaseSnapshot.take(hub.store).withoutAudit == before.withoutAudit)
+            #expect(try await DatabaseSnapshot.take(hub.store).withoutRefusalRecords == before.withoutRefusalRecords)
             #expect(try await Self.audited(hub, "pairing.refused").count == 3)
 
             let response = try await pair(device)

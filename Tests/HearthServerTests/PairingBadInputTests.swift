@@ -54,7 +54,7 @@ import Testing
     @Test func strangersGetProblemsAndChangeNothing() async throws {
         try await withTestHub { hub in
             let token = try await PKITools.token(hub)
-            let before = try await DatabaseSnapshot.take(hub.store).withoutAudit
+            let before = try await DatabaseSnapshot.take(hub.store).withoutRefusalRecords
             for (name, method, path, type, body, status) in Self.cases {
                 let headers = type.isEmpty ? [:] : ["Content-Type": type]
                 let response = try await hub.client.request(method, path, headers: headers, body: body.isEmpty ? nil : Data(body.utf8))
@@ -69,7 +69,7 @@ import Testing
                 #expect(response.status == status, "\(name): \(response.status) \(response.text)")
                 #expect(response.headers["content-type"] == "application/problem+json", "\(name)")
             }
-            let after = try await DatabaseSnapshot.take(hub.store).withoutAudit
+            let after = try await DatabaseSnapshot.take(hub.store).withoutRefusalRecords
             #expect(after.tables.filter { $0.key != "sessions" } == before.tables.filter { $0.key != "sessions" })
             // Nothing secret in the logs: no token, no submitted value.
             #expect(!hub.logs.all.joined().contains(token))

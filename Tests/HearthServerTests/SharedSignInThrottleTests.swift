@@ -36,7 +36,9 @@ import Testing
                 #expect(refused.status == 429)
                 #expect(refused.headers["retry-after"] == "1")
                 #expect(try await SignInTests.signIn(first, from: "127.0.0.12", password: first.ownerPassword).status == 429)
-                #expect(try await DatabaseSnapshot.take(second.store).withoutAudit == before.withoutAudit)
+                let after = try await DatabaseSnapshot.take(second.store)
+                #expect(after.withoutRefusalRecords == before.withoutRefusalRecords)
+                #expect(after.tables["sign_in_failures"] == before.tables["sign_in_failures"])
                 #expect(try await second.store.read { db in try await db.audit.size() } == entries)
 
                 // Each node lists the account, with the failures made on both.

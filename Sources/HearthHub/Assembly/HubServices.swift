@@ -79,14 +79,14 @@ public struct HubServices: Sendable {
         self.signals = signals
         let commandLedger = configuration.detection.map { CommandLedger(settings: $0.commands) }
         self.commandLedger = commandLedger
-        let throttle = { (kind: AuthenticationKind) in
+        let throttle = { (kind: AuthenticationKind, namespace: String?) in
             FailureThrottle(
-                store: store, namespace: kind.rawValue, freeFailures: configuration.signInFreeFailures,
+                store: store, namespace: namespace ?? kind.rawValue, freeFailures: configuration.signInFreeFailures,
                 signals: signals.map { FailureSignals($0, kind) })
         }
         let serving = try ServingCertificate(assembly.certificate)
         self.serving = serving
-        pairing = PairingService(pki: pki, throttle: throttle(.pairingCode), isServedKey: { serving.isServedKey($0) })
+        pairing = PairingService(pki: pki, throttle: throttle(.pairingCode, nil), isServedKey: { serving.isServedKey($0) })
         checkpointer = assembly.checkpointer
         witness = AuditWitness(store: store, sealer: pki.sealer)
         witnessing = AuditWitnessing(store: store)
@@ -99,24 +99,25 @@ public struct HubServices: Sendable {
         issuer = OAuthIssuer(configuration.oauthIssuer ?? pki.authorities.publicURL)
         keyring = OAuthKeyring(store: store, sealer: pki.sealer)
         oauth = AuthorizationServer(
-            store: store, keyring: keyring, issuer: issuer, signIn: signIn, throttle: throttle(.token),
+            store: store, keyring: keyring, issuer: issuer, signIn: signIn, throttle: throttle(.token, nil),
             deviceRequests: RequestRateLimiter(store: store, namespace: "device-authorization", burst: 10, perMinute: 10),
             nonces: DPoPNonces(key: pki.sealer.derivedKeys(purpose: "dpop nonces")[0]),
             bodyLimit: configuration.maxBodyBytes, lifetimes: .init(),
             tokenCommits: GroupCommit(store: store) { batch, db in try await TokenRecords.commit(batch, in: db) }, signals: signals,
             tokenGate: assembly.shedding.tokens)
-        tokens = AccessTokenVerifier(server: oauth, refusals: throttle(.token))
+        // Refused tokens at `/v1` apart from the token endpoint's failures, which they must not trigger.
+        tokens = AccessTokenVerifier(server: oauth, refusals: throttle(.token, "resource"))
         var authenticator = SessionAuthenticator(store: store, tokens: tokens)
         authenticator.scopeUse = scopeUse
         sessions = authenticator
         lifecycle = DeviceLifecycle(pki: pki)
         clients = ClientRegistry(store: store, trustDomain: pki.trustDomain)
         // Password changes and account recovery back off apart from sign-ins.
-        let passwordThrottle = throttle(.signIn)
+        let passwordThrottle = throttle(.signIn, nil)
         personSessions = PersonSessions(
             store: store, signIn: signIn, hasher: hasher, throttle: passwordThrottle, lifetime: configuration.sessionLifetime)
         people = PeopleService(store: store)
-        invitations = InvitationAcceptance(store: store, hasher: hasher, signIn: signIn, wrongCodes: throttle(.invitationCode))
+        invitations = InvitationAcceptance(store: store, hasher: hasher, signIn: signIn, wrongCodes: throttle(.invitationCode, nil))
         recovery = AccountRecovery(store: store, hasher: hasher, throttle: passwordThrottle)
         households = HouseholdAdministration(pki: pki)
         let connections = ConnectionTally()

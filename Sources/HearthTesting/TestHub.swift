@@ -107,7 +107,13 @@ private func runTestHub<Result: Sendable>(
             // that a test snapshots.
             try await assembly.checkpointer.checkpoint()
             return try await serving(assembly, watch: watch) { port, mqttPort in
-                try await body(TestHub(
+                // That first run comes once this node holds its lease: before the test begins.
+                while try await !store.read({ db in try await db.leases.all() })
+                    .contains(where: { $0.name == "audit checkpoint" && $0.holder == configuration.nodeName }) {
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+                try await assembly.checkpointer.checkpoint()
+                return try await body(TestHub(
                     port: port, mqttPort: mqttPort, store: store, clock: clock, logs: logs, ownerEmail: initial.email.rawValue,
                     ownerPassword: initial.oneTimePassword, householdID: initial.householdID,
                     certificatePath: certificatePath, database: database, pki: pki,

@@ -70,6 +70,9 @@ public struct TestRequirement: Sendable, Hashable, CustomStringConvertible {
     /// which scripts/test runs: its Python, in `HEARTH_HA_PYTHON`.
     public static let homeAssistant = TestRequirement(
         "Home Assistant 2024.3.3", .environmentVariable("HEARTH_HA_PYTHON"))
+    /// Debian's haproxy, the load balancer in front of several hub nodes (docs/scale-out.md).
+    public static let haproxy = TestRequirement("haproxy", .executables([haproxyPath]))
+    public static let haproxyPath = "/usr/sbin/haproxy"
     /// The PostgreSQL server `scripts/test` starts, by its admin URL.
     public static let postgres = TestRequirement("PostgreSQL", .environmentVariable(TestEngine.postgresAdminURLVariable))
 

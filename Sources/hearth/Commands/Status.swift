@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import HearthCommandLine
 import HearthCore
 import HearthHub
@@ -7,7 +8,7 @@ import HearthStore
 
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show the hub's schema version, identity and household counts (works while the hub runs).")
+        abstract: "Show the hub's schema version, identity, household counts and which node holds each lease (works while the hub runs).")
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var log: LogOptions
@@ -19,6 +20,14 @@ struct Status: AsyncParsableCommand {
             let version = try await db.schemaVersion()
             return try await db.read { session in
                 let identity = try await session.hub.identity()
+                let now = db.clock.now
+                // Who does the work only one node may do (docs/scale-out.md); a lapsed lease is
+                // free for any node to take.
+                let leases = try await session.leases.all().map { lease in
+                    let left = lease.expiresAt.timeIntervalSince(now)
+                    let state = left > 0 ? "for \(String(format: "%.1f", left)) s" : "lapsed"
+                    return "\n  \(lease.name): \(lease.holder) (fence \(lease.fence), \(state))"
+                }.joined()
                 return """
                     database:        \(location)
                     schema version:  \(version) (this hearth knows up to \(Schema.latestVersion))
@@ -27,6 +36,7 @@ struct Status: AsyncParsableCommand {
                     households:      \(try await session.households.count())
                     live sessions:   \(try await session.sessions.count())
                     audit entries:   \(try await session.audit.size()) (last checkpoint: \(try await session.audit.latestCheckpoint().map { String($0.size) } ?? "none"))
+                    leases:          \(leases.isEmpty ? "none held" : leases)
                     """
             }
         }

@@ -1,0 +1,220 @@
+import Foundation
+import HearthStore
+import HearthTesting
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Three `hearth serve` processes on one PostgreSQL database behind haproxy in TCP mode
+/// (docs/scale-out.md): TLS goes through to the nodes, any node answers for what another wrote,
+/// and when the node holding a lease is killed (SIGKILL) under load, another takes the lease over
+/// within the documented time, no acknowledged write is lost, and the audit log verifies.
+@Suite(.requires(.haproxy)) struct ScaleOutTests {
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// A node: its process, data folder and HTTPS port.
+    struct Node {
+        let name: String
+        let folder: URL
+        let process: HearthProcess
+        let port: Int
+    }
+
+    static func serve(_ name: String, folder: URL, database: TestDatabase, kek: String?) async throws -> Node {
+        let process = try HearthProcess(
+            ["serve", "--data", folder.path, "--database", database.url, "--listen", "127.0.0.1:0", "--node-name", name],
+            environment: kek.map { ["HEARTH_KEK": $0] } ?? [:])
+        return Node(name: name, folder: folder, process: process, port: try await process.waitForPort())
+    }
+
+    /// haproxy in front of `nodes`' HTTPS ports, in TCP mode (the TLS is the nodes'), checking
+    /// each node every 200 ms and sending a connection refused by a dead one to another; with its
+    /// statistics as CSV on a port of their own.
+    static func front(_ nodes: [Node], folder: URL) async throws -> (process: HearthProcess, port: Int, stats: Int) {
+        let (port, stats) = (try FreePort.tcp(), try FreePort.tcp())
+        let configuration = """
+            global
+                maxconn 1000
+            defaults
+                mode tcp
+                timeout connect 2s
+                timeout client 30s
+                timeout server 30s
+                retries 3
+                option redispatch
+            frontend https
+                bind 127.0.0.1:\(port)
+                default_backend nodes
+            backend nodes
+                balance roundrobin
+            \(nodes.map { "    server \($0.name) 127.0.0.1:\($0.port) check inter 200ms fall 1 rise 2" }.joined(separator: "\n"))
+            frontend stats
+                mode http
+                bind 127.0.0.1:\(stats)
+                stats enable
+                stats uri /stats
+            """
+        let file = folder.appendingPathComponent("haproxy.cfg")
+        try Data((configuration + "\n").utf8).write(to: file)
+        let process = try HearthProcess(executable: TestRequirement.haproxyPath, ["-db", "-f", file.path])
+        // Listening once its statistics answer.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            let probe = try await ProcessRunner.run("/usr/bin/curl", ["-sf", "http://127.0.0.1:\(stats)/stats;csv"])
+            if probe.status == 0 { return (process, port, stats) }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        process.signal(SIGKILL)
+        throw Failure(description: "haproxy did not start: \(process.standardError)")
+    }
+
+    /// Sessions haproxy sent to each node so far, from its statistics.
+    static func sessions(stats: Int) async throws -> [String: Int] {
+        let csv = try await ProcessRunner.run("/usr/bin/curl", ["-sf", "http://127.0.0.1:\(stats)/stats;csv"]).standardOutput
+        var counts: [String: Int] = [:]
+        for line in csv.split(separator: "\n") {
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            // pxname, svname, …, stot (the 8th field): total sessions.
+            guard fields.count > 7, fields[0] == "nodes", !["BACKEND", "FRONTEND"].contains(fields[1]) else { continue }
+            counts[String(fields[1])] = Int(fields[7]) ?? 0
+        }
+        return counts
+    }
+
+    @Test func threeNodesBehindHAProxyAndALeaseMovesWhenItsHolderIsKilled() async throws {
+        try await TestRequirement.check(TestEngine.postgres.requirements)
+        try await TestDatabase.with(.postgres) { database in
+            let folders = (1...3).map { database.folder.appendingPathComponent("node\($0)") }
+            let first = try await Self.serve("node1", folder: folders[0], database: database, kek: nil)
+            let password = try await first.process.oneTimePassword()
+            let kek = try Data(contentsOf: folders[0].appendingPathComponent("kek")).base64EncodedString()
+            var nodes = [first]
+            for index in 1..<3 { nodes.append(try await Self.serve("node\(index + 1)", folder: folders[index], database: database, kek: kek)) }
+            defer { for node in nodes { node.process.signal(SIGKILL) } }
+            let front = try await Self.front(nodes, folder: database.folder)
+            defer { front.process.signal(SIGKILL) }
+            let root = folders[0].appendingPathComponent("ca-root.pem").path
+            let client = CurlClient(baseURL: "https://127.0.0.1:\(front.port)", caCertificatePath: root)
+
+            // A session made through the front is good on every node it reaches: the TLS is the
+            // node's own (curl verifies each against the hub's root), the state is the database's.
+            let signIn = try await client.json("POST", "/v1/session", ["email": "owner@home.arpa", "password": password])
+            try #require(signIn.status == 201, "\(signIn.status) \(signIn.text)")
+            let token = try #require(try signIn.json()["token"] as? String)
+            for _ in 0..<6 {
+                let me = try await client.request("GET", "/v1/me", headers: ["Authorization": "Bearer \(token)"])
+                #expect(me.status == 200, "\(me.status) \(me.text)")
+            }
+            let spread = try await Self.sessions(stats: front.stats)
+            #expect(spread.count == 3 && spread.values.allSatisfy { $0 >= 2 }, "haproxy's sessions per node: \(spread)")
+
+            // Who holds the audit checkpointer's lease; the test's own connections watch it.
+            let (holder, final, taken, takeover, acknowledged) = try await database.withStore { store in
+                let holder = try await Self.waitForHolder(of: "audit checkpoint", in: store, other: nil)
+                let victim = try #require(nodes.firstIndex { $0.name == holder.holder })
+
+                // Writers sign in through the front; the holder is killed while they are mid-flight.
+                let acknowledged = AcknowledgedTokens()
+                let writersStop = ContinuousClock.now + .seconds(4)
+                let (killed, final) = try await withThrowingTaskGroup(of: Void.self) { group in
+                    for _ in 0..<3 {
+                        group.addTask {
+                            while ContinuousClock.now < writersStop {
+                                guard let response = try? await client.json(
+                                    "POST", "/v1/session", ["email": "owner@home.arpa", "password": password]),
+                                    response.status == 201, let token = try? response.json()["token"] as? String
+                                else { continue }
+                                _ = await acknowledged.append(token)
+                            }
+                        }
+                    }
+                    try await Task.sleep(for: .milliseconds(300))
+                    nodes[victim].process.signal(SIGKILL)
+                    let killed = ContinuousClock.now
+                    // The expiry the holder's last renewal left: that renewal's time plus 6 s.
+                    let final = try await store.read { db in try await db.leases.all() }.first { $0.name == "audit checkpoint" }
+                    try await group.waitForAll()
+                    return (killed, final)
+                }
+                let taken = try await Self.waitForHolder(of: "audit checkpoint", in: store, other: holder.holder)
+                return (holder, final, taken, ContinuousClock.now - killed, acknowledged)
+            }
+            _ = try await nodes.first { $0.name == holder.holder }?.process.waitForExit()
+
+            // The lease moves within 4/3 of its duration (6 s) after the holder's last renewal.
+            let lastRenewal = try #require(final, "the lease vanished")
+            try #require(lastRenewal.holder == holder.holder, "the lease had moved before the kill: \(lastRenewal)")
+            let sinceRenewal = taken.expiresAt.timeIntervalSince(lastRenewal.expiresAt)
+            #expect(taken.fence > holder.fence)
+            #expect(sinceRenewal <= 8.5, "the lease moved \(sinceRenewal) s after its holder's last renewal")
+            #expect(takeover < .seconds(9), "the lease moved \(takeover) after the kill")
+            print(String(
+                format: "ScaleOutTests: the audit checkpoint's lease moved from %@ to %@ %.2f s after SIGKILL, %.2f s after the killed holder's last renewal (%.2f s after its expiry)",
+                holder.holder, taken.holder, Double(takeover.components.seconds) + Double(takeover.components.attoseconds) / 1e18,
+                sinceRenewal, sinceRenewal - 6))
+
+            // Every acknowledged session is there, through the front (the dead node is out of it).
+            let tokens = await acknowledged.tokens
+            #expect(tokens.count >= 3, "\(tokens.count) sign-ins acknowledged")
+            for token in tokens {
+                let me = try await client.request("GET", "/v1/me", headers: ["Authorization": "Bearer \(token)"])
+                #expect(me.status == 200, "an acknowledged session was lost: \(me.status)")
+            }
+
+            // The new holder signs the log's head; the log verifies from any node's folder.
+            let size = try await database.withStore { store in try await store.read { db in try await db.audit.size() } }
+            try await eventually("the new holder signs a checkpoint of the head") {
+                try await database.withStore { store in
+                    try await store.read { db in try await db.audit.latestCheckpoint() }.map { $0.size >= size } ?? false
+                }
+            }
+            let victim = try #require(nodes.firstIndex { $0.name == holder.holder })
+            let survivor = nodes[(victim + 1) % 3]
+            let verify = try await ProcessRunner.run(
+                HearthProcess.binaryPath, ["audit", "verify", "--data", survivor.folder.path, "--database", database.url])
+            #expect(verify.status == 0, "\(verify.standardOutput)\(verify.standardError)")
+            #expect(verify.standardOutput.contains("audit log intact"), "\(verify.standardOutput)")
+
+            // The killed node, started again, rejoins without anyone's help: it answers at once,
+            // and the lease stays where it went.
+            nodes[victim] = try await Self.serve(
+                "\(nodes[victim].name)-again", folder: nodes[victim].folder, database: database, kek: kek)
+            let direct = CurlClient(baseURL: "https://127.0.0.1:\(nodes[victim].port)", caCertificatePath: root)
+            #expect(try await direct.request("GET", "/v1/me", headers: ["Authorization": "Bearer \(token)"]).status == 200)
+            let status = try await ProcessRunner.run(
+                HearthProcess.binaryPath, ["status", "--data", survivor.folder.path, "--database", database.url])
+            #expect(status.standardOutput.contains("  audit checkpoint: \(taken.holder) (fence \(taken.fence), for "), "\(status.standardOutput)")
+
+            // A node stopped with SIGTERM gives its leases up as it exits: another node takes them
+            // at its next renewal round, within 2 s, not at their expiry.
+            let stopping = try #require(nodes.first { $0.name == taken.holder })
+            stopping.process.signal(SIGTERM)
+            #expect(try await stopping.process.waitForExit() == 0)
+            let exited = ContinuousClock.now
+            let handed = try await database.withStore { store in
+                try await Self.waitForHolder(of: "audit checkpoint", in: store, other: taken.holder)
+            }
+            let handover = ContinuousClock.now - exited
+            #expect(handover < .seconds(3), "the lease moved \(handover) after its holder exited")
+            print("ScaleOutTests: after SIGTERM, \(handed.holder) held the lease \(handover) after \(taken.holder) exited")
+        }
+    }
+
+    /// The lease `name` once a holder other than `other` holds it (within 15 s).
+    static func waitForHolder(of name: String, in store: Store, other: String?) async throws -> LeaseRecords.LeaseRow {
+        let deadline = ContinuousClock.now + .seconds(15)
+        while ContinuousClock.now < deadline {
+            let now = Date()
+            if let lease = try await store.read({ db in try await db.leases.all() }).first(where: { $0.name == name }),
+               lease.holder != other, lease.expiresAt > now {
+                return lease
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw Failure(description: "no node other than \(other ?? "none") took the lease \(name) within 15 s")
+    }
+}

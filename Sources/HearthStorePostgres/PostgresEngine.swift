@@ -12,7 +12,10 @@ public struct PostgresEngine: DatabaseEngine {
         tableExistsQuery: """
             SELECT table_name::text AS name FROM information_schema.tables
             WHERE table_schema = current_schema() AND table_name = ?
-            """)
+            """,
+        // PostgreSQL ends a session idle in its transaction for 2 s (releasing its locks), and a
+        // statement gives up after waiting 3 s for a lock: one silent node cannot stall the others.
+        leaseLockLimits: ["SET LOCAL idle_in_transaction_session_timeout = 2000", "SET LOCAL lock_timeout = 3000"])
 
     public var dialect: SQLDialect { Self.dialect }
     private let client: PostgresClient

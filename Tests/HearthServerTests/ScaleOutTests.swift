@@ -204,6 +204,147 @@ import Glibc
         }
     }
 
+    /// A network namespace of the test's own, joined to the test's by a veth link: a node inside
+    /// reaches PostgreSQL only through the link (a haproxy on the test's end forwards to the
+    /// server on 127.0.0.1), and `ip link set down` at its end cuts it off.
+    struct Namespace {
+        let name: String
+        let link: String
+        let hostAddress: String
+
+        static let ip = "/usr/sbin/ip"
+
+        static func create(_ index: Int) async throws -> Namespace {
+            let tag = "hso\(getpid() % 100_000)\(index)"
+            let namespace = Namespace(name: tag, link: tag + "n", hostAddress: "10.213.\(index).1")
+            namespace.remove()
+            for arguments in [
+                ["netns", "add", tag], ["link", "add", tag + "h", "type", "veth", "peer", "name", namespace.link],
+                ["link", "set", namespace.link, "netns", tag], ["addr", "add", namespace.hostAddress + "/30", "dev", tag + "h"],
+                ["link", "set", tag + "h", "up"], ["-n", tag, "addr", "add", "10.213.\(index).2/30", "dev", namespace.link],
+                ["-n", tag, "link", "set", namespace.link, "up"], ["-n", tag, "link", "set", "lo", "up"],
+            ] {
+                let result = try await ProcessRunner.run(ip, arguments)
+                guard result.status == 0 else {
+                    namespace.remove()
+                    throw Failure(description: "ip \(arguments.joined(separator: " ")): \(result.standardError)")
+                }
+            }
+            return namespace
+        }
+
+        /// Cuts the node off (`false`: joins it again).
+        func link(up: Bool) async throws {
+            let result = try await ProcessRunner.run(Self.ip, ["-n", name, "link", "set", link, up ? "up" : "down"])
+            guard result.status == 0 else { throw Failure(description: "ip link set: \(result.standardError)") }
+        }
+
+        /// Deletes the namespace, and with it the link and its addresses.
+        func remove() {
+            // Synchronous, for a `defer`; the name is the test's own, made of letters and digits.
+            _ = system("\(Self.ip) netns delete \(name) 2>/dev/null")
+        }
+    }
+
+    /// A node in its own namespace, cut off from PostgreSQL: it stops counting on its leases
+    /// before another node may take them, the other takes them within the documented time, and
+    /// when the link is back the node serves again by itself and leaves the leases where they went.
+    @Test(.requires(.superuser, .command("ip")))
+    func aNodeCutOffFromTheDatabaseLosesItsLeasesAndRejoinsWhenHealed() async throws {
+        try await TestRequirement.check(TestEngine.postgres.requirements)
+        try await TestDatabase.with(.postgres) { database in
+            let namespace = try await Namespace.create(Int(getpid() % 200) + 20)
+            defer { namespace.remove() }
+            // The database as the namespace sees it: haproxy on the link's near end.
+            let server = try #require(database.url.split(separator: "@").last?.split(separator: "/").first.map(String.init))
+            let forward = try FreePort.tcp()
+            let configuration = """
+                defaults
+                    mode tcp
+                    timeout connect 2s
+                    timeout client 1h
+                    timeout server 1h
+                frontend database
+                    bind \(namespace.hostAddress):\(forward)
+                    default_backend database
+                backend database
+                    server postgres \(server)
+
+                """
+            let file = database.folder.appendingPathComponent("haproxy-db.cfg")
+            try Data(configuration.utf8).write(to: file)
+            let forwarder = try HearthProcess(executable: TestRequirement.haproxyPath, ["-db", "-f", file.path])
+            defer { forwarder.signal(SIGKILL) }
+            let insideURL = database.url.replacingOccurrences(of: "@\(server)/", with: "@\(namespace.hostAddress):\(forward)/")
+
+            // Node A, inside, starts first and so takes every lease; node B joins from outside.
+            let folderA = database.folder.appendingPathComponent("nodeA")
+            let nodeA = try HearthProcess(executable: Namespace.ip, [
+                "netns", "exec", namespace.name, HearthProcess.binaryPath, "serve", "--data", folderA.path, "--database", insideURL,
+                "--listen", "127.0.0.1:0", "--mqtt-listen", "off", "--node-name", "nodeA",
+            ])
+            defer { nodeA.signal(SIGKILL) }
+            let portA = try await nodeA.waitForPort()
+            let password = try await nodeA.oneTimePassword()
+            let kek = try Data(contentsOf: folderA.appendingPathComponent("kek")).base64EncodedString()
+            let nodeB = try await Self.serve("nodeB", folder: database.folder.appendingPathComponent("nodeB"), database: database, kek: kek)
+            defer { nodeB.process.signal(SIGKILL) }
+            // A request inside the namespace, to node A.
+            func askA(_ path: String, token: String) async throws -> Int32 {
+                let result = try await ProcessRunner.run(Namespace.ip, [
+                    "netns", "exec", namespace.name, "/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "5",
+                    "--cacert", folderA.appendingPathComponent("ca-root.pem").path, "-H", "Authorization: Bearer \(token)",
+                    "https://127.0.0.1:\(portA)\(path)",
+                ])
+                return Int32(result.standardOutput) ?? 0
+            }
+            let client = CurlClient(
+                baseURL: "https://127.0.0.1:\(nodeB.port)", caCertificatePath: folderA.appendingPathComponent("ca-root.pem").path)
+            let signIn = try await client.json("POST", "/v1/session", ["email": "owner@home.arpa", "password": password])
+            let token = try #require(try signIn.json()["token"] as? String, "\(signIn.text)")
+            #expect(try await askA("/v1/me", token: token) == 200)
+
+            try await database.withStore { store in
+                let held = try await Self.waitForHolder(of: "audit checkpoint", in: store, other: nil)
+                #expect(held.holder == "nodeA", "\(held)")
+                let before = try await store.read { db in try await db.leases.all() }
+                #expect(before.allSatisfy { $0.holder == "nodeA" }, "\(before.map { "\($0.name): \($0.holder)" })")
+
+                try await namespace.link(up: false)
+                let cut = ContinuousClock.now
+                let taken = try await Self.waitForHolder(of: "audit checkpoint", in: store, other: "nodeA")
+                let takeover = ContinuousClock.now - cut
+                #expect(taken.holder == nodeB.name && taken.fence > held.fence)
+                #expect(takeover < .seconds(9), "the lease moved \(takeover) after the cut")
+                print("ScaleOutTests: node A cut off; node B held the audit checkpoint's lease \(takeover) later")
+                // Every lease node A held moves (each at its own expiry).
+                try await eventually("every lease moves to node B", within: .seconds(12)) {
+                    try await store.read { db in try await db.leases.all() }.allSatisfy { $0.holder == nodeB.name }
+                }
+                // Node B checkpoints the head meanwhile.
+                _ = try await client.json("POST", "/v1/session", ["email": "owner@home.arpa", "password": password])
+                let size = try await store.read { db in try await db.audit.size() }
+                try await eventually("node B checkpoints the head") {
+                    try await store.read { db in try await db.audit.latestCheckpoint() }.map { $0.size >= size } ?? false
+                }
+
+                // Healed: node A answers again without anyone's help, and takes no lease back.
+                try await namespace.link(up: true)
+                try await eventually("node A answers again", within: .seconds(30), every: .milliseconds(500)) {
+                    try await askA("/v1/me", token: token) == 200
+                }
+                try await Task.sleep(for: .seconds(3))
+                let after = try await store.read { db in try await db.leases.all() }
+                #expect(after.allSatisfy { $0.holder == nodeB.name }, "\(after.map { "\($0.name): \($0.holder)" })")
+            }
+            // Node A stopped counting on them by itself, not renewed in time.
+            #expect(nodeA.standardError.contains("lease lapsed"), "\(nodeA.standardError.suffix(2000))")
+            let verify = try await ProcessRunner.run(
+                HearthProcess.binaryPath, ["audit", "verify", "--data", nodeB.folder.path, "--database", database.url])
+            #expect(verify.status == 0, "\(verify.standardOutput)\(verify.standardError)")
+        }
+    }
+
     /// The lease `name` once a holder other than `other` holds it (within 15 s).
     static func waitForHolder(of name: String, in store: Store, other: String?) async throws -> LeaseRecords.LeaseRow {
         let deadline = ContinuousClock.now + .seconds(15)

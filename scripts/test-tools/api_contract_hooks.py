@@ -49,6 +49,11 @@ EXCLUDED_TABLES = {
     # CRLs after routine rotations are republished by a timer (every 30 s, docs/pki.md), which
     # may sign one between a refused call's two digests; revocations themselves are compared.
     "ca_crls": "the CRL refresh signs on its own schedule",
+    # Each node renews its leases every 2 s (docs/scale-out.md), whatever the requests.
+    "leases": "the node renews its leases on its own schedule",
+    # The device authorization endpoint's limit takes from a bucket per address for every request,
+    # refused ones included (docs/oauth.md).
+    "request_buckets": "every device authorization request takes from its address's bucket",
 }
 # Columns a refused request may write in a table that is otherwise compared.
 EXCLUDED_COLUMNS = {

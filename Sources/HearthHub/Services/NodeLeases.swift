@@ -80,11 +80,7 @@ package actor NodeLeases: Service {
         let node = self.node
         let until = asked.addingTimeInterval(duration)
         do {
-            let fences = try await store.write { db in
-                var fences: [String: Int64] = [:]
-                for name in names { fences[name] = try await db.leases.acquire(name, holder: node, until: until, at: asked) }
-                return fences
-            }
+            let fences = try await store.write { db in try await db.leases.acquire(names, holder: node, until: until, at: asked) }
             for name in names {
                 guard let fence = fences[name] else {
                     drop(name)
@@ -99,12 +95,19 @@ package actor NodeLeases: Service {
         } catch {
             // The database is unreachable: each lease is counted on until its margin, no longer.
             logger.warning("lease renewal failed", metadata: ["leases": "\(names)", "error": "\(error)"])
-            for name in names where trusted(name) == nil { drop(name) }
+            for name in names { _ = trusted(name) }
         }
     }
 
+    /// The lease while it may still be counted on; one that was not renewed in time (the
+    /// database unreachable, a renewal stuck on a dead connection) is given up here, at once.
     private func trusted(_ name: String) -> Lease? {
-        guard let held = held[name], held.trustedUntil > store.clock.now else { return nil }
+        guard let held = held[name] else { return nil }
+        guard held.trustedUntil > store.clock.now else {
+            self.held[name] = nil
+            logger.notice("lease lapsed: not renewed in time", metadata: ["lease": "\(name)"])
+            return nil
+        }
         return held.lease
     }
 

@@ -22,20 +22,33 @@ public struct LeaseRecords: Sendable {
     /// `holder`'s (a renewal): its fence, or nil while another holder's lease runs. One
     /// statement, so two nodes asking at once cannot both succeed.
     public func acquire(_ name: String, holder: String, until: Date, at time: Date) async throws -> Int64? {
-        try await db.query(
-            "INSERT INTO leases (name, holder, fence, expires_at) VALUES (?, ?, 1, ?) ON CONFLICT (name) DO UPDATE SET"
-                + " fence = CASE WHEN leases.holder = excluded.holder THEN leases.fence ELSE leases.fence + 1 END,"
-                + " holder = excluded.holder, expires_at = excluded.expires_at"
-                + " WHERE leases.holder = excluded.holder OR leases.expires_at <= ? RETURNING fence",
-            [.text(name), .text(holder), .integer(until.unixMilliseconds), .integer(time.unixMilliseconds)]
-        ).first?.integer("fence")
+        try await acquire([name], holder: holder, until: until, at: time)[name]
+    }
+
+    /// ``acquire(_:holder:until:at:)`` for each of `names`, in this order (every node asks in the
+    /// same order, so two renewals cannot deadlock): the fences of those taken.
+    public func acquire(_ names: [String], holder: String, until: Date, at time: Date) async throws -> [String: Int64] {
+        try await limitLocks()
+        var fences: [String: Int64] = [:]
+        for name in names {
+            fences[name] = try await db.query(
+                "INSERT INTO leases (name, holder, fence, expires_at) VALUES (?, ?, 1, ?) ON CONFLICT (name) DO UPDATE SET"
+                    + " fence = CASE WHEN leases.holder = excluded.holder THEN leases.fence ELSE leases.fence + 1 END,"
+                    + " holder = excluded.holder, expires_at = excluded.expires_at"
+                    + " WHERE leases.holder = excluded.holder OR leases.expires_at <= ? RETURNING fence",
+                [.text(name), .text(holder), .integer(until.unixMilliseconds), .integer(time.unixMilliseconds)]
+            ).first?.integer("fence")
+        }
+        return fences
     }
 
     /// Whether `holder` still holds `name` under `fence` at `time`. On PostgreSQL it locks the
     /// lease's row until the transaction ends, so no one can take the lease over between this
-    /// check and the commit of the writes made under it.
+    /// check and the commit of the writes made under it — for at most 2 s of the client's silence
+    /// (``SQLDialect/leaseLockLimits``).
     public func confirm(_ name: String, holder: String, fence: Int64, at time: Date) async throws -> Bool {
-        !(try await db.query(
+        try await limitLocks()
+        return !(try await db.query(
             "UPDATE leases SET fence = fence WHERE name = ? AND holder = ? AND fence = ? AND expires_at > ? RETURNING fence",
             [.text(name), .text(holder), .integer(fence), .integer(time.unixMilliseconds)]
         ).isEmpty)
@@ -45,6 +58,10 @@ public struct LeaseRecords: Sendable {
     public func release(_ name: String, holder: String, at time: Date) async throws {
         try await db.execute(
             "UPDATE leases SET expires_at = ? WHERE name = ? AND holder = ?", time.unixMilliseconds, name, holder)
+    }
+
+    private func limitLocks() async throws {
+        for statement in db.dialect.leaseLockLimits { try await db.execute(statement) }
     }
 
     /// Every lease, by name.

@@ -22,13 +22,15 @@ import Glibc
         let folder: URL
         let process: HearthProcess
         let port: Int
+        let mqttPort: Int
     }
 
     static func serve(_ name: String, folder: URL, database: TestDatabase, kek: String?) async throws -> Node {
         let process = try HearthProcess(
             ["serve", "--data", folder.path, "--database", database.url, "--listen", "127.0.0.1:0", "--node-name", name],
             environment: kek.map { ["HEARTH_KEK": $0] } ?? [:])
-        return Node(name: name, folder: folder, process: process, port: try await process.waitForPort())
+        return Node(
+            name: name, folder: folder, process: process, port: try await process.waitForPort(), mqttPort: try await process.waitForMQTTPort())
     }
 
     /// haproxy in front of `nodes`' HTTPS ports, in TCP mode (the TLS is the nodes'), checking
@@ -111,6 +113,27 @@ import Glibc
             }
             let spread = try await Self.sessions(stats: front.stats)
             #expect(spread.count == 3 && spread.values.allSatisfy { $0 >= 2 }, "haproxy's sessions per node: \(spread)")
+
+            // A certificate revoked through one node's API ends the session of its device connected
+            // to another node within a second (the nodes are told at commit).
+            let lamp = try await Self.device("lamp", hub: folders[0], database: database)
+            var config: [String: Any] = ["port": nodes[2].mqttPort, "ca": root]
+            config["clients"] = ["lamp": ["cert": lamp.chain, "key": lamp.key, "id": lamp.id]]
+            config["client"] = "lamp"
+            config["protocol"] = 5
+            config["subscribe"] = "devices/\(lamp.id)/cmd/#"
+            let session = try Paho.wait(config, folder: database.folder, name: "lamp")
+            defer { session.process.signal(SIGKILL) }
+            try await session.connected()
+            let revoke = try await CurlClient(baseURL: "https://127.0.0.1:\(nodes[1].port)", caCertificatePath: root)
+                .json("POST", "/v1/pki/certificates/\(lamp.serial)/revoke", ["reason": "key-compromise"], headers: ["Authorization": "Bearer \(token)"])
+            let revokedAt = Date().timeIntervalSince1970
+            #expect(revoke.status == 200, "\(revoke.status) \(revoke.text)")
+            let cut = try #require(try await session.cutOff(), "the device on node 3 was not cut off")
+            let delay = cut.time - revokedAt
+            print(String(format: "ScaleOutTests: revoked on node 2, the device on node 3 was cut off %.3f s after the answer", delay))
+            #expect(delay < 1.0, "cut off \(delay) s after the revocation")
+            #expect(cut.reasonCode == 135, "\(cut)")
 
             // Who holds the audit checkpointer's lease; the test's own connections watch it.
             let (holder, final, taken, takeover, acknowledged) = try await database.withStore { store in
@@ -343,6 +366,29 @@ import Glibc
                 HearthProcess.binaryPath, ["audit", "verify", "--data", nodeB.folder.path, "--database", database.url])
             #expect(verify.status == 0, "\(verify.standardOutput)\(verify.standardError)")
         }
+    }
+
+    /// A device's certificate issued with `hearth ca issue` (another process on the database), its
+    /// key made by openssl.
+    static func device(_ name: String, hub folder: URL, database: TestDatabase) async throws -> MQTTDevice {
+        func path(_ suffix: String) -> String { database.folder.appendingPathComponent("\(name).\(suffix)").path }
+        let (key, csr, chain) = (path("key"), path("csr"), path("pem"))
+        for arguments in [
+            ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", key],
+            ["req", "-new", "-key", key, "-subj", "/CN=\(name)", "-out", csr],
+        ] {
+            let made = try await ProcessRunner.run("/usr/bin/openssl", arguments)
+            try #require(made.status == 0, "\(made.standardError)")
+        }
+        let issued = try await ProcessRunner.run(HearthProcess.binaryPath, [
+            "ca", "issue", "--csr", csr, "--profile", "device", "--name", name, "--zone", "lighting",
+            "--data", folder.path, "--database", database.url,
+        ])
+        try #require(issued.status == 0, "\(issued.standardError)")
+        try Data(issued.standardOutput.utf8).write(to: URL(fileURLWithPath: chain))
+        let id = try #require(issued.standardError.firstMatch(of: /\/device\/([A-Za-z0-9_-]{22})/).map { String($0.1) })
+        let serial = try #require(issued.standardError.firstMatch(of: /issued serial ([0-9a-f]+)/).map { String($0.1) })
+        return MQTTDevice(name: name, id: id, serial: serial, chain: chain, key: key)
     }
 
     /// The lease `name` once a holder other than `other` holds it (within 15 s).

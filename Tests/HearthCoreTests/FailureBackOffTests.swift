@@ -25,13 +25,6 @@ import Testing
         #expect(backOff.retryAfter([FailureCount](), now: start) == 0)
     }
 
-    @Test func addingCountsOneMoreFailureAtTheGivenTime() {
-        let first = backOff.adding(nil, at: start)
-        #expect(first == FailureCount(failures: 1, lastFailure: start))
-        let later = start.addingTimeInterval(30)
-        #expect(backOff.adding(first, at: later) == FailureCount(failures: 2, lastFailure: later))
-    }
-
     /// A count is remembered for an hour after its back-off ended; the sweep's single cut-off
     /// never forgets a count that the per-count rule would still keep.
     @Test func countsAreForgottenAnHourAfterTheirBackOffEnded() {

@@ -47,11 +47,6 @@ public struct FailureBackOff: Sendable, Hashable {
         return wait > 0 ? Int(wait.rounded(.up)) : 0
     }
 
-    /// `count` with one more failure at `now` (a first failure when there was none).
-    public func adding(_ count: FailureCount?, at now: Date) -> FailureCount {
-        FailureCount(failures: (count?.failures ?? 0) + 1, lastFailure: now)
-    }
-
     /// Whether `count`'s back-off ended more than ``memory`` ago, so it may be forgotten.
     public func isForgettable(_ count: FailureCount, now: Date) -> Bool {
         now.timeIntervalSince(count.lastFailure) >= delay(after: count.failures) + Self.memory

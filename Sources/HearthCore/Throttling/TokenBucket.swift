@@ -33,11 +33,6 @@ public struct TokenBucket: Sendable {
         return true
     }
 
-    /// Whether it is full again at `now`, so forgetting it changes nothing.
-    public func isFull(at now: Date) -> Bool {
-        tokens + max(0, now.timeIntervalSince(updated)) * perSecond >= capacity
-    }
-
     /// Whole seconds until one is there again (after a `take` that found none).
     public var secondsUntilNext: Int { tokens >= 1 ? 0 : Int(((1 - tokens) / perSecond).rounded(.up)) }
 }

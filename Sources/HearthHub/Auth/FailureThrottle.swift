@@ -66,6 +66,11 @@ package struct FailureThrottle: Sendable {
         signals?.failed(keys, at: db.clock.now)
     }
 
+    /// Tells detection of a failure that is not counted (its source is backed off already).
+    package func signal(_ keys: [String]) {
+        signals?.failed(keys, at: store.clock.now)
+    }
+
     /// Counts a failure against `keys` in a transaction of its own.
     package func recordFailure(_ keys: [String]) async throws {
         try await store.write { db in try await recordFailure(keys, in: db) }

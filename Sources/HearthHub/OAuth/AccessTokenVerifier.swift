@@ -19,9 +19,10 @@ package struct AccessTokenVerifier: Sendable {
         package let scopes: ScopeSet
     }
 
-    /// Verifies the token. A refusal other than expiry is audited — until the source has failed
-    /// often enough to be backed off, after which it is only counted, so a stream of forged tokens
-    /// cannot flood the log. The answer stays 401 either way: a throttled source does not lock
+    /// Verifies the token. A refusal other than expiry is audited and counted — until the source
+    /// has failed often enough to be backed off, after which it is neither until the back-off
+    /// ends (detection still hears of each), so a stream of forged tokens floods neither the log
+    /// nor the database. The answer stays 401 either way: a throttled source does not lock
     /// out the other clients behind the same address.
     package func verify(scheme: String, token: String, _ call: CallContext) async throws -> Verified {
         do {
@@ -34,11 +35,10 @@ package struct AccessTokenVerifier: Sendable {
         }
     }
 
-    /// Audits a refused token — until `source` has failed often enough to be backed off, after
-    /// which refusals are only counted.
+    /// Audits and counts a refused token, in one transaction — unless `source` is backed off.
     package func audit(refusal detail: String, source: String?, endpoint: String) async throws {
         let keys = ["oauth-source:" + (source ?? "unknown")]
-        guard try await refusals.retryAfter(keys) == 0 else { return try await refusals.recordFailure(keys) }
+        guard try await refusals.retryAfter(keys) == 0 else { return refusals.signal(keys) }
         try await server.store.write { db in
             try await refusals.recordFailure(keys, in: db)
             try await db.audit.append(AuditEvent(

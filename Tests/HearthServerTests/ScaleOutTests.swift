@@ -117,6 +117,13 @@ import Glibc
             // A certificate revoked through one node's API ends the session of its device connected
             // to another node within a second (the nodes are told at commit).
             let lamp = try await Self.device("lamp", hub: folders[0], database: database)
+            // Its certificate goes through haproxy to whichever node answers: each knows the device.
+            for _ in 0..<3 {
+                let own = try await ProcessRunner.run("/usr/bin/curl", [
+                    "-sS", "--cacert", root, "--cert", lamp.chain, "--key", lamp.key, "https://127.0.0.1:\(front.port)/v1/device",
+                ])
+                #expect(own.standardOutput.contains(lamp.id), "\(own.standardOutput)\(own.standardError)")
+            }
             var config: [String: Any] = ["port": nodes[2].mqttPort, "ca": root]
             config["clients"] = ["lamp": ["cert": lamp.chain, "key": lamp.key, "id": lamp.id]]
             config["client"] = "lamp"

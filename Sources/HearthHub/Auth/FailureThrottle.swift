@@ -78,8 +78,13 @@ package struct FailureThrottle: Sendable {
 
     /// Forgets `key`'s failures (the right code, password or proof).
     package func clear(_ key: String) async throws {
-        let stored = namespace + key
-        try await store.write { db in try await db.signInFailures.clear(stored) }
+        try await store.write { db in try await clear(key, in: db) }
+    }
+
+    /// Forgets `key`'s failures in `db`'s transaction — the one that records the success, so a
+    /// success costs no write of its own.
+    package func clear(_ key: String, in db: StoreSession) async throws {
+        try await db.signInFailures.clear(namespace + key)
     }
 
     /// Forgets counts whose back-off ended long ago (``FailureBackOff/memory``), every

@@ -187,9 +187,9 @@ extension PairingService {
                 .pairingApproved, actor: actor, subject: "pairing:\(request.id)", household: household,
                 reason: "approved with the device's verification value",
                 details: ["device": issued.record.deviceID ?? "", "zone": zone.name, "serial": issued.record.serial]))
+            try await throttle.clear(Self.householdKey(household), in: db)
             return issued
         }
-        try await throttle.clear(Self.householdKey(household))
         return issued
     }
 

@@ -88,9 +88,9 @@ extension PairingService {
             guard let reopened = try await db.pairing.expectation(id: expectation.id) else {
                 throw HearthError(.storageUnavailable, "the reopened expectation is missing")
             }
+            try await throttle.clear(Self.householdKey(household), in: db)
             return reopened
         }
-        try await throttle.clear(Self.householdKey(household))
         try await pki.refresh()
         return reopened
     }

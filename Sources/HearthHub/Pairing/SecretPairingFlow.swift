@@ -98,9 +98,9 @@ extension PairingService {
                 .pairingCompleted, actor: AuditActor(.device, device), subject: subject, household: household,
                 reason: "paired with its setup secret",
                 details: ["zone": expectation.zone, "serial": issued.record.serial, "source": source]))
+            try await throttle.clear(Self.householdKey(household), in: db)
             return issued
         }
-        try await throttle.clear(Self.householdKey(household))
         let root = pki.authorities.root
         let hubProof = proofs.hubProof(
             id: expectation.id, material: material, deviceNonce: deviceNonce, certificateDER: issued.record.certificateDER,

@@ -14,7 +14,7 @@ import Testing
             try await database.withStore(clock: clock) { store in
                 func acquire(_ holder: String) async throws -> Int64? {
                     try await store.write { db in
-                        try await db.leases.acquire("checkpoint", holder: holder, until: clock.now.addingTimeInterval(6), at: clock.now)
+                        try await db.leases.acquire(["checkpoint"], holder: holder, until: clock.now.addingTimeInterval(6), at: clock.now)["checkpoint"]
                     }
                 }
                 func confirm(_ holder: String, _ fence: Int64) async throws -> Bool {

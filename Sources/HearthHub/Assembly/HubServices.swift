@@ -176,19 +176,11 @@ public struct HubServices: Sendable {
         let checkpointer = self.checkpointer
         let serving = self.serving
         let (signInThrottle, deviceRequests) = (signIn.throttle, oauth.deviceRequests)
-        let leases = self.leases
-        // Work that would only be repeated, or done twice, on a second node runs where its lease
-        // is held; the lease is named after the job.
-        func leased(
-            _ name: String, _ interval: Duration, finalRound: Bool = false, _ round: @escaping @Sendable (Lease) async throws -> Void
-        ) -> PeriodicService {
-            .leased(name: name, lease: name, leases: leases, interval: interval, logger: logger, finalRound: finalRound, round: round)
-        }
         var services: [any Service] = [
             pki.issuance,
             oauth.tokenCommits,
             // Stops after every leased job, and gives their leases up.
-            leases,
+            self.leases,
             // Re-signs the repository's timestamp (and what else nears its expiry) in time.
             leased("firmware repository refresh", .seconds(max(1, min(60, configuration.repositoryLifetimes.timestamp / 8)))) {
                 [firmware] _ in
@@ -312,13 +304,20 @@ public struct HubServices: Sendable {
         return services
     }
 
+    /// A job that would only be repeated, or done twice, on a second node: it runs where its lease
+    /// — named after it — is held.
+    private func leased(
+        _ name: String, _ interval: Duration, finalRound: Bool = false, _ round: @escaping @Sendable (Lease) async throws -> Void
+    ) -> PeriodicService {
+        .leased(name: name, leases: leases, interval: interval, logger: assembly.logger, finalRound: finalRound, round: round)
+    }
+
     /// Telemetry privacy's background work: the declared flows loaded before the broker takes
     /// connections; stored telemetry past its retention removed, aggregation windows closed and
     /// bridged counts written every interval; personal audit details redacted after their
     /// shorter retention; the bridge links closed at shutdown.
     private func privacyServices() -> [any Service] {
-        let (store, privacy, telemetry, broker, leases, logger) = (
-            self.store, self.privacy, self.telemetry, self.broker, self.leases, assembly.logger)
+        let (store, privacy, telemetry, broker, logger) = (self.store, self.privacy, self.telemetry, self.broker, assembly.logger)
         var services: [any Service] = []
         if let telemetry, let broker {
             services.append(BridgeShutdown(bridges: telemetry.bridges))
@@ -335,10 +334,7 @@ public struct HubServices: Sendable {
             })
         }
         if let retention = configuration.personalAuditRetention {
-            services.append(PeriodicService.leased(
-                name: "personal audit retention", lease: "personal audit retention", leases: leases,
-                interval: configuration.sweepInterval, logger: logger
-            ) { _ in
+            services.append(leased("personal audit retention", configuration.sweepInterval) { _ in
                 let count = try await AuditRetention.redactPersonal(store: store, olderThan: retention, actor: .system("hub"))
                 if count > 0 { logger.info("redacted audit details holding personal data", metadata: ["count": "\(count)"]) }
             })

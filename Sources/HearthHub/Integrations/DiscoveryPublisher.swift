@@ -27,9 +27,8 @@ package final class DiscoveryPublisher: Sendable {
     package func refresh() async throws {
         let now = store.clock.now
         let wanted = try await store.read { db -> [HouseholdID: (scopes: Set<String>, devices: [Device])] in
-            let active = Set(try await db.households.all().filter { $0.state == .active }.map(\.id))
             var scopes: [HouseholdID: Set<String>] = [:]
-            for grant in try await db.oauthGrants.live(holding: "discovery:read", at: now) where active.contains(grant.householdID) {
+            for grant in try await db.oauthGrants.live(holding: "discovery:read", at: now) {
                 scopes[grant.householdID, default: []].formUnion(grant.scope.split(separator: " ").map(String.init))
             }
             var wanted: [HouseholdID: (scopes: Set<String>, devices: [Device])] = [:]

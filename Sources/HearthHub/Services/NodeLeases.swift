@@ -131,14 +131,14 @@ package actor NodeLeases: Service {
 
 extension PeriodicService {
     /// A job only one node runs at a time: each round runs only while this node holds the lease
-    /// `lease` (taking it when free) and is handed it, to confirm in the transactions that must
-    /// not commit after the lease moved.
+    /// named after the job (taking it when free) and is handed it, to confirm in the transactions
+    /// that must not commit after the lease moved.
     package static func leased(
-        name: String, lease: String, leases: NodeLeases, interval: Duration, logger: Logger, finalRound: Bool = false,
+        name: String, leases: NodeLeases, interval: Duration, logger: Logger, finalRound: Bool = false,
         round: @escaping @Sendable (Lease) async throws -> Void
     ) -> PeriodicService {
         PeriodicService(name: name, interval: interval, logger: logger, finalRound: finalRound) {
-            guard let held = await leases.holding(lease) else { return }
+            guard let held = await leases.holding(name) else { return }
             try await round(held)
         }
     }

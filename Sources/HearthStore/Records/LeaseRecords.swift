@@ -18,15 +18,10 @@ public struct LeaseRecords: Sendable {
         public let expiresAt: Date
     }
 
-    /// Takes `name` for `holder` until `until` when it is free, expired at `time`, or already
-    /// `holder`'s (a renewal): its fence, or nil while another holder's lease runs. One
-    /// statement, so two nodes asking at once cannot both succeed.
-    public func acquire(_ name: String, holder: String, until: Date, at time: Date) async throws -> Int64? {
-        try await acquire([name], holder: holder, until: until, at: time)[name]
-    }
-
-    /// ``acquire(_:holder:until:at:)`` for each of `names`, in this order (every node asks in the
-    /// same order, so two renewals cannot deadlock): the fences of those taken.
+    /// Takes each of `names` for `holder` until `until` when it is free, expired at `time`, or
+    /// already `holder`'s (a renewal): the fences of those taken; one held by another holder is
+    /// absent. One statement a lease, so two nodes asking at once cannot both get it; in the
+    /// order given (every node asks in the same order, so two renewals cannot deadlock).
     public func acquire(_ names: [String], holder: String, until: Date, at time: Date) async throws -> [String: Int64] {
         try await limitLocks()
         var fences: [String: Int64] = [:]

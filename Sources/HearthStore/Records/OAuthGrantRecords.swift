@@ -113,11 +113,12 @@ public struct OAuthGrantRecords: Sendable {
         ).map(OAuthGrantRecord.init)
     }
 
-    /// Every household's live grants (not revoked, not ended at `now`) that hold `scope`.
+    /// The live grants (not revoked, not ended at `now`) of every active household that hold `scope`.
     public func live(holding scope: String, at now: Date) async throws -> [OAuthGrantRecord] {
         // The scope is space-separated tokens: padded with spaces, a token matches only whole.
         try await db.query(
-            "SELECT \(OAuthGrantRecord.columns) FROM oauth_grants WHERE revoked_at IS NULL AND expires_at > ? AND (' ' || scope || ' ') LIKE ?",
+            "SELECT \(OAuthGrantRecord.columns) FROM oauth_grants WHERE revoked_at IS NULL AND expires_at > ? AND (' ' || scope || ' ') LIKE ?"
+                + " AND household_id IN (SELECT id FROM households WHERE state = 'active')",
             now.unixMilliseconds, "% \(scope) %"
         ).map(OAuthGrantRecord.init)
     }

@@ -172,6 +172,7 @@ let package = Package(
                 "HearthCore",
                 "HearthMQTT",
                 "HearthDetection",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -24,6 +24,7 @@ public struct StoreSession: Sendable {
     public var signInFailures: SignInFailureRecords { SignInFailureRecords(db: db) }
     public var requestBuckets: RequestBucketRecords { RequestBucketRecords(db: db) }
     public var leases: LeaseRecords { LeaseRecords(db: db) }
+    public var hubNodes: HubNodeRecords { HubNodeRecords(db: db) }
     public var pki: PKIRecords { PKIRecords(db: db) }
     public var pairing: PairingRecords { PairingRecords(db: db) }
     public var attestation: AttestationRecords { AttestationRecords(db: db) }

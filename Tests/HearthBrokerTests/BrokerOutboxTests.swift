@@ -8,14 +8,16 @@ import Testing
 /// The outbox as a service: changes wait for it to start, are written in order while it runs,
 /// and still reach storage after it stopped.
 @Suite struct BrokerOutboxTests {
+    let household = HouseholdID()
+
     /// Storage that keeps what it is given, in order (the real one is tested over SQLite and
     /// PostgreSQL in the broker's restart tests).
     final class RecordingStorage: BrokerStorage {
         let applied = Mutex<[[String]]>([])
-        func load() async throws -> StoredBrokerState { StoredBrokerState(sessions: [], queued: [:], retained: []) }
+        func load(household: HouseholdID?) async throws -> StoredBrokerState { StoredBrokerState(sessions: [], queued: [:], retained: []) }
         func apply(_ changes: [StorageChange]) async throws {
             applied.withLock { batches in
-                batches.append(changes.map { if case .sessionEnded(let key) = $0 { key } else { "?" } })
+                batches.append(changes.map { if case .sessionEnded(_, let key) = $0 { key } else { "?" } })
             }
         }
         var keys: [String] { applied.withLock { $0.flatMap { $0 } } }
@@ -24,7 +26,7 @@ import Testing
     @Test func changesWaitForTheServiceAreWrittenInOrderAndOutliveIt() async throws {
         let storage = RecordingStorage()
         let outbox = BrokerOutbox(storage: storage, logger: Logger(label: "test"))
-        let early = outbox.enqueue([.sessionEnded(key: "a"), .sessionEnded(key: "b")])
+        let early = outbox.enqueue([.sessionEnded(household: household, key: "a"), .sessionEnded(household: household, key: "b")])
         #expect(early == 2)
         #expect(storage.keys.isEmpty, "nothing is written before the service runs")
         let group = ServiceGroup(configuration: .init(services: [outbox], logger: Logger(label: "test")))
@@ -32,14 +34,14 @@ import Testing
             tasks.addTask { try await group.run() }
             try await outbox.durable(through: early)
             var last: UInt64 = 0
-            for index in 0..<1000 { last = outbox.enqueue([.sessionEnded(key: "k\(index)")]) }
+            for index in 0..<1000 { last = outbox.enqueue([.sessionEnded(household: household, key: "k\(index)")]) }
             try await outbox.durable(through: last)
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
         }
         #expect(storage.keys == ["a", "b"] + (0..<1000).map { "k\($0)" })
         // After the service stopped: written by a drain of their own.
-        let late = outbox.enqueue([.sessionEnded(key: "late")])
+        let late = outbox.enqueue([.sessionEnded(household: household, key: "late")])
         try await outbox.durable(through: late)
         #expect(storage.keys.last == "late")
     }

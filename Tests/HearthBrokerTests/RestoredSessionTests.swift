@@ -55,7 +55,7 @@ private final class Stored: BrokerStorage {
 
     init(_ session: StoredSession) { self.session = session }
 
-    func load() async throws -> StoredBrokerState { StoredBrokerState(sessions: [session]) }
+    func load(household: HouseholdID?) async throws -> StoredBrokerState { StoredBrokerState(sessions: [session]) }
     func apply(_ changes: [StorageChange]) async throws { applied.withLock { $0 += changes } }
 }
 

@@ -25,9 +25,11 @@ import Glibc
         let mqttPort: Int
     }
 
-    static func serve(_ name: String, folder: URL, database: TestDatabase, kek: String?) async throws -> Node {
+    /// `relay`: households' MQTT placed on nodes by lease, clients relayed to the household's node.
+    static func serve(_ name: String, folder: URL, database: TestDatabase, kek: String?, relay: Bool = false) async throws -> Node {
         let process = try HearthProcess(
-            ["serve", "--data", folder.path, "--database", database.url, "--listen", "127.0.0.1:0", "--node-name", name],
+            ["serve", "--data", folder.path, "--database", database.url, "--listen", "127.0.0.1:0", "--node-name", name]
+                + (relay ? ["--mqtt-relay-port", "0"] : []),
             environment: kek.map { ["HEARTH_KEK": $0] } ?? [:])
         return Node(
             name: name, folder: folder, process: process, port: try await process.waitForPort(), mqttPort: try await process.waitForMQTTPort())
@@ -36,8 +38,8 @@ import Glibc
     /// haproxy in front of `nodes`' HTTPS ports, in TCP mode (the TLS is the nodes'), checking
     /// each node every 200 ms and sending a connection refused by a dead one to another; with its
     /// statistics as CSV on a port of their own.
-    static func front(_ nodes: [Node], folder: URL) async throws -> (process: HearthProcess, port: Int, stats: Int) {
-        let (port, stats) = (try FreePort.tcp(), try FreePort.tcp())
+    static func front(_ nodes: [Node], folder: URL) async throws -> (process: HearthProcess, port: Int, stats: Int, mqtt: Int) {
+        let (port, stats, mqtt) = (try FreePort.tcp(), try FreePort.tcp(), try FreePort.tcp())
         let configuration = """
             global
                 maxconn 1000
@@ -54,6 +56,14 @@ import Glibc
             backend nodes
                 balance roundrobin
             \(nodes.map { "    server \($0.name) 127.0.0.1:\($0.port) check inter 200ms fall 1 rise 2" }.joined(separator: "\n"))
+            frontend mqtt
+                bind 127.0.0.1:\(mqtt)
+                timeout client 1h
+                default_backend mqttnodes
+            backend mqttnodes
+                balance roundrobin
+                timeout server 1h
+            \(nodes.map { "    server \($0.name) 127.0.0.1:\($0.mqttPort) check inter 200ms fall 1 rise 2" }.joined(separator: "\n"))
             frontend stats
                 mode http
                 bind 127.0.0.1:\(stats)
@@ -67,7 +77,7 @@ import Glibc
         let deadline = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline {
             let probe = try await ProcessRunner.run("/usr/bin/curl", ["-sf", "http://127.0.0.1:\(stats)/stats;csv"])
-            if probe.status == 0 { return (process, port, stats) }
+            if probe.status == 0 { return (process, port, stats, mqtt) }
             try await Task.sleep(for: .milliseconds(50))
         }
         process.signal(SIGKILL)

@@ -18,7 +18,8 @@ CONFIG is a JSON object:
      ...}
 
 Devices connect with their certificate and their device id as client identifier; apps with no
-certificate and the access token as the password. Flows (key "flows", default all):
+certificate and the access token as the password. A client with a "port" of its own connects
+there instead (several hub nodes: mqtt_cluster.py). Flows (key "flows", default all):
 `qos` (QoS 0, 1, 2 both ways, MQTT 3.1.1 and 5), `retained`, `will`, `persistent` — they need the
 clients "lamp" and "switch" (devices of the lighting zone) and "app" (devices:read).
 
@@ -225,7 +226,8 @@ class Peer:
                 properties.AuthenticationMethod, properties.AuthenticationData = authentication
             if self.expiry is not None or authentication is not None:
                 kwargs["properties"] = properties
-        self.client.connect(self.config.get("host", "127.0.0.1"), int(self.config["port"]), self.keepalive, **kwargs)
+        port = self.config["clients"][self.name].get("port", self.config.get("port"))
+        self.client.connect(self.config.get("host", "127.0.0.1"), int(port), self.keepalive, **kwargs)
         self.client.loop_start()
         self.looping = True
         return self.wait(lambda: self.connacks[-1] if self.connacks else None, "CONNACK")

@@ -8,17 +8,41 @@ import Synchronization
 extension MQTTConnection {
     // MARK: CONNECT
 
+    /// Who the client is (the gatekeeper) and which node serves its household: this one, or
+    /// another that the client is relayed to (docs/scale-out.md).
     func authenticate(_ connect: ConnectPacket) {
-        let leaf = (try? context?.pipeline.syncOperations.nioSSL_peerCertificate()).flatMap { $0 }
-        let attempt = ConnectAttempt(
+        var attempt = ConnectAttempt(
             clientID: connect.clientID, username: connect.username, password: connect.password,
-            certificateChain: leaf.flatMap { try? $0.toDERBytes() }.map { [$0] } ?? [], remoteAddress: remoteAddress,
+            certificateChain: relayedFrom?.certificateChain ?? presentedChain(), remoteAddress: remoteAddress,
             authenticationMethod: connect.properties.authenticationMethod,
-            authenticationData: connect.properties.authenticationData, localPort: context?.channel.localAddress?.port)
-        let gatekeeper = broker.gatekeeper
-        offLoop({ await gatekeeper.authenticate(attempt) }) { [self] verdict in
-            machine.authenticated(verdict, now: broker.clock.now)
+            authenticationData: connect.properties.authenticationData,
+            localPort: relayedFrom.map(\.localPort) ?? context?.channel.localAddress?.port)
+        attempt.relayed = relayedFrom != nil
+        let broker = self.broker
+        let presented = attempt
+        offLoop({ () -> (ConnectVerdict, HouseholdPlace) in
+            let verdict = await broker.gatekeeper.authenticate(presented)
+            guard case .accepted(let client) = verdict else { return (verdict, .here) }
+            return (verdict, await broker.serve(client.household))
+        }) { [self] verdict, place in
+            switch place {
+            case .here:
+                return machine.authenticated(verdict, now: broker.clock.now)
+            case .elsewhere(_, let address) where relayedFrom == nil:
+                return relay(presented, to: address)
+            case .elsewhere:
+                // Relayed here by a node that took this one for the household's: the lease moved
+                // meanwhile. The client reconnects and finds where it is now.
+                return machine.authenticated(.refused(.serverMoved, "another hub node serves this household now"), now: broker.clock.now)
+            case .unknown(let reason):
+                return machine.authenticated(.refused(.serverUnavailable, reason), now: broker.clock.now)
+            }
         }
+    }
+
+    private func presentedChain() -> [[UInt8]] {
+        let leaf = (try? context?.pipeline.syncOperations.nioSSL_peerCertificate()).flatMap { $0 }
+        return leaf.flatMap { try? $0.toDERBytes() }.map { [$0] } ?? []
     }
 
     func attach(_ client: BrokerClient, cleanStart: Bool, expiryInterval: UInt32) -> Action {
@@ -110,7 +134,7 @@ extension MQTTConnection {
     /// The client has (or can never have) the message: its stored copy goes.
     func settle(_ delivery: Delivery) {
         guard let client = machine.client else { return }
-        broker.settled(delivery, for: client.sessionKey)
+        broker.settled(delivery, for: client)
     }
 
     // MARK: Off the loop

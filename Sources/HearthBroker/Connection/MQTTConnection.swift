@@ -40,12 +40,18 @@ final class MQTTConnection: ChannelInboundHandler {
     var watch: Broker.Watch?
     /// What a rate limit set on the meter still lets through.
     var rateBudget = RateBudget()
+    /// What the node that relayed this client here learned at its TLS handshake (nil: the
+    /// client connected here).
+    let relayedFrom: RelayPreamble?
+    /// The link to the node serving this client's household, once the client is relayed there.
+    var relayLink: RelayLink?
 
-    init(broker: Broker, flushBatch: FlushBatch, id: UInt64, remoteAddress: String?) {
+    init(broker: Broker, flushBatch: FlushBatch, id: UInt64, remoteAddress: String?, relayedFrom: RelayPreamble? = nil) {
         self.broker = broker
         self.flushBatch = flushBatch
         self.id = id
-        self.remoteAddress = remoteAddress
+        self.relayedFrom = relayedFrom
+        self.remoteAddress = relayedFrom.map { $0.remoteAddress } ?? remoteAddress
         self.decoder = MQTTPacketDecoder(maximumPacketSize: broker.configuration.maximumPacketSize)
         self.machine = MQTTSessionStateMachine(limits: broker.configuration, now: .now())
     }
@@ -66,6 +72,7 @@ final class MQTTConnection: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        closeRelayLink()
         execute(machine.channelClosed())
         context.fireChannelInactive()
     }
@@ -79,6 +86,7 @@ final class MQTTConnection: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var bytes = unwrapInboundIn(data)
+        if relayLink != nil { return forward(bytes) }
         guard machine.acceptsInput, !inputFailed else { return }
         machine.inputReceived(at: .now())
         if inbound.readableBytes == 0 {

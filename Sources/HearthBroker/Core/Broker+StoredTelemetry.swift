@@ -67,7 +67,7 @@ extension Broker {
             guard !going.isEmpty else { continue }
             for delivery in going {
                 removed.append(delivery.message)
-                if let sequence = delivery.storedAs { changes.append(.delivered(key: key, sequence: sequence)) }
+                if let sequence = delivery.storedAs { changes.append(.delivered(household: session.household, key: key, sequence: sequence)) }
             }
             state.sessions[key]?.queue.removeAll { remove($0.message) }
         }

@@ -20,7 +20,13 @@ public final class Broker: Sendable {
     let denials: DenialLedger
     /// The broker's writes to storage; a service of the hub's (``BrokerOutbox/run()``).
     public let outbox: BrokerOutbox
-    private let storage: (any BrokerStorage)?
+    let storage: (any BrokerStorage)?
+    /// Which households this node serves when several share them (nil: one node serves all).
+    let placement: (any HouseholdPlacement)?
+    /// How clients of households served elsewhere are relayed there (with ``placement``).
+    let relay: BrokerRelay?
+    /// The households this node took and loaded (or is loading), by the claim that loaded them.
+    let served = Mutex<[HouseholdID: ServedHousehold]>([:])
     /// The hub's clock: policy decisions, credential and message expiry, session expiry.
     let clock: any HearthClock
     let state = Mutex(State())
@@ -63,8 +69,11 @@ public final class Broker: Sendable {
     public init(
         configuration: BrokerConfiguration, gatekeeper: any BrokerGatekeeper, storage: (any BrokerStorage)?, logger: Logger,
         clock: any HearthClock = SystemClock(), telemetryGate: (any TelemetryGate)? = nil, signals: SignalInbox? = nil,
-        blocklist: SourceBlocklist? = nil, commands: CommandLedger? = nil, scopeUse: ScopeUseLedger? = nil
+        blocklist: SourceBlocklist? = nil, commands: CommandLedger? = nil, scopeUse: ScopeUseLedger? = nil,
+        placement: (any HouseholdPlacement)? = nil, relay: BrokerRelay? = nil
     ) {
+        self.placement = placement
+        self.relay = relay
         self.scopeUse = scopeUse
         self.signals = signals
         self.blocklist = blocklist
@@ -80,36 +89,40 @@ public final class Broker: Sendable {
     }
 
     /// Loads the sessions, queues and retained messages stored by the previous run. Sessions come
-    /// back disconnected, their expiry counted from now.
+    /// back disconnected, their expiry counted from now. A broker that shares the households with
+    /// other nodes (``placement``) loads each household when it takes it (``serve(_:)``) instead.
     public func restore() async throws {
-        guard let storage else { return }
-        let stored = try await storage.load()
-        let now = clock.now
-        state.withLock { state in
-            for record in stored.sessions {
-                var session = SessionState(household: record.household, expiryInterval: record.expiryInterval)
-                session.disconnectedAt = now
-                session.stored = true
-                session.app = record.app ?? false
-                session.awaitingRelease = Set(record.awaitingRelease)
-                for grant in record.subscriptions.compactMap(\.grant) {
-                    session.subscriptions[grant.filter.text] = grant
-                    state.subscriptions[record.household, default: SubscriptionIndex()].add(grant, for: record.key)
-                }
-                for (sequence, message) in stored.queued[record.key] ?? [] {
-                    session.queue.append(message.delivery(storedAs: sequence))
-                    state.lastSequence = max(state.lastSequence, sequence)
-                }
-                state.sessions[record.key] = session
-            }
-            for (household, message) in stored.retained {
-                let restored = message.delivery(storedAs: nil).message
-                state.retained[household, default: [:]][restored.topic] = restored
-            }
-        }
+        guard let storage, placement == nil else { return }
+        let stored = try await storage.load(household: nil)
+        state.withLock { merge(stored, into: &$0) }
         logger.info(
             "restored the broker's stored state",
             metadata: ["sessions": "\(stored.sessions.count)", "retained": "\(stored.retained.count)"])
+    }
+
+    /// Adds stored sessions, their queues and retained messages to the live state.
+    func merge(_ stored: StoredBrokerState, into state: inout State) {
+        let now = clock.now
+        for record in stored.sessions {
+            var session = SessionState(household: record.household, expiryInterval: record.expiryInterval)
+            session.disconnectedAt = now
+            session.stored = true
+            session.app = record.app ?? false
+            session.awaitingRelease = Set(record.awaitingRelease)
+            for grant in record.subscriptions.compactMap(\.grant) {
+                session.subscriptions[grant.filter.text] = grant
+                state.subscriptions[record.household, default: SubscriptionIndex()].add(grant, for: record.key)
+            }
+            for (sequence, message) in stored.queued[record.key] ?? [] {
+                session.queue.append(message.delivery(storedAs: sequence))
+                state.lastSequence = max(state.lastSequence, sequence)
+            }
+            state.sessions[record.key] = session
+        }
+        for (household, message) in stored.retained {
+            let restored = message.delivery(storedAs: nil).message
+            state.retained[household, default: [:]][restored.topic] = restored
+        }
     }
 
     // MARK: Connections
@@ -212,7 +225,7 @@ public final class Broker: Sendable {
                 guard delivery.storedAs == nil else { return delivery }
                 var stored = delivery
                 stored.storedAs = state.nextSequence()
-                changes.append(.queued(key: key, sequence: stored.storedAs!, StoredMessage(stored)))
+                changes.append(.queued(household: session.household, key: key, sequence: stored.storedAs!, StoredMessage(stored)))
                 return stored
             }
             session.queue = kept + session.queue
@@ -242,7 +255,7 @@ public final class Broker: Sendable {
             var kept = delivery
             if kept.storedAs == nil {
                 kept.storedAs = state.nextSequence()
-                outbox.enqueue([.queued(key: key, sequence: kept.storedAs!, StoredMessage(kept))])
+                outbox.enqueue([.queued(household: session.household, key: key, sequence: kept.storedAs!, StoredMessage(kept))])
             }
             session.queue.append(kept)
             state.sessions[key] = session
@@ -250,9 +263,9 @@ public final class Broker: Sendable {
     }
 
     /// A stored message reached its client (acknowledged) or expired: it is not kept any more.
-    func settled(_ delivery: Delivery, for key: String) {
+    func settled(_ delivery: Delivery, for client: BrokerClient) {
         guard let sequence = delivery.storedAs else { return }
-        outbox.enqueue([.delivered(key: key, sequence: sequence)])
+        outbox.enqueue([.delivered(household: client.household, key: client.sessionKey, sequence: sequence)])
     }
 
     /// Ends sessions whose expiry has passed since their connection closed.
@@ -274,7 +287,7 @@ public final class Broker: Sendable {
         for filter in session.subscriptions.keys {
             state.subscriptions[session.household]?.remove(filter, for: key)
         }
-        return session.stored ? [.sessionEnded(key: key)] : []
+        return session.stored ? [.sessionEnded(household: session.household, key: key)] : []
     }
 
     /// How the audit log names each of a household's clients connected now (`device:<id>`, …):
@@ -374,7 +387,7 @@ public final class Broker: Sendable {
                     // way when the hub dies (kill -9) is sent again after the restart.
                     if delivery.qos > .atMostOnce, state.sessions[key]?.stored == true {
                         copy.storedAs = state.nextSequence()
-                        changes.append(.queued(key: key, sequence: copy.storedAs!, StoredMessage(copy)))
+                        changes.append(.queued(household: household, key: key, sequence: copy.storedAs!, StoredMessage(copy)))
                     }
                     live.append((connection, copy))
                 } else if delivery.qos > .atMostOnce, let queued = state.sessions[key]?.queue.count {
@@ -385,7 +398,7 @@ public final class Broker: Sendable {
                     var copy = delivery
                     if state.sessions[key]?.stored == true {
                         copy.storedAs = state.nextSequence()
-                        changes.append(.queued(key: key, sequence: copy.storedAs!, StoredMessage(copy)))
+                        changes.append(.queued(household: household, key: key, sequence: copy.storedAs!, StoredMessage(copy)))
                     }
                     // Appended in place: a session copied out and written back would copy its queue.
                     state.sessions[key]?.queue.append(copy)
@@ -421,7 +434,7 @@ public final class Broker: Sendable {
         guard queue.contains(where: { $0.message.flow != nil }) else { return queue }
         return queue.filter { delivery in
             if mayReach(delivery.message, client, household: household) { return true }
-            if let sequence = delivery.storedAs { changes.append(.delivered(key: client.sessionKey, sequence: sequence)) }
+            if let sequence = delivery.storedAs { changes.append(.delivered(household: household, key: client.sessionKey, sequence: sequence)) }
             return false
         }
     }

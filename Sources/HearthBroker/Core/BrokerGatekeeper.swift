@@ -15,6 +15,9 @@ public struct ConnectAttempt: Sendable {
     public var authenticationData: [UInt8]?
     /// The port the connection arrived on: a DPoP proof names the broker it was made for.
     public var localPort: Int?
+    /// Relayed by another hub node, which authenticated it first: a DPoP proof in it was
+    /// checked for replay (and recorded) there, so it is not refused here as its own replay.
+    public var relayed = false
 
     public init(
         clientID: String, username: String?, password: [UInt8]?, certificateChain: [[UInt8]], remoteAddress: String?,

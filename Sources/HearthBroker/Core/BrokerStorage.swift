@@ -7,7 +7,8 @@ import NIOCore
 /// expiry, unreleased QoS 2 ids), the QoS 1/2 messages queued for them while they are offline,
 /// and retained messages. Changes are applied in the order the broker made them.
 public protocol BrokerStorage: Sendable {
-    func load() async throws -> StoredBrokerState
+    /// What is stored for `household`, or for every household when nil.
+    func load(household: HouseholdID?) async throws -> StoredBrokerState
     /// Applies the changes in order, in one transaction.
     func apply(_ changes: [StorageChange]) async throws
 }
@@ -32,13 +33,23 @@ public enum StorageChange: Sendable {
     /// Creates or replaces a persistent session's record.
     case session(StoredSession)
     /// Deletes a session and everything queued for it.
-    case sessionEnded(key: String)
+    case sessionEnded(household: HouseholdID, key: String)
     /// A message queued for a session.
-    case queued(key: String, sequence: Int64, StoredMessage)
+    case queued(household: HouseholdID, key: String, sequence: Int64, StoredMessage)
     /// A queued message was acknowledged by the client (or expired): it is not sent again.
-    case delivered(key: String, sequence: Int64)
+    case delivered(household: HouseholdID, key: String, sequence: Int64)
     /// Sets (or, with nil, clears) a household's retained message on a topic.
     case retained(household: HouseholdID, topic: String, StoredMessage?)
+
+    /// The household whose state it changes: a node writes only for the households it serves.
+    public var household: HouseholdID {
+        switch self {
+        case .session(let session): session.household
+        case .sessionEnded(let household, _), .queued(let household, _, _, _), .delivered(let household, _, _),
+             .retained(let household, _, _):
+            household
+        }
+    }
 }
 
 public struct StoredSession: Sendable, Codable, Hashable {

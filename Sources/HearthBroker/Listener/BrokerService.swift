@@ -16,6 +16,8 @@ public struct BrokerService: Service {
     let broker: Broker
     let tlsHandlers: TLSHandlers
     let onListening: @Sendable (Int) async -> Void
+    /// Told the relay listener's port (with ``Broker/relay``), before clients are taken.
+    let onRelayListening: @Sendable (Int) async throws -> Void
     /// The assembly's event loops, which outlive the service: with one loop (the default),
     /// every connection is on it and a message reaches its subscribers by plain calls, with no
     /// thread hop per delivery.
@@ -23,8 +25,10 @@ public struct BrokerService: Service {
 
     public init(
         broker: Broker, tlsHandlers: @escaping TLSHandlers,
-        eventLoopGroup: any EventLoopGroup, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+        eventLoopGroup: any EventLoopGroup, onListening: @escaping @Sendable (Int) async -> Void = { _ in },
+        onRelayListening: @escaping @Sendable (Int) async throws -> Void = { _ in }
     ) {
+        self.onRelayListening = onRelayListening
         self.broker = broker
         self.tlsHandlers = tlsHandlers
         self.onListening = onListening
@@ -51,10 +55,32 @@ public struct BrokerService: Service {
         let flushBatches = Dictionary(uniqueKeysWithValues: group.makeIterator().map { loop in
             (ObjectIdentifier(loop), NIOLoopBoundBox<FlushBatch?>.makeEmptyBox(valueType: FlushBatch.self, eventLoop: loop))
         })
-        let server = try await ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 1024)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+        var relayServer: (any Channel)?
+        if let relay = broker.relay {
+            let keys = relay.keys
+            let server = try await Self.bootstrap(group)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        let batchBox = flushBatches[ObjectIdentifier(channel.eventLoop)]!
+                        let flushBatch = batchBox.value ?? FlushBatch()
+                        batchBox.value = flushBatch
+                        try channel.pipeline.syncOperations.addHandlers(
+                            relay.serverHandlers() + [RelayPreambleReader(broker: broker, keys: keys, flushBatch: flushBatch)])
+                    }
+                }
+                .bind(host: relay.host, port: relay.port).get()
+            relayServer = server
+            let port = server.localAddress?.port ?? relay.port
+            broker.logger.info("the MQTT relay listener is listening", metadata: ["relay": "\(relay.host):\(port)"])
+            do {
+                try await onRelayListening(port)
+            } catch {
+                server.close(promise: nil)
+                throw error
+            }
+        }
+        defer { relayServer?.close(promise: nil) }
+        let server = try await Self.bootstrap(group)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let blocklist = broker.blocklist, blocklist.isBlocked(channel.remoteAddress?.ipAddress, at: broker.clock.now) {
@@ -87,5 +113,12 @@ public struct BrokerService: Service {
             server.close(promise: nil)
         }
         broker.closeAll()
+    }
+
+    private static func bootstrap(_ group: any EventLoopGroup) -> ServerBootstrap {
+        ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
     }
 }

@@ -106,6 +106,17 @@ extension MQTTSessionStateMachine {
         return .send(.connack(connack))
     }
 
+    /// The client's household is served by another hub node: the CONNECT and the packets held
+    /// while it was authenticated, to be relayed there as they came. The connection carries
+    /// bytes from now on; the machine only ends with it (no session was attached).
+    mutating func handOff() -> (version: MQTTVersion, packets: [MQTTPacket])? {
+        guard case .authentication(let connect) = awaiting, phase == .authenticating else { return nil }
+        awaiting = nil
+        phase = .relayed
+        defer { held = [] }
+        return (connect.version, [.connect(connect)] + held)
+    }
+
     /// Answers the CONNECT with a refusal and closes.
     mutating func refuse(_ reason: ReasonCode, _ text: String) -> Action {
         var properties = MQTTProperties()

@@ -16,7 +16,7 @@ import NIOCore
 /// a SUBACK) is taken one action at a time with ``next(now:writable:)`` until it says `.none`:
 /// the queues it drains are the machine's own, so nothing is allocated per message for it.
 struct MQTTSessionStateMachine {
-    enum Phase: Equatable { case awaitingConnect, authenticating, connected, closed }
+    enum Phase: Equatable { case awaitingConnect, authenticating, relayed, connected, closed }
 
     /// A result the machine waits for before it handles the next packet.
     /// The CONNECT cases are boxed: they come once a connection, and unboxed they would make
@@ -143,7 +143,7 @@ struct MQTTSessionStateMachine {
             return .close(sending: .connack(ConnAckPacket(sessionPresent: false, reasonCode: .unsupportedProtocolVersion)))
         case .connected, .authenticating:
             return terminate(error.reason, error.detail)
-        case .awaitingConnect, .closed:
+        case .awaitingConnect, .relayed, .closed:
             return close()
         }
     }

@@ -120,6 +120,9 @@ public struct HubServices: Sendable {
         invitations = InvitationAcceptance(store: store, hasher: hasher, signIn: signIn, wrongCodes: throttle(.invitationCode, nil))
         recovery = AccountRecovery(store: store, hasher: hasher, throttle: passwordThrottle)
         households = HouseholdAdministration(pki: pki)
+        let leases = NodeLeases(
+            store: store, node: configuration.nodeName, duration: configuration.leaseDuration.seconds, logger: assembly.logger)
+        self.leases = leases
         let connections = ConnectionTally()
         // Telemetry flows are enforced, and bridged out, by the broker: without one, nothing is.
         var broker: Broker?
@@ -128,9 +131,18 @@ public struct HubServices: Sendable {
         if let mqtt = configuration.mqtt, let brokerEventLoops {
             let rules = TelemetryRules(bridges: BridgeLinks(
                 sealer: pki.sealer, group: brokerEventLoops, clock: store.clock, logger: assembly.logger))
+            // With a relay listener, households are placed on nodes by lease.
+            let placement = configuration.mqttRelay.map { _ in HouseholdLeases(leases: leases, store: store) }
             let made = HubBroker.broker(
                 configuration: mqtt, store: store, pki: pki, tokens: tokens, telemetry: rules, signals: signals, blocklist: blocklist,
-                commands: commandLedger, scopeUse: scopeUse, connections: connections, logger: assembly.logger)
+                commands: commandLedger, scopeUse: scopeUse, connections: connections,
+                placement: placement, relay: try configuration.mqttRelay.map { try HubBroker.relay($0, pki: pki, serving: serving) },
+                logger: assembly.logger)
+            if placement != nil {
+                await leases.onLoss { name in
+                    if let household = HouseholdLeases.household(inLease: name) { made.release(household) }
+                }
+            }
             erasing = { household, device in try await made.eraseTelemetry(household: household, device: device) }
             // Loaded before any listener takes a connection: no device's telemetry meets empty rules.
             try await rules.reload(store)
@@ -151,8 +163,6 @@ public struct HubServices: Sendable {
         rollouts = Rollouts(store: store, broker: broker, connections: connections)
         // The repository exists before the first device asks for it.
         try await firmware.repository.initialize()
-        leases = NodeLeases(
-            store: store, node: configuration.nodeName, duration: configuration.leaseDuration.seconds, logger: assembly.logger)
         let presence = broker
         dashboard = HouseholdDashboard(
             store: store, lifecycle: lifecycle, connected: { household in presence?.connectedSubjects(in: household) ?? [] })
@@ -223,7 +233,8 @@ public struct HubServices: Sendable {
         ]
         if let broker, let brokerEventLoops {
             services += try HubBroker.services(
-                broker: broker, pki: pki, serving: serving, signals: signals, eventLoopGroup: brokerEventLoops, logger: logger,
+                broker: broker, pki: pki, serving: serving, signals: signals, eventLoopGroup: brokerEventLoops,
+                relayListening: relayListening(configuration.mqttRelay), logger: logger,
                 onListening: onBrokerListening)
         }
         // The live revocation set and the broker's live sessions: a revocation, quarantine or
@@ -310,6 +321,17 @@ public struct HubServices: Sendable {
         _ name: String, _ interval: Duration, finalRound: Bool = false, _ round: @escaping @Sendable (Lease) async throws -> Void
     ) -> PeriodicService {
         .leased(name: name, leases: leases, interval: interval, logger: assembly.logger, finalRound: finalRound, round: round)
+    }
+
+    /// Records where this node takes relayed MQTT clients once its relay listener is bound: the
+    /// other nodes find it there by its name as a lease holder.
+    private func relayListening(_ settings: MQTTRelaySettings?) -> @Sendable (Int) async throws -> Void {
+        let (store, node) = (self.store, configuration.nodeName)
+        return { port in
+            guard let settings else { return }
+            let address = settings.advertisedAddress ?? "\(settings.host):\(port)"
+            try await store.write { db in try await db.hubNodes.advertise(node, relayAddress: address, at: db.clock.now) }
+        }
     }
 
     /// Telemetry privacy's background work: the declared flows loaded before the broker takes

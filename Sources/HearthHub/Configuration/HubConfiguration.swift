@@ -49,6 +49,10 @@ public struct HubConfiguration: Sendable {
     /// The MQTT broker (MQTT over TLS on the HTTPS host, port 8883 — a free port when `port` is
     /// 0); nil runs the hub without it.
     public var mqtt: BrokerConfiguration?
+    /// Where this node takes the MQTT clients other nodes relay to it, when several nodes share
+    /// the households (docs/scale-out.md): each household's MQTT is then served by one node, the
+    /// holder of its lease. Nil: this node serves every household's clients itself.
+    public var mqttRelay: MQTTRelaySettings?
     /// The detectors' thresholds and containment rules (docs/detection.md; the CLI reads
     /// `detection.json` from the data folder when there is one); nil turns detection off.
     public var detection: DetectionSettings? = DetectionSettings()
@@ -124,5 +128,20 @@ public struct HubConfiguration: Sendable {
             throw HearthError(.configuration, "listen address \(text) has no valid port (0-65535)")
         }
         return (String(host), port)
+    }
+}
+
+/// A node's relay listener (``HubConfiguration/mqttRelay``).
+public struct MQTTRelaySettings: Sendable {
+    public var host: String
+    /// 0 takes a free port.
+    public var port: Int
+    /// How the other nodes reach the listener (`host:port`); nil: `host` and the bound port.
+    public var advertisedAddress: String?
+
+    public init(host: String, port: Int, advertisedAddress: String? = nil) {
+        self.host = host
+        self.port = port
+        self.advertisedAddress = advertisedAddress
     }
 }

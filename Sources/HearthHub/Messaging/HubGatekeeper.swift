@@ -136,7 +136,7 @@ package struct HubGatekeeper: BrokerGatekeeper {
             }
             let verified: VerifiedProof
             do {
-                verified = try await tokens.connectProof(proof, accessToken: token, port: attempt.localPort)
+                verified = try await tokens.connectProof(proof, accessToken: token, port: attempt.localPort, replayChecked: attempt.relayed)
             } catch let error as OAuthError {
                 try await tokens.audit(refusal: error.description, source: attempt.remoteAddress, endpoint: "mqtt")
                 return .refused(.notAuthorized, error.description)

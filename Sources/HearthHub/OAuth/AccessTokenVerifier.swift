@@ -70,7 +70,9 @@ package struct AccessTokenVerifier: Sendable {
     /// A CONNECT's DPoP proof (RFC 9449, carried as MQTT 5 enhanced authentication): `htm`
     /// `CONNECT`, `htu` the broker as the hub names it — `mqtts://<the issuer's host>:<port>` —
     /// `ath` the token's hash, and never seen before.
-    package func connectProof(_ proof: [UInt8], accessToken: String, port: Int?) async throws -> VerifiedProof {
+    /// `replayChecked`: another node of this hub checked (and recorded) the proof's `jti` — a
+    /// relayed CONNECT (docs/scale-out.md).
+    package func connectProof(_ proof: [UInt8], accessToken: String, port: Int?, replayChecked: Bool = false) async throws -> VerifiedProof {
         guard proof.count <= 8192, let text = String(validating: proof, as: UTF8.self) else {
             throw OAuthError(.invalidDPoPProof, "the authentication data must be one DPoP proof (a compact JWS)")
         }
@@ -78,7 +80,7 @@ package struct AccessTokenVerifier: Sendable {
         let verified = try server.dpop.verify(
             proof: text, method: "CONNECT", url: Self.brokerURL(issuer: server.issuer.url, port: port),
             accessToken: accessToken, expectedNonce: nil, now: now)
-        try await server.refuseReplay(verified, now: now)
+        if !replayChecked { try await server.refuseReplay(verified, now: now) }
         return verified
     }
 

@@ -37,6 +37,11 @@ package actor NodeLeases: Service {
     private let logger: Logger
     /// The leases this node asked for, renewed by ``run()``.
     private var wanted: Set<String> = []
+    /// Leases taken on demand (a household's MQTT), renewed while held and forgotten once lost:
+    /// this node does not try to take them back.
+    private var claimed: Set<String> = []
+    /// Told of each claimed lease this node lost or stopped counting on, at once.
+    private var lossHandler: (@Sendable (String) -> Void)?
     /// Those it holds, and until when (by the store's clock) it may count on each.
     private var held: [String: Held] = [:]
 
@@ -59,9 +64,40 @@ package actor NodeLeases: Service {
         return trusted(name)
     }
 
+    /// The lease `name` if this node holds it or can take it now (free or expired); nil while
+    /// another node holds it. Once taken it is renewed like a wanted lease until it is lost, and
+    /// then ``onLoss(_:)``'s handler hears of it.
+    package func claim(_ name: String) async -> Lease? {
+        if wanted.contains(name) || claimed.contains(name), let lease = trusted(name) { return lease }
+        await renew([name])
+        guard let lease = trusted(name) else { return nil }
+        claimed.insert(name)
+        return lease
+    }
+
+    /// The lease `name` while this node holds it and may count on it; never tries to take it.
+    package func current(_ name: String) -> Lease? {
+        trusted(name)
+    }
+
+    /// Sets what hears of each claimed lease lost (taken by another node, or not renewed in
+    /// time): what was served under it must stop at once.
+    package func onLoss(_ handler: @escaping @Sendable (String) -> Void) {
+        lossHandler = handler
+    }
+
     /// Renews every wanted lease, in one transaction, a third of their duration apart until
-    /// shutdown, then gives them up so another node need not wait for them to expire.
+    /// shutdown, then gives them up so another node need not wait for them to expire. Beside it,
+    /// a watch gives up each lease the moment it may no longer be counted on, even while a
+    /// renewal hangs on an unreachable database.
     package func run() async throws {
+        let watch = Task { [duration] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(duration / 24))
+                await self.giveUpLapsed()
+            }
+        }
+        defer { watch.cancel() }
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             await renewWanted()
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(self.duration / 3)) }
@@ -69,9 +105,14 @@ package actor NodeLeases: Service {
         await releaseAll()
     }
 
-    /// Takes or renews every lease this node asked for (``run()``'s round).
+    /// Takes or renews every lease this node asked for or claimed (``run()``'s round).
     package func renewWanted() async {
-        if !wanted.isEmpty { await renew(wanted.sorted()) }
+        let names = wanted.union(claimed)
+        if !names.isEmpty { await renew(names.sorted()) }
+    }
+
+    private func giveUpLapsed() {
+        for name in held.keys { _ = trusted(name) }
     }
 
     /// Takes or renews `names`: what this node may count on until its next renewal.
@@ -106,6 +147,7 @@ package actor NodeLeases: Service {
         guard held.trustedUntil > store.clock.now else {
             self.held[name] = nil
             logger.notice("lease lapsed: not renewed in time", metadata: ["lease": "\(name)"])
+            lost(name)
             return nil
         }
         return held.lease
@@ -113,11 +155,18 @@ package actor NodeLeases: Service {
 
     private func drop(_ name: String) {
         if held.removeValue(forKey: name) != nil { logger.notice("lease lost", metadata: ["lease": "\(name)"]) }
+        lost(name)
+    }
+
+    private func lost(_ name: String) {
+        if claimed.remove(name) != nil { lossHandler?(name) }
     }
 
     private func releaseAll() async {
         let leases = held.values.map(\.lease)
-        (wanted, held) = ([], [:])
+        let given = claimed
+        (wanted, claimed, held) = ([], [], [:])
+        for name in given { lossHandler?(name) }
         guard !leases.isEmpty else { return }
         do {
             try await store.write { db in

@@ -18,6 +18,22 @@ public struct MQTTRecords: Sendable {
         }
     }
 
+    /// One household's persistent sessions (a node taking the household's MQTT over).
+    public func sessions(household: HouseholdID) async throws -> [(key: String, record: String)] {
+        try await db.query(
+            "SELECT session_key, record FROM mqtt_sessions WHERE household_id = ? ORDER BY session_key", household.rawValue
+        ).map { (try $0.text("session_key"), try $0.text("record")) }
+    }
+
+    /// What is queued for one household's sessions, per session oldest first.
+    public func queued(household: HouseholdID) async throws -> [StoredRow] {
+        try await db.query(
+            "SELECT q.session_key, q.sequence, q.metadata, q.payload FROM mqtt_queued q"
+                + " JOIN mqtt_sessions s ON s.session_key = q.session_key WHERE s.household_id = ? ORDER BY q.session_key, q.sequence",
+            household.rawValue
+        ).map(Self.queuedRow)
+    }
+
     public func saveSession(key: String, household: HouseholdID, record: String) async throws {
         try await db.execute(
             """
@@ -33,11 +49,14 @@ public struct MQTTRecords: Sendable {
 
     /// Every queued message, per session oldest first.
     public func queued() async throws -> [StoredRow] {
-        try await db.query("SELECT session_key, sequence, metadata, payload FROM mqtt_queued ORDER BY session_key, sequence").map {
-            StoredRow(
-                key: try $0.text("session_key"), sequence: try $0.integer("sequence"), metadata: try $0.text("metadata"),
-                payload: try $0.blob("payload"))
-        }
+        try await db.query("SELECT session_key, sequence, metadata, payload FROM mqtt_queued ORDER BY session_key, sequence")
+            .map(Self.queuedRow)
+    }
+
+    private static func queuedRow(_ row: SQLRow) throws -> StoredRow {
+        StoredRow(
+            key: try row.text("session_key"), sequence: try row.integer("sequence"), metadata: try row.text("metadata"),
+            payload: try row.blob("payload"))
     }
 
     public func queue(key: String, sequence: Int64, metadata: String, payload: [UInt8]) async throws {

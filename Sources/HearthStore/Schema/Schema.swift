@@ -1,6 +1,6 @@
 /// Every migration this binary knows, in order. The highest version is the schema it expects.
 public enum Schema {
-    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8, version9, version10, version11, version12, version13, version14, version15, version16, version17, version18, version19, version20, version21, version22, version23, version24, version25, version26, version27, version28]
+    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8, version9, version10, version11, version12, version13, version14, version15, version16, version17, version18, version19, version20, version21, version22, version23, version24, version25, version26, version27, version28, version29]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }
 
@@ -1101,6 +1101,22 @@ public enum Schema {
                 holder TEXT NOT NULL,
                 fence BIGINT NOT NULL,
                 expires_at BIGINT NOT NULL
+            )
+            """,
+        ]
+    )
+
+    /// Where each node takes the MQTT clients other nodes relay to it: a household's MQTT is
+    /// served by the holder of its lease (docs/scale-out.md), found here by the holder's name.
+    static let version29 = Migration(
+        version: 29,
+        name: "hub nodes' relay addresses",
+        statements: [
+            """
+            CREATE TABLE hub_nodes (
+                name TEXT PRIMARY KEY,
+                relay_address TEXT NOT NULL,
+                seen_at BIGINT NOT NULL
             )
             """,
         ]

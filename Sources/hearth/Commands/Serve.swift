@@ -58,6 +58,12 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "This node's name among several hub nodes on one PostgreSQL, shown as the holder of its leases (default: the host name and a random suffix, new at every start; env HEARTH_NODE_NAME; docs/scale-out.md).")
     var nodeName: String?
 
+    @Option(name: .long, help: "With several hub nodes on one PostgreSQL: the port (on --host) where this node takes the MQTT clients other nodes relay to it; each household's MQTT is then served by one node at a time, the holder of its lease (0: a free port; env HEARTH_MQTT_RELAY_PORT; docs/scale-out.md). Without it this node serves every household's clients itself.")
+    var mqttRelayPort: Int?
+
+    @Option(name: .long, help: "How the other nodes reach this node's relay listener, host:port (default: --host and the relay port; env HEARTH_MQTT_RELAY_ADDRESS).")
+    var mqttRelayAddress: String?
+
     @Option(name: .long, help: "'on' (default; thresholds from detection.json in the data folder) or 'off': no detectors, no automatic containment (docs/detection.md; env HEARTH_DETECTION).")
     var detection: String?
 
@@ -157,6 +163,16 @@ struct Serve: AsyncParsableCommand {
             guard (1...100).contains(name.count), name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) })
             else { throw HearthError(.configuration, "--node-name is 1 to 100 letters, digits, '-', '_' or '.'") }
             configuration.nodeName = name
+        }
+        if let port = try mqttRelayPort ?? Environment.integer("HEARTH_MQTT_RELAY_PORT") {
+            guard (0...65535).contains(port) else { throw HearthError(.configuration, "--mqtt-relay-port must be 0 to 65535") }
+            let address = mqttRelayAddress ?? Environment.value("HEARTH_MQTT_RELAY_ADDRESS")
+            if let address {
+                guard let colon = address.lastIndex(of: ":"), !address[..<colon].isEmpty,
+                      let advertised = Int(address[address.index(after: colon)...]), (1...65535).contains(advertised)
+                else { throw HearthError(.configuration, "--mqtt-relay-address is host:port") }
+            }
+            configuration.mqttRelay = MQTTRelaySettings(host: configuration.host, port: port, advertisedAddress: address)
         }
         return configuration
     }

@@ -420,7 +420,7 @@ let package = Package(
             name: "HearthBrokerTests",
             dependencies: [
                 "HearthBroker", "HearthMQTT", "HearthCore", .product(name: "NIOEmbedded", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict),
         .testTarget(

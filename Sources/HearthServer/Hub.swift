@@ -24,9 +24,11 @@ public struct Hub: Sendable {
     public func run(
         shutdownSignals: [UnixSignal] = [.sigterm, .sigint],
         onListening: @escaping @Sendable (Int) async -> Void = { _ in },
-        onBrokerListening: @escaping @Sendable (Int) async -> Void = { _ in }
+        onBrokerListening: @escaping @Sendable (Int) async -> Void = { _ in },
+        onServices: @Sendable (HubServices) async -> Void = { _ in }
     ) async throws {
         try await assembly.withServices { hub in
+            await onServices(hub)
             let configuration = assembly.configuration
             let logger = assembly.logger
             let registry = PrometheusCollectorRegistry()

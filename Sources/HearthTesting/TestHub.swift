@@ -29,6 +29,8 @@ public struct TestHub: Sendable {
     public let configuration: HubConfiguration
     /// The hub's load gates: a test holds one to see what a shed request gets.
     public let shedding: LoadShedding
+    /// The hub's application services, as the adapters call them.
+    package let services: HubServices
     let publicURL: String
 
     public var client: CurlClient {
@@ -106,7 +108,7 @@ private func runTestHub<Result: Sendable>(
             // Signed before the hub starts, so the checkpoint service's first run changes nothing
             // that a test snapshots.
             try await assembly.checkpointer.checkpoint()
-            return try await serving(assembly, watch: watch) { port, mqttPort in
+            return try await serving(assembly, watch: watch) { port, mqttPort, services in
                 // That first run comes once this node holds its lease: before the test begins.
                 while try await !store.read({ db in try await db.leases.all() })
                     .contains(where: { $0.name == "audit checkpoint" && $0.holder == configuration.nodeName }) {
@@ -118,7 +120,8 @@ private func runTestHub<Result: Sendable>(
                     ownerPassword: initial.oneTimePassword, householdID: initial.householdID,
                     certificatePath: certificatePath, database: database, pki: pki,
                     servedCertificatePEM: assembly.certificate.certificatePEM,
-                    sealer: sealer, configuration: configuration, shedding: assembly.shedding, publicURL: publicURL))
+                    sealer: sealer, configuration: configuration, shedding: assembly.shedding, services: services,
+                    publicURL: publicURL))
             }
         }
     }
@@ -145,12 +148,13 @@ public func withTestHubNode<Result: Sendable>(
     ) { store in
         let assembly = try await HubAssembly.open(
             configuration: configuration, store: store, sealer: hub.sealer, publicURL: hub.publicURL, logger: logger)
-        return try await serving(assembly) { port, mqttPort in
+        return try await serving(assembly) { port, mqttPort, services in
             try await body(TestHub(
                 port: port, mqttPort: mqttPort, store: store, clock: hub.clock, logs: logs, ownerEmail: hub.ownerEmail,
                 ownerPassword: hub.ownerPassword, householdID: hub.householdID, certificatePath: hub.certificatePath,
                 database: hub.database, pki: assembly.pki, servedCertificatePEM: assembly.certificate.certificatePEM,
-                sealer: hub.sealer, configuration: configuration, shedding: assembly.shedding, publicURL: hub.publicURL))
+                sealer: hub.sealer, configuration: configuration, shedding: assembly.shedding, services: services,
+                publicURL: hub.publicURL))
         }
     }
 }
@@ -158,9 +162,11 @@ public func withTestHubNode<Result: Sendable>(
 /// Serves `assembly` over HTTPS (and MQTT, when configured) until `body`, given the ports it
 /// listens on, returns.
 private func serving<Result: Sendable>(
-    _ assembly: HubAssembly, watch: TeardownWatch? = nil, _ body: (_ port: Int, _ mqttPort: Int) async throws -> Result
+    _ assembly: HubAssembly, watch: TeardownWatch? = nil,
+    _ body: (_ port: Int, _ mqttPort: Int, _ services: HubServices) async throws -> Result
 ) async throws -> Result {
     let hub = Hub(assembly)
+    let (made, servicesContinuation) = AsyncStream<HubServices>.makeStream()
     let (ports, portContinuation) = AsyncStream<Int>.makeStream()
     let (mqttPorts, mqttPortContinuation) = AsyncStream<Int>.makeStream()
     let brokerRuns = assembly.configuration.mqtt != nil
@@ -169,19 +175,24 @@ private func serving<Result: Sendable>(
             defer {
                 portContinuation.finish()
                 mqttPortContinuation.finish()
+                servicesContinuation.finish()
             }
             try await hub.run(
                 shutdownSignals: [], onListening: { port in portContinuation.yield(port) },
-                onBrokerListening: { port in mqttPortContinuation.yield(port) })
+                onBrokerListening: { port in mqttPortContinuation.yield(port) },
+                onServices: { services in servicesContinuation.yield(services) })
             return nil
         }
         var iterator = ports.makeAsyncIterator()
         var mqttIterator = mqttPorts.makeAsyncIterator()
-        guard let port = await iterator.next(), let mqttPort = brokerRuns ? await mqttIterator.next() : 0 else {
+        var servicesIterator = made.makeAsyncIterator()
+        guard let port = await iterator.next(), let mqttPort = brokerRuns ? await mqttIterator.next() : 0,
+              let services = await servicesIterator.next()
+        else {
             throw CurlClient.CurlError(message: "the test hub stopped before listening")
         }
         defer { group.cancelAll() }
-        let result = try await body(port, mqttPort)
+        let result = try await body(port, mqttPort, services)
         watch?.enter("stopping the hub's services")
         group.cancelAll()
         while let _ = try await group.next() {}

@@ -13,6 +13,11 @@ extension Broker {
         let loading: Task<Void, any Error>
     }
 
+    /// Whether this node serves `household` now (always, with one node).
+    public func servesHere(_ household: HouseholdID) -> Bool {
+        placement == nil || served.withLock { $0[household] != nil }
+    }
+
     /// Where `household`'s clients are served. Here: its state is loaded before this returns.
     func serve(_ household: HouseholdID) async -> HouseholdPlace {
         guard let placement else { return .here }

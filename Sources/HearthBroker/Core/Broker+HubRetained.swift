@@ -30,11 +30,10 @@ extension Broker {
     /// Publishes a retained message (QoS 1) as the hub; an empty payload clears the topic's.
     /// Returns once it is stored.
     public func publishRetained(topic: String, payload: [UInt8], household: HouseholdID, publisher: String) async throws {
-        let (durable, _) = publish(
+        try await publishAsHub(
             BrokerMessage(
                 topic: topic, payload: .init(bytes: payload), qos: .atLeastOnce, retain: true, properties: .none, expiresAt: nil,
                 publisher: publisher, flow: nil),
             household: household)
-        try await outbox.durable(through: durable)
     }
 }

@@ -83,6 +83,6 @@ extension Broker {
         let message = BrokerMessage(
             topic: topic, payload: .init(bytes: payload), qos: .atLeastOnce, retain: false, properties: .none,
             expiresAt: now.addingTimeInterval(retention.seconds), publisher: publisher, flow: flow)
-        publish(message, household: household)
+        sendAsHub(message, household: household)
     }
 }

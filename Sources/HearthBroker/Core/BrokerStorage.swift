@@ -75,7 +75,7 @@ public struct StoredSubscription: Sendable, Codable, Hashable {
 }
 
 /// A message as stored, with its expiry by the hub's clock.
-public struct StoredMessage: Sendable, Hashable {
+public struct StoredMessage: Sendable, Hashable, Codable {
     public let topic: String
     public let payload: [UInt8]
     public let qos: UInt8
@@ -114,6 +114,11 @@ public struct StoredProperties: Sendable, Codable, Hashable {
     public var responseTopic: String?
     public var correlationData: [UInt8]?
     public var userProperties: [[String]]
+
+    /// None: what the hub's own messages carry.
+    public init() {
+        userProperties = []
+    }
 
     init(_ properties: MQTTProperties) {
         payloadFormatIndicator = properties.payloadFormatIndicator

@@ -47,7 +47,7 @@ extension Broker {
     /// A message the hub itself sends a device (an approved command, a firmware update offer):
     /// QoS 1, not retained, expiring after a minute.
     public func publishFromHub(topic: String, payload: [UInt8], household: HouseholdID, publisher: String) {
-        publish(BrokerMessage(
+        sendAsHub(BrokerMessage(
             topic: topic, payload: .init(bytes: payload), qos: .atLeastOnce, retain: false, properties: .none,
             expiresAt: clock.now.addingTimeInterval(60), publisher: publisher, flow: nil), household: household)
     }

@@ -111,7 +111,7 @@ extension Broker {
     /// for its owners' apps holding `alerts:read`.
     public func publishAlert(_ payload: [UInt8], household: HouseholdID) {
         let now = clock.now
-        publish(BrokerMessage(
+        sendAsHub(BrokerMessage(
             topic: MessagingPolicy.alertTopic, payload: .init(bytes: payload), qos: .atLeastOnce, retain: false, properties: .none,
             expiresAt: now.addingTimeInterval(3600), publisher: "hub:detection", flow: nil), household: household)
     }

@@ -20,6 +20,14 @@ public struct RelayPreamble: Sendable, Codable, Equatable {
     public var localPort: Int?
     /// When the relaying node wrote it, in milliseconds since 1970.
     public var issuedAt: Int64
+    /// A message the hub sends into the household (an alert, an approved command), from a node
+    /// that does not serve it; no client follows, and the serving node answers one byte.
+    public var message: HubMessage?
+
+    public struct HubMessage: Sendable, Codable, Equatable {
+        public var household: String
+        public var message: StoredMessage
+    }
 
     static let magic: [UInt8] = Array("HRL1".utf8)
     static let maximumBodyLength = 64 * 1024

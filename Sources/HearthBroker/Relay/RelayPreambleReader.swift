@@ -38,6 +38,15 @@ final class RelayPreambleReader: ChannelInboundHandler, RemovableChannelHandler 
         }
         guard let preamble else { return }
         deadline?.cancel()
+        if let message = preamble.message {
+            let broker = self.broker
+            context.eventLoop.makeFutureWithTask { await broker.acceptRelayed(message) }.assumeIsolated().whenSuccess { code in
+                var answer = context.channel.allocator.buffer(capacity: 1)
+                answer.writeInteger(code)
+                context.writeAndFlush(NIOAny(answer)).whenComplete { _ in context.close(promise: nil) }
+            }
+            return
+        }
         guard let id = broker.admitConnection() else { return context.close(promise: nil) }
         let connection = MQTTConnection(
             broker: broker, flushBatch: flushBatch, id: id, remoteAddress: nil, relayedFrom: preamble)

@@ -37,7 +37,8 @@ package final class DiscoveryPublisher: Sendable {
         }
         let prefix = HomeAssistantDiscovery.prefix
         let kept = keeping.withLock { $0 } ?? broker.householdsRetaining(under: prefix)
-        for household in kept.union(wanted.keys) {
+        // With several nodes, each keeps the configurations of the households it serves.
+        for household in kept.union(wanted.keys) where broker.servesHere(household) {
             var desired: [String: [UInt8]] = [:]
             if let (scopes, devices) = wanted[household] {
                 let views = devices.map { device in

@@ -13,6 +13,10 @@ package struct HubBrokerStorage: BrokerStorage {
     /// holder loaded. Nil with one node: every change is written.
     package var lease: (@Sendable (HouseholdID) async -> Lease?)?
 
+    package init(store: Store) {
+        self.store = store
+    }
+
     /// What is stored beside a message's payload.
     private struct Metadata: Codable {
         package let topic: String

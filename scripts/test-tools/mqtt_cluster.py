@@ -6,8 +6,8 @@
 
 CONFIG is mqtt_interop.py's (each client may name its own "port": the node it connects to).
 
-`spread`: clients "switch" (a lighting device) commands "lamp" and "lamp2" (lighting devices),
-each on the port given; "count" commands per QoS (0, 1, 2) to each lamp, MQTT 5 and 3.1.1 in
+`spread`: clients "switch" (a lighting device) commands "lamp" and "lamp2" (lighting devices;
+"lamp2" may be left out), each on the port given; "count" commands per QoS (0, 1, 2) to each lamp, MQTT 5 and 3.1.1 in
 turn. Each QoS 1 and 2 command must arrive exactly once at its lamp, each QoS 0 command at most
 once; the report gives the counts and the QoS 1 latency (p50, p99, in ms).
 
@@ -17,7 +17,9 @@ its commands at QoS 1; "switch" sends it a numbered QoS 1 command every "interva
 connect again at once, every 0.2 s until one is accepted. It prints {"event": "running"} once
 both are connected, then at the end {"event": "report", ...}: the commands acknowledged, those
 the lamp received, those acknowledged but never received ("lost", waited for up to "grace" s),
-duplicates, and each client's gaps (seconds from losing its connection to the next CONNACK).
+duplicates, each client's gaps (seconds from noticing its connection lost — keep-alive 2 s — to
+the next CONNACK), and the longest silence (seconds between two commands the lamp received): the
+outage as the household saw it.
 """
 import json
 import sys
@@ -45,7 +47,7 @@ def spread(config):
     for protocol in (mqtt.MQTTv5, mqtt.MQTTv311):
         label = label_of(protocol)
         lamps = {}
-        for name in ("lamp", "lamp2"):
+        for name in [name for name in ("lamp", "lamp2") if name in config["clients"]]:
             lamp = Peer(config, name, protocol)
             lamp.connected()
             lamp_id = config["clients"][name]["id"]
@@ -103,7 +105,7 @@ class Reconnecting:
             properties.SessionExpiryInterval = self.expiry
         try:
             peer.client.connect(
-                self.config.get("host", "127.0.0.1"), int(self.config["port"]), 5,
+                self.config.get("host", "127.0.0.1"), int(self.config["port"]), 2,
                 clean_start=self.expiry is None, properties=properties)
         except Exception:  # refused at TCP or TLS while a node is away
             return False
@@ -122,7 +124,7 @@ class Reconnecting:
 
     def connect(self):
         while not self.stopping:
-            peer = Peer(self.config, self.name, mqtt.MQTTv5, clean=self.expiry is None, expiry=self.expiry, keepalive=5)
+            peer = Peer(self.config, self.name, mqtt.MQTTv5, clean=self.expiry is None, expiry=self.expiry, keepalive=2)
             if self.attempt(peer):
                 if self.lost_at is not None:
                     self.gaps.append(round(time.time() - self.lost_at, 2))
@@ -191,9 +193,11 @@ def failover(config):
     lamp.stopping = True
     every = [m.payload for peer in lamp_peers for m in peer.matching(lambda m: True)]
     got = set(every)
+    arrivals = sorted(m.at for peer in lamp_peers for m in peer.matching(lambda m: True))
+    silence = max((b - a for a, b in zip(arrivals, arrivals[1:])), default=0)
     emit({"event": "report", "attempts": attempts, "acknowledged": len(acknowledged), "received": len(got),
           "lost": sorted(p.decode() for p in set(acknowledged) - got), "duplicates": len(every) - len(got),
-          "lamp_gaps": lamp.gaps, "switch_gaps": switch.gaps})
+          "lamp_gaps": lamp.gaps, "switch_gaps": switch.gaps, "longest_silence": round(silence, 2)})
 
 
 def main():

@@ -47,48 +47,57 @@ import Testing
         // Holding unfamiliar commands is the next test's: here every proven command goes through.
         try await MessagingFixture.with(configure: { $0.detection?.commands.holdUnfamiliar = false }) { f in
             let lock = try await f.device("lock", zone: "security")
-            // A wall panel: a device with a certificate, whose app is a `tls_client_auth` client bound to it.
-            let panel = try await f.device("panel")
-            let apps = try await Apps(f)
-            let publicApp = OAuthBadInputTests.Fixture(hub: f.hub, owner: f.owner, issuer: f.issuer, app: apps.app)
-            let panelClient = try await publicApp.register([
-                "name": "Wall panel", "token_endpoint_auth_method": "tls_client_auth", "device_id": panel.id,
-                "scope": Self.scope, "grant_types": ["authorization_code"], "redirect_uris": [OAuthBadInputTests.redirect],
-            ])
-            let panelApp = OAuthBadInputTests.Fixture(hub: f.hub, owner: f.owner, issuer: f.issuer, app: panelClient)
-            let code = try await panelApp.code(scope: Self.scope)
-            let redeemed = try await panelApp.send(
-                "POST", "/oauth/token",
-                form: [
-                    ("grant_type", "authorization_code"), ("client_id", panelClient), ("code", code.code),
-                    ("code_verifier", code.verifier), ("redirect_uri", OAuthBadInputTests.redirect),
-                ],
-                certificate: (panel.chain, panel.key))
-            try #require(redeemed.status == 200, "the panel's token: \(redeemed.status) \(redeemed.text)")
-            let certificateBound = try #require(try redeemed.json()["access_token"] as? String)
-
-            let config = Self.config(f, [
-                "lock": lock.paho,
-                "bearer": ["token": apps.bearer],
-                "dpop": ["token": apps.dpop, "dpop_key": apps.dpopKey],
-                "certificate": ["token": certificateBound, "cert": panel.chain, "key": panel.key],
-            ])
-            let run = try await Paho.run("possession", config, folder: f.folder)
-            try #require(run.status == 0, "\(run.text)")
-            func outcome(_ name: String) -> [String: Int] {
-                (run.report[name] as? [String: Any] ?? [:]).compactMapValues { ($0 as? Int) ?? ($0 as? Bool).map { $0 ? 1 : 0 } }
-            }
-            for name in ["bearer", "dpop", "certificate"] { print("proof of possession over MQTT: \(name) app → \(outcome(name))") }
-            // 0x87 (135): not authorized — the command is refused and never reaches the lock.
-            #expect(outcome("bearer") == ["connack": 0, "puback": 135, "heard": 0], "\(run.text)")
-            #expect(outcome("dpop") == ["connack": 0, "puback": 0, "heard": 1], "\(run.text)")
-            #expect(outcome("certificate") == ["connack": 0, "puback": 0, "heard": 1], "\(run.text)")
-            for refused in ["dpop_replayed", "dpop_without_proof", "dpop_for_another_broker", "dpop_for_another_token", "bearer_with_a_proof"] {
-                #expect(outcome(refused) == ["connack": 135], "\(refused): \(run.text)")
-            }
-            // 0x8C: bad authentication method.
-            #expect(outcome("unknown_method") == ["connack": 140], "\(run.text)")
+            let run = try await Paho.run("possession", Self.config(f, try await Self.possessionClients(f, lock: lock)), folder: f.folder)
+            Self.expectOnlyProvenCommands(run)
         }
+    }
+
+    /// mqtt_interop.py `possession`'s clients: the lock, a bearer app, a DPoP app, and a wall panel
+    /// (a device with a certificate) whose app is a `tls_client_auth` client bound to it.
+    static func possessionClients(_ f: MessagingFixture, lock: MQTTDevice) async throws -> [String: [String: String]] {
+        let panel = try await f.device("panel")
+        let apps = try await Apps(f)
+        let publicApp = OAuthBadInputTests.Fixture(hub: f.hub, owner: f.owner, issuer: f.issuer, app: apps.app)
+        let panelClient = try await publicApp.register([
+            "name": "Wall panel", "token_endpoint_auth_method": "tls_client_auth", "device_id": panel.id,
+            "scope": Self.scope, "grant_types": ["authorization_code"], "redirect_uris": [OAuthBadInputTests.redirect],
+        ])
+        let panelApp = OAuthBadInputTests.Fixture(hub: f.hub, owner: f.owner, issuer: f.issuer, app: panelClient)
+        let code = try await panelApp.code(scope: Self.scope)
+        let redeemed = try await panelApp.send(
+            "POST", "/oauth/token",
+            form: [
+                ("grant_type", "authorization_code"), ("client_id", panelClient), ("code", code.code),
+                ("code_verifier", code.verifier), ("redirect_uri", OAuthBadInputTests.redirect),
+            ],
+            certificate: (panel.chain, panel.key))
+        try #require(redeemed.status == 200, "the panel's token: \(redeemed.status) \(redeemed.text)")
+        let certificateBound = try #require(try redeemed.json()["access_token"] as? String)
+        return [
+            "lock": lock.paho,
+            "bearer": ["token": apps.bearer],
+            "dpop": ["token": apps.dpop, "dpop_key": apps.dpopKey],
+            "certificate": ["token": certificateBound, "cert": panel.chain, "key": panel.key],
+        ]
+    }
+
+    /// A bearer app's command is refused; a DPoP app's and a certificate-bound app's reach the
+    /// lock; every wrong proof — a replayed one among them — is refused at CONNECT.
+    static func expectOnlyProvenCommands(_ run: (status: Int32, report: [String: Any], text: String)) {
+        #expect(run.status == 0, "\(run.text)")
+        func outcome(_ name: String) -> [String: Int] {
+            (run.report[name] as? [String: Any] ?? [:]).compactMapValues { ($0 as? Int) ?? ($0 as? Bool).map { $0 ? 1 : 0 } }
+        }
+        for name in ["bearer", "dpop", "certificate"] { print("proof of possession over MQTT: \(name) app → \(outcome(name))") }
+        // 0x87 (135): not authorized — the command is refused and never reaches the lock.
+        #expect(outcome("bearer") == ["connack": 0, "puback": 135, "heard": 0], "\(run.text)")
+        #expect(outcome("dpop") == ["connack": 0, "puback": 0, "heard": 1], "\(run.text)")
+        #expect(outcome("certificate") == ["connack": 0, "puback": 0, "heard": 1], "\(run.text)")
+        for refused in ["dpop_replayed", "dpop_without_proof", "dpop_for_another_broker", "dpop_for_another_token", "bearer_with_a_proof"] {
+            #expect(outcome(refused) == ["connack": 135], "\(refused): \(run.text)")
+        }
+        // 0x8C: bad authentication method.
+        #expect(outcome("unknown_method") == ["connack": 140], "\(run.text)")
     }
 
     @Test(.requires(.pythonModule("paho.mqtt", "joserfc")))

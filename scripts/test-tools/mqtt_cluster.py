@@ -156,10 +156,13 @@ def failover(config):
 
     def keep_lamp():
         while not lamp.stopping:
-            if not lamp.alive():
-                peer = lamp.connect()
-                if peer:
-                    lamp_peers.append(peer)
+            try:
+                if not lamp.alive():
+                    peer = lamp.connect()
+                    if peer:
+                        lamp_peers.append(peer)
+            except Exception as error:  # said, and the lamp keeps trying: a dead keeper would look like a lost session
+                emit({"event": "lamp-error", "error": repr(error)})
             time.sleep(0.05)
 
     check(lamp.connect() is not None and switch.connect() is not None, "the clients could not connect")

@@ -84,6 +84,11 @@ final class MQTTConnection: ChannelInboundHandler {
         if !machine.finished { execute(machine.channelClosed()) }
     }
 
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        relayWritabilityChanged()
+        context.fireChannelWritabilityChanged()
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var bytes = unwrapInboundIn(data)
         if relayLink != nil { return forward(bytes) }

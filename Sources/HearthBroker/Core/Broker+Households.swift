@@ -32,6 +32,8 @@ extension Broker {
         }
         do {
             try await loading.value
+            // Given up while it loaded (the lease lost meanwhile): the client tries again.
+            guard served.withLock({ $0[household]?.loading == loading }) else { return .unknown("the household moved; try again") }
             return .here
         } catch {
             served.withLock { served in if served[household]?.loading == loading { served[household] = nil } }

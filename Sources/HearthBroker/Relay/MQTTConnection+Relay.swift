@@ -17,9 +17,10 @@ enum RelayLink {
 /// and whatever followed it, behind a preamble that says who the client proved to be here.
 extension MQTTConnection {
     func relay(_ attempt: ConnectAttempt, to address: String) -> Action {
-        guard let relay = broker.relay, let context, let handed = machine.handOff(),
-              let (host, port) = Self.hostAndPort(address)
-        else { return machine.authenticated(.refused(.serverUnavailable, "the hub node serving this household cannot be reached"), now: broker.clock.now) }
+        guard let relay = broker.relay, let context, let (host, port) = Self.hostAndPort(address) else {
+            return machine.authenticated(.refused(.serverUnavailable, "the hub node serving this household cannot be reached"), now: broker.clock.now)
+        }
+        guard let handed = machine.handOff() else { return .none }
         for timer in timers { timer.cancel() }
         timers = []
         let preamble = RelayPreamble(
@@ -30,8 +31,8 @@ extension MQTTConnection {
         pending.writeBuffer(&inbound)
         inbound = ByteBuffer()
         relayLink = .connecting(pending: pending)
-        // Held packets may have paused reading; the bytes now go through as they come.
-        context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+        // Nothing more is read until the link is open: what waits for it stays small.
+        context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
         let client = NIOLoopBound(self, eventLoop: context.eventLoop)
         let clientChannel = context.channel
         ClientBootstrap(group: context.eventLoop)
@@ -60,6 +61,9 @@ extension MQTTConnection {
         case .success(let channel):
             relayLink = .open(channel)
             channel.writeAndFlush(pending, promise: nil)
+            // Held packets may have paused reading too; from now on the two ends pace each other
+            // (``relayWritabilityChanged()``, ``RelayUpstream``).
+            context?.channel.setOption(ChannelOptions.autoRead, value: channel.isWritable).whenFailure { _ in }
         case .failure(let error):
             broker.logger.notice("could not relay an MQTT client", metadata: ["error": "\(error)"])
             relayLink = .closed
@@ -78,6 +82,12 @@ extension MQTTConnection {
         case .closed, nil:
             break
         }
+    }
+
+    /// The client takes what the serving node sends only so fast: the link is read no faster.
+    func relayWritabilityChanged() {
+        guard case .open(let upstream) = relayLink, let context else { return }
+        upstream.setOption(ChannelOptions.autoRead, value: context.channel.isWritable).whenFailure { _ in }
     }
 
     func closeRelayLink() {
@@ -106,6 +116,12 @@ final class RelayUpstream: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         client.writeAndFlush(unwrapInboundIn(data), promise: nil)
+    }
+
+    /// The serving node takes the client's bytes only so fast: the client is read no faster.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        client.setOption(ChannelOptions.autoRead, value: context.channel.isWritable).whenFailure { _ in }
+        context.fireChannelWritabilityChanged()
     }
 
     func channelInactive(context: ChannelHandlerContext) {

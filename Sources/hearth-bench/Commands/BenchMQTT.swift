@@ -59,6 +59,9 @@ struct MQTTBench: AsyncParsableCommand {
     @Option(name: .long, help: "The broker's MQTT-over-TLS port.")
     var port: Int
 
+    @Option(name: .customLong("publisher-port"), help: "Publishers connect to this port instead (another hub node of the same hub: each message crosses from one node to the other; docs/scale-out.md).")
+    var publisherPort: Int?
+
     @Option(name: .long, help: "PEM file of the CA certificate(s) that issued the broker's certificate.")
     var cafile: String
 
@@ -158,7 +161,8 @@ struct MQTTBench: AsyncParsableCommand {
         if let broker, broker.residentKiB() == nil { throw HearthError(.invalidInput, "cannot read /proc/\(broker.pid)/status") }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         do {
-            let connector = try await LoadConnector(group: group, host: host, port: port, serverName: serverName, settings: settings)
+            let connector = try await LoadConnector(
+                group: group, host: host, port: port, publisherPort: publisherPort, serverName: serverName, settings: settings)
             let lines: [String]
             if let idleConnections {
                 guard idleConnections + 64 <= limit else {

@@ -37,6 +37,8 @@ struct LoadConnectionFailure: Error, CustomStringConvertible {
 struct LoadConnector: Sendable {
     let host: String
     let port: Int
+    /// Where publishers connect, when not to `port`.
+    let publisherPort: Int?
     /// The name the broker's certificate must carry; nil checks its IP address instead.
     let serverName: String?
     let settings: LoadSettings
@@ -44,9 +46,13 @@ struct LoadConnector: Sendable {
     private let pacers: [NIOLoopBound<LoadPacer>]
     private let turn = RoundRobin()
 
-    init(group: MultiThreadedEventLoopGroup, host: String, port: Int, serverName: String?, settings: LoadSettings) async throws {
+    init(
+        group: MultiThreadedEventLoopGroup, host: String, port: Int, publisherPort: Int? = nil, serverName: String?,
+        settings: LoadSettings
+    ) async throws {
         self.host = host
         self.port = port
+        self.publisherPort = publisherPort
         self.serverName = serverName
         self.settings = settings
         var pacers: [NIOLoopBound<LoadPacer>] = []
@@ -67,6 +73,7 @@ struct LoadConnector: Sendable {
             return (NIOLoopBound(client, eventLoop: loop), client.ready.futureResult)
         }.get()
         let serverName = self.serverName
+        let port = if case .publisher = spec.role { publisherPort ?? self.port } else { self.port }
         let channel: any Channel
         do {
             channel = try await ClientBootstrap(group: loop)

@@ -75,6 +75,19 @@ import Testing
         }
     }
 
+    /// A node without a relay port joining nodes that have one would split the households: it says so.
+    @Test func aNodeWithoutARelayPortAmongNodesWithOneSaysSo() async throws {
+        try await TestRequirement.check(TestEngine.postgres.requirements)
+        try await withTestHub(engine: .postgres, configure: { $0.mqttRelay = MQTTRelaySettings(host: "127.0.0.1", port: 0) }) { hub in
+            try await withTestHubNode(joining: hub, configure: { $0.mqttRelay = nil }) { node in
+                #expect(node.logs.all.contains { $0.contains("this one has no relay port") })
+            }
+            try await withTestHubNode(joining: hub) { node in
+                #expect(!node.logs.all.contains { $0.contains("this one has no relay port") })
+            }
+        }
+    }
+
     /// TLS to the relay listener (as any client may), then a preamble with a MAC made without the KEK.
     static let stranger = """
         import socket, ssl, struct, sys

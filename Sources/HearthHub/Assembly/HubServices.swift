@@ -150,6 +150,11 @@ public struct HubServices: Sendable {
         }
         self.broker = broker
         self.telemetry = telemetry
+        if broker != nil, configuration.mqttRelay == nil, try await store.read({ db in try await db.hubNodes.count() }) > 0 {
+            // A mixed cluster splits households between this node's broker and the others'.
+            assembly.logger.warning(
+                "other nodes of this hub relay MQTT between them, and this one has no relay port: it serves every household's MQTT by itself, apart from theirs; give every node --mqtt-relay-port (docs/scale-out.md)")
+        }
         privacy = PrivacyService(store: store, rules: telemetry, sealer: pki.sealer, erasing: erasing)
         alerts = AlertService(store: store, riskHalfLife: (configuration.detection ?? DetectionSettings()).riskHalfLife)
         webhooks = AlertWebhooks(store: store, sealer: pki.sealer)

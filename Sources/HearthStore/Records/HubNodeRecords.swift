@@ -23,4 +23,9 @@ public struct HubNodeRecords: Sendable {
         ).map { (try $0.text("holder"), try $0.text("relay_address")) }
     }
 
+
+    /// How many nodes ever advertised a relay listener.
+    public func count() async throws -> Int64 {
+        try await db.first("SELECT COUNT(*) AS nodes FROM hub_nodes")?.integer("nodes") ?? 0
+    }
 }

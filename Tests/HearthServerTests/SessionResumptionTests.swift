@@ -101,7 +101,7 @@ struct SClient {
         if let sessionIn { options += ["-sess_in", sessionIn] }
         // s_client ends when its input does: the pause is how long the server has to answer (and
         // to send its ticket), generous for a machine running the whole suite at once.
-        let command = "(printf '\(data)'; sleep 4) | /usr/bin/openssl s_client "
+        let command = "(printf '\(data)'; sleep 8) | /usr/bin/openssl s_client "
             + options.map { "'\($0)'" }.joined(separator: " ") + " 2>&1"
         let result = try await ProcessRunner.run("/bin/sh", ["-c", command])
         return Outcome(output: result.standardOutput)

@@ -96,6 +96,23 @@ struct ScaleOutCluster {
         return try HearthProcess(executable: TestRequirement.haproxyPath, ["-db", "-f", file.path])
     }
 
+    /// PostgreSQL as a network namespace reaches it: a haproxy on `address` (the test's end of a
+    /// link) forwarding to the test's server. Returns it and the database URL to use inside.
+    static func databaseForwarder(_ database: TestDatabase, on address: String) throws -> (process: HearthProcess, url: String) {
+        guard let server = database.url.split(separator: "@").last?.split(separator: "/").first.map(String.init) else {
+            throw ScaleOutTests.Failure(description: "no server in the database URL")
+        }
+        let forward = try FreePort.tcp()
+        let process = try haproxy("""
+            frontend database
+                bind \(address):\(forward)
+                default_backend database
+            backend database
+                server postgres \(server)
+            """, folder: database.folder, name: "database")
+        return (process, database.url.replacingOccurrences(of: "@\(server)/", with: "@\(address):\(forward)/"))
+    }
+
     /// The front: `https` and `mqtt` balanced over every node, and `mqtt` of each node alone.
     func front(_ nodes: [ScaleOutTests.Node], folder: URL) async throws -> Front {
         let (https, mqtt) = (try FreePort.tcp(), try FreePort.tcp())

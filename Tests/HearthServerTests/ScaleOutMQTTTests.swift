@@ -54,17 +54,8 @@ extension ScaleOutTests {
             let cluster = try await ScaleOutCluster.create(nodes: 3)
             defer { cluster.remove() }
             // PostgreSQL as the namespaces reach it: a haproxy on the bridge.
-            let server = try #require(database.url.split(separator: "@").last?.split(separator: "/").first.map(String.init))
-            let forward = try FreePort.tcp()
-            let forwarder = try ScaleOutCluster.haproxy("""
-                frontend database
-                    bind \(cluster.hostAddress):\(forward)
-                    default_backend database
-                backend database
-                    server postgres \(server)
-                """, folder: database.folder, name: "database")
+            let (forwarder, insideURL) = try ScaleOutCluster.databaseForwarder(database, on: cluster.hostAddress)
             defer { forwarder.signal(SIGKILL) }
-            let insideURL = database.url.replacingOccurrences(of: "@\(server)/", with: "@\(cluster.hostAddress):\(forward)/")
 
             let folders = (1...3).map { database.folder.appendingPathComponent("node\($0)") }
             var nodes = [try await cluster.serve(0, folder: folders[0], databaseURL: insideURL, kek: nil)]

@@ -296,26 +296,8 @@ import Glibc
             let namespace = try await Namespace.create(Int(getpid() % 200) + 20)
             defer { namespace.remove() }
             // The database as the namespace sees it: haproxy on the link's near end.
-            let server = try #require(database.url.split(separator: "@").last?.split(separator: "/").first.map(String.init))
-            let forward = try FreePort.tcp()
-            let configuration = """
-                defaults
-                    mode tcp
-                    timeout connect 2s
-                    timeout client 1h
-                    timeout server 1h
-                frontend database
-                    bind \(namespace.hostAddress):\(forward)
-                    default_backend database
-                backend database
-                    server postgres \(server)
-
-                """
-            let file = database.folder.appendingPathComponent("haproxy-db.cfg")
-            try Data(configuration.utf8).write(to: file)
-            let forwarder = try HearthProcess(executable: TestRequirement.haproxyPath, ["-db", "-f", file.path])
+            let (forwarder, insideURL) = try ScaleOutCluster.databaseForwarder(database, on: namespace.hostAddress)
             defer { forwarder.signal(SIGKILL) }
-            let insideURL = database.url.replacingOccurrences(of: "@\(server)/", with: "@\(namespace.hostAddress):\(forward)/")
 
             // Node A, inside, starts first and so takes every lease; node B joins from outside.
             let folderA = database.folder.appendingPathComponent("nodeA")

@@ -22,7 +22,6 @@ the next CONNACK), and the longest silence (seconds between two commands the lam
 outage as the household saw it.
 """
 import json
-import sys
 import threading
 import time
 
@@ -31,7 +30,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from mqtt_interop import Peer, check, emit, label_of, token
+from mqtt_interop import Peer, check, emit, label_of, run_mode, token
 
 
 def percentile(values, fraction):
@@ -204,12 +203,7 @@ def failover(config):
 
 
 def main():
-    modes = {"spread": spread, "failover": failover}
-    if len(sys.argv) == 3 and sys.argv[1] in modes:
-        with open(sys.argv[2]) as file:
-            modes[sys.argv[1]](json.load(file))
-    else:
-        sys.exit(__doc__)
+    run_mode({"spread": spread, "failover": failover}, __doc__)
 
 
 if __name__ == "__main__":

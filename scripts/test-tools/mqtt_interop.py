@@ -1413,14 +1413,18 @@ def hold(config):
     lock.disconnect()
 
 
-def main():
-    modes = {"flows": flows, "wait": wait, "garbage": garbage, "idle": idle, "pipelined": pipelined,
-             "mqtt5": mqtt5, "possession": possession, "hold": hold}
+def run_mode(modes, usage):
+    """`script MODE CONFIG.json`: runs the mode on the configuration, or prints the usage."""
     if len(sys.argv) == 3 and sys.argv[1] in modes:
         with open(sys.argv[2]) as file:
             modes[sys.argv[1]](json.load(file))
     else:
-        sys.exit(__doc__)
+        sys.exit(usage)
+
+
+def main():
+    run_mode({"flows": flows, "wait": wait, "garbage": garbage, "idle": idle, "pipelined": pipelined,
+              "mqtt5": mqtt5, "possession": possession, "hold": hold}, __doc__)
 
 
 if __name__ == "__main__":

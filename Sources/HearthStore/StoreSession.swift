@@ -25,6 +25,8 @@ public struct StoreSession: Sendable {
     public var requestBuckets: RequestBucketRecords { RequestBucketRecords(db: db) }
     public var leases: LeaseRecords { LeaseRecords(db: db) }
     public var hubNodes: HubNodeRecords { HubNodeRecords(db: db) }
+    public var detectionSignals: DetectionSignalRecords { DetectionSignalRecords(db: db) }
+    public var sourceBlocks: SourceBlockRecords { SourceBlockRecords(db: db) }
     public var pki: PKIRecords { PKIRecords(db: db) }
     public var pairing: PairingRecords { PairingRecords(db: db) }
     public var attestation: AttestationRecords { AttestationRecords(db: db) }

@@ -22,7 +22,8 @@ extension ScaleOutTests {
     /// mqtt_cluster.py `failover` through the front: the lamp's persistent session hears the
     /// switch's numbered QoS 1 commands while `disrupt` runs (once both are connected).
     static func failover(
-        _ devices: [String: MQTTDevice], port: Int, root: String, folder: URL, seconds: Int, disrupt: () async throws -> Void
+        _ devices: [String: MQTTDevice], port: Int, root: String, folder: URL, seconds: Int,
+        whenStuck: () -> Void, disrupt: () async throws -> Void
     ) async throws -> [String: Any] {
         let config: [String: Any] = [
             "ca": root, "port": port, "duration": seconds, "interval": 0.02, "grace": 20, "expiry": 600,
@@ -35,7 +36,14 @@ extension ScaleOutTests {
         _ = try await load.waitForOutput(timeout: .seconds(30)) { $0.contains(#""event": "running""#) }
         try await Task.sleep(for: .seconds(2))
         try await disrupt()
-        _ = try await load.waitForExit(timeout: .seconds(120))
+        do {
+            // The report, not the exit: a process done with its work may still linger in its threads' teardown.
+            _ = try await load.waitForOutput(timeout: .seconds(TimeInterval(seconds) + 60)) { $0.contains(#""event": "report""#) }
+        } catch {
+            whenStuck()
+            Issue.record("the load did not end: \(load.standardOutput)\(load.standardError.suffix(4000))")
+            throw error
+        }
         return try #require(events(load.standardOutput).first { $0["event"] as? String == "report" }, "\(load.standardOutput)\(load.standardError)")
     }
 
@@ -66,6 +74,15 @@ extension ScaleOutTests {
             let front = try await cluster.front(nodes, folder: database.folder)
             defer { front.process.signal(SIGKILL) }
             let root = folders[0].appendingPathComponent("ca-root.pem").path
+            /// What each node said of households, leases and relays: the account of a failed run.
+            func printNodeLogs() {
+                for node in nodes {
+                    let lines = node.process.standardError.split(separator: "\n").filter {
+                        $0.contains("household") || $0.contains("lease") || $0.contains("relay") || $0.contains("MQTT")
+                    }
+                    print("\(node.name):\n" + lines.suffix(60).joined(separator: "\n"))
+                }
+            }
             var devices: [String: MQTTDevice] = [:]
             for name in ["lamp", "lamp2", "switch"] { devices[name] = try await Self.device(name, hub: folders[0], database: database) }
 
@@ -114,7 +131,7 @@ extension ScaleOutTests {
             // household up before another node may take it; another takes it within the
             // documented time; nothing acknowledged is lost; healed, node 1 relays again.
             var (movedAfter, gaveUpAfter) = (Duration.zero, Duration.zero)
-            let partitioned = try await Self.failover(devices, port: front.mqtt, root: root, folder: database.folder, seconds: 24) {
+            let partitioned = try await Self.failover(devices, port: front.mqtt, root: root, folder: database.folder, seconds: 24, whenStuck: printNodeLogs) {
                 try await cluster.link(0, up: false)
                 let cutAt = ContinuousClock.now
                 // Node 1's own account (its log reaches the test by a pipe, not the network).
@@ -148,7 +165,7 @@ extension ScaleOutTests {
             })
             let victim = try #require(nodes.firstIndex { $0.name == owner.holder })
             var takeover = Duration.zero
-            let killed = try await Self.failover(devices, port: front.mqtt, root: root, folder: database.folder, seconds: 14) {
+            let killed = try await Self.failover(devices, port: front.mqtt, root: root, folder: database.folder, seconds: 14, whenStuck: printNodeLogs) {
                 nodes[victim].process.signal(SIGKILL)
                 takeover = try await Self.moved(lease.name, from: owner.holder, since: .now, database: database).after
             }
@@ -161,14 +178,7 @@ extension ScaleOutTests {
                 #expect(!gaps.isEmpty && gaps.allSatisfy { $0 < 10 }, "\(key): \(gaps)")
             }
 
-            if (killed["lost"] as? [String])?.isEmpty != true || (killed["acknowledged"] as? Int ?? 0) <= 100 {
-                for node in nodes {
-                    let lines = node.process.standardError.split(separator: "\n").filter {
-                        $0.contains("household") || $0.contains("lease") || $0.contains("relay") || $0.contains("MQTT")
-                    }
-                    print("\(node.name):\n" + lines.suffix(40).joined(separator: "\n"))
-                }
-            }
+            if (killed["lost"] as? [String])?.isEmpty != true || (killed["acknowledged"] as? Int ?? 0) <= 100 { printNodeLogs() }
             let survivor = nodes[(victim + 1) % 3]
             let verify = try await ProcessRunner.run(
                 HearthProcess.binaryPath, ["audit", "verify", "--data", survivor.folder.path, "--database", database.url])

@@ -18,7 +18,8 @@ connect again at once, every 0.2 s until one is accepted. It prints {"event": "r
 both are connected, then at the end {"event": "report", ...}: the commands acknowledged, those
 the lamp received, those acknowledged but never received ("lost", waited for up to "grace" s),
 duplicates, each client's gaps (seconds from noticing its connection lost — keep-alive 2 s — to
-the next CONNACK), and the longest silence (seconds between two commands the lamp received): the
+the next CONNACK), why each client's attempts were refused (by CONNACK reason code, or "tcp-tls",
+"closed", "silent"), and the longest silence (seconds between two commands the lamp received): the
 outage as the household saw it.
 """
 import json
@@ -96,6 +97,12 @@ class Reconnecting:
         self.config, self.name, self.expiry, self.subscribe = config, name, expiry, subscribe
         self.peer, self.gaps, self.lost_at = None, [], None
         self.stopping = False
+        # Why attempts failed, by reason (a CONNACK's reason code, "tcp-tls", "silent"), for the report.
+        self.refusals = {}
+
+    def refused(self, reason):
+        self.refusals[reason] = self.refusals.get(reason, 0) + 1
+        return False
 
     def attempt(self, peer):
         """CONNECT (and SUBSCRIBE): True once accepted; False when refused, closed or silent."""
@@ -107,13 +114,15 @@ class Reconnecting:
                 self.config.get("host", "127.0.0.1"), int(self.config["port"]), 2,
                 clean_start=self.expiry is None, properties=properties)
         except Exception:  # refused at TCP or TLS while a node is away
-            return False
+            return self.refused("tcp-tls")
         peer.client.loop_start()
         peer.looping = True
         with peer.changed:
             peer.changed.wait_for(lambda: peer.connacks or peer.disconnects, 5)
-        if not peer.connacks or peer.connacks[-1][0] != 0 or peer.disconnects:
-            return False
+        if not peer.connacks:
+            return self.refused("closed" if peer.disconnects else "silent")
+        if peer.connacks[-1][0] != 0 or peer.disconnects:
+            return self.refused(f"connack {peer.connacks[-1][0]}")
         if self.subscribe:
             result, mid = peer.client.subscribe(self.subscribe, 1)
             with peer.changed:
@@ -121,8 +130,9 @@ class Reconnecting:
             return peer.subacks.get(mid) == [1] and not peer.disconnects
         return True
 
-    def connect(self):
-        while not self.stopping:
+    def connect(self, until=None):
+        """A connected Peer, or None once stopped or past `until` (a time)."""
+        while not self.stopping and (until is None or time.time() < until):
             peer = Peer(self.config, self.name, mqtt.MQTTv5, clean=self.expiry is None, expiry=self.expiry, keepalive=2)
             if self.attempt(peer):
                 if self.lost_at is not None:
@@ -173,7 +183,7 @@ def failover(config):
     ends = time.time() + duration
     while time.time() < ends:
         if not switch.alive():
-            switch.connect()
+            switch.connect(until=ends)
             continue
         payload = f"n{attempts:06d}".encode()
         attempts += 1
@@ -199,7 +209,8 @@ def failover(config):
     silence = max((b - a for a, b in zip(arrivals, arrivals[1:])), default=0)
     emit({"event": "report", "attempts": attempts, "acknowledged": len(acknowledged), "received": len(got),
           "lost": sorted(p.decode() for p in set(acknowledged) - got), "duplicates": len(every) - len(got),
-          "lamp_gaps": lamp.gaps, "switch_gaps": switch.gaps, "longest_silence": round(silence, 2)})
+          "lamp_gaps": lamp.gaps, "switch_gaps": switch.gaps,
+          "lamp_refusals": lamp.refusals, "switch_refusals": switch.refusals, "longest_silence": round(silence, 2)})
 
 
 def main():

@@ -39,11 +39,11 @@ final class RelayPreambleReader: ChannelInboundHandler, RemovableChannelHandler 
         guard let preamble else { return }
         deadline?.cancel()
         if let message = preamble.message {
-            let broker = self.broker
-            context.eventLoop.makeFutureWithTask { await broker.acceptRelayed(message) }.assumeIsolated().whenSuccess { code in
-                var answer = context.channel.allocator.buffer(capacity: 1)
+            let (broker, channel) = (self.broker, context.channel)
+            context.eventLoop.makeFutureWithTask { await broker.acceptRelayed(message) }.whenSuccess { code in
+                var answer = channel.allocator.buffer(capacity: 1)
                 answer.writeInteger(code)
-                context.writeAndFlush(NIOAny(answer)).whenComplete { _ in context.close(promise: nil) }
+                channel.writeAndFlush(answer).whenComplete { _ in channel.close(promise: nil) }
             }
             return
         }

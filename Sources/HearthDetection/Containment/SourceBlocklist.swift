@@ -2,7 +2,8 @@ import Foundation
 import Synchronization
 
 /// Source addresses refused at connection until a time: the brute-force containment, which both
-/// listeners (HTTPS and MQTT) ask as they accept. Kept per process; the detection service fills it.
+/// listeners (HTTPS and MQTT) ask as they accept. The detection service fills it at once when it
+/// blocks, and replaces it every round with the blocks in the database (every node's, lifted ones gone).
 public final class SourceBlocklist: Sendable {
     private let blocked = Mutex<[String: Date]>([:])
 
@@ -10,6 +11,11 @@ public final class SourceBlocklist: Sendable {
 
     public func block(_ address: String, until: Date) {
         blocked.withLock { blocked in blocked[address] = max(until, blocked[address] ?? until) }
+    }
+
+    /// Replaces every block with `blocks`.
+    public func replace(with blocks: [String: Date]) {
+        blocked.withLock { $0 = blocks }
     }
 
     public func lift(_ address: String) {

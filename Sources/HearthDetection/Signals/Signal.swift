@@ -21,7 +21,7 @@ public enum AuthenticationKind: String, Sendable, Hashable, Codable, CaseIterabl
 }
 
 /// Why a TLS handshake failed, as detection counts it.
-public enum HandshakeRefusal: String, Sendable, Hashable, CaseIterable {
+public enum HandshakeRefusal: String, Sendable, Hashable, Codable, CaseIterable {
     /// A client certificate that is not one of the hub's own, or no longer valid: a refused credential.
     case clientCertificate = "client-certificate"
     /// Anything else: no shared protocol or cipher, not TLS at all, a connection dropped mid-way.

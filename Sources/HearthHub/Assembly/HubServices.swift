@@ -280,7 +280,7 @@ public struct HubServices: Sendable {
                     broker: broker, telemetry: telemetry, blocklist: blocklist, lifecycle: lifecycle, clients: clients, held: heldCommands,
                     clock: store.clock, logger: logger),
                 counters: detectionCounters, settings: settings, clock: store.clock, logger: logger, lifecycle: lifecycle,
-                commands: commandLedger))
+                commands: commandLedger, leases: leases))
         }
         if let settings = configuration.detection {
             services.append(leased("alert retention", configuration.sweepInterval) { [alerts] _ in

@@ -46,6 +46,8 @@ public struct AlertService: Sendable {
             guard let acknowledged = try await db.alerts.acknowledge(id, by: actor.description, at: db.clock.now) else {
                 throw HearthError(.notFound, "no alert \(id)")
             }
+            // Every node's listeners let the source in again at their next look (a quarter second).
+            try await db.sourceBlocks.lift(alert: id)
             try await db.audit.append(AuditEvent(
                 .alertAcknowledged, actor: actor, subject: "alert:\(id)", household: row.household,
                 reason: "acknowledged: \(row.summary)", details: ["kind": row.kind, "suspect": row.suspect]))
@@ -125,6 +127,7 @@ public struct AlertService: Sendable {
                     .alertEscalated, actor: .system("detection"), subject: "alert:\(open.id)", household: open.household,
                     reason: finding.summary, details: Self.details(finding, actions: actions)))
                 try await AlertWebhooks.enqueue(try Alert(open), event: "alert.escalated", in: db)
+                try await Self.recordBlocks(response.actions, alert: open.id, in: db)
                 return open
             }
             let row = AlertRecords.AlertRow(
@@ -136,9 +139,18 @@ public struct AlertService: Sendable {
                 .alertRaised, actor: .system("detection"), subject: "alert:\(row.id)", household: finding.household,
                 reason: finding.summary, details: Self.details(finding, actions: actions)))
             try await AlertWebhooks.enqueue(try Alert(row), event: "alert.raised", in: db)
+            try await Self.recordBlocks(response.actions, alert: row.id, in: db)
             return row
         }
         return try Alert(row)
+    }
+
+    /// The sources the response blocks, with the alert: every node refuses them from its next look.
+    private static func recordBlocks(_ actions: [ContainmentAction], alert: String, in db: StoreSession) async throws {
+        for case .blockSource(let address, let until) in actions {
+            try await db.sourceBlocks.deleteEnded(before: db.clock.now)
+            try await db.sourceBlocks.block(address, until: until, alert: alert)
+        }
     }
 
     private static func details(_ finding: Finding, actions: [String]) -> [String: String] {

@@ -26,6 +26,10 @@ package struct DetectionService: Service {
     /// The command history the broker weighs: stored each round it changed, reloaded (other
     /// nodes' learning) and given fresh risk scores every minute and after each alert.
     let commands: CommandLedger?
+    /// Whose engine judges the hub-wide signals (docs/scale-out.md): the holder of ``leaseName``.
+    let leases: NodeLeases
+    /// The lease of the node judging the hub-wide signals; the others hand theirs over.
+    static let leaseName = "detection"
     /// A round every quarter second: a storm is rate-limited within about a second of starting.
     static let interval: Duration = .milliseconds(250)
     /// Acknowledgements are looked for every this many rounds.
@@ -50,8 +54,10 @@ package struct DetectionService: Service {
                 await deliverApprovedCommands()
             }
             if rounds % Self.certificateRounds == 0 {
-                await lookAtCertificates(stuckAfter: settings.stuckAfter)
-                await saveBaselines(engine.learnedBaselines())
+                let judging = await leases.holding(Self.leaseName) != nil
+                // Once per certificate hub-wide: looked at by the judging node only.
+                if judging { await lookAtCertificates(stuckAfter: settings.stuckAfter) }
+                await saveBaselines(engine.learnedBaselines(), judging: judging)
             }
             if commands != nil {
                 await saveCommandHistory()
@@ -60,7 +66,7 @@ package struct DetectionService: Service {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: Self.interval) }
         }
         await saveCommandHistory()
-        await saveBaselines(engine.learnedBaselines())
+        await saveBaselines(engine.learnedBaselines(), judging: await leases.holding(Self.leaseName) != nil)
     }
 
     /// Baselines not written for this long are not restored, and are removed.
@@ -86,12 +92,13 @@ package struct DetectionService: Service {
         }
     }
 
-    /// Stores what the engine learned (every minute, and at the end).
-    func saveBaselines(_ baselines: LearnedBaselines) async {
+    /// Stores what the engine learned (every minute, and at the end): the devices' rates, learned
+    /// where their household's MQTT is served, and — on the judging node, which sees every token
+    /// issued — the clients'.
+    func saveBaselines(_ baselines: LearnedBaselines, judging: Bool) async {
         let now = clock.now
-        let rates = Dictionary(
-            baselines.devices.map { ("device:\($0.key.rawValue)", $0.value) } + baselines.clients.map { ("client:\($0.key)", $0.value) },
-            uniquingKeysWith: max)
+        let clients = judging ? baselines.clients.map { ("client:\($0.key)", $0.value) } : []
+        let rates = Dictionary(baselines.devices.map { ("device:\($0.key.rawValue)", $0.value) } + clients, uniquingKeysWith: max)
         do {
             try await alerts.store.write { db in
                 try await db.baselines.save(rates, at: now)
@@ -115,6 +122,12 @@ package struct DetectionService: Service {
         if drained.overflow > 0 {
             logger.warning("detection signals arrived faster than they are read; some were only counted", metadata: ["count": "\(drained.overflow)"])
         }
+        if let lease = await leases.holding(Self.leaseName) {
+            signals = await takeHandedOver(under: lease) + signals
+        } else {
+            signals = await handOver(signals)
+        }
+        await refreshBlocks()
         var raised = false
         for signal in signals {
             for response in engine.receive(signal) {

@@ -1,6 +1,6 @@
 /// Every migration this binary knows, in order. The highest version is the schema it expects.
 public enum Schema {
-    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8, version9, version10, version11, version12, version13, version14, version15, version16, version17, version18, version19, version20, version21, version22, version23, version24, version25, version26, version27, version28, version29]
+    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8, version9, version10, version11, version12, version13, version14, version15, version16, version17, version18, version19, version20, version21, version22, version23, version24, version25, version26, version27, version28, version29, version30]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }
 
@@ -1119,6 +1119,31 @@ public enum Schema {
                 seen_at BIGINT NOT NULL
             )
             """,
+        ]
+    )
+
+    /// Detection across nodes (docs/scale-out.md): the hub-wide signals a node hands to the
+    /// node judging them (the holder of the `detection` lease), and the sources refused at
+    /// connection, which every node reads.
+    static let version30 = Migration(
+        version: 30,
+        name: "detection across nodes",
+        statements: [
+            """
+            CREATE TABLE detection_signals (
+                node TEXT NOT NULL,
+                at BIGINT NOT NULL,
+                body TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE source_blocks (
+                address TEXT PRIMARY KEY,
+                blocked_until BIGINT NOT NULL,
+                alert_id TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX source_blocks_alert ON source_blocks (alert_id)",
         ]
     )
 }

@@ -1,0 +1,72 @@
+import Foundation
+import HearthCore
+import HearthDetection
+import HearthStore
+import Logging
+
+/// Detection over several nodes (docs/scale-out.md): the hub-wide signals — guesses, refused
+/// handshakes, tokens issued, devices connecting and renewing — are judged by one engine, the
+/// one of the node holding the `detection` lease; the others hand theirs over through the
+/// database each round. Sources are blocked in the database, and every node's listeners refuse
+/// what is there.
+extension DetectionService {
+    /// Hands the hub-wide signals among `signals` to the judging node; returns those judged here:
+    /// the others, and all of them when the database cannot take them (a node cut off still
+    /// judges what reaches it).
+    func handOver(_ signals: [Signal]) async -> [Signal] {
+        var kept: [Signal] = []
+        var handed: [(at: Date, body: String)] = []
+        let encoder = JSONEncoder()
+        for signal in signals {
+            if let wide = HubWideSignal(signal), let body = try? encoder.encode(wide) {
+                handed.append((wide.at, String(decoding: body, as: UTF8.self)))
+            } else {
+                kept.append(signal)
+            }
+        }
+        guard !handed.isEmpty else { return signals }
+        do {
+            try await alerts.store.write { [handed, node = leases.node] db in try await db.detectionSignals.post(handed, from: node) }
+            return kept
+        } catch {
+            logger.warning(
+                "could not hand hub-wide detection signals to the judging node; judged here",
+                metadata: ["count": "\(handed.count)", "error": "\(error)"])
+            return signals
+        }
+    }
+
+    /// What the other nodes handed over, oldest first; taken under the lease, so a node that lost
+    /// it leaves them to the next judge.
+    func takeHandedOver(under lease: Lease) async -> [Signal] {
+        do {
+            guard try await alerts.store.read({ db in try await db.detectionSignals.waiting() }) > 0 else { return [] }
+            let taken = try await alerts.store.write { db in
+                try await lease.confirm(in: db)
+                return try await db.detectionSignals.take()
+            }
+            let decoder = JSONDecoder()
+            return taken.compactMap { row in
+                guard let wide = try? decoder.decode(HubWideSignal.self, from: Data(row.body.utf8)) else {
+                    logger.warning("a detection signal handed over could not be read; skipped", metadata: ["node": "\(row.node)"])
+                    return nil
+                }
+                return wide.signal
+            }
+        } catch {
+            logger.warning("could not take the detection signals other nodes handed over", metadata: ["error": "\(error)"])
+            return []
+        }
+    }
+
+    /// Refuses at connection exactly the sources blocked in the database: a block another node
+    /// decided, and no longer one an owner lifted anywhere.
+    func refreshBlocks() async {
+        do {
+            let now = clock.now
+            containment.blocklist.replace(with: try await alerts.store.read { db in try await db.sourceBlocks.active(at: now) })
+        } catch {
+            logger.warning("could not read the blocked sources; the ones known are kept", metadata: ["error": "\(error)"])
+        }
+    }
+}

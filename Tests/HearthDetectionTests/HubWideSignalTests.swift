@@ -27,7 +27,6 @@ import Testing
             let decoded = try JSONDecoder().decode(HubWideSignal.self, from: try JSONEncoder().encode(wide))
             #expect(decoded == wide)
             #expect(decoded.signal == signal)
-            #expect(decoded.at == Self.at)
         }
     }
 

@@ -4,8 +4,8 @@ import HearthStore
 import HearthTesting
 import Testing
 
-/// Detection across nodes in the store: hub-wide signals queued by any node and taken once by
-/// the judging node, oldest first; sources blocked until a time, lengthened but never
+/// Detection across nodes in the store: rounds of hub-wide signals queued by any node and taken
+/// once by the judging node, oldest first; sources blocked until a time, lengthened but never
 /// shortened, lifted with the latest alert that blocked them.
 @Suite struct DetectionSignalRecordTests {
     static let start = Date(timeIntervalSince1970: 1_800_000_000)
@@ -16,9 +16,10 @@ import Testing
             try await database.withStore { store in
                 #expect(try await store.read { db in try await db.detectionSignals.waiting() } == 0)
                 try await store.write { db in
-                    try await db.detectionSignals.post([(Self.start.addingTimeInterval(2), "b"), (Self.start, "a")], from: "node1")
-                    try await db.detectionSignals.post([(Self.start.addingTimeInterval(1), "c")], from: "node2")
+                    try await db.detectionSignals.post("b", at: Self.start.addingTimeInterval(2), from: "node1")
+                    try await db.detectionSignals.post("a", at: Self.start, from: "node1")
                 }
+                try await store.write { db in try await db.detectionSignals.post("c", at: Self.start.addingTimeInterval(1), from: "node2") }
                 #expect(try await store.read { db in try await db.detectionSignals.waiting() } == 3)
                 let taken = try await store.write { db in try await db.detectionSignals.take() }
                 #expect(taken.map(\.body) == ["a", "c", "b"])

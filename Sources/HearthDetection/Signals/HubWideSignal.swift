@@ -65,14 +65,4 @@ public enum HubWideSignal: Sendable, Hashable, Codable {
                 source: source, at: at))
         }
     }
-
-    /// When it happened: the order signals from several nodes are judged in.
-    public var at: Date {
-        switch self {
-        case .authenticationFailed(_, _, _, let at), .handshakeRefused(_, _, let at), .unknownHost(_, _, let at),
-            .tokenIssued(_, _, let at), .deviceConnected(_, _, let at), .renewed(_, _, _, let at),
-            .firmwareDowngraded(_, _, _, _, _, _, _, _, let at):
-            at
-        }
-    }
 }

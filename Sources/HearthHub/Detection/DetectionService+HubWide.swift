@@ -15,18 +15,14 @@ extension DetectionService {
     /// judges what reaches it).
     func handOver(_ signals: [Signal]) async -> [Signal] {
         var kept: [Signal] = []
-        var handed: [(at: Date, body: String)] = []
-        let encoder = JSONEncoder()
+        var handed: [HubWideSignal] = []
         for signal in signals {
-            if let wide = HubWideSignal(signal), let body = try? encoder.encode(wide) {
-                handed.append((wide.at, String(decoding: body, as: UTF8.self)))
-            } else {
-                kept.append(signal)
-            }
+            if let wide = HubWideSignal(signal) { handed.append(wide) } else { kept.append(signal) }
         }
         guard !handed.isEmpty else { return signals }
         do {
-            try await alerts.store.write { [handed, node = leases.node] db in try await db.detectionSignals.post(handed, from: node) }
+            let batch = String(decoding: try JSONEncoder().encode(handed), as: UTF8.self)
+            try await alerts.store.write { [node = leases.node] db in try await db.detectionSignals.post(batch, at: db.clock.now, from: node) }
             return kept
         } catch {
             logger.warning(
@@ -46,12 +42,12 @@ extension DetectionService {
                 return try await db.detectionSignals.take()
             }
             let decoder = JSONDecoder()
-            return taken.compactMap { row in
-                guard let wide = try? decoder.decode(HubWideSignal.self, from: Data(row.body.utf8)) else {
-                    logger.warning("a detection signal handed over could not be read; skipped", metadata: ["node": "\(row.node)"])
-                    return nil
+            return taken.flatMap { row -> [Signal] in
+                guard let batch = try? decoder.decode([HubWideSignal].self, from: Data(row.body.utf8)) else {
+                    logger.warning("detection signals handed over could not be read; skipped", metadata: ["node": "\(row.node)"])
+                    return []
                 }
-                return wide.signal
+                return batch.map(\.signal)
             }
         } catch {
             logger.warning("could not take the detection signals other nodes handed over", metadata: ["error": "\(error)"])

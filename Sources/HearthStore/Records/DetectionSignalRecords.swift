@@ -2,26 +2,24 @@ import struct Foundation.Date
 import HearthCore
 
 /// Hub-wide detection signals on their way from the node that saw them to the node that judges
-/// them, the holder of the `detection` lease (docs/scale-out.md). A queue: the judge takes every
-/// committed row at once and removes it in the same statement, so none is judged twice or, once
-/// committed, skipped.
+/// them, the holder of the `detection` lease (docs/scale-out.md): one row per node and round (its
+/// signals, encoded together), so a node writes per window, never per event. A queue: the judge
+/// takes every committed row at once and removes it in the same statement, so none is judged
+/// twice or, once committed, skipped.
 public struct DetectionSignalRecords: Sendable {
     let db: any SQLExecutor
 
-    /// Queues `signals` (each its time and its encoded form) from `node`.
-    public func post(_ signals: [(at: Date, body: String)], from node: String) async throws {
-        for signal in signals {
-            try await db.execute(
-                "INSERT INTO detection_signals (node, at, body) VALUES (?, ?, ?)", node, signal.at.unixMilliseconds, signal.body)
-        }
+    /// Queues one round's signals from `node`, encoded as `batch`, as of `time`.
+    public func post(_ batch: String, at time: Date, from node: String) async throws {
+        try await db.execute("INSERT INTO detection_signals (node, at, body) VALUES (?, ?, ?)", node, time.unixMilliseconds, batch)
     }
 
-    /// How many wait: read every round, so the judge writes only when there is something to take.
+    /// How many rounds wait: read every round, so the judge writes only when there is something to take.
     public func waiting() async throws -> Int64 {
         try await db.first("SELECT COUNT(*) AS waiting FROM detection_signals")?.integer("waiting") ?? 0
     }
 
-    /// Removes and returns every queued signal, oldest first.
+    /// Removes and returns every queued round, oldest first.
     public func take() async throws -> [(node: String, at: Date, body: String)] {
         try await db.query("DELETE FROM detection_signals RETURNING node, at, body").map {
             (try $0.text("node"), Date(unixMilliseconds: try $0.integer("at")), try $0.text("body"))

@@ -1123,8 +1123,8 @@ public enum Schema {
     )
 
     /// Detection across nodes (docs/scale-out.md): the hub-wide signals a node hands to the
-    /// node judging them (the holder of the `detection` lease), and the sources refused at
-    /// connection, which every node reads.
+    /// node judging them (the holder of the `detection` lease), a row per node and round, and the
+    /// sources refused at connection, which every node reads.
     static let version30 = Migration(
         version: 30,
         name: "detection across nodes",

@@ -102,6 +102,20 @@ import Testing
         #expect(engine.receive(.renewed(other, household: household, source: "192.168.1.21", at: Self.time(6))).count == 1)
     }
 
+    @Test func aReleasesVersionWithAnotherImageIsACriticalFinding() throws {
+        var engine = DetectionEngine()
+        let (reported, released) = (String(repeating: "ab", count: 32), String(repeating: "cd", count: 32))
+        let found = engine.receive(.firmwareImageMismatch(FirmwareImageMismatch(
+            device: lamp, household: household, model: "lamp-x", version: "1.1", reported: reported, released: released,
+            source: "report", at: Self.time(0))))
+        let response = try #require(found.first)
+        #expect(found.count == 1 && response.actions.isEmpty, "reported; the owner decides")
+        #expect(response.finding.kind == .firmwareImageMismatch && response.finding.severity == .critical)
+        #expect(response.finding.suspect == .device(lamp) && response.finding.household == household)
+        #expect(response.finding.evidence.contains(Evidence("reported-sha256", reported)))
+        #expect(response.finding.evidence.contains(Evidence("release-sha256", released)))
+    }
+
     @Test func onlyTheLatestEightAddressesAreRemembered() {
         var engine = DetectionEngine()
         for last in 1...9 { _ = engine.receive(.deviceConnected(lamp, address: "10.0.0.\(last)", at: Self.time(Double(last)))) }

@@ -21,6 +21,9 @@ import Testing
             .renewed(device, household: household, source: "192.0.2.10", at: Self.at),
             .firmwareDowngraded(FirmwareChange(
                 device: device, household: household, model: "lamp-2", from: ("2.1.0", 7), to: ("1.9.0", 5), source: "report", at: Self.at)),
+            .firmwareImageMismatch(FirmwareImageMismatch(
+                device: device, household: household, model: "lamp-2", version: "2.1.0", reported: String(repeating: "ab", count: 32),
+                released: String(repeating: "cd", count: 32), source: "renewal", at: Self.at)),
         ]
         for signal in signals {
             let wide = try #require(HubWideSignal(signal), "\(signal.name) is hub-wide")

@@ -1,18 +1,25 @@
+import Crypto
 import Foundation
 import HearthAudit
 import HearthCore
+import HearthStore
 import HearthTesting
 import Testing
 
 /// Firmware posture over real clients (docs/firmware.md, "Posture"): a device reports what it runs
 /// over mutual TLS (curl); an owner's minimum security version cuts its live MQTT session within a
 /// second, and its reconnection may only report and wait for its update (mosquitto); the fixed
-/// release frees it; a downgrade report raises an alert. Devices the rule does not cover are untouched.
+/// release frees it; a downgrade report raises an alert, and so does a release's version reported with
+/// another image. Devices the rule does not cover are untouched.
 @Suite(.requires(.mosquittoClients, .pythonModule("paho.mqtt"))) struct FirmwarePostureTests {
     /// `PUT /v1/device/firmware` as the device (its certificate over mutual TLS): the status and body.
-    static func report(_ f: MessagingFixture, _ device: MQTTDevice, securityVersion: Int, version: String) async throws -> (Int, [String: Any]) {
+    static func report(
+        _ f: MessagingFixture, _ device: MQTTDevice, securityVersion: Int, version: String, sha256: String? = nil
+    ) async throws -> (Int, [String: Any]) {
         let body = f.folder.appendingPathComponent("report-\(UUID().uuidString).json")
-        try JSONSerialization.data(withJSONObject: ["model": "lamp-x", "version": version, "security_version": securityVersion]).write(to: body)
+        var report: [String: Any] = ["model": "lamp-x", "version": version, "security_version": securityVersion]
+        report["sha256"] = sha256
+        try JSONSerialization.data(withJSONObject: report).write(to: body)
         let files = DeviceRenewalTests.DeviceFiles(folder: f.folder, name: device.name, key: device.key, chain: device.chain)
         let reply = try await FirmwareRenewalTests.request(f.hub, files, "PUT", "/v1/device/firmware", body: body.path)
         return (reply.status, reply.json)
@@ -117,6 +124,42 @@ import Testing
             AuditAPITests.expectProblem(
                 try await f.hub.client.json("PUT", "/v1/firmware/posture/rules", ["scope": "street", "minimum_security_version": 1], headers: owner),
                 status: 422, code: "invalid-input", "an unknown scope")
+        }
+    }
+
+    @Test func aReleasesVersionReportedWithAnotherImageRaisesACriticalAlert() async throws {
+        try await MessagingFixture.with(engine: .sqlite) { f in
+            let lamp = try await f.device("lamp", zone: "lighting")
+            let image = SecureRandom.bytes(1024)
+            let released = SHA256.hash(data: image).hexString
+            try await f.hub.store.write { db in
+                try await db.firmware.insertMaker(.init(id: "acme", name: "Acme", threshold: 1, createdAt: db.clock.now))
+                _ = try await db.firmware.insertImage(sha256: released, length: 1024, largeObject: nil, at: db.clock.now)
+                try await db.firmware.insertRelease(.init(
+                    path: "lamp-x-1.1.bin", maker: "acme", model: "lamp-x", version: "1.1", securityVersion: 2, sha256: released,
+                    length: 1024, notes: "", minimumHubVersion: nil, publishedAt: db.clock.now))
+            }
+            func alerts() async throws -> [[String: Any]] {
+                let response = try await f.hub.client.request("GET", "/v1/alerts", headers: PKITools.bearer(f.owner))
+                return (try response.json()["alerts"] as? [[String: Any]] ?? []).filter { $0["kind"] as? String == "firmware-image-mismatch" }
+            }
+            // The release's own image (its digest in capitals, as some devices write it): nothing to say.
+            #expect(try await Self.report(f, lamp, securityVersion: 2, version: "1.1", sha256: released.uppercased()).0 == 200)
+            // The same version with another image: a critical alert with both digests.
+            let other = String(repeating: "ab", count: 32)
+            #expect(try await Self.report(f, lamp, securityVersion: 2, version: "1.1", sha256: other).0 == 200)
+            var raised: [[String: Any]] = []
+            try await eventually("a firmware-image-mismatch alert") {
+                raised = try await alerts()
+                return !raised.isEmpty
+            }
+            #expect(raised.count == 1, "only the other image raised one: \(raised)")
+            let alert = try #require(raised.first)
+            #expect(alert["severity"] as? String == "critical" && alert["suspect"] as? String == "device:\(lamp.id)", "\(alert)")
+            let evidence = "\(alert["evidence"] ?? "")"
+            #expect(evidence.contains(other) && evidence.contains(released), evidence)
+            let flagged = try await OAuthPeopleTests.entries(f.hub, action: .firmwareReported).filter { $0.details["release_sha256"] != nil }
+            #expect(flagged.count == 1 && flagged.first?.details["release_sha256"] == released, "\(flagged.map(\.details))")
         }
     }
 }

@@ -55,6 +55,8 @@ public struct DetectionEngine: Sendable {
             return addresses.renewed(device, household: household, from: source, at: at)
         case .firmwareDowngraded(let change):
             return [Self.firmwareDowngrade(change)]
+        case .firmwareImageMismatch(let mismatch):
+            return [Self.firmwareImageMismatch(mismatch)]
         }
     }
 
@@ -127,6 +129,18 @@ public struct DetectionEngine: Sendable {
                 Evidence("to", "\(change.to.version) (\(change.to.securityVersion))"), Evidence("reported-at", change.source),
             ],
             at: change.at), actions: [])
+    }
+
+    /// Critical: unlike a downgrade, no owner's action explains it.
+    private static func firmwareImageMismatch(_ mismatch: FirmwareImageMismatch) -> Response {
+        Response(finding: Finding(
+            kind: .firmwareImageMismatch, suspect: .device(mismatch.device), household: mismatch.household, severity: .critical,
+            summary: "device \(mismatch.device) (\(mismatch.model)) reports release \(mismatch.version) with an image that is not the release's",
+            evidence: [
+                Evidence("model", mismatch.model), Evidence("version", mismatch.version), Evidence("reported-sha256", mismatch.reported),
+                Evidence("release-sha256", mismatch.released), Evidence("reported-at", mismatch.source),
+            ],
+            at: mismatch.at), actions: [])
     }
 
     /// Every held command is its own alert: each waits for its own approval.

@@ -25,6 +25,9 @@ public enum FindingKind: String, Sendable, Hashable, Codable, CaseIterable {
     /// A device reported firmware with a lower security version than before: rolled back, by
     /// someone with access to it or by an attacker reinstalling a vulnerable release.
     case firmwareDowngrade = "firmware-downgrade"
+    /// A device reported a published release's version with another image than the release's:
+    /// not what its maker signed under that name.
+    case firmwareImageMismatch = "firmware-image-mismatch"
 }
 
 public enum Severity: String, Sendable, Hashable, Codable, CaseIterable, Comparable {

@@ -18,6 +18,7 @@ public enum HubWideSignal: Sendable, Hashable, Codable {
     case firmwareDowngraded(
         DeviceID, household: HouseholdID, model: String, fromVersion: String, fromSecurityVersion: Int64, toVersion: String,
         toSecurityVersion: Int64, source: String, at: Date)
+    case firmwareImageMismatch(FirmwareImageMismatch)
 
     /// The hub-wide form of `signal`; nil for a signal judged where it arises.
     public init?(_ signal: Signal) {
@@ -39,6 +40,8 @@ public enum HubWideSignal: Sendable, Hashable, Codable {
                 change.device, household: change.household, model: change.model, fromVersion: change.from.version,
                 fromSecurityVersion: change.from.securityVersion, toVersion: change.to.version,
                 toSecurityVersion: change.to.securityVersion, source: change.source, at: change.at)
+        case .firmwareImageMismatch(let mismatch):
+            self = .firmwareImageMismatch(mismatch)
         case .credentialInTwoPlaces, .traffic, .flowTraffic, .certificateAging, .denials, .commandHeld:
             return nil
         }
@@ -63,6 +66,8 @@ public enum HubWideSignal: Sendable, Hashable, Codable {
             .firmwareDowngraded(FirmwareChange(
                 device: device, household: household, model: model, from: (fromVersion, fromSecurity), to: (toVersion, toSecurity),
                 source: source, at: at))
+        case .firmwareImageMismatch(let mismatch):
+            .firmwareImageMismatch(mismatch)
         }
     }
 }

@@ -131,6 +131,38 @@ public enum Signal: Sendable, Hashable {
     case renewed(DeviceID, household: HouseholdID, source: String, at: Date)
     /// A device reported firmware with a lower security version than it reported before.
     case firmwareDowngraded(FirmwareChange)
+    /// A device reported a published release's version with another image than the release's.
+    case firmwareImageMismatch(FirmwareImageMismatch)
+}
+
+/// A device's firmware report naming a release the hub published — its model and version — with
+/// an image digest that is not the release's: the device runs something its maker did not sign
+/// under that name (modified, or built elsewhere), or misreports it.
+public struct FirmwareImageMismatch: Sendable, Hashable, Codable {
+    public let device: DeviceID
+    public let household: HouseholdID
+    public let model: String
+    public let version: String
+    /// The SHA-256 the device reported, and the published release's.
+    public let reported: String
+    public let released: String
+    /// Where the report came from: pairing, renewal, report.
+    public let source: String
+    public let at: Date
+
+    public init(
+        device: DeviceID, household: HouseholdID, model: String, version: String, reported: String, released: String, source: String,
+        at: Date
+    ) {
+        self.device = device
+        self.household = household
+        self.model = model
+        self.version = version
+        self.reported = reported
+        self.released = released
+        self.source = source
+        self.at = at
+    }
 }
 
 /// A device's firmware report that went down in security version (docs/firmware.md).
@@ -184,6 +216,7 @@ extension Signal {
         case .deviceConnected: "device-connected"
         case .renewed: "renewal"
         case .firmwareDowngraded: "firmware-downgraded"
+        case .firmwareImageMismatch: "firmware-image-mismatch"
         }
     }
 }

@@ -46,7 +46,8 @@ public struct FirmwarePosture: Sendable {
     // MARK: reports
 
     /// Records what a device runs, in the caller's transaction (`source`: pairing, renewal,
-    /// report). A lower security version than its last report is audited and signalled.
+    /// report). A lower security version than its last report, or a published release's version with
+    /// another image, is audited and signalled.
     package func record(_ report: FirmwareReport, of device: Device, source: String, in db: StoreSession) async throws {
         let now = db.clock.now
         let previous = try await db.posture.report(device.id)
@@ -65,6 +66,16 @@ public struct FirmwarePosture: Sendable {
             "posture": after.posture.rawValue,
         ]
         if let sha256 = report.sha256 { details["sha256"] = sha256 }
+        // The version of a release the hub published, with another image: not what its maker signed.
+        var mismatch: FirmwareImageMismatch?
+        if let sha256 = report.sha256?.lowercased(), let release = try await db.firmware.release(model: report.model, version: report.version),
+           release.sha256.lowercased() != sha256
+        {
+            details["release_sha256"] = release.sha256
+            mismatch = FirmwareImageMismatch(
+                device: device.id, household: device.householdID, model: report.model, version: report.version, reported: sha256,
+                released: release.sha256, source: source, at: now)
+        }
         let downgraded = previous.map { $0.model == report.model && report.securityVersion < $0.securityVersion } ?? false
         if let previous, downgraded {
             details["previous_version"] = previous.version
@@ -76,6 +87,7 @@ public struct FirmwarePosture: Sendable {
             reason: downgraded ? "the device reports an older security version than before" : "the device reports what it runs",
             details: details))
         if before != after { try await db.accessChanges.bump() }
+        if let mismatch { signals?.post(.firmwareImageMismatch(mismatch)) }
         if let previous, downgraded {
             signals?.post(.firmwareDowngraded(FirmwareChange(
                 device: device.id, household: device.householdID, model: report.model,

@@ -26,7 +26,7 @@ import Testing
                 try #require(made.status == 0, "\(made.standardError)")
                 func curl(_ node: TestHub, from address: String, offering certificate: Bool = false) async throws -> ProcessRunner.Result {
                     try await ProcessRunner.run("/usr/bin/curl", [
-                        "-sS", "--max-time", "5", "--interface", address, "--cacert", node.certificatePath,
+                        "-sS", "--max-time", "10", "--interface", address, "--cacert", node.certificatePath,
                     ] + (certificate ? ["--cert", stranger, "--key", key] : [])
                         + ["https://127.0.0.1:\(node.port)/healthz"])
                 }
@@ -38,8 +38,10 @@ import Testing
                     let refused = try await curl(index.isMultiple(of: 2) ? first : second, from: "127.0.0.3", offering: true)
                     #expect(refused.status != 0, "a stranger's certificate was accepted: \(refused.standardOutput)")
                 }
-                try await eventually("both nodes refuse the guesser at connection", within: .seconds(5)) {
-                    for node in [first, second] where try await curl(node, from: "127.0.0.3").status == 0 { return false }
+                // Refused, not timed out (curl's 28): closed before TLS. (Generous: under the whole
+                // suite's load a round of each node comes late.)
+                try await eventually("both nodes refuse the guesser at connection", within: .seconds(30)) {
+                    for node in [first, second] where [0, 28].contains(try await curl(node, from: "127.0.0.3").status) { return false }
                     return true
                 }
                 let service = AlertService(store: first.store)
@@ -51,7 +53,7 @@ import Testing
 
                 // Acknowledged through the second node's store: both let the address in again.
                 _ = try await AlertService(store: second.store).acknowledge(try #require(raised.first).id, household: nil, actor: .system("test"))
-                try await eventually("both nodes lift the block", within: .seconds(3)) {
+                try await eventually("both nodes lift the block", within: .seconds(30)) {
                     for node in [first, second] where try await curl(node, from: "127.0.0.3").status != 0 { return false }
                     return true
                 }

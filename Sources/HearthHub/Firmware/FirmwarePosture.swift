@@ -68,8 +68,8 @@ public struct FirmwarePosture: Sendable {
         if let sha256 = report.sha256 { details["sha256"] = sha256 }
         // The version of a release the hub published, with another image: not what its maker signed.
         var mismatch: FirmwareImageMismatch?
-        if let sha256 = report.sha256?.lowercased(), let release = try await db.firmware.release(model: report.model, version: report.version),
-           release.sha256.lowercased() != sha256
+        if let sha256 = report.sha256, let release = try await db.firmware.release(model: report.model, version: report.version),
+           release.sha256 != sha256
         {
             details["release_sha256"] = release.sha256
             mismatch = FirmwareImageMismatch(

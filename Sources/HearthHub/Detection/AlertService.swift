@@ -147,10 +147,12 @@ public struct AlertService: Sendable {
 
     /// The sources the response blocks, with the alert: every node refuses them from its next look.
     private static func recordBlocks(_ actions: [ContainmentAction], alert: String, in db: StoreSession) async throws {
-        for case .blockSource(let address, let until) in actions {
-            try await db.sourceBlocks.deleteEnded(before: db.clock.now)
-            try await db.sourceBlocks.block(address, until: until, alert: alert)
+        let blocks = actions.compactMap { action -> (String, Date)? in
+            if case .blockSource(let address, let until) = action { (address, until) } else { nil }
         }
+        guard !blocks.isEmpty else { return }
+        try await db.sourceBlocks.deleteEnded(before: db.clock.now)
+        for (address, until) in blocks { try await db.sourceBlocks.block(address, until: until, alert: alert) }
     }
 
     private static func details(_ finding: Finding, actions: [String]) -> [String: String] {

@@ -32,11 +32,27 @@ extension DetectionService {
         }
     }
 
+    /// One read a round: the sources blocked in the database — a block another node decided is
+    /// refused here from now on, and one an owner lifted anywhere no longer — and, for the judging
+    /// node, whether other nodes handed signals over (the take is a write: made only then).
+    func look(judging: Bool) async -> Bool {
+        do {
+            let now = clock.now
+            let (blocks, waiting) = try await alerts.store.read { db in
+                (try await db.sourceBlocks.active(at: now), judging ? try await db.detectionSignals.waiting() : 0)
+            }
+            containment.blocklist.replace(with: blocks)
+            return waiting > 0
+        } catch {
+            logger.warning("could not read the blocked sources; the ones known are kept", metadata: ["error": "\(error)"])
+            return false
+        }
+    }
+
     /// What the other nodes handed over, oldest first; taken under the lease, so a node that lost
     /// it leaves them to the next judge.
     func takeHandedOver(under lease: Lease) async -> [Signal] {
         do {
-            guard try await alerts.store.read({ db in try await db.detectionSignals.waiting() }) > 0 else { return [] }
             let taken = try await alerts.store.write { db in
                 try await lease.confirm(in: db)
                 return try await db.detectionSignals.take()
@@ -52,17 +68,6 @@ extension DetectionService {
         } catch {
             logger.warning("could not take the detection signals other nodes handed over", metadata: ["error": "\(error)"])
             return []
-        }
-    }
-
-    /// Refuses at connection exactly the sources blocked in the database: a block another node
-    /// decided, and no longer one an owner lifted anywhere.
-    func refreshBlocks() async {
-        do {
-            let now = clock.now
-            containment.blocklist.replace(with: try await alerts.store.read { db in try await db.sourceBlocks.active(at: now) })
-        } catch {
-            logger.warning("could not read the blocked sources; the ones known are kept", metadata: ["error": "\(error)"])
         }
     }
 }

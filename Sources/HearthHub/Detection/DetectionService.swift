@@ -122,12 +122,9 @@ package struct DetectionService: Service {
         if drained.overflow > 0 {
             logger.warning("detection signals arrived faster than they are read; some were only counted", metadata: ["count": "\(drained.overflow)"])
         }
-        if let lease = await leases.holding(Self.leaseName) {
-            signals = await takeHandedOver(under: lease) + signals
-        } else {
-            signals = await handOver(signals)
-        }
-        await refreshBlocks()
+        let lease = await leases.holding(Self.leaseName)
+        if lease == nil { signals = await handOver(signals) }
+        if await look(judging: lease != nil), let lease { signals = await takeHandedOver(under: lease) + signals }
         var raised = false
         for signal in signals {
             for response in engine.receive(signal) {

@@ -40,10 +40,12 @@ import Testing
                 }
                 // Refused, not timed out (curl's 28): closed before TLS. (Generous: under the whole
                 // suite's load a round of each node comes late.)
-                try await eventually("both nodes refuse the guesser at connection", within: .seconds(30)) {
+                let lastGuess = ContinuousClock.now
+                try await eventually("both nodes refuse the guesser at connection", within: .seconds(30), every: .milliseconds(20)) {
                     for node in [first, second] where [0, 28].contains(try await curl(node, from: "127.0.0.3").status) { return false }
                     return true
                 }
+                print("SharedDetectionTests: both nodes refused the guesser \(ContinuousClock.now - lastGuess) after its last guess")
                 let service = AlertService(store: first.store)
                 let raised = try await service.list(household: nil).filter { $0.suspect == "source:127.0.0.3" }
                 #expect(raised.count == 1 && raised.first?.kind == .bruteForce, "\(raised)")

@@ -45,4 +45,37 @@ import Testing
         try await outbox.durable(through: late)
         #expect(storage.keys.last == "late")
     }
+
+    /// Storage whose first write never answers (a connection whose server is gone), then writes.
+    final class StuckOnceStorage: BrokerStorage {
+        let written = Mutex<[String]>([])
+        let calls = Mutex(0)
+        func load(household: HouseholdID?) async throws -> StoredBrokerState { StoredBrokerState() }
+        func apply(_ changes: [StorageChange]) async throws {
+            if calls.withLock({ calls in defer { calls += 1 }; return calls == 0 }) {
+                try await Task.sleep(for: .seconds(600))
+            }
+            written.withLock { $0 += changes.map { if case .sessionEnded(_, let key) = $0 { key } else { "?" } } }
+        }
+    }
+
+    /// A write that never answers counts as failed at the deadline, and the changes after it are
+    /// written: one dead database connection does not hold the broker's writes for good.
+    @Test func aWriteThatNeverAnswersFailsAtItsDeadlineAndTheNextAreWritten() async throws {
+        let storage = StuckOnceStorage()
+        let outbox = BrokerOutbox(storage: storage, logger: Logger(label: "test"), applyDeadline: .milliseconds(200))
+        let group = ServiceGroup(configuration: .init(services: [outbox], logger: Logger(label: "test")))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            let stuck = outbox.enqueue([.sessionEnded(household: household, key: "stuck")])
+            let started = ContinuousClock.now
+            await #expect(throws: BrokerOutbox.ApplyTimedOut.self) { try await outbox.durable(through: stuck) }
+            #expect(ContinuousClock.now - started < .seconds(5))
+            let next = outbox.enqueue([.sessionEnded(household: household, key: "next")])
+            try await outbox.durable(through: next)
+            #expect(storage.written.withLock { $0 } == ["next"])
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
 }

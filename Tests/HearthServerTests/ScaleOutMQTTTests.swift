@@ -74,11 +74,12 @@ extension ScaleOutTests {
             let front = try await cluster.front(nodes, folder: database.folder)
             defer { front.process.signal(SIGKILL) }
             let root = folders[0].appendingPathComponent("ca-root.pem").path
-            /// What each node said of households, leases and relays: the account of a failed run.
+            /// What each node said of households, leases, relays and its broker's writes: the account of a failed run.
             func printNodeLogs() {
                 for node in nodes {
                     let lines = node.process.standardError.split(separator: "\n").filter {
                         $0.contains("household") || $0.contains("lease") || $0.contains("relay") || $0.contains("MQTT")
+                            || $0.contains("could not store")
                     }
                     print("\(node.name):\n" + lines.suffix(60).joined(separator: "\n"))
                 }

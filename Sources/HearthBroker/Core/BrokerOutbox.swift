@@ -37,10 +37,22 @@ public final class BrokerOutbox: Service, Sendable {
     private let storage: (any BrokerStorage)?
     private let logger: Logger
     private let state = Mutex(State())
+    /// How long a batch's write may take before it counts as failed. Longer than any write takes
+    /// while its database answers (SQLite's busy wait is 15 s; PostgreSQL's fenced writes give up
+    /// a lock within 3 s). A write past it waits on a connection whose other end is gone — a node
+    /// cut off mid-transaction, whose server ended the transaction while the news could not reach
+    /// it — and would hold every later change of the broker behind it, for good.
+    let applyDeadline: Duration
 
-    init(storage: (any BrokerStorage)?, logger: Logger) {
+    init(storage: (any BrokerStorage)?, logger: Logger, applyDeadline: Duration = .seconds(20)) {
         self.storage = storage
         self.logger = logger
+        self.applyDeadline = applyDeadline
+    }
+
+    struct ApplyTimedOut: Error, CustomStringConvertible {
+        let deadline: Duration
+        var description: String { "the broker's storage did not answer within \(deadline)" }
     }
 
     /// Appends changes; returns the position to wait for (``durable(through:)``).
@@ -110,7 +122,7 @@ public final class BrokerOutbox: Service, Sendable {
             guard let storage, !batch.isEmpty else { return }
             var failure: (any Error)?
             do {
-                try await storage.apply(batch)
+                try await apply(batch, to: storage)
             } catch {
                 failure = error
                 logger.error("the broker could not store its state", metadata: ["error": "\(error)", "changes": "\(batch.count)"])
@@ -125,6 +137,39 @@ public final class BrokerOutbox: Service, Sendable {
             for reply in ready {
                 if let failure { reply.resume(throwing: failure) } else { reply.resume() }
             }
+        }
+    }
+
+    /// `storage.apply(batch)`, or ``ApplyTimedOut`` once ``applyDeadline`` passes: the write is
+    /// then left to end (or hang) on its own, and the drainer goes on.
+    private func apply(_ batch: [StorageChange], to storage: any BrokerStorage) async throws {
+        let deadline = applyDeadline
+        try await withCheckedThrowingContinuation { (reply: CheckedContinuation<Void, any Error>) in
+            let answer = FirstAnswer(reply)
+            let timer = Task {
+                try? await Task.sleep(for: deadline)
+                if !Task.isCancelled { answer.give(.failure(ApplyTimedOut(deadline: deadline))) }
+            }
+            Task {
+                do {
+                    try await storage.apply(batch)
+                    answer.give(.success(()))
+                } catch {
+                    answer.give(.failure(error))
+                }
+                timer.cancel()
+            }
+        }
+    }
+
+    /// A reply given once, by whichever of two tasks gets to it first.
+    private final class FirstAnswer: Sendable {
+        private let reply: Mutex<CheckedContinuation<Void, any Error>?>
+
+        init(_ reply: CheckedContinuation<Void, any Error>) { self.reply = Mutex(reply) }
+
+        func give(_ result: Result<Void, any Error>) {
+            reply.withLock { $0.take() }?.resume(with: result)
         }
     }
 }

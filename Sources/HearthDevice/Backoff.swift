@@ -50,22 +50,28 @@ public struct Backoff: Sendable {
     }
 
     /// Runs `operation` until it succeeds, throws something not worth retrying, or the attempts
-    /// are used up (then the last error is thrown).
+    /// are used up (then the last error is thrown). Past the attempts it goes on while
+    /// `worthRetrying(waited, next)` says so: `waited` is the time slept so far, `next` the wait
+    /// before the next try — a renewal is worth retrying while the certificate in hand outlives it.
     public func run<Result>(
         sleep: (Duration) async throws -> Void, logger: Logger, _ what: String,
+        worthRetrying: (_ waited: Duration, _ next: Duration) -> Bool = { _, _ in false },
         _ operation: () async throws -> Result
     ) async throws -> Result {
         var generator = SystemRandomNumberGenerator()
         var attempt = 1
+        var waited = Duration.zero
         while true {
             do {
                 return try await operation()
-            } catch where Self.isRetriable(error) && attempt < maximumAttempts {
+            } catch where Self.isRetriable(error) {
                 let wait = delay(after: error, beforeRetry: attempt, using: &generator)
+                guard attempt < maximumAttempts || worthRetrying(waited, wait) else { throw error }
                 logger.notice("\(what) failed, retrying", metadata: [
                     "attempt": "\(attempt)", "retry-in": "\(wait)", "error": "\(error)",
                 ])
                 try await sleep(wait)
+                waited += wait
                 attempt += 1
             }
         }

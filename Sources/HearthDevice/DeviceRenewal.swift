@@ -26,8 +26,9 @@ extension VirtualDevice {
     }
 
     /// Renews now with a new key, over mutual TLS with the current certificate, trusting only the
-    /// pinned root. Network errors and 5xx are retried with ``backoff``; a refusal (4xx) is thrown
-    /// as a ``HubProblem`` and changes nothing but the pending key.
+    /// pinned root. Network errors and 5xx are retried with ``backoff`` — past its attempts while
+    /// the certificate stays valid (``whileValid(_:from:clock:)``); a refusal (4xx) is thrown as a
+    /// ``HubProblem`` and changes nothing but the pending key.
     public func renew() async throws -> DeviceRenewalOutcome { try await renew(try paired()) }
 
     /// Rekeys now, before the renewal window, because the current key may have leaked. The hub
@@ -45,6 +46,25 @@ extension VirtualDevice {
         return abs(offset) < 2 ? nil : offset
     }
 
+    /// How long before its end a certificate is no longer worth a renewal's retry: the last try
+    /// needs a handshake with it and an answer.
+    static let lastRetryMargin: TimeInterval = 30
+
+    /// A renewal turned away (the hub shedding a storm, a full line, a network gone for a while) is
+    /// retried past the back-off's attempts as long as the certificate in hand stays valid for the
+    /// wait and ``lastRetryMargin``: giving up earlier would only leave the device to try again
+    /// later anyway, and giving up later leaves it to re-pair. Time is the larger of the clock's
+    /// and the waits' (an injected sleep need not move the clock).
+    static func whileValid(
+        _ record: DeviceRecord, from start: Date, clock: any HearthClock
+    ) -> (_ waited: Duration, _ next: Duration) -> Bool {
+        let lastTry = record.notAfter.addingTimeInterval(-lastRetryMargin)
+        return { waited, next in
+            let now = max(record.hubTime(at: clock.now), start.addingTimeInterval(waited.seconds))
+            return now.addingTimeInterval(next.seconds) < lastTry
+        }
+    }
+
     func renew(_ paired: Paired, path: String = "/v1/certificates/renew") async throws -> DeviceRenewalOutcome {
         // A pending key left by an earlier attempt may have been certified with the answer lost
         // (a crash, a dropped connection): asking again with it gets that certificate (200), where a
@@ -55,7 +75,10 @@ extension VirtualDevice {
         let firmware = try folder.firmware()?.report
         let reply: HubResponse
         do {
-            reply = try await backoff.run(sleep: sleep, logger: logger, "certificate renewal") {
+            reply = try await backoff.run(
+                sleep: sleep, logger: logger, "certificate renewal",
+                worthRetrying: Self.whileValid(paired.record, from: paired.record.hubTime(at: clock.now), clock: clock)
+            ) {
                 let reply = try await connection.post(path, json: RenewalRequest(csr: csr.pem, firmware: firmware))
                 guard reply.status == 200 || reply.status == 201 else { throw reply.problem }
                 return reply

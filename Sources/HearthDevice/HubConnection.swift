@@ -225,6 +225,11 @@ public struct HubConnection: Sendable {
             return error
         case let error as NIOSSLError where error == .uncleanShutdown:
             return HubTransportError(.unreachable, "the connection closed before the hub answered")
+        case let error as NIOSSLError where error == .handshakeFailed(.sslError([.eofDuringHandshake])):
+            // Closed before the hub said anything of TLS: a hub turning a crowd away before its
+            // handshake (a full line), or one going down — not a refusal of the device's certificate,
+            // which comes as an alert.
+            return HubTransportError(.unreachable, "the hub closed the connection before the TLS handshake finished")
         case is NIOSSLError, is NIOSSLExtraError, is BoringSSLError:
             return HubTransportError(.tls, "TLS with the hub failed: \(error)")
         case is ChannelError, is IOError, is NIOConnectionError, is SocketAddressError:

@@ -1,4 +1,7 @@
-import HearthDevice
+import Foundation
+import HearthCore
+@testable import HearthDevice
+import HearthTesting
 import Logging
 import Synchronization
 import Testing
@@ -20,12 +23,15 @@ import Testing
 
     /// Runs `failures` then succeeds; returns how many attempts were made and the waits.
     func attempts(
-        _ backoff: Backoff, failing failures: [any Error]
+        _ backoff: Backoff, failing failures: [any Error],
+        worthRetrying: (_ waited: Duration, _ next: Duration) -> Bool = { _, _ in false }
     ) async -> (attempts: Int, waits: [Duration], error: (any Error)?) {
         let state = Mutex<(Int, [Duration])>((0, []))
         let quiet = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
         do {
-            _ = try await backoff.run(sleep: { wait in state.withLock { $0.1.append(wait) } }, logger: quiet, "test") {
+            _ = try await backoff.run(
+                sleep: { wait in state.withLock { $0.1.append(wait) } }, logger: quiet, "test", worthRetrying: worthRetrying
+            ) {
                 let attempt = state.withLock { state -> Int in
                     state.0 += 1
                     return state.0
@@ -91,5 +97,48 @@ import Testing
         shed.retryAfter = 1
         let late = backoff.delay(after: shed, beforeRetry: 7, using: &generator)
         #expect(late >= .seconds(30), "the device's own back-off (30–60 s at the 7th retry) is longer: \(late)")
+    }
+
+    /// Past its attempts the back-off goes on while the caller says a retry is still worth it,
+    /// told the time slept so far and the next wait; a final error still ends it at once.
+    @Test func retriesPastTheAttemptsWhileWorthIt() async {
+        let backoff = Backoff(initialDelay: .seconds(1), maximumDelay: .seconds(4), maximumAttempts: 2)
+        let unreachable = HubTransportError(.unreachable, "closed before TLS")
+        let budget = Duration.seconds(30)
+        let kept = await attempts(backoff, failing: Array(repeating: unreachable, count: 100)) { waited, next in
+            waited + next <= budget
+        }
+        #expect(kept.attempts > 6, "kept trying past the two attempts: \(kept.attempts)")
+        #expect(kept.waits.reduce(.zero, +) <= budget)
+        #expect(kept.waits.reduce(.zero, +) > budget - .seconds(4), "stopped only when the next wait would pass the budget")
+        #expect((kept.error as? HubTransportError) == unreachable)
+
+        let recovered = await attempts(backoff, failing: Array(repeating: unreachable, count: 5)) { _, _ in true }
+        #expect(recovered.attempts == 6 && recovered.error == nil)
+
+        let refused = await attempts(backoff, failing: [HubProblem(status: 403, code: "renewal-too-early", detail: "wait")]) { _, _ in true }
+        #expect(refused.attempts == 1 && refused.waits.isEmpty)
+    }
+
+    /// A renewal is retried while the certificate in hand outlives the next wait by the margin —
+    /// by the device's clock corrected to the hub's, or by the waits when the clock stands still.
+    @Test func aRenewalIsWorthRetryingWhileTheCertificateOutlivesTheWait() {
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        let clock = TestClock(start)
+        let record = DeviceRecord(
+            deviceID: "d", hub: URL(string: "https://127.0.0.1:1")!, notAfter: start.addingTimeInterval(300),
+            renewAfter: start.addingTimeInterval(-300))
+        let worth = VirtualDevice.whileValid(record, from: record.hubTime(at: clock.now), clock: clock)
+        let margin = VirtualDevice.lastRetryMargin
+        #expect(worth(.zero, .seconds(60)))
+        #expect(worth(.seconds(200), .seconds(300 - margin - 201)))
+        #expect(!worth(.seconds(200), .seconds(300 - margin - 200)), "the last try must leave the margin")
+        // The clock moved on while the attempts themselves took time: it counts too.
+        clock.advance(by: 260)
+        #expect(!worth(.zero, .seconds(20)))
+        // A device whose clock is behind the hub's (offset from the last issued certificate) asks by the hub's time.
+        var behind = record
+        behind.clockOffset = 260
+        #expect(!VirtualDevice.whileValid(behind, from: start, clock: TestClock(start))(.zero, .seconds(20)))
     }
 }

@@ -17,13 +17,15 @@ import X509
         try CertificateChain(pem: String(contentsOfFile: hub.certificatePath, encoding: .utf8)).leaf
     }
 
-    /// A TCP server on 127.0.0.1 for `body`: TLS with `context` when given, else silent.
+    /// A TCP server on 127.0.0.1 for `body`: TLS with `context` when given, else silent; or, when
+    /// `closing`, one that closes every connection at once, unread (a hub's full line does so).
     static func withServer<Result>(
-        tls context: NIOSSLContext?, _ body: (Int) async throws -> Result
+        tls context: NIOSSLContext?, closing: Bool = false, _ body: (Int) async throws -> Result
     ) async throws -> Result {
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if closing { channel.eventLoop.execute { channel.close(promise: nil) } }
                     if let context { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context)) }
                 }
             }
@@ -172,6 +174,18 @@ import X509
         let connection = try HubConnection(hub: try Self.url(port), trust: .capture, timeout: .seconds(2))
         let error = try await #require(throws: HubTransportError.self) { try await connection.get("/healthz") }
         #expect(error.code == .unreachable)
+    }
+
+    /// A hub that turns a crowd away closes the connection before its TLS handshake: the device
+    /// must read that as the network's trouble, worth a retry, and not as a refusal of its certificate.
+    @Test func aConnectionClosedBeforeTheHandshakeIsWorthARetry() async throws {
+        try await Self.withServer(tls: nil, closing: true) { port in
+            let connection = try HubConnection(hub: try Self.url(port), trust: .capture, timeout: .seconds(30))
+            for _ in 0..<5 {
+                let error = try await #require(throws: HubTransportError.self) { try await connection.get("/healthz") }
+                #expect(error.code == .unreachable && error.isRetriable, "\(error)")
+            }
+        }
     }
 
     @Test func onlyHTTPSHubAddressesAreAccepted() {

@@ -1,7 +1,12 @@
 import Foundation
+import HearthAudit
 import HearthCore
 import HearthHub
 import HearthPKI
+import HearthStore
+import HearthTesting
+import NIOSSL
+import SwiftASN1
 import Testing
 import X509
 
@@ -49,5 +54,36 @@ struct ClientChainAnchorTests {
         #expect(anchors == [first, second])
         // Whatever is not a candidate any more (revoked, rotated away) is not an anchor, checked or not.
         #expect(await AuthoritySet.rootSigned([second], root: root.certificate, checked: [first, second], now: Self.now) == [second])
+    }
+
+    /// A certificate verified once passes again at once (on the event loop, no task) while nothing
+    /// that can change has; past its end by the hub's clock, or revoked, it takes the full path
+    /// again, which refuses a revoked one.
+    @Test func aCertificateVerifiedOnceIsLetThroughUntilItsStandingChanges() async throws {
+        try await withTestHub { hub in
+            let issued = try await PKITools.issueNewDevice(hub.pki, household: hub.householdID, name: "lamp")
+            let presented = [try NIOSSLCertificate(bytes: try issued.certificate.serializeAsPEM().derBytes, format: .der)]
+            let verifier = ClientCertificateVerifier(pki: hub.pki)
+            #expect(!verifier.verifiedBefore(presented), "never seen: the full path decides")
+            #expect(await verifier.verify(presented) == .certificateVerified)
+            #expect(verifier.verifiedBefore(presented))
+            #expect(verifier.rememberedCount == 1)
+
+            let lifetime = issued.certificate.notValidAfter.timeIntervalSince(hub.clock.now)
+            hub.clock.advance(by: lifetime + 1)
+            #expect(!verifier.verifiedBefore(presented), "past its end by the hub's clock")
+            hub.clock.advance(by: -(lifetime + 1))
+            #expect(verifier.verifiedBefore(presented))
+
+            try await hub.pki.revoke(
+                .serial(issued.record.serial), reason: .keyCompromise, household: nil, actor: .system("test"))
+            #expect(!verifier.verifiedBefore(presented), "revoked: not let through at once")
+            #expect(await verifier.verify(presented) == .failed)
+
+            // Another certificate's entry is its own.
+            let other = try await PKITools.issueNewDevice(hub.pki, household: hub.householdID, name: "plug")
+            let otherPresented = [try NIOSSLCertificate(bytes: try other.certificate.serializeAsPEM().derBytes, format: .der)]
+            #expect(!verifier.verifiedBefore(otherPresented))
+        }
     }
 }

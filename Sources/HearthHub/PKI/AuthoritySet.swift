@@ -67,6 +67,9 @@ public struct AuthoritySet: Sendable {
         return AuthoritySet(root: root, intermediates: intermediates, publicURL: publicURL, rootSigned: rootSigned)
     }
 
+    /// True when `certificate` is one of ``clientChainAnchors``.
+    package func isClientChainAnchor(_ certificate: Certificate) -> Bool { rootSigned.contains(certificate) }
+
     public func authority(_ id: String) -> LoadedAuthority? {
         id == root.id ? root : intermediates.first { $0.id == id }
     }

@@ -70,7 +70,11 @@ package struct ClientCertificateTLS: Sendable {
                     if case .failed = result { watch.refusedCertificate() }
                 }
             }
-            promise.completeWithTask { await verifier.verify(certificates) }
+            if verifier.verifiedBefore(certificates) {
+                promise.succeed(.certificateVerified)
+            } else {
+                promise.completeWithTask { await verifier.verify(certificates) }
+            }
         }
         return [tls] + (watch.map { [$0] } ?? []) + [check]
     }

@@ -11,15 +11,26 @@ import X509
 /// root was checked when it was loaded (``AuthoritySet/clientChainAnchors``; those a client sends
 /// are ignored), plus ``HearthClientPolicy``: the root valid now, not revoked in the live
 /// revocation set, a TLS client certificate, and an identity inside the issuing CA's household.
+///
+/// A certificate verified once is remembered (``VerifiedClientCertificates``): presented again, it
+/// passes on the event loop when nothing that can change has (``verifiedBefore(_:)``).
 package struct ClientCertificateVerifier: Sendable {
     package let pki: HubPKI
+    private let verified = VerifiedClientCertificates()
 
     package init(pki: HubPKI) {
         self.pki = pki
     }
 
+    /// True when the leaf presented was verified in full before and still stands: the handshake
+    /// may go on at once. False says nothing either way: ``verify(_:)`` decides.
+    package func verifiedBefore(_ presented: [NIOSSLCertificate]) -> Bool {
+        guard let der = try? presented.first?.toDERBytes() else { return false }
+        return verified.stillPasses(VerifiedClientCertificates.key(der), pki: pki, now: pki.store.clock.now)
+    }
+
     package func verify(_ presented: [NIOSSLCertificate]) async -> NIOSSLVerificationResult {
-        guard let first = presented.first, let leaf = try? Certificate(derEncoded: first.toDERBytes()) else {
+        guard let der = try? presented.first?.toDERBytes(), let leaf = try? Certificate(derEncoded: der) else {
             return .failed
         }
         // One snapshot for the anchors and the policy, so both judge by the same CAs.
@@ -28,10 +39,15 @@ package struct ClientCertificateVerifier: Sendable {
             RFC5280Policy()
             HearthClientPolicy(pki: pki, authorities: authorities)
         }
-        let result = await verifier.validate(leaf: leaf, intermediates: CertificateStore())
-        if case .validCertificate = result { return .certificateVerified }
-        return .failed
+        guard case .validCertificate(let chain) = await verifier.validate(leaf: leaf, intermediates: CertificateStore()) else {
+            return .failed
+        }
+        verified.remember(VerifiedClientCertificates.key(der), leaf: leaf, issuer: chain[1])
+        return .certificateVerified
     }
+
+    /// Certificates remembered now.
+    package var rememberedCount: Int { verified.count }
 }
 
 /// The hub's own rules on top of RFC 5280 for a client chain `leaf → zone CA`, the zone CA

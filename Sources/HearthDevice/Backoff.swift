@@ -32,13 +32,16 @@ public struct Backoff: Sendable {
     }
 
     /// The wait before retry `retry` after `error`: when the hub said when to come back
-    /// (`Retry-After` on a 503 it shed), at least that, plus up to half again — a crowd told the
-    /// same second comes back spread, not together.
+    /// (`Retry-After` on a 503 it shed), that, plus up to a tenth again or a second, whichever is
+    /// more — the hub books each refused device its own second at the rate it can serve them, and
+    /// the jitter spreads the devices booked the same second over it. The device's own back-off
+    /// does not apply: the hub said when it will have room.
     public func delay(after error: any Error, beforeRetry retry: Int, using generator: inout some RandomNumberGenerator) -> Duration {
-        let own = delay(beforeRetry: retry, using: &generator)
-        guard let seconds = (error as? HubProblem)?.retryAfter, seconds > 0 else { return own }
+        guard let seconds = (error as? HubProblem)?.retryAfter, seconds > 0 else {
+            return delay(beforeRetry: retry, using: &generator)
+        }
         let asked = Duration.seconds(min(seconds, 3600))
-        return max(own, asked + (asked / 2) * Double.random(in: 0...1, using: &generator))
+        return asked + max(.seconds(1), asked / 10) * Double.random(in: 0...1, using: &generator)
     }
 
     public static func isRetriable(_ error: any Error) -> Bool {

@@ -5,7 +5,7 @@ import Testing
 /// The hub's load shedding: past its limit a gate refuses at once, with a wait to come back after.
 @Suite struct LoadGateTests {
     @Test func refusesPastTheLimitAndAdmitsAgainOnceWorkEnds() async throws {
-        let gate = LoadGate(limit: 2, what: "renewals", retryAfter: 2...4)
+        let gate = LoadGate(limit: 2, what: "renewals")
         // One stream per holder: an AsyncStream has one reader.
         let streams = (0..<2).map { _ in AsyncStream<Void>.makeStream() }
         let holders = streams.map { release, _ in
@@ -17,7 +17,7 @@ import Testing
         let refusal = await #expect(throws: HearthError.self) { try await gate.run { 1 } }
         #expect(refusal?.code == .overloaded)
         #expect(refusal?.code.category == .unavailable, "an HTTP adapter answers 503")
-        #expect((2...4).contains(refusal?.retryAfter ?? 0))
+        #expect(refusal?.retryAfter == 1, "the first refused is booked the next second")
         #expect(refusal?.reason.contains("renewals") == true && refusal?.reason.contains("2 at once") == true)
         #expect(gate.refusals == 1)
         #expect(gate.inFlight == 2, "a refusal does not hold a place")
@@ -36,65 +36,59 @@ import Testing
         #expect(try await gate.run { "admitted" } == "admitted")
     }
 
-    @Test func refusalsSpreadTheirWaits() async {
-        // One instant: the crowd's size is judged per window, and this one does not end.
+    /// Refused callers are booked one after another at nine tenths of the rate the gate finishes
+    /// work, so a crowd comes back as fast as it can be served, and no faster.
+    @Test func refusalsAreBookedAtTheRateTheGateServes() async {
+        // One instant: the rate is measured per window, and this one does not end.
         let instant = ContinuousClock.now
-        let gate = LoadGate(limit: 1, what: "tokens", retryAfter: 1...5, now: { instant })
-        let (release, releaser) = AsyncStream<Void>.makeStream()
-        let holder = Task { try await gate.run { for await _ in release { break } } }
-        while gate.inFlight < 1 { await Task.yield() }
-        var waits = Set<Int>()
-        for _ in 0..<200 {
-            do { try await gate.run {} } catch let error as HearthError { waits.insert(error.retryAfter ?? 0) } catch {}
-        }
-        releaser.finish()
-        _ = await holder.result
-        #expect(waits == Set(1...5), "a crowd told different seconds comes back spread: \(waits.sorted())")
-    }
-
-    @Test func aLargerCrowdIsToldToWaitLonger() {
-        let start = ContinuousClock.now
-        var estimate = RetryAfterEstimate(floor: 5, ceiling: 120, window: .seconds(2))
-        #expect(estimate.refusal(at: start) == 5)
-        // A window in which 300 were refused while 30 finished: the refused come back 11 times as
-        // fast as they can be served.
-        for _ in 0..<299 { _ = estimate.refusal(at: start + .seconds(1)) }
-        for _ in 0..<30 { estimate.completion(at: start + .seconds(1)) }
-        let grown = estimate.refusal(at: start + .seconds(2))
-        #expect(grown == 17, "5 × √11 = 16.6, rounded up")
-        // Still more than can be served: it keeps growing, up to the ceiling.
-        var longest = grown
-        for window in 2..<12 {
-            let at = start + .seconds(2 * window)
-            for _ in 0..<1000 { longest = estimate.refusal(at: at) }
-            estimate.completion(at: at)
-        }
-        #expect(longest == 120)
-        // Windows with no refusal halve it, down to the floor.
-        estimate.completion(at: start + .seconds(24))
-        estimate.completion(at: start + .seconds(26))
-        #expect(estimate.longest == 60)
-        estimate.completion(at: start + .seconds(60))
-        #expect(estimate.longest == 5, "a quiet spell of several windows halves it for each")
-    }
-
-    @Test func theGateTellsWaitsUpToTheLongest() async {
-        let clock = Mutex(ContinuousClock.now)
-        let gate = LoadGate(limit: 1, what: "renewals", retryAfter: 1...5, longestRetryAfter: 60, now: { clock.withLock { $0 } })
-        let (release, releaser) = AsyncStream<Void>.makeStream()
-        let holder = Task { try await gate.run { for await _ in release { break } } }
-        while gate.inFlight < 1 { await Task.yield() }
+        let gate = LoadGate(limit: 5, what: "tokens", now: { instant })
+        let streams = (0..<5).map { _ in AsyncStream<Void>.makeStream() }
+        let holders = streams.map { release, _ in Task { try await gate.run { for await _ in release { break } } } }
+        while gate.inFlight < 5 { await Task.yield() }
         var waits: [Int] = []
-        for _ in 0..<10 {
-            clock.withLock { $0 = $0 + .seconds(2) }
-            for _ in 0..<100 {
-                do { try await gate.run {} } catch let error as HearthError { waits.append(error.retryAfter ?? 0) } catch {}
-            }
+        for _ in 0..<90 {
+            do { try await gate.run {} } catch let error as HearthError { waits.append(error.retryAfter ?? 0) } catch {}
         }
-        releaser.finish()
-        _ = await holder.result
-        #expect(gate.longestRetryAfter == 60)
-        #expect(waits.prefix(100).allSatisfy { (1...5).contains($0) }, "the first window's crowd was told more than the base")
-        #expect(waits.suffix(100).contains { $0 > 5 } && waits.allSatisfy { (1...60).contains($0) })
+        for (_, releaser) in streams { releaser.finish() }
+        for holder in holders { _ = await holder.result }
+        // Until measured, the rate is two per admitted place and second: 10/s, booked at 9/s.
+        #expect(waits.count == 90 && waits == waits.sorted(), "appointments in the order of refusal")
+        #expect(waits.first == 1 && waits.last == 11, "90 booked at 9 a second: \(waits)")
+        // Nine a second (give or take the one booked on a second's boundary).
+        for second in 2...10 { #expect((8...10).contains(waits.filter { $0 == second }.count), "nine a second: \(waits)") }
+        #expect(gate.bookedAhead == 11)
+    }
+
+    @Test func theBookFollowsTheMeasuredRate() {
+        let start = ContinuousClock.now
+        var book = RetryAppointments(floor: 1, ceiling: 120, window: .seconds(2), initialRate: 100)
+        #expect(book.refusal(at: start) == 1)
+        // A full window (it refused someone) in which 20 finished in 2 s: 10 a second measured,
+        // averaged with the estimate: 55 a second.
+        for _ in 0..<20 { book.completion(at: start + .seconds(1)) }
+        _ = book.refusal(at: start + .seconds(2))
+        #expect(book.rate == 55)
+        // Its next windows measure 10 a second again: the rate comes down to it.
+        for window in 2..<13 {
+            for _ in 0..<20 { book.completion(at: start + .seconds(2 * window - 1)) }
+            _ = book.refusal(at: start + .seconds(2 * window))
+        }
+        #expect(abs(book.rate - 10) < 0.1)
+        // About 9 appointments a second from here; the book never runs past the ceiling.
+        for _ in 0..<20 { book.completion(at: start + .seconds(25)) }
+        let at = start + .seconds(26)
+        var waits: [Int] = []
+        for _ in 0..<2000 { waits.append(book.refusal(at: at)) }
+        #expect(abs(book.rate - 10) < 0.1)
+        #expect((8...10).contains(waits.filter { $0 == 50 }.count), "\(waits.filter { $0 == 50 }.count)")
+        #expect(waits.first == 1 && waits.last == 120 && waits.max() == 120)
+        // A window that was not full only raises the rate.
+        let later = start + .seconds(200)
+        book.completion(at: later)
+        for _ in 0..<1000 { book.completion(at: later + .seconds(1)) }
+        book.completion(at: later + .seconds(2))
+        #expect(book.rate > 400)
+        // Appointments that have passed are not kept: a new crowd starts from the next second.
+        #expect(book.refusal(at: start + .seconds(400)) == 1)
     }
 }

@@ -1,3 +1,4 @@
+import HearthCore
 @testable import HearthHub
 import NIOCore
 import NIOEmbedded
@@ -85,6 +86,39 @@ import Testing
         #expect(pending.count == 1 && pending.waitingCount == 1)
     }
 
+    /// A line that moves slower than clients wait: once its oldest has waited `newestFirstAfter`,
+    /// the newest is let in first (its client is still there), and a waiter that waited
+    /// `maximumWait` is closed unread at the next arrival.
+    @Test func aLongWaitLetsTheNewestInFirstAndClosesTheStale() async throws {
+        let pending = PendingConnections(
+            limit: 1, grace: .seconds(60), waitingLimit: 10, newestFirstAfter: .seconds(5), maximumWait: .seconds(30))
+        let start = NIODeadline.uptimeNanoseconds(1_000_000_000_000)
+        let channels = try await Self.connected(5)
+        let woken = Woken()
+        guard case .admitted(let first) = pending.admit(channels[0], now: start, wake: woken.wake),
+              case .waiting(let second) = pending.admit(channels[1], now: start + .seconds(1), wake: woken.wake),
+              case .waiting = pending.admit(channels[2], now: start + .seconds(2), wake: woken.wake),
+              case .waiting(let fourth) = pending.admit(channels[3], now: start + .seconds(3), wake: woken.wake)
+        else {
+            Issue.record("the first was not admitted, or the next three not put in the line")
+            return
+        }
+        // The oldest has waited less than 5 s: in order.
+        pending.release(first, now: start + .seconds(4))
+        #expect(woken.all == [second])
+        // Now the oldest waiter (the third) has waited 5 s: the newest goes first.
+        pending.release(second, now: start + .seconds(7))
+        #expect(woken.all == [second, fourth])
+        // The third has waited 30 s: the next arrival closes it, and itself waits.
+        guard case .waiting = pending.admit(channels[4], now: start + .seconds(32), wake: woken.wake) else {
+            Issue.record("the newcomer was not put in the line")
+            return
+        }
+        channels[2].embeddedEventLoop.run()
+        #expect(!channels[2].isActive, "a connection that waited 30 s was kept")
+        #expect(channels[4].isActive && pending.waitingCount == 1 && pending.count == 1)
+    }
+
     /// The gate in a pipeline: a connection that has to wait gets no TLS stage (and so starts no
     /// handshake) until one pending before it is through.
     @Test func theGateHoldsAWaitingConnectionUntilThereIsRoom() async throws {
@@ -94,9 +128,9 @@ import Testing
         /// What a deadline behind the gate is told.
         final class Turns: ChannelInboundHandler {
             typealias InboundIn = ByteBuffer
-            var seen: [PendingConnections.Turn] = []
+            var seen: [ConnectionTurn] = []
             func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-                if let turn = event as? PendingConnections.Turn { seen.append(turn) }
+                if let turn = event as? ConnectionTurn { seen.append(turn) }
             }
         }
         let pending = PendingConnections(limit: 1, grace: .seconds(60))

@@ -25,6 +25,7 @@ final class MQTTConnection: ChannelInboundHandler {
     var context: ChannelHandlerContext?
     var machine: MQTTSessionStateMachine
     var timers: [Scheduled<Void>] = []
+    private var connectTimer: Scheduled<Void>?
     var keepAliveCheck: Scheduled<Void>?
     var flushScheduled = false
     var decoder: MQTTPacketDecoder
@@ -65,10 +66,30 @@ final class MQTTConnection: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        startConnectTimer()
+    }
+
+    /// CONNECT is due within the broker's connect timeout of the connection's arrival or, when the
+    /// listener held it in its line, of its being let in: the client, not the deadline, decides how
+    /// long a wait in the line is worth.
+    private func startConnectTimer() {
+        guard let context else { return }
         let timeout = broker.configuration.connectTimeout
-        timers.append(context.eventLoop.assumeIsolated().scheduleTask(in: .init(timeout)) { [self] in
+        connectTimer?.cancel()
+        let timer = context.eventLoop.assumeIsolated().scheduleTask(in: .init(timeout)) { [self] in
             execute(machine.connectTimeoutElapsed())
-        })
+        }
+        connectTimer = timer
+        timers.append(timer)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        switch event as? ConnectionTurn {
+        case .waiting?: connectTimer?.cancel()
+        case .letIn?: startConnectTimer()
+        case nil: break
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -1,3 +1,4 @@
+import HearthCore
 import NIOCore
 import NIOTLS
 
@@ -36,7 +37,7 @@ final class PendingConnectionGate: ChannelDuplexHandler, RemovableChannelHandler
         case .waiting(let ticket):
             self.ticket = ticket
             // Once the channel's set-up has put the handlers behind the gate in place.
-            eventLoop.execute { gate.value.context?.fireUserInboundEventTriggered(PendingConnections.Turn.waiting) }
+            eventLoop.execute { gate.value.context?.fireUserInboundEventTriggered(ConnectionTurn.waiting) }
         case .refused:
             // Closed before anything was read, once the channel's set-up has finished.
             let channel = context.channel
@@ -81,7 +82,7 @@ final class PendingConnectionGate: ChannelDuplexHandler, RemovableChannelHandler
             context.close(promise: nil)
             return
         }
-        if waited { context.fireUserInboundEventTriggered(PendingConnections.Turn.letIn) }
+        if waited { context.fireUserInboundEventTriggered(ConnectionTurn.letIn) }
         if readHeld {
             readHeld = false
             context.read()

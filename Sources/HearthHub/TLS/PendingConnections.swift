@@ -1,3 +1,4 @@
+import HearthCore
 import NIOCore
 import NIOSSL
 import Synchronization
@@ -19,6 +20,12 @@ import Synchronization
 /// first): a flood of idle connections then has to outpace a legitimate client's handshake to hold
 /// the cap, instead of merely holding it. One younger than the grace is kept: in a burst of real
 /// clients each is a handshake under way, and closing it would waste the work done on it.
+///
+/// When the line moves slower than clients wait — a fleet reconnecting at once while the hub is busy
+/// — serving it in order would spend every handshake on a client that has given up, and every
+/// client would give up. So once its oldest has waited `newestFirstAfter`, the line lets the newest
+/// in first (an adaptive LIFO), and a connection that waited `maximumWait` is closed unread: its
+/// client has gone, or tries again as a newcomer.
 public final class PendingConnections: Sendable {
     public struct Ticket: Sendable, Hashable {
         fileprivate let number: UInt64
@@ -39,15 +46,6 @@ public final class PendingConnections: Sendable {
         public init() {}
     }
 
-    /// Told to the handlers behind the gate (inbound user events): the connection waits in the
-    /// line, then is let in. A deadline that counts the client's time (HTTPS: the first request's
-    /// head) waits for the second: while in the line the connection costs a socket, and only its
-    /// client decides how long it is worth waiting.
-    public enum Turn: Sendable {
-        case waiting
-        case letIn
-    }
-
     private struct Pending {
         let channel: any Channel
         let since: NIODeadline
@@ -55,6 +53,7 @@ public final class PendingConnections: Sendable {
 
     private struct Waiter {
         let channel: any Channel
+        let since: NIODeadline
         let wake: @Sendable (Ticket) -> Void
     }
 
@@ -76,17 +75,34 @@ public final class PendingConnections: Sendable {
             return nil
         }
 
-        /// Lets waiters in while there is room; what to wake, outside the lock.
-        mutating func letIn(limit: Int, now: NIODeadline) -> [(Ticket, Waiter)] {
+        /// Lets waiters in while there is room — the oldest first, or the newest once the oldest has
+        /// waited `newestFirstAfter`; what to wake, outside the lock.
+        mutating func letIn(limit: Int, now: NIODeadline, newestFirstAfter: TimeAmount) -> [(Ticket, Waiter)] {
             var woken: [(Ticket, Waiter)] = []
-            while pending.count < limit, let number = line.first {
-                line.removeFirst()
+            while pending.count < limit, let first = line.first {
+                let newestFirst = waiting[first].map { $0.since + newestFirstAfter <= now } ?? false
+                let number = newestFirst ? line.removeLast() : line.removeFirst()
                 guard let waiter = waiting.removeValue(forKey: number) else { continue }
                 pending[number] = Pending(channel: waiter.channel, since: now)
                 pendingOrder.append(number)
                 woken.append((Ticket(number: number), waiter))
             }
             return woken
+        }
+
+        /// Takes out of the line the waiters that have waited `maximumWait` (those that left are
+        /// dropped as met); their channels, to close outside the lock.
+        mutating func expire(now: NIODeadline, maximumWait: TimeAmount) -> [any Channel] {
+            var expired: [any Channel] = []
+            while let first = line.first {
+                if let waiter = waiting[first] {
+                    guard waiter.since + maximumWait <= now else { break }
+                    waiting[first] = nil
+                    expired.append(waiter.channel)
+                }
+                line.removeFirst()
+            }
+            return expired
         }
     }
 
@@ -95,40 +111,52 @@ public final class PendingConnections: Sendable {
     /// Connections waiting for room at most; more are refused.
     public let waitingLimit: Int
     public let grace: TimeAmount
+    /// Once the oldest waiter has waited this, the newest are let in first.
+    public let newestFirstAfter: TimeAmount
+    /// A waiter is closed after this.
+    public let maximumWait: TimeAmount
     private let state = Mutex(State())
 
     /// `waitingLimit` defaults to eight times `limit`.
-    public init(limit: Int, grace: Duration, waitingLimit: Int? = nil) {
+    public init(
+        limit: Int, grace: Duration, waitingLimit: Int? = nil, newestFirstAfter: Duration = .seconds(5),
+        maximumWait: Duration = .seconds(30)
+    ) {
         self.limit = max(1, limit)
         self.waitingLimit = max(0, waitingLimit ?? self.limit * 8)
         self.grace = TimeAmount(grace)
+        self.newestFirstAfter = TimeAmount(newestFirstAfter)
+        self.maximumWait = TimeAmount(maximumWait)
     }
 
     /// Counts `channel` as pending if there is room and nobody is waiting, else puts it in the
     /// line (`wake` is called, from any thread, when it is let in) or refuses it. A newcomer that
     /// has to wait closes the oldest pending connection if that is past the grace.
     public func admit(_ channel: any Channel, now: NIODeadline = .now(), wake: @escaping @Sendable (Ticket) -> Void) -> Admission {
-        let (admission, evicted, woken) = state.withLock { state -> (Admission, (any Channel)?, [(Ticket, Waiter)]) in
+        let (admission, evicted, woken, expired) = state.withLock {
+            state -> (Admission, (any Channel)?, [(Ticket, Waiter)], [any Channel]) in
+            let expired = state.expire(now: now, maximumWait: maximumWait)
             state.next += 1
             let number = state.next
             if state.pending.count < limit, state.waiting.isEmpty {
                 state.pending[number] = Pending(channel: channel, since: now)
                 state.pendingOrder.append(number)
-                return (.admitted(Ticket(number: number)), nil, [])
+                return (.admitted(Ticket(number: number)), nil, [], expired)
             }
             var admission = Admission.refused
             if state.waiting.count < waitingLimit {
-                state.waiting[number] = Waiter(channel: channel, wake: wake)
+                state.waiting[number] = Waiter(channel: channel, since: now, wake: wake)
                 state.line.append(number)
                 admission = .waiting(Ticket(number: number))
             }
-            guard let oldest = state.oldestPending(), oldest.entry.since + grace <= now else { return (admission, nil, []) }
+            guard let oldest = state.oldestPending(), oldest.entry.since + grace <= now else { return (admission, nil, [], expired) }
             state.pending[oldest.number] = nil
-            return (admission, oldest.entry.channel, state.letIn(limit: limit, now: now))
+            return (admission, oldest.entry.channel, state.letIn(limit: limit, now: now, newestFirstAfter: newestFirstAfter), expired)
         }
         if let evicted {
             evicted.eventLoop.execute { Self.abort(evicted) }
         }
+        for channel in expired { channel.eventLoop.execute { channel.close(promise: nil) } }
         for (ticket, waiter) in woken { waiter.wake(ticket) }
         return admission
     }
@@ -147,7 +175,7 @@ public final class PendingConnections: Sendable {
             if state.pendingOrder.count > 4 * max(state.pending.count, 64) {
                 state.pendingOrder = CircularBuffer(state.pending.keys.sorted())
             }
-            return state.letIn(limit: limit, now: now)
+            return state.letIn(limit: limit, now: now, newestFirstAfter: newestFirstAfter)
         }
         for (ticket, waiter) in woken { waiter.wake(ticket) }
     }

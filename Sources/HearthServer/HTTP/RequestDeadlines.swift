@@ -1,4 +1,5 @@
 import HTTPTypes
+import HearthCore
 import HearthHub
 import NIOCore
 import NIOHTTPTypes
@@ -62,7 +63,7 @@ final class RequestDeadlines: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        switch event as? PendingConnections.Turn {
+        switch event as? ConnectionTurn {
         case .waiting?: disarm()
         case .letIn? where requestsStarted == 0: arm(context, limits.headerTimeout)
         default: break

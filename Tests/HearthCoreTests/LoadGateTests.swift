@@ -28,6 +28,22 @@ import Testing
         #expect(try await gate.run { 7 } == 7)
     }
 
+    /// Urgent work (a renewal of a certificate about to end) is admitted past the limit, up to twice it.
+    @Test func urgentWorkIsAdmittedUpToTwiceTheLimit() async throws {
+        let gate = LoadGate(limit: 1, what: "renewals")
+        let streams = (0..<2).map { _ in AsyncStream<Void>.makeStream() }
+        let normal = Task { try await gate.run { for await _ in streams[0].stream { break } } }
+        while gate.inFlight < 1 { await Task.yield() }
+        await #expect(throws: HearthError.self) { try await gate.run { 1 } }
+        let urgent = Task { try await gate.run(urgent: true) { for await _ in streams[1].stream { break } } }
+        while gate.inFlight < 2 { await Task.yield() }
+        await #expect(throws: HearthError.self, "twice the limit is the most") { try await gate.run(urgent: true) { 1 } }
+        for (_, releaser) in streams { releaser.finish() }
+        try await normal.value
+        try await urgent.value
+        #expect(gate.refusals == 2 && gate.inFlight == 0)
+    }
+
     @Test func aFailedOperationFreesItsPlace() async throws {
         struct Broken: Error {}
         let gate = LoadGate(limit: 1, what: "tokens")

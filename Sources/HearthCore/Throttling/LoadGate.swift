@@ -34,11 +34,13 @@ public final class LoadGate: Sendable {
     /// Operations refused since the gate was made.
     public var refusals: Int { refused.load(ordering: .relaxed) }
 
-    /// Runs `operation` if fewer than `limit` are running; otherwise throws `overloaded`.
-    public func run<Result: Sendable>(_ operation: () async throws -> Result) async throws -> Result {
+    /// Runs `operation` if fewer than `limit` are running — or, when `urgent`, fewer than twice
+    /// that — otherwise throws `overloaded`. Urgent is what would cost far more if it waited its
+    /// turn: a renewal whose certificate is about to end, which would leave the device to re-pair.
+    public func run<Result: Sendable>(urgent: Bool = false, _ operation: () async throws -> Result) async throws -> Result {
         let admitted = running.wrappingAdd(1, ordering: .acquiring).newValue
         defer { running.wrappingSubtract(1, ordering: .releasing) }
-        guard admitted <= limit else {
+        guard admitted <= (urgent ? 2 * limit : limit) else {
             refused.wrappingAdd(1, ordering: .relaxed)
             let wait = appointments.withLock { $0.refusal(at: now()) }
             throw HearthError(

@@ -32,6 +32,9 @@ package struct CertificateRenewal: Sendable {
     /// never seen at is reported). Nil with detection off.
     let signals: SignalInbox?
 
+    /// A renewal of a certificate that ends within this is urgent (``renew(_:csr:reason:source:firmware:)``).
+    package static let urgentWithin: TimeInterval = 120
+
     package init(pki: HubPKI, signals: SignalInbox? = nil) {
         self.pki = pki
         self.signals = signals
@@ -42,12 +45,15 @@ package struct CertificateRenewal: Sendable {
     /// `source`: the address the request came from. `firmware`: what the device says it runs
     /// now, recorded with the renewal; a device out of posture renews only with firmware in
     /// posture (docs/firmware.md).
-    /// Past ``HubPKI/renewals`` at once, the renewal is shed (`overloaded`, with `Retry-After`).
+    /// Past ``HubPKI/renewals`` at once, the renewal is shed (`overloaded`, with `Retry-After`) —
+    /// unless the certificate ends within ``urgentWithin``: then it is admitted past the limit (up to
+    /// twice it), since a device whose certificate ends before its appointment has to re-pair.
     package func renew(
         _ caller: DeviceAuthenticator.Authenticated, csr: CertificateRequest, reason: Reason = .scheduled, source: String? = nil,
         firmware: FirmwareReport? = nil
     ) async throws -> (IssuedCertificate, fresh: Bool) {
-        try await pki.renewals.run {
+        let urgent = caller.certificate.notAfter.timeIntervalSince(pki.store.clock.now) <= Self.urgentWithin
+        return try await pki.renewals.run(urgent: urgent) {
             try await renewAdmitted(caller, csr: csr, reason: reason, source: source, firmware: firmware)
         }
     }

@@ -150,7 +150,10 @@ import Testing
             // The hub's clock reaches the real time; its repository service signs a new timestamp.
             hub.clock.advance(by: 2 * 86_400)
             let service = FirmwareService(store: hub.store, sealer: hub.sealer, imageFolder: hub.configuration.firmwareFolder)
-            #expect(try await service.repository.refresh().contains("timestamp"))
+            // The hub's own repository sweep may sign it first, between the clock's move and this
+            // call (then there is nothing left to sign); the fetch below needs it either way.
+            let refreshed = try await service.repository.refresh()
+            #expect(refreshed.isEmpty || refreshed.contains("timestamp"), "\(refreshed)")
             token = try await Kit.session(hub, hub.ownerEmail, hub.ownerPassword, ["operator": true])
             let fetched = try await client.fetch("lamp-x/lamp-x-1.0.bin", cache: "device")
             #expect(fetched["ok"] as? Bool == true, "\(fetched)")

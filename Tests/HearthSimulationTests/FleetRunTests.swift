@@ -60,7 +60,11 @@ import Testing
         // way to the monitor's live session at the kill, nor readings for its session restored
         // after the restart before the monitor is back.
         #expect(qos1.acknowledged > 50 && qos1.received > 50)
-        #expect(report.recoveries.map(\.event).sorted() == ["hub restart (kill -9)", "partition of 5 for 8 s"].sorted())
+        // The partition takes 30 % of the devices active at 14 s: the 14 set up and those of the
+        // burst paired by then (on a loaded machine, none yet: 4 of 14 rather than 5 of 15–18).
+        let recoveries = report.recoveries.map(\.event)
+        #expect(recoveries.count == 2 && recoveries.contains("hub restart (kill -9)"), "\(recoveries)")
+        #expect(recoveries.contains { $0 == "partition of 4 for 8 s" || $0 == "partition of 5 for 8 s" }, "\(recoveries)")
         #expect(report.marks.contains { $0.label == "hub kill -9" })
         #expect(report.samples.contains { $0.hubRSSKiB != nil && $0.hubCPUPercent != nil })
         #expect((report.alerts ?? 0) >= 1, "the attack is noticed")

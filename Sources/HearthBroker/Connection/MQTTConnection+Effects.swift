@@ -231,8 +231,7 @@ extension MQTTConnection {
     /// The connection is gone: the broker takes back the session's unacknowledged messages, and
     /// its will goes out (after its delay, unless the session was resumed meanwhile).
     func finish(_ end: MQTTSessionStateMachine.SessionEnd?) {
-        for timer in timers { timer.cancel() }
-        timers = []
+        cancelTimers()
         keepAliveCheck?.cancel()
         keepAliveCheck = nil
         broker.releaseConnection()

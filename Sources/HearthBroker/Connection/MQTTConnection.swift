@@ -24,6 +24,7 @@ final class MQTTConnection: ChannelInboundHandler {
     let remoteAddress: String?
     var context: ChannelHandlerContext?
     var machine: MQTTSessionStateMachine
+    /// The session's timers but the CONNECT deadline, which is restarted alone (``startConnectTimer()``).
     var timers: [Scheduled<Void>] = []
     private var connectTimer: Scheduled<Void>?
     var keepAliveCheck: Scheduled<Void>?
@@ -76,11 +77,17 @@ final class MQTTConnection: ChannelInboundHandler {
         guard let context else { return }
         let timeout = broker.configuration.connectTimeout
         connectTimer?.cancel()
-        let timer = context.eventLoop.assumeIsolated().scheduleTask(in: .init(timeout)) { [self] in
+        connectTimer = context.eventLoop.assumeIsolated().scheduleTask(in: .init(timeout)) { [self] in
             execute(machine.connectTimeoutElapsed())
         }
-        connectTimer = timer
-        timers.append(timer)
+    }
+
+    /// Cancels the CONNECT deadline and the session's timers: the connection ended or was handed off.
+    func cancelTimers() {
+        connectTimer?.cancel()
+        connectTimer = nil
+        for timer in timers { timer.cancel() }
+        timers = []
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {

@@ -21,8 +21,7 @@ extension MQTTConnection {
             return machine.authenticated(.refused(.serverUnavailable, "the hub node serving this household cannot be reached"), now: broker.clock.now)
         }
         guard let handed = machine.handOff() else { return .none }
-        for timer in timers { timer.cancel() }
-        timers = []
+        cancelTimers()
         let preamble = RelayPreamble(
             certificateChain: attempt.certificateChain, remoteAddress: attempt.remoteAddress, localPort: attempt.localPort,
             issuedAt: broker.clock.now)

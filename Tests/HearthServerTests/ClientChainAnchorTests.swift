@@ -62,12 +62,12 @@ struct ClientChainAnchorTests {
     @Test func aCertificateVerifiedOnceIsLetThroughUntilItsStandingChanges() async throws {
         try await withTestHub { hub in
             let issued = try await PKITools.issueNewDevice(hub.pki, household: hub.householdID, name: "lamp")
-            let presented = [try NIOSSLCertificate(bytes: try issued.certificate.serializeAsPEM().derBytes, format: .der)]
+            let presented = try #require(ClientCertificateVerifier.Presented(
+                [try NIOSSLCertificate(bytes: try issued.certificate.serializeAsPEM().derBytes, format: .der)]))
             let verifier = ClientCertificateVerifier(pki: hub.pki)
             #expect(!verifier.verifiedBefore(presented), "never seen: the full path decides")
             #expect(await verifier.verify(presented) == .certificateVerified)
             #expect(verifier.verifiedBefore(presented))
-            #expect(verifier.rememberedCount == 1)
 
             let lifetime = issued.certificate.notValidAfter.timeIntervalSince(hub.clock.now)
             hub.clock.advance(by: lifetime + 1)
@@ -82,7 +82,8 @@ struct ClientChainAnchorTests {
 
             // Another certificate's entry is its own.
             let other = try await PKITools.issueNewDevice(hub.pki, household: hub.householdID, name: "plug")
-            let otherPresented = [try NIOSSLCertificate(bytes: try other.certificate.serializeAsPEM().derBytes, format: .der)]
+            let otherPresented = try #require(ClientCertificateVerifier.Presented(
+                [try NIOSSLCertificate(bytes: try other.certificate.serializeAsPEM().derBytes, format: .der)]))
             #expect(!verifier.verifiedBefore(otherPresented))
         }
     }

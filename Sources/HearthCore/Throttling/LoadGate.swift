@@ -26,9 +26,6 @@ public final class LoadGate: Sendable {
         self.now = now
     }
 
-    /// Seconds until the last appointment given, from now.
-    public var bookedAhead: Int { appointments.withLock { $0.bookedAhead(at: now()) } }
-
     /// Operations running now.
     public var inFlight: Int { running.load(ordering: .relaxed) }
     /// Operations refused since the gate was made.

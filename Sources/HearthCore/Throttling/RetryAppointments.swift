@@ -45,20 +45,15 @@ public struct RetryAppointments: Sendable {
         let next = booked.map { $0 + .seconds(1 / (rate * Self.bookedShare)) } ?? earliest
         let appointment = min(max(next, earliest), now + .seconds(ceiling))
         booked = appointment
-        let seconds = Int((appointment - now).seconds.rounded(.up))
-        return min(max(seconds, floor), ceiling)
+        // Whole seconds, rounded up: never before the appointment, and within [floor, ceiling]
+        // since the appointment is.
+        return Int((appointment - now).seconds.rounded(.up))
     }
 
     /// An admitted operation finished at `now`.
     public mutating func completion(at now: ContinuousClock.Instant) {
         advance(to: now)
         finished += 1
-    }
-
-    /// Seconds from `now` to the last appointment given (0 when none is ahead).
-    public func bookedAhead(at now: ContinuousClock.Instant) -> Int {
-        guard let booked, booked > now else { return 0 }
-        return Int((booked - now).seconds.rounded(.up))
     }
 
     private mutating func advance(to now: ContinuousClock.Instant) {

@@ -70,10 +70,11 @@ package struct ClientCertificateTLS: Sendable {
                     if case .failed = result { watch.refusedCertificate() }
                 }
             }
-            if verifier.verifiedBefore(certificates) {
+            let presented = ClientCertificateVerifier.Presented(certificates)
+            if let presented, verifier.verifiedBefore(presented) {
                 promise.succeed(.certificateVerified)
             } else {
-                promise.completeWithTask { await verifier.verify(certificates) }
+                promise.completeWithTask { await verifier.verify(presented) }
             }
         }
         return [tls] + (watch.map { [$0] } ?? []) + [check]

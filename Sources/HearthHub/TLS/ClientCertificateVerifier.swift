@@ -1,3 +1,4 @@
+import Crypto
 import HearthCore
 import HearthPKI
 import HearthStore
@@ -22,17 +23,31 @@ package struct ClientCertificateVerifier: Sendable {
         self.pki = pki
     }
 
-    /// True when the leaf presented was verified in full before and still stands: the handshake
-    /// may go on at once. False says nothing either way: ``verify(_:)`` decides.
-    package func verifiedBefore(_ presented: [NIOSSLCertificate]) -> Bool {
-        guard let der = try? presented.first?.toDERBytes() else { return false }
-        return verified.stillPasses(VerifiedClientCertificates.key(der), pki: pki, now: pki.store.clock.now)
+    /// The leaf a client presented, as the verifier reads it: encoded once per handshake for both
+    /// the remembered check and the full one.
+    package struct Presented: Sendable {
+        let der: [UInt8]
+        let key: SHA256Digest
+
+        package init?(_ certificates: [NIOSSLCertificate]) {
+            guard let der = try? certificates.first?.toDERBytes() else { return nil }
+            self.der = der
+            key = VerifiedClientCertificates.key(der)
+        }
     }
 
-    package func verify(_ presented: [NIOSSLCertificate]) async -> NIOSSLVerificationResult {
-        guard let der = try? presented.first?.toDERBytes(), let leaf = try? Certificate(derEncoded: der) else {
-            return .failed
-        }
+    /// True when the leaf presented was verified in full before and still stands: the handshake
+    /// may go on at once. False says nothing either way: ``verify(_:)`` decides.
+    package func verifiedBefore(_ presented: Presented) -> Bool {
+        verified.stillPasses(presented.key, pki: pki, now: pki.store.clock.now)
+    }
+
+    package func verify(_ certificates: [NIOSSLCertificate]) async -> NIOSSLVerificationResult {
+        await verify(Presented(certificates))
+    }
+
+    package func verify(_ presented: Presented?) async -> NIOSSLVerificationResult {
+        guard let presented, let leaf = try? Certificate(derEncoded: presented.der) else { return .failed }
         // One snapshot for the anchors and the policy, so both judge by the same CAs.
         let authorities = pki.authorities
         var verifier = Verifier(rootCertificates: authorities.clientChainAnchors) {
@@ -42,12 +57,9 @@ package struct ClientCertificateVerifier: Sendable {
         guard case .validCertificate(let chain) = await verifier.validate(leaf: leaf, intermediates: CertificateStore()) else {
             return .failed
         }
-        verified.remember(VerifiedClientCertificates.key(der), leaf: leaf, issuer: chain[1])
+        verified.remember(presented.key, leaf: leaf, issuer: chain[1])
         return .certificateVerified
     }
-
-    /// Certificates remembered now.
-    package var rememberedCount: Int { verified.count }
 }
 
 /// The hub's own rules on top of RFC 5280 for a client chain `leaf → zone CA`, the zone CA

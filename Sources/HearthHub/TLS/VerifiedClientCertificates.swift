@@ -53,6 +53,4 @@ final class VerifiedClientCertificates: Sendable {
             entries[key] = entry
         }
     }
-
-    var count: Int { entries.withLock { $0.count } }
 }

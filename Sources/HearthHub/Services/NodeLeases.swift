@@ -94,7 +94,7 @@ package actor NodeLeases: Service {
         let watch = Task { [duration] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(duration / 24))
-                await self.giveUpLapsed()
+                self.giveUpLapsed()
             }
         }
         defer { watch.cancel() }

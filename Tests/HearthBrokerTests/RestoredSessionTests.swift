@@ -61,7 +61,9 @@ private final class Stored: BrokerStorage {
 
 /// Every flow consented: the question here is whether the session is an app's.
 private struct Consented: TelemetryGate {
-    func inspect(_ payload: ByteBuffer, device: DeviceID, flow: Substring, household: HouseholdID, at time: Date) -> TelemetryInspection {
+    func inspect(
+        _ payload: ByteBuffer, device: DeviceID, flow: Substring, household: HouseholdID, at time: Date, memo: inout TelemetryFlowMemo
+    ) -> TelemetryInspection {
         .forward(payload, FlowTag("\(device)/\(flow)"), retention: .seconds(3600))
     }
     func appsMayReceive(_ tag: FlowTag, household: HouseholdID) -> Bool { true }

@@ -22,30 +22,19 @@ import X509
 @Suite struct TelemetryRulesTests {
     @Test func aModelSetHereAppliesAtOnceAndLeavesNothingToReRead() async throws {
         try await withTestHub { hub in
-            let rules = TelemetryRules(bridges: BridgeLinks(
-                sealer: hub.sealer, group: MultiThreadedEventLoopGroup.singleton, clock: hub.store.clock, logger: Logger(label: "test")))
-            try await rules.reload(hub.store)
-            let privacy = PrivacyService(store: hub.store, rules: rules, sealer: hub.sealer)
+            let (rules, privacy) = try await Self.rules(hub)
             let household = hub.householdID
             let actor = AuditActor.system("test")
-            let document = try JSONSerialization.data(withJSONObject: ["flows": [[
-                "name": "energy", "class": "functional", "purpose": "Shows the plug's power use",
-                "schema": ["type": "object", "required": ["watts"], "properties": ["watts": ["type": "number"]]],
-                "retention": "1h", "recipients": ["apps": true],
-            ]]])
-            _ = try await privacy.declare(Array(document), scope: try FlowScope("model:acme-plug"), household: household, actor: actor)
+            _ = try await privacy.declare(
+                Self.flows(("energy", "functional")), scope: try FlowScope("model:acme-plug"), household: household, actor: actor)
+            let device = try await Self.device(hub)
 
-            let key = P256.Signing.PrivateKey()
-            let csr = try CertificateSigningRequest(
-                version: .v1, subject: try DistinguishedName { CommonName("plug") }, privateKey: .init(key), attributes: .init(),
-                signatureAlgorithm: .ecdsaWithSHA256)
-            let issued = try await hub.pki.issue(CertificateOrder(
-                request: try CertificateRequest(der: try csr.serializeAsPEM().derBytes), profile: .device, household: household,
-                subject: .newDevice(name: "plug"), zone: nil, lifetime: nil), actor: actor)
-            let device = try #require(issued.record.deviceID.flatMap { DeviceID($0) })
-
+            // One memo throughout, as one connection keeps it: each change must be seen through it.
+            var memo = TelemetryFlowMemo()
             func verdict() -> String {
-                switch rules.inspect(ByteBuffer(string: #"{"watts":5}"#), device: device, flow: "energy", household: household, at: hub.clock.now) {
+                switch rules.inspect(
+                    ByteBuffer(string: #"{"watts":5}"#), device: device, flow: "energy", household: household, at: hub.clock.now, memo: &memo)
+                {
                 case .forward: "forward"
                 case .absorbed: "absorbed"
                 case .refused(_, let reason): "refused: \(reason)"
@@ -72,5 +61,69 @@ import X509
             #expect(verdict() == "forward")
             #expect(try await !behind())
         }
+    }
+
+    /// A flow's tag carries the gate's answer for apps, so each routed message need not look it up;
+    /// a consent granted or withdrawn supersedes the tags made before, whose copies then ask again.
+    @Test func aTagAnswersForItsFlowUntilTheConsentChanges() async throws {
+        try await withTestHub { hub in
+            let (rules, privacy) = try await Self.rules(hub)
+            let household = hub.householdID
+            let actor = AuditActor.system("test")
+            let scope = try FlowScope("model:acme-plug")
+            _ = try await privacy.declare(Self.flows(("usage", "analytics")), scope: scope, household: household, actor: actor)
+            let device = try await Self.device(hub)
+            try await privacy.setModel(device, model: "acme-plug", household: household, actor: actor)
+            var memo = TelemetryFlowMemo()
+            func tag() -> FlowTag? {
+                let inspection = rules.inspect(
+                    ByteBuffer(string: #"{"watts":5}"#), device: device, flow: "usage", household: household, at: hub.clock.now, memo: &memo)
+                guard case .forward(_, let tag, _) = inspection else { return nil }
+                return tag
+            }
+
+            let unconsented = try #require(tag())
+            #expect(unconsented.reachesApps == false && !rules.appsMayReceive(unconsented, household: household))
+            try await privacy.grant(flow: "usage", scope: scope, recipient: .apps, purpose: nil, household: household, actor: actor)
+            #expect(unconsented.isSuperseded)
+            #expect(rules.appsMayReceive(unconsented, household: household), "a copy tagged before the grant asks again")
+            let consented = try #require(tag())
+            #expect(consented.reachesApps == true && !consented.isSuperseded)
+            #expect(rules.appsMayReceive(consented, household: household))
+
+            try await privacy.withdraw(flow: "usage", scope: scope, recipient: .apps, household: household, actor: actor)
+            #expect(consented.isSuperseded)
+            #expect(!rules.appsMayReceive(consented, household: household), "withdrawn: held back at once")
+            #expect(!rules.appsMayReceive(FlowTag(consented.key), household: household), "a tag read back from storage asks too")
+            #expect(tag()?.reachesApps == false)
+        }
+    }
+
+    private static func rules(_ hub: TestHub) async throws -> (TelemetryRules, PrivacyService) {
+        let rules = TelemetryRules(bridges: BridgeLinks(
+            sealer: hub.sealer, group: MultiThreadedEventLoopGroup.singleton, clock: hub.store.clock, logger: Logger(label: "test")))
+        try await rules.reload(hub.store)
+        return (rules, PrivacyService(store: hub.store, rules: rules, sealer: hub.sealer))
+    }
+
+    /// A declaration document of flows (name, class) with a `watts` number, for apps.
+    private static func flows(_ flows: (String, String)...) throws -> [UInt8] {
+        Array(try JSONSerialization.data(withJSONObject: ["flows": flows.map { name, dataClass in [
+            "name": name, "class": dataClass, "purpose": "Shows the plug's power use",
+            "schema": ["type": "object", "required": ["watts"], "properties": ["watts": ["type": "number"]]],
+            "retention": "1h", "recipients": ["apps": true],
+        ] }]))
+    }
+
+    /// A new device of the hub's household.
+    private static func device(_ hub: TestHub) async throws -> DeviceID {
+        let key = P256.Signing.PrivateKey()
+        let csr = try CertificateSigningRequest(
+            version: .v1, subject: try DistinguishedName { CommonName("plug") }, privateKey: .init(key), attributes: .init(),
+            signatureAlgorithm: .ecdsaWithSHA256)
+        let issued = try await hub.pki.issue(CertificateOrder(
+            request: try CertificateRequest(der: try csr.serializeAsPEM().derBytes), profile: .device, household: hub.householdID,
+            subject: .newDevice(name: "plug"), zone: nil, lifetime: nil), actor: .system("test"))
+        return try #require(issued.record.deviceID.flatMap { DeviceID($0) })
     }
 }

@@ -112,7 +112,7 @@ extension MQTTConnection {
            !(message.retain && message.payload.readableBytes == 0)
         {
             let now = broker.clock.now
-            switch gate.inspect(message.payload, device: device.id, flow: flow, household: household, at: now) {
+            switch gate.inspect(message.payload, device: device.id, flow: flow, household: household, at: now, memo: &telemetryMemo) {
             case .forward(let payload, let tag, let retention):
                 message = message.admitted(payload: payload, flow: tag, retention: retention, now: now)
             case .absorbed:

@@ -42,6 +42,8 @@ final class MQTTConnection: ChannelInboundHandler {
     var watch: Broker.Watch?
     /// What a rate limit set on the meter still lets through.
     var rateBudget = RateBudget()
+    /// The privacy gate's memo of this device's flow.
+    var telemetryMemo = TelemetryFlowMemo()
     /// What the node that relayed this client here learned at its TLS handshake (nil: the
     /// client connected here).
     let relayedFrom: RelayPreamble?

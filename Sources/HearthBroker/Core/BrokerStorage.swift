@@ -175,7 +175,7 @@ extension StoredMessage {
         let message = BrokerMessage(
             topic: topic, payload: ByteBuffer(bytes: payload), qos: QoS(rawValue: qos) ?? .atLeastOnce, retain: retain,
             properties: properties.mqtt,
-            expiresAt: expiresAt, publisher: publisher, flow: flow.map(FlowTag.init))
+            expiresAt: expiresAt, publisher: publisher, flow: flow.map { FlowTag($0) })
         var delivery = Delivery(
             message: message, qos: QoS(rawValue: deliveryQoS) ?? .atLeastOnce, retain: retain,
             subscriptionIdentifiers: subscriptionIdentifiers)

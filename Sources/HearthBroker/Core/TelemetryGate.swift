@@ -2,18 +2,48 @@ import Foundation
 import HearthCore
 import HearthMQTT
 import NIOCore
+import Synchronization
 
 /// The declared flow a telemetry message belongs to (`<scope>/<flow>`, such as
 /// `model:acme-plug/energy`), set by the ``TelemetryGate`` when it let the message in. Every
 /// copy of the message asks the gate, by this tag, whether its recipient may have it: a consent
 /// withdrawn a moment ago holds back the copies still queued or retained.
+///
+/// The gate may answer in the tag itself (``reachesApps``) — one question per routed message, on
+/// the broker's hot path — and mark it ``isSuperseded`` when its rules change: from then on it
+/// looks the flow up again.
 public final class FlowTag: Sendable, Hashable {
     public let key: String
+    /// Whether the household's apps may receive the flow, as the gate decided when it made the
+    /// tag: valid until the tag is superseded. Nil (a tag read back from storage): ask each time.
+    public let reachesApps: Bool?
+    private let superseded = Atomic<Bool>(false)
 
-    public init(_ key: String) { self.key = key }
+    public init(_ key: String, reachesApps: Bool? = nil) {
+        self.key = key
+        self.reachesApps = reachesApps
+    }
+
+    public var isSuperseded: Bool { superseded.load(ordering: .acquiring) }
+    public func supersede() { superseded.store(true, ordering: .releasing) }
 
     public static func == (lhs: FlowTag, rhs: FlowTag) -> Bool { lhs.key == rhs.key }
     public func hash(into hasher: inout Hasher) { hasher.combine(key) }
+}
+
+/// What one connection remembers of the gate's last lookup of its device's flow: a device
+/// publishes on one or two flows, message after message, and the gate can answer from here until
+/// its rules change (``generation``) instead of looking the flow up under its lock each time. The
+/// gate writes and reads it; the connection only keeps it.
+public struct TelemetryFlowMemo: Sendable {
+    /// The gate's generation of rules it was remembered at (0: nothing remembered yet).
+    public var generation: UInt64 = 0
+    public var device = ""
+    public var flow = ""
+    /// The gate's own record of the flow (nil: no such flow is declared for the device).
+    public var entry: (any AnyObject & Sendable)?
+
+    public init() {}
 }
 
 /// What the gate made of a device's telemetry PUBLISH.
@@ -29,13 +59,16 @@ public enum TelemetryInspection: Sendable {
 }
 
 /// The privacy rules on the broker's hot path (docs/privacy.md): every PUBLISH a device makes to
-/// `devices/<its id>/telemetry/…` passes ``inspect(_:device:flow:household:at:)`` before it is
+/// `devices/<its id>/telemetry/…` passes ``inspect(_:device:flow:household:at:memo:)`` before it is
 /// routed, retained or stored, and every copy of a tagged message reaches a client only when
 /// ``appsMayReceive(_:household:)`` (asked once per message routed, or per copy sent from a
 /// store) and the client is an app. Both run on event loops and under the broker's lock: they
 /// read memory only, never the store.
 public protocol TelemetryGate: Sendable {
-    func inspect(_ payload: ByteBuffer, device: DeviceID, flow: Substring, household: HouseholdID, at time: Date) -> TelemetryInspection
+    /// `memo`: the connection's own (``TelemetryFlowMemo``).
+    func inspect(
+        _ payload: ByteBuffer, device: DeviceID, flow: Substring, household: HouseholdID, at time: Date, memo: inout TelemetryFlowMemo
+    ) -> TelemetryInspection
     /// Whether the household's apps may receive messages of this flow now (its consent).
     func appsMayReceive(_ tag: FlowTag, household: HouseholdID) -> Bool
 }

@@ -16,6 +16,9 @@ final class DeclaredFlow: Sendable {
     let reachesApps: Bool
     /// The destinations the flow may be bridged to now.
     let openDestinations: [String]
+    /// Read from the declaration once: read through it on every PUBLISH, a computed property
+    /// copies the whole declaration (a retain and a release per reference it holds).
+    let aggregates: Bool
 
     init(household: HouseholdID, scope: FlowScope, declaration: FlowDeclaration, consented: Set<FlowRecipient>) {
         self.household = household
@@ -23,8 +26,9 @@ final class DeclaredFlow: Sendable {
         self.declaration = declaration
         self.consented = consented
         pipeline = FlowPipeline(declaration)
-        tag = FlowTag(Self.key(scope: scope, flow: declaration.name))
+        aggregates = declaration.aggregates
         reachesApps = Self.reaches(.apps, declaration, consented)
+        tag = FlowTag(Self.key(scope: scope, flow: declaration.name), reachesApps: reachesApps)
         openDestinations = declaration.destinations.filter { Self.reaches(.destination($0), declaration, consented) }
     }
 

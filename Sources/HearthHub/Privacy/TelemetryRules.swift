@@ -14,6 +14,9 @@ import Synchronization
 /// privacy revision moves (a change by the CLI or another process).
 package final class TelemetryRules: TelemetryGate {
     private let households = Mutex<[HouseholdID: HouseholdFlows]>([:])
+    /// Moves (under the lock of `households`) whenever they change: a connection's memo of its
+    /// flow (``TelemetryFlowMemo``) stands while it has not.
+    private let generation = Atomic<UInt64>(1)
     /// Open aggregation windows, by household, device and flow.
     private let windows = Mutex<[WindowKey: AggregationWindow]>([:])
     let counters = PrivacyCounters()
@@ -46,7 +49,10 @@ package final class TelemetryRules: TelemetryGate {
     /// device's entry changes in memory, without reading the household again.
     package func setModel(_ model: String?, of device: DeviceID, household: HouseholdID, madeRevision: Int64) async {
         _ = try? await reloading.withHeld {
-            households.withLock { $0[household]?.models[device] = model }
+            households.withLock { households in
+                households[household]?.models[device] = model
+                generation.add(1, ordering: .releasing)
+            }
             advance(past: madeRevision)
         }
     }
@@ -56,10 +62,18 @@ package final class TelemetryRules: TelemetryGate {
     private func reloadInTurn(_ store: Store, household: HouseholdID?, madeRevision: Int64?) async throws {
         let (loaded, destinations, revision) = try await Self.load(store, household: household)
         households.withLock { households in
+            let replaced: [HouseholdFlows]
             if let household {
+                replaced = households[household].map { [$0] } ?? []
                 households[household] = loaded[household]
             } else {
+                replaced = Array(households.values)
                 households = loaded
+            }
+            generation.add(1, ordering: .releasing)
+            // Copies tagged before now ask again: their flow's consent may have changed.
+            for flows in replaced {
+                for flow in flows.byTag.values { flow.tag.supersede() }
             }
         }
         if household == nil {
@@ -141,9 +155,10 @@ package final class TelemetryRules: TelemetryGate {
     // MARK: The broker's gate
 
     package func inspect(
-        _ payload: ByteBuffer, device: DeviceID, flow name: Substring, household: HouseholdID, at time: Date
+        _ payload: ByteBuffer, device: DeviceID, flow name: Substring, household: HouseholdID, at time: Date,
+        memo: inout TelemetryFlowMemo
     ) -> TelemetryInspection {
-        guard let flow = households.withLock({ $0[household]?.flow(name, of: device) }) else {
+        guard let flow = declaredFlow(name, of: device, household: household, memo: &memo) else {
             counters.refuse(.undeclaredFlow)
             return .refused(.notAuthorized, "no flow named '\(name.prefix(32))' is declared for this device")
         }
@@ -155,7 +170,7 @@ package final class TelemetryRules: TelemetryGate {
             return .refused(.quotaExceeded, "flow '\(flow.declaration.name)' is limited to the \(rate.text) its declaration states")
         }
         let verdict: TelemetryVerdict
-        if flow.declaration.aggregates {
+        if flow.aggregates {
             let key = WindowKey(household: household, device: device, flow: flow.declaration.name)
             verdict = windows.withLock { windows in
                 var window = windows[key]
@@ -179,8 +194,23 @@ package final class TelemetryRules: TelemetryGate {
         }
     }
 
+    /// The flow a device publishes on, from the connection's memo while the rules have not changed
+    /// since it was written.
+    private func declaredFlow(_ name: Substring, of device: DeviceID, household: HouseholdID, memo: inout TelemetryFlowMemo) -> DeclaredFlow? {
+        if memo.generation == generation.load(ordering: .acquiring), memo.device == device.rawValue, memo.flow == name {
+            return memo.entry as? DeclaredFlow
+        }
+        let (flow, current) = households.withLock {
+            ($0[household]?.flow(name, of: device), generation.load(ordering: .relaxed))
+        }
+        memo = TelemetryFlowMemo()
+        (memo.generation, memo.device, memo.flow, memo.entry) = (current, device.rawValue, String(name), flow)
+        return flow
+    }
+
     package func appsMayReceive(_ tag: FlowTag, household: HouseholdID) -> Bool {
-        households.withLock { $0[household]?.byTag[tag.key]?.reachesApps } ?? false
+        if let reachesApps = tag.reachesApps, !tag.isSuperseded { return reachesApps }
+        return households.withLock { $0[household]?.byTag[tag.key]?.reachesApps } ?? false
     }
 
     private func bridge(_ payload: [UInt8], of flow: DeclaredFlow, device: DeviceID) {

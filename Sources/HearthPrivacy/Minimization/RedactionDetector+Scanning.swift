@@ -32,7 +32,8 @@ extension RedactionDetector {
             (start == 0 || (!isHex(text[start - 1]) && text[start - 1] != separator))
                 && (end == count || (!isHex(text[end]) && text[end] != separator))
         }
-        for start in 0...(count - 14) {
+        // Both forms begin with two hex digits: most positions of most strings end here.
+        for start in 0...(count - 14) where isHex(text[start]) && isHex(text[start + 1]) {
             let third = text[start + 2]
             if (third == UInt8(ascii: ":") || third == UInt8(ascii: "-")), count - start >= 17, text[start + 5] == third,
                 text[start + 8] == third, text[start + 11] == third, text[start + 14] == third

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import HearthCommandLine
 import HearthPrivacy
+import NIOCore
 
 /// `hearth-bench telemetry-pipeline`: what the broker spends on every telemetry PUBLISH, in
 /// process and on one core: strict parsing alone, parsing and the schema check, and the whole
@@ -17,9 +18,11 @@ struct TelemetryPipelineBench: ParsableCommand {
         commandName: "telemetry-pipeline",
         abstract: "Nanoseconds per telemetry message: parse, parse + schema, and the full flow pipeline.",
         discussion: """
-            The declaration has a schema of ten properties (strings without patterns, bounded numbers, \
-            an integer, an enum) and the rules drop serial, redact built-in mac-address, round watts to \
-            0.5 and coarsen a timestamp to 15 minutes; the payload is a 200-byte plug reading.
+            By default the declaration has a schema of ten properties (strings without patterns, bounded \
+            numbers, an integer, an enum) and the rules drop serial, redact built-in mac-address, round \
+            watts to 0.5 and coarsen a timestamp to 15 minutes; the payload is a 200-byte plug reading. \
+            --flows and --load-payload-size measure another flow and the payload the MQTT load tool sends \
+            (scripts/bench's privacy section measures the broker's flow so).
             """)
 
     @Option(name: .long, help: "Messages per round.")
@@ -27,6 +30,12 @@ struct TelemetryPipelineBench: ParsableCommand {
 
     @Option(name: .long, help: "Rounds per measurement (the best and the median are printed).")
     var rounds: Int = 5
+
+    @Option(name: .long, help: "A flow document (docs/privacy.md) whose first flow is measured instead of the plug's.")
+    var flows: String?
+
+    @Option(name: .long, help: "Measure the payload `hearth-bench mqtt --payload telemetry --size N` sends instead of the plug's reading.")
+    var loadPayloadSize: Int?
 
     static let declaration = #"""
         {"name": "energy", "class": "functional", "sensitive": ["energy"], "purpose": "Shows your plug's power use in the app",
@@ -47,23 +56,36 @@ struct TelemetryPipelineBench: ParsableCommand {
 
     func run() throws {
         guard iterations > 0, rounds > 0 else { throw ValidationError("--iterations and --rounds must be positive") }
-        let declaration = try FlowDeclaration(json: Array(Self.declaration.utf8))
+        let declaration = try flows.map { path in
+            guard let first = try FlowManifest.parse(Array(try Data(contentsOf: URL(fileURLWithPath: path)))).flows.first else {
+                throw ValidationError("\(path) declares no flow")
+            }
+            return first
+        } ?? FlowDeclaration(json: Array(Self.declaration.utf8))
+        let payload = try loadPayloadSize.map { size in
+            guard size >= LoadPayload.minimumSize(.telemetry) else {
+                throw ValidationError("--load-payload-size must be at least \(LoadPayload.minimumSize(.telemetry))")
+            }
+            var payload = LoadPayload(size: size, publisher: 0, allocator: ByteBufferAllocator(), kind: .telemetry)
+            payload.stamp(time: LoadClock.now(), counter: 42)  // as the load tool stamps it
+            return Array(payload.buffer.readableBytesView)
+        } ?? Self.payload
         let pipeline = FlowPipeline(declaration)
         let time = Date(timeIntervalSince1970: 1_800_000_000)
         var window: AggregationWindow?
-        let verdict = Self.payload.withUnsafeBytes { pipeline.process($0, at: time, window: &window) }
+        let verdict = payload.withUnsafeBytes { pipeline.process($0, at: time, window: &window) }
         guard case .forward(let minimized) = verdict else { throw ValidationError("the bench payload was not forwarded: \(verdict)") }
 
         let schema = declaration.schema
-        let parse = measure { bytes in (try? JSONParser.withParsed(bytes) { $0.tokens.count }) ?? 0 }
-        let validate = measure { bytes in (try? JSONParser.withParsed(bytes) { schema.validate($0) == nil ? 1 : 0 }) ?? 0 }
-        let full = measure { bytes in
+        let parse = measure(payload) { bytes in (try? JSONParser.withParsed(bytes) { $0.tokens.count }) ?? 0 }
+        let validate = measure(payload) { bytes in (try? JSONParser.withParsed(bytes) { schema.validate($0) == nil ? 1 : 0 }) ?? 0 }
+        let full = measure(payload) { bytes in
             var window: AggregationWindow?
             if case .forward(let output) = pipeline.process(bytes, at: time, window: &window) { return output.count }
             return 0
         }
         Output.print("""
-            payload: \(Self.payload.count) bytes in, \(minimized.count) bytes out: \(String(decoding: minimized, as: UTF8.self))
+            payload: \(payload.count) bytes in, \(minimized.count) bytes out: \(String(decoding: minimized, as: UTF8.self))
             telemetry_parse=\(parse) ns/message  (strict RFC 8259, tokens on the stack)
             telemetry_parse_validate=\(validate) ns/message  (+ the flow's JSON Schema)
             telemetry_pipeline=\(full) ns/message  (+ drop, redact mac-address, round, coarsen, the output bytes)
@@ -81,12 +103,12 @@ struct TelemetryPipelineBench: ParsableCommand {
         }
     }
 
-    /// Nanoseconds per message of `body` over the payload, each round's.
-    private func measure(_ body: (UnsafeRawBufferPointer) -> Int) -> Timing {
+    /// Nanoseconds per message of `body` over `payload`, each round's.
+    private func measure(_ payload: [UInt8], _ body: (UnsafeRawBufferPointer) -> Int) -> Timing {
         var sink = 0
         var timing = Timing()
         let clock = ContinuousClock()
-        Self.payload.withUnsafeBytes { bytes in
+        payload.withUnsafeBytes { bytes in
             for _ in 0..<max(1, iterations / 10) { sink &+= body(bytes) }
             for _ in 0..<rounds {
                 let cpu = Self.threadCPUNanoseconds()

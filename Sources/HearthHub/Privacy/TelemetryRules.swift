@@ -169,29 +169,41 @@ package final class TelemetryRules: TelemetryGate {
             // 0x97 (quota exceeded): 0x96, message rate too high, is for DISCONNECT only (MQTT 5 §3.4.2.1).
             return .refused(.quotaExceeded, "flow '\(flow.declaration.name)' is limited to the \(rate.text) its declaration states")
         }
-        let verdict: TelemetryVerdict
-        if flow.aggregates {
-            let key = WindowKey(household: household, device: device, flow: flow.declaration.name)
-            verdict = windows.withLock { windows in
-                var window = windows[key]
-                let verdict = payload.withUnsafeReadableBytes { flow.pipeline.process($0, at: time, window: &window) }
-                windows[key] = window
-                return verdict
+        guard flow.aggregates else {
+            var minimized = ByteBuffer()
+            let refusal = payload.withUnsafeReadableBytes { bytes in
+                flow.pipeline.forward(bytes) { capacity, fill in
+                    minimized = ByteBufferAllocator().buffer(capacity: capacity)
+                    minimized.writeWithUnsafeMutableBytes(minimumWritableBytes: capacity) { room in
+                        fill(room.baseAddress!.assumingMemoryBound(to: UInt8.self))
+                    }
+                }
             }
-        } else {
-            var none: AggregationWindow?
-            verdict = payload.withUnsafeReadableBytes { flow.pipeline.process($0, at: time, window: &none) }
+            if let refusal { return refused(refusal) }
+            bridge(Array(minimized.readableBytesView), of: flow, device: device)
+            return .forward(minimized, flow.tag, retention: flow.declaration.retention)
+        }
+        let key = WindowKey(household: household, device: device, flow: flow.declaration.name)
+        let verdict = windows.withLock { windows in
+            var window = windows[key]
+            let verdict = payload.withUnsafeReadableBytes { flow.pipeline.process($0, at: time, window: &window) }
+            windows[key] = window
+            return verdict
         }
         switch verdict {
         case .refused(let refusal):
-            counters.refuse(refusal.kind == .schema ? .schema : .notJSON)
-            return .refused(.payloadFormatInvalid, refusal.reason)
+            return refused(refusal)
         case .absorbed(emitted: nil):
             return .absorbed
         case .absorbed(emitted: let aggregate?), .forward(let aggregate):
             bridge(aggregate, of: flow, device: device)
             return .forward(ByteBuffer(bytes: aggregate), flow.tag, retention: flow.declaration.retention)
         }
+    }
+
+    private func refused(_ refusal: HearthPrivacy.TelemetryRefusal) -> TelemetryInspection {
+        counters.refuse(refusal.kind == .schema ? .schema : .notJSON)
+        return .refused(.payloadFormatInvalid, refusal.reason)
     }
 
     /// The flow a device publishes on, from the connection's memo while the rules have not changed
@@ -213,7 +225,10 @@ package final class TelemetryRules: TelemetryGate {
         return households.withLock { $0[household]?.byTag[tag.key]?.reachesApps } ?? false
     }
 
-    private func bridge(_ payload: [UInt8], of flow: DeclaredFlow, device: DeviceID) {
+    /// `payload` is read only when the flow goes out anywhere: most flows stay home.
+    private func bridge(_ payload: @autoclosure () -> [UInt8], of flow: DeclaredFlow, device: DeviceID) {
+        guard !flow.openDestinations.isEmpty else { return }
+        let payload = payload()
         for destination in flow.openDestinations {
             bridges.forward(
                 payload, topic: "devices/\(device.rawValue)/telemetry/\(flow.declaration.name)", tag: flow.tag.key,

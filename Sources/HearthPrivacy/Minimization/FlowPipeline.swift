@@ -3,10 +3,10 @@ import Foundation
 /// Everything the broker does with one flow's payloads, compiled once per declaration: strict
 /// parsing, the schema, the minimization rules, the aggregation.
 ///
-/// `process` is the hot path, run on every telemetry PUBLISH: for a payload of up to 64 values it
-/// allocates the output bytes and nothing else (tokens live on the stack; a regular expression,
-/// or a string with escapes that a rule must examine, costs more). `hearth-bench
-/// telemetry-pipeline` measures it.
+/// `forward` (and `process`, for a flow that aggregates) is the hot path, run on every telemetry
+/// PUBLISH: for a payload of up to 64 values it allocates nothing but the output the caller asks
+/// for (tokens live on the stack; a regular expression, or a string with escapes that a rule must
+/// examine, costs more). `hearth-bench telemetry-pipeline` measures it.
 ///
 /// What is forwarded is the payload with the rules applied: members no rule changes are copied
 /// byte for byte (escapes, and whitespace inside their values, kept), members a rule changes are
@@ -25,30 +25,64 @@ public struct FlowPipeline: Sendable {
     /// caller keeps one per device and flow; nil until first use), ignored without an aggregate
     /// rule.
     public func process(_ payload: UnsafeRawBufferPointer, at time: Date, window: inout AggregationWindow?) -> TelemetryVerdict {
-        let verdict: TelemetryVerdict
+        guard let aggregate = plan.aggregate else {
+            var output: [UInt8] = []
+            let refusal = forward(payload) { capacity, fill in
+                output = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in count = fill(buffer.baseAddress!) }
+            }
+            return refusal.map { .refused($0) } ?? .forward(output)
+        }
         // The schema's program, not the schema: a closure capturing the declaration (or the
         // schema, with its text) would copy it, at a retain per reference, on every payload.
         let (schema, plan) = (declaration.schema.program, plan)
         do {
-            verdict = try JSONParser.withParsed(payload) { view in
-                if let violation = schema.violation(in: view) {
-                    return .refused(TelemetryRefusal(
-                        kind: .schema, reason: "payload does not match the flow's schema: \(violation)", violation: violation))
-                }
-                if let aggregate = plan.aggregate {
-                    return .absorbed(emitted: Self.absorb(view, plan, aggregate, at: time, into: &window))
-                }
-                if plan.isEmpty { return .forward(Array(payload)) }
-                return .forward([UInt8](unsafeUninitializedCapacity: plan.outputBound(payload.count)) { buffer, count in
-                    var minimizer = Minimizer(plan: plan, view: view, output: buffer.baseAddress!)
-                    minimizer.document()
-                    count = minimizer.sink.count
-                })
+            return try JSONParser.withParsed(payload) { view in
+                if let violation = schema.violation(in: view) { return .refused(Self.refusal(violation)) }
+                return .absorbed(emitted: Self.absorb(view, plan, aggregate, at: time, into: &window))
             }
         } catch {
-            return .refused(TelemetryRefusal(kind: .notJSON, reason: "payload is not JSON: \(error)"))
+            return .refused(Self.notJSON(error))
         }
-        return verdict
+    }
+
+    /// The broker's hot path, for a flow that does not aggregate (``FlowDeclaration/aggregates``):
+    /// parse, validate and minimize into memory the caller provides — `output` is asked once, for
+    /// room for at most `capacity` bytes, which `fill` writes, returning how many — so that the
+    /// payload is written where it is sent from rather than copied there. Nil when the payload
+    /// was written; otherwise why it was refused, with nothing written.
+    public func forward(
+        _ payload: UnsafeRawBufferPointer, into output: (_ capacity: Int, _ fill: (UnsafeMutablePointer<UInt8>) -> Int) -> Void
+    ) -> TelemetryRefusal? {
+        precondition(plan.aggregate == nil, "an aggregating flow's payloads go through process(_:at:window:)")
+        let (schema, plan) = (declaration.schema.program, plan)
+        do {
+            return try JSONParser.withParsed(payload) { view -> TelemetryRefusal? in
+                if let violation = schema.violation(in: view) { return Self.refusal(violation) }
+                if plan.isEmpty {
+                    output(payload.count) { target in
+                        UnsafeMutableRawPointer(target).copyMemory(from: payload.baseAddress!, byteCount: payload.count)
+                        return payload.count
+                    }
+                } else {
+                    output(plan.outputBound(payload.count)) { target in
+                        var minimizer = Minimizer(plan: plan, view: view, output: target)
+                        minimizer.document()
+                        return minimizer.sink.count
+                    }
+                }
+                return nil
+            }
+        } catch {
+            return Self.notJSON(error)
+        }
+    }
+
+    private static func notJSON(_ error: JSONSyntaxError) -> TelemetryRefusal {
+        TelemetryRefusal(kind: .notJSON, reason: "payload is not JSON: \(error)")
+    }
+
+    private static func refusal(_ violation: SchemaViolation) -> TelemetryRefusal {
+        TelemetryRefusal(kind: .schema, reason: "payload does not match the flow's schema: \(violation)", violation: violation)
     }
 
     private static func absorb(

@@ -39,6 +39,34 @@ import Testing
         }
     }
 
+    /// `hearth-bench telemetry-pipeline` measures a flow document's first flow on the payload the
+    /// MQTT load tool sends (what `scripts/bench` prints as the gate's floor): the minimized output
+    /// it shows is that flow's, and a payload too small for the tool's stamp is refused.
+    @Test func thePipelineBenchMeasuresTheGivenFlowOnTheLoadToolsPayload() async throws {
+        let root = try TemporaryFolder.make(prefix: "hearth-pipeline-bench")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let flows = root.appendingPathComponent("flows.json")
+        try Data(#"""
+            {"flows": [{"name": "bench", "class": "functional", "purpose": "Benchmark readings",
+              "schema": {"type": "object", "properties": {"watts": {"type": "number"}}},
+              "minimize": [{"drop": ["serial", "pad"]}, {"redact": {"builtin": ["mac-address"]}}, {"round": {"path": "watts", "to": 100}}],
+              "retention": "1h", "recipients": {"apps": true}}]}
+            """#.utf8).write(to: flows)
+        let bench = HearthProcess.binaryPath + "-bench"
+        let run = try await ProcessRunner.run(bench, [
+            "telemetry-pipeline", "--flows", flows.path, "--load-payload-size", "200", "--iterations", "1000", "--rounds", "1",
+        ])
+        #expect(run.status == 0, "\(run.standardError)")
+        let shown = try #require(run.standardOutput.split(separator: "\n").first { $0.hasPrefix("payload: 200 bytes in") })
+        #expect(shown.contains(#""watts":1200"#) && shown.contains(#""state":"on""#), "\(shown)")
+        for gone in ["serial", "mac", "pad", "aa:bb"] { #expect(!shown.contains(gone), "\(gone) left in \(shown)") }
+        #expect(run.standardOutput.contains("telemetry_pipeline="))
+
+        let tooSmall = try await ProcessRunner.run(bench, ["telemetry-pipeline", "--flows", flows.path, "--load-payload-size", "20"])
+        #expect(tooSmall.status != 0)
+        #expect(tooSmall.standardError.contains("--load-payload-size must be at least"))
+    }
+
     @Test func initCreatesAPrivateFolderPrintsThePasswordOnceAndRefusesToRunTwice() async throws {
         let root = try TemporaryFolder.make(prefix: "hearth-init")
         defer { try? FileManager.default.removeItem(at: root) }

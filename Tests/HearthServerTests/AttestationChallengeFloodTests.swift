@@ -47,7 +47,11 @@ import Testing
     @Test(arguments: TestEngine.allCases)
     func tenThousandChallengesLeaveTheDatabaseAsItWas(engine: TestEngine) async throws {
         try await TestRequirement.check(engine.requirements)
-        try await withTestHub(engine: engine) { hub in
+        // Detection off: it stores what it learns of each client's request rate (one row per
+        // address, about once a minute) — not what this test is about, and the likely writer of
+        // the two WAL pages seen when, under the whole suite, it took 352 s instead of 18.
+        // What is checked here is that a challenge is never stored.
+        try await withTestHub(engine: engine, configure: { $0.detection = nil }) { hub in
             let before = try await DatabaseSnapshot.take(hub.store)
             let bytesBefore = Self.sqliteBytes(hub)
 

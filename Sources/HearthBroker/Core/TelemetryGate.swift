@@ -44,6 +44,10 @@ public struct TelemetryFlowMemo: Sendable {
     public var entry: (any AnyObject & Sendable)?
 
     public init() {}
+
+    public init(generation: UInt64, device: String, flow: String, entry: (any AnyObject & Sendable)?) {
+        (self.generation, self.device, self.flow, self.entry) = (generation, device, flow, entry)
+    }
 }
 
 /// What the gate made of a device's telemetry PUBLISH.

@@ -215,8 +215,7 @@ package final class TelemetryRules: TelemetryGate {
         let (flow, current) = households.withLock {
             ($0[household]?.flow(name, of: device), generation.load(ordering: .relaxed))
         }
-        memo = TelemetryFlowMemo()
-        (memo.generation, memo.device, memo.flow, memo.entry) = (current, device.rawValue, String(name), flow)
+        memo = TelemetryFlowMemo(generation: current, device: device.rawValue, flow: String(name), entry: flow)
         return flow
     }
 

@@ -118,6 +118,21 @@ import Testing
         #expect(undeclared == SchemaViolation(pointer: "", keyword: "additionalProperties", message: "undeclared member not allowed"))
     }
 
+    /// A number without a minus sign is taken as at least 0 without being converted: only where
+    /// no maximum applies and the minimum is 0 or less.
+    @Test func boundsHoldWhetherOrNotTheNumberIsConverted() throws {
+        let cases: [(String, String, Bool)] = [
+            (#"{"minimum": 0}"#, "0", true), (#"{"minimum": 0}"#, "-0", true), (#"{"minimum": 0}"#, "-0.0", true),
+            (#"{"minimum": 0}"#, "-1e-300", false), (#"{"minimum": 0}"#, "12e300", true), (#"{"minimum": -5}"#, "-5", true),
+            (#"{"minimum": -5}"#, "-5.5", false), (#"{"minimum": -5}"#, "7", true), (#"{"minimum": 0.5}"#, "0.4", false),
+            (#"{"minimum": 0, "maximum": 10}"#, "11", false), (#"{"minimum": 0, "maximum": 10}"#, "1e1", true),
+            (#"{"maximum": 10}"#, "10.000001", false), (#"{"minimum": 0}"#, #""-1""#, true),
+        ]
+        for (schema, payload, valid) in cases {
+            #expect(try (Self.violation(schema, payload) == nil) == valid, "\(schema) \(payload)")
+        }
+    }
+
     @Test func constAndEnumCompareAsJSONSchemaDoes() throws {
         let cases: [(String, String, Bool)] = [
             (#"{"const": 1}"#, "1.0", true), (#"{"const": 1}"#, "true", false), (#"{"const": false}"#, "0", false),

@@ -7,6 +7,9 @@ struct ConnectionHandle: Sendable {
     let id: UInt64
     let connection: NIOLoopBound<MQTTConnection>
     let congestion: Congestion
+    /// Whether its client is an app, the only kind that may receive telemetry: what the session
+    /// it attaches to records too, asked here without a lookup for every message routed to it.
+    let isApp: Bool
 
     func deliver(_ delivery: Delivery) {
         let connection = self.connection

@@ -62,7 +62,9 @@ final class MQTTConnection: ChannelInboundHandler {
 
     var handle: ConnectionHandle? {
         guard let context else { return nil }
-        return ConnectionHandle(id: id, connection: NIOLoopBound(self, eventLoop: context.eventLoop), congestion: congestion)
+        return ConnectionHandle(
+            id: id, connection: NIOLoopBound(self, eventLoop: context.eventLoop), congestion: congestion,
+            isApp: machine.client.map(Broker.isApp) ?? false)
     }
 
     // MARK: Channel events

@@ -376,12 +376,8 @@ public final class Broker: Sendable {
             for route in routes {
                 let key = route.key
                 guard let delivery = Self.delivery(of: message, along: route) else { continue }
-                if let appsMayReceive {
-                    // Asked of the session, not its client: a session restored after a restart has
-                    // no client until it connects again, and its telemetry is queued meanwhile.
-                    guard appsMayReceive, state.sessions[key]?.app == true else { continue }
-                }
                 if let connection = state.attached[key] {
+                    if let appsMayReceive { guard appsMayReceive, connection.isApp else { continue } }
                     var copy = delivery
                     // A persistent session's copy is stored like a queued one, so that one on its
                     // way when the hub dies (kill -9) is sent again after the restart.
@@ -391,6 +387,11 @@ public final class Broker: Sendable {
                     }
                     live.append((connection, copy))
                 } else if delivery.qos > .atMostOnce, let queued = state.sessions[key]?.queue.count {
+                    if let appsMayReceive {
+                        // Asked of the session: one restored after a restart has no client until
+                        // it connects again, and its telemetry is queued meanwhile.
+                        guard appsMayReceive, state.sessions[key]?.app == true else { continue }
+                    }
                     guard queued < configuration.maximumQueuedMessages else {
                         state.dropped += 1
                         continue
@@ -423,7 +424,7 @@ public final class Broker: Sendable {
     }
 
     /// Apps are the only clients that may have telemetry; a device never reads another's.
-    private static func isApp(_ client: BrokerClient) -> Bool {
+    static func isApp(_ client: BrokerClient) -> Bool {
         if case .app = client.subject { return true }
         return false
     }

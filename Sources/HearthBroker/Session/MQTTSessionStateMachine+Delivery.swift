@@ -16,10 +16,13 @@ extension MQTTSessionStateMachine {
             }
             return .none
         }
-        if delivery.message.isExpired(at: now()) { return .settle(delivery) }
+        // Read once, for the expiry check and the interval left alike (a clock read is a good
+        // share of what a message with an expiry, as every telemetry message has, costs here).
+        let time = delivery.message.expiresAt.map { _ in now() }
+        if let time, delivery.message.isExpired(at: time) { return .settle(delivery) }
         if delivery.qos == .atMostOnce {
             guard writable() else { return .countDropped }
-            return publish(delivery, packetID: nil, dup: false, now: now())
+            return publish(delivery, packetID: nil, dup: false, now: time ?? now())
         }
         guard inflight.count < sendQuota else {
             guard pending.count < limits.maximumQueuedMessages else { return .discard(delivery) }
@@ -32,7 +35,7 @@ extension MQTTSessionStateMachine {
         }
         let id = allocatePacketID()
         inflight[id] = delivery
-        return publish(delivery, packetID: id, dup: false, now: now())
+        return publish(delivery, packetID: id, dup: false, now: time ?? now())
     }
 
     /// A message kept by the session while no connection had it: one sent before and not

@@ -81,6 +81,11 @@ struct SchemaValidator {
     }
 
     @inline(__always) private mutating func bounds(_ node: UnsafePointer<SchemaNode>, at index: Int) -> Bool {
+        // A number written without a minus sign is at least 0: counters and timestamps, bounded
+        // only below by 0 or less, pass without being converted.
+        if node.pointee.maximum == .infinity, node.pointee.minimum <= 0, view.base[Int(view[index].start)] != UInt8(ascii: "-") {
+            return true
+        }
         let value = view.double(at: index)
         if value < node.pointee.minimum { return fail("minimum", "below minimum \(Self.format(node.pointee.minimum))") }
         if value > node.pointee.maximum { return fail("maximum", "maximum \(Self.format(node.pointee.maximum)) exceeded") }

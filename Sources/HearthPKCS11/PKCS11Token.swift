@@ -11,10 +11,6 @@ public final class PKCS11Token: KeyToken {
     public let settings: PKCS11Settings
     private let module: PKCS11Module
     private let idle = Mutex<[hp11_ulong]>([])
-    /// Keys are made one at a time in a process, whatever the token: SoftHSM2's file object store
-    /// fails object creation racing on other threads with CKR_GENERAL_ERROR (SoftHSMv2 issue #573),
-    /// and making a key is rare (a CA, a signing key), so nothing is lost by waiting.
-    private static let keyMaking = Mutex<Void>(())
 
     public var description: String { "PKCS#11 module \(settings.module), slot \(settings.slot)" }
 
@@ -58,7 +54,8 @@ public final class PKCS11Token: KeyToken {
         privateTemplate.add(PKCS11.attributeDerive, false)
         privateTemplate.add(PKCS11.attributeLabel, Array(label.utf8))
         privateTemplate.add(PKCS11.attributeID, id)
-        let (publicHandle, privateHandle) = try Self.keyMaking.withLock { _ in try withSession { session in
+        // One key at a time on the machine, whatever the token (``ModuleLock``).
+        let (publicHandle, privateHandle) = try ModuleLock.holding(settings.module) { try withSession { session in
             var mechanism = HP11Mechanism(
                 mechanism: edwards ? PKCS11.edwardsKeyPairGeneration : PKCS11.ecKeyPairGeneration, parameter: nil, parameterLength: 0)
             var publicHandle: hp11_ulong = 0

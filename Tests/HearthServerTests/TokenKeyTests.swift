@@ -1,7 +1,7 @@
 import Foundation
 import HearthCore
 import HearthHub
-import HearthPKCS11
+@testable import HearthPKCS11
 import HearthStore
 import HearthTesting
 import Testing
@@ -67,6 +67,25 @@ import Testing
             "s_client", "-connect", "127.0.0.1:\(port)", "-CAfile", hub.root, "-verify_return_error", "-verify_ip", "127.0.0.1",
         ])
         return result.status == 0 && (result.standardOutput + result.standardError).contains("Verify return code: 0 (ok)")
+    }
+
+    /// Making a key holds an advisory lock on the module's file, so another process making keys in
+    /// the same token waits for it (SoftHSM2 fails one of two made at once): util-linux's `flock`
+    /// finds the lock taken while a key is being made, and free after.
+    @Test func keyMakingHoldsTheModuleAgainstOtherProcesses() async throws {
+        try await TestRequirement.check([.softHSM])
+        func lockFromAnotherProcess() throws -> Int32 {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
+            process.arguments = ["--nonblock", "--exclusive", SoftHSM.modulePath, "true"]
+            try process.run()
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+        #expect(try ModuleLock.holding(SoftHSM.modulePath) { try lockFromAnotherProcess() } == 1, "taken")
+        #expect(try lockFromAnotherProcess() == 0, "free again")
+        let token = try PKCS11Token(try await SoftHSM.token().settings)
+        #expect(try token.makeKey(.p256, label: "module-lock-test").publicKeyBytes.count == 65)
     }
 
     @Test func aHubInitializedOnATokenMakesAndUsesEverySigningKeyThere() async throws {

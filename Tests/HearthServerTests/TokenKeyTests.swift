@@ -70,8 +70,9 @@ import Testing
     }
 
     /// Making a key holds an advisory lock on the module's file, so another process making keys in
-    /// the same token waits for it (SoftHSM2 fails one of two made at once): util-linux's `flock`
-    /// finds the lock taken while a key is being made, and free after.
+    /// the same token waits for it (SoftHSM2 fails one of two made at once): util-linux's `flock`,
+    /// in another process, finds the lock taken while it is held and free after; a key is made
+    /// through it.
     @Test func keyMakingHoldsTheModuleAgainstOtherProcesses() async throws {
         try await TestRequirement.check([.softHSM])
         func lockFromAnotherProcess() throws -> Int32 {

@@ -40,9 +40,12 @@ public struct CurlClient: Sendable {
         defer { try? FileManager.default.removeItem(at: scratch) }
         let headerFile = scratch.appendingPathComponent("headers")
         let bodyFile = scratch.appendingPathComponent("body")
+        // A bound that fails a hung request, not a slow one: under the whole suite on two cores a
+        // request that makes keys and writes the audit log (a household's creation) has taken over
+        // 30 s, its sign-ins 2–4 s each, where alone it takes well under one.
         var arguments = [
             "-sS", "--cacert", caCertificatePath, "-X", method, "-D", headerFile.path, "-o", bodyFile.path,
-            "--max-time", "30",
+            "--max-time", "120",
         ]
         for (name, value) in headers.sorted(by: { $0.key < $1.key }) { arguments += ["-H", "\(name): \(value)"] }
         if let body {

@@ -34,8 +34,41 @@ public final class PKCS11Token: KeyToken {
     }
 
     public func makeKey(_ algorithm: HubPrivateKey.Algorithm, label: String) throws -> any TokenKey {
-        let id = SecureRandom.bytes(16)
-        let edwards = algorithm == .ed25519
+        var made: (id: [UInt8], publicHandle: hp11_ulong, privateHandle: hp11_ulong)?
+        // One key at a time on the machine, whatever the token (``ModuleLock``), asked for again
+        // when the token fails it in a way that passes (``CreationRetry``), each time with a new id.
+        let rv = try ModuleLock.holding(settings.module) {
+            try CreationRetry.run { () throws -> hp11_ulong in
+                let id = SecureRandom.bytes(16)
+                let (publicTemplate, privateTemplate) = Self.templates(algorithm, label: label, id: id)
+                return try withSession { session in
+                    var mechanism = HP11Mechanism(
+                        mechanism: algorithm == .ed25519 ? PKCS11.edwardsKeyPairGeneration : PKCS11.ecKeyPairGeneration,
+                        parameter: nil, parameterLength: 0)
+                    var publicHandle: hp11_ulong = 0
+                    var privateHandle: hp11_ulong = 0
+                    let rv = try publicTemplate.withAttributes { publicAttributes, publicCount in
+                        try privateTemplate.withAttributes { privateAttributes, privateCount in
+                            module.f.generateKeyPair(
+                                session, &mechanism, publicAttributes, publicCount, privateAttributes, privateCount,
+                                &publicHandle, &privateHandle)
+                        }
+                    }
+                    if rv == PKCS11.ok { made = (id, publicHandle, privateHandle) }
+                    return rv
+                }
+            }
+        }
+        try PKCS11.check(rv, "making a \(algorithm.rawValue) key")
+        guard let made else { throw PKCS11.error(rv, "making a \(algorithm.rawValue) key") }
+        let publicKey = try withSession { session in try publicPoint(made.publicHandle, session: session, algorithm: algorithm) }
+        return PKCS11Key(token: self, reference: made.id, handle: made.privateHandle, algorithm: algorithm, publicKeyBytes: publicKey)
+    }
+
+    /// A key pair's attributes: a sensitive, non-extractable private key that only signs.
+    private static func templates(
+        _ algorithm: HubPrivateKey.Algorithm, label: String, id: [UInt8]
+    ) -> (public: AttributeList, private: AttributeList) {
         let publicTemplate = AttributeList()
         publicTemplate.add(PKCS11.attributeToken, true)
         publicTemplate.add(PKCS11.attributeVerify, true)
@@ -54,25 +87,7 @@ public final class PKCS11Token: KeyToken {
         privateTemplate.add(PKCS11.attributeDerive, false)
         privateTemplate.add(PKCS11.attributeLabel, Array(label.utf8))
         privateTemplate.add(PKCS11.attributeID, id)
-        // One key at a time on the machine, whatever the token (``ModuleLock``).
-        let (publicHandle, privateHandle) = try ModuleLock.holding(settings.module) { try withSession { session in
-            var mechanism = HP11Mechanism(
-                mechanism: edwards ? PKCS11.edwardsKeyPairGeneration : PKCS11.ecKeyPairGeneration, parameter: nil, parameterLength: 0)
-            var publicHandle: hp11_ulong = 0
-            var privateHandle: hp11_ulong = 0
-            try publicTemplate.withAttributes { publicAttributes, publicCount in
-                try privateTemplate.withAttributes { privateAttributes, privateCount in
-                    try PKCS11.check(
-                        module.f.generateKeyPair(
-                            session, &mechanism, publicAttributes, publicCount, privateAttributes, privateCount,
-                            &publicHandle, &privateHandle),
-                        "making a \(algorithm.rawValue) key")
-                }
-            }
-            return (publicHandle, privateHandle)
-        } }
-        let publicKey = try withSession { session in try publicPoint(publicHandle, session: session, algorithm: algorithm) }
-        return PKCS11Key(token: self, reference: id, handle: privateHandle, algorithm: algorithm, publicKeyBytes: publicKey)
+        return (publicTemplate, privateTemplate)
     }
 
     public func key(reference: [UInt8], algorithm: HubPrivateKey.Algorithm) throws -> any TokenKey {

@@ -89,6 +89,21 @@ import Testing
         #expect(try token.makeKey(.p256, label: "module-lock-test").publicKeyBytes.count == 65)
     }
 
+    /// A key the token fails to make with a general error or an inconsistent template (SoftHSM2's
+    /// races) is asked for again, at most four times; any other answer stands at once.
+    @Test func keyMakingIsAskedAgainOnlyAfterAFailureThatPasses() {
+        func run(_ answers: [UInt]) -> (answer: UInt, asked: Int, pauses: [Int]) {
+            var left = answers
+            var pauses: [Int] = []
+            let answer = CreationRetry.run(pause: { pauses.append($0) }) { left.removeFirst() }
+            return (answer, answers.count - left.count, pauses)
+        }
+        #expect(run([0x5, 0xD1, 0x0, 0x5]) == (0x0, 3, [1, 2]))
+        #expect(run([0x5, 0x5, 0x5, 0x5, 0x0]) == (0x5, 4, [1, 2, 3]))
+        #expect(run([0x6, 0x0]) == (0x6, 1, []), "CKR_FUNCTION_FAILED is not asked again")
+        #expect(run([0x0, 0x5]) == (0x0, 1, []))
+    }
+
     @Test func aHubInitializedOnATokenMakesAndUsesEverySigningKeyThere() async throws {
         try await TestRequirement.check([.softHSM, .p11tool, .openssl, .pythonModule("authlib")])
         let token = try await SoftHSM.token()

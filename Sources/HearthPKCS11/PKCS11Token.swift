@@ -59,8 +59,7 @@ public final class PKCS11Token: KeyToken {
                 }
             }
         }
-        try PKCS11.check(rv, "making a \(algorithm.rawValue) key")
-        guard let made else { throw PKCS11.error(rv, "making a \(algorithm.rawValue) key") }
+        guard rv == PKCS11.ok, let made else { throw PKCS11.error(rv, "making a \(algorithm.rawValue) key") }
         let publicKey = try withSession { session in try publicPoint(made.publicHandle, session: session, algorithm: algorithm) }
         return PKCS11Key(token: self, reference: made.id, handle: made.privateHandle, algorithm: algorithm, publicKeyBytes: publicKey)
     }

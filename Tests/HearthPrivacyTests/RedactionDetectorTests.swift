@@ -22,6 +22,23 @@ import Testing
         }
     }
 
+    /// Strings are first searched for a separator eight bytes at a time: an address is found
+    /// wherever it sits against those eight-byte words, and a string with hex digits but no
+    /// separator is passed over.
+    @Test func macAddressesAreFoundAtEveryOffset() {
+        for address in ["a4:cf:12:9b:33:07", "A4-CF-12-9B-33-07", "a4cf.129b.3307"] {
+            for before in 0..<12 {
+                for after in 0..<12 {
+                    let text = String(repeating: "x", count: before) + " " + address + " " + String(repeating: "y", count: after)
+                    #expect(Self.found(.macAddress, text), "\(text)")
+                }
+            }
+        }
+        for length in 14..<40 {
+            #expect(!Self.found(.macAddress, String(repeating: "a4cf129b3307", count: 4).prefix(length).description))
+        }
+    }
+
     @Test func emailAddresses() {
         for text in ["ann@example.org", "mail: a.b+c@mail.example.co.uk!", "x_y%z@host-1.io"] {
             #expect(Self.found(.email, text), "\(text)")

@@ -111,7 +111,7 @@ extension MQTTConnection {
            // An empty retained message clears the topic's retained message: it carries no data.
            !(message.retain && message.payload.readableBytes == 0)
         {
-            let now = broker.clock.now
+            let now = broker.clock.coarseNow
             switch gate.inspect(message.payload, device: device.id, flow: flow, household: household, at: now, memo: &telemetryMemo) {
             case .forward(let payload, let tag, let retention):
                 message = message.admitted(payload: payload, flow: tag, retention: retention, now: now)

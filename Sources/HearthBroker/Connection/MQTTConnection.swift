@@ -166,7 +166,8 @@ final class MQTTConnection: ChannelInboundHandler {
     // MARK: Calls from the broker (through ``ConnectionHandle``)
 
     func deliver(_ delivery: Delivery) {
-        execute(machine.deliver(delivery, now: broker.clock.now, writable: context?.channel.isWritable == true))
+        // The time only matters for a message's expiry, counted in seconds.
+        execute(machine.deliver(delivery, now: broker.clock.coarseNow, writable: context?.channel.isWritable == true))
     }
 
     func releaseAcknowledgements() {

@@ -1,9 +1,19 @@
 import struct Foundation.Date
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Where Hearth reads the time of day. Injected everywhere (never `Date()` in a library) so tests
 /// can move time forward to expire sessions, certificates and codes without sleeping.
 public protocol HearthClock: Sendable {
     var now: Date { get }
+    /// The time to within a few milliseconds, for what the broker reads per message and counts
+    /// in seconds (a message's expiry, a flow's rate). As `now` unless a clock has a cheaper way.
+    var coarseNow: Date { get }
+}
+
+extension HearthClock {
+    public var coarseNow: Date { now }
 }
 
 /// The wall clock, to the millisecond — the precision times are stored with, so a value read
@@ -11,6 +21,18 @@ public protocol HearthClock: Sendable {
 public struct SystemClock: HearthClock {
     public init() {}
     public var now: Date { Date(unixMilliseconds: Date().unixMilliseconds) }
+
+    /// The kernel's time as of its last tick (up to 4 ms behind `now` here): about 5 ns to read
+    /// against `now`'s 25–50 ns on this machine's virtual clock, twice for every telemetry message.
+    public var coarseNow: Date {
+        #if os(Linux)
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME_COARSE, &time)
+        return Date(unixMilliseconds: Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000)
+        #else
+        now
+        #endif
+    }
 }
 
 extension Date {

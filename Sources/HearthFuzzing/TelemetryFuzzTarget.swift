@@ -2,12 +2,18 @@ import HearthPrivacy
 
 /// Telemetry payloads through a declared flow: Hearth's own JSON scanner, the schema validator and
 /// the minimizer, as the broker runs them on every PUBLISH to a declared topic. What is forwarded
-/// must be JSON that the scanner accepts again.
+/// must be JSON that the scanner accepts again, and what the one pass for flat payloads decides
+/// must be what the general path forwards.
 enum TelemetryFuzzTarget {
     static let target = FuzzTarget(name: "telemetry", summary: "telemetry payloads through a declared flow (first byte: which flow)") { bytes in
         let input = FuzzInput(bytes)
         var window: AggregationWindow?
-        let verdict = input.rest.withUnsafeBytes { input.pick(pipelines).process($0, at: FuzzFixtures.now, window: &window) }
+        let pipeline = input.pick(pipelines)
+        if let flat = pipeline.flat {
+            FuzzInvariant.check(input.rest.withUnsafeBytes { onePassAgrees(pipeline, flat, $0) },
+                                "the one pass forwarded what the general path does not")
+        }
+        let verdict = input.rest.withUnsafeBytes { pipeline.process($0, at: FuzzFixtures.now, window: &window) }
         switch verdict {
         case .forward(let forwarded), .absorbed(emitted: .some(let forwarded)):
             FuzzInvariant.check((try? JSONDocument(forwarded)) != nil, "a flow forwarded bytes that are not JSON")
@@ -17,6 +23,20 @@ enum TelemetryFuzzTarget {
         case .refused:
             return false
         }
+    }
+
+    /// Whether the one pass, when it decides, forwards exactly what the general path does.
+    static func onePassAgrees(_ pipeline: FlowPipeline, _ flat: FlatObjectPass, _ payload: UnsafeRawBufferPointer) -> Bool {
+        var (decided, general): ([UInt8]?, [UInt8]?) = (nil, nil)
+        var order = MemberOrder()
+        let onePass = pipeline.forwardFlat(payload, flat, order: &order) { capacity, fill in
+            decided = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in count = fill(buffer.baseAddress!) }
+        }
+        guard onePass else { return true }
+        let refusal = pipeline.forwardGenerally(payload) { capacity, fill in
+            general = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in count = fill(buffer.baseAddress!) }
+        }
+        return refusal == nil && decided == general
     }
 
     /// Flows that use each kind of schema keyword and minimization rule.

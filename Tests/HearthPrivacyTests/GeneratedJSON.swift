@@ -3,7 +3,7 @@ import HearthCore
 /// JSON values made by the differential generator, kept as the exact text both validators read:
 /// numbers and strings are chosen as text, so that `1.0`, `-0`, `1e2` and `\u00e9` reach both
 /// sides as written.
-indirect enum GeneratedJSON {
+indirect enum GeneratedJSON: Sendable {
     case null
     case boolean(Bool)
     /// Its value (for making neighbours) and its text.

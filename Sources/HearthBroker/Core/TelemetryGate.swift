@@ -42,6 +42,9 @@ public struct TelemetryFlowMemo: Sendable {
     public var flow = ""
     /// The gate's own record of the flow (nil: no such flow is declared for the device).
     public var entry: (any AnyObject & Sendable)?
+    /// Sixteen bytes the gate keeps for the flow between the connection's payloads (the privacy
+    /// gate: the order in which the device names its payloads' members).
+    public var hint = SIMD16<UInt8>()
 
     public init() {}
 

@@ -171,8 +171,10 @@ package final class TelemetryRules: TelemetryGate {
         }
         guard flow.aggregates else {
             var minimized = ByteBuffer()
+            var order = MemberOrder(memo.hint)
+            defer { memo.hint = order.offsets }
             let refusal = payload.withUnsafeReadableBytes { bytes in
-                flow.pipeline.forward(bytes) { capacity, fill in
+                flow.pipeline.forward(bytes, order: &order) { capacity, fill in
                     minimized = ByteBufferAllocator().buffer(capacity: capacity)
                     minimized.writeWithUnsafeMutableBytes(minimumWritableBytes: capacity) { room in
                         fill(room.baseAddress!.assumingMemoryBound(to: UInt8.self))

@@ -15,10 +15,13 @@ import Foundation
 public struct FlowPipeline: Sendable {
     public let declaration: FlowDeclaration
     let plan: MinimizationPlan
+    /// The one pass for flat payloads, when the flow's schema and rules allow it.
+    package let flat: FlatObjectPass?
 
     public init(_ declaration: FlowDeclaration) {
         self.declaration = declaration
         plan = MinimizationPlan(declaration.minimization)
+        flat = FlatObjectPass(program: declaration.schema.program, plan: plan)
     }
 
     /// Parse, validate, minimize. `window` is the aggregation state of this device's flow (the
@@ -27,7 +30,8 @@ public struct FlowPipeline: Sendable {
     public func process(_ payload: UnsafeRawBufferPointer, at time: Date, window: inout AggregationWindow?) -> TelemetryVerdict {
         guard let aggregate = plan.aggregate else {
             var output: [UInt8] = []
-            let refusal = forward(payload) { capacity, fill in
+            var order = MemberOrder()
+            let refusal = forward(payload, order: &order) { capacity, fill in
                 output = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in count = fill(buffer.baseAddress!) }
             }
             return refusal.map { .refused($0) } ?? .forward(output)
@@ -49,11 +53,41 @@ public struct FlowPipeline: Sendable {
     /// parse, validate and minimize into memory the caller provides — `output` is asked once, for
     /// room for at most `capacity` bytes, which `fill` writes, returning how many — so that the
     /// payload is written where it is sent from rather than copied there. Nil when the payload
-    /// was written; otherwise why it was refused, with nothing written.
+    /// was written; otherwise why it was refused, with nothing written. `order` is the caller's
+    /// hint of how the device orders its members: one per device and flow, kept between payloads.
     public func forward(
-        _ payload: UnsafeRawBufferPointer, into output: (_ capacity: Int, _ fill: (UnsafeMutablePointer<UInt8>) -> Int) -> Void
+        _ payload: UnsafeRawBufferPointer, order: inout MemberOrder,
+        into output: (_ capacity: Int, _ fill: (UnsafeMutablePointer<UInt8>) -> Int) -> Void
     ) -> TelemetryRefusal? {
         precondition(plan.aggregate == nil, "an aggregating flow's payloads go through process(_:at:window:)")
+        if let flat, payload.count <= FlatObjectPass.maximumPayload, forwardFlat(payload, flat, order: &order, into: output) {
+            return nil
+        }
+        return forwardGenerally(payload, into: output)
+    }
+
+    /// The one pass (``FlatObjectPass``), into memory on the stack: it writes before it knows the
+    /// answer, and the caller's memory is asked for only once, for a payload that goes on. Whether
+    /// it decided.
+    package func forwardFlat(
+        _ payload: UnsafeRawBufferPointer, _ flat: FlatObjectPass, order: inout MemberOrder,
+        into output: (_ capacity: Int, _ fill: (UnsafeMutablePointer<UInt8>) -> Int) -> Void
+    ) -> Bool {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: plan.outputBound(payload.count)) { scratch in
+            guard let count = flat.pass(payload, order: &order, into: scratch.baseAddress!) else { return false }
+            let (source, length) = plan.isEmpty ? (payload.baseAddress!, payload.count) : (UnsafeRawPointer(scratch.baseAddress!), count)
+            output(length) { target in
+                UnsafeMutableRawPointer(target).copyMemory(from: source, byteCount: length)
+                return length
+            }
+            return true
+        }
+    }
+
+    /// Parse, validate, minimize: three walks over the payload, for any payload.
+    package func forwardGenerally(
+        _ payload: UnsafeRawBufferPointer, into output: (_ capacity: Int, _ fill: (UnsafeMutablePointer<UInt8>) -> Int) -> Void
+    ) -> TelemetryRefusal? {
         let (schema, plan) = (declaration.schema.program, plan)
         do {
             return try JSONParser.withParsed(payload) { view -> TelemetryRefusal? in

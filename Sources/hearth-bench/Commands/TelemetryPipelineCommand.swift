@@ -70,6 +70,7 @@ struct TelemetryPipelineBench: ParsableCommand {
             payload.stamp(time: LoadClock.now(), counter: 42)  // as the load tool stamps it
             return Array(payload.buffer.readableBytesView)
         } ?? Self.payload
+        guard !declaration.aggregates else { throw ValidationError("the measured flow aggregates: its payloads are not forwarded one by one") }
         let pipeline = FlowPipeline(declaration)
         let time = Date(timeIntervalSince1970: 1_800_000_000)
         var window: AggregationWindow?
@@ -79,10 +80,18 @@ struct TelemetryPipelineBench: ParsableCommand {
         let schema = declaration.schema
         let parse = measure(payload) { bytes in (try? JSONParser.withParsed(bytes) { $0.tokens.count }) ?? 0 }
         let validate = measure(payload) { bytes in (try? JSONParser.withParsed(bytes) { schema.validate($0) == nil ? 1 : 0 }) ?? 0 }
+        // As the broker runs it: the device's member order kept between payloads, the output
+        // written into memory the caller has (the broker's is a new buffer per message).
+        var order = MemberOrder()
+        let output = UnsafeMutableRawBufferPointer.allocate(byteCount: 2 * payload.count + 1024, alignment: 8)
+        defer { output.deallocate() }
         let full = measure(payload) { bytes in
-            var window: AggregationWindow?
-            if case .forward(let output) = pipeline.process(bytes, at: time, window: &window) { return output.count }
-            return 0
+            var written = 0
+            _ = pipeline.forward(bytes, order: &order) { capacity, fill in
+                precondition(capacity <= output.count, "the bench's output buffer is too small for this flow")
+                written = fill(output.baseAddress!.assumingMemoryBound(to: UInt8.self))
+            }
+            return written
         }
         Output.print("""
             payload: \(payload.count) bytes in, \(minimized.count) bytes out: \(String(decoding: minimized, as: UTF8.self))

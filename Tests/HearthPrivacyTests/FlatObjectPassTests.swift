@@ -1,0 +1,195 @@
+import Foundation
+import HearthCore
+@testable import HearthPrivacy
+import Testing
+
+/// The broker's one pass over flat payloads (`FlatObjectPass`) against the general path, which
+/// parses, validates and minimizes in three walks: on generated flows and payloads, whatever the
+/// one pass decides must be byte for byte what the general path forwards, and everything it
+/// passes on to the general path is decided there.
+@Suite struct FlatObjectPassTests {
+    /// Payloads seen, the one pass's decisions, and payloads the general path forwarded.
+    struct Tally {
+        var payloads = 0
+        var decided = 0
+        var forwarded = 0
+    }
+
+    @Test func theOnePassForwardsWhatTheGeneralPathForwards() throws {
+        var generator = SchemaGenerator(seed: 0xF1A7_0B1E_C7)
+        var tally = Tally()
+        var (flows, refused) = (0, 0)
+        while flows < 1_000 {
+            let (schema, text) = Self.flatSchema(&generator)
+            let rules = Self.rules(&generator.random)
+            guard let declaration = try? FlowFixtures.declaration(schema: text, minimize: rules) else {
+                refused += 1
+                continue
+            }
+            let pipeline = FlowPipeline(declaration)
+            guard let flat = pipeline.flat else { continue }
+            flows += 1
+            // One order hint for the flow's payloads, as a connection keeps it.
+            var order = MemberOrder()
+            for _ in 0..<20 {
+                let payload = Self.payload(for: schema, &generator)
+                try Self.compare(pipeline, flat, payload, order: &order, rules: rules, schema: text, &tally)
+            }
+        }
+        print("flat pass: \(tally.payloads) payloads, \(tally.decided) decided by the one pass, \(tally.forwarded) forwarded")
+        #expect(refused < flows / 10, "\(refused) generated declarations refused")
+        // Worth comparing: the one pass decides many payloads, and passes many on.
+        #expect(tally.decided > tally.payloads / 10, "\(tally)")
+        #expect(tally.forwarded - tally.decided > tally.payloads / 20, "\(tally)")
+    }
+
+    @Test func theSchemasAndRulesItCannotDecideGoWithoutIt() throws {
+        let flat = #"{"type": "object", "properties": {"a": {"type": "number"}}}"#
+        #expect(FlowPipeline(try FlowFixtures.declaration(schema: flat)).flat != nil)
+        for schema in ["true", #"{"type": "object"}"#, #"{"type": "array"}"#, #"{"properties": {"a": true}, "required": ["b"]}"#,
+                       #"{"properties": {"a": true}, "enum": [{"a": 1}]}"#] {
+            #expect(FlowPipeline(try FlowFixtures.declaration(schema: schema)).flat == nil, "\(schema)")
+        }
+        let aggregating = #"[{"aggregate": {"window": "15m", "fields": {"a": "mean"}}}]"#
+        #expect(FlowPipeline(try FlowFixtures.declaration(schema: flat, minimize: aggregating)).flat == nil)
+    }
+
+    /// The member order is only a hint: a device that changes its order is decided the same, and
+    /// so is a payload read with another flow's hint.
+    @Test func aChangedMemberOrderIsDecidedTheSame() throws {
+        let schema = #"{"type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "string"}, "c": {"type": "number"}}}"#
+        let pipeline = FlowPipeline(try FlowFixtures.declaration(schema: schema, minimize: #"[{"round": {"path": "c", "to": 1}}]"#))
+        var order = MemberOrder()
+        var tally = Tally()
+        for payload in [#"{"a":1,"b":"x","c":2.4}"#, #"{"c":2.6,"b":"y","a":3}"#, #"{"b":"z","a":4}"#, #"{"a":5,"a":6}"#,
+                        #"{"a":1,"b":"x","c":2.4}"#] {
+            try Self.compare(pipeline, try #require(pipeline.flat), payload, order: &order, rules: "", schema: schema, &tally)
+        }
+        // Another flow's hint, naming properties this one does not have.
+        var stale = MemberOrder(SIMD16(repeating: 200))
+        try Self.compare(pipeline, try #require(pipeline.flat), #"{"a":1,"b":"x","c":2.4}"#, order: &stale, rules: "", schema: schema, &tally)
+        #expect(tally.decided == 5)
+        #expect(tally.forwarded == 5)
+    }
+
+    // MARK: comparing
+
+    static func compare(
+        _ pipeline: FlowPipeline, _ flat: FlatObjectPass, _ payload: String, order: inout MemberOrder, rules: String, schema: String,
+        _ tally: inout Tally, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        let bytes = Array(payload.utf8)
+        let general = bytes.withUnsafeBytes { bytes in
+            var output: [UInt8] = []
+            let refusal = pipeline.forwardGenerally(bytes) { capacity, fill in
+                output = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in count = fill(buffer.baseAddress!) }
+            }
+            return refusal == nil ? output : nil
+        }
+        var decided: [UInt8]?
+        let onePass = bytes.withUnsafeBytes { bytes in
+            pipeline.forwardFlat(bytes, flat, order: &order) { capacity, fill in
+                decided = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in count = fill(buffer.baseAddress!) }
+            }
+        }
+        tally.payloads += 1
+        if general != nil { tally.forwarded += 1 }
+        guard onePass else {
+            #expect(decided == nil, sourceLocation: sourceLocation)
+            return
+        }
+        tally.decided += 1
+        #expect(
+            decided == general,
+            """
+            schema \(schema)
+              rules \(rules)
+              payload \(payload)
+              one pass: \(decided.map { String(decoding: $0, as: UTF8.self) } ?? "nothing")
+              general: \(general.map { String(decoding: $0, as: UTF8.self) } ?? "refused")
+            """, sourceLocation: sourceLocation)
+    }
+
+    // MARK: generating
+
+    /// An object schema with one to six declared properties of the generator's kinds of
+    /// (sub)schemas, some required, and additional properties allowed, refused or checked.
+    static func flatSchema(_ generator: inout SchemaGenerator) -> (GeneratedSchema, String) {
+        let schema = GeneratedSchema()
+        schema.focus = .object
+        var keywords: [String] = []
+        if generator.random.chance(0.7) {
+            schema.types = ["object"]
+            keywords.append(#""type":"object""#)
+        }
+        let names = GeneratedJSON.names.shuffled(using: &generator.random).prefix(generator.random.int(1...6))
+        schema.properties = names.map { ($0, generator.schema(depth: 2)) }
+        keywords.append(#""properties":{"# + schema.properties.map { "\(GeneratedJSON.literal($0.name)):\($0.schema.text)" }
+            .joined(separator: ",") + "}")
+        if generator.random.chance(0.6) {
+            schema.required = schema.properties.map(\.name).filter { _ in generator.random.chance(0.5) }
+            keywords.append(#""required":["# + schema.required.map(GeneratedJSON.literal).joined(separator: ",") + "]")
+        }
+        if generator.random.chance(0.4) {
+            let additional = GeneratedSchema()
+            additional.boolean = generator.random.chance(0.5)
+            additional.text = additional.boolean! ? "true" : "false"
+            schema.additional = additional
+            keywords.append(#""additionalProperties":"# + additional.text)
+        }
+        return (schema, "{" + keywords.joined(separator: ",") + "}")
+    }
+
+    /// A payload for the schema: mostly the generator's instances, written compactly or with
+    /// whitespace; now and then a member repeated, or the text broken.
+    static func payload(for schema: GeneratedSchema, _ generator: inout SchemaGenerator) -> String {
+        var instance = generator.instance(for: schema)
+        if case .object(let members) = instance, !members.isEmpty, generator.random.chance(0.4) {
+            // Values the rules act on: identifiers to redact, timestamps to coarsen.
+            let index = generator.random.int(0...(members.count - 1))
+            let value = GeneratedJSON.string(generator.random.pick(identifying))
+            instance = GeneratedJSON.object(members.enumerated().map { $0.offset == index ? (key: $0.element.key, value: value) : $0.element })
+        }
+        var text = instance.text
+        if generator.random.chance(0.25) {
+            text = text.replacingOccurrences(of: ",", with: " ,\n ").replacingOccurrences(of: ":", with: " : ")
+                .replacingOccurrences(of: "{", with: " { ")
+        }
+        if generator.random.chance(0.1), let name = schema.properties.first?.name {
+            text = text.replacingOccurrences(of: "{", with: "{\(GeneratedJSON.literal(name)):1,", options: [], range: text.range(of: "{"))
+        }
+        if generator.random.chance(0.05), !text.isEmpty {
+            text.remove(at: text.index(text.startIndex, offsetBy: generator.random.int(0...(text.count - 1))))
+        }
+        return text
+    }
+
+    static let identifying = [
+        #""a4:cf:12:9b:33:07""#, #""mac a4cf.129b.3307""#, #""ann@example.org""#, #""from 10.0.0.1""#,
+        #""2026-11-23T16:04:31.250Z""#, #""2026-11-23T16:04:31+01:00""#, #""xxxxxxxxxxxxxxxxxxxx:yyyy""#,
+    ]
+
+    /// A flow's minimization rules over the generator's member names, top-level and nested.
+    static func rules(_ random: inout SplitMix64) -> String {
+        func path() -> String {
+            let name = random.pick(GeneratedJSON.names)
+            return random.chance(0.15) ? "\(name).\(random.pick(GeneratedJSON.names))" : name
+        }
+        func paths() -> String {
+            let paths = Set((0..<random.int(1...3)).map { _ in path() })
+            return "[" + paths.sorted().map(GeneratedJSON.literal).joined(separator: ",") + "]"
+        }
+        var rules: [String] = []
+        for _ in 0..<random.int(0...4) {
+            switch random.int(0...5) {
+            case 0: rules.append(#"{"drop":\#(paths())}"#)
+            case 1: rules.append(#"{"keep":\#(paths())}"#)
+            case 2: rules.append(#"{"round":{"path":\#(GeneratedJSON.literal(path())),"to":\#(random.pick(["0.5", "10", "0.01", "3"]))}}"#)
+            case 3: rules.append(#"{"coarsen":{"path":\#(GeneratedJSON.literal(path())),"period":\#(random.pick(["\"1m\"", "\"15m\"", "\"1h\""]))}}"#)
+            case 4: rules.append(#"{"redact":{"builtin":["mac-address","email","ipv4"]}}"#)
+            default: rules.append(#"{"redact":{"paths":\#(paths()),"patterns":["^[a-z]+$"]}}"#)
+            }
+        }
+        return "[" + rules.joined(separator: ",") + "]"
+    }
+}

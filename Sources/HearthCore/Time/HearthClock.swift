@@ -8,7 +8,8 @@ import Glibc
 public protocol HearthClock: Sendable {
     var now: Date { get }
     /// The time to within a few milliseconds, for what the broker reads per message and counts
-    /// in seconds (a message's expiry, a flow's rate). As `now` unless a clock has a cheaper way.
+    /// in seconds or more (a message's expiry, a flow's declared rate, its aggregation window).
+    /// As `now` unless a clock has a cheaper way.
     var coarseNow: Date { get }
 }
 

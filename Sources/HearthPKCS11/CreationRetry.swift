@@ -11,7 +11,7 @@ import Glibc
 enum CreationRetry {
     static let attempts = 4
 
-    static func isTransient(_ rv: hp11_ulong) -> Bool { rv == 0x5 || rv == 0xD1 }
+    static func isTransient(_ rv: hp11_ulong) -> Bool { rv == PKCS11.generalError || rv == PKCS11.templateInconsistent }
 
     /// Runs `make` until it answers CKR_OK or anything not transient, at most `attempts` times,
     /// pausing a little longer before each try; the last answer.

@@ -5,6 +5,8 @@ import HearthCore
 /// in the standard.
 enum PKCS11 {
     static let ok: hp11_ulong = 0x0
+    static let generalError: hp11_ulong = 0x5
+    static let templateInconsistent: hp11_ulong = 0xD1
     static let alreadyInitialized: hp11_ulong = 0x191
     static let userAlreadyLoggedIn: hp11_ulong = 0x100
     static let osLockingOK: hp11_ulong = 0x2

@@ -48,11 +48,7 @@ package final class FlatObjectPass: @unchecked Sendable {
         actions = .allocate(capacity: Int(root.propertyCount))
         for offset in 0..<Int(root.propertyCount) {
             let name = program.name(program.properties[Int(root.firstProperty) + offset])
-            let child = (planRoot.firstChild..<planRoot.firstChild + planRoot.childCount).first { child in
-                let node = plan.nodes[Int(child)]
-                return UnsafeBufferPointer(rebasing: plan.names[Int(node.nameStart)..<Int(node.nameStart + node.nameCount)])
-                    .elementsEqual(name)
-            }
+            let child = MinimizationPlan.child(of: planRoot, named: name, nodes: plan.nodes, names: plan.names)
             let action: Action = switch child {
             case nil: planRoot.dropsUnnamed ? .removed : .unnamed
             case let child?: plan.nodes[Int(child)].removed ? .removed : .named(child)
@@ -192,9 +188,7 @@ public struct MemberOrder: Sendable {
         let offset = Int(offsets[position]) - 1
         // A hint is the caller's to keep, and may be another flow's.
         guard offset < Int(root.pointee.propertyCount) else { return -1 }
-        let property = program.properties[Int(root.pointee.firstProperty) + offset]
-        let named = view.string(at: 0, equalsPadded: program.names.baseAddress! + Int(property.nameStart), count: Int(property.nameCount))
-        return named ? offset : -1
+        return program.isNamed(program.properties[Int(root.pointee.firstProperty) + offset], by: 0, in: view) ? offset : -1
     }
 
     @inline(__always) mutating func remember(_ offset: Int, at position: Int) {

@@ -87,11 +87,7 @@ final class MinimizationPlan: @unchecked Sendable {
                 var path: [Int32] = []
                 var node: Int32 = 0
                 for segment in PlanDraft.segments(field.path) {
-                    let parent = nodes[Int(node)]
-                    node = (parent.firstChild..<parent.firstChild + parent.childCount).first { child in
-                        let named = nodes[Int(child)]
-                        return names[Int(named.nameStart)..<Int(named.nameStart + named.nameCount)].elementsEqual(segment)
-                    }!
+                    node = Self.child(of: nodes[Int(node)], named: segment, nodes: nodes, names: names)!
                     path.append(node)
                 }
                 return AggregateSpec.Field(name: Array(field.path.utf8), function: field.function, path: path)
@@ -112,6 +108,17 @@ final class MinimizationPlan: @unchecked Sendable {
 
     /// The most bytes a payload of `count` bytes can become.
     func outputBound(_ count: Int) -> Int { count + transformedNodes * ByteSink.transformAllowance + 8 }
+
+    /// The child of `parent` named `name` (UTF-8), or nil: for compiling (the hot path asks
+    /// `child(of:named:in:)`), over the nodes and names before or after they are frozen.
+    static func child<Nodes: RandomAccessCollection<Node>, Names: RandomAccessCollection<UInt8>>(
+        of parent: Node, named name: some Sequence<UInt8>, nodes: Nodes, names: Names
+    ) -> Int32? where Nodes.Index == Int, Names.Index == Int {
+        (parent.firstChild..<parent.firstChild + parent.childCount).first { child in
+            let named = nodes[Int(child)]
+            return names[Int(named.nameStart)..<Int(named.nameStart + named.nameCount)].elementsEqual(name)
+        }
+    }
 
     /// The child of `node` named by the key token at `key`, or -1.
     @inline(__always) func child(of node: Node, named key: Int, in view: JSONView) -> Int32 {

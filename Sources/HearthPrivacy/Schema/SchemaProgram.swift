@@ -57,13 +57,14 @@ final class SchemaProgram: @unchecked Sendable {
             let entry = Int(slots[Int(node.firstSlot) + slot])
             if entry == 0 { return -1 }
             let property = properties[Int(node.firstProperty) + entry - 1]
-            if property.fingerprint == fingerprint,
-                view.string(at: key, equalsPadded: names.baseAddress! + Int(property.nameStart), count: Int(property.nameCount))
-            {
-                return entry - 1
-            }
+            if property.fingerprint == fingerprint, isNamed(property, by: key, in: view) { return entry - 1 }
             slot = (slot + 1) & Int(node.tableMask)
         }
+    }
+
+    /// Whether the member name at `key` is the property's name.
+    @inline(__always) func isNamed(_ property: SchemaProperty, by key: Int, in view: JSONView) -> Bool {
+        view.string(at: key, equalsPadded: names.baseAddress! + Int(property.nameStart), count: Int(property.nameCount))
     }
 
     func nameString(_ reference: SchemaProperty) -> String { String(decoding: name(reference), as: UTF8.self) }

@@ -64,7 +64,7 @@ private struct Consented: TelemetryGate {
     func inspect(
         _ payload: ByteBuffer, device: DeviceID, flow: Substring, household: HouseholdID, at time: Date, memo: inout TelemetryFlowMemo
     ) -> TelemetryInspection {
-        .forward(payload, FlowTag("\(device)/\(flow)"), retention: .seconds(3600))
+        .forward(payload, FlowTag("\(device)/\(flow)"), retention: 3600)
     }
     func appsMayReceive(_ tag: FlowTag, household: HouseholdID) -> Bool { true }
 }

@@ -99,6 +99,44 @@ import X509
         }
     }
 
+    /// The gate writes each payload it lets in into the buffer the connection's memo keeps: the
+    /// last one's storage again when no message holds it any more, a new one while one does — a
+    /// message still queued or retained never sees its bytes overwritten.
+    @Test func aPayloadLetInIsNeverOverwrittenByTheNext() async throws {
+        try await withTestHub { hub in
+            let (rules, privacy) = try await Self.rules(hub)
+            let household = hub.householdID
+            let actor = AuditActor.system("test")
+            _ = try await privacy.declare(
+                Self.flows(("energy", "functional")), scope: try FlowScope("model:acme-plug"), household: household, actor: actor)
+            let device = try await Self.device(hub)
+            try await privacy.setModel(device, model: "acme-plug", household: household, actor: actor)
+            var memo = TelemetryFlowMemo()
+            func letIn(_ watts: Int) -> ByteBuffer? {
+                let inspection = rules.inspect(
+                    ByteBuffer(string: #"{"watts":\#(watts)}"#), device: device, flow: "energy", household: household,
+                    at: hub.clock.now, memo: &memo)
+                guard case .forward(let payload, _, let retention) = inspection else { return nil }
+                #expect(retention == 3600, "the flow's retention, 1h, in seconds")
+                return payload
+            }
+            func storage(_ buffer: ByteBuffer) -> UInt { buffer.withVeryUnsafeBytes { UInt(bitPattern: $0.baseAddress) } }
+
+            let held = try #require(letIn(5))
+            let next = try #require(letIn(7))
+            #expect(String(buffer: held) == #"{"watts":5}"#, "a message still holding its payload keeps its bytes")
+            #expect(String(buffer: next) == #"{"watts":7}"#)
+            #expect(storage(held) != storage(next))
+            let nextStorage = storage(next)
+            // Neither held any more: the memo's buffer is the only holder of the last one's storage.
+            _ = consume held
+            _ = consume next
+            let third = try #require(letIn(9))
+            #expect(String(buffer: third) == #"{"watts":9}"#)
+            #expect(storage(third) == nextStorage, "written in place: no allocation per message")
+        }
+    }
+
     private static func rules(_ hub: TestHub) async throws -> (TelemetryRules, PrivacyService) {
         let rules = TelemetryRules(bridges: BridgeLinks(
             sealer: hub.sealer, group: MultiThreadedEventLoopGroup.singleton, clock: hub.store.clock, logger: Logger(label: "test")))

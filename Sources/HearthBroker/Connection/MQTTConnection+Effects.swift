@@ -107,7 +107,7 @@ extension MQTTConnection {
             }
         }
         if let gate = broker.telemetryGate, case .device(let device, _)? = machine.client?.subject,
-           let flow = TelemetryTopic.flow(of: message.topic, device: device.id),
+           let flow = telemetryFlow(of: message.topic, device: device.id),
            // An empty retained message clears the topic's retained message: it carries no data.
            !(message.retain && message.payload.readableBytes == 0)
         {
@@ -129,6 +129,14 @@ extension MQTTConnection {
             }
         }
         return machine.routed(durable: routed.durable, holdAcknowledgements: hold)
+    }
+
+    /// The flow a topic of the connection's device names, if it is one of its telemetry topics.
+    private func telemetryFlow(of topic: String, device: DeviceID) -> Substring? {
+        if !topic.isEmpty, topic == telemetryMemo.topic { return telemetryMemo.topicFlow }
+        guard let flow = TelemetryTopic.flow(of: topic, device: device) else { return nil }
+        (telemetryMemo.topic, telemetryMemo.topicFlow) = (topic, flow)
+        return flow
     }
 
     /// The client has (or can never have) the message: its stored copy goes.

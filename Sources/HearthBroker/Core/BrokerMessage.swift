@@ -38,9 +38,9 @@ final class BrokerMessage: Sendable {
     }
 
     /// This message as the privacy gate let it in: its minimized payload, its flow, and an
-    /// expiry no later than the flow's retention.
-    func admitted(payload: ByteBuffer, flow: FlowTag, retention: Duration, now: Date) -> BrokerMessage {
-        let end = now.addingTimeInterval(retention.seconds)
+    /// expiry no later than the flow's retention (in seconds).
+    func admitted(payload: ByteBuffer, flow: FlowTag, retention: TimeInterval, now: Date) -> BrokerMessage {
+        let end = now.addingTimeInterval(retention)
         return BrokerMessage(
             topic: topic, payload: payload, qos: qos, retain: retain, properties: properties,
             expiresAt: expiresAt.map { min($0, end) } ?? end, publisher: publisher, flow: flow)

@@ -34,29 +34,44 @@ public final class FlowTag: Sendable, Hashable {
 /// What one connection remembers of the gate's last lookup of its device's flow: a device
 /// publishes on one or two flows, message after message, and the gate can answer from here until
 /// its rules change (``generation``) instead of looking the flow up under its lock each time. The
-/// gate writes and reads it; the connection only keeps it.
+/// gate writes and reads it, except for the connection's own part (``topic``).
 public struct TelemetryFlowMemo: Sendable {
     /// The gate's generation of rules it was remembered at (0: nothing remembered yet).
     public var generation: UInt64 = 0
     public var device = ""
-    public var flow = ""
+    /// Kept as the caller's own substring: the connection passes the same one for as long as its
+    /// device publishes on the same topic, and the same substring compares equal at once.
+    public var flow: Substring = ""
     /// The gate's own record of the flow (nil: no such flow is declared for the device).
     public var entry: (any AnyObject & Sendable)?
     /// Sixteen bytes the gate keeps for the flow between the connection's payloads (the privacy
     /// gate: the order in which the device names its payloads' members).
     public var hint = SIMD16<UInt8>()
+    /// The buffer the gate wrote the last payload it let in to: written again in place
+    /// (`clear(minimumCapacity:)`) once no message holds it any more — a QoS 0 message to a
+    /// subscriber on the same event loop is written out before the next PUBLISH is read — and
+    /// replaced by a new one while a message still does.
+    public var output = ByteBuffer()
+    /// The connection's own part: the topic of its device's last telemetry PUBLISH and the flow
+    /// it names — a device publishes on the same topic message after message, and one comparison
+    /// of the topic stands for reading the flow out of it.
+    var topic = ""
+    var topicFlow: Substring = ""
 
     public init() {}
 
-    public init(generation: UInt64, device: String, flow: String, entry: (any AnyObject & Sendable)?) {
+    /// Remembers a lookup; the hint was of the flow before.
+    public mutating func remember(generation: UInt64, device: String, flow: Substring, entry: (any AnyObject & Sendable)?) {
         (self.generation, self.device, self.flow, self.entry) = (generation, device, flow, entry)
+        hint = SIMD16()
     }
 }
 
 /// What the gate made of a device's telemetry PUBLISH.
 public enum TelemetryInspection: Sendable {
-    /// Let in as this (minimized) payload, of this flow, stored no longer than `retention`.
-    case forward(ByteBuffer, FlowTag, retention: Duration)
+    /// Let in as this (minimized) payload, of this flow, stored no longer than `retention`
+    /// seconds (converted once per flow: a `Duration`'s seconds take a 128-bit division).
+    case forward(ByteBuffer, FlowTag, retention: TimeInterval)
     /// Taken into an aggregation window: nothing is routed now; the window's aggregate is
     /// published when it closes.
     case absorbed

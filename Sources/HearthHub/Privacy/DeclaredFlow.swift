@@ -1,3 +1,4 @@
+import Foundation
 import HearthBroker
 import HearthCore
 import HearthPrivacy
@@ -19,6 +20,8 @@ final class DeclaredFlow: Sendable {
     /// Read from the declaration once: read through it on every PUBLISH, a computed property
     /// copies the whole declaration (a retain and a release per reference it holds).
     let aggregates: Bool
+    /// The declaration's retention in seconds, what every message let in expires by.
+    let retention: TimeInterval
 
     init(household: HouseholdID, scope: FlowScope, declaration: FlowDeclaration, consented: Set<FlowRecipient>) {
         self.household = household
@@ -27,6 +30,7 @@ final class DeclaredFlow: Sendable {
         self.consented = consented
         pipeline = FlowPipeline(declaration)
         aggregates = declaration.aggregates
+        retention = declaration.retention.seconds
         reachesApps = Self.reaches(.apps, declaration, consented)
         tag = FlowTag(Self.key(scope: scope, flow: declaration.name), reachesApps: reachesApps)
         openDestinations = declaration.destinations.filter { Self.reaches(.destination($0), declaration, consented) }

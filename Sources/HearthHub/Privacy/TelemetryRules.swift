@@ -170,20 +170,23 @@ package final class TelemetryRules: TelemetryGate {
             return .refused(.quotaExceeded, "flow '\(flow.declaration.name)' is limited to the \(rate.text) its declaration states")
         }
         guard flow.aggregates else {
-            var minimized = ByteBuffer()
+            // Taken from the memo, so that only this copy holds the buffer's storage.
+            var output = memo.output
+            memo.output = ByteBuffer()
             var order = MemberOrder(memo.hint)
-            defer { memo.hint = order.offsets }
             let refusal = payload.withUnsafeReadableBytes { bytes in
                 flow.pipeline.forward(bytes, order: &order) { capacity, fill in
-                    minimized = ByteBufferAllocator().buffer(capacity: capacity)
-                    minimized.writeWithUnsafeMutableBytes(minimumWritableBytes: capacity) { room in
+                    output.clear(minimumCapacity: capacity)
+                    output.writeWithUnsafeMutableBytes(minimumWritableBytes: capacity) { room in
                         fill(room.baseAddress!.assumingMemoryBound(to: UInt8.self))
                     }
                 }
             }
+            memo.hint = order.offsets
+            if output.capacity <= Self.largestKeptOutput { memo.output = output }
             if let refusal { return refused(refusal) }
-            bridge(Array(minimized.readableBytesView), of: flow, device: device)
-            return .forward(minimized, flow.tag, retention: flow.declaration.retention)
+            bridge(Array(output.readableBytesView), of: flow, device: device)
+            return .forward(output, flow.tag, retention: flow.retention)
         }
         let key = WindowKey(household: household, device: device, flow: flow.declaration.name)
         let verdict = windows.withLock { windows in
@@ -199,9 +202,13 @@ package final class TelemetryRules: TelemetryGate {
             return .absorbed
         case .absorbed(emitted: let aggregate?), .forward(let aggregate):
             bridge(aggregate, of: flow, device: device)
-            return .forward(ByteBuffer(bytes: aggregate), flow.tag, retention: flow.declaration.retention)
+            return .forward(ByteBuffer(bytes: aggregate), flow.tag, retention: flow.retention)
         }
     }
+
+    /// A connection keeps the buffer its last minimized payload was written to up to this size:
+    /// a device's usual payload fits, a rare large one is not held for the connection's life.
+    private static let largestKeptOutput = 4096
 
     private func refused(_ refusal: HearthPrivacy.TelemetryRefusal) -> TelemetryInspection {
         counters.refuse(refusal.kind == .schema ? .schema : .notJSON)
@@ -217,7 +224,7 @@ package final class TelemetryRules: TelemetryGate {
         let (flow, current) = households.withLock {
             ($0[household]?.flow(name, of: device), generation.load(ordering: .relaxed))
         }
-        memo = TelemetryFlowMemo(generation: current, device: device.rawValue, flow: String(name), entry: flow)
+        memo.remember(generation: current, device: device.rawValue, flow: name, entry: flow)
         return flow
     }
 

@@ -22,12 +22,9 @@ import X509
 @Suite struct TelemetryRulesTests {
     @Test func aModelSetHereAppliesAtOnceAndLeavesNothingToReRead() async throws {
         try await withTestHub { hub in
-            let (rules, privacy) = try await Self.rules(hub)
+            let (rules, privacy, device) = try await Self.declared(hub, ("energy", "functional"))
             let household = hub.householdID
             let actor = AuditActor.system("test")
-            _ = try await privacy.declare(
-                Self.flows(("energy", "functional")), scope: try FlowScope("model:acme-plug"), household: household, actor: actor)
-            let device = try await Self.device(hub)
 
             // One memo throughout, as one connection keeps it: each change must be seen through it.
             var memo = TelemetryFlowMemo()
@@ -67,12 +64,10 @@ import X509
     /// a consent granted or withdrawn supersedes the tags made before, whose copies then ask again.
     @Test func aTagAnswersForItsFlowUntilTheConsentChanges() async throws {
         try await withTestHub { hub in
-            let (rules, privacy) = try await Self.rules(hub)
+            let (rules, privacy, device) = try await Self.declared(hub, ("usage", "analytics"))
             let household = hub.householdID
             let actor = AuditActor.system("test")
             let scope = try FlowScope("model:acme-plug")
-            _ = try await privacy.declare(Self.flows(("usage", "analytics")), scope: scope, household: household, actor: actor)
-            let device = try await Self.device(hub)
             try await privacy.setModel(device, model: "acme-plug", household: household, actor: actor)
             var memo = TelemetryFlowMemo()
             func tag() -> FlowTag? {
@@ -104,12 +99,9 @@ import X509
     /// message still queued or retained never sees its bytes overwritten.
     @Test func aPayloadLetInIsNeverOverwrittenByTheNext() async throws {
         try await withTestHub { hub in
-            let (rules, privacy) = try await Self.rules(hub)
+            let (rules, privacy, device) = try await Self.declared(hub, ("energy", "functional"))
             let household = hub.householdID
             let actor = AuditActor.system("test")
-            _ = try await privacy.declare(
-                Self.flows(("energy", "functional")), scope: try FlowScope("model:acme-plug"), household: household, actor: actor)
-            let device = try await Self.device(hub)
             try await privacy.setModel(device, model: "acme-plug", household: household, actor: actor)
             var memo = TelemetryFlowMemo()
             func letIn(_ watts: Int) -> ByteBuffer? {
@@ -135,6 +127,15 @@ import X509
             #expect(String(buffer: third) == #"{"watts":9}"#)
             #expect(storage(third) == nextStorage, "written in place: no allocation per message")
         }
+    }
+
+    /// The rules and their service, one flow (name, class) declared for the model `acme-plug`,
+    /// and a new device (of no model yet).
+    private static func declared(_ hub: TestHub, _ flow: (String, String)) async throws -> (TelemetryRules, PrivacyService, DeviceID) {
+        let (rules, privacy) = try await rules(hub)
+        _ = try await privacy.declare(
+            flows(flow), scope: try FlowScope("model:acme-plug"), household: hub.householdID, actor: .system("test"))
+        return (rules, privacy, try await device(hub))
     }
 
     private static func rules(_ hub: TestHub) async throws -> (TelemetryRules, PrivacyService) {

@@ -19,8 +19,8 @@ import Testing
         try await withTestHub(engine: engine, configure: { $0.signInFreeFailures = 2 }) { first in
             try await withTestHubNode(joining: first) { second in
                 #expect(first.port != second.port)
-                let owner = try #require(try await SignInTests.signIn(first, from: "127.0.0.1", password: first.ownerPassword)
-                    .body["token"] as? String)
+                let signedIn = try await SignInTests.signIn(first, from: "127.0.0.1", password: first.ownerPassword)
+                let owner = try #require(signedIn.body["token"] as? String, "\(signedIn.status) \(signedIn.body)")
 
                 // One wrong password on each node, each from its own address: the account's
                 // count adds up across the nodes …

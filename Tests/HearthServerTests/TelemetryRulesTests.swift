@@ -123,6 +123,8 @@ import X509
             // Neither held any more: the memo's buffer is the only holder of the last one's storage.
             _ = consume held
             _ = consume next
+            // The memo holds that storage, so no other allocation can be given its address.
+            #expect(storage(memo.output) == nextStorage, "the connection keeps the buffer")
             let third = try #require(letIn(9))
             #expect(String(buffer: third) == #"{"watts":9}"#)
             #expect(storage(third) == nextStorage, "written in place: no allocation per message")

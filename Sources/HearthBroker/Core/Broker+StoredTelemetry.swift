@@ -75,14 +75,15 @@ extension Broker {
     }
 
     /// Publishes a message the hub made on a device's behalf — the aggregate of a flow's window
-    /// that closed without a later message — as if that device had sent it.
+    /// that closed without a later message — as if that device had sent it, expiring after
+    /// `retention` seconds.
     public func publishAggregate(
-        topic: String, payload: [UInt8], flow: FlowTag, retention: Duration, household: HouseholdID, publisher: String
+        topic: String, payload: [UInt8], flow: FlowTag, retention: TimeInterval, household: HouseholdID, publisher: String
     ) {
         let now = clock.now
         let message = BrokerMessage(
             topic: topic, payload: .init(bytes: payload), qos: .atLeastOnce, retain: false, properties: .none,
-            expiresAt: now.addingTimeInterval(retention.seconds), publisher: publisher, flow: flow)
+            expiresAt: now.addingTimeInterval(retention), publisher: publisher, flow: flow)
         sendAsHub(message, household: household)
     }
 }

@@ -102,7 +102,8 @@ enum TelemetryTopic {
 
     /// The flow a topic names, when it is `devices/<device>/telemetry/<flow…>` (the flow may be
     /// empty or hold further levels: no declared flow has those, so they are refused as undeclared).
-    /// Every PUBLISH a device makes asks this, so it compares bytes in place.
+    /// A connection asks it when its device publishes on a topic other than its last telemetry
+    /// topic (`MQTTConnection.telemetryFlow(of:device:)`); it compares bytes in place.
     static func flow(of topic: String, device: DeviceID) -> Substring? {
         let id = device.rawValue
         let idStart = prefix.utf8.count, levelStart = idStart + id.utf8.count, flowStart = levelStart + level.utf8.count

@@ -253,7 +253,8 @@ package final class TelemetryRules: TelemetryGate {
         package let topic: String
         package let payload: [UInt8]
         package let tag: FlowTag
-        package let retention: Duration
+        /// The flow's retention, in seconds.
+        package let retention: TimeInterval
     }
 
     /// Closes the windows that ended by `time`; their aggregates are bridged here and returned
@@ -273,7 +274,7 @@ package final class TelemetryRules: TelemetryGate {
             bridge(payload, of: flow, device: key.device)
             return ClosedWindow(
                 household: key.household, device: key.device, topic: "devices/\(key.device.rawValue)/telemetry/\(key.flow)",
-                payload: payload, tag: flow.tag, retention: flow.declaration.retention)
+                payload: payload, tag: flow.tag, retention: flow.retention)
         }
     }
 

@@ -24,14 +24,9 @@ public protocol DatabaseEngine: Sendable {
     /// Round-trips a trivial statement; throws if the database cannot be reached.
     func ping() async throws
 
-    /// Calls `onNotification` for every notification on `channel` (sent in the same database by
-    /// any process, at the commit of the transaction that sent it) until cancelled. Returns at
-    /// once, false, on an engine without notifications (SQLite): callers poll instead.
+    /// Calls `onNotification` for every notification on `channel` (``SQLExecutor/notify(_:)``,
+    /// at the commit of the transaction that sent it) until cancelled: from any process on
+    /// PostgreSQL, from this process's own transactions on SQLite (others poll). Returns whether
+    /// it listened (true once cancelled; false if the engine cannot).
     func listen(_ channel: String, _ onNotification: @escaping @Sendable () async -> Void) async throws -> Bool
-}
-
-extension DatabaseEngine {
-    public func listen(_ channel: String, _ onNotification: @escaping @Sendable () async -> Void) async throws -> Bool {
-        false
-    }
 }

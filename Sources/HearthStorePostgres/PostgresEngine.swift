@@ -45,7 +45,7 @@ public struct PostgresEngine: DatabaseEngine {
     ) async throws -> Result {
         let logger = self.logger
         return try await client.withConnection { connection in
-            try await body(PostgresExecutor(connection: connection, logger: logger))
+            try await body(PostgresExecutor(connection: connection, logger: logger, reading: true))
         }
     }
 

@@ -8,7 +8,14 @@ import PostgresNIO
 struct PostgresExecutor: SQLExecutor {
     let connection: PostgresConnection
     let logger: Logger
+    /// A read runs outside a transaction: a NOTIFY there would be sent at once, not at a commit.
+    var reading = false
     var dialect: SQLDialect { PostgresEngine.dialect }
+
+    func notify(_ channel: String) async throws {
+        guard !reading else { throw HearthError.notificationInARead }
+        _ = try await query("NOTIFY \(channel)", [])
+    }
 
     func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
         var bindings = PostgresBindings(capacity: binds.count)

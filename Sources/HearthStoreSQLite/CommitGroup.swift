@@ -4,6 +4,8 @@ import Synchronization
 /// its own savepoint, committed together by the last of them. Each waits here until that commit
 /// is on disk and returns only then (or fails with it), so nothing is acknowledged early.
 final class CommitGroup: Sendable {
+    /// What its members notified, delivered once the group has committed.
+    let notifications = PendingNotifications()
     private let state = Mutex<(outcome: Result<Void, any Error>?, waiting: [CheckedContinuation<Void, any Error>])>((nil, []))
 
     func finish(_ outcome: Result<Void, any Error>) {

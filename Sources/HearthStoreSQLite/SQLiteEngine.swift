@@ -39,6 +39,7 @@ public final class SQLiteEngine: DatabaseEngine {
     private let commits = Atomic<Int>(0)
     var commitCount: Int { commits.load(ordering: .relaxed) }
     private let readerGate = TurnGate()
+    private let notifications = LocalNotifications()
     private let logger: Logger
 
     /// How long a statement waits for another process's lock before failing with "busy". Long
@@ -138,10 +139,12 @@ public final class SQLiteEngine: DatabaseEngine {
         }
         let outcome: Swift.Result<Result, any Error>
         var broken = false
+        let notified = PendingNotifications()
         do {
             _ = try writer.query("SAVEPOINT member", [])
-            let value = try await body(SQLiteExecutor(database: writer))
+            let value = try await body(SQLiteExecutor(database: writer, notifications: notified))
             _ = try writer.query("RELEASE member", [])
+            group.notifications.add(notified.take())
             outcome = .success(value)
         } catch {
             outcome = .failure(error)
@@ -209,6 +212,7 @@ public final class SQLiteEngine: DatabaseEngine {
                 try await NIOThreadPool.singleton.runIfActive { _ = try writer.query("COMMIT", []) }
                 commits.add(1, ordering: .relaxed)
                 group.finish(.success(()))
+                notifications.deliver(group.notifications.take())
             } catch {
                 // A failed COMMIT may have rolled back already; then this fails too, harmlessly.
                 _ = try? writer.query("ROLLBACK", [])
@@ -219,5 +223,11 @@ public final class SQLiteEngine: DatabaseEngine {
 
     public func ping() async throws {
         _ = try await read { try await $0.query("SELECT 1", []) }
+    }
+
+    /// This process's notifications only (``LocalNotifications``).
+    public func listen(_ channel: String, _ onNotification: @escaping @Sendable () async -> Void) async throws -> Bool {
+        await notifications.listen(channel, onNotification)
+        return true
     }
 }

@@ -1,12 +1,20 @@
+import HearthCore
 import HearthStore
 
 /// Runs portable statements on one connection, on the caller's thread: a statement on a warm
 /// page cache takes microseconds, less than a hop to another thread and back.
 struct SQLiteExecutor: SQLExecutor {
     let database: SQLiteDatabase
+    /// Where a transaction's notifications wait for its commit; nil on the reader.
+    var notifications: PendingNotifications? = nil
     var dialect: SQLDialect { SQLiteEngine.dialect }
 
     func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
         try database.query(sql, binds)
+    }
+
+    func notify(_ channel: String) async throws {
+        guard let notifications else { throw HearthError.notificationInARead }
+        notifications.add(channel)
     }
 }

@@ -215,7 +215,9 @@ import Testing
                 #expect(failed["state"] as? String == "pending" && failed["last_status"] is NSNull, "\(failed)")
                 #expect((failed["last_error"] as? String)?.hasPrefix("no answer") == true, "\(failed)")
             }
-            #expect(receiver.received.isEmpty && receiver.refused >= 2, "refused \(receiver.refused)")
+            // The receiver's thread records a broken-off handshake after the hub has recorded its failure.
+            try await eventually("the receiver saw two handshakes broken off (\(receiver.refused))") { receiver.refused >= 2 }
+            #expect(receiver.received.isEmpty)
 
             // Through its own CA: delivered, signed.
             let set = try await hub.client.json("PUT", "/v1/alerts/webhook", ["url": receiver.url, "trust_roots_pem": caPEM], headers: headers)

@@ -5,9 +5,10 @@ import NIOSSL
 import ServiceLifecycle
 import Synchronization
 
-/// Wakes the ``AccessWatch`` on a PostgreSQL notification (sent at the commit of every access
-/// change, by any node), so a revocation reaches this node's sessions without waiting for the
-/// next poll. On SQLite it only waits: the poll is all there is across processes.
+/// Wakes the ``AccessWatch`` on a notification sent at the commit of every access change — by
+/// any node on PostgreSQL, by this process on SQLite — so a revocation reaches this node's
+/// sessions without waiting for the next poll. On SQLite, another process's change (the CLI's)
+/// still waits for the poll.
 package struct AccessNotifications: Service {
     package let store: Store
     package let watch: AccessWatch

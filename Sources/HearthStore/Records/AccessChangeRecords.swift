@@ -24,7 +24,9 @@ public struct AccessChangeRecords: Sendable {
 
     public func bump() async throws {
         try await db.execute("UPDATE access_changes SET revision = revision + 1 WHERE singleton = 1")
-        try await notify()
+        // This process's listeners too: on SQLite the change reaches the hub's own broker at the
+        // commit, not at the next poll.
+        try await db.notify(Self.channel)
     }
 
     /// Moves the privacy revision, with every change to declared flows, device models, consents
@@ -36,12 +38,15 @@ public struct AccessChangeRecords: Sendable {
         guard let row = try await db.first(
             "UPDATE access_changes SET privacy_revision = privacy_revision + 1 WHERE singleton = 1 RETURNING privacy_revision")
         else { throw HearthError(.notInitialized, "the hub's revisions are missing; start the hub once") }
-        try await notify()
+        try await notifyOtherProcesses()
         return try row.integer("privacy_revision")
     }
 
-    /// Delivered at commit, to every listening process; SQLite's processes poll the revisions.
-    func notify() async throws {
-        if db.dialect.name == "postgres" { try await db.execute("NOTIFY \(Self.channel)") }
+    /// Wakes the other processes on PostgreSQL (they poll the revisions on SQLite). Not this
+    /// process's listeners on SQLite, for what moves a revision without an access change: a
+    /// privacy change is enforced by the process that made it, and a renewal's superseded
+    /// certificate can wait for the poll — a renewal storm would wake the watch at every commit.
+    func notifyOtherProcesses() async throws {
+        if db.dialect.name == "postgres" { try await db.notify(Self.channel) }
     }
 }

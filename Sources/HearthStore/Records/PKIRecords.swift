@@ -251,7 +251,7 @@ public struct PKIRecords: Sendable {
             "UPDATE pki_state SET revision = revision + 1 WHERE singleton = 1 RETURNING revision")
         else { throw HearthError(.notInitialized, "the PKI has not been created; start the hub once") }
         let changes = AccessChangeRecords(db: db)
-        if accessChange { try await changes.bump() } else { try await changes.notify() }
+        if accessChange { try await changes.bump() } else { try await changes.notifyOtherProcesses() }
         return try row.integer("revision")
     }
 }

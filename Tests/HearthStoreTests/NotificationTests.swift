@@ -46,9 +46,10 @@ import Testing
                     }
                 }
                 defer { listening.cancel() }
-                // PostgreSQL's LISTEN is in place once a notification gets through.
+                // PostgreSQL's LISTEN is in place once a notification gets through: a minute, for
+                // the suite's first minute, when a hundred hubs start on two cores.
                 var id: Int64 = 0
-                try await eventually("the listener hears the first notification") {
+                try await eventually("the listener hears the first notification", within: .seconds(60)) {
                     id += 1
                     try await Self.insert(id, engine)
                     try await Task.sleep(for: .milliseconds(100))
@@ -82,7 +83,7 @@ import Testing
             try await Task.sleep(for: .milliseconds(500))
             #expect(seen.all.count == before, "heard \(seen.all.dropFirst(before)) without a notification on the channel")
             try await Self.insert(1_003, engine)
-            try await eventually("the committed transaction's notification arrives") { seen.all.count > before }
+            try await eventually("the committed transaction's notification arrives", within: .seconds(30)) { seen.all.count > before }
             #expect(Array(seen.all.dropFirst(before)) == [1_003], "what the listener read: the commit is there")
         }
     }
@@ -108,7 +109,7 @@ import Testing
                 for id in Int64(1_001)...1_200 { group.addTask { try await Self.insert(id, engine) } }
                 try await group.waitForAll()
             }
-            try await eventually("a call reads the last commit") { seen.all.last == 1_200 }
+            try await eventually("a call reads the last commit", within: .seconds(30)) { seen.all.last == 1_200 }
             let calls = seen.all.count - before
             #expect(calls < 100, "\(calls) calls for 200 notifications")
         }

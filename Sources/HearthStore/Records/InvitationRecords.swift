@@ -22,7 +22,7 @@ public struct InvitationRecords: Sendable {
         "id, household_id, email, role, \(DeviceAccess.columns), invited_by, created_at, expires_at, accepted_at, accepted_by, revoked_at"
 
     public func insert(_ invitation: Invitation, digest: String) async throws {
-        try await db.query(
+        _ = try await db.query(
             """
             INSERT INTO invitations (id, digest, household_id, email, role, \(DeviceAccess.columns), invited_by, created_at, expires_at)
             VALUES (?, ?, ?, ?, ?, \(DeviceAccess.placeholders), ?, ?, ?)
@@ -81,7 +81,7 @@ extension InvitationRecords.Stored {
         else { throw malformed }
         let created = try row.date("created_at")
         // Stored before the checks of today could change: read without validating the access again.
-        invitation = try Invitation(
+        invitation = Invitation(
             stored: id, householdID: household, email: try row.optionalText("email").map(EmailAddress.init), role: role,
             access: try DeviceAccess(row), invitedBy: try row.text("invited_by"), createdAt: created,
             expiresAt: try row.date("expires_at"))

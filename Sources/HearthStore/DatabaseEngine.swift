@@ -26,7 +26,6 @@ public protocol DatabaseEngine: Sendable {
 
     /// Calls `onNotification` for every notification on `channel` (``SQLExecutor/notify(_:)``,
     /// at the commit of the transaction that sent it) until cancelled: from any process on
-    /// PostgreSQL, from this process's own transactions on SQLite (others poll). Returns whether
-    /// it listened (true once cancelled; false if the engine cannot).
-    func listen(_ channel: String, _ onNotification: @escaping @Sendable () async -> Void) async throws -> Bool
+    /// PostgreSQL, from this process's own transactions on SQLite (others poll).
+    func listen(_ channel: String, _ onNotification: @escaping @Sendable () async -> Void) async throws
 }

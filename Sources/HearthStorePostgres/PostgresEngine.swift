@@ -95,13 +95,12 @@ public struct PostgresEngine: DatabaseEngine {
     }
 
     /// LISTEN on a connection of the pool, held for as long as this runs.
-    public func listen(_ channel: String, _ onNotification: @escaping @Sendable () async -> Void) async throws -> Bool {
+    public func listen(_ channel: String, _ onNotification: @escaping @Sendable () async -> Void) async throws {
         try await client.withConnection { connection in
             try await connection.listen(on: channel) { notifications in
                 for try await _ in notifications { await onNotification() }
             }
         }
-        return true
     }
 
     public func ping() async throws {

@@ -226,8 +226,7 @@ public final class SQLiteEngine: DatabaseEngine {
     }
 
     /// This process's notifications only (``LocalNotifications``).
-    public func listen(_ channel: String, _ onNotification: @escaping @Sendable () async -> Void) async throws -> Bool {
+    public func listen(_ channel: String, _ onNotification: @escaping @Sendable () async -> Void) async throws {
         await notifications.listen(channel, onNotification)
-        return true
     }
 }

@@ -17,16 +17,12 @@ package struct AccessNotifications: Service {
     package func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                let listened = try await cancelWhenGracefulShutdown {
+                try await cancelWhenGracefulShutdown {
                     try await store.engine.listen(AccessChangeRecords.channel) { [watch, logger] in
                         do { try await watch.check() } catch {
                             logger.warning("access watch failed", metadata: ["error": "\(error)"])
                         }
                     }
-                }
-                if !listened {
-                    try? await gracefulShutdown()
-                    return
                 }
             } catch {
                 guard !Task.isCancelled && !Task.isShuttingDownGracefully else { return }

@@ -31,24 +31,3 @@ final class LocalNotifications: Sendable {
         for wake in woken { wake.yield() }
     }
 }
-
-/// The channels notified by one transaction, kept until it is released (its savepoint) and then
-/// by its commit group until the group commits; a member rolled back takes its own with it.
-final class PendingNotifications: Sendable {
-    private let channels = Mutex<Set<String>>([])
-
-    func add(_ channel: String) {
-        _ = channels.withLock { $0.insert(channel) }
-    }
-
-    func add(_ other: Set<String>) {
-        channels.withLock { $0.formUnion(other) }
-    }
-
-    func take() -> Set<String> {
-        channels.withLock { channels in
-            defer { channels = [] }
-            return channels
-        }
-    }
-}

@@ -139,15 +139,15 @@ public final class SQLiteEngine: DatabaseEngine {
         }
         let outcome: Swift.Result<Result, any Error>
         var broken = false
-        let notified = PendingNotifications()
         do {
             _ = try writer.query("SAVEPOINT member", [])
-            let value = try await body(SQLiteExecutor(database: writer, notifications: notified))
+            let value = try await body(SQLiteExecutor(database: writer, group: group))
             _ = try writer.query("RELEASE member", [])
-            group.notifications.add(notified.take())
+            group.memberEnded(released: true)
             outcome = .success(value)
         } catch {
             outcome = .failure(error)
+            group.memberEnded(released: false)
             // Undo this member only; if SQLite already rolled the whole transaction back (an
             // I/O error, a full disk), the group is lost and every member fails.
             do {
@@ -212,7 +212,7 @@ public final class SQLiteEngine: DatabaseEngine {
                 try await NIOThreadPool.singleton.runIfActive { _ = try writer.query("COMMIT", []) }
                 commits.add(1, ordering: .relaxed)
                 group.finish(.success(()))
-                notifications.deliver(group.notifications.take())
+                notifications.deliver(group.takeNotifications())
             } catch {
                 // A failed COMMIT may have rolled back already; then this fails too, harmlessly.
                 _ = try? writer.query("ROLLBACK", [])

@@ -5,8 +5,8 @@ import HearthStore
 /// page cache takes microseconds, less than a hop to another thread and back.
 struct SQLiteExecutor: SQLExecutor {
     let database: SQLiteDatabase
-    /// Where a transaction's notifications wait for its commit; nil on the reader.
-    var notifications: PendingNotifications? = nil
+    /// The commit group of the transaction, where its notifications wait; nil on the reader.
+    var group: CommitGroup? = nil
     var dialect: SQLDialect { SQLiteEngine.dialect }
 
     func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
@@ -14,7 +14,7 @@ struct SQLiteExecutor: SQLExecutor {
     }
 
     func notify(_ channel: String) async throws {
-        guard let notifications else { throw HearthError.notificationInARead }
-        notifications.add(channel)
+        guard let group else { throw HearthError.notificationInARead }
+        group.notify(channel)
     }
 }

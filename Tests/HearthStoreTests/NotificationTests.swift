@@ -95,7 +95,7 @@ import Testing
         try await TestDatabase.with(engine) { database in
             let engine = try await database.makeEngine()
             try await Store.withRunning(engine, clock: SystemClock(), logger: .init(label: "test"), migrate: false) { _ in
-                await #expect(throws: (any Error).self) { try await engine.read { db in try await db.notify(Self.channel) } }
+                await #expect(throws: HearthError.notificationInARead) { try await engine.read { db in try await db.notify(Self.channel) } }
             }
         }
     }

@@ -27,16 +27,19 @@ enum TelemetryFuzzTarget {
 
     /// Whether the one pass, when it decides, forwards exactly what the general path does.
     static func onePassAgrees(_ pipeline: FlowPipeline, _ flat: FlatObjectPass, _ payload: UnsafeRawBufferPointer) -> Bool {
-        var (decided, general): ([UInt8]?, [UInt8]?) = (nil, nil)
+        let bound = pipeline.outputBound(payload.count)
         var order = MemberOrder()
-        let onePass = pipeline.forwardFlat(payload, flat, order: &order) { capacity, fill in
-            decided = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in count = fill(buffer.baseAddress!) }
+        var decided: Int?
+        let onePass = [UInt8](unsafeUninitializedCapacity: bound) { buffer, count in
+            decided = pipeline.onePass(payload, flat, order: &order, into: buffer.baseAddress!)
+            count = decided ?? 0
         }
-        guard onePass else { return true }
-        let refusal = pipeline.forwardGenerally(payload) { capacity, fill in
-            general = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in count = fill(buffer.baseAddress!) }
+        guard decided != nil else { return true }
+        var refusal: TelemetryRefusal?
+        let general = [UInt8](unsafeUninitializedCapacity: bound) { buffer, count in
+            count = pipeline.generally(payload, into: buffer.baseAddress!, refusal: &refusal)
         }
-        return refusal == nil && decided == general
+        return refusal == nil && onePass == general
     }
 
     /// Flows that use each kind of schema keyword and minimization rule.

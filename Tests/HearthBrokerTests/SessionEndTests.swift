@@ -134,7 +134,7 @@ import Testing
         #expect(session.receive(Session.publish(command)) == [.askPolicy(topic: command)])
         #expect(session.receive(.disconnect(DisconnectPacket())) == [], "held while the policy decides")
         #expect(session.run(session.machine.channelClosed()) == [], "the end waits for the decision")
-        #expect(session.run(session.machine.policyDecided(.allow("a peer"), onOwnFacts: false, now: session.now))
+        #expect(session.run(session.machine.policyDecided(.allow("a peer"), onOwnFacts: false))
             == [.route(topic: command, watchCongestion: false)])
         #expect(session.run(session.machine.routed(durable: 0, holdAcknowledgements: false))
             == [.close(sending: nil), .finish(SessionEndStep())], "routed, then DISCONNECT: no will")
@@ -148,7 +148,7 @@ import Testing
         session.machine.deviceFacts(asOf: 1)
         let command = "devices/\(DeviceID())/cmd/power"
         #expect(session.receive(Session.publish(command)) == [.askPolicy(topic: command)])
-        #expect(session.run(session.machine.policyDecided(.allow("a peer"), onOwnFacts: false, onDeviceFacts: true, now: session.now))
+        #expect(session.run(session.machine.policyDecided(.allow("a peer"), onOwnFacts: false, onDeviceFacts: true))
             == [.route(topic: command, watchCongestion: false)])
         _ = session.run(session.machine.routed(durable: 0, holdAcknowledgements: false))
         #expect(session.receive(Session.publish(command)) == [.route(topic: command, watchCongestion: false)], "remembered")
@@ -158,7 +158,7 @@ import Testing
         _ = session.run(session.machine.routed(durable: 0, holdAcknowledgements: false))
         session.machine.deviceFacts(asOf: 2)
         #expect(session.receive(Session.publish(command)) == [.askPolicy(topic: command)], "new facts: asked again")
-        _ = session.run(session.machine.policyDecided(.deny("device-quarantined", "no"), onOwnFacts: false, onDeviceFacts: true, now: session.now))
+        _ = session.run(session.machine.policyDecided(.deny("device-quarantined", "no"), onOwnFacts: false, onDeviceFacts: true))
         #expect(session.receive(Session.publish(command)) == [.askPolicy(topic: command)], "a refusal is not remembered")
     }
 
@@ -169,7 +169,7 @@ import Testing
         for count in 1...Machine.maximumHeld {
             #expect(session.receive(.pingreq) == (count == Machine.maximumHeld ? [.pauseReading] : []))
         }
-        let steps = session.run(session.machine.policyDecided(.deny("unknown-device", "no such device"), onOwnFacts: false, now: session.now))
+        let steps = session.run(session.machine.policyDecided(.deny("unknown-device", "no such device"), onOwnFacts: false))
         #expect(steps.first == .recordDenial(.publishMessage, sample: command))
         #expect(steps.filter { $0 == .send(.pingresp) }.count == Machine.maximumHeld)
         #expect(steps.last == .resumeReading)
@@ -179,7 +179,7 @@ import Testing
     func aDeniedPublishIsAcknowledgedWithTheReasonMQTT5CanSay(_ version: MQTTVersion) {
         var session = Session.connected(version)
         _ = session.receive(Session.publish("devices/other/state", qos: .atLeastOnce, id: 4))
-        let steps = session.run(session.machine.policyDecided(.deny("not-permitted", "not yours"), onOwnFacts: true, now: session.now))
+        let steps = session.run(session.machine.policyDecided(.deny("not-permitted", "not yours"), onOwnFacts: true))
         #expect(steps == [
             .recordDenial(.publishMessage, sample: "devices/other/state"),
             .send(.ack(AckPacket(
@@ -197,7 +197,7 @@ import Testing
         let command = "devices/\(lock.id)/cmd/open"
         _ = session.receive(Session.publish(command, qos: .atLeastOnce, id: 7))
         let steps = session.run(session.machine.policyDecided(
-            .hold("step-up-required", "held for an owner's approval"), onOwnFacts: false, target: lock, now: session.now))
+            .hold("step-up-required", "held for an owner's approval"), onOwnFacts: false, target: lock))
         #expect(steps == [
             .holdCommand(topic: command),
             .send(.ack(AckPacket(
@@ -211,7 +211,7 @@ import Testing
         var session = Session.connected(.v5)
         let topic = Session.ownTopic
         _ = session.receive(Session.publish(topic, qos: .atLeastOnce, id: 1))
-        _ = session.run(session.machine.policyDecided(.allow("own"), onOwnFacts: true, now: session.now))
+        _ = session.run(session.machine.policyDecided(.allow("own"), onOwnFacts: true))
         #expect(session.run(session.machine.routed(durable: 0, holdAcknowledgements: true)) == [])
         _ = session.receive(Session.publish(topic, qos: .atLeastOnce, id: 2))
         #expect(session.run(session.machine.routed(durable: 0, holdAcknowledgements: false)) == [], "behind the held one")
@@ -223,7 +223,7 @@ import Testing
     @Test func aMessageTheBrokerCouldNotStoreIsNotAcknowledged() {
         var session = Session.connected(.v5)
         _ = session.receive(Session.publish(Session.ownTopic, qos: .atLeastOnce, id: 1))
-        _ = session.run(session.machine.policyDecided(.allow("own"), onOwnFacts: true, now: session.now))
+        _ = session.run(session.machine.policyDecided(.allow("own"), onOwnFacts: true))
         #expect(session.run(session.machine.routed(durable: 3, holdAcknowledgements: false)) == [.awaitStorage(3)])
         #expect(session.run(session.machine.stored(false)) == [.close(sending: Session.disconnect(
             .unspecifiedError, "the broker could not store the message; send it again"))])

@@ -44,7 +44,7 @@ enum Step: Equatable {
         case .askPolicy(let question): self = .askPolicy(topic: question.topic)
         case .recordDenial(let denial): self = .recordDenial(denial.action, sample: denial.sample)
         case .holdCommand(_, _, let topic, _, _): self = .holdCommand(topic: topic)
-        case .route(let message, _, let watch): self = .route(topic: message.topic, watchCongestion: watch)
+        case .route(let publish, let watch): self = .route(topic: publish.topic, watchCongestion: watch)
         case .subscribe(let grants, let denials): self = .subscribe(filters: grants.map(\.filter.text), denied: denials.map(\.sample))
         case .unsubscribe(let filters): self = .unsubscribe(filters)
         case .awaitStorage(let position): self = .awaitStorage(position)

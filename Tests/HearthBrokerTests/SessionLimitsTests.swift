@@ -20,7 +20,7 @@ import Testing
             let first = session.receive(Session.publish(topic, qos: .exactlyOnce, id: id))
             if id == 1 {
                 #expect(first == [.askPolicy(topic: topic)])
-                _ = session.run(session.machine.policyDecided(.allow("own"), onOwnFacts: true, now: session.now))
+                _ = session.run(session.machine.policyDecided(.allow("own"), onOwnFacts: true))
             } else {
                 #expect(first == [.route(topic: topic, watchCongestion: true)], "the allowed topic is remembered")
             }
@@ -98,7 +98,7 @@ import Testing
         var properties = MQTTProperties()
         properties.topicAlias = 5
         _ = session.receive(Session.publish(Session.ownTopic, properties: properties))
-        _ = session.run(session.machine.policyDecided(.allow("own"), onOwnFacts: true, now: session.now))
+        _ = session.run(session.machine.policyDecided(.allow("own"), onOwnFacts: true))
         _ = session.run(session.machine.routed(durable: 0, holdAcknowledgements: false))
         #expect(session.receive(Session.publish("", properties: properties)) == [.route(topic: Session.ownTopic, watchCongestion: false)])
     }

@@ -190,7 +190,7 @@ import Testing
         var session = Session.connected(version)
         let topic = Session.ownTopic
         #expect(session.receive(Session.publish(topic, qos: .exactlyOnce, id: 9)) == [.askPolicy(topic: topic)])
-        #expect(session.run(session.machine.policyDecided(.allow("own"), onOwnFacts: true, now: session.now))
+        #expect(session.run(session.machine.policyDecided(.allow("own"), onOwnFacts: true))
             == [.route(topic: topic, watchCongestion: true)])
         #expect(session.run(session.machine.routed(durable: 0, holdAcknowledgements: false))
             == [.send(.ack(AckPacket(.pubrec, packetID: 9)))])

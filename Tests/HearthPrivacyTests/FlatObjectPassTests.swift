@@ -78,25 +78,25 @@ import Testing
         _ tally: inout Tally, sourceLocation: SourceLocation = #_sourceLocation
     ) {
         let bytes = Array(payload.utf8)
-        let general = bytes.withUnsafeBytes { bytes in
-            var output: [UInt8] = []
-            let refusal = pipeline.forwardGenerally(bytes) { capacity, fill in
-                output = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in count = fill(buffer.baseAddress!) }
-            }
-            return refusal == nil ? output : nil
-        }
-        var decided: [UInt8]?
-        let onePass = bytes.withUnsafeBytes { bytes in
-            pipeline.forwardFlat(bytes, flat, order: &order) { capacity, fill in
-                decided = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in count = fill(buffer.baseAddress!) }
+        let bound = pipeline.outputBound(bytes.count)
+        var refusal: TelemetryRefusal?
+        let forwarded = bytes.withUnsafeBytes { bytes in
+            [UInt8](unsafeUninitializedCapacity: bound) { buffer, count in
+                count = pipeline.generally(bytes, into: buffer.baseAddress!, refusal: &refusal)
             }
         }
+        let general = refusal == nil ? forwarded : nil
+        var decision: Int?
+        let written = bytes.withUnsafeBytes { bytes in
+            [UInt8](unsafeUninitializedCapacity: bound) { buffer, count in
+                decision = pipeline.onePass(bytes, flat, order: &order, into: buffer.baseAddress!)
+                count = decision ?? 0
+            }
+        }
+        let decided = decision.map { _ in written }
         tally.payloads += 1
         if general != nil { tally.forwarded += 1 }
-        guard onePass else {
-            #expect(decided == nil, sourceLocation: sourceLocation)
-            return
-        }
+        guard decided != nil else { return }
         tally.decided += 1
         #expect(
             decided == general,

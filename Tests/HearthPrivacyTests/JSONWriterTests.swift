@@ -34,6 +34,19 @@ import Testing
         #expect(Self.text { writer in writer.viaSink { $0.decimal(mantissa: mantissa, scale: scale) } } == expected)
     }
 
+    /// Integers are written two digits at a time: every length, odd and even, both signs.
+    @Test func integersAreWrittenAsTheyPrint() {
+        var values: [Int64] = [0, Int64.max, Int64.min, Int64.min + 1]
+        var power: Int64 = 1
+        for _ in 0..<18 {
+            power *= 10
+            values += [power - 1, power, power + 1, -power, -(power - 1)]
+        }
+        for value in values + (0..<2_000).map({ _ in Int64.random(in: .min ... .max) }) {
+            #expect(Self.text { $0.integer(value) } == String(value))
+        }
+    }
+
     @Test func theCanonicalFormIsStable() throws {
         let original = try JSONDocument(#" { "b" : [1.50, 2e0, -0, 10] , "a": "caf\u00e9\/", "é": null, "A": {"z":1,"y":2} } "#)
         let canonical = original.withView { view in Self.text { $0.canonical(view, at: 0) } }

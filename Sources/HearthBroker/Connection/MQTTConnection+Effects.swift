@@ -65,21 +65,20 @@ extension MQTTConnection {
         let messaging = MessagingTopic(topic)
         let ownID: Substring? = if case .device(let device, _) = client.subject { Substring(device.id.rawValue) } else { nil }
         guard let target = messaging.commandTarget, target != ownID else {
-            return machine.policyDecided(decide(client, messaging, commanding: nil), onOwnFacts: true, now: broker.clock.now)
+            return machine.policyDecided(decide(client, messaging, commanding: nil), onOwnFacts: true)
         }
         if let known = broker.cachedDevice(target, in: client.household) {
             // Good until the device facts it rests on are dropped (the next access change) —
             // unless it weighed context (the hour, the risk), which changes on its own.
             let decision = decide(client, messaging, commanding: known)
             return machine.policyDecided(
-                decision, onOwnFacts: false, onDeviceFacts: !broker.weighsContext(known, for: client), target: known,
-                now: broker.clock.now)
+                decision, onOwnFacts: false, onDeviceFacts: !broker.weighsContext(known, for: client), target: known)
         }
         let broker = self.broker
         let household = client.household
         let name = String(target)
         offLoop({ await broker.lookUpDevice(Substring(name), in: household) }) { [self] device in
-            machine.policyDecided(decide(client, messaging, commanding: device), onOwnFacts: false, target: device, now: broker.clock.now)
+            machine.policyDecided(decide(client, messaging, commanding: device), onOwnFacts: false, target: device)
         }
         return .none
     }
@@ -96,31 +95,34 @@ extension MQTTConnection {
         return decision
     }
 
-    func route(_ message: BrokerMessage, household: HouseholdID, watchCongestion: Bool) -> Action {
-        var message = message
+    func route(_ publish: PublishPacket, watchCongestion: Bool) -> Action {
+        guard let client = machine.client else { return .none }
+        let household = client.household, payload = publish.payload
         if let meter = watch?.meter {
-            meter.count(bytes: message.payload.readableBytes)
+            meter.count(bytes: payload.readableBytes)
             let limit = meter.limit.load(ordering: .relaxed)
             // 0x97 (quota exceeded): 0x96, message rate too high, is for DISCONNECT only (MQTT 5 §3.4.2.1).
             if limit > 0, !rateBudget.admit(limit: limit, now: NIODeadline.now().uptimeNanoseconds) {
                 return machine.routingRefused(.quotaExceeded, "rate-limited to \(limit) messages/s: far above this device's usual rate")
             }
         }
-        if let gate = broker.telemetryGate, case .device(let device, _)? = machine.client?.subject,
-           let flow = telemetryFlow(of: message.topic, device: device.id),
+        var admission: BrokerMessage.Admission?
+        if let gate = broker.telemetryGate, case .device(let device, _) = client.subject,
+           let flow = telemetryFlow(of: publish.topic, device: device.id),
            // An empty retained message clears the topic's retained message: it carries no data.
-           !(message.retain && message.payload.readableBytes == 0)
+           !(publish.retain && payload.readableBytes == 0)
         {
             let now = broker.clock.coarseNow
-            switch gate.inspect(message.payload, device: device.id, flow: flow, household: household, at: now, memo: &telemetryMemo) {
+            switch gate.inspect(payload, device: device.id, flow: flow, household: household, at: now, memo: &telemetryMemo) {
             case .forward(let payload, let tag, let retention):
-                message = message.admitted(payload: payload, flow: tag, retention: retention, now: now)
+                admission = BrokerMessage.Admission(payload: payload, flow: tag, retention: retention, time: now)
             case .absorbed:
                 return machine.routed(durable: 0, holdAcknowledgements: false)
             case .refused(let reason, let text):
                 return machine.routingRefused(reason, text)
             }
         }
+        let message = BrokerMessage(publish, publisher: client.sessionKey, now: broker.clock.now, admission: admission)
         let routed = broker.publish(message, household: household)
         var hold = false
         if watchCongestion, !routed.congested.isEmpty, let me = handle {

@@ -229,8 +229,8 @@ final class MQTTConnection: ChannelInboundHandler {
             broker.denials.record(denial.client, denial.action, denial.decision, sample: denial.sample)
         case .holdCommand(let client, let target, let topic, let payload, let reason):
             broker.hold(client: client, target: target, topic: topic, payload: payload, reason: reason)
-        case .route(let message, let household, let watchCongestion):
-            return route(message, household: household, watchCongestion: watchCongestion)
+        case .route(let publish, let watchCongestion):
+            return route(publish, watchCongestion: watchCongestion)
         case .subscribe(let grants, let denials):
             for denial in denials { broker.denials.record(denial.client, denial.action, denial.decision, sample: denial.sample) }
             guard let client = machine.client else { return .none }

@@ -37,19 +37,11 @@ final class BrokerMessage: Sendable {
         self.flow = flow
     }
 
-    /// This message as the privacy gate let it in: its minimized payload, its flow, and an
-    /// expiry no later than the flow's retention (in seconds).
-    func admitted(payload: ByteBuffer, flow: FlowTag, retention: TimeInterval, now: Date) -> BrokerMessage {
-        let end = now.addingTimeInterval(retention)
-        return BrokerMessage(
-            topic: topic, payload: payload, qos: qos, retain: retain, properties: properties,
-            expiresAt: expiresAt.map { min($0, end) } ?? end, publisher: publisher, flow: flow)
-    }
-
-    /// `now` is read only for a message with an expiry interval: most have none, and this runs per message.
-    convenience init(
-        _ publish: PublishPacket, topic: String, publisher: String, now: @autoclosure () -> Date
-    ) {
+    /// A client's PUBLISH (its topic alias resolved) as the broker keeps it — as the privacy gate
+    /// let it in, when the gate saw it (`admission`): its minimized payload, its flow, and an
+    /// expiry no later than the flow's retention. `now` is read only for a message with an expiry
+    /// interval: most have none, and this runs per message.
+    convenience init(_ publish: PublishPacket, publisher: String, now: @autoclosure () -> Date, admission: Admission? = nil) {
         var forwarded = MQTTProperties.none
         if !publish.properties.isEmpty {
             let source = publish.properties.values
@@ -61,16 +53,29 @@ final class BrokerMessage: Sendable {
             values.userProperties = source.userProperties
             forwarded = MQTTProperties(values)
         }
+        var expiresAt = publish.properties.messageExpiryInterval.map { now().addingTimeInterval(TimeInterval($0)) }
+        if let admission {
+            let end = admission.time.addingTimeInterval(admission.retention)
+            expiresAt = expiresAt.map { min($0, end) } ?? end
+        }
         self.init(
-            topic: topic, payload: publish.payload, qos: publish.qos, retain: publish.retain, properties: forwarded,
-            expiresAt: publish.properties.messageExpiryInterval.map { now().addingTimeInterval(TimeInterval($0)) },
-            publisher: publisher)
+            topic: publish.topic, payload: admission?.payload ?? publish.payload, qos: publish.qos, retain: publish.retain,
+            properties: forwarded, expiresAt: expiresAt, publisher: publisher, flow: admission?.flow)
+    }
+
+    /// What the privacy gate made of a telemetry PUBLISH it let in (`TelemetryInspection.forward`),
+    /// and when (the gate's time): the retention counts from then, in seconds.
+    struct Admission {
+        let payload: ByteBuffer
+        let flow: FlowTag
+        let retention: TimeInterval
+        let time: Date
     }
 
     convenience init(will: Will, publisher: String, now: Date) {
         self.init(
             PublishPacket(topic: will.topic, payload: will.payload, qos: will.qos, retain: will.retain, properties: will.properties),
-            topic: will.topic, publisher: publisher, now: now)
+            publisher: publisher, now: now)
     }
 
     /// `now` is read only when the message has an expiry.

@@ -35,16 +35,19 @@ extension MQTTSessionStateMachine {
         // Messages
         /// Whether the client may publish to a topic not yet allowed on this connection (a
         /// command to another device needs that device's record): the decision comes back
-        /// through ``MQTTSessionStateMachine/policyDecided(_:onOwnFacts:now:)``.
+        /// through ``MQTTSessionStateMachine/policyDecided(_:onOwnFacts:onDeviceFacts:target:)``.
         case askPolicy(PublishQuestion)
         indirect case recordDenial(Denial)
         /// The policy held the command for an owner's approval: the executor keeps it (through
         /// detection, which raises the alert), the client has been told it is held.
         indirect case holdCommand(client: BrokerClient, target: DeviceFacts, topic: String, payload: ByteBuffer, reason: String)
-        /// Routes the client's message; where the broker stored it comes back through
+        /// Routes the client's message (its topic alias resolved: the packet's topic is the
+        /// message's); where the broker stored it comes back through
         /// ``MQTTSessionStateMachine/routed(durable:holdAcknowledgements:)``. `watchCongestion`:
         /// the publisher waits for acknowledgements, so congested subscribers may hold them.
-        case route(BrokerMessage, household: HouseholdID, watchCongestion: Bool)
+        /// The packet, not the broker's message: the connection makes that once the privacy gate
+        /// has seen it, so a telemetry message the gate rewrites is one object, not two.
+        case route(PublishPacket, watchCongestion: Bool)
         case subscribe([SubscriptionGrant], denials: [Denial])
         case unsubscribe([String])
         /// Waits until the outbox has stored everything up to the position, then

@@ -5,7 +5,7 @@ import HearthMQTT
 extension MQTTSessionStateMachine {
     /// PUBLISH from the client: topic alias, duplicate QoS 2, policy (a command to another
     /// device needs its record, which the executor finds), routing, acknowledgement.
-    mutating func receivePublish(_ publish: PublishPacket, now: @autoclosure () -> Date) -> Action {
+    mutating func receivePublish(_ publish: PublishPacket) -> Action {
         guard let client else { return .none }
         var topic = publish.topic
         if version == .v5, let alias = publish.properties.topicAlias {
@@ -30,7 +30,7 @@ extension MQTTSessionStateMachine {
             }
         }
         if permittedTopics.contains(topic) || permittedCommandTopics.contains(topic) {
-            return complete(publish, topic: topic, decision: Self.permitted, now: now())
+            return complete(publish, topic: topic, decision: Self.permitted)
         }
         awaiting = .publishDecision(publish, topic: topic)
         return .askPolicy(PublishQuestion(client: client, topic: topic))
@@ -42,8 +42,7 @@ extension MQTTSessionStateMachine {
     /// device's facts as the broker holds them now, so it is remembered until they change
     /// (``deviceFacts(asOf:)``) — a command stream then costs no policy round trip per message.
     mutating func policyDecided(
-        _ decision: PolicyDecision, onOwnFacts: Bool, onDeviceFacts: Bool = false, target: DeviceFacts? = nil,
-        now: @autoclosure () -> Date
+        _ decision: PolicyDecision, onOwnFacts: Bool, onDeviceFacts: Bool = false, target: DeviceFacts? = nil
     ) -> Action {
         guard case .publishDecision(let publish, let topic) = awaiting else { return .none }
         awaiting = nil
@@ -55,7 +54,7 @@ extension MQTTSessionStateMachine {
                 permittedCommandTopics.insert(topic)
             }
         }
-        return complete(publish, topic: topic, decision: decision, target: target, now: now())
+        return complete(publish, topic: topic, decision: decision, target: target)
     }
 
     /// The generation of the broker's device facts as the connection reads them: commands allowed
@@ -67,7 +66,7 @@ extension MQTTSessionStateMachine {
     }
 
     private mutating func complete(
-        _ publish: PublishPacket, topic: String, decision: PolicyDecision, target: DeviceFacts? = nil, now: @autoclosure () -> Date
+        _ publish: PublishPacket, topic: String, decision: PolicyDecision, target: DeviceFacts? = nil
     ) -> Action {
         guard let client else { return .none }
         let receipt = PublishReceipt(qos: publish.qos, packetID: publish.packetID)
@@ -78,9 +77,10 @@ extension MQTTSessionStateMachine {
             }
             return .recordDenial(Denial(client: client, action: .publishMessage, decision: decision, sample: topic))
         }
-        let message = BrokerMessage(publish, topic: topic, publisher: client.sessionKey, now: now())
         awaiting = .routing(receipt)
-        return .route(message, household: client.household, watchCongestion: publish.qos > .atMostOnce)
+        var routed = publish
+        routed.topic = topic
+        return .route(routed, watchCongestion: publish.qos > .atMostOnce)
     }
 
     /// The message is routed. QoS 1/2 copies for persistent sessions and retained messages are

@@ -233,7 +233,7 @@ struct MQTTSessionStateMachine {
         case (.awaitingConnect, .connect(let connect)):
             return startConnect(connect)
         case (.connected, .publish(let publish)):
-            return receivePublish(publish, now: now())
+            return receivePublish(publish)
         case (.connected, .ack(let ack)):
             return receiveAck(ack)
         case (.connected, .subscribe(let subscribe)):

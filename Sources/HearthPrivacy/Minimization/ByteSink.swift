@@ -33,19 +33,29 @@ struct ByteSink {
     mutating func integer(_ value: Int64) {
         if value < 0 { byte(UInt8(ascii: "-")) }
         var magnitude = value.magnitude
-        var digits = 1
-        var scan = magnitude
-        while scan >= 10 {
-            scan /= 10
-            digits += 1
+        let digits = Self.digitCount(magnitude)
+        // Two digits per division, from the last: a timestamp's ten digits take five dependent
+        // divisions, not ten (and counting them takes comparisons, not divisions).
+        var index = count + digits
+        while magnitude >= 10 {
+            let pair = magnitude % 100
+            magnitude = magnitude >= 100 ? magnitude / 100 : 0
+            index -= 2
+            base[index] = UInt8(ascii: "0") + UInt8(pair / 10)
+            base[index + 1] = UInt8(ascii: "0") + UInt8(pair % 10)
         }
-        var index = count + digits - 1
-        repeat {
-            base[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-            magnitude /= 10
-            index -= 1
-        } while magnitude > 0
+        if index > count { base[count] = UInt8(ascii: "0") + UInt8(magnitude) }
         count += digits
+    }
+
+    /// The decimal digits of `value` (1 for 0).
+    @inline(__always) static func digitCount(_ value: UInt64) -> Int {
+        var (digits, threshold): (Int, UInt64) = (1, 10)
+        while digits < 20, value >= threshold {
+            digits += 1
+            threshold &*= 10
+        }
+        return digits
     }
 
     /// `mantissa` × 10^-`scale`, exactly, without trailing fractional zeros: `215, 1` is `21.5`,

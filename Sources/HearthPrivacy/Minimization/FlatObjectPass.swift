@@ -6,7 +6,7 @@
 ///
 /// It decides only what it is sure of. Anything else — a syntax error, a failed check, a member
 /// that is a container, undeclared or named twice, a required one missing — sends the payload to
-/// the general path (`FlowPipeline.forwardGenerally`), which decides it, and words any refusal,
+/// the general path (`FlowPipeline.generally`), which decides it, and words any refusal,
 /// as it always has; `FlatObjectPassTests` holds the two to the same output.
 ///
 /// Each member's name is first compared with the declared property the same position named in
@@ -29,10 +29,6 @@ package final class FlatObjectPass: @unchecked Sendable {
         /// A rule names it: written through the plan's node.
         case named(Int32)
     }
-
-    /// The largest payload it takes on: it writes into a temporary allocation before it knows
-    /// the answer, which is kept small; larger payloads take the general path.
-    static let maximumPayload = 2048
 
     /// Nil when the flow's schema or rules need more than a flat object: an aggregate, a root that
     /// is not simply an object with declared properties, a rule on the root itself.

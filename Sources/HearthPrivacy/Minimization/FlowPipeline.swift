@@ -53,61 +53,60 @@ public struct FlowPipeline: Sendable {
     /// parse, validate and minimize into memory the caller provides — `output` is asked once, for
     /// room for at most `capacity` bytes, which `fill` writes, returning how many — so that the
     /// payload is written where it is sent from rather than copied there. Nil when the payload
-    /// was written; otherwise why it was refused, with nothing written. `order` is the caller's
-    /// hint of how the device orders its members: one per device and flow, kept between payloads.
+    /// was written; otherwise why it was refused, and `fill` wrote nothing (0 bytes). `order` is
+    /// the caller's hint of how the device orders its members: one per device and flow, kept
+    /// between payloads.
     public func forward(
         _ payload: UnsafeRawBufferPointer, order: inout MemberOrder,
         into output: (_ capacity: Int, _ fill: (UnsafeMutablePointer<UInt8>) -> Int) -> Void
     ) -> TelemetryRefusal? {
         precondition(plan.aggregate == nil, "an aggregating flow's payloads go through process(_:at:window:)")
-        if let flat, payload.count <= FlatObjectPass.maximumPayload, forwardFlat(payload, flat, order: &order, into: output) {
-            return nil
+        var refusal: TelemetryRefusal?
+        output(outputBound(payload.count)) { target in
+            if let flat, let count = onePass(payload, flat, order: &order, into: target) { return count }
+            return generally(payload, into: target, refusal: &refusal)
         }
-        return forwardGenerally(payload, into: output)
+        return refusal
     }
 
-    /// The one pass (``FlatObjectPass``), into memory on the stack: it writes before it knows the
-    /// answer, and the caller's memory is asked for only once, for a payload that goes on. Whether
-    /// it decided.
-    package func forwardFlat(
-        _ payload: UnsafeRawBufferPointer, _ flat: FlatObjectPass, order: inout MemberOrder,
-        into output: (_ capacity: Int, _ fill: (UnsafeMutablePointer<UInt8>) -> Int) -> Void
-    ) -> Bool {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: plan.outputBound(payload.count)) { scratch in
-            guard let count = flat.pass(payload, order: &order, into: scratch.baseAddress!) else { return false }
-            let (source, length) = plan.isEmpty ? (payload.baseAddress!, payload.count) : (UnsafeRawPointer(scratch.baseAddress!), count)
-            output(length) { target in
-                UnsafeMutableRawPointer(target).copyMemory(from: source, byteCount: length)
-                return length
-            }
-            return true
-        }
+    /// The most bytes ``forward(_:order:into:)`` writes for a payload of `count` bytes.
+    package func outputBound(_ count: Int) -> Int { plan.outputBound(count) }
+
+    /// The one pass (``FlatObjectPass``), written into `target` (room for ``outputBound(_:)``)
+    /// before it knows the answer: the bytes written, or nil when it did not decide (and what it
+    /// wrote is garbage).
+    package func onePass(
+        _ payload: UnsafeRawBufferPointer, _ flat: FlatObjectPass, order: inout MemberOrder, into target: UnsafeMutablePointer<UInt8>
+    ) -> Int? {
+        guard let count = flat.pass(payload, order: &order, into: target) else { return nil }
+        guard plan.isEmpty else { return count }
+        UnsafeMutableRawPointer(target).copyMemory(from: payload.baseAddress!, byteCount: payload.count)
+        return payload.count
     }
 
-    /// Parse, validate, minimize: three walks over the payload, for any payload.
-    package func forwardGenerally(
-        _ payload: UnsafeRawBufferPointer, into output: (_ capacity: Int, _ fill: (UnsafeMutablePointer<UInt8>) -> Int) -> Void
-    ) -> TelemetryRefusal? {
+    /// Parse, validate, minimize: three walks over the payload, for any payload, written into
+    /// `target` (room for ``outputBound(_:)``): the bytes written, or 0 with `refusal` set.
+    package func generally(
+        _ payload: UnsafeRawBufferPointer, into target: UnsafeMutablePointer<UInt8>, refusal: inout TelemetryRefusal?
+    ) -> Int {
         let (schema, plan) = (declaration.schema.program, plan)
         do {
-            return try JSONParser.withParsed(payload) { view -> TelemetryRefusal? in
-                if let violation = schema.violation(in: view) { return Self.refusal(violation) }
-                if plan.isEmpty {
-                    output(payload.count) { target in
-                        UnsafeMutableRawPointer(target).copyMemory(from: payload.baseAddress!, byteCount: payload.count)
-                        return payload.count
-                    }
-                } else {
-                    output(plan.outputBound(payload.count)) { target in
-                        var minimizer = Minimizer(plan: plan, view: view, output: target)
-                        minimizer.document()
-                        return minimizer.sink.count
-                    }
+            return try JSONParser.withParsed(payload) { view -> Int in
+                if let violation = schema.violation(in: view) {
+                    refusal = Self.refusal(violation)
+                    return 0
                 }
-                return nil
+                if plan.isEmpty {
+                    UnsafeMutableRawPointer(target).copyMemory(from: payload.baseAddress!, byteCount: payload.count)
+                    return payload.count
+                }
+                var minimizer = Minimizer(plan: plan, view: view, output: target)
+                minimizer.document()
+                return minimizer.sink.count
             }
         } catch {
-            return Self.notJSON(error)
+            refusal = Self.notJSON(error)
+            return 0
         }
     }
 

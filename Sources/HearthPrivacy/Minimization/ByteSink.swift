@@ -32,23 +32,12 @@ struct ByteSink {
 
     mutating func integer(_ value: Int64) {
         if value < 0 { byte(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        let digits = Self.digitCount(magnitude)
-        // Two digits per division, from the last: a timestamp's ten digits take five dependent
-        // divisions, not ten (and counting them takes comparisons, not divisions).
-        var index = count + digits
-        while magnitude >= 10 {
-            let pair = magnitude % 100
-            magnitude = magnitude >= 100 ? magnitude / 100 : 0
-            index -= 2
-            base[index] = UInt8(ascii: "0") + UInt8(pair / 10)
-            base[index + 1] = UInt8(ascii: "0") + UInt8(pair % 10)
-        }
-        if index > count { base[count] = UInt8(ascii: "0") + UInt8(magnitude) }
+        let digits = Self.digitCount(value.magnitude)
+        write(value.magnitude, digits: digits, endingAt: count + digits)
         count += digits
     }
 
-    /// The decimal digits of `value` (1 for 0).
+    /// The decimal digits of `value` (1 for 0), counted by comparisons, not divisions.
     @inline(__always) static func digitCount(_ value: UInt64) -> Int {
         var (digits, threshold): (Int, UInt64) = (1, 10)
         while digits < 20, value >= threshold {
@@ -56,6 +45,20 @@ struct ByteSink {
             threshold &*= 10
         }
         return digits
+    }
+
+    /// Writes the `digits` decimal digits of `magnitude` just before `end`, two per division, from
+    /// the last: a timestamp's ten digits take five dependent divisions, not ten.
+    @inline(__always) private func write(_ magnitude: UInt64, digits: Int, endingAt end: Int) {
+        var (magnitude, index) = (magnitude, end)
+        while magnitude >= 10 {
+            let pair = magnitude % 100
+            magnitude /= 100
+            index -= 2
+            base[index] = UInt8(ascii: "0") + UInt8(pair / 10)
+            base[index + 1] = UInt8(ascii: "0") + UInt8(pair % 10)
+        }
+        if index > end - digits { base[index - 1] = UInt8(ascii: "0") + UInt8(magnitude) }
     }
 
     /// `mantissa` × 10^-`scale`, exactly, without trailing fractional zeros: `215, 1` is `21.5`,
@@ -75,14 +78,10 @@ struct ByteSink {
         if mantissa < 0 { byte(UInt8(ascii: "-")) }
         var magnitude = mantissa.magnitude
         // Digits from the last: the fraction's `scale`, the point, then the integer part.
-        var length = scale + 1
         var integerPart = magnitude
         for _ in 0..<scale { integerPart /= 10 }
-        var scan = integerPart
-        repeat {
-            length += 1
-            scan /= 10
-        } while scan > 0
+        let integerDigits = Self.digitCount(integerPart)
+        let length = integerDigits + 1 + scale
         var index = count + length - 1
         for _ in 0..<scale {
             base[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
@@ -90,12 +89,7 @@ struct ByteSink {
             index -= 1
         }
         base[index] = UInt8(ascii: ".")
-        index -= 1
-        repeat {
-            base[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-            magnitude /= 10
-            index -= 1
-        } while magnitude > 0
+        write(integerPart, digits: integerDigits, endingAt: index)
         count += length
     }
 

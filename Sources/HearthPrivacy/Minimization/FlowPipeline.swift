@@ -66,7 +66,8 @@ public struct FlowPipeline: Sendable {
             if let flat, let count = onePass(payload, flat, order: &order, into: target) { return count }
             return generally(payload, into: target, refusal: &refusal)
         }
-        return refusal
+        // Moved out: a copy here is an outlined copy and destruction of the optional on every payload.
+        return consume refusal
     }
 
     /// The most bytes ``forward(_:order:into:)`` writes for a payload of `count` bytes.

@@ -27,19 +27,9 @@ enum TelemetryFuzzTarget {
 
     /// Whether the one pass, when it decides, forwards exactly what the general path does.
     static func onePassAgrees(_ pipeline: FlowPipeline, _ flat: FlatObjectPass, _ payload: UnsafeRawBufferPointer) -> Bool {
-        let bound = pipeline.outputBound(payload.count)
         var order = MemberOrder()
-        var decided: Int?
-        let onePass = [UInt8](unsafeUninitializedCapacity: bound) { buffer, count in
-            decided = pipeline.onePass(payload, flat, order: &order, into: buffer.baseAddress!)
-            count = decided ?? 0
-        }
-        guard decided != nil else { return true }
-        var refusal: TelemetryRefusal?
-        let general = [UInt8](unsafeUninitializedCapacity: bound) { buffer, count in
-            count = pipeline.generally(payload, into: buffer.baseAddress!, refusal: &refusal)
-        }
-        return refusal == nil && onePass == general
+        guard let decided = pipeline.onePassOutput(payload, flat, order: &order) else { return true }
+        return decided == pipeline.generalOutput(payload)
     }
 
     /// Flows that use each kind of schema keyword and minimization rule.

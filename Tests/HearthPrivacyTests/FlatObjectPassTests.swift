@@ -78,22 +78,8 @@ import Testing
         _ tally: inout Tally, sourceLocation: SourceLocation = #_sourceLocation
     ) {
         let bytes = Array(payload.utf8)
-        let bound = pipeline.outputBound(bytes.count)
-        var refusal: TelemetryRefusal?
-        let forwarded = bytes.withUnsafeBytes { bytes in
-            [UInt8](unsafeUninitializedCapacity: bound) { buffer, count in
-                count = pipeline.generally(bytes, into: buffer.baseAddress!, refusal: &refusal)
-            }
-        }
-        let general = refusal == nil ? forwarded : nil
-        var decision: Int?
-        let written = bytes.withUnsafeBytes { bytes in
-            [UInt8](unsafeUninitializedCapacity: bound) { buffer, count in
-                decision = pipeline.onePass(bytes, flat, order: &order, into: buffer.baseAddress!)
-                count = decision ?? 0
-            }
-        }
-        let decided = decision.map { _ in written }
+        let general = bytes.withUnsafeBytes { pipeline.generalOutput($0) }
+        let decided = bytes.withUnsafeBytes { pipeline.onePassOutput($0, flat, order: &order) }
         tally.payloads += 1
         if general != nil { tally.forwarded += 1 }
         guard decided != nil else { return }

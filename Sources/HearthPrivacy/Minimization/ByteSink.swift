@@ -76,20 +76,18 @@ struct ByteSink {
             return
         }
         if mantissa < 0 { byte(UInt8(ascii: "-")) }
-        var magnitude = mantissa.magnitude
-        // Digits from the last: the fraction's `scale`, the point, then the integer part.
-        var integerPart = magnitude
-        for _ in 0..<scale { integerPart /= 10 }
-        let integerDigits = Self.digitCount(integerPart)
+        // The integer part has the digits beyond the fraction's, or is a single 0.
+        let integerDigits = max(1, Self.digitCount(mantissa.magnitude) - scale)
         let length = integerDigits + 1 + scale
-        var index = count + length - 1
+        // Digits from the last: the fraction's `scale`, the point, then what is left, the integer part.
+        var (rest, index) = (mantissa.magnitude, count + length)
         for _ in 0..<scale {
-            base[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-            magnitude /= 10
             index -= 1
+            base[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
         }
-        base[index] = UInt8(ascii: ".")
-        write(integerPart, digits: integerDigits, endingAt: index)
+        base[index - 1] = UInt8(ascii: ".")
+        write(rest, digits: integerDigits, endingAt: index - 1)
         count += length
     }
 

@@ -62,7 +62,7 @@ public struct FlowPipeline: Sendable {
     ) -> TelemetryRefusal? {
         precondition(plan.aggregate == nil, "an aggregating flow's payloads go through process(_:at:window:)")
         var refusal: TelemetryRefusal?
-        output(outputBound(payload.count)) { target in
+        output(plan.outputBound(payload.count)) { target in
             if let flat, let count = onePass(payload, flat, order: &order, into: target) { return count }
             return generally(payload, into: target, refusal: &refusal)
         }
@@ -70,13 +70,31 @@ public struct FlowPipeline: Sendable {
         return consume refusal
     }
 
-    /// The most bytes ``forward(_:order:into:)`` writes for a payload of `count` bytes.
-    package func outputBound(_ count: Int) -> Int { plan.outputBound(count) }
+    /// What the one pass forwards for `payload`, or nil when it does not decide — and with
+    /// ``generalOutput(_:)``, what the general path forwards: `FlatObjectPassTests` and the fuzz
+    /// target hold the two to the same bytes.
+    package func onePassOutput(_ payload: UnsafeRawBufferPointer, _ flat: FlatObjectPass, order: inout MemberOrder) -> [UInt8]? {
+        var decided: Int?
+        let written = [UInt8](unsafeUninitializedCapacity: plan.outputBound(payload.count)) { buffer, count in
+            decided = onePass(payload, flat, order: &order, into: buffer.baseAddress!)
+            count = decided ?? 0
+        }
+        return decided.map { _ in written }
+    }
 
-    /// The one pass (``FlatObjectPass``), written into `target` (room for ``outputBound(_:)``)
-    /// before it knows the answer: the bytes written, or nil when it did not decide (and what it
-    /// wrote is garbage).
-    package func onePass(
+    /// What the general path forwards for `payload`, or nil when it refuses it.
+    package func generalOutput(_ payload: UnsafeRawBufferPointer) -> [UInt8]? {
+        var refusal: TelemetryRefusal?
+        let written = [UInt8](unsafeUninitializedCapacity: plan.outputBound(payload.count)) { buffer, count in
+            count = generally(payload, into: buffer.baseAddress!, refusal: &refusal)
+        }
+        return refusal == nil ? written : nil
+    }
+
+    /// The one pass (``FlatObjectPass``), written into `target` (room for
+    /// `plan.outputBound(payload.count)`) before it knows the answer: the bytes written, or nil
+    /// when it did not decide (and what it wrote is garbage).
+    private func onePass(
         _ payload: UnsafeRawBufferPointer, _ flat: FlatObjectPass, order: inout MemberOrder, into target: UnsafeMutablePointer<UInt8>
     ) -> Int? {
         guard let count = flat.pass(payload, order: &order, into: target) else { return nil }
@@ -86,8 +104,9 @@ public struct FlowPipeline: Sendable {
     }
 
     /// Parse, validate, minimize: three walks over the payload, for any payload, written into
-    /// `target` (room for ``outputBound(_:)``): the bytes written, or 0 with `refusal` set.
-    package func generally(
+    /// `target` (room for `plan.outputBound(payload.count)`): the bytes written, or 0 with
+    /// `refusal` set.
+    private func generally(
         _ payload: UnsafeRawBufferPointer, into target: UnsafeMutablePointer<UInt8>, refusal: inout TelemetryRefusal?
     ) -> Int {
         let (schema, plan) = (declaration.schema.program, plan)

@@ -28,11 +28,13 @@ import Testing
             let pipeline = FlowPipeline(declaration)
             guard let flat = pipeline.flat else { continue }
             flows += 1
-            // One order hint for the flow's payloads, as a connection keeps it.
-            var order = MemberOrder()
+            // One memo for the flow's payloads, as a connection keeps it: each payload is decided
+            // again with all of its members remembered, and the next with those it shares.
+            let memo = MemberMemo()
             for _ in 0..<20 {
                 let payload = Self.payload(for: schema, &generator)
-                Self.compare(pipeline, flat, payload, order: &order, rules: rules, schema: text, &tally)
+                Self.compare(pipeline, flat, payload, memo: memo, rules: rules, schema: text, &tally)
+                Self.compare(pipeline, flat, payload, memo: memo, rules: rules, schema: text, &tally)
             }
         }
         print("flat pass: \(tally.payloads) payloads, \(tally.decided) decided by the one pass, \(tally.forwarded) forwarded")
@@ -54,32 +56,99 @@ import Testing
     }
 
     /// The member order is only a hint: a device that changes its order is decided the same, and
-    /// so is a payload read with another flow's hint.
+    /// so is a payload read with another flow's memo.
     @Test func aChangedMemberOrderIsDecidedTheSame() throws {
         let schema = #"{"type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "string"}, "c": {"type": "number"}}}"#
         let pipeline = FlowPipeline(try FlowFixtures.declaration(schema: schema, minimize: #"[{"round": {"path": "c", "to": 1}}]"#))
-        var order = MemberOrder()
+        let memo = MemberMemo()
         var tally = Tally()
         for payload in [#"{"a":1,"b":"x","c":2.4}"#, #"{"c":2.6,"b":"y","a":3}"#, #"{"b":"z","a":4}"#, #"{"a":5,"a":6}"#,
                         #"{"a":1,"b":"x","c":2.4}"#] {
-            Self.compare(pipeline, try #require(pipeline.flat), payload, order: &order, rules: "", schema: schema, &tally)
+            Self.compare(pipeline, try #require(pipeline.flat), payload, memo: memo, rules: "", schema: schema, &tally)
         }
-        // Another flow's hint, naming properties this one does not have.
-        var stale = MemberOrder(SIMD16(repeating: 200))
-        Self.compare(pipeline, try #require(pipeline.flat), #"{"a":1,"b":"x","c":2.4}"#, order: &stale, rules: "", schema: schema, &tally)
-        #expect(tally.decided == 5)
-        #expect(tally.forwarded == 5)
+        // Another flow's memo, of the same members under other rules.
+        let other = FlowPipeline(try FlowFixtures.declaration(schema: schema, minimize: #"[{"drop": ["b"]}]"#))
+        let stale = MemberMemo()
+        Self.compare(other, try #require(other.flat), #"{"a":1,"b":"x","c":2.4}"#, memo: stale, rules: "", schema: schema, &tally)
+        Self.compare(pipeline, try #require(pipeline.flat), #"{"a":1,"b":"x","c":2.4}"#, memo: stale, rules: "", schema: schema, &tally)
+        #expect(tally.decided == 6)
+        #expect(tally.forwarded == 6)
+    }
+
+    /// A member remembered is taken as it was only when it comes again byte for byte and ends
+    /// where it did: a value that grew, changed or now fails its schema is read and checked again.
+    @Test func aRememberedMemberIsTakenOnlyWhenItComesAgainWhole() throws {
+        let schema = #"{"type": "object", "additionalProperties": false, "properties": {"seq": {"type": "integer", "maximum": 100}, "id": {"type": "string", "maxLength": 4}, "on": {"type": "boolean"}, "mac": {"type": "string"}}}"#
+        let rules = #"[{"redact": {"builtin": ["mac-address"]}}]"#
+        let pipeline = FlowPipeline(try FlowFixtures.declaration(schema: schema, minimize: rules))
+        let flat = try #require(pipeline.flat)
+        let memo = MemberMemo()
+        var tally = Tally()
+        let payloads = [
+            #"{"seq":42,"id":"ab","on":true,"mac":"none"}"#,
+            #"{"seq":42,"id":"ab","on":true,"mac":"none"}"#,
+            // Grew past its maximum: `"seq":42` is where it starts, not all of it.
+            #"{"seq":421,"id":"ab","on":true,"mac":"none"}"#,
+            #"{"seq":42,"id":"ab","on":true,"mac":"none"}"#,
+            #"{"seq":42 ,"id":"ab" , "on":true,"mac":"none"}"#,
+            #"{"seq":42,"id":"abcde","on":true,"mac":"none"}"#,
+            // Redacted again when it comes again: what the redaction found is remembered too.
+            #"{"seq":42,"id":"ab","on":true,"mac":"aa:bb:cc:dd:ee:ff"}"#,
+            #"{"seq":43,"id":"ab","on":true,"mac":"aa:bb:cc:dd:ee:ff"}"#,
+            #"{"seq":42,"id":"ab","on":true,"mac":"none"}"#,
+            #"{"seq":42,"seq":42,"on":true}"#,
+            #"{"seq":42,"id":"ab","on":true,"mac":"none","x":1}"#,
+            #"{"seq":42,"id":"ab","on":true,"mac":"none"}"#,
+            #"{"seq":42,"id":"ab","on":true,"mac":"none""#,
+        ]
+        for payload in payloads {
+            Self.compare(pipeline, flat, payload, memo: memo, rules: rules, schema: schema, &tally)
+        }
+        // Refused by the general path: 421 over the maximum, "abcde" too long, a name twice, an
+        // undeclared member, an unfinished object. Each was passed on by the one pass undecided.
+        #expect(tally.forwarded == payloads.count - 5)
+        #expect(tally.decided == tally.forwarded)
+    }
+
+    /// A member taken as it was is remembered where it is now: when an earlier member grew, the
+    /// next payload is compared with its bytes, not with whatever came to lie where it was before
+    /// (here `","b":"o`, which would otherwise pass for the member `"b":"ok"`).
+    @Test func aMemberTakenAsItWasIsRememberedWhereItIsNow() throws {
+        let schema = #"{"properties": {"a": {"type": "string"}, "b": {"type": "string"}}}"#
+        let pipeline = FlowPipeline(try FlowFixtures.declaration(schema: schema))
+        let memo = MemberMemo()
+        var tally = Tally()
+        for payload in [#"{"a":"","b":"ok"}"#, #"{"a":"xy","b":"ok"}"#, #"{"a":"",","b":"o}"#] {
+            Self.compare(pipeline, try #require(pipeline.flat), payload, memo: memo, rules: "", schema: schema, &tally)
+        }
+        #expect(tally.forwarded == 2)
+        #expect(tally.decided == 2)
+    }
+
+    /// A memo is the flow's whose pass wrote it: under a stricter declaration of the flow the
+    /// same member is checked again, and refused.
+    @Test func aMemoOfAnotherDeclarationIsNotTakenAsItWas() throws {
+        let loose = FlowPipeline(try FlowFixtures.declaration(schema: #"{"properties": {"id": {"type": "string", "maxLength": 8}}}"#))
+        let strict = FlowPipeline(try FlowFixtures.declaration(schema: #"{"properties": {"id": {"type": "string", "maxLength": 2}}}"#))
+        let memo = MemberMemo()
+        var tally = Tally()
+        for _ in 0..<2 {
+            Self.compare(loose, try #require(loose.flat), #"{"id":"abcdef"}"#, memo: memo, rules: "", schema: "loose", &tally)
+        }
+        Self.compare(strict, try #require(strict.flat), #"{"id":"abcdef"}"#, memo: memo, rules: "", schema: "strict", &tally)
+        #expect(tally.forwarded == 2)
+        #expect(tally.decided == 2)
     }
 
     // MARK: comparing
 
     static func compare(
-        _ pipeline: FlowPipeline, _ flat: FlatObjectPass, _ payload: String, order: inout MemberOrder, rules: String, schema: String,
+        _ pipeline: FlowPipeline, _ flat: FlatObjectPass, _ payload: String, memo: MemberMemo, rules: String, schema: String,
         _ tally: inout Tally, sourceLocation: SourceLocation = #_sourceLocation
     ) {
         let bytes = Array(payload.utf8)
         let general = bytes.withUnsafeBytes { pipeline.generalOutput($0) }
-        let decided = bytes.withUnsafeBytes { pipeline.onePassOutput($0, flat, order: &order) }
+        let decided = bytes.withUnsafeBytes { pipeline.onePassOutput($0, flat, memo: memo) }
         tally.payloads += 1
         if general != nil { tally.forwarded += 1 }
         guard decided != nil else { return }

@@ -107,13 +107,13 @@ extension MQTTConnection {
             }
         }
         var admission: BrokerMessage.Admission?
-        if let gate = broker.telemetryGate, case .device(let device, _) = client.subject,
-           let flow = telemetryFlow(of: publish.topic, device: device.id),
+        if let gate = broker.telemetryGate, let device = client.deviceID,
+           let flow = telemetryFlow(of: publish.topic, device: device),
            // An empty retained message clears the topic's retained message: it carries no data.
            !(publish.retain && payload.readableBytes == 0)
         {
             let now = broker.clock.coarseNow
-            switch gate.inspect(payload, device: device.id, flow: flow, household: household, at: now, memo: &telemetryMemo) {
+            switch gate.inspect(payload, device: device, flow: flow, household: household, at: now, memo: &telemetryMemo) {
             case .forward(let payload, let tag, let retention):
                 admission = BrokerMessage.Admission(payload: payload, flow: tag, retention: retention, time: now)
             case .absorbed:

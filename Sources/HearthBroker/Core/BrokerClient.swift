@@ -28,6 +28,9 @@ public final class BrokerClient: Sendable {
     public let auditSubject: String
     /// The client identifier was chosen by the broker and must be sent back (MQTT 5).
     public let assignedClientID: Bool
+    /// The device's id when the client is a device: read on every PUBLISH it makes, where
+    /// matching `subject` would copy the device's facts each time.
+    public let deviceID: DeviceID?
 
     public init(
         household: HouseholdID, subject: PolicySubject, sessionKey: String, clientID: String,
@@ -44,6 +47,7 @@ public final class BrokerClient: Sendable {
         self.validUntil = validUntil
         self.auditSubject = auditSubject
         self.assignedClientID = assignedClientID
+        deviceID = if case .device(let device, _) = subject { device.id } else { nil }
     }
 }
 

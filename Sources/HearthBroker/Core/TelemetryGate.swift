@@ -44,9 +44,9 @@ public struct TelemetryFlowMemo: Sendable {
     public var flow: Substring = ""
     /// The gate's own record of the flow (nil: no such flow is declared for the device).
     public var entry: (any AnyObject & Sendable)?
-    /// Sixteen bytes the gate keeps for the flow between the connection's payloads (the privacy
-    /// gate: the order in which the device names its payloads' members).
-    public var hint = SIMD16<UInt8>()
+    /// What the gate keeps for the flow between the connection's payloads (the privacy gate: what
+    /// it learned of the members of the device's last payload); nil until it keeps something.
+    public var hint: (any AnyObject & Sendable)?
     /// The buffer the gate wrote the last payload it let in to: written again in place
     /// (`clear(minimumCapacity:)`) once no message holds it any more — a QoS 0 message to a
     /// subscriber on the same event loop is written out before the next PUBLISH is read — and
@@ -60,10 +60,9 @@ public struct TelemetryFlowMemo: Sendable {
 
     public init() {}
 
-    /// Remembers a lookup; the hint was of the flow before.
+    /// Remembers a lookup. The hint stays: the gate tells for itself whether it is the flow's.
     public mutating func remember(generation: UInt64, device: String, flow: Substring, entry: (any AnyObject & Sendable)?) {
         (self.generation, self.device, self.flow, self.entry) = (generation, device, flow, entry)
-        hint = SIMD16()
     }
 }
 

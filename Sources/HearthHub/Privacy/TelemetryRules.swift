@@ -173,16 +173,21 @@ package final class TelemetryRules: TelemetryGate {
             // Taken from the memo, so that only this copy holds the buffer's storage.
             var output = memo.output
             memo.output = ByteBuffer()
-            var order = MemberOrder(memo.hint)
+            let members: MemberMemo
+            if let kept = memo.hint as? MemberMemo {
+                members = kept
+            } else {
+                members = MemberMemo()
+                memo.hint = members
+            }
             let refusal = payload.withUnsafeReadableBytes { bytes in
-                flow.pipeline.forward(bytes, order: &order) { capacity, fill in
+                flow.pipeline.forward(bytes, memo: members) { capacity, fill in
                     output.clear(minimumCapacity: capacity)
                     output.writeWithUnsafeMutableBytes(minimumWritableBytes: capacity) { room in
                         fill(room.baseAddress!.assumingMemoryBound(to: UInt8.self))
                     }
                 }
             }
-            memo.hint = order.offsets
             if output.capacity <= Self.largestKeptOutput { memo.output = output }
             if let refusal { return refused(refusal) }
             bridge(Array(output.readableBytesView), of: flow, device: device)

@@ -9,9 +9,9 @@
 /// the general path (`FlowPipeline.generally`), which decides it, and words any refusal,
 /// as it always has; `FlatObjectPassTests` holds the two to the same output.
 ///
-/// Each member's name is first compared with the declared property the same position named in
-/// the device's last payload (`MemberOrder`, which the caller keeps per connection): devices send
-/// their members in the same order every time, and one comparison is cheaper than a lookup.
+/// What it learned of the device's last payload (``MemberMemo``, which the caller keeps per
+/// connection) spares it most of the work: a member's name is first compared with the property
+/// the same position named, and a member that comes again byte for byte is taken as it was.
 ///
 /// `@unchecked Sendable`: `actions` is written only by `init`.
 package final class FlatObjectPass: @unchecked Sendable {
@@ -58,25 +58,33 @@ package final class FlatObjectPass: @unchecked Sendable {
     /// Scans, checks and minimizes `payload` into `output`, which has room for
     /// `plan.outputBound(payload.count)` bytes. The bytes written, or nil when the payload is not
     /// one this pass decides (what it wrote is then garbage). Without rules it only checks: 0
-    /// bytes are written, and the payload goes on as it came.
-    func pass(_ payload: UnsafeRawBufferPointer, order: inout MemberOrder, into output: UnsafeMutablePointer<UInt8>) -> Int? {
+    /// bytes are written, and the payload goes on as it came. `memo`: the caller's, for this
+    /// device's payloads (``MemberMemo``).
+    func pass(_ payload: UnsafeRawBufferPointer, memo: MemberMemo, into output: UnsafeMutablePointer<UInt8>) -> Int? {
         guard let base = payload.baseAddress?.assumingMemoryBound(to: UInt8.self), payload.count > 0 else { return nil }
         // Two tokens, reused by every member: its name (0) and its value (1).
-        return withUnsafeTemporaryAllocation(of: JSONToken.self, capacity: 2) { tokens in
+        let decided = withUnsafeTemporaryAllocation(of: JSONToken.self, capacity: 2) { tokens -> (written: Int, members: Int)? in
             var scanner = JSONScanner(base: base, count: payload.count, tokens: tokens.baseAddress!, capacity: 2)
             do {
-                return try object(&scanner, JSONView(bytes: payload, tokens: UnsafeBufferPointer(tokens)), order: &order, output)
+                return try object(&scanner, JSONView(bytes: payload, tokens: UnsafeBufferPointer(tokens)), memo: memo, output)
             } catch {
                 return nil
             }
         }
+        guard let decided else {
+            memo.forget()
+            return nil
+        }
+        memo.keep(payload, positions: decided.members, for: self)
+        return decided.written
     }
 
     /// The state lives in locals, not in a struct passed around: the compiler then sees that the
-    /// program and the plan stay put, and counts no references per member.
+    /// program and the plan stay put, and counts no references per member. The bytes written and
+    /// the members read, or nil.
     private func object(
-        _ scanner: inout JSONScanner, _ view: JSONView, order: inout MemberOrder, _ output: UnsafeMutablePointer<UInt8>
-    ) throws(JSONSyntaxError) -> Int? {
+        _ scanner: inout JSONScanner, _ view: JSONView, memo: MemberMemo, _ output: UnsafeMutablePointer<UInt8>
+    ) throws(JSONSyntaxError) -> (written: Int, members: Int)? {
         let program = program
         let root = UnsafePointer(program.nodes.baseAddress!)
         let minimizes = !plan.isEmpty
@@ -93,27 +101,47 @@ package final class FlatObjectPass: @unchecked Sendable {
         var position = 0
         while true {
             guard try scanner.peek() == UInt8(ascii: "\"") else { return nil }
-            scanner.tokenCount = 0
-            try scanner.string()
-            var offset = order.property(at: position, ifNamedBy: view, in: program, root: root)
-            if offset < 0 {
-                scanner.tokens[0].fingerprint = JSONStrings.fingerprint(scanner.base, scanner.count, scanner.tokens[0])
-                offset = program.property(of: root, named: 0, in: view)
-                guard offset >= 0 else { return nil }
-                order.remember(offset, at: position)
+            let start = scanner.position
+            let offset: Int
+            let plain: Bool
+            if let known = memo.entry(at: position, for: self, scanner.base, from: start, count: scanner.count) {
+                // The same bytes as last time: the same tokens, checked and examined then.
+                (scanner.tokens[0], scanner.tokens[1]) = (known.name, known.value)
+                let shift = UInt32(truncatingIfNeeded: start)
+                scanner.tokens[0].start &+= shift
+                scanner.tokens[0].end &+= shift
+                scanner.tokens[1].start &+= shift
+                scanner.tokens[1].end &+= shift
+                scanner.position = start + Int(known.length)
+                offset = Int(known.property)
+                plain = known.plain
+                memo.moved(position, to: start)
+            } else {
+                scanner.tokenCount = 0
+                try scanner.string()
+                var named = memo.property(at: position, for: self)
+                if named < 0 || !program.isNamed(program.properties[Int(root.pointee.firstProperty) + named], by: 0, in: view) {
+                    scanner.tokens[0].fingerprint = JSONStrings.fingerprint(scanner.base, scanner.count, scanner.tokens[0])
+                    named = program.property(of: root, named: 0, in: view)
+                    guard named >= 0 else { return nil }
+                }
+                offset = named
+                scanner.skipWhitespace()
+                guard try scanner.peek() == UInt8(ascii: ":") else { return nil }
+                scanner.position += 1
+                scanner.skipWhitespace()
+                let first = try scanner.peek()
+                guard first != UInt8(ascii: "{"), first != UInt8(ascii: "[") else { return nil }
+                try scanner.value(depth: 1)
+                guard validator.validate(program.properties[Int(root.pointee.firstProperty) + offset].node, at: 1) else { return nil }
+                // Looked for only where it counts: a member no rule names.
+                if minimizes, case .unnamed = actions[offset] { plain = minimizer.look(at: 1) == .plain } else { plain = true }
+                memo.record(position, start: start, end: scanner.position, tokens: scanner.tokens, property: offset, plain: plain)
             }
             position += 1
             guard seen & (1 << UInt64(offset)) == 0 else { return nil }
             seen |= 1 << UInt64(offset)
-            scanner.skipWhitespace()
-            guard try scanner.peek() == UInt8(ascii: ":") else { return nil }
-            scanner.position += 1
-            scanner.skipWhitespace()
-            let first = try scanner.peek()
-            guard first != UInt8(ascii: "{"), first != UInt8(ascii: "[") else { return nil }
-            try scanner.value(depth: 1)
-            guard validator.validate(program.properties[Int(root.pointee.firstProperty) + offset].node, at: 1) else { return nil }
-            if minimizes { members.minimize(actions[offset], &minimizer) }
+            if minimizes { members.minimize(actions[offset], plain: plain, &minimizer) }
             scanner.skipWhitespace()
             let separator = try scanner.peek()
             scanner.position += 1
@@ -123,10 +151,10 @@ package final class FlatObjectPass: @unchecked Sendable {
         }
         scanner.skipWhitespace()
         guard scanner.position == scanner.count, root.pointee.requiredMask & ~seen == 0 else { return nil }
-        guard minimizes else { return 0 }
+        guard minimizes else { return (0, position) }
         minimizer.flush(&members.run)
         minimizer.sink.byte(UInt8(ascii: "}"))
-        return minimizer.sink.count
+        return (minimizer.sink.count, position)
     }
 }
 
@@ -136,14 +164,15 @@ private struct MemberRuns {
     var run: (start: Int, end: Int)?
     var written = false
 
-    /// `Minimizer.object`'s steps for one member, its name at token 0 and its value at 1.
-    @inline(__always) mutating func minimize(_ action: FlatObjectPass.Action, _ minimizer: inout Minimizer) {
+    /// `Minimizer.object`'s steps for one member, its name at token 0 and its value at 1;
+    /// `plain`: whether the rules' redactions leave its value as it is (`Minimizer.look`).
+    @inline(__always) mutating func minimize(_ action: FlatObjectPass.Action, plain: Bool, _ minimizer: inout Minimizer) {
         let view = minimizer.view
         switch action {
         case .removed:
             minimizer.flush(&run)
         case .unnamed:
-            guard minimizer.look(at: 1) == .plain else {
+            guard plain else {
                 minimizer.flush(&run)  // removed: a value is never walked here (no containers)
                 return
             }
@@ -164,30 +193,5 @@ private struct MemberRuns {
                 minimizer.sink.truncate(to: mark)
             }
         }
-    }
-}
-
-/// The declared properties a device's payload named, in order, as the property offsets of the
-/// last payload: a hint, kept by the caller per connection, that is right as long as the device
-/// writes its members in the same order. Up to 16 positions.
-public struct MemberOrder: Sendable {
-    /// Offset + 1 per position; 0: nothing remembered. What the caller keeps.
-    public var offsets: SIMD16<UInt8>
-
-    public init(_ offsets: SIMD16<UInt8> = SIMD16()) { self.offsets = offsets }
-
-    /// The property remembered at `position` if the name at token 0 of `view` is its name, or -1.
-    @inline(__always) func property(
-        at position: Int, ifNamedBy view: JSONView, in program: SchemaProgram, root: UnsafePointer<SchemaNode>
-    ) -> Int {
-        guard position < 16, offsets[position] != 0 else { return -1 }
-        let offset = Int(offsets[position]) - 1
-        // A hint is the caller's to keep, and may be another flow's.
-        guard offset < Int(root.pointee.propertyCount) else { return -1 }
-        return program.isNamed(program.properties[Int(root.pointee.firstProperty) + offset], by: 0, in: view) ? offset : -1
-    }
-
-    @inline(__always) mutating func remember(_ offset: Int, at position: Int) {
-        if position < 16 { offsets[position] = UInt8(offset + 1) }
     }
 }

@@ -30,8 +30,7 @@ public struct FlowPipeline: Sendable {
     public func process(_ payload: UnsafeRawBufferPointer, at time: Date, window: inout AggregationWindow?) -> TelemetryVerdict {
         guard let aggregate = plan.aggregate else {
             var output: [UInt8] = []
-            var order = MemberOrder()
-            let refusal = forward(payload, order: &order) { capacity, fill in
+            let refusal = forward(payload, memo: MemberMemo()) { capacity, fill in
                 output = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in count = fill(buffer.baseAddress!) }
             }
             return refusal.map { .refused($0) } ?? .forward(output)
@@ -53,17 +52,17 @@ public struct FlowPipeline: Sendable {
     /// parse, validate and minimize into memory the caller provides — `output` is asked once, for
     /// room for at most `capacity` bytes, which `fill` writes, returning how many — so that the
     /// payload is written where it is sent from rather than copied there. Nil when the payload
-    /// was written; otherwise why it was refused, and `fill` wrote nothing (0 bytes). `order` is
-    /// the caller's hint of how the device orders its members: one per device and flow, kept
-    /// between payloads.
+    /// was written; otherwise why it was refused, and `fill` wrote nothing (0 bytes). `memo` is
+    /// what the one pass learned of the device's last payload (``MemberMemo``): one per device,
+    /// kept between payloads.
     public func forward(
-        _ payload: UnsafeRawBufferPointer, order: inout MemberOrder,
+        _ payload: UnsafeRawBufferPointer, memo: MemberMemo,
         into output: (_ capacity: Int, _ fill: (UnsafeMutablePointer<UInt8>) -> Int) -> Void
     ) -> TelemetryRefusal? {
         precondition(plan.aggregate == nil, "an aggregating flow's payloads go through process(_:at:window:)")
         var refusal: TelemetryRefusal?
         output(plan.outputBound(payload.count)) { target in
-            if let flat, let count = onePass(payload, flat, order: &order, into: target) { return count }
+            if let flat, let count = onePass(payload, flat, memo: memo, into: target) { return count }
             return generally(payload, into: target, refusal: &refusal)
         }
         // Moved out: a copy here is an outlined copy and destruction of the optional on every payload.
@@ -73,10 +72,10 @@ public struct FlowPipeline: Sendable {
     /// What the one pass forwards for `payload`, or nil when it does not decide — and with
     /// ``generalOutput(_:)``, what the general path forwards: `FlatObjectPassTests` and the fuzz
     /// target hold the two to the same bytes.
-    package func onePassOutput(_ payload: UnsafeRawBufferPointer, _ flat: FlatObjectPass, order: inout MemberOrder) -> [UInt8]? {
+    package func onePassOutput(_ payload: UnsafeRawBufferPointer, _ flat: FlatObjectPass, memo: MemberMemo) -> [UInt8]? {
         var decided: Int?
         let written = [UInt8](unsafeUninitializedCapacity: plan.outputBound(payload.count)) { buffer, count in
-            decided = onePass(payload, flat, order: &order, into: buffer.baseAddress!)
+            decided = onePass(payload, flat, memo: memo, into: buffer.baseAddress!)
             count = decided ?? 0
         }
         return decided.map { _ in written }
@@ -95,9 +94,9 @@ public struct FlowPipeline: Sendable {
     /// `plan.outputBound(payload.count)`) before it knows the answer: the bytes written, or nil
     /// when it did not decide (and what it wrote is garbage).
     private func onePass(
-        _ payload: UnsafeRawBufferPointer, _ flat: FlatObjectPass, order: inout MemberOrder, into target: UnsafeMutablePointer<UInt8>
+        _ payload: UnsafeRawBufferPointer, _ flat: FlatObjectPass, memo: MemberMemo, into target: UnsafeMutablePointer<UInt8>
     ) -> Int? {
-        guard let count = flat.pass(payload, order: &order, into: target) else { return nil }
+        guard let count = flat.pass(payload, memo: memo, into: target) else { return nil }
         guard plan.isEmpty else { return count }
         UnsafeMutableRawPointer(target).copyMemory(from: payload.baseAddress!, byteCount: payload.count)
         return payload.count

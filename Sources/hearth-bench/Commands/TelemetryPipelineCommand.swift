@@ -51,8 +51,15 @@ struct TelemetryPipelineBench: ParsableCommand {
          "retention": "7d", "recipients": {"apps": true}}
         """#
 
-    static let payload = Array((#"{"serial":"AP2-000123456789","mac":"a4:cf:12:9b:33:07","watts":1234.567,"volts":229.8,"#
-        + #""amps":5.37,"wh":9876543,"state":"on","at":"2026-11-23T16:04:31.250Z","fw":"2.4.1-rc3","rssi":-61}"#).utf8)
+    /// The plug's `reading`th reading: its power, energy and time change from one to the next.
+    static func payload(_ reading: Int) -> [UInt8] {
+        Array((#"{"serial":"AP2-000123456789","mac":"a4:cf:12:9b:33:07","watts":\#(1200 + reading % 97).567,"volts":229.8,"#
+            + #""amps":5.37,"wh":\#(9_876_543 + reading),"state":"on","at":"2026-11-23T16:\#(10 + reading % 50):31.250Z","#
+            + #""fw":"2.4.1-rc3","rssi":-61}"#).utf8)
+    }
+
+    /// Payloads measured in turn, as a device sends them one after another.
+    static let variants = 64
 
     func run() throws {
         guard iterations > 0, rounds > 0 else { throw ValidationError("--iterations and --rounds must be positive") }
@@ -62,42 +69,55 @@ struct TelemetryPipelineBench: ParsableCommand {
             }
             return first
         } ?? FlowDeclaration(json: Array(Self.declaration.utf8))
-        let payload = try loadPayloadSize.map { size in
+        let payloads = try loadPayloadSize.map { size in
             guard size >= LoadPayload.minimumSize(.telemetry) else {
                 throw ValidationError("--load-payload-size must be at least \(LoadPayload.minimumSize(.telemetry))")
             }
             var payload = LoadPayload(size: size, publisher: 0, allocator: ByteBufferAllocator(), kind: .telemetry)
-            payload.stamp(time: LoadClock.now(), counter: 42)  // as the load tool stamps it
-            return Array(payload.buffer.readableBytesView)
-        } ?? Self.payload
+            // As the load tool stamps them: the send time and the sequence number change.
+            let start = LoadClock.now()
+            return (0..<Self.variants).map { index in
+                payload.stamp(time: start + UInt64(index) * 3_000, counter: 42 + UInt64(index))
+                return Array(payload.buffer.readableBytesView)
+            }
+        } ?? (0..<Self.variants).map(Self.payload)
         guard !declaration.aggregates else { throw ValidationError("the measured flow aggregates: its payloads are not forwarded one by one") }
         let pipeline = FlowPipeline(declaration)
         let time = Date(timeIntervalSince1970: 1_800_000_000)
         var window: AggregationWindow?
-        let verdict = payload.withUnsafeBytes { pipeline.process($0, at: time, window: &window) }
+        let verdict = payloads[0].withUnsafeBytes { pipeline.process($0, at: time, window: &window) }
         guard case .forward(let minimized) = verdict else { throw ValidationError("the bench payload was not forwarded: \(verdict)") }
 
         let schema = declaration.schema
-        let parse = measure(payload) { bytes in (try? JSONParser.withParsed(bytes) { $0.tokens.count }) ?? 0 }
-        let validate = measure(payload) { bytes in (try? JSONParser.withParsed(bytes) { schema.validate($0) == nil ? 1 : 0 }) ?? 0 }
-        // As the broker runs it: the device's member order kept between payloads, the output
-        // written into memory the caller has (the broker's is a new buffer per message).
-        var order = MemberOrder()
-        let output = UnsafeMutableRawBufferPointer.allocate(byteCount: 2 * payload.count + 1024, alignment: 8)
+        let parse = measure(payloads) { bytes in (try? JSONParser.withParsed(bytes) { $0.tokens.count }) ?? 0 }
+        let validate = measure(payloads) { bytes in (try? JSONParser.withParsed(bytes) { schema.validate($0) == nil ? 1 : 0 }) ?? 0 }
+        // As the broker runs it: what the one pass learned of the device's last payload kept
+        // between payloads (its members that come again unchanged are not read again), the
+        // output written into memory the caller has (the broker's is a buffer per connection).
+        let memo = MemberMemo()
+        let output = UnsafeMutableRawBufferPointer.allocate(byteCount: 2 * payloads.map(\.count).max()! + 1024, alignment: 8)
         defer { output.deallocate() }
-        let full = measure(payload) { bytes in
+        func forward(_ bytes: UnsafeRawBufferPointer) -> Int {
             var written = 0
-            _ = pipeline.forward(bytes, order: &order) { capacity, fill in
+            _ = pipeline.forward(bytes, memo: memo) { capacity, fill in
                 precondition(capacity <= output.count, "the bench's output buffer is too small for this flow")
                 written = fill(output.baseAddress!.assumingMemoryBound(to: UInt8.self))
             }
             return written
         }
+        let full = measure(payloads, forward)
+        // Every member read anew: a payload whose members all changed since the last one (in
+        // the same order).
+        let fresh = measure(payloads) { bytes in
+            memo.forgetBytes()
+            return forward(bytes)
+        }
         Output.print("""
-            payload: \(payload.count) bytes in, \(minimized.count) bytes out: \(String(decoding: minimized, as: UTF8.self))
+            payload: \(payloads[0].count) bytes in, \(minimized.count) bytes out: \(String(decoding: minimized, as: UTF8.self))
             telemetry_parse=\(parse) ns/message  (strict RFC 8259, tokens on the stack)
             telemetry_parse_validate=\(validate) ns/message  (+ the flow's JSON Schema)
-            telemetry_pipeline=\(full) ns/message  (+ drop, redact mac-address, round, coarsen, the output bytes)
+            telemetry_pipeline=\(full) ns/message  (+ drop, redact mac-address, round, coarsen, the output bytes; \(Self.variants) payloads in turn, the unchanged members remembered)
+            telemetry_pipeline_fresh=\(fresh) ns/message  (the same, every member changed: each read anew)
             """)
     }
 
@@ -112,22 +132,23 @@ struct TelemetryPipelineBench: ParsableCommand {
         }
     }
 
-    /// Nanoseconds per message of `body` over `payload`, each round's.
-    private func measure(_ payload: [UInt8], _ body: (UnsafeRawBufferPointer) -> Int) -> Timing {
+    /// Nanoseconds per message of `body` over `payloads` in turn, each round's.
+    private func measure(_ payloads: [[UInt8]], _ body: (UnsafeRawBufferPointer) -> Int) -> Timing {
         var sink = 0
         var timing = Timing()
         let clock = ContinuousClock()
-        payload.withUnsafeBytes { bytes in
-            for _ in 0..<max(1, iterations / 10) { sink &+= body(bytes) }
-            for _ in 0..<rounds {
-                let cpu = Self.threadCPUNanoseconds()
-                let start = clock.now
-                for _ in 0..<iterations { sink &+= body(bytes) }
-                let elapsed = clock.now - start
-                let wall = Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9
-                timing.wall.append(wall / Double(iterations))
-                timing.cpu.append(Double(Self.threadCPUNanoseconds() - cpu) / Double(iterations))
-            }
+        func run(_ count: Int) {
+            for index in 0..<count { sink &+= payloads[index % payloads.count].withUnsafeBytes(body) }
+        }
+        run(max(1, iterations / 10))
+        for _ in 0..<rounds {
+            let cpu = Self.threadCPUNanoseconds()
+            let start = clock.now
+            run(iterations)
+            let elapsed = clock.now - start
+            let wall = Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9
+            timing.wall.append(wall / Double(iterations))
+            timing.cpu.append(Double(Self.threadCPUNanoseconds() - cpu) / Double(iterations))
         }
         precondition(sink != Int.min)  // keeps the work from being optimized away
         return timing

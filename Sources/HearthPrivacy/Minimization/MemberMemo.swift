@@ -83,7 +83,8 @@ public final class MemberMemo: @unchecked Sendable {
     }
 
     /// Records the member at `position` of the payload being decided (its tokens at 0 and 1 of
-    /// `tokens`, `start..<end` of it): read by ``keep(_:for:)`` once the payload is decided.
+    /// `tokens`, `start..<end` of it): it stands for the next payload once ``keep(_:positions:for:)``
+    /// keeps this one.
     @inline(__always) func record(
         _ position: Int, start: Int, end: Int, tokens: UnsafePointer<JSONToken>, property: Int, plain: Bool
     ) {

@@ -29,6 +29,14 @@ public struct JSONToken: Sendable, Hashable {
         self.next = next
     }
 
+    /// The same token with its offsets moved by `distance` bytes (wrapping, so a distance of
+    /// `0 &- n` moves it back): a member remembered at one place of one payload, found at another.
+    func moved(by distance: UInt32) -> JSONToken {
+        var token = self
+        (token.start, token.end) = (start &+ distance, end &+ distance)
+        return token
+    }
+
     enum Flags {
         /// A string with at least one backslash escape: its bytes are not its value.
         static let escaped: UInt8 = 1

@@ -106,12 +106,8 @@ package final class FlatObjectPass: @unchecked Sendable {
             let plain: Bool
             if let known = memo.entry(at: position, for: self, scanner.base, from: start, count: scanner.count) {
                 // The same bytes as last time: the same tokens, checked and examined then.
-                (scanner.tokens[0], scanner.tokens[1]) = (known.name, known.value)
                 let shift = UInt32(truncatingIfNeeded: start)
-                scanner.tokens[0].start &+= shift
-                scanner.tokens[0].end &+= shift
-                scanner.tokens[1].start &+= shift
-                scanner.tokens[1].end &+= shift
+                (scanner.tokens[0], scanner.tokens[1]) = (known.name.moved(by: shift), known.value.moved(by: shift))
                 scanner.position = start + Int(known.length)
                 offset = Int(known.property)
                 plain = known.plain

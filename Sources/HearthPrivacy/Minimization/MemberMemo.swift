@@ -89,11 +89,10 @@ public final class MemberMemo: @unchecked Sendable {
         _ position: Int, start: Int, end: Int, tokens: UnsafePointer<JSONToken>, property: Int, plain: Bool
     ) {
         guard position < Self.positions else { return }
-        var name = tokens[0], value = tokens[1]
         let shift = UInt32(truncatingIfNeeded: start)
-        (name.start, name.end, value.start, value.end) = (name.start &- shift, name.end &- shift, value.start &- shift, value.end &- shift)
         entries[position] = Entry(
-            start: shift, length: UInt32(truncatingIfNeeded: end - start), name: name, value: value,
+            start: shift, length: UInt32(truncatingIfNeeded: end - start),
+            name: tokens[0].moved(by: 0 &- shift), value: tokens[1].moved(by: 0 &- shift),
             property: Int32(truncatingIfNeeded: property), plain: plain)
     }
 

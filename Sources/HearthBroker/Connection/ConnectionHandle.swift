@@ -1,3 +1,4 @@
+import struct Foundation.Date
 import HearthMQTT
 import NIOCore
 
@@ -11,12 +12,15 @@ struct ConnectionHandle: Sendable {
     /// it attaches to records too, asked here without a lookup for every message routed to it.
     let isApp: Bool
 
-    func deliver(_ delivery: Delivery) {
+    /// `routedAt`: when the message was routed, if the router read the time: what the copy's
+    /// expiry is counted from on the connection's loop too — it waits there well under a second,
+    /// and the expiry counts whole seconds.
+    func deliver(_ delivery: Delivery, routedAt: Date?) {
         let connection = self.connection
         if connection.eventLoop.inEventLoop {
-            connection.value.deliver(delivery)
+            connection.value.deliver(delivery, routedAt: routedAt)
         } else {
-            connection.eventLoop.execute { connection.value.deliver(delivery) }
+            connection.eventLoop.execute { connection.value.deliver(delivery, routedAt: routedAt) }
         }
     }
 

@@ -1,3 +1,4 @@
+import struct Foundation.Date
 import HearthCore
 import HearthMQTT
 import NIOCore
@@ -107,12 +108,14 @@ extension MQTTConnection {
             }
         }
         var admission: BrokerMessage.Admission?
+        var routedAt: Date?
         if let gate = broker.telemetryGate, let device = client.deviceID,
            let flow = telemetryFlow(of: publish.topic, device: device),
            // An empty retained message clears the topic's retained message: it carries no data.
            !(publish.retain && payload.readableBytes == 0)
         {
-            let now = broker.clock.coarseNow
+            let now = readTime
+            routedAt = now
             switch gate.inspect(payload, device: device, flow: flow, household: household, at: now, memo: &telemetryMemo) {
             case .forward(let payload, let tag, let retention):
                 admission = BrokerMessage.Admission(payload: payload, flow: tag, retention: retention, time: now)
@@ -123,7 +126,7 @@ extension MQTTConnection {
             }
         }
         let message = BrokerMessage(publish, publisher: client.sessionKey, now: broker.clock.now, admission: admission)
-        let routed = broker.publish(message, household: household)
+        let routed = broker.publish(message, household: household, routedAt: routedAt)
         var hold = false
         if watchCongestion, !routed.congested.isEmpty, let me = handle {
             for subscriber in routed.congested where subscriber.id != id && subscriber.congestion.wait(me) {

@@ -1,3 +1,4 @@
+import struct Foundation.Date
 import HearthCore
 import HearthMQTT
 import Logging
@@ -44,6 +45,10 @@ final class MQTTConnection: ChannelInboundHandler {
     var rateBudget = RateBudget()
     /// The privacy gate's memo of this device's flow.
     var telemetryMemo = TelemetryFlowMemo()
+    /// The time of the read being handled (``readTime``), once a message of it asked; nil
+    /// between reads.
+    private var timeOfRead: Date?
+    private var reading = false
     /// What the node that relayed this client here learned at its TLS handshake (nil: the
     /// client connected here).
     let relayedFrom: RelayPreamble?
@@ -126,6 +131,8 @@ final class MQTTConnection: ChannelInboundHandler {
         if relayLink != nil { return forward(bytes) }
         guard machine.acceptsInput, !inputFailed else { return }
         machine.inputReceived(at: .now())
+        reading = true
+        defer { (reading, timeOfRead) = (false, nil) }
         if inbound.readableBytes == 0 {
             inbound = bytes
         } else {
@@ -163,11 +170,22 @@ final class MQTTConnection: ChannelInboundHandler {
         context.close(promise: nil)
     }
 
+    /// The time of the read being handled, for what its messages expire by (counted in seconds):
+    /// read from the clock once per read rather than for every message (a read of many
+    /// messages is handled in well under the coarse clock's own lag of up to 4 ms). Outside a
+    /// read (a message let through once a policy answer came back), the clock's time.
+    var readTime: Date {
+        if let timeOfRead { return timeOfRead }
+        let now = broker.clock.coarseNow
+        if reading { timeOfRead = now }
+        return now
+    }
+
     // MARK: Calls from the broker (through ``ConnectionHandle``)
 
-    func deliver(_ delivery: Delivery) {
-        // The time only matters for a message's expiry, counted in seconds.
-        execute(machine.deliver(delivery, now: broker.clock.coarseNow, writable: context?.channel.isWritable == true))
+    /// `routedAt`: when the message was routed (nil: read the clock if its expiry needs a time).
+    func deliver(_ delivery: Delivery, routedAt: Date?) {
+        execute(machine.deliver(delivery, now: routedAt ?? broker.clock.coarseNow, writable: context?.channel.isWritable == true))
     }
 
     func releaseAcknowledgements() {

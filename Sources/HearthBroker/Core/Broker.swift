@@ -364,8 +364,9 @@ public final class Broker: Sendable {
     /// highest QoS among its matching subscriptions) and keeps it when it is retained. Returns the
     /// outbox position to wait for before acknowledging it to the publisher: QoS 1/2 copies for
     /// persistent sessions (connected or not) and retained messages are stored.
+    /// `routedAt`: the time now, if the caller read it (what the copies' expiry is counted from).
     @discardableResult
-    func publish(_ message: BrokerMessage, household: HouseholdID) -> (durable: UInt64, congested: [ConnectionHandle]) {
+    func publish(_ message: BrokerMessage, household: HouseholdID, routedAt: Date? = nil) -> (durable: UInt64, congested: [ConnectionHandle]) {
         var live: [(ConnectionHandle, Delivery)] = []
         // Telemetry reaches apps only, and only while its flow's consent stands: asked once here.
         let appsMayReceive = message.flow.map { flow in telemetryGate?.appsMayReceive(flow, household: household) ?? false }
@@ -409,7 +410,7 @@ public final class Broker: Sendable {
         }
         var congested: [ConnectionHandle] = []
         for (connection, delivery) in live {
-            connection.deliver(delivery)
+            connection.deliver(delivery, routedAt: routedAt)
             if delivery.qos > .atMostOnce, connection.congestion.isCongested { congested.append(connection) }
         }
         return (position, congested)

@@ -1,5 +1,3 @@
-import Foundation
-
 /// What the one pass (``FlatObjectPass``) learned of the members of a device's last payload of a
 /// flow, position by position, kept by the caller per connection between payloads: a device
 /// writes its members in the same order every time, and most of them unchanged — its serial
@@ -64,7 +62,10 @@ public final class MemberMemo: @unchecked Sendable {
         case UInt8(ascii: ","), UInt8(ascii: "}"), 0x20, 0x0A, 0x0D, 0x09: break
         default: return nil
         }
-        guard memcmp(bytes + start, previous.baseAddress! + Int(entry.start), Int(entry.length)) == 0 else { return nil }
+        let remembered = previous.baseAddress!.assumingMemoryBound(to: UInt8.self) + Int(entry.start)
+        guard JSONStrings.bytesEqual(
+            UnsafeBufferPointer(start: bytes + start, count: Int(entry.length)), UnsafeBufferPointer(start: remembered, count: Int(entry.length)))
+        else { return nil }
         return entry
     }
 

@@ -95,6 +95,24 @@ import Testing
         }
     }
 
+    /// A wildcard or U+0000 at every position of topics of 1 to 40 bytes (so in every byte of the
+    /// eight-byte words the check reads, and in the bytes after the last whole word) is refused;
+    /// the same topics with a neighbouring byte in its place ("*", ",", '"', "$", U+0001, "é") are not.
+    @Test func everyPositionOfAForbiddenByteIsFound() throws {
+        for length in 1...40 {
+            for position in 0..<length {
+                for forbidden in ["+", "#", "\u{0}"] {
+                    let topic = String(repeating: "a", count: position) + forbidden + String(repeating: "b", count: length - position - 1)
+                    #expect(throws: MQTTProtocolError.self, "\(length) \(position)") { try TopicName.validate(topic) }
+                }
+                for allowed in ["*", ",", "\"", "$", "\u{1}", "é"] {
+                    let topic = String(repeating: "a", count: position) + allowed + String(repeating: "b", count: length - position - 1)
+                    try TopicName.validate(topic)
+                }
+            }
+        }
+    }
+
     @Test(arguments: ["a", "/", "//", "$SYS/x", "sport/tennis/player1", "a b", "😀"])
     func validTopicNames(_ topic: String) throws {
         try TopicName.validate(topic)

@@ -24,7 +24,8 @@ public struct SystemClock: HearthClock {
     public var now: Date { Date(unixMilliseconds: Date().unixMilliseconds) }
 
     /// The kernel's time as of its last tick (up to 4 ms behind `now` here): about 5 ns to read
-    /// against `now`'s 25–50 ns on this machine's virtual clock, twice for every telemetry message.
+    /// against `now`'s 25–50 ns on this machine's virtual clock, for what telemetry messages
+    /// expire by (once per read of a connection, `MQTTConnection.readTime`).
     public var coarseNow: Date {
         #if os(Linux)
         var time = timespec()

@@ -77,8 +77,8 @@ enum JSONStrings {
         }
     }
 
-    /// Two byte runs of the same length compared eight bytes at a time: names are short, and a
-    /// call to `memcmp` would cost more than the comparison.
+    /// Two byte runs of the same length compared eight bytes at a time: names, and the members a
+    /// `MemberMemo` remembers, are short, and a call to `memcmp` would cost more than the comparison.
     @inline(__always) static func bytesEqual(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
         var index = 0
         let count = a.count

@@ -170,9 +170,6 @@ package final class TelemetryRules: TelemetryGate {
             return .refused(.quotaExceeded, "flow '\(flow.declaration.name)' is limited to the \(rate.text) its declaration states")
         }
         guard flow.aggregates else {
-            // Taken from the memo, so that only this copy holds the buffer's storage.
-            var output = memo.output
-            memo.output = ByteBuffer()
             let members: MemberMemo
             if let kept = memo.hint as? MemberMemo {
                 members = kept
@@ -180,15 +177,19 @@ package final class TelemetryRules: TelemetryGate {
                 members = MemberMemo()
                 memo.hint = members
             }
+            // Written where the memo holds it: a copy taken out (and one put back, and the empty
+            // buffer left meanwhile) cost four reference counts a message, and a copy held while
+            // writing would make `clear` think the storage shared.
             let refusal = payload.withUnsafeReadableBytes { bytes in
                 flow.pipeline.forward(bytes, memo: members) { capacity, fill in
-                    output.clear(minimumCapacity: capacity)
-                    output.writeWithUnsafeMutableBytes(minimumWritableBytes: capacity) { room in
+                    memo.output.clear(minimumCapacity: capacity)
+                    memo.output.writeWithUnsafeMutableBytes(minimumWritableBytes: capacity) { room in
                         fill(room.baseAddress!.assumingMemoryBound(to: UInt8.self))
                     }
                 }
             }
-            if output.capacity <= Self.largestKeptOutput { memo.output = output }
+            let output = memo.output
+            if output.capacity > Self.largestKeptOutput { memo.output = ByteBuffer() }
             if let refusal { return refused(refusal) }
             bridge(Array(output.readableBytesView), of: flow, device: device)
             return .forward(output, flow.tag, retention: flow.retention)

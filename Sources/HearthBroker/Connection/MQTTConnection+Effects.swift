@@ -107,7 +107,7 @@ extension MQTTConnection {
                 return machine.routingRefused(.quotaExceeded, "rate-limited to \(limit) messages/s: far above this device's usual rate")
             }
         }
-        var admission: BrokerMessage.Admission?
+        let message: BrokerMessage
         var routedAt: Date?
         if let gate = broker.telemetryGate, let device = client.deviceID,
            let flow = telemetryFlow(of: publish.topic, device: device),
@@ -118,14 +118,16 @@ extension MQTTConnection {
             routedAt = now
             switch gate.inspect(payload, device: device, flow: flow, household: household, at: now, memo: &telemetryMemo) {
             case .forward(let payload, let tag, let retention):
-                admission = BrokerMessage.Admission(payload: payload, flow: tag, retention: retention, time: now)
+                message = BrokerMessage(
+                    publish, publisher: client.sessionKey, admitted: payload, flow: tag, retentionEnd: now.addingTimeInterval(retention), now: now)
             case .absorbed:
                 return machine.routed(durable: 0, holdAcknowledgements: false)
             case .refused(let reason, let text):
                 return machine.routingRefused(reason, text)
             }
+        } else {
+            message = BrokerMessage(publish, publisher: client.sessionKey, now: broker.clock.now)
         }
-        let message = BrokerMessage(publish, publisher: client.sessionKey, now: broker.clock.now, admission: admission)
         let routed = broker.publish(message, household: household, routedAt: routedAt)
         var hold = false
         if watchCongestion, !routed.congested.isEmpty, let me = handle {

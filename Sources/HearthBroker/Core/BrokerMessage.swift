@@ -37,39 +37,37 @@ final class BrokerMessage: Sendable {
         self.flow = flow
     }
 
-    /// A client's PUBLISH (its topic alias resolved) as the broker keeps it — as the privacy gate
-    /// let it in, when the gate saw it (`admission`): its minimized payload, its flow, and an
-    /// expiry no later than the flow's retention. `now` is read only for a message with an expiry
-    /// interval: most have none, and this runs per message.
-    convenience init(_ publish: PublishPacket, publisher: String, now: @autoclosure () -> Date, admission: Admission? = nil) {
-        var forwarded = MQTTProperties.none
-        if !publish.properties.isEmpty {
-            let source = publish.properties.values
-            var values = MQTTProperties.Values()
-            values.payloadFormatIndicator = source.payloadFormatIndicator
-            values.contentType = source.contentType
-            values.responseTopic = source.responseTopic
-            values.correlationData = source.correlationData
-            values.userProperties = source.userProperties
-            forwarded = MQTTProperties(values)
-        }
-        var expiresAt = publish.properties.messageExpiryInterval.map { now().addingTimeInterval(TimeInterval($0)) }
-        if let admission {
-            let end = admission.time.addingTimeInterval(admission.retention)
-            expiresAt = expiresAt.map { min($0, end) } ?? end
-        }
+    /// A client's PUBLISH (its topic alias resolved) as the broker keeps it. `now` is read only
+    /// for a message with an expiry interval: most have none, and this runs per message.
+    convenience init(_ publish: PublishPacket, publisher: String, now: @autoclosure () -> Date) {
         self.init(
-            topic: publish.topic, payload: admission?.payload ?? publish.payload, qos: publish.qos, retain: publish.retain,
-            properties: forwarded, expiresAt: expiresAt, publisher: publisher, flow: admission?.flow)
+            topic: publish.topic, payload: publish.payload, qos: publish.qos, retain: publish.retain,
+            properties: Self.forwarded(publish.properties),
+            expiresAt: publish.properties.messageExpiryInterval.map { now().addingTimeInterval(TimeInterval($0)) }, publisher: publisher)
     }
 
-    /// What the privacy gate made of a telemetry PUBLISH it let in (`TelemetryInspection.forward`),
-    /// and when (the gate's time): the retention counts from then, in seconds.
-    struct Admission {
-        let payload: ByteBuffer
-        let flow: FlowTag
-        let retention: TimeInterval
-        let time: Date
+    /// A telemetry PUBLISH as the privacy gate let it in (`TelemetryInspection.forward`) at `now`
+    /// (the gate's time): its minimized payload, its flow, and an expiry no later than the end of
+    /// the flow's retention.
+    convenience init(_ publish: PublishPacket, publisher: String, admitted payload: ByteBuffer, flow: FlowTag, retentionEnd: Date, now: Date) {
+        let asked = publish.properties.messageExpiryInterval.map { now.addingTimeInterval(TimeInterval($0)) }
+        self.init(
+            topic: publish.topic, payload: payload, qos: publish.qos, retain: publish.retain, properties: Self.forwarded(publish.properties),
+            expiresAt: asked.map { min($0, retentionEnd) } ?? retentionEnd, publisher: publisher, flow: flow)
+    }
+
+    /// The properties of a PUBLISH that the broker forwards untouched: payload format, content
+    /// type, response topic, correlation data and user properties.
+    private static func forwarded(_ properties: MQTTProperties) -> MQTTProperties {
+        guard !properties.isEmpty else { return .none }
+        let source = properties.values
+        var values = MQTTProperties.Values()
+        values.payloadFormatIndicator = source.payloadFormatIndicator
+        values.contentType = source.contentType
+        values.responseTopic = source.responseTopic
+        values.correlationData = source.correlationData
+        values.userProperties = source.userProperties
+        return MQTTProperties(values)
     }
 
     convenience init(will: Will, publisher: String, now: Date) {

@@ -12,7 +12,10 @@ import Foundation
 /// byte for byte (escapes, and whitespace inside their values, kept), members a rule changes are
 /// written compactly. Without rules the payload goes on exactly as it came. Refusal reasons never
 /// quote the payload.
-public struct FlowPipeline: Sendable {
+///
+/// A class: the broker calls it through the flow it holds, and a struct this size (the
+/// declaration is in it) was copied out of that flow for every call.
+public final class FlowPipeline: Sendable {
     public let declaration: FlowDeclaration
     let plan: MinimizationPlan
     /// The one pass for flat payloads, when the flow's schema and rules allow it.

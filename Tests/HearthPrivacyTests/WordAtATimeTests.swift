@@ -21,4 +21,25 @@ import Testing
         }
         #expect(missed.isEmpty, "not found: \(missed)")
     }
+
+    /// `JSONScanner.skipDigits`: runs of 0–40 digits, then every byte value, then bytes that carry
+    /// when 6 is added to them: it stops at the first byte that is not a digit, as the byte loop does.
+    @Test func aRunOfDigitsEndsAtTheFirstByteThatIsNotOne() {
+        var wrong: [(digits: Int, after: UInt8, stopped: Int)] = []
+        for digits in 0...40 {
+            for after in UInt8.min...UInt8.max {
+                let bytes = (0..<digits).map { UInt8(ascii: "0") + UInt8($0 % 10) } + [after] + [UInt8](repeating: 0xFF, count: 9)
+                let expected = after &- UInt8(ascii: "0") < 10 ? digits + 1 : digits
+                let stopped = bytes.withUnsafeBufferPointer { buffer in
+                    withUnsafeTemporaryAllocation(of: JSONToken.self, capacity: 1) { tokens in
+                        var scanner = JSONScanner(base: buffer.baseAddress!, count: buffer.count, tokens: tokens.baseAddress!, capacity: 1)
+                        scanner.skipDigits()
+                        return scanner.position
+                    }
+                }
+                if stopped != expected { wrong.append((digits, after, stopped)) }
+            }
+        }
+        #expect(wrong.isEmpty, "\(wrong.prefix(10))")
+    }
 }

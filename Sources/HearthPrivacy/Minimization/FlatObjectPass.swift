@@ -107,10 +107,10 @@ package final class FlatObjectPass: @unchecked Sendable {
             if let known = memo.entry(at: position, for: self, scanner.base, from: start, count: scanner.count) {
                 // The same bytes as last time: the same tokens, checked and examined then.
                 let shift = UInt32(truncatingIfNeeded: start)
-                (scanner.tokens[0], scanner.tokens[1]) = (known.name.moved(by: shift), known.value.moved(by: shift))
-                scanner.position = start + Int(known.length)
-                offset = Int(known.property)
-                plain = known.plain
+                (scanner.tokens[0], scanner.tokens[1]) = (known.pointee.name.moved(by: shift), known.pointee.value.moved(by: shift))
+                scanner.position = start + Int(known.pointee.length)
+                offset = Int(known.pointee.property)
+                plain = known.pointee.plain
                 memo.moved(position, to: start)
             } else {
                 scanner.tokenCount = 0

@@ -52,19 +52,23 @@ public final class MemberMemo: @unchecked Sendable {
 
     /// The entry of `position` if the member at `start` of `bytes` is, byte for byte, the one it
     /// describes — and ends where that one did: the byte after it ends a member (`,`, `}` or
-    /// whitespace), so that `"seq":42` is not taken for the first bytes of `"seq":421`.
-    @inline(__always) func entry(at position: Int, for pass: FlatObjectPass, _ bytes: UnsafePointer<UInt8>, from start: Int, count: Int) -> Entry? {
+    /// whitespace), so that `"seq":42` is not taken for the first bytes of `"seq":421`. Read in
+    /// place: only its start and length are needed to tell, and a member that changed (a
+    /// timestamp, a counter) is told so before the rest of its entry is read.
+    @inline(__always) func entry(
+        at position: Int, for pass: FlatObjectPass, _ bytes: UnsafePointer<UInt8>, from start: Int, count: Int
+    ) -> UnsafePointer<Entry>? {
         guard position < self.count, self.pass === pass else { return nil }
-        let entry = entries[position]
-        let end = start + Int(entry.length)
+        let entry = UnsafePointer(entries.baseAddress! + position)
+        let length = Int(entry.pointee.length)
+        let end = start + length
         guard end < count else { return nil }
         switch bytes[end] {
         case UInt8(ascii: ","), UInt8(ascii: "}"), 0x20, 0x0A, 0x0D, 0x09: break
         default: return nil
         }
-        let remembered = previous.baseAddress!.assumingMemoryBound(to: UInt8.self) + Int(entry.start)
-        guard JSONStrings.bytesEqual(
-            UnsafeBufferPointer(start: bytes + start, count: Int(entry.length)), UnsafeBufferPointer(start: remembered, count: Int(entry.length)))
+        let remembered = previous.baseAddress!.assumingMemoryBound(to: UInt8.self) + Int(entry.pointee.start)
+        guard JSONStrings.bytesEqual(UnsafeBufferPointer(start: bytes + start, count: length), UnsafeBufferPointer(start: remembered, count: length))
         else { return nil }
         return entry
     }

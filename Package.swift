@@ -127,10 +127,17 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Byte searches eight at a time, shared by the parsers every message goes through. No
+        // dependencies.
+        .target(
+            name: "HearthBytes",
+            swiftSettings: strict
+        ),
         // MQTT 3.1.1 and 5 packets, their codec and topic rules. NIOCore only, no I/O.
         .target(
             name: "HearthMQTT",
             dependencies: [
+                "HearthBytes",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict
@@ -140,6 +147,7 @@ let package = Package(
         .target(
             name: "HearthPrivacy",
             dependencies: [
+                "HearthBytes",
                 "HearthCore",
             ],
             swiftSettings: strict

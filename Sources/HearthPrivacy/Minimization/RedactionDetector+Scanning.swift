@@ -1,3 +1,5 @@
+import HearthBytes
+
 extension RedactionDetector {
     /// As a bit of a set of detectors.
     var bit: UInt8 {
@@ -22,7 +24,10 @@ extension RedactionDetector {
 
     static func containsMACAddress(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
         let count = text.count
-        guard count >= 14, containsMACSeparator(text) else { return false }
+        // Every form of MAC address has a `:`, `-` or `.`: most strings have none, and are passed over
+        // eight bytes at a time instead of tried at every position.
+        guard count >= 14, WordScan.contains(UInt8(ascii: ":"), UInt8(ascii: "-"), UInt8(ascii: "."), in: UnsafeRawBufferPointer(text))
+        else { return false }
         func hexRun(_ start: Int, _ length: Int) -> Bool {
             for index in start..<start + length where !isHex(text[index]) { return false }
             return true
@@ -52,28 +57,6 @@ extension RedactionDetector {
             {
                 return true
             }
-        }
-        return false
-    }
-
-    /// Whether `text` has a `:`, `-` or `.`, which every form of MAC address has: most strings
-    /// have none, and are passed over eight bytes at a time instead of tried at every position.
-    @inline(__always) static func containsMACSeparator(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        @inline(__always) func hasZeroByte(_ word: UInt64) -> Bool { (word &- ones) & ~word & highs != 0 }
-        var index = 0
-        while text.count - index >= 8 {
-            let word = UInt64(littleEndian: UnsafeRawPointer(text.baseAddress! + index).loadUnaligned(as: UInt64.self))
-            if hasZeroByte(word ^ (ones &* 0x3A)) || hasZeroByte(word ^ (ones &* 0x2D)) || hasZeroByte(word ^ (ones &* 0x2E)) {
-                return true
-            }
-            index += 8
-        }
-        while index < text.count {
-            let byte = text[index]
-            if byte == UInt8(ascii: ":") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".") { return true }
-            index += 1
         }
         return false
     }

@@ -12,6 +12,17 @@ extension MQTTCodec {
     /// one writes nothing. Strings and binary fields over 65535 bytes, and packets over 256 MB, are
     /// programming errors and trap.
     public static func encode(_ packet: MQTTPacket, version: MQTTVersion, into buffer: inout ByteBuffer) {
+        encode(packet, copy: nil, version: version, into: &buffer)
+    }
+
+    /// Appends a PUBLISH as a broker sends one copy of a message: with `copy`'s values in place
+    /// of the packet's own properties (the same bytes as the packet with
+    /// ``PublishCopyProperties/applied(to:)``'s properties).
+    public static func encode(_ publish: PublishPacket, copy: PublishCopyProperties, version: MQTTVersion, into buffer: inout ByteBuffer) {
+        encode(.publish(publish), copy: copy, version: version, into: &buffer)
+    }
+
+    private static func encode(_ packet: MQTTPacket, copy: PublishCopyProperties?, version: MQTTVersion, into buffer: inout ByteBuffer) {
         // The body is written in place, after room for the longest Remaining Length, and moved up
         // against the fixed header once its length is known: no buffer of its own per packet.
         let start = buffer.writerIndex
@@ -28,7 +39,7 @@ extension MQTTCodec {
             connack.write(into: &buffer, version: version)
         case .publish(let publish):
             typeAndFlags = PacketType.publish.rawValue << 4 | publish.flags
-            publish.writeVariableHeader(into: &buffer, version: version)
+            publish.writeVariableHeader(into: &buffer, version: version, copy: copy)
             payload = publish.payload
         case .ack(let ack):
             typeAndFlags = ack.kind.packetType.firstByte

@@ -29,16 +29,34 @@ extension MQTTProperties {
         return MQTTProperties(values)
     }
 
-    /// Writes the property length and the properties `allowed` permits, in identifier order.
-    func write(into buffer: inout ByteBuffer, allowed: PropertySet) {
-        let encoded = encoded(allowed: allowed)
-        buffer.writeVariableByteInteger(UInt32(encoded.readableBytes))
-        buffer.writeImmutableBuffer(encoded)
+    /// Writes the property length and the properties `allowed` permits, in identifier order —
+    /// with `copy`'s values in place of these where it has them. In place: the properties go after
+    /// a one-byte length, moved up in the rare case their length needs more (128 bytes or over),
+    /// instead of into a buffer of their own (an allocation per packet).
+    func write(into buffer: inout ByteBuffer, allowed: PropertySet, copy: PublishCopyProperties? = nil) {
+        let lengthAt = buffer.writerIndex
+        buffer.writeInteger(UInt8(0))
+        let start = buffer.writerIndex
+        if let box {
+            box.values.write(into: &buffer, allowed: allowed, copy)
+        } else if let copy {
+            Self.noValues.write(into: &buffer, allowed: allowed, copy)
+        }
+        let length = buffer.writerIndex - start
+        let lengthBytes = VariableByteInteger.encodedLength(UInt32(length))
+        if lengthBytes > 1 {
+            _ = try! buffer.copyBytes(at: start, to: lengthAt + lengthBytes, length: length)  // in bounds by construction
+        }
+        buffer.moveWriterIndex(to: lengthAt)
+        buffer.writeVariableByteInteger(UInt32(length))
+        buffer.moveWriterIndex(forwardBy: length)
     }
 
     /// The properties without their length, so a packet can tell whether it may omit the section.
     func encoded(allowed: PropertySet) -> ByteBuffer {
-        isEmpty ? ByteBuffer() : values.encoded(allowed: allowed)
+        var out = ByteBuffer()
+        box?.values.write(into: &out, allowed: allowed, nil)
+        return out
     }
 }
 
@@ -104,19 +122,20 @@ extension MQTTProperties.Values {
         return value
     }
 
-    fileprivate func encoded(allowed: PropertySet) -> ByteBuffer {
-        var out = ByteBuffer()
+    fileprivate func write(into out: inout ByteBuffer, allowed: PropertySet, _ copy: PublishCopyProperties?) {
         func put(_ identifier: PropertyIdentifier) -> Bool {
             guard allowed.contains(identifier) else { return false }
             out.writeInteger(identifier.rawValue)
             return true
         }
         if let value = payloadFormatIndicator, put(.payloadFormatIndicator) { out.writeInteger(value) }
-        if let value = messageExpiryInterval, put(.messageExpiryInterval) { out.writeInteger(value) }
+        if let value = copy?.messageExpiryInterval ?? messageExpiryInterval, put(.messageExpiryInterval) { out.writeInteger(value) }
         if let value = contentType, put(.contentType) { out.writeMQTTString(value) }
         if let value = responseTopic, put(.responseTopic) { out.writeMQTTString(value) }
         if let value = correlationData, put(.correlationData) { out.writeMQTTBinary(value) }
-        for value in subscriptionIdentifiers where put(.subscriptionIdentifier) { out.writeVariableByteInteger(value) }
+        for value in copy?.subscriptionIdentifiers ?? subscriptionIdentifiers where put(.subscriptionIdentifier) {
+            out.writeVariableByteInteger(value)
+        }
         if let value = sessionExpiryInterval, put(.sessionExpiryInterval) { out.writeInteger(value) }
         if let value = assignedClientIdentifier, put(.assignedClientIdentifier) { out.writeMQTTString(value) }
         if let value = serverKeepAlive, put(.serverKeepAlive) { out.writeInteger(value) }
@@ -147,6 +166,5 @@ extension MQTTProperties.Values {
         if let value = sharedSubscriptionAvailable, put(.sharedSubscriptionAvailable) {
             out.writeInteger(UInt8(value ? 1 : 0))
         }
-        return out
     }
 }

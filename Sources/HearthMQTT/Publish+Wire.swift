@@ -33,11 +33,11 @@ extension PublishPacket {
     }
 
     /// Everything but the payload, which the encoder appends without copying it into a scratch buffer.
-    func writeVariableHeader(into buffer: inout ByteBuffer, version: MQTTVersion) {
+    func writeVariableHeader(into buffer: inout ByteBuffer, version: MQTTVersion, copy: PublishCopyProperties?) {
         buffer.writeMQTTString(topic)
         // A missing identifier at QoS > 0 is a caller bug; 0 makes the peer refuse the packet loudly.
         if qos != .atMostOnce { buffer.writeInteger(packetID ?? 0) }
-        if version == .v5 { properties.write(into: &buffer, allowed: .publish) }
+        if version == .v5 { properties.write(into: &buffer, allowed: .publish, copy: copy) }
     }
 }
 

@@ -27,6 +27,28 @@ public struct PublishPacket: Sendable, Hashable {
     }
 }
 
+/// What a broker sets on each copy of a message it sends, in place of the message's own values:
+/// the interval its expiry leaves (MQTT 5 §3.3.2.3.3) and the identifiers of the subscriptions it
+/// matched (§3.3.4). ``MQTTCodec/encode(_:copy:version:into:)`` writes them as it encodes, so a
+/// copy needs no property set of its own. Nil keeps the message's value.
+public struct PublishCopyProperties: Sendable, Hashable {
+    public var messageExpiryInterval: UInt32?
+    public var subscriptionIdentifiers: [UInt32]?
+
+    public init(messageExpiryInterval: UInt32? = nil, subscriptionIdentifiers: [UInt32]? = nil) {
+        self.messageExpiryInterval = messageExpiryInterval
+        self.subscriptionIdentifiers = subscriptionIdentifiers
+    }
+
+    /// The properties the copy goes out with (what the encoder writes, as one property set).
+    public func applied(to properties: MQTTProperties) -> MQTTProperties {
+        var properties = properties
+        if let subscriptionIdentifiers { properties.subscriptionIdentifiers = subscriptionIdentifiers }
+        if let messageExpiryInterval { properties.messageExpiryInterval = messageExpiryInterval }
+        return properties
+    }
+}
+
 /// The four packets that acknowledge a PUBLISH or a PUBREL, numbered as their packet types.
 public enum AckKind: UInt8, Sendable {
     case puback = 4

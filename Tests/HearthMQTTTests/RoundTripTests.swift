@@ -66,6 +66,45 @@ import Testing
         #expect(bytes == [0x30, 0x03, 0x00, 0x01, 0x74])
     }
 
+    @Test(arguments: [MQTTVersion.v311, .v5])
+    func aBrokersCopyEncodesAsThePacketWithTheCopysValues(_ version: MQTTVersion) {
+        let bases: [MQTTProperties] = [
+            .none, Fixtures.publishProperties, MQTTProperties().changing { $0.messageExpiryInterval = 600 },
+            MQTTProperties().changing { $0.userProperties = [UserProperty("note", String(repeating: "n", count: 300))] },
+        ]
+        let copies = [
+            PublishCopyProperties(), PublishCopyProperties(messageExpiryInterval: 42),
+            PublishCopyProperties(subscriptionIdentifiers: [7, 200_000]),
+            PublishCopyProperties(messageExpiryInterval: 1, subscriptionIdentifiers: []),
+        ]
+        for base in bases {
+            for copy in copies {
+                let publish = PublishPacket(topic: "devices/d/telemetry/f", payload: ByteBuffer(string: "{}"), qos: .atLeastOnce,
+                                            packetID: 3, properties: base)
+                var written = ByteBuffer()
+                MQTTCodec.encode(publish, copy: copy, version: version, into: &written)
+                var applied = publish
+                applied.properties = copy.applied(to: base)
+                #expect(Array(written.readableBytesView) == Fixtures.encode(.publish(applied), version), "\(base) \(copy)")
+                if version == .v5 {
+                    let decoded = expectAccepted(Array(written.readableBytesView), version: .v5)
+                    #expect(decoded == .publish(applied))
+                }
+            }
+        }
+    }
+
+    /// The property length is written before the properties are, as one byte, and moved up when
+    /// they turn out to need two or three.
+    @Test func propertySectionsOfEveryLengthRoundTrip() {
+        for length in [0, 1, 120, 123, 124, 127, 128, 500, 16_370, 16_400] {
+            var properties = MQTTProperties()
+            if length > 0 { properties.userProperties = [UserProperty("", String(repeating: "v", count: length))] }
+            let publish = MQTTPacket.publish(PublishPacket(topic: "t", payload: ByteBuffer(string: "p"), properties: properties))
+            #expect(expectAccepted(Fixtures.encode(publish, .v5), version: .v5) == publish, "\(length)")
+        }
+    }
+
     @Test func refusedConnectionsNeverClaimASession() {
         for version in [MQTTVersion.v311, .v5] {
             let connack = MQTTPacket.connack(ConnAckPacket(sessionPresent: true, reasonCode: .serverBusy))

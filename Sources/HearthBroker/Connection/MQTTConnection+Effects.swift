@@ -203,7 +203,7 @@ extension MQTTConnection {
         guard let context else { return .none }
         let message = outgoing.delivery.message
         var buffer = context.channel.allocator.buffer(capacity: message.payload.readableBytes + message.topic.utf8.count + 16)
-        MQTTCodec.encode(.publish(outgoing.packet), version: machine.version, into: &buffer)
+        outgoing.encode(version: machine.version, into: &buffer)
         let verdict = machine.encoded(outgoing, size: buffer.readableBytes)
         guard case .none = verdict else { return verdict }
         context.write(wrapOutboundOut(buffer), promise: nil)

@@ -76,7 +76,7 @@ extension MQTTSessionStateMachine {
         if version == .v5 {
             outgoing.withSubscriptionIdentifiers = !delivery.subscriptionIdentifiers.isEmpty
             if let expiresAt = delivery.message.expiresAt {
-                let left = Int64(expiresAt.timeIntervalSince(now()).rounded(.towardZero))
+                let left = Int64(expiresAt.timeIntervalSince(now()))  // toward zero
                 outgoing.messageExpiryInterval = UInt32(clamping: max(1, left))
             }
         }

@@ -6,6 +6,15 @@ import NIOCore
 
 typealias Machine = MQTTSessionStateMachine
 
+extension Machine.OutgoingPublish {
+    /// The PUBLISH as it goes on the wire: what `encode(version:into:)` writes, as one packet.
+    var packet: PublishPacket {
+        var packet = messagePacket
+        packet.properties = copyProperties.applied(to: packet.properties)
+        return packet
+    }
+}
+
 /// An action as a test compares it: the packets exactly, the rest by what identifies them.
 enum Step: Equatable {
     case send(MQTTPacket)

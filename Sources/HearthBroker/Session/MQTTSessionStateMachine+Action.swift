@@ -87,13 +87,6 @@ extension MQTTSessionStateMachine {
         /// MQTT 5: the seconds an expiring message has left.
         var messageExpiryInterval: UInt32?
 
-        /// The PUBLISH as it goes on the wire.
-        var packet: PublishPacket {
-            var packet = messagePacket
-            packet.properties = copyProperties.applied(to: packet.properties)
-            return packet
-        }
-
         /// Appends the PUBLISH's bytes to `buffer`: the message's properties with this copy's own
         /// values written in as it is encoded (a property set made anew for each copy took two
         /// allocations and a comparison of every field, on every telemetry message to an MQTT 5
@@ -103,13 +96,14 @@ extension MQTTSessionStateMachine {
         }
 
         /// The PUBLISH with the message's own properties.
-        private var messagePacket: PublishPacket {
+        var messagePacket: PublishPacket {
             PublishPacket(
                 topic: delivery.message.topic, payload: delivery.message.payload, qos: delivery.qos, retain: delivery.retain,
                 dup: dup, packetID: packetID, properties: delivery.message.properties)
         }
 
-        private var copyProperties: PublishCopyProperties {
+        /// What this copy writes in place of the message's own properties.
+        var copyProperties: PublishCopyProperties {
             PublishCopyProperties(
                 messageExpiryInterval: messageExpiryInterval,
                 subscriptionIdentifiers: withSubscriptionIdentifiers ? delivery.subscriptionIdentifiers : nil)
